@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: MIT
+# Build: make            -> build/tracer
+#        make test       -> C unit tests + end-to-end tests (root)
+#        make bench      -> benchmarks (root), see BENCHMARKS.md
+#        make deps       -> install the Debian 12 packages needed (root)
+OUT      := build
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= gcc
+ARCH     := x86
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
+            -Iinclude -Iuser -I$(OUT)
+LDLIBS   := -lbpf -lelf -lz
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(OUT) \
+              -idirafter /usr/include/$(MULTIARCH) -Wall -Wno-unused-function
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS  := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUT)/unit/%.o,$(UNIT_SRCS))
+HEADERS   := $(wildcard include/*.h user/*.h)
+
+.PHONY: all clean test unit e2e bench deps
+all: $(OUT)/tracer
+
+$(OUT)/vmlinux.h:
+	@mkdir -p $(OUT)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h include/tracer.h $(wildcard bpf/*.h)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(OUT)/user/%.o: user/%.c $(HEADERS) $(SKELS)
+	@mkdir -p $(OUT)/user
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/tracer: $(USER_OBJS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/unit/%.o: tests/unit/%.c $(HEADERS) tests/unit/unit.h
+	@mkdir -p $(OUT)/unit
+	$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
+
+$(OUT)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+unit: $(OUT)/unit-tests
+	$(OUT)/unit-tests
+
+e2e: $(OUT)/tracer
+	cd tests/e2e && /usr/bin/python3 -m pytest -v -ra $(PYTEST_ARGS)
+
+test: unit e2e
+
+bench: $(OUT)/tracer
+	/usr/bin/python3 tools/bench.py
+
+deps:
+	tools/install-deps.sh
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Plain structures shared by the BPF programs (bpf/tracer.bpf.c) and the
+ * userspace loader. No libc or vmlinux types: only fixed-width integers
+ * spelled as C base types, so both sides agree on the layout.
+ */
+#ifndef TRACER_H
+#define TRACER_H
+
+typedef unsigned char tr_u8;
+typedef unsigned short tr_u16;
+typedef unsigned int tr_u32;
+typedef int tr_s32;
+typedef unsigned long long tr_u64;
+typedef short tr_s16;
+
+/* ---- probe strategies ------------------------------------------------ */
+enum tr_strategy {
+	TR_STRATEGY_NONE = 0,
+	/* USDT python:function__entry / function__return (+ line, see bpf) */
+	TR_STRATEGY_USDT = 1,
+	/* uprobe + uretprobe on _PyEval_EvalFrameDefault */
+	TR_STRATEGY_EVAL = 2,
+};
+
+/* ---- CPython structure layout, per process -------------------------- */
+/*
+ * Offsets (bytes) into CPython's private structures for one interpreter
+ * build. -1 means "the field does not exist in this version". Filled by
+ * user/py_layout.c from a table derived from DWARF (3.8-3.12) or from
+ * _Py_DebugOffsets read out of the process (3.13+).
+ */
+struct tr_py_layout {
+	tr_u32 version_hex;	/* PY_VERSION_HEX style: 0x030b0000 = 3.11 */
+	/* thread state -> current frame */
+	tr_s16 tstate_frame;	/* <=3.10 frame, 3.11/3.12 cframe, 3.13 current_frame */
+	tr_s16 cframe_current_frame; /* 3.11/3.12: _PyCFrame.current_frame, else -1 */
+	/* frame (PyFrameObject <=3.10, _PyInterpreterFrame 3.11+) */
+	tr_s16 frame_code;	/* f_code, or f_executable (3.13) */
+	tr_s16 frame_back;	/* f_back (<=3.10) or previous (3.11+) */
+	tr_s16 frame_owner;	/* 3.12+: owner (char); -1 before */
+	tr_s16 frame_is_entry;	/* 3.11: is_entry (bool); -1 elsewhere */
+	tr_u8 owner_cstack;	/* value of owner meaning "C stack entry frame" */
+	tr_u8 eval_frame_arg;	/* arg index of the frame in _PyEval_EvalFrameDefault */
+	/* code object */
+	tr_s16 code_name;
+	tr_s16 code_qualname;	/* -1 before 3.11 */
+	tr_s16 code_filename;
+	tr_s16 code_firstlineno;
+	/* unicode objects (compact strings) */
+	tr_s16 unicode_length;
+	tr_s16 unicode_state;
+	tr_s16 unicode_ascii_size;	/* sizeof(PyASCIIObject): data of ascii strings */
+	tr_s16 unicode_compact_size;	/* sizeof(PyCompactUnicodeObject) */
+};
+
+/* Per traced process, stored in the BPF map `procs` keyed by host tgid. */
+struct tr_proc_cfg {
+	struct tr_py_layout layout;
+	tr_u32 strategy;		/* enum tr_strategy */
+	tr_u32 pad;
+	/* absolute address, in the target, of the pointer to the current
+	 * thread state (3.8-3.11: _PyRuntime.gilstate.tstate_current). 0 if
+	 * the strategy receives the frame directly. */
+	tr_u64 tstate_ptr_addr;
+};
+
+/* ---- events (BPF ring buffer -> userspace) --------------------------- */
+enum tr_event_type {
+	TR_EV_CALL = 1,		/* a Python frame starts or resumes */
+	TR_EV_RETURN = 2,	/* a Python frame returns, yields or unwinds */
+	TR_EV_CODE = 3,		/* identity of a code object (sent once per fingerprint) */
+};
+
+/* flags of TR_EV_CALL */
+#define TR_CALL_RET_UNPROBED 0x01 /* the kernel will not run the uretprobe for
+				   * this call (64 pending uretprobes per task):
+				   * its return must be inferred */
+
+struct tr_ev_hdr {
+	tr_u8 type;		/* enum tr_event_type */
+	tr_u8 flags;
+	tr_u16 size;		/* size of the whole record in bytes */
+	tr_u32 pid;		/* host tgid */
+	tr_u32 tid;		/* host thread id */
+	tr_u32 cpu;
+	tr_u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC, ns */
+};
+
+struct tr_ev_call {
+	struct tr_ev_hdr hdr;
+	tr_u64 frame;		/* address of the frame being executed */
+	tr_u64 parent;		/* address of its calling Python frame, 0 if none */
+	tr_u64 code;		/* address of its code object */
+};
+
+struct tr_ev_return {
+	struct tr_ev_hdr hdr;
+	tr_u64 frame;		/* returning frame, 0 when unknown (uretprobe) */
+	tr_u64 code;		/* its code object, 0 when unknown */
+};
+
+#define TR_NAME_MAX 256		/* bytes of a qualified name carried in TR_EV_CODE */
+#define TR_FILE_MAX 1024	/* bytes of a file name carried in TR_EV_CODE */
+
+/* string encodings in TR_EV_CODE: CPython's PyUnicode kinds */
+#define TR_STR_ASCII 0x80	/* OR'ed with the kind: pure ASCII */
+#define TR_STR_KIND_MASK 0x07	/* 1, 2 or 4 bytes per character, 0 = unreadable */
+
+/* flags of TR_EV_CODE */
+#define TR_CODE_NAME_TRUNC 0x01
+#define TR_CODE_FILE_TRUNC 0x02
+
+struct tr_ev_code {
+	struct tr_ev_hdr hdr;
+	tr_u64 code;
+	tr_u32 firstlineno;
+	tr_u32 name_len;	/* characters in the string object */
+	tr_u32 file_len;
+	tr_u8 name_enc;		/* kind | TR_STR_ASCII */
+	tr_u8 file_enc;
+	tr_u16 pad;
+	char name[TR_NAME_MAX];	/* raw bytes: min(len*kind, TR_NAME_MAX) */
+	char file[TR_FILE_MAX];
+};
+
+/* ---- BPF-side drop counters (global array `drops`) ------------------- */
+enum tr_drop_reason {
+	TR_DROP_RINGBUF_FULL = 0,	/* bpf_ringbuf_reserve failed */
+	TR_DROP_MAP_FULL = 1,		/* a map update failed */
+	TR_DROP_READ_FAIL = 2,		/* bpf_probe_read_user failed: event lost */
+	TR_DROP_NO_CONFIG = 3,		/* probe hit in a process not in `procs` */
+	TR_DROP__COUNT = 4,
+};
+
+#endif /* TRACER_H */

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The userspace data model.
+ *
+ * Two layers:
+ *  - input records (struct in_*): what the analyzer consumes and what a
+ *    .trace recording stores, in stream order: process and thread
+ *    descriptions made by the loader, raw BPF events, and the end of the
+ *    session with its counters. A live session and `tracer report` feed the
+ *    same records to the same analyzer, so their outputs are identical.
+ *  - output records (struct func_info, call_rec, ...): what the analyzer
+ *    hands to every output sink (table of callbacks in struct sink_ops).
+ */
+#ifndef TRACER_MODEL_H
+#define TRACER_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "tracer.h"
+
+/* ---- input records --------------------------------------------------- */
+
+#define IN_MAX_WARNINGS 8
+
+/* A traced process, described by the loader before its first event. */
+struct in_process {
+	uint32_t pid;		/* host pid */
+	uint32_t version_hex;	/* 0x030b0200 = 3.11.2 (micro may be 0 if unknown) */
+	uint32_t strategy;	/* enum tr_strategy */
+	uint64_t attach_ts;	/* CLOCK_MONOTONIC ns when its probes were active */
+	char exe[512];		/* executable path as the process sees it */
+	char lib[512];		/* file probed (libpython or executable) */
+	/* what the tracer cannot trace exactly in this process, one line each;
+	 * said before tracing and repeated in every output */
+	uint32_t n_warnings;
+	char warnings[IN_MAX_WARNINGS][256];
+};
+
+/* A thread, described when its first event is seen. */
+struct in_thread {
+	uint32_t pid;
+	uint32_t tid;
+	char name[16];		/* /proc/PID/task/TID/comm */
+};
+
+/* The end of a session (always the last record). */
+struct in_end {
+	uint64_t end_ts;	/* CLOCK_MONOTONIC ns */
+	uint64_t drops[TR_DROP__COUNT];	/* BPF-side drop counters */
+	uint64_t ringbuf_events;	/* records read from the ring buffer */
+	uint32_t exit_code;	/* launched command's exit status, or 0 */
+	uint32_t flags;		/* IN_END_* */
+};
+#define IN_END_RECORDING_TRUNCATED 0x1 /* recorder stopped early (disk full...) */
+
+/* ---- output records -------------------------------------------------- */
+
+/* One Python function identity: (qualified name, file, first line). */
+struct func_info {
+	uint32_t id;		/* dense, from 0, in order of first use */
+	const char *qualname;	/* UTF-8 */
+	const char *file;	/* UTF-8, absolute co_filename */
+	uint32_t line;		/* co_firstlineno */
+};
+
+/* flags of call_rec */
+#define CALL_BEGAN_BEFORE_ATTACH 0x01	/* start_ns is the attach time */
+#define CALL_END_INFERRED 0x02		/* return not probed: end_ns is the
+					 * time it was noticed (upper bound) */
+#define CALL_END_AT_SESSION_END 0x04	/* still running when tracing ended */
+
+/* One completed call (emitted at its return). */
+struct call_rec {
+	uint32_t pid;
+	uint32_t tid;
+	uint32_t func;		/* func_info.id */
+	uint32_t depth;		/* 0 = outermost traced frame of the thread */
+	uint64_t start_ns;
+	uint64_t end_ns;
+	uint64_t child_ns;	/* time spent in traced callees (for self time) */
+	uint32_t flags;
+};
+
+/* Counters of a whole session, handed to every sink at the end. */
+struct session_stats {
+	uint64_t first_ts, last_ts;	/* CLOCK_MONOTONIC ns */
+	uint64_t events;		/* BPF events consumed */
+	uint64_t calls;			/* completed call records */
+	uint64_t drops[TR_DROP__COUNT];
+	uint64_t lost_total;		/* sum of drops */
+	uint64_t inferred_returns;	/* CALL_END_INFERRED records */
+	uint64_t unmatched_returns;	/* returns no call could be paired with */
+	uint64_t open_at_end;		/* CALL_END_AT_SESSION_END records */
+	uint64_t truncated_names;	/* identities whose strings were cut */
+	uint32_t exit_code;
+	uint32_t end_flags;		/* in_end.flags */
+};
+
+/* ---- output sinks ---------------------------------------------------- */
+
+struct sink;
+
+/* One output format: chosen by the suffix of the -o file name. */
+struct sink_ops {
+	const char *name;	/* "chrome" */
+	const char *suffix;	/* ".json" */
+	const char *help;	/* one line for --help */
+	/* open the output; on error return NULL and set errno */
+	struct sink *(*open)(const char *path);
+	int (*process)(struct sink *s, const struct in_process *p);
+	int (*thread)(struct sink *s, const struct in_thread *t);
+	int (*func)(struct sink *s, const struct func_info *f);
+	int (*call)(struct sink *s, const struct call_rec *c);
+	/* write everything still pending and close; 0 or -errno */
+	int (*finish)(struct sink *s, const struct session_stats *st);
+	void (*free)(struct sink *s);
+};
+
+/* every sink starts with this header */
+struct sink {
+	const struct sink_ops *ops;
+	char *path;
+};
+
+#endif /* TRACER_MODEL_H */

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The native recording (.trace): the analyzer's input records, streamed to
+ * disk in order. Format: docs/recording-format.md.
+ */
+#ifndef TRACER_RECORDING_H
+#define TRACER_RECORDING_H
+#include <stddef.h>
+#include "model.h"
+
+#define REC_FORMAT_VERSION 1
+
+enum rec_kind {
+	REC_PROCESS = 1,	/* struct in_process */
+	REC_THREAD = 2,		/* struct in_thread */
+	REC_EVENT = 3,		/* a BPF event: struct tr_ev_call/return/code */
+	REC_END = 4,		/* struct in_end */
+};
+
+struct rec_writer;
+
+/* Create PATH (truncate). NULL and errno on failure. */
+struct rec_writer *rec_writer__open(const char *path);
+/* Each returns 0 or -errno. After the first write error (e.g. -ENOSPC) the
+ * writer stops writing: what is on disk stays a readable recording (whole
+ * records only), later calls return the same error. */
+int rec_writer__process(struct rec_writer *w, const struct in_process *p);
+int rec_writer__thread(struct rec_writer *w, const struct in_thread *t);
+/* EV points at a raw BPF event (struct tr_ev_hdr first, hdr.size valid) */
+int rec_writer__event(struct rec_writer *w, const void *ev, size_t len);
+int rec_writer__end(struct rec_writer *w, const struct in_end *e);
+/* the first write error, or 0 */
+int rec_writer__error(const struct rec_writer *w);
+/* flush and close: 0 or -errno. Frees W. */
+int rec_writer__close(struct rec_writer *w);
+
+/* one record read back */
+struct rec_record {
+	enum rec_kind kind;
+	union {
+		struct in_process process;
+		struct in_thread thread;
+		struct in_end end;
+		/* REC_EVENT: the event as the BPF side wrote it (a CODE event
+		 * comes back as a whole struct tr_ev_code, unused bytes zero) */
+		struct tr_ev_hdr hdr;
+		struct tr_ev_call call;
+		struct tr_ev_return ret;
+		struct tr_ev_code code;
+	};
+};
+
+struct rec_reader;
+/* Open and check magic and version. NULL and errno (EINVAL: not a
+ * recording, ENOTSUP: newer format version). */
+struct rec_reader *rec_reader__open(const char *path);
+/* 1 and fills R, 0 at the end of the file, -EINVAL on a corrupt record,
+ * -EPIPE when the file ends inside a record (a truncated recording: what
+ * came before is valid). */
+int rec_reader__next(struct rec_reader *rd, struct rec_record *r);
+void rec_reader__close(struct rec_reader *rd);
+#endif

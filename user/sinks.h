@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* The table of output formats (struct sink_ops), chosen by file suffix. */
+#ifndef TRACER_SINKS_H
+#define TRACER_SINKS_H
+#include "model.h"
+
+/* The sink for an -o PATH, by suffix; NULL when no format has it.
+ * ".trace" is not a sink (it is the recording, see recording.h). */
+const struct sink_ops *sinks__for_path(const char *path);
+/* NULL-terminated list of all formats (for --help) */
+extern const struct sink_ops *const sinks__all[];
+
+/* The end-of-session summary printed when there is no -o (path "-" is
+ * stdout). Not chosen by suffix. */
+extern const struct sink_ops sink_summary;
+extern const struct sink_ops sink_chrome;	/* .json */
+#endif
