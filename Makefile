@@ -29,6 +29,7 @@ UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUT)/unit/%.o,$(UNIT_SRCS))
 HEADERS   := $(wildcard include/*.h user/*.h)
 
 .PHONY: all clean test unit e2e bench deps
+.SECONDARY:
 all: $(OUT)/tracer
 
 $(OUT)/vmlinux.h:

@@ -69,6 +69,10 @@ struct func_info {
 #define CALL_END_INFERRED 0x02		/* return not probed: end_ns is the
 					 * time it was noticed (upper bound) */
 #define CALL_END_AT_SESSION_END 0x04	/* still running when tracing ended */
+#define CALL_NESTED_SAME_FUNC 0x08	/* runs inside another active call of the
+					 * same function on the same thread
+					 * (recursion): its time is already in
+					 * the outer call's total */
 
 /* One completed call (emitted at its return). */
 struct call_rec {

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Python call/return events from CPython interpreters, through a ring buffer.
+ *
+ * Two probe strategies feed the same events (see include/tracer.h):
+ *
+ *  - USDT (builds with SystemTap probes, e.g. Debian's python3.11):
+ *    python:function__entry and python:function__return. The probes pass
+ *    strings, not the frame, so the frame is read from the thread state:
+ *    the thread hitting the probe holds the GIL, hence it is the thread
+ *    _PyRuntime.gilstate.tstate_current points to. On 3.11 the entry probe
+ *    only fires when the `line` probe's semaphore is raised too (CPython
+ *    issue 98894): userspace attaches usdt_line, which does nothing, just to
+ *    raise it. Every return fires a probe (no uretprobe), so returns are
+ *    exact at any depth and frames running before attach return visibly.
+ *
+ *  - EVAL (builds without USDT): a uprobe on _PyEval_EvalFrameDefault gets
+ *    the frame as an argument; a uretprobe sees the return. The kernel arms
+ *    at most 64 pending uretprobes per task (MAX_URETPROBE_DEPTH): deeper
+ *    calls get no return probe. The entry program reads the task's pending
+ *    count (current->utask->depth) before the kernel decides, and flags such
+ *    calls TR_CALL_RET_UNPROBED, so userspace knows which returns it will
+ *    not see and infers them from the frame chain instead (user/analyzer.c).
+ *
+ * Function identity: each event carries the code object's address. A code
+ * object can be freed and its address reused, so every event compares the
+ * code object's identity fields (name, qualname, filename pointers and first
+ * line) with what was last sent for that address, and sends a TR_EV_CODE
+ * with the strings, read here while the object is certainly alive, whenever
+ * they differ. Userspace resolves each event with the latest TR_EV_CODE of
+ * its address, in stream order, so a reported identity is never stale.
+ *
+ * Every event that cannot be delivered is counted in `drops`.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/usdt.bpf.h>
+#include "tracer.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* ---- knobs, set by userspace before load ----------------------------- */
+/* wake the consumer up only when this much data is waiting (it also polls
+ * on a short timeout): batches wakeups so a busy target does not cost a
+ * wakeup per event */
+const volatile __u64 wakeup_bytes = 64 * 1024;
+/* the kernel's MAX_URETPROBE_DEPTH */
+const volatile __u32 uretprobe_max_depth = 64;
+
+/* ---- maps ------------------------------------------------------------ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);	/* resized by userspace (--buffer) */
+} events SEC(".maps");
+
+/* per traced process (host tgid): layout and strategy */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct tr_proc_cfg);
+} procs SEC(".maps");
+
+struct code_key {
+	__u32 pid;
+	__u32 pad;
+	__u64 code;
+};
+
+/* what identifies a code object's identity cheaply (no string reads) */
+struct code_fp {
+	__u64 name;
+	__u64 filename;
+	__u32 firstlineno;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct code_key);
+	__type(value, struct code_fp);
+} code_cache SEC(".maps");
+
+/* drop counters, read by userspace through the skeleton's .bss */
+__u64 drops[TR_DROP__COUNT];
+
+static __always_inline void drop(int reason)
+{
+	if (reason >= 0 && reason < TR_DROP__COUNT)
+		__sync_fetch_and_add(&drops[reason], 1);
+}
+
+static __always_inline void submit(void *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline int read_ptr(__u64 addr, __u64 *out)
+{
+	*out = 0;
+	return bpf_probe_read_user(out, sizeof(*out), (const void *)addr);
+}
+
+static __always_inline void fill_hdr(struct tr_ev_hdr *h, __u8 type, __u16 size,
+				     __u64 pid_tgid)
+{
+	h->type = type;
+	h->flags = 0;
+	h->size = size;
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts = bpf_ktime_get_ns();
+}
+
+/*
+ * Copy a compact str object's characters (raw, in its kind) into DST.
+ * Returns the encoding byte (kind | TR_STR_ASCII), 0 when unreadable.
+ */
+static __always_inline __u8 read_unicode(const struct tr_py_layout *L, __u64 obj,
+					 char *dst, __u32 cap, __u32 *len_out,
+					 int *truncated)
+{
+	__s64 length = 0;
+	__u32 state = 0, kind;
+	__u64 data, n;
+
+	*len_out = 0;
+	if (!obj || L->unicode_length < 0 || L->unicode_state < 0)
+		return 0;
+	if (bpf_probe_read_user(&length, sizeof(length), (void *)(obj + L->unicode_length)) ||
+	    bpf_probe_read_user(&state, sizeof(state), (void *)(obj + L->unicode_state)))
+		return 0;
+	kind = (state >> 2) & 7;
+	if (!((state >> 5) & 1) || (kind != 1 && kind != 2 && kind != 4) ||
+	    length < 0 || length > 0x7fffffff)
+		return 0;	/* not a compact string: not a code object's name */
+	if ((state >> 6) & 1)
+		data = obj + L->unicode_ascii_size;
+	else
+		data = obj + L->unicode_compact_size;
+	*len_out = length;
+	n = (__u64)length * kind;
+	if (n > cap) {
+		n = cap;
+		*truncated = 1;
+	}
+	barrier_var(n);
+	if (n > cap)
+		return 0;
+	if (bpf_probe_read_user(dst, n, (void *)data))
+		return 0;
+	return kind | (((state >> 6) & 1) ? TR_STR_ASCII : 0);
+}
+
+/*
+ * Make sure userspace knows the identity of CODE: send a TR_EV_CODE when the
+ * code_cache entry for this address is missing or differs. 0 when the
+ * identity is known to userspace, -1 when it could not be sent (counted).
+ */
+static __always_inline int ensure_code(const struct tr_py_layout *L, __u64 pid_tgid,
+				       __u64 code)
+{
+	struct code_key key = { .pid = pid_tgid >> 32, .code = code };
+	struct code_fp fp = {}, *old;
+	struct tr_ev_code *e;
+	__u64 name_obj = 0;
+	int trunc = 0;
+
+	/* the name we report: co_qualname where the version has it */
+	if (read_ptr(code + (L->code_qualname >= 0 ? L->code_qualname : L->code_name), &fp.name) ||
+	    read_ptr(code + L->code_filename, &fp.filename) ||
+	    bpf_probe_read_user(&fp.firstlineno, sizeof(fp.firstlineno),
+				(void *)(code + L->code_firstlineno))) {
+		drop(TR_DROP_READ_FAIL);
+		return -1;
+	}
+	old = bpf_map_lookup_elem(&code_cache, &key);
+	if (old && old->name == fp.name && old->filename == fp.filename &&
+	    old->firstlineno == fp.firstlineno)
+		return 0;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop(TR_DROP_RINGBUF_FULL);
+		return -1;
+	}
+	fill_hdr(&e->hdr, TR_EV_CODE, sizeof(*e), pid_tgid);
+	e->code = code;
+	e->firstlineno = fp.firstlineno;
+	e->pad = 0;
+	name_obj = fp.name;
+	e->name_enc = read_unicode(L, name_obj, e->name, TR_NAME_MAX, &e->name_len, &trunc);
+	if (trunc)
+		e->hdr.flags |= TR_CODE_NAME_TRUNC;
+	trunc = 0;
+	e->file_enc = read_unicode(L, fp.filename, e->file, TR_FILE_MAX, &e->file_len, &trunc);
+	if (trunc)
+		e->hdr.flags |= TR_CODE_FILE_TRUNC;
+	submit(e);
+	if (bpf_map_update_elem(&code_cache, &key, &fp, BPF_ANY))
+		drop(TR_DROP_MAP_FULL);	/* not lost: it will be sent again */
+	return 0;
+}
+
+/* The calling Python frame of FRAME, skipping C-stack entry frames (3.12+). */
+static __always_inline __u64 parent_of(const struct tr_py_layout *L, __u64 frame)
+{
+	__u64 p = 0;
+	__u8 owner = 0;
+
+	if (read_ptr(frame + L->frame_back, &p))
+		return 0;
+	if (L->frame_owner < 0)
+		return p;
+#pragma unroll
+	for (int i = 0; i < 2; i++) {
+		if (!p || bpf_probe_read_user(&owner, 1, (void *)(p + L->frame_owner)))
+			return p;
+		if (owner != L->owner_cstack)
+			return p;
+		if (read_ptr(p + L->frame_back, &p))
+			return 0;
+	}
+	return p;
+}
+
+static __always_inline int emit_call(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
+				     __u64 frame, __u8 flags)
+{
+	const struct tr_py_layout *L = &cfg->layout;
+	struct tr_ev_call *e;
+	__u64 code = 0;
+
+	if (!frame || read_ptr(frame + L->frame_code, &code) || !code) {
+		drop(TR_DROP_READ_FAIL);
+		return 0;
+	}
+	if (ensure_code(L, pid_tgid, code))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop(TR_DROP_RINGBUF_FULL);
+		return 0;
+	}
+	fill_hdr(&e->hdr, TR_EV_CALL, sizeof(*e), pid_tgid);
+	e->hdr.flags = flags;
+	e->frame = frame;
+	e->code = code;
+	e->parent = parent_of(L, frame);
+	submit(e);
+	return 0;
+}
+
+static __always_inline int emit_return(__u64 pid_tgid, __u64 frame, __u64 code)
+{
+	struct tr_ev_return *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop(TR_DROP_RINGBUF_FULL);
+		return 0;
+	}
+	fill_hdr(&e->hdr, TR_EV_RETURN, sizeof(*e), pid_tgid);
+	e->frame = frame;
+	e->code = code;
+	submit(e);
+	return 0;
+}
+
+static __always_inline const struct tr_proc_cfg *proc_cfg(__u64 pid_tgid)
+{
+	__u32 pid = pid_tgid >> 32;
+	const struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
+
+	if (!cfg)
+		drop(TR_DROP_NO_CONFIG);
+	return cfg;
+}
+
+/* ---- USDT strategy --------------------------------------------------- */
+
+/* The frame the current thread executes, through the thread state. */
+static __always_inline __u64 current_frame(const struct tr_proc_cfg *cfg)
+{
+	const struct tr_py_layout *L = &cfg->layout;
+	__u64 tstate = 0, p = 0;
+
+	if (!cfg->tstate_ptr_addr || read_ptr(cfg->tstate_ptr_addr, &tstate) || !tstate)
+		return 0;
+	if (read_ptr(tstate + L->tstate_frame, &p) || !p)
+		return 0;
+	if (L->cframe_current_frame >= 0 && read_ptr(p + L->cframe_current_frame, &p))
+		return 0;
+	return p;
+}
+
+SEC("usdt")
+int BPF_USDT(usdt_entry, __u64 filename, __u64 funcname, int lineno)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+
+	if (!cfg)
+		return 0;
+	return emit_call(cfg, pid_tgid, current_frame(cfg), 0);
+}
+
+SEC("usdt")
+int BPF_USDT(usdt_return, __u64 filename, __u64 funcname, int lineno)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	__u64 frame, code = 0;
+
+	if (!cfg)
+		return 0;
+	frame = current_frame(cfg);
+	if (!frame || read_ptr(frame + cfg->layout.frame_code, &code) || !code) {
+		drop(TR_DROP_READ_FAIL);
+		return 0;
+	}
+	/* a frame running since before attach returns: userspace needs its identity */
+	if (ensure_code(&cfg->layout, pid_tgid, code))
+		return 0;
+	return emit_return(pid_tgid, frame, code);
+}
+
+/* Attached only to raise the `line` probe's semaphore (see top comment). */
+SEC("usdt")
+int usdt_line(struct pt_regs *ctx)
+{
+	return 0;
+}
+
+/* ---- EVAL strategy --------------------------------------------------- */
+
+SEC("uprobe")
+int eval_entry(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	struct task_struct *task;
+	struct uprobe_task *ut;
+	__u64 frame;
+	__u8 flags = 0;
+
+	if (!cfg)
+		return 0;
+	/* read both (ctx offsets must be constant), then choose */
+	__u64 arg0 = PT_REGS_PARM1(ctx), arg1 = PT_REGS_PARM2(ctx);
+	barrier_var(arg0);
+	barrier_var(arg1);
+	frame = cfg->layout.eval_frame_arg == 0 ? arg0 : arg1;
+	/* will the kernel arm this call's uretprobe? (see top comment) */
+	task = bpf_get_current_task_btf();
+	ut = BPF_CORE_READ(task, utask);
+	if (ut && BPF_CORE_READ(ut, depth) >= uretprobe_max_depth)
+		flags |= TR_CALL_RET_UNPROBED;
+	return emit_call(cfg, pid_tgid, frame, flags);
+}
+
+SEC("uretprobe")
+int eval_return(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (!proc_cfg(pid_tgid))
+		return 0;
+	return emit_return(pid_tgid, 0, 0);
+}

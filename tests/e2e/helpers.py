@@ -1,0 +1,362 @@
+# SPDX-License-Identifier: MIT
+"""Helpers of the end-to-end tests: interpreters, workloads, running the
+tracer and its targets, reading its Chrome trace output."""
+import collections
+import glob
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKLOADS = os.path.join(HERE, "workloads")
+REPO = os.path.dirname(os.path.dirname(HERE))
+PYENV_ROOT = os.environ.get("PYENV_ROOT") or "/root/.pyenv"
+DEBIAN_PY = "/usr/bin/python3.11"
+
+# ---- interpreters ----------------------------------------------------------
+
+# the interpreters the tracer supports, as test ids
+SUPPORTED = ["debian3.11", "pyenv3.8", "pyenv3.9", "pyenv3.10", "pyenv3.12",
+             "pyenv3.13"]
+# interpreters the tracer must refuse (for now), with why
+REFUSED = {"pyenv3.6": "unsupported version", "pyenv3.7": "unsupported version",
+           "pyenv3.11": "3.11 without USDT probes (not yet supported)"}
+
+
+class Interp(object):
+    def __init__(self, ident, python, version, kind, lib):
+        self.id = ident
+        self.python = python		# executable path
+        self.version = version		# (3, 11)
+        self.kind = kind		# "debian" | "pyenv"
+        self.lib = lib			# the file holding the eval loop
+        self.strategy = "usdt" if kind == "debian" else "eval"
+        # attaching to 3.12+ needs the perf trampoline active in the target
+        self.attach_args = ["-X", "perf"] if version >= (3, 12) else []
+
+    def __repr__(self):
+        return "Interp(%s, %s)" % (self.id, self.python)
+
+
+def _version_key(path):
+    return [int(x) if x.isdigit() else 0
+            for x in re.split(r"[.]", os.path.basename(path))]
+
+
+def find_interp(ident):
+    """The Interp for a test id, or (None, reason)."""
+    m = re.match(r"^(debian|pyenv)(\d+)\.(\d+)$", ident)
+    if not m:
+        return None, "bad interpreter id %s" % ident
+    kind, major, minor = m.group(1), int(m.group(2)), int(m.group(3))
+    ver = "%d.%d" % (major, minor)
+    if kind == "debian":
+        py = "/usr/bin/python%s" % ver
+        if not os.access(py, os.X_OK):
+            return None, "%s not found" % py
+        return Interp(ident, py, (major, minor), kind, os.path.realpath(py)), None
+    vroot = os.path.join(PYENV_ROOT, "versions")
+    dirs = sorted((d for d in glob.glob(os.path.join(vroot, ver + ".*"))
+                   if re.match(r"^\d+\.\d+\.\d+$", os.path.basename(d))),
+                  key=_version_key)
+    if not dirs:
+        return None, "no pyenv build of %s under %s" % (ver, vroot)
+    d = dirs[-1]
+    py = os.path.join(d, "bin", "python" + ver)
+    if not os.access(py, os.X_OK):
+        return None, "%s not found" % py
+    lib = os.path.join(d, "lib", "libpython%s.so.1.0" % ver)
+    if not os.path.exists(lib):
+        lib = os.path.realpath(py)	# static build: the executable
+    return Interp(ident, py, (major, minor), kind, lib), None
+
+
+# ---- workloads -------------------------------------------------------------
+
+class Workload(object):
+    def __init__(self, name, files, deep_funcs=()):
+        self.name = name
+        self.path = os.path.join(WORKLOADS, name + ".py")
+        # absolute paths of the files whose functions are compared
+        self.files = [os.path.join(WORKLOADS, f) for f in files]
+        # functions recursing deeper than the 64 pending uretprobes the
+        # kernel keeps per task: with the eval strategy their returns past
+        # that depth are inferred (CALL_END_INFERRED), documented behaviour
+        self.deep_funcs = set(deep_funcs)
+
+    def __repr__(self):
+        return "Workload(%s)" % self.name
+
+
+WORKLOAD_LIST = [
+    Workload("mixed", ["mixed.py"], deep_funcs=["recurse"]),
+    Workload("multifile", ["multifile.py", "multifile_helper.py"]),
+]
+WORKLOAD_BY_NAME = {w.name: w for w in WORKLOAD_LIST}
+
+
+def target_env(extra=None):
+    """Environment of a traced Python: no bytecode files, nothing of ours."""
+    env = dict(os.environ)
+    for k in list(env):
+        if k.startswith("E2E_") or k in ("PYTHONPERFSUPPORT", "PYTHONPROFILEIMPORTTIME"):
+            del env[k]
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if extra:
+        env.update(extra)
+    return env
+
+
+# ---- running processes -----------------------------------------------------
+
+class Failed(AssertionError):
+    pass
+
+
+def run(cmd, timeout=60, env=None, input=None, cwd=None):
+    """subprocess.run with text output; on timeout kill the process and
+    raise with what it printed so far."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                         env=env, cwd=cwd, start_new_session=True)
+    try:
+        out, err = p.communicate(input=input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(p)
+        out, err = p.communicate()
+        raise Failed("timeout after %ss: %s\n--- stdout\n%s\n--- stderr\n%s"
+                     % (timeout, " ".join(cmd), _txt(out)[-3000:], _txt(err)[-3000:]))
+    return subprocess.CompletedProcess(cmd, p.returncode, _txt(out), _txt(err))
+
+
+def _txt(b):
+    return b.decode("utf-8", "replace") if isinstance(b, bytes) else (b or "")
+
+
+def _kill_group(p):
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def describe(p):
+    """a CompletedProcess for an assertion message"""
+    return "command: %s\nexit: %s\n--- stdout (tail)\n%s\n--- stderr (tail)\n%s" % (
+        " ".join(p.args), p.returncode, p.stdout[-4000:], p.stderr[-4000:])
+
+
+class LineReader(object):
+    """Reads the lines of a pipe in a thread; wait_for() a line prefix."""
+
+    def __init__(self, pipe):
+        self.lines = []
+        self._cond = threading.Condition()
+        self._eof = False
+        self._t = threading.Thread(target=self._loop, args=(pipe,), daemon=True)
+        self._t.start()
+
+    def _loop(self, pipe):
+        for raw in iter(pipe.readline, b""):
+            with self._cond:
+                self.lines.append(_txt(raw).rstrip("\n"))
+                self._cond.notify_all()
+        with self._cond:
+            self._eof = True
+            self._cond.notify_all()
+
+    def wait_for(self, prefix, timeout):
+        """the first line starting with PREFIX, or None at EOF/timeout"""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for line in self.lines:
+                    if line.startswith(prefix):
+                        return line
+                left = deadline - time.monotonic()
+                if self._eof or left <= 0:
+                    return None
+                self._cond.wait(left)
+
+    def text(self, join_timeout=5):
+        self._t.join(join_timeout)
+        with self._cond:
+            return "\n".join(self.lines)
+
+
+class Spawned(object):
+    """A background process whose stdout/stderr are read by LineReaders."""
+
+    def __init__(self, cmd, env=None):
+        self.cmd = cmd
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, env=env,
+                                     start_new_session=True)
+        self.pid = self.proc.pid
+        self.out = LineReader(self.proc.stdout)
+        self.err = LineReader(self.proc.stderr)
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise Failed("timeout after %ss: %s\n%s" % (timeout, " ".join(self.cmd),
+                                                       self.describe()))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            _kill_group(self.proc)
+            self.proc.wait(10)
+
+    def describe(self):
+        return "command: %s\nexit: %s\n--- stdout (tail)\n%s\n--- stderr (tail)\n%s" % (
+            " ".join(self.cmd), self.proc.returncode, self.out.text(1)[-3000:],
+            self.err.text(1)[-3000:])
+
+
+class Target(Spawned):
+    """A workload started in attach mode: it waits for its trigger file."""
+
+    def __init__(self, interp, workload, tmpdir, extra_args=()):
+        self.trigger = os.path.join(str(tmpdir), "trigger-%s" % workload.name)
+        if os.path.exists(self.trigger):
+            os.unlink(self.trigger)
+        cmd = [interp.python] + list(extra_args) + [workload.path]
+        Spawned.__init__(self, cmd, env=target_env({"E2E_TRIGGER": self.trigger}))
+
+    def wait_ready(self, timeout=30):
+        if self.err.wait_for("workload: ready", timeout) is None:
+            self.kill()
+            raise Failed("target never became ready\n" + self.describe())
+
+    def fire(self):
+        with open(self.trigger, "w"):
+            pass
+
+    def result_line(self):
+        return self.out.wait_for("result:", 0)
+
+
+def start_tracer_attached(tracer, pid, outputs, extra=(), timeout=30):
+    """Start `tracer -p PID -o ...` and wait for its `tracer: tracing` line."""
+    cmd = [tracer, "-p", str(pid)]
+    for o in outputs:
+        cmd += ["-o", str(o)]
+    cmd += list(extra)
+    t = Spawned(cmd)
+    if t.err.wait_for("tracer: tracing", timeout) is None:
+        t.kill()
+        raise Failed("tracer did not report `tracer: tracing`\n" + t.describe())
+    return t
+
+
+# ---- the Chrome trace ------------------------------------------------------
+
+FLAG_ARGS = ("began_before_attach", "end_inferred", "end_at_session_end")
+COUNTERS = ("events", "lost", "inferred_returns", "unmatched_returns", "open_at_end")
+
+
+class Chrome(object):
+    """A loaded and structurally checked Chrome trace."""
+
+    def __init__(self, path):
+        with open(str(path), encoding="utf-8") as f:
+            doc = json.load(f)
+        assert isinstance(doc, dict), "top level is not an object"
+        assert isinstance(doc.get("traceEvents"), list), "no traceEvents list"
+        self.doc = doc
+        self.events = doc["traceEvents"]
+        self.other = doc.get("otherData")
+        assert isinstance(self.other, dict), "no otherData object"
+        for c in COUNTERS:
+            assert c in self.other, "otherData lacks %s: %r" % (c, self.other)
+        self.calls = []
+        for e in self.events:
+            assert isinstance(e, dict) and "ph" in e, "bad event %r" % (e,)
+            if e["ph"] != "X":
+                continue
+            for k, ty in (("name", str), ("cat", str), ("pid", int), ("tid", int),
+                          ("ts", (int, float)), ("dur", (int, float)), ("args", dict)):
+                assert isinstance(e.get(k), ty), "event field %s: %r" % (k, e)
+            assert e["cat"] == "python", e
+            assert e["dur"] >= 0, e
+            a = e["args"]
+            assert isinstance(a.get("file"), str) and isinstance(a.get("line"), int), e
+            self.calls.append(e)
+
+    def counter(self, name):
+        """an otherData counter; "lost" may be {"total": N, ...}"""
+        v = self.other[name]
+        if isinstance(v, dict):
+            v = v["total"]
+        return int(v)
+
+    def strategies(self):
+        """pid -> strategy named in otherData.processes (if present)"""
+        return {p.get("pid"): p.get("strategy")
+                for p in self.other.get("processes", []) if isinstance(p, dict)}
+
+    def key(self, e):
+        return (e["name"], e["args"]["file"], e["args"]["line"])
+
+    def in_files(self, files):
+        files = set(files)
+        return [e for e in self.calls if e["args"]["file"] in files]
+
+
+def count_calls(events):
+    """(name, file, line) -> number of X events, <module> left out"""
+    c = collections.Counter()
+    for e in events:
+        if e["name"] != "<module>":
+            c[(e["name"], e["args"]["file"], e["args"]["line"])] += 1
+    return c
+
+
+def compare_counts(expected, got):
+    """list of human-readable differences between two key -> count maps"""
+    diffs = []
+    for k in sorted(set(expected) | set(got), key=lambda k: (k[1], k[2], k[0])):
+        a, b = expected.get(k, 0), got.get(k, 0)
+        if a != b:
+            diffs.append("%-50s %s:%d  expected %d, traced %d"
+                         % (k[0], os.path.basename(k[1]), k[2], a, b))
+    return diffs
+
+
+def flagged(events, flag):
+    return [e for e in events if e["args"].get(flag)]
+
+
+def nesting_violations(events, eps=1.0):
+    """Calls of one thread must nest like a stack (or be disjoint). EPS in
+    microseconds allows for rounding of ts and dur."""
+    bad = []
+    by_thread = collections.defaultdict(list)
+    for e in events:
+        if any(e["args"].get(f) for f in FLAG_ARGS):
+            continue
+        by_thread[(e["pid"], e["tid"])].append(e)
+    for evs in by_thread.values():
+        evs.sort(key=lambda e: (e["ts"], -(e["ts"] + e["dur"])))
+        stack = []
+        for e in evs:
+            start, end = e["ts"], e["ts"] + e["dur"]
+            while stack and stack[-1][1] <= start + eps:
+                stack.pop()
+            if stack and end > stack[-1][1] + eps:
+                bad.append((stack[-1][0], e))
+                if len(bad) > 10:
+                    return bad
+            stack.append((e, end))
+    return bad
+
+
+def sorted_events(events):
+    return sorted(json.dumps(e, sort_keys=True) for e in events)

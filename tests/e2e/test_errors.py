@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: MIT
+"""Errors: one line on stderr, a non-zero exit (not a crash), nothing else
+harmed. And the launched command's exit status comes back."""
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+import helpers
+
+
+def assert_refused(p, *words):
+    """non-zero exit by exit(), one non-empty line on stderr, no crash"""
+    assert p.returncode > 0, "exit %s (expected a non-zero exit, not a signal)\n%s" % (
+        p.returncode, helpers.describe(p))
+    assert p.returncode < 128, helpers.describe(p)
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, "expected one line on stderr\n" + helpers.describe(p)
+    low = lines[0].lower()
+    for bad in ("traceback", "segmentation", "sanitizer", "core dumped", "assert"):
+        assert bad not in low, helpers.describe(p)
+    for w in words:
+        assert w.lower() in low, "stderr should mention %r\n%s" % (w, helpers.describe(p))
+
+
+def free_pid():
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid = int(f.read()) - 1
+    while os.path.exists("/proc/%d" % pid):
+        pid -= 1
+    return pid
+
+
+def test_attach_nonexistent_pid(tracer, tmp_path):
+    pid = free_pid()
+    p = helpers.run([tracer, "-p", str(pid), "-o", str(tmp_path / "t.json")], timeout=30)
+    assert_refused(p, str(pid))
+
+
+def test_attach_not_python(tracer, tmp_path):
+    s = subprocess.Popen(["sleep", "100"])
+    try:
+        time.sleep(0.1)
+        p = helpers.run([tracer, "-p", str(s.pid), "-o", str(tmp_path / "t.json")],
+                        timeout=30)
+        assert_refused(p)
+        assert s.poll() is None, "the non-Python target was harmed"
+    finally:
+        s.kill()
+        s.wait()
+
+
+@pytest.mark.parametrize("cmd", ["no-such-command-e2e", "/nonexistent/bin/cmd"])
+def test_command_not_found(tracer, tmp_path, cmd):
+    p = helpers.run([tracer, "-o", str(tmp_path / "t.json"), "--", cmd], timeout=30)
+    assert_refused(p, cmd)
+
+
+def test_output_not_writable(tracer, get_interp, tmp_path):
+    py = get_interp("debian3.11").python
+    p = helpers.run([tracer, "-o", "/nonexistent/dir/x.json", "--", py, "-c", "pass"],
+                    timeout=60)
+    assert_refused(p, "/nonexistent/dir/x.json")
+
+
+def test_output_not_writable_checked_before_launch(tracer, get_interp, tmp_path):
+    """the command must not run when its trace cannot be written"""
+    py = get_interp("debian3.11").python
+    marker = tmp_path / "ran"
+    p = helpers.run([tracer, "-o", "/nonexistent/dir/x.trace", "--", py, "-c",
+                     "open(%r, 'w').close()" % str(marker)], timeout=60)
+    assert p.returncode != 0, helpers.describe(p)
+    assert not marker.exists(), "the command ran although the output cannot be written"
+
+
+def test_unknown_output_format(tracer, get_interp, tmp_path):
+    py = get_interp("debian3.11").python
+    p = helpers.run([tracer, "-o", str(tmp_path / "x.unknownfmt"), "--", py, "-c", "pass"],
+                    timeout=60)
+    assert_refused(p)
+
+
+@pytest.mark.parametrize("ident", sorted(helpers.REFUSED))
+def test_unsupported_version_launch(tracer, get_interp, ident, tmp_path):
+    it = get_interp(ident)
+    marker = tmp_path / "ran"
+    p = helpers.run([tracer, "-o", str(tmp_path / "t.json"), "--", it.python, "-c",
+                     "open(%r, 'w').close()" % str(marker)], timeout=60)
+    assert_refused(p)
+    assert "%d.%d" % it.version in p.stderr, "the message should name the version\n" + helpers.describe(p)
+
+
+@pytest.mark.parametrize("ident", sorted(helpers.REFUSED) + ["pyenv3.12", "pyenv3.13"])
+def test_unsupported_attach(tracer, get_interp, ident, tmp_path):
+    """3.6, 3.7, pyenv 3.11: refused; 3.12/3.13 started without -X perf:
+    refused (their Python calls never reach a probe-able function)"""
+    it = get_interp(ident)
+    wl = helpers.WORKLOAD_BY_NAME["multifile"]
+    target = helpers.Target(it, wl, tmp_path)
+    try:
+        target.wait_ready()
+        p = helpers.run([tracer, "-p", str(target.pid), "-o", str(tmp_path / "t.json")],
+                        timeout=60)
+        assert_refused(p)
+        if it.version >= (3, 12):
+            assert "perf" in p.stderr, "the message should say how (-X perf)\n" + helpers.describe(p)
+        # the target is unharmed
+        assert target.proc.poll() is None
+        target.fire()
+        assert target.wait(30) == 0, target.describe()
+        assert target.out.wait_for("result:", 5)
+    finally:
+        target.kill()
+
+
+def test_exit_status_propagated(tracer, interp, tmp_path):
+    p = helpers.run([tracer, "-o", str(tmp_path / "t.json"), "--", interp.python, "-c",
+                     "import sys; sys.exit(7)"], timeout=60, env=helpers.target_env())
+    assert p.returncode == 7, helpers.describe(p)
+    p = helpers.run([tracer, "-o", str(tmp_path / "t.json"), "--", interp.python, "-c",
+                     "pass"], timeout=60, env=helpers.target_env())
+    assert p.returncode == 0, helpers.describe(p)
+
+
+def test_command_arguments_and_stdio_passed(tracer, get_interp, tmp_path):
+    py = get_interp("debian3.11").python
+    p = helpers.run([tracer, "-o", str(tmp_path / "t.json"), "--", py, "-c",
+                     "import sys; print(sys.argv[1:]); print(sys.stdin.read().upper())",
+                     "a b", "-o", "--"], input=b"hello", timeout=60)
+    assert p.returncode == 0, helpers.describe(p)
+    assert p.stdout.splitlines()[:2] == ["['a b', '-o', '--']", "HELLO"], helpers.describe(p)
+
+
+@pytest.mark.parametrize("args", [[], ["-p"], ["-p", "notapid"], ["-d", "x", "--", "true"],
+                                  ["--no-such-option"], ["-o"]])
+def test_bad_usage(tracer, args):
+    p = helpers.run([tracer] + args, timeout=30)
+    assert p.returncode > 0 and p.returncode < 128, helpers.describe(p)
+    assert p.stderr.strip(), helpers.describe(p)
+
+
+def test_report_missing_file(tracer, tmp_path):
+    p = helpers.run([tracer, "report", str(tmp_path / "none.trace")], timeout=30)
+    assert_refused(p)
+
+
+def test_report_not_a_recording(tracer, tmp_path):
+    f = tmp_path / "junk.trace"
+    f.write_bytes(b"this is not a recording\n" * 10)
+    p = helpers.run([tracer, "report", str(f), "-o", str(tmp_path / "r.json")], timeout=30)
+    assert_refused(p)

@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: MIT
+"""Per-function call counts of the tracer == ground truth (sys.setprofile
+in a separate run of the same interpreter), launch and attach modes."""
+import os
+
+import pytest
+
+import helpers
+
+TIMEOUT = 120
+
+
+def check_trace(chrome, interp, workload, truth, pid, mode):
+    """everything that must hold for a trace of one whole run of main()"""
+    ours = chrome.in_files(workload.files)
+    assert ours, "no call of the workload files in the trace"
+    problems = []
+    diffs = helpers.compare_counts(truth.calls, helpers.count_calls(ours))
+    if diffs:
+        problems.append("call counts differ from ground truth (%s, %s, %s):\n  %s"
+                        % (interp.id, workload.name, mode, "\n  ".join(diffs)))
+    if chrome.counter("lost") != 0:
+        problems.append("events lost: %r" % (chrome.other.get("lost"),))
+    # every call of the workload has its return
+    allowed_inferred = workload.deep_funcs if interp.strategy == "eval" else set()
+    for flag in helpers.FLAG_ARGS:
+        bad = [e for e in helpers.flagged(ours, flag) if e["name"] != "<module>"
+               and not (flag == "end_inferred"
+                        and e["name"].rsplit(".", 1)[-1] in allowed_inferred)]
+        if bad:
+            problems.append("%d workload calls flagged %s, e.g. %r"
+                            % (len(bad), flag, bad[:3]))
+    pids = {e["pid"] for e in ours}
+    if pids != {pid}:
+        problems.append("pids of workload calls %r, target was %d" % (pids, pid))
+    # threads: worker runs in 4 distinct threads, main on the main thread
+    for key, n in truth.threads.items():
+        tids = {e["tid"] for e in ours if chrome.key(e) == key}
+        if key in truth.calls and len(tids) != n:
+            problems.append("%s ran on %d threads, ground truth %d" % (key[0], len(tids), n))
+    main = [e for e in ours if e["name"] == "main"]
+    if len(main) == 1 and main[0]["tid"] != pid:
+        problems.append("main() not on the main thread: tid %d, pid %d" % (main[0]["tid"], pid))
+    strat = chrome.strategies().get(pid)
+    if strat is not None and strat != interp.strategy:
+        problems.append("strategy %s, expected %s" % (strat, interp.strategy))
+    bad = helpers.nesting_violations(chrome.calls)
+    if bad:
+        problems.append("calls of one thread do not nest: %r" % (bad[:3],))
+    assert not problems, "\n".join(problems)
+
+
+def pid_from_stderr(text):
+    for line in text.splitlines():
+        if line.startswith("workload: pid "):
+            return int(line.split()[2])
+    raise AssertionError("the workload did not print its pid:\n" + text[-2000:])
+
+
+def test_launch(tracer, interp, workload, truth, tmp_path):
+    out = tmp_path / "t.json"
+    p = helpers.run([tracer, "-o", str(out), "--", interp.python, workload.path],
+                    timeout=TIMEOUT, env=helpers.target_env())
+    assert p.returncode == 0, helpers.describe(p)
+    assert truth.stdout in p.stdout, "workload output changed\n" + helpers.describe(p)
+    chrome = helpers.Chrome(out)
+    check_trace(chrome, interp, workload, truth, pid_from_stderr(p.stderr), "launch")
+    assert chrome.counter("unmatched_returns") == 0, chrome.other
+
+
+def test_attach(tracer, interp, workload, truth, tmp_path):
+    out = tmp_path / "t.json"
+    target = helpers.Target(interp, workload, tmp_path, interp.attach_args)
+    tr = None
+    try:
+        target.wait_ready()
+        tr = helpers.start_tracer_attached(tracer, target.pid, [out])
+        target.fire()
+        assert target.wait(TIMEOUT) == 0, target.describe()
+        rc = tr.wait(30)   # ends when the target exits
+        assert rc == 0, tr.describe()
+    finally:
+        target.kill()
+        if tr:
+            tr.kill()
+    assert target.out.wait_for("result:", 5) is not None
+    assert target.out.text() == truth.stdout.rstrip("\n")
+    check_trace(helpers.Chrome(out), interp, workload, truth, target.pid, "attach")

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: MIT
+"""The native recording: `tracer report REC.trace -o Y.json` gives the same
+events as the direct `-o Y.json` of the same run; damaged recordings are
+refused or read up to the damage, never crash the reader."""
+import os
+
+import pytest
+
+import helpers
+
+
+def record(tracer, interp, wl, tmp_path):
+    rec, direct = tmp_path / "t.trace", tmp_path / "t.json"
+    p = helpers.run([tracer, "-o", str(rec), "-o", str(direct), "--", interp.python, wl.path],
+                    timeout=120, env=helpers.target_env())
+    assert p.returncode == 0, helpers.describe(p)
+    return rec, direct
+
+
+def test_report_equals_direct(tracer, interp, workload, truth, tmp_path):
+    rec, direct = record(tracer, interp, workload, tmp_path)
+    out = tmp_path / "r.json"
+    p = helpers.run([tracer, "report", str(rec), "-o", str(out)], timeout=60)
+    assert p.returncode == 0, helpers.describe(p)
+    a, b = helpers.Chrome(direct), helpers.Chrome(out)
+    assert helpers.count_calls(a.in_files(workload.files)) == truth.calls  # not trivially empty
+    ea, eb = helpers.sorted_events(a.events), helpers.sorted_events(b.events)
+    assert len(ea) == len(eb)
+    assert ea == eb
+    for c in helpers.COUNTERS:
+        assert a.counter(c) == b.counter(c), c
+
+
+def test_report_summary(tracer, get_interp, tmp_path):
+    it = get_interp("debian3.11")
+    rec, direct = record(tracer, it, helpers.WORKLOAD_BY_NAME["multifile"], tmp_path)
+    p = helpers.run([tracer, "report", str(rec)], timeout=60)
+    assert p.returncode == 0, helpers.describe(p)
+    assert "strategy: usdt" in p.stdout, helpers.describe(p)
+    assert "events:" in p.stdout
+
+
+def test_attach_recording(tracer, get_interp, get_truth, tmp_path):
+    it = get_interp("debian3.11")
+    wl = helpers.WORKLOAD_BY_NAME["mixed"]
+    rec, direct = tmp_path / "t.trace", tmp_path / "t.json"
+    target = helpers.Target(it, wl, tmp_path, it.attach_args)
+    tr = None
+    try:
+        target.wait_ready()
+        tr = helpers.start_tracer_attached(tracer, target.pid, [rec, direct])
+        target.fire()
+        assert target.wait(60) == 0, target.describe()
+        assert tr.wait(30) == 0, tr.describe()
+    finally:
+        target.kill()
+        if tr:
+            tr.kill()
+    out = tmp_path / "r.json"
+    p = helpers.run([tracer, "report", str(rec), "-o", str(out)], timeout=60)
+    assert p.returncode == 0, helpers.describe(p)
+    a, b = helpers.Chrome(direct), helpers.Chrome(out)
+    assert helpers.count_calls(a.in_files(wl.files)) == get_truth(it, wl).calls
+    assert helpers.sorted_events(a.events) == helpers.sorted_events(b.events)
+
+
+def test_damaged_recording(tracer, get_interp, tmp_path):
+    it = get_interp("debian3.11")
+    rec, _ = record(tracer, it, helpers.WORKLOAD_BY_NAME["multifile"], tmp_path)
+    data = rec.read_bytes()
+    assert len(data) > 64
+    cases = {}
+    for frac in (0.0, 0.1, 0.5, 0.9, 0.999):
+        cases["cut%g" % frac] = data[:max(1, int(len(data) * frac))]
+    for i, pos in enumerate(range(8, len(data), max(1, len(data) // 7))):
+        b = bytearray(data)
+        for k in range(pos, min(pos + 16, len(b))):
+            b[k] ^= 0xA5
+        cases["flip%d" % i] = bytes(b)
+    for name, blob in sorted(cases.items()):
+        f = tmp_path / ("%s.trace" % name)
+        f.write_bytes(blob)
+        out = tmp_path / ("%s.json" % name)
+        p = helpers.run([tracer, "report", str(f), "-o", str(out)], timeout=60)
+        assert p.returncode >= 0 and p.returncode < 128, "%s: crashed\n%s" % (
+            name, helpers.describe(p))
+        if p.returncode == 0:
+            helpers.Chrome(out)  # whatever was readable gives a valid file
+        else:
+            assert p.stderr.strip(), "%s: refused silently" % name

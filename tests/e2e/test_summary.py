@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: MIT
+"""The summary printed without -o: process line, strategy, function table
+with the ground-truth call counts, counters with nothing lost."""
+import re
+
+import helpers
+
+ROW = re.compile(r"^\s*(\d+)\s+\S+\s+\S+\s+(.+) \((/.*):(\d+)\)$")
+
+
+def parse_summary(text):
+    """-> (rows {(name, file, line): calls}, lines)"""
+    rows = {}
+    for line in text.splitlines():
+        m = ROW.match(line)
+        if m:
+            key = (m.group(2), m.group(3), int(m.group(4)))
+            rows[key] = rows.get(key, 0) + int(m.group(1))
+    return rows
+
+
+def check_common(text, interp, pid):
+    lines = text.splitlines()
+    proc = [l for l in lines if l.startswith("process %d: Python %d.%d." % ((pid,) + interp.version))]
+    assert proc, "no `process PID: Python X.Y.Z` line for %d\n%s" % (pid, text)
+    strat = [l for l in lines if l.strip().startswith("strategy:")]
+    assert strat and strat[0].split()[1] == interp.strategy, text
+    ev = [l for l in lines if l.startswith("events:")]
+    assert ev, text
+    m = re.match(r"events: (\d+) seen, (\d+) lost", ev[0])
+    assert m and int(m.group(1)) > 0 and int(m.group(2)) == 0, ev[0]
+    calls = [l for l in lines if l.startswith("calls:")]
+    assert calls and re.match(r"calls: \d+ completed, \d+ returns inferred \(not probed\), "
+                              r"\d+ unmatched returns, \d+ still running at end", calls[0]), text
+
+
+def test_summary_attach(tracer, interp, get_truth, tmp_path):
+    """attach mode: only main() runs while traced, the table is small
+    enough to list every workload function"""
+    wl = helpers.WORKLOAD_BY_NAME["multifile"]
+    truth = get_truth(interp, wl)
+    target = helpers.Target(interp, wl, tmp_path, interp.attach_args)
+    tr = None
+    try:
+        target.wait_ready()
+        tr = helpers.start_tracer_attached(tracer, target.pid, [])
+        target.fire()
+        assert target.wait(60) == 0, target.describe()
+        assert tr.wait(30) == 0, tr.describe()
+    finally:
+        target.kill()
+        if tr:
+            tr.kill()
+    text = tr.out.text()
+    check_common(text, interp, target.pid)
+    rows = {k: v for k, v in parse_summary(text).items() if k[1] in wl.files}
+    assert rows, text
+    diffs = helpers.compare_counts(truth.calls, rows)
+    assert not diffs, "\n".join(diffs) + "\n" + text
+
+
+def test_summary_launch(tracer, interp, get_truth, tmp_path):
+    wl = helpers.WORKLOAD_BY_NAME["multifile"]
+    truth = get_truth(interp, wl)
+    p = helpers.run([tracer, "--", interp.python, wl.path], timeout=120,
+                    env=helpers.target_env())
+    assert p.returncode == 0, helpers.describe(p)
+    pid = int(re.search(r"^workload: pid (\d+)$", p.stderr, re.M).group(1))
+    check_common(p.stdout, interp, pid)
+    rows = {k: v for k, v in parse_summary(p.stdout).items() if k[1] in wl.files}
+    # the table may be cut (top N by total time): every listed workload
+    # function has its exact count, and main() is listed
+    assert any(k[0] == "main" for k in rows), p.stdout
+    for k, n in rows.items():
+        if k[0] != "<module>":
+            assert truth.calls.get(k) == n, (k, n, truth.calls.get(k))

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+/* sink_summary: recursion counted once, self time, ordering, counters. */
+#include <errno.h>
+#include <unistd.h>
+#include "unit.h"
+#include "sinks.h"
+
+#define MS 1000000ull
+
+static char summary_path[64];
+
+static struct sink *summary_open_tmp(void)
+{
+	int fd;
+	struct sink *s;
+
+	strcpy(summary_path, "/tmp/summary_test_XXXXXX");
+	fd = mkstemp(summary_path);
+	CHECK(fd >= 0);
+	close(fd);
+	s = sink_summary.open(summary_path);
+	CHECK(s);
+	return s;
+}
+
+static char *summary_slurp(void)
+{
+	static char buf[65536];
+	FILE *f = fopen(summary_path, "r");
+	size_t n;
+
+	CHECK(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	unlink(summary_path);
+	return buf;
+}
+
+/* the table row ending in NAME: its calls, total and self columns */
+static void summary_row(const char *out, const char *name, unsigned long long *calls,
+			char *total, char *self)
+{
+	const char *end = strstr(out, name), *line;
+
+	CHECK(end);
+	for (line = end; line > out && line[-1] != '\n'; line--)
+		;
+	CHECK_EQ(sscanf(line, "%llu %31s %31s", calls, total, self), 3);
+}
+
+static void summary_func(struct sink *s, uint32_t id, const char *name, const char *file,
+			 uint32_t line)
+{
+	struct func_info f = { .id = id, .qualname = name, .file = file, .line = line };
+
+	CHECK_EQ(s->ops->func(s, &f), 0);
+}
+
+static void summary_call(struct sink *s, uint32_t func, uint64_t start, uint64_t end,
+			 uint64_t child, uint32_t flags)
+{
+	struct call_rec c = { .pid = 7, .tid = 7, .func = func, .start_ns = start,
+			      .end_ns = end, .child_ns = child, .flags = flags };
+
+	CHECK_EQ(s->ops->call(s, &c), 0);
+}
+
+/*
+ * f (10..100 ms) calls f again (20..50 ms), which calls g (30..40 ms).
+ * f total: 90 ms, the inner call is inside it; f self: (90 - 30) + (30 - 10)
+ * = 80 ms over 2 calls; g: 1 call, 10 ms, self 10 ms. g (10 ms) lists after f.
+ */
+TEST(out_summary_recursion_counted_once)
+{
+	struct sink *s = summary_open_tmp();
+	struct in_process p = { .pid = 7, .version_hex = 0x030a0d00,
+				.strategy = TR_STRATEGY_EVAL, .exe = "/opt/py/bin/python3.10",
+				.lib = "/opt/py/lib/libpython3.10.so.1.0", .n_warnings = 1,
+				.warnings = { "generators: resumes count as calls" } };
+	struct session_stats st = { .events = 6, .calls = 3 };
+	unsigned long long calls;
+	char total[32], self[32], *out;
+
+	CHECK_EQ(sink_summary.process(s, &p), 0);
+	summary_func(s, 0, "f", "/r.py", 1);
+	summary_func(s, 1, "g", "/r.py", 5);
+	summary_call(s, 1, 30 * MS, 40 * MS, 0, 0);
+	summary_call(s, 0, 20 * MS, 50 * MS, 10 * MS, CALL_NESTED_SAME_FUNC);
+	summary_call(s, 0, 10 * MS, 100 * MS, 30 * MS, 0);
+	CHECK_EQ(sink_summary.finish(s, &st), 0);
+	sink_summary.free(s);
+	out = summary_slurp();
+
+	CHECK(strstr(out, "process 7: Python 3.10.13 /opt/py/bin/python3.10\n"
+			  "  strategy: eval ("));
+	CHECK(strstr(out, "  warning: generators: resumes count as calls\n"));
+	summary_row(out, "f (/r.py:1)\n", &calls, total, self);
+	CHECK_EQ(calls, 2);
+	CHECK_STR(total, "90.000");
+	CHECK_STR(self, "80.000");
+	summary_row(out, "g (/r.py:5)\n", &calls, total, self);
+	CHECK_EQ(calls, 1);
+	CHECK_STR(total, "10.000");
+	CHECK_STR(self, "10.000");
+	CHECK(strstr(out, "f (/r.py:1)") < strstr(out, "g (/r.py:5)"));
+	/* counters always shown, no warning when nothing was lost */
+	CHECK(strstr(out, "events: 6 seen, 0 lost (ringbuf full 0, map full 0, "
+			  "read failed 0, no config 0)\n"));
+	CHECK(strstr(out, "calls: 3 completed, 0 returns inferred (not probed), "
+			  "0 unmatched returns, 0 still running at end\n"));
+	CHECK(strstr(out, "truncated names: 0\n"));
+	CHECK(!strstr(out, "WARNING"));
+}
+
+TEST(out_summary_sub_ms_and_warning)
+{
+	struct sink *s = summary_open_tmp();
+	struct session_stats st = { .events = 9, .calls = 1, .drops = { 1, 0, 2, 0 },
+				    .lost_total = 3, .unmatched_returns = 4,
+				    .inferred_returns = 5, .open_at_end = 6,
+				    .truncated_names = 7 };
+	unsigned long long calls;
+	char total[32], self[32], *out;
+
+	summary_func(s, 0, "h", "/x.py", 2);
+	/* 1.234567 ms long, 0.000999 ms in callees */
+	summary_call(s, 0, 1000, 1000 + 1234567, 999, CALL_END_INFERRED);
+	CHECK_EQ(sink_summary.finish(s, &st), 0);
+	sink_summary.free(s);
+	out = summary_slurp();
+	summary_row(out, "h (/x.py:2)\n", &calls, total, self);
+	CHECK_EQ(calls, 1);
+	CHECK_STR(total, "1.234");
+	CHECK_STR(self, "1.233");
+	CHECK(strstr(out, "events: 9 seen, 3 lost (ringbuf full 1, map full 0, "
+			  "read failed 2, no config 0)\n"));
+	CHECK(strstr(out, "calls: 1 completed, 5 returns inferred (not probed), "
+			  "4 unmatched returns, 6 still running at end\n"));
+	CHECK(strstr(out, "truncated names: 7\n"));
+	CHECK(strstr(out, "\nWARNING: "));
+}
+
+TEST(out_summary_top_50)
+{
+	struct sink *s = summary_open_tmp();
+	struct session_stats st = { 0 };
+	char name[32], *out;
+
+	/* function i runs i+1 ms: fn59 first, fn10 last shown, fn9 not */
+	for (uint32_t i = 0; i < 60; i++) {
+		snprintf(name, sizeof(name), "fn%u", i);
+		summary_func(s, i, name, "/m.py", i);
+		summary_call(s, i, 0, (i + 1) * MS, 0, 0);
+	}
+	summary_func(s, 60, "never_called", "/m.py", 99);
+	CHECK_EQ(sink_summary.finish(s, &st), 0);
+	sink_summary.free(s);
+	out = summary_slurp();
+	CHECK(strstr(out, " fn59 (/m.py:59)\n"));
+	CHECK(strstr(out, " fn10 (/m.py:10)\n"));
+	CHECK(!strstr(out, " fn9 (/m.py:9)\n"));
+	CHECK(strstr(out, " fn59 (") < strstr(out, " fn10 ("));
+	CHECK(strstr(out, "\n... 10 more functions\n"));
+	CHECK(!strstr(out, "never_called"));
+}
+
+TEST(out_summary_disk_full_error)
+{
+	struct sink *s = sink_summary.open("/dev/full");
+	struct session_stats st = { 0 };
+
+	CHECK(s);
+	CHECK_EQ(sink_summary.finish(s, &st), -ENOSPC);
+	sink_summary.free(s);
+}

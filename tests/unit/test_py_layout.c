@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: MIT
+/* user/py_layout.c: the built-in table and the _Py_DebugOffsets parser. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "py_layout.h"
+#include "unit.h"
+
+#define PY313_LIB "/root/.pyenv/versions/3.13.0/lib/libpython3.13.so.1.0"
+
+/* ---- table ----------------------------------------------------------- */
+
+TEST(py_layout_table_every_version)
+{
+	for (unsigned minor = PY_LAYOUT_MIN_MINOR; minor <= PY_LAYOUT_MAX_MINOR; minor++) {
+		struct tr_py_layout l;
+		struct py_runtime_layout rt;
+
+		memset(&l, 0x55, sizeof(l));
+		memset(&rt, 0x55, sizeof(rt));
+		CHECK_EQ(py_layout__for_version(3, minor, &l, &rt), 0);
+		CHECK_EQ(l.version_hex, 0x03000000u | (minor << 16));
+		/* which fields exist where (CPython's history) */
+		CHECK(l.tstate_frame > 0);
+		CHECK_EQ(l.cframe_current_frame >= 0, minor == 11 || minor == 12);
+		CHECK(l.frame_code >= 0 && l.frame_back >= 0 && l.frame_code != l.frame_back);
+		CHECK_EQ(l.frame_owner >= 0, minor >= 12);
+		CHECK_EQ(l.frame_is_entry >= 0, minor == 11);
+		CHECK_EQ(l.owner_cstack, minor >= 12 ? 3 : 0);
+		CHECK_EQ(l.eval_frame_arg, minor == 8 ? 0 : 1);
+		CHECK_EQ(l.code_qualname >= 0, minor >= 11);
+		CHECK(l.code_name >= 16 && l.code_filename >= 16 && l.code_firstlineno >= 16);
+		/* PyASCIIObject: PyObject head, length, hash, state (+ wstr <= 3.11) */
+		CHECK_EQ(l.unicode_length, 16);
+		CHECK_EQ(l.unicode_state, 32);
+		CHECK_EQ(l.unicode_ascii_size, minor <= 11 ? 48 : 40);
+		CHECK(l.unicode_compact_size > l.unicode_ascii_size);
+		CHECK_EQ(rt.runtime_tstate_current >= 0, minor <= 11);
+		CHECK(rt.runtime_interpreters_main > 0);
+		CHECK(rt.interp_eval_frame > 0);
+	}
+}
+
+/* values published by other out-of-process tools (py-spy, austin) */
+TEST(py_layout_table_known_values)
+{
+	struct tr_py_layout l;
+	struct py_runtime_layout rt;
+
+	CHECK_EQ(py_layout__for_version(3, 8, &l, &rt), 0);
+	CHECK_EQ(rt.runtime_tstate_current, 1368);
+	CHECK_EQ(l.tstate_frame, 24);
+	CHECK_EQ(l.frame_back, 24);
+	CHECK_EQ(l.frame_code, 32);
+	CHECK_EQ(py_layout__for_version(3, 10, &l, &rt), 0);
+	CHECK_EQ(rt.runtime_tstate_current, 568);
+	CHECK_EQ(py_layout__for_version(3, 11, &l, &rt), 0);
+	CHECK_EQ(rt.runtime_tstate_current, 576);
+	CHECK_EQ(py_layout__for_version(3, 13, NULL, &rt), 0);	/* NULL allowed */
+	CHECK_EQ(py_layout__for_version(3, 13, &l, NULL), 0);
+}
+
+TEST(py_layout_table_unsupported)
+{
+	struct tr_py_layout l;
+	struct py_runtime_layout rt;
+
+	CHECK_EQ(py_layout__for_version(3, 7, &l, &rt), -ENOTSUP);
+	CHECK_EQ(py_layout__for_version(3, 14, &l, &rt), -ENOTSUP);
+	CHECK_EQ(py_layout__for_version(2, 7, &l, &rt), -ENOTSUP);
+	CHECK_EQ(py_layout__for_version(4, 13, &l, &rt), -ENOTSUP);
+	CHECK_EQ(py_layout__for_version(3, 0x10d, &l, &rt), -ENOTSUP);
+}
+
+/* ---- _Py_DebugOffsets ------------------------------------------------ */
+
+/* A synthetic 3.13-shaped _Py_DebugOffsets (slots as in the 3.13 header),
+ * with values deliberately different from the real 3.13 build so that a
+ * parser copying the table would fail. */
+#define DBG_SLOTS 73
+static void dbg_fill(uint64_t *s, uint64_t version)
+{
+	memset(s, 0, DBG_SLOTS * 8);
+	memcpy(s, "xdebugpy", 8);
+	s[1] = version;
+	s[2] = 0;			/* free_threaded */
+	s[3] = 300000; s[4] = 1000; s[5] = 700;	/* runtime: size, finalizing, head */
+	s[6] = 9000;			/* interpreter_state size */
+	s[19] = 400;			/* thread_state: size */
+	s[20] = 0; s[21] = 8; s[22] = 16; s[23] = 88;	/* prev next interp current_frame */
+	s[28] = 80;			/* interpreter_frame: size */
+	s[29] = 16; s[30] = 8; s[31] = 56; s[32] = 72; s[33] = 66;	/* previous executable instr localsplus owner */
+	s[34] = 200;			/* code_object: size */
+	s[35] = 104; s[36] = 112; s[37] = 136; s[38] = 144; s[39] = 60;
+	s[67] = 72;			/* unicode_object: size */
+	s[68] = 40; s[69] = 24; s[70] = 48;	/* state length asciiobject_size */
+}
+
+TEST(py_layout_dbg_synthetic_313)
+{
+	uint64_t s[DBG_SLOTS];
+	struct tr_py_layout l, row;
+	struct py_runtime_layout rt, rowrt;
+
+	dbg_fill(s, 0x030d02f0);
+	CHECK_EQ(py_layout__for_version(3, 13, &row, &rowrt), 0);
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), 0);
+	CHECK_EQ(l.version_hex, 0x030d02f0);
+	CHECK_EQ(l.tstate_frame, 88);
+	CHECK_EQ(l.cframe_current_frame, -1);
+	CHECK_EQ(l.frame_code, 8);
+	CHECK_EQ(l.frame_back, 16);
+	CHECK_EQ(l.frame_owner, 66);
+	CHECK_EQ(l.frame_is_entry, -1);
+	CHECK_EQ(l.code_name, 112);
+	CHECK_EQ(l.code_qualname, 136);
+	CHECK_EQ(l.code_filename, 104);
+	CHECK_EQ(l.code_firstlineno, 60);
+	CHECK_EQ(l.unicode_length, 24);
+	CHECK_EQ(l.unicode_state, 40);
+	CHECK_EQ(l.unicode_ascii_size, 48);
+	CHECK_EQ(rt.runtime_tstate_current, -1);
+	CHECK_EQ(rt.runtime_interpreters_main, 708);	/* head + 8 */
+	/* not in the debug offsets: from the 3.13 row */
+	CHECK_EQ(l.unicode_compact_size, row.unicode_compact_size);
+	CHECK_EQ(l.owner_cstack, row.owner_cstack);
+	CHECK_EQ(l.eval_frame_arg, row.eval_frame_arg);
+	CHECK_EQ(rt.interp_eval_frame, rowrt.interp_eval_frame);
+}
+
+TEST(py_layout_dbg_bad_cookie)
+{
+	uint64_t s[DBG_SLOTS];
+	struct tr_py_layout l;
+	struct py_runtime_layout rt;
+
+	dbg_fill(s, 0x030d00f0);
+	((char *)s)[7] = 'Y';
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	memset(s, 0, sizeof(s));	/* 3.12: _PyRuntime starts with _initialized */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	CHECK_EQ(py_layout__from_debug_offsets(NULL, sizeof(s), &l, &rt), -EINVAL);
+}
+
+TEST(py_layout_dbg_too_short)
+{
+	uint64_t s[DBG_SLOTS];
+	struct tr_py_layout l;
+	struct py_runtime_layout rt;
+
+	dbg_fill(s, 0x030d00f0);
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s) - 1, &l, &rt), -EINVAL);
+	CHECK_EQ(py_layout__from_debug_offsets(s, 71 * 8, &l, &rt), -EINVAL);
+	CHECK_EQ(py_layout__from_debug_offsets(s, 15, &l, &rt), -EINVAL);
+	CHECK_EQ(py_layout__from_debug_offsets(s, 0, &l, &rt), -EINVAL);
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), 0);
+}
+
+TEST(py_layout_dbg_old_or_foreign_version)
+{
+	uint64_t s[DBG_SLOTS];
+	struct tr_py_layout l;
+	struct py_runtime_layout rt;
+
+	dbg_fill(s, 0x030c01f0);	/* 3.12 */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -ENOTSUP);
+	dbg_fill(s, 0x040d00f0);	/* 4.13 */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -ENOTSUP);
+	dbg_fill(s, 0x0100000000030d00ull);	/* garbage above 32 bits */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -ENOTSUP);
+	dbg_fill(s, 0x030d00f0);
+	s[2] = 1;			/* free-threaded 3.13t */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -ENOTSUP);
+}
+
+TEST(py_layout_dbg_inconsistent_offsets)
+{
+	uint64_t s[DBG_SLOTS];
+	struct tr_py_layout l;
+	struct py_runtime_layout rt;
+
+	dbg_fill(s, 0x030d00f0);
+	s[23] = 400;			/* current_frame past sizeof(PyThreadState) */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	dbg_fill(s, 0x030d00f0);
+	s[37] = s[36];			/* qualname == name */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	dbg_fill(s, 0x030d00f0);
+	s[69] = UINT64_MAX - 3;		/* overflow attempt */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	dbg_fill(s, 0x030f00f0);	/* same, as a later version: -ENOTSUP */
+	s[33] = 80;			/* owner at sizeof(frame) */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -ENOTSUP);
+}
+
+/* A later version with 3.13's order is accepted: fields from its bytes. */
+TEST(py_layout_dbg_later_version_same_order)
+{
+	uint64_t s[DBG_SLOTS + 8];
+	struct tr_py_layout l;
+	struct py_runtime_layout rt;
+
+	memset(s, 0, sizeof(s));
+	dbg_fill(s, 0x030f00a1);	/* 3.15.0a1, struct longer than 3.13's */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), 0);
+	CHECK_EQ(l.version_hex, 0x030f00a1);
+	CHECK_EQ(l.tstate_frame, 88);
+	CHECK_EQ(l.code_qualname, 136);
+	CHECK_EQ(py_layout__from_debug_offsets(s, DBG_SLOTS * 8 - 8, &l, &rt), -EINVAL);
+}
+
+/* 3.14 inserts interpreter_state.threads_main (and two more slots at the
+ * end of that section): read as 3.13, every later section is shifted. The
+ * parser must refuse rather than return shifted offsets. */
+TEST(py_layout_dbg_later_version_reordered)
+{
+	uint64_t s13[DBG_SLOTS], s[DBG_SLOTS + 8];
+	struct tr_py_layout l;
+	struct py_runtime_layout rt;
+
+	dbg_fill(s13, 0x030e00f0);
+	memset(s, 0, sizeof(s));
+	memcpy(s, s13, 10 * 8);		/* up to threads_head */
+	s[10] = 32;			/* threads_main */
+	memcpy(&s[11], &s13[10], (19 - 10) * 8);	/* gc .. gil holder */
+	s[20] = 8000; s[21] = 8008;	/* code_object_generation, tlbc_generation */
+	memcpy(&s[22], &s13[19], (DBG_SLOTS - 19) * 8);
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -ENOTSUP);
+}
+
+/* ---- the real 3.13 build --------------------------------------------- */
+
+/* Initial bytes of symbol NAME from the file's section, with plain libelf. */
+static int read_symbol_bytes(const char *path, const char *name, void *buf, size_t len)
+{
+	int fd, ret = -ENOENT;
+	Elf *e;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	while (e && ret == -ENOENT && (scn = elf_nextscn(e, scn))) {
+		Elf_Data *d;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		n = sh.sh_size / sh.sh_entsize;
+		for (i = 0; d && i < n; i++) {
+			GElf_Sym sym;
+			GElf_Shdr dsh;
+			const char *sn;
+
+			if (!gelf_getsym(d, i, &sym))
+				break;
+			sn = elf_strptr(e, sh.sh_link, sym.st_name);
+			if (!sn || strcmp(sn, name))
+				continue;
+			if (sym.st_size < len ||
+			    !gelf_getshdr(elf_getscn(e, sym.st_shndx), &dsh) ||
+			    dsh.sh_type != SHT_PROGBITS ||
+			    sym.st_value < dsh.sh_addr ||
+			    sym.st_value + len > dsh.sh_addr + dsh.sh_size) {
+				ret = -ERANGE;
+				break;
+			}
+			ret = pread(fd, buf, len, dsh.sh_offset + (sym.st_value - dsh.sh_addr))
+				== (ssize_t)len ? 0 : -EIO;
+			break;
+		}
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return ret;
+}
+
+TEST(py_layout_dbg_real_313)
+{
+	unsigned char buf[4096];
+	struct tr_py_layout l, row;
+	struct py_runtime_layout rt, rowrt;
+	uint64_t version;
+
+	if (access(PY313_LIB, R_OK)) {
+		printf("  skip py_layout_dbg_real_313: %s not present\n", PY313_LIB);
+		return;
+	}
+	CHECK_EQ(read_symbol_bytes(PY313_LIB, "_PyRuntime", buf, sizeof(buf)), 0);
+	memcpy(&version, buf + 8, 8);
+	CHECK_EQ(version >> 16, 0x030d);
+	CHECK_EQ(py_layout__from_debug_offsets(buf, sizeof(buf), &l, &rt), 0);
+	/* the debug offsets (CPython's own offsetof) agree with the DWARF
+	 * derived table row, field by field */
+	CHECK_EQ(py_layout__for_version(3, 13, &row, &rowrt), 0);
+	CHECK_EQ(l.version_hex, version);
+	CHECK_EQ(l.tstate_frame, row.tstate_frame);
+	CHECK_EQ(l.cframe_current_frame, row.cframe_current_frame);
+	CHECK_EQ(l.frame_code, row.frame_code);
+	CHECK_EQ(l.frame_back, row.frame_back);
+	CHECK_EQ(l.frame_owner, row.frame_owner);
+	CHECK_EQ(l.frame_is_entry, row.frame_is_entry);
+	CHECK_EQ(l.code_name, row.code_name);
+	CHECK_EQ(l.code_qualname, row.code_qualname);
+	CHECK_EQ(l.code_filename, row.code_filename);
+	CHECK_EQ(l.code_firstlineno, row.code_firstlineno);
+	CHECK_EQ(l.unicode_length, row.unicode_length);
+	CHECK_EQ(l.unicode_state, row.unicode_state);
+	CHECK_EQ(l.unicode_ascii_size, row.unicode_ascii_size);
+	CHECK_EQ(rt.runtime_tstate_current, rowrt.runtime_tstate_current);
+	/* interpreters.head + 8 (derived) == interpreters.main (DWARF) */
+	CHECK_EQ(rt.runtime_interpreters_main, rowrt.runtime_interpreters_main);
+}

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: MIT
+/* recording: round trip, compact CODE events, truncation, corruption, errors. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "unit.h"
+#include "recording.h"
+
+static char rec_path[64];
+
+static const char *rec_tmp(void)
+{
+	int fd;
+
+	strcpy(rec_path, "/tmp/rec_test_XXXXXX");
+	fd = mkstemp(rec_path);
+	CHECK(fd >= 0);
+	close(fd);
+	return rec_path;
+}
+
+static long long rec_file_size(const char *path)
+{
+	struct stat sb;
+
+	CHECK(stat(path, &sb) == 0);
+	return sb.st_size;
+}
+
+static void rec_sample_process(struct in_process *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = 4242;
+	p->version_hex = 0x030b02f0;
+	p->strategy = TR_STRATEGY_USDT;
+	p->attach_ts = 123456789012345ull;
+	memset(p->exe, 'e', sizeof(p->exe) - 1);	/* longest possible */
+	strcpy(p->lib, "/usr/lib/libpython3.11.so.1.0");
+	p->n_warnings = 2;
+	strcpy(p->warnings[0], "first warning");
+	strcpy(p->warnings[1], "second \xc3\xa9");
+}
+
+static void rec_sample_call(struct tr_ev_call *c, uint64_t ts)
+{
+	memset(c, 0, sizeof(*c));
+	c->hdr = (struct tr_ev_hdr){ .type = TR_EV_CALL, .flags = TR_CALL_RET_UNPROBED,
+				     .size = sizeof(*c), .pid = 4242, .tid = 4243,
+				     .cpu = 1, .ts = ts };
+	c->frame = 0x7f0000001000ull;
+	c->parent = 0x7f0000000f00ull;
+	c->code = 0x7f0000abc000ull;
+}
+
+/* CODE event: EXPECT as the reader must give it back, SRC with garbage in
+ * the bytes that are not part of the strings */
+static void rec_sample_code(struct tr_ev_code *expect, struct tr_ev_code *src, bool maximal)
+{
+	memset(expect, 0, sizeof(*expect));
+	expect->hdr = (struct tr_ev_hdr){ .type = TR_EV_CODE, .size = sizeof(*expect),
+					  .pid = 4242, .tid = 4243, .ts = 99 };
+	expect->code = 0x7f0000abc000ull;
+	expect->firstlineno = 17;
+	if (!maximal) {
+		/* "éā€" as UCS-2 (kind 2): 3 characters, 6 bytes */
+		expect->name_len = 3;
+		expect->name_enc = 2;
+		memcpy(expect->name, "\xe9\x00\x01\x01\xac\x20", 6);
+		expect->file_len = 5;
+		expect->file_enc = 1 | TR_STR_ASCII;
+		memcpy(expect->file, "/a.py", 5);
+	} else {
+		/* longer than what the event carries: 256 name, 1024 file bytes */
+		expect->hdr.flags = TR_CODE_NAME_TRUNC | TR_CODE_FILE_TRUNC;
+		expect->name_len = 1000;
+		expect->name_enc = 1 | TR_STR_ASCII;
+		memset(expect->name, 'n', TR_NAME_MAX);
+		expect->file_len = 300;
+		expect->file_enc = 4;
+		memset(expect->file, 'f', TR_FILE_MAX);
+	}
+	memcpy(src, expect, sizeof(*src));
+	if (!maximal) {
+		memset(src->name + 6, 0xaa, TR_NAME_MAX - 6);
+		memset(src->file + 5, 0xbb, TR_FILE_MAX - 5);
+	}
+}
+
+TEST(recording_roundtrip_all_kinds)
+{
+	const char *path = rec_tmp();
+	struct rec_writer *w = rec_writer__open(path);
+	struct in_process p;
+	struct in_thread t = { .pid = 4242, .tid = 4243, .name = "worker-\xc3\xa9" };
+	struct in_thread t15;
+	struct tr_ev_call call;
+	struct tr_ev_return ret = { .hdr = { .type = TR_EV_RETURN, .size = sizeof(ret),
+					     .pid = 4242, .tid = 4243, .cpu = 0, .ts = 200 },
+				    .frame = 0, .code = 0 };
+	struct tr_ev_code code1, src1, code2, src2;
+	struct in_end e = { .end_ts = 5000, .drops = { 1, 2, 3, 4 }, .ringbuf_events = 77,
+			    .exit_code = 3, .flags = IN_END_RECORDING_TRUNCATED };
+	struct rec_record r;
+	struct rec_reader *rd;
+
+	rec_sample_process(&p);
+	rec_sample_call(&call, 100);
+	rec_sample_code(&code1, &src1, false);
+	rec_sample_code(&code2, &src2, true);
+	memset(&t15, 0, sizeof(t15));
+	t15.pid = 1;
+	t15.tid = 2;
+	memset(t15.name, 'x', 15);
+
+	CHECK(w);
+	CHECK_EQ(rec_writer__process(w, &p), 0);
+	CHECK_EQ(rec_writer__thread(w, &t), 0);
+	CHECK_EQ(rec_writer__thread(w, &t15), 0);
+	CHECK_EQ(rec_writer__event(w, &call, sizeof(call)), 0);
+	CHECK_EQ(rec_writer__event(w, &ret, sizeof(ret)), 0);
+	CHECK_EQ(rec_writer__event(w, &src1, sizeof(src1)), 0);
+	CHECK_EQ(rec_writer__event(w, &src2, sizeof(src2)), 0);
+	CHECK_EQ(rec_writer__end(w, &e), 0);
+	CHECK_EQ(rec_writer__close(w), 0);
+
+	/* sizes by hand: file header 16; each record 8 + payload */
+	long long expect = 16;
+	expect += 8 + 4 + 4 + 4 + 8 + (2 + 511) + (2 + 29) + 2 + (2 + 13) + (2 + 9);
+	expect += 8 + 4 + 4 + 2 + 9;			/* "worker-é" is 9 bytes */
+	expect += 8 + 4 + 4 + 2 + 15;
+	expect += 8 + 48 + 8 + 40;
+	expect += 8 + 48 + 6 + 5;			/* compact CODE */
+	expect += 8 + 48 + 256 + 1024;
+	expect += 8 + 8 + 8 + 4 + 4 + 2 + 4 * 8;
+	CHECK_EQ(rec_file_size(path), expect);
+
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK_EQ(r.kind, REC_PROCESS);
+	CHECK(!memcmp(&r.process, &p, sizeof(p)));
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK_EQ(r.kind, REC_THREAD);
+	CHECK(!memcmp(&r.thread, &t, sizeof(t)));
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK(!memcmp(&r.thread, &t15, sizeof(t15)));
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK_EQ(r.kind, REC_EVENT);
+	CHECK(!memcmp(&r.call, &call, sizeof(call)));
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK(!memcmp(&r.ret, &ret, sizeof(ret)));
+	memset(&r, 0x55, sizeof(r));	/* the reader must zero the unused bytes */
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK_EQ(r.hdr.type, TR_EV_CODE);
+	CHECK(!memcmp(&r.code, &code1, sizeof(code1)));
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK(!memcmp(&r.code, &code2, sizeof(code2)));
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK_EQ(r.kind, REC_END);
+	CHECK(!memcmp(&r.end, &e, sizeof(e)));
+	CHECK_EQ(rec_reader__next(rd, &r), 0);
+	CHECK_EQ(rec_reader__next(rd, &r), 0);
+	rec_reader__close(rd);
+	unlink(path);
+}
+
+/* a recording of N CALL events with ts 0..N-1: 56-byte records from 16 */
+static void rec_write_calls(const char *path, int n)
+{
+	struct rec_writer *w = rec_writer__open(path);
+	struct tr_ev_call c;
+
+	CHECK(w);
+	for (int i = 0; i < n; i++) {
+		rec_sample_call(&c, i);
+		CHECK_EQ(rec_writer__event(w, &c, sizeof(c)), 0);
+	}
+	CHECK_EQ(rec_writer__close(w), 0);
+	CHECK_EQ(rec_file_size(path), 16 + 56 * n);
+}
+
+/* read PATH: events seen before the result, which is returned */
+static int rec_read_all(const char *path, int *n)
+{
+	struct rec_reader *rd = rec_reader__open(path);
+	struct rec_record r;
+	int ret;
+
+	CHECK(rd);
+	*n = 0;
+	while ((ret = rec_reader__next(rd, &r)) == 1) {
+		CHECK_EQ(r.call.hdr.ts, *n);
+		(*n)++;
+	}
+	rec_reader__close(rd);
+	return ret;
+}
+
+TEST(recording_truncated_file_epipe)
+{
+	const char *path = rec_tmp();
+	int n;
+
+	rec_write_calls(path, 3);
+	CHECK_EQ(rec_read_all(path, &n), 0);
+	CHECK_EQ(n, 3);
+	CHECK(truncate(path, 16 + 56 * 3 - 5) == 0);	/* inside a payload */
+	CHECK_EQ(rec_read_all(path, &n), -EPIPE);
+	CHECK_EQ(n, 2);
+	CHECK(truncate(path, 16 + 56 * 2 + 3) == 0);	/* inside a header */
+	CHECK_EQ(rec_read_all(path, &n), -EPIPE);
+	CHECK_EQ(n, 2);
+	unlink(path);
+}
+
+/* overwrite LEN bytes at OFF of PATH */
+static void rec_patch(const char *path, long off, const void *b, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+
+	CHECK(fd >= 0);
+	CHECK(pwrite(fd, b, len, off) == (ssize_t)len);
+	close(fd);
+}
+
+TEST(recording_corrupt_length_einval)
+{
+	const char *path = rec_tmp();
+	struct in_thread t = { .pid = 1, .tid = 2, .name = "abc" };
+	struct rec_writer *w;
+	int n;
+
+	/* a huge length must be refused before anything is read */
+	rec_write_calls(path, 3);
+	rec_patch(path, 16 + 56 + 4, "\xff\xff\xff\x7f", 4);
+	CHECK_EQ(rec_read_all(path, &n), -EINVAL);
+	CHECK_EQ(n, 1);
+	/* a CALL shorter than the struct */
+	rec_write_calls(path, 3);
+	rec_patch(path, 16 + 4, "\x2f\x00\x00\x00", 4);
+	CHECK_EQ(rec_read_all(path, &n), -EINVAL);
+	CHECK_EQ(n, 0);
+	/* unknown record kind, nonzero reserved bytes, unknown event type */
+	rec_write_calls(path, 2);
+	rec_patch(path, 16 + 56, "\x09", 1);
+	CHECK_EQ(rec_read_all(path, &n), -EINVAL);
+	CHECK_EQ(n, 1);
+	rec_write_calls(path, 2);
+	rec_patch(path, 16 + 2, "\x01", 1);
+	CHECK_EQ(rec_read_all(path, &n), -EINVAL);
+	rec_write_calls(path, 2);
+	rec_patch(path, 16 + 8, "\x07", 1);
+	CHECK_EQ(rec_read_all(path, &n), -EINVAL);
+
+	/* a string length larger than its field (name[16]) or its record */
+	w = rec_writer__open(path);
+	CHECK(w);
+	CHECK_EQ(rec_writer__thread(w, &t), 0);
+	CHECK_EQ(rec_writer__close(w), 0);
+	rec_patch(path, 16 + 8 + 8, "\x10\x00", 2);
+	struct rec_reader *rd = rec_reader__open(path);
+	struct rec_record r;
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), -EINVAL);
+	CHECK_EQ(rec_reader__next(rd, &r), -EINVAL);	/* sticky */
+	rec_reader__close(rd);
+	rec_patch(path, 16 + 8 + 8, "\x04\x00", 2);	/* 4 > the 3 bytes there */
+	rd = rec_reader__open(path);
+	CHECK_EQ(rec_reader__next(rd, &r), -EINVAL);
+	rec_reader__close(rd);
+	unlink(path);
+}
+
+TEST(recording_corrupt_code_lengths_einval)
+{
+	const char *path = rec_tmp();
+	struct tr_ev_code code, src;
+	struct rec_writer *w = rec_writer__open(path);
+	struct rec_record r;
+	struct rec_reader *rd;
+
+	rec_sample_code(&code, &src, false);
+	CHECK_EQ(rec_writer__event(w, &src, sizeof(src)), 0);
+	CHECK_EQ(rec_writer__close(w), 0);
+	/* name_len (offset 36 of the event) now claims 4 UCS-2 characters:
+	 * the payload no longer matches the bytes the lengths announce */
+	rec_patch(path, 16 + 8 + 36, "\x04", 1);
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), -EINVAL);
+	rec_reader__close(rd);
+	unlink(path);
+}
+
+TEST(recording_bad_file_header)
+{
+	const char *path = rec_tmp();
+	FILE *f = fopen(path, "w");
+
+	fputs("not a recording at all", f);
+	fclose(f);
+	errno = 0;
+	CHECK(!rec_reader__open(path));
+	CHECK_EQ(errno, EINVAL);
+	rec_write_calls(path, 1);
+	rec_patch(path, 8, "\x02", 1);	/* a newer format version */
+	errno = 0;
+	CHECK(!rec_reader__open(path));
+	CHECK_EQ(errno, ENOTSUP);
+	f = fopen(path, "w");	/* empty file */
+	fclose(f);
+	CHECK(!rec_reader__open(path));
+	CHECK_EQ(errno, EINVAL);
+	unlink(path);
+}
+
+TEST(recording_dev_full_enospc)
+{
+	struct rec_writer *w = rec_writer__open("/dev/full");
+	struct tr_ev_call c;
+	int err = 0, i;
+
+	CHECK(w);
+	rec_sample_call(&c, 1);
+	/* the buffer holds 1 MiB: the error shows when it is written */
+	for (i = 0; i < 100000 && !err; i++)
+		err = rec_writer__event(w, &c, sizeof(c));
+	CHECK_EQ(err, -ENOSPC);
+	CHECK(i > 1000);
+	CHECK_EQ(rec_writer__error(w), -ENOSPC);
+	CHECK_EQ(rec_writer__event(w, &c, sizeof(c)), -ENOSPC);
+	CHECK_EQ(rec_writer__close(w), -ENOSPC);
+
+	w = rec_writer__open("/dev/full");	/* error found at close */
+	CHECK_EQ(rec_writer__event(w, &c, sizeof(c)), 0);
+	CHECK_EQ(rec_writer__close(w), -ENOSPC);
+}
+
+/* a write error in the middle of the stdio buffer: the file is cut back to
+ * the last whole record and reads without error */
+TEST(recording_error_keeps_whole_records)
+{
+	const char *path = rec_tmp();
+	const rlim_t limit = (1 << 20) + 1000 + 3;
+	struct rlimit old, rl;
+	struct tr_ev_call c;
+	struct rec_writer *w;
+	int err = 0, i, n;
+
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
+	rl = old;
+	rl.rlim_cur = limit;
+	CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0);
+	w = rec_writer__open(path);
+	CHECK(w);
+	for (i = 0; i < 100000 && !err; i++) {
+		rec_sample_call(&c, i);
+		err = rec_writer__event(w, &c, sizeof(c));
+	}
+	CHECK_EQ(err, -EFBIG);
+	CHECK_EQ(rec_writer__close(w), -EFBIG);
+	CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+	/* whole records only: (limit - 16) / 56 of them fit under the limit */
+	CHECK_EQ(rec_file_size(path), 16 + 56 * ((limit - 16) / 56));
+	CHECK_EQ(rec_read_all(path, &n), 0);
+	CHECK_EQ(n, (limit - 16) / 56);
+	unlink(path);
+}
+
+TEST(recording_rejects_bad_events)
+{
+	struct rec_writer *w = rec_writer__open("/dev/null");
+	struct tr_ev_call c;
+
+	rec_sample_call(&c, 1);
+	CHECK_EQ(rec_writer__event(w, &c, 10), -EINVAL);
+	CHECK_EQ(rec_writer__event(w, &c, sizeof(c) - 1), -EINVAL);
+	c.hdr.type = 99;
+	CHECK_EQ(rec_writer__event(w, &c, sizeof(c)), -EINVAL);
+	CHECK_EQ(rec_writer__error(w), 0);	/* not a write error */
+	CHECK_EQ(rec_writer__close(w), 0);
+}

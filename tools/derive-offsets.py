@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Derive the CPython structure offsets of user/py_layout.c from DWARF.
+
+For each pyenv build 3.8-3.13 under $PYENV_ROOT/versions (default
+/root/.pyenv/versions), ask gdb (batch mode, no init files) about the types in
+lib/libpython3.X.so.1.0 and print every field of struct tr_py_layout
+(include/tracer.h) and struct py_runtime_layout (user/py_layout.h).
+
+  derive-offsets.py            C table rows to paste into user/py_layout.c
+  derive-offsets.py --json     the values as JSON {"3.X": {field: value}}
+  derive-offsets.py --check    compare with `build/tracer layout 3.X`; exit 1
+                               on any difference (or if nothing was checked)
+
+A version that is not installed is skipped with a printed reason. Runs with
+any python3 (standard library only).
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+
+MINORS = range(8, 14)
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# field order of the two C structs (and of `tracer layout` output)
+PY_FIELDS = [
+    "version_hex", "tstate_frame", "cframe_current_frame", "frame_code",
+    "frame_back", "frame_owner", "frame_is_entry", "owner_cstack",
+    "eval_frame_arg", "code_name", "code_qualname", "code_filename",
+    "code_firstlineno", "unicode_length", "unicode_state",
+    "unicode_ascii_size", "unicode_compact_size",
+]
+RT_FIELDS = ["runtime_tstate_current", "runtime_interpreters_main",
+             "interp_eval_frame"]
+ALL_FIELDS = PY_FIELDS + RT_FIELDS
+
+
+def off(typ, member):
+    return "(long)&((%s *)0)->%s" % (typ, member)
+
+
+def queries(minor):
+    """field -> gdb expression, or None when the field does not exist in
+    3.MINOR (value -1, or 0 for owner_cstack)."""
+    q = {}
+    if minor <= 10:
+        q["tstate_frame"] = off("PyThreadState", "frame")
+    elif minor <= 12:
+        q["tstate_frame"] = off("PyThreadState", "cframe")
+    else:
+        q["tstate_frame"] = off("PyThreadState", "current_frame")
+    q["cframe_current_frame"] = (off("_PyCFrame", "current_frame")
+                                 if minor in (11, 12) else None)
+    if minor <= 10:
+        q["frame_code"] = off("PyFrameObject", "f_code")
+        q["frame_back"] = off("PyFrameObject", "f_back")
+    else:
+        q["frame_code"] = off("_PyInterpreterFrame",
+                              "f_executable" if minor >= 13 else "f_code")
+        q["frame_back"] = off("_PyInterpreterFrame", "previous")
+    q["frame_owner"] = off("_PyInterpreterFrame", "owner") if minor >= 12 else None
+    q["owner_cstack"] = "(long)FRAME_OWNED_BY_CSTACK" if minor >= 12 else None
+    q["frame_is_entry"] = off("_PyInterpreterFrame", "is_entry") if minor == 11 else None
+    q["code_name"] = off("PyCodeObject", "co_name")
+    q["code_qualname"] = off("PyCodeObject", "co_qualname") if minor >= 11 else None
+    q["code_filename"] = off("PyCodeObject", "co_filename")
+    q["code_firstlineno"] = off("PyCodeObject", "co_firstlineno")
+    q["unicode_length"] = off("PyASCIIObject", "length")
+    q["unicode_state"] = off("PyASCIIObject", "state")
+    q["unicode_ascii_size"] = "(long)sizeof(PyASCIIObject)"
+    q["unicode_compact_size"] = "(long)sizeof(PyCompactUnicodeObject)"
+    q["runtime_interpreters_main"] = off("_PyRuntimeState", "interpreters.main")
+    q["interp_eval_frame"] = off("struct _is", "eval_frame")
+    return q
+
+
+# Members that must NOT exist where the field is -1 (catches a wrong rule).
+def absent_checks(minor):
+    a = []
+    if minor <= 10:
+        a.append(off("PyCodeObject", "co_qualname"))
+    if minor != 11:
+        kind = "PyFrameObject" if minor <= 10 else "_PyInterpreterFrame"
+        a.append(off(kind, "is_entry"))
+    if minor <= 11:
+        a.append("(long)FRAME_OWNED_BY_CSTACK")
+    return a
+
+
+# Where the current thread state may live in _PyRuntimeState (tried in order).
+TSTATE_CURRENT = [off("_PyRuntimeState", "gilstate.tstate_current"),
+                  off("_PyRuntimeState", "tstate_current")]
+
+
+class GdbError(Exception):
+    pass
+
+
+def gdb_run(lib, commands):
+    """Run gdb once; return {tag: output text} for each (tag, command)."""
+    args = ["gdb", "-batch", "-nx", "-ex", "set max-value-size unlimited",
+            "-ex", "set width 0", "-ex", "set height 0"]
+    for tag, cmd in commands:
+        args += ["-ex", "echo @@@%s\\n" % tag, "-ex", cmd]
+    args += ["-ex", "echo @@@end\\n", lib]
+    try:
+        p = subprocess.run(args, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True,
+                           timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise GdbError("cannot run gdb: %s" % e)
+    out, tag, res = p.stdout, None, {}
+    for line in out.splitlines():
+        m = re.match(r"^@@@(\S+)$", line)
+        if m:
+            tag = m.group(1)
+            res[tag] = ""
+        elif tag is not None:
+            res[tag] += line + "\n"
+    if "end" not in res:
+        raise GdbError("gdb output incomplete:\n" + out[-2000:])
+    return res
+
+
+def print_value(text):
+    """Integer of a gdb `print` output ("$1 = 24"), or None on error."""
+    m = re.match(r"^\$\d+ = (-?\d+)\s*$", text.strip())
+    return int(m.group(1)) if m else None
+
+
+def frame_arg_index(ptype_text):
+    """Index of the frame parameter in the prototype `ptype` shows for
+    _PyEval_EvalFrameDefault: the return type spans lines and ends with
+    `} *(PyThreadState *, _PyInterpreterFrame *, int)`."""
+    last = ptype_text.strip().splitlines()[-1] if ptype_text.strip() else ""
+    m = re.search(r"\(([^()]*)\)\s*$", last)
+    if not m:
+        raise GdbError("no prototype in: %r" % ptype_text[-300:])
+    params = [p.strip() for p in m.group(1).split(",")]
+    hits = [i for i, p in enumerate(params)
+            if re.search(r"\b(PyFrameObject|_PyInterpreterFrame|struct _frame)\b", p)
+            and p.endswith("*")]
+    if len(hits) != 1:
+        raise GdbError("cannot tell the frame parameter of %r" % params)
+    return hits[0]
+
+
+def state_bits(ptype_text):
+    """{name: (byte offset, bit position)} of the state bitfields, from
+    `ptype/o PyASCIIObject`."""
+    bits = {}
+    for m in re.finditer(r"/\*\s*(\d+):\s*(\d+)\s*\|\s*\d+\s*\*/\s*unsigned int (\w+) : (\d+);",
+                         ptype_text):
+        bits[m.group(3)] = (int(m.group(1)), int(m.group(2)), int(m.group(4)))
+    return bits
+
+
+def derive(lib, minor):
+    """Return ({field: value}, [warnings]) for one libpython."""
+    q = queries(minor)
+    cmds = [(f, "print " + e) for f, e in q.items() if e]
+    cmds += [("absent%d" % i, "print " + e) for i, e in enumerate(absent_checks(minor))]
+    cmds += [("tstate_current%d" % i, "print " + e) for i, e in enumerate(TSTATE_CURRENT)]
+    cmds += [("evalproto", "ptype _PyEval_EvalFrameDefault"),
+             ("ascii", "ptype/o PyASCIIObject")]
+    res = gdb_run(lib, cmds)
+    vals, notes = {"version_hex": 0x03000000 | (minor << 16)}, []
+    for f, e in q.items():
+        if e is None:
+            vals[f] = 0 if f == "owner_cstack" else -1
+            continue
+        v = print_value(res.get(f, ""))
+        if v is None:
+            raise GdbError("3.%d: %s: %s" % (minor, e, res.get(f, "").strip()))
+        vals[f] = v
+    for i, e in enumerate(absent_checks(minor)):
+        if print_value(res.get("absent%d" % i, "")) is not None:
+            raise GdbError("3.%d: %s exists but the table says -1" % (minor, e))
+    vals["runtime_tstate_current"] = -1
+    for i, e in enumerate(TSTATE_CURRENT):
+        v = print_value(res.get("tstate_current%d" % i, ""))
+        if v is not None:
+            vals["runtime_tstate_current"] = v
+            notes.append("3.%d: current tstate via %s" % (minor, e))
+            break
+    else:
+        notes.append("3.%d: no current-tstate field in _PyRuntimeState" % minor)
+    vals["eval_frame_arg"] = frame_arg_index(res.get("evalproto", ""))
+    # compact-string state bits: kind 2-4, compact 5, ascii 6 of `state`
+    bits = state_bits(res.get("ascii", ""))
+    want = {"kind": (2, 3), "compact": (5, 1), "ascii": (6, 1)}
+    for name, (pos, width) in want.items():
+        got = bits.get(name)
+        if got is None or got[1:] != (pos, width) or got[0] != vals["unicode_state"]:
+            raise GdbError("3.%d: state.%s is %r, expected byte %d bit %d width %d"
+                           % (minor, name, got, vals["unicode_state"], pos, width))
+    notes.append("3.%d: state bits kind 2-4, compact 5, ascii 6: ok" % minor)
+    return vals, notes
+
+
+def find_builds(root):
+    """{minor: (version dir name, libpython path)}, the newest patch of each."""
+    builds = {}
+    for minor in MINORS:
+        dirs = [d for d in glob.glob(os.path.join(root, "3.%d.*" % minor))
+                if re.match(r"^3\.%d\.\d+$" % minor, os.path.basename(d))]
+        dirs.sort(key=lambda d: int(os.path.basename(d).split(".")[2]))
+        if not dirs:
+            builds[minor] = (None, "no %s/3.%d.* build" % (root, minor))
+            continue
+        lib = os.path.join(dirs[-1], "lib", "libpython3.%d.so.1.0" % minor)
+        if not os.path.isfile(lib):
+            builds[minor] = (None, "%s is missing" % lib)
+            continue
+        builds[minor] = (os.path.basename(dirs[-1]), lib)
+    return builds
+
+
+def c_row(minor, name, v):
+    def fmt(f):
+        return ("0x%08x" % v[f]) if f == "version_hex" else str(v[f])
+    py = ", ".join(".%s = %s" % (f, fmt(f)) for f in PY_FIELDS)
+    rt = ", ".join(".%s = %s" % (f, fmt(f)) for f in RT_FIELDS)
+    return ("\t/* 3.%d (from %s) */\n\t{ .py = { %s },\n\t  .rt = { %s } },"
+            % (minor, name, py, rt))
+
+
+def tracer_layout(tracer, minor):
+    p = subprocess.run([tracer, "layout", "3.%d" % minor], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    if p.returncode != 0:
+        return None, "exit %d: %s" % (p.returncode, p.stderr.strip())
+    got = {}
+    for line in p.stdout.splitlines():
+        k, sep, val = line.partition("=")
+        if not sep:
+            return None, "bad line %r" % line
+        got[k.strip()] = int(val.strip(), 0)
+    return got, None
+
+
+def compare(want, got):
+    """List of differences between two {field: value} dicts."""
+    diffs = []
+    for f in ALL_FIELDS:
+        if f not in got:
+            diffs.append("%s missing (want %d)" % (f, want[f]))
+        elif got[f] != want[f]:
+            diffs.append("%s=%d, DWARF says %d" % (f, got[f], want[f]))
+    for f in sorted(set(got) - set(ALL_FIELDS)):
+        diffs.append("unexpected field %s" % f)
+    return diffs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true",
+                      help="compare with `TRACER layout 3.X`, exit 1 on differences")
+    mode.add_argument("--json", action="store_true", help="print JSON")
+    ap.add_argument("--tracer", default=os.path.join(REPO, "build", "tracer"))
+    ap.add_argument("--root", default=os.path.join(
+        os.environ.get("PYENV_ROOT", "/root/.pyenv"), "versions"))
+    ap.add_argument("--version", action="append", metavar="3.X",
+                    help="only this version (repeatable)")
+    args = ap.parse_args()
+
+    builds = find_builds(args.root)
+    if args.version:
+        keep = set()
+        for s in args.version:
+            m = re.match(r"^3\.(\d+)$", s)
+            if not m or int(m.group(1)) not in MINORS:
+                ap.error("unsupported version %s" % s)
+            keep.add(int(m.group(1)))
+        builds = {k: v for k, v in builds.items() if k in keep}
+
+    results, failed, checked = {}, False, 0
+    for minor, (name, lib) in sorted(builds.items()):
+        if name is None:
+            print("# skip 3.%d: %s" % (minor, lib), file=sys.stderr)
+            continue
+        try:
+            vals, notes = derive(lib, minor)
+        except GdbError as e:
+            print("error: %s" % e, file=sys.stderr)
+            failed = True
+            continue
+        for n in notes:
+            print("# " + n, file=sys.stderr)
+        results[minor] = (name, vals)
+        if args.check:
+            got, err = tracer_layout(args.tracer, minor)
+            diffs = [err] if err else compare(vals, got)
+            checked += 1
+            if diffs:
+                failed = True
+                for d in diffs:
+                    print("3.%d: %s" % (minor, d))
+            else:
+                print("3.%d: ok (%d fields match DWARF of %s)" % (minor, len(ALL_FIELDS), name))
+
+    if args.json:
+        json.dump({"3.%d" % m: dict(v, build=n) for m, (n, v) in results.items()},
+                  sys.stdout, indent=1, sort_keys=True)
+        print()
+    elif not args.check:
+        print("\t/* BEGIN generated by tools/derive-offsets.py */")
+        for minor, (name, vals) in sorted(results.items()):
+            print(c_row(minor, name, vals))
+        print("\t/* END generated by tools/derive-offsets.py */")
+    if args.check and checked == 0:
+        print("nothing checked", file=sys.stderr)
+        failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

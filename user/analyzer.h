@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The analyzer turns the input records of a session (processes, threads,
+ * raw BPF events, end) into function identities and completed calls, and
+ * hands them to the output sinks. Live sessions and `tracer report` use it
+ * the same way.
+ */
+#ifndef TRACER_ANALYZER_H
+#define TRACER_ANALYZER_H
+#include <stddef.h>
+#include "model.h"
+
+struct analyzer;
+
+/* SINKS: N opened sinks, owned by the caller (finished by analyzer__end) */
+struct analyzer *analyzer__new(struct sink **sinks, int n);
+void analyzer__free(struct analyzer *a);
+
+/* Each returns 0, or the first -errno of a sink (processing continues for
+ * the other sinks). */
+int analyzer__process(struct analyzer *a, const struct in_process *p);
+int analyzer__thread(struct analyzer *a, const struct in_thread *t);
+/* EV: a raw BPF event of LEN bytes; malformed events are counted and skipped */
+int analyzer__event(struct analyzer *a, const void *ev, size_t len);
+/* close every open frame at the end time, finish every sink */
+int analyzer__end(struct analyzer *a, const struct in_end *e);
+/* counters so far (valid after analyzer__end too) */
+const struct session_stats *analyzer__stats(const struct analyzer *a);
+#endif

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+#include <string.h>
+#include "func_table.h"
+#include "hashmap.h"
+
+/* identities with the same hash are chained through `next` (an id + 1) */
+struct func_ent {
+	struct func_info info;
+	uint32_t next;
+};
+
+struct func_table {
+	struct func_ent *v;
+	uint32_t n, cap;
+	struct hashmap *by_hash;	/* hash -> first id + 1 */
+};
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h * 0x100000001b3ULL;	/* separator */
+}
+
+struct func_table *func_table__new(void)
+{
+	struct func_table *ft = calloc(1, sizeof(*ft));
+
+	if (!ft || !(ft->by_hash = hashmap__new())) {
+		free(ft);
+		return NULL;
+	}
+	return ft;
+}
+
+void func_table__free(struct func_table *ft)
+{
+	if (!ft)
+		return;
+	for (uint32_t i = 0; i < ft->n; i++) {
+		free((char *)ft->v[i].info.qualname);
+		free((char *)ft->v[i].info.file);
+	}
+	free(ft->v);
+	hashmap__free(ft->by_hash, NULL);
+	free(ft);
+}
+
+const struct func_info *func_table__intern(struct func_table *ft, const char *qualname,
+					   const char *file, uint32_t line, bool *is_new)
+{
+	uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL ^ line, qualname), file);
+	uintptr_t first = (uintptr_t)hashmap__get(ft->by_hash, h);
+	struct func_ent *e;
+
+	*is_new = false;
+	for (uint32_t id1 = first; id1; id1 = ft->v[id1 - 1].next) {
+		e = &ft->v[id1 - 1];
+		if (e->info.line == line && !strcmp(e->info.qualname, qualname) &&
+		    !strcmp(e->info.file, file))
+			return &e->info;
+	}
+	if (ft->n == ft->cap) {
+		uint32_t cap = ft->cap ? ft->cap * 2 : 256;
+		struct func_ent *v = realloc(ft->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		ft->v = v;
+		ft->cap = cap;
+	}
+	e = &ft->v[ft->n];
+	e->info.id = ft->n;
+	e->info.qualname = strdup(qualname);
+	e->info.file = strdup(file);
+	e->info.line = line;
+	e->next = first;
+	if (!e->info.qualname || !e->info.file ||
+	    hashmap__set(ft->by_hash, h, (void *)(uintptr_t)(ft->n + 1))) {
+		free((char *)e->info.qualname);
+		free((char *)e->info.file);
+		return NULL;
+	}
+	ft->n++;
+	*is_new = true;
+	return &e->info;
+}
+
+const struct func_info *func_table__get(const struct func_table *ft, uint32_t id)
+{
+	return id < ft->n ? &ft->v[id].info : NULL;
+}
+
+uint32_t func_table__count(const struct func_table *ft)
+{
+	return ft->n;
+}

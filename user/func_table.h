@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* Interned function identities: (qualname, file, line) -> dense id. */
+#ifndef TRACER_FUNC_TABLE_H
+#define TRACER_FUNC_TABLE_H
+#include <stdbool.h>
+#include "model.h"
+
+struct func_table;
+
+struct func_table *func_table__new(void);
+void func_table__free(struct func_table *ft);
+/* The identity for (QUALNAME, FILE, LINE), created if new (*IS_NEW set).
+ * The strings are copied. NULL when out of memory. */
+const struct func_info *func_table__intern(struct func_table *ft, const char *qualname,
+					   const char *file, uint32_t line, bool *is_new);
+const struct func_info *func_table__get(const struct func_table *ft, uint32_t id);
+uint32_t func_table__count(const struct func_table *ft);
+#endif

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+/* tracer: exact call tracing of CPython processes with eBPF. */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "commands.h"
+#include "session.h"
+#include "sinks.h"
+
+const char *argp_program_version = "tracer 0.1";
+const char *argp_program_bug_address = "the project's issue tracker";
+
+static const char doc[] =
+"Trace every Python call of a CPython process, exactly, with eBPF.\n"
+"\n"
+"USAGE:\n"
+"  tracer [OPTION...] -p PID            attach to a running Python process\n"
+"  tracer [OPTION...] -- CMD [ARG...]   launch CMD and trace it\n"
+"  tracer report RECORDING.trace -o FILE...   convert a recording (no root)\n"
+"  tracer layout 3.X                     print a CPython structure layout\n"
+"\n"
+"Without -o, a summary is printed when the session ends. The session ends when\n"
+"the process exits, after -d SECONDS, or on Ctrl-C/SIGTERM; outputs are always\n"
+"complete files. In launch mode the exit status is the command's.\n"
+"\n"
+"OUTPUT FORMATS (by the -o file name):\n"
+"  NAME.json    Chrome trace event format (ui.perfetto.dev, chrome://tracing)\n"
+"  NAME.trace   native recording, streamed to disk; `tracer report` converts it\n"
+"\n"
+"EXAMPLES:\n"
+"  sudo tracer -- python3 app.py            # summary of app.py's calls\n"
+"  sudo tracer -o app.json -- python3 app.py  # timeline for ui.perfetto.dev\n"
+"  sudo tracer -p 1234 -d 10 -o t.trace     # record a running process for 10 s\n"
+"  tracer report t.trace -o t.json          # turn a recording into a timeline\n"
+"\n"
+"OPTIONS:";
+
+static const struct argp_option options[] = {
+	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
+	{ "output", 'o', "FILE", 0, "Write FILE (format by suffix; repeatable)", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop tracing after SECONDS", 0 },
+	{ "buffer-size", 'b', "MiB", 0, "BPF ring buffer size in MiB (power of 2, default 16)", 0 },
+	{ "strategy", 's', "NAME", 0, "Force a probe strategy: usdt or eval (default: the best exact one)", 0 },
+	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
+	{},
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct session_opts *o = state->input;
+	char *end;
+
+	switch (key) {
+	case 'p':
+		errno = 0;
+		o->pid = strtol(arg, &end, 10);
+		if (errno || *end || o->pid <= 0)
+			argp_error(state, "invalid PID: %s", arg);
+		break;
+	case 'o':
+		if (o->n_outputs == SESSION_MAX_OUTPUTS)
+			argp_error(state, "too many -o (at most %d)", SESSION_MAX_OUTPUTS);
+		o->outputs[o->n_outputs++] = arg;
+		break;
+	case 'd':
+		errno = 0;
+		o->duration = strtod(arg, &end);
+		if (errno || *end || o->duration <= 0)
+			argp_error(state, "invalid duration: %s", arg);
+		break;
+	case 'b': {
+		long mib = strtol(arg, &end, 10);
+		if (*end || mib <= 0 || mib > 4096 || (mib & (mib - 1)))
+			argp_error(state, "invalid buffer size (a power of 2 MiB, 1-4096): %s", arg);
+		o->ringbuf_bytes = (size_t)mib << 20;
+		break;
+	}
+	case 's':
+		o->strategy = arg;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		/* the command: everything from the first non-option on */
+		o->argv = state->argv + state->next - 1;
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (!o->pid == !o->argv)
+			argp_error(state, "give either -p PID or -- CMD [ARG...]");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { options, parse_opt, NULL, doc, NULL, NULL, NULL };
+	struct session_opts o = { .ringbuf_bytes = 16 << 20 };
+
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return cmd_report(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "layout"))
+		return cmd_layout(argc - 1, argv + 1);
+	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
+	return session__run(&o);
+}

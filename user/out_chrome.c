@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Chrome trace event format (.json), streamed: one complete ("X") event per
+ * call, written as the call is handed over, plus process/thread name
+ * metadata events. Memory: the function table and the process list only.
+ * Timestamps are absolute CLOCK_MONOTONIC microseconds, so several files of
+ * one machine line up.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "json_writer.h"
+#include "sinks.h"
+
+#define CHROME_BIG_FILE (256ull << 20)	/* UIs struggle past this size */
+
+struct chrome_func {
+	char *qualname;		/* NULL: id not announced */
+	char *file;
+	uint32_t line;
+};
+
+struct chrome_sink {
+	struct sink base;
+	FILE *f;
+	struct json_writer jw;
+	bool first_event;	/* no comma before the next event */
+	struct chrome_func *funcs;
+	size_t n_funcs, cap_funcs;
+	struct in_process *procs;	/* for otherData */
+	size_t n_procs, cap_procs;
+};
+
+static const char *strategy_name(uint32_t s)
+{
+	switch (s) {
+	case TR_STRATEGY_USDT: return "usdt";
+	case TR_STRATEGY_EVAL: return "eval";
+	default: return "none";
+	}
+}
+
+/* grow *ARR (of SIZE-byte items) so that index N is valid; 0 or -ENOMEM */
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	while (c <= n)
+		c *= 2;
+	p = realloc(*arr, c * size);
+	if (!p)
+		return -ENOMEM;
+	memset((char *)p + *cap * size, 0, (c - *cap) * size);
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+static struct sink *chrome_open(const char *path)
+{
+	struct chrome_sink *cs = calloc(1, sizeof(*cs));
+
+	if (!cs)
+		return NULL;
+	cs->base.ops = &sink_chrome;
+	cs->base.path = strdup(path);
+	cs->f = fopen(path, "w");
+	if (!cs->base.path || !cs->f) {
+		int e = errno;
+
+		if (cs->f)
+			fclose(cs->f);
+		free(cs->base.path);
+		free(cs);
+		errno = e;
+		return NULL;
+	}
+	json_writer__init(&cs->jw, cs->f);
+	cs->first_event = true;
+	json_writer__raw(&cs->jw, "{\"traceEvents\":[\n");
+	return &cs->base;
+}
+
+static void chrome_event_sep(struct chrome_sink *cs)
+{
+	if (!cs->first_event)
+		json_writer__raw(&cs->jw, ",\n");
+	cs->first_event = false;
+}
+
+/* {"name":"NAME","ph":"M","pid":P,"tid":T,"args":{"name": */
+static void chrome_meta_head(struct chrome_sink *cs, const char *name,
+			     uint32_t pid, uint32_t tid)
+{
+	chrome_event_sep(cs);
+	json_writer__printf(&cs->jw,
+			    "{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%u,\"tid\":%u,"
+			    "\"args\":{\"name\":", name, pid, tid);
+}
+
+static int chrome_process(struct sink *s, const struct in_process *p)
+{
+	struct chrome_sink *cs = (struct chrome_sink *)s;
+	char label[640];
+
+	if (grow((void **)&cs->procs, &cs->cap_procs, cs->n_procs, sizeof(*p)))
+		return -ENOMEM;
+	cs->procs[cs->n_procs++] = *p;
+	snprintf(label, sizeof(label), "python %u.%u (pid %u) %.*s",
+		 (p->version_hex >> 24) & 0xff, (p->version_hex >> 16) & 0xff,
+		 p->pid, (int)strnlen(p->exe, sizeof(p->exe)), p->exe);
+	chrome_meta_head(cs, "process_name", p->pid, p->pid);
+	json_writer__string(&cs->jw, label);
+	json_writer__raw(&cs->jw, "}}");
+	return json_writer__error(&cs->jw);
+}
+
+static int chrome_thread(struct sink *s, const struct in_thread *t)
+{
+	struct chrome_sink *cs = (struct chrome_sink *)s;
+
+	chrome_meta_head(cs, "thread_name", t->pid, t->tid);
+	json_writer__string_n(&cs->jw, t->name, strnlen(t->name, sizeof(t->name)));
+	json_writer__raw(&cs->jw, "}}");
+	return json_writer__error(&cs->jw);
+}
+
+static int chrome_func(struct sink *s, const struct func_info *f)
+{
+	struct chrome_sink *cs = (struct chrome_sink *)s;
+	struct chrome_func *cf;
+	char *q, *file;
+
+	if (grow((void **)&cs->funcs, &cs->cap_funcs, f->id, sizeof(*cf)))
+		return -ENOMEM;
+	q = strdup(f->qualname ? f->qualname : "");
+	file = strdup(f->file ? f->file : "");
+	if (!q || !file) {
+		free(q);
+		free(file);
+		return -ENOMEM;
+	}
+	cf = &cs->funcs[f->id];
+	free(cf->qualname);
+	free(cf->file);
+	cf->qualname = q;
+	cf->file = file;
+	cf->line = f->line;
+	if (f->id >= cs->n_funcs)
+		cs->n_funcs = f->id + 1;
+	return 0;
+}
+
+static int chrome_call(struct sink *s, const struct call_rec *c)
+{
+	struct chrome_sink *cs = (struct chrome_sink *)s;
+	struct json_writer *jw = &cs->jw;
+	const struct chrome_func *cf = NULL;
+	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
+
+	if (c->func < cs->n_funcs && cs->funcs[c->func].qualname)
+		cf = &cs->funcs[c->func];
+	chrome_event_sep(cs);
+	json_writer__raw(jw, "{\"name\":");
+	if (cf) {
+		json_writer__string(jw, cf->qualname);
+	} else {
+		char unk[40];
+
+		snprintf(unk, sizeof(unk), "<unknown function %u>", c->func);
+		json_writer__string(jw, unk);
+	}
+	json_writer__printf(jw, ",\"cat\":\"python\",\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"ts\":",
+			    c->pid, c->tid);
+	json_writer__usec(jw, c->start_ns);
+	json_writer__raw(jw, ",\"dur\":");
+	json_writer__usec(jw, dur);
+	json_writer__raw(jw, ",\"args\":{\"file\":");
+	json_writer__string(jw, cf ? cf->file : "");
+	json_writer__printf(jw, ",\"line\":%u", cf ? cf->line : 0);
+	if (c->flags & CALL_BEGAN_BEFORE_ATTACH)
+		json_writer__raw(jw, ",\"began_before_attach\":true");
+	if (c->flags & CALL_END_INFERRED)
+		json_writer__raw(jw, ",\"end_inferred\":true");
+	if (c->flags & CALL_END_AT_SESSION_END)
+		json_writer__raw(jw, ",\"end_at_session_end\":true");
+	json_writer__raw(jw, "}}");
+	return json_writer__error(jw);
+}
+
+static void chrome_kv(struct json_writer *jw, const char *key, uint64_t v, bool comma)
+{
+	json_writer__key(jw, key);
+	json_writer__u64(jw, v);
+	if (comma)
+		json_writer__raw(jw, ",");
+}
+
+static void chrome_other_data(struct chrome_sink *cs, const struct session_stats *st)
+{
+	struct json_writer *jw = &cs->jw;
+
+	json_writer__raw(jw, "\"otherData\":{\"tracer\":\"tracer 0.1\","
+			 "\"clock\":\"CLOCK_MONOTONIC\",");
+	chrome_kv(jw, "first_ts_ns", st->first_ts, true);
+	chrome_kv(jw, "last_ts_ns", st->last_ts, true);
+	chrome_kv(jw, "events", st->events, true);
+	chrome_kv(jw, "calls", st->calls, true);
+	json_writer__raw(jw, "\"lost\":{");
+	chrome_kv(jw, "total", st->lost_total, true);
+	chrome_kv(jw, "ringbuf_full", st->drops[TR_DROP_RINGBUF_FULL], true);
+	chrome_kv(jw, "map_full", st->drops[TR_DROP_MAP_FULL], true);
+	chrome_kv(jw, "read_failed", st->drops[TR_DROP_READ_FAIL], true);
+	chrome_kv(jw, "no_config", st->drops[TR_DROP_NO_CONFIG], false);
+	json_writer__raw(jw, "},");
+	chrome_kv(jw, "inferred_returns", st->inferred_returns, true);
+	chrome_kv(jw, "unmatched_returns", st->unmatched_returns, true);
+	chrome_kv(jw, "open_at_end", st->open_at_end, true);
+	chrome_kv(jw, "truncated_names", st->truncated_names, true);
+	chrome_kv(jw, "exit_code", st->exit_code, true);
+	json_writer__printf(jw, "\"recording_truncated\":%s,",
+			    st->end_flags & IN_END_RECORDING_TRUNCATED ? "true" : "false");
+	json_writer__raw(jw, "\"processes\":[");
+	for (size_t i = 0; i < cs->n_procs; i++) {
+		const struct in_process *p = &cs->procs[i];
+		uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
+
+		json_writer__printf(jw, "%s{\"pid\":%u,\"python\":\"%u.%u.%u\",\"exe\":",
+				    i ? "," : "", p->pid, (p->version_hex >> 24) & 0xff,
+				    (p->version_hex >> 16) & 0xff, (p->version_hex >> 8) & 0xff);
+		json_writer__string_n(jw, p->exe, strnlen(p->exe, sizeof(p->exe)));
+		json_writer__raw(jw, ",\"lib\":");
+		json_writer__string_n(jw, p->lib, strnlen(p->lib, sizeof(p->lib)));
+		json_writer__printf(jw, ",\"strategy\":\"%s\",\"warnings\":[",
+				    strategy_name(p->strategy));
+		for (uint32_t w = 0; w < nw; w++) {
+			if (w)
+				json_writer__raw(jw, ",");
+			json_writer__string_n(jw, p->warnings[w],
+					      strnlen(p->warnings[w], sizeof(p->warnings[w])));
+		}
+		json_writer__raw(jw, "]}");
+	}
+	json_writer__raw(jw, "]}");
+}
+
+static int chrome_finish(struct sink *s, const struct session_stats *st)
+{
+	struct chrome_sink *cs = (struct chrome_sink *)s;
+	struct stat sb;
+	int err;
+
+	json_writer__raw(&cs->jw, "\n],\"displayTimeUnit\":\"ms\",");
+	chrome_other_data(cs, st);
+	json_writer__raw(&cs->jw, "}\n");
+	err = json_writer__flush(&cs->jw);
+	if (!err && fstat(fileno(cs->f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (uint64_t)sb.st_size > CHROME_BIG_FILE)
+		fprintf(stderr, "warning: %s is %llu MiB; Chrome/Perfetto UIs struggle "
+			"past ~256 MiB — trace a shorter time or fewer processes\n",
+			s->path, (unsigned long long)(sb.st_size >> 20));
+	errno = 0;
+	if (fclose(cs->f) && !err)
+		err = errno ? -errno : -EIO;
+	cs->f = NULL;
+	return err;
+}
+
+static void chrome_free(struct sink *s)
+{
+	struct chrome_sink *cs = (struct chrome_sink *)s;
+
+	if (!cs)
+		return;
+	if (cs->f)
+		fclose(cs->f);
+	for (size_t i = 0; i < cs->n_funcs; i++) {
+		free(cs->funcs[i].qualname);
+		free(cs->funcs[i].file);
+	}
+	free(cs->funcs);
+	free(cs->procs);
+	free(cs->base.path);
+	free(cs);
+}
+
+const struct sink_ops sink_chrome = {
+	.name = "chrome",
+	.suffix = ".json",
+	.help = "Chrome trace event format (chrome://tracing, ui.perfetto.dev)",
+	.open = chrome_open,
+	.process = chrome_process,
+	.thread = chrome_thread,
+	.func = chrome_func,
+	.call = chrome_call,
+	.finish = chrome_finish,
+	.free = chrome_free,
+};

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The end-of-session summary: the traced processes, a table of functions
+ * by total time and the session counters. Aggregates per function id while
+ * calls stream in (no per-call storage) and prints everything at finish.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sinks.h"
+
+#define SUMMARY_DEFAULT_LIMIT 50	/* functions listed in the table */
+
+struct summary_func {
+	char *qualname;		/* NULL: id not announced */
+	char *file;
+	uint32_t line;
+	uint64_t calls;
+	uint64_t total_ns;	/* outermost calls only (recursion counted once) */
+	uint64_t self_ns;	/* every call: duration - time in callees */
+};
+
+struct summary_sink {
+	struct sink base;
+	FILE *f;
+	bool own_file;		/* false for stdout */
+	int limit;		/* rows of the table, <= 0: all */
+	struct summary_func *funcs;
+	size_t n_funcs, cap_funcs;
+	struct in_process *procs;
+	size_t n_procs, cap_procs;
+};
+
+/* grow *ARR (of SIZE-byte items) so that index N is valid; 0 or -ENOMEM */
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	while (c <= n)
+		c *= 2;
+	p = realloc(*arr, c * size);
+	if (!p)
+		return -ENOMEM;
+	memset((char *)p + *cap * size, 0, (c - *cap) * size);
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+static struct sink *summary_open(const char *path)
+{
+	struct summary_sink *ss = calloc(1, sizeof(*ss));
+	int e;
+
+	if (!ss)
+		return NULL;
+	ss->base.ops = &sink_summary;
+	ss->limit = SUMMARY_DEFAULT_LIMIT;
+	ss->base.path = strdup(path);
+	if (!ss->base.path)
+		goto err;
+	if (!strcmp(path, "-")) {
+		ss->f = stdout;
+	} else {
+		ss->f = fopen(path, "w");
+		if (!ss->f)
+			goto err;
+		ss->own_file = true;
+	}
+	return &ss->base;
+err:
+	e = errno;
+	free(ss->base.path);
+	free(ss);
+	errno = e;
+	return NULL;
+}
+
+static int summary_process(struct sink *s, const struct in_process *p)
+{
+	struct summary_sink *ss = (struct summary_sink *)s;
+
+	if (grow((void **)&ss->procs, &ss->cap_procs, ss->n_procs, sizeof(*p)))
+		return -ENOMEM;
+	ss->procs[ss->n_procs++] = *p;
+	return 0;
+}
+
+static int summary_thread(struct sink *s, const struct in_thread *t)
+{
+	return 0;
+}
+
+static int summary_func(struct sink *s, const struct func_info *f)
+{
+	struct summary_sink *ss = (struct summary_sink *)s;
+	struct summary_func *sf;
+	char *q, *file;
+
+	if (grow((void **)&ss->funcs, &ss->cap_funcs, f->id, sizeof(*sf)))
+		return -ENOMEM;
+	q = strdup(f->qualname ? f->qualname : "");
+	file = strdup(f->file ? f->file : "");
+	if (!q || !file) {
+		free(q);
+		free(file);
+		return -ENOMEM;
+	}
+	sf = &ss->funcs[f->id];
+	free(sf->qualname);
+	free(sf->file);
+	sf->qualname = q;
+	sf->file = file;
+	sf->line = f->line;
+	if (f->id >= ss->n_funcs)
+		ss->n_funcs = f->id + 1;
+	return 0;
+}
+
+static int summary_call(struct sink *s, const struct call_rec *c)
+{
+	struct summary_sink *ss = (struct summary_sink *)s;
+	struct summary_func *sf;
+	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
+
+	if (grow((void **)&ss->funcs, &ss->cap_funcs, c->func, sizeof(*sf)))
+		return -ENOMEM;
+	if (c->func >= ss->n_funcs)
+		ss->n_funcs = c->func + 1;
+	sf = &ss->funcs[c->func];
+	sf->calls++;
+	if (!(c->flags & CALL_NESTED_SAME_FUNC))
+		sf->total_ns += dur;
+	sf->self_ns += dur > c->child_ns ? dur - c->child_ns : 0;
+	return 0;
+}
+
+static const char *strategy_desc(uint32_t s)
+{
+	switch (s) {
+	case TR_STRATEGY_USDT:
+		return "usdt (USDT probes python:function__entry/function__return in";
+	case TR_STRATEGY_EVAL:
+		return "eval (uprobe + uretprobe on _PyEval_EvalFrameDefault in";
+	default:
+		return NULL;
+	}
+}
+
+static void summary_print_process(FILE *f, const struct in_process *p)
+{
+	const char *desc = strategy_desc(p->strategy);
+	uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
+
+	fprintf(f, "process %u: Python %u.%u.%u %.*s\n", p->pid,
+		(p->version_hex >> 24) & 0xff, (p->version_hex >> 16) & 0xff,
+		(p->version_hex >> 8) & 0xff, (int)strnlen(p->exe, sizeof(p->exe)), p->exe);
+	if (desc)
+		fprintf(f, "  strategy: %s %.*s)\n", desc,
+			(int)strnlen(p->lib, sizeof(p->lib)), p->lib);
+	else
+		fprintf(f, "  strategy: none\n");
+	for (uint32_t i = 0; i < nw; i++)
+		fprintf(f, "  warning: %.*s\n",
+			(int)strnlen(p->warnings[i], sizeof(p->warnings[i])), p->warnings[i]);
+}
+
+/* milliseconds with 3 decimals */
+static const char *fmt_ms(char *buf, size_t size, uint64_t ns)
+{
+	snprintf(buf, size, "%llu.%03llu", (unsigned long long)(ns / 1000000),
+		 (unsigned long long)(ns / 1000 % 1000));
+	return buf;
+}
+
+static int cmp_total_desc(const void *a, const void *b, void *arg)
+{
+	const struct summary_func *funcs = arg;
+	const struct summary_func *fa = &funcs[*(const uint32_t *)a];
+	const struct summary_func *fb = &funcs[*(const uint32_t *)b];
+
+	if (fa->total_ns != fb->total_ns)
+		return fa->total_ns < fb->total_ns ? 1 : -1;
+	if (fa->self_ns != fb->self_ns)
+		return fa->self_ns < fb->self_ns ? 1 : -1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+static int summary_print_table(struct summary_sink *ss)
+{
+	uint32_t *order, n = 0;
+	char tot[32], self[32];
+
+	order = malloc((ss->n_funcs ? ss->n_funcs : 1) * sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < ss->n_funcs; i++)
+		if (ss->funcs[i].calls)
+			order[n++] = i;
+	qsort_r(order, n, sizeof(*order), cmp_total_desc, ss->funcs);
+
+	fprintf(ss->f, "\n%10s %14s %14s  %s\n", "calls", "total (ms)", "self (ms)",
+		"function");
+	for (uint32_t i = 0; i < n; i++) {
+		const struct summary_func *sf = &ss->funcs[order[i]];
+
+		if (ss->limit > 0 && i >= (uint32_t)ss->limit) {
+			fprintf(ss->f, "... %u more functions\n", n - i);
+			break;
+		}
+		fmt_ms(tot, sizeof(tot), sf->total_ns);
+		fmt_ms(self, sizeof(self), sf->self_ns);
+		if (sf->qualname)
+			fprintf(ss->f, "%10llu %14s %14s  %s (%s:%u)\n",
+				(unsigned long long)sf->calls, tot, self,
+				sf->qualname, sf->file, sf->line);
+		else
+			fprintf(ss->f, "%10llu %14s %14s  <unknown function %u>\n",
+				(unsigned long long)sf->calls, tot, self, order[i]);
+	}
+	if (!n)
+		fprintf(ss->f, "(no completed calls)\n");
+	free(order);
+	return 0;
+}
+
+static void summary_print_counters(FILE *f, const struct session_stats *st)
+{
+	fprintf(f, "\nevents: %llu seen, %llu lost (ringbuf full %llu, map full %llu, "
+		"read failed %llu, no config %llu)\n",
+		(unsigned long long)st->events, (unsigned long long)st->lost_total,
+		(unsigned long long)st->drops[TR_DROP_RINGBUF_FULL],
+		(unsigned long long)st->drops[TR_DROP_MAP_FULL],
+		(unsigned long long)st->drops[TR_DROP_READ_FAIL],
+		(unsigned long long)st->drops[TR_DROP_NO_CONFIG]);
+	fprintf(f, "calls: %llu completed, %llu returns inferred (not probed), "
+		"%llu unmatched returns, %llu still running at end\n",
+		(unsigned long long)st->calls, (unsigned long long)st->inferred_returns,
+		(unsigned long long)st->unmatched_returns,
+		(unsigned long long)st->open_at_end);
+	fprintf(f, "truncated names: %llu\n", (unsigned long long)st->truncated_names);
+	if (st->lost_total || st->unmatched_returns ||
+	    (st->end_flags & IN_END_RECORDING_TRUNCATED))
+		fprintf(f, "WARNING: the trace is incomplete (%llu events lost, "
+			"%llu unmatched returns%s): calls are missing and times "
+			"of their callers may be wrong\n",
+			(unsigned long long)st->lost_total,
+			(unsigned long long)st->unmatched_returns,
+			st->end_flags & IN_END_RECORDING_TRUNCATED ?
+			", recording stopped early" : "");
+}
+
+static int summary_finish(struct sink *s, const struct session_stats *st)
+{
+	struct summary_sink *ss = (struct summary_sink *)s;
+	int err;
+
+	for (size_t i = 0; i < ss->n_procs; i++)
+		summary_print_process(ss->f, &ss->procs[i]);
+	err = summary_print_table(ss);
+	summary_print_counters(ss->f, st);
+	errno = 0;
+	if ((fflush(ss->f) || ferror(ss->f)) && !err)
+		err = errno ? -errno : -EIO;
+	if (ss->own_file) {
+		errno = 0;
+		if (fclose(ss->f) && !err)
+			err = errno ? -errno : -EIO;
+	}
+	ss->f = NULL;
+	return err;
+}
+
+static void summary_free(struct sink *s)
+{
+	struct summary_sink *ss = (struct summary_sink *)s;
+
+	if (!ss)
+		return;
+	if (ss->f && ss->own_file)
+		fclose(ss->f);
+	for (size_t i = 0; i < ss->n_funcs; i++) {
+		free(ss->funcs[i].qualname);
+		free(ss->funcs[i].file);
+	}
+	free(ss->funcs);
+	free(ss->procs);
+	free(ss->base.path);
+	free(ss);
+}
+
+const struct sink_ops sink_summary = {
+	.name = "summary",
+	.suffix = NULL,
+	.help = "end-of-session summary (printed when there is no -o)",
+	.open = summary_open,
+	.process = summary_process,
+	.thread = summary_thread,
+	.func = summary_func,
+	.call = summary_call,
+	.finish = summary_finish,
+	.free = summary_free,
+};

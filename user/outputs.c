@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "analyzer.h"
+#include "outputs.h"
+#include "recording.h"
+#include "sinks.h"
+
+struct outputs {
+	struct rec_writer *rec;
+	const char *rec_path;
+	bool rec_failed;
+	struct analyzer *an;
+	struct sink *sinks[16];
+	int n_sinks;
+};
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+static int open_sink(struct outputs *o, const struct sink_ops *ops, const char *path,
+		     char *err, size_t errlen)
+{
+	struct sink *s;
+
+	if (o->n_sinks == (int)(sizeof(o->sinks) / sizeof(o->sinks[0]))) {
+		snprintf(err, errlen, "too many outputs");
+		return -E2BIG;
+	}
+	s = ops->open(path);
+	if (!s) {
+		int e = errno ? errno : EIO;
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
+		return -e;
+	}
+	o->sinks[o->n_sinks++] = s;
+	return 0;
+}
+
+int outputs__open(const char *const *paths, int n, bool allow_recording,
+		  struct outputs **out, char *err, size_t errlen)
+{
+	struct outputs *o = calloc(1, sizeof(*o));
+	int ret = 0;
+
+	if (!o)
+		return -ENOMEM;
+	for (int i = 0; i < n && !ret; i++) {
+		const struct sink_ops *ops;
+
+		if (has_suffix(paths[i], ".trace")) {
+			if (!allow_recording || o->rec) {
+				snprintf(err, errlen, "%s: %s", paths[i], o->rec ?
+					 "only one recording per session" :
+					 "a recording cannot be written from a recording");
+				ret = -EINVAL;
+				break;
+			}
+			o->rec = rec_writer__open(paths[i]);
+			o->rec_path = paths[i];
+			if (!o->rec) {
+				ret = -errno;
+				snprintf(err, errlen, "cannot write %s: %s", paths[i], strerror(errno));
+			}
+			continue;
+		}
+		ops = sinks__for_path(paths[i]);
+		if (!ops) {
+			char list[256] = "";
+			for (int k = 0; sinks__all[k]; k++) {
+				strncat(list, sinks__all[k]->suffix, sizeof(list) - strlen(list) - 1);
+				strncat(list, " ", sizeof(list) - strlen(list) - 1);
+			}
+			snprintf(err, errlen, "%s: unknown output format (known: %s.trace)",
+				 paths[i], list);
+			ret = -EINVAL;
+			break;
+		}
+		ret = open_sink(o, ops, paths[i], err, errlen);
+	}
+	if (!ret && n == 0)
+		ret = open_sink(o, &sink_summary, "-", err, errlen);
+	if (!ret && !(o->an = analyzer__new(o->sinks, o->n_sinks)))
+		ret = -ENOMEM;
+	if (ret) {
+		outputs__free(o);
+		return ret;
+	}
+	*out = o;
+	return 0;
+}
+
+static void check_rec(struct outputs *o, int err)
+{
+	if (!err || o->rec_failed)
+		return;
+	o->rec_failed = true;
+	fprintf(stderr, "tracer: recording %s stopped: %s (what was written stays readable)\n",
+		o->rec_path, strerror(-err));
+}
+
+void outputs__process(struct outputs *o, const struct in_process *p)
+{
+	if (o->rec)
+		check_rec(o, rec_writer__process(o->rec, p));
+	analyzer__process(o->an, p);
+}
+
+void outputs__thread(struct outputs *o, const struct in_thread *t)
+{
+	if (o->rec)
+		check_rec(o, rec_writer__thread(o->rec, t));
+	analyzer__thread(o->an, t);
+}
+
+void outputs__event(struct outputs *o, const void *ev, size_t len)
+{
+	if (o->rec && !o->rec_failed)
+		check_rec(o, rec_writer__event(o->rec, ev, len));
+	analyzer__event(o->an, ev, len);
+}
+
+int outputs__end(struct outputs *o, const struct in_end *e)
+{
+	struct in_end end = *e;
+	int ret = 0, r;
+
+	if (o->rec) {
+		if (o->rec_failed)
+			end.flags |= IN_END_RECORDING_TRUNCATED;
+		check_rec(o, rec_writer__end(o->rec, &end));
+		r = rec_writer__close(o->rec);
+		o->rec = NULL;
+		check_rec(o, r);
+		if (o->rec_failed)
+			ret = -EIO;
+	}
+	r = analyzer__end(o->an, &end);
+	if (r) {
+		fprintf(stderr, "tracer: writing the outputs failed: %s\n", strerror(-r));
+		ret = r;
+	}
+	return ret;
+}
+
+void outputs__free(struct outputs *o)
+{
+	if (!o)
+		return;
+	if (o->rec)
+		rec_writer__close(o->rec);
+	analyzer__free(o->an);
+	for (int i = 0; i < o->n_sinks; i++)
+		o->sinks[i]->ops->free(o->sinks[i]);
+	free(o);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The outputs of a session: the recording (.trace) if asked for, and the
+ * analyzer with every other -o format (or the summary on stdout when there
+ * is no -o). Live sessions and `tracer report` feed it the same records.
+ */
+#ifndef TRACER_OUTPUTS_H
+#define TRACER_OUTPUTS_H
+#include <stddef.h>
+#include "model.h"
+
+struct outputs;
+
+/* Open every path (the format is chosen by suffix); with N == 0 the summary
+ * goes to stdout. ALLOW_RECORDING: accept .trace paths. -errno and ERR on
+ * failure (nothing is left open). */
+int outputs__open(const char *const *paths, int n, bool allow_recording,
+		  struct outputs **out, char *err, size_t errlen);
+void outputs__process(struct outputs *o, const struct in_process *p);
+void outputs__thread(struct outputs *o, const struct in_thread *t);
+void outputs__event(struct outputs *o, const void *ev, size_t len);
+/* finish everything: 0, or -errno when an output could not be completed
+ * (said on stderr) */
+int outputs__end(struct outputs *o, const struct in_end *e);
+void outputs__free(struct outputs *o);
+#endif

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "probes.h"
+#include "tracer.skel.h"
+
+#define MAX_LINKS 4
+
+struct probes {
+	struct tracer_bpf *skel;
+	int pid;
+	int n;
+	struct bpf_link *links[MAX_LINKS];	/* in attach order */
+};
+
+static int add_link(struct probes *p, struct bpf_link *l, const char *what,
+		    char *err, size_t errlen)
+{
+	long e = libbpf_get_error(l);
+
+	if (!l || e) {
+		int ret = e ? (int)e : -errno;
+		snprintf(err, errlen, "cannot attach %s: %s", what, strerror(-ret));
+		return ret ? ret : -EINVAL;
+	}
+	p->links[p->n++] = l;
+	return 0;
+}
+
+static int attach_usdt(struct probes *p, const struct target *t, char *err, size_t errlen)
+{
+	struct tracer_bpf *s = p->skel;
+	unsigned minor = (t->version_hex >> 16) & 0xff;
+	int ret;
+
+	ret = add_link(p, bpf_program__attach_usdt(s->progs.usdt_return, t->pid, t->open_path,
+						   "python", "function__return", NULL),
+		       "USDT python:function__return", err, errlen);
+	if (!ret)
+		ret = add_link(p, bpf_program__attach_usdt(s->progs.usdt_entry, t->pid, t->open_path,
+							   "python", "function__entry", NULL),
+			       "USDT python:function__entry", err, errlen);
+	if (!ret && minor == 11)
+		ret = add_link(p, bpf_program__attach_usdt(s->progs.usdt_line, t->pid, t->open_path,
+							   "python", "line", NULL),
+			       "USDT python:line", err, errlen);
+	return ret;
+}
+
+static int attach_eval(struct probes *p, const struct target *t, char *err, size_t errlen)
+{
+	struct tracer_bpf *s = p->skel;
+	int ret;
+
+	ret = add_link(p, bpf_program__attach_uprobe(s->progs.eval_return, true, t->pid,
+						     t->open_path, t->eval_offset),
+		       "uretprobe _PyEval_EvalFrameDefault", err, errlen);
+	if (!ret)
+		ret = add_link(p, bpf_program__attach_uprobe(s->progs.eval_entry, false, t->pid,
+							     t->open_path, t->eval_offset),
+			       "uprobe _PyEval_EvalFrameDefault", err, errlen);
+	return ret;
+}
+
+int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probes **out,
+		   char *err, size_t errlen)
+{
+	struct probes *p = calloc(1, sizeof(*p));
+	__u32 pid = t->pid;
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	p->skel = skel;
+	p->pid = t->pid;
+	ret = bpf_map__update_elem(skel->maps.procs, &pid, sizeof(pid), &t->cfg,
+				   sizeof(t->cfg), BPF_ANY);
+	if (ret) {
+		snprintf(err, errlen, "cannot register PID %d: %s", t->pid, strerror(-ret));
+		free(p);
+		return ret;
+	}
+	if (t->cfg.strategy == TR_STRATEGY_USDT)
+		ret = attach_usdt(p, t, err, errlen);
+	else
+		ret = attach_eval(p, t, err, errlen);
+	if (ret) {
+		probes__detach(p);
+		return ret;
+	}
+	*out = p;
+	return 0;
+}
+
+void probes__detach(struct probes *p)
+{
+	__u32 pid;
+
+	if (!p)
+		return;
+	pid = p->pid;
+	/* entry probes were attached last: detach them first */
+	while (p->n > 0)
+		bpf_link__destroy(p->links[--p->n]);
+	bpf_map__delete_elem(p->skel->maps.procs, &pid, sizeof(pid), 0);
+	free(p);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* Attaching a target's probes (per its strategy) and detaching them. */
+#ifndef TRACER_PROBES_H
+#define TRACER_PROBES_H
+#include <stddef.h>
+#include "target.h"
+
+struct tracer_bpf;
+struct probes;
+
+/* Register T in the `procs` map and attach its strategy's programs, with a
+ * PID filter. Return probes are attached before entry probes, so a call
+ * seen entering is always seen returning. -errno and ERR on failure (then
+ * nothing is left attached). */
+int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probes **out,
+		   char *err, size_t errlen);
+/* Detach everything (entry probes first) and forget the process. */
+void probes__detach(struct probes *p);
+#endif

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A live session: open outputs -> find/launch the target -> open, set
+ * rodata, load the BPF object -> attach -> poll the ring buffer until the
+ * target exits, -d expires or a signal arrives -> detach, drain, finish.
+ *
+ * Everything read from the ring buffer goes through `feed`: to the
+ * recording (if any) and to the analyzer, preceded by the process and
+ * thread descriptions the loader makes, so a recording replays exactly.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "analyzer.h"
+#include "hashmap.h"
+#include "launch.h"
+#include "outputs.h"
+#include "probes.h"
+#include "recording.h"
+#include "session.h"
+#include "target.h"
+#include "tracer.skel.h"
+
+struct feed {
+	struct outputs *out;
+	struct hashmap *threads;	/* pid << 32 | tid of threads described */
+	uint64_t events;
+};
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void describe_thread(struct feed *f, uint32_t pid, uint32_t tid)
+{
+	uint64_t key = (uint64_t)pid << 32 | tid;
+	struct in_thread t = { .pid = pid, .tid = tid };
+	char path[64];
+	FILE *fp;
+
+	if (hashmap__get(f->threads, key))
+		return;
+	hashmap__set(f->threads, key, (void *)1);
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
+	fp = fopen(path, "re");
+	if (fp) {
+		if (fgets(t.name, sizeof(t.name), fp))
+			t.name[strcspn(t.name, "\n")] = 0;
+		fclose(fp);
+	}
+	if (!t.name[0])
+		snprintf(t.name, sizeof(t.name), "%u", tid);
+	outputs__thread(f->out, &t);
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct feed *f = ctx;
+	const struct tr_ev_hdr *h = data;
+
+	if (len < sizeof(*h))
+		return 0;
+	f->events++;
+	if (h->type != TR_EV_CODE)
+		describe_thread(f, h->pid, h->tid);
+	outputs__event(f->out, data, len);
+	return 0;
+}
+
+/* Find the Python program: the command may exec through wrappers (env, sh). */
+static int launch_target(const struct session_opts *o, struct launch **l, struct target *t,
+			 char *err, size_t errlen)
+{
+	static char *const env[] = { "PYTHONPERFSUPPORT=1", NULL };
+	int ret = launch__start(o->argv, env, l, err, errlen);
+
+	while (!ret) {
+		ret = target__inspect(launch__pid(*l), TARGET_LAUNCH, o->strategy, t, err, errlen);
+		if (ret != -ENOEXEC)
+			break;
+		ret = launch__next_exec(*l);
+		if (ret == -ECHILD)
+			snprintf(err, errlen, "%s exited without running a Python interpreter",
+				 o->argv[0]);
+	}
+	return ret;
+}
+
+static void say_target(const struct target *t)
+{
+	fprintf(stderr, "tracer: PID %d: CPython %u.%u", t->pid, t->version_hex >> 24,
+		(t->version_hex >> 16) & 0xff);
+	if (t->version_hex & 0xff00)
+		fprintf(stderr, ".%u", (t->version_hex >> 8) & 0xff);
+	fprintf(stderr, " (%s), strategy %s\n", t->file, target__strategy_name(t->cfg.strategy));
+	for (uint32_t i = 0; i < t->n_warnings; i++)
+		fprintf(stderr, "tracer: warning: %s\n", t->warnings[i]);
+}
+
+static int make_fds(int pid, double duration, int *sfd, int *pfd, int *tfd)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	*sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	*pfd = syscall(SYS_pidfd_open, pid, 0);
+	*tfd = -1;
+	if (*sfd < 0 || *pfd < 0)
+		return -errno;
+	if (duration > 0) {
+		struct itimerspec its = {
+			.it_value.tv_sec = (time_t)duration,
+			.it_value.tv_nsec = (long)((duration - (time_t)duration) * 1e9),
+		};
+		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+			its.it_value.tv_nsec = 1;
+		*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		if (*tfd < 0 || timerfd_settime(*tfd, 0, &its, NULL))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Poll until the target exits, the timer fires or a signal comes. */
+static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd, bool *exited)
+{
+	struct epoll_event ev[4], add = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	const char *why = NULL;
+
+	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd };
+	for (int i = 0; i < 4; i++) {
+		if (fds[i] < 0)
+			continue;
+		add.data.fd = fds[i];
+		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &add);
+	}
+	while (!why) {
+		/* the BPF side wakes us only when much is pending: a short
+		 * timeout picks up the rest */
+		int n = epoll_wait(ep, ev, 4, 20);
+		if (n < 0 && errno != EINTR) {
+			why = "epoll error";
+			break;
+		}
+		ring_buffer__consume(rb);
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == sfd) {
+				struct signalfd_siginfo si;
+				if (read(sfd, &si, sizeof(si)) == sizeof(si))
+					why = strsignal(si.ssi_signo);
+			} else if (ev[i].data.fd == pfd) {
+				why = "the target exited";
+				*exited = true;
+			} else if (ev[i].data.fd == tfd) {
+				why = "the duration (-d) expired";
+			}
+		}
+	}
+	close(ep);
+	return why;
+}
+
+int session__run(const struct session_opts *o)
+{
+	struct tracer_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct launch *launch = NULL;
+	struct probes *probes = NULL;
+	struct outputs *out = NULL;
+	struct feed feed = {};
+	struct target t = {};
+	struct in_process proc;
+	struct in_end end = {};
+	char err[512] = "";
+	int sfd = -1, pfd = -1, tfd = -1, ret, exit_code = 1;
+	const char *why;
+	bool exited = false;
+
+	verbose = o->verbose;
+	libbpf_set_print(libbpf_print);
+	if (geteuid() != 0) {
+		fprintf(stderr, "tracer: must run as root (it loads BPF programs: CAP_BPF, "
+				"CAP_PERFMON); try sudo\n");
+		return 1;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr, "tracer: this kernel has no BTF (/sys/kernel/btf/vmlinux): it needs "
+				"CONFIG_DEBUG_INFO_BTF=y\n");
+		return 1;
+	}
+	if (outputs__open(o->outputs, o->n_outputs, true, &out, err, sizeof(err)))
+		goto fail;
+	feed.out = out;
+	feed.threads = hashmap__new();
+
+	if (o->argv)
+		ret = launch_target(o, &launch, &t, err, sizeof(err));
+	else
+		ret = target__inspect(o->pid, TARGET_ATTACH, o->strategy, &t, err, sizeof(err));
+	if (ret)
+		goto fail;
+	say_target(&t);
+
+	skel = tracer_bpf__open();
+	if (!skel) {
+		snprintf(err, sizeof(err), "cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes);
+	ret = tracer_bpf__load(skel);
+	if (ret) {
+		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s", strerror(-ret),
+			 ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)" : " (run with -v for details)");
+		goto fail;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &feed, NULL);
+	if (!rb) {
+		snprintf(err, sizeof(err), "cannot open the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	ret = probes__attach(skel, &t, &probes, err, sizeof(err));
+	if (ret) {
+		if (kill(t.pid, 0) && errno == ESRCH)
+			snprintf(err, sizeof(err), "PID %d exited while the tracer attached", t.pid);
+		goto fail;
+	}
+	target__describe(&t, now_ns(), &proc);
+	outputs__process(out, &proc);
+	if (make_fds(t.pid, o->duration, &sfd, &pfd, &tfd)) {
+		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(errno));
+		goto fail;
+	}
+	fprintf(stderr, "tracer: tracing PID %d; Ctrl-C to stop\n", t.pid);
+	if (launch && launch__release(launch)) {
+		snprintf(err, sizeof(err), "cannot release PID %d: %s", t.pid, strerror(errno));
+		goto fail;
+	}
+
+	why = poll_loop(rb, sfd, pfd, tfd, &exited);
+	probes__detach(probes);
+	probes = NULL;
+	while (ring_buffer__consume(rb) > 0)
+		;
+	end.end_ts = now_ns();
+	memcpy(end.drops, (const void *)skel->bss->drops, sizeof(end.drops));
+	end.ringbuf_events = feed.events;
+	fprintf(stderr, "tracer: stopped: %s\n", why);
+
+	exit_code = 0;
+	if (launch && exited) {
+		launch__wait(launch, &exit_code);	/* already gone: get its status */
+		launch = NULL;
+	}
+	end.exit_code = exit_code;
+	if (outputs__end(out, &end))
+		exit_code = exit_code ? exit_code : 1;
+	outputs__free(out);
+	out = NULL;
+	if (launch) {
+		fprintf(stderr, "tracer: waiting for PID %d to exit\n", t.pid);
+		launch__wait(launch, &exit_code);
+		launch = NULL;
+	}
+	goto cleanup;
+fail:
+	fprintf(stderr, "tracer: %s\n", err);
+	exit_code = 1;
+cleanup:
+	probes__detach(probes);
+	ring_buffer__free(rb);
+	tracer_bpf__destroy(skel);
+	launch__abort(launch);
+	outputs__free(out);
+	hashmap__free(feed.threads, NULL);
+	/* the perf trampoline we turned on wrote /tmp/perf-PID.map */
+	if (o->argv && t.pid && t.version_hex >= 0x030c0000)
+		target__remove_perf_map(t.pid);
+	if (sfd >= 0)
+		close(sfd);
+	if (pfd >= 0)
+		close(pfd);
+	if (tfd >= 0)
+		close(tfd);
+	return exit_code;
+}

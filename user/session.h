@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* A live tracing session: -p PID or -- CMD. */
+#ifndef TRACER_SESSION_H
+#define TRACER_SESSION_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SESSION_MAX_OUTPUTS 16
+
+struct session_opts {
+	int pid;			/* -p, or 0 */
+	char **argv;			/* -- CMD ARGS, or NULL */
+	double duration;		/* -d seconds, 0 = until the end */
+	const char *outputs[SESSION_MAX_OUTPUTS];
+	int n_outputs;
+	size_t ringbuf_bytes;		/* -b */
+	const char *strategy;		/* --strategy, or NULL */
+	bool verbose;			/* -v: libbpf debug output */
+};
+
+/* Run a session. Returns the process exit code: the command's in launch
+ * mode, else 0; 1 on a tracer error (already printed). */
+int session__run(const struct session_opts *o);
+#endif
