@@ -84,6 +84,18 @@ struct {
 	__type(value, struct code_fp);
 } code_cache SEC(".maps");
 
+/* threads whose running frames were already reported (see first_seen) */
+struct thread_seen {
+	__u8 seen;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_seen);
+} threads SEC(".maps");
+
 /* drop counters, read by userspace through the skeleton's .bss */
 __u64 drops[TR_DROP__COUNT];
 
@@ -232,8 +244,8 @@ static __always_inline __u64 parent_of(const struct tr_py_layout *L, __u64 frame
 	return p;
 }
 
-static __always_inline int emit_call(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				     __u64 frame, __u8 flags)
+static __always_inline int emit_frame(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
+				      __u64 frame, __u8 flags)
 {
 	const struct tr_py_layout *L = &cfg->layout;
 	struct tr_ev_call *e;
@@ -257,6 +269,57 @@ static __always_inline int emit_call(const struct tr_proc_cfg *cfg, __u64 pid_tg
 	e->parent = parent_of(L, frame);
 	submit(e);
 	return 0;
+}
+
+/*
+ * Frames already running when a thread is first seen. The first event of a
+ * thread (per task storage) walks the frame chain from START outwards and
+ * sends each frame as a TR_CALL_PREATTACH call, innermost first; userspace
+ * puts them under its shadow stack. They are alive now (they are the
+ * thread's callers), so their identity is read safely here. With the EVAL
+ * strategy their returns have no uretprobe: they are flagged unprobed.
+ */
+struct walk_ctx {
+	__u64 pid_tgid;
+	__u64 frame;
+	__u8 flags;
+};
+
+static long walk_one(__u32 i, void *data)
+{
+	struct walk_ctx *w = data;
+	__u32 pid = w->pid_tgid >> 32;
+	const struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
+
+	if (!cfg || !w->frame)
+		return 1;
+	emit_frame(cfg, w->pid_tgid, w->frame, w->flags);
+	w->frame = parent_of(&cfg->layout, w->frame);
+	return 0;
+}
+
+static __always_inline void first_seen(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
+				       __u64 start)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct thread_seen *ts;
+	struct walk_ctx w = { .pid_tgid = pid_tgid, .frame = start, .flags = TR_CALL_PREATTACH };
+
+	ts = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts || ts->seen)
+		return;
+	ts->seen = 1;
+	if (cfg->strategy == TR_STRATEGY_EVAL)
+		w.flags |= TR_CALL_RET_UNPROBED;
+	bpf_loop(TR_PREATTACH_MAX, walk_one, &w, 0);
+}
+
+static __always_inline int emit_call(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
+				     __u64 frame, __u8 flags)
+{
+	if (frame)
+		first_seen(cfg, pid_tgid, parent_of(&cfg->layout, frame));
+	return emit_frame(cfg, pid_tgid, frame, flags);
 }
 
 static __always_inline int emit_return(__u64 pid_tgid, __u64 frame, __u64 code)
@@ -327,7 +390,9 @@ int BPF_USDT(usdt_return, __u64 filename, __u64 funcname, int lineno)
 		drop(TR_DROP_READ_FAIL);
 		return 0;
 	}
-	/* a frame running since before attach returns: userspace needs its identity */
+	/* the first event of a thread may be the return of a frame running
+	 * since before attach: report it and its callers first */
+	first_seen(cfg, pid_tgid, frame);
 	if (ensure_code(&cfg->layout, pid_tgid, code))
 		return 0;
 	return emit_return(pid_tgid, frame, code);

@@ -76,6 +76,10 @@ enum tr_event_type {
 #define TR_CALL_RET_UNPROBED 0x01 /* the kernel will not run the uretprobe for
 				   * this call (64 pending uretprobes per task):
 				   * its return must be inferred */
+#define TR_CALL_PREATTACH    0x02 /* not a call: a frame that was already running
+				   * when the thread was first seen (sent innermost
+				   * first, before that first event) */
+#define TR_PREATTACH_MAX     1024 /* frames walked at most */
 
 struct tr_ev_hdr {
 	tr_u8 type;		/* enum tr_event_type */

@@ -6,13 +6,17 @@
  * tracer attached. How a return is paired with its call depends on what the
  * probe strategy tells us:
  *
+ *  Frames already running when a thread is first seen arrive first, as
+ *  TR_CALL_PREATTACH calls, innermost first: they go under the stack and
+ *  their call is reported as beginning at the attach time
+ *  (CALL_BEGAN_BEFORE_ATTACH).
+ *
  *  - USDT: every return carries the returning frame's address. It pops the
- *    stack down to that frame. A return whose frame is not on the stack is a
- *    frame that was already running when the tracer attached: its call is
- *    reported as beginning at the attach time (CALL_BEGAN_BEFORE_ATTACH).
- *    Those frames enclose everything traced on their thread so far, so their
- *    self time is computed from a per-thread running total of the time spent
- *    in calls that completed at the bottom of the stack.
+ *    stack down to that frame. A return whose frame is not on the stack
+ *    (only if the BPF side could not walk the frames at the thread's first
+ *    event) is still reported, as a call beginning at the attach time whose
+ *    self time comes from a per-thread total of the time spent in calls that
+ *    completed at the bottom of the stack.
  *
  *  - EVAL: returns come from uretprobes and carry nothing: a return belongs
  *    to the innermost call whose uretprobe the kernel armed. The kernel arms
@@ -42,6 +46,7 @@ struct frame_ent {
 	uint64_t child;
 	uint32_t func;
 	uint32_t flags;		/* TR_CALL_* flags of the call event */
+	bool preattach;		/* running since before the thread was first seen */
 };
 
 struct thread_st {
@@ -270,7 +275,7 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 	c.start_ns = f->start;
 	c.end_ns = end;
 	c.child_ns = f->child;
-	c.flags = extra;
+	c.flags = extra | (f->preattach ? CALL_BEGAN_BEFORE_ATTACH : 0);
 	if (f->func < t->n_active && t->active[f->func]-- > 1)
 		c.flags |= CALL_NESTED_SAME_FUNC;
 	if (t->depth)
@@ -280,7 +285,9 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 	emit_call(a, &c);
 }
 
-static int push(struct thread_st *t, uint64_t frame, uint64_t ts, uint32_t func, uint32_t flags)
+/* push a frame; PREATTACH frames go under the stack (they come innermost first) */
+static int push(struct thread_st *t, uint64_t frame, uint64_t ts, uint32_t func, uint32_t flags,
+		bool preattach)
 {
 	if (t->depth == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
@@ -300,9 +307,16 @@ static int push(struct thread_st *t, uint64_t frame, uint64_t ts, uint32_t func,
 		t->n_active = n;
 	}
 	t->active[func]++;
-	t->stack[t->depth++] = (struct frame_ent){
-		.frame = frame, .start = ts, .func = func, .flags = flags,
+	struct frame_ent e = {
+		.frame = frame, .start = ts, .func = func, .flags = flags, .preattach = preattach,
 	};
+	if (preattach) {
+		memmove(t->stack + 1, t->stack, t->depth * sizeof(*t->stack));
+		t->stack[0] = e;
+		t->depth++;
+	} else {
+		t->stack[t->depth++] = e;
+	}
 	return 0;
 }
 
@@ -313,9 +327,14 @@ static int on_call(struct analyzer *a, const struct tr_ev_call *e)
 	uint32_t func;
 	int err;
 
+	bool preattach = e->hdr.flags & TR_CALL_PREATTACH;
+	uint64_t start = e->hdr.ts;
+
 	if (!t)
 		return -ENOMEM;
-	if (ps && ps->info.strategy == TR_STRATEGY_EVAL) {
+	if (preattach && ps && ps->info.attach_ts < start)
+		start = ps->info.attach_ts;
+	if (!preattach && ps && ps->info.strategy == TR_STRATEGY_EVAL) {
 		/* (b) of the top comment: unprobed frames above the parent are
 		 * gone; when the parent is not on the stack at all, no frame of
 		 * the stack is an ancestor of the new one */
@@ -328,7 +347,7 @@ static int on_call(struct analyzer *a, const struct tr_ev_call *e)
 	err = func_of(a, ps, e->code, &func);
 	if (err)
 		return err;
-	return push(t, e->frame, e->hdr.ts, func, e->hdr.flags & TR_CALL_RET_UNPROBED);
+	return push(t, e->frame, start, func, e->hdr.flags & TR_CALL_RET_UNPROBED, preattach);
 }
 
 static int on_return(struct analyzer *a, const struct tr_ev_return *e)

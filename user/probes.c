@@ -34,19 +34,23 @@ static int attach_usdt(struct probes *p, const struct target *t, char *err, size
 {
 	struct tracer_bpf *s = p->skel;
 	unsigned minor = (t->version_hex >> 16) & 0xff;
-	int ret;
+	int ret = 0;
 
-	ret = add_link(p, bpf_program__attach_usdt(s->progs.usdt_return, t->pid, t->open_path,
-						   "python", "function__return", NULL),
-		       "USDT python:function__return", err, errlen);
+	/* 3.11: the entry probe fires only once the line probe's semaphore is
+	 * up, so raise it first (its program does nothing); then returns, then
+	 * entries: a call seen entering is always seen returning */
+	if (minor == 11)
+		ret = add_link(p, bpf_program__attach_usdt(s->progs.usdt_line, t->pid, t->open_path,
+							   "python", "line", NULL),
+			       "USDT python:line", err, errlen);
+	if (!ret)
+		ret = add_link(p, bpf_program__attach_usdt(s->progs.usdt_return, t->pid, t->open_path,
+							   "python", "function__return", NULL),
+			       "USDT python:function__return", err, errlen);
 	if (!ret)
 		ret = add_link(p, bpf_program__attach_usdt(s->progs.usdt_entry, t->pid, t->open_path,
 							   "python", "function__entry", NULL),
 			       "USDT python:function__entry", err, errlen);
-	if (!ret && minor == 11)
-		ret = add_link(p, bpf_program__attach_usdt(s->progs.usdt_line, t->pid, t->open_path,
-							   "python", "line", NULL),
-			       "USDT python:line", err, errlen);
 	return ret;
 }
 
@@ -102,7 +106,8 @@ void probes__detach(struct probes *p)
 	if (!p)
 		return;
 	pid = p->pid;
-	/* entry probes were attached last: detach them first */
+	/* entry probes were attached last: detach them first, so every call
+	 * seen entering is seen returning until the very end */
 	while (p->n > 0)
 		bpf_link__destroy(p->links[--p->n]);
 	bpf_map__delete_elem(p->skel->maps.procs, &pid, sizeof(pid), 0);

@@ -246,13 +246,15 @@ int session__run(const struct session_opts *o)
 		snprintf(err, sizeof(err), "cannot open the ring buffer: %s", strerror(errno));
 		goto fail;
 	}
+	/* frames running before this moment "began at attach" */
+	uint64_t attach_ts = now_ns();
 	ret = probes__attach(skel, &t, &probes, err, sizeof(err));
 	if (ret) {
 		if (kill(t.pid, 0) && errno == ESRCH)
 			snprintf(err, sizeof(err), "PID %d exited while the tracer attached", t.pid);
 		goto fail;
 	}
-	target__describe(&t, now_ns(), &proc);
+	target__describe(&t, attach_ts, &proc);
 	outputs__process(out, &proc);
 	if (make_fds(t.pid, o->duration, &sfd, &pfd, &tfd)) {
 		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(errno));

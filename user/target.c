@@ -205,8 +205,8 @@ static int choose_strategy(struct target *t, struct elf_file *ef, const char *fo
 		"the kernel (64 pending uretprobes per task); they are inferred from the frame "
 		"chain: counts stay exact, their end times are upper bounds (flagged end_inferred)");
 	if (t->mode == TARGET_ATTACH)
-		warn(t, "eval: frames already running at attach are not reported (their returns "
-			"are not probed by this strategy)");
+		warn(t, "eval: the returns of frames already running at attach are not probed "
+			"either: they are inferred the same way");
 	return 0;
 }
 
