@@ -28,7 +28,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUT)/unit/%.o,$(UNIT_SRCS))
 HEADERS   := $(wildcard include/*.h user/*.h)
 
-.PHONY: all clean test unit e2e bench deps
+.PHONY: all clean test unit e2e bench deps example
 .SECONDARY:
 all: $(OUT)/tracer
 
@@ -60,12 +60,17 @@ unit: $(OUT)/unit-tests
 	$(OUT)/unit-tests
 
 e2e: $(OUT)/tracer
-	cd tests/e2e && /usr/bin/python3 -m pytest -v -ra $(PYTEST_ARGS)
+	cd tests/e2e && /usr/bin/python3 -m pytest -ra $(PYTEST_ARGS)
 
 test: unit e2e
 
 bench: $(OUT)/tracer
-	/usr/bin/python3 tools/bench.py
+	/usr/bin/python3 tools/bench.py --write
+
+# the main job on the bundled example: a summary and a timeline
+example: $(OUT)/tracer
+	$(OUT)/tracer -o - -o $(OUT)/demo.json -- /usr/bin/python3.11 tools/example/demo.py
+	@echo "timeline: $(OUT)/demo.json (open it in https://ui.perfetto.dev)"
 
 deps:
 	tools/install-deps.sh

@@ -28,6 +28,7 @@ static const char doc[] =
 "OUTPUT FORMATS (by the -o file name):\n"
 "  NAME.json    Chrome trace event format (ui.perfetto.dev, chrome://tracing)\n"
 "  NAME.trace   native recording, streamed to disk; `tracer report` converts it\n"
+"  -            the summary, on stdout (the default when there is no -o)\n"
 "\n"
 "EXAMPLES:\n"
 "  sudo tracer -- python3 app.py            # summary of app.py's calls\n"

@@ -70,7 +70,7 @@ int outputs__open(const char *const *paths, int n, bool allow_recording,
 			}
 			continue;
 		}
-		ops = sinks__for_path(paths[i]);
+		ops = strcmp(paths[i], "-") ? sinks__for_path(paths[i]) : &sink_summary;
 		if (!ops) {
 			char list[256] = "";
 			for (int k = 0; sinks__all[k]; k++) {

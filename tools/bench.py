@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Overhead benchmark of build/tracer against the bare kernel probes.
+
+For each interpreter present, one run interleaves, best-of-N:
+  untraced   the workload (CALLS calls of a tiny function) run directly
+  bpftrace   the same process under bpftrace counting the same probes
+  tracer     the same process under `build/tracer` (summary output)
+and reports the loop time measured inside the workload, the time each
+adds per call, and the ratio tracer_added / bpftrace_added (goal <= 1.3,
+0 events lost).  A missed goal is reported, never an error: this is a
+measurement.  Needs root.  See BENCHMARKS.md for the method.
+
+  tools/bench.py [--repeat N] [--calls N] [--only LABEL]... [--write]
+"""
+import argparse
+import datetime
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "bench"))
+
+import parse    # noqa: E402  (tools/bench/parse.py)
+import report   # noqa: E402  (tools/bench/report.py)
+import targets  # noqa: E402  (tools/bench/targets.py)
+
+ROOT = os.path.dirname(HERE)
+WORKLOAD = os.path.join(HERE, "bench", "workload.py")
+BENCHMARKS_MD = os.path.join(ROOT, "BENCHMARKS.md")
+BPFTRACE = "/usr/bin/bpftrace"
+RUN_TIMEOUT = 300
+
+
+def log(msg):
+    sys.stderr.write("bench: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def base_env():
+    env = dict(os.environ)
+    env.pop("PYTHONPERFSUPPORT", None)
+    return env
+
+
+def mode_list(t):
+    """The modes run for target T: (key, description)."""
+    modes = [("untraced", "untraced")]
+    if t.perf:
+        modes.append(("untraced_plain", "untraced, without PYTHONPERFSUPPORT"))
+    modes.append(("bpftrace", "bpftrace counting the tracer's probes"))
+    if t.strategy == "usdt":
+        modes.append(("bpftrace_noline",
+                      "bpftrace counting entry+return only (no line probe)"))
+    modes.append(("tracer", "build/tracer, summary"))
+    return modes
+
+
+def command_for(mode, t, tracer, calls, result, json_out):
+    """argv and environment of one run of MODE on target T."""
+    env = base_env()
+    work = [t.python, WORKLOAD, str(calls), result]
+    if mode in ("untraced", "bpftrace", "bpftrace_noline") and t.perf:
+        env["PYTHONPERFSUPPORT"] = "1"   # the interpreter mode the tracer sets
+    if mode in ("untraced", "untraced_plain"):
+        return work, env
+    if mode in ("bpftrace", "bpftrace_noline"):
+        prog = targets.bpftrace_program(t, line=(mode == "bpftrace"))
+        return [BPFTRACE, "-e", prog, "-c", " ".join(work)], env
+    if mode == "tracer":
+        return [tracer, "--"] + work, env      # the tracer sets PYTHONPERFSUPPORT
+    if mode == "tracer_json":
+        return [tracer, "-o", json_out, "--"] + work, env
+    raise ValueError(mode)
+
+
+def run_one(mode, t, tracer, calls, tmp):
+    """Run MODE once; a dict with loop (s), wall (s) and what was checked."""
+    result = os.path.join(tmp, "result.txt")
+    json_out = os.path.join(tmp, "trace.json")
+    for p in (result, json_out):
+        if os.path.exists(p):
+            os.unlink(p)
+    argv, env = command_for(mode, t, tracer, calls, result, json_out)
+    t0 = time.monotonic()
+    try:
+        cp = subprocess.run(argv, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, timeout=RUN_TIMEOUT,
+                            universal_newlines=True)
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "error": "timed out after %d s" % RUN_TIMEOUT}
+    wall = time.monotonic() - t0
+    r = {"ok": True, "error": "", "wall": wall}
+    problems = []
+    if cp.returncode != 0:
+        problems.append("exit status %d" % cp.returncode)
+    try:
+        with open(result) as f:
+            loop, n = parse.workload_result(f.read())
+        r["loop"] = loop
+        if n != calls:
+            problems.append("workload ran %d calls, not %d" % (n, calls))
+    except (OSError, ValueError) as e:
+        problems.append("no workload result (%s)" % e)
+    if mode.startswith("bpftrace"):
+        counts = parse.bpftrace_counts(cp.stdout)
+        r["counts"] = counts
+        need = ("e", "r", "l") if mode == "bpftrace" and t.strategy == "usdt" \
+            else ("r",) if mode == "bpftrace_noline" else ("e", "r")
+        for k in need:
+            if counts.get(k, 0) < calls:
+                problems.append("bpftrace @%s = %d < %d calls: probe did not fire"
+                                % (k, counts.get(k, 0), calls))
+    elif mode == "tracer":
+        try:
+            r.update(parse.tracer_summary(cp.stdout))
+            if r["completed"] < calls:
+                problems.append("tracer saw %d calls < %d" % (r["completed"], calls))
+        except ValueError as e:
+            problems.append(str(e))
+    elif mode == "tracer_json":
+        try:
+            r["json_bytes"] = os.path.getsize(json_out)
+            r.update(parse.tracer_json(json_out))
+            if r["completed"] < calls:
+                problems.append("trace has %d calls < %d" % (r["completed"], calls))
+        except (OSError, ValueError) as e:
+            problems.append("bad JSON trace (%s)" % e)
+        finally:
+            if os.path.exists(json_out):
+                os.unlink(json_out)
+    if problems:
+        r["ok"] = False
+        r["error"] = "; ".join(problems)
+        tail = (cp.stderr or "").strip().splitlines()[-3:]
+        if tail:
+            r["error"] += " [stderr: %s]" % " | ".join(tail)
+    return r
+
+
+def summarize(runs):
+    """min/median of the good runs' loop and wall times."""
+    good = [r for r in runs if r.get("ok") and "loop" in r]
+    s = {"n": len(good), "runs": len(runs),
+         "errors": sorted({r["error"] for r in runs if not r.get("ok")})}
+    if good:
+        loops = [r["loop"] for r in good]
+        s["min"] = min(loops)
+        s["med"] = statistics.median(loops)
+        s["wall_med"] = statistics.median(r["wall"] for r in good)
+        for key in ("lost", "seen", "completed", "json_bytes"):
+            vals = [r[key] for r in good if key in r]
+            if vals:
+                s[key] = max(vals)
+        counts = [r["counts"] for r in good if "counts" in r]
+        if counts:
+            s["counts"] = {k: min(c.get(k, 0) for c in counts) for k in counts[0]}
+    return s
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=5, help="runs per mode (best-of-N)")
+    ap.add_argument("--calls", type=int, default=300000, help="calls in the loop")
+    ap.add_argument("--only", action="append", default=[],
+                    help="only interpreters whose label contains this (repeatable)")
+    ap.add_argument("--no-json", action="store_true", help="skip the -o x.json run")
+    ap.add_argument("--tracer", default=os.path.join(ROOT, "build", "tracer"))
+    ap.add_argument("--write", action="store_true",
+                    help="replace the results section of BENCHMARKS.md")
+    a = ap.parse_args()
+    if a.repeat < 1 or a.calls < 1:
+        ap.error("--repeat and --calls must be positive")
+    if os.geteuid() != 0:
+        sys.exit("bench: must run as root (bpftrace and the tracer attach uprobes)")
+    for exe in (a.tracer, BPFTRACE):
+        if not os.access(exe, os.X_OK):
+            sys.exit("bench: %s not found or not executable (run `make` first?)" % exe)
+
+    found, skipped = targets.discover()
+    if a.only:
+        found = [t for t in found if any(o in t.label for o in a.only)]
+    for label, why in skipped:
+        log("skip %s: %s" % (label, why))
+    if not found:
+        sys.exit("bench: no interpreter to measure")
+    for t in found:
+        if " " in t.python or " " in WORKLOAD:
+            sys.exit("bench: paths with spaces do not survive bpftrace -c")
+
+    started = datetime.datetime.now()
+    runs = {(t.label, m): [] for t in found for m, _ in mode_list(t)}
+    with tempfile.TemporaryDirectory(prefix="tracer-bench-") as tmp:
+        # interleave: every repeat runs every mode of every interpreter, so a
+        # slow stretch of the (noisy) machine hits all modes alike
+        for rep in range(a.repeat):
+            for t in found:
+                for m, _ in mode_list(t):
+                    r = run_one(m, t, a.tracer, a.calls, tmp)
+                    runs[(t.label, m)].append(r)
+                    log("%d/%d %-14s %-16s %s" % (
+                        rep + 1, a.repeat, t.label, m,
+                        "%.1f ms" % (r["loop"] * 1e3) if r.get("ok")
+                        else "FAILED: " + r["error"]))
+        if not a.no_json:
+            for t in found:
+                r = run_one("tracer_json", t, a.tracer, a.calls, tmp)
+                runs[(t.label, "tracer_json")] = [r]
+                log("json   %-14s %s" % (t.label, "%.1f ms" % (r["loop"] * 1e3)
+                                          if r.get("ok") else "FAILED: " + r["error"]))
+    elapsed = (datetime.datetime.now() - started).total_seconds()
+
+    stats = {k: summarize(v) for k, v in runs.items()}
+    text = report.render(found, skipped, stats, a.calls, a.repeat,
+                         report.machine_info(a.tracer, BPFTRACE), started, elapsed)
+    sys.stdout.write(text)
+    if a.write:
+        report.write_results(BENCHMARKS_MD, text)
+        log("wrote the results section of %s" % BENCHMARKS_MD)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

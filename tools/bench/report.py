@@ -1,0 +1,227 @@
+# SPDX-License-Identifier: MIT
+"""Markdown rendering of the benchmark's results, machine description, and
+the update of BENCHMARKS.md's results section."""
+import os
+import platform
+import subprocess
+
+BEGIN = "<!-- bench:results:begin (written by tools/bench.py --write) -->"
+END = "<!-- bench:results:end -->"
+GOAL_RATIO = 1.3
+
+
+def _cmd(argv, cwd=None):
+    try:
+        return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, timeout=30, cwd=cwd).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def _proc_field(path, key):
+    try:
+        with open(path) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k.strip() == key:
+                    return v.strip()
+    except OSError:
+        pass
+    return ""
+
+
+def machine_info(tracer, bpftrace):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(tracer)))
+    mem_kb = _proc_field("/proc/meminfo", "MemTotal").split()
+    mem = "%.1f GiB" % (int(mem_kb[0]) / 1048576.0) if mem_kb and mem_kb[0].isdigit() else "?"
+    commit = _cmd(["git", "rev-parse", "--short", "HEAD"], cwd=root)
+    dirty = _cmd(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root)
+    return {
+        "cpus": os.cpu_count(),
+        "model": _proc_field("/proc/cpuinfo", "model name") or "?",
+        "kernel": platform.release(),
+        "memory": mem,
+        "bpftrace": _cmd([bpftrace, "--version"]) or "?",
+        "tracer": "commit %s%s" % (commit or "?", " + uncommitted changes" if dirty else ""),
+    }
+
+
+def _ms(s, key):
+    return "%.1f" % (s[key] * 1e3) if key in s else "—"
+
+
+def _min_med(s):
+    if "min" not in s:
+        return "FAILED"
+    return "%s / %s" % (_ms(s, "min"), _ms(s, "med"))
+
+
+def _added(s, base, calls, key):
+    """ns per call S adds over BASE (by min or med), None when unknown."""
+    if key not in s or key not in base:
+        return None
+    return (s[key] - base[key]) / calls * 1e9
+
+
+def _ns(v):
+    return "—" if v is None else "%.0f" % v
+
+
+def _ratio(a, b):
+    if a is None or b is None or b <= 0:
+        return None
+    return a / b
+
+
+def _fmt_ratio(r):
+    return "n/a" if r is None else "%.2f" % r
+
+
+def _goal(stats, label, calls):
+    """(ratio by min, ratio by median, lost, met?) for LABEL."""
+    base = stats[(label, "untraced")]
+    bt = stats[(label, "bpftrace")]
+    tr = stats[(label, "tracer")]
+    r_min = _ratio(_added(tr, base, calls, "min"), _added(bt, base, calls, "min"))
+    r_med = _ratio(_added(tr, base, calls, "med"), _added(bt, base, calls, "med"))
+    lost = tr.get("lost")
+    complete = all(not stats[(label, m)]["errors"] for m in ("untraced", "bpftrace", "tracer"))
+    met = complete and r_min is not None and r_min <= GOAL_RATIO and lost == 0
+    return r_min, r_med, lost, met
+
+
+def render(found, skipped, stats, calls, repeat, machine, started, elapsed):
+    L = []
+    L.append("### Run of %s\n" % started.strftime("%Y-%m-%d %H:%M"))
+    L.append("- Machine: %s × %s, %s RAM, kernel %s" % (
+        machine["cpus"], machine["model"], machine["memory"], machine["kernel"]))
+    L.append("- Tools: %s; tracer %s" % (machine["bpftrace"], machine["tracer"]))
+    L.append("- Workload: %d calls of a one-line function, loop timed inside the process; "
+             "best of %d runs per mode, modes interleaved; whole bench %.0f s"
+             % (calls, repeat, elapsed))
+    L.append("")
+    L.append("Loop time in ms as min / median of the runs. *Added* is (mode − untraced) "
+             "/ calls in ns per call, from the minima (medians in parentheses). *Ratio* "
+             "= tracer added / bpftrace added; goal ≤ %.1f with 0 events lost." % GOAL_RATIO)
+    L.append("")
+    L.append("| Interpreter | Probes | Untraced ms | bpftrace ms | tracer ms | "
+             "bpftrace added ns/call | tracer added ns/call | Ratio | Lost | Goal |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|")
+    met_n = 0
+    for t in found:
+        base = stats[(t.label, "untraced")]
+        bt = stats[(t.label, "bpftrace")]
+        tr = stats[(t.label, "tracer")]
+        r_min, r_med, lost, met = _goal(stats, t.label, calls)
+        met_n += met
+        L.append("| %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s | %s |" % (
+            t.label, t.probes(), _min_med(base), _min_med(bt), _min_med(tr),
+            _ns(_added(bt, base, calls, "min")), _ns(_added(bt, base, calls, "med")),
+            _ns(_added(tr, base, calls, "min")), _ns(_added(tr, base, calls, "med")),
+            _fmt_ratio(r_min), _fmt_ratio(r_med),
+            "?" if lost is None else lost, "met" if met else "**not met**"))
+    L.append("")
+    L.append("Goal met on %d of %d interpreters." % (met_n, len(found)))
+    if any(t.perf for t in found):
+        L.append("For 3.12/3.13 the untraced and bpftrace runs use PYTHONPERFSUPPORT=1, "
+                 "the interpreter mode the tracer sets (see the perf trampoline table).")
+    L.append("")
+
+    usdt = [t for t in found if t.strategy == "usdt"]
+    if usdt:
+        L.append("#### USDT on 3.11: the cost of the `line` probe requirement\n")
+        L.append("| Interpreter | Mode | Loop ms | Added ns/call | @e entries | "
+                 "@r returns | @l lines |")
+        L.append("|---|---|---|---|---|---|---|")
+        for t in usdt:
+            base = stats[(t.label, "untraced")]
+            for m, what in (("untraced", "untraced"),
+                            ("bpftrace_noline", "bpftrace entry + return"),
+                            ("bpftrace", "bpftrace entry + return + line"),
+                            ("tracer", "tracer (entry + return + line)")):
+                s = stats[(t.label, m)]
+                c = s.get("counts", {})
+                L.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                    t.label, what, _min_med(s),
+                    "—" if m == "untraced" else "%s (%s)" % (
+                        _ns(_added(s, base, calls, "min")), _ns(_added(s, base, calls, "med"))),
+                    c.get("e", "—"), c.get("r", "—"), c.get("l", "—")))
+        L.append("")
+        L.append("Without the `line` probe, `function__entry` fires only for C-level entries "
+                 "(CPython issue 98894), so an exact tracer must pay for the line probe too.")
+        L.append("")
+
+    perf = [t for t in found if t.perf]
+    if perf:
+        L.append("#### Perf trampoline (3.12/3.13): PYTHONPERFSUPPORT=1 untraced\n")
+        L.append("| Interpreter | Untraced ms | With PYTHONPERFSUPPORT=1 ms | Added ns/call |")
+        L.append("|---|---|---|---|")
+        for t in perf:
+            plain = stats[(t.label, "untraced_plain")]
+            on = stats[(t.label, "untraced")]
+            L.append("| %s | %s | %s | %s (%s) |" % (
+                t.label, _min_med(plain), _min_med(on),
+                _ns(_added(on, plain, calls, "min")), _ns(_added(on, plain, calls, "med"))))
+        L.append("")
+
+    js = [t for t in found if (t.label, "tracer_json") in stats]
+    if js:
+        L.append("#### One run writing a timeline (`-o x.json`)\n")
+        L.append("| Interpreter | Loop ms | Added ns/call | Lost | Calls in trace | "
+                 "JSON MB | End-to-end s |")
+        L.append("|---|---|---|---|---|---|---|")
+        for t in js:
+            s = stats[(t.label, "tracer_json")]
+            base = stats[(t.label, "untraced")]
+            L.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                t.label, _ms(s, "min"), _ns(_added(s, base, calls, "min")),
+                s.get("lost", "—"), s.get("completed", "—"),
+                "%.1f" % (s["json_bytes"] / 1e6) if "json_bytes" in s else "—",
+                "%.2f" % s["wall_med"] if "wall_med" in s else "—"))
+        L.append("")
+
+    L.append("#### End-to-end wall time (median s: start-up, attach, loop, drain, exit)\n")
+    L.append("| Interpreter | untraced | bpftrace | tracer | bpftrace probe counts | "
+             "tracer events seen / calls |")
+    L.append("|---|---|---|---|---|---|")
+    for t in found:
+        base, bt, tr = (stats[(t.label, m)] for m in ("untraced", "bpftrace", "tracer"))
+        c = bt.get("counts", {})
+        L.append("| %s | %s | %s | %s | %s | %s / %s |" % (
+            t.label, *("%.2f" % s["wall_med"] if "wall_med" in s else "—"
+                       for s in (base, bt, tr)),
+            ", ".join("@%s %d" % kv for kv in sorted(c.items())) or "—",
+            tr.get("seen", "—"), tr.get("completed", "—")))
+    L.append("")
+
+    failures = [(k, s) for k, s in sorted(stats.items()) if s["errors"]]
+    if failures:
+        L.append("#### Failed runs\n")
+        for (label, mode), s in failures:
+            L.append("- %s, %s: %d of %d runs failed: %s" % (
+                label, mode, s["runs"] - s["n"], s["runs"], "; ".join(s["errors"])))
+        L.append("")
+    if skipped:
+        L.append("Not measured: " + "; ".join("%s (%s)" % s for s in skipped) + ".")
+        L.append("")
+    return "\n".join(L)
+
+
+def write_results(path, text):
+    """Replace what lies between the BEGIN and END markers of PATH with TEXT
+    (append a marked section when the markers are missing)."""
+    try:
+        with open(path) as f:
+            doc = f.read()
+    except FileNotFoundError:
+        doc = "# Benchmarks\n"
+    block = "%s\n\n%s\n%s" % (BEGIN, text.rstrip() + "\n", END)
+    b, e = doc.find(BEGIN), doc.find(END)
+    if b >= 0 and e > b:
+        doc = doc[:b] + block + doc[e + len(END):]
+    else:
+        doc = doc.rstrip() + "\n\n## Results\n\n" + block + "\n"
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(doc)
+    os.replace(tmp, path)

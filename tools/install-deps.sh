@@ -1,0 +1,17 @@
+#!/bin/sh
+# Install the Debian 12 packages tracer needs to build, test and benchmark.
+# Run as root. Idempotent.
+set -eu
+PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+      python3 python3-pytest gdb binutils bpftrace"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+fi
