@@ -84,6 +84,18 @@ struct {
 	__type(value, struct code_fp);
 } code_cache SEC(".maps");
 
+/* scratch space for the identity span of a code object */
+struct fp_scratch {
+	__u8 buf[2 * TR_FP_SPAN_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fp_scratch);
+} scratch SEC(".maps");
+
 /* threads whose running frames were already reported (see first_seen) */
 struct thread_seen {
 	__u8 seen;
@@ -177,23 +189,32 @@ static __always_inline __u8 read_unicode(const struct tr_py_layout *L, __u64 obj
  * code_cache entry for this address is missing or differs. 0 when the
  * identity is known to userspace, -1 when it could not be sent (counted).
  */
-static __always_inline int ensure_code(const struct tr_py_layout *L, __u64 pid_tgid,
+static __always_inline int ensure_code(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
 				       __u64 code)
 {
+	const struct tr_py_layout *L = &cfg->layout;
 	struct code_key key = { .pid = pid_tgid >> 32, .code = code };
 	struct code_fp fp = {}, *old;
+	struct fp_scratch *sc;
 	struct tr_ev_code *e;
-	__u64 name_obj = 0;
+	__u32 zero = 0, len = cfg->fp_len;
 	int trunc = 0;
 
-	/* the name we report: co_qualname where the version has it */
-	if (read_ptr(code + (L->code_qualname >= 0 ? L->code_qualname : L->code_name), &fp.name) ||
-	    read_ptr(code + L->code_filename, &fp.filename) ||
-	    bpf_probe_read_user(&fp.firstlineno, sizeof(fp.firstlineno),
-				(void *)(code + L->code_firstlineno))) {
+	/* one read of the span holding the identity fields */
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return -1;
+	if (len > TR_FP_SPAN_MAX)
+		len = TR_FP_SPAN_MAX;
+	barrier_var(len);
+	if (len > TR_FP_SPAN_MAX ||
+	    bpf_probe_read_user(sc->buf, len, (void *)(code + cfg->fp_off))) {
 		drop(TR_DROP_READ_FAIL);
 		return -1;
 	}
+	fp.name = *(__u64 *)(sc->buf + (cfg->fp_name & (TR_FP_SPAN_MAX - 1)));
+	fp.filename = *(__u64 *)(sc->buf + (cfg->fp_file & (TR_FP_SPAN_MAX - 1)));
+	fp.firstlineno = *(__u32 *)(sc->buf + (cfg->fp_line & (TR_FP_SPAN_MAX - 1)));
 	old = bpf_map_lookup_elem(&code_cache, &key);
 	if (old && old->name == fp.name && old->filename == fp.filename &&
 	    old->firstlineno == fp.firstlineno)
@@ -208,8 +229,7 @@ static __always_inline int ensure_code(const struct tr_py_layout *L, __u64 pid_t
 	e->code = code;
 	e->firstlineno = fp.firstlineno;
 	e->pad = 0;
-	name_obj = fp.name;
-	e->name_enc = read_unicode(L, name_obj, e->name, TR_NAME_MAX, &e->name_len, &trunc);
+	e->name_enc = read_unicode(L, fp.name, e->name, TR_NAME_MAX, &e->name_len, &trunc);
 	if (trunc)
 		e->hdr.flags |= TR_CODE_NAME_TRUNC;
 	trunc = 0;
@@ -222,14 +242,12 @@ static __always_inline int ensure_code(const struct tr_py_layout *L, __u64 pid_t
 	return 0;
 }
 
-/* The calling Python frame of FRAME, skipping C-stack entry frames (3.12+). */
-static __always_inline __u64 parent_of(const struct tr_py_layout *L, __u64 frame)
+/* P, or the first frame from P outwards that is not a C-stack entry frame
+ * (3.12+ link one between every two Python frames an evaluator runs) */
+static __always_inline __u64 skip_entry_frames(const struct tr_py_layout *L, __u64 p)
 {
-	__u64 p = 0;
 	__u8 owner = 0;
 
-	if (read_ptr(frame + L->frame_back, &p))
-		return 0;
 	if (L->frame_owner < 0)
 		return p;
 #pragma unroll
@@ -244,8 +262,30 @@ static __always_inline __u64 parent_of(const struct tr_py_layout *L, __u64 frame
 	return p;
 }
 
+/* The calling Python frame of an executing FRAME. */
+static __always_inline __u64 parent_of(const struct tr_py_layout *L, __u64 frame)
+{
+	__u64 p = 0;
+
+	if (read_ptr(frame + L->frame_back, &p))
+		return 0;
+	return skip_entry_frames(L, p);
+}
+
+/* The frame a thread state says is executing (0 if none or unreadable). */
+static __always_inline __u64 frame_of_tstate(const struct tr_py_layout *L, __u64 tstate)
+{
+	__u64 p = 0;
+
+	if (!tstate || read_ptr(tstate + L->tstate_frame, &p) || !p)
+		return 0;
+	if (L->cframe_current_frame >= 0 && read_ptr(p + L->cframe_current_frame, &p))
+		return 0;
+	return p;
+}
+
 static __always_inline int emit_frame(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				      __u64 frame, __u8 flags)
+				      __u64 frame, __u64 parent, __u8 flags)
 {
 	const struct tr_py_layout *L = &cfg->layout;
 	struct tr_ev_call *e;
@@ -253,20 +293,20 @@ static __always_inline int emit_frame(const struct tr_proc_cfg *cfg, __u64 pid_t
 
 	if (!frame || read_ptr(frame + L->frame_code, &code) || !code) {
 		drop(TR_DROP_READ_FAIL);
-		return 0;
+		return -1;
 	}
-	if (ensure_code(L, pid_tgid, code))
-		return 0;
+	if (ensure_code(cfg, pid_tgid, code))
+		return -1;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		drop(TR_DROP_RINGBUF_FULL);
-		return 0;
+		return -1;
 	}
 	fill_hdr(&e->hdr, TR_EV_CALL, sizeof(*e), pid_tgid);
 	e->hdr.flags = flags;
 	e->frame = frame;
 	e->code = code;
-	e->parent = parent_of(L, frame);
+	e->parent = parent;
 	submit(e);
 	return 0;
 }
@@ -291,10 +331,15 @@ static long walk_one(__u32 i, void *data)
 	__u32 pid = w->pid_tgid >> 32;
 	const struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
 
+	__u64 parent;
+
 	if (!cfg || !w->frame)
 		return 1;
-	emit_frame(cfg, w->pid_tgid, w->frame, w->flags);
-	w->frame = parent_of(&cfg->layout, w->frame);
+	parent = parent_of(&cfg->layout, w->frame);
+	/* an unreadable frame ends the walk (counted by emit_frame) */
+	if (emit_frame(cfg, w->pid_tgid, w->frame, parent, w->flags) || parent == w->frame)
+		return 1;
+	w->frame = parent;
 	return 0;
 }
 
@@ -314,12 +359,14 @@ static __always_inline void first_seen(const struct tr_proc_cfg *cfg, __u64 pid_
 	bpf_loop(TR_PREATTACH_MAX, walk_one, &w, 0);
 }
 
+/* FRAME starts (or resumes), called from PARENT */
 static __always_inline int emit_call(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				     __u64 frame, __u8 flags)
+				     __u64 frame, __u64 parent, __u8 flags)
 {
 	if (frame)
-		first_seen(cfg, pid_tgid, parent_of(&cfg->layout, frame));
-	return emit_frame(cfg, pid_tgid, frame, flags);
+		first_seen(cfg, pid_tgid, parent);
+	emit_frame(cfg, pid_tgid, frame, parent, flags);
+	return 0;
 }
 
 static __always_inline int emit_return(__u64 pid_tgid, __u64 frame, __u64 code)
@@ -353,16 +400,11 @@ static __always_inline const struct tr_proc_cfg *proc_cfg(__u64 pid_tgid)
 /* The frame the current thread executes, through the thread state. */
 static __always_inline __u64 current_frame(const struct tr_proc_cfg *cfg)
 {
-	const struct tr_py_layout *L = &cfg->layout;
-	__u64 tstate = 0, p = 0;
+	__u64 tstate = 0;
 
-	if (!cfg->tstate_ptr_addr || read_ptr(cfg->tstate_ptr_addr, &tstate) || !tstate)
+	if (!cfg->tstate_ptr_addr || read_ptr(cfg->tstate_ptr_addr, &tstate))
 		return 0;
-	if (read_ptr(tstate + L->tstate_frame, &p) || !p)
-		return 0;
-	if (L->cframe_current_frame >= 0 && read_ptr(p + L->cframe_current_frame, &p))
-		return 0;
-	return p;
+	return frame_of_tstate(&cfg->layout, tstate);
 }
 
 SEC("usdt")
@@ -371,9 +413,12 @@ int BPF_USDT(usdt_entry, __u64 filename, __u64 funcname, int lineno)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
 
+	__u64 frame;
+
 	if (!cfg)
 		return 0;
-	return emit_call(cfg, pid_tgid, current_frame(cfg), 0);
+	frame = current_frame(cfg);
+	return emit_call(cfg, pid_tgid, frame, frame ? parent_of(&cfg->layout, frame) : 0, 0);
 }
 
 SEC("usdt")
@@ -393,7 +438,7 @@ int BPF_USDT(usdt_return, __u64 filename, __u64 funcname, int lineno)
 	/* the first event of a thread may be the return of a frame running
 	 * since before attach: report it and its callers first */
 	first_seen(cfg, pid_tgid, frame);
-	if (ensure_code(&cfg->layout, pid_tgid, code))
+	if (ensure_code(cfg, pid_tgid, code))
 		return 0;
 	return emit_return(pid_tgid, frame, code);
 }
@@ -407,29 +452,66 @@ int usdt_line(struct pt_regs *ctx)
 
 /* ---- EVAL strategy --------------------------------------------------- */
 
+/*
+ * 3.12+: does FRAME only run to create a generator/coroutine? Creating one
+ * runs the new frame through the evaluator up to RETURN_GENERATOR, which
+ * copies it into the generator; its resumptions run that copy, whose
+ * instruction pointer is past the start. sys.setprofile reports neither the
+ * creation as a call nor its return.
+ */
+static __always_inline bool creates_generator(const struct tr_py_layout *L, __u64 frame)
+{
+	__u64 code = 0, instr = 0;
+	__s32 flags = 0;
+
+	if (L->frame_owner < 0 || L->code_flags < 0 || L->code_code_adaptive < 0 ||
+	    L->frame_instr < 0)
+		return false;
+	if (read_ptr(frame + L->frame_code, &code) || !code ||
+	    bpf_probe_read_user(&flags, sizeof(flags), (void *)(code + L->code_flags)))
+		return false;
+	/* CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR */
+	if (!(flags & 0x2a0))
+		return false;
+	if (read_ptr(frame + L->frame_instr, &instr))
+		return false;
+	return instr == code + L->code_code_adaptive + L->frame_instr_start;
+}
+
 SEC("uprobe")
 int eval_entry(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	const struct tr_py_layout *L;
 	struct task_struct *task;
 	struct uprobe_task *ut;
-	__u64 frame;
+	__u64 frame, parent;
 	__u8 flags = 0;
 
 	if (!cfg)
 		return 0;
+	L = &cfg->layout;
 	/* read both (ctx offsets must be constant), then choose */
 	__u64 arg0 = PT_REGS_PARM1(ctx), arg1 = PT_REGS_PARM2(ctx);
 	barrier_var(arg0);
 	barrier_var(arg1);
-	frame = cfg->layout.eval_frame_arg == 0 ? arg0 : arg1;
+	frame = L->eval_frame_arg == 0 ? arg0 : arg1;
+	/* 3.12+ link the new frame to its caller only once inside the
+	 * evaluator; its caller is the frame the thread state (arg 0) says is
+	 * executing. Before, f_back is set when the frame is made. */
+	if (L->frame_owner >= 0)
+		parent = skip_entry_frames(L, frame_of_tstate(L, arg0));
+	else
+		parent = frame ? parent_of(L, frame) : 0;
+	if (frame && creates_generator(L, frame))
+		flags |= TR_CALL_GEN_CREATE;
 	/* will the kernel arm this call's uretprobe? (see top comment) */
 	task = bpf_get_current_task_btf();
 	ut = BPF_CORE_READ(task, utask);
 	if (ut && BPF_CORE_READ(ut, depth) >= uretprobe_max_depth)
 		flags |= TR_CALL_RET_UNPROBED;
-	return emit_call(cfg, pid_tgid, frame, flags);
+	return emit_call(cfg, pid_tgid, frame, parent, flags);
 }
 
 SEC("uretprobe")

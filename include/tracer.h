@@ -13,6 +13,7 @@ typedef unsigned int tr_u32;
 typedef int tr_s32;
 typedef unsigned long long tr_u64;
 typedef short tr_s16;
+typedef signed char tr_s8;
 
 /* ---- probe strategies ------------------------------------------------ */
 enum tr_strategy {
@@ -52,6 +53,15 @@ struct tr_py_layout {
 	tr_s16 unicode_state;
 	tr_s16 unicode_ascii_size;	/* sizeof(PyASCIIObject): data of ascii strings */
 	tr_s16 unicode_compact_size;	/* sizeof(PyCompactUnicodeObject) */
+	/* telling a generator's creation from its resumption (3.12+, where
+	 * creating one runs its frame through _PyEval_EvalFrameDefault up to
+	 * RETURN_GENERATOR): -1 where absent */
+	tr_s16 code_flags;		/* co_flags (int) */
+	tr_s16 code_code_adaptive;	/* co_code_adaptive: the first instruction (3.11+) */
+	tr_s16 frame_instr;		/* 3.11/3.12 prev_instr, 3.13 instr_ptr */
+	tr_s8 frame_instr_start;	/* frame_instr - &co_code_adaptive of a frame that
+					 * has not run yet: -2 (prev_instr) or 0 (instr_ptr) */
+	tr_u8 pad2;
 };
 
 /* Per traced process, stored in the BPF map `procs` keyed by host tgid. */
@@ -63,7 +73,17 @@ struct tr_proc_cfg {
 	 * thread state (3.8-3.11: _PyRuntime.gilstate.tstate_current). 0 if
 	 * the strategy receives the frame directly. */
 	tr_u64 tstate_ptr_addr;
+	/* the code object's identity fields lie in one span read at once:
+	 * [fp_off, fp_off + fp_len) of the code object; the fields' offsets are
+	 * relative to fp_off (computed by userspace from the layout) */
+	tr_u16 fp_off;
+	tr_u16 fp_len;		/* <= TR_FP_SPAN_MAX */
+	tr_u16 fp_name;		/* co_qualname, or co_name before 3.11 */
+	tr_u16 fp_file;		/* co_filename */
+	tr_u16 fp_line;		/* co_firstlineno (int) */
+	tr_u16 pad3[3];
 };
+#define TR_FP_SPAN_MAX 128
 
 /* ---- events (BPF ring buffer -> userspace) --------------------------- */
 enum tr_event_type {
@@ -80,6 +100,10 @@ enum tr_event_type {
 				   * when the thread was first seen (sent innermost
 				   * first, before that first event) */
 #define TR_PREATTACH_MAX     1024 /* frames walked at most */
+#define TR_CALL_GEN_CREATE   0x04 /* not a call: the frame runs only to create a
+				   * generator/coroutine (3.12+, RETURN_GENERATOR);
+				   * its return still comes, sys.setprofile reports
+				   * neither */
 
 struct tr_ev_hdr {
 	tr_u8 type;		/* enum tr_event_type */

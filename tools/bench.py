@@ -16,6 +16,7 @@ measurement.  Needs root.  See BENCHMARKS.md for the method.
 import argparse
 import datetime
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -25,6 +26,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "bench"))
 
+import bpfstats  # noqa: E402  (tools/bench/bpfstats.py)
 import parse    # noqa: E402  (tools/bench/parse.py)
 import report   # noqa: E402  (tools/bench/report.py)
 import targets  # noqa: E402  (tools/bench/targets.py)
@@ -86,6 +88,7 @@ def run_one(mode, t, tracer, calls, tmp):
         if os.path.exists(p):
             os.unlink(p)
     argv, env = command_for(mode, t, tracer, calls, result, json_out)
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     try:
         cp = subprocess.run(argv, env=env, stdout=subprocess.PIPE,
@@ -94,14 +97,19 @@ def run_one(mode, t, tracer, calls, tmp):
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": "timed out after %d s" % RUN_TIMEOUT}
     wall = time.monotonic() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU of the whole run (tool + target: each run is the only child reaped)
+    tree_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     r = {"ok": True, "error": "", "wall": wall}
     problems = []
     if cp.returncode != 0:
         problems.append("exit status %d" % cp.returncode)
     try:
         with open(result) as f:
-            loop, n = parse.workload_result(f.read())
+            loop, n, target_cpu = parse.workload_result(f.read())
         r["loop"] = loop
+        # the tool's own CPU (the target's includes its BPF programs' time)
+        r["tool_cpu"] = max(0.0, tree_cpu - target_cpu)
         if n != calls:
             problems.append("workload ran %d calls, not %d" % (n, calls))
     except (OSError, ValueError) as e:
@@ -142,6 +150,24 @@ def run_one(mode, t, tracer, calls, tmp):
     return r
 
 
+def bpf_stats_pass(found, tracer, calls, tmp, runs):
+    """One untimed run of bpftrace and of the tracer per interpreter with the
+    kernel's BPF run-time statistics on: time spent inside the programs."""
+    with bpfstats.Stats() as st:
+        if st.error:
+            log("no BPF statistics: %s" % st.error)
+            return
+        for t in found:
+            for m in ("bpftrace", "tracer"):
+                argv, env = command_for(m, t, tracer, calls,
+                                        os.path.join(tmp, "result.txt"), None)
+                rc, progs = bpfstats.sample(argv, env)
+                runs[(t.label, "bpfstats_" + m)] = [{"rc": rc, "progs": progs}]
+                log("bpf stats %-14s %-9s %s" % (t.label, m, ", ".join(
+                    "%s %d runs %.0f ns" % (n, c, ns / c if c else 0)
+                    for n, (c, ns) in sorted(progs.items()))))
+
+
 def summarize(runs):
     """min/median of the good runs' loop and wall times."""
     good = [r for r in runs if r.get("ok") and "loop" in r]
@@ -152,6 +178,7 @@ def summarize(runs):
         s["min"] = min(loops)
         s["med"] = statistics.median(loops)
         s["wall_med"] = statistics.median(r["wall"] for r in good)
+        s["tool_cpu_med"] = statistics.median(r["tool_cpu"] for r in good)
         for key in ("lost", "seen", "completed", "json_bytes"):
             vals = [r[key] for r in good if key in r]
             if vals:
@@ -169,6 +196,8 @@ def main():
     ap.add_argument("--only", action="append", default=[],
                     help="only interpreters whose label contains this (repeatable)")
     ap.add_argument("--no-json", action="store_true", help="skip the -o x.json run")
+    ap.add_argument("--no-bpf-stats", action="store_true",
+                    help="skip the pass measuring BPF program run time")
     ap.add_argument("--tracer", default=os.path.join(ROOT, "build", "tracer"))
     ap.add_argument("--write", action="store_true",
                     help="replace the results section of BENCHMARKS.md")
@@ -212,9 +241,12 @@ def main():
                 runs[(t.label, "tracer_json")] = [r]
                 log("json   %-14s %s" % (t.label, "%.1f ms" % (r["loop"] * 1e3)
                                           if r.get("ok") else "FAILED: " + r["error"]))
+        if not a.no_bpf_stats:
+            bpf_stats_pass(found, a.tracer, a.calls, tmp, runs)
     elapsed = (datetime.datetime.now() - started).total_seconds()
 
-    stats = {k: summarize(v) for k, v in runs.items()}
+    stats = {k: summarize(v) if not k[1].startswith("bpfstats_") else v[0]
+             for k, v in runs.items()}
     text = report.render(found, skipped, stats, a.calls, a.repeat,
                          report.machine_info(a.tracer, BPFTRACE), started, elapsed)
     sys.stdout.write(text)

@@ -32,7 +32,8 @@ PY_FIELDS = [
     "frame_back", "frame_owner", "frame_is_entry", "owner_cstack",
     "eval_frame_arg", "code_name", "code_qualname", "code_filename",
     "code_firstlineno", "unicode_length", "unicode_state",
-    "unicode_ascii_size", "unicode_compact_size",
+    "unicode_ascii_size", "unicode_compact_size", "code_flags",
+    "code_code_adaptive", "frame_instr", "frame_instr_start",
 ]
 RT_FIELDS = ["runtime_tstate_current", "runtime_interpreters_main",
              "interp_eval_frame"]
@@ -45,7 +46,8 @@ def off(typ, member):
 
 def queries(minor):
     """field -> gdb expression, or None when the field does not exist in
-    3.MINOR (value -1, or 0 for owner_cstack)."""
+    3.MINOR (value -1, or 0 for ABSENT_ZERO fields). frame_instr and
+    frame_instr_start are not here: see instr_fields()."""
     q = {}
     if minor <= 10:
         q["tstate_frame"] = off("PyThreadState", "frame")
@@ -69,6 +71,9 @@ def queries(minor):
     q["code_qualname"] = off("PyCodeObject", "co_qualname") if minor >= 11 else None
     q["code_filename"] = off("PyCodeObject", "co_filename")
     q["code_firstlineno"] = off("PyCodeObject", "co_firstlineno")
+    q["code_flags"] = off("PyCodeObject", "co_flags")
+    q["code_code_adaptive"] = (off("PyCodeObject", "co_code_adaptive")
+                               if minor >= 11 else None)
     q["unicode_length"] = off("PyASCIIObject", "length")
     q["unicode_state"] = off("PyASCIIObject", "state")
     q["unicode_ascii_size"] = "(long)sizeof(PyASCIIObject)"
@@ -88,7 +93,64 @@ def absent_checks(minor):
         a.append(off(kind, "is_entry"))
     if minor <= 11:
         a.append("(long)FRAME_OWNED_BY_CSTACK")
+    if minor <= 10:
+        a.append(off("PyCodeObject", "co_code_adaptive"))
+        a.append("(long)sizeof(_PyInterpreterFrame)")
     return a
+
+
+# fields whose value is 0 (not -1) where they do not exist
+ABSENT_ZERO = ("owner_cstack", "frame_instr_start")
+
+# The frame's instruction pointer: whichever of these _PyInterpreterFrame
+# members exists (3.11+; exactly one must).
+INSTR_MEMBERS = ("prev_instr", "instr_ptr")
+
+
+def instr_queries():
+    q = []
+    for m in INSTR_MEMBERS:
+        q.append(("instr_off_" + m, "print " + off("_PyInterpreterFrame", m)))
+        q.append(("instr_unit_" + m,
+                  "print (long)sizeof(*((_PyInterpreterFrame *)0)->%s)" % m))
+    q.append(("codeunit", "print (long)sizeof(_Py_CODEUNIT)"))
+    return q
+
+
+def instr_fields(minor, res):
+    """(frame_instr, frame_instr_start) from the gdb answers of
+    instr_queries().
+
+    frame_instr_start is what frame_instr holds, relative to the address of
+    co_code_adaptive (_PyCode_CODE(code)), in a frame that has not executed
+    any instruction yet. It is not in the DWARF; it follows from which
+    member the frame has, by CPython's own initialisation of it
+    (_PyFrame_Initialize in Include/internal/pycore_frame.h):
+      3.11/3.12 `prev_instr`, "the last instruction executed": initialised
+          to _PyCode_CODE(code) - 1, one _Py_CODEUNIT before the first
+          instruction. _Py_CODEUNIT must be 2 bytes (checked here, along
+          with the pointee size of prev_instr), so the value is -2.
+      3.13 `instr_ptr`, "the instruction being / about to be executed":
+          initialised to _PyCode_CODE(code), so the value is 0.
+    Any other (or both, or a unit size other than 2) is refused: the rule
+    would need re-reading CPython."""
+    got = {m: print_value(res.get("instr_off_" + m, "")) for m in INSTR_MEMBERS}
+    present = [m for m in INSTR_MEMBERS if got[m] is not None]
+    if minor <= 10:
+        if present:
+            raise GdbError("3.%d: _PyInterpreterFrame.%s exists but the table says -1"
+                           % (minor, present[0]))
+        return -1, 0
+    if len(present) != 1:
+        raise GdbError("3.%d: _PyInterpreterFrame has %s of %s (want exactly one)"
+                       % (minor, present or "none", INSTR_MEMBERS))
+    member = present[0]
+    unit = print_value(res.get("instr_unit_" + member, ""))
+    codeunit = print_value(res.get("codeunit", ""))
+    if unit != 2 or codeunit != 2:
+        raise GdbError("3.%d: sizeof(*%s) = %s, sizeof(_Py_CODEUNIT) = %s, expected 2"
+                       % (minor, member, unit, codeunit))
+    return got[member], (-unit if member == "prev_instr" else 0)
 
 
 # Where the current thread state may live in _PyRuntimeState (tried in order).
@@ -165,13 +227,15 @@ def derive(lib, minor):
     cmds = [(f, "print " + e) for f, e in q.items() if e]
     cmds += [("absent%d" % i, "print " + e) for i, e in enumerate(absent_checks(minor))]
     cmds += [("tstate_current%d" % i, "print " + e) for i, e in enumerate(TSTATE_CURRENT)]
+    cmds += instr_queries()
+    cmds += [("flagsize", "print (long)sizeof(((PyCodeObject *)0)->co_flags)")]
     cmds += [("evalproto", "ptype _PyEval_EvalFrameDefault"),
              ("ascii", "ptype/o PyASCIIObject")]
     res = gdb_run(lib, cmds)
     vals, notes = {"version_hex": 0x03000000 | (minor << 16)}, []
     for f, e in q.items():
         if e is None:
-            vals[f] = 0 if f == "owner_cstack" else -1
+            vals[f] = 0 if f in ABSENT_ZERO else -1
             continue
         v = print_value(res.get(f, ""))
         if v is None:
@@ -180,6 +244,10 @@ def derive(lib, minor):
     for i, e in enumerate(absent_checks(minor)):
         if print_value(res.get("absent%d" % i, "")) is not None:
             raise GdbError("3.%d: %s exists but the table says -1" % (minor, e))
+    vals["frame_instr"], vals["frame_instr_start"] = instr_fields(minor, res)
+    if print_value(res.get("flagsize", "")) != 4:  # tr_py_layout says int
+        raise GdbError("3.%d: sizeof(co_flags) is %s, expected 4"
+                       % (minor, res.get("flagsize", "").strip()))
     vals["runtime_tstate_current"] = -1
     for i, e in enumerate(TSTATE_CURRENT):
         v = print_value(res.get("tstate_current%d" % i, ""))

@@ -47,6 +47,8 @@ struct frame_ent {
 	uint32_t func;
 	uint32_t flags;		/* TR_CALL_* flags of the call event */
 	bool preattach;		/* running since before the thread was first seen */
+	bool hidden;		/* creates a generator: on the stack only to be
+				 * paired with its return, never reported */
 };
 
 struct thread_st {
@@ -269,6 +271,8 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 	};
 	uint64_t dur;
 
+	if (f->hidden)
+		return;	/* its time stays the caller's own, as for sys.setprofile */
 	if (end < f->start)
 		end = f->start;
 	dur = end - f->start;
@@ -287,7 +291,7 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 
 /* push a frame; PREATTACH frames go under the stack (they come innermost first) */
 static int push(struct thread_st *t, uint64_t frame, uint64_t ts, uint32_t func, uint32_t flags,
-		bool preattach)
+		bool preattach, bool hidden)
 {
 	if (t->depth == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
@@ -306,9 +310,11 @@ static int push(struct thread_st *t, uint64_t frame, uint64_t ts, uint32_t func,
 		t->active = v;
 		t->n_active = n;
 	}
-	t->active[func]++;
+	if (!hidden)
+		t->active[func]++;
 	struct frame_ent e = {
 		.frame = frame, .start = ts, .func = func, .flags = flags, .preattach = preattach,
+		.hidden = hidden,
 	};
 	if (preattach) {
 		memmove(t->stack + 1, t->stack, t->depth * sizeof(*t->stack));
@@ -347,7 +353,8 @@ static int on_call(struct analyzer *a, const struct tr_ev_call *e)
 	err = func_of(a, ps, e->code, &func);
 	if (err)
 		return err;
-	return push(t, e->frame, start, func, e->hdr.flags & TR_CALL_RET_UNPROBED, preattach);
+	return push(t, e->frame, start, func, e->hdr.flags & TR_CALL_RET_UNPROBED, preattach,
+		    e->hdr.flags & TR_CALL_GEN_CREATE);
 }
 
 static int on_return(struct analyzer *a, const struct tr_ev_return *e)

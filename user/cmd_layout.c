@@ -40,6 +40,10 @@ static void layout__print(FILE *f, const struct tr_py_layout *l,
 	fprintf(f, "unicode_state=%d\n", l->unicode_state);
 	fprintf(f, "unicode_ascii_size=%d\n", l->unicode_ascii_size);
 	fprintf(f, "unicode_compact_size=%d\n", l->unicode_compact_size);
+	fprintf(f, "code_flags=%d\n", l->code_flags);
+	fprintf(f, "code_code_adaptive=%d\n", l->code_code_adaptive);
+	fprintf(f, "frame_instr=%d\n", l->frame_instr);
+	fprintf(f, "frame_instr_start=%d\n", l->frame_instr_start);
 	fprintf(f, "runtime_tstate_current=%d\n", rt->runtime_tstate_current);
 	fprintf(f, "runtime_interpreters_main=%d\n", rt->runtime_interpreters_main);
 	fprintf(f, "interp_eval_frame=%d\n", rt->interp_eval_frame);

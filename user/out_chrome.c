@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "json_writer.h"
+#include "pyversion.h"
 #include "sinks.h"
 
 #define CHROME_BIG_FILE (256ull << 20)	/* UIs struggle past this size */
@@ -110,8 +111,10 @@ static int chrome_process(struct sink *s, const struct in_process *p)
 	if (grow((void **)&cs->procs, &cs->cap_procs, cs->n_procs, sizeof(*p)))
 		return -ENOMEM;
 	cs->procs[cs->n_procs++] = *p;
-	snprintf(label, sizeof(label), "python %u.%u (pid %u) %.*s",
-		 (p->version_hex >> 24) & 0xff, (p->version_hex >> 16) & 0xff,
+	char ver[16];
+
+	snprintf(label, sizeof(label), "python %s (pid %u) %.*s",
+		 pyversion__format(p->version_hex, ver, sizeof(ver)),
 		 p->pid, (int)strnlen(p->exe, sizeof(p->exe)), p->exe);
 	chrome_meta_head(cs, "process_name", p->pid, p->pid);
 	json_writer__string(&cs->jw, label);
@@ -229,9 +232,11 @@ static void chrome_other_data(struct chrome_sink *cs, const struct session_stats
 		const struct in_process *p = &cs->procs[i];
 		uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
 
-		json_writer__printf(jw, "%s{\"pid\":%u,\"python\":\"%u.%u.%u\",\"exe\":",
-				    i ? "," : "", p->pid, (p->version_hex >> 24) & 0xff,
-				    (p->version_hex >> 16) & 0xff, (p->version_hex >> 8) & 0xff);
+		char ver[16];
+
+		json_writer__printf(jw, "%s{\"pid\":%u,\"python\":\"%s\",\"exe\":",
+				    i ? "," : "", p->pid,
+				    pyversion__format(p->version_hex, ver, sizeof(ver)));
 		json_writer__string_n(jw, p->exe, strnlen(p->exe, sizeof(p->exe)));
 		json_writer__raw(jw, ",\"lib\":");
 		json_writer__string_n(jw, p->lib, strnlen(p->lib, sizeof(p->lib)));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sinks.h"
+#include "pyversion.h"
 
 #define SUMMARY_DEFAULT_LIMIT 50	/* functions listed in the table */
 
@@ -156,9 +157,11 @@ static void summary_print_process(FILE *f, const struct in_process *p)
 	const char *desc = strategy_desc(p->strategy);
 	uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
 
-	fprintf(f, "process %u: Python %u.%u.%u %.*s\n", p->pid,
-		(p->version_hex >> 24) & 0xff, (p->version_hex >> 16) & 0xff,
-		(p->version_hex >> 8) & 0xff, (int)strnlen(p->exe, sizeof(p->exe)), p->exe);
+	char ver[16];
+
+	fprintf(f, "process %u: Python %s %.*s\n", p->pid,
+		pyversion__format(p->version_hex, ver, sizeof(ver)),
+		(int)strnlen(p->exe, sizeof(p->exe)), p->exe);
 	if (desc)
 		fprintf(f, "  strategy: %s %.*s)\n", desc,
 			(int)strnlen(p->lib, sizeof(p->lib)), p->lib);

@@ -25,6 +25,7 @@
 #include "launch.h"
 #include "outputs.h"
 #include "probes.h"
+#include "pyversion.h"
 #include "recording.h"
 #include "session.h"
 #include "target.h"
@@ -110,11 +111,11 @@ static int launch_target(const struct session_opts *o, struct launch **l, struct
 
 static void say_target(const struct target *t)
 {
-	fprintf(stderr, "tracer: PID %d: CPython %u.%u", t->pid, t->version_hex >> 24,
-		(t->version_hex >> 16) & 0xff);
-	if (t->version_hex & 0xff00)
-		fprintf(stderr, ".%u", (t->version_hex >> 8) & 0xff);
-	fprintf(stderr, " (%s), strategy %s\n", t->file, target__strategy_name(t->cfg.strategy));
+	char ver[16];
+
+	fprintf(stderr, "tracer: PID %d: CPython %s (%s), strategy %s\n", t->pid,
+		pyversion__format(t->version_hex, ver, sizeof(ver)), t->file,
+		target__strategy_name(t->cfg.strategy));
 	for (uint32_t i = 0; i < t->n_warnings; i++)
 		fprintf(stderr, "tracer: warning: %s\n", t->warnings[i]);
 }

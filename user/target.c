@@ -204,9 +204,39 @@ static int choose_strategy(struct target *t, struct elf_file *ef, const char *fo
 	warn(t, "eval: returns of calls nested more than 64 deep in a thread are not probed by "
 		"the kernel (64 pending uretprobes per task); they are inferred from the frame "
 		"chain: counts stay exact, their end times are upper bounds (flagged end_inferred)");
+	if (minor == 13)
+		warn(t, "eval on 3.13: once a call site of a class with a Python __init__ and the "
+			"default __new__ is specialized (CALL_ALLOC_AND_ENTER_INIT), CPython runs that "
+			"__init__ inside the caller's evaluator even with the perf trampoline: those "
+			"__init__ calls are not seen");
 	if (t->mode == TARGET_ATTACH)
 		warn(t, "eval: the returns of frames already running at attach are not probed "
 			"either: they are inferred the same way");
+	return 0;
+}
+
+/* The span of the code object the BPF side reads to check an identity. */
+static int set_identity_span(struct tr_proc_cfg *c)
+{
+	const struct tr_py_layout *L = &c->layout;
+	int name = L->code_qualname >= 0 ? L->code_qualname : L->code_name;
+	int lo = name, hi = name + 8;
+
+	if (L->code_filename < lo)
+		lo = L->code_filename;
+	if (L->code_firstlineno < lo)
+		lo = L->code_firstlineno;
+	if (L->code_filename + 8 > hi)
+		hi = L->code_filename + 8;
+	if (L->code_firstlineno + 4 > hi)
+		hi = L->code_firstlineno + 4;
+	if (lo < 0 || hi - lo > TR_FP_SPAN_MAX)
+		return -ERANGE;
+	c->fp_off = lo;
+	c->fp_len = hi - lo;
+	c->fp_name = name - lo;
+	c->fp_file = L->code_filename - lo;
+	c->fp_line = L->code_firstlineno - lo;
 	return 0;
 }
 
@@ -297,6 +327,11 @@ int target__inspect(int pid, enum target_mode mode, const char *force,
 		goto cleanup;
 	}
 	t->cfg.layout.version_hex = t->version_hex;
+	ret = set_identity_span(&t->cfg);
+	if (ret) {
+		ERR("CPython %u.%u: the code object's identity fields are too far apart", major, minor);
+		goto cleanup;
+	}
 	ret = choose_strategy(t, ef, force, err, errlen);
 cleanup:
 	elf_file__close(ef);

@@ -23,7 +23,9 @@ def test_report_equals_direct(tracer, interp, workload, truth, tmp_path):
     p = helpers.run([tracer, "report", str(rec), "-o", str(out)], timeout=60)
     assert p.returncode == 0, helpers.describe(p)
     a, b = helpers.Chrome(direct), helpers.Chrome(out)
-    assert helpers.count_calls(a.in_files(workload.files)) == truth.calls  # not trivially empty
+    # not trivially equal: the workload's calls are there (their exact
+    # counts are test_exact's business)
+    assert set(helpers.count_calls(a.in_files(workload.files))) == set(truth.calls)
     ea, eb = helpers.sorted_events(a.events), helpers.sorted_events(b.events)
     assert len(ea) == len(eb)
     assert ea == eb
@@ -60,7 +62,7 @@ def test_attach_recording(tracer, get_interp, get_truth, tmp_path):
     p = helpers.run([tracer, "report", str(rec), "-o", str(out)], timeout=60)
     assert p.returncode == 0, helpers.describe(p)
     a, b = helpers.Chrome(direct), helpers.Chrome(out)
-    assert helpers.count_calls(a.in_files(wl.files)) == get_truth(it, wl).calls
+    assert set(helpers.count_calls(a.in_files(wl.files))) == set(get_truth(it, wl).calls)
     assert helpers.sorted_events(a.events) == helpers.sorted_events(b.events)
 
 

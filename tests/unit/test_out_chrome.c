@@ -35,7 +35,7 @@ static char *chrome_slurp(const char *path)
 static int chrome_feed(struct sink *s)
 {
 	const struct sink_ops *ops = s->ops;
-	struct in_process p = { .pid = 100, .version_hex = 0x030b0200,
+	struct in_process p = { .pid = 100, .version_hex = 0x030b02f0,
 				.strategy = TR_STRATEGY_USDT, .attach_ts = 4500000000ull,
 				.exe = "/usr/bin/python3.11",
 				.lib = "/usr/bin/python3.11", .n_warnings = 1 };
@@ -82,7 +82,7 @@ TEST(out_chrome_small_session)
 
 	/* the exact text of the values, computed from the inputs above */
 	CHECK(strstr(out, "{\"traceEvents\":["));
-	CHECK(strstr(out, "\"args\":{\"name\":\"python 3.11 (pid 100) /usr/bin/python3.11\"}"));
+	CHECK(strstr(out, "\"args\":{\"name\":\"python 3.11.2 (pid 100) /usr/bin/python3.11\"}"));
 	CHECK(strstr(out, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":100,\"tid\":101,"
 			  "\"args\":{\"name\":\"main\"}}"));
 	CHECK(strstr(out, "{\"name\":\"helper \\\"q\\\" \xc3\xa9\",\"cat\":\"python\",\"ph\":\"X\","

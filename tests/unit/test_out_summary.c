@@ -74,7 +74,7 @@ static void summary_call(struct sink *s, uint32_t func, uint64_t start, uint64_t
 TEST(out_summary_recursion_counted_once)
 {
 	struct sink *s = summary_open_tmp();
-	struct in_process p = { .pid = 7, .version_hex = 0x030a0d00,
+	struct in_process p = { .pid = 7, .version_hex = 0x030a0df0, /* 3.10.13 final, as Py_Version has it */
 				.strategy = TR_STRATEGY_EVAL, .exe = "/opt/py/bin/python3.10",
 				.lib = "/opt/py/lib/libpython3.10.so.1.0", .n_warnings = 1,
 				.warnings = { "generators: resumes count as calls" } };

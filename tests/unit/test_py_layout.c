@@ -38,6 +38,12 @@ TEST(py_layout_table_every_version)
 		CHECK_EQ(l.unicode_state, 32);
 		CHECK_EQ(l.unicode_ascii_size, minor <= 11 ? 48 : 40);
 		CHECK(l.unicode_compact_size > l.unicode_ascii_size);
+		/* co_flags everywhere; co_code_adaptive and the frame's
+		 * instruction pointer from 3.11 (_PyInterpreterFrame) */
+		CHECK(l.code_flags >= 16);
+		CHECK_EQ(l.code_code_adaptive >= 0, minor >= 11);
+		CHECK_EQ(l.frame_instr >= 0, minor >= 11);
+		CHECK_EQ(l.frame_instr_start, minor == 11 || minor == 12 ? -2 : 0);
 		CHECK_EQ(rt.runtime_tstate_current >= 0, minor <= 11);
 		CHECK(rt.runtime_interpreters_main > 0);
 		CHECK(rt.interp_eval_frame > 0);
@@ -61,6 +67,35 @@ TEST(py_layout_table_known_values)
 	CHECK_EQ(rt.runtime_tstate_current, 576);
 	CHECK_EQ(py_layout__for_version(3, 13, NULL, &rt), 0);	/* NULL allowed */
 	CHECK_EQ(py_layout__for_version(3, 13, &l, NULL), 0);
+}
+
+/* co_flags, co_code_adaptive, prev_instr / instr_ptr: measured with gdb on
+ * the pyenv builds; 3.8's co_flags from Include/code.h (PyObject_HEAD then
+ * five ints before it: 16 + 5 * 4). */
+TEST(py_layout_table_instr_fields)
+{
+	struct tr_py_layout l;
+
+	CHECK_EQ(py_layout__for_version(3, 8, &l, NULL), 0);
+	CHECK_EQ(l.code_flags, 36);
+	CHECK_EQ(l.code_code_adaptive, -1);
+	CHECK_EQ(l.frame_instr, -1);
+	CHECK_EQ(l.frame_instr_start, 0);
+	CHECK_EQ(py_layout__for_version(3, 11, &l, NULL), 0);
+	CHECK_EQ(l.code_flags, 48);
+	CHECK_EQ(l.code_code_adaptive, 184);
+	CHECK_EQ(l.frame_instr, 56);		/* prev_instr */
+	CHECK_EQ(l.frame_instr_start, -2);	/* _PyCode_CODE(co) - 1 */
+	CHECK_EQ(py_layout__for_version(3, 12, &l, NULL), 0);
+	CHECK_EQ(l.code_flags, 48);
+	CHECK_EQ(l.code_code_adaptive, 192);
+	CHECK_EQ(l.frame_instr, 56);		/* prev_instr */
+	CHECK_EQ(l.frame_instr_start, -2);
+	CHECK_EQ(py_layout__for_version(3, 13, &l, NULL), 0);
+	CHECK_EQ(l.code_flags, 48);
+	CHECK_EQ(l.code_code_adaptive, 200);
+	CHECK_EQ(l.frame_instr, 56);		/* instr_ptr */
+	CHECK_EQ(l.frame_instr_start, 0);	/* _PyCode_CODE(co) */
 }
 
 TEST(py_layout_table_unsupported)
@@ -92,9 +127,10 @@ static void dbg_fill(uint64_t *s, uint64_t version)
 	s[19] = 400;			/* thread_state: size */
 	s[20] = 0; s[21] = 8; s[22] = 16; s[23] = 88;	/* prev next interp current_frame */
 	s[28] = 80;			/* interpreter_frame: size */
-	s[29] = 16; s[30] = 8; s[31] = 56; s[32] = 72; s[33] = 66;	/* previous executable instr localsplus owner */
+	s[29] = 16; s[30] = 8; s[31] = 24; s[32] = 72; s[33] = 66;	/* previous executable instr localsplus owner */
 	s[34] = 200;			/* code_object: size */
 	s[35] = 104; s[36] = 112; s[37] = 136; s[38] = 144; s[39] = 60;
+	s[40] = 64; s[41] = 152; s[42] = 160; s[43] = 176;	/* argcount .. co_code_adaptive */
 	s[67] = 72;			/* unicode_object: size */
 	s[68] = 40; s[69] = 24; s[70] = 48;	/* state length asciiobject_size */
 }
@@ -122,12 +158,16 @@ TEST(py_layout_dbg_synthetic_313)
 	CHECK_EQ(l.unicode_length, 24);
 	CHECK_EQ(l.unicode_state, 40);
 	CHECK_EQ(l.unicode_ascii_size, 48);
+	CHECK_EQ(l.frame_instr, 24);
+	CHECK_EQ(l.code_code_adaptive, 176);
 	CHECK_EQ(rt.runtime_tstate_current, -1);
 	CHECK_EQ(rt.runtime_interpreters_main, 708);	/* head + 8 */
 	/* not in the debug offsets: from the 3.13 row */
 	CHECK_EQ(l.unicode_compact_size, row.unicode_compact_size);
 	CHECK_EQ(l.owner_cstack, row.owner_cstack);
 	CHECK_EQ(l.eval_frame_arg, row.eval_frame_arg);
+	CHECK_EQ(l.code_flags, row.code_flags);
+	CHECK_EQ(l.frame_instr_start, row.frame_instr_start);
 	CHECK_EQ(rt.interp_eval_frame, rowrt.interp_eval_frame);
 }
 
@@ -190,6 +230,18 @@ TEST(py_layout_dbg_inconsistent_offsets)
 	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
 	dbg_fill(s, 0x030d00f0);
 	s[69] = UINT64_MAX - 3;		/* overflow attempt */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	dbg_fill(s, 0x030d00f0);
+	s[31] = s[29];			/* instr_ptr == previous */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	dbg_fill(s, 0x030d00f0);
+	s[31] = 80;			/* instr_ptr at sizeof(frame) */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	dbg_fill(s, 0x030d00f0);
+	s[43] = 200;			/* co_code_adaptive at sizeof(code) */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	dbg_fill(s, 0x030d00f0);
+	s[43] = 0;			/* co_code_adaptive missing (not last) */
 	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
 	dbg_fill(s, 0x030f00f0);	/* same, as a later version: -ENOTSUP */
 	s[33] = 80;			/* owner at sizeof(frame) */
@@ -316,6 +368,14 @@ TEST(py_layout_dbg_real_313)
 	CHECK_EQ(l.unicode_length, row.unicode_length);
 	CHECK_EQ(l.unicode_state, row.unicode_state);
 	CHECK_EQ(l.unicode_ascii_size, row.unicode_ascii_size);
+	CHECK_EQ(l.code_flags, row.code_flags);
+	CHECK_EQ(l.frame_instr_start, row.frame_instr_start);
+	/* from the debug offsets' instr_ptr and co_code_adaptive: the values
+	 * measured with gdb on this build */
+	CHECK_EQ(l.frame_instr, 56);
+	CHECK_EQ(l.code_code_adaptive, 200);
+	CHECK_EQ(l.frame_instr, row.frame_instr);
+	CHECK_EQ(l.code_code_adaptive, row.code_code_adaptive);
 	CHECK_EQ(rt.runtime_tstate_current, rowrt.runtime_tstate_current);
 	/* interpreters.head + 8 (derived) == interpreters.main (DWARF) */
 	CHECK_EQ(rt.runtime_interpreters_main, rowrt.runtime_interpreters_main);

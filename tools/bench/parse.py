@@ -4,18 +4,19 @@ input it does not recognise rather than guessing."""
 import json
 import re
 
-_RESULT = re.compile(r"^loop_seconds=(\d+(?:\.\d+)?) calls=(\d+) ", re.M)
+_RESULT = re.compile(r"^loop_seconds=(\d+(?:\.\d+)?) calls=(\d+) "
+                     r"cpu_seconds=(\d+(?:\.\d+)?) ", re.M)
 _BPFTRACE_MAP = re.compile(r"^@(\w+): (\d+)\s*$", re.M)
 _EVENTS = re.compile(r"^events: (\d+) seen, (\d+) lost \(", re.M)
 _CALLS = re.compile(r"^calls: (\d+) completed", re.M)
 
 
 def workload_result(text):
-    """(loop seconds, calls) from the workload's result file."""
+    """(loop seconds, calls, process CPU seconds) from the workload's result file."""
     m = _RESULT.search(text)
     if not m:
         raise ValueError("unrecognised workload result %r" % text[:80])
-    return float(m.group(1)), int(m.group(2))
+    return float(m.group(1)), int(m.group(2)), float(m.group(3))
 
 
 def bpftrace_counts(text):

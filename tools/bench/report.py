@@ -180,21 +180,56 @@ def render(found, skipped, stats, calls, repeat, machine, started, elapsed):
                 "%.2f" % s["wall_med"] if "wall_med" in s else "—"))
         L.append("")
 
-    L.append("#### End-to-end wall time (median s: start-up, attach, loop, drain, exit)\n")
-    L.append("| Interpreter | untraced | bpftrace | tracer | bpftrace probe counts | "
+    bs = [t for t in found if (t.label, "bpfstats_tracer") in stats]
+    if bs:
+        L.append("#### Time inside the BPF programs (kernel BPF statistics, one untimed run)\n")
+        L.append("Sum of `run_time_ns` of the programs each tool loaded, per loop call "
+                 "(start-up calls included, < 1%). Statistics add two clock reads per run.")
+        L.append("")
+        L.append("| Interpreter | bpftrace programs: runs, ns/run | bpftrace BPF ns/call | "
+                 "tracer programs: runs, ns/run | tracer BPF ns/call | BPF difference "
+                 "ns/call | Added difference ns/call |")
+        L.append("|---|---|---|---|---|---|---|")
+        for t in bs:
+            cells = []
+            per_call = []
+            for m in ("bpftrace", "tracer"):
+                progs = {n: v for n, v in stats[(t.label, "bpfstats_" + m)]["progs"].items()
+                         if v[0]}
+                cells.append("<br>".join("%s: %d, %.0f" % (n, c, ns / c)
+                                         for n, (c, ns) in sorted(progs.items())) or "—")
+                per_call.append(sum(ns for _, ns in progs.values()) / calls)
+            base = stats[(t.label, "untraced")]
+            bt_add = _added(stats[(t.label, "bpftrace")], base, calls, "min")
+            tr_add = _added(stats[(t.label, "tracer")], base, calls, "min")
+            L.append("| %s | %s | %.0f | %s | %.0f | %.0f | %s |" % (
+                t.label, cells[0], per_call[0], cells[1], per_call[1],
+                per_call[1] - per_call[0],
+                _ns(tr_add - bt_add) if tr_add is not None and bt_add is not None else "—"))
+        L.append("")
+
+    L.append("#### End-to-end wall time and the tools' own CPU (medians)\n")
+    L.append("Wall: start-up, attach, loop, drain, exit. Tool CPU: CPU of the run's "
+             "process tree minus the target's own (which includes its probes' handling), "
+             "i.e. bpftrace's or the tracer's process.")
+    L.append("")
+    L.append("| Interpreter | untraced wall s | bpftrace wall s | tracer wall s | "
+             "bpftrace CPU ms | tracer CPU ms | bpftrace probe counts | "
              "tracer events seen / calls |")
-    L.append("|---|---|---|---|---|---|")
+    L.append("|---|---|---|---|---|---|---|---|")
     for t in found:
         base, bt, tr = (stats[(t.label, m)] for m in ("untraced", "bpftrace", "tracer"))
         c = bt.get("counts", {})
-        L.append("| %s | %s | %s | %s | %s | %s / %s |" % (
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s / %s |" % (
             t.label, *("%.2f" % s["wall_med"] if "wall_med" in s else "—"
                        for s in (base, bt, tr)),
+            *("%.0f" % (s["tool_cpu_med"] * 1e3) if "tool_cpu_med" in s else "—"
+              for s in (bt, tr)),
             ", ".join("@%s %d" % kv for kv in sorted(c.items())) or "—",
             tr.get("seen", "—"), tr.get("completed", "—")))
     L.append("")
 
-    failures = [(k, s) for k, s in sorted(stats.items()) if s["errors"]]
+    failures = [(k, s) for k, s in sorted(stats.items()) if s.get("errors")]
     if failures:
         L.append("#### Failed runs\n")
         for (label, mode), s in failures:

@@ -83,8 +83,8 @@ async def amain():
 
 
 # ---- exceptions -----------------------------------------------------------
-class Failure(Exception):
-    pass
+# no class statement at module level: its body would run before main()
+Failure = type("Failure", (Exception,), {})
 
 
 def fail_deep(n):
