@@ -15,7 +15,21 @@ def check_trace(chrome, interp, workload, truth, pid, mode):
     ours = chrome.in_files(workload.files)
     assert ours, "no call of the workload files in the trace"
     problems = []
-    diffs = helpers.compare_counts(truth.calls, helpers.count_calls(ours))
+    got = helpers.count_calls(ours)
+    expected = dict(truth.calls)
+    if interp.version[:2] == (3, 13) and interp.strategy == "eval":
+        # CPython 3.13 runs some __init__ inlined even with the perf
+        # trampoline (CALL_ALLOC_AND_ENTER_INIT): the tracer must say so,
+        # and only those may be missing (at least the first, unspecialized
+        # call of each is still seen)
+        said = [w for p in chrome.other.get("processes", []) for w in p.get("warnings", [])
+                if "CALL_ALLOC_AND_ENTER_INIT" in w]
+        if not said:
+            problems.append("3.13: the __init__ inlining limitation is not said in the trace")
+        for k, n in truth.calls.items():
+            if k[0].endswith("__init__") and 1 <= got.get(k, 0) <= n:
+                expected[k] = got[k]
+    diffs = helpers.compare_counts(expected, got)
     if diffs:
         problems.append("call counts differ from ground truth (%s, %s, %s):\n  %s"
                         % (interp.id, workload.name, mode, "\n  ".join(diffs)))
