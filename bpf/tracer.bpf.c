@@ -87,6 +87,7 @@ struct {
 /* scratch space for the identity span of a code object */
 struct fp_scratch {
 	__u8 buf[2 * TR_FP_SPAN_MAX];
+	__u64 words[2 * TR_FR_WORDS_MAX];
 };
 
 struct {
@@ -242,6 +243,27 @@ static __always_inline int ensure_code(const struct tr_proc_cfg *cfg, __u64 pid_
 	return 0;
 }
 
+/* FRAME's code object and f_back/previous pointer, in one read */
+static __always_inline int read_code_back(const struct tr_proc_cfg *cfg, __u64 frame,
+					  __u64 *code, __u64 *back)
+{
+	__u32 zero = 0, n = cfg->fr_words;
+	struct fp_scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+
+	*code = *back = 0;
+	if (!sc || !frame)
+		return -1;
+	if (n > TR_FR_WORDS_MAX)
+		n = TR_FR_WORDS_MAX;
+	barrier_var(n);
+	if (n > TR_FR_WORDS_MAX ||
+	    bpf_probe_read_user(sc->words, n * 8, (void *)(frame + cfg->fr_off)))
+		return -1;
+	*code = sc->words[cfg->fr_code & (TR_FR_WORDS_MAX - 1)];
+	*back = sc->words[cfg->fr_back & (TR_FR_WORDS_MAX - 1)];
+	return 0;
+}
+
 /* P, or the first frame from P outwards that is not a C-stack entry frame
  * (3.12+ link one between every two Python frames an evaluator runs) */
 static __always_inline __u64 skip_entry_frames(const struct tr_py_layout *L, __u64 p)
@@ -285,13 +307,11 @@ static __always_inline __u64 frame_of_tstate(const struct tr_py_layout *L, __u64
 }
 
 static __always_inline int emit_frame(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				      __u64 frame, __u64 parent, __u8 flags)
+				      __u64 frame, __u64 code, __u64 parent, __u8 flags)
 {
-	const struct tr_py_layout *L = &cfg->layout;
 	struct tr_ev_call *e;
-	__u64 code = 0;
 
-	if (!frame || read_ptr(frame + L->frame_code, &code) || !code) {
+	if (!frame || !code) {
 		drop(TR_DROP_READ_FAIL);
 		return -1;
 	}
@@ -331,13 +351,14 @@ static long walk_one(__u32 i, void *data)
 	__u32 pid = w->pid_tgid >> 32;
 	const struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
 
-	__u64 parent;
+	__u64 code, parent;
 
 	if (!cfg || !w->frame)
 		return 1;
-	parent = parent_of(&cfg->layout, w->frame);
+	read_code_back(cfg, w->frame, &code, &parent);
+	parent = skip_entry_frames(&cfg->layout, parent);
 	/* an unreadable frame ends the walk (counted by emit_frame) */
-	if (emit_frame(cfg, w->pid_tgid, w->frame, parent, w->flags) || parent == w->frame)
+	if (emit_frame(cfg, w->pid_tgid, w->frame, code, parent, w->flags) || parent == w->frame)
 		return 1;
 	w->frame = parent;
 	return 0;
@@ -350,6 +371,8 @@ static __always_inline void first_seen(const struct tr_proc_cfg *cfg, __u64 pid_
 	struct thread_seen *ts;
 	struct walk_ctx w = { .pid_tgid = pid_tgid, .frame = start, .flags = TR_CALL_PREATTACH };
 
+	if (!cfg->walk_running)
+		return;
 	ts = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts || ts->seen)
 		return;
@@ -359,13 +382,13 @@ static __always_inline void first_seen(const struct tr_proc_cfg *cfg, __u64 pid_
 	bpf_loop(TR_PREATTACH_MAX, walk_one, &w, 0);
 }
 
-/* FRAME starts (or resumes), called from PARENT */
+/* FRAME (running CODE) starts or resumes, called from PARENT */
 static __always_inline int emit_call(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				     __u64 frame, __u64 parent, __u8 flags)
+				     __u64 frame, __u64 code, __u64 parent, __u8 flags)
 {
 	if (frame)
 		first_seen(cfg, pid_tgid, parent);
-	emit_frame(cfg, pid_tgid, frame, parent, flags);
+	emit_frame(cfg, pid_tgid, frame, code, parent, flags);
 	return 0;
 }
 
@@ -413,12 +436,14 @@ int BPF_USDT(usdt_entry, __u64 filename, __u64 funcname, int lineno)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
 
-	__u64 frame;
+	__u64 frame, code, parent;
 
 	if (!cfg)
 		return 0;
 	frame = current_frame(cfg);
-	return emit_call(cfg, pid_tgid, frame, frame ? parent_of(&cfg->layout, frame) : 0, 0);
+	read_code_back(cfg, frame, &code, &parent);
+	return emit_call(cfg, pid_tgid, frame, code,
+			 skip_entry_frames(&cfg->layout, parent), 0);
 }
 
 SEC("usdt")
@@ -459,16 +484,16 @@ int usdt_line(struct pt_regs *ctx)
  * instruction pointer is past the start. sys.setprofile reports neither the
  * creation as a call nor its return.
  */
-static __always_inline bool creates_generator(const struct tr_py_layout *L, __u64 frame)
+static __always_inline bool creates_generator(const struct tr_py_layout *L, __u64 frame,
+					      __u64 code)
 {
-	__u64 code = 0, instr = 0;
+	__u64 instr = 0;
 	__s32 flags = 0;
 
 	if (L->frame_owner < 0 || L->code_flags < 0 || L->code_code_adaptive < 0 ||
-	    L->frame_instr < 0)
+	    L->frame_instr < 0 || !code)
 		return false;
-	if (read_ptr(frame + L->frame_code, &code) || !code ||
-	    bpf_probe_read_user(&flags, sizeof(flags), (void *)(code + L->code_flags)))
+	if (bpf_probe_read_user(&flags, sizeof(flags), (void *)(code + L->code_flags)))
 		return false;
 	/* CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR */
 	if (!(flags & 0x2a0))
@@ -486,7 +511,7 @@ int eval_entry(struct pt_regs *ctx)
 	const struct tr_py_layout *L;
 	struct task_struct *task;
 	struct uprobe_task *ut;
-	__u64 frame, parent;
+	__u64 frame, code, parent;
 	__u8 flags = 0;
 
 	if (!cfg)
@@ -500,26 +525,22 @@ int eval_entry(struct pt_regs *ctx)
 	/* 3.12+ link the new frame to its caller only once inside the
 	 * evaluator; its caller is the frame the thread state (arg 0) says is
 	 * executing. Before, f_back is set when the frame is made. */
+	read_code_back(cfg, frame, &code, &parent);
 	if (L->frame_owner >= 0)
 		parent = skip_entry_frames(L, frame_of_tstate(L, arg0));
-	else
-		parent = frame ? parent_of(L, frame) : 0;
-	if (frame && creates_generator(L, frame))
+	if (frame && creates_generator(L, frame, code))
 		flags |= TR_CALL_GEN_CREATE;
 	/* will the kernel arm this call's uretprobe? (see top comment) */
 	task = bpf_get_current_task_btf();
 	ut = BPF_CORE_READ(task, utask);
 	if (ut && BPF_CORE_READ(ut, depth) >= uretprobe_max_depth)
 		flags |= TR_CALL_RET_UNPROBED;
-	return emit_call(cfg, pid_tgid, frame, parent, flags);
+	return emit_call(cfg, pid_tgid, frame, code, parent, flags);
 }
 
+/* Only calls whose entry passed the `procs` check arm a uretprobe. */
 SEC("uretprobe")
 int eval_return(struct pt_regs *ctx)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
-	if (!proc_cfg(pid_tgid))
-		return 0;
-	return emit_return(pid_tgid, 0, 0);
+	return emit_return(bpf_get_current_pid_tgid(), 0, 0);
 }

@@ -81,9 +81,19 @@ struct tr_proc_cfg {
 	tr_u16 fp_name;		/* co_qualname, or co_name before 3.11 */
 	tr_u16 fp_file;		/* co_filename */
 	tr_u16 fp_line;		/* co_firstlineno (int) */
-	tr_u16 pad3[3];
+	/* a frame's code and caller pointers, read at once: the words at
+	 * [fr_off, fr_off + 8 * fr_words) of the frame; indexes of each */
+	tr_u16 fr_off;
+	tr_u8 fr_words;		/* <= TR_FR_WORDS_MAX */
+	tr_u8 fr_code;
+	tr_u8 fr_back;
+	/* walk the frames already running at a thread's first event (attach
+	 * mode: a launched process has none) */
+	tr_u8 walk_running;
+	tr_u16 pad3;
 };
 #define TR_FP_SPAN_MAX 128
+#define TR_FR_WORDS_MAX 4
 
 /* ---- events (BPF ring buffer -> userspace) --------------------------- */
 enum tr_event_type {

@@ -237,6 +237,15 @@ static int set_identity_span(struct tr_proc_cfg *c)
 	c->fp_name = name - lo;
 	c->fp_file = L->code_filename - lo;
 	c->fp_line = L->code_firstlineno - lo;
+	/* the frame's code and back pointers: 8-byte aligned words */
+	lo = L->frame_code < L->frame_back ? L->frame_code : L->frame_back;
+	hi = (L->frame_code > L->frame_back ? L->frame_code : L->frame_back) + 8;
+	if (lo < 0 || (lo | L->frame_code | L->frame_back) % 8 || hi - lo > 8 * TR_FR_WORDS_MAX)
+		return -ERANGE;
+	c->fr_off = lo;
+	c->fr_words = (hi - lo) / 8;
+	c->fr_code = (L->frame_code - lo) / 8;
+	c->fr_back = (L->frame_back - lo) / 8;
 	return 0;
 }
 
@@ -333,6 +342,7 @@ int target__inspect(int pid, enum target_mode mode, const char *force,
 		goto cleanup;
 	}
 	ret = choose_strategy(t, ef, force, err, errlen);
+	t->cfg.walk_running = mode == TARGET_ATTACH;
 cleanup:
 	elf_file__close(ef);
 	proc_maps__free(&maps);
