@@ -23,11 +23,14 @@
  *    not see and infers them from the frame chain instead (user/analyzer.c).
  *
  * Function identity: each event carries the code object's address. A code
- * object can be freed and its address reused, so every event compares the
- * code object's identity fields (name, qualname, filename pointers and first
- * line) with what was last sent for that address, and sends a TR_EV_CODE
- * with the strings, read here while the object is certainly alive, whenever
- * they differ. Userspace resolves each event with the latest TR_EV_CODE of
+ * object can be freed and its address reused. Where the build has the
+ * symbol code_dealloc, a uprobe there removes the freed object's entry from
+ * code_cache, so a cached address is known to still be the same object.
+ * Elsewhere every event compares the code object's identity fields (name,
+ * qualname, filename pointers and first line) with what was last sent for
+ * that address. Either way a TR_EV_CODE with the strings, read here while
+ * the object is certainly alive, is sent before the first event of every
+ * new identity. Userspace resolves each event with the latest TR_EV_CODE of
  * its address, in stream order, so a reported identity is never stale.
  *
  * Every event that cannot be delivered is counted in `drops`.
@@ -141,7 +144,7 @@ static __always_inline void fill_hdr(struct tr_ev_hdr *h, __u8 type, __u16 size,
 	h->size = size;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->cpu = bpf_get_smp_processor_id();
+	h->cpu = 0;	/* unused: not worth a helper call per event */
 	h->ts = bpf_ktime_get_ns();
 }
 
@@ -201,6 +204,9 @@ static __always_inline int ensure_code(const struct tr_proc_cfg *cfg, __u64 pid_
 	__u32 zero = 0, len = cfg->fp_len;
 	int trunc = 0;
 
+	/* freed code objects leave the cache: an entry is the same object */
+	if (cfg->dealloc_probed && bpf_map_lookup_elem(&code_cache, &key))
+		return 0;
 	/* one read of the span holding the identity fields */
 	sc = bpf_map_lookup_elem(&scratch, &zero);
 	if (!sc)
@@ -367,13 +373,13 @@ static long walk_one(__u32 i, void *data)
 static __always_inline void first_seen(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
 				       __u64 start)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct thread_seen *ts;
 	struct walk_ctx w = { .pid_tgid = pid_tgid, .frame = start, .flags = TR_CALL_PREATTACH };
+	struct thread_seen *ts;
 
 	if (!cfg->walk_running)
 		return;
-	ts = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts || ts->seen)
 		return;
 	ts->seen = 1;
@@ -475,6 +481,19 @@ int usdt_line(struct pt_regs *ctx)
 	return 0;
 }
 
+/* A code object is being freed: forget its identity (attached first). */
+SEC("uprobe")
+int code_freed(struct pt_regs *ctx)
+{
+	struct code_key key = {
+		.pid = bpf_get_current_pid_tgid() >> 32,
+		.code = PT_REGS_PARM1(ctx),
+	};
+
+	bpf_map_delete_elem(&code_cache, &key);
+	return 0;
+}
+
 /* ---- EVAL strategy --------------------------------------------------- */
 
 /*
@@ -532,8 +551,8 @@ int eval_entry(struct pt_regs *ctx)
 		flags |= TR_CALL_GEN_CREATE;
 	/* will the kernel arm this call's uretprobe? (see top comment) */
 	task = bpf_get_current_task_btf();
-	ut = BPF_CORE_READ(task, utask);
-	if (ut && BPF_CORE_READ(ut, depth) >= uretprobe_max_depth)
+	ut = task->utask;	/* trusted BTF pointers: plain loads, no helper */
+	if (ut && ut->depth >= uretprobe_max_depth)
 		flags |= TR_CALL_RET_UNPROBED;
 	return emit_call(cfg, pid_tgid, frame, code, parent, flags);
 }

@@ -90,7 +90,10 @@ struct tr_proc_cfg {
 	/* walk the frames already running at a thread's first event (attach
 	 * mode: a launched process has none) */
 	tr_u8 walk_running;
-	tr_u16 pad3;
+	/* a uprobe on code_dealloc forgets freed code objects: a cached
+	 * identity is then valid as long as it is cached (no per-call check) */
+	tr_u8 dealloc_probed;
+	tr_u8 pad3;
 };
 #define TR_FP_SPAN_MAX 128
 #define TR_FR_WORDS_MAX 4
@@ -121,7 +124,7 @@ struct tr_ev_hdr {
 	tr_u16 size;		/* size of the whole record in bytes */
 	tr_u32 pid;		/* host tgid */
 	tr_u32 tid;		/* host thread id */
-	tr_u32 cpu;
+	tr_u32 cpu;		/* reserved (0) */
 	tr_u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC, ns */
 };
 

@@ -7,7 +7,7 @@
 #include "probes.h"
 #include "tracer.skel.h"
 
-#define MAX_LINKS 4
+#define MAX_LINKS 5
 
 struct probes {
 	struct tracer_bpf *skel;
@@ -87,10 +87,14 @@ int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probe
 		free(p);
 		return ret;
 	}
-	if (t->cfg.strategy == TR_STRATEGY_USDT)
-		ret = attach_usdt(p, t, err, errlen);
-	else
-		ret = attach_eval(p, t, err, errlen);
+	/* before anything can fill the identity cache */
+	if (t->cfg.dealloc_probed)
+		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.code_freed, false, t->pid,
+							     t->open_path, t->dealloc_offset),
+			       "uprobe code_dealloc", err, errlen);
+	if (!ret)
+		ret = t->cfg.strategy == TR_STRATEGY_USDT ? attach_usdt(p, t, err, errlen)
+							  : attach_eval(p, t, err, errlen);
 	if (ret) {
 		probes__detach(p);
 		return ret;

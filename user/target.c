@@ -343,6 +343,11 @@ int target__inspect(int pid, enum target_mode mode, const char *force,
 	}
 	ret = choose_strategy(t, ef, force, err, errlen);
 	t->cfg.walk_running = mode == TARGET_ATTACH;
+	/* code_dealloc is a local symbol: only in builds with .symtab */
+	uint64_t dv, dsz;
+	if (!elf_file__find_symbol(ef, "code_dealloc", &dv, &dsz) &&
+	    !elf_file__vaddr_to_offset(ef, dv, &t->dealloc_offset))
+		t->cfg.dealloc_probed = 1;
 cleanup:
 	elf_file__close(ef);
 	proc_maps__free(&maps);

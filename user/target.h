@@ -27,6 +27,7 @@ struct target {
 	uint64_t load_bias;	/* runtime address - ELF virtual address of FILE */
 	uint64_t runtime_addr;	/* _PyRuntime in the process */
 	uint64_t eval_offset;	/* file offset of _PyEval_EvalFrameDefault */
+	uint64_t dealloc_offset; /* file offset of code_dealloc, 0 if unknown */
 	uint32_t n_warnings;
 	char warnings[IN_MAX_WARNINGS][256];
 };
