@@ -11,24 +11,19 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "json_writer.h"
+#include "array.h"
+#include "func_names.h"
 #include "pyversion.h"
 #include "sinks.h"
 
 #define CHROME_BIG_FILE (256ull << 20)	/* UIs struggle past this size */
-
-struct chrome_func {
-	char *qualname;		/* NULL: id not announced */
-	char *file;
-	uint32_t line;
-};
 
 struct chrome_sink {
 	struct sink base;
 	FILE *f;
 	struct json_writer jw;
 	bool first_event;	/* no comma before the next event */
-	struct chrome_func *funcs;
-	size_t n_funcs, cap_funcs;
+	struct func_names names;
 	struct in_process *procs;	/* for otherData */
 	size_t n_procs, cap_procs;
 };
@@ -40,25 +35,6 @@ static const char *strategy_name(uint32_t s)
 	case TR_STRATEGY_EVAL: return "eval";
 	default: return "none";
 	}
-}
-
-/* grow *ARR (of SIZE-byte items) so that index N is valid; 0 or -ENOMEM */
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-	size_t c = *cap ? *cap : 16;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	while (c <= n)
-		c *= 2;
-	p = realloc(*arr, c * size);
-	if (!p)
-		return -ENOMEM;
-	memset((char *)p + *cap * size, 0, (c - *cap) * size);
-	*arr = p;
-	*cap = c;
-	return 0;
 }
 
 static struct sink *chrome_open(const char *path)
@@ -108,7 +84,7 @@ static int chrome_process(struct sink *s, const struct in_process *p)
 	struct chrome_sink *cs = (struct chrome_sink *)s;
 	char label[640];
 
-	if (grow((void **)&cs->procs, &cs->cap_procs, cs->n_procs, sizeof(*p)))
+	if (array__grow((void **)&cs->procs, &cs->cap_procs, cs->n_procs, sizeof(*p)))
 		return -ENOMEM;
 	cs->procs[cs->n_procs++] = *p;
 	char ver[16];
@@ -134,39 +110,16 @@ static int chrome_thread(struct sink *s, const struct in_thread *t)
 
 static int chrome_func(struct sink *s, const struct func_info *f)
 {
-	struct chrome_sink *cs = (struct chrome_sink *)s;
-	struct chrome_func *cf;
-	char *q, *file;
-
-	if (grow((void **)&cs->funcs, &cs->cap_funcs, f->id, sizeof(*cf)))
-		return -ENOMEM;
-	q = strdup(f->qualname ? f->qualname : "");
-	file = strdup(f->file ? f->file : "");
-	if (!q || !file) {
-		free(q);
-		free(file);
-		return -ENOMEM;
-	}
-	cf = &cs->funcs[f->id];
-	free(cf->qualname);
-	free(cf->file);
-	cf->qualname = q;
-	cf->file = file;
-	cf->line = f->line;
-	if (f->id >= cs->n_funcs)
-		cs->n_funcs = f->id + 1;
-	return 0;
+	return func_names__set(&((struct chrome_sink *)s)->names, f);
 }
 
 static int chrome_call(struct sink *s, const struct call_rec *c)
 {
 	struct chrome_sink *cs = (struct chrome_sink *)s;
 	struct json_writer *jw = &cs->jw;
-	const struct chrome_func *cf = NULL;
+	const struct func_info *cf = func_names__get(&cs->names, c->func);
 	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
 
-	if (c->func < cs->n_funcs && cs->funcs[c->func].qualname)
-		cf = &cs->funcs[c->func];
 	chrome_event_sep(cs);
 	json_writer__raw(jw, "{\"name\":");
 	if (cf) {
@@ -283,11 +236,7 @@ static void chrome_free(struct sink *s)
 		return;
 	if (cs->f)
 		fclose(cs->f);
-	for (size_t i = 0; i < cs->n_funcs; i++) {
-		free(cs->funcs[i].qualname);
-		free(cs->funcs[i].file);
-	}
-	free(cs->funcs);
+	func_names__free(&cs->names);
 	free(cs->procs);
 	free(cs->base.path);
 	free(cs);

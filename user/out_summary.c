@@ -9,14 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sinks.h"
+#include "array.h"
+#include "func_names.h"
 #include "pyversion.h"
 
 #define SUMMARY_DEFAULT_LIMIT 50	/* functions listed in the table */
 
+/* per function id */
 struct summary_func {
-	char *qualname;		/* NULL: id not announced */
-	char *file;
-	uint32_t line;
 	uint64_t calls;
 	uint64_t total_ns;	/* outermost calls only (recursion counted once) */
 	uint64_t self_ns;	/* every call: duration - time in callees */
@@ -27,30 +27,12 @@ struct summary_sink {
 	FILE *f;
 	bool own_file;		/* false for stdout */
 	int limit;		/* rows of the table, <= 0: all */
+	struct func_names names;
 	struct summary_func *funcs;
 	size_t n_funcs, cap_funcs;
 	struct in_process *procs;
 	size_t n_procs, cap_procs;
 };
-
-/* grow *ARR (of SIZE-byte items) so that index N is valid; 0 or -ENOMEM */
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-	size_t c = *cap ? *cap : 16;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	while (c <= n)
-		c *= 2;
-	p = realloc(*arr, c * size);
-	if (!p)
-		return -ENOMEM;
-	memset((char *)p + *cap * size, 0, (c - *cap) * size);
-	*arr = p;
-	*cap = c;
-	return 0;
-}
 
 static struct sink *summary_open(const char *path)
 {
@@ -85,7 +67,7 @@ static int summary_process(struct sink *s, const struct in_process *p)
 {
 	struct summary_sink *ss = (struct summary_sink *)s;
 
-	if (grow((void **)&ss->procs, &ss->cap_procs, ss->n_procs, sizeof(*p)))
+	if (array__grow((void **)&ss->procs, &ss->cap_procs, ss->n_procs, sizeof(*p)))
 		return -ENOMEM;
 	ss->procs[ss->n_procs++] = *p;
 	return 0;
@@ -98,28 +80,7 @@ static int summary_thread(struct sink *s, const struct in_thread *t)
 
 static int summary_func(struct sink *s, const struct func_info *f)
 {
-	struct summary_sink *ss = (struct summary_sink *)s;
-	struct summary_func *sf;
-	char *q, *file;
-
-	if (grow((void **)&ss->funcs, &ss->cap_funcs, f->id, sizeof(*sf)))
-		return -ENOMEM;
-	q = strdup(f->qualname ? f->qualname : "");
-	file = strdup(f->file ? f->file : "");
-	if (!q || !file) {
-		free(q);
-		free(file);
-		return -ENOMEM;
-	}
-	sf = &ss->funcs[f->id];
-	free(sf->qualname);
-	free(sf->file);
-	sf->qualname = q;
-	sf->file = file;
-	sf->line = f->line;
-	if (f->id >= ss->n_funcs)
-		ss->n_funcs = f->id + 1;
-	return 0;
+	return func_names__set(&((struct summary_sink *)s)->names, f);
 }
 
 static int summary_call(struct sink *s, const struct call_rec *c)
@@ -128,7 +89,7 @@ static int summary_call(struct sink *s, const struct call_rec *c)
 	struct summary_func *sf;
 	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
 
-	if (grow((void **)&ss->funcs, &ss->cap_funcs, c->func, sizeof(*sf)))
+	if (array__grow((void **)&ss->funcs, &ss->cap_funcs, c->func, sizeof(*sf)))
 		return -ENOMEM;
 	if (c->func >= ss->n_funcs)
 		ss->n_funcs = c->func + 1;
@@ -210,6 +171,7 @@ static int summary_print_table(struct summary_sink *ss)
 		"function");
 	for (uint32_t i = 0; i < n; i++) {
 		const struct summary_func *sf = &ss->funcs[order[i]];
+		const struct func_info *fi = func_names__get(&ss->names, order[i]);
 
 		if (ss->limit > 0 && i >= (uint32_t)ss->limit) {
 			fprintf(ss->f, "... %u more functions\n", n - i);
@@ -217,10 +179,10 @@ static int summary_print_table(struct summary_sink *ss)
 		}
 		fmt_ms(tot, sizeof(tot), sf->total_ns);
 		fmt_ms(self, sizeof(self), sf->self_ns);
-		if (sf->qualname)
+		if (fi)
 			fprintf(ss->f, "%10llu %14s %14s  %s (%s:%u)\n",
 				(unsigned long long)sf->calls, tot, self,
-				sf->qualname, sf->file, sf->line);
+				fi->qualname, fi->file, fi->line);
 		else
 			fprintf(ss->f, "%10llu %14s %14s  <unknown function %u>\n",
 				(unsigned long long)sf->calls, tot, self, order[i]);
@@ -286,10 +248,7 @@ static void summary_free(struct sink *s)
 		return;
 	if (ss->f && ss->own_file)
 		fclose(ss->f);
-	for (size_t i = 0; i < ss->n_funcs; i++) {
-		free(ss->funcs[i].qualname);
-		free(ss->funcs[i].file);
-	}
+	func_names__free(&ss->names);
 	free(ss->funcs);
 	free(ss->procs);
 	free(ss->base.path);
