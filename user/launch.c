@@ -71,13 +71,42 @@ static int wait_stop(struct launch *l, int *sig, int *event)
 	}
 }
 
+/* Continue the child until a stop STOP accepts; other signals go through
+ * to the program. 0, or -ECHILD when it exited. */
+static int cont_until(struct launch *l, bool (*stop)(int sig, int event))
+{
+	int sig, event, err;
+
+	if (ptrace(PTRACE_CONT, l->pid, NULL, NULL))
+		return -errno;
+	for (;;) {
+		err = wait_stop(l, &sig, &event);
+		if (err)
+			return err;
+		if (stop(sig, event))
+			return 0;
+		if (ptrace(PTRACE_CONT, l->pid, NULL, (void *)(long)(event ? 0 : sig)))
+			return -errno;
+	}
+}
+
+static bool at_breakpoint(int sig, int event)
+{
+	return sig == SIGTRAP && !event;
+}
+
+static bool at_exec(int sig, int event)
+{
+	return event == PTRACE_EVENT_EXEC;
+}
+
 /* From an exec stop, run the child to the entry point of the new program
  * with a temporary breakpoint, then restore the instruction. */
 static int run_to_entry(struct launch *l)
 {
 	unsigned long entry = 0, orig;
 	struct user_regs_struct regs;
-	int sig, event, err;
+	int err;
 
 	err = read_entry(l->pid, &entry);
 	if (err)
@@ -88,18 +117,9 @@ static int run_to_entry(struct launch *l)
 		return -errno;
 	if (ptrace(PTRACE_POKETEXT, l->pid, (void *)entry, (void *)((orig & ~0xffUL) | 0xcc)))
 		return -errno;
-	if (ptrace(PTRACE_CONT, l->pid, NULL, NULL))
-		return -errno;
-	for (;;) {
-		err = wait_stop(l, &sig, &event);
-		if (err)
-			return err;
-		if (sig == SIGTRAP && !event)
-			break;
-		/* pass other signals through to the program */
-		if (ptrace(PTRACE_CONT, l->pid, NULL, (void *)(long)(event ? 0 : sig)))
-			return -errno;
-	}
+	err = cont_until(l, at_breakpoint);
+	if (err)
+		return err;
 	if (ptrace(PTRACE_GETREGS, l->pid, NULL, &regs))
 		return -errno;
 	if (regs.rip != entry + 1)
@@ -113,19 +133,9 @@ static int run_to_entry(struct launch *l)
 
 int launch__next_exec(struct launch *l)
 {
-	int sig, event, err;
+	int err = cont_until(l, at_exec);
 
-	if (ptrace(PTRACE_CONT, l->pid, NULL, NULL))
-		return -errno;
-	for (;;) {
-		err = wait_stop(l, &sig, &event);
-		if (err)
-			return err;
-		if (event == PTRACE_EVENT_EXEC)
-			return run_to_entry(l);
-		if (ptrace(PTRACE_CONT, l->pid, NULL, (void *)(long)(event ? 0 : sig)))
-			return -errno;
-	}
+	return err ? err : run_to_entry(l);
 }
 
 int launch__start(char *const argv[], char *const env[], struct launch **out,

@@ -256,6 +256,25 @@ def start_tracer_attached(tracer, pid, outputs, extra=(), timeout=30):
     return t
 
 
+def trace_attached(tracer, interp, workload, tmp_path, outputs, timeout=60):
+    """Start WORKLOAD waiting, attach the tracer, let main() run, and wait
+    for both to end (the tracer ends with the target). Returns (target,
+    tracer) after checking both exited with 0."""
+    target = Target(interp, workload, tmp_path, interp.attach_args)
+    tr = None
+    try:
+        target.wait_ready()
+        tr = start_tracer_attached(tracer, target.pid, outputs)
+        target.fire()
+        assert target.wait(timeout) == 0, target.describe()
+        assert tr.wait(30) == 0, tr.describe()
+    finally:
+        target.kill()
+        if tr:
+            tr.kill()
+    return target, tr
+
+
 # ---- the Chrome trace ------------------------------------------------------
 
 FLAG_ARGS = ("began_before_attach", "end_inferred", "end_at_session_end")

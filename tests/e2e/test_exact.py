@@ -84,19 +84,7 @@ def test_launch(tracer, interp, workload, truth, tmp_path):
 
 def test_attach(tracer, interp, workload, truth, tmp_path):
     out = tmp_path / "t.json"
-    target = helpers.Target(interp, workload, tmp_path, interp.attach_args)
-    tr = None
-    try:
-        target.wait_ready()
-        tr = helpers.start_tracer_attached(tracer, target.pid, [out])
-        target.fire()
-        assert target.wait(TIMEOUT) == 0, target.describe()
-        rc = tr.wait(30)   # ends when the target exits
-        assert rc == 0, tr.describe()
-    finally:
-        target.kill()
-        if tr:
-            tr.kill()
+    target, _ = helpers.trace_attached(tracer, interp, workload, tmp_path, [out], TIMEOUT)
     assert target.out.wait_for("result:", 5) is not None
     assert target.out.text() == truth.stdout.rstrip("\n")
     check_trace(helpers.Chrome(out), interp, workload, truth, target.pid, "attach")

@@ -46,18 +46,7 @@ def test_attach_recording(tracer, get_interp, get_truth, tmp_path):
     it = get_interp("debian3.11")
     wl = helpers.WORKLOAD_BY_NAME["mixed"]
     rec, direct = tmp_path / "t.trace", tmp_path / "t.json"
-    target = helpers.Target(it, wl, tmp_path, it.attach_args)
-    tr = None
-    try:
-        target.wait_ready()
-        tr = helpers.start_tracer_attached(tracer, target.pid, [rec, direct])
-        target.fire()
-        assert target.wait(60) == 0, target.describe()
-        assert tr.wait(30) == 0, tr.describe()
-    finally:
-        target.kill()
-        if tr:
-            tr.kill()
+    helpers.trace_attached(tracer, it, wl, tmp_path, [rec, direct])
     out = tmp_path / "r.json"
     p = helpers.run([tracer, "report", str(rec), "-o", str(out)], timeout=60)
     assert p.returncode == 0, helpers.describe(p)

@@ -55,18 +55,7 @@ def test_summary_attach(tracer, interp, get_truth, tmp_path):
     enough to list every workload function"""
     wl = helpers.WORKLOAD_BY_NAME["multifile"]
     truth = get_truth(interp, wl)
-    target = helpers.Target(interp, wl, tmp_path, interp.attach_args)
-    tr = None
-    try:
-        target.wait_ready()
-        tr = helpers.start_tracer_attached(tracer, target.pid, [])
-        target.fire()
-        assert target.wait(60) == 0, target.describe()
-        assert tr.wait(30) == 0, tr.describe()
-    finally:
-        target.kill()
-        if tr:
-            tr.kill()
+    target, tr = helpers.trace_attached(tracer, interp, wl, tmp_path, [])
     text = tr.out.text()
     check_common(text, interp, target.pid)
     check_rows(text, wl, truth)
