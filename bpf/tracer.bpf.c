@@ -290,16 +290,6 @@ static __always_inline __u64 skip_entry_frames(const struct tr_py_layout *L, __u
 	return p;
 }
 
-/* The calling Python frame of an executing FRAME. */
-static __always_inline __u64 parent_of(const struct tr_py_layout *L, __u64 frame)
-{
-	__u64 p = 0;
-
-	if (read_ptr(frame + L->frame_back, &p))
-		return 0;
-	return skip_entry_frames(L, p);
-}
-
 /* The frame a thread state says is executing (0 if none or unreadable). */
 static __always_inline __u64 frame_of_tstate(const struct tr_py_layout *L, __u64 tstate)
 {

@@ -14,6 +14,7 @@
 #include "array.h"
 #include "func_names.h"
 #include "pyversion.h"
+#include "strategy.h"
 #include "sinks.h"
 
 #define CHROME_BIG_FILE (256ull << 20)	/* UIs struggle past this size */
@@ -27,15 +28,6 @@ struct chrome_sink {
 	struct in_process *procs;	/* for otherData */
 	size_t n_procs, cap_procs;
 };
-
-static const char *strategy_name(uint32_t s)
-{
-	switch (s) {
-	case TR_STRATEGY_USDT: return "usdt";
-	case TR_STRATEGY_EVAL: return "eval";
-	default: return "none";
-	}
-}
 
 static struct sink *chrome_open(const char *path)
 {
@@ -194,7 +186,7 @@ static void chrome_other_data(struct chrome_sink *cs, const struct session_stats
 		json_writer__raw(jw, ",\"lib\":");
 		json_writer__string_n(jw, p->lib, strnlen(p->lib, sizeof(p->lib)));
 		json_writer__printf(jw, ",\"strategy\":\"%s\",\"warnings\":[",
-				    strategy_name(p->strategy));
+				    strategy__name(p->strategy));
 		for (uint32_t w = 0; w < nw; w++) {
 			if (w)
 				json_writer__raw(jw, ",");

@@ -12,6 +12,7 @@
 #include "array.h"
 #include "func_names.h"
 #include "pyversion.h"
+#include "strategy.h"
 
 #define SUMMARY_DEFAULT_LIMIT 50	/* functions listed in the table */
 
@@ -101,21 +102,9 @@ static int summary_call(struct sink *s, const struct call_rec *c)
 	return 0;
 }
 
-static const char *strategy_desc(uint32_t s)
-{
-	switch (s) {
-	case TR_STRATEGY_USDT:
-		return "usdt (USDT probes python:function__entry/function__return in";
-	case TR_STRATEGY_EVAL:
-		return "eval (uprobe + uretprobe on _PyEval_EvalFrameDefault in";
-	default:
-		return NULL;
-	}
-}
-
 static void summary_print_process(FILE *f, const struct in_process *p)
 {
-	const char *desc = strategy_desc(p->strategy);
+	const char *probes = strategy__probes(p->strategy);
 	uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
 
 	char ver[16];
@@ -123,8 +112,8 @@ static void summary_print_process(FILE *f, const struct in_process *p)
 	fprintf(f, "process %u: Python %s %.*s\n", p->pid,
 		pyversion__format(p->version_hex, ver, sizeof(ver)),
 		(int)strnlen(p->exe, sizeof(p->exe)), p->exe);
-	if (desc)
-		fprintf(f, "  strategy: %s %.*s)\n", desc,
+	if (probes)
+		fprintf(f, "  strategy: %s (%s in %.*s)\n", strategy__name(p->strategy), probes,
 			(int)strnlen(p->lib, sizeof(p->lib)), p->lib);
 	else
 		fprintf(f, "  strategy: none\n");

@@ -28,6 +28,7 @@
 #include "pyversion.h"
 #include "recording.h"
 #include "session.h"
+#include "strategy.h"
 #include "target.h"
 #include "tracer.skel.h"
 
@@ -115,7 +116,7 @@ static void say_target(const struct target *t)
 
 	fprintf(stderr, "tracer: PID %d: CPython %s (%s), strategy %s\n", t->pid,
 		pyversion__format(t->version_hex, ver, sizeof(ver)), t->file,
-		target__strategy_name(t->cfg.strategy));
+		strategy__name(t->cfg.strategy));
 	for (uint32_t i = 0; i < t->n_warnings; i++)
 		fprintf(stderr, "tracer: warning: %s\n", t->warnings[i]);
 }

@@ -33,15 +33,6 @@
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
 
-const char *target__strategy_name(uint32_t s)
-{
-	switch (s) {
-	case TR_STRATEGY_USDT: return "usdt";
-	case TR_STRATEGY_EVAL: return "eval";
-	default: return "none";
-	}
-}
-
 int target__read_mem(int pid, uint64_t addr, void *buf, size_t len)
 {
 	char path[64];

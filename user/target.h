@@ -38,7 +38,6 @@ int target__inspect(int pid, enum target_mode mode, const char *force,
 		    struct target *t, char *err, size_t errlen);
 /* Fill the in_process record that describes T. */
 void target__describe(const struct target *t, uint64_t attach_ts, struct in_process *p);
-const char *target__strategy_name(uint32_t strategy);
 /* remove /tmp/perf-PID.map (written by the perf trampoline of a process
  * we launched with PYTHONPERFSUPPORT=1), if it is a regular file */
 void target__remove_perf_map(int pid);

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+#include <stddef.h>
+#include "strategy.h"
+#include "tracer.h"
+
+const char *strategy__name(uint32_t s)
+{
+	switch (s) {
+	case TR_STRATEGY_USDT: return "usdt";
+	case TR_STRATEGY_EVAL: return "eval";
+	default: return "none";
+	}
+}
+
+const char *strategy__probes(uint32_t s)
+{
+	switch (s) {
+	case TR_STRATEGY_USDT: return "USDT probes python:function__entry/function__return";
+	case TR_STRATEGY_EVAL: return "uprobe + uretprobe on _PyEval_EvalFrameDefault";
+	default: return NULL;
+	}
+}
