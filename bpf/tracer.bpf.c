@@ -77,7 +77,7 @@ struct code_fp {
 	__u64 name;
 	__u64 filename;
 	__u32 firstlineno;
-	__u32 pad;
+	__s32 co_flags;		/* not part of the identity: cached with it */
 };
 
 struct {
@@ -194,7 +194,7 @@ static __always_inline __u8 read_unicode(const struct tr_py_layout *L, __u64 obj
  * identity is known to userspace, -1 when it could not be sent (counted).
  */
 static __always_inline int ensure_code(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				       __u64 code)
+				       __u64 code, __s32 *co_flags)
 {
 	const struct tr_py_layout *L = &cfg->layout;
 	struct code_key key = { .pid = pid_tgid >> 32, .code = code };
@@ -205,8 +205,10 @@ static __always_inline int ensure_code(const struct tr_proc_cfg *cfg, __u64 pid_
 	int trunc = 0;
 
 	/* freed code objects leave the cache: an entry is the same object */
-	if (cfg->dealloc_probed && bpf_map_lookup_elem(&code_cache, &key))
+	if (cfg->dealloc_probed && (old = bpf_map_lookup_elem(&code_cache, &key))) {
+		*co_flags = old->co_flags;
 		return 0;
+	}
 	/* one read of the span holding the identity fields */
 	sc = bpf_map_lookup_elem(&scratch, &zero);
 	if (!sc)
@@ -224,8 +226,15 @@ static __always_inline int ensure_code(const struct tr_proc_cfg *cfg, __u64 pid_
 	fp.firstlineno = *(__u32 *)(sc->buf + (cfg->fp_line & (TR_FP_SPAN_MAX - 1)));
 	old = bpf_map_lookup_elem(&code_cache, &key);
 	if (old && old->name == fp.name && old->filename == fp.filename &&
-	    old->firstlineno == fp.firstlineno)
+	    old->firstlineno == fp.firstlineno) {
+		*co_flags = old->co_flags;
 		return 0;
+	}
+	/* a new identity: its flags are read once, here */
+	if (L->code_flags >= 0 &&
+	    bpf_probe_read_user(&fp.co_flags, sizeof(fp.co_flags), (void *)(code + L->code_flags)))
+		fp.co_flags = 0;
+	*co_flags = fp.co_flags;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -302,17 +311,44 @@ static __always_inline __u64 frame_of_tstate(const struct tr_py_layout *L, __u64
 	return p;
 }
 
+/*
+ * 3.12+: does FRAME (running CODE, with CO_FLAGS) only run to create a
+ * generator/coroutine? Creating one runs the new frame through the
+ * evaluator up to RETURN_GENERATOR, which copies it into the generator; its
+ * resumptions run that copy, whose instruction pointer is past the start.
+ * sys.setprofile reports neither the creation as a call nor its return.
+ */
+static __always_inline bool creates_generator(const struct tr_py_layout *L, __u64 frame,
+					      __u64 code, __s32 co_flags)
+{
+	__u64 instr = 0;
+
+	/* CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR */
+	if (!(co_flags & 0x2a0) || L->frame_owner < 0 || L->code_code_adaptive < 0 ||
+	    L->frame_instr < 0)
+		return false;
+	if (read_ptr(frame + L->frame_instr, &instr))
+		return false;
+	return instr == code + L->code_code_adaptive + L->frame_instr_start;
+}
+
+/* Send the call of FRAME. GEN_CHECK: flag it when it only creates a
+ * generator (entries of the evaluator, not frames found by a walk). */
 static __always_inline int emit_frame(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				      __u64 frame, __u64 code, __u64 parent, __u8 flags)
+				      __u64 frame, __u64 code, __u64 parent, __u8 flags,
+				      bool gen_check)
 {
 	struct tr_ev_call *e;
+	__s32 co_flags = 0;
 
 	if (!frame || !code) {
 		drop(TR_DROP_READ_FAIL);
 		return -1;
 	}
-	if (ensure_code(cfg, pid_tgid, code))
+	if (ensure_code(cfg, pid_tgid, code, &co_flags))
 		return -1;
+	if (gen_check && creates_generator(&cfg->layout, frame, code, co_flags))
+		flags |= TR_CALL_GEN_CREATE;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		drop(TR_DROP_RINGBUF_FULL);
@@ -354,7 +390,8 @@ static long walk_one(__u32 i, void *data)
 	read_code_back(cfg, w->frame, &code, &parent);
 	parent = skip_entry_frames(&cfg->layout, parent);
 	/* an unreadable frame ends the walk (counted by emit_frame) */
-	if (emit_frame(cfg, w->pid_tgid, w->frame, code, parent, w->flags) || parent == w->frame)
+	if (emit_frame(cfg, w->pid_tgid, w->frame, code, parent, w->flags, false) ||
+	    parent == w->frame)
 		return 1;
 	w->frame = parent;
 	return 0;
@@ -380,11 +417,12 @@ static __always_inline void first_seen(const struct tr_proc_cfg *cfg, __u64 pid_
 
 /* FRAME (running CODE) starts or resumes, called from PARENT */
 static __always_inline int emit_call(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				     __u64 frame, __u64 code, __u64 parent, __u8 flags)
+				     __u64 frame, __u64 code, __u64 parent, __u8 flags,
+				     bool gen_check)
 {
 	if (frame)
 		first_seen(cfg, pid_tgid, parent);
-	emit_frame(cfg, pid_tgid, frame, code, parent, flags);
+	emit_frame(cfg, pid_tgid, frame, code, parent, flags, gen_check);
 	return 0;
 }
 
@@ -439,7 +477,7 @@ int BPF_USDT(usdt_entry, __u64 filename, __u64 funcname, int lineno)
 	frame = current_frame(cfg);
 	read_code_back(cfg, frame, &code, &parent);
 	return emit_call(cfg, pid_tgid, frame, code,
-			 skip_entry_frames(&cfg->layout, parent), 0);
+			 skip_entry_frames(&cfg->layout, parent), 0, false);
 }
 
 SEC("usdt")
@@ -447,19 +485,20 @@ int BPF_USDT(usdt_return, __u64 filename, __u64 funcname, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
-	__u64 frame, code = 0;
+	__u64 frame, code, back;
+	__s32 co_flags;
 
 	if (!cfg)
 		return 0;
 	frame = current_frame(cfg);
-	if (!frame || read_ptr(frame + cfg->layout.frame_code, &code) || !code) {
+	if (read_code_back(cfg, frame, &code, &back) || !code) {
 		drop(TR_DROP_READ_FAIL);
 		return 0;
 	}
 	/* the first event of a thread may be the return of a frame running
 	 * since before attach: report it and its callers first */
 	first_seen(cfg, pid_tgid, frame);
-	if (ensure_code(cfg, pid_tgid, code))
+	if (ensure_code(cfg, pid_tgid, code, &co_flags))
 		return 0;
 	return emit_return(pid_tgid, frame, code);
 }
@@ -486,32 +525,6 @@ int code_freed(struct pt_regs *ctx)
 
 /* ---- EVAL strategy --------------------------------------------------- */
 
-/*
- * 3.12+: does FRAME only run to create a generator/coroutine? Creating one
- * runs the new frame through the evaluator up to RETURN_GENERATOR, which
- * copies it into the generator; its resumptions run that copy, whose
- * instruction pointer is past the start. sys.setprofile reports neither the
- * creation as a call nor its return.
- */
-static __always_inline bool creates_generator(const struct tr_py_layout *L, __u64 frame,
-					      __u64 code)
-{
-	__u64 instr = 0;
-	__s32 flags = 0;
-
-	if (L->frame_owner < 0 || L->code_flags < 0 || L->code_code_adaptive < 0 ||
-	    L->frame_instr < 0 || !code)
-		return false;
-	if (bpf_probe_read_user(&flags, sizeof(flags), (void *)(code + L->code_flags)))
-		return false;
-	/* CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR */
-	if (!(flags & 0x2a0))
-		return false;
-	if (read_ptr(frame + L->frame_instr, &instr))
-		return false;
-	return instr == code + L->code_code_adaptive + L->frame_instr_start;
-}
-
 SEC("uprobe")
 int eval_entry(struct pt_regs *ctx)
 {
@@ -537,14 +550,12 @@ int eval_entry(struct pt_regs *ctx)
 	read_code_back(cfg, frame, &code, &parent);
 	if (L->frame_owner >= 0)
 		parent = skip_entry_frames(L, frame_of_tstate(L, arg0));
-	if (frame && creates_generator(L, frame, code))
-		flags |= TR_CALL_GEN_CREATE;
 	/* will the kernel arm this call's uretprobe? (see top comment) */
 	task = bpf_get_current_task_btf();
 	ut = task->utask;	/* trusted BTF pointers: plain loads, no helper */
 	if (ut && ut->depth >= uretprobe_max_depth)
 		flags |= TR_CALL_RET_UNPROBED;
-	return emit_call(cfg, pid_tgid, frame, code, parent, flags);
+	return emit_call(cfg, pid_tgid, frame, code, parent, flags, true);
 }
 
 /* Only calls whose entry passed the `procs` check arm a uretprobe. */
