@@ -22,6 +22,8 @@ enum tr_strategy {
 	TR_STRATEGY_USDT = 1,
 	/* uprobe + uretprobe on _PyEval_EvalFrameDefault */
 	TR_STRATEGY_EVAL = 2,
+	/* uprobes in the eval loop's opcode handlers (3.11+, user/dispatch_sites.c) */
+	TR_STRATEGY_DISPATCH = 3,
 };
 
 /* ---- CPython structure layout, per process -------------------------- */
@@ -62,6 +64,8 @@ struct tr_py_layout {
 	tr_s8 frame_instr_start;	/* frame_instr - &co_code_adaptive of a frame that
 					 * has not run yet: -2 (prev_instr) or 0 (instr_ptr) */
 	tr_u8 pad2;
+	tr_s16 tstate_thread_id;	/* PyThreadState.thread_id: pthread_self() */
+	tr_s16 pad3;
 };
 
 /* Per traced process, stored in the BPF map `procs` keyed by host tgid. */
@@ -171,7 +175,9 @@ enum tr_drop_reason {
 	TR_DROP_MAP_FULL = 1,		/* a map update failed */
 	TR_DROP_READ_FAIL = 2,		/* bpf_probe_read_user failed: event lost */
 	TR_DROP_NO_CONFIG = 3,		/* probe hit in a process not in `procs` */
-	TR_DROP__COUNT = 4,
+	TR_DROP_FOREIGN_TSTATE = 4,	/* the thread state found is not the running
+					 * thread's (e.g. a subinterpreter's GIL) */
+	TR_DROP__COUNT = 5,
 };
 
 #endif /* TRACER_H */

@@ -34,9 +34,11 @@ PY_FIELDS = [
     "code_firstlineno", "unicode_length", "unicode_state",
     "unicode_ascii_size", "unicode_compact_size", "code_flags",
     "code_code_adaptive", "frame_instr", "frame_instr_start",
+    "tstate_thread_id",
 ]
 RT_FIELDS = ["runtime_tstate_current", "runtime_interpreters_main",
-             "interp_eval_frame"]
+             "interp_eval_frame", "runtime_gil_holder", "runtime_gil_ptr",
+             "runtime_gil"]
 ALL_FIELDS = PY_FIELDS + RT_FIELDS
 
 
@@ -80,6 +82,16 @@ def queries(minor):
     q["unicode_compact_size"] = "(long)sizeof(PyCompactUnicodeObject)"
     q["runtime_interpreters_main"] = off("_PyRuntimeState", "interpreters.main")
     q["interp_eval_frame"] = off("struct _is", "eval_frame")
+    q["tstate_thread_id"] = off("PyThreadState", "thread_id")
+    # 3.12+: the main interpreter is a member of _PyRuntime and has its own
+    # GIL, whose last_holder is the thread state running Python code (the
+    # dispatch strategy's way to the current thread state)
+    main = "_main_interpreter"
+    q["runtime_gil_holder"] = (off("_PyRuntimeState", main + "._gil.last_holder")
+                               if minor >= 12 else None)
+    q["runtime_gil_ptr"] = (off("_PyRuntimeState", main + ".ceval.gil")
+                            if minor >= 12 else None)
+    q["runtime_gil"] = off("_PyRuntimeState", main + "._gil") if minor >= 12 else None
     return q
 
 

@@ -44,9 +44,13 @@ static void layout__print(FILE *f, const struct tr_py_layout *l,
 	fprintf(f, "code_code_adaptive=%d\n", l->code_code_adaptive);
 	fprintf(f, "frame_instr=%d\n", l->frame_instr);
 	fprintf(f, "frame_instr_start=%d\n", l->frame_instr_start);
+	fprintf(f, "tstate_thread_id=%d\n", l->tstate_thread_id);
 	fprintf(f, "runtime_tstate_current=%d\n", rt->runtime_tstate_current);
 	fprintf(f, "runtime_interpreters_main=%d\n", rt->runtime_interpreters_main);
 	fprintf(f, "interp_eval_frame=%d\n", rt->interp_eval_frame);
+	fprintf(f, "runtime_gil_holder=%d\n", rt->runtime_gil_holder);
+	fprintf(f, "runtime_gil_ptr=%d\n", rt->runtime_gil_ptr);
+	fprintf(f, "runtime_gil=%d\n", rt->runtime_gil);
 }
 
 /* "3.X" with X a decimal number: 0, or -EINVAL */

@@ -163,7 +163,8 @@ static void chrome_other_data(struct chrome_sink *cs, const struct session_stats
 	chrome_kv(jw, "ringbuf_full", st->drops[TR_DROP_RINGBUF_FULL], true);
 	chrome_kv(jw, "map_full", st->drops[TR_DROP_MAP_FULL], true);
 	chrome_kv(jw, "read_failed", st->drops[TR_DROP_READ_FAIL], true);
-	chrome_kv(jw, "no_config", st->drops[TR_DROP_NO_CONFIG], false);
+	chrome_kv(jw, "no_config", st->drops[TR_DROP_NO_CONFIG], true);
+	chrome_kv(jw, "foreign_thread_state", st->drops[TR_DROP_FOREIGN_TSTATE], false);
 	json_writer__raw(jw, "},");
 	chrome_kv(jw, "inferred_returns", st->inferred_returns, true);
 	chrome_kv(jw, "unmatched_returns", st->unmatched_returns, true);

@@ -185,12 +185,13 @@ static int summary_print_table(struct summary_sink *ss)
 static void summary_print_counters(FILE *f, const struct session_stats *st)
 {
 	fprintf(f, "\nevents: %llu seen, %llu lost (ringbuf full %llu, map full %llu, "
-		"read failed %llu, no config %llu)\n",
+		"read failed %llu, no config %llu, foreign thread state %llu)\n",
 		(unsigned long long)st->events, (unsigned long long)st->lost_total,
 		(unsigned long long)st->drops[TR_DROP_RINGBUF_FULL],
 		(unsigned long long)st->drops[TR_DROP_MAP_FULL],
 		(unsigned long long)st->drops[TR_DROP_READ_FAIL],
-		(unsigned long long)st->drops[TR_DROP_NO_CONFIG]);
+		(unsigned long long)st->drops[TR_DROP_NO_CONFIG],
+		(unsigned long long)st->drops[TR_DROP_FOREIGN_TSTATE]);
 	fprintf(f, "calls: %llu completed, %llu returns inferred (not probed), "
 		"%llu unmatched returns, %llu still running at end\n",
 		(unsigned long long)st->calls, (unsigned long long)st->inferred_returns,

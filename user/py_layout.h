@@ -11,6 +11,13 @@ struct py_runtime_layout {
 	int32_t runtime_tstate_current;	/* _PyRuntime.gilstate.tstate_current (<=3.11), -1 else */
 	int32_t runtime_interpreters_main; /* _PyRuntime.interpreters.main */
 	int32_t interp_eval_frame;	/* PyInterpreterState.eval_frame (PEP 523 hook) */
+	/* 3.12+, offsets in _PyRuntime of the main interpreter's GIL
+	 * (_main_interpreter._gil), of its last_holder (the thread state
+	 * running Python code), and of the interpreter's pointer to the GIL it
+	 * uses (ceval.gil, which must point to the former); -1 before */
+	int32_t runtime_gil_holder;
+	int32_t runtime_gil_ptr;
+	int32_t runtime_gil;
 };
 
 /* Layout for MAJOR.MINOR from the built-in table (derived from DWARF of

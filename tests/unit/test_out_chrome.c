@@ -115,7 +115,7 @@ TEST(out_chrome_small_session)
 		 "assert o[\"tracer\"] == \"tracer 0.1\" and o[\"clock\"] == \"CLOCK_MONOTONIC\"\n"
 		 "assert o[\"events\"] == 10 and o[\"inferred_returns\"] == 1\n"
 		 "assert o[\"lost\"] == {\"total\": 10, \"ringbuf_full\": 1, \"map_full\": 2,"
-		 " \"read_failed\": 3, \"no_config\": 4}, o\n"
+		 " \"read_failed\": 3, \"no_config\": 4, \"foreign_thread_state\": 0}, o\n"
 		 "assert o[\"unmatched_returns\"] == 5 and o[\"open_at_end\"] == 1\n"
 		 "assert o[\"truncated_names\"] == 6\n"
 		 "p = o[\"processes\"]\n"

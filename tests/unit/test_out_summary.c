@@ -106,7 +106,7 @@ TEST(out_summary_recursion_counted_once)
 	CHECK(strstr(out, "f (/r.py:1)") < strstr(out, "g (/r.py:5)"));
 	/* counters always shown, no warning when nothing was lost */
 	CHECK(strstr(out, "events: 6 seen, 0 lost (ringbuf full 0, map full 0, "
-			  "read failed 0, no config 0)\n"));
+			  "read failed 0, no config 0, foreign thread state 0)\n"));
 	CHECK(strstr(out, "calls: 3 completed, 0 returns inferred (not probed), "
 			  "0 unmatched returns, 0 still running at end\n"));
 	CHECK(strstr(out, "truncated names: 0\n"));
@@ -134,7 +134,7 @@ TEST(out_summary_sub_ms_and_warning)
 	CHECK_STR(total, "1.234");
 	CHECK_STR(self, "1.233");
 	CHECK(strstr(out, "events: 9 seen, 3 lost (ringbuf full 1, map full 0, "
-			  "read failed 2, no config 0)\n"));
+			  "read failed 2, no config 0, foreign thread state 0)\n"));
 	CHECK(strstr(out, "calls: 1 completed, 5 returns inferred (not probed), "
 			  "4 unmatched returns, 6 still running at end\n"));
 	CHECK(strstr(out, "truncated names: 7\n"));
