@@ -125,7 +125,7 @@ static void dbg_fill(uint64_t *s, uint64_t version)
 	s[3] = 300000; s[4] = 1000; s[5] = 700;	/* runtime: size, finalizing, head */
 	s[6] = 9000;			/* interpreter_state size */
 	s[19] = 400;			/* thread_state: size */
-	s[20] = 0; s[21] = 8; s[22] = 16; s[23] = 88;	/* prev next interp current_frame */
+	s[20] = 0; s[21] = 8; s[22] = 16; s[23] = 88; s[24] = 96;	/* prev next interp current_frame thread_id */
 	s[28] = 80;			/* interpreter_frame: size */
 	s[29] = 16; s[30] = 8; s[31] = 24; s[32] = 72; s[33] = 66;	/* previous executable instr localsplus owner */
 	s[34] = 200;			/* code_object: size */
@@ -146,6 +146,7 @@ TEST(py_layout_dbg_synthetic_313)
 	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), 0);
 	CHECK_EQ(l.version_hex, 0x030d02f0);
 	CHECK_EQ(l.tstate_frame, 88);
+	CHECK_EQ(l.tstate_thread_id, 96);
 	CHECK_EQ(l.cframe_current_frame, -1);
 	CHECK_EQ(l.frame_code, 8);
 	CHECK_EQ(l.frame_back, 16);

@@ -134,7 +134,7 @@ TEST(recording_roundtrip_all_kinds)
 	expect += 8 + 48 + 8 + 40;
 	expect += 8 + 48 + 6 + 5;			/* compact CODE */
 	expect += 8 + 48 + 256 + 1024;
-	expect += 8 + 8 + 8 + 4 + 4 + 2 + 4 * 8;
+	expect += 8 + 8 + 8 + 4 + 4 + 2 + TR_DROP__COUNT * 8;
 	CHECK_EQ(rec_file_size(path), expect);
 
 	rd = rec_reader__open(path);
