@@ -13,7 +13,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
             -Iinclude -Iuser -I$(OUT)
-LDLIBS   := -lbpf -lelf -lz
+LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(OUT) \
               -idirafter /usr/include/$(MULTIARCH) -Wall -Wno-unused-function

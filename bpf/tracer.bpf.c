@@ -464,20 +464,47 @@ static __always_inline __u64 current_frame(const struct tr_proc_cfg *cfg)
 	return frame_of_tstate(&cfg->layout, tstate);
 }
 
+/* FRAME starts or resumes (it is the frame the thread is executing) */
+static __always_inline int frame_starts(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
+					__u64 frame)
+{
+	__u64 code, parent;
+
+	read_code_back(cfg, frame, &code, &parent);
+	return emit_call(cfg, pid_tgid, frame, code,
+			 skip_entry_frames(&cfg->layout, parent), 0, false);
+}
+
+/* FRAME returns, yields or unwinds (it is still the executing frame) */
+static __always_inline int frame_exits(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
+				       __u64 frame)
+{
+	__u64 code, back;
+	__s32 co_flags;
+
+	if (read_code_back(cfg, frame, &code, &back) || !code) {
+		drop(TR_DROP_READ_FAIL);
+		return 0;
+	}
+	if (code == cfg->shim_code)
+		return 0;
+	/* the first event of a thread may be the return of a frame running
+	 * since before attach: report it and its callers first */
+	first_seen(cfg, pid_tgid, frame);
+	if (ensure_code(cfg, pid_tgid, code, &co_flags))
+		return 0;
+	return emit_return(pid_tgid, frame, code);
+}
+
 SEC("usdt")
 int BPF_USDT(usdt_entry, __u64 filename, __u64 funcname, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
 
-	__u64 frame, code, parent;
-
 	if (!cfg)
 		return 0;
-	frame = current_frame(cfg);
-	read_code_back(cfg, frame, &code, &parent);
-	return emit_call(cfg, pid_tgid, frame, code,
-			 skip_entry_frames(&cfg->layout, parent), 0, false);
+	return frame_starts(cfg, pid_tgid, current_frame(cfg));
 }
 
 SEC("usdt")
@@ -485,22 +512,10 @@ int BPF_USDT(usdt_return, __u64 filename, __u64 funcname, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
-	__u64 frame, code, back;
-	__s32 co_flags;
 
 	if (!cfg)
 		return 0;
-	frame = current_frame(cfg);
-	if (read_code_back(cfg, frame, &code, &back) || !code) {
-		drop(TR_DROP_READ_FAIL);
-		return 0;
-	}
-	/* the first event of a thread may be the return of a frame running
-	 * since before attach: report it and its callers first */
-	first_seen(cfg, pid_tgid, frame);
-	if (ensure_code(cfg, pid_tgid, code, &co_flags))
-		return 0;
-	return emit_return(pid_tgid, frame, code);
+	return frame_exits(cfg, pid_tgid, current_frame(cfg));
 }
 
 /* Attached only to raise the `line` probe's semaphore (see top comment). */
@@ -563,4 +578,94 @@ SEC("uretprobe")
 int eval_return(struct pt_regs *ctx)
 {
 	return emit_return(bpf_get_current_pid_tgid(), 0, 0);
+}
+
+/* ---- DISPATCH strategy ----------------------------------------------- */
+/*
+ * Uprobes inside _PyEval_EvalFrameDefault, at sites user/dispatch_sites.c
+ * chose in the handlers of RESUME (a frame starts or resumes), of
+ * RETURN_VALUE/RETURN_CONST/YIELD_VALUE and at the exit_unwind label (a
+ * frame exits). Each site comes before the handler changes the current
+ * frame, so the frame is the one the thread state says is executing. The
+ * thread state comes from a word that always holds the running thread's
+ * (3.11: _PyRuntime.gilstate.tstate_current; 3.12+: the main interpreter's
+ * GIL's last_holder): code runs only with the GIL held. Its thread_id
+ * (pthread_self(), the FS base on x86-64) is checked against the task's, so
+ * another interpreter's thread is counted, never mistaken for this one.
+ */
+static __always_inline __u64 running_frame(const struct tr_proc_cfg *cfg)
+{
+	const struct tr_py_layout *L = &cfg->layout;
+	struct task_struct *task;
+	__u64 tstate = 0, tid = 0;
+
+	if (!cfg->tstate_ptr_addr || read_ptr(cfg->tstate_ptr_addr, &tstate) || !tstate) {
+		drop(TR_DROP_READ_FAIL);
+		return 0;
+	}
+	if (L->tstate_thread_id >= 0) {
+		task = bpf_get_current_task_btf();
+		if (read_ptr(tstate + L->tstate_thread_id, &tid) || tid != task->thread.fsbase) {
+			drop(TR_DROP_FOREIGN_TSTATE);
+			return 0;
+		}
+	}
+	return frame_of_tstate(L, tstate);
+}
+
+SEC("uprobe")
+int dispatch_call(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	__u64 frame;
+
+	if (!cfg)
+		return 0;
+	frame = running_frame(cfg);
+	if (!frame)
+		return 0;
+	return frame_starts(cfg, pid_tgid, frame);
+}
+
+SEC("uprobe")
+int dispatch_return(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	__u64 frame;
+
+	if (!cfg)
+		return 0;
+	frame = running_frame(cfg);
+	if (!frame)
+		return 0;
+	return frame_exits(cfg, pid_tgid, frame);
+}
+
+/*
+ * gen.throw()/close() resume a generator without running its RESUME: the
+ * evaluator is entered with throwflag set and goes straight to the
+ * exception handling (sys.setprofile reports a call there). A uprobe on
+ * the function's entry sees the arguments where the ABI puts them.
+ */
+SEC("uprobe")
+int eval_throw(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 tstate = PT_REGS_PARM1(ctx), frame = PT_REGS_PARM2(ctx);
+	const struct tr_proc_cfg *cfg;
+	__u64 code, parent;
+
+	if (!PT_REGS_PARM3(ctx))
+		return 0;
+	cfg = proc_cfg(pid_tgid);
+	if (!cfg)
+		return 0;
+	read_code_back(cfg, frame, &code, &parent);
+	/* 3.12+ link the frame to its caller only inside the evaluator */
+	if (cfg->layout.frame_owner >= 0)
+		parent = frame_of_tstate(&cfg->layout, tstate);
+	return emit_call(cfg, pid_tgid, frame, code,
+			 skip_entry_frames(&cfg->layout, parent), 0, false);
 }

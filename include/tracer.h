@@ -98,6 +98,10 @@ struct tr_proc_cfg {
 	 * identity is then valid as long as it is cached (no per-call check) */
 	tr_u8 dealloc_probed;
 	tr_u8 pad3;
+	/* a code object whose frames are not Python calls, 0 if none: 3.13's
+	 * _Py_InitCleanup, the shim frame under an __init__ that a specialized
+	 * CALL_ALLOC_AND_ENTER_INIT runs (it returns without ever resuming) */
+	tr_u64 shim_code;
 };
 #define TR_FP_SPAN_MAX 128
 #define TR_FR_WORDS_MAX 4

@@ -2,7 +2,7 @@
 # Install the Debian 12 packages tracer needs to build, test and benchmark.
 # Run as root. Idempotent.
 set -eu
-PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev libcapstone-dev
       python3 python3-pytest gdb binutils bpftrace"
 missing=""
 for p in $PKGS; do

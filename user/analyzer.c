@@ -350,6 +350,12 @@ static int on_call(struct analyzer *a, const struct tr_ev_call *e)
 		while (t->depth > i && (t->stack[t->depth - 1].flags & TR_CALL_RET_UNPROBED))
 			pop(a, t, e->hdr.ts, CALL_END_INFERRED);
 	}
+	/* DISPATCH: a RESUME that de-specializes passes two call sites; a
+	 * real call is never of the frame already on top (see
+	 * user/dispatch_sites.c) */
+	if (!preattach && t->depth && t->stack[t->depth - 1].frame == e->frame &&
+	    ps && ps->info.strategy == TR_STRATEGY_DISPATCH)
+		return 0;
 	err = func_of(a, ps, e->code, &func);
 	if (err)
 		return err;

@@ -294,6 +294,42 @@ ssize_t elf_file__read_vaddr(struct elf_file *ef, uint64_t vaddr, void *buf, siz
 	return -EFAULT;
 }
 
+int elf_file__read_pointers(struct elf_file *ef, uint64_t vaddr, uint64_t *out, size_t n)
+{
+	Elf_Scn *scn = NULL;
+	ssize_t got;
+
+	if (n > SSIZE_MAX / 8)
+		return -EINVAL;
+	got = elf_file__read_vaddr(ef, vaddr, out, n * 8);
+	if (got < 0)
+		return (int)got;
+	/* position-independent code: the words are 0 in the file and each has
+	 * an R_X86_64_RELATIVE relocation whose addend is the value */
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (!d)
+			continue;
+		size_t cnt = d->d_size / sh.sh_entsize;
+		for (size_t i = 0; i < cnt; i++) {
+			GElf_Rela r;
+
+			if (!gelf_getrela(d, (int)i, &r))
+				break;
+			if (GELF_R_TYPE(r.r_info) != R_X86_64_RELATIVE || r.r_offset < vaddr ||
+			    r.r_offset - vaddr >= n * 8 || (r.r_offset - vaddr) % 8)
+				continue;
+			out[(r.r_offset - vaddr) / 8] = (uint64_t)r.r_addend;
+		}
+	}
+	return 0;
+}
+
 int elf_file__vaddr_to_offset(struct elf_file *ef, uint64_t vaddr, uint64_t *off)
 {
 	for (size_t i = 0; i < ef->n_loads; i++) {

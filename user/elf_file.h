@@ -27,6 +27,10 @@ bool elf_file__has_symtab(struct elf_file *ef);
 /* Read LEN bytes at virtual address VADDR from the file's PT_LOAD contents
  * (zero-filled for .bss parts). Returns bytes read, or -errno. */
 ssize_t elf_file__read_vaddr(struct elf_file *ef, uint64_t vaddr, void *buf, size_t len);
+/* Read N pointer-sized words at VADDR as the loader would see them before
+ * adding the load bias: R_X86_64_RELATIVE relocations (position-
+ * independent code) supply their addends. 0 or -errno. */
+int elf_file__read_pointers(struct elf_file *ef, uint64_t vaddr, uint64_t *out, size_t n);
 /* File offset of a virtual address inside a PT_LOAD segment: 0 or -ENOENT. */
 int elf_file__vaddr_to_offset(struct elf_file *ef, uint64_t vaddr, uint64_t *off);
 

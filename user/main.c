@@ -43,7 +43,7 @@ static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "Write FILE (format by suffix; repeatable)", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop tracing after SECONDS", 0 },
 	{ "buffer-size", 'b', "MiB", 0, "BPF ring buffer size in MiB (power of 2, default 16)", 0 },
-	{ "strategy", 's', "NAME", 0, "Force a probe strategy: usdt or eval (default: the best exact one)", 0 },
+	{ "strategy", 's', "NAME", 0, "Force a probe strategy: usdt, dispatch or eval (default: the best exact one)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
 	{},
 };

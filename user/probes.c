@@ -7,7 +7,7 @@
 #include "probes.h"
 #include "tracer.skel.h"
 
-#define MAX_LINKS 5
+#define MAX_LINKS (3 + DS_MAX_SITES)
 
 struct probes {
 	struct tracer_bpf *skel;
@@ -69,6 +69,36 @@ static int attach_eval(struct probes *p, const struct target *t, char *err, size
 	return ret;
 }
 
+/* returns (and unwinds) first, then calls: a call seen is seen returning */
+static int attach_dispatch(struct probes *p, const struct target *t, char *err, size_t errlen)
+{
+	struct tracer_bpf *s = p->skel;
+	char what[96];
+	int ret = 0;
+
+	for (int pass = 0; pass < 2 && !ret; pass++) {
+		for (int i = 0; i < t->plan.n && !ret; i++) {
+			const struct ds_site *d = &t->plan.sites[i];
+			bool call = d->kind == DS_CALL;
+
+			if (call != (pass == 1))
+				continue;
+			snprintf(what, sizeof(what), "uprobe at %s (0x%llx)", d->what,
+				 (unsigned long long)d->vaddr);
+			ret = add_link(p, bpf_program__attach_uprobe(call ? s->progs.dispatch_call
+									  : s->progs.dispatch_return,
+								     false, t->pid, t->open_path,
+								     t->site_offset[i]),
+				       what, err, errlen);
+		}
+		if (pass == 0 && !ret)
+			ret = add_link(p, bpf_program__attach_uprobe(s->progs.eval_throw, false, t->pid,
+								     t->open_path, t->eval_offset),
+				       "uprobe _PyEval_EvalFrameDefault (generator throw)", err, errlen);
+	}
+	return ret;
+}
+
 int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probes **out,
 		   char *err, size_t errlen)
 {
@@ -93,8 +123,9 @@ int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probe
 							     t->open_path, t->dealloc_offset),
 			       "uprobe code_dealloc", err, errlen);
 	if (!ret)
-		ret = t->cfg.strategy == TR_STRATEGY_USDT ? attach_usdt(p, t, err, errlen)
-							  : attach_eval(p, t, err, errlen);
+		ret = t->cfg.strategy == TR_STRATEGY_USDT     ? attach_usdt(p, t, err, errlen)
+		    : t->cfg.strategy == TR_STRATEGY_DISPATCH ? attach_dispatch(p, t, err, errlen)
+							      : attach_eval(p, t, err, errlen);
 	if (ret) {
 		probes__detach(p);
 		return ret;

@@ -95,8 +95,11 @@ static int on_event(void *ctx, void *data, size_t len)
 static int launch_target(const struct session_opts *o, struct launch **l, struct target *t,
 			 char *err, size_t errlen)
 {
-	static char *const env[] = { "PYTHONPERFSUPPORT=1", NULL };
-	int ret = launch__start(o->argv, env, l, err, errlen);
+	/* the eval strategy sees 3.12+ calls only through the perf trampoline */
+	static char *const perf_env[] = { "PYTHONPERFSUPPORT=1", NULL };
+	static char *const no_env[] = { NULL };
+	bool eval = o->strategy && !strcmp(o->strategy, "eval");
+	int ret = launch__start(o->argv, eval ? perf_env : no_env, l, err, errlen);
 
 	while (!ret) {
 		ret = target__inspect(launch__pid(*l), TARGET_LAUNCH, o->strategy, t, err, errlen);

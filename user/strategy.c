@@ -8,6 +8,7 @@ const char *strategy__name(uint32_t s)
 	switch (s) {
 	case TR_STRATEGY_USDT: return "usdt";
 	case TR_STRATEGY_EVAL: return "eval";
+	case TR_STRATEGY_DISPATCH: return "dispatch";
 	default: return "none";
 	}
 }
@@ -17,6 +18,8 @@ const char *strategy__probes(uint32_t s)
 	switch (s) {
 	case TR_STRATEGY_USDT: return "USDT probes python:function__entry/function__return";
 	case TR_STRATEGY_EVAL: return "uprobe + uretprobe on _PyEval_EvalFrameDefault";
+	case TR_STRATEGY_DISPATCH: return "uprobes in the eval loop's RESUME/RETURN/YIELD "
+					  "handlers and exit_unwind";
 	default: return NULL;
 	}
 }

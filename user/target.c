@@ -14,11 +14,15 @@
  * How a strategy is chosen (the first that is exact for the build):
  *   1. USDT probes python:function__entry/__return (builds with SystemTap
  *      probes, up to 3.11: 3.12 removed them).
- *   2. EVAL: uprobe on _PyEval_EvalFrameDefault. Every Python call enters
+ *   2. DISPATCH (3.11+): uprobes in the eval loop's opcode handlers, chosen
+ *      by user/dispatch_sites.c; needs .symtab and DWARF (pyenv and most
+ *      source builds have them).
+ *   3. EVAL: uprobe on _PyEval_EvalFrameDefault. Every Python call enters
  *      it on 3.8-3.10; on 3.12+ only when a PEP 523 frame evaluator is
- *      installed, which the perf trampoline is (launch mode turns it on with
- *      PYTHONPERFSUPPORT=1; in attach mode we check the interpreter's hook).
- *   3. Otherwise refuse, saying why.
+ *      installed, which the perf trampoline is (with --strategy=eval launch
+ *      mode turns it on with PYTHONPERFSUPPORT=1; in attach mode we check
+ *      the interpreter's hook).
+ *   4. Otherwise refuse, saying why.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +33,7 @@
 #include <unistd.h>
 #include "elf_file.h"
 #include "proc_maps.h"
+#include "py_opcodes.h"
 #include "target.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
@@ -138,6 +143,59 @@ static int read_eval_hook(const struct target *t, uint64_t *hook)
 	return target__read_mem(t->pid, interp + t->rt.interp_eval_frame, hook, sizeof(*hook));
 }
 
+/* The dispatch strategy for T: probe sites and the way to the thread state. */
+static int plan_dispatch(struct target *t, struct elf_file *ef, char *err, size_t errlen)
+{
+	unsigned minor = (t->version_hex >> 16) & 0xff;
+	struct py_opcodes ops;
+	int ret;
+
+	if (minor < 11)
+		return ERR("dispatch: only for CPython 3.11+"), -ENOTSUP;
+	if (minor == 11 && t->rt.runtime_tstate_current >= 0)
+		t->cfg.tstate_ptr_addr = t->runtime_addr + t->rt.runtime_tstate_current;
+	else if (minor >= 12 && t->rt.runtime_gil_holder >= 0)
+		t->cfg.tstate_ptr_addr = t->runtime_addr + t->rt.runtime_gil_holder;
+	else
+		return ERR("dispatch: no way to the running thread state on 3.%u", minor), -ENOTSUP;
+	if (minor >= 12 && t->mode == TARGET_ATTACH) {
+		/* the main interpreter must use its own GIL (it always does) */
+		uint64_t gil = 0;
+		ret = target__read_mem(t->pid, t->runtime_addr + t->rt.runtime_gil_ptr, &gil,
+				       sizeof(gil));
+		if (ret || (gil && gil != t->runtime_addr + t->rt.runtime_gil))
+			return ERR("dispatch: PID %d: the main interpreter's GIL is not where "
+				   "CPython 3.%u keeps it", t->pid, minor), -ENOTSUP;
+	}
+	ret = py_opcodes__query(t->pid, &ops, err, errlen);
+	if (ret)
+		return ret;
+	ret = dispatch_sites__plan(ef, t->open_path, &ops, t->cfg.layout.frame_back, &t->plan,
+				   err, errlen);
+	if (ret)
+		return ret;
+	for (int i = 0; i < t->plan.n; i++)
+		if (elf_file__vaddr_to_offset(ef, t->plan.sites[i].vaddr, &t->site_offset[i]))
+			return ERR("dispatch: probe site 0x%llx is not in the file",
+				   (unsigned long long)t->plan.sites[i].vaddr), -ENOTSUP;
+	if (t->plan.n_slow) {
+		char msg[256];
+		size_t used = snprintf(msg, sizeof(msg), "dispatch: %d probe site(s) are on "
+				       "instructions the kernel single-steps (slower, ~10 us a hit):",
+				       t->plan.n_slow);
+		for (int i = 0; i < t->plan.n && used < sizeof(msg); i++)
+			if (!t->plan.sites[i].emulated)
+				used += snprintf(msg + used, sizeof(msg) - used, " %s",
+						 t->plan.sites[i].what);
+		warn(t, msg);
+	}
+	uint64_t shim, shim_sz;
+	if (!elf_file__find_symbol(ef, "_Py_InitCleanup", &shim, &shim_sz))
+		t->cfg.shim_code = t->load_bias + shim;
+	t->cfg.strategy = TR_STRATEGY_DISPATCH;
+	return 0;
+}
+
 static int choose_strategy(struct target *t, struct elf_file *ef, const char *force,
 			   char *err, size_t errlen)
 {
@@ -147,7 +205,13 @@ static int choose_strategy(struct target *t, struct elf_file *ef, const char *fo
 		    (minor != 11 || elf_file__has_usdt(ef, "python", "line", NULL)) &&
 		    t->rt.runtime_tstate_current >= 0;
 	bool eval_exact = minor <= 10;
+	char why[384] = "";
+	int ret;
 
+	if (force && strcmp(force, "usdt") && strcmp(force, "eval") && strcmp(force, "dispatch")) {
+		ERR("unknown strategy '%s' (usdt, dispatch, eval)", force);
+		return -EINVAL;
+	}
 	if (force && !strcmp(force, "usdt") && !usdt) {
 		ERR("--strategy=usdt: %s has no usable python:function__entry/__return USDT probes",
 		    t->file);
@@ -161,10 +225,22 @@ static int choose_strategy(struct target *t, struct elf_file *ef, const char *fo
 				"only fires with it (CPython issue 98894); it slows the target down");
 		return 0;
 	}
+	if (minor >= 11 && (!force || !strcmp(force, "dispatch"))) {
+		ret = plan_dispatch(t, ef, why, sizeof(why));
+		if (!ret || (force && !strcmp(force, "dispatch"))) {
+			if (ret)
+				ERR("--strategy=dispatch: %s", why);
+			return ret;
+		}
+		t->cfg.tstate_ptr_addr = 0;
+	}
 	if (!eval_exact && minor == 11) {
-		ERR("PID %d runs CPython 3.11 without USDT probes (%s): Python-to-Python calls "
-		    "are inlined in the eval loop and this version of tracer cannot see them",
-		    t->pid, t->file);
+		ERR("PID %d runs CPython 3.11 without USDT probes and %s", t->pid, why);
+		return -ENOTSUP;
+	}
+	if (!eval_exact && t->mode == TARGET_LAUNCH && !force) {
+		ERR("PID %d runs CPython 3.%u and %s; --strategy=eval would start it with the perf "
+		    "trampoline instead", t->pid, minor, why);
 		return -ENOTSUP;
 	}
 	if (!eval_exact && t->mode == TARGET_ATTACH) {
@@ -176,9 +252,8 @@ static int choose_strategy(struct target *t, struct elf_file *ef, const char *fo
 			return e;
 		}
 		if (!hook) {
-			ERR("PID %d runs CPython %u.%u without the perf trampoline: Python-to-Python "
-			    "calls are inlined in the eval loop and cannot be traced exactly; start it "
-			    "with `-X perf` or PYTHONPERFSUPPORT=1", t->pid, 3, minor);
+			ERR("PID %d runs CPython %u.%u without the perf trampoline, and %s", t->pid,
+			    3, minor, why);
 			return -ENOTSUP;
 		}
 		/* another PEP 523 evaluator may run frames without the default one */
@@ -187,11 +262,9 @@ static int choose_strategy(struct target *t, struct elf_file *ef, const char *fo
 			warn(t, "a PEP 523 frame evaluator other than the perf trampoline is "
 				"installed: frames it runs without _PyEval_EvalFrameDefault are not seen");
 	}
-	if (force && strcmp(force, "eval")) {
-		ERR("unknown strategy '%s' (usdt, eval)", force);
-		return -EINVAL;
-	}
 	t->cfg.strategy = TR_STRATEGY_EVAL;
+	if (!eval_exact && why[0])
+		warn(t, why);
 	warn(t, "eval: returns of calls nested more than 64 deep in a thread are not probed by "
 		"the kernel (64 pending uretprobes per task); they are inferred from the frame "
 		"chain: counts stay exact, their end times are upper bounds (flagged end_inferred)");

@@ -7,6 +7,7 @@
 #ifndef TRACER_TARGET_H
 #define TRACER_TARGET_H
 #include <stdbool.h>
+#include "dispatch_sites.h"
 #include "model.h"
 #include "py_layout.h"
 
@@ -28,6 +29,8 @@ struct target {
 	uint64_t runtime_addr;	/* _PyRuntime in the process */
 	uint64_t eval_offset;	/* file offset of _PyEval_EvalFrameDefault */
 	uint64_t dealloc_offset; /* file offset of code_dealloc, 0 if unknown */
+	struct ds_plan plan;	/* dispatch strategy: the probe sites */
+	uint64_t site_offset[DS_MAX_SITES]; /* their file offsets */
 	uint32_t n_warnings;
 	char warnings[IN_MAX_WARNINGS][256];
 };

@@ -20,23 +20,31 @@ DEBIAN_PY = "/usr/bin/python3.11"
 # ---- interpreters ----------------------------------------------------------
 
 # the interpreters the tracer supports, as test ids
-SUPPORTED = ["debian3.11", "pyenv3.8", "pyenv3.9", "pyenv3.10", "pyenv3.12",
-             "pyenv3.13"]
-# interpreters the tracer must refuse (for now), with why
-REFUSED = {"pyenv3.6": "unsupported version", "pyenv3.7": "unsupported version",
-           "pyenv3.11": "3.11 without USDT probes (not yet supported)"}
+# ("-eval": the eval strategy forced, the target started with -X perf)
+SUPPORTED = ["debian3.11", "pyenv3.8", "pyenv3.9", "pyenv3.10", "pyenv3.11",
+             "pyenv3.12", "pyenv3.13", "pyenv3.12-eval", "pyenv3.13-eval"]
+# interpreters the tracer must refuse, with why
+REFUSED = {"pyenv3.6": "unsupported version", "pyenv3.7": "unsupported version"}
 
 
 class Interp(object):
-    def __init__(self, ident, python, version, kind, lib):
+    def __init__(self, ident, python, version, kind, lib, forced_eval=False):
         self.id = ident
         self.python = python		# executable path
         self.version = version		# (3, 11)
         self.kind = kind		# "debian" | "pyenv"
         self.lib = lib			# the file holding the eval loop
-        self.strategy = "usdt" if kind == "debian" else "eval"
-        # attaching to 3.12+ needs the perf trampoline active in the target
-        self.attach_args = ["-X", "perf"] if version >= (3, 12) else []
+        # the strategy the tracer picks by itself (or the forced one)
+        if kind == "debian":
+            self.strategy = "usdt"
+        elif version >= (3, 11) and not forced_eval:
+            self.strategy = "dispatch"
+        else:
+            self.strategy = "eval"
+        # options of the tracer for this interpreter
+        self.tracer_args = ["--strategy", "eval"] if forced_eval else []
+        # eval on 3.12+ attaches only to a target with the perf trampoline
+        self.attach_args = ["-X", "perf"] if forced_eval else []
 
     def __repr__(self):
         return "Interp(%s, %s)" % (self.id, self.python)
@@ -49,10 +57,11 @@ def _version_key(path):
 
 def find_interp(ident):
     """The Interp for a test id, or (None, reason)."""
-    m = re.match(r"^(debian|pyenv)(\d+)\.(\d+)$", ident)
+    m = re.match(r"^(debian|pyenv)(\d+)\.(\d+)(-eval)?$", ident)
     if not m:
         return None, "bad interpreter id %s" % ident
     kind, major, minor = m.group(1), int(m.group(2)), int(m.group(3))
+    forced_eval = bool(m.group(4))
     ver = "%d.%d" % (major, minor)
     if kind == "debian":
         py = "/usr/bin/python%s" % ver
@@ -72,7 +81,7 @@ def find_interp(ident):
     lib = os.path.join(d, "lib", "libpython%s.so.1.0" % ver)
     if not os.path.exists(lib):
         lib = os.path.realpath(py)	# static build: the executable
-    return Interp(ident, py, (major, minor), kind, lib), None
+    return Interp(ident, py, (major, minor), kind, lib, forced_eval), None
 
 
 # ---- workloads -------------------------------------------------------------
@@ -264,7 +273,7 @@ def trace_attached(tracer, interp, workload, tmp_path, outputs, timeout=60):
     tr = None
     try:
         target.wait_ready()
-        tr = start_tracer_attached(tracer, target.pid, outputs)
+        tr = start_tracer_attached(tracer, target.pid, outputs, interp.tracer_args)
         target.fire()
         assert target.wait(timeout) == 0, target.describe()
         assert tr.wait(30) == 0, tr.describe()

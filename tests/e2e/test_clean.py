@@ -61,7 +61,8 @@ def test_no_probe_left(tracer, interp, ending, get_truth, tmp_path):
         assert_clean(probe_state(target.pid, interp), "before tracing")
 
         extra = ["-d", "2"] if ending == "duration" else []
-        tr = helpers.start_tracer_attached(tracer, target.pid, [out], extra)
+        tr = helpers.start_tracer_attached(tracer, target.pid, [out],
+                                           extra + interp.tracer_args)
         diffs, sems, entry = probe_state(target.pid, interp)
         # the check can fail: probes are visible while tracing
         assert diffs, "no probe visible in the target while tracing"

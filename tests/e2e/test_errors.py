@@ -92,10 +92,9 @@ def test_unsupported_version_launch(tracer, get_interp, ident, tmp_path):
     assert "%d.%d" % it.version in p.stderr, "the message should name the version\n" + helpers.describe(p)
 
 
-@pytest.mark.parametrize("ident", sorted(helpers.REFUSED) + ["pyenv3.12", "pyenv3.13"])
+@pytest.mark.parametrize("ident", sorted(helpers.REFUSED))
 def test_unsupported_attach(tracer, get_interp, ident, tmp_path):
-    """3.6, 3.7, pyenv 3.11: refused; 3.12/3.13 started without -X perf:
-    refused (their Python calls never reach a probe-able function)"""
+    """3.6, 3.7: refused, and the target is unharmed"""
     it = get_interp(ident)
     wl = helpers.WORKLOAD_BY_NAME["multifile"]
     target = helpers.Target(it, wl, tmp_path)
@@ -104,15 +103,37 @@ def test_unsupported_attach(tracer, get_interp, ident, tmp_path):
         p = helpers.run([tracer, "-p", str(target.pid), "-o", str(tmp_path / "t.json")],
                         timeout=60)
         assert_refused(p)
-        if it.version >= (3, 12):
-            assert "perf" in p.stderr, "the message should say how (-X perf)\n" + helpers.describe(p)
-        # the target is unharmed
         assert target.proc.poll() is None
         target.fire()
         assert target.wait(30) == 0, target.describe()
         assert target.out.wait_for("result:", 5)
     finally:
         target.kill()
+
+
+@pytest.mark.parametrize("ident", ["pyenv3.12", "pyenv3.13"])
+def test_eval_attach_needs_trampoline(tracer, get_interp, ident, tmp_path):
+    """--strategy=eval on 3.12+ started without -X perf: refused, saying how"""
+    it = get_interp(ident)
+    target = helpers.Target(it, helpers.WORKLOAD_BY_NAME["multifile"], tmp_path)
+    try:
+        target.wait_ready()
+        p = helpers.run([tracer, "-p", str(target.pid), "--strategy", "eval", "-o",
+                         str(tmp_path / "t.json")], timeout=60)
+        assert_refused(p)
+        assert "perf" in p.stderr, "the message should say how (-X perf)\n" + helpers.describe(p)
+        assert target.proc.poll() is None
+    finally:
+        target.kill()
+
+
+def test_dispatch_refused_without_symbols(tracer, get_interp, tmp_path):
+    """Debian's 3.11 has only dynamic symbols: --strategy=dispatch says why"""
+    py = get_interp("debian3.11").python
+    p = helpers.run([tracer, "--strategy", "dispatch", "-o", str(tmp_path / "t.json"), "--",
+                     py, "-c", "pass"], timeout=60)
+    assert_refused(p)
+    assert "opcode_targets" in p.stderr and "stripped" in p.stderr, helpers.describe(p)
 
 
 def test_exit_status_propagated(tracer, interp, tmp_path):

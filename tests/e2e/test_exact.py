@@ -73,7 +73,7 @@ def pid_from_stderr(text):
 
 def test_launch(tracer, interp, workload, truth, tmp_path):
     out = tmp_path / "t.json"
-    p = helpers.run([tracer, "-o", str(out), "--", interp.python, workload.path],
+    p = helpers.run([tracer, "-o", str(out)] + interp.tracer_args + ["--", interp.python, workload.path],
                     timeout=TIMEOUT, env=helpers.target_env())
     assert p.returncode == 0, helpers.describe(p)
     assert truth.stdout in p.stdout, "workload output changed\n" + helpers.describe(p)

@@ -11,7 +11,7 @@ WORKLOAD = os.path.join(helpers.HERE, "workloads", "reuse_code.py")
 
 def test_reused_code_addresses_keep_true_identity(tracer, interp, tmp_path):
     out = tmp_path / "t.json"
-    r = helpers.run([tracer, "-o", str(out), "--", interp.python, WORKLOAD], timeout=120)
+    r = helpers.run([tracer, "-o", str(out)] + interp.tracer_args + ["--", interp.python, WORKLOAD], timeout=120)
     assert r.returncode == 0, r.stderr
     reused = int(re.search(r"reused (\d+)", r.stdout).group(1))
     assert reused > 0, "no code address was reused: the test proves nothing"

@@ -11,7 +11,8 @@ import helpers
 
 def record(tracer, interp, wl, tmp_path):
     rec, direct = tmp_path / "t.trace", tmp_path / "t.json"
-    p = helpers.run([tracer, "-o", str(rec), "-o", str(direct), "--", interp.python, wl.path],
+    p = helpers.run([tracer, "-o", str(rec), "-o", str(direct)] + interp.tracer_args +
+                    ["--", interp.python, wl.path],
                     timeout=120, env=helpers.target_env())
     assert p.returncode == 0, helpers.describe(p)
     return rec, direct

@@ -64,7 +64,7 @@ def test_summary_attach(tracer, interp, get_truth, tmp_path):
 def test_summary_launch(tracer, interp, get_truth, tmp_path):
     wl = helpers.WORKLOAD_BY_NAME["multifile"]
     truth = get_truth(interp, wl)
-    p = helpers.run([tracer, "--", interp.python, wl.path], timeout=120,
+    p = helpers.run([tracer] + interp.tracer_args + ["--", interp.python, wl.path], timeout=120,
                     env=helpers.target_env())
     assert p.returncode == 0, helpers.describe(p)
     pid = int(re.search(r"^workload: pid (\d+)$", p.stderr, re.M).group(1))

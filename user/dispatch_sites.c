@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Probe sites in CPython 3.11+'s eval loop: how they are chosen, and why
+ * they are exact.
+ *
+ * Since 3.11 a Python-to-Python call does not enter _PyEval_EvalFrameDefault
+ * again: the CALL instruction pushes the new frame and jumps to its first
+ * instruction inside the same C function. What every frame does run are
+ * its own instructions, and three kinds of them are exactly what
+ * sys.setprofile reports:
+ *   - RESUME (and its specialized forms, RESUME_QUICK in 3.11, RESUME_CHECK
+ *     in 3.13, and INSTRUMENTED_RESUME when sys.monitoring is active) is the
+ *     first instruction a frame runs when it starts, and the one after each
+ *     yield/await when it resumes: a 'call'. (A frame that only creates a
+ *     generator runs RETURN_GENERATOR before its RESUME: no event, as in
+ *     sys.setprofile.) Resuming with gen.throw() skips RESUME; that one
+ *     re-enters _PyEval_EvalFrameDefault with throwflag set, where a uprobe
+ *     on the function's entry reports it (bpf/tracer.bpf.c, eval_throw).
+ *   - RETURN_VALUE, RETURN_CONST (3.12+), YIELD_VALUE and their instrumented
+ *     forms: a 'return'.
+ *   - the exit_unwind label, where every frame that an exception leaves
+ *     goes: a 'return' too.
+ * Opcode numbers come from the interpreter (user/py_opcodes.c); the
+ * specialized forms are every opcode that the binary's own _PyOpcode_Deopt
+ * table maps to a base instruction. The handlers' addresses are the entries
+ * of the computed-goto table `opcode_targets` (a local symbol; its words are
+ * R_X86_64_RELATIVE relocations in a shared library); exit_unwind is a C
+ * label, found in the DWARF (user/dwarf_labels.c). Without .symtab or DWARF
+ * there is no plan, and the caller says so.
+ *
+ * Where in a handler to probe. A uprobe on an instruction the kernel must
+ * single-step out of line costs ~10 µs on these VMs; on one it emulates
+ * (push, nop, call/jmp/jcc with a relative target) it costs like a
+ * function-entry probe. So the site of a handler is the first emulated
+ * instruction on its straight-line path: from the handler's first
+ * instruction, through instructions that cannot branch, to the first one
+ * the kernel emulates (often the handler's first conditional jump). Every
+ * execution of the handler reaches that instruction, exactly once, because
+ * nothing before it can branch away. It must also not be reachable by code
+ * of any other instruction: we disassemble the whole function (hot and
+ * .cold parts, capstone), follow every direct jump and fall-through from
+ * every other handler and from the function's entry, and refuse a site that
+ * this reaches without passing through one of the family's entries (jumping
+ * to a family member's handler, as DEOPT_IF and GO_TO_INSTRUCTION do, is
+ * the same instruction going on). Indirect jumps are the dispatch through
+ * `opcode_targets`, whose targets are all known.
+ *
+ * Exactly once per instruction: from each site we walk on through code only
+ * that family reaches; if another site of the family can follow, one
+ * execution could count twice. For returns that is refused. For calls it
+ * happens when a specialized RESUME de-specializes (3.13 RESUME_CHECK jumps
+ * to RESUME when the eval breaker is set): both sites see the same frame,
+ * and user/analyzer.c drops a call of the frame already on top of the
+ * stack, which a real call can never be (a new frame is a new address).
+ *
+ * Which frame. The BPF program reads the current frame through the thread
+ * state (bpf/tracer.bpf.c), so for returns the site must come before the
+ * handler makes the caller current (`frame = tstate->...current_frame =
+ * frame->previous`). We check the straight-line prefix for a store of a
+ * value loaded from `frame->previous` (a small taint analysis over capstone's
+ * operands); where there is one, the site falls back to the handler's first
+ * instruction, which is before anything: exact, but single-stepped (3.12's
+ * exit_unwind: only frames that exceptions leave pay it). The number of
+ * such slow sites is reported.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <capstone/capstone.h>
+#include "dispatch_sites.h"
+#include "dwarf_labels.h"
+
+#define EVAL_FUNC "_PyEval_EvalFrameDefault"
+#define PREFIX_MAX 64	/* instructions scanned for an emulated site */
+
+enum ins_kind { K_OTHER, K_JMP, K_JCC, K_CALL, K_JMP_IND, K_RET, K_STOP };
+
+struct ins {
+	uint64_t addr;
+	uint64_t target;	/* direct jump/call target */
+	uint8_t size;
+	uint8_t kind;
+	bool emulated;
+};
+
+struct code {
+	struct ins *v;
+	size_t n, cap;
+	csh cs;
+	struct elf_file *ef;
+};
+
+/* The kernel's x86_nops (arch/x86/kernel/alternative.c), which uprobes
+ * emulate (arch/x86/kernel/uprobes.c, branch_setup_xol_ops). */
+static const unsigned char nops[][9] = {
+	{ 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 }, { 0x0f, 0x1f, 0x40, 0x00 },
+	{ 0x0f, 0x1f, 0x44, 0x00, 0x00 }, { 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+	{ 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
+	{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+	{ 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+};
+
+/*
+ * Does the kernel emulate this instruction instead of single-stepping it?
+ * The rules of arch/x86/kernel/uprobes.c: branch_setup_xol_ops (call rel32,
+ * jmp rel8/rel32, jcc rel8/rel32 without a 0x66 prefix; prefix* + 0x90;
+ * the x86_nops) and push_setup_xol_ops (push r64, alone or with REX 0x41).
+ */
+static bool kernel_emulates(const unsigned char *b, size_t len)
+{
+	size_t i = 0;
+	bool p66 = false, rex = false;
+
+	if (len >= 1 && len <= 9 && !memcmp(b, nops[len - 1], len))
+		return true;
+	while (i < len && (b[i] == 0xf0 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0x2e ||
+			   b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x26 || b[i] == 0x64 ||
+			   b[i] == 0x65 || b[i] == 0x66 || b[i] == 0x67)) {
+		p66 |= b[i] == 0x66;
+		i++;
+	}
+	if (i < len && (b[i] & 0xf0) == 0x40) {
+		rex = true;
+		i++;
+	}
+	if (i >= len)
+		return false;
+	if (b[i] == 0x90 && !rex)
+		return true;
+	if (b[i] >= 0x50 && b[i] <= 0x57)
+		return len == 1 || (len == 2 && b[0] == 0x41);
+	if (p66)
+		return false;
+	if (b[i] == 0xe8 || b[i] == 0xe9 || b[i] == 0xeb || (b[i] >= 0x70 && b[i] <= 0x7f))
+		return true;
+	return b[i] == 0x0f && i + 1 < len && b[i + 1] >= 0x80 && b[i + 1] <= 0x8f;
+}
+
+static int classify(const cs_insn *in, struct ins *out)
+{
+	const cs_x86 *x = &in->detail->x86;
+	bool imm = x->op_count == 1 && x->operands[0].type == X86_OP_IMM;
+
+	out->addr = in->address;
+	out->size = in->size;
+	out->target = imm ? (uint64_t)x->operands[0].imm : 0;
+	out->emulated = kernel_emulates(in->bytes, in->size);
+	out->kind = K_OTHER;
+	if (in->id == X86_INS_UD2 || in->id == X86_INS_HLT || in->id == X86_INS_INT3)
+		out->kind = K_STOP;
+	else if (cs_insn_group(0, in, X86_GRP_RET))
+		out->kind = K_RET;
+	else if (cs_insn_group(0, in, X86_GRP_CALL))
+		out->kind = imm ? K_CALL : K_OTHER;	/* an indirect call returns */
+	else if (in->id == X86_INS_JMP || in->id == X86_INS_LJMP)
+		out->kind = imm ? K_JMP : K_JMP_IND;
+	else if (cs_insn_group(0, in, X86_GRP_JUMP))
+		out->kind = imm ? K_JCC : K_JMP_IND;
+	return 0;
+}
+
+static int disassemble(struct code *c, uint64_t start, uint64_t size)
+{
+	unsigned char *buf;
+	cs_insn *in;
+	size_t cnt;
+	int ret = 0;
+
+	if (!size || size > (16u << 20))
+		return -EINVAL;
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	if (elf_file__read_vaddr(c->ef, start, buf, size) != (ssize_t)size) {
+		free(buf);
+		return -EFAULT;
+	}
+	cnt = cs_disasm(c->cs, buf, size, start, 0, &in);
+	if (!cnt) {
+		free(buf);
+		return -EINVAL;
+	}
+	if (c->n + cnt > c->cap) {
+		struct ins *v = realloc(c->v, (c->n + cnt) * sizeof(*v));
+		if (!v) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		c->v = v;
+		c->cap = c->n + cnt;
+	}
+	for (size_t i = 0; i < cnt; i++)
+		classify(&in[i], &c->v[c->n++]);
+out:
+	cs_free(in, cnt);
+	free(buf);
+	return ret;
+}
+
+static int cmp_ins(const void *a, const void *b)
+{
+	const struct ins *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* index of the instruction starting at ADDR, or -1 */
+static long find_ins(const struct code *c, uint64_t addr)
+{
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->v[mid].addr == addr)
+			return (long)mid;
+		if (c->v[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* successors of instruction I: fall-through and/or direct target (-1: none) */
+static void successors(const struct code *c, size_t i, long *fall, long *jump)
+{
+	const struct ins *in = &c->v[i];
+
+	*fall = *jump = -1;
+	if (in->kind == K_OTHER || in->kind == K_CALL || in->kind == K_JCC)
+		if (i + 1 < c->n && c->v[i + 1].addr == in->addr + in->size)
+			*fall = (long)i + 1;
+	if (in->kind == K_JMP || in->kind == K_JCC)
+		*jump = find_ins(c, in->target);
+}
+
+/* Does the straight-line code [FROM, TO) store a value it loaded from
+ * `X->previous` (offset BACK)? Then the handler may already have made the
+ * caller the current frame (see the top comment). */
+static bool switches_frame(const struct code *c, uint64_t from, uint64_t to, int back)
+{
+	bool tainted[X86_REG_ENDING] = { false };
+	unsigned char buf[PREFIX_MAX * 16];
+	bool found = false;
+	cs_insn *in;
+	size_t cnt;
+
+	if (to <= from)
+		return false;
+	if (to - from > sizeof(buf) || elf_file__read_vaddr(c->ef, from, buf, to - from) < 0)
+		return true;	/* cannot tell: assume the worst */
+	cnt = cs_disasm(c->cs, buf, to - from, from, 0, &in);
+	for (size_t i = 0; i < cnt && !found; i++) {
+		const cs_x86 *x = &in[i].detail->x86;
+		const cs_x86_op *o = x->operands;
+
+		if (in[i].id == X86_INS_MOV && x->op_count == 2) {
+			if (o[0].type == X86_OP_MEM && o[1].type == X86_OP_REG) {
+				found = tainted[o[1].reg];
+			} else if (o[0].type == X86_OP_REG) {
+				tainted[o[0].reg] =
+					(o[1].type == X86_OP_MEM && o[1].mem.disp == back) ||
+					(o[1].type == X86_OP_REG && tainted[o[1].reg]);
+			}
+			continue;
+		}
+		cs_regs rd, wr;
+		uint8_t nrd = 0, nwr = 0;
+		if (cs_regs_access(c->cs, &in[i], rd, &nrd, wr, &nwr) == CS_ERR_OK)
+			for (uint8_t k = 0; k < nwr; k++)
+				tainted[wr[k]] = false;
+	}
+	if (cnt)
+		cs_free(in, cnt);
+	return found;
+}
+
+struct family {
+	uint8_t kind;
+	int n;
+	uint64_t entry[24];
+	char name[24][40];
+};
+
+static void family_add(struct family *f, uint64_t addr, const char *name)
+{
+	for (int i = 0; i < f->n; i++)
+		if (f->entry[i] == addr)
+			return;	/* two opcodes sharing one handler */
+	if (f->n < (int)(sizeof(f->entry) / sizeof(f->entry[0]))) {
+		f->entry[f->n] = addr;
+		snprintf(f->name[f->n], sizeof(f->name[0]), "%s", name);
+		f->n++;
+	}
+}
+
+static bool in_family(const struct family *f, uint64_t addr)
+{
+	for (int i = 0; i < f->n; i++)
+		if (f->entry[i] == addr)
+			return true;
+	return false;
+}
+
+/* MARK every instruction that code outside family F reaches (from STARTS,
+ * following fall-through and direct jumps, not going through F's entries) */
+static int reach_outside(const struct code *c, const struct family *f, const uint64_t *starts,
+			 size_t n_starts, uint8_t *mark)
+{
+	long *stack = malloc(c->n * sizeof(*stack));
+	size_t sp = 0;
+
+	if (!stack)
+		return -ENOMEM;
+	memset(mark, 0, c->n);
+	for (size_t i = 0; i < n_starts; i++) {
+		long k = find_ins(c, starts[i]);
+		if (k >= 0 && !in_family(f, starts[i]) && !mark[k]) {
+			mark[k] = 1;
+			stack[sp++] = k;
+		}
+	}
+	while (sp) {
+		long i = stack[--sp], next[2];
+
+		successors(c, (size_t)i, &next[0], &next[1]);
+		for (int j = 0; j < 2; j++) {
+			long k = next[j];
+			if (k < 0 || mark[k] || in_family(f, c->v[k].addr))
+				continue;
+			mark[k] = 1;
+			stack[sp++] = k;
+		}
+	}
+	free(stack);
+	return 0;
+}
+
+/* The site of the handler at index E: the first emulated instruction of its
+ * straight-line path, or the handler's first instruction (slow) when there
+ * is none that only F reaches, or -1 when even that is reached by others. */
+static long entry_site(const struct code *c, const uint8_t *outside, long e, bool *emulated)
+{
+	long i = e;
+
+	*emulated = false;
+	for (int k = 0; k < PREFIX_MAX; k++) {
+		const struct ins *in = &c->v[i];
+		long fall, jump;
+
+		if (i != e && outside[i])
+			break;	/* other code joins the path here */
+		if (in->emulated) {
+			*emulated = true;
+			return i;
+		}
+		if (in->kind != K_OTHER)
+			break;	/* a branch the kernel does not emulate */
+		successors(c, (size_t)i, &fall, &jump);
+		if (fall < 0)
+			break;
+		i = fall;
+	}
+	return outside[e] ? -1 : e;
+}
+
+/* Can an execution that hit site S reach another site of F? */
+static bool reaches_other_site(const struct code *c, const uint8_t *outside, long s,
+			       const long *sites, int n_sites)
+{
+	uint8_t *seen = calloc(c->n, 1);
+	long *stack = malloc(c->n * sizeof(*stack));
+	size_t sp = 0;
+	bool hit = false;
+
+	if (!seen || !stack) {
+		free(seen);
+		free(stack);
+		return true;
+	}
+	stack[sp++] = s;
+	while (sp && !hit) {
+		long i = stack[--sp], next[2];
+
+		successors(c, (size_t)i, &next[0], &next[1]);
+		for (int j = 0; j < 2 && !hit; j++) {
+			long k = next[j];
+			if (k < 0 || seen[k] || outside[k])
+				continue;
+			seen[k] = 1;
+			for (int m = 0; m < n_sites; m++)
+				hit |= sites[m] == k;
+			stack[sp++] = k;
+		}
+	}
+	free(seen);
+	free(stack);
+	return hit;
+}
+
+const char *dispatch_sites__kind_name(uint8_t kind)
+{
+	switch (kind) {
+	case DS_CALL: return "call";
+	case DS_RETURN: return "return";
+	case DS_UNWIND: return "unwind";
+	default: return "?";
+	}
+}
+
+#define ERR(fmt, ...) (snprintf(err, errlen, fmt, ##__VA_ARGS__), -ENOTSUP)
+
+/* Sites of family F into PLAN. STARTS: every place other code begins. */
+static int plan_family(struct code *c, const struct family *f, const uint64_t *starts,
+		       size_t n_starts, int frame_back, struct ds_plan *plan,
+		       char *err, size_t errlen)
+{
+	uint8_t *outside = malloc(c->n);
+	long sites[24];
+	int n_sites = 0, ret = 0;
+
+	if (!outside)
+		return -ENOMEM;
+	ret = reach_outside(c, f, starts, n_starts, outside);
+	for (int i = 0; !ret && i < f->n; i++) {
+		long e = find_ins(c, f->entry[i]), s;
+		bool emulated;
+		int k;
+
+		if (e < 0) {
+			ret = ERR("%s: the handler of %s (0x%llx) is not at an instruction of %s",
+				  "dispatch", f->name[i], (unsigned long long)f->entry[i], EVAL_FUNC);
+			break;
+		}
+		s = entry_site(c, outside, e, &emulated);
+		if (s < 0) {
+			ret = ERR("dispatch: other code runs the handler of %s", f->name[i]);
+			break;
+		}
+		if (f->kind != DS_CALL && s != e &&
+		    switches_frame(c, c->v[e].addr, c->v[s].addr, frame_back)) {
+			s = e;	/* see "Which frame" in the top comment */
+			emulated = c->v[e].emulated;
+		}
+		for (k = 0; k < n_sites; k++)
+			if (sites[k] == s)
+				break;
+		if (k < n_sites)
+			continue;	/* two handlers meet before their site */
+		if (plan->n >= DS_MAX_SITES) {
+			ret = ERR("dispatch: more than %d probe sites", DS_MAX_SITES);
+			break;
+		}
+		sites[n_sites++] = s;
+		struct ds_site *d = &plan->sites[plan->n++];
+		d->vaddr = c->v[s].addr;
+		d->entry = f->entry[i];
+		d->kind = f->kind;
+		d->emulated = emulated;
+		snprintf(d->what, sizeof(d->what), "%s", f->name[i]);
+		plan->n_slow += !emulated;
+	}
+	for (int k = 0; !ret && k < n_sites; k++) {
+		if (!reaches_other_site(c, outside, sites[k], sites, n_sites))
+			continue;
+		if (f->kind == DS_CALL)
+			plan->call_may_repeat = true;
+		else
+			ret = ERR("dispatch: one %s instruction could pass two probe sites (0x%llx)",
+				  dispatch_sites__kind_name(f->kind),
+				  (unsigned long long)c->v[sites[k]].addr);
+	}
+	free(outside);
+	return ret;
+}
+
+int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
+			 int frame_back, struct ds_plan *plan, char *err, size_t errlen)
+{
+	static const enum py_op call_ops[] = { PY_OP_RESUME };
+	static const enum py_op ret_ops[] = { PY_OP_RETURN_VALUE, PY_OP_RETURN_CONST,
+					      PY_OP_YIELD_VALUE };
+	uint64_t handlers[256], tab, tab_sz, fv, fsz, cv, csz, deopt_v, deopt_sz, unwind;
+	unsigned char deopt[256];
+	struct family fam[3] = { { .kind = DS_CALL }, { .kind = DS_RETURN },
+				 { .kind = DS_UNWIND } };
+	uint64_t starts[258];
+	size_t n_starts = 0;
+	struct code c = { .ef = ef };
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	if (elf_file__find_symbol_prefix(ef, "opcode_targets", &tab, &tab_sz) || tab_sz != 256 * 8)
+		return ERR("%s has no opcode_targets table (a stripped build?)", path);
+	if (elf_file__read_pointers(ef, tab, handlers, 256))
+		return ERR("%s: cannot read opcode_targets", path);
+	if (elf_file__find_symbol(ef, EVAL_FUNC, &fv, &fsz) || !fsz)
+		return ERR("%s: no %s", path, EVAL_FUNC);
+	if (elf_file__find_symbol(ef, "_PyOpcode_Deopt", &deopt_v, &deopt_sz) || deopt_sz != 256 ||
+	    elf_file__read_vaddr(ef, deopt_v, deopt, 256) != 256)
+		return ERR("%s has no _PyOpcode_Deopt table (a stripped build?)", path);
+	ret = dwarf_labels__find(path, EVAL_FUNC, "exit_unwind", &unwind);
+	if (ret)
+		return ERR("%s: no DWARF label exit_unwind in %s (%s): frames that exceptions "
+			   "leave could not be seen", path, EVAL_FUNC,
+			   ret == -ENODATA ? "no debug information" : "not found");
+
+	/* families: base opcodes, every opcode _PyOpcode_Deopt maps to one,
+	 * and the instrumented forms */
+	for (int op = 0; op < 256; op++) {
+		for (size_t b = 0; b < sizeof(call_ops) / sizeof(call_ops[0]); b++)
+			if (ops->num[call_ops[b]] >= 0 && deopt[op] == ops->num[call_ops[b]])
+				family_add(&fam[0], handlers[op], op == deopt[op] ?
+					   py_opcodes__name(call_ops[b]) : "RESUME (specialized)");
+		for (size_t b = 0; b < sizeof(ret_ops) / sizeof(ret_ops[0]); b++)
+			if (ops->num[ret_ops[b]] >= 0 && deopt[op] == ops->num[ret_ops[b]])
+				family_add(&fam[1], handlers[op], py_opcodes__name(ret_ops[b]));
+	}
+	for (size_t b = 0; b < sizeof(call_ops) / sizeof(call_ops[0]); b++)
+		if (deopt[ops->num[call_ops[b]]] != ops->num[call_ops[b]])
+			return ERR("%s: _PyOpcode_Deopt does not agree with the interpreter's "
+				   "opcode numbers", path);
+	if (ops->num[PY_OP_INSTRUMENTED_RESUME] >= 0)
+		family_add(&fam[0], handlers[ops->num[PY_OP_INSTRUMENTED_RESUME]],
+			   py_opcodes__name(PY_OP_INSTRUMENTED_RESUME));
+	for (int op = PY_OP_INSTRUMENTED_RETURN_VALUE; op <= PY_OP_INSTRUMENTED_YIELD_VALUE; op++)
+		if (ops->num[op] >= 0)
+			family_add(&fam[1], handlers[ops->num[op]], py_opcodes__name(op));
+	family_add(&fam[2], unwind, "exit_unwind");
+
+	/* no other opcode may share a handler with ours */
+	for (int op = 0; op < 256; op++) {
+		bool ours = false;
+		for (int k = 0; k < PY_OP__COUNT; k++)
+			ours |= ops->num[k] == op;
+		for (size_t b = 0; b < sizeof(ret_ops) / sizeof(ret_ops[0]); b++)
+			ours |= ops->num[ret_ops[b]] >= 0 && deopt[op] == ops->num[ret_ops[b]];
+		ours |= deopt[op] == ops->num[PY_OP_RESUME];
+		if (!ours && (in_family(&fam[0], handlers[op]) || in_family(&fam[1], handlers[op])))
+			return ERR("%s: opcode %d shares a handler with a probed instruction", path, op);
+		starts[n_starts++] = handlers[op];
+	}
+	starts[n_starts++] = fv;
+	starts[n_starts++] = unwind;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &c.cs) != CS_ERR_OK)
+		return ERR("capstone: cannot open an x86-64 disassembler");
+	cs_option(c.cs, CS_OPT_DETAIL, CS_OPT_ON);
+	ret = disassemble(&c, fv, fsz);
+	if (!ret && !elf_file__find_symbol(ef, EVAL_FUNC ".cold", &cv, &csz) && csz)
+		ret = disassemble(&c, cv, csz);
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot disassemble %s: %s", path, EVAL_FUNC,
+			 strerror(-ret));
+		goto cleanup;
+	}
+	qsort(c.v, c.n, sizeof(*c.v), cmp_ins);
+	for (int k = 0; k < 3 && !ret; k++)
+		ret = plan_family(&c, &fam[k], starts, n_starts, frame_back, plan, err, errlen);
+cleanup:
+	free(c.v);
+	cs_close(&c.cs);
+	return ret;
+}

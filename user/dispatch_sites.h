@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* Where to put uprobes in CPython 3.11+'s eval loop (see dispatch_sites.c). */
+#ifndef TRACER_DISPATCH_SITES_H
+#define TRACER_DISPATCH_SITES_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "elf_file.h"
+#include "py_opcodes.h"
+
+enum ds_kind {
+	DS_CALL = 1,	/* a frame starts or resumes (RESUME and its forms) */
+	DS_RETURN = 2,	/* a frame returns or yields */
+	DS_UNWIND = 3,	/* a frame exits by an exception (the exit_unwind label) */
+};
+
+struct ds_site {
+	uint64_t vaddr;		/* where the uprobe goes (virtual address in the file) */
+	uint64_t entry;		/* the handler or label it stands for */
+	uint8_t kind;		/* enum ds_kind */
+	bool emulated;		/* the kernel emulates the probed instruction */
+	char what[40];		/* the instruction's or label's name */
+};
+
+#define DS_MAX_SITES 32
+
+struct ds_plan {
+	struct ds_site sites[DS_MAX_SITES];
+	int n;
+	int n_slow;		/* sites on instructions the kernel single-steps */
+	bool call_may_repeat;	/* a RESUME can reach a second call site (a
+				 * de-specialization): the same frame's call
+				 * may be reported twice in a row */
+};
+
+/* Choose the probe sites in the ELF file PATH (already open as EF) for the
+ * opcode numbers OPS; FRAME_BACK is the offset of a frame's `previous`
+ * pointer. 0, or -errno with a one-line reason in ERR. */
+int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
+			 int frame_back, struct ds_plan *plan, char *err, size_t errlen);
+
+const char *dispatch_sites__kind_name(uint8_t kind);
+#endif

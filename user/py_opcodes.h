@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Opcode numbers of a CPython build, asked of the interpreter itself. */
+#ifndef TRACER_PY_OPCODES_H
+#define TRACER_PY_OPCODES_H
+#include <stddef.h>
+
+/* the instructions the dispatch strategy probes (user/dispatch_sites.c) */
+enum py_op {
+	PY_OP_RESUME,
+	PY_OP_RETURN_VALUE,
+	PY_OP_RETURN_CONST,		/* 3.12+ */
+	PY_OP_YIELD_VALUE,
+	PY_OP_INSTRUMENTED_RESUME,	/* 3.12+: the forms sys.monitoring installs */
+	PY_OP_INSTRUMENTED_RETURN_VALUE,
+	PY_OP_INSTRUMENTED_RETURN_CONST,
+	PY_OP_INSTRUMENTED_YIELD_VALUE,
+	PY_OP__COUNT,
+};
+
+struct py_opcodes {
+	int num[PY_OP__COUNT];	/* -1: no such instruction in this version */
+};
+
+const char *py_opcodes__name(enum py_op op);
+
+/* Parse the "NAME NUMBER" lines the query script prints. 0, or -EINVAL
+ * when a line is malformed, a number is out of 0..255, or RESUME,
+ * RETURN_VALUE or YIELD_VALUE is missing. */
+int py_opcodes__parse(const char *text, struct py_opcodes *out);
+
+/* Run the interpreter of process PID (its /proc/PID/exe, inside its root
+ * directory and as its user) with -I -S to print its `opcode.opmap`. */
+int py_opcodes__query(int pid, struct py_opcodes *out, char *err, size_t errlen);
+#endif
