@@ -107,7 +107,7 @@ static const unsigned char nops[][9] = {
  * jmp rel8/rel32, jcc rel8/rel32 without a 0x66 prefix; prefix* + 0x90;
  * the x86_nops) and push_setup_xol_ops (push r64, alone or with REX 0x41).
  */
-static bool kernel_emulates(const unsigned char *b, size_t len)
+bool dispatch_sites__kernel_emulates(const unsigned char *b, size_t len)
 {
 	size_t i = 0;
 	bool p66 = false, rex = false;
@@ -145,7 +145,7 @@ static int classify(const cs_insn *in, struct ins *out)
 	out->addr = in->address;
 	out->size = in->size;
 	out->target = imm ? (uint64_t)x->operands[0].imm : 0;
-	out->emulated = kernel_emulates(in->bytes, in->size);
+	out->emulated = dispatch_sites__kernel_emulates(in->bytes, in->size);
 	out->kind = K_OTHER;
 	if (in->id == X86_INS_UD2 || in->id == X86_INS_HLT || in->id == X86_INS_INT3)
 		out->kind = K_STOP;
@@ -529,6 +529,15 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 		if (ops->num[op] >= 0)
 			family_add(&fam[1], handlers[ops->num[op]], py_opcodes__name(op));
 	family_add(&fam[2], unwind, "exit_unwind");
+	for (int i = 0; i < fam[0].n; i++)
+		if (in_family(&fam[1], fam[0].entry[i]) || fam[0].entry[i] == unwind)
+			return ERR("%s: the opcode numbers given make one handler both a call and "
+				   "a return", path);
+	for (int a = 0; a < PY_OP__COUNT; a++)
+		for (int b = a + 1; b < PY_OP__COUNT; b++)
+			if (ops->num[a] >= 0 && ops->num[a] == ops->num[b])
+				return ERR("%s: opcodes %s and %s have one number", path,
+					   py_opcodes__name(a), py_opcodes__name(b));
 
 	/* no other opcode may share a handler with ours */
 	for (int op = 0; op < 256; op++) {

@@ -3,6 +3,7 @@
 #ifndef TRACER_DISPATCH_SITES_H
 #define TRACER_DISPATCH_SITES_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "elf_file.h"
 #include "py_opcodes.h"
@@ -39,4 +40,8 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 			 int frame_back, struct ds_plan *plan, char *err, size_t errlen);
 
 const char *dispatch_sites__kind_name(uint8_t kind);
+
+/* Does a uprobe on the x86-64 instruction B[0..LEN) get emulated by the
+ * kernel (no single-step)? */
+bool dispatch_sites__kernel_emulates(const unsigned char *b, size_t len);
 #endif

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The dispatch strategy's parsers and its choice of probe sites. Expected
+ * addresses in the pyenv 3.12.1 build were read by hand:
+ *   readelf -sW  libpython3.12.so.1.0   opcode_targets.0 at 0x4cef20
+ *   readelf -rW  ...                     0x4cf3d8 (entry 151, RESUME) -> 0x1143d7
+ *   objdump -d --start-address=0x1143f9  0x114400: 0f 84 .. je (RESUME's
+ *                                        first branch); 0x114761: e9 .. jmp
+ *                                        (RETURN_VALUE's)
+ *   gdb "info line *0x10c432"            exit_unwind, Python/ceval.c:632
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include "unit.h"
+#include "dispatch_sites.h"
+#include "dwarf_labels.h"
+#include "elf_file.h"
+#include "py_opcodes.h"
+
+#define LIB312 "/root/.pyenv/versions/3.12.1/lib/libpython3.12.so.1.0"
+
+#define EMU(...) ({ const unsigned char b_[] = { __VA_ARGS__ }; \
+		    dispatch_sites__kernel_emulates(b_, sizeof(b_)); })
+
+TEST(dispatch_kernel_emulation_rules)
+{
+	CHECK(EMU(0xe8, 1, 2, 3, 4));			/* call rel32 */
+	CHECK(!EMU(0x66, 0xe8, 1, 2));			/* callw: rejected */
+	CHECK(EMU(0xe9, 1, 2, 3, 4));			/* jmp rel32 */
+	CHECK(EMU(0xeb, 0x10));				/* jmp rel8 */
+	CHECK(EMU(0x74, 0x04));				/* je rel8 */
+	CHECK(EMU(0x0f, 0x84, 0x6a, 0x11, 0, 0));	/* je rel32 */
+	CHECK(EMU(0xf2, 0xe9, 1, 2, 3, 4));		/* bnd jmp */
+	CHECK(EMU(0x90));
+	CHECK(EMU(0x0f, 0x1f, 0x44, 0x00, 0x00));	/* nopl 0(%rax,%rax,1) */
+	CHECK(EMU(0x55));				/* push %rbp */
+	CHECK(EMU(0x41, 0x57));				/* push %r15 */
+	CHECK(!EMU(0x48, 0x89, 0xe5));			/* mov %rsp,%rbp */
+	CHECK(!EMU(0xff, 0xe0));			/* jmp *%rax */
+	CHECK(!EMU(0x3e, 0xff, 0xe0));			/* notrack jmp *%rax */
+	CHECK(!EMU(0xc3));				/* ret */
+	CHECK(!EMU(0x48, 0x8d, 0x42, 0x02));		/* lea */
+	CHECK(!EMU(0x41, 0x90));			/* xchg %eax,%r8d, not a nop */
+}
+
+TEST(dispatch_opcodes_parse)
+{
+	struct py_opcodes o;
+
+	CHECK_EQ(py_opcodes__parse("NOP 9\nRESUME 151\nRETURN_VALUE 83\nYIELD_VALUE 150\n"
+				   "SETUP_FINALLY 256\nRETURN_CONST 121\n", &o), 0);
+	CHECK_EQ(o.num[PY_OP_RESUME], 151);
+	CHECK_EQ(o.num[PY_OP_RETURN_CONST], 121);
+	CHECK_EQ(o.num[PY_OP_INSTRUMENTED_RESUME], -1);
+	/* a missing base instruction, a number out of range, garbage */
+	CHECK_EQ(py_opcodes__parse("RETURN_VALUE 83\nYIELD_VALUE 150\n", &o), -EINVAL);
+	CHECK_EQ(py_opcodes__parse("RESUME 300\nRETURN_VALUE 83\nYIELD_VALUE 1\n", &o), -EINVAL);
+	CHECK_EQ(py_opcodes__parse("RESUME 151 x\nRETURN_VALUE 83\nYIELD_VALUE 1\n", &o), -EINVAL);
+	CHECK_EQ(py_opcodes__parse("", &o), -EINVAL);
+}
+
+static struct elf_file *open_312(void)
+{
+	if (access(LIB312, R_OK)) {
+		printf("SKIP: %s not present\n", LIB312);
+		return NULL;
+	}
+	return elf_file__open(LIB312);
+}
+
+TEST(dispatch_table_through_relocations)
+{
+	struct elf_file *ef = open_312();
+	uint64_t tab, sz, h[256];
+
+	if (!ef)
+		return;
+	CHECK_EQ(elf_file__find_symbol_prefix(ef, "opcode_targets", &tab, &sz), 0);
+	CHECK_EQ(tab, 0x4cef20);
+	CHECK_EQ(sz, 2048);
+	CHECK_EQ(elf_file__read_pointers(ef, tab, h, 256), 0);
+	CHECK_EQ(h[151], 0x1143d7);
+	elf_file__close(ef);
+}
+
+TEST(dispatch_dwarf_label)
+{
+	uint64_t a = 0;
+
+	if (access(LIB312, R_OK)) {
+		printf("SKIP: %s not present\n", LIB312);
+		return;
+	}
+	CHECK_EQ(dwarf_labels__find(LIB312, "_PyEval_EvalFrameDefault", "exit_unwind", &a), 0);
+	CHECK_EQ(a, 0x10c432);
+	CHECK_EQ(dwarf_labels__find(LIB312, "_PyEval_EvalFrameDefault", "no_such_label", &a),
+		 -ENOENT);
+	/* no DWARF at all */
+	CHECK_EQ(dwarf_labels__find("/usr/bin/python3.11", "_PyEval_EvalFrameDefault",
+				    "exit_unwind", &a) < 0, 1);
+}
+
+TEST(dispatch_plan_312)
+{
+	struct elf_file *ef = open_312();
+	struct py_opcodes o;
+	struct ds_plan p;
+	char err[256] = "";
+	int found = 0;
+
+	if (!ef)
+		return;
+	/* 3.12.1's numbers (python3.12 -c 'import opcode; print(opcode.opmap)') */
+	CHECK_EQ(py_opcodes__parse("RESUME 151\nRETURN_VALUE 83\nRETURN_CONST 121\n"
+				   "YIELD_VALUE 150\nINSTRUMENTED_RESUME 240\n"
+				   "INSTRUMENTED_RETURN_VALUE 242\nINSTRUMENTED_RETURN_CONST 247\n"
+				   "INSTRUMENTED_YIELD_VALUE 243\n", &o), 0);
+	CHECK_EQ(dispatch_sites__plan(ef, LIB312, &o, 8, &p, err, sizeof(err)), 0);
+	for (int i = 0; i < p.n; i++) {
+		const struct ds_site *s = &p.sites[i];
+		if (s->entry == 0x1143d7) {	/* RESUME */
+			CHECK_EQ(s->vaddr, 0x114400);
+			CHECK(s->emulated && s->kind == DS_CALL);
+			found++;
+		} else if (s->entry == 0x10c432) {	/* exit_unwind: the caller is made
+							 * current before any emulated insn */
+			CHECK_EQ(s->vaddr, 0x10c432);
+			CHECK(!s->emulated && s->kind == DS_UNWIND);
+			found++;
+		} else if (!strcmp(s->what, "RETURN_VALUE")) {
+			CHECK_EQ(s->vaddr, 0x114761);
+			CHECK(s->emulated && s->kind == DS_RETURN);
+			found++;
+		}
+	}
+	CHECK_EQ(found, 3);
+	/* numbers that disagree with the binary's _PyOpcode_Deopt are refused */
+	o.num[PY_OP_RESUME] = 150;
+	CHECK(dispatch_sites__plan(ef, LIB312, &o, 8, &p, err, sizeof(err)) < 0);
+	elf_file__close(ef);
+}
+
+TEST(dispatch_plan_refuses_stripped)
+{
+	struct elf_file *ef = elf_file__open("/usr/bin/python3.11");
+	struct py_opcodes o;
+	struct ds_plan p;
+	char err[256] = "";
+
+	CHECK(ef != NULL);
+	CHECK_EQ(py_opcodes__parse("RESUME 151\nRETURN_VALUE 83\nYIELD_VALUE 86\n", &o), 0);
+	CHECK(dispatch_sites__plan(ef, "/usr/bin/python3.11", &o, 48, &p, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "opcode_targets") != NULL);
+	elf_file__close(ef);
+}
