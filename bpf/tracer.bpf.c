@@ -480,7 +480,6 @@ static __always_inline int frame_exits(const struct tr_proc_cfg *cfg, __u64 pid_
 				       __u64 frame)
 {
 	__u64 code, back;
-	__s32 co_flags;
 
 	if (read_code_back(cfg, frame, &code, &back) || !code) {
 		drop(TR_DROP_READ_FAIL);
@@ -489,10 +488,10 @@ static __always_inline int frame_exits(const struct tr_proc_cfg *cfg, __u64 pid_
 	if (code == cfg->shim_code)
 		return 0;
 	/* the first event of a thread may be the return of a frame running
-	 * since before attach: report it and its callers first */
+	 * since before attach: report it and its callers first. Its identity
+	 * is known then: sent by that walk or at its call (and a running
+	 * frame's code object is alive, so it is still that one). */
 	first_seen(cfg, pid_tgid, frame);
-	if (ensure_code(cfg, pid_tgid, code, &co_flags))
-		return 0;
 	return emit_return(pid_tgid, frame, code);
 }
 

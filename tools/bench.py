@@ -54,7 +54,8 @@ def mode_list(t):
     modes = [("untraced", "untraced")]
     if t.perf:
         modes.append(("untraced_plain", "untraced, without PYTHONPERFSUPPORT"))
-    modes.append(("bpftrace", "bpftrace counting the tracer's probes"))
+    if t.bpftrace:
+        modes.append(("bpftrace", "bpftrace counting the tracer's probes"))
     if t.strategy == "usdt":
         modes.append(("bpftrace_noline",
                       "bpftrace counting entry+return only (no line probe)"))
@@ -74,9 +75,10 @@ def command_for(mode, t, tracer, calls, result, json_out):
         prog = targets.bpftrace_program(t, line=(mode == "bpftrace"))
         return [BPFTRACE, "-e", prog, "-c", " ".join(work)], env
     if mode == "tracer":
-        return [tracer, "--"] + work, env      # the tracer sets PYTHONPERFSUPPORT
+        # with --strategy eval the tracer sets PYTHONPERFSUPPORT itself
+        return [tracer] + t.tracer_args + ["--"] + work, env
     if mode == "tracer_json":
-        return [tracer, "-o", json_out, "--"] + work, env
+        return [tracer, "-o", json_out] + t.tracer_args + ["--"] + work, env
     raise ValueError(mode)
 
 
@@ -158,7 +160,7 @@ def bpf_stats_pass(found, tracer, calls, tmp, runs):
             log("no BPF statistics: %s" % st.error)
             return
         for t in found:
-            for m in ("bpftrace", "tracer"):
+            for m in ("bpftrace", "tracer") if t.bpftrace else ("tracer",):
                 argv, env = command_for(m, t, tracer, calls,
                                         os.path.join(tmp, "result.txt"), None)
                 rc, progs = bpfstats.sample(argv, env)

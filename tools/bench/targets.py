@@ -9,8 +9,9 @@ import subprocess
 DEBIAN_PYTHON = "/usr/bin/python3.11"
 PYENV_VERSIONS = os.path.join(os.environ.get("PYENV_ROOT", "/root/.pyenv"), "versions")
 # pyenv minors measured: 3.8-3.10 through the uprobe on the eval function,
-# 3.12/3.13 the same with the perf trampoline (PYTHONPERFSUPPORT=1)
-PYENV_MINORS = ((3, 8), (3, 9), (3, 10), (3, 12), (3, 13))
+# 3.12/3.13 the same with the perf trampoline (PYTHONPERFSUPPORT=1, the eval
+# strategy forced); 3.11-3.13 unflagged with the dispatch strategy
+PYENV_MINORS = ((3, 8), (3, 9), (3, 10), (3, 11), (3, 12), (3, 13))
 EVAL_SYMBOL = "_PyEval_EvalFrameDefault"
 
 
@@ -18,11 +19,16 @@ class Target:
     def __init__(self, label, python, strategy, probe_path, perf):
         self.label = label            # e.g. "3.11.2 debian"
         self.python = python          # interpreter to run
-        self.strategy = strategy      # "usdt" or "eval" (the tracer's)
+        self.strategy = strategy      # "usdt", "eval" or "dispatch" (the tracer's)
         self.probe_path = probe_path  # ELF file the probes live in
         self.perf = perf              # needs PYTHONPERFSUPPORT=1 when traced
+        # bpftrace cannot put uprobes at raw addresses (dispatch sites)
+        self.bpftrace = strategy != "dispatch"
+        self.tracer_args = ["--strategy", "eval"] if perf else []
 
     def probes(self):
+        if self.strategy == "dispatch":
+            return "uprobes in the RESUME/RETURN/YIELD handlers + exit_unwind (unflagged)"
         if self.strategy == "usdt":
             return "USDT function__entry + function__return + line"
         return "uprobe + uretprobe %s%s" % (
@@ -84,12 +90,11 @@ def discover():
                             % (lib, EVAL_SYMBOL)))
         else:
             v = _version(python) or os.path.basename(d)
-            found.append(Target("%s pyenv" % v, python, "eval", lib, (major, minor) >= (3, 12)))
-
-    for d in _pyenv_dirs(3, 11)[-1:]:
-        skipped.append(("%s pyenv" % os.path.basename(d),
-                        "no USDT probes and Python-to-Python calls inlined in the eval "
-                        "loop: the tracer has no exact strategy for it"))
+            if (major, minor) != (3, 11):
+                found.append(Target("%s pyenv" % v, python, "eval", lib,
+                                    (major, minor) >= (3, 12)))
+            if (major, minor) >= (3, 11):
+                found.append(Target("%s pyenv dispatch" % v, python, "dispatch", lib, False))
     return found, skipped
 
 
