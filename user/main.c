@@ -35,6 +35,13 @@ static const char doc[] =
 "  sudo tracer -o app.json -- python3 app.py  # timeline for ui.perfetto.dev\n"
 "  sudo tracer -p 1234 -d 10 -o t.trace     # record a running process for 10 s\n"
 "  tracer report t.trace -o t.json          # turn a recording into a timeline\n"
+"  sudo tracer -s eval -- python3.12 x.py   # force the perf-trampoline probes\n"
+"\n"
+"PROBE STRATEGIES (chosen per process; the summary names the one used):\n"
+"  usdt      builds with USDT probes (Debian/Ubuntu python3 <= 3.11)\n"
+"  dispatch  3.11-3.13 with symbols and DWARF (pyenv, source builds):\n"
+"            uprobes in the eval loop's RESUME/RETURN/YIELD handlers\n"
+"  eval      3.8-3.10; 3.12+ with the perf trampoline (-X perf)\n"
 "\n"
 "OPTIONS:";
 
