@@ -539,6 +539,24 @@ int code_freed(struct pt_regs *ctx)
 
 /* ---- EVAL strategy --------------------------------------------------- */
 
+/*
+ * FRAME's code and calling Python frame, at the entry of the evaluator
+ * (TSTATE: its first argument). 3.12+ link the new frame to its caller only
+ * once inside the evaluator; its caller is the frame the thread state says
+ * is executing. Before, f_back/previous is set when the frame is made.
+ */
+static __always_inline __u64 evaluator_caller(const struct tr_proc_cfg *cfg, __u64 frame,
+					      __u64 tstate, __u64 *code)
+{
+	const struct tr_py_layout *L = &cfg->layout;
+	__u64 parent;
+
+	read_code_back(cfg, frame, code, &parent);
+	if (L->frame_owner >= 0)
+		parent = frame_of_tstate(L, tstate);
+	return skip_entry_frames(L, parent);
+}
+
 SEC("uprobe")
 int eval_entry(struct pt_regs *ctx)
 {
@@ -558,12 +576,7 @@ int eval_entry(struct pt_regs *ctx)
 	barrier_var(arg0);
 	barrier_var(arg1);
 	frame = L->eval_frame_arg == 0 ? arg0 : arg1;
-	/* 3.12+ link the new frame to its caller only once inside the
-	 * evaluator; its caller is the frame the thread state (arg 0) says is
-	 * executing. Before, f_back is set when the frame is made. */
-	read_code_back(cfg, frame, &code, &parent);
-	if (L->frame_owner >= 0)
-		parent = skip_entry_frames(L, frame_of_tstate(L, arg0));
+	parent = evaluator_caller(cfg, frame, arg0, &code);
 	/* will the kernel arm this call's uretprobe? (see top comment) */
 	task = bpf_get_current_task_btf();
 	ut = task->utask;	/* trusted BTF pointers: plain loads, no helper */
@@ -612,8 +625,8 @@ static __always_inline __u64 running_frame(const struct tr_proc_cfg *cfg)
 	return frame_of_tstate(L, tstate);
 }
 
-SEC("uprobe")
-int dispatch_call(struct pt_regs *ctx)
+/* a probe site: the executing frame starts (STARTS) or exits */
+static __always_inline int dispatch_site(bool starts)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
@@ -624,22 +637,19 @@ int dispatch_call(struct pt_regs *ctx)
 	frame = running_frame(cfg);
 	if (!frame)
 		return 0;
-	return frame_starts(cfg, pid_tgid, frame);
+	return starts ? frame_starts(cfg, pid_tgid, frame) : frame_exits(cfg, pid_tgid, frame);
+}
+
+SEC("uprobe")
+int dispatch_call(struct pt_regs *ctx)
+{
+	return dispatch_site(true);
 }
 
 SEC("uprobe")
 int dispatch_return(struct pt_regs *ctx)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
-	__u64 frame;
-
-	if (!cfg)
-		return 0;
-	frame = running_frame(cfg);
-	if (!frame)
-		return 0;
-	return frame_exits(cfg, pid_tgid, frame);
+	return dispatch_site(false);
 }
 
 /*
@@ -661,10 +671,6 @@ int eval_throw(struct pt_regs *ctx)
 	cfg = proc_cfg(pid_tgid);
 	if (!cfg)
 		return 0;
-	read_code_back(cfg, frame, &code, &parent);
-	/* 3.12+ link the frame to its caller only inside the evaluator */
-	if (cfg->layout.frame_owner >= 0)
-		parent = frame_of_tstate(&cfg->layout, tstate);
-	return emit_call(cfg, pid_tgid, frame, code,
-			 skip_entry_frames(&cfg->layout, parent), 0, false);
+	parent = evaluator_caller(cfg, frame, tstate, &code);
+	return emit_call(cfg, pid_tgid, frame, code, parent, 0, false);
 }
