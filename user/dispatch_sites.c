@@ -462,16 +462,13 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 		snprintf(d->what, sizeof(d->what), "%s", f->name[i]);
 		plan->n_slow += !emulated;
 	}
-	for (int k = 0; !ret && k < n_sites; k++) {
-		if (!reaches_other_site(c, outside, sites[k], sites, n_sites))
-			continue;
-		if (f->kind == DS_CALL)
-			plan->call_may_repeat = true;
-		else
+	/* a return must not be counted twice; a call seen twice in a row is
+	 * dropped by the analyzer (see the top comment) */
+	for (int k = 0; !ret && f->kind != DS_CALL && k < n_sites; k++)
+		if (reaches_other_site(c, outside, sites[k], sites, n_sites))
 			ret = ERR("dispatch: one %s instruction could pass two probe sites (0x%llx)",
 				  dispatch_sites__kind_name(f->kind),
 				  (unsigned long long)c->v[sites[k]].addr);
-	}
 	free(outside);
 	return ret;
 }
@@ -479,9 +476,20 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
 			 int frame_back, struct ds_plan *plan, char *err, size_t errlen)
 {
-	static const enum py_op call_ops[] = { PY_OP_RESUME };
-	static const enum py_op ret_ops[] = { PY_OP_RETURN_VALUE, PY_OP_RETURN_CONST,
-					      PY_OP_YIELD_VALUE };
+	/* base instructions and their family (index into fam[] below) */
+	static const struct { enum py_op op; int fam; const char *specialized; } base_ops[] = {
+		{ PY_OP_RESUME, 0, "RESUME (specialized)" },
+		{ PY_OP_RETURN_VALUE, 1, "RETURN_VALUE (specialized)" },
+		{ PY_OP_RETURN_CONST, 1, "RETURN_CONST (specialized)" },
+		{ PY_OP_YIELD_VALUE, 1, "YIELD_VALUE (specialized)" },
+	};
+	static const struct { enum py_op op; int fam; } instr_ops[] = {
+		{ PY_OP_INSTRUMENTED_RESUME, 0 },
+		{ PY_OP_INSTRUMENTED_RETURN_VALUE, 1 },
+		{ PY_OP_INSTRUMENTED_RETURN_CONST, 1 },
+		{ PY_OP_INSTRUMENTED_YIELD_VALUE, 1 },
+	};
+	bool ours[256] = { false };	/* opcodes in a family */
 	uint64_t handlers[256], tab, tab_sz, fv, fsz, cv, csz, deopt_v, deopt_sz, unwind;
 	unsigned char deopt[256];
 	struct family fam[3] = { { .kind = DS_CALL }, { .kind = DS_RETURN },
@@ -507,47 +515,45 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 			   "leave could not be seen", path, EVAL_FUNC,
 			   ret == -ENODATA ? "no debug information" : "not found");
 
-	/* families: base opcodes, every opcode _PyOpcode_Deopt maps to one,
-	 * and the instrumented forms */
-	for (int op = 0; op < 256; op++) {
-		for (size_t b = 0; b < sizeof(call_ops) / sizeof(call_ops[0]); b++)
-			if (ops->num[call_ops[b]] >= 0 && deopt[op] == ops->num[call_ops[b]])
-				family_add(&fam[0], handlers[op], op == deopt[op] ?
-					   py_opcodes__name(call_ops[b]) : "RESUME (specialized)");
-		for (size_t b = 0; b < sizeof(ret_ops) / sizeof(ret_ops[0]); b++)
-			if (ops->num[ret_ops[b]] >= 0 && deopt[op] == ops->num[ret_ops[b]])
-				family_add(&fam[1], handlers[op], py_opcodes__name(ret_ops[b]));
-	}
-	for (size_t b = 0; b < sizeof(call_ops) / sizeof(call_ops[0]); b++)
-		if (deopt[ops->num[call_ops[b]]] != ops->num[call_ops[b]])
-			return ERR("%s: _PyOpcode_Deopt does not agree with the interpreter's "
-				   "opcode numbers", path);
-	if (ops->num[PY_OP_INSTRUMENTED_RESUME] >= 0)
-		family_add(&fam[0], handlers[ops->num[PY_OP_INSTRUMENTED_RESUME]],
-			   py_opcodes__name(PY_OP_INSTRUMENTED_RESUME));
-	for (int op = PY_OP_INSTRUMENTED_RETURN_VALUE; op <= PY_OP_INSTRUMENTED_YIELD_VALUE; op++)
-		if (ops->num[op] >= 0)
-			family_add(&fam[1], handlers[ops->num[op]], py_opcodes__name(op));
-	family_add(&fam[2], unwind, "exit_unwind");
-	for (int i = 0; i < fam[0].n; i++)
-		if (in_family(&fam[1], fam[0].entry[i]) || fam[0].entry[i] == unwind)
-			return ERR("%s: the opcode numbers given make one handler both a call and "
-				   "a return", path);
+	/* the numbers must be distinct and be base instructions to the binary */
 	for (int a = 0; a < PY_OP__COUNT; a++)
 		for (int b = a + 1; b < PY_OP__COUNT; b++)
 			if (ops->num[a] >= 0 && ops->num[a] == ops->num[b])
 				return ERR("%s: opcodes %s and %s have one number", path,
 					   py_opcodes__name(a), py_opcodes__name(b));
-
+	for (size_t b = 0; b < sizeof(base_ops) / sizeof(base_ops[0]); b++)
+		if (ops->num[base_ops[b].op] >= 0 &&
+		    deopt[ops->num[base_ops[b].op]] != ops->num[base_ops[b].op])
+			return ERR("%s: _PyOpcode_Deopt does not agree with the interpreter's "
+				   "opcode numbers", path);
+	/* families: every opcode _PyOpcode_Deopt maps to a base instruction
+	 * (the base and its specialized forms), and the instrumented forms */
+	for (int op = 0; op < 256; op++) {
+		for (size_t b = 0; b < sizeof(base_ops) / sizeof(base_ops[0]); b++) {
+			int base = ops->num[base_ops[b].op];
+			if (base < 0 || deopt[op] != base)
+				continue;
+			family_add(&fam[base_ops[b].fam], handlers[op],
+				   op == base ? py_opcodes__name(base_ops[b].op)
+					      : base_ops[b].specialized);
+			ours[op] = true;
+		}
+	}
+	for (size_t b = 0; b < sizeof(instr_ops) / sizeof(instr_ops[0]); b++) {
+		int op = ops->num[instr_ops[b].op];
+		if (op < 0)
+			continue;
+		family_add(&fam[instr_ops[b].fam], handlers[op], py_opcodes__name(instr_ops[b].op));
+		ours[op] = true;
+	}
+	family_add(&fam[2], unwind, "exit_unwind");
+	for (int i = 0; i < fam[0].n; i++)
+		if (in_family(&fam[1], fam[0].entry[i]) || fam[0].entry[i] == unwind)
+			return ERR("%s: the opcode numbers given make one handler both a call and "
+				   "a return", path);
 	/* no other opcode may share a handler with ours */
 	for (int op = 0; op < 256; op++) {
-		bool ours = false;
-		for (int k = 0; k < PY_OP__COUNT; k++)
-			ours |= ops->num[k] == op;
-		for (size_t b = 0; b < sizeof(ret_ops) / sizeof(ret_ops[0]); b++)
-			ours |= ops->num[ret_ops[b]] >= 0 && deopt[op] == ops->num[ret_ops[b]];
-		ours |= deopt[op] == ops->num[PY_OP_RESUME];
-		if (!ours && (in_family(&fam[0], handlers[op]) || in_family(&fam[1], handlers[op])))
+		if (!ours[op] && (in_family(&fam[0], handlers[op]) || in_family(&fam[1], handlers[op])))
 			return ERR("%s: opcode %d shares a handler with a probed instruction", path, op);
 		starts[n_starts++] = handlers[op];
 	}

@@ -28,9 +28,6 @@ struct ds_plan {
 	struct ds_site sites[DS_MAX_SITES];
 	int n;
 	int n_slow;		/* sites on instructions the kernel single-steps */
-	bool call_may_repeat;	/* a RESUME can reach a second call site (a
-				 * de-specialization): the same frame's call
-				 * may be reported twice in a row */
 };
 
 /* Choose the probe sites in the ELF file PATH (already open as EF) for the
