@@ -121,12 +121,33 @@ static __always_inline void drop(int reason)
 		__sync_fetch_and_add(&drops[reason], 1);
 }
 
-static __always_inline void submit(void *e)
-{
-	__u64 flags = BPF_RB_NO_WAKEUP;
+/*
+ * Bytes this CPU submitted since it last woke the consumer. Asking the ring
+ * buffer how much data waits (bpf_ringbuf_query) reads positions the
+ * consumer writes from another CPU: a cache miss per event, measured at
+ * about 50 ns. A per-CPU count costs nothing shared; the consumer's poll
+ * timeout (user/session.c) picks up what no CPU has woken it for.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} unwoken SEC(".maps");
 
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
+static __always_inline void submit(void *e, __u32 size)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP, *pending;
+	__u32 zero = 0;
+
+	pending = bpf_map_lookup_elem(&unwoken, &zero);
+	if (pending) {
+		*pending += size;
+		if (*pending >= wakeup_bytes) {
+			*pending = 0;
+			flags = BPF_RB_FORCE_WAKEUP;
+		}
+	}
 	bpf_ringbuf_submit(e, flags);
 }
 
@@ -252,7 +273,7 @@ static __always_inline int ensure_code(const struct tr_proc_cfg *cfg, __u64 pid_
 	e->file_enc = read_unicode(L, fp.filename, e->file, TR_FILE_MAX, &e->file_len, &trunc);
 	if (trunc)
 		e->hdr.flags |= TR_CODE_FILE_TRUNC;
-	submit(e);
+	submit(e, sizeof(*e));
 	if (bpf_map_update_elem(&code_cache, &key, &fp, BPF_ANY))
 		drop(TR_DROP_MAP_FULL);	/* not lost: it will be sent again */
 	return 0;
@@ -359,7 +380,7 @@ static __always_inline int emit_frame(const struct tr_proc_cfg *cfg, __u64 pid_t
 	e->frame = frame;
 	e->code = code;
 	e->parent = parent;
-	submit(e);
+	submit(e, sizeof(*e));
 	return 0;
 }
 
@@ -438,7 +459,7 @@ static __always_inline int emit_return(__u64 pid_tgid, __u64 frame, __u64 code)
 	fill_hdr(&e->hdr, TR_EV_RETURN, sizeof(*e), pid_tgid);
 	e->frame = frame;
 	e->code = code;
-	submit(e);
+	submit(e, sizeof(*e));
 	return 0;
 }
 
