@@ -240,6 +240,9 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	}
 	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes);
+	/* each CPU wakes the consumer every 1/16 of the buffer at most */
+	if (skel->rodata->wakeup_bytes > o->ringbuf_bytes / 16)
+		skel->rodata->wakeup_bytes = o->ringbuf_bytes / 16;
 	ret = tracer_bpf__load(skel);
 	if (ret) {
 		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s", strerror(-ret),
