@@ -73,6 +73,9 @@ struct analyzer {
 	struct func_table *funcs;
 	struct hashmap *procs;		/* pid -> proc_st */
 	struct hashmap *threads;	/* pid << 32 | tid -> thread_st */
+	struct thread_st *last_thread;	/* of the previous event: most events
+					 * come in runs of one thread */
+	struct proc_st *last_proc;
 	struct session_stats st;
 };
 
@@ -155,13 +158,24 @@ int analyzer__process(struct analyzer *a, const struct in_process *p)
 	return a->err;
 }
 
+/* the state of process PID (entries are never removed) */
+static struct proc_st *get_proc(struct analyzer *a, uint32_t pid)
+{
+	if (!a->last_proc || a->last_proc->info.pid != pid)
+		a->last_proc = hashmap__get(a->procs, pid);
+	return a->last_proc;
+}
+
 static struct thread_st *get_thread(struct analyzer *a, uint32_t pid, uint32_t tid)
 {
 	uint64_t key = (uint64_t)pid << 32 | tid;
-	struct thread_st *t = hashmap__get(a->threads, key);
+	struct thread_st *t = a->last_thread;
 
-	if (t)
+	if (t && t->pid == pid && t->tid == tid)
 		return t;
+	t = hashmap__get(a->threads, key);
+	if (t)
+		return a->last_thread = t;
 	t = calloc(1, sizeof(*t));
 	if (!t || hashmap__set(a->threads, key, t)) {
 		free(t);
@@ -209,7 +223,7 @@ static int intern(struct analyzer *a, const char *name, const char *file, uint32
 
 static int on_code(struct analyzer *a, const struct tr_ev_code *e)
 {
-	struct proc_st *ps = hashmap__get(a->procs, e->hdr.pid);
+	struct proc_st *ps = get_proc(a, e->hdr.pid);
 	bool tn = false, tf = false;
 	char *name, *file;
 	uint32_t id;
@@ -328,7 +342,7 @@ static int push(struct thread_st *t, uint64_t frame, uint64_t ts, uint32_t func,
 
 static int on_call(struct analyzer *a, const struct tr_ev_call *e)
 {
-	struct proc_st *ps = hashmap__get(a->procs, e->hdr.pid);
+	struct proc_st *ps = get_proc(a, e->hdr.pid);
 	struct thread_st *t = get_thread(a, e->hdr.pid, e->hdr.tid);
 	uint32_t func;
 	int err;
@@ -365,7 +379,7 @@ static int on_call(struct analyzer *a, const struct tr_ev_call *e)
 
 static int on_return(struct analyzer *a, const struct tr_ev_return *e)
 {
-	struct proc_st *ps = hashmap__get(a->procs, e->hdr.pid);
+	struct proc_st *ps = get_proc(a, e->hdr.pid);
 	struct thread_st *t = get_thread(a, e->hdr.pid, e->hdr.tid);
 	size_t i;
 

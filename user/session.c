@@ -35,6 +35,7 @@
 struct feed {
 	struct outputs *out;
 	struct hashmap *threads;	/* pid << 32 | tid of threads described */
+	uint64_t last_thread;		/* the key of the previous event's */
 	uint64_t events;
 };
 
@@ -62,6 +63,9 @@ static void describe_thread(struct feed *f, uint32_t pid, uint32_t tid)
 	char path[64];
 	FILE *fp;
 
+	if (key == f->last_thread)
+		return;
+	f->last_thread = key;
 	if (hashmap__get(f->threads, key))
 		return;
 	hashmap__set(f->threads, key, (void *)1);
