@@ -193,7 +193,7 @@ def summarize(runs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeat", type=int, default=5, help="runs per mode (best-of-N)")
+    ap.add_argument("--repeat", type=int, default=9, help="runs per mode (best-of-N)")
     ap.add_argument("--calls", type=int, default=300000, help="calls in the loop")
     ap.add_argument("--only", action="append", default=[],
                     help="only interpreters whose label contains this (repeatable)")
