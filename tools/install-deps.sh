@@ -3,7 +3,8 @@
 # Run as root. Idempotent.
 set -eu
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev libcapstone-dev
-      python3 python3-pytest gdb binutils bpftrace"
+      python3 python3-pytest gdb binutils bpftrace
+      protobuf-compiler chromium"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -14,4 +15,14 @@ if [ -n "$missing" ]; then
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing
+fi
+# the output formats' real consumers (tests/e2e/node): speedscope's
+# importers and Playwright driving Debian's Chromium; the machine's Node.js
+# and npm where present, Debian's otherwise
+if ! command -v npm >/dev/null 2>&1; then
+	apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+dir=$(dirname "$0")/../tests/e2e/node
+if [ ! -d "$dir/node_modules/speedscope" ] || [ ! -d "$dir/node_modules/playwright-core" ]; then
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -39,6 +39,7 @@
 #include "func_table.h"
 #include "hashmap.h"
 #include "pystr.h"
+#include "stack_table.h"
 
 struct frame_ent {
 	uint64_t frame;
@@ -49,6 +50,8 @@ struct frame_ent {
 	bool preattach;		/* running since before the thread was first seen */
 	bool hidden;		/* creates a generator: on the stack only to be
 				 * paired with its return, never reported */
+	bool begun;		/* its begin was told to the sinks */
+	uint32_t stack;		/* stack_node.id (a hidden frame: its caller's) */
 };
 
 struct thread_st {
@@ -59,6 +62,8 @@ struct thread_st {
 	size_t n_active;
 	uint64_t bottom_child;	/* time of calls completed at depth 0 not yet
 				 * attributed to a frame running since attach */
+	bool unbegun;		/* frames running since attach wait for their
+				 * begin: they arrive innermost first */
 };
 
 struct proc_st {
@@ -76,6 +81,8 @@ struct analyzer {
 	struct thread_st *last_thread;	/* of the previous event: most events
 					 * come in runs of one thread */
 	struct proc_st *last_proc;
+	struct stack_table *stacks;	/* only when a sink takes stacks */
+	bool want_begin;		/* a sink takes begins */
 	struct session_stats st;
 };
 
@@ -98,7 +105,14 @@ struct analyzer *analyzer__new(struct sink **sinks, int n)
 	a->funcs = func_table__new();
 	a->procs = hashmap__new();
 	a->threads = hashmap__new();
-	if (!a->funcs || !a->procs || !a->threads) {
+	bool want_stacks = false;
+	for (int i = 0; i < n; i++) {
+		want_stacks |= sinks[i]->ops->stack != NULL;
+		a->want_begin |= sinks[i]->ops->begin != NULL;
+	}
+	if (want_stacks)
+		a->stacks = stack_table__new();
+	if (!a->funcs || !a->procs || !a->threads || (want_stacks && !a->stacks)) {
 		analyzer__free(a);
 		return NULL;
 	}
@@ -127,6 +141,7 @@ void analyzer__free(struct analyzer *a)
 	if (!a)
 		return;
 	func_table__free(a->funcs);
+	stack_table__free(a->stacks);
 	hashmap__free(a->procs, free_proc);
 	hashmap__free(a->threads, free_thread);
 	free(a);
@@ -262,6 +277,69 @@ static int func_of(struct analyzer *a, struct proc_st *ps, uint64_t code, uint32
 	return intern(a, name, "", 0, id);
 }
 
+/* the stack of FUNC called from stack PARENT, told to the sinks if new */
+static uint32_t stack_of(struct analyzer *a, uint32_t parent, uint32_t func)
+{
+	struct stack_node n;
+	struct sink *s;
+	bool is_new;
+	uint32_t id;
+
+	if (!a->stacks)
+		return 0;
+	id = stack_table__intern(a->stacks, parent, func, &is_new, &n);
+	if (!id)
+		note_err(a, -ENOMEM);
+	if (is_new)
+		FOR_SINKS(a, s)
+			if (s->ops->stack)
+				note_err(a, s->ops->stack(s, &n));
+	return id;
+}
+
+static void emit_begin(struct analyzer *a, const struct call_rec *c)
+{
+	struct sink *s;
+
+	FOR_SINKS(a, s)
+		if (s->ops->begin)
+			note_err(a, s->ops->begin(s, c));
+}
+
+/* Give the frame at index I of T its stack, and its begin to the sinks. */
+static void begin_frame(struct analyzer *a, struct thread_st *t, size_t i)
+{
+	struct frame_ent *f = &t->stack[i];
+	uint32_t parent = i ? t->stack[i - 1].stack : 0;
+
+	f->begun = true;
+	if (f->hidden) {
+		f->stack = parent;
+		return;
+	}
+	f->stack = stack_of(a, parent, f->func);
+	if (a->want_begin) {
+		struct call_rec c = {
+			.pid = t->pid, .tid = t->tid, .func = f->func, .depth = i,
+			.stack = f->stack, .start_ns = f->start,
+			.flags = f->preattach ? CALL_BEGAN_BEFORE_ATTACH : 0,
+		};
+		emit_begin(a, &c);
+	}
+}
+
+/* Frames found running at the thread's first event are complete (outermost
+ * at the bottom) once another event of the thread comes: begin them. */
+static void begin_running(struct analyzer *a, struct thread_st *t)
+{
+	if (!t->unbegun)
+		return;
+	t->unbegun = false;
+	for (size_t i = 0; i < t->depth; i++)
+		if (!t->stack[i].begun)
+			begin_frame(a, t, i);
+}
+
 static void emit_call(struct analyzer *a, const struct call_rec *c)
 {
 	struct sink *s;
@@ -293,6 +371,7 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 	c.start_ns = f->start;
 	c.end_ns = end;
 	c.child_ns = f->child;
+	c.stack = f->stack;
 	c.flags = extra | (f->preattach ? CALL_BEGAN_BEFORE_ATTACH : 0);
 	if (f->func < t->n_active && t->active[f->func]-- > 1)
 		c.flags |= CALL_NESTED_SAME_FUNC;
@@ -304,8 +383,8 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 }
 
 /* push a frame; PREATTACH frames go under the stack (they come innermost first) */
-static int push(struct thread_st *t, uint64_t frame, uint64_t ts, uint32_t func, uint32_t flags,
-		bool preattach, bool hidden)
+static int push(struct analyzer *a, struct thread_st *t, uint64_t frame, uint64_t ts,
+		uint32_t func, uint32_t flags, bool preattach, bool hidden)
 {
 	if (t->depth == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
@@ -334,8 +413,11 @@ static int push(struct thread_st *t, uint64_t frame, uint64_t ts, uint32_t func,
 		memmove(t->stack + 1, t->stack, t->depth * sizeof(*t->stack));
 		t->stack[0] = e;
 		t->depth++;
+		t->unbegun = true;
 	} else {
 		t->stack[t->depth++] = e;
+		if (a->stacks || a->want_begin)
+			begin_frame(a, t, t->depth - 1);
 	}
 	return 0;
 }
@@ -354,6 +436,8 @@ static int on_call(struct analyzer *a, const struct tr_ev_call *e)
 		return -ENOMEM;
 	if (preattach && ps && ps->info.attach_ts < start)
 		start = ps->info.attach_ts;
+	if (!preattach)
+		begin_running(a, t);
 	if (!preattach && ps && ps->info.strategy == TR_STRATEGY_EVAL) {
 		/* (b) of the top comment: unprobed frames above the parent are
 		 * gone; when the parent is not on the stack at all, no frame of
@@ -373,7 +457,7 @@ static int on_call(struct analyzer *a, const struct tr_ev_call *e)
 	err = func_of(a, ps, e->code, &func);
 	if (err)
 		return err;
-	return push(t, e->frame, start, func, e->hdr.flags & TR_CALL_RET_UNPROBED, preattach,
+	return push(a, t, e->frame, start, func, e->hdr.flags & TR_CALL_RET_UNPROBED, preattach,
 		    e->hdr.flags & TR_CALL_GEN_CREATE);
 }
 
@@ -385,6 +469,7 @@ static int on_return(struct analyzer *a, const struct tr_ev_return *e)
 
 	if (!t)
 		return -ENOMEM;
+	begin_running(a, t);
 	if (!e->frame) {
 		/* uretprobe: the innermost armed call returns (a) */
 		for (i = t->depth; i > 0; i--)
@@ -429,6 +514,12 @@ static int on_return(struct analyzer *a, const struct tr_ev_return *e)
 		.start_ns = start, .end_ns = e->hdr.ts, .child_ns = t->bottom_child,
 		.flags = CALL_BEGAN_BEFORE_ATTACH,
 	};
+	c.stack = stack_of(a, 0, func);
+	if (a->want_begin) {
+		struct call_rec b = c;
+		b.end_ns = b.child_ns = 0;
+		emit_begin(a, &b);
+	}
 	if (c.child_ns > c.end_ns - c.start_ns)
 		c.child_ns = c.end_ns - c.start_ns;
 	/* it encloses everything traced on this thread so far */
@@ -481,6 +572,7 @@ int analyzer__end(struct analyzer *a, const struct in_end *e)
 
 	while (hashmap__next(a->threads, &pos, &key, &v)) {
 		struct thread_st *t = v;
+		begin_running(a, t);
 		while (t->depth)
 			pop(a, t, end_ts, CALL_END_AT_SESSION_END);
 	}

@@ -74,12 +74,29 @@ struct func_info {
 					 * (recursion): its time is already in
 					 * the outer call's total */
 
-/* One completed call (emitted at its return). */
+/*
+ * One call stack (told to sinks with a `stack` callback before the first
+ * call_rec that uses it): the stack PARENT (0 = none: the function is the
+ * outermost traced frame of its thread) with FUNC called on top. Stacks
+ * are shared by all threads and processes of a session.
+ */
+struct stack_node {
+	uint32_t id;		/* dense, from 1 */
+	uint32_t parent;	/* 0 = the root */
+	uint32_t func;		/* func_info.id of the innermost frame */
+	uint32_t depth;		/* 0 for an outermost frame */
+};
+
+/* One call: at its start (`begin`, end_ns 0, child_ns 0) and when it has
+ * completed (`call`). */
 struct call_rec {
 	uint32_t pid;
 	uint32_t tid;
 	uint32_t func;		/* func_info.id */
 	uint32_t depth;		/* 0 = outermost traced frame of the thread */
+	uint32_t stack;		/* stack_node.id whose innermost frame is this
+				 * call (0 unless a sink has `stack`) */
+	uint32_t pad;
 	uint64_t start_ns;
 	uint64_t end_ns;
 	uint64_t child_ns;	/* time spent in traced callees (for self time) */
@@ -115,6 +132,17 @@ struct sink_ops {
 	int (*process)(struct sink *s, const struct in_process *p);
 	int (*thread)(struct sink *s, const struct in_thread *t);
 	int (*func)(struct sink *s, const struct func_info *f);
+	/* optional: a new stack (call_rec.stack is only set when a sink
+	 * of the session has this callback) */
+	int (*stack)(struct sink *s, const struct stack_node *n);
+	/*
+	 * optional: a call starts. Per thread, begins and ends come properly
+	 * nested, in time order, with one exception: a call running since
+	 * before the attach whose frame the BPF side could not find at the
+	 * thread's first event is only known at its return, and then comes
+	 * as a begin (start_ns: the attach time) right before its end.
+	 */
+	int (*begin)(struct sink *s, const struct call_rec *c);
 	int (*call)(struct sink *s, const struct call_rec *c);
 	/* write everything still pending and close; 0 or -errno */
 	int (*finish)(struct sink *s, const struct session_stats *st);

@@ -73,8 +73,9 @@ int outputs__open(const char *const *paths, int n, bool allow_recording,
 		ops = strcmp(paths[i], "-") ? sinks__for_path(paths[i]) : &sink_summary;
 		if (!ops) {
 			char list[256] = "";
-			for (int k = 0; sinks__all[k]; k++) {
-				strncat(list, sinks__all[k]->suffix, sizeof(list) - strlen(list) - 1);
+			const struct sink_ops *k;
+			for (size_t i = 0; (k = sinks__at(i)); i++) {
+				strncat(list, k->suffix, sizeof(list) - strlen(list) - 1);
 				strncat(list, " ", sizeof(list) - strlen(list) - 1);
 			}
 			snprintf(err, errlen, "%s: unknown output format (known: %s.trace)",

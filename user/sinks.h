@@ -7,8 +7,8 @@
 /* The sink for an -o PATH, by suffix; NULL when no format has it.
  * ".trace" is not a sink (it is the recording, see recording.h). */
 const struct sink_ops *sinks__for_path(const char *path);
-/* NULL-terminated list of all formats (for --help) */
-extern const struct sink_ops *const sinks__all[];
+/* Every format, for --help and messages: the I-th, NULL past the end */
+const struct sink_ops *sinks__at(size_t i);
 
 /* The end-of-session summary printed when there is no -o (path "-" is
  * stdout). Not chosen by suffix. */

@@ -166,6 +166,13 @@ TEST(out_chrome_sinks_for_path)
 	CHECK(!sinks__for_path("out.json.gz"));
 	CHECK(!sinks__for_path("out.trace"));
 	CHECK(!sinks__for_path("json"));
-	CHECK(sinks__all[0] == &sink_chrome);
-	CHECK(!sinks__all[1]);
+	CHECK(sinks__at(0) == &sink_chrome);
+	/* every format once, each found by its own suffix (the longest wins) */
+	for (size_t i = 0; sinks__at(i); i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "x%s", sinks__at(i)->suffix);
+		CHECK(sinks__for_path(path) == sinks__at(i));
+		for (size_t k = 0; k < i; k++)
+			CHECK(sinks__at(k) != sinks__at(i));
+	}
 }
