@@ -26,9 +26,9 @@ static const char doc[] =
 "complete files. In launch mode the exit status is the command's.\n"
 "\n"
 "OUTPUT FORMATS (by the -o file name):\n"
-"  NAME.json    Chrome trace event format (ui.perfetto.dev, chrome://tracing)\n"
-"  NAME.trace   native recording, streamed to disk; `tracer report` converts it\n"
-"  -            the summary, on stdout (the default when there is no -o)\n"
+"@FORMATS@"
+"  NAME.trace      native recording, streamed; `tracer report` converts it\n"
+"  -               the summary, on stdout (the default without -o)\n"
 "\n"
 "EXAMPLES:\n"
 "  sudo tracer -- python3 app.py            # summary of app.py's calls\n"
@@ -106,9 +106,35 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* the formats' lines of --help, from the table of formats (user/sinks.c) */
+static char *help_filter(int key, const char *text, void *input)
+{
+	const char *at = text ? strstr(text, "@FORMATS@") : NULL;
+	const struct sink_ops *f;
+	char *out = NULL, name[32];
+	size_t len = 0;
+	FILE *m;
+
+	if (!at || !(m = open_memstream(&out, &len)))
+		return (char *)text;
+	fwrite(text, 1, at - text, m);
+	for (size_t i = 0; (f = sinks__at(i)); i++) {
+		snprintf(name, sizeof(name), "NAME%s", f->suffix);
+		/* argp wraps lines at 79 columns without indenting */
+		if (strlen(name) > 15 || 18 + strlen(f->help) > 78)
+			fprintf(m, "  %s\n        %s\n", name, f->help);
+		else
+			fprintf(m, "  %-15s %s\n", name, f->help);
+	}
+	fputs(at + strlen("@FORMATS@"), m);
+	fclose(m);
+	return out;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, NULL, doc, NULL, NULL, NULL };
+	static const struct argp argp = { options, parse_opt, NULL, doc, NULL, help_filter,
+					  NULL };
 	struct session_opts o = { .ringbuf_bytes = 16 << 20 };
 
 	if (argc > 1 && !strcmp(argv[1], "report"))

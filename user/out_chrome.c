@@ -238,7 +238,7 @@ static void chrome_free(struct sink *s)
 const struct sink_ops sink_chrome = {
 	.name = "chrome",
 	.suffix = ".json",
-	.help = "Chrome trace event format (chrome://tracing, ui.perfetto.dev)",
+	.help = "Chrome trace events (ui.perfetto.dev, chrome://tracing)",
 	.open = chrome_open,
 	.process = chrome_process,
 	.thread = chrome_thread,
