@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.join(HERE, "bench"))
 import bpfstats  # noqa: E402  (tools/bench/bpfstats.py)
 import parse    # noqa: E402  (tools/bench/parse.py)
 import report   # noqa: E402  (tools/bench/report.py)
+import scale    # noqa: E402  (tools/bench/scale.py)
 import targets  # noqa: E402  (tools/bench/targets.py)
 
 ROOT = os.path.dirname(HERE)
@@ -200,6 +201,8 @@ def main():
     ap.add_argument("--no-json", action="store_true", help="skip the -o x.json run")
     ap.add_argument("--no-bpf-stats", action="store_true",
                     help="skip the pass measuring BPF program run time")
+    ap.add_argument("--scale-calls", type=int, default=5000000,
+                    help="calls of the output-format scale session (0: skip it)")
     ap.add_argument("--tracer", default=os.path.join(ROOT, "build", "tracer"))
     ap.add_argument("--write", action="store_true",
                     help="replace the results section of BENCHMARKS.md")
@@ -245,12 +248,20 @@ def main():
                                           if r.get("ok") else "FAILED: " + r["error"]))
         if not a.no_bpf_stats:
             bpf_stats_pass(found, a.tracer, a.calls, tmp, runs)
+        scale_text = ""
+        if a.scale_calls > 0:
+            # the fastest exact strategy at hand: the eval uprobes of 3.10
+            st = ([t for t in found if t.label.startswith("3.10")] or found)[0]
+            res = scale.run(a.tracer, st.python, WORKLOAD, a.scale_calls, tmp, log)
+            scale_text = scale.render(res, st.label, a.scale_calls)
     elapsed = (datetime.datetime.now() - started).total_seconds()
 
     stats = {k: summarize(v) if not k[1].startswith("bpfstats_") else v[0]
              for k, v in runs.items()}
     text = report.render(found, skipped, stats, a.calls, a.repeat,
                          report.machine_info(a.tracer, BPFTRACE), started, elapsed)
+    if scale_text:
+        text += "\n" + scale_text
     sys.stdout.write(text)
     if a.write:
         report.write_results(BENCHMARKS_MD, text)
