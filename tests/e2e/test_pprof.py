@@ -1,0 +1,294 @@
+# SPDX-License-Identifier: MIT
+"""The pprof output (.pprof): a gzipped profile.proto that protoc decodes,
+whose functions are the workload's (name, file, first line), whose sample
+values (self time per call stack, ns) add up to the traced time of the
+Chrome trace of the same run, per function too, and that `tracer report`
+of a recording of the run gives byte for byte.
+
+Also the decoding helpers shared with test_pftrace.py: protoc (Debian's
+protobuf-compiler) turns the binary into text, with --decode_raw (no
+schema: the file is well-formed protobuf) and with --decode and a small
+schema written here (the field numbers the sinks use), then parse_text()
+turns that text into dicts."""
+import codecs
+import collections
+import decimal
+import gzip
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+import helpers
+
+TIMEOUT = 120
+PROTOC = shutil.which("protoc") or "/usr/bin/protoc"
+
+PROFILE_PROTO = """
+syntax = "proto3";
+package perftools.profiles;
+message Profile {
+  repeated ValueType sample_type = 1;
+  repeated Sample sample = 2;
+  repeated Location location = 4;
+  repeated Function function = 5;
+  repeated string string_table = 6;
+  int64 duration_nanos = 10;
+  ValueType period_type = 11;
+  int64 period = 12;
+  repeated int64 comment = 13;
+  int64 default_sample_type = 14;
+}
+message ValueType { int64 type = 1; int64 unit = 2; }
+message Sample { repeated uint64 location_id = 1; repeated int64 value = 2; }
+message Location { uint64 id = 1; repeated Line line = 4; }
+message Line { uint64 function_id = 1; int64 line = 2; }
+message Function {
+  uint64 id = 1; int64 name = 2; int64 system_name = 3; int64 filename = 4;
+  int64 start_line = 5;
+}
+"""
+
+
+# ---- protoc and its text format -------------------------------------------
+
+def need_protoc():
+    if not os.access(PROTOC, os.X_OK):
+        pytest.fail("protoc not found: apt-get install protobuf-compiler")
+
+
+def protoc(args, data, tmp_path, schema=None):
+    """run protoc ARGS on DATA (bytes), with SCHEMA (text) as schema.proto
+    in TMP_PATH; returns its stdout (text)"""
+    need_protoc()
+    cmd = [PROTOC] + list(args)
+    if schema is not None:
+        with open(os.path.join(str(tmp_path), "schema.proto"), "w") as f:
+            f.write(schema)
+        cmd += ["-I", str(tmp_path), "schema.proto"]
+    p = subprocess.run(cmd, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=300)
+    assert p.returncode == 0, "%s failed (%d): %s" % (" ".join(cmd), p.returncode,
+                                                      p.stderr.decode(errors="replace")[-2000:])
+    return p.stdout.decode("utf-8", "replace")
+
+
+def decode_raw_ok(data, tmp_path):
+    """protoc --decode_raw reads DATA: well-formed protobuf"""
+    out = protoc(["--decode_raw"], data, tmp_path)
+    assert out.strip(), "protoc --decode_raw printed nothing"
+
+
+def _value(tok):
+    if tok.startswith('"'):
+        assert tok.endswith('"'), tok
+        return codecs.escape_decode(tok[1:-1].encode("latin-1", "backslashreplace"))[0] \
+            .decode("utf-8", "replace")
+    try:
+        return int(tok)
+    except ValueError:
+        return tok
+
+
+def parse_text(text):
+    """protoc's text format -> {field: [values]}, a nested message being a
+    dict of the same kind. Fields the schema does not know come out as
+    numbers: kept under their number (as a string)."""
+    root = collections.defaultdict(list)
+    stack = [root]
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line == "}":
+            stack.pop()
+            continue
+        if line.endswith("{"):
+            key = line[:-1].strip()
+            msg = collections.defaultdict(list)
+            stack[-1][key].append(msg)
+            stack.append(msg)
+            continue
+        key, _, val = line.partition(":")
+        stack[-1][key.strip()].append(_value(val.strip()))
+    assert len(stack) == 1, "unbalanced braces in protoc output"
+    return root
+
+
+def unknown_fields(msg, path="", out=None):
+    """names of fields the schema did not know (printed as numbers)"""
+    out = [] if out is None else out
+    for k, vals in msg.items():
+        if k.isdigit():
+            out.append(path + k)
+        for v in vals:
+            if isinstance(v, dict):
+                unknown_fields(v, path + k + ".", out)
+    return out
+
+
+def one(msg, key, default=0):
+    v = msg.get(key)
+    return v[0] if v else default
+
+
+# ---- the Chrome trace, in nanoseconds ---------------------------------------
+
+def chrome_ns(path):
+    """the Chrome trace's calls as dicts with start/end/dur in integer ns
+    (ts and dur are microseconds with 3 decimals: read exactly)"""
+    with open(str(path), encoding="utf-8") as f:
+        doc = json.load(f, parse_float=decimal.Decimal)
+    calls = []
+    for e in doc["traceEvents"]:
+        if e.get("ph") != "X":
+            continue
+        start = int(e["ts"] * 1000)
+        dur = int(e["dur"] * 1000)
+        calls.append({"name": e["name"], "pid": e["pid"], "tid": e["tid"],
+                      "file": e["args"]["file"], "line": e["args"]["line"],
+                      "start": start, "end": start + dur, "dur": dur})
+    return doc, calls
+
+
+def self_times(calls):
+    """per call, its duration less its direct children's (nesting per
+    thread, from the times); returns {(name, file, line): self ns}"""
+    out = collections.Counter()
+    by_thread = collections.defaultdict(list)
+    for c in calls:
+        by_thread[(c["pid"], c["tid"])].append(c)
+    for evs in by_thread.values():
+        evs.sort(key=lambda c: (c["start"], -c["end"]))
+        stack = []
+        for c in evs:
+            # (a call of no time at its parent's end may be taken for
+            # a sibling: it adds nothing to anyone's children)
+            while stack and stack[-1]["end"] <= c["start"]:
+                stack.pop()
+            c["child"] = 0
+            if stack:
+                stack[-1]["child"] += c["dur"]
+            stack.append(c)
+        for c in evs:
+            out[(c["name"], c["file"], c["line"])] += c["dur"] - c["child"]
+    return out
+
+
+# ---- the profile ------------------------------------------------------------
+
+class Profile(object):
+    """a decoded .pprof, checked for the structure pprof requires"""
+
+    def __init__(self, path, tmp_path):
+        with open(str(path), "rb") as f:
+            raw = f.read()
+        assert raw[:2] == b"\x1f\x8b", "not gzip"
+        data = gzip.decompress(raw)
+        self.data = data
+        decode_raw_ok(data, tmp_path)
+        msg = parse_text(protoc(["--decode=perftools.profiles.Profile"], data, tmp_path,
+                                PROFILE_PROTO))
+        assert not unknown_fields(msg), unknown_fields(msg)
+        s = self.strings = msg["string_table"]
+        assert s and s[0] == "", "string_table[0] must be \"\""
+        st = msg["sample_type"]
+        assert [(s[one(v, "type")], s[one(v, "unit")]) for v in st] == [("wall", "nanoseconds")]
+        pt = one(msg, "period_type", None)
+        assert pt and (s[one(pt, "type")], s[one(pt, "unit")]) == ("wall", "nanoseconds")
+        assert s[one(msg, "default_sample_type")] == "wall"
+        self.comments = [s[i] for i in msg.get("comment", [])]
+        self.funcs = {}
+        for fn in msg["function"]:
+            fid = one(fn, "id")
+            assert fid and fid not in self.funcs, "function ids: unique, nonzero"
+            self.funcs[fid] = (s[one(fn, "name")], s[one(fn, "filename")],
+                               one(fn, "start_line"))
+        self.locs = {}
+        for loc in msg["location"]:
+            lid = one(loc, "id")
+            assert lid and lid not in self.locs, "location ids: unique, nonzero"
+            lines = loc["line"]
+            assert len(lines) == 1
+            fid = one(lines[0], "function_id")
+            assert fid in self.funcs, "location %d: unknown function %d" % (lid, fid)
+            assert one(lines[0], "line") == self.funcs[fid][2]
+            self.locs[lid] = fid
+        self.samples = []	# ([function keys, leaf first], value)
+        for smp in msg["sample"]:
+            ids = smp["location_id"]
+            assert ids and all(i in self.locs for i in ids), ids
+            vals = smp["value"]
+            assert len(vals) == 1 and vals[0] >= 0, vals
+            self.samples.append(([self.funcs[self.locs[i]] for i in ids], vals[0]))
+
+    def total(self):
+        return sum(v for _, v in self.samples)
+
+    def flat(self):
+        """{(name, file, line): self ns}, from the leaves"""
+        out = collections.Counter()
+        for stack, v in self.samples:
+            out[stack[0]] += v
+        return out
+
+
+def run_formats(tracer, interp, wl, tmp_path, outs):
+    args = [tracer]
+    for o in outs:
+        args += ["-o", str(tmp_path / o)]
+    p = helpers.run(args + interp.tracer_args + ["--", interp.python, wl.path],
+                    timeout=TIMEOUT, env=helpers.target_env())
+    assert p.returncode == 0, helpers.describe(p)
+    return p
+
+
+def test_pprof_launch(tracer, interp, workload, truth, tmp_path):
+    run_formats(tracer, interp, workload, tmp_path, ["t.json", "t.pprof"])
+    prof = Profile(tmp_path / "t.pprof", tmp_path)
+    doc, calls = chrome_ns(tmp_path / "t.json")
+    other = doc["otherData"]
+    # every workload function, by its identity
+    funcs = set(prof.funcs.values())
+    missing = [k for k in truth.calls if k not in funcs]
+    assert not missing, "functions missing from the profile: %r" % missing
+    # one sample per distinct stack
+    stacks = [tuple(s) for s, _ in prof.samples]
+    assert len(stacks) == len(set(stacks)), "two samples with the same stack"
+    # leaf first: main() runs under <module>, its callees above it
+    below_main = [s for s in stacks if any(f[0] == "main" and f[1] in workload.files
+                                             for f in s[1:])]
+    assert below_main, "no stack with a callee of main()"
+    for s in below_main:
+        i = [k for k, f in enumerate(s) if f[0] == "main" and f[1] in workload.files][0]
+        assert s[-1][0] == "<module>", s
+        assert i > 0, s
+    # time: the sum of values is all the traced time, as in the Chrome
+    # trace of the same run (its self times from the nesting of calls)
+    chrome_self = self_times(calls)
+    assert prof.total() == sum(chrome_self.values())
+    flat = prof.flat()
+    assert set(k for k, v in flat.items() if v) <= set(chrome_self)
+    bad = ["%s %s:%d pprof %d chrome %d" % (k[0], k[1], k[2], flat.get(k, 0), v)
+           for k, v in chrome_self.items() if flat.get(k, 0) != v]
+    assert not bad, "self time per function differs:\n" + "\n".join(bad[:20])
+    # the session's counters are said
+    text = "\n".join(prof.comments)
+    assert "events %d, calls %d, lost 0 " % (other["events"], other["calls"]) in text, text
+    assert "strategy %s" % interp.strategy in text, text
+
+
+def test_pprof_report_equals_direct(tracer, get_interp, tmp_path):
+    it = get_interp("debian3.11")
+    wl = helpers.WORKLOAD_BY_NAME["mixed"]
+    run_formats(tracer, it, wl, tmp_path, ["t.trace", "t.pprof"])
+    p = helpers.run([tracer, "report", str(tmp_path / "t.trace"), "-o",
+                     str(tmp_path / "r.pprof")], timeout=60)
+    assert p.returncode == 0, helpers.describe(p)
+    a, b = Profile(tmp_path / "t.pprof", tmp_path), Profile(tmp_path / "r.pprof", tmp_path)
+    assert a.samples, "an empty profile"
+    # the same session gives the same bytes
+    assert a.data == b.data
+    assert (tmp_path / "t.pprof").read_bytes() == (tmp_path / "r.pprof").read_bytes()

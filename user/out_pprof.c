@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pprof profile (.pprof): a gzipped profile.proto (github.com/google/pprof,
+ * proto/profile.proto) of exact wall time, for `pprof`, speedscope, and
+ * the many UIs that read the format.
+ *
+ * One Sample per distinct call stack (the analyzer's interned stacks, shared
+ * by all threads and processes), whose single value is the self time, in
+ * nanoseconds, of all the calls completed with that stack on top. The sum
+ * of all values is thus the traced time of every thread, each nanosecond
+ * counted once, and a function's "flat" time is its self time, its "cum"
+ * time its total time (pprof counts a recursive function once per sample).
+ *
+ * We have no program counters, nor the line a call was made from: a
+ * Location is a function (id = function id = func_info.id + 1), whose Line
+ * is the function's first line. Sample.location_id lists the leaf first.
+ *
+ * Aggregated while tracing in O(stacks + functions) memory, never per call;
+ * everything is written at the end. Informational Profile.comment strings
+ * carry the session's counters (events, losses) and every process's
+ * strategy and warnings, so a partial profile says so (`pprof -comments`).
+ * Profile.time_nanos (wall-clock start) is left out: the tracer's clock is
+ * CLOCK_MONOTONIC, and a recording converted later cannot know the
+ * wall-clock time of its events.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include "array.h"
+#include "hashmap.h"
+#include "pb_writer.h"
+#include "pyversion.h"
+#include "strategy.h"
+#include "sinks.h"
+
+
+/* profile.proto field numbers */
+enum {
+	PROFILE_SAMPLE_TYPE = 1, PROFILE_SAMPLE = 2, PROFILE_LOCATION = 4,
+	PROFILE_FUNCTION = 5, PROFILE_STRING_TABLE = 6, PROFILE_DURATION_NANOS = 10,
+	PROFILE_PERIOD_TYPE = 11, PROFILE_PERIOD = 12, PROFILE_COMMENT = 13,
+	PROFILE_DEFAULT_SAMPLE_TYPE = 14,
+	VALUE_TYPE_TYPE = 1, VALUE_TYPE_UNIT = 2,
+	SAMPLE_LOCATION_ID = 1, SAMPLE_VALUE = 2,
+	LOCATION_ID = 1, LOCATION_LINE = 4,
+	LINE_FUNCTION_ID = 1, LINE_LINE = 2,
+	FUNCTION_ID = 1, FUNCTION_NAME = 2, FUNCTION_SYSTEM_NAME = 3,
+	FUNCTION_FILENAME = 4, FUNCTION_START_LINE = 5,
+};
+
+struct pprof_func {
+	uint32_t name, file;	/* string table indices */
+	uint32_t line;
+	bool told;
+};
+
+struct pprof_stack {
+	uint32_t parent, func;
+	uint64_t self_ns;
+	bool called;		/* at least one call completed with it on top */
+};
+
+struct pprof_sink {
+	struct sink base;
+	FILE *f;
+	/* the string table: strs[i] is string i; by_hash finds a string's
+	 * index + 1 from its FNV-1a hash (the next key on a collision) */
+	char **strs;
+	size_t n_strs, cap_strs;
+	struct hashmap *by_hash;
+	struct pprof_func *funcs;	/* by func_info.id */
+	size_t cap_funcs;
+	struct pprof_stack *stacks;	/* by stack_node.id (0 unused) */
+	size_t n_stacks, cap_stacks;
+	uint32_t *comments;		/* string indices */
+	size_t n_comments, cap_comments;
+	int err;			/* first error of a callback */
+	/* the end: the message, and its gzip stream */
+	struct pb_writer pb;
+	z_stream z;
+	uint8_t zbuf[1 << 16];
+};
+
+static uint64_t pprof_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* the string table index of S, added if new; 0 ("") on error (noted) */
+static uint32_t pprof_str(struct pprof_sink *ps, const char *s)
+{
+	uint64_t key = pprof_hash(s ? s : "");
+	uintptr_t v;
+	char *copy;
+
+	if (!s || !*s)
+		return 0;
+	while ((v = (uintptr_t)hashmap__get(ps->by_hash, key)))
+		if (!strcmp(ps->strs[v - 1], s))
+			return v - 1;
+		else
+			key++;
+	copy = strdup(s);
+	if (!copy || array__grow((void **)&ps->strs, &ps->cap_strs, ps->n_strs, sizeof(*ps->strs)) ||
+	    hashmap__set(ps->by_hash, key, (void *)(uintptr_t)(ps->n_strs + 1))) {
+		free(copy);
+		if (!ps->err)
+			ps->err = -ENOMEM;
+		return 0;
+	}
+	ps->strs[ps->n_strs] = copy;
+	return ps->n_strs++;
+}
+
+static void pprof_comment(struct pprof_sink *ps, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void pprof_comment(struct pprof_sink *ps, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	uint32_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	i = pprof_str(ps, line);
+	if (!i)
+		return;
+	if (array__grow((void **)&ps->comments, &ps->cap_comments, ps->n_comments,
+			sizeof(*ps->comments))) {
+		ps->err = ps->err ? ps->err : -ENOMEM;
+		return;
+	}
+	ps->comments[ps->n_comments++] = i;
+}
+
+static void pprof_free(struct sink *s);
+
+static struct sink *pprof_open(const char *path)
+{
+	struct pprof_sink *ps = calloc(1, sizeof(*ps));
+
+	if (!ps)
+		return NULL;
+	ps->base.ops = &sink_pprof;
+	ps->base.path = strdup(path);
+	ps->by_hash = hashmap__new();
+	pb_writer__init(&ps->pb);
+	if (!ps->base.path || !ps->by_hash ||
+	    array__grow((void **)&ps->strs, &ps->cap_strs, 0, sizeof(*ps->strs)) ||
+	    !(ps->strs[0] = strdup(""))) {
+		pprof_free(&ps->base);
+		errno = ENOMEM;
+		return NULL;
+	}
+	ps->n_strs = 1;		/* string_table[0] must be "" */
+	ps->f = fopen(path, "w");
+	if (!ps->f) {
+		int e = errno;
+
+		pprof_free(&ps->base);
+		errno = e;
+		return NULL;
+	}
+	return &ps->base;
+}
+
+static int pprof_process(struct sink *s, const struct in_process *p)
+{
+	struct pprof_sink *ps = (struct pprof_sink *)s;
+	uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
+	char ver[16];
+
+	pprof_comment(ps, "pid %u: python %s, strategy %s, %.*s", p->pid,
+		      pyversion__format(p->version_hex, ver, sizeof(ver)),
+		      strategy__name(p->strategy), (int)strnlen(p->exe, sizeof(p->exe)), p->exe);
+	for (uint32_t w = 0; w < nw; w++)
+		pprof_comment(ps, "pid %u: warning: %.*s", p->pid,
+			      (int)strnlen(p->warnings[w], sizeof(p->warnings[w])), p->warnings[w]);
+	return ps->err;
+}
+
+static int pprof_func(struct sink *s, const struct func_info *f)
+{
+	struct pprof_sink *ps = (struct pprof_sink *)s;
+	struct pprof_func *pf;
+
+	if (array__grow((void **)&ps->funcs, &ps->cap_funcs, f->id, sizeof(*ps->funcs)))
+		return ps->err = -ENOMEM;
+	pf = &ps->funcs[f->id];
+	pf->name = pprof_str(ps, f->qualname);
+	pf->file = pprof_str(ps, f->file);
+	pf->line = f->line;
+	pf->told = true;
+	return ps->err;
+}
+
+static int pprof_stack(struct sink *s, const struct stack_node *n)
+{
+	struct pprof_sink *ps = (struct pprof_sink *)s;
+
+	/* the function's slot too, so that every function a stack uses has
+	 * one (told or not) */
+	if (array__grow((void **)&ps->stacks, &ps->cap_stacks, n->id, sizeof(*ps->stacks)) ||
+	    array__grow((void **)&ps->funcs, &ps->cap_funcs, n->func, sizeof(*ps->funcs)))
+		return ps->err = -ENOMEM;
+	ps->stacks[n->id] = (struct pprof_stack){ .parent = n->parent, .func = n->func };
+	if (n->id >= ps->n_stacks)
+		ps->n_stacks = n->id + 1;
+	return 0;
+}
+
+static int pprof_call(struct sink *s, const struct call_rec *c)
+{
+	struct pprof_sink *ps = (struct pprof_sink *)s;
+	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
+	struct pprof_stack *st;
+
+	if (!c->stack || c->stack >= ps->n_stacks)
+		return 0;	/* never told: cannot happen with a stack callback */
+	st = &ps->stacks[c->stack];
+	st->self_ns += dur > c->child_ns ? dur - c->child_ns : 0;
+	st->called = true;
+	return 0;
+}
+
+/* ---- the end: encode, compress, write -------------------------------- */
+
+/* compress what the message buffer holds (FLUSH: Z_NO_FLUSH or Z_FINISH)
+ * and write it; 0 or -errno */
+static int pprof_deflate(struct pprof_sink *ps, int flush)
+{
+	int zr;
+
+	ps->z.next_in = (Bytef *)pb_writer__data(&ps->pb);
+	ps->z.avail_in = pb_writer__len(&ps->pb);
+	do {
+		size_t n;
+
+		ps->z.next_out = ps->zbuf;
+		ps->z.avail_out = sizeof(ps->zbuf);
+		zr = deflate(&ps->z, flush);
+		if (zr == Z_STREAM_ERROR)
+			return -EIO;
+		n = sizeof(ps->zbuf) - ps->z.avail_out;
+		errno = 0;
+		if (n && fwrite(ps->zbuf, 1, n, ps->f) != n)
+			return errno ? -errno : -EIO;
+	} while (ps->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
+	pb_writer__reset(&ps->pb);
+	return 0;
+}
+
+/* hand the buffer to the compressor once it holds enough */
+static int pprof_maybe_flush(struct pprof_sink *ps)
+{
+	if (pb_writer__error(&ps->pb))
+		return pb_writer__error(&ps->pb);
+	return pb_writer__len(&ps->pb) >= sizeof(ps->zbuf) ? pprof_deflate(ps, Z_NO_FLUSH) : 0;
+}
+
+static void pprof_value_type(struct pb_writer *pb, uint32_t field, uint32_t type, uint32_t unit)
+{
+	size_t m = pb__begin(pb, field);
+
+	pb__uint(pb, VALUE_TYPE_TYPE, type);
+	pb__uint(pb, VALUE_TYPE_UNIT, unit);
+	pb__end(pb, m);
+}
+
+static int pprof_write_samples(struct pprof_sink *ps)
+{
+	uint64_t *locs = NULL;
+	size_t cap = 0;
+	int err = 0;
+
+	for (size_t id = 1; id < ps->n_stacks && !err; id++) {
+		const struct pprof_stack *st = &ps->stacks[id];
+		size_t n = 0, m;
+
+		if (!st->called)
+			continue;
+		/* the leaf first, up to the outermost frame */
+		for (uint32_t k = id; k && k < ps->n_stacks; k = ps->stacks[k].parent) {
+			if (array__grow((void **)&locs, &cap, n, sizeof(*locs))) {
+				err = -ENOMEM;
+				break;
+			}
+			locs[n++] = ps->stacks[k].func + 1;
+			if (n > ps->n_stacks)
+				break;	/* a cycle: cannot happen, never loop */
+		}
+		m = pb__begin(&ps->pb, PROFILE_SAMPLE);
+		pb__packed_uint(&ps->pb, SAMPLE_LOCATION_ID, locs, n);
+		pb__packed_uint(&ps->pb, SAMPLE_VALUE, &st->self_ns, 1);
+		pb__end(&ps->pb, m);
+		if (!err)
+			err = pprof_maybe_flush(ps);
+	}
+	free(locs);
+	return err;
+}
+
+/* a Location and a Function for every function a stack uses */
+static int pprof_write_funcs(struct pprof_sink *ps)
+{
+	bool *used = calloc(ps->cap_funcs + 1, sizeof(*used));
+	int err = 0;
+
+	if (!used)
+		return -ENOMEM;
+	for (size_t id = 1; id < ps->n_stacks; id++)
+		if (ps->stacks[id].func < ps->cap_funcs)
+			used[ps->stacks[id].func] = true;
+	for (size_t i = 0; i < ps->cap_funcs && !err; i++) {
+		const struct pprof_func *pf = &ps->funcs[i];
+		size_t m, l;
+
+		if (!used[i])
+			continue;
+		if (!pf->told) {
+			/* the analyzer tells a function before its first stack */
+			char unk[40];
+
+			snprintf(unk, sizeof(unk), "<unknown function %zu>", i);
+			ps->funcs[i].name = pprof_str(ps, unk);
+		}
+		m = pb__begin(&ps->pb, PROFILE_LOCATION);
+		pb__uint(&ps->pb, LOCATION_ID, i + 1);
+		l = pb__begin(&ps->pb, LOCATION_LINE);
+		pb__uint(&ps->pb, LINE_FUNCTION_ID, i + 1);
+		pb__int(&ps->pb, LINE_LINE, pf->line);
+		pb__end(&ps->pb, l);
+		pb__end(&ps->pb, m);
+
+		m = pb__begin(&ps->pb, PROFILE_FUNCTION);
+		pb__uint(&ps->pb, FUNCTION_ID, i + 1);
+		pb__int(&ps->pb, FUNCTION_NAME, pf->name);
+		pb__int(&ps->pb, FUNCTION_SYSTEM_NAME, pf->name);
+		pb__int(&ps->pb, FUNCTION_FILENAME, pf->file);
+		pb__int(&ps->pb, FUNCTION_START_LINE, pf->line);
+		pb__end(&ps->pb, m);
+		err = pprof_maybe_flush(ps);
+	}
+	free(used);
+	return err;
+}
+
+static void pprof_session_comments(struct pprof_sink *ps, const struct session_stats *st)
+{
+	unsigned long long lt = st->lost_total;
+
+	pprof_comment(ps, "tracer: exact wall time; value = self time (ns) of the calls "
+		      "with this stack on top; clock CLOCK_MONOTONIC %llu..%llu ns",
+		      (unsigned long long)st->first_ts, (unsigned long long)st->last_ts);
+	pprof_comment(ps, "events %llu, calls %llu, lost %llu (ringbuf_full %llu, map_full %llu, "
+		      "read_failed %llu, no_config %llu, foreign_thread_state %llu)%s",
+		      (unsigned long long)st->events, (unsigned long long)st->calls, lt,
+		      (unsigned long long)st->drops[TR_DROP_RINGBUF_FULL],
+		      (unsigned long long)st->drops[TR_DROP_MAP_FULL],
+		      (unsigned long long)st->drops[TR_DROP_READ_FAIL],
+		      (unsigned long long)st->drops[TR_DROP_NO_CONFIG],
+		      (unsigned long long)st->drops[TR_DROP_FOREIGN_TSTATE],
+		      lt ? ": THE PROFILE IS INCOMPLETE" : "");
+	pprof_comment(ps, "inferred_returns %llu, unmatched_returns %llu, open_at_end %llu, "
+		      "truncated_names %llu, exit_code %u%s",
+		      (unsigned long long)st->inferred_returns,
+		      (unsigned long long)st->unmatched_returns,
+		      (unsigned long long)st->open_at_end,
+		      (unsigned long long)st->truncated_names, st->exit_code,
+		      st->end_flags & IN_END_RECORDING_TRUNCATED ? ", recording truncated" : "");
+}
+
+static int pprof_finish(struct sink *s, const struct session_stats *st)
+{
+	struct pprof_sink *ps = (struct pprof_sink *)s;
+	struct pb_writer *pb = &ps->pb;
+	uint64_t *idx = NULL;
+	int err = ps->err, e;
+	uint32_t wall, ns;
+
+	pprof_session_comments(ps, st);
+	wall = pprof_str(ps, "wall");
+	ns = pprof_str(ps, "nanoseconds");
+	if (!err)
+		err = ps->err;
+	/* gzip (windowBits 16 + 15) without a file name or time: the same
+	 * session always gives the same bytes */
+	if (!err && deflateInit2(&ps->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + 15, 8,
+				 Z_DEFAULT_STRATEGY) != Z_OK)
+		err = -ENOMEM;
+	if (err)
+		goto out;
+	pprof_value_type(pb, PROFILE_SAMPLE_TYPE, wall, ns);
+	err = pprof_write_samples(ps);
+	if (!err)
+		err = pprof_write_funcs(ps);
+	if (err)
+		goto out_z;
+	for (size_t i = 0; i < ps->n_strs && !err; i++) {
+		pb__string(pb, PROFILE_STRING_TABLE, ps->strs[i]);
+		err = pprof_maybe_flush(ps);
+	}
+	if (st->last_ts > st->first_ts)
+		pb__int(pb, PROFILE_DURATION_NANOS, st->last_ts - st->first_ts);
+	pprof_value_type(pb, PROFILE_PERIOD_TYPE, wall, ns);
+	pb__int(pb, PROFILE_PERIOD, 1);	/* every call, not a sampling */
+	idx = calloc(ps->n_comments + 1, sizeof(*idx));
+	if (!idx)
+		err = -ENOMEM;
+	for (size_t i = 0; idx && i < ps->n_comments; i++)
+		idx[i] = ps->comments[i];
+	if (idx)
+		pb__packed_uint(pb, PROFILE_COMMENT, idx, ps->n_comments);
+	free(idx);
+	pb__int(pb, PROFILE_DEFAULT_SAMPLE_TYPE, wall);
+	if (!err)
+		err = pb_writer__error(pb);
+	if (!err)
+		err = pprof_deflate(ps, Z_FINISH);
+out_z:
+	deflateEnd(&ps->z);
+out:
+	errno = 0;
+	if (fflush(ps->f) && !err)
+		err = errno ? -errno : -EIO;
+	if (ferror(ps->f) && !err)
+		err = -EIO;
+	errno = 0;
+	e = fclose(ps->f);
+	if (e && !err)
+		err = errno ? -errno : -EIO;
+	ps->f = NULL;
+	return err;
+}
+
+static void pprof_free(struct sink *s)
+{
+	struct pprof_sink *ps = (struct pprof_sink *)s;
+
+	if (!ps)
+		return;
+	if (ps->f)
+		fclose(ps->f);
+	for (size_t i = 0; i < ps->n_strs; i++)
+		free(ps->strs[i]);
+	free(ps->strs);
+	hashmap__free(ps->by_hash, NULL);
+	free(ps->funcs);
+	free(ps->stacks);
+	free(ps->comments);
+	pb_writer__free(&ps->pb);
+	free(ps->base.path);
+	free(ps);
+}
+
+const struct sink_ops sink_pprof = {
+	.name = "pprof",
+	.suffix = ".pprof",
+	.help = "gzipped pprof profile: wall time per call stack",
+	.open = pprof_open,
+	.process = pprof_process,
+	.func = pprof_func,
+	.stack = pprof_stack,
+	.call = pprof_call,
+	.finish = pprof_finish,
+	.free = pprof_free,
+};
