@@ -1,0 +1,196 @@
+# SPDX-License-Identifier: MIT
+"""The collapsed-stacks output (.folded), against the Chrome trace of the
+same tracer run and the sys.setprofile ground truth: every line is
+`frame;frame VALUE`, the values add up to the total traced thread time,
+every function of the workload that ran is in some stack, and
+`tracer report REC.trace -o X.folded` equals the direct -o X.folded.
+
+Also home of what test_speedscope.py shares: one tracer run per
+(interpreter, workload, mode) writing every format (run_formats), and the
+readers of the folded file and of the Chrome trace's times."""
+import collections
+import os
+import re
+
+import pytest
+
+import helpers
+
+TIMEOUT = 120
+
+# qualname (file:line), as out_folded.c names a frame
+FRAME = re.compile(r"^(.*) \((.*):(\d+)\)$")
+
+
+# ---- one run, every format --------------------------------------------------
+
+FORMATS = {"json": "t.json", "folded": "t.folded", "speedscope": "t.speedscope.json",
+           "trace": "t.trace"}
+
+
+def _run_formats(tracer, interp, workload, d, mode):
+    """trace WORKLOAD with every output at once; -> {format: path, "pid": pid}"""
+    out = {k: os.path.join(str(d), v) for k, v in FORMATS.items()}
+    paths = [out[k] for k in ("json", "folded", "speedscope", "trace")]
+    if mode == "launch":
+        cmd = [tracer]
+        for p in paths:
+            cmd += ["-o", p]
+        p = helpers.run(cmd + interp.tracer_args + ["--", interp.python, workload.path],
+                        timeout=TIMEOUT, env=helpers.target_env())
+        assert p.returncode == 0, helpers.describe(p)
+        pid = int(re.search(r"^workload: pid (\d+)$", p.stderr, re.M).group(1))
+    else:
+        target, _ = helpers.trace_attached(tracer, interp, workload, d, paths, TIMEOUT)
+        pid = target.pid
+    out["pid"] = pid
+    return out
+
+
+@pytest.fixture(scope="session")
+def formats_run(tmp_path_factory):
+    """formats_run(tracer, interp, workload, mode) -> paths of one run
+    writing .json, .folded, .speedscope.json and .trace (cached per
+    session: test_folded and test_speedscope read the same run)"""
+    runs = {}
+
+    def get(tracer, interp, workload, mode="launch"):
+        key = (interp.id, workload.name, mode)
+        if key not in runs:
+            d = tmp_path_factory.mktemp("formats-%s-%s-%s" % key)
+            runs[key] = _run_formats(tracer, interp, workload, d, mode)
+        return runs[key]
+    return get
+
+
+# ---- readers --------------------------------------------------------------
+
+def parse_folded(path):
+    """-> [(frames, value)] with frames outermost first, as strings; checks
+    the line syntax"""
+    rows = []
+    with open(str(path), encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            assert line.endswith("\n"), "line %d not terminated" % n
+            m = re.match(r"^(.+) (\d+)\n$", line)
+            assert m, "line %d is not `stack VALUE`: %r" % (n, line[:300])
+            frames = m.group(1).split(";")
+            assert all(frames), "empty frame on line %d" % n
+            rows.append((frames, int(m.group(2))))
+    return rows
+
+
+def frame_key(frame):
+    """"qualname (file:line)" -> (qualname, file, line)"""
+    m = FRAME.match(frame)
+    assert m, "frame not `qualname (file:line)`: %r" % frame
+    return (m.group(1), m.group(2), int(m.group(3)))
+
+
+def ns(us):
+    """a Chrome time in microseconds (3 decimals) -> nanoseconds"""
+    return int(round(us * 1000))
+
+
+def chrome_intervals(chrome):
+    """(pid, tid) -> [(start_ns, end_ns, key)] of the Chrome trace's calls"""
+    by = collections.defaultdict(list)
+    for e in chrome.calls:
+        s = ns(e["ts"])
+        by[(e["pid"], e["tid"])].append((s, s + ns(e["dur"]), chrome.key(e)))
+    return by
+
+
+def outermost_total_ns(intervals):
+    """sum of the durations of the calls no other call of their thread
+    encloses: the traced time of every thread"""
+    total = 0
+    for evs in intervals.values():
+        end = None
+        for s, e, _ in sorted(evs, key=lambda x: (x[0], -x[1])):
+            if end is None or s >= end:
+                total += e - s
+                end = e
+            else:
+                assert e <= end, "calls overlap without nesting: %r" % ((s, e),)
+    return total
+
+
+def sanitize(key):
+    """a Chrome key as out_folded.c writes it: ';' -> ',', controls -> ' '"""
+    clean = lambda t: re.sub(r"[\x00-\x1f\x7f]", " ", t.replace(";", ","))
+    return (clean(key[0]), clean(key[1]), key[2])
+
+
+def chrome_stacks(chrome):
+    """stack (keys, outermost first) -> self time in ns, from the nesting
+    of the Chrome trace's calls per thread"""
+    stacks = collections.Counter()
+    for evs in chrome_intervals(chrome).values():
+        open_ = []	# enclosing calls: [(end, path)]
+        for s, e, key in sorted(evs, key=lambda x: (x[0], -x[1])):
+            while open_ and open_[-1][0] <= s:
+                open_.pop()
+            path = (open_[-1][1] if open_ else ()) + (sanitize(key),)
+            if open_:
+                stacks[open_[-1][1]] -= e - s
+            stacks[path] += e - s
+            open_.append((e, path))
+    return stacks
+
+
+def workload_keys(keys, workload):
+    files = set(workload.files)
+    return {k for k in keys if k[1] in files and k[0] != "<module>"}
+
+
+# ---- tests ----------------------------------------------------------------
+
+def check_folded(run, workload, truth):
+    rows = parse_folded(run["folded"])
+    assert rows, "empty .folded"
+    chrome = helpers.Chrome(run["json"])
+    # the values add up to the traced time (each value rounds a running
+    # total: the sum is the rounded total; 1 µs of slack for the Chrome
+    # trace's own view of nesting at equal times)
+    total_ns = outermost_total_ns(chrome_intervals(chrome))
+    got = sum(v for _, v in rows)
+    assert abs(got - total_ns / 1000.0) <= 1, \
+        "folded values sum to %d µs, the Chrome trace's threads ran %.3f µs" % (got, total_ns / 1e3)
+    # one line per distinct stack
+    stacks = [tuple(f) for f, _ in rows]
+    assert len(stacks) == len(set(stacks)), "a stack has several lines"
+    # every function of the workload that ran (ground truth) is in a stack,
+    # and nothing else of its files
+    keys = {frame_key(f) for fr, _ in rows for f in fr}
+    assert workload_keys(keys, workload) == set(truth.calls), \
+        "functions of the workload in .folded differ from ground truth:\n only traced %r\n only truth %r" % (
+            sorted(workload_keys(keys, workload) - set(truth.calls)),
+            sorted(set(truth.calls) - workload_keys(keys, workload)))
+    # the same stacks as the Chrome trace's nesting, each with its self
+    # time (running-total rounding: within 1 µs of its own time)
+    want = chrome_stacks(chrome)
+    got_stacks = {tuple(frame_key(f) for f in fr): v for fr, v in rows}
+    assert set(got_stacks) == set(want), \
+        "stacks differ from the Chrome trace: %d only in .folded, %d only in .json, e.g. %r" % (
+            len(set(got_stacks) - set(want)), len(set(want) - set(got_stacks)),
+            sorted(set(got_stacks) ^ set(want))[:2])
+    off = [(k, v, want[k]) for k, v in got_stacks.items() if abs(v - want[k] / 1000.0) > 1]
+    assert not off, "values off by more than 1 µs (stack, µs, self ns): %r" % (off[:3],)
+
+
+def test_folded(tracer, interp, workload, truth, formats_run, tmp_path):
+    run = formats_run(tracer, interp, workload)
+    check_folded(run, workload, truth)
+    # a recording gives the same file
+    out = tmp_path / "r.folded"
+    p = helpers.run([tracer, "report", run["trace"], "-o", str(out)], timeout=60)
+    assert p.returncode == 0, helpers.describe(p)
+    with open(run["folded"], "rb") as f:
+        assert out.read_bytes() == f.read(), "report .folded differs from the direct one"
+
+
+def test_folded_attach(tracer, get_interp, get_truth, formats_run):
+    it = get_interp("debian3.11")
+    wl = helpers.WORKLOAD_BY_NAME["mixed"]
+    check_folded(formats_run(tracer, it, wl, "attach"), wl, get_truth(it, wl))

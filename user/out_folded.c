@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Collapsed stacks (.folded), the input of flamegraph.pl, inferno,
+ * speedscope and most flame graph tools: one line per distinct call stack,
+ *
+ *	outer (file.py:1);inner (file.py:7) 1234
+ *
+ * frames outermost first, each `qualname (file:line)`, then the self time
+ * of the innermost frame in that stack, in integer microseconds. Stacks are
+ * shared by all threads and processes of the session, so a line sums every
+ * thread that ran that stack.
+ *
+ * Streaming aggregation: the analyzer tells each distinct stack once (the
+ * `stack` callback: parent and function); every completed call adds its self
+ * time (end - start - child) to its stack's counter, in nanoseconds. Memory
+ * is one small record per distinct stack and per function, never per call.
+ * Everything is written at finish.
+ *
+ * Rounding: values are rounded as a running total, not one by one. With
+ * stacks in id order, line k gets round(S_k) - round(S_{k-1}), where S_k is
+ * the sum of the self times of stacks 1..k in microseconds (round half up).
+ * Each value is then within 1 µs of that stack's own time, and the values
+ * add up to exactly round(total self time) = the total traced thread time
+ * (the sum of the durations of the outermost calls of every thread),
+ * however many short stacks there are. A stack that ran keeps its line
+ * even when its value is 0 (its time is carried into the next lines), so
+ * every stack and every function that ran is in the file; stacks that
+ * never completed a call have no line.
+ *
+ * Names: ';' separates frames and a newline ends a line, so in names ';'
+ * becomes ',' and every control character (newlines included) a space.
+ * Spaces are kept: readers take the value after the last space.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "array.h"
+#include "func_names.h"
+#include "sinks.h"
+
+
+struct folded_node {
+	uint32_t parent;	/* 0 = outermost frame */
+	uint32_t func;
+	uint64_t self_ns;	/* self time of every call with this stack */
+	bool ran;		/* a call with this stack completed */
+};
+
+struct folded_sink {
+	struct sink base;
+	FILE *f;
+	int err;		/* first error of a callback (-errno) */
+	struct func_names names;
+	struct folded_node *nodes;	/* nodes[stack id]; [0] unused */
+	size_t n_nodes, cap_nodes;	/* n_nodes: highest id + 1 */
+	char **labels;		/* labels[func]: frame text, made at finish */
+	size_t n_labels;
+	uint32_t *path;		/* scratch: the funcs of one stack */
+	size_t cap_path;
+};
+
+static struct sink *folded_open(const char *path)
+{
+	struct folded_sink *fs = calloc(1, sizeof(*fs));
+
+	if (!fs)
+		return NULL;
+	fs->base.ops = &sink_folded;
+	fs->base.path = strdup(path);
+	/* created now, so a path that cannot be written is said at once */
+	fs->f = fopen(path, "w");
+	if (!fs->base.path || !fs->f) {
+		int e = errno;
+
+		if (fs->f)
+			fclose(fs->f);
+		free(fs->base.path);
+		free(fs);
+		errno = e;
+		return NULL;
+	}
+	return &fs->base;
+}
+
+static int folded_func(struct sink *s, const struct func_info *f)
+{
+	return func_names__set(&((struct folded_sink *)s)->names, f);
+}
+
+static int folded_stack(struct sink *s, const struct stack_node *n)
+{
+	struct folded_sink *fs = (struct folded_sink *)s;
+
+	if (!n->id)
+		return 0;
+	if (array__grow((void **)&fs->nodes, &fs->cap_nodes, n->id, sizeof(*fs->nodes))) {
+		fs->err = -ENOMEM;
+		return -ENOMEM;
+	}
+	fs->nodes[n->id] = (struct folded_node){ .parent = n->parent, .func = n->func };
+	if (n->id >= fs->n_nodes)
+		fs->n_nodes = n->id + 1;
+	return 0;
+}
+
+static int folded_call(struct sink *s, const struct call_rec *c)
+{
+	struct folded_sink *fs = (struct folded_sink *)s;
+	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
+
+	/* stack 0: the analyzer could not make one (out of memory, said) */
+	if (!c->stack || c->stack >= fs->n_nodes)
+		return 0;
+	fs->nodes[c->stack].self_ns += dur > c->child_ns ? dur - c->child_ns : 0;
+	fs->nodes[c->stack].ran = true;
+	return 0;
+}
+
+/* "qualname (file:line)" with ';' and control characters replaced */
+static char *folded_label(const struct func_info *fi, uint32_t func)
+{
+	char *s;
+	int n;
+
+	if (fi)
+		n = asprintf(&s, "%s (%s:%u)", fi->qualname, fi->file, fi->line);
+	else
+		n = asprintf(&s, "<unknown function %u>", func);
+	if (n < 0)
+		return NULL;
+	for (char *p = s; *p; p++) {
+		if (*p == ';')
+			*p = ',';
+		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+	return s;
+}
+
+static const char *folded_label_of(struct folded_sink *fs, uint32_t func)
+{
+	size_t cap = fs->n_labels;
+
+	if (func >= fs->n_labels) {
+		if (array__grow((void **)&fs->labels, &cap, func, sizeof(*fs->labels)))
+			return NULL;
+		fs->n_labels = cap;
+	}
+	if (!fs->labels[func])
+		fs->labels[func] = folded_label(func_names__get(&fs->names, func), func);
+	return fs->labels[func];
+}
+
+/* one line: the frames of stack ID, outermost first, and VALUE */
+static int folded_line(struct folded_sink *fs, uint32_t id, uint64_t value)
+{
+	size_t depth = 0;
+
+	/* innermost first into path[]; a stack is never deeper than the
+	 * number of stacks, which also stops a (corrupt) cycle */
+	for (uint32_t k = id; k && k < fs->n_nodes && depth < fs->n_nodes; k = fs->nodes[k].parent) {
+		if (array__grow((void **)&fs->path, &fs->cap_path, depth, sizeof(*fs->path)))
+			return -ENOMEM;
+		fs->path[depth++] = fs->nodes[k].func;
+	}
+	while (depth--) {
+		const char *label = folded_label_of(fs, fs->path[depth]);
+
+		if (!label)
+			return -ENOMEM;
+		fputs_unlocked(label, fs->f);
+		if (depth)
+			putc_unlocked(';', fs->f);
+	}
+	fprintf(fs->f, " %llu\n", (unsigned long long)value);
+	return 0;
+}
+
+static int folded_finish(struct sink *s, const struct session_stats *st)
+{
+	struct folded_sink *fs = (struct folded_sink *)s;
+	uint64_t sum_ns = 0, written_us = 0;
+	int err = fs->err;
+
+	for (uint32_t id = 1; id < fs->n_nodes && !err; id++) {
+		uint64_t v;
+
+		if (!fs->nodes[id].ran)
+			continue;
+		sum_ns += fs->nodes[id].self_ns;
+		/* running-total rounding (see the top comment) */
+		v = (sum_ns + 500) / 1000 - written_us;
+		written_us += v;
+		err = folded_line(fs, id, v);
+		if (!err && ferror(fs->f))
+			err = errno ? -errno : -EIO;
+	}
+	errno = 0;
+	if ((fflush(fs->f) || ferror(fs->f)) && !err)
+		err = errno ? -errno : -EIO;
+	errno = 0;
+	if (fclose(fs->f) && !err)
+		err = errno ? -errno : -EIO;
+	fs->f = NULL;
+	return err;
+}
+
+static void folded_free(struct sink *s)
+{
+	struct folded_sink *fs = (struct folded_sink *)s;
+
+	if (!fs)
+		return;
+	if (fs->f)
+		fclose(fs->f);
+	for (size_t i = 0; i < fs->n_labels; i++)
+		free(fs->labels[i]);
+	free(fs->labels);
+	func_names__free(&fs->names);
+	free(fs->nodes);
+	free(fs->path);
+	free(fs->base.path);
+	free(fs);
+}
+
+const struct sink_ops sink_folded = {
+	.name = "folded",
+	.suffix = ".folded",
+	.help = "collapsed stacks for flame graphs, self time in µs",
+	.open = folded_open,
+	.func = folded_func,
+	.stack = folded_stack,
+	.call = folded_call,
+	.finish = folded_finish,
+	.free = folded_free,
+};
