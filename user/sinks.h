@@ -14,4 +14,9 @@ const struct sink_ops *sinks__at(size_t i);
  * stdout). Not chosen by suffix. */
 extern const struct sink_ops sink_summary;
 extern const struct sink_ops sink_chrome;	/* .json */
+extern const struct sink_ops sink_pftrace;	/* .pftrace */
+extern const struct sink_ops sink_folded;	/* .folded */
+extern const struct sink_ops sink_svg;		/* .svg */
+extern const struct sink_ops sink_speedscope;	/* .speedscope.json */
+extern const struct sink_ops sink_pprof;	/* .pprof */
 #endif
