@@ -215,11 +215,7 @@ static int chrome_finish(struct sink *s, const struct session_stats *st)
 			"past ~256 MiB: write .pftrace instead (-o NAME.pftrace, about a "
 			"sixth of the size, opens in ui.perfetto.dev)\n",
 			s->path, (unsigned long long)(sb.st_size >> 20));
-	errno = 0;
-	if (fclose(cs->f) && !err)
-		err = errno ? -errno : -EIO;
-	cs->f = NULL;
-	return err;
+	return sink__close_file(&cs->f, err);
 }
 
 static void chrome_free(struct sink *s)

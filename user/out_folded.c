@@ -196,14 +196,7 @@ static int folded_finish(struct sink *s, const struct session_stats *st)
 		if (!err && ferror(fs->f))
 			err = errno ? -errno : -EIO;
 	}
-	errno = 0;
-	if ((fflush(fs->f) || ferror(fs->f)) && !err)
-		err = errno ? -errno : -EIO;
-	errno = 0;
-	if (fclose(fs->f) && !err)
-		err = errno ? -errno : -EIO;
-	fs->f = NULL;
-	return err;
+	return sink__close_file(&fs->f, err);
 }
 
 static void folded_free(struct sink *s)

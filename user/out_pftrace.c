@@ -571,16 +571,7 @@ static int pf_finish(struct sink *s, const struct session_stats *st)
 
 	pf_session(ps, st);
 	err = pf_flush(ps);
-	errno = 0;
-	if (fflush(ps->f) && !err)
-		err = errno ? -errno : -EIO;
-	if (ferror(ps->f) && !err)
-		err = -EIO;
-	errno = 0;
-	if (fclose(ps->f) && !err)
-		err = errno ? -errno : -EIO;
-	ps->f = NULL;
-	return err;
+	return sink__close_file(&ps->f, err);
 }
 
 static void pf_free(struct sink *s)

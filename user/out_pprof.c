@@ -383,7 +383,7 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 	struct pprof_sink *ps = (struct pprof_sink *)s;
 	struct pb_writer *pb = &ps->pb;
 	uint64_t *idx = NULL;
-	int err = ps->err, e;
+	int err = ps->err;
 	uint32_t wall, ns;
 
 	pprof_session_comments(ps, st);
@@ -428,17 +428,7 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 out_z:
 	deflateEnd(&ps->z);
 out:
-	errno = 0;
-	if (fflush(ps->f) && !err)
-		err = errno ? -errno : -EIO;
-	if (ferror(ps->f) && !err)
-		err = -EIO;
-	errno = 0;
-	e = fclose(ps->f);
-	if (e && !err)
-		err = errno ? -errno : -EIO;
-	ps->f = NULL;
-	return err;
+	return sink__close_file(&ps->f, err);
 }
 
 static void pprof_free(struct sink *s)

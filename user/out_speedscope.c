@@ -405,11 +405,7 @@ static int ss_finish(struct sink *s, const struct session_stats *st)
 	}
 	if (!err)
 		err = json_writer__flush(&jw);
-	errno = 0;
-	if (fclose(ss->f) && !err)
-		err = errno ? -errno : -EIO;
-	ss->f = NULL;
-	return err;
+	return sink__close_file(&ss->f, err);
 }
 
 static void ss_free_thread(void *p)

@@ -218,14 +218,11 @@ static int summary_finish(struct sink *s, const struct session_stats *st)
 		summary_print_process(ss->f, &ss->procs[i]);
 	err = summary_print_table(ss);
 	summary_print_counters(ss->f, st);
-	errno = 0;
+	if (ss->own_file)
+		return sink__close_file(&ss->f, err);
+	errno = 0;	/* stdout stays open */
 	if ((fflush(ss->f) || ferror(ss->f)) && !err)
 		err = errno ? -errno : -EIO;
-	if (ss->own_file) {
-		errno = 0;
-		if (fclose(ss->f) && !err)
-			err = errno ? -errno : -EIO;
-	}
 	ss->f = NULL;
 	return err;
 }

@@ -628,13 +628,7 @@ static int svg_finish(struct sink *s, const struct session_stats *st)
 		svg_write(ss, st, &lo);
 		err = ss->err;
 	}
-	errno = 0;
-	if (fflush(ss->f) && !err)
-		err = errno ? -errno : -EIO;
-	if (fclose(ss->f) && !err)
-		err = errno ? -errno : -EIO;
-	ss->f = NULL;
-	return err;
+	return sink__close_file(&ss->f, err);
 }
 
 static void svg_free(struct sink *s)

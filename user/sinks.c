@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The table of output formats, chosen by the suffix of the -o file name. */
+#include <errno.h>
 #include <string.h>
 #include "sinks.h"
 
@@ -28,4 +29,22 @@ const struct sink_ops *sinks__for_path(const char *path)
 		}
 	}
 	return best;
+}
+
+int sink__close_file(FILE **f, int err)
+{
+	FILE *fp = *f;
+
+	if (!fp)
+		return err;
+	*f = NULL;
+	errno = 0;
+	if (fflush(fp) && !err)
+		err = errno ? -errno : -EIO;
+	if (ferror(fp) && !err)
+		err = -EIO;
+	errno = 0;
+	if (fclose(fp) && !err)
+		err = errno ? -errno : -EIO;
+	return err;
 }

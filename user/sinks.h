@@ -2,6 +2,7 @@
 /* The table of output formats (struct sink_ops), chosen by file suffix. */
 #ifndef TRACER_SINKS_H
 #define TRACER_SINKS_H
+#include <stdio.h>
 #include "model.h"
 
 /* The sink for an -o PATH, by suffix; NULL when no format has it.
@@ -9,6 +10,11 @@
 const struct sink_ops *sinks__for_path(const char *path);
 /* Every format, for --help and messages: the I-th, NULL past the end */
 const struct sink_ops *sinks__at(size_t i);
+
+/* Flush and close *F (nothing when NULL) and set it to NULL. Returns ERR if
+ * it is an error already, else the first error of the flush, the stream or
+ * the close, as -errno (a full disk shows here): what `finish` returns. */
+int sink__close_file(FILE **f, int err);
 
 /* The end-of-session summary printed when there is no -o (path "-" is
  * stdout). Not chosen by suffix. */
