@@ -38,22 +38,15 @@
 #include "array.h"
 #include "func_names.h"
 #include "sinks.h"
+#include "stack_profile.h"
 
-
-struct folded_node {
-	uint32_t parent;	/* 0 = outermost frame */
-	uint32_t func;
-	uint64_t self_ns;	/* self time of every call with this stack */
-	bool ran;		/* a call with this stack completed */
-};
 
 struct folded_sink {
 	struct sink base;
 	FILE *f;
 	int err;		/* first error of a callback (-errno) */
 	struct func_names names;
-	struct folded_node *nodes;	/* nodes[stack id]; [0] unused */
-	size_t n_nodes, cap_nodes;	/* n_nodes: highest id + 1 */
+	struct stack_profile prof;
 	char **labels;		/* labels[func]: frame text, made at finish */
 	size_t n_labels;
 	uint32_t *path;		/* scratch: the funcs of one stack */
@@ -91,30 +84,22 @@ static int folded_func(struct sink *s, const struct func_info *f)
 static int folded_stack(struct sink *s, const struct stack_node *n)
 {
 	struct folded_sink *fs = (struct folded_sink *)s;
+	int err = stack_profile__stack(&fs->prof, n);
 
-	if (!n->id)
-		return 0;
-	if (array__grow((void **)&fs->nodes, &fs->cap_nodes, n->id, sizeof(*fs->nodes))) {
-		fs->err = -ENOMEM;
-		return -ENOMEM;
-	}
-	fs->nodes[n->id] = (struct folded_node){ .parent = n->parent, .func = n->func };
-	if (n->id >= fs->n_nodes)
-		fs->n_nodes = n->id + 1;
-	return 0;
+	if (err && !fs->err)
+		fs->err = err;
+	return err;
 }
 
+/* calls without a stack (the analyzer out of memory, said) stay out */
 static int folded_call(struct sink *s, const struct call_rec *c)
 {
 	struct folded_sink *fs = (struct folded_sink *)s;
-	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
+	int err = stack_profile__call(&fs->prof, c);
 
-	/* stack 0: the analyzer could not make one (out of memory, said) */
-	if (!c->stack || c->stack >= fs->n_nodes)
-		return 0;
-	fs->nodes[c->stack].self_ns += dur > c->child_ns ? dur - c->child_ns : 0;
-	fs->nodes[c->stack].ran = true;
-	return 0;
+	if (err && !fs->err)
+		fs->err = err;
+	return err;
 }
 
 /* "qualname (file:line)" with ';' and control characters replaced */
@@ -155,15 +140,12 @@ static const char *folded_label_of(struct folded_sink *fs, uint32_t func)
 /* one line: the frames of stack ID, outermost first, and VALUE */
 static int folded_line(struct folded_sink *fs, uint32_t id, uint64_t value)
 {
-	size_t depth = 0;
+	size_t depth;
 
-	/* innermost first into path[]; a stack is never deeper than the
-	 * number of stacks, which also stops a (corrupt) cycle */
-	for (uint32_t k = id; k && k < fs->n_nodes && depth < fs->n_nodes; k = fs->nodes[k].parent) {
-		if (array__grow((void **)&fs->path, &fs->cap_path, depth, sizeof(*fs->path)))
-			return -ENOMEM;
-		fs->path[depth++] = fs->nodes[k].func;
-	}
+	if (array__grow((void **)&fs->path, &fs->cap_path, fs->prof.v[id].depth,
+			sizeof(*fs->path)))
+		return -ENOMEM;
+	depth = stack_profile__path(&fs->prof, id, fs->path, fs->cap_path);
 	while (depth--) {
 		const char *label = folded_label_of(fs, fs->path[depth]);
 
@@ -183,12 +165,12 @@ static int folded_finish(struct sink *s, const struct session_stats *st)
 	uint64_t sum_ns = 0, written_us = 0;
 	int err = fs->err;
 
-	for (uint32_t id = 1; id < fs->n_nodes && !err; id++) {
+	for (uint32_t id = 1; id < fs->prof.n && !err; id++) {
 		uint64_t v;
 
-		if (!fs->nodes[id].ran)
+		if (!fs->prof.v[id].calls)
 			continue;
-		sum_ns += fs->nodes[id].self_ns;
+		sum_ns += fs->prof.v[id].self_ns;
 		/* running-total rounding (see the top comment) */
 		v = (sum_ns + 500) / 1000 - written_us;
 		written_us += v;
@@ -211,7 +193,7 @@ static void folded_free(struct sink *s)
 		free(fs->labels[i]);
 	free(fs->labels);
 	func_names__free(&fs->names);
-	free(fs->nodes);
+	stack_profile__free(&fs->prof);
 	free(fs->path);
 	free(fs->base.path);
 	free(fs);

@@ -35,6 +35,7 @@
 #include "pyversion.h"
 #include "strategy.h"
 #include "sinks.h"
+#include "stack_profile.h"
 
 
 /* profile.proto field numbers */
@@ -57,12 +58,6 @@ struct pprof_func {
 	bool told;
 };
 
-struct pprof_stack {
-	uint32_t parent, func;
-	uint64_t self_ns;
-	bool called;		/* at least one call completed with it on top */
-};
-
 struct pprof_sink {
 	struct sink base;
 	FILE *f;
@@ -73,8 +68,7 @@ struct pprof_sink {
 	struct hashmap *by_hash;
 	struct pprof_func *funcs;	/* by func_info.id */
 	size_t cap_funcs;
-	struct pprof_stack *stacks;	/* by stack_node.id (0 unused) */
-	size_t n_stacks, cap_stacks;
+	struct stack_profile prof;	/* self time per stack */
 	uint32_t *comments;		/* string indices */
 	size_t n_comments, cap_comments;
 	int err;			/* first error of a callback */
@@ -208,27 +202,23 @@ static int pprof_stack(struct sink *s, const struct stack_node *n)
 
 	/* the function's slot too, so that every function a stack uses has
 	 * one (told or not) */
-	if (array__grow((void **)&ps->stacks, &ps->cap_stacks, n->id, sizeof(*ps->stacks)) ||
-	    array__grow((void **)&ps->funcs, &ps->cap_funcs, n->func, sizeof(*ps->funcs)))
-		return ps->err = -ENOMEM;
-	ps->stacks[n->id] = (struct pprof_stack){ .parent = n->parent, .func = n->func };
-	if (n->id >= ps->n_stacks)
-		ps->n_stacks = n->id + 1;
-	return 0;
+	int err = stack_profile__stack(&ps->prof, n);
+
+	if (!err && array__grow((void **)&ps->funcs, &ps->cap_funcs, n->func, sizeof(*ps->funcs)))
+		err = -ENOMEM;
+	if (err && !ps->err)
+		ps->err = err;
+	return err;
 }
 
 static int pprof_call(struct sink *s, const struct call_rec *c)
 {
 	struct pprof_sink *ps = (struct pprof_sink *)s;
-	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
-	struct pprof_stack *st;
+	int err = stack_profile__call(&ps->prof, c);
 
-	if (!c->stack || c->stack >= ps->n_stacks)
-		return 0;	/* never told: cannot happen with a stack callback */
-	st = &ps->stacks[c->stack];
-	st->self_ns += dur > c->child_ns ? dur - c->child_ns : 0;
-	st->called = true;
-	return 0;
+	if (err && !ps->err)
+		ps->err = err;
+	return err;
 }
 
 /* ---- the end: encode, compress, write -------------------------------- */
@@ -278,25 +268,25 @@ static void pprof_value_type(struct pb_writer *pb, uint32_t field, uint32_t type
 static int pprof_write_samples(struct pprof_sink *ps)
 {
 	uint64_t *locs = NULL;
-	size_t cap = 0;
+	uint32_t *funcs = NULL;
+	size_t cap = 0, cap_f = 0;
 	int err = 0;
 
-	for (size_t id = 1; id < ps->n_stacks && !err; id++) {
-		const struct pprof_stack *st = &ps->stacks[id];
-		size_t n = 0, m;
+	for (size_t id = 1; id < ps->prof.n && !err; id++) {
+		const struct stack_cost *st = &ps->prof.v[id];
+		size_t n, m;
 
-		if (!st->called)
+		if (!st->calls)
 			continue;
-		/* the leaf first, up to the outermost frame */
-		for (uint32_t k = id; k && k < ps->n_stacks; k = ps->stacks[k].parent) {
-			if (array__grow((void **)&locs, &cap, n, sizeof(*locs))) {
-				err = -ENOMEM;
-				break;
-			}
-			locs[n++] = ps->stacks[k].func + 1;
-			if (n > ps->n_stacks)
-				break;	/* a cycle: cannot happen, never loop */
+		if (array__grow((void **)&locs, &cap, st->depth, sizeof(*locs)) ||
+		    array__grow((void **)&funcs, &cap_f, st->depth, sizeof(*funcs))) {
+			err = -ENOMEM;
+			break;
 		}
+		/* the leaf first, up to the outermost frame; location = func + 1 */
+		n = stack_profile__path(&ps->prof, id, funcs, cap_f);
+		for (size_t i = 0; i < n; i++)
+			locs[i] = funcs[i] + 1;
 		m = pb__begin(&ps->pb, PROFILE_SAMPLE);
 		pb__packed_uint(&ps->pb, SAMPLE_LOCATION_ID, locs, n);
 		pb__packed_uint(&ps->pb, SAMPLE_VALUE, &st->self_ns, 1);
@@ -305,6 +295,7 @@ static int pprof_write_samples(struct pprof_sink *ps)
 			err = pprof_maybe_flush(ps);
 	}
 	free(locs);
+	free(funcs);
 	return err;
 }
 
@@ -316,9 +307,9 @@ static int pprof_write_funcs(struct pprof_sink *ps)
 
 	if (!used)
 		return -ENOMEM;
-	for (size_t id = 1; id < ps->n_stacks; id++)
-		if (ps->stacks[id].func < ps->cap_funcs)
-			used[ps->stacks[id].func] = true;
+	for (size_t id = 1; id < ps->prof.n; id++)
+		if (ps->prof.v[id].known && ps->prof.v[id].func < ps->cap_funcs)
+			used[ps->prof.v[id].func] = true;
 	for (size_t i = 0; i < ps->cap_funcs && !err; i++) {
 		const struct pprof_func *pf = &ps->funcs[i];
 		size_t m, l;
@@ -444,7 +435,7 @@ static void pprof_free(struct sink *s)
 	free(ps->strs);
 	hashmap__free(ps->by_hash, NULL);
 	free(ps->funcs);
-	free(ps->stacks);
+	stack_profile__free(&ps->prof);
 	free(ps->comments);
 	pb_writer__free(&ps->pb);
 	free(ps->base.path);

@@ -29,6 +29,7 @@
 #include "pyversion.h"
 #include "strategy.h"
 #include "sinks.h"
+#include "stack_profile.h"
 #include "svg_script.h"
 
 
@@ -40,12 +41,12 @@
 #define SVG_CHAR_W 7.2		/* guessed mean glyph width of the 12px font */
 #define SVG_MIN_PART 1000	/* stacks under total/SVG_MIN_PART not drawn */
 
+/* the layout of a stack, made at finish (its time: struct stack_cost) */
 struct svg_node {
-	uint32_t parent, func, depth;
-	uint32_t first, next;	/* children (built at finish) */
-	bool known, drawn;	/* told by `stack`; drawn: >= 1/SVG_MIN_PART */
+	uint32_t first, next;	/* children */
+	bool drawn;		/* >= 1/SVG_MIN_PART of the total */
 	uint32_t small_n;	/* children not drawn, merged into one block */
-	uint64_t self_ns, total_ns, x_ns, calls;
+	uint64_t total_ns, x_ns;
 	uint64_t small_ns;	/* their time */
 };
 
@@ -54,9 +55,8 @@ struct svg_sink {
 	FILE *f;
 	int err;		/* first write error (-errno) */
 	struct func_names names;
-	struct svg_node *nodes;	/* by stack id; [0]: the root, "all" */
-	size_t n_nodes, cap_nodes;
-	uint64_t no_stack_calls;	/* calls of a stack never told */
+	struct stack_profile prof;	/* by stack id; [0]: the root, "all" */
+	struct svg_node *nodes;	/* layout, same ids (at finish) */
 	uint64_t threads;
 	struct in_process *procs;
 	size_t n_procs, cap_procs;
@@ -193,20 +193,17 @@ static struct sink *svg_open(const char *path)
 		return NULL;
 	ss->base.ops = &sink_svg;
 	ss->base.path = strdup(path);
-	if (ss->base.path && !array__grow((void **)&ss->nodes, &ss->cap_nodes, 0,
-					  sizeof(*ss->nodes)))
+	if (ss->base.path && !stack_profile__init(&ss->prof))
 		ss->f = fopen(path, "w");
 	if (!ss->f) {
-		int e = ss->base.path && ss->nodes ? errno : ENOMEM;
+		int e = ss->base.path && ss->prof.v ? errno : ENOMEM;
 
-		free(ss->nodes);
+		stack_profile__free(&ss->prof);
 		free(ss->base.path);
 		free(ss);
 		errno = e;
 		return NULL;
 	}
-	ss->n_nodes = 1;
-	ss->nodes[0].known = true;
 	return &ss->base;
 }
 
@@ -233,40 +230,14 @@ static int svg_func(struct sink *s, const struct func_info *f)
 
 static int svg_stack(struct sink *s, const struct stack_node *n)
 {
-	struct svg_sink *ss = (struct svg_sink *)s;
-	struct svg_node *e;
-
-	if (!n->id)
-		return -EINVAL;
-	if (array__grow((void **)&ss->nodes, &ss->cap_nodes, n->id, sizeof(*ss->nodes)))
-		return -ENOMEM;
-	if (n->id >= ss->n_nodes)
-		ss->n_nodes = n->id + 1;
-	e = &ss->nodes[n->id];
-	/* a parent always has a smaller id: finish relies on it */
-	if (n->parent >= n->id || !ss->nodes[n->parent].known)
-		return -EINVAL;
-	e->parent = n->parent;
-	e->func = n->func;
-	e->depth = n->depth;
-	e->known = true;
-	return 0;
+	/* it checks that a parent has a smaller id: the layout relies on it */
+	return stack_profile__stack(&((struct svg_sink *)s)->prof, n);
 }
 
 static int svg_call(struct sink *s, const struct call_rec *c)
 {
-	struct svg_sink *ss = (struct svg_sink *)s;
-	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
-	uint64_t self = dur > c->child_ns ? dur - c->child_ns : 0;
-	struct svg_node *e = &ss->nodes[0];
-
-	if (c->stack && c->stack < ss->n_nodes && ss->nodes[c->stack].known)
-		e = &ss->nodes[c->stack];
-	else
-		ss->no_stack_calls++;	/* its time goes to the root */
-	e->self_ns += self;
-	e->calls++;
-	return 0;
+	/* a call of a stack never told: its time goes to the root (said) */
+	return stack_profile__call(&((struct svg_sink *)s)->prof, c);
 }
 
 /* ---- layout ----------------------------------------------------------- */
@@ -292,8 +263,8 @@ static const struct func_info *svg_fi(const struct svg_sink *ss, uint32_t func)
 static int svg_cmp_name(const void *a, const void *b, void *arg)
 {
 	const struct svg_sink *ss = arg;
-	uint32_t fa = ss->nodes[*(const uint32_t *)a].func;
-	uint32_t fb = ss->nodes[*(const uint32_t *)b].func;
+	uint32_t fa = ss->prof.v[*(const uint32_t *)a].func;
+	uint32_t fb = ss->prof.v[*(const uint32_t *)b].func;
 	const struct func_info *x = svg_fi(ss, fa), *y = svg_fi(ss, fb);
 	int r;
 
@@ -306,32 +277,36 @@ static int svg_cmp_name(const void *a, const void *b, void *arg)
 /* totals, children sorted by name, offsets, what is drawn */
 static int svg_layout(struct svg_sink *ss, struct svg_layout *lo)
 {
-	struct svg_node *v = ss->nodes;
-	uint32_t n = ss->n_nodes, *kids;
+	const struct stack_cost *sc = ss->prof.v;
+	uint32_t n = ss->prof.n, *kids;
+	struct svg_node *v;
 
+	v = ss->nodes = calloc(n, sizeof(*v));
 	kids = malloc(n * sizeof(*kids));
-	if (!kids)
+	if (!kids || !v) {
+		free(kids);
 		return -ENOMEM;
+	}
 	for (uint32_t i = n; i-- > 0;) {
-		if (!v[i].known)
+		if (!sc[i].known)
 			continue;
-		v[i].total_ns += v[i].self_ns;
+		v[i].total_ns += sc[i].self_ns;
 		if (i) {
-			v[v[i].parent].total_ns += v[i].total_ns;
-			v[i].next = v[v[i].parent].first;
-			v[v[i].parent].first = i;
+			v[sc[i].parent].total_ns += v[i].total_ns;
+			v[i].next = v[sc[i].parent].first;
+			v[sc[i].parent].first = i;
 		}
 	}
 	*lo = (struct svg_layout){ .total = v[0].total_ns, .rows = 1,
 				   .min = v[0].total_ns / SVG_MIN_PART };
 	v[0].drawn = true;
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t k = 0, crow = i ? v[i].depth + 2 : 1;	/* children's row */
+		uint32_t k = 0, crow = i ? sc[i].depth + 2 : 1;	/* children's row */
 		uint64_t x = v[i].x_ns;
 		bool above = false;	/* something drawn on row CROW */
 
-		if (!v[i].known || !v[i].drawn) {
-			lo->omitted += v[i].known;
+		if (!sc[i].known || !v[i].drawn) {
+			lo->omitted += sc[i].known;
 			continue;
 		}
 		for (uint32_t c = v[i].first; c; c = v[c].next)
@@ -456,9 +431,9 @@ static void svg_header(struct svg_sink *ss, const struct session_stats *st,
 	if (st->truncated_names)
 		svg_line(ss, "warn", "%llu function names were cut (too long)",
 			 (unsigned long long)st->truncated_names);
-	if (ss->no_stack_calls)
+	if (ss->prof.unplaced)
 		svg_line(ss, "warn", "%llu calls of an unknown stack: their time is "
-			 "shown as the root's own", (unsigned long long)ss->no_stack_calls);
+			 "shown as the root's own", (unsigned long long)ss->prof.unplaced);
 	if (lo->omitted) {
 		svg_line(ss, "note", "%llu frames under 0.1%% of the total each are not "
 			 "drawn one by one, nor searchable:", (unsigned long long)lo->omitted);
@@ -536,24 +511,25 @@ static void svg_rect(struct svg_sink *ss, const struct svg_layout *lo, int func,
 static void svg_frame(struct svg_sink *ss, uint32_t id, const struct svg_layout *lo)
 {
 	const struct svg_node *v = &ss->nodes[id];
-	const struct func_info *fi = id ? func_names__get(&ss->names, v->func) : NULL;
-	uint32_t row = id ? v->depth + 1 : 0;
+	const struct stack_cost *sc = &ss->prof.v[id];
+	const struct func_info *fi = id ? func_names__get(&ss->names, sc->func) : NULL;
+	uint32_t row = id ? sc->depth + 1 : 0;
 	char lbl[1200], t[32];
 
 	if (fi)
 		snprintf(lbl, sizeof(lbl), "%s (%s:%u)", fi->qualname,
 			 svg_basename(fi->file), fi->line);
 	else if (id)
-		snprintf(lbl, sizeof(lbl), "<unknown function %u>", v->func);
+		snprintf(lbl, sizeof(lbl), "<unknown function %u>", sc->func);
 	else
 		snprintf(lbl, sizeof(lbl), "all (%s)", svg_human(v->total_ns, t, sizeof(t)));
-	svg_rect(ss, lo, id ? (int)v->func : -1, fi, row, v->x_ns, v->total_ns,
-		 v->self_ns, v->calls, lbl);
+	svg_rect(ss, lo, id ? (int)sc->func : -1, fi, row, v->x_ns, v->total_ns,
+		 sc->self_ns, sc->calls, lbl);
 	if (!v->small_n)
 		return;
 	snprintf(lbl, sizeof(lbl), "%u small frames (under 0.1%% each), merged",
 		 v->small_n);
-	svg_rect(ss, lo, -2, NULL, row + 1, v->x_ns + v->total_ns - v->self_ns - v->small_ns,
+	svg_rect(ss, lo, -2, NULL, row + 1, v->x_ns + v->total_ns - sc->self_ns - v->small_ns,
 		 v->small_ns, 0, 0, lbl);
 }
 
@@ -607,8 +583,8 @@ static void svg_write(struct svg_sink *ss, const struct session_stats *st,
 		   (unsigned long long)lo->total, lo->rows, top, SVG_FH, SVG_PAD,
 		   SVG_W - 2 * SVG_PAD);
 	ss->y = top;
-	for (uint32_t i = 0; i < ss->n_nodes; i++)
-		if (ss->nodes[i].known && ss->nodes[i].drawn)
+	for (uint32_t i = 0; i < ss->prof.n; i++)
+		if (ss->prof.v[i].known && ss->nodes[i].drawn)
 			svg_frame(ss, i, lo);
 	svg_printf(ss, "</g>\n<text id=\"details\" x=\"%d\" y=\"%.0f\">Hover a frame for "
 		   "details, click to zoom</text>\n<text id=\"matched\" x=\"%d\" y=\"%.0f\" "
@@ -640,6 +616,7 @@ static void svg_free(struct sink *s)
 	if (ss->f)
 		fclose(ss->f);
 	func_names__free(&ss->names);
+	stack_profile__free(&ss->prof);
 	free(ss->nodes);
 	free(ss->procs);
 	free(ss->base.path);
