@@ -15,6 +15,7 @@ import re
 import pytest
 
 import helpers
+import nesting
 
 TIMEOUT = 120
 
@@ -125,18 +126,9 @@ def sanitize(key):
 def chrome_stacks(chrome):
     """stack (keys, outermost first) -> self time in ns, from the nesting
     of the Chrome trace's calls per thread"""
-    stacks = collections.Counter()
-    for evs in chrome_intervals(chrome).values():
-        open_ = []	# enclosing calls: [(end, path)]
-        for s, e, key in sorted(evs, key=lambda x: (x[0], -x[1])):
-            while open_ and open_[-1][0] <= s:
-                open_.pop()
-            path = (open_[-1][1] if open_ else ()) + (sanitize(key),)
-            if open_:
-                stacks[open_[-1][1]] -= e - s
-            stacks[path] += e - s
-            open_.append((e, path))
-    return stacks
+    return nesting.self_per_path(
+        (thread, s, e, sanitize(key))
+        for thread, evs in chrome_intervals(chrome).items() for s, e, key in evs)
 
 
 def workload_keys(keys, workload):

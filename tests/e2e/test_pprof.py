@@ -22,6 +22,7 @@ import subprocess
 import pytest
 
 import helpers
+import nesting
 
 TIMEOUT = 120
 PROTOC = shutil.which("protoc") or "/usr/bin/protoc"
@@ -157,23 +158,10 @@ def self_times(calls):
     """per call, its duration less its direct children's (nesting per
     thread, from the times); returns {(name, file, line): self ns}"""
     out = collections.Counter()
-    by_thread = collections.defaultdict(list)
-    for c in calls:
-        by_thread[(c["pid"], c["tid"])].append(c)
-    for evs in by_thread.values():
-        evs.sort(key=lambda c: (c["start"], -c["end"]))
-        stack = []
-        for c in evs:
-            # (a call of no time at its parent's end may be taken for
-            # a sibling: it adds nothing to anyone's children)
-            while stack and stack[-1]["end"] <= c["start"]:
-                stack.pop()
-            c["child"] = 0
-            if stack:
-                stack[-1]["child"] += c["dur"]
-            stack.append(c)
-        for c in evs:
-            out[(c["name"], c["file"], c["line"])] += c["dur"] - c["child"]
+    per_path = nesting.self_per_path(((c["pid"], c["tid"]), c["start"], c["end"],
+                                      (c["name"], c["file"], c["line"])) for c in calls)
+    for path, ns in per_path.items():
+        out[path[-1]] += ns
     return out
 
 

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import helpers
+import nesting
 
 TIMEOUT = 120
 NODE_DIR = os.path.join(helpers.HERE, "node")
@@ -97,20 +98,14 @@ def chrome_paths(chrome, norm=lambda k: k):
     """path -> [total ns, calls] from the Chrome trace: calls of a thread
     nest (same ns clock), each call's path is its ancestors' NORM(keys)"""
     tot = collections.defaultdict(lambda: [0, 0])
-    by_thread = collections.defaultdict(list)
+    calls = []
     for e in chrome.calls:
         start = round(e["ts"] * 1000)
-        by_thread[(e["pid"], e["tid"])].append((start, start + round(e["dur"] * 1000), e))
-    for evs in by_thread.values():
-        evs.sort(key=lambda t: (t[0], -t[1]))
-        stack = []
-        for start, end, e in evs:
-            while stack and stack[-1][1] <= start:
-                stack.pop()
-            path = (stack[-1][2] if stack else ()) + (norm(chrome.key(e)),)
-            tot[path][0] += end - start
-            tot[path][1] += 1
-            stack.append((start, end, path))
+        calls.append(((e["pid"], e["tid"]), start, start + round(e["dur"] * 1000),
+                      norm(chrome.key(e))))
+    for start, end, path in nesting.nested(calls):
+        tot[path][0] += end - start
+        tot[path][1] += 1
     return tot
 
 
