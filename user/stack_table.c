@@ -58,16 +58,3 @@ uint32_t stack_table__intern(struct stack_table *st, uint32_t parent, uint32_t f
 		*out = st->nodes[id];
 	return id;
 }
-
-bool stack_table__get(const struct stack_table *st, uint32_t id, struct stack_node *out)
-{
-	if (!id || id >= st->n)
-		return false;
-	*out = st->nodes[id];
-	return true;
-}
-
-uint32_t stack_table__count(const struct stack_table *st)
-{
-	return st->n;
-}

@@ -19,8 +19,4 @@ void stack_table__free(struct stack_table *st);
  * 0 when out of memory or PARENT is not a stack of this table */
 uint32_t stack_table__intern(struct stack_table *st, uint32_t parent, uint32_t func,
 			     bool *is_new, struct stack_node *out);
-/* node ID (false when unknown) */
-bool stack_table__get(const struct stack_table *st, uint32_t id, struct stack_node *out);
-/* stacks so far, root included */
-uint32_t stack_table__count(const struct stack_table *st);
 #endif
