@@ -12,6 +12,7 @@ typedef unsigned short tr_u16;
 typedef unsigned int tr_u32;
 typedef int tr_s32;
 typedef unsigned long long tr_u64;
+typedef long long tr_s64;
 typedef short tr_s16;
 typedef signed char tr_s8;
 
@@ -111,6 +112,7 @@ enum tr_event_type {
 	TR_EV_CALL = 1,		/* a Python frame starts or resumes */
 	TR_EV_RETURN = 2,	/* a Python frame returns, yields or unwinds */
 	TR_EV_CODE = 3,		/* identity of a code object (sent once per fingerprint) */
+	TR_EV_RUNTIME = 4,	/* a GC collection or an import begins or ends */
 };
 
 /* flags of TR_EV_CALL */
@@ -171,6 +173,50 @@ struct tr_ev_code {
 	tr_u16 pad;
 	char name[TR_NAME_MAX];	/* raw bytes: min(len*kind, TR_NAME_MAX) */
 	char file[TR_FILE_MAX];
+};
+
+/*
+ * GC collections and imports (TR_EV_RUNTIME), slices on the thread that
+ * runs them. From USDT gc__start/gc__done and import__find__load__start/
+ * done where the build has them, else from a uprobe + uretprobe on the
+ * collector and on PyImport_ImportModuleLevelObject (see bpf/runtime.bpf.h).
+ */
+enum tr_runtime_kind {
+	TR_RT_GC = 1,
+	TR_RT_IMPORT = 2,
+};
+
+/* flags of TR_EV_RUNTIME */
+#define TR_RT_END          0x01	/* the end of the innermost open slice of its kind */
+#define TR_RT_END_UNPROBED 0x02	/* (a begin) the kernel will not run the uretprobe
+				 * that ends it (64 pending per task) */
+#define TR_RT_STATEMENT    0x04	/* (an import begin) an import statement: it
+				 * loads a module only if importlib's
+				 * _find_and_load runs inside it */
+#define TR_RT_NAME_TRUNC   0x08	/* the name was cut to TR_MODNAME_MAX bytes */
+
+#define TR_MODNAME_MAX 128	/* bytes of a module name carried */
+#define TR_STR_UTF8 0x40	/* name_enc: UTF-8 bytes (a C string of a USDT probe) */
+
+/* where a uprobe on the collector finds the generation (the BPF cookie's
+ * bits 8-15; bits 0-7 are the kind): an argument register, a constant of
+ * the function (a GCC clone), or unknown */
+#define TR_RT_GEN_ARG(n)   (n)		/* n = 0..5: the n-th integer argument */
+#define TR_RT_GEN_CONST(v) (0x10 + (v))	/* v = 0..2 */
+#define TR_RT_GEN_UNKNOWN  0xff
+
+struct tr_ev_runtime {
+	struct tr_ev_hdr hdr;	/* flags: TR_RT_* */
+	tr_u8 kind;		/* enum tr_runtime_kind */
+	tr_u8 name_enc;		/* import begin: kind | TR_STR_ASCII, or TR_STR_UTF8; 0 none */
+	tr_u16 pad;
+	tr_u32 name_len;	/* characters (bytes for TR_STR_UTF8) */
+	/* GC begin: the generation collected (-1 unknown); GC end: the
+	 * unreachable objects it found (collected + uncollectable, -1
+	 * unknown); import begin: the statement's level (relative dots, -1
+	 * unknown); import end: 1 found, 0 failed (an exception), -1 unknown */
+	tr_s64 value;
+	char name[TR_MODNAME_MAX];	/* import begin: the module name */
 };
 
 /* ---- BPF-side drop counters (global array `drops`) ------------------- */
