@@ -184,6 +184,10 @@ struct tr_ev_code {
 enum tr_runtime_kind {
 	TR_RT_GC = 1,
 	TR_RT_IMPORT = 2,
+	/* a uprobe site only: a function the collector calls with the
+	 * generation it collects (3.13's invoke_gc_callback, inside
+	 * gc_collect_main, which an automatic collection enters with -1) */
+	TR_RT_GC_GENERATION = 3,
 };
 
 /* flags of TR_EV_RUNTIME */
@@ -194,14 +198,21 @@ enum tr_runtime_kind {
 				 * loads a module only if importlib's
 				 * _find_and_load runs inside it */
 #define TR_RT_NAME_TRUNC   0x08	/* the name was cut to TR_MODNAME_MAX bytes */
+#define TR_RT_GENERATION   0x10	/* (GC) not a begin or an end: VALUE is the
+				 * generation the open collection collects */
+#define TR_RT_GEN_LATER    0x20	/* (a GC begin) automatic: the collector picks
+				 * the generation inside and tells it with a
+				 * TR_RT_GENERATION event, if it collects at all */
 
 #define TR_MODNAME_MAX 128	/* bytes of a module name carried */
 #define TR_STR_UTF8 0x40	/* name_enc: UTF-8 bytes (a C string of a USDT probe) */
 
 /* where a uprobe on the collector finds the generation (the BPF cookie's
- * bits 8-15; bits 0-7 are the kind): an argument register, a constant of
- * the function (a GCC clone), or unknown */
-#define TR_RT_GEN_ARG(n)   (n)		/* n = 0..5: the n-th integer argument */
+ * bits 8-15; bits 0-7 are the kind; bit 16: a TR_RT_GC_GENERATION site is
+ * probed too): an argument register, a constant of the function (a GCC
+ * clone), or unknown */
+#define TR_RT_COOKIE_GEN_SITE (1 << 16)
+#define TR_RT_GEN_ARG(n)   (n)		/* n = 0..4: the n-th integer argument */
 #define TR_RT_GEN_CONST(v) (0x10 + (v))	/* v = 0..2 */
 #define TR_RT_GEN_UNKNOWN  0xff
 

@@ -10,19 +10,11 @@
  * through dwarf_attr_integrate, and only labels with an address count.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include "dwarf_file.h"
 #include "dwarf_labels.h"
-
-static const char *die_name(Dwarf_Die *d)
-{
-	Dwarf_Attribute at;
-
-	return dwarf_formstring(dwarf_attr_integrate(d, DW_AT_name, &at));
-}
 
 /* depth-first through lexical blocks: labels can sit in nested scopes */
 static int find_label(Dwarf_Die *scope, const char *label, uint64_t *vaddr, int depth)
@@ -38,7 +30,7 @@ static int find_label(Dwarf_Die *scope, const char *label, uint64_t *vaddr, int 
 		const char *n;
 
 		if (tag == DW_TAG_label) {
-			n = die_name(&c);
+			n = dwarf_file__die_name(&c);
 			if (n && !strcmp(n, label) && dwarf_lowpc(&c, &a) == 0) {
 				*vaddr = a;
 				return 0;
@@ -59,14 +51,10 @@ int dwarf_labels__find(const char *path, const char *func, const char *label, ui
 	int fd, ret = -ENOENT;
 	Dwarf *dw;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	dw = dwarf_begin(fd, DWARF_C_READ);
-	if (!dw) {
-		close(fd);
-		return -ENODATA;
-	}
+	ret = dwarf_file__open(path, &dw, &fd);
+	if (ret)
+		return ret;
+	ret = -ENOENT;
 	while (ret && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cu, c;
 
@@ -77,7 +65,7 @@ int dwarf_labels__find(const char *path, const char *func, const char *label, ui
 				if (dwarf_tag(&c) != DW_TAG_subprogram ||
 				    dwarf_hasattr(&c, DW_AT_declaration))
 					continue;
-				n = die_name(&c);
+				n = dwarf_file__die_name(&c);
 				if (n && !strcmp(n, func) && !find_label(&c, label, vaddr, 0)) {
 					ret = 0;
 					break;
@@ -86,7 +74,6 @@ int dwarf_labels__find(const char *path, const char *func, const char *label, ui
 		}
 		off = next;
 	}
-	dwarf_end(dw);
-	close(fd);
+	dwarf_file__close(dw, fd);
 	return ret;
 }

@@ -103,6 +103,27 @@ struct call_rec {
 	uint32_t flags;
 };
 
+/*
+ * One GC collection or import, a slice on the thread that ran it (the
+ * `runtime` callback, once it has ended: per thread in the order of their
+ * ends, interleaved with the calls in time order).
+ */
+struct runtime_rec {
+	uint32_t pid;
+	uint32_t tid;
+	uint32_t kind;		/* enum tr_runtime_kind: TR_RT_GC, TR_RT_IMPORT */
+	uint32_t depth;		/* calls open on the thread when it began */
+	uint64_t start_ns;
+	uint64_t end_ns;
+	int64_t generation;	/* GC: the generation collected; -1 unknown */
+	/* GC: unreachable objects found (collected + uncollectable); import:
+	 * 1 loaded, 0 failed (an exception); -1 unknown */
+	int64_t result;
+	const char *name;	/* import: the module (UTF-8; a relative import
+				 * starts with its dots); NULL for GC */
+	uint32_t flags;		/* CALL_END_INFERRED, CALL_END_AT_SESSION_END */
+};
+
 /* Counters of a whole session, handed to every sink at the end. */
 struct session_stats {
 	uint64_t first_ts, last_ts;	/* CLOCK_MONOTONIC ns */
@@ -114,6 +135,8 @@ struct session_stats {
 	uint64_t unmatched_returns;	/* returns no call could be paired with */
 	uint64_t open_at_end;		/* CALL_END_AT_SESSION_END records */
 	uint64_t truncated_names;	/* identities whose strings were cut */
+	uint64_t gc_collections, gc_ns;	/* runtime_rec of GC, their time */
+	uint64_t imports, import_ns;	/* runtime_rec of imports, their time */
 	uint32_t exit_code;
 	uint32_t end_flags;		/* in_end.flags */
 };
@@ -144,6 +167,8 @@ struct sink_ops {
 	 */
 	int (*begin)(struct sink *s, const struct call_rec *c);
 	int (*call)(struct sink *s, const struct call_rec *c);
+	/* optional: a GC collection or an import has ended */
+	int (*runtime)(struct sink *s, const struct runtime_rec *r);
 	/* write everything still pending and close; 0 or -errno */
 	int (*finish)(struct sink *s, const struct session_stats *st);
 	void (*free)(struct sink *s);

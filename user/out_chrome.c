@@ -15,6 +15,7 @@
 #include "func_names.h"
 #include "pyversion.h"
 #include "strategy.h"
+#include "runtime_slices.h"
 #include "sinks.h"
 
 #define CHROME_BIG_FILE (256ull << 20)	/* UIs struggle past this size */
@@ -105,6 +106,17 @@ static int chrome_func(struct sink *s, const struct func_info *f)
 	return func_names__set(&((struct chrome_sink *)s)->names, f);
 }
 
+/* the CALL_* flags of a slice, as arguments */
+static void chrome_flags(struct json_writer *jw, uint32_t flags)
+{
+	if (flags & CALL_BEGAN_BEFORE_ATTACH)
+		json_writer__raw(jw, ",\"began_before_attach\":true");
+	if (flags & CALL_END_INFERRED)
+		json_writer__raw(jw, ",\"end_inferred\":true");
+	if (flags & CALL_END_AT_SESSION_END)
+		json_writer__raw(jw, ",\"end_at_session_end\":true");
+}
+
 static int chrome_call(struct sink *s, const struct call_rec *c)
 {
 	struct chrome_sink *cs = (struct chrome_sink *)s;
@@ -130,12 +142,37 @@ static int chrome_call(struct sink *s, const struct call_rec *c)
 	json_writer__raw(jw, ",\"args\":{\"file\":");
 	json_writer__string(jw, cf ? cf->file : "");
 	json_writer__printf(jw, ",\"line\":%u", cf ? cf->line : 0);
-	if (c->flags & CALL_BEGAN_BEFORE_ATTACH)
-		json_writer__raw(jw, ",\"began_before_attach\":true");
-	if (c->flags & CALL_END_INFERRED)
-		json_writer__raw(jw, ",\"end_inferred\":true");
-	if (c->flags & CALL_END_AT_SESSION_END)
-		json_writer__raw(jw, ",\"end_at_session_end\":true");
+	chrome_flags(jw, c->flags);
+	json_writer__raw(jw, "}}");
+	return json_writer__error(jw);
+}
+
+/* a GC collection or an import: a slice of its own category on the thread */
+static int chrome_runtime(struct sink *s, const struct runtime_rec *r)
+{
+	struct chrome_sink *cs = (struct chrome_sink *)s;
+	struct json_writer *jw = &cs->jw;
+	char label[TR_MODNAME_MAX + 16];
+	bool gc = r->kind == TR_RT_GC;
+
+	chrome_event_sep(cs);
+	json_writer__raw(jw, "{\"name\":");
+	json_writer__string(jw, runtime_rec__label(r, label, sizeof(label)));
+	json_writer__printf(jw, ",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"ts\":",
+			    gc ? "gc" : "import", r->pid, r->tid);
+	json_writer__usec(jw, r->start_ns);
+	json_writer__raw(jw, ",\"dur\":");
+	json_writer__usec(jw, r->end_ns - r->start_ns);
+	if (gc) {
+		json_writer__printf(jw, ",\"args\":{\"generation\":%lld,\"unreachable\":%lld",
+				    (long long)r->generation, (long long)r->result);
+	} else {
+		json_writer__raw(jw, ",\"args\":{\"module\":");
+		json_writer__string(jw, r->name ? r->name : "");
+		json_writer__printf(jw, ",\"loaded\":%s", r->result == 1 ? "true"
+							  : r->result == 0 ? "false" : "null");
+	}
+	chrome_flags(jw, r->flags);
 	json_writer__raw(jw, "}}");
 	return json_writer__error(jw);
 }
@@ -170,6 +207,10 @@ static void chrome_other_data(struct chrome_sink *cs, const struct session_stats
 	chrome_kv(jw, "unmatched_returns", st->unmatched_returns, true);
 	chrome_kv(jw, "open_at_end", st->open_at_end, true);
 	chrome_kv(jw, "truncated_names", st->truncated_names, true);
+	chrome_kv(jw, "gc_collections", st->gc_collections, true);
+	chrome_kv(jw, "gc_ns", st->gc_ns, true);
+	chrome_kv(jw, "imports", st->imports, true);
+	chrome_kv(jw, "import_ns", st->import_ns, true);
 	chrome_kv(jw, "exit_code", st->exit_code, true);
 	json_writer__printf(jw, "\"recording_truncated\":%s,",
 			    st->end_flags & IN_END_RECORDING_TRUNCATED ? "true" : "false");
@@ -241,6 +282,7 @@ const struct sink_ops sink_chrome = {
 	.thread = chrome_thread,
 	.func = chrome_func,
 	.call = chrome_call,
+	.runtime = chrome_runtime,
 	.finish = chrome_finish,
 	.free = chrome_free,
 };

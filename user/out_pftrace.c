@@ -45,37 +45,13 @@
 #include "func_names.h"
 #include "hashmap.h"
 #include "pb_writer.h"
+#include "pftrace_fields.h"
 #include "pyversion.h"
+#include "runtime_slices.h"
 #include "strategy.h"
 #include "sinks.h"
 
 
-/* field numbers of perfetto's trace protos */
-enum {
-	TRACE_PACKET = 1,
-	/* TracePacket */
-	TP_CLOCK_SNAPSHOT = 6, TP_TIMESTAMP = 8, TP_SEQ_ID = 10, TP_TRACK_EVENT = 11,
-	TP_INTERNED_DATA = 12, TP_SEQUENCE_FLAGS = 13, TP_TIMESTAMP_CLOCK_ID = 58,
-	TP_DEFAULTS = 59, TP_TRACK_DESCRIPTOR = 60,
-	/* TracePacketDefaults, TrackEventDefaults */
-	TPD_TIMESTAMP_CLOCK_ID = 58, TPD_TRACK_EVENT_DEFAULTS = 11, TED_TRACK_UUID = 11,
-	/* ClockSnapshot, ClockSnapshot.Clock */
-	CS_CLOCKS = 1, CS_PRIMARY_TRACE_CLOCK = 2,
-	CLK_ID = 1, CLK_TIMESTAMP = 2, CLK_INCREMENTAL = 3,
-	/* TrackEvent */
-	TE_CATEGORY_IIDS = 3, TE_DEBUG_ANNOTATIONS = 4, TE_TYPE = 9, TE_NAME_IID = 10,
-	TE_TRACK_UUID = 11, TE_CATEGORIES = 22, TE_NAME = 23,
-	/* InternedData and its entries */
-	ID_EVENT_CATEGORIES = 1, ID_EVENT_NAMES = 2, ID_DEBUG_ANNOTATION_NAMES = 3,
-	IE_IID = 1, IE_NAME = 2,
-	/* DebugAnnotation */
-	DA_NAME_IID = 1, DA_BOOL = 2, DA_UINT = 3, DA_STRING = 6, DA_NAME = 10,
-	/* TrackDescriptor, ProcessDescriptor, ThreadDescriptor */
-	TD_UUID = 1, TD_NAME = 2, TD_PROCESS = 3, TD_THREAD = 4, TD_PARENT_UUID = 5,
-	PD_PID = 1, PD_PROCESS_NAME = 6,
-	THD_PID = 1, THD_TID = 2, THD_THREAD_NAME = 5,
-};
-enum { TYPE_SLICE_BEGIN = 1, TYPE_SLICE_END = 2, TYPE_INSTANT = 3 };
 #define SEQ_INCREMENTAL_STATE_CLEARED 1
 #define CLOCK_MONOTONIC_ID 3		/* BuiltinClock */
 #define CLOCK_SEQ_INCREMENTAL 64	/* first sequence-scoped clock id */
@@ -518,6 +494,55 @@ static int pf_call(struct sink *s, const struct call_rec *c)
 	return pf_packet_end(ps, p);
 }
 
+/*
+ * A GC collection or an import, told when it has ended: its begin goes out
+ * of stream order (an absolute timestamp, before slices of calls inside
+ * it); trace processors sort a sequence's packets by time.
+ */
+static int pf_runtime(struct sink *s, const struct runtime_rec *r)
+{
+	struct pftrace_sink *ps = (struct pftrace_sink *)s;
+	struct pf_thread *t = pf_thread_get(ps, r->pid, r->tid, NULL, 0);
+	struct pb_writer *pb = &ps->pb;
+	char label[TR_MODNAME_MAX + 16];
+	bool gc = r->kind == TR_RT_GC;
+	size_t p, m;
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	if (!t->started)
+		pf_start_sequence(ps, t, r->start_ns);
+	p = pf_packet(ps, t->seq);
+	pf_timestamp(pb, t, r->start_ns);
+	m = pb__begin(pb, TP_TRACK_EVENT);
+	pb__uint(pb, TE_TYPE, TYPE_SLICE_BEGIN);
+	pb__string(pb, TE_CATEGORIES, gc ? "gc" : "import");
+	pb__string(pb, TE_NAME, runtime_rec__label(r, label, sizeof(label)));
+	if (gc && r->generation >= 0)
+		pf_arg_uint(pb, "generation", r->generation);
+	if (gc && r->result >= 0)
+		pf_arg_uint(pb, "unreachable", r->result);
+	if (!gc && r->name)
+		pf_arg_str(pb, "module", r->name, strlen(r->name));
+	if (!gc && r->result >= 0)
+		pf_arg_uint(pb, "loaded", r->result);
+	/* flag_names[i] names the CALL_* flag 1 << (i - 1) */
+	for (uint32_t i = 1; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		if (r->flags & (1u << (i - 1)))
+			pf_arg_uint(pb, flag_names[i], 1);
+	pb__end(pb, m);
+	err = pf_packet_end(ps, p);
+	if (err)
+		return err;
+	p = pf_packet(ps, t->seq);
+	pf_timestamp(pb, t, r->end_ns);
+	m = pb__begin(pb, TP_TRACK_EVENT);
+	pb__uint(pb, TE_TYPE, TYPE_SLICE_END);
+	pb__end(pb, m);
+	return pf_packet_end(ps, p);
+}
+
 /* the session as a slice of the tracer track, its counters as arguments */
 static void pf_session(struct pftrace_sink *ps, const struct session_stats *st)
 {
@@ -600,6 +625,7 @@ const struct sink_ops sink_pftrace = {
 	.func = pf_func,
 	.begin = pf_begin,
 	.call = pf_call,
+	.runtime = pf_runtime,
 	.finish = pf_finish,
 	.free = pf_free,
 };

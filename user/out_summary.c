@@ -15,6 +15,7 @@
 #include "strategy.h"
 
 #define SUMMARY_DEFAULT_LIMIT 50	/* functions listed in the table */
+#define SUMMARY_SLOW_IMPORTS 5		/* slowest imports listed */
 
 /* per function id */
 struct summary_func {
@@ -33,6 +34,11 @@ struct summary_sink {
 	size_t n_funcs, cap_funcs;
 	struct in_process *procs;
 	size_t n_procs, cap_procs;
+	uint64_t gc_by_gen[4];		/* collections of generation 0-2, unknown */
+	struct {
+		uint64_t ns;
+		char name[TR_MODNAME_MAX + 4];
+	} slow[SUMMARY_SLOW_IMPORTS];	/* slowest first */
 };
 
 static struct sink *summary_open(const char *path)
@@ -182,6 +188,45 @@ static int summary_print_table(struct summary_sink *ss)
 	return 0;
 }
 
+/* GC collections by generation; the slowest imports */
+static int summary_runtime(struct sink *s, const struct runtime_rec *r)
+{
+	struct summary_sink *ss = (struct summary_sink *)s;
+	uint64_t ns = r->end_ns - r->start_ns;
+	int i;
+
+	if (r->kind == TR_RT_GC) {
+		ss->gc_by_gen[r->generation >= 0 && r->generation <= 2 ? r->generation : 3]++;
+		return 0;
+	}
+	for (i = SUMMARY_SLOW_IMPORTS; i > 0 && ns > ss->slow[i - 1].ns; i--)
+		if (i < SUMMARY_SLOW_IMPORTS)
+			ss->slow[i] = ss->slow[i - 1];
+	if (i < SUMMARY_SLOW_IMPORTS) {
+		ss->slow[i].ns = ns;
+		snprintf(ss->slow[i].name, sizeof(ss->slow[i].name), "%s", r->name ? r->name : "?");
+	}
+	return 0;
+}
+
+static void summary_print_runtime(struct summary_sink *ss, const struct session_stats *st)
+{
+	char ms[32];
+
+	fprintf(ss->f, "GC: %llu collections, %s ms (generation 0: %llu, 1: %llu, 2: %llu",
+		(unsigned long long)st->gc_collections, fmt_ms(ms, sizeof(ms), st->gc_ns),
+		(unsigned long long)ss->gc_by_gen[0], (unsigned long long)ss->gc_by_gen[1],
+		(unsigned long long)ss->gc_by_gen[2]);
+	if (ss->gc_by_gen[3])
+		fprintf(ss->f, ", unknown: %llu", (unsigned long long)ss->gc_by_gen[3]);
+	fprintf(ss->f, ")\nimports: %llu modules loaded, %s ms including nested imports",
+		(unsigned long long)st->imports, fmt_ms(ms, sizeof(ms), st->import_ns));
+	for (int i = 0; i < SUMMARY_SLOW_IMPORTS && ss->slow[i].ns; i++)
+		fprintf(ss->f, "%s%s %s ms", i ? ", " : "; slowest: ", ss->slow[i].name,
+			fmt_ms(ms, sizeof(ms), ss->slow[i].ns));
+	fprintf(ss->f, "\n");
+}
+
 static void summary_print_counters(FILE *f, const struct session_stats *st)
 {
 	fprintf(f, "\nevents: %llu seen, %llu lost (ringbuf full %llu, map full %llu, "
@@ -218,6 +263,7 @@ static int summary_finish(struct sink *s, const struct session_stats *st)
 		summary_print_process(ss->f, &ss->procs[i]);
 	err = summary_print_table(ss);
 	summary_print_counters(ss->f, st);
+	summary_print_runtime(ss, st);
 	if (ss->own_file)
 		return sink__close_file(&ss->f, err);
 	errno = 0;	/* stdout stays open */
@@ -251,6 +297,7 @@ const struct sink_ops sink_summary = {
 	.thread = summary_thread,
 	.func = summary_func,
 	.call = summary_call,
+	.runtime = summary_runtime,
 	.finish = summary_finish,
 	.free = summary_free,
 };

@@ -7,7 +7,7 @@
 #include "probes.h"
 #include "tracer.skel.h"
 
-#define MAX_LINKS (3 + DS_MAX_SITES)
+#define MAX_LINKS (4 + DS_MAX_SITES + 2 * RT_MAX_SITES)
 
 struct probes {
 	struct tracer_bpf *skel;
@@ -99,6 +99,44 @@ static int attach_dispatch(struct probes *p, const struct target *t, char *err, 
 	return ret;
 }
 
+/* GC collections and imports: ends first, then beginnings */
+static int attach_runtime(struct probes *p, const struct target *t, char *err, size_t errlen)
+{
+	struct tracer_bpf *s = p->skel;
+	const struct { const char *probe; struct bpf_program *prog; } usdt[] = {
+		{ "gc__done", s->progs.usdt_gc_done },
+		{ "import__find__load__done", s->progs.usdt_import_done },
+		{ "gc__start", s->progs.usdt_gc_start },
+		{ "import__find__load__start", s->progs.usdt_import_start },
+	};
+	char what[96];
+	int ret = 0;
+
+	for (int i = 0; i < 4 && t->runtime_usdt && !ret; i++) {
+		snprintf(what, sizeof(what), "USDT python:%s", usdt[i].probe);
+		ret = add_link(p, bpf_program__attach_usdt(usdt[i].prog, t->pid, t->open_path,
+							   "python", usdt[i].probe, NULL),
+			       what, err, errlen);
+	}
+	for (int pass = 0; pass < 2 && !ret; pass++) {
+		for (int i = 0; i < t->runtime.n && !ret; i++) {
+			const struct rt_site *site = &t->runtime.sites[i];
+			LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = pass == 0,
+				    .bpf_cookie = runtime_sites__cookie(&t->runtime, site));
+
+			if (pass == 0 && site->kind == TR_RT_GC_GENERATION)
+				continue;	/* its entry only */
+			snprintf(what, sizeof(what), "%s %s", pass ? "uprobe" : "uretprobe", site->what);
+			ret = add_link(p, bpf_program__attach_uprobe_opts(pass ? s->progs.runtime_entry
+									       : s->progs.runtime_exit,
+									  t->pid, t->open_path,
+									  site->offset, &o),
+				       what, err, errlen);
+		}
+	}
+	return ret;
+}
+
 int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probes **out,
 		   char *err, size_t errlen)
 {
@@ -122,6 +160,8 @@ int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probe
 		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.code_freed, false, t->pid,
 							     t->open_path, t->dealloc_offset),
 			       "uprobe code_dealloc", err, errlen);
+	if (!ret)
+		ret = attach_runtime(p, t, err, errlen);
 	if (!ret)
 		ret = t->cfg.strategy == TR_STRATEGY_USDT     ? attach_usdt(p, t, err, errlen)
 		    : t->cfg.strategy == TR_STRATEGY_DISPATCH ? attach_dispatch(p, t, err, errlen)

@@ -39,6 +39,17 @@ char *pystr__to_utf8(const void *raw, size_t cap, uint32_t len_chars, uint8_t en
 	char *out;
 
 	*truncated = false;
+	if (enc == TR_STR_UTF8) {
+		/* bytes from a C string: as they are, cut at CAP */
+		n = len_chars < cap ? len_chars : cap;
+		*truncated = len_chars > cap;
+		out = malloc(n + 4);
+		if (!out)
+			return NULL;
+		memcpy(out, raw, n);
+		strcpy(out + n, *truncated ? "..." : "");
+		return out;
+	}
 	if (kind != 1 && kind != 2 && kind != 4)
 		return strdup("<unreadable>");
 	have = (size_t)len_chars * kind;

@@ -11,6 +11,8 @@
  * malloc'ed NUL-terminated UTF-8 string; a string cut by CAP ends with
  * "..." and sets *TRUNCATED. ENC 0 (unreadable) gives "<unreadable>".
  * Invalid code points (lone surrogates, > U+10FFFF) become U+FFFD.
+ * ENC TR_STR_UTF8: RAW holds min(LEN_CHARS, CAP) bytes of UTF-8 (a C
+ * string), copied as they are.
  * NULL only when out of memory. */
 char *pystr__to_utf8(const void *raw, size_t cap, uint32_t len_chars, uint8_t enc,
 		     bool *truncated);

@@ -25,6 +25,7 @@
 #define REC_HDR_SIZE 8		/* u8 kind, u8 flags, u16 reserved, u32 length */
 #define REC_STDIO_BUF (1u << 20)
 #define REC_CODE_FIXED offsetof(struct tr_ev_code, name)
+#define REC_RUNTIME_FIXED offsetof(struct tr_ev_runtime, name)
 
 /* largest payload of each kind */
 #define REC_STR_MAX(field) (2 + sizeof(field) - 1)
@@ -44,6 +45,8 @@ _Static_assert(sizeof(struct tr_ev_call) == 48, "format: tr_ev_call changed");
 _Static_assert(sizeof(struct tr_ev_return) == 40, "format: tr_ev_return changed");
 _Static_assert(REC_CODE_FIXED == 48 && sizeof(struct tr_ev_code) == 48 + TR_NAME_MAX + TR_FILE_MAX,
 	       "format: tr_ev_code changed");
+_Static_assert(REC_RUNTIME_FIXED == 40 && sizeof(struct tr_ev_runtime) == 40 + TR_MODNAME_MAX,
+	       "format: tr_ev_runtime changed");
 _Static_assert(REC_EVENT_MAX <= REC_PAYLOAD_MAX && REC_END_MAX <= REC_PAYLOAD_MAX,
 	       "payload buffer too small");
 
@@ -123,6 +126,14 @@ static size_t code_str_bytes(uint32_t len, uint8_t enc, size_t max)
 	uint64_t n = (uint64_t)len * (enc & TR_STR_KIND_MASK);
 
 	return n < max ? n : max;
+}
+
+/* bytes of a TR_EV_RUNTIME name actually carried */
+static size_t runtime_name_bytes(const struct tr_ev_runtime *e)
+{
+	if (e->name_enc == TR_STR_UTF8)
+		return e->name_len < TR_MODNAME_MAX ? e->name_len : TR_MODNAME_MAX;
+	return code_str_bytes(e->name_len, e->name_enc, TR_MODNAME_MAX);
 }
 
 /* ---- writer ---------------------------------------------------------- */
@@ -323,6 +334,13 @@ int rec_writer__event(struct rec_writer *w, const void *ev, size_t len)
 		put_bytes(&c, code->name, name_n);
 		put_bytes(&c, code->file, file_n);
 		break;
+	case TR_EV_RUNTIME:
+		if (len < sizeof(struct tr_ev_runtime))
+			return -EINVAL;
+		name_n = runtime_name_bytes(ev);
+		put_bytes(&c, ev, REC_RUNTIME_FIXED);
+		put_bytes(&c, ((const struct tr_ev_runtime *)ev)->name, name_n);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -450,6 +468,16 @@ static int rec_reader__event(struct cursor *c, size_t len, struct rec_record *r)
 			return -EINVAL;
 		get_bytes(c, r->code.name, name_n);
 		get_bytes(c, r->code.file, file_n);
+		return 0;
+	case TR_EV_RUNTIME:
+		if (len < REC_RUNTIME_FIXED)
+			return -EINVAL;
+		memset(&r->runtime, 0, sizeof(r->runtime));
+		get_bytes(c, &r->runtime, REC_RUNTIME_FIXED);
+		name_n = runtime_name_bytes(&r->runtime);
+		if (len != REC_RUNTIME_FIXED + name_n)
+			return -EINVAL;
+		get_bytes(c, r->runtime.name, name_n);
 		return 0;
 	default:
 		return -EINVAL;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include "model.h"
 
-#define REC_FORMAT_VERSION 1
+#define REC_FORMAT_VERSION 2	/* 2: TR_EV_RUNTIME events */
 
 enum rec_kind {
 	REC_PROCESS = 1,	/* struct in_process */
@@ -47,6 +47,7 @@ struct rec_record {
 		struct tr_ev_call call;
 		struct tr_ev_return ret;
 		struct tr_ev_code code;
+		struct tr_ev_runtime runtime;
 	};
 };
 

@@ -279,6 +279,26 @@ static int choose_strategy(struct target *t, struct elf_file *ef, const char *fo
 	return 0;
 }
 
+/* How GC collections and imports are probed: USDT where the build has the
+ * probes (whatever the call strategy), else uprobes (user/runtime_sites.c) */
+static void plan_runtime(struct target *t, struct elf_file *ef)
+{
+	static const char *const probes[] = { "gc__start", "gc__done", "import__find__load__start",
+					      "import__find__load__done" };
+	char missing[192], msg[256];
+
+	t->runtime_usdt = true;
+	for (int i = 0; i < 4; i++)
+		t->runtime_usdt &= elf_file__has_usdt(ef, "python", probes[i], NULL);
+	if (t->runtime_usdt)
+		return;
+	runtime_sites__find(ef, t->open_path, &t->runtime, missing, sizeof(missing));
+	if (missing[0]) {
+		snprintf(msg, sizeof(msg), "not on the timeline: %s", missing);
+		warn(t, msg);
+	}
+}
+
 /* The span of the code object the BPF side reads to check an identity. */
 static int set_identity_span(struct tr_proc_cfg *c)
 {
@@ -406,6 +426,8 @@ int target__inspect(int pid, enum target_mode mode, const char *force,
 		goto cleanup;
 	}
 	ret = choose_strategy(t, ef, force, err, errlen);
+	if (!ret)
+		plan_runtime(t, ef);
 	t->cfg.walk_running = mode == TARGET_ATTACH;
 	/* code_dealloc is a local symbol: only in builds with .symtab */
 	uint64_t dv, dsz;

@@ -10,6 +10,7 @@
 #include "dispatch_sites.h"
 #include "model.h"
 #include "py_layout.h"
+#include "runtime_sites.h"
 
 enum target_mode {
 	TARGET_ATTACH,		/* -p PID: running for a while */
@@ -31,6 +32,9 @@ struct target {
 	uint64_t dealloc_offset; /* file offset of code_dealloc, 0 if unknown */
 	struct ds_plan plan;	/* dispatch strategy: the probe sites */
 	uint64_t site_offset[DS_MAX_SITES]; /* their file offsets */
+	/* GC collections and imports: USDT probes, or the uprobe sites */
+	bool runtime_usdt;
+	struct rt_plan runtime;
 	uint32_t n_warnings;
 	char warnings[IN_MAX_WARNINGS][256];
 };

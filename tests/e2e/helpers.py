@@ -304,7 +304,8 @@ class Chrome(object):
         assert isinstance(self.other, dict), "no otherData object"
         for c in COUNTERS:
             assert c in self.other, "otherData lacks %s: %r" % (c, self.other)
-        self.calls = []
+        self.calls = []		# Python calls (cat "python")
+        self.runtime = []	# GC collections and imports (cat "gc", "import")
         for e in self.events:
             assert isinstance(e, dict) and "ph" in e, "bad event %r" % (e,)
             if e["ph"] != "X":
@@ -312,9 +313,22 @@ class Chrome(object):
             for k, ty in (("name", str), ("cat", str), ("pid", int), ("tid", int),
                           ("ts", (int, float)), ("dur", (int, float)), ("args", dict)):
                 assert isinstance(e.get(k), ty), "event field %s: %r" % (k, e)
-            assert e["cat"] == "python", e
             assert e["dur"] >= 0, e
             a = e["args"]
+            if e["cat"] == "gc":
+                assert isinstance(a.get("generation"), int), e
+                assert isinstance(a.get("unreachable"), int), e
+                assert e["name"] == ("GC (generation %d)" % a["generation"]
+                                     if a["generation"] >= 0 else "GC"), e
+                self.runtime.append(e)
+                continue
+            if e["cat"] == "import":
+                assert isinstance(a.get("module"), str), e
+                assert a.get("loaded") in (True, False, None), e
+                assert e["name"] == "import " + a["module"], e
+                self.runtime.append(e)
+                continue
+            assert e["cat"] == "python", e
             assert isinstance(a.get("file"), str) and isinstance(a.get("line"), int), e
             self.calls.append(e)
 

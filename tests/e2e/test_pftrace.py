@@ -250,7 +250,7 @@ def check_trace(tr, doc, calls, interp, workload, truth):
     # flags of the Chrome trace are arguments of the slices
     for flag in helpers.FLAG_ARGS:
         assert sum(1 for s in py if s["args"].get(flag)) == \
-            sum(1 for c in doc["traceEvents"] if c.get("ph") == "X" and c["args"].get(flag))
+            sum(1 for c in calls if c["args"].get(flag))
     # the session: counters as arguments, losses in the name
     sess = [s for s in tr.slices if s["cats"] == ["tracer"]]
     assert len(sess) == 1

@@ -144,13 +144,13 @@ def chrome_ns(path):
         doc = json.load(f, parse_float=decimal.Decimal)
     calls = []
     for e in doc["traceEvents"]:
-        if e.get("ph") != "X":
-            continue
+        if e.get("ph") != "X" or e.get("cat") != "python":
+            continue	# GC collections and imports are not calls
         start = int(e["ts"] * 1000)
         dur = int(e["dur"] * 1000)
         calls.append({"name": e["name"], "pid": e["pid"], "tid": e["tid"],
                       "file": e["args"]["file"], "line": e["args"]["line"],
-                      "start": start, "end": start + dur, "dur": dur})
+                      "start": start, "end": start + dur, "dur": dur, "args": e["args"]})
     return doc, calls
 
 

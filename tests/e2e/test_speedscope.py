@@ -281,6 +281,8 @@ def _chrome_key(name):
     m = re.match(r"^(.*) (\{.*\})$", name)
     assert m, name
     args = json.loads(m.group(2))
+    if "file" not in args:
+        return (m.group(1), None, None)	# a GC collection or an import
     return (m.group(1), args["file"], args["line"])
 
 

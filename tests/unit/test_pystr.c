@@ -46,3 +46,16 @@ TEST(pystr_truncated_and_unreadable)
 	CHECK_STR(s, "ab...");
 	free(s);
 }
+
+TEST(pystr_utf8_bytes)
+{
+	bool t;
+	char *s = pystr__to_utf8("caf\xc3\xa9xyz", 5, 5, TR_STR_UTF8, &t);
+	CHECK_STR(s, "caf\xc3\xa9");
+	CHECK(!t);
+	free(s);
+	s = pystr__to_utf8("abcdef", 4, 6, TR_STR_UTF8, &t);
+	CHECK_STR(s, "abcd...");
+	CHECK(t);
+	free(s);
+}

@@ -306,7 +306,7 @@ TEST(recording_bad_file_header)
 	CHECK(!rec_reader__open(path));
 	CHECK_EQ(errno, EINVAL);
 	rec_write_calls(path, 1);
-	rec_patch(path, 8, "\x02", 1);	/* a newer format version */
+	rec_patch(path, 8, "\x03", 1);	/* a newer format version */
 	errno = 0;
 	CHECK(!rec_reader__open(path));
 	CHECK_EQ(errno, ENOTSUP);
@@ -383,4 +383,65 @@ TEST(recording_rejects_bad_events)
 	CHECK_EQ(rec_writer__event(w, &c, sizeof(c)), -EINVAL);
 	CHECK_EQ(rec_writer__error(w), 0);	/* not a write error */
 	CHECK_EQ(rec_writer__close(w), 0);
+}
+
+/* format 2: GC/import events, with a C-string name, a str name, and none;
+ * a version-1 file (no such events) still reads */
+TEST(recording_runtime_events_v2)
+{
+	const char *path = rec_tmp();
+	struct rec_writer *w = rec_writer__open(path);
+	struct tr_ev_runtime ev[3];
+	struct rec_record r;
+	struct rec_reader *rd;
+
+	for (int i = 0; i < 3; i++) {
+		memset(&ev[i], 0xcc, sizeof(ev[i]));	/* garbage past the name */
+		ev[i].hdr = (struct tr_ev_hdr){ .type = TR_EV_RUNTIME, .size = sizeof(ev[i]),
+						.pid = 7, .tid = 8, .ts = 1000 + i };
+		ev[i].pad = 0;
+		ev[i].value = i - 1;
+	}
+	ev[0].kind = TR_RT_IMPORT;
+	ev[0].name_enc = TR_STR_UTF8;
+	ev[0].name_len = 7;
+	memcpy(ev[0].name, "pkg.sub", 7);
+	ev[1].kind = TR_RT_IMPORT;
+	ev[1].hdr.flags = TR_RT_STATEMENT;
+	ev[1].name_enc = 2;			/* UCS-2: 2 characters, 4 bytes */
+	ev[1].name_len = 2;
+	memcpy(ev[1].name, "\xe9\x00\x01\x01", 4);
+	ev[2].kind = TR_RT_GC;
+	ev[2].hdr.flags = TR_RT_END;
+	ev[2].name_enc = 0;
+	ev[2].name_len = 0;
+	CHECK(w);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(rec_writer__event(w, &ev[i], sizeof(ev[i])), 0);
+	CHECK_EQ(rec_writer__close(w), 0);
+	CHECK_EQ(rec_file_size(path), 16 + (8 + 40 + 7) + (8 + 40 + 4) + (8 + 40));
+
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	for (int i = 0; i < 3; i++) {
+		size_t n = i == 0 ? 7 : i == 1 ? 4 : 0;
+		CHECK_EQ(rec_reader__next(rd, &r), 1);
+		CHECK_EQ(r.kind, REC_EVENT);
+		CHECK_EQ(r.runtime.hdr.ts, 1000 + i);
+		CHECK_EQ(r.runtime.kind, ev[i].kind);
+		CHECK_EQ(r.runtime.hdr.flags, ev[i].hdr.flags);
+		CHECK_EQ(r.runtime.value, i - 1);
+		CHECK(!memcmp(r.runtime.name, ev[i].name, n));
+		CHECK_EQ(r.runtime.name[n], 0);		/* the rest is zero */
+	}
+	CHECK_EQ(rec_reader__next(rd, &r), 0);
+	rec_reader__close(rd);
+
+	rec_write_calls(path, 1);
+	rec_patch(path, 8, "\x01", 1);	/* version 1 reads */
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	rec_reader__close(rd);
+	unlink(path);
 }

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The analyzer's state, shared by user/analyzer.c (processes, threads,
+ * identities, the end of the session) and user/call_pairing.c (each
+ * thread's shadow stack: calls paired with returns, GC collections and
+ * imports). Nothing else includes it.
+ */
+#ifndef TRACER_ANALYZER_INT_H
+#define TRACER_ANALYZER_INT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "analyzer.h"
+#include "hashmap.h"
+#include "model.h"
+#include "runtime_slices.h"
+
+struct frame_ent {
+	uint64_t frame;
+	uint64_t start;
+	uint64_t child;
+	uint32_t func;
+	uint32_t flags;		/* TR_CALL_* flags of the call event */
+	bool preattach;		/* running since before the thread was first seen */
+	bool hidden;		/* creates a generator: on the stack only to be
+				 * paired with its return, never reported */
+	bool begun;		/* its begin was told to the sinks */
+	uint32_t stack;		/* stack_node.id (a hidden frame: its caller's) */
+};
+
+struct thread_st {
+	uint32_t pid, tid;
+	struct frame_ent *stack;
+	size_t depth, cap;
+	uint32_t *active;	/* active[func]: activations on the stack */
+	size_t n_active;
+	uint64_t bottom_child;	/* time of calls completed at depth 0 not yet
+				 * attributed to a frame running since attach */
+	bool unbegun;		/* frames running since attach wait for their
+				 * begin: they arrive innermost first */
+	struct rt_slices rt;	/* GC collections and imports open */
+};
+
+struct proc_st {
+	struct in_process info;
+	struct hashmap *code;	/* code object address -> func id + 1 */
+};
+
+struct analyzer {
+	struct sink **sinks;
+	int n_sinks;
+	int err;
+	struct func_table *funcs;
+	struct hashmap *procs;		/* pid -> proc_st */
+	struct hashmap *threads;	/* pid << 32 | tid -> thread_st */
+	struct thread_st *last_thread;	/* of the previous event: most events
+					 * come in runs of one thread */
+	struct proc_st *last_proc;
+	struct stack_table *stacks;	/* only when a sink takes stacks */
+	bool want_begin;		/* a sink takes begins */
+	/* importlib's _find_and_load, one identity per interpreter version:
+	 * its calls tell which import statements load a module */
+	uint32_t loaders[8];
+	int n_loaders;
+	struct session_stats st;
+};
+
+static inline void note_err(struct analyzer *a, int err)
+{
+	if (err && !a->err)
+		a->err = err;
+}
+
+#define FOR_SINKS(a, s) for (int _i = 0; _i < (a)->n_sinks && ((s) = (a)->sinks[_i]); _i++)
+
+
+/* user/analyzer.c */
+/* the state of process PID (entries are never removed), NULL if unknown */
+struct proc_st *analyzer__proc(struct analyzer *a, uint32_t pid);
+/* the state of a thread, made at its first sight; NULL when out of memory */
+struct thread_st *analyzer__thread_of(struct analyzer *a, uint32_t pid, uint32_t tid);
+/* the identity of CODE in process PS, or a placeholder when never described */
+int analyzer__func_of(struct analyzer *a, struct proc_st *ps, uint64_t code, uint32_t *id);
+
+/* user/call_pairing.c */
+int pairing__call(struct analyzer *a, const struct tr_ev_call *e);
+int pairing__return(struct analyzer *a, const struct tr_ev_return *e);
+int pairing__runtime(struct analyzer *a, const struct tr_ev_runtime *e);
+/* the session ends at END_TS: close everything still open on T */
+void pairing__close_thread(struct analyzer *a, struct thread_st *t, uint64_t end_ts);
+#endif

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Pairing calls with returns, per thread.
+ *
+ * Each thread has a shadow stack of the Python frames it entered since the
+ * tracer attached. How a return is paired with its call depends on what the
+ * probe strategy tells us:
+ *
+ *  Frames already running when a thread is first seen arrive first, as
+ *  TR_CALL_PREATTACH calls, innermost first: they go under the stack and
+ *  their call is reported as beginning at the attach time
+ *  (CALL_BEGAN_BEFORE_ATTACH).
+ *
+ *  - USDT: every return carries the returning frame's address. It pops the
+ *    stack down to that frame. A return whose frame is not on the stack
+ *    (only if the BPF side could not walk the frames at the thread's first
+ *    event) is still reported, as a call beginning at the attach time whose
+ *    self time comes from a per-thread total of the time spent in calls that
+ *    completed at the bottom of the stack.
+ *
+ *  - EVAL: returns come from uretprobes and carry nothing: a return belongs
+ *    to the innermost call whose uretprobe the kernel armed. The kernel arms
+ *    at most 64 per task; deeper calls are flagged TR_CALL_RET_UNPROBED by
+ *    the BPF side. An unprobed call has returned when either
+ *      (a) a return of an armed call below it arrives, or
+ *      (b) a new call arrives whose parent frame is below it on the stack
+ *          (the new frame's caller chain no longer contains it).
+ *    Such a return is reported at the time it was noticed, flagged
+ *    CALL_END_INFERRED (its end is an upper bound; counts stay exact).
+ *
+ * GC collections and imports (TR_EV_RUNTIME) nest with the calls: each
+ * thread keeps its open ones (user/runtime_slices.c) with the depth of the
+ * call stack at their begin. An end closes the innermost open one of its
+ * kind, and first the calls begun inside it (unprobed returns, or lost).
+ * A call that returns closes what was begun inside it and is still open
+ * (an end that was lost or not probed: CALL_END_INFERRED). Such an end is
+ * put 1 ns before the event that revealed it: it came strictly before, and
+ * consumers that add up floating-point microseconds (speedscope) would
+ * otherwise see two ends, or an end and a begin, in the wrong order.
+ *
+ * At the end of the session, frames still open are closed at the end time
+ * with CALL_END_AT_SESSION_END, and so are open collections and imports.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "analyzer_int.h"
+#include "stack_table.h"
+
+/* the stack of FUNC called from stack PARENT, told to the sinks if new */
+static uint32_t stack_of(struct analyzer *a, uint32_t parent, uint32_t func)
+{
+	struct stack_node n;
+	struct sink *s;
+	bool is_new;
+	uint32_t id;
+
+	if (!a->stacks)
+		return 0;
+	id = stack_table__intern(a->stacks, parent, func, &is_new, &n);
+	if (!id)
+		note_err(a, -ENOMEM);
+	if (is_new)
+		FOR_SINKS(a, s)
+			if (s->ops->stack)
+				note_err(a, s->ops->stack(s, &n));
+	return id;
+}
+
+static void emit_begin(struct analyzer *a, const struct call_rec *c)
+{
+	struct sink *s;
+
+	FOR_SINKS(a, s)
+		if (s->ops->begin)
+			note_err(a, s->ops->begin(s, c));
+}
+
+/* Give the frame at index I of T its stack, and its begin to the sinks. */
+static void begin_frame(struct analyzer *a, struct thread_st *t, size_t i)
+{
+	struct frame_ent *f = &t->stack[i];
+	uint32_t parent = i ? t->stack[i - 1].stack : 0;
+
+	f->begun = true;
+	if (f->hidden) {
+		f->stack = parent;
+		return;
+	}
+	f->stack = stack_of(a, parent, f->func);
+	if (a->want_begin) {
+		struct call_rec c = {
+			.pid = t->pid, .tid = t->tid, .func = f->func, .depth = i,
+			.stack = f->stack, .start_ns = f->start,
+			.flags = f->preattach ? CALL_BEGAN_BEFORE_ATTACH : 0,
+		};
+		emit_begin(a, &c);
+	}
+}
+
+/* Frames found running at the thread's first event are complete (outermost
+ * at the bottom) once another event of the thread comes: begin them. */
+static void begin_running(struct analyzer *a, struct thread_st *t)
+{
+	if (!t->unbegun)
+		return;
+	t->unbegun = false;
+	for (size_t i = 0; i < t->depth; i++)
+		if (!t->stack[i].begun)
+			begin_frame(a, t, i);
+}
+
+static void emit_call(struct analyzer *a, const struct call_rec *c)
+{
+	struct sink *s;
+
+	a->st.calls++;
+	if (c->flags & CALL_END_INFERRED)
+		a->st.inferred_returns++;
+	if (c->flags & CALL_END_AT_SESSION_END)
+		a->st.open_at_end++;
+	FOR_SINKS(a, s)
+		if (s->ops->call)
+			note_err(a, s->ops->call(s, c));
+}
+
+static void emit_runtime(struct analyzer *a, struct thread_st *t, struct runtime_rec *r)
+{
+	struct sink *s;
+
+	r->pid = t->pid;
+	r->tid = t->tid;
+	if (r->kind == TR_RT_GC) {
+		a->st.gc_collections++;
+		a->st.gc_ns += r->end_ns - r->start_ns;
+	} else {
+		a->st.imports++;
+		a->st.import_ns += r->end_ns - r->start_ns;
+	}
+	FOR_SINKS(a, s)
+		if (s->ops->runtime)
+			note_err(a, s->ops->runtime(s, r));
+}
+
+/* the innermost open GC collection or import of T ends at END */
+static void close_slice(struct analyzer *a, struct thread_st *t, uint64_t end, int64_t result,
+			uint32_t flags)
+{
+	struct runtime_rec r;
+
+	if (rt_slices__close_top(&t->rt, end, result, flags, &r))
+		emit_runtime(a, t, &r);
+}
+
+/*
+ * A collection whose end the kernel does not probe (64 pending uretprobes)
+ * ends, at the latest as far as we can tell, at the thread's next Python
+ * event: the collector runs no Python code but finalizers and callbacks.
+ * (An import runs its module's code: it ends with its enclosing call.)
+ */
+static void end_unprobed_gc(struct analyzer *a, struct thread_st *t, uint64_t ts)
+{
+	while (t->rt.n && t->rt.v[t->rt.n - 1].kind == TR_RT_GC &&
+	       (t->rt.v[t->rt.n - 1].flags & TR_RT_END_UNPROBED))
+		close_slice(a, t, ts - 1, -1, CALL_END_INFERRED);
+}
+
+/* pop the top frame of T, ending at END with EXTRA flags */
+static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t extra)
+{
+	/* a collection or an import begun inside the call ends with it at
+	 * the latest (its end was lost, or not probed) */
+	while (t->rt.n && rt_slices__top_depth(&t->rt) >= t->depth)
+		close_slice(a, t, end - 1, -1, extra ? extra : CALL_END_INFERRED);
+
+	struct frame_ent *f = &t->stack[--t->depth];
+	struct call_rec c = {
+		.pid = t->pid, .tid = t->tid, .func = f->func, .depth = t->depth,
+	};
+	uint64_t dur;
+
+	if (f->hidden)
+		return;	/* its time stays the caller's own, as for sys.setprofile */
+	if (end < f->start)
+		end = f->start;
+	dur = end - f->start;
+	c.start_ns = f->start;
+	c.end_ns = end;
+	c.child_ns = f->child;
+	c.stack = f->stack;
+	c.flags = extra | (f->preattach ? CALL_BEGAN_BEFORE_ATTACH : 0);
+	if (f->func < t->n_active && t->active[f->func]-- > 1)
+		c.flags |= CALL_NESTED_SAME_FUNC;
+	if (t->depth)
+		t->stack[t->depth - 1].child += dur;
+	else
+		t->bottom_child += dur;
+	emit_call(a, &c);
+}
+
+static bool is_loader(const struct analyzer *a, uint32_t func)
+{
+	for (int i = 0; i < a->n_loaders; i++)
+		if (a->loaders[i] == func)
+			return true;
+	return false;
+}
+
+/* push a frame; PREATTACH frames go under the stack (they come innermost first) */
+static int push(struct analyzer *a, struct thread_st *t, uint64_t frame, uint64_t ts,
+		uint32_t func, uint32_t flags, bool preattach, bool hidden)
+{
+	if (t->depth == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct frame_ent *s = realloc(t->stack, cap * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		t->stack = s;
+		t->cap = cap;
+	}
+	if (func >= t->n_active) {
+		size_t n = (func + 1) * 2;
+		uint32_t *v = realloc(t->active, n * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		memset(v + t->n_active, 0, (n - t->n_active) * sizeof(*v));
+		t->active = v;
+		t->n_active = n;
+	}
+	if (!hidden)
+		t->active[func]++;
+	struct frame_ent e = {
+		.frame = frame, .start = ts, .func = func, .flags = flags, .preattach = preattach,
+		.hidden = hidden,
+	};
+	if (preattach) {
+		memmove(t->stack + 1, t->stack, t->depth * sizeof(*t->stack));
+		t->stack[0] = e;
+		t->depth++;
+		t->unbegun = true;
+		rt_slices__shift(&t->rt, 1);
+	} else {
+		if (t->rt.n && !hidden && is_loader(a, func))
+			rt_slices__loading(&t->rt);
+		t->stack[t->depth++] = e;
+		if (a->stacks || a->want_begin)
+			begin_frame(a, t, t->depth - 1);
+	}
+	return 0;
+}
+
+int pairing__call(struct analyzer *a, const struct tr_ev_call *e)
+{
+	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
+	struct thread_st *t = analyzer__thread_of(a, e->hdr.pid, e->hdr.tid);
+	uint32_t func;
+	int err;
+
+	bool preattach = e->hdr.flags & TR_CALL_PREATTACH;
+	uint64_t start = e->hdr.ts;
+
+	if (!t)
+		return -ENOMEM;
+	if (preattach && ps && ps->info.attach_ts < start)
+		start = ps->info.attach_ts;
+	if (!preattach) {
+		begin_running(a, t);
+		end_unprobed_gc(a, t, e->hdr.ts);
+	}
+	if (!preattach && ps && ps->info.strategy == TR_STRATEGY_EVAL) {
+		/* (b) of the top comment: unprobed frames above the parent are
+		 * gone; when the parent is not on the stack at all, no frame of
+		 * the stack is an ancestor of the new one */
+		size_t i = t->depth;
+		while (i > 0 && t->stack[i - 1].frame != e->parent)
+			i--;
+		while (t->depth > i && (t->stack[t->depth - 1].flags & TR_CALL_RET_UNPROBED))
+			pop(a, t, e->hdr.ts, CALL_END_INFERRED);
+	}
+	/* DISPATCH: a RESUME that de-specializes passes two call sites; a
+	 * real call is never of the frame already on top (see
+	 * user/dispatch_sites.c) */
+	if (!preattach && t->depth && t->stack[t->depth - 1].frame == e->frame &&
+	    ps && ps->info.strategy == TR_STRATEGY_DISPATCH)
+		return 0;
+	err = analyzer__func_of(a, ps, e->code, &func);
+	if (err)
+		return err;
+	return push(a, t, e->frame, start, func, e->hdr.flags & TR_CALL_RET_UNPROBED, preattach,
+		    e->hdr.flags & TR_CALL_GEN_CREATE);
+}
+
+int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
+{
+	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
+	struct thread_st *t = analyzer__thread_of(a, e->hdr.pid, e->hdr.tid);
+	size_t i;
+
+	if (!t)
+		return -ENOMEM;
+	begin_running(a, t);
+	end_unprobed_gc(a, t, e->hdr.ts);
+	if (!e->frame) {
+		/* uretprobe: the innermost armed call returns (a) */
+		for (i = t->depth; i > 0; i--)
+			if (!(t->stack[i - 1].flags & TR_CALL_RET_UNPROBED))
+				break;
+		if (!i) {
+			a->st.unmatched_returns++;
+			return 0;
+		}
+		while (t->depth > i)
+			pop(a, t, e->hdr.ts, CALL_END_INFERRED);
+		pop(a, t, e->hdr.ts, 0);
+		return 0;
+	}
+	for (i = t->depth; i > 0; i--)
+		if (t->stack[i - 1].frame == e->frame)
+			break;
+	if (i) {
+		/* frames above it missed their return: only after a loss */
+		if (t->depth > i)
+			a->st.unmatched_returns += t->depth - i;
+		while (t->depth > i)
+			pop(a, t, e->hdr.ts, CALL_END_INFERRED);
+		pop(a, t, e->hdr.ts, 0);
+		return 0;
+	}
+	if (t->depth) {
+		/* not ours, yet frames of ours are above it: something was lost */
+		a->st.unmatched_returns++;
+		return 0;
+	}
+	/* a frame running since before the attach returns */
+	uint32_t func;
+	int err = analyzer__func_of(a, ps, e->code, &func);
+	if (err)
+		return err;
+	uint64_t start = ps ? ps->info.attach_ts : e->hdr.ts;
+	if (start > e->hdr.ts)
+		start = e->hdr.ts;
+	struct call_rec c = {
+		.pid = t->pid, .tid = t->tid, .func = func, .depth = 0,
+		.start_ns = start, .end_ns = e->hdr.ts, .child_ns = t->bottom_child,
+		.flags = CALL_BEGAN_BEFORE_ATTACH,
+	};
+	c.stack = stack_of(a, 0, func);
+	if (a->want_begin) {
+		struct call_rec b = c;
+		b.end_ns = b.child_ns = 0;
+		emit_begin(a, &b);
+	}
+	if (c.child_ns > c.end_ns - c.start_ns)
+		c.child_ns = c.end_ns - c.start_ns;
+	/* it encloses everything traced on this thread so far */
+	t->bottom_child = c.end_ns - c.start_ns;
+	emit_call(a, &c);
+	return 0;
+}
+
+/* a GC collection or an import begins or ends (user/runtime_slices.c) */
+int pairing__runtime(struct analyzer *a, const struct tr_ev_runtime *e)
+{
+	struct thread_st *t = analyzer__thread_of(a, e->hdr.pid, e->hdr.tid);
+	size_t i;
+
+	if (!t)
+		return -ENOMEM;
+	begin_running(a, t);
+	if (e->hdr.flags & TR_RT_GENERATION) {
+		rt_slices__generation(&t->rt, e->value);
+		return 0;
+	}
+	if (!(e->hdr.flags & TR_RT_END))
+		return rt_slices__open(&t->rt, e, t->depth);
+	i = rt_slices__find(&t->rt, e->kind);
+	if (!i) {
+		/* running since before the attach: it began then, at the latest */
+		struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
+		struct runtime_rec r = {
+			.kind = e->kind, .start_ns = ps ? ps->info.attach_ts : e->hdr.ts,
+			.end_ns = e->hdr.ts, .generation = -1, .result = e->value,
+			.name = e->kind == TR_RT_IMPORT ? "<a module being imported at attach>" : NULL,
+			.flags = CALL_BEGAN_BEFORE_ATTACH,
+		};
+		if (r.start_ns > r.end_ns)
+			r.start_ns = r.end_ns;
+		emit_runtime(a, t, &r);
+		return 0;
+	}
+	/* calls begun inside it have returned: unprobed returns, or lost ones */
+	while (t->depth > t->rt.v[i - 1].depth) {
+		if (!(t->stack[t->depth - 1].flags & TR_CALL_RET_UNPROBED))
+			a->st.unmatched_returns++;
+		pop(a, t, e->hdr.ts - 1, CALL_END_INFERRED);
+	}
+	while (t->rt.n > i)
+		close_slice(a, t, e->hdr.ts - 1, -1, CALL_END_INFERRED);
+	close_slice(a, t, e->hdr.ts, e->value, 0);
+	return 0;
+}
+
+void pairing__close_thread(struct analyzer *a, struct thread_st *t, uint64_t end_ts)
+{
+	begin_running(a, t);
+	while (t->depth)
+		pop(a, t, end_ts, CALL_END_AT_SESSION_END);
+	while (t->rt.n)
+		close_slice(a, t, end_ts, -1, CALL_END_AT_SESSION_END);
+}

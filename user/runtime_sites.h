@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where GC collections and imports are probed in a build without USDT
+ * probes: the collector's entry (with where it finds the generation) and
+ * PyImport_ImportModuleLevelObject. See bpf/tracer.bpf.c.
+ */
+#ifndef TRACER_RUNTIME_SITES_H
+#define TRACER_RUNTIME_SITES_H
+#include <stddef.h>
+#include <stdint.h>
+#include "elf_file.h"
+
+#define RT_MAX_SITES 8
+
+struct rt_site {
+	uint8_t kind;		/* enum tr_runtime_kind */
+	uint8_t gen;		/* TR_RT_GEN_*: where the generation is (GC) */
+	uint64_t offset;	/* file offset of the function */
+	char what[48];		/* its symbol */
+};
+
+struct rt_plan {
+	int n;
+	struct rt_site sites[RT_MAX_SITES];
+};
+
+/* Fill PLAN from the symbols of EF and the DWARF of the same file at PATH.
+ * A kind found nowhere is named in MISSING (empty when both are found). */
+void runtime_sites__find(struct elf_file *ef, const char *path, struct rt_plan *plan,
+			 char *missing, size_t len);
+
+/* the BPF cookie of a site's attachment */
+uint64_t runtime_sites__cookie(const struct rt_plan *plan, const struct rt_site *s);
+#endif
