@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analyzer_int.h"
+#include "array.h"
 #include "stack_table.h"
 
 /* the stack of FUNC called from stack PARENT, told to the sinks if new */
@@ -211,14 +212,8 @@ static bool is_loader(const struct analyzer *a, uint32_t func)
 static int push(struct analyzer *a, struct thread_st *t, uint64_t frame, uint64_t ts,
 		uint32_t func, uint32_t flags, bool preattach, bool hidden)
 {
-	if (t->depth == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct frame_ent *s = realloc(t->stack, cap * sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		t->stack = s;
-		t->cap = cap;
-	}
+	if (array__grow((void **)&t->stack, &t->cap, t->depth, sizeof(*t->stack)))
+		return -ENOMEM;
 	if (func >= t->n_active) {
 		size_t n = (func + 1) * 2;
 		uint32_t *v = realloc(t->active, n * sizeof(*v));

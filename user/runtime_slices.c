@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "array.h"
 #include "pystr.h"
 #include "runtime_slices.h"
 
@@ -27,14 +28,8 @@ int rt_slices__open(struct rt_slices *s, const struct tr_ev_runtime *e, uint32_t
 	struct rt_slice *r;
 	bool trunc = false;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 8;
-		struct rt_slice *v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (array__grow((void **)&s->v, &s->cap, s->n, sizeof(*s->v)))
+		return -ENOMEM;
 	r = &s->v[s->n];
 	memset(r, 0, sizeof(*r));
 	r->kind = e->kind;
