@@ -162,8 +162,10 @@ static void close_slice(struct analyzer *a, struct thread_st *t, uint64_t end, i
  */
 static void end_unprobed_gc(struct analyzer *a, struct thread_st *t, uint64_t ts)
 {
-	while (t->rt.n && t->rt.v[t->rt.n - 1].kind == TR_RT_GC &&
-	       (t->rt.v[t->rt.n - 1].flags & TR_RT_END_UNPROBED))
+	const struct rt_slice *r;
+
+	while ((r = rt_slices__top(&t->rt)) && r->kind == TR_RT_GC &&
+	       (r->flags & TR_RT_END_UNPROBED))
 		close_slice(a, t, ts - 1, -1, CALL_END_INFERRED);
 }
 
@@ -172,7 +174,9 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 {
 	/* a collection or an import begun inside the call ends with it at
 	 * the latest (its end was lost, or not probed) */
-	while (t->rt.n && rt_slices__top_depth(&t->rt) >= t->depth)
+	const struct rt_slice *r;
+
+	while ((r = rt_slices__top(&t->rt)) && r->depth >= t->depth)
 		close_slice(a, t, end - 1, -1, extra ? extra : CALL_END_INFERRED);
 
 	struct frame_ent *f = &t->stack[--t->depth];

@@ -45,16 +45,15 @@ int rt_slices__open(struct rt_slices *s, const struct tr_ev_runtime *e, uint32_t
 				       ? e->value : 0;
 		if (!raw)
 			return -ENOMEM;
-		if (trunc || (e->hdr.flags & TR_RT_NAME_TRUNC)) {
-			size_t l = strlen(raw);
-			char *t = realloc(raw, l + 4);
+		/* a C string the BPF side cut (a str object cut by the
+		 * conversion already ends with "...") */
+		if ((e->hdr.flags & TR_RT_NAME_TRUNC) && !trunc) {
+			char *t = realloc(raw, strlen(raw) + 4);
 			if (!t) {
 				free(raw);
 				return -ENOMEM;
 			}
-			raw = t;
-			if (l < 3 || strcmp(raw + l - 3, "..."))
-				strcat(raw, "...");
+			raw = strcat(t, "...");
 		}
 		r->name = malloc(dots + strlen(raw) + 1);
 		if (!r->name) {
@@ -75,11 +74,6 @@ size_t rt_slices__find(const struct rt_slices *s, uint32_t kind)
 		if (s->v[i - 1].kind == kind)
 			return i;
 	return 0;
-}
-
-uint32_t rt_slices__top_depth(const struct rt_slices *s)
-{
-	return s->n ? s->v[s->n - 1].depth : 0;
 }
 
 void rt_slices__shift(struct rt_slices *s, uint32_t frames)

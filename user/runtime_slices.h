@@ -28,8 +28,11 @@ struct rt_slices {
 int rt_slices__open(struct rt_slices *s, const struct tr_ev_runtime *e, uint32_t depth);
 /* Index + 1 of the innermost open slice of KIND, 0 if none. */
 size_t rt_slices__find(const struct rt_slices *s, uint32_t kind);
-/* Calls open on the thread when the innermost slice began (0 if none). */
-uint32_t rt_slices__top_depth(const struct rt_slices *s);
+/* The innermost open slice, NULL if none. */
+static inline const struct rt_slice *rt_slices__top(const struct rt_slices *s)
+{
+	return s->n ? &s->v[s->n - 1] : NULL;
+}
 /* Frames running since before the attach went under the thread's stack. */
 void rt_slices__shift(struct rt_slices *s, uint32_t frames);
 /* The innermost slice has ended at END, with RESULT and FLAGS: fill REC

@@ -38,9 +38,9 @@ TEST(runtime_slices_nesting_and_loads)
 	CHECK_EQ(rt_slices__open(&s, &e, 5), 0);
 	CHECK_EQ(rt_slices__find(&s, TR_RT_GC), 2);
 	CHECK_EQ(rt_slices__find(&s, TR_RT_IMPORT), 3);
-	CHECK_EQ(rt_slices__top_depth(&s), 5);
+	CHECK_EQ(rt_slices__top(&s)->depth, 5);
 	rt_slices__shift(&s, 1);
-	CHECK_EQ(rt_slices__top_depth(&s), 6);
+	CHECK_EQ(rt_slices__top(&s)->depth, 6);
 
 	/* the cached statement is closed but not reported; its name has dots */
 	CHECK(!rt_slices__close_top(&s, 125, 1, 0, &r));
