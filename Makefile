@@ -13,7 +13,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
             -Iinclude -Iuser -I$(OUT)
-LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone
+LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -lzip
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(OUT) \
               -idirafter /usr/include/$(MULTIARCH) -Wall -Wno-unused-function
@@ -45,6 +45,9 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 $(OUT)/user/%.o: user/%.c $(HEADERS) $(SKELS)
 	@mkdir -p $(OUT)/user
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# the Python programs the tracer runs (embedded with .incbin)
+$(OUT)/user/py_sources.o: $(wildcard user/py/*.py)
 
 $(OUT)/tracer: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

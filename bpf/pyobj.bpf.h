@@ -101,7 +101,7 @@ static __always_inline __u8 read_unicode(const struct tr_py_layout *L, __u64 obj
  * code_cache entry for this address is missing or differs. 0 when the
  * identity is known to userspace, -1 when it could not be sent (counted).
  */
-static __always_inline int ensure_code(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
+static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 				       __u64 code, __s32 *co_flags)
 {
 	const struct tr_py_layout *L = &cfg->layout;
@@ -137,6 +137,15 @@ static __always_inline int ensure_code(const struct tr_proc_cfg *cfg, __u64 pid_
 	    old->firstlineno == fp.firstlineno) {
 		*co_flags = old->co_flags;
 		return 0;
+	}
+	/* the coverage bootstrap's callbacks (see TR_HOOK_*): remembered in
+	 * the process's configuration, for hiding their frames */
+	if (fp.firstlineno == TR_HOOK_LINE_FIRSTLINENO) {
+		cfg->hook_line = code;
+		cfg->hooks_seen = 1;
+	} else if (fp.firstlineno == TR_HOOK_HIDE_FIRSTLINENO) {
+		cfg->hook_hide = code;
+		cfg->hooks_seen = 1;
 	}
 	/* a new identity: its flags are read once, here */
 	if (L->code_flags >= 0 &&

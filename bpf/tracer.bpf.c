@@ -49,22 +49,11 @@ const volatile __u32 uretprobe_max_depth = 64;
 
 #include "ringbuf.bpf.h"
 #include "pyobj.bpf.h"
-
-/* threads whose running frames were already reported (see first_seen) */
-struct thread_seen {
-	__u8 seen;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct thread_seen);
-} threads SEC(".maps");
+#include "coverage.bpf.h"
 
 /* Send the call of FRAME. GEN_CHECK: flag it when it only creates a
  * generator (entries of the evaluator, not frames found by a walk). */
-static __always_inline int emit_frame(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
+static __always_inline int emit_frame(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 				      __u64 frame, __u64 code, __u64 parent, __u8 flags,
 				      bool gen_check)
 {
@@ -77,6 +66,18 @@ static __always_inline int emit_frame(const struct tr_proc_cfg *cfg, __u64 pid_t
 	}
 	if (ensure_code(cfg, pid_tgid, code, &co_flags))
 		return -1;
+	/* a callback of the coverage bootstrap: hidden with all it calls */
+	if (cfg->hooks_seen && (code == cfg->hook_line || code == cfg->hook_hide)) {
+		struct thread_state *ts = thread_state(true);
+
+		if (ts && !(flags & (TR_CALL_RET_UNPROBED | TR_CALL_PREATTACH))) {
+			ts->hide_depth = 1;
+			ts->hide_top = frame;
+		}
+		if (code == cfg->hook_line)
+			hook_line_called(cfg, pid_tgid, frame);
+		return 0;
+	}
 	if (gen_check && creates_generator(&cfg->layout, frame, code, co_flags))
 		flags |= TR_CALL_GEN_CREATE;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -111,7 +112,7 @@ static long walk_one(__u32 i, void *data)
 {
 	struct walk_ctx *w = data;
 	__u32 pid = w->pid_tgid >> 32;
-	const struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
+	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
 
 	__u64 code, parent;
 
@@ -127,16 +128,15 @@ static long walk_one(__u32 i, void *data)
 	return 0;
 }
 
-static __always_inline void first_seen(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
+static __always_inline void first_seen(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 				       __u64 start)
 {
 	struct walk_ctx w = { .pid_tgid = pid_tgid, .frame = start, .flags = TR_CALL_PREATTACH };
-	struct thread_seen *ts;
+	struct thread_state *ts;
 
 	if (!cfg->walk_running)
 		return;
-	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	ts = thread_state(true);
 	if (!ts || ts->seen)
 		return;
 	ts->seen = 1;
@@ -146,10 +146,12 @@ static __always_inline void first_seen(const struct tr_proc_cfg *cfg, __u64 pid_
 }
 
 /* FRAME (running CODE) starts or resumes, called from PARENT */
-static __always_inline int emit_call(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
+static __always_inline int emit_call(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 				     __u64 frame, __u64 code, __u64 parent, __u8 flags,
 				     bool gen_check)
 {
+	if (hidden_call(cfg, frame, !(flags & TR_CALL_RET_UNPROBED)))
+		return 0;
 	if (frame)
 		first_seen(cfg, pid_tgid, parent);
 	emit_frame(cfg, pid_tgid, frame, code, parent, flags, gen_check);
@@ -172,10 +174,10 @@ static __always_inline int emit_return(__u64 pid_tgid, __u64 frame, __u64 code)
 	return 0;
 }
 
-static __always_inline const struct tr_proc_cfg *proc_cfg(__u64 pid_tgid)
+static __always_inline struct tr_proc_cfg *proc_cfg(__u64 pid_tgid)
 {
 	__u32 pid = pid_tgid >> 32;
-	const struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
+	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
 
 	if (!cfg)
 		drop(TR_DROP_NO_CONFIG);
@@ -185,7 +187,7 @@ static __always_inline const struct tr_proc_cfg *proc_cfg(__u64 pid_tgid)
 /* ---- USDT strategy --------------------------------------------------- */
 
 /* The frame the current thread executes, through the thread state. */
-static __always_inline __u64 current_frame(const struct tr_proc_cfg *cfg)
+static __always_inline __u64 current_frame(struct tr_proc_cfg *cfg)
 {
 	__u64 tstate = 0;
 
@@ -195,7 +197,7 @@ static __always_inline __u64 current_frame(const struct tr_proc_cfg *cfg)
 }
 
 /* FRAME starts or resumes (it is the frame the thread is executing) */
-static __always_inline int frame_starts(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
+static __always_inline int frame_starts(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 					__u64 frame)
 {
 	__u64 code, parent;
@@ -206,7 +208,7 @@ static __always_inline int frame_starts(const struct tr_proc_cfg *cfg, __u64 pid
 }
 
 /* FRAME returns, yields or unwinds (it is still the executing frame) */
-static __always_inline int frame_exits(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
+static __always_inline int frame_exits(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 				       __u64 frame)
 {
 	__u64 code, back;
@@ -215,7 +217,7 @@ static __always_inline int frame_exits(const struct tr_proc_cfg *cfg, __u64 pid_
 		drop(TR_DROP_READ_FAIL);
 		return 0;
 	}
-	if (code == cfg->shim_code)
+	if (code == cfg->shim_code || hidden_exit(cfg))
 		return 0;
 	/* the first event of a thread may be the return of a frame running
 	 * since before attach: report it and its callers first. Its identity
@@ -229,7 +231,7 @@ SEC("usdt")
 int BPF_USDT(usdt_entry, __u64 filename, __u64 funcname, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
 
 	if (!cfg)
 		return 0;
@@ -240,17 +242,52 @@ SEC("usdt")
 int BPF_USDT(usdt_return, __u64 filename, __u64 funcname, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
 
 	if (!cfg)
 		return 0;
 	return frame_exits(cfg, pid_tgid, current_frame(cfg));
 }
 
-/* Attached only to raise the `line` probe's semaphore (see top comment). */
+/*
+ * Attached on 3.11 to raise the `line` probe's semaphore (see top comment),
+ * and for line coverage (cfg->usdt_lines) on any USDT build: the probe
+ * passes (filename, funcname, line) of the frame the thread executes. Each
+ * (code object, line) is sent once.
+ */
 SEC("usdt")
 int usdt_line(struct pt_regs *ctx)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32;
+	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
+	struct line_key key = { .pid = pid };
+	long filename = 0, line = 0;
+	__u64 frame, back;
+	__s32 co_flags;
+	__u8 one = 1;
+
+	if (!cfg || !cfg->usdt_lines)
+		return 0;
+	if (bpf_usdt_arg(ctx, 0, &filename) || bpf_usdt_arg(ctx, 2, &line) ||
+	    line <= 0 || line > 0x7fffffff) {
+		drop(TR_DROP_READ_FAIL);
+		return 0;
+	}
+	frame = current_frame(cfg);
+	if (!frame || read_code_back(cfg, frame, &key.code, &back) || !key.code) {
+		drop(TR_DROP_READ_FAIL);
+		return 0;
+	}
+	key.line = line;
+	key.filename = filename;
+	if (bpf_map_lookup_elem(&lines_seen, &key))
+		return 0;
+	if (ensure_code(cfg, pid_tgid, key.code, &co_flags))
+		return 0;
+	if (bpf_map_update_elem(&lines_seen, &key, &one, BPF_ANY))
+		drop(TR_DROP_MAP_FULL);	/* not lost: sent again next time */
+	emit_line(pid_tgid, key.code, line, 0);
 	return 0;
 }
 
@@ -275,7 +312,7 @@ int code_freed(struct pt_regs *ctx)
  * once inside the evaluator; its caller is the frame the thread state says
  * is executing. Before, f_back/previous is set when the frame is made.
  */
-static __always_inline __u64 evaluator_caller(const struct tr_proc_cfg *cfg, __u64 frame,
+static __always_inline __u64 evaluator_caller(struct tr_proc_cfg *cfg, __u64 frame,
 					      __u64 tstate, __u64 *code)
 {
 	const struct tr_py_layout *L = &cfg->layout;
@@ -291,7 +328,7 @@ SEC("uprobe")
 int eval_entry(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
 	const struct tr_py_layout *L;
 	struct task_struct *task;
 	struct uprobe_task *ut;
@@ -319,7 +356,13 @@ int eval_entry(struct pt_regs *ctx)
 SEC("uretprobe")
 int eval_return(struct pt_regs *ctx)
 {
-	return emit_return(bpf_get_current_pid_tgid(), 0, 0);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32;
+	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
+
+	if (cfg && hidden_exit(cfg))
+		return 0;
+	return emit_return(pid_tgid, 0, 0);
 }
 
 /* ---- DISPATCH strategy ----------------------------------------------- */
@@ -335,7 +378,7 @@ int eval_return(struct pt_regs *ctx)
  * (pthread_self(), the FS base on x86-64) is checked against the task's, so
  * another interpreter's thread is counted, never mistaken for this one.
  */
-static __always_inline __u64 running_frame(const struct tr_proc_cfg *cfg)
+static __always_inline __u64 running_frame(struct tr_proc_cfg *cfg)
 {
 	const struct tr_py_layout *L = &cfg->layout;
 	struct task_struct *task;
@@ -359,7 +402,7 @@ static __always_inline __u64 running_frame(const struct tr_proc_cfg *cfg)
 static __always_inline int dispatch_site(bool starts)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
 	__u64 frame;
 
 	if (!cfg)
@@ -393,7 +436,7 @@ int eval_throw(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 tstate = PT_REGS_PARM1(ctx), frame = PT_REGS_PARM2(ctx);
-	const struct tr_proc_cfg *cfg;
+	struct tr_proc_cfg *cfg;
 	__u64 code, parent;
 
 	if (!PT_REGS_PARM3(ctx))
@@ -441,9 +484,10 @@ static __always_inline struct tr_ev_runtime *runtime_event(__u64 pid_tgid, __u8 
 static __always_inline int runtime_mark(__u8 kind, __u8 flags, __s64 value)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
 	struct tr_ev_runtime *e;
 
-	if (!proc_cfg(pid_tgid))
+	if (!cfg || hidden_runtime(cfg))
 		return 0;
 	e = runtime_event(pid_tgid, kind, flags, value);
 	if (e)
@@ -467,10 +511,11 @@ SEC("usdt")
 int BPF_USDT(usdt_import_start, __u64 modname)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
 	struct tr_ev_runtime *e;
 	long n;
 
-	if (!proc_cfg(pid_tgid))
+	if (!cfg || hidden_runtime(cfg))
 		return 0;
 	e = runtime_event(pid_tgid, TR_RT_IMPORT, 0, -1);
 	if (!e)
@@ -499,7 +544,7 @@ SEC("uprobe")
 int runtime_entry(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	const struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	__u8 kind = cookie & 0xff, gen = (cookie >> 8) & 0xff, flags = 0;
 	struct task_struct *task;
@@ -508,7 +553,7 @@ int runtime_entry(struct pt_regs *ctx)
 	int trunc = 0;
 	__s64 value;
 
-	if (!cfg)
+	if (!cfg || hidden_runtime(cfg))
 		return 0;
 	/* ctx offsets must be constant: read them all, then choose */
 	__u64 a0 = PT_REGS_PARM1(ctx), a1 = PT_REGS_PARM2(ctx), a2 = PT_REGS_PARM3(ctx);

@@ -66,6 +66,10 @@ struct tr_py_layout {
 					 * has not run yet: -2 (prev_instr) or 0 (instr_ptr) */
 	tr_u8 pad2;
 	tr_s16 tstate_thread_id;	/* PyThreadState.thread_id: pthread_self() */
+	/* coverage's line hook (3.12+, see TR_HOOK_LINE_FIRSTLINENO): -1 where absent */
+	tr_s16 frame_localsplus;	/* _PyInterpreterFrame.localsplus (3.11+) */
+	tr_s16 long_digit;		/* PyLongObject's long_value.ob_digit (3.12+); its
+					 * lv_tag is the word before */
 	tr_s16 pad3;
 };
 
@@ -98,11 +102,19 @@ struct tr_proc_cfg {
 	/* a uprobe on code_dealloc forgets freed code objects: a cached
 	 * identity is then valid as long as it is cached (no per-call check) */
 	tr_u8 dealloc_probed;
-	tr_u8 pad3;
+	/* coverage: send a TR_EV_LINE for each line the USDT `line` probe
+	 * reports the first time (per code object) */
+	tr_u8 usdt_lines;
 	/* a code object whose frames are not Python calls, 0 if none: 3.13's
 	 * _Py_InitCleanup, the shim frame under an __init__ that a specialized
 	 * CALL_ALLOC_AND_ENTER_INIT runs (it returns without ever resuming) */
 	tr_u64 shim_code;
+	/* written by the BPF side when it first meets the coverage
+	 * bootstrap's callbacks (by their co_firstlineno, TR_HOOK_*): 0 until */
+	tr_u64 hook_line;	/* the LINE callback's code object */
+	tr_u64 hook_hide;	/* the other hidden code object */
+	tr_u32 hooks_seen;	/* either was met: check for hidden frames */
+	tr_u32 pad4;
 };
 #define TR_FP_SPAN_MAX 128
 #define TR_FR_WORDS_MAX 4
@@ -113,6 +125,7 @@ enum tr_event_type {
 	TR_EV_RETURN = 2,	/* a Python frame returns, yields or unwinds */
 	TR_EV_CODE = 3,		/* identity of a code object (sent once per fingerprint) */
 	TR_EV_RUNTIME = 4,	/* a GC collection or an import begins or ends */
+	TR_EV_LINE = 5,		/* a line ran (coverage): once per code object and line */
 };
 
 /* flags of TR_EV_CALL */
@@ -228,6 +241,32 @@ struct tr_ev_runtime {
 	 * unknown); import end: 1 found, 0 failed (an exception), -1 unknown */
 	tr_s64 value;
 	char name[TR_MODNAME_MAX];	/* import begin: the module name */
+};
+
+/*
+ * Line coverage (TR_EV_LINE). Two sources:
+ *  - the USDT `line` probe (builds with USDT): every line that runs; the BPF
+ *    side sends each (code object, line) once (LRU map `lines_seen`).
+ *  - 3.12+ launched with the bootstrap (user/py/cover_boot.py): PEP 669 LINE
+ *    events, each location disabled after its first hit. Its callbacks are
+ *    Python functions the BPF side recognises by their co_firstlineno: the
+ *    LINE callback (CODE, LINE) is read from its frame's first two locals;
+ *    its frames and everything they call are hidden from the trace, like
+ *    those of the bootstrap's other functions (TR_HOOK_HIDE_FIRSTLINENO).
+ */
+#define TR_HOOK_HIDE_FIRSTLINENO 2100000001
+#define TR_HOOK_LINE_FIRSTLINENO 2100000002
+
+/* flags of TR_EV_LINE */
+#define TR_LINE_BOOT_ACTIVE 0x01 /* not a line: the bootstrap turned line events
+				  * on in this process (it calls the LINE
+				  * callback once with (None, 0)) */
+
+struct tr_ev_line {
+	struct tr_ev_hdr hdr;
+	tr_u64 code;		/* the code object whose line ran (0 with BOOT_ACTIVE) */
+	tr_u32 line;
+	tr_u32 pad;
 };
 
 /* ---- BPF-side drop counters (global array `drops`) ------------------- */

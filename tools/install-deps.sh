@@ -2,9 +2,9 @@
 # Install the Debian 12 packages tracer needs to build, test and benchmark.
 # Run as root. Idempotent.
 set -eu
-PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev libcapstone-dev
+PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev libcapstone-dev libzip-dev
       python3 python3-pytest gdb binutils bpftrace
-      protobuf-compiler chromium"
+      protobuf-compiler chromium lcov python3-coverage"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

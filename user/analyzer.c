@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analyzer_int.h"
+#include "codemap.h"
 #include "func_table.h"
 #include "pystr.h"
 #include "stack_table.h"
@@ -201,6 +202,48 @@ int analyzer__func_of(struct analyzer *a, struct proc_st *ps, uint64_t code, uin
 	return intern(a, name, "", 0, id);
 }
 
+/* a line ran: told to the coverage sinks (the bootstrap's marker is the
+ * loader's business) */
+static int on_line(struct analyzer *a, const struct tr_ev_line *e)
+{
+	struct proc_st *ps;
+	struct sink *s;
+	uint32_t id;
+	int err;
+
+	if (e->hdr.flags & TR_LINE_BOOT_ACTIVE)
+		return 0;
+	ps = analyzer__proc(a, e->hdr.pid);
+	if (!ps)
+		return 0;
+	err = analyzer__func_of(a, ps, e->code, &id);
+	if (err)
+		return err;
+	a->st.line_events++;
+	FOR_SINKS(a, s)
+		if (s->ops->line)
+			note_err(a, s->ops->line(s, e->hdr.pid, id, e->line));
+	return 0;
+}
+
+int analyzer__codemap(struct analyzer *a, const struct in_codemap *m)
+{
+	struct codemap *cm;
+	struct sink *s;
+	char err[256];
+
+	cm = codemap__parse(m, err, sizeof(err));
+	if (!cm) {
+		fprintf(stderr, "tracer: the code map of PID %u is unusable: %s\n", m->pid, err);
+		return -EINVAL;
+	}
+	FOR_SINKS(a, s)
+		if (s->ops->codemap)
+			note_err(a, s->ops->codemap(s, cm));
+	codemap__free(cm);
+	return a->err;
+}
+
 int analyzer__event(struct analyzer *a, const void *ev, size_t len)
 {
 	const struct tr_ev_hdr *h = ev;
@@ -229,6 +272,10 @@ int analyzer__event(struct analyzer *a, const void *ev, size_t len)
 	case TR_EV_RUNTIME:
 		if (h->size >= sizeof(struct tr_ev_runtime))
 			err = pairing__runtime(a, ev);
+		break;
+	case TR_EV_LINE:
+		if (h->size >= sizeof(struct tr_ev_line))
+			err = on_line(a, ev);
 		break;
 	default:
 		break;

@@ -22,6 +22,9 @@ int analyzer__process(struct analyzer *a, const struct in_process *p);
 int analyzer__thread(struct analyzer *a, const struct in_thread *t);
 /* EV: a raw BPF event of LEN bytes; malformed events are counted and skipped */
 int analyzer__event(struct analyzer *a, const void *ev, size_t len);
+/* a process's code map: parsed and told to the sinks (a malformed one is
+ * said on stderr and skipped: -EINVAL) */
+int analyzer__codemap(struct analyzer *a, const struct in_codemap *m);
 /* close every open frame at the end time, finish every sink */
 int analyzer__end(struct analyzer *a, const struct in_end *e);
 /* counters so far (valid after analyzer__end too) */

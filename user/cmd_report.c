@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* tracer report RECORDING.trace [-o FILE]...: replay a recording into outputs. */
+/*
+ * tracer report RECORDING.trace... [-o FILE]...: replay recordings into
+ * outputs. Several recordings are read one after the other into the same
+ * outputs (a process per recording keeps its own identity; coverage maps
+ * merge); their end records are summed into one.
+ */
 #include <argp.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,19 +15,25 @@
 #include "recording.h"
 #include "session.h"
 
+#define REPORT_MAX_INPUTS 64
+
 struct report_opts {
-	const char *input;
+	const char *inputs[REPORT_MAX_INPUTS];
+	int n_inputs;
 	const char *outputs[SESSION_MAX_OUTPUTS];
 	int n_outputs;
 };
 
 static const char report_doc[] =
 "Convert a recording made with `tracer -o NAME.trace` into other outputs, with\n"
-"the same results a direct run gives. Without -o, print the summary.\n"
+"the same results a direct run gives. Without -o, print the summary. Several\n"
+"recordings go into the same outputs: coverage maps are merged (lines run in\n"
+"any, calls summed); timelines show each recording's processes.\n"
 "\n"
 "EXAMPLES:\n"
 "  tracer report run.trace                 # summary\n"
 "  tracer report run.trace -o run.json     # Chrome/Perfetto timeline\n"
+"  tracer report a.trace b.trace -o all.lcov  # one coverage map of both runs\n"
 "\n"
 "OPTIONS:";
 
@@ -42,12 +53,12 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 		o->outputs[o->n_outputs++] = arg;
 		break;
 	case ARGP_KEY_ARG:
-		if (o->input)
-			argp_error(state, "one recording at a time");
-		o->input = arg;
+		if (o->n_inputs == REPORT_MAX_INPUTS)
+			argp_error(state, "too many recordings (at most %d)", REPORT_MAX_INPUTS);
+		o->inputs[o->n_inputs++] = arg;
 		break;
 	case ARGP_KEY_END:
-		if (!o->input)
+		if (!o->n_inputs)
 			argp_error(state, "which recording? (tracer report RECORDING.trace)");
 		break;
 	default:
@@ -56,36 +67,36 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-int cmd_report(int argc, char **argv)
+/*
+ * Feed one recording to OUT; its end record is added to *END. Returns 0,
+ * or 2 when it was cut short or corrupt (said on stderr; what came before
+ * is used).
+ */
+static int replay(const char *path, struct rec_record *r, struct outputs *out, struct in_end *end,
+		  uint64_t *pids_seen, size_t *n_pids)
 {
-	static const struct argp argp = { report_options, report_parse, "RECORDING.trace",
-					  report_doc, NULL, NULL, NULL };
-	struct report_opts o = {};
-	struct rec_reader *rd;
-	struct outputs *out = NULL;
-	struct rec_record *r = malloc(sizeof(*r));
-	struct in_end end = {};
+	struct rec_reader *rd = rec_reader__open(path);
 	bool have_end = false;
-	char err[512];
-	int ret, exit_code = 1;
+	int ret;
 
-	argp_parse(&argp, argc, argv, 0, NULL, &o);
-	if (!r)
-		return 1;
-	rd = rec_reader__open(o.input);
 	if (!rd) {
-		fprintf(stderr, "tracer: cannot read %s: %s\n", o.input,
+		fprintf(stderr, "tracer: cannot read %s: %s\n", path,
 			errno == EINVAL ? "not a tracer recording" : strerror(errno));
-		free(r);
-		return 1;
-	}
-	if (outputs__open(o.outputs, o.n_outputs, false, &out, err, sizeof(err))) {
-		fprintf(stderr, "tracer: %s\n", err);
-		goto cleanup;
+		return -1;
 	}
 	while ((ret = rec_reader__next(rd, r)) > 0) {
 		switch (r->kind) {
 		case REC_PROCESS:
+			/* two recordings with the same pid would mix two processes */
+			for (size_t i = 0; i < *n_pids; i++)
+				if (pids_seen[i] == r->process.pid) {
+					fprintf(stderr, "tracer: %s: PID %u is in an earlier recording "
+						"too: cannot merge them\n", path, r->process.pid);
+					rec_reader__close(rd);
+					return -1;
+				}
+			if (*n_pids < 4096)
+				pids_seen[(*n_pids)++] = r->process.pid;
 			outputs__process(out, &r->process);
 			break;
 		case REC_THREAD:
@@ -94,25 +105,67 @@ int cmd_report(int argc, char **argv)
 		case REC_EVENT:
 			outputs__event(out, &r->hdr, r->hdr.size);
 			break;
+		case REC_CODEMAP:
+			outputs__codemap(out, &r->codemap);
+			break;
 		case REC_END:
-			end = r->end;
+			if (r->end.end_ts > end->end_ts)
+				end->end_ts = r->end.end_ts;
+			for (int i = 0; i < TR_DROP__COUNT; i++)
+				end->drops[i] += r->end.drops[i];
+			end->ringbuf_events += r->end.ringbuf_events;
+			end->flags |= r->end.flags;
+			if (!end->exit_code)
+				end->exit_code = r->end.exit_code;
 			have_end = true;
 			break;
 		}
 	}
+	rec_reader__close(rd);
 	if (ret < 0)
 		fprintf(stderr, "tracer: %s: %s after the last complete record; "
-			"converting what came before\n", o.input,
+			"converting what came before\n", path,
 			ret == -EPIPE ? "the recording is cut short" : "corrupt data");
 	if (!have_end) {
 		fprintf(stderr, "tracer: %s has no end record (the recording was cut short): "
-			"calls still open are closed at its last event\n", o.input);
-		end.flags |= IN_END_RECORDING_TRUNCATED;
+			"calls still open are closed at its last event\n", path);
+		end->flags |= IN_END_RECORDING_TRUNCATED;
 	}
-	exit_code = outputs__end(out, &end) ? 1 : (ret < 0 || !have_end ? 2 : 0);
+	return ret < 0 || !have_end ? 2 : 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct argp argp = { report_options, report_parse, "RECORDING.trace...",
+					  report_doc, NULL, NULL, NULL };
+	struct report_opts o = {};
+	struct outputs *out = NULL;
+	struct rec_record *r = malloc(sizeof(*r));
+	uint64_t *pids = calloc(4096, sizeof(*pids));
+	size_t n_pids = 0;
+	struct in_end end = {};
+	int status = 0, exit_code = 1;
+	char err[512];
+
+	argp_parse(&argp, argc, argv, 0, NULL, &o);
+	if (!r || !pids)
+		goto cleanup;
+	if (outputs__open(o.outputs, o.n_outputs, false, &out, err, sizeof(err))) {
+		fprintf(stderr, "tracer: %s\n", err);
+		goto cleanup;
+	}
+	for (int i = 0; i < o.n_inputs; i++) {
+		int st = replay(o.inputs[i], r, out, &end, pids, &n_pids);
+
+		if (st < 0)
+			goto cleanup;
+		if (st > status)
+			status = st;
+	}
+	exit_code = outputs__end(out, &end) ? 1 : status;
 cleanup:
 	outputs__free(out);
-	rec_reader__close(rd);
+	free(pids);
 	free(r);
 	return exit_code;
 }

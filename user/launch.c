@@ -162,7 +162,7 @@ int launch__start(char *const argv[], char *const env[], struct launch **out,
 			if (!eq || eq - env[i] >= (long)sizeof(name))
 				continue;
 			snprintf(name, sizeof(name), "%.*s", (int)(eq - env[i]), env[i]);
-			setenv(name, eq + 1, 0);
+			setenv(name, eq + 1, 1);
 		}
 		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 		raise(SIGSTOP);

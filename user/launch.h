@@ -14,7 +14,7 @@
 struct launch;
 
 /* fork and exec ARGV (PATH search) with extra environment ENV (NULL
- * terminated "NAME=value" list, set only if not already set); returns at
+ * terminated "NAME=value" list, replacing what the tracer has); returns at
  * the entry point of the first exec'd program. -errno and ERR on failure
  * (command not found...). */
 int launch__start(char *const argv[], char *const env[], struct launch **out,

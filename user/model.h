@@ -54,6 +54,19 @@ struct in_end {
 };
 #define IN_END_RECORDING_TRUNCATED 0x1 /* recorder stopped early (disk full...) */
 
+/*
+ * What coverage measured in a process, and its files' code objects as its
+ * interpreter compiles them (user/cover_map.c), made by the loader at the
+ * end of a session with coverage (one per process, before the end).
+ */
+struct in_codemap {
+	uint32_t pid;
+	uint32_t lines;		/* 1: line events were on (else functions only) */
+	char note[256];		/* how lines were measured, or why not */
+	char *text;		/* the code map, docs/coverage-map.md (owned) */
+	size_t len;
+};
+
 /* ---- output records -------------------------------------------------- */
 
 /* One Python function identity: (qualified name, file, first line). */
@@ -124,6 +137,43 @@ struct runtime_rec {
 	uint32_t flags;		/* CALL_END_INFERRED, CALL_END_AT_SESSION_END */
 };
 
+/* A code map, parsed (user/codemap.c): the files a process ran. */
+enum cov_status {
+	COV_MEASURED = 0,	/* measured */
+	COV_STDLIB,		/* the interpreter's standard library */
+	COV_SITE,		/* site-/dist-packages */
+	COV_OMITTED,		/* matched --omit */
+	COV_NOT_INCLUDED,	/* --include given, not matched */
+	COV_NO_SOURCE,		/* not a file ("<string>", frozen, deleted) */
+	COV_ERROR,		/* could not be read or compiled */
+	COV__COUNT,
+};
+
+struct codemap_func {
+	const char *qualname;
+	uint32_t firstlineno;
+	uint32_t n_lines;
+	const uint32_t *lines;	/* ascending: where a line event can come */
+};
+
+struct codemap_file {
+	const char *file;	/* co_filename, as the events carry it */
+	const char *abs;	/* measured: the absolute path read */
+	const char *error;	/* COV_ERROR: why */
+	enum cov_status status;
+	uint32_t n_funcs;
+	const struct codemap_func *funcs;	/* every code object of the file */
+};
+
+struct codemap {
+	uint32_t pid;
+	bool lines;		/* in_codemap.lines */
+	const char *note;
+	const char *python;	/* the interpreter's version */
+	uint32_t n_files;
+	const struct codemap_file *files;
+};
+
 /* Counters of a whole session, handed to every sink at the end. */
 struct session_stats {
 	uint64_t first_ts, last_ts;	/* CLOCK_MONOTONIC ns */
@@ -137,6 +187,7 @@ struct session_stats {
 	uint64_t truncated_names;	/* identities whose strings were cut */
 	uint64_t gc_collections, gc_ns;	/* runtime_rec of GC, their time */
 	uint64_t imports, import_ns;	/* runtime_rec of imports, their time */
+	uint64_t line_events;		/* TR_EV_LINE of lines */
 	uint32_t exit_code;
 	uint32_t end_flags;		/* in_end.flags */
 };
@@ -150,6 +201,7 @@ struct sink_ops {
 	const char *name;	/* "chrome" */
 	const char *suffix;	/* ".json" */
 	const char *help;	/* one line for --help */
+	bool coverage;		/* a coverage map: the session measures lines */
 	/* open the output; on error return NULL and set errno */
 	struct sink *(*open)(const char *path);
 	int (*process)(struct sink *s, const struct in_process *p);
@@ -169,6 +221,10 @@ struct sink_ops {
 	int (*call)(struct sink *s, const struct call_rec *c);
 	/* optional: a GC collection or an import has ended */
 	int (*runtime)(struct sink *s, const struct runtime_rec *r);
+	/* optional (coverage): LINE of function FUNC ran in process PID (once
+	 * or more); then, before finish, each process's code map */
+	int (*line)(struct sink *s, uint32_t pid, uint32_t func, uint32_t line);
+	int (*codemap)(struct sink *s, const struct codemap *m);
 	/* write everything still pending and close; 0 or -errno */
 	int (*finish)(struct sink *s, const struct session_stats *st);
 	void (*free)(struct sink *s);

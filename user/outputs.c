@@ -127,6 +127,21 @@ void outputs__event(struct outputs *o, const void *ev, size_t len)
 	analyzer__event(o->an, ev, len);
 }
 
+void outputs__codemap(struct outputs *o, const struct in_codemap *m)
+{
+	if (o->rec && !o->rec_failed)
+		check_rec(o, rec_writer__codemap(o->rec, m));
+	analyzer__codemap(o->an, m);
+}
+
+bool outputs__want_coverage(const struct outputs *o)
+{
+	for (int i = 0; i < o->n_sinks; i++)
+		if (o->sinks[i]->ops->coverage)
+			return true;
+	return false;
+}
+
 int outputs__end(struct outputs *o, const struct in_end *e)
 {
 	struct in_end end = *e;

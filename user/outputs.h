@@ -6,6 +6,7 @@
  */
 #ifndef TRACER_OUTPUTS_H
 #define TRACER_OUTPUTS_H
+#include <stdbool.h>
 #include <stddef.h>
 #include "model.h"
 
@@ -19,6 +20,10 @@ int outputs__open(const char *const *paths, int n, bool allow_recording,
 void outputs__process(struct outputs *o, const struct in_process *p);
 void outputs__thread(struct outputs *o, const struct in_thread *t);
 void outputs__event(struct outputs *o, const void *ev, size_t len);
+/* a process's code map (coverage), before the end */
+void outputs__codemap(struct outputs *o, const struct in_codemap *m);
+/* does an output measure coverage (line events, code maps)? */
+bool outputs__want_coverage(const struct outputs *o);
 /* finish everything: 0, or -errno when an output could not be completed
  * (said on stderr) */
 int outputs__end(struct outputs *o, const struct in_end *e);

@@ -37,9 +37,10 @@ static int attach_usdt(struct probes *p, const struct target *t, char *err, size
 	int ret = 0;
 
 	/* 3.11: the entry probe fires only once the line probe's semaphore is
-	 * up, so raise it first (its program does nothing); then returns, then
-	 * entries: a call seen entering is always seen returning */
-	if (minor == 11)
+	 * up, so raise it first (its program does nothing unless coverage asks
+	 * for lines); then returns, then entries: a call seen entering is
+	 * always seen returning */
+	if (minor == 11 || t->cfg.usdt_lines)
 		ret = add_link(p, bpf_program__attach_usdt(s->progs.usdt_line, t->pid, t->open_path,
 							   "python", "line", NULL),
 			       "USDT python:line", err, errlen);

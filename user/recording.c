@@ -37,6 +37,9 @@
 #define REC_END_MAX (REC_END_FIXED + 64 * 8)	/* later versions may count more drops */
 #define REC_EVENT_MAX sizeof(struct tr_ev_code)
 #define REC_PAYLOAD_MAX REC_PROCESS_MAX
+/* a code map: pid, lines, note, text length, text */
+#define REC_CODEMAP_FIXED (4 + 4 + REC_STR_MAX(((struct in_codemap *)0)->note) + 4)
+#define REC_CODEMAP_TEXT_MAX (256u << 20)
 
 /* REC_EVENT payloads are the BPF structs as they are: pin their layout. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "recording: little-endian hosts only");
@@ -47,6 +50,7 @@ _Static_assert(REC_CODE_FIXED == 48 && sizeof(struct tr_ev_code) == 48 + TR_NAME
 	       "format: tr_ev_code changed");
 _Static_assert(REC_RUNTIME_FIXED == 40 && sizeof(struct tr_ev_runtime) == 40 + TR_MODNAME_MAX,
 	       "format: tr_ev_runtime changed");
+_Static_assert(sizeof(struct tr_ev_line) == 40, "format: tr_ev_line changed");
 _Static_assert(REC_EVENT_MAX <= REC_PAYLOAD_MAX && REC_END_MAX <= REC_PAYLOAD_MAX,
 	       "payload buffer too small");
 
@@ -334,6 +338,11 @@ int rec_writer__event(struct rec_writer *w, const void *ev, size_t len)
 		put_bytes(&c, code->name, name_n);
 		put_bytes(&c, code->file, file_n);
 		break;
+	case TR_EV_LINE:
+		if (len < sizeof(struct tr_ev_line))
+			return -EINVAL;
+		put_bytes(&c, ev, sizeof(struct tr_ev_line));
+		break;
 	case TR_EV_RUNTIME:
 		if (len < sizeof(struct tr_ev_runtime))
 			return -EINVAL;
@@ -345,6 +354,31 @@ int rec_writer__event(struct rec_writer *w, const void *ev, size_t len)
 		return -EINVAL;
 	}
 	return rec_writer__finish_rec(w, rec, &c, REC_EVENT);
+}
+
+int rec_writer__codemap(struct rec_writer *w, const struct in_codemap *m)
+{
+	size_t cap = REC_HDR_SIZE + REC_CODEMAP_FIXED + m->len;
+	unsigned char *rec;
+	struct cursor c;
+	int ret;
+
+	if (w->err)
+		return w->err;
+	if (m->len > REC_CODEMAP_TEXT_MAX)
+		return -EFBIG;
+	rec = malloc(cap);
+	if (!rec)
+		return -ENOMEM;
+	c = (struct cursor){ rec + REC_HDR_SIZE, rec + cap, false };
+	put_uint(&c, m->pid, 4);
+	put_uint(&c, m->lines, 4);
+	put_str(&c, m->note, sizeof(m->note));
+	put_uint(&c, m->len, 4);
+	put_bytes(&c, m->text, m->len);
+	ret = rec_writer__finish_rec(w, rec, &c, REC_CODEMAP);
+	free(rec);
+	return ret;
 }
 
 int rec_writer__end(struct rec_writer *w, const struct in_end *e)
@@ -390,6 +424,7 @@ struct rec_reader {
 	FILE *f;
 	int err;		/* sticky: -EINVAL, -EPIPE, -EIO */
 	unsigned char buf[REC_PAYLOAD_MAX];
+	char *text;		/* the last code map record */
 };
 
 struct rec_reader *rec_reader__open(const char *path)
@@ -469,6 +504,11 @@ static int rec_reader__event(struct cursor *c, size_t len, struct rec_record *r)
 		get_bytes(c, r->code.name, name_n);
 		get_bytes(c, r->code.file, file_n);
 		return 0;
+	case TR_EV_LINE:
+		if (len != sizeof(r->line))
+			return -EINVAL;
+		get_bytes(c, &r->line, sizeof(r->line));
+		return 0;
 	case TR_EV_RUNTIME:
 		if (len < REC_RUNTIME_FIXED)
 			return -EINVAL;
@@ -518,6 +558,8 @@ static int rec_reader__decode(struct cursor *c, enum rec_kind kind, size_t len,
 		if (rec_reader__event(c, len, r))
 			return -EINVAL;
 		break;
+	case REC_CODEMAP:	/* read by rec_reader__codemap */
+		return -EINVAL;
 	case REC_END:
 		memset(e, 0, sizeof(*e));
 		e->end_ts = get_uint(c, 8);
@@ -544,8 +586,32 @@ static size_t rec_payload_max(unsigned kind)
 	case REC_THREAD: return REC_THREAD_MAX;
 	case REC_EVENT: return REC_EVENT_MAX;
 	case REC_END: return REC_END_MAX;
+	case REC_CODEMAP: return REC_CODEMAP_FIXED + REC_CODEMAP_TEXT_MAX;
 	default: return 0;
 	}
+}
+
+/* a code map record (large: read into its own buffer, kept until the next) */
+static int rec_reader__codemap(struct rec_reader *rd, size_t len, struct in_codemap *m)
+{
+	struct cursor c;
+
+	free(rd->text);
+	rd->text = malloc(len ? len : 1);
+	if (!rd->text)
+		return rd->err = -ENOMEM;
+	if (fread(rd->text, 1, len, rd->f) != len)
+		return rd->err = ferror(rd->f) ? -EIO : -EPIPE;
+	c = (struct cursor){ (unsigned char *)rd->text, (unsigned char *)rd->text + len, false };
+	memset(m, 0, sizeof(*m));
+	m->pid = get_uint(&c, 4);
+	m->lines = get_uint(&c, 4);
+	get_str(&c, m->note, sizeof(m->note));
+	m->len = get_uint(&c, 4);
+	if (c.bad || m->lines > 1 || m->len != (size_t)(c.end - c.p))
+		return rd->err = -EINVAL;
+	m->text = (char *)c.p;
+	return 1;
 }
 
 int rec_reader__next(struct rec_reader *rd, struct rec_record *r)
@@ -568,10 +634,12 @@ int rec_reader__next(struct rec_reader *rd, struct rec_record *r)
 	len = get_uint(&c, 4);
 	if (flags || reserved || !rec_payload_max(kind) || len > rec_payload_max(kind))
 		return rd->err = -EINVAL;
+	r->kind = kind;
+	if (kind == REC_CODEMAP)
+		return rec_reader__codemap(rd, len, &r->codemap);
 	if (fread(rd->buf, 1, len, rd->f) != len)
 		return rd->err = ferror(rd->f) ? -EIO : -EPIPE;
 	c = (struct cursor){ rd->buf, rd->buf + len, false };
-	r->kind = kind;
 	if (rec_reader__decode(&c, kind, len, r))
 		return rd->err = -EINVAL;
 	return 1;
@@ -582,5 +650,6 @@ void rec_reader__close(struct rec_reader *rd)
 	if (!rd)
 		return;
 	fclose(rd->f);
+	free(rd->text);
 	free(rd);
 }

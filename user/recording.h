@@ -8,13 +8,14 @@
 #include <stddef.h>
 #include "model.h"
 
-#define REC_FORMAT_VERSION 2	/* 2: TR_EV_RUNTIME events */
+#define REC_FORMAT_VERSION 3	/* 2: TR_EV_RUNTIME events; 3: TR_EV_LINE, code maps */
 
 enum rec_kind {
 	REC_PROCESS = 1,	/* struct in_process */
 	REC_THREAD = 2,		/* struct in_thread */
 	REC_EVENT = 3,		/* a BPF event: struct tr_ev_call/return/code */
 	REC_END = 4,		/* struct in_end */
+	REC_CODEMAP = 5,	/* struct in_codemap (coverage) */
 };
 
 struct rec_writer;
@@ -28,6 +29,7 @@ int rec_writer__process(struct rec_writer *w, const struct in_process *p);
 int rec_writer__thread(struct rec_writer *w, const struct in_thread *t);
 /* EV points at a raw BPF event (struct tr_ev_hdr first, hdr.size valid) */
 int rec_writer__event(struct rec_writer *w, const void *ev, size_t len);
+int rec_writer__codemap(struct rec_writer *w, const struct in_codemap *m);
 int rec_writer__end(struct rec_writer *w, const struct in_end *e);
 /* the first write error, or 0 */
 int rec_writer__error(const struct rec_writer *w);
@@ -41,6 +43,8 @@ struct rec_record {
 		struct in_process process;
 		struct in_thread thread;
 		struct in_end end;
+		/* its text is the reader's, valid until the next record */
+		struct in_codemap codemap;
 		/* REC_EVENT: the event as the BPF side wrote it (a CODE event
 		 * comes back as a whole struct tr_ev_code, unused bytes zero) */
 		struct tr_ev_hdr hdr;
@@ -48,6 +52,7 @@ struct rec_record {
 		struct tr_ev_return ret;
 		struct tr_ev_code code;
 		struct tr_ev_runtime runtime;
+		struct tr_ev_line line;
 	};
 };
 

@@ -15,12 +15,15 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "analyzer.h"
+#include "cover_boot.h"
+#include "cover_session.h"
 #include "hashmap.h"
 #include "launch.h"
 #include "outputs.h"
@@ -34,6 +37,7 @@
 
 struct feed {
 	struct outputs *out;
+	struct cover_session *cover;	/* NULL without coverage */
 	struct hashmap *threads;	/* pid << 32 | tid of threads described */
 	uint64_t last_thread;		/* the key of the previous event's */
 	uint64_t events;
@@ -91,19 +95,25 @@ static int on_event(void *ctx, void *data, size_t len)
 	f->events++;
 	if (h->type != TR_EV_CODE)
 		describe_thread(f, h->pid, h->tid);
+	if (f->cover)
+		cover_session__event(f->cover, data, len);
 	outputs__event(f->out, data, len);
 	return 0;
 }
 
 /* Find the Python program: the command may exec through wrappers (env, sh). */
-static int launch_target(const struct session_opts *o, struct launch **l, struct target *t,
-			 char *err, size_t errlen)
+static int launch_target(const struct session_opts *o, const struct cover_boot *boot,
+			 struct launch **l, struct target *t, char *err, size_t errlen)
 {
+	char *env[16] = {};
+	int n = 0, ret;
+
 	/* the eval strategy sees 3.12+ calls only through the perf trampoline */
-	static char *const perf_env[] = { "PYTHONPERFSUPPORT=1", NULL };
-	static char *const no_env[] = { NULL };
-	bool eval = o->strategy && !strcmp(o->strategy, "eval");
-	int ret = launch__start(o->argv, eval ? perf_env : no_env, l, err, errlen);
+	if (o->strategy && !strcmp(o->strategy, "eval"))
+		env[n++] = "PYTHONPERFSUPPORT=1";
+	for (char *const *e = boot ? cover_boot__env(boot) : NULL; e && *e && n < 15; e++)
+		env[n++] = *e;
+	ret = launch__start(o->argv, env, l, err, errlen);
 
 	while (!ret) {
 		ret = target__inspect(launch__pid(*l), TARGET_LAUNCH, o->strategy, t, err, errlen);
@@ -115,6 +125,61 @@ static int launch_target(const struct session_opts *o, struct launch **l, struct
 				 o->argv[0]);
 	}
 	return ret;
+}
+
+static int emit_codemap(void *ctx, const struct in_codemap *m)
+{
+	outputs__codemap(ctx, m);
+	return 0;
+}
+
+/* the interpreter that compiles the process's files for its code map: its
+ * executable, through /proc/PID/root when the process sees another tree */
+static void interp_path(const struct target *t, char *buf, size_t n)
+{
+	struct stat a, b;
+	char link[64];
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", t->pid);
+	if (!stat(t->exe, &a) && !stat(link, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		snprintf(buf, n, "%s", t->exe);
+	else
+		snprintf(buf, n, "/proc/%d/root%s", t->pid, t->exe);
+}
+
+/*
+ * Which lines of T can be measured: the USDT `line` probe where the build
+ * has USDT probes; on 3.12+ launched here, the bootstrap's sys.monitoring
+ * line events; nothing elsewhere (said before tracing, and in the outputs).
+ */
+static int plan_coverage(struct cover_session *c, struct target *t)
+{
+	unsigned minor = (t->version_hex >> 16) & 0xff;
+	enum cover_lines lines = COVER_LINES_NONE;
+	char note[200], interp[600];
+
+	if (t->cfg.strategy == TR_STRATEGY_USDT) {
+		lines = COVER_LINES_USDT;
+		t->cfg.usdt_lines = 1;
+		snprintf(note, sizeof(note), "lines from the USDT line probe");
+	} else if (minor >= 12 && t->mode == TARGET_LAUNCH) {
+		lines = COVER_LINES_BOOT;
+		snprintf(note, sizeof(note), "lines from sys.monitoring line events, turned on by "
+			 "the tracer's bootstrap at interpreter start");
+	} else if (minor >= 12) {
+		snprintf(note, sizeof(note), "functions only: on 3.%u line events need the tracer's "
+			 "bootstrap at interpreter start (launch mode: tracer -- CMD)", minor);
+	} else {
+		snprintf(note, sizeof(note), "functions only: this 3.%u build has no USDT line "
+			 "probe, and line events of 3.11 and older cannot be observed from outside",
+			 minor);
+	}
+	if (lines == COVER_LINES_NONE && t->n_warnings < IN_MAX_WARNINGS)
+		snprintf(t->warnings[t->n_warnings++], sizeof(t->warnings[0]), "coverage: %s", note);
+	else
+		fprintf(stderr, "tracer: coverage: functions and %s\n", note);
+	interp_path(t, interp, sizeof(interp));
+	return cover_session__add_process(c, t->pid, interp, lines, note);
 }
 
 static void say_target(const struct target *t)
@@ -204,6 +269,7 @@ int session__run(const struct session_opts *o)
 	struct launch *launch = NULL;
 	struct probes *probes = NULL;
 	struct outputs *out = NULL;
+	struct cover_boot *boot = NULL;
 	struct feed feed = {};
 	struct target t = {};
 	struct in_process proc;
@@ -211,7 +277,7 @@ int session__run(const struct session_opts *o)
 	char err[512] = "";
 	int sfd = -1, pfd = -1, tfd = -1, ret, exit_code = 1;
 	const char *why;
-	bool exited = false;
+	bool exited = false, coverage;
 
 	verbose = o->verbose;
 	libbpf_set_print(libbpf_print);
@@ -229,13 +295,24 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	feed.out = out;
 	feed.threads = hashmap__new();
+	coverage = o->coverage || outputs__want_coverage(out);
+	if (coverage && !(feed.cover = cover_session__new(&o->filter))) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	if (coverage && o->argv && cover_boot__open(&o->filter, &boot, err, sizeof(err)))
+		goto fail;
 
 	if (o->argv)
-		ret = launch_target(o, &launch, &t, err, sizeof(err));
+		ret = launch_target(o, boot, &launch, &t, err, sizeof(err));
 	else
 		ret = target__inspect(o->pid, TARGET_ATTACH, o->strategy, &t, err, sizeof(err));
 	if (ret)
 		goto fail;
+	if (coverage && plan_coverage(feed.cover, &t)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
 	say_target(&t);
 
 	skel = tracer_bpf__open();
@@ -284,6 +361,10 @@ int session__run(const struct session_opts *o)
 	while (ring_buffer__consume(rb) > 0)
 		;
 	end.end_ts = now_ns();
+	if (feed.cover) {
+		fprintf(stderr, "tracer: coverage: reading the code of the files that ran\n");
+		cover_session__finish(feed.cover, emit_codemap, out);
+	}
 	memcpy(end.drops, (const void *)skel->bss->drops, sizeof(end.drops));
 	end.ringbuf_events = feed.events;
 	fprintf(stderr, "tracer: stopped: %s\n", why);
@@ -314,6 +395,8 @@ cleanup:
 	launch__abort(launch);
 	outputs__free(out);
 	hashmap__free(feed.threads, NULL);
+	cover_session__free(feed.cover);
+	cover_boot__close(boot);
 	/* the perf trampoline we turned on wrote /tmp/perf-PID.map */
 	if (o->argv && t.pid && t.version_hex >= 0x030c0000)
 		target__remove_perf_map(t.pid);

@@ -4,6 +4,7 @@
 #define TRACER_SESSION_H
 #include <stdbool.h>
 #include <stddef.h>
+#include "cover_boot.h"
 
 #define SESSION_MAX_OUTPUTS 16
 
@@ -16,6 +17,8 @@ struct session_opts {
 	size_t ringbuf_bytes;		/* -b */
 	const char *strategy;		/* --strategy, or NULL */
 	bool verbose;			/* -v: libbpf debug output */
+	bool coverage;			/* --coverage (or --include/--omit) */
+	struct cover_filter filter;	/* --include, --omit */
 };
 
 /* Run a session. Returns the process exit code: the command's in launch

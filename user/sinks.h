@@ -25,4 +25,7 @@ extern const struct sink_ops sink_folded;	/* .folded */
 extern const struct sink_ops sink_svg;		/* .svg */
 extern const struct sink_ops sink_speedscope;	/* .speedscope.json */
 extern const struct sink_ops sink_pprof;	/* .pprof */
+extern const struct sink_ops sink_lcov;		/* .lcov */
+extern const struct sink_ops sink_lcov_info;	/* .info */
+extern const struct sink_ops sink_cobertura;	/* .xml */
 #endif

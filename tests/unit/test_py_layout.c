@@ -131,6 +131,7 @@ static void dbg_fill(uint64_t *s, uint64_t version)
 	s[34] = 200;			/* code_object: size */
 	s[35] = 104; s[36] = 112; s[37] = 136; s[38] = 144; s[39] = 60;
 	s[40] = 64; s[41] = 152; s[42] = 160; s[43] = 176;	/* argcount .. co_code_adaptive */
+	s[61] = 32; s[62] = 16; s[63] = 24;	/* long_object: size lv_tag ob_digit */
 	s[67] = 72;			/* unicode_object: size */
 	s[68] = 40; s[69] = 24; s[70] = 48;	/* state length asciiobject_size */
 }
@@ -160,6 +161,8 @@ TEST(py_layout_dbg_synthetic_313)
 	CHECK_EQ(l.unicode_state, 40);
 	CHECK_EQ(l.unicode_ascii_size, 48);
 	CHECK_EQ(l.frame_instr, 24);
+	CHECK_EQ(l.frame_localsplus, 72);
+	CHECK_EQ(l.long_digit, 24);
 	CHECK_EQ(l.code_code_adaptive, 176);
 	CHECK_EQ(rt.runtime_tstate_current, -1);
 	CHECK_EQ(rt.runtime_interpreters_main, 708);	/* head + 8 */

@@ -306,7 +306,7 @@ TEST(recording_bad_file_header)
 	CHECK(!rec_reader__open(path));
 	CHECK_EQ(errno, EINVAL);
 	rec_write_calls(path, 1);
-	rec_patch(path, 8, "\x03", 1);	/* a newer format version */
+	rec_patch(path, 8, "\x04", 1);	/* a newer format version */
 	errno = 0;
 	CHECK(!rec_reader__open(path));
 	CHECK_EQ(errno, ENOTSUP);

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+/* Code maps (parser) and the coverage writers (LCOV, Cobertura) fed through
+ * the coverage sink as the analyzer feeds it. */
+#include <stdlib.h>
+#include <unistd.h>
+#include "unit.h"
+#include "codemap.h"
+#include "coverage.h"
+#include "sinks.h"
+
+static struct in_codemap cm_in(uint32_t pid, uint32_t lines, const char *text)
+{
+	struct in_codemap m = { .pid = pid, .lines = lines, .text = (char *)text,
+				.len = strlen(text) };
+
+	snprintf(m.note, sizeof(m.note), "test");
+	return m;
+}
+
+static const char CM_TEXT[] =
+	"tracer-codemap 1\n"
+	"python 3.12.1\n"
+	"file measured w.py\n"
+	"abs /src/w.py\n"
+	"func 1 1,2,5,9 <module>\n"
+	"func 2 3,4 f\n"
+	"func 5 6 K\n"
+	"func 6 7 K.m\n"
+	"func 9 9 <lambda>\n"
+	"func 9 9 <lambda>\n"	/* two on one line: one identity, one function */
+	"func 12 - <lambda>\n"
+	"file stdlib /usr/lib/python3.12/os.py\n"
+	"file no-source <frozen abc>\n"
+	"file error /src/bad\\nname.py\n"
+	"error SyntaxError: invalid syntax (line 3)\n"
+	"file measured /src/pkg/sub/m.py\n"
+	"abs /src/pkg/sub/m.py\n"
+	"func 1 - <module>\n";
+
+TEST(codemap_parse)
+{
+	struct in_codemap in = cm_in(7, 1, CM_TEXT);
+	char err[128];
+	struct codemap *m = codemap__parse(&in, err, sizeof(err));
+
+	CHECK(m);
+	if (!m)
+		return;
+	CHECK_EQ(m->pid, 7);
+	CHECK(m->lines);
+	CHECK_STR(m->python, "3.12.1");
+	CHECK_EQ(m->n_files, 5);
+	CHECK_EQ(m->files[0].status, COV_MEASURED);
+	CHECK_STR(m->files[0].abs, "/src/w.py");
+	CHECK_EQ(m->files[0].n_funcs, 7);
+	CHECK_EQ(m->files[0].funcs[0].n_lines, 4);
+	CHECK_EQ(m->files[0].funcs[0].lines[3], 9);
+	CHECK_STR(m->files[0].funcs[3].qualname, "K.m");
+	CHECK_EQ(m->files[1].status, COV_STDLIB);
+	CHECK_EQ(m->files[2].status, COV_NO_SOURCE);
+	CHECK_EQ(m->files[3].status, COV_ERROR);
+	CHECK_STR(m->files[3].file, "/src/bad\nname.py");
+	CHECK_STR(m->files[3].error, "SyntaxError: invalid syntax (line 3)");
+	CHECK_EQ(m->files[4].funcs[0].n_lines, 0);
+	codemap__free(m);
+}
+
+TEST(codemap_rejects_malformed)
+{
+	static const char *const bad[] = {
+		"",
+		"tracer-codemap 2\n",
+		"tracer-codemap 1\nfile bogus x.py\n",
+		"tracer-codemap 1\nfile measured x.py\nfunc 1 1 f\n",	/* no abs */
+		"tracer-codemap 1\nfile measured x.py\n",		/* no abs at all */
+		"tracer-codemap 1\nfile measured x.py\nabs /x.py\nfunc 1 3,2 f\n", /* order */
+		"tracer-codemap 1\nfile measured x.py\nabs /x.py\nfunc 1 1,,2 f\n",
+		"tracer-codemap 1\nfile measured x.py\nabs /x.py\nfunc x 1 f\n",
+		"tracer-codemap 1\nfile measured x.py\nabs /x.py\nfunc 1 99999999999 f\n",
+		"tracer-codemap 1\nfile measured x\\q.py\n",		/* bad escape */
+		"tracer-codemap 1\nfile stdlib x.py\nabs /x.py\n",
+		"tracer-codemap 1\nfile stdlib x.py\nerror no\n",
+		"tracer-codemap 1\nwhat\n",
+	};
+	char err[128];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct in_codemap in = cm_in(1, 0, bad[i]);
+		struct codemap *m = codemap__parse(&in, err, sizeof(err));
+
+		if (m)
+			fprintf(stderr, "  accepted bad code map %zu\n", i);
+		CHECK(!m);
+		codemap__free(m);
+	}
+}
+
+TEST(codemap_escape_roundtrip)
+{
+	char *e = codemap__escape("a\\b\nc\td\re");
+	char *u = e ? codemap__unescape(e, strlen(e)) : NULL;
+
+	CHECK_STR(e, "a\\\\b\\nc\\td\\re");
+	CHECK_STR(u, "a\\b\nc\td\re");
+	free(e);
+	free(u);
+}
+
+/* feed a sink: functions, calls, lines, the code map, the end */
+static void cov_feed(struct sink *s, uint32_t lines)
+{
+	struct func_info fs[] = {
+		{ .id = 0, .qualname = "<module>", .file = "w.py", .line = 1 },
+		{ .id = 1, .qualname = "f", .file = "w.py", .line = 2 },
+		{ .id = 2, .qualname = "m", .file = "w.py", .line = 6 },	/* 3.10: co_name */
+		{ .id = 3, .qualname = "join", .file = "/usr/lib/python3.12/os.py", .line = 9 },
+		{ .id = 4, .qualname = "<lambda>", .file = "w.py", .line = 9 },
+	};
+	struct in_codemap in = cm_in(7, lines, CM_TEXT);
+	struct codemap *m = codemap__parse(&in, NULL, 0);
+	struct session_stats st = { 0 };
+
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		CHECK_EQ(s->ops->func(s, &fs[i]), 0);
+	uint32_t calls[] = { 0, 1, 1, 1, 2, 3, 4 };
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		struct call_rec c = { .pid = 7, .func = calls[i] };
+
+		CHECK_EQ(s->ops->call(s, &c), 0);
+	}
+	/* a frame running since before attach is not a call of the session */
+	struct call_rec pre = { .pid = 7, .func = 1, .flags = CALL_BEGAN_BEFORE_ATTACH };
+	CHECK_EQ(s->ops->call(s, &pre), 0);
+	/* another process's calls wait for its own code map (never comes) */
+	struct call_rec other = { .pid = 8, .func = 1 };
+	CHECK_EQ(s->ops->call(s, &other), 0);
+	if (lines) {
+		uint32_t ls[][2] = { { 0, 1 }, { 0, 2 }, { 1, 3 }, { 2, 7 }, { 0, 5 }, { 1, 3 } };
+		for (size_t i = 0; i < sizeof(ls) / sizeof(ls[0]); i++)
+			CHECK_EQ(s->ops->line(s, 7, ls[i][0], ls[i][1]), 0);
+	}
+	CHECK(m);
+	CHECK_EQ(s->ops->codemap(s, m), 0);
+	codemap__free(m);
+	CHECK_EQ(s->ops->finish(s, &st), 0);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 1 << 16);
+
+	if (f && buf)
+		buf[fread(buf, 1, (1 << 16) - 1, f)] = 0;
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+TEST(lcov_writer)
+{
+	char path[] = "/tmp/tracer-unit-XXXXXX.lcov";
+	int fd = mkstemps(path, 5);
+	struct sink *s = sink_lcov.open(path);
+	char *out;
+
+	close(fd);
+	CHECK(s);
+	if (!s)
+		return;
+	cov_feed(s, 1);
+	s->ops->free(s);
+	out = slurp(path);
+	if (getenv("UNIT_DUMP"))
+		fputs(out, stderr);
+	CHECK_STR(out,
+		  "TN:\nSF:/src/pkg/sub/m.py\nFN:1,<module>\nFNDA:0,<module>\nFNF:1\nFNH:0\n"
+		  "LF:0\nLH:0\nend_of_record\n"
+		  "TN:\nSF:/src/w.py\n"
+		  "FN:1,<module>\nFN:2,f\nFN:5,K\nFN:6,K.m\nFN:9,<lambda>@9\nFN:12,<lambda>@12\n"
+		  "FNDA:1,<module>\nFNDA:3,f\nFNDA:0,K\nFNDA:1,K.m\nFNDA:1,<lambda>@9\n"
+		  "FNDA:0,<lambda>@12\nFNF:6\nFNH:4\n"
+		  "DA:1,1\nDA:2,1\nDA:3,1\nDA:4,0\nDA:5,1\nDA:6,0\nDA:7,1\nDA:9,0\n"
+		  "LF:8\nLH:5\nend_of_record\n");
+	free(out);
+	unlink(path);
+}
+
+TEST(lcov_writer_functions_only)
+{
+	char path[] = "/tmp/tracer-unit-XXXXXX.lcov";
+	int fd = mkstemps(path, 5);
+	struct sink *s = sink_lcov.open(path);
+	char *out;
+
+	close(fd);
+	CHECK(s);
+	if (!s)
+		return;
+	cov_feed(s, 0);
+	s->ops->free(s);
+	out = slurp(path);
+	CHECK(out && strstr(out, "FNDA:3,f\n"));
+	CHECK(out && !strstr(out, "\nDA:"));
+	CHECK(out && strstr(out, "FNF:6\nFNH:4\nLF:0\nLH:0\n"));
+	free(out);
+	unlink(path);
+}
+
+TEST(cobertura_writer)
+{
+	char path[] = "/tmp/tracer-unit-XXXXXX.xml";
+	int fd = mkstemps(path, 4);
+	struct sink *s = sink_cobertura.open(path);
+	char *out;
+
+	close(fd);
+	CHECK(s);
+	if (!s)
+		return;
+	cov_feed(s, 1);
+	s->ops->free(s);
+	out = slurp(path);
+	CHECK(out && strstr(out, "lines-valid=\"8\" lines-covered=\"5\" line-rate=\"0.625\""));
+	CHECK(out && strstr(out, "<source>/src</source>"));
+	CHECK(out && strstr(out, "<package name=\".\" line-rate=\"0.625\""));
+	CHECK(out && strstr(out, "<package name=\"pkg.sub\""));
+	CHECK(out && strstr(out, "<class name=\"w.py\" filename=\"w.py\" complexity=\"0\" "
+				 "line-rate=\"0.625\""));
+	CHECK(out && strstr(out, "<method name=\"&lt;lambda&gt;@12\" signature=\"\" "
+				 "line-rate=\"0\""));
+	CHECK(out && strstr(out, "<line number=\"2\" hits=\"3\"/></lines></method>"));
+	CHECK(out && strstr(out, "<line number=\"4\" hits=\"0\"/>"));
+	free(out);
+	unlink(path);
+}
+
+TEST(coverage_without_codemap_fails)
+{
+	char path[] = "/tmp/tracer-unit-XXXXXX.lcov";
+	int fd = mkstemps(path, 5);
+	struct sink *s = sink_lcov.open(path);
+	struct session_stats st = { 0 };
+
+	close(fd);
+	CHECK(s);
+	if (!s)
+		return;
+	CHECK(s->ops->finish(s, &st) < 0);
+	s->ops->free(s);
+	unlink(path);
+}

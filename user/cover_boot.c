@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The line-coverage bootstrap of a launched CPython 3.12+ (see the top of
+ * user/py/cover_boot.py): a sitecustomize module inside a zip archive that
+ * lives in a memfd of the tracer. The target finds it through
+ *   PYTHONPATH=/proc/<tracer pid>/fd/<memfd>[:<its original PYTHONPATH>]
+ * and zipimport reads it from there: nothing is written to any disk, and
+ * the path stops existing with the tracer. The bootstrap puts the
+ * environment back as it was before the program runs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zip.h>
+#include "cover_boot.h"
+#include "py_sources.h"
+
+struct cover_boot {
+	int fd;
+	char *env[8];
+	int n_env;
+};
+
+/* the zip archive holding sitecustomize.py = SRC, made in memory */
+static int make_zip(const char *src, size_t len, void **out, size_t *out_len, char *err,
+		    size_t errlen)
+{
+	zip_error_t zerr;
+	zip_source_t *buf, *member;
+	zip_stat_t st;
+	zip_t *za;
+	void *data = NULL;
+	int ret = -EIO;
+
+	zip_error_init(&zerr);
+	buf = zip_source_buffer_create(NULL, 0, 0, &zerr);
+	if (!buf || !(za = zip_open_from_source(buf, ZIP_TRUNCATE, &zerr))) {
+		snprintf(err, errlen, "cannot make the bootstrap archive: %s",
+			 zip_error_strerror(&zerr));
+		if (buf)
+			zip_source_free(buf);
+		zip_error_fini(&zerr);
+		return -EIO;
+	}
+	zip_source_keep(buf);	/* read it back after zip_close */
+	member = zip_source_buffer(za, src, len, 0);
+	if (!member || zip_file_add(za, "sitecustomize.py", member, ZIP_FL_ENC_UTF_8) < 0) {
+		snprintf(err, errlen, "cannot make the bootstrap archive: %s", zip_strerror(za));
+		zip_source_free(member);
+		zip_discard(za);
+		goto out;
+	}
+	if (zip_close(za) < 0) {
+		snprintf(err, errlen, "cannot make the bootstrap archive: %s", zip_strerror(za));
+		zip_discard(za);
+		goto out;
+	}
+	zip_stat_init(&st);
+	if (zip_source_stat(buf, &st) || !(st.valid & ZIP_STAT_SIZE) ||
+	    zip_source_open(buf) || !(data = malloc(st.size ? st.size : 1))) {
+		snprintf(err, errlen, "cannot read the bootstrap archive back");
+		goto out;
+	}
+	if (zip_source_read(buf, data, st.size) != (zip_int64_t)st.size) {
+		snprintf(err, errlen, "cannot read the bootstrap archive back");
+		zip_source_close(buf);
+		free(data);
+		goto out;
+	}
+	zip_source_close(buf);
+	*out = data;
+	*out_len = st.size;
+	ret = 0;
+out:
+	zip_source_free(buf);
+	zip_error_fini(&zerr);
+	return ret;
+}
+
+static int add_env(struct cover_boot *b, const char *name, const char *value)
+{
+	if (b->n_env >= (int)(sizeof(b->env) / sizeof(b->env[0])) - 1 ||
+	    asprintf(&b->env[b->n_env], "%s=%s", name, value) < 0)
+		return -ENOMEM;
+	b->n_env++;
+	return 0;
+}
+
+/* GLOBS joined by newlines (the bootstrap's format) */
+static char *join(const char *const *globs, int n)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < n; i++)
+		len += strlen(globs[i]) + 1;
+	s = calloc(1, len);
+	for (int i = 0; s && i < n; i++) {
+		if (i)
+			strcat(s, "\n");
+		strcat(s, globs[i]);
+	}
+	return s;
+}
+
+int cover_boot__open(const struct cover_filter *f, struct cover_boot **out, char *err,
+		     size_t errlen)
+{
+	struct cover_boot *b = calloc(1, sizeof(*b));
+	size_t rules = strlen(py_cover_rules), boot = strlen(py_cover_boot), zip_len = 0;
+	char *src = malloc(rules + boot + 2), path[64], cwd[4096];
+	const char *orig = getenv("PYTHONPATH");
+	char *inc = join(f->include, f->n_include), *om = join(f->omit, f->n_omit), *pp = NULL;
+	void *zip = NULL;
+	int ret = -ENOMEM;
+
+	if (!b || !src || !inc || !om)
+		goto fail;
+	b->fd = -1;
+	/* one module: the rules, then the bootstrap that uses them */
+	memcpy(src, py_cover_rules, rules);
+	src[rules] = '\n';
+	memcpy(src + rules + 1, py_cover_boot, boot + 1);
+	ret = make_zip(src, rules + boot + 1, &zip, &zip_len, err, errlen);
+	if (ret)
+		goto fail;
+	b->fd = memfd_create("tracer-coverage-bootstrap", MFD_CLOEXEC);
+	if (b->fd < 0 || write(b->fd, zip, zip_len) != (ssize_t)zip_len) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot hold the bootstrap in a memfd: %s", strerror(errno));
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", getpid(), b->fd);
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = 0;
+	ret = -ENOMEM;
+	if (orig && *orig ? asprintf(&pp, "%s:%s", path, orig) < 0 : !(pp = strdup(path)))
+		goto fail;
+	if (add_env(b, "PYTHONPATH", pp) || (orig && add_env(b, "TRACER_ORIG_PYTHONPATH", orig)) ||
+	    add_env(b, "TRACER_COVER_CWD", cwd) || add_env(b, "TRACER_COVER_INCLUDE", inc) ||
+	    add_env(b, "TRACER_COVER_OMIT", om))
+		goto fail;
+	free(pp);
+	free(src);
+	free(zip);
+	free(inc);
+	free(om);
+	*out = b;
+	return 0;
+fail:
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	free(pp);
+	free(src);
+	free(zip);
+	free(inc);
+	free(om);
+	cover_boot__close(b);
+	return ret;
+}
+
+char *const *cover_boot__env(const struct cover_boot *b)
+{
+	return b->env;
+}
+
+void cover_boot__close(struct cover_boot *b)
+{
+	if (!b)
+		return;
+	if (b->fd >= 0)
+		close(b->fd);
+	for (int i = 0; i < b->n_env; i++)
+		free(b->env[i]);
+	free(b);
+}

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Merging coverage (see coverage.h).
+ *
+ * Calls and lines come during the session keyed by (process, function
+ * identity); what a function's file is, whether it is measured and which
+ * functions and lines it has comes with its process's code map, at the
+ * end. So calls and lines wait per (pid, function) until then, and are
+ * then added to the measured file their identity names. Functions are
+ * matched by first line and qualified name; 3.8-3.10 identities carry the
+ * plain co_name, matched against the last part of the code map's rebuilt
+ * qualified name. A called function the code map does not have (code
+ * compiled at run time with the file's name) is added as it is.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "array.h"
+#include "coverage.h"
+#include "hashmap.h"
+#include "sinks.h"
+
+enum { LINE_NONE = 0, LINE_EXEC = 1, LINE_HIT = 2 };
+
+struct fn_ent {
+	char *qualname;
+	uint32_t line;
+	uint64_t calls;
+};
+
+struct file_ent {
+	char *path;
+	struct fn_ent *fns;
+	size_t n_fns, cap_fns;
+	uint8_t *state;		/* by line number: LINE_* */
+	size_t n_state;
+	uint32_t procs, line_procs;	/* processes that ran it, with lines */
+};
+
+/* what a (pid, function) did before its code map came */
+struct pending {
+	uint64_t calls;
+	uint32_t *lines;
+	size_t n_lines, cap_lines;
+};
+
+struct cov_sink {
+	struct sink base;
+	cov_write_fn write;
+	struct func_info *funcs;	/* by id (copies) */
+	size_t cap_funcs;
+	struct hashmap *pending;	/* pid << 32 | func -> struct pending */
+	struct hashmap *file_idx;	/* hash of the path -> index + 1 (probed) */
+	struct file_ent *files;
+	size_t n_files, cap_files;
+	uint32_t codemaps;		/* code maps received */
+};
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_write_fn write)
+{
+	struct cov_sink *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->base.ops = ops;
+	c->base.path = strdup(path);
+	c->write = write;
+	c->pending = hashmap__new();
+	c->file_idx = hashmap__new();
+	if (!c->base.path || !c->pending || !c->file_idx) {
+		coverage__free(&c->base);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return &c->base;
+}
+
+int coverage__func(struct sink *s, const struct func_info *f)
+{
+	struct cov_sink *c = (struct cov_sink *)s;
+
+	if (array__grow((void **)&c->funcs, &c->cap_funcs, f->id, sizeof(*c->funcs)))
+		return -ENOMEM;
+	c->funcs[f->id] = (struct func_info){ .id = f->id, .qualname = strdup(f->qualname),
+					      .file = strdup(f->file), .line = f->line };
+	return c->funcs[f->id].qualname && c->funcs[f->id].file ? 0 : -ENOMEM;
+}
+
+static struct pending *pending_of(struct cov_sink *c, uint32_t pid, uint32_t func)
+{
+	uint64_t key = (uint64_t)pid << 32 | func;
+	struct pending *p = hashmap__get(c->pending, key);
+
+	if (!p && (p = calloc(1, sizeof(*p))) && hashmap__set(c->pending, key, p)) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+int coverage__call(struct sink *s, const struct call_rec *r)
+{
+	struct cov_sink *c = (struct cov_sink *)s;
+	struct pending *p;
+
+	/* a frame already running at attach was not called in the session */
+	if (r->flags & CALL_BEGAN_BEFORE_ATTACH)
+		return 0;
+	p = pending_of(c, r->pid, r->func);
+	if (!p)
+		return -ENOMEM;
+	p->calls++;
+	return 0;
+}
+
+int coverage__line(struct sink *s, uint32_t pid, uint32_t func, uint32_t line)
+{
+	struct cov_sink *c = (struct cov_sink *)s;
+	struct pending *p = pending_of(c, pid, func);
+
+	if (!p || array__grow((void **)&p->lines, &p->cap_lines, p->n_lines, sizeof(*p->lines)))
+		return -ENOMEM;
+	p->lines[p->n_lines++] = line;
+	return 0;
+}
+
+static struct file_ent *file_of(struct cov_sink *c, const char *path)
+{
+	uint64_t key = str_hash(path);
+	uintptr_t v;
+	struct file_ent *f;
+
+	while ((v = (uintptr_t)hashmap__get(c->file_idx, key))) {
+		if (!strcmp(c->files[v - 1].path, path))
+			return &c->files[v - 1];
+		key++;
+	}
+	if (array__grow((void **)&c->files, &c->cap_files, c->n_files, sizeof(*c->files)))
+		return NULL;
+	f = &c->files[c->n_files];
+	f->path = strdup(path);
+	if (!f->path || hashmap__set(c->file_idx, key, (void *)(uintptr_t)(c->n_files + 1))) {
+		free(f->path);
+		return NULL;
+	}
+	c->n_files++;
+	return f;
+}
+
+static int mark_line(struct file_ent *f, uint32_t line, uint8_t state)
+{
+	if (line >= f->n_state) {
+		size_t n = line + 64;
+		uint8_t *p = realloc(f->state, n);
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + f->n_state, 0, n - f->n_state);
+		f->state = p;
+		f->n_state = n;
+	}
+	if (f->state[line] < state)
+		f->state[line] = state;
+	return 0;
+}
+
+/* the function of F with this first line and name (NAME_ONLY: a 3.8-3.10
+ * co_name, the last part of the qualified name) */
+static struct fn_ent *fn_find(struct file_ent *f, uint32_t line, const char *name, bool name_only)
+{
+	for (size_t i = 0; i < f->n_fns; i++) {
+		const char *q = f->fns[i].qualname, *dot;
+
+		if (f->fns[i].line != line)
+			continue;
+		if (!strcmp(q, name))
+			return &f->fns[i];
+		dot = strrchr(q, '.');
+		if (name_only && dot && !strcmp(dot + 1, name))
+			return &f->fns[i];
+	}
+	return NULL;
+}
+
+static struct fn_ent *fn_add(struct file_ent *f, uint32_t line, const char *qualname)
+{
+	struct fn_ent *e;
+
+	if (array__grow((void **)&f->fns, &f->cap_fns, f->n_fns, sizeof(*f->fns)))
+		return NULL;
+	e = &f->fns[f->n_fns];
+	e->qualname = strdup(qualname);
+	e->line = line;
+	if (!e->qualname)
+		return NULL;
+	f->n_fns++;
+	return e;
+}
+
+/* the file entries of M's measured files, by index (NULL: not measured) */
+static int add_files(struct cov_sink *c, const struct codemap *m, size_t *idx)
+{
+	for (uint32_t i = 0; i < m->n_files; i++) {
+		const struct codemap_file *cf = &m->files[i];
+		struct file_ent *f;
+
+		idx[i] = 0;
+		if (cf->status != COV_MEASURED)
+			continue;
+		f = file_of(c, cf->abs);
+		if (!f)
+			return -ENOMEM;
+		idx[i] = f - c->files + 1;
+		f->procs++;
+		f->line_procs += m->lines;
+		for (uint32_t j = 0; j < cf->n_funcs; j++) {
+			const struct codemap_func *fn = &cf->funcs[j];
+
+			if (!fn_find(f, fn->firstlineno, fn->qualname, false) &&
+			    !fn_add(f, fn->firstlineno, fn->qualname))
+				return -ENOMEM;
+			for (uint32_t k = 0; k < fn->n_lines; k++)
+				if (mark_line(f, fn->lines[k], LINE_EXEC))
+					return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* move what process M->pid's functions did into their files */
+static int settle(struct cov_sink *c, const struct codemap *m, const size_t *idx)
+{
+	struct hashmap *by_name = hashmap__new();
+	size_t pos = 0;
+	uint64_t key;
+	void *v;
+	int ret = 0;
+
+	if (!by_name)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < m->n_files && !ret; i++) {
+		uint64_t k = str_hash(m->files[i].file);
+
+		while (hashmap__get(by_name, k))
+			k++;
+		ret = hashmap__set(by_name, k, (void *)(uintptr_t)(i + 1));
+	}
+	while (!ret && hashmap__next(c->pending, &pos, &key, &v)) {
+		struct pending *p = v;
+		const struct func_info *fi;
+		struct file_ent *f = NULL;
+		struct fn_ent *fn;
+		uintptr_t j;
+
+		if (key >> 32 != m->pid || (key & 0xffffffff) >= c->cap_funcs)
+			continue;
+		fi = &c->funcs[key & 0xffffffff];
+		for (uint64_t k = str_hash(fi->file); fi->qualname && (j = (uintptr_t)hashmap__get(by_name, k)); k++)
+			if (!strcmp(m->files[j - 1].file, fi->file)) {
+				f = idx[j - 1] ? &c->files[idx[j - 1] - 1] : NULL;
+				break;
+			}
+		if (f) {
+			fn = fn_find(f, fi->line, fi->qualname, true);
+			if (!fn && p->calls)
+				fn = fn_add(f, fi->line, fi->qualname);
+			if (fn)
+				fn->calls += p->calls;
+			else if (p->calls)
+				ret = -ENOMEM;
+			for (size_t l = 0; !ret && l < p->n_lines; l++)
+				ret = mark_line(f, p->lines[l], LINE_HIT);
+		}
+		/* settled (or not measured): a later process with this pid starts anew */
+		hashmap__del(c->pending, key);
+		free(p->lines);
+		free(p);
+		pos = 0;
+	}
+	hashmap__free(by_name, NULL);
+	return ret;
+}
+
+int coverage__codemap(struct sink *s, const struct codemap *m)
+{
+	struct cov_sink *c = (struct cov_sink *)s;
+	size_t *idx = calloc(m->n_files + 1, sizeof(*idx));
+	int ret;
+
+	if (!idx)
+		return -ENOMEM;
+	c->codemaps++;
+	ret = add_files(c, m, idx);
+	if (!ret)
+		ret = settle(c, m, idx);
+	free(idx);
+	return ret;
+}
+
+static int cmp_fn(const void *a, const void *b)
+{
+	const struct cov_func *x = a, *y = b;
+
+	return x->line != y->line ? (x->line < y->line ? -1 : 1) : strcmp(x->qualname, y->qualname);
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	return strcmp(((const struct cov_file *)a)->path, ((const struct cov_file *)b)->path);
+}
+
+/* unique names in a file: qualname; qualname@line when the qualname
+ * repeats; #2, #3... when that repeats too (sorted by line first) */
+static int name_funcs(struct cov_file *cf)
+{
+	for (uint32_t i = 0; i < cf->n_funcs; i++) {
+		struct cov_func *fn = &cf->funcs[i];
+		uint32_t same = 0, same_line = 0;
+		char *name;
+
+		for (uint32_t j = 0; j < cf->n_funcs; j++) {
+			if (strcmp(cf->funcs[j].qualname, fn->qualname))
+				continue;
+			same++;
+			if (j < i && cf->funcs[j].line == fn->line)
+				same_line++;
+		}
+		if (same == 1)
+			name = strdup(fn->qualname);
+		else if (!same_line)
+			name = asprintf(&name, "%s@%u", fn->qualname, fn->line) < 0 ? NULL : name;
+		else
+			name = asprintf(&name, "%s@%u#%u", fn->qualname, fn->line, same_line + 1) < 0
+			       ? NULL : name;
+		if (!name)
+			return -ENOMEM;
+		fn->name = name;
+	}
+	return 0;
+}
+
+static int build(struct cov_sink *c, struct cov_report *r)
+{
+	r->files = calloc(c->n_files + 1, sizeof(*r->files));
+	if (!r->files)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_files; i++) {
+		struct file_ent *f = &c->files[i];
+		struct cov_file *cf = &r->files[r->n_files++];
+
+		cf->path = f->path;
+		cf->lines_measured = f->line_procs > 0;
+		cf->lines_partial = f->line_procs && f->line_procs < f->procs;
+		cf->funcs = calloc(f->n_fns + 1, sizeof(*cf->funcs));
+		cf->lines = calloc(f->n_state + 1, sizeof(*cf->lines));
+		cf->hit = calloc(f->n_state + 1, 1);
+		if (!cf->funcs || !cf->lines || !cf->hit)
+			return -ENOMEM;
+		for (size_t j = 0; j < f->n_fns; j++) {
+			cf->funcs[cf->n_funcs++] = (struct cov_func){
+				.qualname = f->fns[j].qualname, .line = f->fns[j].line,
+				.calls = f->fns[j].calls };
+			cf->funcs_hit += f->fns[j].calls > 0;
+		}
+		qsort(cf->funcs, cf->n_funcs, sizeof(*cf->funcs), cmp_fn);
+		if (name_funcs(cf))
+			return -ENOMEM;
+		for (size_t l = 0; cf->lines_measured && l < f->n_state; l++) {
+			if (f->state[l] == LINE_NONE)
+				continue;
+			cf->lines[cf->n_lines] = l;
+			cf->hit[cf->n_lines++] = f->state[l] == LINE_HIT;
+			cf->lines_hit += f->state[l] == LINE_HIT;
+		}
+		r->funcs += cf->n_funcs;
+		r->funcs_hit += cf->funcs_hit;
+		r->lines += cf->n_lines;
+		r->lines_hit += cf->lines_hit;
+	}
+	qsort(r->files, r->n_files, sizeof(*r->files), cmp_file);
+	return 0;
+}
+
+static void report_free(struct cov_report *r)
+{
+	for (uint32_t i = 0; r->files && i < r->n_files; i++) {
+		for (uint32_t j = 0; j < r->files[i].n_funcs; j++)
+			free((char *)r->files[i].funcs[j].name);
+		free(r->files[i].funcs);
+		free(r->files[i].lines);
+		free(r->files[i].hit);
+	}
+	free(r->files);
+}
+
+int coverage__finish(struct sink *s, const struct session_stats *st)
+{
+	struct cov_sink *c = (struct cov_sink *)s;
+	struct cov_report r = {};
+	FILE *f = NULL;
+	int ret;
+
+	/* calls alone do not say which functions exist, or where files are */
+	if (!c->codemaps) {
+		fprintf(stderr, "tracer: %s: no coverage data: the session traced no process, or "
+			"the recording was made without --coverage\n", s->path);
+		return -ENODATA;
+	}
+	ret = build(c, &r);
+
+	if (!ret) {
+		f = fopen(s->path, "we");
+		ret = f ? c->write(f, &r, st) : -errno;
+	}
+	ret = sink__close_file(&f, ret);
+	report_free(&r);
+	return ret;
+}
+
+void coverage__free(struct sink *s)
+{
+	struct cov_sink *c = (struct cov_sink *)s;
+	size_t pos = 0;
+	uint64_t key;
+	void *v;
+
+	if (!c)
+		return;
+	while (c->pending && hashmap__next(c->pending, &pos, &key, &v)) {
+		free(((struct pending *)v)->lines);
+		free(v);
+	}
+	hashmap__free(c->pending, NULL);
+	hashmap__free(c->file_idx, NULL);
+	for (size_t i = 0; i < c->cap_funcs; i++) {
+		free((char *)c->funcs[i].qualname);
+		free((char *)c->funcs[i].file);
+	}
+	free(c->funcs);
+	for (size_t i = 0; i < c->n_files; i++) {
+		for (size_t j = 0; j < c->files[i].n_fns; j++)
+			free(c->files[i].fns[j].qualname);
+		free(c->files[i].fns);
+		free(c->files[i].state);
+		free(c->files[i].path);
+	}
+	free(c->files);
+	free(s->path);
+	free(c);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Coverage maps: calls, lines and code maps of every process of a session
+ * (or of several recordings) merged per source file, then written by a
+ * format (user/out_lcov.c, user/out_cobertura.c) through the shared sink
+ * below.
+ */
+#ifndef TRACER_COVERAGE_H
+#define TRACER_COVERAGE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "model.h"
+
+struct cov_func {
+	const char *name;	/* unique in its file: qualname, or qualname@line(#n) */
+	const char *qualname;
+	uint32_t line;		/* co_firstlineno */
+	uint64_t calls;
+};
+
+struct cov_file {
+	const char *path;	/* absolute */
+	bool lines_measured;	/* some process measured its lines */
+	bool lines_partial;	/* ... and another process ran it without */
+	uint32_t n_funcs, funcs_hit;
+	struct cov_func *funcs;	/* by line, then name */
+	uint32_t n_lines, lines_hit;
+	uint32_t *lines;	/* ascending (only when lines_measured) */
+	uint8_t *hit;		/* hit[i]: lines[i] ran */
+};
+
+struct cov_report {
+	uint32_t n_files;
+	struct cov_file *files;	/* by path */
+	uint64_t funcs, funcs_hit, lines, lines_hit;
+};
+
+/* a format: writes REPORT to F (0 or -errno) */
+typedef int (*cov_write_fn)(FILE *f, const struct cov_report *r, const struct session_stats *st);
+
+/* the callbacks of a coverage sink (a format's sink_ops uses them) */
+struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_write_fn write);
+int coverage__func(struct sink *s, const struct func_info *f);
+int coverage__call(struct sink *s, const struct call_rec *c);
+int coverage__line(struct sink *s, uint32_t pid, uint32_t func, uint32_t line);
+int coverage__codemap(struct sink *s, const struct codemap *m);
+int coverage__finish(struct sink *s, const struct session_stats *st);
+void coverage__free(struct sink *s);
+
+#define COVERAGE_SINK_OPS                                                                  \
+	.coverage = true, .func = coverage__func, .call = coverage__call,                  \
+	.line = coverage__line, .codemap = coverage__codemap, .finish = coverage__finish,  \
+	.free = coverage__free
+#endif
