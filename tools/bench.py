@@ -27,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "bench"))
 
 import bpfstats  # noqa: E402  (tools/bench/bpfstats.py)
+import covbench  # noqa: E402  (tools/bench/covbench.py)
 import parse    # noqa: E402  (tools/bench/parse.py)
 import report   # noqa: E402  (tools/bench/report.py)
 import scale    # noqa: E402  (tools/bench/scale.py)
@@ -203,6 +204,7 @@ def main():
                     help="skip the pass measuring BPF program run time")
     ap.add_argument("--scale-calls", type=int, default=5000000,
                     help="calls of the output-format scale session (0: skip it)")
+    ap.add_argument("--no-coverage", action="store_true", help="skip the coverage runs")
     ap.add_argument("--tracer", default=os.path.join(ROOT, "build", "tracer"))
     ap.add_argument("--write", action="store_true",
                     help="replace the results section of BENCHMARKS.md")
@@ -254,6 +256,9 @@ def main():
             st = ([t for t in found if t.label.startswith("3.10")] or found)[0]
             res = scale.run(a.tracer, st.python, WORKLOAD, a.scale_calls, tmp, log)
             scale_text = scale.render(res, st.label, a.scale_calls)
+        if not a.no_coverage:
+            cov = covbench.run(a.tracer, found, tmp, a.repeat, log)
+            scale_text += "\n" + covbench.render(cov, a.repeat)
     elapsed = (datetime.datetime.now() - started).total_seconds()
 
     stats = {k: summarize(v) if not k[1].startswith("bpfstats_") else v[0]

@@ -32,6 +32,7 @@ static int make_zip(const char *src, size_t len, void **out, size_t *out_len, ch
 	zip_source_t *buf, *member;
 	zip_stat_t st;
 	zip_t *za;
+	zip_int64_t idx = -1;
 	void *data = NULL;
 	int ret = -EIO;
 
@@ -47,9 +48,12 @@ static int make_zip(const char *src, size_t len, void **out, size_t *out_len, ch
 	}
 	zip_source_keep(buf);	/* read it back after zip_close */
 	member = zip_source_buffer(za, src, len, 0);
-	if (!member || zip_file_add(za, "sitecustomize.py", member, ZIP_FL_ENC_UTF_8) < 0) {
+	/* stored, not deflated: zipimport would import zlib into the target */
+	if (!member || (idx = zip_file_add(za, "sitecustomize.py", member, ZIP_FL_ENC_UTF_8)) < 0 ||
+	    zip_set_file_compression(za, idx, ZIP_CM_STORE, 0) < 0) {
 		snprintf(err, errlen, "cannot make the bootstrap archive: %s", zip_strerror(za));
-		zip_source_free(member);
+		if (idx < 0)
+			zip_source_free(member);	/* else the archive owns it */
 		zip_discard(za);
 		goto out;
 	}

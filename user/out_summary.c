@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "codemap.h"
 #include "sinks.h"
 #include "array.h"
 #include "func_names.h"
@@ -39,6 +40,8 @@ struct summary_sink {
 		uint64_t ns;
 		char name[TR_MODNAME_MAX + 4];
 	} slow[SUMMARY_SLOW_IMPORTS];	/* slowest first */
+	char *coverage;			/* lines about each process's coverage */
+	size_t coverage_len;
 };
 
 static struct sink *summary_open(const char *path)
@@ -254,6 +257,33 @@ static void summary_print_counters(FILE *f, const struct session_stats *st)
 			", recording stopped early" : "");
 }
 
+/* what coverage measured in a process: "functions and lines" or
+ * "functions only", and how its files were sorted out */
+static int summary_codemap(struct sink *s, const struct codemap *m)
+{
+	struct summary_sink *ss = (struct summary_sink *)s;
+	uint32_t n[COV__COUNT] = {};
+	FILE *f = open_memstream(&ss->coverage, &ss->coverage_len);
+
+	if (!f)
+		return -ENOMEM;
+	fseek(f, 0, SEEK_END);
+	for (uint32_t i = 0; i < m->n_files; i++)
+		n[m->files[i].status]++;
+	fprintf(f, "coverage (process %u): %s%s%s\n  files: %u measured", m->pid,
+		m->lines ? "functions and lines (" : "", m->note, m->lines ? ")" : "",
+		n[COV_MEASURED]);
+	for (int i = 1; i < COV__COUNT; i++)
+		if (n[i])
+			fprintf(f, ", %u %s", n[i], codemap__status_name(i));
+	fputc('\n', f);
+	for (uint32_t i = 0; i < m->n_files; i++)
+		if (m->files[i].status == COV_ERROR)
+			fprintf(f, "  not measured: %s: %s\n", m->files[i].file,
+				m->files[i].error ? m->files[i].error : "?");
+	return fclose(f) ? -ENOMEM : 0;
+}
+
 static int summary_finish(struct sink *s, const struct session_stats *st)
 {
 	struct summary_sink *ss = (struct summary_sink *)s;
@@ -261,6 +291,8 @@ static int summary_finish(struct sink *s, const struct session_stats *st)
 
 	for (size_t i = 0; i < ss->n_procs; i++)
 		summary_print_process(ss->f, &ss->procs[i]);
+	if (ss->coverage)
+		fputs(ss->coverage, ss->f);
 	err = summary_print_table(ss);
 	summary_print_counters(ss->f, st);
 	summary_print_runtime(ss, st);
@@ -284,6 +316,7 @@ static void summary_free(struct sink *s)
 	func_names__free(&ss->names);
 	free(ss->funcs);
 	free(ss->procs);
+	free(ss->coverage);
 	free(ss->base.path);
 	free(ss);
 }
@@ -298,6 +331,7 @@ const struct sink_ops sink_summary = {
 	.func = summary_func,
 	.call = summary_call,
 	.runtime = summary_runtime,
+	.codemap = summary_codemap,
 	.finish = summary_finish,
 	.free = summary_free,
 };

@@ -9,10 +9,13 @@
 #
 # Protocol with the BPF side (callbacks are recognised by their code object's co_firstlineno):
 #   2100000001  the boot function and the PY_START callback: hidden, with everything they call;
-#   2100000002  the LINE callback; localsplus[0], [1] = (code, line): one event per new line.
-# Each LINE location reports once: the callback returns DISABLE, and when all of a code object's
-# lines are seen, set_local_events(tool, code, 0) drops what DISABLE cannot reach (same-line jump
-# targets never call the callback).
+#   2100000002  the LINE callback; localsplus[0], [1] = (code, line).  Called once more, from
+#               the module level after a successful boot, as (None, 0): "line events are on".
+# Each LINE location (instruction) reports once: the callback returns DISABLE, and when all of a
+# code object's lines are seen, set_local_events(tool, code, 0) drops what DISABLE cannot reach
+# (same-line jump targets never call the callback).  A line whose instructions are not contiguous
+# (decorators, multi-line calls, loop conditions) can still come more than once per code object
+# (w.py on 3.12: 97 calls for 78 lines): the receiving side keeps a set.
 
 
 def _tracer_boot():

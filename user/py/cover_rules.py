@@ -93,14 +93,17 @@ def _tracer_cover_dirs(use_sysconfig=False):
     global _tracer_cover_dirs_cache
     if _tracer_cover_dirs_cache is not None:
         return _tracer_cover_dirs_cache
-    import site                                        # already loaded unless -S; importing it is inert
-    sitep = list(getattr(site, "getsitepackages", list)())
-    saved = (site.ENABLE_USER_SITE, site.USER_BASE, site.USER_SITE)
-    try:                                               # getusersitepackages() sets site.USER_*:
-        sitep.append(site.getusersitepackages())       # put them back (they stay None under -s/-I)
-    except Exception:
+    sitep = []
+    try:
+        import site                                    # already loaded unless -S; importing it is inert
+        sitep += site.getsitepackages()
+        saved = (site.ENABLE_USER_SITE, site.USER_BASE, site.USER_SITE)
+        try:                                           # getusersitepackages() sets site.USER_*: put
+            sitep.append(site.getusersitepackages())   # them back (they stay None under -s / -I)
+        finally:
+            site.ENABLE_USER_SITE, site.USER_BASE, site.USER_SITE = saved
+    except Exception:                                  # an unusual site.py: the name rule still applies
         pass
-    site.ENABLE_USER_SITE, site.USER_BASE, site.USER_SITE = saved
     ver = "python%d.%d" % sys.version_info[:2]
     std = [os.path.dirname(os.__file__)]
     for prefix in (sys.base_prefix, sys.base_exec_prefix):
