@@ -237,6 +237,32 @@ static int add_files(struct cov_sink *c, const struct codemap *m, size_t *idx)
 	return 0;
 }
 
+/*
+ * A function that was called ran its first instruction. When that is on its
+ * first line (a one-line def, a lambda, a comprehension, a class body), the
+ * line ran, but the USDT `line` probe does not report it (it fires only when
+ * the line differs from the frame's last one, which starts as the first
+ * line). The parent reports it when it runs the def, so this matters for
+ * functions defined before an attach. Only lines a line event can come from
+ * (the code map's) are marked.
+ */
+static int first_line_ran(struct file_ent *f, const struct codemap_file *cf,
+			  const struct func_info *fi)
+{
+	for (uint32_t i = 0; i < cf->n_funcs; i++) {
+		const struct codemap_func *fn = &cf->funcs[i];
+		const char *dot = strrchr(fn->qualname, '.');
+
+		if (fn->firstlineno != fi->line || (strcmp(fn->qualname, fi->qualname) &&
+						    !(dot && !strcmp(dot + 1, fi->qualname))))
+			continue;
+		for (uint32_t k = 0; k < fn->n_lines && fn->lines[k] <= fi->line; k++)
+			if (fn->lines[k] == fi->line)
+				return mark_line(f, fi->line, LINE_HIT);
+	}
+	return 0;
+}
+
 /* move what process M->pid's functions did into their files */
 static int settle(struct cov_sink *c, const struct codemap *m, const size_t *idx)
 {
@@ -271,6 +297,8 @@ static int settle(struct cov_sink *c, const struct codemap *m, const size_t *idx
 				break;
 			}
 		if (f) {
+			if (p->calls && m->lines)
+				ret = first_line_ran(f, &m->files[j - 1], fi);
 			fn = fn_find(f, fi->line, fi->qualname, true);
 			if (!fn && p->calls)
 				fn = fn_add(f, fi->line, fi->qualname);
