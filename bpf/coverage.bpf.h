@@ -57,6 +57,17 @@ static __always_inline struct thread_state *thread_state(bool create)
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
+/* the thread's state when it is inside a bootstrap callback, else NULL */
+static __always_inline struct thread_state *hidden_state(const struct tr_proc_cfg *cfg)
+{
+	struct thread_state *ts;
+
+	if (!cfg->hooks_seen)
+		return NULL;
+	ts = thread_state(false);
+	return ts && ts->hide_depth ? ts : NULL;
+}
+
 /* Is the thread inside a bootstrap callback? A call (COUNTED: its exit
  * will come as an event) of FRAME made there goes one level deeper. A call
  * of the frame that started last, with no exit since, is the same call seen
@@ -65,12 +76,9 @@ static __always_inline struct thread_state *thread_state(bool create)
 static __always_inline bool hidden_call(const struct tr_proc_cfg *cfg, __u64 frame,
 					bool counted)
 {
-	struct thread_state *ts;
+	struct thread_state *ts = hidden_state(cfg);
 
-	if (!cfg->hooks_seen)
-		return false;
-	ts = thread_state(false);
-	if (!ts || !ts->hide_depth)
+	if (!ts)
 		return false;
 	if (counted && frame != ts->hide_top) {
 		ts->hide_depth++;
@@ -82,12 +90,9 @@ static __always_inline bool hidden_call(const struct tr_proc_cfg *cfg, __u64 fra
 /* Is this exit inside (or the end of) a bootstrap callback? */
 static __always_inline bool hidden_exit(const struct tr_proc_cfg *cfg)
 {
-	struct thread_state *ts;
+	struct thread_state *ts = hidden_state(cfg);
 
-	if (!cfg->hooks_seen)
-		return false;
-	ts = thread_state(false);
-	if (!ts || !ts->hide_depth)
+	if (!ts)
 		return false;
 	ts->hide_depth--;
 	ts->hide_top = 0;
@@ -97,12 +102,7 @@ static __always_inline bool hidden_exit(const struct tr_proc_cfg *cfg)
 /* Is this runtime event (GC, import) inside a bootstrap callback? */
 static __always_inline bool hidden_runtime(const struct tr_proc_cfg *cfg)
 {
-	struct thread_state *ts;
-
-	if (!cfg->hooks_seen)
-		return false;
-	ts = thread_state(false);
-	return ts && ts->hide_depth;
+	return hidden_state(cfg) != NULL;
 }
 
 static __always_inline void emit_line(__u64 pid_tgid, __u64 code, __u32 line, __u8 flags)
