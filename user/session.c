@@ -324,6 +324,7 @@ int session__run(const struct session_opts *o)
 	/* each CPU wakes the consumer every 1/16 of the buffer at most */
 	if (skel->rodata->wakeup_bytes > o->ringbuf_bytes / 16)
 		skel->rodata->wakeup_bytes = o->ringbuf_bytes / 16;
+	skel->rodata->coverage_hooks = boot != NULL;
 	ret = tracer_bpf__load(skel);
 	if (ret) {
 		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s", strerror(-ret),

@@ -66,8 +66,9 @@ def render(res, repeat):
     lines = ["#### Coverage (issue 5)", "",
              "`tools/bench/cov_workload.py %s` (sieve, insertion sort, a small stack machine, "
              "word counts: about 2,200 Python calls per round), launch mode, best of %d "
-             "interleaved; loop time measured inside the workload, whole-run wall time after "
-             "the slash. Goals: 3.12 coverage at most 1.2x untraced; Debian 3.11 against "
+             "interleaved; loop time measured inside the workload; the whole run's wall time "
+             "(interpreter start, the tracer's set-up and code map included) in its own "
+             "column. Goals: 3.12 coverage at most 1.2x untraced; Debian 3.11 against "
              "coverage.py reported as measured." % (ROUNDS, repeat), "",
              "| Interpreter | Mode | Loop ms (best) | Wall ms (best) | Ratio to untraced | Goal |",
              "|---|---|---|---|---|---|"]
