@@ -49,6 +49,9 @@ const volatile __u32 uretprobe_max_depth = 64;
 /* a coverage bootstrap may run in the target (launch mode with coverage):
  * eval_return then checks for hidden frames (a `procs` lookup per return) */
 const volatile bool coverage_hooks = false;
+/* line coverage through the USDT `line` probe is wanted (else usdt_line,
+ * attached on 3.11 for the entry probe's sake, returns at once) */
+const volatile bool usdt_lines = false;
 
 #include "ringbuf.bpf.h"
 #include "pyobj.bpf.h"
@@ -263,14 +266,14 @@ int usdt_line(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 pid = pid_tgid >> 32;
-	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
+	struct tr_proc_cfg *cfg;
 	struct line_key key = { .pid = pid };
 	long filename = 0, line = 0;
 	__u64 frame, back;
 	__s32 co_flags;
 	__u8 one = 1;
 
-	if (!cfg || !cfg->usdt_lines)
+	if (!usdt_lines || !(cfg = bpf_map_lookup_elem(&procs, &pid)) || !cfg->usdt_lines)
 		return 0;
 	if (bpf_usdt_arg(ctx, 0, &filename) || bpf_usdt_arg(ctx, 2, &line) ||
 	    line <= 0 || line > 0x7fffffff) {

@@ -325,6 +325,7 @@ int session__run(const struct session_opts *o)
 	if (skel->rodata->wakeup_bytes > o->ringbuf_bytes / 16)
 		skel->rodata->wakeup_bytes = o->ringbuf_bytes / 16;
 	skel->rodata->coverage_hooks = boot != NULL;
+	skel->rodata->usdt_lines = t.cfg.usdt_lines;
 	ret = tracer_bpf__load(skel);
 	if (ret) {
 		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s", strerror(-ret),
