@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "hashmap.h"
 #include "outputs.h"
 #include "recording.h"
 #include "session.h"
@@ -73,7 +74,7 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
  * is used).
  */
 static int replay(const char *path, struct rec_record *r, struct outputs *out, struct in_end *end,
-		  uint64_t *pids_seen, size_t *n_pids)
+		  struct hashmap *pids)
 {
 	struct rec_reader *rd = rec_reader__open(path);
 	bool have_end = false;
@@ -88,15 +89,14 @@ static int replay(const char *path, struct rec_record *r, struct outputs *out, s
 		switch (r->kind) {
 		case REC_PROCESS:
 			/* two recordings with the same pid would mix two processes */
-			for (size_t i = 0; i < *n_pids; i++)
-				if (pids_seen[i] == r->process.pid) {
-					fprintf(stderr, "tracer: %s: PID %u is in an earlier recording "
-						"too: cannot merge them\n", path, r->process.pid);
-					rec_reader__close(rd);
-					return -1;
-				}
-			if (*n_pids < 4096)
-				pids_seen[(*n_pids)++] = r->process.pid;
+			if (hashmap__get(pids, r->process.pid) || hashmap__set(pids, r->process.pid,
+									       (void *)1)) {
+				fprintf(stderr, "tracer: %s: %s\n", path, hashmap__get(pids, r->process.pid)
+					? "a PID of it is in an earlier recording too: cannot merge them"
+					: "out of memory");
+				rec_reader__close(rd);
+				return -1;
+			}
 			outputs__process(out, &r->process);
 			break;
 		case REC_THREAD:
@@ -141,8 +141,7 @@ int cmd_report(int argc, char **argv)
 	struct report_opts o = {};
 	struct outputs *out = NULL;
 	struct rec_record *r = malloc(sizeof(*r));
-	uint64_t *pids = calloc(4096, sizeof(*pids));
-	size_t n_pids = 0;
+	struct hashmap *pids = hashmap__new();	/* of the recordings read so far */
 	struct in_end end = {};
 	int status = 0, exit_code = 1;
 	char err[512];
@@ -155,7 +154,7 @@ int cmd_report(int argc, char **argv)
 		goto cleanup;
 	}
 	for (int i = 0; i < o.n_inputs; i++) {
-		int st = replay(o.inputs[i], r, out, &end, pids, &n_pids);
+		int st = replay(o.inputs[i], r, out, &end, pids);
 
 		if (st < 0)
 			goto cleanup;
@@ -165,7 +164,7 @@ int cmd_report(int argc, char **argv)
 	exit_code = outputs__end(out, &end) ? 1 : status;
 cleanup:
 	outputs__free(out);
-	free(pids);
+	hashmap__free(pids, NULL);
 	free(r);
 	return exit_code;
 }

@@ -12,8 +12,8 @@
 #include "array.h"
 #include "cover_map.h"
 #include "cover_session.h"
-#include "hashmap.h"
 #include "pystr.h"
+#include "str_index.h"
 
 struct cover_proc {
 	int pid;
@@ -23,9 +23,7 @@ struct cover_proc {
 	char interp[600];
 	char cwd[4096];
 	char note[256];
-	struct hashmap *seen;	/* hash of a file name -> its index + 1 */
-	char **files;
-	size_t n_files, cap_files;
+	struct str_index files;	/* the co_filename values its code objects had */
 };
 
 struct cover_session {
@@ -47,12 +45,8 @@ void cover_session__free(struct cover_session *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n_procs; i++) {
-		for (size_t j = 0; j < c->procs[i].n_files; j++)
-			free(c->procs[i].files[j]);
-		free(c->procs[i].files);
-		hashmap__free(c->procs[i].seen, NULL);
-	}
+	for (size_t i = 0; i < c->n_procs; i++)
+		str_index__free(&c->procs[i].files);
 	free(c->procs);
 	free(c);
 }
@@ -67,8 +61,7 @@ int cover_session__add_process(struct cover_session *c, int pid, const char *int
 	if (array__grow((void **)&c->procs, &c->cap_procs, c->n_procs, sizeof(*c->procs)))
 		return -ENOMEM;
 	p = &c->procs[c->n_procs];
-	p->seen = hashmap__new();
-	if (!p->seen)
+	if (str_index__init(&p->files))
 		return -ENOMEM;
 	c->n_procs++;
 	p->pid = pid;
@@ -88,36 +81,6 @@ static struct cover_proc *proc_of(struct cover_session *c, uint32_t pid)
 		if ((uint32_t)c->procs[i].pid == pid)
 			return &c->procs[i];
 	return NULL;
-}
-
-/* FNV-1a: the key of a name in `seen` (a collision is resolved by probing) */
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
-static int note_file(struct cover_proc *p, char *file)
-{
-	uint64_t key = name_hash(file);
-	uintptr_t v;
-
-	while ((v = (uintptr_t)hashmap__get(p->seen, key))) {
-		if (!strcmp(p->files[v - 1], file)) {
-			free(file);
-			return 0;
-		}
-		key++;
-	}
-	if (array__grow((void **)&p->files, &p->cap_files, p->n_files, sizeof(*p->files))) {
-		free(file);
-		return -ENOMEM;
-	}
-	p->files[p->n_files++] = file;
-	return hashmap__set(p->seen, key, (void *)(uintptr_t)p->n_files);
 }
 
 int cover_session__event(struct cover_session *c, const void *ev, size_t len)
@@ -142,11 +105,11 @@ int cover_session__event(struct cover_session *c, const void *ev, size_t len)
 	file = pystr__to_utf8(e->file, TR_FILE_MAX, e->file_len, e->file_enc, &trunc);
 	if (!file)
 		return -ENOMEM;
-	if (trunc || !e->file_enc) {
-		free(file);	/* a cut name is no file: its calls stay unmeasured */
-		return 0;
-	}
-	return note_file(p, file);
+	/* a cut name is no file: its calls stay unmeasured */
+	long i = trunc || !e->file_enc ? 0 : str_index__add(&p->files, file, NULL);
+
+	free(file);
+	return i < 0 ? (int)i : 0;
 }
 
 int cover_session__finish(struct cover_session *c, cover_session_emit_fn emit, void *ctx)
@@ -161,8 +124,8 @@ int cover_session__finish(struct cover_session *c, cover_session_emit_fn emit, v
 			.cwd = p->cwd[0] ? p->cwd : NULL,
 			.optimize = p->optimize,
 			.filter = c->filter,
-			.files = (const char *const *)p->files,
-			.n_files = p->n_files,
+			.files = (const char *const *)p->files.strs,
+			.n_files = p->files.n,
 		};
 		char err[512];
 		int r;

@@ -20,6 +20,7 @@
 #include "coverage.h"
 #include "hashmap.h"
 #include "sinks.h"
+#include "str_index.h"
 
 enum { LINE_NONE = 0, LINE_EXEC = 1, LINE_HIT = 2 };
 
@@ -30,7 +31,7 @@ struct fn_ent {
 };
 
 struct file_ent {
-	char *path;
+	const char *path;	/* the cov_sink's paths.strs[index] */
 	struct fn_ent *fns;
 	size_t n_fns, cap_fns;
 	uint8_t *state;		/* by line number: LINE_* */
@@ -51,20 +52,11 @@ struct cov_sink {
 	struct func_info *funcs;	/* by id (copies) */
 	size_t cap_funcs;
 	struct hashmap *pending;	/* pid << 32 | func -> struct pending */
-	struct hashmap *file_idx;	/* hash of the path -> index + 1 (probed) */
+	struct str_index paths;		/* files[i] is of paths.strs[i] */
 	struct file_ent *files;
 	size_t n_files, cap_files;
 	uint32_t codemaps;		/* code maps received */
 };
-
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
 
 struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_write_fn write)
 {
@@ -76,8 +68,7 @@ struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_wr
 	c->base.path = strdup(path);
 	c->write = write;
 	c->pending = hashmap__new();
-	c->file_idx = hashmap__new();
-	if (!c->base.path || !c->pending || !c->file_idx) {
+	if (!c->base.path || !c->pending || str_index__init(&c->paths)) {
 		coverage__free(&c->base);
 		errno = ENOMEM;
 		return NULL;
@@ -136,25 +127,13 @@ int coverage__line(struct sink *s, uint32_t pid, uint32_t func, uint32_t line)
 
 static struct file_ent *file_of(struct cov_sink *c, const char *path)
 {
-	uint64_t key = str_hash(path);
-	uintptr_t v;
-	struct file_ent *f;
+	long i = str_index__add(&c->paths, path, NULL);
 
-	while ((v = (uintptr_t)hashmap__get(c->file_idx, key))) {
-		if (!strcmp(c->files[v - 1].path, path))
-			return &c->files[v - 1];
-		key++;
-	}
-	if (array__grow((void **)&c->files, &c->cap_files, c->n_files, sizeof(*c->files)))
+	if (i < 0 || array__grow((void **)&c->files, &c->cap_files, i, sizeof(*c->files)))
 		return NULL;
-	f = &c->files[c->n_files];
-	f->path = strdup(path);
-	if (!f->path || hashmap__set(c->file_idx, key, (void *)(uintptr_t)(c->n_files + 1))) {
-		free(f->path);
-		return NULL;
-	}
-	c->n_files++;
-	return f;
+	if ((size_t)i == c->n_files)
+		c->files[c->n_files++].path = c->paths.strs[i];
+	return &c->files[i];
 }
 
 static int mark_line(struct file_ent *f, uint32_t line, uint8_t state)
@@ -174,21 +153,21 @@ static int mark_line(struct file_ent *f, uint32_t line, uint8_t state)
 	return 0;
 }
 
-/* the function of F with this first line and name (NAME_ONLY: a 3.8-3.10
- * co_name, the last part of the qualified name) */
+/* is NAME, an identity's name, QUALNAME? (NAME_ONLY: or the last part of
+ * it: 3.8-3.10 identities carry co_name) */
+static bool names_match(const char *qualname, const char *name, bool name_only)
+{
+	const char *dot = strrchr(qualname, '.');
+
+	return !strcmp(qualname, name) || (name_only && dot && !strcmp(dot + 1, name));
+}
+
+/* the function of F with this first line and name */
 static struct fn_ent *fn_find(struct file_ent *f, uint32_t line, const char *name, bool name_only)
 {
-	for (size_t i = 0; i < f->n_fns; i++) {
-		const char *q = f->fns[i].qualname, *dot;
-
-		if (f->fns[i].line != line)
-			continue;
-		if (!strcmp(q, name))
+	for (size_t i = 0; i < f->n_fns; i++)
+		if (f->fns[i].line == line && names_match(f->fns[i].qualname, name, name_only))
 			return &f->fns[i];
-		dot = strrchr(q, '.');
-		if (name_only && dot && !strcmp(dot + 1, name))
-			return &f->fns[i];
-	}
 	return NULL;
 }
 
@@ -251,10 +230,8 @@ static int first_line_ran(struct file_ent *f, const struct codemap_file *cf,
 {
 	for (uint32_t i = 0; i < cf->n_funcs; i++) {
 		const struct codemap_func *fn = &cf->funcs[i];
-		const char *dot = strrchr(fn->qualname, '.');
 
-		if (fn->firstlineno != fi->line || (strcmp(fn->qualname, fi->qualname) &&
-						    !(dot && !strcmp(dot + 1, fi->qualname))))
+		if (fn->firstlineno != fi->line || !names_match(fn->qualname, fi->qualname, true))
 			continue;
 		for (uint32_t k = 0; k < fn->n_lines && fn->lines[k] <= fi->line; k++)
 			if (fn->lines[k] == fi->line)
@@ -266,39 +243,38 @@ static int first_line_ran(struct file_ent *f, const struct codemap_file *cf,
 /* move what process M->pid's functions did into their files */
 static int settle(struct cov_sink *c, const struct codemap *m, const size_t *idx)
 {
-	struct hashmap *by_name = hashmap__new();
-	size_t pos = 0;
-	uint64_t key;
+	struct str_index names;		/* m's file names: names.strs[k] is m->files[at[k]] */
+	uint32_t *at = calloc(m->n_files + 1, sizeof(*at));
+	uint64_t *keys = calloc(hashmap__size(c->pending) + 1, sizeof(*keys)), key;
+	size_t n_keys = 0, pos = 0;
+	int ret = at && keys ? str_index__init(&names) : -ENOMEM;
 	void *v;
-	int ret = 0;
 
-	if (!by_name)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < m->n_files && !ret; i++) {
-		uint64_t k = str_hash(m->files[i].file);
+	for (uint32_t i = 0; !ret && i < m->n_files; i++) {
+		bool is_new;
+		long k = str_index__add(&names, m->files[i].file, &is_new);
 
-		while (hashmap__get(by_name, k))
-			k++;
-		ret = hashmap__set(by_name, k, (void *)(uintptr_t)(i + 1));
+		if (k < 0)
+			ret = -ENOMEM;
+		else if (is_new)
+			at[k] = i;
 	}
-	while (!ret && hashmap__next(c->pending, &pos, &key, &v)) {
-		struct pending *p = v;
-		const struct func_info *fi;
-		struct file_ent *f = NULL;
+	/* this process's entries: settled, then gone (a later process with
+	 * this pid starts anew) */
+	while (!ret && hashmap__next(c->pending, &pos, &key, &v))
+		if (key >> 32 == m->pid)
+			keys[n_keys++] = key;
+	for (size_t n = 0; !ret && n < n_keys; n++) {
+		struct pending *p = hashmap__del(c->pending, keys[n]);
+		uint32_t id = keys[n] & 0xffffffff;
+		const struct func_info *fi = id < c->cap_funcs ? &c->funcs[id] : NULL;
+		long k = fi && fi->qualname ? str_index__find(&names, fi->file) : -1;
+		struct file_ent *f = k >= 0 && idx[at[k]] ? &c->files[idx[at[k]] - 1] : NULL;
 		struct fn_ent *fn;
-		uintptr_t j;
 
-		if (key >> 32 != m->pid || (key & 0xffffffff) >= c->cap_funcs)
-			continue;
-		fi = &c->funcs[key & 0xffffffff];
-		for (uint64_t k = str_hash(fi->file); fi->qualname && (j = (uintptr_t)hashmap__get(by_name, k)); k++)
-			if (!strcmp(m->files[j - 1].file, fi->file)) {
-				f = idx[j - 1] ? &c->files[idx[j - 1] - 1] : NULL;
-				break;
-			}
 		if (f) {
 			if (p->calls && m->lines)
-				ret = first_line_ran(f, &m->files[j - 1], fi);
+				ret = first_line_ran(f, &m->files[at[k]], fi);
 			fn = fn_find(f, fi->line, fi->qualname, true);
 			if (!fn && p->calls)
 				fn = fn_add(f, fi->line, fi->qualname);
@@ -309,13 +285,13 @@ static int settle(struct cov_sink *c, const struct codemap *m, const size_t *idx
 			for (size_t l = 0; !ret && l < p->n_lines; l++)
 				ret = mark_line(f, p->lines[l], LINE_HIT);
 		}
-		/* settled (or not measured): a later process with this pid starts anew */
-		hashmap__del(c->pending, key);
 		free(p->lines);
 		free(p);
-		pos = 0;
 	}
-	hashmap__free(by_name, NULL);
+	if (at && keys)
+		str_index__free(&names);
+	free(at);
+	free(keys);
 	return ret;
 }
 
@@ -469,7 +445,7 @@ void coverage__free(struct sink *s)
 		free(v);
 	}
 	hashmap__free(c->pending, NULL);
-	hashmap__free(c->file_idx, NULL);
+	str_index__free(&c->paths);
 	for (size_t i = 0; i < c->cap_funcs; i++) {
 		free((char *)c->funcs[i].qualname);
 		free((char *)c->funcs[i].file);
@@ -480,7 +456,6 @@ void coverage__free(struct sink *s)
 			free(c->files[i].fns[j].qualname);
 		free(c->files[i].fns);
 		free(c->files[i].state);
-		free(c->files[i].path);
 	}
 	free(c->files);
 	free(s->path);

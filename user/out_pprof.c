@@ -30,11 +30,11 @@
 #include <string.h>
 #include <zlib.h>
 #include "array.h"
-#include "hashmap.h"
 #include "pb_writer.h"
 #include "pyversion.h"
 #include "strategy.h"
 #include "sinks.h"
+#include "str_index.h"
 #include "stack_profile.h"
 
 
@@ -61,11 +61,7 @@ struct pprof_func {
 struct pprof_sink {
 	struct sink base;
 	FILE *f;
-	/* the string table: strs[i] is string i; by_hash finds a string's
-	 * index + 1 from its FNV-1a hash (the next key on a collision) */
-	char **strs;
-	size_t n_strs, cap_strs;
-	struct hashmap *by_hash;
+	struct str_index strs;		/* the string table; [0] is "" */
 	struct pprof_func *funcs;	/* by func_info.id */
 	size_t cap_funcs;
 	struct stack_profile prof;	/* self time per stack */
@@ -78,39 +74,17 @@ struct pprof_sink {
 	uint8_t zbuf[1 << 16];
 };
 
-static uint64_t pprof_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	return h;
-}
-
 /* the string table index of S, added if new; 0 ("") on error (noted) */
 static uint32_t pprof_str(struct pprof_sink *ps, const char *s)
 {
-	uint64_t key = pprof_hash(s ? s : "");
-	uintptr_t v;
-	char *copy;
+	long i = s && *s ? str_index__add(&ps->strs, s, NULL) : 0;
 
-	if (!s || !*s)
-		return 0;
-	while ((v = (uintptr_t)hashmap__get(ps->by_hash, key)))
-		if (!strcmp(ps->strs[v - 1], s))
-			return v - 1;
-		else
-			key++;
-	copy = strdup(s);
-	if (!copy || array__grow((void **)&ps->strs, &ps->cap_strs, ps->n_strs, sizeof(*ps->strs)) ||
-	    hashmap__set(ps->by_hash, key, (void *)(uintptr_t)(ps->n_strs + 1))) {
-		free(copy);
+	if (i < 0) {
 		if (!ps->err)
 			ps->err = -ENOMEM;
 		return 0;
 	}
-	ps->strs[ps->n_strs] = copy;
-	return ps->n_strs++;
+	return i;
 }
 
 static void pprof_comment(struct pprof_sink *ps, const char *fmt, ...)
@@ -145,16 +119,13 @@ static struct sink *pprof_open(const char *path)
 		return NULL;
 	ps->base.ops = &sink_pprof;
 	ps->base.path = strdup(path);
-	ps->by_hash = hashmap__new();
 	pb_writer__init(&ps->pb);
-	if (!ps->base.path || !ps->by_hash ||
-	    array__grow((void **)&ps->strs, &ps->cap_strs, 0, sizeof(*ps->strs)) ||
-	    !(ps->strs[0] = strdup(""))) {
+	/* string_table[0] must be "" */
+	if (!ps->base.path || str_index__init(&ps->strs) || str_index__add(&ps->strs, "", NULL)) {
 		pprof_free(&ps->base);
 		errno = ENOMEM;
 		return NULL;
 	}
-	ps->n_strs = 1;		/* string_table[0] must be "" */
 	ps->f = fopen(path, "w");
 	if (!ps->f) {
 		int e = errno;
@@ -395,8 +366,8 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 		err = pprof_write_funcs(ps);
 	if (err)
 		goto out_z;
-	for (size_t i = 0; i < ps->n_strs && !err; i++) {
-		pb__string(pb, PROFILE_STRING_TABLE, ps->strs[i]);
+	for (size_t i = 0; i < ps->strs.n && !err; i++) {
+		pb__string(pb, PROFILE_STRING_TABLE, ps->strs.strs[i]);
 		err = pprof_maybe_flush(ps);
 	}
 	if (st->last_ts > st->first_ts)
@@ -430,10 +401,7 @@ static void pprof_free(struct sink *s)
 		return;
 	if (ps->f)
 		fclose(ps->f);
-	for (size_t i = 0; i < ps->n_strs; i++)
-		free(ps->strs[i]);
-	free(ps->strs);
-	hashmap__free(ps->by_hash, NULL);
+	str_index__free(&ps->strs);
 	free(ps->funcs);
 	stack_profile__free(&ps->prof);
 	free(ps->comments);
