@@ -15,7 +15,8 @@
  *   'A'  the bootstrap turned its events on (no strings)
  *   'C'  COUNT more calls of the function (file, qualname, firstlineno)
  *   'L'  LINE of that function ran (sent once per line, mostly)
- *   'S'  COUNT records could not be sent (too long for a blob)
+ *   'S'  COUNT records could not be made or sent (too long for a blob, or an
+ *        exception inside the bootstrap): what they said is missing
  *   'E'  the process is exiting: every call counted was handed over
  */
 #ifndef TRACER_COVER_BLOB_H

@@ -183,7 +183,7 @@ static void describe(const struct cover_proc *p, char *buf, size_t n)
 		len += snprintf(buf + len, n - len, "; %u hand-overs lost (ring buffer full)",
 				p->max_seq - p->blobs);
 	if ((p->unsent || p->bad_blob) && len < n)
-		snprintf(buf + len, n - len, "; %llu hand-over records unreadable",
+		snprintf(buf + len, n - len, "; %llu records of the bootstrap lost",
 			 (unsigned long long)p->unsent + p->bad_blob);
 }
 

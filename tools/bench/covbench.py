@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Coverage benchmark (issue 5): a CPU-bound workload (cov_workload.py)
-untraced, under `tracer -o x.lcov` (launch mode) and, on Debian's 3.11,
+untraced, under `tracer -o x.lcov` (launch mode: on 3.12+ the calls are counted inside
+the process), on 3.12+ also `-o x.lcov -o x.folded` (the calls probed), and, on Debian's 3.11,
 under coverage.py (`python3 -m coverage run`, its C tracer), best-of-N,
 interleaved. The time is the workload's own loop time (interpreter start
 and the tracer's code map at the end do not count); the whole run's wall
@@ -32,6 +33,11 @@ def modes(t, tracer, tmp):
     out = [("untraced", [t.python, WORKLOAD, ROUNDS]),
            ("tracer -o x.lcov", [tracer] + t.tracer_args + ["-o", lcov, "--", t.python,
                                                             WORKLOAD, ROUNDS])]
+    if t.strategy != "usdt":
+        # another output beside the map: the calls are probed, not counted inside
+        out.append(("tracer -o x.lcov -o x.folded",
+                    [tracer] + t.tracer_args + ["-o", lcov, "-o", os.path.join(tmp, "x.folded"),
+                                                "--", t.python, WORKLOAD, ROUNDS]))
     if t.strategy == "usdt":
         data = os.path.join(tmp, ".coverage")
         out.append(("coverage.py", [t.python, "-m", "coverage", "run", "--data-file=" + data,

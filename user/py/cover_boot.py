@@ -69,12 +69,19 @@ def _tracer_boot():
     pending = {}                                        # id(code) -> set of lines not reported yet
     calls = []                                          # code objects, a call each
     token = [1]                                         # whoever pops it flushes
+    failed = [0]                                        # records lost to an exception here
 
     def enc(s):
-        return s.encode("utf-8", "surrogateescape")
+        try:
+            return s.encode("utf-8", "surrogateescape")
+        except UnicodeError:                            # a lone surrogate of another kind
+            return s.encode("utf-8", "backslashreplace")
 
     def record(kind, ident, line, count):
+        """one record (user/cover_blob.h), None when too long for a blob"""
         f, n, first = ident
+        if len(f) + len(n) > 4096 - 48:
+            return None
         return b"".join((kind, b"\0", len(f).to_bytes(2, "little"), len(n).to_bytes(2, "little"),
                          b"\0\0", (first & 0xffffffff).to_bytes(4, "little"),
                          (line & 0xffffffff).to_bytes(4, "little"),
@@ -83,10 +90,11 @@ def _tracer_boot():
     NONE = (b"", b"", 0)
 
     def send(records):
-        blob, unsent = [], 0
+        blob, unsent = [], failed[0]
+        failed[0] = 0
         size = 24
         for r in records:
-            if len(r) > 4096 - 24:
+            if r is None:
                 unsent += 1
                 continue
             if size + len(r) > 4096:
@@ -132,7 +140,7 @@ def _tracer_boot():
                 if every:
                     calls.append(code)                  # this call: `count` is not called for it
         except Exception:                               # e.g. at shutdown: never disturb the target
-            pass
+            failed[0] += 1
         return DISABLE
 
     def line_event(code, line):
@@ -145,7 +153,7 @@ def _tracer_boot():
                     set_local(counter, code, local & ~E.LINE)
             send((record(b"L", idents[id(code)], line, 0),))
         except Exception:
-            pass
+            failed[0] += 1
         return DISABLE
 
     def flush(final):
@@ -166,7 +174,7 @@ def _tracer_boot():
                 recs.append(record(b"E", NONE, 0, 0))
             send(recs)
         except Exception:
-            pass
+            failed[0] += 1
         finally:
             token.append(1)
 
@@ -182,7 +190,7 @@ def _tracer_boot():
                     adopt(code)                         # thrown into before it ever started
                 calls.append(code)
         except Exception:
-            pass
+            failed[0] += 1
 
     def at_exit():
         flush(True)
