@@ -7,7 +7,6 @@
  * results (struct sink_ops in user/model.h).
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,15 +264,16 @@ static int on_blob_rec(void *ctx, const struct cover_rec *r)
 	return 0;
 }
 
-static int on_blob(struct analyzer *a, const struct tr_ev_blob *e)
+static int on_blob(struct analyzer *a, const void *ev, size_t len)
 {
-	struct blob_ctx b = { .a = a, .pid = e->hdr.pid };
+	const struct tr_ev_hdr *h = ev;
+	struct blob_ctx b = { .a = a, .pid = h->pid };
 	uint32_t seq;
 	int err;
 
-	if (!analyzer__proc(a, e->hdr.pid))
+	if (!analyzer__proc(a, h->pid))
 		return 0;
-	err = cover_blob__parse(e->data, e->len, &seq, on_blob_rec, &b);
+	err = cover_blob__parse_event(ev, len, &seq, on_blob_rec, &b);
 	if (err == -EINVAL) {
 		a->st.bad_blobs++;
 		return 0;
@@ -333,9 +333,7 @@ int analyzer__event(struct analyzer *a, const void *ev, size_t len)
 			err = on_line(a, ev);
 		break;
 	case TR_EV_BLOB:
-		if (h->size >= offsetof(struct tr_ev_blob, data) &&
-		    ((const struct tr_ev_blob *)ev)->len <= h->size - offsetof(struct tr_ev_blob, data))
-			err = on_blob(a, ev);
+		err = on_blob(a, ev, h->size);
 		break;
 	default:
 		break;

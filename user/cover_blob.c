@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Parsing the coverage bootstrap's blobs (format: cover_blob.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include "cover_blob.h"
 #include "tracer.h"
@@ -47,4 +48,15 @@ int cover_blob__parse(const void *data, size_t len, uint32_t *seq, cover_rec_fn 
 			return ret;
 	}
 	return 0;
+}
+
+int cover_blob__parse_event(const void *ev, size_t len, uint32_t *seq, cover_rec_fn fn,
+			    void *ctx)
+{
+	const struct tr_ev_blob *e = ev;
+
+	if (len < offsetof(struct tr_ev_blob, data) ||
+	    e->len > len - offsetof(struct tr_ev_blob, data))
+		return -EINVAL;
+	return cover_blob__parse(e->data, e->len, seq, fn, ctx);
 }

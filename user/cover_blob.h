@@ -43,4 +43,7 @@ struct cover_rec {
  * had the records before the bad one). *SEQ: the blob's sequence number. */
 typedef int (*cover_rec_fn)(void *ctx, const struct cover_rec *r);
 int cover_blob__parse(const void *data, size_t len, uint32_t *seq, cover_rec_fn fn, void *ctx);
+/* the same for a TR_EV_BLOB event EV of LEN bytes (its framing checked) */
+int cover_blob__parse_event(const void *ev, size_t len, uint32_t *seq, cover_rec_fn fn,
+			    void *ctx);
 #endif

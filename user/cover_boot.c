@@ -25,6 +25,7 @@ struct cover_boot {
 	char *env[12];
 	int n_env;
 	unsigned char key[TR_BLOB_KEY_LEN];
+	bool count_calls;
 };
 
 /* the zip archive holding sitecustomize.py = SRC, made in memory */
@@ -127,6 +128,7 @@ int cover_boot__open(const struct cover_filter *f, bool count_calls, struct cove
 	if (!b || !src || !inc || !om)
 		goto fail;
 	b->fd = -1;
+	b->count_calls = count_calls;
 	memcpy(b->key, TR_BLOB_MAGIC, sizeof(TR_BLOB_MAGIC));
 	if (getrandom(b->key + sizeof(TR_BLOB_MAGIC), TR_BLOB_KEY_LEN - sizeof(TR_BLOB_MAGIC), 0) !=
 	    TR_BLOB_KEY_LEN - sizeof(TR_BLOB_MAGIC)) {
@@ -188,6 +190,11 @@ char *const *cover_boot__env(const struct cover_boot *b)
 const unsigned char *cover_boot__key(const struct cover_boot *b)
 {
 	return b->key;
+}
+
+bool cover_boot__counts_calls(const struct cover_boot *b)
+{
+	return b->count_calls;
 }
 
 /*

@@ -30,6 +30,8 @@ char *const *cover_boot__env(const struct cover_boot *b);
 /* what its hand-overs start with: TR_BLOB_MAGIC and a random key
  * (TR_BLOB_KEY_LEN bytes), for the BPF side */
 const unsigned char *cover_boot__key(const struct cover_boot *b);
+/* was it opened to count calls? */
+bool cover_boot__counts_calls(const struct cover_boot *b);
 /* Will the interpreter just exec'd as PID import the bootstrap? Not when
  * its command line has -I, -E or -S (WHY says which). */
 bool cover_boot__will_load(int pid, char *why, size_t n);

@@ -5,7 +5,6 @@
  * and, at the end, its code map (user/cover_map.c) as an in_codemap record.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +24,7 @@ struct cover_proc {
 	bool boot_final;	/* the bootstrap handed over its last counts */
 	uint32_t blobs, max_seq;	/* hand-overs received, the last one's number */
 	uint64_t unsent;	/* records the bootstrap could not send */
-	bool bad_blob;		/* one did not parse */
+	uint32_t bad_blobs;	/* hand-overs that did not parse */
 	int optimize;
 	char interp[600];
 	char cwd[4096];
@@ -119,17 +118,13 @@ static int on_blob_rec(void *ctx, const struct cover_rec *r)
 	}
 }
 
-static int on_blob(struct cover_proc *p, const struct tr_ev_blob *e, size_t len)
+static int on_blob(struct cover_proc *p, const void *ev, size_t len)
 {
 	uint32_t seq = 0;
-	int ret;
+	int ret = cover_blob__parse_event(ev, len, &seq, on_blob_rec, p);
 
-	if (len < offsetof(struct tr_ev_blob, data) ||
-	    e->len > len - offsetof(struct tr_ev_blob, data))
-		return 0;
-	ret = cover_blob__parse(e->data, e->len, &seq, on_blob_rec, p);
 	if (ret == -EINVAL)
-		p->bad_blob = true;
+		p->bad_blobs++;
 	p->blobs++;
 	if (seq > p->max_seq)
 		p->max_seq = seq;
@@ -182,9 +177,11 @@ static void describe(const struct cover_proc *p, char *buf, size_t n)
 	if (p->max_seq > p->blobs && len < n)
 		len += snprintf(buf + len, n - len, "; %u hand-overs lost (ring buffer full)",
 				p->max_seq - p->blobs);
-	if ((p->unsent || p->bad_blob) && len < n)
-		snprintf(buf + len, n - len, "; %llu records of the bootstrap lost",
-			 (unsigned long long)p->unsent + p->bad_blob);
+	if (p->unsent && len < n)
+		len += snprintf(buf + len, n - len, "; %llu records of the bootstrap lost",
+				(unsigned long long)p->unsent);
+	if (p->bad_blobs && len < n)
+		snprintf(buf + len, n - len, "; %u hand-overs unreadable", p->bad_blobs);
 }
 
 int cover_session__finish(struct cover_session *c, cover_session_emit_fn emit, void *ctx)

@@ -151,12 +151,12 @@ static void interp_path(const struct target *t, char *buf, size_t n)
  * Which lines of T can be measured: the USDT `line` probe where the build
  * has USDT probes; on 3.12+ launched here, the bootstrap's sys.monitoring
  * line events; nothing elsewhere (said before tracing, and in the outputs).
- * When only coverage maps are written (BOOT counts calls), the bootstrap
- * counts the calls too, and no call is probed: a call costs a callback in
- * the process instead of two uprobe traps.
+ * When only coverage maps are written (BOOT was opened to count calls), the
+ * bootstrap counts the calls too, and no call is probed: a call costs a
+ * callback in the process instead of two uprobe traps.
  */
 static int plan_coverage(struct cover_session *c, struct target *t,
-			 const struct cover_boot *boot, bool boot_counts)
+			 const struct cover_boot *boot)
 {
 	unsigned minor = (t->version_hex >> 16) & 0xff;
 	enum cover_lines lines = COVER_LINES_NONE;
@@ -168,6 +168,8 @@ static int plan_coverage(struct cover_session *c, struct target *t,
 		snprintf(note, sizeof(note), "lines from the USDT line probe");
 	} else if (minor >= 12 && boot && t->getsizeof_offset &&
 		   cover_boot__will_load(t->pid, why, sizeof(why))) {
+		bool boot_counts = cover_boot__counts_calls(boot);
+
 		lines = COVER_LINES_BOOT;
 		t->cover_channel = true;
 		t->calls_inside = boot_counts;
@@ -327,7 +329,7 @@ int session__run(const struct session_opts *o)
 		ret = target__inspect(o->pid, TARGET_ATTACH, o->strategy, &t, err, sizeof(err));
 	if (ret)
 		goto fail;
-	if (coverage && plan_coverage(feed.cover, &t, boot, outputs__only_coverage(out))) {
+	if (coverage && plan_coverage(feed.cover, &t, boot)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}

@@ -125,6 +125,18 @@ TEST(cover_blob_rejects)
 	blob_rec(&bl, 'L', "f", "g", 1, 2, 0);
 	bl.b[COVER_BLOB_HEADER + 2] = 0xff;
 	CHECK_EQ(cover_blob__parse(bl.b, bl.len, &seq, collect, &s), -EINVAL);
+	/* an event whose data is shorter than its length says */
+	static struct tr_ev_blob ev;
+	blob_start(&bl, 3);
+	blob_rec(&bl, 'A', "", "", 0, 0, 0);
+	memcpy(ev.data, bl.b, bl.len);
+	ev.len = bl.len;
+	s.n = 0;
+	CHECK_EQ(cover_blob__parse_event(&ev, 32 + bl.len, &seq, collect, &s), 0);
+	CHECK_EQ(seq, 3);
+	CHECK_EQ(s.n, 1);
+	CHECK_EQ(cover_blob__parse_event(&ev, 32 + bl.len - 1, &seq, collect, &s), -EINVAL);
+	CHECK_EQ(cover_blob__parse_event(&ev, 31, &seq, collect, &s), -EINVAL);
 	/* the callback's error stops the walk */
 	s.n = 8;
 	blob_start(&bl, 1);
