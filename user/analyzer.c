@@ -65,6 +65,7 @@ void analyzer__free(struct analyzer *a)
 		return;
 	func_table__free(a->funcs);
 	stack_table__free(a->stacks);
+	free(a->sample_funcs);
 	hashmap__free(a->procs, free_proc);
 	hashmap__free(a->threads, free_thread);
 	free(a);
@@ -202,6 +203,11 @@ int analyzer__func_of(struct analyzer *a, struct proc_st *ps, uint64_t code, uin
 	return intern(a, name, "", 0, id);
 }
 
+int analyzer__pseudo_func(struct analyzer *a, const char *name, uint32_t *id)
+{
+	return intern(a, name, "", 0, id);
+}
+
 /* a line ran: told to the coverage sinks (the bootstrap's marker is the
  * loader's business) */
 static int on_line(struct analyzer *a, const struct tr_ev_line *e)
@@ -276,6 +282,10 @@ int analyzer__event(struct analyzer *a, const void *ev, size_t len)
 	case TR_EV_LINE:
 		if (h->size >= sizeof(struct tr_ev_line))
 			err = on_line(a, ev);
+		break;
+	case TR_EV_SAMPLE:
+		if (h->size >= TR_SAMPLE_HDR_SIZE)
+			err = samples__event(a, ev);
 		break;
 	default:
 		break;

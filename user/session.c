@@ -27,9 +27,11 @@
 #include "hashmap.h"
 #include "launch.h"
 #include "outputs.h"
+#include "sinks.h"
 #include "probes.h"
 #include "pyversion.h"
 #include "recording.h"
+#include "sampler.h"
 #include "session.h"
 #include "strategy.h"
 #include "target.h"
@@ -182,6 +184,34 @@ static int plan_coverage(struct cover_session *c, struct target *t)
 	return cover_session__add_process(c, t->pid, interp, lines, note);
 }
 
+/* --sample: no call probes, so none of their caveats; the thread states'
+ * key must be known */
+static int plan_sampling(struct target *t, char *err, size_t errlen)
+{
+	t->n_warnings = 0;
+	return sampler__locate_key(t, err, errlen);
+}
+
+/* what sampling does not do (yet): recordings and coverage */
+static int sample_unsupported(const struct session_opts *o, char *err, size_t errlen)
+{
+	if (o->coverage || o->filter.n_include || o->filter.n_omit) {
+		snprintf(err, errlen, "--sample measures no coverage: trace calls for that");
+		return -EINVAL;
+	}
+	for (int i = 0; i < o->n_outputs; i++) {
+		const struct sink_ops *ops = sinks__for_path(o->outputs[i]);
+		size_t n = strlen(o->outputs[i]);
+
+		if ((n > 6 && !strcmp(o->outputs[i] + n - 6, ".trace")) || (ops && ops->coverage)) {
+			snprintf(err, errlen, "%s: --sample cannot write this format (yet)",
+				 o->outputs[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static void say_target(const struct target *t)
 {
 	char ver[16];
@@ -268,6 +298,7 @@ int session__run(const struct session_opts *o)
 	struct ring_buffer *rb = NULL;
 	struct launch *launch = NULL;
 	struct probes *probes = NULL;
+	struct sampler *sampler = NULL;
 	struct outputs *out = NULL;
 	struct cover_boot *boot = NULL;
 	struct feed feed = {};
@@ -291,6 +322,8 @@ int session__run(const struct session_opts *o)
 				"CONFIG_DEBUG_INFO_BTF=y\n");
 		return 1;
 	}
+	if (o->sample_hz && sample_unsupported(o, err, sizeof(err)))
+		goto fail;
 	if (outputs__open(o->outputs, o->n_outputs, true, &out, err, sizeof(err)))
 		goto fail;
 	feed.out = out;
@@ -309,6 +342,8 @@ int session__run(const struct session_opts *o)
 		ret = target__inspect(o->pid, TARGET_ATTACH, o->strategy, &t, err, sizeof(err));
 	if (ret)
 		goto fail;
+	if (o->sample_hz && plan_sampling(&t, err, sizeof(err)))
+		goto fail;
 	if (coverage && plan_coverage(feed.cover, &t)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
@@ -326,6 +361,10 @@ int session__run(const struct session_opts *o)
 		skel->rodata->wakeup_bytes = o->ringbuf_bytes / 16;
 	skel->rodata->coverage_hooks = boot != NULL;
 	skel->rodata->usdt_lines = t.cfg.usdt_lines;
+	if (sampler__configure(skel, o->sample_hz)) {
+		snprintf(err, sizeof(err), "cannot configure sampling: %s", strerror(errno));
+		goto fail;
+	}
 	ret = tracer_bpf__load(skel);
 	if (ret) {
 		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s", strerror(-ret),
@@ -339,7 +378,10 @@ int session__run(const struct session_opts *o)
 	}
 	/* frames running before this moment "began at attach" */
 	uint64_t attach_ts = now_ns();
-	ret = probes__attach(skel, &t, &probes, err, sizeof(err));
+	if (o->sample_hz)
+		ret = sampler__attach(skel, &t, o->sample_hz, &sampler, err, sizeof(err));
+	else
+		ret = probes__attach(skel, &t, &probes, err, sizeof(err));
 	if (ret) {
 		if (kill(t.pid, 0) && errno == ESRCH)
 			snprintf(err, sizeof(err), "PID %d exited while the tracer attached", t.pid);
@@ -351,7 +393,11 @@ int session__run(const struct session_opts *o)
 		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(errno));
 		goto fail;
 	}
-	fprintf(stderr, "tracer: tracing PID %d; Ctrl-C to stop\n", t.pid);
+	if (o->sample_hz)
+		fprintf(stderr, "tracer: sampling PID %d at %u Hz; Ctrl-C to stop\n", t.pid,
+			o->sample_hz);
+	else
+		fprintf(stderr, "tracer: tracing PID %d; Ctrl-C to stop\n", t.pid);
 	if (launch && launch__release(launch)) {
 		snprintf(err, sizeof(err), "cannot release PID %d: %s", t.pid, strerror(errno));
 		goto fail;
@@ -360,6 +406,8 @@ int session__run(const struct session_opts *o)
 	why = poll_loop(rb, sfd, pfd, tfd, &exited);
 	probes__detach(probes);
 	probes = NULL;
+	sampler__detach(sampler);
+	sampler = NULL;
 	while (ring_buffer__consume(rb) > 0)
 		;
 	end.end_ts = now_ns();
@@ -392,6 +440,7 @@ fail:
 	exit_code = 1;
 cleanup:
 	probes__detach(probes);
+	sampler__detach(sampler);
 	ring_buffer__free(rb);
 	tracer_bpf__destroy(skel);
 	launch__abort(launch);
