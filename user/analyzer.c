@@ -309,8 +309,10 @@ int analyzer__end(struct analyzer *a, const struct in_end *e)
 	}
 	memcpy(a->st.drops, e->drops, sizeof(a->st.drops));
 	a->st.lost_total = 0;
+	/* a sample of a thread running no Python code is not a failure */
 	for (int i = 0; i < TR_DROP__COUNT; i++)
-		a->st.lost_total += e->drops[i];
+		if (i != TR_DROP_NO_PYTHON)
+			a->st.lost_total += e->drops[i];
 	if (e->end_ts > a->st.last_ts)
 		a->st.last_ts = e->end_ts;
 	a->st.exit_code = e->exit_code;

@@ -388,6 +388,8 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	}
 	target__describe(&t, attach_ts, &proc);
+	if (o->sample_hz)
+		proc.strategy = TR_STRATEGY_NONE;	/* no call probes */
 	outputs__process(out, &proc);
 	if (make_fds(t.pid, o->duration, &sfd, &pfd, &tfd)) {
 		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(errno));
