@@ -396,7 +396,7 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	}
 	if (o->sample_hz)
-		fprintf(stderr, "tracer: sampling PID %d at %u Hz; Ctrl-C to stop\n", t.pid,
+		fprintf(stderr, "tracer: tracing PID %d: sampling at %u Hz; Ctrl-C to stop\n", t.pid,
 			o->sample_hz);
 	else
 		fprintf(stderr, "tracer: tracing PID %d; Ctrl-C to stop\n", t.pid);
