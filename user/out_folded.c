@@ -105,13 +105,16 @@ static int folded_call(struct sink *s, const struct call_rec *c)
 	return err;
 }
 
-/* "qualname (file:line)" with ';' and control characters replaced */
+/* "qualname (file:line)" (a function without a file: its name) with ';'
+ * and control characters replaced */
 static char *folded_label(const struct func_info *fi, uint32_t func)
 {
 	char *s;
 	int n;
 
-	if (fi)
+	if (fi && !fi->file[0])	/* a placeholder: "[truncated]" */
+		n = asprintf(&s, "%s", fi->qualname);
+	else if (fi)
 		n = asprintf(&s, "%s (%s:%u)", fi->qualname, fi->file, fi->line);
 	else
 		n = asprintf(&s, "<unknown function %u>", func);

@@ -44,11 +44,11 @@ def _truth(stderr):
     return float(m.group(1)), float(m.group(2)), int(d.group(1))
 
 
-def _run(tracer, interp, mode, d):
+def _run(tracer, interp, mode, d, extra_env=None):
     """sample the workload; -> (paths, (f_cpu, g_cpu, spin_depth), summary)"""
     paths = {k: os.path.join(str(d), v) for k, v in OUTS.items()}
     outs = list(paths.values()) + ["-"]
-    env = helpers.target_env()
+    env = helpers.target_env(extra_env)
     if mode == "launch":
         cmd = [tracer, "--sample=%d" % HZ]
         for p in outs:
@@ -163,3 +163,24 @@ def test_sample_refuses_recordings_and_coverage(tracer, tmp_path):
         p = helpers.run([tracer, "--sample", "-o", os.path.join(str(tmp_path), out), "--",
                          helpers.DEBIAN_PY, "-c", "pass"], timeout=30)
         assert p.returncode == 1 and "--sample cannot write" in p.stderr, helpers.describe(p)
+
+
+def test_sample_truncated_stack_is_marked(tracer, get_interp, tmp_path):
+    """a stack deeper than the walk's 2048 frames: its 2048 innermost
+    frames, under a [truncated] root, and counted in the summary"""
+    interp = get_interp("debian3.11")
+    paths, truth, summary = _run(tracer, interp, "launch", tmp_path,
+                                 {"E2E_SAMPLE_DEPTH": "2500", "E2E_SAMPLE_SECONDS": "0.2"})
+    assert truth[2] > 2500
+    rows = parse_folded(paths["folded"])
+    deep_rows = [(fr, n) for fr, n in rows if any(x.startswith("spin (") for x in fr)]
+    assert sum(n for _, n in deep_rows) >= 100
+    for frames, n in deep_rows:
+        assert frames[0] == "[truncated]", frames[:3]
+        spin = [i for i, x in enumerate(frames) if x.startswith("spin (")][0]
+        assert len(frames) - 1 - spin <= 1	# spin, or spin and work innermost
+        assert len(frames) == 2048 + 1, len(frames)
+    m = re.search(r"^samples: (\d+) of \d+ ns of CPU each; (\d+) truncated", summary, re.M)
+    # (the descent past 2048 frames may be sampled too)
+    assert m and int(m.group(2)) == sum(n for fr, n in rows if fr[0] == "[truncated]"), \
+        summary[-1500:]

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-DEPTH = 600
+DEPTH = int(os.environ.get("E2E_SAMPLE_DEPTH", "600"))
 
 
 def work(n):
