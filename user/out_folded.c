@@ -223,7 +223,7 @@ static void folded_free(struct sink *s)
 const struct sink_ops sink_folded = {
 	.name = "folded",
 	.suffix = ".folded",
-	.help = "collapsed stacks for flame graphs, self time in µs (samples with --sample)",
+	.help = "collapsed stacks: self time in µs, or samples",
 	.open = folded_open,
 	.func = folded_func,
 	.stack = folded_stack,

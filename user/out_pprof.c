@@ -449,7 +449,7 @@ static void pprof_free(struct sink *s)
 const struct sink_ops sink_pprof = {
 	.name = "pprof",
 	.suffix = ".pprof",
-	.help = "gzipped pprof profile: wall time (CPU samples with --sample) per call stack",
+	.help = "gzipped pprof profile: wall time (or CPU samples) per call stack",
 	.open = pprof_open,
 	.process = pprof_process,
 	.func = pprof_func,

@@ -476,7 +476,7 @@ static void ss_free(struct sink *s)
 const struct sink_ops sink_speedscope = {
 	.name = "speedscope",
 	.suffix = ".speedscope.json",
-	.help = "speedscope's format, one timeline per thread (speedscope.app); samples too",
+	.help = "speedscope's format, one timeline per thread (speedscope.app)",
 	.open = ss_open,
 	.process = ss_process,
 	.thread = ss_on_thread,
