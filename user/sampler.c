@@ -20,13 +20,6 @@ static const struct { unsigned minor; unsigned offset; } tss_key_offsets[] = {
 	{ 8, 1392 }, { 9, 584 }, { 10, 584 }, { 11, 592 }, { 12, 1544 }, { 13, 2160 },
 };
 
-struct sampler {
-	struct tracer_bpf *skel;
-	int pid;
-	int n;
-	struct bpf_link **links;	/* the code_dealloc uprobe, then one per CPU */
-};
-
 int sampler__configure(struct tracer_bpf *skel, unsigned hz)
 {
 	int ncpus;
@@ -55,20 +48,6 @@ int sampler__locate_key(struct target *t, char *err, size_t errlen)
 	return -ENOTSUP;
 }
 
-static int add_link(struct sampler *s, struct bpf_link *l, const char *what,
-		    char *err, size_t errlen)
-{
-	long e = libbpf_get_error(l);
-
-	if (!l || e) {
-		int ret = e ? (int)e : -errno;
-		snprintf(err, errlen, "cannot attach %s: %s", what, strerror(-ret));
-		return ret ? ret : -EINVAL;
-	}
-	s->links[s->n++] = l;
-	return 0;
-}
-
 /* a cpu-clock event on CPU, every PERIOD_NS of CPU time: an fd, or -errno */
 static int open_cpu_clock(int cpu, unsigned long period_ns)
 {
@@ -84,35 +63,15 @@ static int open_cpu_clock(int cpu, unsigned long period_ns)
 }
 
 int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz,
-		    struct sampler **out, char *err, size_t errlen)
+		    struct probes **out, char *err, size_t errlen)
 {
-	int ncpus = libbpf_num_possible_cpus(), ret = 0, opened = 0;
-	struct sampler *s;
-	__u32 pid = t->pid;
+	int ncpus = libbpf_num_possible_cpus(), ret, opened = 0;
+	struct probes *p = NULL;
 	char what[64];
 
 	if (ncpus < 0)
 		return ncpus;
-	s = calloc(1, sizeof(*s));
-	if (!s || !(s->links = calloc(ncpus + 1, sizeof(*s->links)))) {
-		free(s);
-		return -ENOMEM;
-	}
-	s->skel = skel;
-	s->pid = t->pid;
-	ret = bpf_map__update_elem(skel->maps.procs, &pid, sizeof(pid), &t->cfg,
-				   sizeof(t->cfg), BPF_ANY);
-	if (ret) {
-		snprintf(err, errlen, "cannot register PID %d: %s", t->pid, strerror(-ret));
-		free(s->links);
-		free(s);
-		return ret;
-	}
-	/* freed code objects leave the identity cache (see bpf/tracer.bpf.c) */
-	if (t->cfg.dealloc_probed)
-		ret = add_link(s, bpf_program__attach_uprobe(skel->progs.code_freed, false, t->pid,
-							     t->open_path, t->dealloc_offset),
-			       "uprobe code_dealloc", err, errlen);
+	ret = probes__register(skel, t, &p, err, errlen);
 	for (int cpu = 0; cpu < ncpus && !ret; cpu++) {
 		int fd = open_cpu_clock(cpu, 1000000000ul / hz);
 
@@ -126,11 +85,12 @@ int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz
 			break;
 		}
 		snprintf(what, sizeof(what), "the sampling program on CPU %d", cpu);
-		ret = add_link(s, bpf_program__attach_perf_event(skel->progs.sample_cpu, fd),
-			       what, err, errlen);
-		if (ret)
+		/* the link owns the event's fd once made */
+		ret = probes__add_link(p, bpf_program__attach_perf_event(skel->progs.sample_cpu,
+									 fd), what, err, errlen);
+		if (ret && ret != -ENOMEM)
 			close(fd);
-		else
+		else if (!ret)
 			opened++;
 	}
 	if (!ret && !opened) {
@@ -138,23 +98,10 @@ int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz
 		snprintf(err, errlen, "no CPU to sample on");
 	}
 	if (ret) {
-		sampler__detach(s);
+		if (p)
+			probes__detach(p);
 		return ret;
 	}
-	*out = s;
+	*out = p;
 	return 0;
-}
-
-void sampler__detach(struct sampler *s)
-{
-	__u32 pid;
-
-	if (!s)
-		return;
-	pid = s->pid;
-	while (s->n > 0)
-		bpf_link__destroy(s->links[--s->n]);	/* closes the perf event fd */
-	bpf_map__delete_elem(s->skel->maps.procs, &pid, sizeof(pid), 0);
-	free(s->links);
-	free(s);
 }

@@ -298,7 +298,6 @@ int session__run(const struct session_opts *o)
 	struct ring_buffer *rb = NULL;
 	struct launch *launch = NULL;
 	struct probes *probes = NULL;
-	struct sampler *sampler = NULL;
 	struct outputs *out = NULL;
 	struct cover_boot *boot = NULL;
 	struct feed feed = {};
@@ -379,7 +378,7 @@ int session__run(const struct session_opts *o)
 	/* frames running before this moment "began at attach" */
 	uint64_t attach_ts = now_ns();
 	if (o->sample_hz)
-		ret = sampler__attach(skel, &t, o->sample_hz, &sampler, err, sizeof(err));
+		ret = sampler__attach(skel, &t, o->sample_hz, &probes, err, sizeof(err));
 	else
 		ret = probes__attach(skel, &t, &probes, err, sizeof(err));
 	if (ret) {
@@ -408,8 +407,6 @@ int session__run(const struct session_opts *o)
 	why = poll_loop(rb, sfd, pfd, tfd, &exited);
 	probes__detach(probes);
 	probes = NULL;
-	sampler__detach(sampler);
-	sampler = NULL;
 	while (ring_buffer__consume(rb) > 0)
 		;
 	end.end_ts = now_ns();
@@ -442,7 +439,6 @@ fail:
 	exit_code = 1;
 cleanup:
 	probes__detach(probes);
-	sampler__detach(sampler);
 	ring_buffer__free(rb);
 	tracer_bpf__destroy(skel);
 	launch__abort(launch);
