@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * Line coverage: TR_EV_LINE events, and the frames of the coverage
- * bootstrap hidden from the trace (see TR_HOOK_* in include/tracer.h).
+ * Line coverage: TR_EV_LINE events (USDT), the hand-over of the 3.12+
+ * coverage bootstrap (TR_EV_BLOB), and the frames of the bootstrap hidden
+ * from the trace (see TR_HOOK_HIDE_FIRSTLINENO in include/tracer.h).
  * Included once, by bpf/tracer.bpf.c, after bpf/pyobj.bpf.h.
  *
  * Hiding. The bootstrap's callbacks are Python functions: the interpreter
  * runs them as calls, with everything they call, inside whatever frame
  * started or reached a new line. None of that is the program's. A
  * callback's code object is recognised when its identity is first read
- * (ensure_code: a co_firstlineno no source file has); from its call to its
+ * (ensure_code: a co_firstlineno no source file has, CO_TRACER_HIDDEN in
+ * the cached flags); from its call to its
  * return every event of the thread is dropped. The thread's depth inside
  * the callback is counted: calls add one, returns (and yields, and unwinds:
  * every exit is an event) take one; the return that brings it to 0 is the
@@ -105,7 +107,7 @@ static __always_inline bool hidden_runtime(const struct tr_proc_cfg *cfg)
 	return hidden_state(cfg) != NULL;
 }
 
-static __always_inline void emit_line(__u64 pid_tgid, __u64 code, __u32 line, __u8 flags)
+static __always_inline void emit_line(__u64 pid_tgid, __u64 code, __u32 line)
 {
 	struct tr_ev_line *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -114,44 +116,60 @@ static __always_inline void emit_line(__u64 pid_tgid, __u64 code, __u32 line, __
 		return;
 	}
 	fill_hdr(&e->hdr, TR_EV_LINE, sizeof(*e), pid_tgid);
-	e->hdr.flags = flags;
 	e->code = code;
 	e->line = line;
 	e->pad = 0;
 	submit(e, sizeof(*e));
 }
 
-/*
- * The LINE callback was called: FRAME is its frame, whose first two locals
- * are its arguments (CODE, LINE), LINE a small int. The bootstrap calls it
- * once with (None, 0) when it has turned line events on.
- */
-static __always_inline void hook_line_called(struct tr_proc_cfg *cfg, __u64 pid_tgid,
-					     __u64 frame)
-{
-	const struct tr_py_layout *L = &cfg->layout;
-	__u64 args[2] = {}, num[2] = {};
-	__s32 co_flags;
+/* the session's TR_BLOB_MAGIC and key: a blob starts with them */
+const volatile __u8 cover_key[TR_BLOB_KEY_LEN] = {};
 
-	if (L->frame_localsplus < 0 || L->long_digit < 8 ||
-	    bpf_probe_read_user(args, sizeof(args), (void *)(frame + L->frame_localsplus)) ||
-	    bpf_probe_read_user(num, sizeof(num), (void *)(args[1] + L->long_digit - 8))) {
+/*
+ * sys.getsizeof(OBJ) was called. The coverage bootstrap hands its records
+ * over as OBJ, a bytes object starting with the session's key; anything
+ * else (the program's own calls) passes untouched. The key makes a
+ * coincidence impossible in practice, and reads of an object that is not
+ * a bytes object at all either fail or do not match.
+ */
+SEC("uprobe")
+int cover_channel(struct pt_regs *ctx)
+{
+	__u64 obj = PT_REGS_PARM1(ctx);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32;
+	__u8 head[TR_BLOB_KEY_LEN];
+	struct tr_ev_blob *e;
+	__u64 size;
+
+	if (!bpf_map_lookup_elem(&procs, &pid) ||
+	    bpf_probe_read_user(&size, sizeof(size), (void *)(obj + TR_BYTES_SIZE)) ||
+	    bpf_probe_read_user(head, sizeof(head), (void *)(obj + TR_BYTES_SVAL)))
+		return 0;
+	for (int i = 0; i < TR_BLOB_KEY_LEN; i++)
+		if (head[i] != cover_key[i])
+			return 0;
+	if (size > TR_BLOB_MAX) {
+		drop(TR_DROP_READ_FAIL);	/* the bootstrap never makes one */
+		return 0;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop(TR_DROP_RINGBUF_FULL);
+		return 0;
+	}
+	barrier_var(size);
+	if (size > TR_BLOB_MAX ||
+	    bpf_probe_read_user(e->data, size, (void *)(obj + TR_BYTES_SVAL))) {
+		bpf_ringbuf_discard(e, 0);
 		drop(TR_DROP_READ_FAIL);
-		return;
+		return 0;
 	}
-	/* lv_tag: digits << 3 | sign (0 positive, 1 zero, 2 negative) */
-	if ((num[0] & 3) == 1) {
-		emit_line(pid_tgid, 0, 0, TR_LINE_BOOT_ACTIVE);
-		return;
-	}
-	if ((num[0] & 3) != 0 || (num[0] >> 3) != 1) {
-		drop(TR_DROP_READ_FAIL);	/* not a line number */
-		return;
-	}
-	/* userspace resolves the code object like a call's */
-	if (ensure_code(cfg, pid_tgid, args[0], &co_flags))
-		return;
-	emit_line(pid_tgid, args[0], num[1] & 0x3fffffff, 0);
+	fill_hdr(&e->hdr, TR_EV_BLOB, offsetof(struct tr_ev_blob, data) + size, pid_tgid);
+	e->len = size;
+	e->pad = 0;
+	submit(e, sizeof(*e));
+	return 0;
 }
 
 #endif /* TRACER_COVERAGE_BPF_H */

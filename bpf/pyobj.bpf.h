@@ -30,6 +30,10 @@ struct code_fp {
 	__s32 co_flags;		/* not part of the identity: cached with it */
 };
 
+/* a bit of the cached co_flags no CPython flag uses: a function of the
+ * coverage bootstrap, whose frames are hidden (see bpf/coverage.bpf.h) */
+#define CO_TRACER_HIDDEN ((__s32)0x80000000)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -138,19 +142,16 @@ static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 		*co_flags = old->co_flags;
 		return 0;
 	}
-	/* the coverage bootstrap's callbacks (see TR_HOOK_*): remembered in
-	 * the process's configuration, for hiding their frames */
-	if (fp.firstlineno == TR_HOOK_LINE_FIRSTLINENO) {
-		cfg->hook_line = code;
-		cfg->hooks_seen = 1;
-	} else if (fp.firstlineno == TR_HOOK_HIDE_FIRSTLINENO) {
-		cfg->hook_hide = code;
-		cfg->hooks_seen = 1;
-	}
 	/* a new identity: its flags are read once, here */
 	if (L->code_flags >= 0 &&
 	    bpf_probe_read_user(&fp.co_flags, sizeof(fp.co_flags), (void *)(code + L->code_flags)))
 		fp.co_flags = 0;
+	/* a function of the coverage bootstrap (TR_HOOK_HIDE_FIRSTLINENO):
+	 * marked in its cached flags, for hiding its frames */
+	if (fp.firstlineno == TR_HOOK_HIDE_FIRSTLINENO) {
+		fp.co_flags |= CO_TRACER_HIDDEN;
+		cfg->hooks_seen = 1;
+	}
 	*co_flags = fp.co_flags;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

@@ -73,16 +73,14 @@ static __always_inline int emit_frame(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 	}
 	if (ensure_code(cfg, pid_tgid, code, &co_flags))
 		return -1;
-	/* a callback of the coverage bootstrap: hidden with all it calls */
-	if (cfg->hooks_seen && (code == cfg->hook_line || code == cfg->hook_hide)) {
+	/* a function of the coverage bootstrap: hidden with all it calls */
+	if (co_flags & CO_TRACER_HIDDEN) {
 		struct thread_state *ts = thread_state(true);
 
 		if (ts && !(flags & (TR_CALL_RET_UNPROBED | TR_CALL_PREATTACH))) {
 			ts->hide_depth = 1;
 			ts->hide_top = frame;
 		}
-		if (code == cfg->hook_line)
-			hook_line_called(cfg, pid_tgid, frame);
 		return 0;
 	}
 	if (gen_check && creates_generator(&cfg->layout, frame, code, co_flags))
@@ -294,7 +292,7 @@ int usdt_line(struct pt_regs *ctx)
 		return 0;
 	if (bpf_map_update_elem(&lines_seen, &key, &one, BPF_ANY))
 		drop(TR_DROP_MAP_FULL);	/* not lost: sent again next time */
-	emit_line(pid_tgid, key.code, line, 0);
+	emit_line(pid_tgid, key.code, line);
 	return 0;
 }
 

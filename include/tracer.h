@@ -66,11 +66,6 @@ struct tr_py_layout {
 					 * has not run yet: -2 (prev_instr) or 0 (instr_ptr) */
 	tr_u8 pad2;
 	tr_s16 tstate_thread_id;	/* PyThreadState.thread_id: pthread_self() */
-	/* coverage's line hook (3.12+, see TR_HOOK_LINE_FIRSTLINENO): -1 where absent */
-	tr_s16 frame_localsplus;	/* _PyInterpreterFrame.localsplus (3.11+) */
-	tr_s16 long_digit;		/* PyLongObject's long_value.ob_digit (3.12+); its
-					 * lv_tag is the word before */
-	tr_s16 pad3;
 };
 
 /* Per traced process, stored in the BPF map `procs` keyed by host tgid. */
@@ -109,11 +104,9 @@ struct tr_proc_cfg {
 	 * _Py_InitCleanup, the shim frame under an __init__ that a specialized
 	 * CALL_ALLOC_AND_ENTER_INIT runs (it returns without ever resuming) */
 	tr_u64 shim_code;
-	/* written by the BPF side when it first meets the coverage
-	 * bootstrap's callbacks (by their co_firstlineno, TR_HOOK_*): 0 until */
-	tr_u64 hook_line;	/* the LINE callback's code object */
-	tr_u64 hook_hide;	/* the other hidden code object */
-	tr_u32 hooks_seen;	/* either was met: check for hidden frames */
+	/* written by the BPF side when it first meets a function of the
+	 * coverage bootstrap (TR_HOOK_HIDE_FIRSTLINENO): check for hidden frames */
+	tr_u32 hooks_seen;
 	tr_u32 pad4;
 	/* sampling (bpf/sample.bpf.h): address of _PyRuntime.autoTSSkey's
 	 * {_is_initialized, _key} pair, 0 when unknown */
@@ -129,7 +122,8 @@ enum tr_event_type {
 	TR_EV_CODE = 3,		/* identity of a code object (sent once per fingerprint) */
 	TR_EV_RUNTIME = 4,	/* a GC collection or an import begins or ends */
 	TR_EV_LINE = 5,		/* a line ran (coverage): once per code object and line */
-	TR_EV_SAMPLE = 6,	/* a CPU sample's Python stack (--sample) */
+	TR_EV_BLOB = 6,		/* what the coverage bootstrap handed over (3.12+) */
+	TR_EV_SAMPLE = 7,	/* a CPU sample's Python stack (--sample) */
 };
 
 /* flags of TR_EV_CALL */
@@ -248,29 +242,41 @@ struct tr_ev_runtime {
 };
 
 /*
- * Line coverage (TR_EV_LINE). Two sources:
- *  - the USDT `line` probe (builds with USDT): every line that runs; the BPF
- *    side sends each (code object, line) once (LRU map `lines_seen`).
- *  - 3.12+ launched with the bootstrap (user/py/cover_boot.py): PEP 669 LINE
- *    events, each location disabled after its first hit. Its callbacks are
- *    Python functions the BPF side recognises by their co_firstlineno: the
- *    LINE callback (CODE, LINE) is read from its frame's first two locals;
- *    its frames and everything they call are hidden from the trace, like
- *    those of the bootstrap's other functions (TR_HOOK_HIDE_FIRSTLINENO).
+ * Line coverage (TR_EV_LINE), from the USDT `line` probe (builds with USDT):
+ * every line that runs; the BPF side sends each (code object, line) once
+ * (LRU map `lines_seen`).
  */
-#define TR_HOOK_HIDE_FIRSTLINENO 2100000001
-#define TR_HOOK_LINE_FIRSTLINENO 2100000002
-
-/* flags of TR_EV_LINE */
-#define TR_LINE_BOOT_ACTIVE 0x01 /* not a line: the bootstrap turned line events
-				  * on in this process (it calls the LINE
-				  * callback once with (None, 0)) */
-
 struct tr_ev_line {
 	struct tr_ev_hdr hdr;
-	tr_u64 code;		/* the code object whose line ran (0 with BOOT_ACTIVE) */
+	tr_u64 code;		/* the code object whose line ran */
 	tr_u32 line;
 	tr_u32 pad;
+};
+
+/*
+ * The coverage bootstrap of 3.12+ (user/py/cover_boot.py) counts calls and
+ * lines in the process with sys.monitoring and hands them over by calling
+ * sys.getsizeof(BLOB): BLOB is a bytes object that starts with TR_BLOB_MAGIC
+ * and the session's 8-byte key (rodata `cover_key`). A uprobe on
+ * _PySys_GetSizeOf copies such a blob into a TR_EV_BLOB; any other object
+ * passes untouched. The records inside are parsed by user/cover_blob.c
+ * (format there). Its functions are hidden from the trace: their code
+ * objects have this co_firstlineno (no source file has), and from a call of
+ * one to its return every event of the thread is dropped.
+ */
+#define TR_HOOK_HIDE_FIRSTLINENO 2100000001
+#define TR_BLOB_MAGIC "TRCOVv1"	/* 8 bytes with its NUL */
+#define TR_BLOB_KEY_LEN 16	/* magic + key */
+#define TR_BLOB_MAX 4096	/* bytes of a blob, at most */
+/* the offsets in a PyBytesObject (3.12, 3.13) of ob_size and ob_sval */
+#define TR_BYTES_SIZE 16
+#define TR_BYTES_SVAL 32
+
+struct tr_ev_blob {
+	struct tr_ev_hdr hdr;	/* size: offsetof(data) + len */
+	tr_u32 len;
+	tr_u32 pad;
+	tr_u8 data[TR_BLOB_MAX];	/* the blob, magic and key included */
 };
 
 /*

@@ -34,7 +34,7 @@ PY_FIELDS = [
     "code_firstlineno", "unicode_length", "unicode_state",
     "unicode_ascii_size", "unicode_compact_size", "code_flags",
     "code_code_adaptive", "frame_instr", "frame_instr_start",
-    "tstate_thread_id", "frame_localsplus", "long_digit",
+    "tstate_thread_id",
 ]
 RT_FIELDS = ["runtime_tstate_current", "runtime_interpreters_main",
              "interp_eval_frame", "runtime_gil_holder", "runtime_gil_ptr",
@@ -83,11 +83,6 @@ def queries(minor):
     q["runtime_interpreters_main"] = off("_PyRuntimeState", "interpreters.main")
     q["interp_eval_frame"] = off("struct _is", "eval_frame")
     q["tstate_thread_id"] = off("PyThreadState", "thread_id")
-    # coverage's line hook reads a frame's first locals and a small int
-    q["frame_localsplus"] = (off("_PyInterpreterFrame", "localsplus")
-                             if minor >= 11 else None)
-    q["long_digit"] = (off("PyLongObject", "long_value.ob_digit")
-                       if minor >= 12 else None)
     # 3.12+: the main interpreter is a member of _PyRuntime and has its own
     # GIL, whose last_holder is the thread state running Python code (the
     # dispatch strategy's way to the current thread state)

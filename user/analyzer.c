@@ -7,11 +7,13 @@
  * results (struct sink_ops in user/model.h).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analyzer_int.h"
 #include "codemap.h"
+#include "cover_blob.h"
 #include "func_table.h"
 #include "pystr.h"
 #include "stack_table.h"
@@ -208,28 +210,81 @@ int analyzer__pseudo_func(struct analyzer *a, const char *name, uint32_t *id)
 	return intern(a, name, "", 0, id);
 }
 
-/* a line ran: told to the coverage sinks (the bootstrap's marker is the
- * loader's business) */
+static void line_ran(struct analyzer *a, uint32_t pid, uint32_t func, uint32_t line)
+{
+	struct sink *s;
+
+	a->st.line_events++;
+	FOR_SINKS(a, s)
+		if (s->ops->line)
+			note_err(a, s->ops->line(s, pid, func, line));
+}
+
+/* a line ran (the USDT line probe): told to the coverage sinks */
 static int on_line(struct analyzer *a, const struct tr_ev_line *e)
 {
-	struct proc_st *ps;
-	struct sink *s;
+	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
 	uint32_t id;
 	int err;
 
-	if (e->hdr.flags & TR_LINE_BOOT_ACTIVE)
-		return 0;
-	ps = analyzer__proc(a, e->hdr.pid);
 	if (!ps)
 		return 0;
 	err = analyzer__func_of(a, ps, e->code, &id);
 	if (err)
 		return err;
-	a->st.line_events++;
-	FOR_SINKS(a, s)
-		if (s->ops->line)
-			note_err(a, s->ops->line(s, e->hdr.pid, id, e->line));
+	line_ran(a, e->hdr.pid, id, e->line);
 	return 0;
+}
+
+struct blob_ctx {
+	struct analyzer *a;
+	uint32_t pid;
+};
+
+/* a record of the bootstrap: calls counted, or a line run, by function */
+static int on_blob_rec(void *ctx, const struct cover_rec *r)
+{
+	struct blob_ctx *b = ctx;
+	struct analyzer *a = b->a;
+	struct sink *s;
+	char *name, *file;
+	uint32_t id;
+	int err;
+
+	if (r->kind != 'C' && r->kind != 'L')
+		return 0;	/* the loader's business */
+	name = strndup(r->name, r->name_len);
+	file = strndup(r->file, r->file_len);
+	err = name && file ? intern(a, name, file, r->firstlineno, &id) : -ENOMEM;
+	free(name);
+	free(file);
+	if (err)
+		return err;
+	if (r->kind == 'L') {
+		line_ran(a, b->pid, id, r->line);
+		return 0;
+	}
+	a->st.counted_calls += r->count;
+	FOR_SINKS(a, s)
+		if (s->ops->calls)
+			note_err(a, s->ops->calls(s, b->pid, id, r->count));
+	return 0;
+}
+
+static int on_blob(struct analyzer *a, const struct tr_ev_blob *e)
+{
+	struct blob_ctx b = { .a = a, .pid = e->hdr.pid };
+	uint32_t seq;
+	int err;
+
+	if (!analyzer__proc(a, e->hdr.pid))
+		return 0;
+	err = cover_blob__parse(e->data, e->len, &seq, on_blob_rec, &b);
+	if (err == -EINVAL) {
+		a->st.bad_blobs++;
+		return 0;
+	}
+	return err;
 }
 
 int analyzer__codemap(struct analyzer *a, const struct in_codemap *m)
@@ -282,6 +337,11 @@ int analyzer__event(struct analyzer *a, const void *ev, size_t len)
 	case TR_EV_LINE:
 		if (h->size >= sizeof(struct tr_ev_line))
 			err = on_line(a, ev);
+		break;
+	case TR_EV_BLOB:
+		if (h->size >= offsetof(struct tr_ev_blob, data) &&
+		    ((const struct tr_ev_blob *)ev)->len <= h->size - offsetof(struct tr_ev_blob, data))
+			err = on_blob(a, ev);
 		break;
 	case TR_EV_SAMPLE:
 		if (h->size >= TR_SAMPLE_HDR_SIZE)

@@ -13,15 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <unistd.h>
 #include <zip.h>
 #include "cover_boot.h"
 #include "py_sources.h"
+#include "tracer.h"
 
 struct cover_boot {
 	int fd;
-	char *env[8];
+	char *env[12];
 	int n_env;
+	unsigned char key[TR_BLOB_KEY_LEN];
 };
 
 /* the zip archive holding sitecustomize.py = SRC, made in memory */
@@ -110,12 +113,12 @@ static char *join(const char *const *globs, int n)
 	return s;
 }
 
-int cover_boot__open(const struct cover_filter *f, struct cover_boot **out, char *err,
-		     size_t errlen)
+int cover_boot__open(const struct cover_filter *f, bool count_calls, struct cover_boot **out,
+		     char *err, size_t errlen)
 {
 	struct cover_boot *b = calloc(1, sizeof(*b));
 	size_t rules = strlen(py_cover_rules), boot = strlen(py_cover_boot), zip_len = 0;
-	char *src = malloc(rules + boot + 2), path[64], cwd[4096];
+	char *src = malloc(rules + boot + 2), path[64], cwd[4096], hex[20], flush[16];
 	const char *orig = getenv("PYTHONPATH");
 	char *inc = join(f->include, f->n_include), *om = join(f->omit, f->n_omit), *pp = NULL;
 	void *zip = NULL;
@@ -124,6 +127,16 @@ int cover_boot__open(const struct cover_filter *f, struct cover_boot **out, char
 	if (!b || !src || !inc || !om)
 		goto fail;
 	b->fd = -1;
+	memcpy(b->key, TR_BLOB_MAGIC, sizeof(TR_BLOB_MAGIC));
+	if (getrandom(b->key + sizeof(TR_BLOB_MAGIC), TR_BLOB_KEY_LEN - sizeof(TR_BLOB_MAGIC), 0) !=
+	    TR_BLOB_KEY_LEN - sizeof(TR_BLOB_MAGIC)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot make the bootstrap's key: %s", strerror(errno));
+		goto fail;
+	}
+	for (size_t i = sizeof(TR_BLOB_MAGIC); i < TR_BLOB_KEY_LEN; i++)
+		snprintf(hex + 2 * (i - sizeof(TR_BLOB_MAGIC)), 3, "%02x", b->key[i]);
+	snprintf(flush, sizeof(flush), "%u", COVER_BOOT_FLUSH_CALLS);
 	/* one module: the rules, then the bootstrap that uses them */
 	memcpy(src, py_cover_rules, rules);
 	src[rules] = '\n';
@@ -145,7 +158,8 @@ int cover_boot__open(const struct cover_filter *f, struct cover_boot **out, char
 		goto fail;
 	if (add_env(b, "PYTHONPATH", pp) || (orig && add_env(b, "TRACER_ORIG_PYTHONPATH", orig)) ||
 	    add_env(b, "TRACER_COVER_CWD", cwd) || add_env(b, "TRACER_COVER_INCLUDE", inc) ||
-	    add_env(b, "TRACER_COVER_OMIT", om))
+	    add_env(b, "TRACER_COVER_OMIT", om) || add_env(b, "TRACER_COVER_KEY", hex) ||
+	    (count_calls && add_env(b, "TRACER_COVER_CALLS", flush)))
 		goto fail;
 	free(pp);
 	free(src);
@@ -169,6 +183,66 @@ fail:
 char *const *cover_boot__env(const struct cover_boot *b)
 {
 	return b->env;
+}
+
+const unsigned char *cover_boot__key(const struct cover_boot *b)
+{
+	return b->key;
+}
+
+/*
+ * The interpreter's options come before the script, -c or -m; one argument
+ * may group several letters (-IsS). -X, -W and --check-hash-based-pycs take
+ * a value (attached or the next argument); -c and -m end the options too.
+ */
+bool cover_boot__argv_loads(const char *buf, size_t len, char *why, size_t n)
+{
+	if (!len || buf[len - 1])
+		return true;	/* not a NUL-terminated argument list */
+	/* skip argv[0] */
+	for (size_t i = strlen(buf) + 1; i < len; i += strlen(buf + i) + 1) {
+		const char *a = buf + i;
+
+		if (a[0] != '-' || !a[1] || !strcmp(a, "--"))
+			return true;
+		if (a[1] == '-') {
+			if (!strcmp(a, "--check-hash-based-pycs"))
+				i += strlen(buf + i) + 1;
+			continue;
+		}
+		for (const char *c = a + 1; *c; c++) {
+			if (strchr("IES", *c)) {
+				snprintf(why, n, "python -%c ignores the bootstrap", *c);
+				return false;
+			}
+			if (*c == 'c' || *c == 'm')
+				return true;
+			if (*c == 'X' || *c == 'W') {
+				if (!c[1])
+					i += strlen(buf + i) + 1;	/* the value is the next argument */
+				break;
+			}
+		}
+	}
+	return true;
+}
+
+bool cover_boot__will_load(int pid, char *why, size_t n)
+{
+	char path[64], buf[8192];
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;	/* it exited: nothing to predict */
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	/* a command line longer than the buffer: its end is cut at a NUL */
+	while (len && buf[len - 1])
+		len--;
+	return cover_boot__argv_loads(buf, len, why, n);
 }
 
 void cover_boot__close(struct cover_boot *b)

@@ -19,9 +19,10 @@ struct cover_session;
 struct cover_session *cover_session__new(const struct cover_filter *f);
 void cover_session__free(struct cover_session *c);
 /* a traced process whose files are measured; INTERP runs its code map;
- * NOTE says how lines are measured or why not */
+ * NOTE says how lines are measured or why not; CALLS_INSIDE: its calls are
+ * counted by the bootstrap (no call probes) */
 int cover_session__add_process(struct cover_session *c, int pid, const char *interp,
-			       enum cover_lines lines, const char *note);
+			       enum cover_lines lines, bool calls_inside, const char *note);
 /* every event of the stream (identities name the files) */
 int cover_session__event(struct cover_session *c, const void *ev, size_t len);
 /* at the end: each process's code map, handed to EMIT (0 or -errno) */

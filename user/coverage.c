@@ -114,6 +114,16 @@ int coverage__call(struct sink *s, const struct call_rec *r)
 	return 0;
 }
 
+int coverage__calls(struct sink *s, uint32_t pid, uint32_t func, uint64_t n)
+{
+	struct pending *p = pending_of((struct cov_sink *)s, pid, func);
+
+	if (!p)
+		return -ENOMEM;
+	p->calls += n;
+	return 0;
+}
+
 int coverage__line(struct sink *s, uint32_t pid, uint32_t func, uint32_t line)
 {
 	struct cov_sink *c = (struct cov_sink *)s;

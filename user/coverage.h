@@ -44,12 +44,13 @@ struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_wr
 int coverage__func(struct sink *s, const struct func_info *f);
 int coverage__call(struct sink *s, const struct call_rec *c);
 int coverage__line(struct sink *s, uint32_t pid, uint32_t func, uint32_t line);
+int coverage__calls(struct sink *s, uint32_t pid, uint32_t func, uint64_t n);
 int coverage__codemap(struct sink *s, const struct codemap *m);
 int coverage__finish(struct sink *s, const struct session_stats *st);
 void coverage__free(struct sink *s);
 
 #define COVERAGE_SINK_OPS                                                                  \
 	.coverage = true, .func = coverage__func, .call = coverage__call,                  \
-	.line = coverage__line, .codemap = coverage__codemap, .finish = coverage__finish,  \
+	.line = coverage__line, .calls = coverage__calls, .codemap = coverage__codemap, .finish = coverage__finish,  \
 	.free = coverage__free
 #endif

@@ -206,7 +206,9 @@ struct session_stats {
 	uint64_t truncated_names;	/* identities whose strings were cut */
 	uint64_t gc_collections, gc_ns;	/* runtime_rec of GC, their time */
 	uint64_t imports, import_ns;	/* runtime_rec of imports, their time */
-	uint64_t line_events;		/* TR_EV_LINE of lines */
+	uint64_t line_events;		/* lines reported (TR_EV_LINE, blob records) */
+	uint64_t counted_calls;		/* calls counted by a bootstrap (blob records) */
+	uint64_t bad_blobs;		/* TR_EV_BLOB that did not parse */
 	uint64_t samples;		/* CPU samples (--sample): 0 when tracing calls */
 	uint64_t samples_truncated;	/* of them, stacks cut at the walk's limit */
 	uint64_t sample_period_ns;	/* CPU time one sample stands for */
@@ -249,6 +251,9 @@ struct sink_ops {
 	/* optional (coverage): LINE of function FUNC ran in process PID (once
 	 * or more); then, before finish, each process's code map */
 	int (*line)(struct sink *s, uint32_t pid, uint32_t func, uint32_t line);
+	/* optional (coverage): N more calls of FUNC, counted inside process
+	 * PID by the 3.12+ bootstrap (no call records come for it then) */
+	int (*calls)(struct sink *s, uint32_t pid, uint32_t func, uint64_t n);
 	int (*codemap)(struct sink *s, const struct codemap *m);
 	/* write everything still pending and close; 0 or -errno */
 	int (*finish)(struct sink *s, const struct session_stats *st);

@@ -142,6 +142,16 @@ bool outputs__want_coverage(const struct outputs *o)
 	return false;
 }
 
+bool outputs__only_coverage(const struct outputs *o)
+{
+	if (o->rec)
+		return false;
+	for (int i = 0; i < o->n_sinks; i++)
+		if (!o->sinks[i]->ops->coverage && o->sinks[i]->ops != &sink_summary)
+			return false;
+	return outputs__want_coverage(o);
+}
+
 int outputs__end(struct outputs *o, const struct in_end *e)
 {
 	struct in_end end = *e;

@@ -24,6 +24,9 @@ void outputs__event(struct outputs *o, const void *ev, size_t len);
 void outputs__codemap(struct outputs *o, const struct in_codemap *m);
 /* does an output measure coverage (line events, code maps)? */
 bool outputs__want_coverage(const struct outputs *o);
+/* only coverage maps (and the summary) are written: no call needs to be
+ * seen one by one */
+bool outputs__only_coverage(const struct outputs *o);
 /* finish everything: 0, or -errno when an output could not be completed
  * (said on stderr) */
 int outputs__end(struct outputs *o, const struct in_end *e);

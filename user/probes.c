@@ -164,7 +164,7 @@ int probes__register(struct tracer_bpf *skel, const struct target *t, struct pro
 		return ret;
 	}
 	/* before anything can fill the identity cache */
-	if (t->cfg.dealloc_probed)
+	if (t->cfg.dealloc_probed && !t->calls_inside)
 		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.code_freed, false, t->pid,
 							     t->open_path, t->dealloc_offset),
 			       "uprobe code_dealloc", err, errlen);
@@ -184,8 +184,15 @@ int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probe
 
 	if (ret)
 		return ret;
-	ret = attach_runtime(p, t, err, errlen);
-	if (!ret)
+	if (t->cover_channel)
+		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.cover_channel, false, t->pid,
+							     t->open_path, t->getsizeof_offset),
+			       "uprobe _PySys_GetSizeOf (the coverage bootstrap's hand-over)", err,
+			       errlen);
+	/* calls counted inside the process: nothing else to see */
+	if (!ret && !t->calls_inside)
+		ret = attach_runtime(p, t, err, errlen);
+	if (!ret && !t->calls_inside)
 		ret = t->cfg.strategy == TR_STRATEGY_USDT     ? attach_usdt(p, t, err, errlen)
 		    : t->cfg.strategy == TR_STRATEGY_DISPATCH ? attach_dispatch(p, t, err, errlen)
 							      : attach_eval(p, t, err, errlen);

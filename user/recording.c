@@ -35,8 +35,9 @@
 #define REC_THREAD_MAX (4 + 4 + REC_STR_MAX(((struct in_thread *)0)->name))
 #define REC_END_FIXED (8 + 8 + 4 + 4 + 2)
 #define REC_END_MAX (REC_END_FIXED + 64 * 8)	/* later versions may count more drops */
-#define REC_EVENT_MAX sizeof(struct tr_ev_code)
-#define REC_PAYLOAD_MAX REC_PROCESS_MAX
+#define REC_BLOB_FIXED offsetof(struct tr_ev_blob, data)
+#define REC_EVENT_MAX sizeof(struct tr_ev_blob)	/* the largest event */
+#define REC_PAYLOAD_MAX (REC_EVENT_MAX > REC_PROCESS_MAX ? REC_EVENT_MAX : REC_PROCESS_MAX)
 /* a code map: pid, lines, note, text length, text */
 #define REC_CODEMAP_FIXED (4 + 4 + REC_STR_MAX(((struct in_codemap *)0)->note) + 4)
 #define REC_CODEMAP_TEXT_MAX (256u << 20)
@@ -51,6 +52,8 @@ _Static_assert(REC_CODE_FIXED == 48 && sizeof(struct tr_ev_code) == 48 + TR_NAME
 _Static_assert(REC_RUNTIME_FIXED == 40 && sizeof(struct tr_ev_runtime) == 40 + TR_MODNAME_MAX,
 	       "format: tr_ev_runtime changed");
 _Static_assert(sizeof(struct tr_ev_line) == 40, "format: tr_ev_line changed");
+_Static_assert(REC_BLOB_FIXED == 32 && sizeof(struct tr_ev_blob) == 32 + TR_BLOB_MAX &&
+	       sizeof(struct tr_ev_blob) >= sizeof(struct tr_ev_code), "format: tr_ev_blob changed");
 _Static_assert(REC_EVENT_MAX <= REC_PAYLOAD_MAX && REC_END_MAX <= REC_PAYLOAD_MAX,
 	       "payload buffer too small");
 
@@ -343,6 +346,12 @@ int rec_writer__event(struct rec_writer *w, const void *ev, size_t len)
 			return -EINVAL;
 		put_bytes(&c, ev, sizeof(struct tr_ev_line));
 		break;
+	case TR_EV_BLOB:
+		if (len < REC_BLOB_FIXED || ((const struct tr_ev_blob *)ev)->len > TR_BLOB_MAX ||
+		    len < REC_BLOB_FIXED + ((const struct tr_ev_blob *)ev)->len)
+			return -EINVAL;
+		put_bytes(&c, ev, REC_BLOB_FIXED + ((const struct tr_ev_blob *)ev)->len);
+		break;
 	case TR_EV_RUNTIME:
 		if (len < sizeof(struct tr_ev_runtime))
 			return -EINVAL;
@@ -508,6 +517,14 @@ static int rec_reader__event(struct cursor *c, size_t len, struct rec_record *r)
 		if (len != sizeof(r->line))
 			return -EINVAL;
 		get_bytes(c, &r->line, sizeof(r->line));
+		return 0;
+	case TR_EV_BLOB:
+		if (len < REC_BLOB_FIXED)
+			return -EINVAL;
+		get_bytes(c, &r->blob, REC_BLOB_FIXED);
+		if (r->blob.len > TR_BLOB_MAX || len != REC_BLOB_FIXED + r->blob.len)
+			return -EINVAL;
+		get_bytes(c, r->blob.data, r->blob.len);
 		return 0;
 	case TR_EV_RUNTIME:
 		if (len < REC_RUNTIME_FIXED)

@@ -153,21 +153,37 @@ static void interp_path(const struct target *t, char *buf, size_t n)
  * Which lines of T can be measured: the USDT `line` probe where the build
  * has USDT probes; on 3.12+ launched here, the bootstrap's sys.monitoring
  * line events; nothing elsewhere (said before tracing, and in the outputs).
+ * When only coverage maps are written (BOOT counts calls), the bootstrap
+ * counts the calls too, and no call is probed: a call costs a callback in
+ * the process instead of two uprobe traps.
  */
-static int plan_coverage(struct cover_session *c, struct target *t)
+static int plan_coverage(struct cover_session *c, struct target *t,
+			 const struct cover_boot *boot, bool boot_counts)
 {
 	unsigned minor = (t->version_hex >> 16) & 0xff;
 	enum cover_lines lines = COVER_LINES_NONE;
-	char note[200], interp[600];
+	char note[200], interp[600], why[64] = "";
 
 	if (t->cfg.strategy == TR_STRATEGY_USDT) {
 		lines = COVER_LINES_USDT;
 		t->cfg.usdt_lines = 1;
 		snprintf(note, sizeof(note), "lines from the USDT line probe");
-	} else if (minor >= 12 && t->mode == TARGET_LAUNCH) {
+	} else if (minor >= 12 && boot && t->getsizeof_offset &&
+		   cover_boot__will_load(t->pid, why, sizeof(why))) {
 		lines = COVER_LINES_BOOT;
-		snprintf(note, sizeof(note), "lines from sys.monitoring line events, turned on by "
-			 "the tracer's bootstrap at interpreter start");
+		t->cover_channel = true;
+		t->calls_inside = boot_counts;
+		snprintf(note, sizeof(note), "lines from sys.monitoring events%s, turned on by "
+			 "the tracer's bootstrap at interpreter start",
+			 boot_counts ? " (calls counted in the process too)" : "");
+		/* what the target said of its call probes is moot without them */
+		if (boot_counts)
+			t->n_warnings = 0;
+	} else if (minor >= 12 && why[0]) {
+		snprintf(note, sizeof(note), "functions only: %s (line events need it)", why);
+	} else if (minor >= 12 && t->mode == TARGET_LAUNCH) {
+		snprintf(note, sizeof(note), "functions only: this build does not export "
+			 "_PySys_GetSizeOf, where the line bootstrap hands its lines over");
 	} else if (minor >= 12) {
 		snprintf(note, sizeof(note), "functions only: on 3.%u line events need the tracer's "
 			 "bootstrap at interpreter start (launch mode: tracer -- CMD)", minor);
@@ -181,7 +197,7 @@ static int plan_coverage(struct cover_session *c, struct target *t)
 	else
 		fprintf(stderr, "tracer: coverage: functions and %s\n", note);
 	interp_path(t, interp, sizeof(interp));
-	return cover_session__add_process(c, t->pid, interp, lines, note);
+	return cover_session__add_process(c, t->pid, interp, lines, t->calls_inside, note);
 }
 
 /* --sample: no call probes, so none of their caveats; the thread states'
@@ -218,7 +234,8 @@ static void say_target(const struct target *t)
 
 	fprintf(stderr, "tracer: PID %d: CPython %s (%s), strategy %s\n", t->pid,
 		pyversion__format(t->version_hex, ver, sizeof(ver)), t->file,
-		strategy__name(t->cfg.strategy));
+		t->calls_inside ? "none (calls counted by the coverage bootstrap)"
+				: strategy__name(t->cfg.strategy));
 	for (uint32_t i = 0; i < t->n_warnings; i++)
 		fprintf(stderr, "tracer: warning: %s\n", t->warnings[i]);
 }
@@ -332,7 +349,8 @@ int session__run(const struct session_opts *o)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
-	if (coverage && o->argv && cover_boot__open(&o->filter, &boot, err, sizeof(err)))
+	if (coverage && o->argv &&
+	    cover_boot__open(&o->filter, outputs__only_coverage(out), &boot, err, sizeof(err)))
 		goto fail;
 
 	if (o->argv)
@@ -343,7 +361,7 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	if (o->sample_hz && plan_sampling(&t, err, sizeof(err)))
 		goto fail;
-	if (coverage && plan_coverage(feed.cover, &t)) {
+	if (coverage && plan_coverage(feed.cover, &t, boot, outputs__only_coverage(out))) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -359,6 +377,8 @@ int session__run(const struct session_opts *o)
 	if (skel->rodata->wakeup_bytes > o->ringbuf_bytes / 16)
 		skel->rodata->wakeup_bytes = o->ringbuf_bytes / 16;
 	skel->rodata->coverage_hooks = boot != NULL;
+	if (boot)
+		memcpy((void *)skel->rodata->cover_key, cover_boot__key(boot), TR_BLOB_KEY_LEN);
 	skel->rodata->usdt_lines = t.cfg.usdt_lines;
 	if (sampler__configure(skel, o->sample_hz)) {
 		snprintf(err, sizeof(err), "cannot configure sampling: %s", strerror(errno));

@@ -434,6 +434,9 @@ int target__inspect(int pid, enum target_mode mode, const char *force,
 	if (!elf_file__find_symbol(ef, "code_dealloc", &dv, &dsz) &&
 	    !elf_file__vaddr_to_offset(ef, dv, &t->dealloc_offset))
 		t->cfg.dealloc_probed = 1;
+	if (!elf_file__find_symbol(ef, "_PySys_GetSizeOf", &dv, &dsz) &&
+	    elf_file__vaddr_to_offset(ef, dv, &t->getsizeof_offset))
+		t->getsizeof_offset = 0;
 cleanup:
 	elf_file__close(ef);
 	proc_maps__free(&maps);
@@ -445,7 +448,7 @@ void target__describe(const struct target *t, uint64_t attach_ts, struct in_proc
 	memset(p, 0, sizeof(*p));
 	p->pid = t->pid;
 	p->version_hex = t->version_hex;
-	p->strategy = t->cfg.strategy;
+	p->strategy = t->calls_inside ? TR_STRATEGY_NONE : t->cfg.strategy;
 	p->attach_ts = attach_ts;
 	snprintf(p->exe, sizeof(p->exe), "%s", t->exe);
 	snprintf(p->lib, sizeof(p->lib), "%s", t->file);

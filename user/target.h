@@ -30,6 +30,12 @@ struct target {
 	uint64_t runtime_addr;	/* _PyRuntime in the process */
 	uint64_t eval_offset;	/* file offset of _PyEval_EvalFrameDefault */
 	uint64_t dealloc_offset; /* file offset of code_dealloc, 0 if unknown */
+	/* _PySys_GetSizeOf: where the coverage bootstrap hands its counts
+	 * over (3.12+), 0 if unknown */
+	uint64_t getsizeof_offset;
+	/* set by the session: probe the bootstrap's hand-over; and only that
+	 * (its calls are counted inside the process: no call probes) */
+	bool cover_channel, calls_inside;
 	struct ds_plan plan;	/* dispatch strategy: the probe sites */
 	uint64_t site_offset[DS_MAX_SITES]; /* their file offsets */
 	/* GC collections and imports: USDT probes, or the uprobe sites */

@@ -161,8 +161,6 @@ TEST(py_layout_dbg_synthetic_313)
 	CHECK_EQ(l.unicode_state, 40);
 	CHECK_EQ(l.unicode_ascii_size, 48);
 	CHECK_EQ(l.frame_instr, 24);
-	CHECK_EQ(l.frame_localsplus, 72);
-	CHECK_EQ(l.long_digit, 24);
 	CHECK_EQ(l.code_code_adaptive, 176);
 	CHECK_EQ(rt.runtime_tstate_current, -1);
 	CHECK_EQ(rt.runtime_interpreters_main, 708);	/* head + 8 */

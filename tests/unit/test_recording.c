@@ -306,7 +306,9 @@ TEST(recording_bad_file_header)
 	CHECK(!rec_reader__open(path));
 	CHECK_EQ(errno, EINVAL);
 	rec_write_calls(path, 1);
-	rec_patch(path, 8, "\x04", 1);	/* a newer format version */
+	char newer = REC_FORMAT_VERSION + 1;
+
+	rec_patch(path, 8, &newer, 1);	/* a newer format version */
 	errno = 0;
 	CHECK(!rec_reader__open(path));
 	CHECK_EQ(errno, ENOTSUP);
@@ -442,6 +444,37 @@ TEST(recording_runtime_events_v2)
 	rd = rec_reader__open(path);
 	CHECK(rd);
 	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	rec_reader__close(rd);
+	unlink(path);
+}
+
+TEST(recording_blob_roundtrip)
+{
+	const char *path = rec_tmp();
+	struct rec_writer *w = rec_writer__open(path);
+	static struct tr_ev_blob b, big;
+	struct rec_record r;
+	struct rec_reader *rd;
+
+	b.hdr = (struct tr_ev_hdr){ .type = TR_EV_BLOB, .size = 32 + 40, .pid = 7, .tid = 8,
+				    .ts = 300 };
+	b.len = 40;
+	for (int i = 0; i < 40; i++)
+		b.data[i] = (tr_u8)(i * 7);
+	big = b;
+	big.len = TR_BLOB_MAX + 1;
+	CHECK(w);
+	CHECK_EQ(rec_writer__event(w, &b, 32 + 40), 0);
+	CHECK_EQ(rec_writer__event(w, &b, 32 + 39), -EINVAL);	/* shorter than its length */
+	CHECK_EQ(rec_writer__event(w, &big, sizeof(big)), -EINVAL);
+	CHECK_EQ(rec_writer__close(w), 0);
+	CHECK_EQ(rec_file_size(path), 16 + 8 + 32 + 40);	/* only the data carried */
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK_EQ(r.kind, REC_EVENT);
+	CHECK_EQ(r.blob.len, 40);
+	CHECK(!memcmp(&r.blob, &b, 32 + 40));
 	rec_reader__close(rd);
 	unlink(path);
 }
