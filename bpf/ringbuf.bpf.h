@@ -41,7 +41,8 @@ struct {
 	__type(value, __u64);
 } unwoken SEC(".maps");
 
-static __always_inline void submit(void *e, __u32 size)
+/* the flags for submitting SIZE more bytes: wake the consumer or not */
+static __always_inline __u64 wakeup_flags(__u32 size)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP, *pending;
 	__u32 zero = 0;
@@ -54,7 +55,12 @@ static __always_inline void submit(void *e, __u32 size)
 			flags = BPF_RB_FORCE_WAKEUP;
 		}
 	}
-	bpf_ringbuf_submit(e, flags);
+	return flags;
+}
+
+static __always_inline void submit(void *e, __u32 size)
+{
+	bpf_ringbuf_submit(e, wakeup_flags(size));
 }
 
 static __always_inline void fill_hdr(struct tr_ev_hdr *h, __u8 type, __u16 size,

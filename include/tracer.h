@@ -108,6 +108,9 @@ struct tr_proc_cfg {
 	 * coverage bootstrap (TR_HOOK_HIDE_FIRSTLINENO): check for hidden frames */
 	tr_u32 hooks_seen;
 	tr_u32 pad4;
+	/* sampling (bpf/sample.bpf.h): address of _PyRuntime.autoTSSkey's
+	 * {_is_initialized, _key} pair, 0 when unknown */
+	tr_u64 tss_key_addr;
 };
 #define TR_FP_SPAN_MAX 128
 #define TR_FR_WORDS_MAX 4
@@ -120,6 +123,7 @@ enum tr_event_type {
 	TR_EV_RUNTIME = 4,	/* a GC collection or an import begins or ends */
 	TR_EV_LINE = 5,		/* a line ran (coverage): once per code object and line */
 	TR_EV_BLOB = 6,		/* what the coverage bootstrap handed over (3.12+) */
+	TR_EV_SAMPLE = 7,	/* a CPU sample's Python stack (--sample) */
 };
 
 /* flags of TR_EV_CALL */
@@ -275,6 +279,23 @@ struct tr_ev_blob {
 	tr_u8 data[TR_BLOB_MAX];	/* the blob, magic and key included */
 };
 
+/*
+ * A CPU sample (TR_EV_SAMPLE, bpf/sample.bpf.h): the Python stack of the
+ * sampled thread, innermost frame first, as code object addresses (each
+ * described by a TR_EV_CODE before, as for calls). Variable size:
+ * hdr.size = offsetof(frames) + 8 * n_frames.
+ */
+#define TR_SAMPLE_FRAMES_MAX 2048	/* frames carried at most */
+#define TR_SAMPLE_TRUNCATED 0x01	/* flag: the stack goes on past the last frame */
+
+struct tr_ev_sample {
+	struct tr_ev_hdr hdr;	/* flags: TR_SAMPLE_* */
+	tr_u32 n_frames;
+	tr_u32 period_ns;	/* the sampling period (1e9 / frequency) */
+	tr_u64 frames[TR_SAMPLE_FRAMES_MAX];
+};
+#define TR_SAMPLE_HDR_SIZE (sizeof(struct tr_ev_hdr) + 8)
+
 /* ---- BPF-side drop counters (global array `drops`) ------------------- */
 enum tr_drop_reason {
 	TR_DROP_RINGBUF_FULL = 0,	/* bpf_ringbuf_reserve failed */
@@ -283,7 +304,9 @@ enum tr_drop_reason {
 	TR_DROP_NO_CONFIG = 3,		/* probe hit in a process not in `procs` */
 	TR_DROP_FOREIGN_TSTATE = 4,	/* the thread state found is not the running
 					 * thread's (e.g. a subinterpreter's GIL) */
-	TR_DROP__COUNT = 5,
+	TR_DROP_NO_PYTHON = 5,		/* a CPU sample of a thread running no Python
+					 * code (no thread state or no frame found) */
+	TR_DROP__COUNT = 6,
 };
 
 #endif /* TRACER_H */

@@ -66,6 +66,7 @@ void analyzer__free(struct analyzer *a)
 		return;
 	func_table__free(a->funcs);
 	stack_table__free(a->stacks);
+	free(a->sample_funcs);
 	hashmap__free(a->procs, free_proc);
 	hashmap__free(a->threads, free_thread);
 	free(a);
@@ -203,6 +204,11 @@ int analyzer__func_of(struct analyzer *a, struct proc_st *ps, uint64_t code, uin
 	return intern(a, name, "", 0, id);
 }
 
+int analyzer__pseudo_func(struct analyzer *a, const char *name, uint32_t *id)
+{
+	return intern(a, name, "", 0, id);
+}
+
 static void line_ran(struct analyzer *a, uint32_t pid, uint32_t func, uint32_t line)
 {
 	struct sink *s;
@@ -335,6 +341,10 @@ int analyzer__event(struct analyzer *a, const void *ev, size_t len)
 	case TR_EV_BLOB:
 		err = on_blob(a, ev, h->size);
 		break;
+	case TR_EV_SAMPLE:
+		if (h->size >= TR_SAMPLE_HDR_SIZE)
+			err = samples__event(a, ev);
+		break;
 	default:
 		break;
 	}
@@ -357,8 +367,10 @@ int analyzer__end(struct analyzer *a, const struct in_end *e)
 	}
 	memcpy(a->st.drops, e->drops, sizeof(a->st.drops));
 	a->st.lost_total = 0;
+	/* a sample of a thread running no Python code is not a failure */
 	for (int i = 0; i < TR_DROP__COUNT; i++)
-		a->st.lost_total += e->drops[i];
+		if (i != TR_DROP_NO_PYTHON)
+			a->st.lost_total += e->drops[i];
 	if (e->end_ts > a->st.last_ts)
 		a->st.last_ts = e->end_ts;
 	a->st.exit_code = e->exit_code;

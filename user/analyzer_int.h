@@ -62,6 +62,9 @@ struct analyzer {
 	 * its calls tell which import statements load a module */
 	uint32_t loaders[8];
 	int n_loaders;
+	uint32_t *sample_funcs;		/* scratch: one sample's functions */
+	size_t cap_sample_funcs;
+	uint32_t truncated_func;	/* "[truncated]" + 1, 0 until used */
 	struct session_stats st;
 };
 
@@ -81,6 +84,8 @@ struct proc_st *analyzer__proc(struct analyzer *a, uint32_t pid);
 struct thread_st *analyzer__thread_of(struct analyzer *a, uint32_t pid, uint32_t tid);
 /* the identity of CODE in process PS, or a placeholder when never described */
 int analyzer__func_of(struct analyzer *a, struct proc_st *ps, uint64_t code, uint32_t *id);
+/* the function NAME without a file (a placeholder frame): 0 or -ENOMEM */
+int analyzer__pseudo_func(struct analyzer *a, const char *name, uint32_t *id);
 
 /* user/call_pairing.c */
 int pairing__call(struct analyzer *a, const struct tr_ev_call *e);
@@ -88,4 +93,10 @@ int pairing__return(struct analyzer *a, const struct tr_ev_return *e);
 int pairing__runtime(struct analyzer *a, const struct tr_ev_runtime *e);
 /* the session ends at END_TS: close everything still open on T */
 void pairing__close_thread(struct analyzer *a, struct thread_st *t, uint64_t end_ts);
+/* the stack of FUNC called from stack PARENT, told to the sinks if new (0
+ * when no sink takes stacks) */
+uint32_t pairing__stack_of(struct analyzer *a, uint32_t parent, uint32_t func);
+
+/* user/samples.c */
+int samples__event(struct analyzer *a, const struct tr_ev_sample *e);
 #endif

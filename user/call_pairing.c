@@ -50,7 +50,7 @@
 #include "stack_table.h"
 
 /* the stack of FUNC called from stack PARENT, told to the sinks if new */
-static uint32_t stack_of(struct analyzer *a, uint32_t parent, uint32_t func)
+uint32_t pairing__stack_of(struct analyzer *a, uint32_t parent, uint32_t func)
 {
 	struct stack_node n;
 	struct sink *s;
@@ -89,7 +89,7 @@ static void begin_frame(struct analyzer *a, struct thread_st *t, size_t i)
 		f->stack = parent;
 		return;
 	}
-	f->stack = stack_of(a, parent, f->func);
+	f->stack = pairing__stack_of(a, parent, f->func);
 	if (a->want_begin) {
 		struct call_rec c = {
 			.pid = t->pid, .tid = t->tid, .func = f->func, .depth = i,
@@ -344,7 +344,7 @@ int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
 		.start_ns = start, .end_ns = e->hdr.ts, .child_ns = t->bottom_child,
 		.flags = CALL_BEGAN_BEFORE_ATTACH,
 	};
-	c.stack = stack_of(a, 0, func);
+	c.stack = pairing__stack_of(a, 0, func);
 	if (a->want_begin) {
 		struct call_rec b = c;
 		b.end_ns = b.child_ns = 0;

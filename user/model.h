@@ -137,6 +137,25 @@ struct runtime_rec {
 	uint32_t flags;		/* CALL_END_INFERRED, CALL_END_AT_SESSION_END */
 };
 
+/*
+ * One CPU sample (--sample; the `sample` callback): the Python stack of a
+ * thread that was on a CPU. FUNCS are its functions innermost first; a
+ * truncated stack ends with the function "[truncated]" (outermost).
+ */
+#define SAMPLE_TRUNCATED 0x01	/* the stack was deeper than the BPF side walks */
+
+struct sample_rec {
+	uint32_t pid;
+	uint32_t tid;
+	uint32_t stack;		/* stack_node.id of the whole stack (0 unless a
+				 * sink has `stack`) */
+	uint32_t flags;		/* SAMPLE_* */
+	uint64_t ts;		/* CLOCK_MONOTONIC ns */
+	uint64_t period_ns;	/* CPU time the sample stands for */
+	const uint32_t *funcs;	/* func_info.id, innermost first */
+	uint32_t n_funcs;
+};
+
 /* A code map, parsed (user/codemap.c): the files a process ran. */
 enum cov_status {
 	COV_MEASURED = 0,	/* measured */
@@ -190,6 +209,9 @@ struct session_stats {
 	uint64_t line_events;		/* lines reported (TR_EV_LINE, blob records) */
 	uint64_t counted_calls;		/* calls counted by a bootstrap (blob records) */
 	uint64_t bad_blobs;		/* TR_EV_BLOB that did not parse */
+	uint64_t samples;		/* CPU samples (--sample): 0 when tracing calls */
+	uint64_t samples_truncated;	/* of them, stacks cut at the walk's limit */
+	uint64_t sample_period_ns;	/* CPU time one sample stands for */
 	uint32_t exit_code;
 	uint32_t end_flags;		/* in_end.flags */
 };
@@ -223,6 +245,9 @@ struct sink_ops {
 	int (*call)(struct sink *s, const struct call_rec *c);
 	/* optional: a GC collection or an import has ended */
 	int (*runtime)(struct sink *s, const struct runtime_rec *r);
+	/* optional (--sample): a CPU sample; the functions of its stack were
+	 * told before, and its stack (if the sink has `stack`) */
+	int (*sample)(struct sink *s, const struct sample_rec *r);
 	/* optional (coverage): LINE of function FUNC ran in process PID (once
 	 * or more); then, before finish, each process's code map */
 	int (*line)(struct sink *s, uint32_t pid, uint32_t func, uint32_t line);

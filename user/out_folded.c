@@ -27,6 +27,9 @@
  * every stack and every function that ran is in the file; stacks that
  * never completed a call have no line.
  *
+ * CPU samples (--sample): a line per distinct sampled stack, its VALUE
+ * the number of samples of that stack (no rounding needed).
+ *
  * Names: ';' separates frames and a newline ends a line, so in names ';'
  * becomes ',' and every control character (newlines included) a space.
  * Spaces are kept: readers take the value after the last space.
@@ -102,13 +105,16 @@ static int folded_call(struct sink *s, const struct call_rec *c)
 	return err;
 }
 
-/* "qualname (file:line)" with ';' and control characters replaced */
+/* "qualname (file:line)" (a function without a file: its name) with ';'
+ * and control characters replaced */
 static char *folded_label(const struct func_info *fi, uint32_t func)
 {
 	char *s;
 	int n;
 
-	if (fi)
+	if (fi && !fi->file[0])	/* a placeholder: "[truncated]" */
+		n = asprintf(&s, "%s", fi->qualname);
+	else if (fi)
 		n = asprintf(&s, "%s (%s:%u)", fi->qualname, fi->file, fi->line);
 	else
 		n = asprintf(&s, "<unknown function %u>", func);
@@ -159,6 +165,16 @@ static int folded_line(struct folded_sink *fs, uint32_t id, uint64_t value)
 	return 0;
 }
 
+static int folded_sample(struct sink *s, const struct sample_rec *r)
+{
+	struct folded_sink *fs = (struct folded_sink *)s;
+	int err = stack_profile__sample(&fs->prof, r);
+
+	if (err && !fs->err)
+		fs->err = err;
+	return err;
+}
+
 static int folded_finish(struct sink *s, const struct session_stats *st)
 {
 	struct folded_sink *fs = (struct folded_sink *)s;
@@ -168,6 +184,11 @@ static int folded_finish(struct sink *s, const struct session_stats *st)
 	for (uint32_t id = 1; id < fs->prof.n && !err; id++) {
 		uint64_t v;
 
+		if (st->samples) {
+			if (fs->prof.v[id].samples)
+				err = folded_line(fs, id, fs->prof.v[id].samples);
+			continue;
+		}
 		if (!fs->prof.v[id].calls)
 			continue;
 		sum_ns += fs->prof.v[id].self_ns;
@@ -202,11 +223,12 @@ static void folded_free(struct sink *s)
 const struct sink_ops sink_folded = {
 	.name = "folded",
 	.suffix = ".folded",
-	.help = "collapsed stacks for flame graphs, self time in µs",
+	.help = "collapsed stacks: self time in µs, or samples",
 	.open = folded_open,
 	.func = folded_func,
 	.stack = folded_stack,
 	.call = folded_call,
+	.sample = folded_sample,
 	.finish = folded_finish,
 	.free = folded_free,
 };

@@ -548,7 +548,7 @@ static void pf_session(struct pftrace_sink *ps, const struct session_stats *st)
 {
 	static const char *const drop_names[TR_DROP__COUNT] = {
 		"lost_ringbuf_full", "lost_map_full", "lost_read_failed", "lost_no_config",
-		"lost_foreign_thread_state",
+		"lost_foreign_thread_state", "lost_no_python_stack",
 	};
 	struct pb_writer *pb = &ps->pb;
 	char name[160];

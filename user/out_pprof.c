@@ -11,6 +11,11 @@
  * counted once, and a function's "flat" time is its self time, its "cum"
  * time its total time (pprof counts a recursive function once per sample).
  *
+ * CPU samples (--sample): the same Samples, one per distinct sampled
+ * stack, with two values: `samples` (count) and `cpu` (nanoseconds: the
+ * samples times the period); the period type is cpu, the period the
+ * sampling period, the default sample type cpu.
+ *
  * We have no program counters, nor the line a call was made from: a
  * Location is a function (id = function id = func_info.id + 1), whose Line
  * is the function's first line. Sample.location_id lists the leaf first.
@@ -182,6 +187,16 @@ static int pprof_stack(struct sink *s, const struct stack_node *n)
 	return err;
 }
 
+static int pprof_sample(struct sink *s, const struct sample_rec *r)
+{
+	struct pprof_sink *ps = (struct pprof_sink *)s;
+	int err = stack_profile__sample(&ps->prof, r);
+
+	if (err && !ps->err)
+		ps->err = err;
+	return err;
+}
+
 static int pprof_call(struct sink *s, const struct call_rec *c)
 {
 	struct pprof_sink *ps = (struct pprof_sink *)s;
@@ -236,7 +251,8 @@ static void pprof_value_type(struct pb_writer *pb, uint32_t field, uint32_t type
 	pb__end(pb, m);
 }
 
-static int pprof_write_samples(struct pprof_sink *ps)
+/* SAMPLED: values (samples, cpu ns) of CPU samples, else (wall ns) */
+static int pprof_write_samples(struct pprof_sink *ps, bool sampled)
 {
 	uint64_t *locs = NULL;
 	uint32_t *funcs = NULL;
@@ -247,7 +263,7 @@ static int pprof_write_samples(struct pprof_sink *ps)
 		const struct stack_cost *st = &ps->prof.v[id];
 		size_t n, m;
 
-		if (!st->calls)
+		if (!(sampled ? st->samples : st->calls))
 			continue;
 		if (array__grow((void **)&locs, &cap, st->depth, sizeof(*locs)) ||
 		    array__grow((void **)&funcs, &cap_f, st->depth, sizeof(*funcs))) {
@@ -260,7 +276,13 @@ static int pprof_write_samples(struct pprof_sink *ps)
 			locs[i] = funcs[i] + 1;
 		m = pb__begin(&ps->pb, PROFILE_SAMPLE);
 		pb__packed_uint(&ps->pb, SAMPLE_LOCATION_ID, locs, n);
-		pb__packed_uint(&ps->pb, SAMPLE_VALUE, &st->self_ns, 1);
+		if (sampled) {
+			uint64_t v[2] = { st->samples, st->self_ns };
+
+			pb__packed_uint(&ps->pb, SAMPLE_VALUE, v, 2);
+		} else {
+			pb__packed_uint(&ps->pb, SAMPLE_VALUE, &st->self_ns, 1);
+		}
 		pb__end(&ps->pb, m);
 		if (!err)
 			err = pprof_maybe_flush(ps);
@@ -319,9 +341,10 @@ static void pprof_session_comments(struct pprof_sink *ps, const struct session_s
 {
 	unsigned long long lt = st->lost_total;
 
-	pprof_comment(ps, "tracer: exact wall time; value = self time (ns) of the calls "
-		      "with this stack on top; clock CLOCK_MONOTONIC %llu..%llu ns",
-		      (unsigned long long)st->first_ts, (unsigned long long)st->last_ts);
+	if (!st->samples)
+		pprof_comment(ps, "tracer: exact wall time; value = self time (ns) of the calls "
+			      "with this stack on top; clock CLOCK_MONOTONIC %llu..%llu ns",
+			      (unsigned long long)st->first_ts, (unsigned long long)st->last_ts);
 	pprof_comment(ps, "events %llu, calls %llu, lost %llu (ringbuf_full %llu, map_full %llu, "
 		      "read_failed %llu, no_config %llu, foreign_thread_state %llu)%s",
 		      (unsigned long long)st->events, (unsigned long long)st->calls, lt,
@@ -346,11 +369,21 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 	struct pb_writer *pb = &ps->pb;
 	uint64_t *idx = NULL;
 	int err = ps->err;
-	uint32_t wall, ns;
+	uint32_t wall, ns, count = 0, samples = 0;
+	bool sampled = st->samples > 0;
 
 	pprof_session_comments(ps, st);
-	wall = pprof_str(ps, "wall");
+	/* the main type: wall time of calls, or CPU time of samples */
+	wall = pprof_str(ps, sampled ? "cpu" : "wall");
 	ns = pprof_str(ps, "nanoseconds");
+	if (sampled) {
+		samples = pprof_str(ps, "samples");
+		count = pprof_str(ps, "count");
+		pprof_comment(ps, "tracer: CPU samples every %llu ns of CPU time (%llu samples, "
+			      "%llu truncated)", (unsigned long long)st->sample_period_ns,
+			      (unsigned long long)st->samples,
+			      (unsigned long long)st->samples_truncated);
+	}
 	if (!err)
 		err = ps->err;
 	/* gzip (windowBits 16 + 15) without a file name or time: the same
@@ -360,8 +393,10 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 		err = -ENOMEM;
 	if (err)
 		goto out;
+	if (sampled)
+		pprof_value_type(pb, PROFILE_SAMPLE_TYPE, samples, count);
 	pprof_value_type(pb, PROFILE_SAMPLE_TYPE, wall, ns);
-	err = pprof_write_samples(ps);
+	err = pprof_write_samples(ps, sampled);
 	if (!err)
 		err = pprof_write_funcs(ps);
 	if (err)
@@ -373,7 +408,8 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 	if (st->last_ts > st->first_ts)
 		pb__int(pb, PROFILE_DURATION_NANOS, st->last_ts - st->first_ts);
 	pprof_value_type(pb, PROFILE_PERIOD_TYPE, wall, ns);
-	pb__int(pb, PROFILE_PERIOD, 1);	/* every call, not a sampling */
+	/* every call (1), or one sample per period */
+	pb__int(pb, PROFILE_PERIOD, sampled ? st->sample_period_ns : 1);
 	idx = calloc(ps->n_comments + 1, sizeof(*idx));
 	if (!idx)
 		err = -ENOMEM;
@@ -413,12 +449,13 @@ static void pprof_free(struct sink *s)
 const struct sink_ops sink_pprof = {
 	.name = "pprof",
 	.suffix = ".pprof",
-	.help = "gzipped pprof profile: wall time per call stack",
+	.help = "gzipped pprof profile: wall time (or CPU samples) per call stack",
 	.open = pprof_open,
 	.process = pprof_process,
 	.func = pprof_func,
 	.stack = pprof_stack,
 	.call = pprof_call,
+	.sample = pprof_sample,
 	.finish = pprof_finish,
 	.free = pprof_free,
 };

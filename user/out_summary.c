@@ -12,6 +12,7 @@
 #include "sinks.h"
 #include "array.h"
 #include "func_names.h"
+#include "hot_funcs.h"
 #include "pyversion.h"
 #include "strategy.h"
 
@@ -40,6 +41,7 @@ struct summary_sink {
 		uint64_t ns;
 		char name[TR_MODNAME_MAX + 4];
 	} slow[SUMMARY_SLOW_IMPORTS];	/* slowest first */
+	struct hot_funcs hot;		/* --sample: per function */
 	char *coverage;			/* lines about each process's coverage */
 	size_t coverage_len;
 };
@@ -109,6 +111,11 @@ static int summary_call(struct sink *s, const struct call_rec *c)
 		sf->total_ns += dur;
 	sf->self_ns += dur > c->child_ns ? dur - c->child_ns : 0;
 	return 0;
+}
+
+static int summary_sample(struct sink *s, const struct sample_rec *r)
+{
+	return hot_funcs__add(&((struct summary_sink *)s)->hot, r);
 }
 
 static void summary_print_process(FILE *f, const struct in_process *p)
@@ -251,7 +258,10 @@ static void summary_print_counters(FILE *f, const struct session_stats *st)
 			"unreadable: %llu\n",
 			(unsigned long long)st->counted_calls, (unsigned long long)st->bad_blobs);
 	fprintf(f, "truncated names: %llu\n", (unsigned long long)st->truncated_names);
-	if (st->lost_total || st->unmatched_returns ||
+	if (st->samples && st->lost_total)
+		fprintf(f, "WARNING: %llu samples or names were lost: the profile is incomplete\n",
+			(unsigned long long)st->lost_total);
+	else if (st->lost_total || st->unmatched_returns ||
 	    (st->end_flags & IN_END_RECORDING_TRUNCATED))
 		fprintf(f, "WARNING: the trace is incomplete (%llu events lost, "
 			"%llu unmatched returns%s): calls are missing and times "
@@ -289,6 +299,19 @@ static int summary_codemap(struct sink *s, const struct codemap *m)
 	return fclose(f) ? -ENOMEM : 0;
 }
 
+/* a sampling session: the hottest functions and what the samples stand for */
+static int summary_print_samples(struct summary_sink *ss, const struct session_stats *st)
+{
+	int err = hot_funcs__print(&ss->hot, &ss->names, ss->limit, ss->f);
+
+	fprintf(ss->f, "samples: %llu of %llu ns of CPU each; %llu truncated (stack deeper "
+		"than %d frames), %llu without a Python stack\n",
+		(unsigned long long)st->samples, (unsigned long long)st->sample_period_ns,
+		(unsigned long long)st->samples_truncated, TR_SAMPLE_FRAMES_MAX,
+		(unsigned long long)st->drops[TR_DROP_NO_PYTHON]);
+	return err;
+}
+
 static int summary_finish(struct sink *s, const struct session_stats *st)
 {
 	struct summary_sink *ss = (struct summary_sink *)s;
@@ -298,7 +321,10 @@ static int summary_finish(struct sink *s, const struct session_stats *st)
 		summary_print_process(ss->f, &ss->procs[i]);
 	if (ss->coverage)
 		fputs(ss->coverage, ss->f);
-	err = summary_print_table(ss);
+	if (st->samples)
+		err = summary_print_samples(ss, st);
+	else
+		err = summary_print_table(ss);
 	summary_print_counters(ss->f, st);
 	summary_print_runtime(ss, st);
 	if (ss->own_file)
@@ -320,6 +346,7 @@ static void summary_free(struct sink *s)
 		fclose(ss->f);
 	func_names__free(&ss->names);
 	free(ss->funcs);
+	hot_funcs__free(&ss->hot);
 	free(ss->procs);
 	free(ss->coverage);
 	free(ss->base.path);
@@ -336,6 +363,7 @@ const struct sink_ops sink_summary = {
 	.func = summary_func,
 	.call = summary_call,
 	.runtime = summary_runtime,
+	.sample = summary_sample,
 	.codemap = summary_codemap,
 	.finish = summary_finish,
 	.free = summary_free,

@@ -63,6 +63,8 @@ struct svg_sink {
 	size_t n_procs, cap_procs;
 	float y;		/* next header line */
 	bool dry;		/* lay out the header without writing it */
+	bool sampled;		/* CPU samples (--sample): counts are samples and
+				 * widths their CPU time (samples x period) */
 };
 
 /* ---- writing ---------------------------------------------------------- */
@@ -182,6 +184,12 @@ static int svg_stack(struct sink *s, const struct stack_node *n)
 {
 	/* it checks that a parent has a smaller id: the layout relies on it */
 	return stack_profile__stack(&((struct svg_sink *)s)->prof, n);
+}
+
+static int svg_sample(struct sink *s, const struct sample_rec *r)
+{
+	((struct svg_sink *)s)->sampled = true;
+	return stack_profile__sample(&((struct svg_sink *)s)->prof, r);
 }
 
 static int svg_call(struct sink *s, const struct call_rec *c)
@@ -341,6 +349,12 @@ static void svg_header(struct svg_sink *ss, const struct session_stats *st,
 	}
 	if (ss->n_procs > 4)
 		svg_line(ss, "info", "and %zu more processes", ss->n_procs - 4);
+	if (st->samples)
+		svg_line(ss, "info", "CPU samples: %llu, one every %s of CPU time (widths: samples "
+			 "x period), %llu truncated (marked [truncated])",
+			 (unsigned long long)st->samples,
+			 svg_human(st->sample_period_ns, a, sizeof(a)),
+			 (unsigned long long)st->samples_truncated);
 	svg_line(ss, "info", "traced time %s (summed over %llu threads), session %s, "
 		 "%llu calls, %llu events seen, %llu lost",
 		 svg_human(lo->total, a, sizeof(a)), (unsigned long long)ss->threads,
@@ -446,9 +460,10 @@ static void svg_rect(struct svg_sink *ss, const struct svg_layout *lo, int func,
 		svg_esc(ss, label, SIZE_MAX);
 		svg_puts(ss, "&#10;");
 	}
-	svg_printf(ss, "%s, %.2f%% of all, self %s, %llu calls</title>",
+	svg_printf(ss, "%s, %.2f%% of all, self %s, %llu %s</title>",
 		   svg_human(w_ns, t, sizeof(t)), svg_pct(w_ns, lo->total),
-		   svg_human(self_ns, sf, sizeof(sf)), (unsigned long long)calls);
+		   svg_human(self_ns, sf, sizeof(sf)), (unsigned long long)calls,
+		   ss->sampled ? "samples" : "calls");
 	svg_printf(ss, "<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" rx=\"2\" "
 		   "fill=\"%s\"/><text x=\"%.2f\" y=\"%.0f\">", x, y,
 		   w > 0.6 ? w - 0.5 : w, SVG_FH - 1, colour, x + 3, y + SVG_FH - 5);
@@ -474,7 +489,7 @@ static void svg_frame(struct svg_sink *ss, uint32_t id, const struct svg_layout 
 	else
 		snprintf(lbl, sizeof(lbl), "all (%s)", svg_human(v->total_ns, t, sizeof(t)));
 	svg_rect(ss, lo, id ? (int)sc->func : -1, fi, row, v->x_ns, v->total_ns,
-		 sc->self_ns, sc->calls, lbl);
+		 sc->self_ns, ss->sampled ? sc->samples : sc->calls, lbl);
 	if (!v->small_n)
 		return;
 	snprintf(lbl, sizeof(lbl), "%u small frames (under 0.1%% each), merged",
@@ -517,8 +532,8 @@ static void svg_write(struct svg_sink *ss, const struct session_stats *st,
 		   "</text>\n<text id=\"flip\" class=\"btn\" x=\"%d\" y=\"%.0f\" "
 		   "text-anchor=\"middle\">Icicle view</text>\n<text id=\"search\" "
 		   "class=\"btn\" x=\"%d\" y=\"%.0f\" text-anchor=\"end\">Search (Ctrl-F)"
-		   "</text>\n<metadata id=\"funcs\">\n", SVG_PAD, ctl_y, SVG_W / 2, ctl_y,
-		   SVG_W - SVG_PAD, ctl_y);
+		   "</text>\n<metadata id=\"funcs\" data-unit=\"%s\">\n", SVG_PAD, ctl_y,
+		   SVG_W / 2, ctl_y, SVG_W - SVG_PAD, ctl_y, ss->sampled ? "sample" : "call");
 	for (uint32_t i = 0; i < ss->names.n; i++) {
 		const struct func_info *fi = svg_fi(ss, i);
 
@@ -583,6 +598,7 @@ const struct sink_ops sink_svg = {
 	.func = svg_func,
 	.stack = svg_stack,
 	.call = svg_call,
+	.sample = svg_sample,
 	.finish = svg_finish,
 	.free = svg_free,
 };

@@ -4,16 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "array.h"
 #include "probes.h"
 #include "tracer.skel.h"
-
-#define MAX_LINKS (4 + DS_MAX_SITES + 2 * RT_MAX_SITES)
 
 struct probes {
 	struct tracer_bpf *skel;
 	int pid;
-	int n;
-	struct bpf_link *links[MAX_LINKS];	/* in attach order */
+	size_t n, cap;
+	struct bpf_link **links;	/* in attach order */
 };
 
 static int add_link(struct probes *p, struct bpf_link *l, const char *what,
@@ -21,13 +20,21 @@ static int add_link(struct probes *p, struct bpf_link *l, const char *what,
 {
 	long e = libbpf_get_error(l);
 
-	if (!l || e) {
-		int ret = e ? (int)e : -errno;
+	if (!l || e || array__grow((void **)&p->links, &p->cap, p->n, sizeof(*p->links))) {
+		int ret = !l || e ? (e ? (int)e : -errno) : -ENOMEM;
 		snprintf(err, errlen, "cannot attach %s: %s", what, strerror(-ret));
+		if (l && !e)
+			bpf_link__destroy(l);
 		return ret ? ret : -EINVAL;
 	}
 	p->links[p->n++] = l;
 	return 0;
+}
+
+int probes__add_link(struct probes *p, struct bpf_link *l, const char *what,
+		     char *err, size_t errlen)
+{
+	return add_link(p, l, what, err, errlen);
 }
 
 static int attach_usdt(struct probes *p, const struct target *t, char *err, size_t errlen)
@@ -138,8 +145,8 @@ static int attach_runtime(struct probes *p, const struct target *t, char *err, s
 	return ret;
 }
 
-int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probes **out,
-		   char *err, size_t errlen)
+int probes__register(struct tracer_bpf *skel, const struct target *t, struct probes **out,
+		     char *err, size_t errlen)
 {
 	struct probes *p = calloc(1, sizeof(*p));
 	__u32 pid = t->pid;
@@ -161,7 +168,23 @@ int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probe
 		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.code_freed, false, t->pid,
 							     t->open_path, t->dealloc_offset),
 			       "uprobe code_dealloc", err, errlen);
-	if (!ret && t->cover_channel)
+	if (ret) {
+		probes__detach(p);
+		return ret;
+	}
+	*out = p;
+	return 0;
+}
+
+int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probes **out,
+		   char *err, size_t errlen)
+{
+	struct probes *p;
+	int ret = probes__register(skel, t, &p, err, errlen);
+
+	if (ret)
+		return ret;
+	if (t->cover_channel)
 		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.cover_channel, false, t->pid,
 							     t->open_path, t->getsizeof_offset),
 			       "uprobe _PySys_GetSizeOf (the coverage bootstrap's hand-over)", err,
@@ -193,5 +216,6 @@ void probes__detach(struct probes *p)
 	while (p->n > 0)
 		bpf_link__destroy(p->links[--p->n]);
 	bpf_map__delete_elem(p->skel->maps.procs, &pid, sizeof(pid), 0);
+	free(p->links);
 	free(p);
 }

@@ -7,6 +7,7 @@
 
 struct tracer_bpf;
 struct probes;
+struct bpf_link;
 
 /* Register T in the `procs` map and attach its strategy's programs, with a
  * PID filter. Return probes are attached before entry probes, so a call
@@ -14,6 +15,15 @@ struct probes;
  * nothing is left attached). */
 int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probes **out,
 		   char *err, size_t errlen);
+/* Only register T in `procs` and attach what any session needs before its
+ * own programs (the code_dealloc uprobe): for --sample (user/sampler.c),
+ * which adds its links with probes__add_link. -errno and ERR on failure. */
+int probes__register(struct tracer_bpf *skel, const struct target *t, struct probes **out,
+		     char *err, size_t errlen);
+/* keep link L (NULL or an error: say WHAT could not be attached): 0 or
+ * -errno and ERR; L is detached with the others */
+int probes__add_link(struct probes *p, struct bpf_link *l, const char *what,
+		     char *err, size_t errlen);
 /* Detach everything (entry probes first) and forget the process. */
 void probes__detach(struct probes *p);
 #endif

@@ -27,9 +27,11 @@
 #include "hashmap.h"
 #include "launch.h"
 #include "outputs.h"
+#include "sinks.h"
 #include "probes.h"
 #include "pyversion.h"
 #include "recording.h"
+#include "sampler.h"
 #include "session.h"
 #include "strategy.h"
 #include "target.h"
@@ -200,6 +202,34 @@ static int plan_coverage(struct cover_session *c, struct target *t,
 	return cover_session__add_process(c, t->pid, interp, lines, t->calls_inside, note);
 }
 
+/* --sample: no call probes, so none of their caveats; the thread states'
+ * key must be known */
+static int plan_sampling(struct target *t, char *err, size_t errlen)
+{
+	t->n_warnings = 0;
+	return sampler__locate_key(t, err, errlen);
+}
+
+/* what sampling does not do (yet): recordings and coverage */
+static int sample_unsupported(const struct session_opts *o, char *err, size_t errlen)
+{
+	if (o->coverage || o->filter.n_include || o->filter.n_omit) {
+		snprintf(err, errlen, "--sample measures no coverage: trace calls for that");
+		return -EINVAL;
+	}
+	for (int i = 0; i < o->n_outputs; i++) {
+		const struct sink_ops *ops = sinks__for_path(o->outputs[i]);
+		size_t n = strlen(o->outputs[i]);
+
+		if ((n > 6 && !strcmp(o->outputs[i] + n - 6, ".trace")) || (ops && ops->coverage)) {
+			snprintf(err, errlen, "%s: --sample cannot write this format (yet)",
+				 o->outputs[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static void say_target(const struct target *t)
 {
 	char ver[16];
@@ -310,6 +340,8 @@ int session__run(const struct session_opts *o)
 				"CONFIG_DEBUG_INFO_BTF=y\n");
 		return 1;
 	}
+	if (o->sample_hz && sample_unsupported(o, err, sizeof(err)))
+		goto fail;
 	if (outputs__open(o->outputs, o->n_outputs, true, &out, err, sizeof(err)))
 		goto fail;
 	feed.out = out;
@@ -328,6 +360,8 @@ int session__run(const struct session_opts *o)
 	else
 		ret = target__inspect(o->pid, TARGET_ATTACH, o->strategy, &t, err, sizeof(err));
 	if (ret)
+		goto fail;
+	if (o->sample_hz && plan_sampling(&t, err, sizeof(err)))
 		goto fail;
 	if (coverage && plan_coverage(feed.cover, &t, boot)) {
 		snprintf(err, sizeof(err), "out of memory");
@@ -348,6 +382,10 @@ int session__run(const struct session_opts *o)
 	if (boot)
 		memcpy((void *)skel->rodata->cover_key, cover_boot__key(boot), TR_BLOB_KEY_LEN);
 	skel->rodata->usdt_lines = t.cfg.usdt_lines;
+	if (sampler__configure(skel, o->sample_hz)) {
+		snprintf(err, sizeof(err), "cannot configure sampling: %s", strerror(errno));
+		goto fail;
+	}
 	ret = tracer_bpf__load(skel);
 	if (ret) {
 		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s", strerror(-ret),
@@ -361,19 +399,28 @@ int session__run(const struct session_opts *o)
 	}
 	/* frames running before this moment "began at attach" */
 	uint64_t attach_ts = now_ns();
-	ret = probes__attach(skel, &t, &probes, err, sizeof(err));
+	if (o->sample_hz)
+		ret = sampler__attach(skel, &t, o->sample_hz, &probes, err, sizeof(err));
+	else
+		ret = probes__attach(skel, &t, &probes, err, sizeof(err));
 	if (ret) {
 		if (kill(t.pid, 0) && errno == ESRCH)
 			snprintf(err, sizeof(err), "PID %d exited while the tracer attached", t.pid);
 		goto fail;
 	}
 	target__describe(&t, attach_ts, &proc);
+	if (o->sample_hz)
+		proc.strategy = TR_STRATEGY_NONE;	/* no call probes */
 	outputs__process(out, &proc);
 	if (make_fds(t.pid, o->duration, &sfd, &pfd, &tfd)) {
 		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(errno));
 		goto fail;
 	}
-	fprintf(stderr, "tracer: tracing PID %d; Ctrl-C to stop\n", t.pid);
+	if (o->sample_hz)
+		fprintf(stderr, "tracer: tracing PID %d: sampling at %u Hz; Ctrl-C to stop\n", t.pid,
+			o->sample_hz);
+	else
+		fprintf(stderr, "tracer: tracing PID %d; Ctrl-C to stop\n", t.pid);
 	if (launch && launch__release(launch)) {
 		snprintf(err, sizeof(err), "cannot release PID %d: %s", t.pid, strerror(errno));
 		goto fail;

@@ -19,6 +19,7 @@ struct session_opts {
 	bool verbose;			/* -v: libbpf debug output */
 	bool coverage;			/* --coverage (or --include/--omit) */
 	struct cover_filter filter;	/* --include, --omit */
+	unsigned sample_hz;		/* --sample: CPU samples per second, 0 = trace calls */
 };
 
 /* Run a session. Returns the process exit code: the command's in launch

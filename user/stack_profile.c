@@ -56,6 +56,22 @@ int stack_profile__call(struct stack_profile *p, const struct call_rec *c)
 	return 0;
 }
 
+int stack_profile__sample(struct stack_profile *p, const struct sample_rec *r)
+{
+	struct stack_cost *e;
+
+	if (profile_grow(p, 0))
+		return -ENOMEM;
+	e = &p->v[0];
+	if (r->stack && r->stack < p->n && p->v[r->stack].known)
+		e = &p->v[r->stack];
+	else
+		p->unplaced++;
+	e->samples++;
+	e->self_ns += r->period_ns;
+	return 0;
+}
+
 size_t stack_profile__path(const struct stack_profile *p, uint32_t id, uint32_t *out,
 			   size_t cap)
 {

@@ -19,6 +19,7 @@ struct stack_cost {
 	bool known;		/* told by `stack` (the root always is) */
 	uint64_t self_ns;	/* self time of the completed calls with this stack */
 	uint64_t calls;		/* completed calls with this stack */
+	uint64_t samples;	/* CPU samples of this stack (--sample) */
 };
 
 struct stack_profile {
@@ -33,6 +34,9 @@ int stack_profile__init(struct stack_profile *p);
 int stack_profile__stack(struct stack_profile *p, const struct stack_node *n);
 /* a completed call: 0 or -ENOMEM */
 int stack_profile__call(struct stack_profile *p, const struct call_rec *c);
+/* a CPU sample: counted, and its period added to the self time: 0 or
+ * -ENOMEM */
+int stack_profile__sample(struct stack_profile *p, const struct sample_rec *r);
 /* the functions of stack ID, innermost first, into OUT (CAP entries):
  * how many; stops at CAP */
 size_t stack_profile__path(const struct stack_profile *p, uint32_t id, uint32_t *out,

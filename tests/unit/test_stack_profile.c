@@ -55,3 +55,22 @@ TEST(stack_profile_refuses_unknown_callers_and_keeps_unplaced_calls)
 	CHECK_EQ(p.v[0].calls, 2);
 	stack_profile__free(&p);
 }
+
+TEST(stack_profile_counts_samples_and_their_cpu_time)
+{
+	struct stack_profile p = {};
+	struct stack_node a = { .id = 1, .parent = 0, .func = 5, .depth = 0 };
+	struct sample_rec r = { .stack = 1, .period_ns = 10 };
+
+	CHECK_EQ(stack_profile__stack(&p, &a), 0);
+	CHECK_EQ(stack_profile__sample(&p, &r), 0);
+	CHECK_EQ(stack_profile__sample(&p, &r), 0);
+	r.stack = 7;	/* never told: to the root */
+	CHECK_EQ(stack_profile__sample(&p, &r), 0);
+	CHECK_EQ(p.v[1].samples, 2);
+	CHECK_EQ(p.v[1].self_ns, 20);
+	CHECK_EQ(p.v[1].calls, 0);
+	CHECK_EQ(p.v[0].samples, 1);
+	CHECK_EQ(p.unplaced, 1);
+	stack_profile__free(&p);
+}

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * CPU sampling (tracer --sample): a perf_event program on a cpu-clock event
+ * of every CPU. When the sampled task belongs to a traced process, it finds
+ * the task's Python thread state, walks its frame chain and sends the
+ * stack, innermost first, as one TR_EV_SAMPLE through the event ring
+ * buffer. Included once, by bpf/tracer.bpf.c, after bpf/pyobj.bpf.h: it
+ * shares `procs`, the code identities (ensure_code) and the drop counters
+ * with the call probes.
+ *
+ * The thread state: CPython binds each thread's state to the pthread key
+ * _PyRuntime.autoTSSkey (every version 3.8-3.13). glibc keeps a key's value
+ * in the thread's struct pthread, whose address is the thread's FS base:
+ * keys below 32 in the inline block `specific_1stblock`, the others in
+ * second-level blocks of 32 reached through `specific`. The value found is
+ * only trusted when its thread_id (pthread_self()) is this FS base. Unlike
+ * the "current thread state" words of the runtime, the key is set while the
+ * thread waits for the GIL or runs without it (see docs/notes/sampling.md).
+ *
+ * The walk: bpf_loop, one read per frame (its code, caller and owner), the
+ * stack built in a per-CPU slot of a plain array (a per-CPU array's value
+ * is capped at 32 KiB), sent with bpf_ringbuf_output of its used size.
+ * Frames that are not Python calls are skipped: 3.12+'s C-stack entry
+ * frames and 3.13's __init__ shim. A stack deeper than
+ * TR_SAMPLE_FRAMES_MAX is sent cut, flagged TR_SAMPLE_TRUNCATED.
+ */
+#ifndef TRACER_SAMPLE_BPF_H
+#define TRACER_SAMPLE_BPF_H
+
+/* ---- knobs, set by userspace before load ----------------------------- */
+const volatile __u32 sample_period_ns = 0;
+/* glibc's offsetof(struct pthread, specific_1stblock) and (.., specific),
+ * x86-64 glibc 2.26 and later */
+const volatile __u32 pthread_specific_1st = 784;
+const volatile __u32 pthread_specific = 1296;
+
+#define SAMPLE_FRAME_SPAN 128	/* bytes of a frame read: its fields used */
+#define PTHREAD_KEYS_MAX 1024
+#define PTHREAD_KEY_2NDLEVEL 32	/* keys per block */
+
+struct sample_slot {
+	struct tr_ev_sample ev;
+	__u8 frame[SAMPLE_FRAME_SPAN];
+};
+
+/* one slot per CPU (max_entries set by userspace to the number of CPUs) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sample_slot);
+} sample_slots SEC(".maps");
+
+/* the thread state bound to the running thread (FSBASE), 0 if none */
+static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64 fsbase)
+{
+	__u64 word = 0, slot = 0, tstate = 0, tid = 0;
+	__u32 key;
+
+	/* {int _is_initialized; pthread_key_t _key;} */
+	if (!cfg->tss_key_addr || !fsbase || read_ptr(cfg->tss_key_addr, &word) ||
+	    !(__u32)word)
+		return 0;
+	key = word >> 32;
+	if (key < PTHREAD_KEY_2NDLEVEL) {
+		slot = fsbase + pthread_specific_1st + key * 16 + 8;
+	} else {
+		if (key >= PTHREAD_KEYS_MAX ||
+		    read_ptr(fsbase + pthread_specific + (key / PTHREAD_KEY_2NDLEVEL) * 8, &slot) ||
+		    !slot)
+			return 0;
+		slot += (key % PTHREAD_KEY_2NDLEVEL) * 16 + 8;
+	}
+	if (read_ptr(slot, &tstate) || !tstate)
+		return 0;
+	if (cfg->layout.tstate_thread_id < 0 ||
+	    read_ptr(tstate + cfg->layout.tstate_thread_id, &tid) || tid != fsbase) {
+		drop(TR_DROP_FOREIGN_TSTATE);
+		return ~0ULL;
+	}
+	return tstate;
+}
+
+struct sample_walk {
+	__u64 pid_tgid;
+	__u64 frame;		/* next frame to read, 0 at the end of the chain */
+	__u64 last_code;	/* described already (recursion repeats it) */
+	__u32 cpu;
+	__u32 n;		/* frames recorded */
+	__u32 span;		/* bytes of a frame to read */
+	int err;		/* a TR_DROP_* reason: the sample is lost */
+};
+
+/* the field at OFF of the frame just read (OFF < SAMPLE_FRAME_SPAN - 8) */
+#define FRAME_WORD(slot, off) (*(__u64 *)((slot)->frame + ((off) & (SAMPLE_FRAME_SPAN / 2 - 1))))
+
+static long sample_step(__u32 i, void *data)
+{
+	struct sample_walk *w = data;
+	__u32 pid = w->pid_tgid >> 32, span = w->span, n = w->n;
+	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
+	struct sample_slot *slot = bpf_map_lookup_elem(&sample_slots, &w->cpu);
+	const struct tr_py_layout *L;
+	__u64 code, back;
+	__s32 co_flags;
+
+	if (!cfg || !slot) {
+		w->err = TR_DROP_NO_CONFIG;
+		return 1;
+	}
+	if (!w->frame)
+		return 1;
+	if (n >= TR_SAMPLE_FRAMES_MAX)
+		return 1;	/* truncated: w->frame stays set */
+	L = &cfg->layout;
+	if (span > SAMPLE_FRAME_SPAN)
+		span = SAMPLE_FRAME_SPAN;
+	barrier_var(span);
+	if (span > SAMPLE_FRAME_SPAN ||
+	    bpf_probe_read_user(slot->frame, span, (void *)w->frame)) {
+		w->err = TR_DROP_READ_FAIL;
+		return 1;
+	}
+	code = FRAME_WORD(slot, L->frame_code);
+	back = FRAME_WORD(slot, L->frame_back);
+	if (back == w->frame)
+		back = 0;	/* a cycle: garbage */
+	/* a C-stack entry frame (3.12+) or 3.13's __init__ shim: not a call */
+	if ((L->frame_owner >= 0 && L->frame_owner < SAMPLE_FRAME_SPAN &&
+	     slot->frame[L->frame_owner & (SAMPLE_FRAME_SPAN - 1)] == L->owner_cstack) ||
+	    (code && code == cfg->shim_code)) {
+		w->frame = back;
+		return 0;
+	}
+	if (!code) {
+		w->err = TR_DROP_READ_FAIL;
+		return 1;
+	}
+	if (code != w->last_code && ensure_code(cfg, w->pid_tgid, code, &co_flags)) {
+		w->err = -1;	/* counted by ensure_code */
+		return 1;
+	}
+	w->last_code = code;
+	slot->ev.frames[n & (TR_SAMPLE_FRAMES_MAX - 1)] = code;
+	w->n = n + 1;
+	w->frame = back;
+	return 0;
+}
+
+/* the bytes of a frame that hold its code, caller and owner */
+static __always_inline __u32 frame_span(const struct tr_py_layout *L)
+{
+	__u32 span = L->frame_code + 8;
+
+	if ((__u32)L->frame_back + 8 > span)
+		span = L->frame_back + 8;
+	if (L->frame_owner >= 0 && (__u32)L->frame_owner + 1 > span)
+		span = L->frame_owner + 1;
+	return span;
+}
+
+SEC("perf_event")
+int sample_cpu(struct bpf_perf_event_data *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32, size;
+	struct sample_walk w = { .pid_tgid = pid_tgid, .cpu = bpf_get_smp_processor_id() };
+	struct task_struct *task;
+	struct sample_slot *slot;
+	struct tr_proc_cfg *cfg;
+	__u64 tstate;
+
+	cfg = bpf_map_lookup_elem(&procs, &pid);
+	if (!cfg)
+		return 0;	/* another process */
+	slot = bpf_map_lookup_elem(&sample_slots, &w.cpu);
+	if (!slot) {
+		drop(TR_DROP_MAP_FULL);
+		return 0;
+	}
+	task = bpf_get_current_task_btf();
+	tstate = sampled_tstate(cfg, task->thread.fsbase);
+	if (tstate == ~0ULL)
+		return 0;	/* counted */
+	w.frame = frame_of_tstate(&cfg->layout, tstate);
+	if (!w.frame) {
+		drop(TR_DROP_NO_PYTHON);
+		return 0;
+	}
+	w.span = frame_span(&cfg->layout);
+	bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step, &w, 0);
+	if (w.err) {
+		drop(w.err);
+		return 0;
+	}
+	if (!w.n) {
+		drop(TR_DROP_NO_PYTHON);
+		return 0;
+	}
+	fill_hdr(&slot->ev.hdr, TR_EV_SAMPLE, 0, pid_tgid);
+	slot->ev.hdr.flags = w.frame ? TR_SAMPLE_TRUNCATED : 0;
+	slot->ev.hdr.cpu = w.cpu;
+	slot->ev.n_frames = w.n;
+	slot->ev.period_ns = sample_period_ns;
+	size = w.n;
+	if (size > TR_SAMPLE_FRAMES_MAX)
+		size = TR_SAMPLE_FRAMES_MAX;
+	size = TR_SAMPLE_HDR_SIZE + size * 8;
+	slot->ev.hdr.size = size;
+	barrier_var(size);
+	if (size > sizeof(slot->ev))
+		return 0;
+	if (bpf_ringbuf_output(&events, &slot->ev, size, wakeup_flags(size)))
+		drop(TR_DROP_RINGBUF_FULL);
+	return 0;
+}
+
+#endif /* TRACER_SAMPLE_BPF_H */

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: MIT
+"""CPU sampling workload (test_sample.py; not in helpers.WORKLOAD_LIST).
+
+Phase 1: f() does twice the work of g(), in alternation, for
+E2E_SAMPLE_SECONDS; the CPU time of each, measured here with
+time.thread_time() around every call, is the ground truth of their sample
+shares. Phase 2: a recursion DEPTH deep whose innermost frame spins for
+E2E_DEEP_SECONDS of CPU; the number of Python frames of the spinning
+stack, counted here by walking sys._getframe(), is the ground truth of the
+sampled stacks' depth. Both go to stderr as `truth: ...` lines."""
+import os
+import sys
+import time
+
+DEPTH = int(os.environ.get("E2E_SAMPLE_DEPTH", "600"))
+
+
+def work(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+
+
+def f():
+    return work(20000)
+
+
+def g():
+    return work(10000)
+
+
+def spin(seconds):
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        work(300)
+
+
+def deep(n, out):
+    if n == 0:
+        frame, depth = sys._getframe(), 0
+        while frame is not None:
+            depth += 1
+            frame = frame.f_back
+        out.append(depth + 1)	# with spin(), the innermost frame that spins
+        spin(float(os.environ.get("E2E_DEEP_SECONDS", "1.5")))
+        return 0
+    return deep(n - 1, out)
+
+
+def main():
+    sys.setrecursionlimit(DEPTH + 200)
+    tf = tg = 0.0
+    end = time.monotonic() + float(os.environ.get("E2E_SAMPLE_SECONDS", "3"))
+    while time.monotonic() < end:
+        t0 = time.thread_time()
+        f()
+        t1 = time.thread_time()
+        g()
+        t2 = time.thread_time()
+        tf += t1 - t0
+        tg += t2 - t1
+    sys.stderr.write("truth: f_cpu=%.6f g_cpu=%.6f\n" % (tf, tg))
+    out = []
+    deep(DEPTH, out)
+    sys.stderr.write("truth: spin_depth=%d\n" % out[0])
+    sys.stderr.flush()
+    return out[0]
+
+
+if __name__ == "__main__":
+    import _harness
+    _harness.run(main)

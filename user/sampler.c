@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <bpf/libbpf.h>
+#include "sampler.h"
+#include "tracer.skel.h"
+
+/*
+ * Offset in _PyRuntime of autoTSSkey (Py_tss_t: {int _is_initialized;
+ * pthread_key_t _key;}), per minor version, from the DWARF of the pyenv
+ * builds; Debian's 3.11.2 has 3.11.7's (its PyGILState_GetThisThreadState
+ * reads _PyRuntime+596, the _key). See docs/notes/sampling.md.
+ */
+static const struct { unsigned minor; unsigned offset; } tss_key_offsets[] = {
+	{ 8, 1392 }, { 9, 584 }, { 10, 584 }, { 11, 592 }, { 12, 1544 }, { 13, 2160 },
+};
+
+int sampler__configure(struct tracer_bpf *skel, unsigned hz)
+{
+	int ncpus;
+
+	if (!hz)
+		return bpf_program__set_autoload(skel->progs.sample_cpu, false);
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus < 0)
+		return ncpus;
+	skel->rodata->sample_period_ns = 1000000000u / hz;
+	return bpf_map__set_max_entries(skel->maps.sample_slots, ncpus);
+}
+
+int sampler__locate_key(struct target *t, char *err, size_t errlen)
+{
+	unsigned minor = (t->version_hex >> 16) & 0xff;
+
+	for (size_t i = 0; i < sizeof(tss_key_offsets) / sizeof(tss_key_offsets[0]); i++) {
+		if (tss_key_offsets[i].minor == minor && t->runtime_addr) {
+			t->cfg.tss_key_addr = t->runtime_addr + tss_key_offsets[i].offset;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "sampling: where CPython 3.%u keeps its thread states is unknown",
+		 minor);
+	return -ENOTSUP;
+}
+
+/* a cpu-clock event on CPU, every PERIOD_NS of CPU time: an fd, or -errno */
+static int open_cpu_clock(int cpu, unsigned long period_ns)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.size = sizeof(attr),
+		.sample_period = period_ns,
+	};
+	int fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz,
+		    struct probes **out, char *err, size_t errlen)
+{
+	int ncpus = libbpf_num_possible_cpus(), ret, opened = 0;
+	struct probes *p = NULL;
+	char what[64];
+
+	if (ncpus < 0)
+		return ncpus;
+	ret = probes__register(skel, t, &p, err, errlen);
+	for (int cpu = 0; cpu < ncpus && !ret; cpu++) {
+		int fd = open_cpu_clock(cpu, 1000000000ul / hz);
+
+		if (fd == -ENODEV)
+			continue;	/* offline */
+		if (fd < 0) {
+			ret = fd;
+			snprintf(err, errlen, "cannot open a cpu-clock perf event on CPU %d: %s%s",
+				 cpu, strerror(-fd), fd == -EACCES || fd == -EPERM ?
+				 " (needs CAP_PERFMON)" : "");
+			break;
+		}
+		snprintf(what, sizeof(what), "the sampling program on CPU %d", cpu);
+		/* the link owns the event's fd once made */
+		ret = probes__add_link(p, bpf_program__attach_perf_event(skel->progs.sample_cpu,
+									 fd), what, err, errlen);
+		if (ret && ret != -ENOMEM)
+			close(fd);
+		else if (!ret)
+			opened++;
+	}
+	if (!ret && !opened) {
+		ret = -ENODEV;
+		snprintf(err, errlen, "no CPU to sample on");
+	}
+	if (ret) {
+		if (p)
+			probes__detach(p);
+		return ret;
+	}
+	*out = p;
+	return 0;
+}

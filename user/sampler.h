@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CPU sampling (--sample): the BPF side's knobs, the target's registration
+ * and a cpu-clock perf event with the sampling program on every CPU (see
+ * bpf/sample.bpf.h). Used instead of the call probes of user/probes.c.
+ */
+#ifndef TRACER_SAMPLER_H
+#define TRACER_SAMPLER_H
+#include <stddef.h>
+#include "probes.h"
+#include "target.h"
+
+#define SAMPLER_DEFAULT_HZ 99
+#define SAMPLER_MAX_HZ 10000
+
+struct tracer_bpf;
+
+/* Before the BPF object is loaded: HZ samples per second per CPU, or 0 for
+ * a session without sampling (then the program is not even loaded). */
+int sampler__configure(struct tracer_bpf *skel, unsigned hz);
+/* Where T's thread-state key lives (T->cfg.tss_key_addr): 0, or -ENOTSUP
+ * (said in ERR) when the version's runtime layout is unknown. */
+int sampler__locate_key(struct target *t, char *err, size_t errlen);
+/* Register T and start sampling it (no call probe): its links, detached
+ * with probes__detach. -errno and ERR on failure (then nothing is left
+ * attached). */
+int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz,
+		    struct probes **out, char *err, size_t errlen);
+#endif
