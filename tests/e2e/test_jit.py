@@ -15,6 +15,7 @@ ctypes) got from mmap.
   have `[jit] NAME` as their innermost frame, right above spin_caller;
 - (c) attached after the registration: named from /tmp/perf-PID.map;
 - (d) a perf map owned by another user is refused, said, and not read;
+- a mapped jitdump file is said not to be read;
 - an interpreter without the function: the summary says so."""
 import json
 import os
@@ -150,12 +151,13 @@ def test_jit_spin_sampled(tracer, get_interp, ident, tmp_path):
     assert [(int(e["args"]["address"], 16), e["args"]["size"], e["name"]) for e in ev] == truth
 
 
-def _attached(tracer, it, tmp_path, before_attach=None):
+def _attached(tracer, it, tmp_path, before_attach=None, env=None):
     """the workload registers its code, the tracer attaches (--sample) and
-    the loop runs; -> (tracer's stderr, summary, folded rows, truth addr)"""
+    the loop runs; -> (tracer's stderr, summary, folded rows, truth addr);
+    the timeline is tmp_path/a.json"""
     trigger = str(tmp_path / "trigger")
-    target = helpers.Spawned([it.python, WORKLOAD, "early"],
-                             env=helpers.target_env({"E2E_TRIGGER": trigger}))
+    env = dict(env or {}, E2E_TRIGGER=trigger)
+    target = helpers.Spawned([it.python, WORKLOAD, "early"], env=helpers.target_env(env))
     tr = None
     try:
         if target.err.wait_for("workload: ready", 30) is None:
@@ -164,7 +166,8 @@ def _attached(tracer, it, tmp_path, before_attach=None):
         if before_attach:
             before_attach(target.pid)
         fo = tmp_path / "a.folded"
-        tr = helpers.start_tracer_attached(tracer, target.pid, ["-", fo], ["--sample=%d" % HZ])
+        tr = helpers.start_tracer_attached(tracer, target.pid, ["-", fo, tmp_path / "a.json"],
+                                           ["--sample=%d" % HZ])
         open(trigger, "w").close()
         assert target.wait(TIMEOUT) == 0, target.describe()
         assert tr.wait(30) == 0, tr.describe()
@@ -180,12 +183,25 @@ def _attached(tracer, it, tmp_path, before_attach=None):
 @pytest.mark.parametrize("ident", INTERPS)
 def test_jit_attach_names_from_perf_map(tracer, get_interp, ident, tmp_path):
     it = get_interp(ident)
-    err, summary, rows, _ = _attached(tracer, it, tmp_path)
+    err, summary, rows, (addr, size) = _attached(tracer, it, tmp_path)
     assert "1 JIT code ranges read from /tmp/perf-" in err, err
     assert _summary_count(summary, "map") == 1
     assert _summary_count(summary, "live") == 0
     spin, jit = _check_spin(rows)
     assert spin > 500 and jit >= 0.8 * spin, (jit, spin)
+    ev = _chrome_jit(tmp_path / "a.json")
+    assert [(int(e["args"]["address"], 16), e["args"]["size"], e["name"], e["s"],
+             e["args"].get("before_attach")) for e in ev] == [(addr, size, JIT_NAME, "p", True)]
+
+
+def test_jit_jitdump_said_not_read(tracer, get_interp, tmp_path):
+    it = get_interp("pyenv3.12")
+    err, summary, rows, _ = _attached(tracer, it, tmp_path,
+                                      env={"JIT_DUMP_DIR": str(tmp_path)})
+    said = re.search(r"jit: the process writes a jitdump \(.*/jit-\d+\.dump\): jitdump files "
+                     r"are not read, the code it describes is not named", summary)
+    assert said, summary[-3000:]
+    assert said.group(0) in err
 
 
 def test_jit_perf_map_of_another_user_refused(tracer, get_interp, tmp_path):

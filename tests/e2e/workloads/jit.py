@@ -10,7 +10,8 @@
           ctypes from spin_caller() for SPIN_SECONDS
   early   the same, registered before main() (before an attach's trigger)
 
-It prints on stderr "truth: jit_addr=0x... jit_size=N" for the page it
+With JIT_DUMP_DIR set, it also maps a file DIR/jit-PID.dump (a jitdump's
+name). It prints on stderr "truth: jit_addr=0x... jit_size=N" for the page it
 registered and "truth: spin_seconds=S" for the time spent calling it."""
 import ctypes
 import mmap
@@ -75,6 +76,20 @@ def calls():
 
 
 _early = None
+_dump = None
+
+
+def map_jitdump(directory):
+    """map a file named like a jitdump, as a jitdump writer does (so that
+    perf finds it): the tracer must say it does not read it"""
+    global _dump
+    path = os.path.join(directory, "jit-%d.dump" % os.getpid())
+    with open(path, "wb") as f:
+        f.write(b"\0" * mmap.PAGESIZE)
+    fd = os.open(path, os.O_RDONLY)
+    _dump = mmap.mmap(fd, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_EXEC,
+                      flags=mmap.MAP_PRIVATE)
+    os.close(fd)
 
 
 def main():
@@ -88,6 +103,8 @@ def main():
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "early":
         _early = register()
+    if os.environ.get("JIT_DUMP_DIR"):
+        map_jitdump(os.environ["JIT_DUMP_DIR"])
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import _harness
     _harness.run(main)
