@@ -159,6 +159,25 @@ static __always_inline __u32 frame_span(const struct tr_py_layout *L)
 	return span;
 }
 
+/*
+ * Where the thread runs in user mode: the interrupted registers when the
+ * sample hit user mode, else the registers saved on kernel entry (the top
+ * of the task's kernel stack: where it returns to). A JIT's code is named
+ * from it (user/jit_map.c): the frame chain does not show native code.
+ */
+static __always_inline __u64 sampled_user_ip(struct bpf_perf_event_data *ctx,
+					     struct task_struct *task)
+{
+	/* the context allows only whole 8-byte loads: cs is a u16 in its word */
+	__u64 cs = *(volatile __u64 *)((void *)&ctx->regs + offsetof(struct pt_regs, cs));
+	struct pt_regs *regs;
+
+	if ((cs & 3) == 3)
+		return ctx->regs.ip;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	return regs ? BPF_CORE_READ(regs, ip) : 0;
+}
+
 SEC("perf_event")
 int sample_cpu(struct bpf_perf_event_data *ctx)
 {
@@ -202,6 +221,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	slot->ev.hdr.cpu = w.cpu;
 	slot->ev.n_frames = w.n;
 	slot->ev.period_ns = sample_period_ns;
+	slot->ev.user_ip = sampled_user_ip(ctx, task);
 	size = w.n;
 	if (size > TR_SAMPLE_FRAMES_MAX)
 		size = TR_SAMPLE_FRAMES_MAX;

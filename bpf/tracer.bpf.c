@@ -57,6 +57,7 @@ const volatile bool usdt_lines = false;
 #include "pyobj.bpf.h"
 #include "coverage.bpf.h"
 #include "sample.bpf.h"
+#include "jit.bpf.h"
 
 /* Send the call of FRAME. GEN_CHECK: flag it when it only creates a
  * generator (entries of the evaluator, not frames found by a walk). */

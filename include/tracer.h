@@ -124,6 +124,8 @@ enum tr_event_type {
 	TR_EV_LINE = 5,		/* a line ran (coverage): once per code object and line */
 	TR_EV_BLOB = 6,		/* what the coverage bootstrap handed over (3.12+) */
 	TR_EV_SAMPLE = 7,	/* a CPU sample's Python stack (--sample) */
+	/* 8: TR_EV_LINETABLE (another branch) */
+	TR_EV_JIT = 9,		/* JIT-compiled code registered (perf map) */
 };
 
 /* flags of TR_EV_CALL */
@@ -292,9 +294,33 @@ struct tr_ev_sample {
 	struct tr_ev_hdr hdr;	/* flags: TR_SAMPLE_* */
 	tr_u32 n_frames;
 	tr_u32 period_ns;	/* the sampling period (1e9 / frequency) */
+	tr_u64 user_ip;		/* the thread's user-mode instruction pointer
+				 * (where it runs, or returns to from the kernel) */
 	tr_u64 frames[TR_SAMPLE_FRAMES_MAX];
 };
-#define TR_SAMPLE_HDR_SIZE (sizeof(struct tr_ev_hdr) + 8)
+#define TR_SAMPLE_HDR_SIZE (sizeof(struct tr_ev_hdr) + 16)
+
+/*
+ * JIT-compiled code (TR_EV_JIT, bpf/jit.bpf.h): a uprobe on CPython's
+ * PyUnstable_WritePerfMapEntry(code_addr, code_size, entry_name) (3.12+),
+ * through which the perf trampoline and any JIT using the perf-map API
+ * register code. The same record, flagged TR_JIT_PERF_MAP, is made by the
+ * loader for each line of /tmp/perf-PID.map already written at attach
+ * (user/perf_map.c). Variable size: hdr.size = offsetof(name) + name_len.
+ */
+#define TR_JIT_NAME_MAX 512	/* bytes of a name carried (no NUL) */
+#define TR_JIT_NAME_TRUNC 0x01	/* flag: the name was longer */
+#define TR_JIT_PERF_MAP 0x02	/* flag: read from /tmp/perf-PID.map at attach,
+				 * not seen live (ts: the attach time) */
+
+struct tr_ev_jit {
+	struct tr_ev_hdr hdr;	/* flags: TR_JIT_* */
+	tr_u64 addr;		/* start of the code */
+	tr_u32 size;		/* bytes of code */
+	tr_u32 name_len;	/* bytes of NAME used */
+	char name[TR_JIT_NAME_MAX];
+};
+#define TR_JIT_FIXED (sizeof(struct tr_ev_hdr) + 16)
 
 /* ---- BPF-side drop counters (global array `drops`) ------------------- */
 enum tr_drop_reason {

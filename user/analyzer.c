@@ -47,6 +47,7 @@ static void free_proc(void *p)
 	struct proc_st *ps = p;
 
 	hashmap__free(ps->code, NULL);
+	jit_map__free(&ps->jit);
 	free(ps);
 }
 
@@ -344,6 +345,10 @@ int analyzer__event(struct analyzer *a, const void *ev, size_t len)
 	case TR_EV_SAMPLE:
 		if (h->size >= TR_SAMPLE_HDR_SIZE)
 			err = samples__event(a, ev);
+		break;
+	case TR_EV_JIT:
+		if (h->size >= TR_JIT_FIXED && h->size <= sizeof(struct tr_ev_jit))
+			err = samples__jit(a, ev);
 		break;
 	default:
 		break;

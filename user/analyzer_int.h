@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "analyzer.h"
 #include "hashmap.h"
+#include "jit_map.h"
 #include "model.h"
 #include "runtime_slices.h"
 
@@ -44,6 +45,7 @@ struct thread_st {
 struct proc_st {
 	struct in_process info;
 	struct hashmap *code;	/* code object address -> func id + 1 */
+	struct jit_map jit;	/* JIT code registered so far */
 };
 
 struct analyzer {
@@ -99,4 +101,6 @@ uint32_t pairing__stack_of(struct analyzer *a, uint32_t parent, uint32_t func);
 
 /* user/samples.c */
 int samples__event(struct analyzer *a, const struct tr_ev_sample *e);
+/* a JIT registration: into the process's range table, told to the sinks */
+int samples__jit(struct analyzer *a, const struct tr_ev_jit *e);
 #endif

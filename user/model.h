@@ -156,6 +156,25 @@ struct sample_rec {
 	uint32_t n_funcs;
 };
 
+/*
+ * JIT code registered in a process (the `jit` callback): a compiled unit
+ * seen live through the registration uprobe, or read from the process's
+ * /tmp/perf-PID.map at attach (JIT_REC_PERF_MAP: registered before; its ts
+ * is the attach time).
+ */
+#define JIT_REC_PERF_MAP 0x01
+#define JIT_REC_NAME_TRUNC 0x02	/* the name was cut (TR_JIT_NAME_MAX) */
+
+struct jit_rec {
+	uint32_t pid;
+	uint32_t tid;		/* the registering thread (PID for a perf-map line) */
+	uint64_t ts;
+	uint64_t addr;
+	uint64_t size;
+	const char *name;	/* UTF-8 as registered, NUL-terminated */
+	uint32_t flags;		/* JIT_REC_* */
+};
+
 /* A code map, parsed (user/codemap.c): the files a process ran. */
 enum cov_status {
 	COV_MEASURED = 0,	/* measured */
@@ -212,6 +231,10 @@ struct session_stats {
 	uint64_t samples;		/* CPU samples (--sample): 0 when tracing calls */
 	uint64_t samples_truncated;	/* of them, stacks cut at the walk's limit */
 	uint64_t sample_period_ns;	/* CPU time one sample stands for */
+	uint64_t samples_jit;		/* of them, in a known JIT code range */
+	uint64_t jit_live;		/* JIT registrations seen live */
+	uint64_t jit_perf_map;		/* ... read from perf maps at attach */
+	uint64_t jit_names_truncated;	/* ... whose name was cut */
 	uint32_t exit_code;
 	uint32_t end_flags;		/* in_end.flags */
 };
@@ -248,6 +271,8 @@ struct sink_ops {
 	/* optional (--sample): a CPU sample; the functions of its stack were
 	 * told before, and its stack (if the sink has `stack`) */
 	int (*sample)(struct sink *s, const struct sample_rec *r);
+	/* optional: JIT code was registered (an instant on timelines) */
+	int (*jit)(struct sink *s, const struct jit_rec *r);
 	/* optional (coverage): LINE of function FUNC ran in process PID (once
 	 * or more); then, before finish, each process's code map */
 	int (*line)(struct sink *s, uint32_t pid, uint32_t func, uint32_t line);

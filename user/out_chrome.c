@@ -177,6 +177,27 @@ static int chrome_runtime(struct sink *s, const struct runtime_rec *r)
 	return json_writer__error(jw);
 }
 
+/* JIT code registered: an instant on the thread that registered it (on the
+ * process for what was read from the perf map at attach) */
+static int chrome_jit(struct sink *s, const struct jit_rec *r)
+{
+	struct chrome_sink *cs = (struct chrome_sink *)s;
+	struct json_writer *jw = &cs->jw;
+	bool map = r->flags & JIT_REC_PERF_MAP;
+
+	chrome_event_sep(cs);
+	json_writer__raw(jw, "{\"name\":");
+	json_writer__string(jw, r->name);
+	json_writer__printf(jw, ",\"cat\":\"jit\",\"ph\":\"i\",\"s\":\"%s\",\"pid\":%u,"
+			    "\"tid\":%u,\"ts\":", map ? "p" : "t", r->pid, r->tid);
+	json_writer__usec(jw, r->ts);
+	json_writer__printf(jw, ",\"args\":{\"address\":\"0x%llx\",\"size\":%llu%s%s}}",
+			    (unsigned long long)r->addr, (unsigned long long)r->size,
+			    map ? ",\"before_attach\":true" : "",
+			    r->flags & JIT_REC_NAME_TRUNC ? ",\"name_truncated\":true" : "");
+	return json_writer__error(jw);
+}
+
 static void chrome_kv(struct json_writer *jw, const char *key, uint64_t v, bool comma)
 {
 	json_writer__key(jw, key);
@@ -283,6 +304,7 @@ const struct sink_ops sink_chrome = {
 	.func = chrome_func,
 	.call = chrome_call,
 	.runtime = chrome_runtime,
+	.jit = chrome_jit,
 	.finish = chrome_finish,
 	.free = chrome_free,
 };

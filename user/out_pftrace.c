@@ -543,6 +543,31 @@ static int pf_runtime(struct sink *s, const struct runtime_rec *r)
 	return pf_packet_end(ps, p);
 }
 
+/* JIT code registered: an instant on its process's track (absolute time:
+ * the thread sequences' clocks are incremental) */
+static int pf_jit(struct sink *s, const struct jit_rec *r)
+{
+	struct pftrace_sink *ps = (struct pftrace_sink *)s;
+	struct pb_writer *pb = &ps->pb;
+	size_t t = pf_packet(ps, SEQ_GLOBAL), m;
+
+	pb__uint(pb, TP_TIMESTAMP, r->ts);
+	m = pb__begin(pb, TP_TRACK_EVENT);
+	pb__uint(pb, TE_TYPE, TYPE_INSTANT);
+	pb__uint(pb, TE_TRACK_UUID, proc_uuid(r->pid));
+	pb__string(pb, TE_CATEGORIES, "jit");
+	pb__string(pb, TE_NAME, r->name);
+	pf_arg_uint(pb, "address", r->addr);
+	pf_arg_uint(pb, "size", r->size);
+	pf_arg_uint(pb, "tid", r->tid);
+	if (r->flags & JIT_REC_PERF_MAP)
+		pf_arg_uint(pb, "before_attach", 1);
+	if (r->flags & JIT_REC_NAME_TRUNC)
+		pf_arg_uint(pb, "name_truncated", 1);
+	pb__end(pb, m);
+	return pf_packet_end(ps, t);
+}
+
 /* the session as a slice of the tracer track, its counters as arguments */
 static void pf_session(struct pftrace_sink *ps, const struct session_stats *st)
 {
@@ -626,6 +651,7 @@ const struct sink_ops sink_pftrace = {
 	.begin = pf_begin,
 	.call = pf_call,
 	.runtime = pf_runtime,
+	.jit = pf_jit,
 	.finish = pf_finish,
 	.free = pf_free,
 };

@@ -36,6 +36,10 @@ struct summary_sink {
 	size_t n_funcs, cap_funcs;
 	struct in_process *procs;
 	size_t n_procs, cap_procs;
+	/* JIT code units registered in procs[i]: seen live, read from the
+	 * perf map at attach */
+	uint64_t (*jit)[2];
+	size_t cap_jit;
 	uint64_t gc_by_gen[4];		/* collections of generation 0-2, unknown */
 	struct {
 		uint64_t ns;
@@ -83,6 +87,31 @@ static int summary_process(struct sink *s, const struct in_process *p)
 		return -ENOMEM;
 	ss->procs[ss->n_procs++] = *p;
 	return 0;
+}
+
+static int summary_jit(struct sink *s, const struct jit_rec *r)
+{
+	struct summary_sink *ss = (struct summary_sink *)s;
+
+	for (size_t i = ss->n_procs; i-- > 0;) {
+		if (ss->procs[i].pid != r->pid)
+			continue;
+		if (array__grow((void **)&ss->jit, &ss->cap_jit, i, sizeof(*ss->jit)))
+			return -ENOMEM;
+		ss->jit[i][r->flags & JIT_REC_PERF_MAP ? 1 : 0]++;
+		break;
+	}
+	return 0;
+}
+
+static void summary_print_jit(struct summary_sink *ss, size_t i)
+{
+	const uint64_t *n = i < ss->cap_jit ? ss->jit[i] : NULL;
+
+	if (n && (n[0] || n[1]))
+		fprintf(ss->f, "  jit: %llu code units registered while traced, %llu read from "
+			"/tmp/perf-%u.map at attach\n", (unsigned long long)n[0],
+			(unsigned long long)n[1], ss->procs[i].pid);
 }
 
 static int summary_thread(struct sink *s, const struct in_thread *t)
@@ -258,6 +287,12 @@ static void summary_print_counters(FILE *f, const struct session_stats *st)
 			"unreadable: %llu\n",
 			(unsigned long long)st->counted_calls, (unsigned long long)st->bad_blobs);
 	fprintf(f, "truncated names: %llu\n", (unsigned long long)st->truncated_names);
+	fprintf(f, "jit: %llu registrations seen, %llu read from perf maps at attach, %llu "
+		"names cut", (unsigned long long)st->jit_live,
+		(unsigned long long)st->jit_perf_map, (unsigned long long)st->jit_names_truncated);
+	if (st->samples)
+		fprintf(f, "; %llu samples in JIT code", (unsigned long long)st->samples_jit);
+	fputc('\n', f);
 	if (st->samples && st->lost_total)
 		fprintf(f, "WARNING: %llu samples or names were lost: the profile is incomplete\n",
 			(unsigned long long)st->lost_total);
@@ -317,8 +352,10 @@ static int summary_finish(struct sink *s, const struct session_stats *st)
 	struct summary_sink *ss = (struct summary_sink *)s;
 	int err;
 
-	for (size_t i = 0; i < ss->n_procs; i++)
+	for (size_t i = 0; i < ss->n_procs; i++) {
 		summary_print_process(ss->f, &ss->procs[i]);
+		summary_print_jit(ss, i);
+	}
 	if (ss->coverage)
 		fputs(ss->coverage, ss->f);
 	if (st->samples)
@@ -348,6 +385,7 @@ static void summary_free(struct sink *s)
 	free(ss->funcs);
 	hot_funcs__free(&ss->hot);
 	free(ss->procs);
+	free(ss->jit);
 	free(ss->coverage);
 	free(ss->base.path);
 	free(ss);
@@ -364,6 +402,7 @@ const struct sink_ops sink_summary = {
 	.call = summary_call,
 	.runtime = summary_runtime,
 	.sample = summary_sample,
+	.jit = summary_jit,
 	.codemap = summary_codemap,
 	.finish = summary_finish,
 	.free = summary_free,

@@ -168,6 +168,11 @@ int probes__register(struct tracer_bpf *skel, const struct target *t, struct pro
 		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.code_freed, false, t->pid,
 							     t->open_path, t->dealloc_offset),
 			       "uprobe code_dealloc", err, errlen);
+	/* JIT registrations, in every mode */
+	if (!ret && t->perfmap_offset)
+		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.jit_register, false, t->pid,
+							     t->open_path, t->perfmap_offset),
+			       "uprobe PyUnstable_WritePerfMapEntry", err, errlen);
 	if (ret) {
 		probes__detach(p);
 		return ret;

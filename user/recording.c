@@ -54,6 +54,8 @@ _Static_assert(REC_RUNTIME_FIXED == 40 && sizeof(struct tr_ev_runtime) == 40 + T
 _Static_assert(sizeof(struct tr_ev_line) == 40, "format: tr_ev_line changed");
 _Static_assert(REC_BLOB_FIXED == 32 && sizeof(struct tr_ev_blob) == 32 + TR_BLOB_MAX &&
 	       sizeof(struct tr_ev_blob) >= sizeof(struct tr_ev_code), "format: tr_ev_blob changed");
+_Static_assert(TR_JIT_FIXED == 40 && sizeof(struct tr_ev_jit) == 40 + TR_JIT_NAME_MAX &&
+	       sizeof(struct tr_ev_jit) <= REC_EVENT_MAX, "format: tr_ev_jit changed");
 _Static_assert(REC_EVENT_MAX <= REC_PAYLOAD_MAX && REC_END_MAX <= REC_PAYLOAD_MAX,
 	       "payload buffer too small");
 
@@ -359,6 +361,14 @@ int rec_writer__event(struct rec_writer *w, const void *ev, size_t len)
 		put_bytes(&c, ev, REC_RUNTIME_FIXED);
 		put_bytes(&c, ((const struct tr_ev_runtime *)ev)->name, name_n);
 		break;
+	case TR_EV_JIT:
+		/* the name's bytes (name_len, within the event's size) */
+		if (len < TR_JIT_FIXED || h->size < TR_JIT_FIXED || h->size > len ||
+		    ((const struct tr_ev_jit *)ev)->name_len != h->size - TR_JIT_FIXED ||
+		    h->size > sizeof(struct tr_ev_jit))
+			return -EINVAL;
+		put_bytes(&c, ev, h->size);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -535,6 +545,14 @@ static int rec_reader__event(struct cursor *c, size_t len, struct rec_record *r)
 		if (len != REC_RUNTIME_FIXED + name_n)
 			return -EINVAL;
 		get_bytes(c, r->runtime.name, name_n);
+		return 0;
+	case TR_EV_JIT:
+		if (len < TR_JIT_FIXED || len > sizeof(r->jit) || h.size != len)
+			return -EINVAL;
+		memset(&r->jit, 0, sizeof(r->jit));
+		get_bytes(c, &r->jit, len);
+		if (r->jit.name_len != len - TR_JIT_FIXED)
+			return -EINVAL;
 		return 0;
 	default:
 		return -EINVAL;

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include "model.h"
 
-#define REC_FORMAT_VERSION 4	/* 2: TR_EV_RUNTIME events; 3: TR_EV_LINE, code maps;
-				 * 4: TR_EV_BLOB */
+#define REC_FORMAT_VERSION 5	/* 2: TR_EV_RUNTIME events; 3: TR_EV_LINE, code maps;
+				 * 4: TR_EV_BLOB; 5: TR_EV_JIT */
 
 enum rec_kind {
 	REC_PROCESS = 1,	/* struct in_process */
@@ -55,6 +55,7 @@ struct rec_record {
 		struct tr_ev_runtime runtime;
 		struct tr_ev_line line;
 		struct tr_ev_blob blob;
+		struct tr_ev_jit jit;
 	};
 };
 

@@ -6,12 +6,86 @@
  * reused, keeps its name); the stack is interned outermost first like the
  * stacks of calls, so the flame graph and profile formats share them; a
  * stack cut by the BPF walk gets "[truncated]" as its outermost frame.
+ *
+ * JIT code: the frame chain only has Python frames. When the sampled
+ * thread's user-mode instruction pointer lies in code a JIT registered
+ * (TR_EV_JIT, kept per process in a jit_map as the stream goes, so an
+ * address reused by later code is named by what it held then), the stack
+ * gets an innermost frame "[jit] NAME".
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "analyzer_int.h"
 #include "array.h"
 
 #define TRUNCATED_NAME "[truncated]"
+#define JIT_PREFIX "[jit] "
+
+/* the function "[jit] NAME" of range R (cached in it) */
+static int jit_func(struct analyzer *a, struct jit_range *r, uint32_t *id)
+{
+	char *name;
+	int err;
+
+	if (r->func) {
+		*id = r->func - 1;
+		return 0;
+	}
+	if (asprintf(&name, JIT_PREFIX "%s", r->name) < 0)
+		return -ENOMEM;
+	err = analyzer__pseudo_func(a, name, id);
+	free(name);
+	if (!err)
+		r->func = *id + 1;
+	return err;
+}
+
+int samples__jit(struct analyzer *a, const struct tr_ev_jit *e)
+{
+	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
+	uint32_t len = e->hdr.size - TR_JIT_FIXED;
+	bool perf_map = e->hdr.flags & TR_JIT_PERF_MAP;
+	struct jit_range *r;
+	struct jit_rec rec = {
+		.pid = e->hdr.pid, .tid = e->hdr.tid, .ts = e->hdr.ts, .addr = e->addr,
+		.size = e->size,
+		.flags = (perf_map ? JIT_REC_PERF_MAP : 0) |
+			 (e->hdr.flags & TR_JIT_NAME_TRUNC ? JIT_REC_NAME_TRUNC : 0),
+	};
+	struct sink *s;
+	int ret;
+
+	if (!ps)
+		return 0;	/* no process record: counted as no_config */
+	if (len > e->name_len)
+		len = e->name_len;
+	ret = jit_map__add(&ps->jit, e->addr, e->size, e->name, strnlen(e->name, len), perf_map);
+	if (ret == -EINVAL)
+		return 0;	/* a range wrapping around: nothing to name */
+	if (ret < 0)
+		return ret;
+	if (ret == JIT_SEEN_BEFORE)
+		return 0;	/* told already, from the perf map */
+	if (perf_map)
+		a->st.jit_perf_map++;
+	else
+		a->st.jit_live++;
+	if (rec.flags & JIT_REC_NAME_TRUNC)
+		a->st.jit_names_truncated++;
+	/* the name as a C string (the range's copy, or one made here) */
+	r = ret == JIT_ADDED ? jit_map__find(&ps->jit, e->addr) : NULL;
+	char *name = r ? NULL : strndup(e->name, strnlen(e->name, len));
+	rec.name = r ? r->name : name;
+	if (!rec.name)
+		return -ENOMEM;
+	FOR_SINKS(a, s)
+		if (s->ops->jit)
+			note_err(a, s->ops->jit(s, &rec));
+	free(name);
+	return 0;
+}
 
 int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 {
@@ -21,7 +95,9 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 		.pid = e->hdr.pid, .tid = e->hdr.tid, .ts = e->hdr.ts,
 		.period_ns = e->period_ns,
 	};
+	struct jit_range *jit;
 	struct sink *s;
+	uint32_t at = 0;
 	int err;
 
 	if (!ps)
@@ -32,13 +108,22 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 		n = TR_SAMPLE_FRAMES_MAX;
 	if (!n)
 		return 0;
-	if (array__grow((void **)&a->sample_funcs, &a->cap_sample_funcs, n, sizeof(uint32_t)))
+	/* room for a JIT frame and "[truncated]" */
+	if (array__grow((void **)&a->sample_funcs, &a->cap_sample_funcs, n + 2, sizeof(uint32_t)))
 		return -ENOMEM;
+	jit = e->user_ip ? jit_map__find(&ps->jit, e->user_ip) : NULL;
+	if (jit) {
+		err = jit_func(a, jit, &a->sample_funcs[at++]);
+		if (err)
+			return err;
+		a->st.samples_jit++;
+	}
 	for (uint32_t i = 0; i < n; i++) {
-		err = analyzer__func_of(a, ps, e->frames[i], &a->sample_funcs[i]);
+		err = analyzer__func_of(a, ps, e->frames[i], &a->sample_funcs[at++]);
 		if (err)
 			return err;
 	}
+	n = at;
 	if (e->hdr.flags & TR_SAMPLE_TRUNCATED) {
 		if (!a->truncated_func) {
 			err = analyzer__pseudo_func(a, TRUNCATED_NAME, &a->truncated_func);

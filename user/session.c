@@ -25,6 +25,7 @@
 #include "cover_boot.h"
 #include "cover_session.h"
 #include "hashmap.h"
+#include "jit_session.h"
 #include "launch.h"
 #include "outputs.h"
 #include "sinks.h"
@@ -103,6 +104,12 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* launch mode turns the perf trampoline on (PYTHONPERFSUPPORT=1) */
+static bool perf_support_set(const struct session_opts *o)
+{
+	return o->argv && o->strategy && !strcmp(o->strategy, "eval");
+}
+
 /* Find the Python program: the command may exec through wrappers (env, sh). */
 static int launch_target(const struct session_opts *o, const struct cover_boot *boot,
 			 struct launch **l, struct target *t, char *err, size_t errlen)
@@ -111,7 +118,7 @@ static int launch_target(const struct session_opts *o, const struct cover_boot *
 	int n = 0, ret;
 
 	/* the eval strategy sees 3.12+ calls only through the perf trampoline */
-	if (o->strategy && !strcmp(o->strategy, "eval"))
+	if (perf_support_set(o))
 		env[n++] = "PYTHONPERFSUPPORT=1";
 	for (char *const *e = boot ? cover_boot__env(boot) : NULL; e && *e && n < 15; e++)
 		env[n++] = *e;
@@ -319,6 +326,7 @@ int session__run(const struct session_opts *o)
 	struct probes *probes = NULL;
 	struct outputs *out = NULL;
 	struct cover_boot *boot = NULL;
+	struct perf_map_events perf_map = {};
 	struct feed feed = {};
 	struct target t = {};
 	struct in_process proc;
@@ -367,6 +375,7 @@ int session__run(const struct session_opts *o)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	jit_session__plan(&t);
 	say_target(&t);
 
 	skel = tracer_bpf__open();
@@ -408,10 +417,19 @@ int session__run(const struct session_opts *o)
 			snprintf(err, sizeof(err), "PID %d exited while the tracer attached", t.pid);
 		goto fail;
 	}
+	/* after the registration uprobe: what registered before (a registration
+	 * made in between is in both: the analyzer counts it once) */
+	if (jit_session__read_perf_map(&t, attach_ts, &perf_map)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
 	target__describe(&t, attach_ts, &proc);
 	if (o->sample_hz)
 		proc.strategy = TR_STRATEGY_NONE;	/* no call probes */
 	outputs__process(out, &proc);
+	for (size_t i = 0; i < perf_map.n; i++)
+		on_event(&feed, &perf_map.ev[i], perf_map.ev[i].hdr.size);
+	perf_map_events__free(&perf_map);
 	if (make_fds(t.pid, o->duration, &sfd, &pfd, &tfd)) {
 		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(errno));
 		goto fail;
@@ -468,8 +486,10 @@ cleanup:
 	hashmap__free(feed.threads, NULL);
 	cover_session__free(feed.cover);
 	cover_boot__close(boot);
-	/* the perf trampoline we turned on wrote /tmp/perf-PID.map */
-	if (o->argv && t.pid && t.version_hex >= 0x030c0000)
+	perf_map_events__free(&perf_map);
+	/* the perf trampoline we turned on wrote /tmp/perf-PID.map (one the
+	 * program turned on itself is its own) */
+	if (o->argv && t.pid && t.version_hex >= 0x030c0000 && perf_support_set(o))
 		target__remove_perf_map(t.pid);
 	if (sfd >= 0)
 		close(sfd);

@@ -437,6 +437,9 @@ int target__inspect(int pid, enum target_mode mode, const char *force,
 	if (!elf_file__find_symbol(ef, "_PySys_GetSizeOf", &dv, &dsz) &&
 	    elf_file__vaddr_to_offset(ef, dv, &t->getsizeof_offset))
 		t->getsizeof_offset = 0;
+	if (!elf_file__find_symbol(ef, "PyUnstable_WritePerfMapEntry", &dv, &dsz) &&
+	    elf_file__vaddr_to_offset(ef, dv, &t->perfmap_offset))
+		t->perfmap_offset = 0;
 cleanup:
 	elf_file__close(ef);
 	proc_maps__free(&maps);

@@ -33,6 +33,9 @@ struct target {
 	/* _PySys_GetSizeOf: where the coverage bootstrap hands its counts
 	 * over (3.12+), 0 if unknown */
 	uint64_t getsizeof_offset;
+	/* PyUnstable_WritePerfMapEntry (3.12+), where JIT code is registered:
+	 * probed in every mode; 0 if the build has none */
+	uint64_t perfmap_offset;
 	/* set by the session: probe the bootstrap's hand-over; and only that
 	 * (its calls are counted inside the process: no call probes) */
 	bool cover_channel, calls_inside;

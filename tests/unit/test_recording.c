@@ -478,3 +478,37 @@ TEST(recording_blob_roundtrip)
 	rec_reader__close(rd);
 	unlink(path);
 }
+
+TEST(recording_jit_roundtrip)
+{
+	const char *path = rec_tmp();
+	struct rec_writer *w = rec_writer__open(path);
+	static struct tr_ev_jit j, bad;
+	struct rec_record r;
+	struct rec_reader *rd;
+
+	j.hdr = (struct tr_ev_hdr){ .type = TR_EV_JIT, .flags = TR_JIT_PERF_MAP,
+				    .size = TR_JIT_FIXED + 7, .pid = 7, .tid = 8, .ts = 300 };
+	j.addr = 0x7f0012345000ull;
+	j.size = 11;
+	j.name_len = 7;
+	memcpy(j.name, "py::f:x", 7);
+	memset(j.name + 7, 0xaa, 10);	/* not carried */
+	bad = j;
+	bad.name_len = 8;	/* disagrees with the size */
+	CHECK(w);
+	CHECK_EQ(rec_writer__event(w, &j, sizeof(j)), 0);
+	CHECK_EQ(rec_writer__event(w, &bad, sizeof(bad)), -EINVAL);
+	CHECK_EQ(rec_writer__event(w, &j, TR_JIT_FIXED + 6), -EINVAL);	/* shorter than its size */
+	CHECK_EQ(rec_writer__close(w), 0);
+	CHECK_EQ(rec_file_size(path), 16 + 8 + TR_JIT_FIXED + 7);
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK_EQ(r.kind, REC_EVENT);
+	CHECK(!memcmp(&r.jit, &j, TR_JIT_FIXED + 7));
+	CHECK_EQ(r.jit.name[7], 0);
+	CHECK_EQ(rec_reader__next(rd, &r), 0);
+	rec_reader__close(rd);
+	unlink(path);
+}

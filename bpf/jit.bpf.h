@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * JIT registrations: a uprobe on CPython's (3.12+)
+ * PyUnstable_WritePerfMapEntry(const void *code_addr, unsigned int
+ * code_size, const char *entry_name), the one function through which the
+ * perf trampoline (-X perf) and any JIT using the perf-map API register
+ * compiled code. Each call becomes a TR_EV_JIT with the address, the size
+ * and the name (a bounded copy: a name longer than TR_JIT_NAME_MAX - 1
+ * bytes is cut and flagged). Attached in every session mode (calls and
+ * --sample) by user/probes.c. Included once, by bpf/tracer.bpf.c, after
+ * bpf/ringbuf.bpf.h and bpf/pyobj.bpf.h (`procs`).
+ */
+#ifndef TRACER_JIT_BPF_H
+#define TRACER_JIT_BPF_H
+
+SEC("uprobe")
+int jit_register(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32;
+	const char *name = (const char *)PT_REGS_PARM3(ctx);
+	struct tr_ev_jit *e;
+	char next = 0;
+	long n;
+
+	if (!bpf_map_lookup_elem(&procs, &pid)) {
+		drop(TR_DROP_NO_CONFIG);
+		return 0;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop(TR_DROP_RINGBUF_FULL);
+		return 0;
+	}
+	fill_hdr(&e->hdr, TR_EV_JIT, 0, pid_tgid);
+	e->addr = PT_REGS_PARM1(ctx);
+	e->size = (__u32)PT_REGS_PARM2(ctx);
+	n = name ? bpf_probe_read_user_str(e->name, TR_JIT_NAME_MAX, name) : 0;
+	if (n < 0) {
+		/* an unreadable name: the registration still counts */
+		e->hdr.flags |= TR_JIT_NAME_TRUNC;
+		n = 0;
+	} else if (n > 0) {
+		n--;	/* the NUL */
+	}
+	/* a full buffer: is there more? */
+	if (n == TR_JIT_NAME_MAX - 1 &&
+	    (bpf_probe_read_user(&next, 1, name + TR_JIT_NAME_MAX - 1) || next))
+		e->hdr.flags |= TR_JIT_NAME_TRUNC;
+	n &= TR_JIT_NAME_MAX - 1;
+	e->name_len = n;
+	e->hdr.size = TR_JIT_FIXED + n;
+	submit(e, sizeof(*e));
+	return 0;
+}
+
+#endif /* TRACER_JIT_BPF_H */

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reading a process's /tmp/perf-PID.map as root.
+ *
+ * The file is written by the target (CPython's perf-map API, or any JIT):
+ * anyone who controls the process can make it anything. /tmp is world-
+ * writable, so the process's user can plant a symlink (or a FIFO, or a hard
+ * link to a file of another user) at that name to make a root process read
+ * or block on something else. So: /tmp is opened as a directory without
+ * following a symlink, the file with openat(O_NOFOLLOW | O_NONBLOCK) from
+ * it (no component is resolved through a link the user could place), and
+ * the opened file must be a regular file owned by one of the process's own
+ * uids: a file of another user (root's, or a third user's planted there)
+ * is refused and the refusal said. A hard link to a file the user does not
+ * own fails the owner check too. Then at most PERF_MAP_MAX_BYTES are read
+ * and every line parsed with bounds: a malformed line is counted, skipped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "array.h"
+#include "perf_map.h"
+
+#define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
+
+/* a hex number of at most 16 digits, an optional 0x: its end, or NULL */
+static const char *parse_hex(const char *p, const char *end, uint64_t *v)
+{
+	int digits = 0;
+
+	*v = 0;
+	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	for (; p < end; p++, digits++) {
+		int d;
+
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else if (*p >= 'A' && *p <= 'F')
+			d = *p - 'A' + 10;
+		else
+			break;
+		if (digits == 16)
+			return NULL;	/* more than 64 bits */
+		*v = *v << 4 | d;
+	}
+	return digits ? p : NULL;
+}
+
+int perf_map__parse_line(const char *line, size_t len, uint64_t *start, uint64_t *size,
+			 const char **name, size_t *name_len)
+{
+	const char *p = line, *end = line + len;
+
+	if (len && end[-1] == '\r')
+		end--;
+	p = parse_hex(p, end, start);
+	if (!p || p == end || *p != ' ')
+		return -EINVAL;
+	p = parse_hex(p + 1, end, size);
+	if (!p || p == end || *p != ' ' || p + 1 == end)
+		return -EINVAL;
+	if (*start + *size < *start)
+		return -EINVAL;
+	*name = p + 1;
+	*name_len = end - (p + 1);
+	/* a NUL inside would cut the name everywhere it is used */
+	if (memchr(*name, 0, *name_len))
+		return -EINVAL;
+	return 0;
+}
+
+int perf_map__parse(const char *text, size_t len, uint32_t pid, uint64_t ts,
+		    struct perf_map_events *out)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p), *name;
+		size_t n = (nl ? nl : end) - p, name_len;
+		uint64_t start, size;
+		struct tr_ev_jit *e;
+
+		if (!n) {
+			p = nl ? nl + 1 : end;
+			continue;
+		}
+		if (perf_map__parse_line(p, n, &start, &size, &name, &name_len) ||
+		    size > UINT32_MAX) {
+			out->malformed++;
+		} else {
+			if (array__grow((void **)&out->ev, &out->cap, out->n, sizeof(*e)))
+				return -ENOMEM;
+			e = &out->ev[out->n++];
+			e->hdr.type = TR_EV_JIT;
+			e->hdr.flags = TR_JIT_PERF_MAP;
+			e->hdr.pid = e->hdr.tid = pid;
+			e->hdr.ts = ts;
+			e->addr = start;
+			e->size = size;
+			if (name_len > TR_JIT_NAME_MAX - 1) {
+				name_len = TR_JIT_NAME_MAX - 1;
+				e->hdr.flags |= TR_JIT_NAME_TRUNC;
+			}
+			memcpy(e->name, name, name_len);
+			e->name_len = name_len;
+			e->hdr.size = TR_JIT_FIXED + name_len;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+void perf_map_events__free(struct perf_map_events *e)
+{
+	free(e->ev);
+	memset(e, 0, sizeof(*e));
+}
+
+int perf_map__proc_uids(int pid, uid_t uids[4])
+{
+	char path[64], line[256];
+	FILE *f;
+	int ret = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long u[4];
+
+		if (strncmp(line, "Uid:", 4))
+			continue;
+		if (sscanf(line + 4, "%lu %lu %lu %lu", &u[0], &u[1], &u[2], &u[3]) == 4) {
+			for (int i = 0; i < 4; i++)
+				uids[i] = u[i];
+			ret = 0;
+		}
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+int perf_map__open(const char *dir, int pid, const uid_t uids[4], char *err, size_t errlen)
+{
+	char name[32];
+	struct stat st;
+	int dfd, fd, ret;
+
+	snprintf(name, sizeof(name), "perf-%d.map", pid);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		ret = -errno;
+		ERR("%s: %s", dir, strerror(errno));
+		return ret;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	ret = fd < 0 ? -errno : 0;
+	close(dfd);
+	if (ret == -ELOOP) {
+		ERR("%s/%s is a symbolic link: not followed, not read", dir, name);
+		return ret;
+	}
+	if (ret) {
+		if (ret != -ENOENT)
+			ERR("%s/%s: %s", dir, name, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		ERR("%s/%s: %s", dir, name, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		ret = -EPERM;
+		ERR("%s/%s is not a regular file: not read", dir, name);
+	} else if (st.st_uid != uids[0] && st.st_uid != uids[1] && st.st_uid != uids[2] &&
+		   st.st_uid != uids[3]) {
+		ret = -EPERM;
+		ERR("%s/%s is owned by uid %u, not by the process's user (uid %u): not read",
+		    dir, name, (unsigned)st.st_uid, (unsigned)uids[1]);
+	}
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int perf_map__read(int pid, uint64_t ts, struct perf_map_events *out, char *err, size_t errlen)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *buf = NULL;
+	uid_t uids[4];
+	int fd, ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = perf_map__proc_uids(pid, uids);
+	if (ret) {
+		ERR("cannot read the uids of PID %d: %s", pid, strerror(-ret));
+		return ret;
+	}
+	fd = perf_map__open("/tmp", pid, uids, err, errlen);
+	if (fd < 0)
+		return fd;
+	/* O_NONBLOCK does not matter to a regular file; clear it anyway */
+	fcntl(fd, F_SETFL, 0);
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap || !buf) {
+			char *nb;
+
+			if (buf)
+				cap *= 2;
+			if (cap > PERF_MAP_MAX_BYTES)
+				cap = PERF_MAP_MAX_BYTES;
+			if (buf && len == cap) {
+				out->cut = true;
+				break;
+			}
+			nb = realloc(buf, cap);
+			if (!nb) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			ERR("reading /tmp/perf-%d.map: %s", pid, strerror(errno));
+			break;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	close(fd);
+	/* a line being written while we read (the process appends as we
+	 * read; its registration is seen live: the uprobe is attached first):
+	 * the part after the last newline is left out */
+	if (!ret) {
+		char *nl = memrchr(buf, '\n', len);
+		len = nl ? (size_t)(nl + 1 - buf) : 0;
+	}
+	if (!ret)
+		ret = perf_map__parse(buf, len, pid, ts, out);
+	free(buf);
+	if (ret)
+		perf_map_events__free(out);
+	return ret;
+}

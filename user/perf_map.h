@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * /tmp/perf-PID.map, the perf-map file of a process (`START SIZE NAME`
+ * lines, hex numbers): the JIT code it registered before the tracer
+ * attached. Read as root, safely (see perf_map.c), parsed with bounds.
+ */
+#ifndef TRACER_PERF_MAP_H
+#define TRACER_PERF_MAP_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "tracer.h"
+
+#define PERF_MAP_MAX_BYTES (64u << 20)	/* a larger file is read up to here */
+
+/* One line (LEN bytes, no newline). 0 and the fields (NAME points into
+ * LINE, NAME_LEN bytes, never 0), or -EINVAL: not two hex numbers (an
+ * optional 0x, at most 16 digits) and a non-empty name separated by one
+ * space, or a range that wraps around the address space. */
+int perf_map__parse_line(const char *line, size_t len, uint64_t *start, uint64_t *size,
+			 const char **name, size_t *name_len);
+
+/* What a perf map holds, as TR_EV_JIT records (flag TR_JIT_PERF_MAP). */
+struct perf_map_events {
+	struct tr_ev_jit *ev;
+	size_t n, cap;
+	uint64_t malformed;	/* lines skipped */
+	bool cut;		/* the file was larger than PERF_MAP_MAX_BYTES */
+};
+
+/* Parse TEXT (LEN bytes) into OUT: records of process PID at time TS.
+ * A last line without a newline is parsed too. 0 or -ENOMEM. */
+int perf_map__parse(const char *text, size_t len, uint32_t pid, uint64_t ts,
+		    struct perf_map_events *out);
+
+/* The uids of process PID (real, effective, saved, fs: /proc/PID/status).
+ * 0 or -errno. */
+int perf_map__proc_uids(int pid, uid_t uids[4]);
+
+/*
+ * Open DIR/perf-PID.map for reading, refusing what the process's user could
+ * have planted to make root read something else: DIR is opened without
+ * following a symlink, the file too (O_NOFOLLOW, openat from DIR), without
+ * blocking (a FIFO), and then it must be a regular file owned by one of
+ * UIDS. An fd, -ENOENT when there is none, or another -errno with the
+ * reason in ERR (-EPERM: the owner is not the process's).
+ */
+int perf_map__open(const char *dir, int pid, const uid_t uids[4], char *err, size_t errlen);
+
+/* Open (as above, in /tmp) and parse the perf map of PID. 0 (OUT filled,
+ * maybe empty), -ENOENT (no file), or -errno with the reason in ERR. */
+int perf_map__read(int pid, uint64_t ts, struct perf_map_events *out, char *err, size_t errlen);
+void perf_map_events__free(struct perf_map_events *e);
+#endif
