@@ -7,12 +7,13 @@
  */
 #ifndef TRACER_JIT_SESSION_H
 #define TRACER_JIT_SESSION_H
+#include <stdbool.h>
 #include <stdint.h>
 #include "perf_map.h"
 #include "target.h"
 
 /* add T's warnings about JIT code (call after the other plans) */
-void jit_session__plan(struct target *t);
+void jit_session__plan(struct target *t, bool sampling);
 /* attach mode (after the registration uprobe is attached): read T's perf
  * map into OUT (empty when there is none or it is refused: then a warning
  * says why). TS: the attach time. 0 or -ENOMEM. */

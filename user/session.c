@@ -375,7 +375,7 @@ int session__run(const struct session_opts *o)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
-	jit_session__plan(&t);
+	jit_session__plan(&t, o->sample_hz != 0);
 	say_target(&t);
 
 	skel = tracer_bpf__open();
