@@ -66,6 +66,12 @@ struct tr_py_layout {
 					 * has not run yet: -2 (prev_instr) or 0 (instr_ptr) */
 	tr_u8 pad2;
 	tr_s16 tstate_thread_id;	/* PyThreadState.thread_id: pthread_self() */
+	/* a sampled frame's line (--sample): the instruction offset of a
+	 * <=3.10 frame, f_lasti (an int: bytes on 3.8/3.9, code units on
+	 * 3.10), -1 from 3.11 (frame_instr there); the code object's line
+	 * table, a bytes object: co_lnotab (<=3.9) or co_linetable */
+	tr_s16 frame_lasti;
+	tr_s16 code_linetable;
 };
 
 /* Per traced process, stored in the BPF map `procs` keyed by host tgid. */
