@@ -6,17 +6,24 @@
  * reused, keeps its name); the stack is interned outermost first like the
  * stacks of calls, so the flame graph and profile formats share them; a
  * stack cut by the BPF walk gets "[truncated]" as its outermost frame.
+ *
+ * Each frame's line comes from its instruction offset and its code
+ * object's line table (user/sample_lines.c), 0 when unknown (counted).
+ * With --lines, a frame is the line of its function ("qualname:LINE", or
+ * "qualname:?"), so every output splits a function by line.
  */
 #include <errno.h>
 #include "analyzer_int.h"
 #include "array.h"
+#include "sample_lines.h"
 
 #define TRUNCATED_NAME "[truncated]"
 
 int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 {
 	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
-	uint32_t n = e->n_frames, room = (e->hdr.size - TR_SAMPLE_HDR_SIZE) / 8, stack = 0;
+	uint32_t n = e->n_frames, stack = 0;
+	uint32_t room = (e->hdr.size - TR_SAMPLE_HDR_SIZE) / sizeof(struct tr_sample_frame);
 	struct sample_rec r = {
 		.pid = e->hdr.pid, .tid = e->hdr.tid, .ts = e->hdr.ts,
 		.period_ns = e->period_ns,
@@ -32,13 +39,23 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 		n = TR_SAMPLE_FRAMES_MAX;
 	if (!n)
 		return 0;
-	if (array__grow((void **)&a->sample_funcs, &a->cap_sample_funcs, n, sizeof(uint32_t)))
+	if (array__grow((void **)&a->sample_funcs, &a->cap_sample_funcs, n, sizeof(uint32_t)) ||
+	    array__grow((void **)&a->sample_lines, &a->cap_sample_lines, n, sizeof(uint32_t)))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
-		err = analyzer__func_of(a, ps, e->frames[i], &a->sample_funcs[i]);
+		uint32_t *func = &a->sample_funcs[i], line;
+
+		err = analyzer__func_of(a, ps, e->frames[i].code, func);
 		if (err)
 			return err;
+		line = sample_lines__line(ps->lines, e->frames[i].code, e->frames[i].offset);
+		a->sample_lines[i] = line;
+		if (!line)
+			a->st.sample_frames_no_line++;
+		if (a->by_line && (err = analyzer__line_func(a, *func, line, func)))
+			return err;
 	}
+	a->st.sample_frames += n;
 	if (e->hdr.flags & TR_SAMPLE_TRUNCATED) {
 		if (!a->truncated_func) {
 			err = analyzer__pseudo_func(a, TRUNCATED_NAME, &a->truncated_func);
@@ -46,6 +63,7 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 				return err;
 			a->truncated_func++;
 		}
+		a->sample_lines[n] = 0;
 		a->sample_funcs[n++] = a->truncated_func - 1;
 		r.flags |= SAMPLE_TRUNCATED;
 		a->st.samples_truncated++;
@@ -54,6 +72,7 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 		stack = pairing__stack_of(a, stack, a->sample_funcs[i]);
 	r.stack = stack;
 	r.funcs = a->sample_funcs;
+	r.lines = a->sample_lines;
 	r.n_funcs = n;
 	a->st.samples++;
 	a->st.sample_period_ns = e->period_ns;
@@ -61,4 +80,18 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 		if (s->ops->sample)
 			note_err(a, s->ops->sample(s, &r));
 	return 0;
+}
+
+int samples__linetable(struct analyzer *a, const struct tr_ev_linetable *e, size_t len)
+{
+	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
+	bool unusable;
+	int err;
+
+	if (!ps)
+		return 0;
+	err = sample_lines__chunk(ps->lines, e, len, &unusable);
+	if (unusable)
+		a->st.linetables_unusable++;
+	return err;
 }
