@@ -270,7 +270,7 @@ struct linetable_send {
 static long linetable_step(__u32 i, void *data)
 {
 	struct linetable_send *ls = data;
-	__u32 k = i / TR_LINETABLE_CHUNKS, c = i % TR_LINETABLE_CHUNKS, off, len;
+	__u32 k = i / TR_LINETABLE_CHUNKS, c = i % TR_LINETABLE_CHUNKS, off, len, n;
 	struct sample_slot *slot = bpf_map_lookup_elem(&sample_slots, &ls->cpu);
 	struct sample_new_code *nc;
 	struct tr_ev_linetable *e;
@@ -312,9 +312,12 @@ static long linetable_step(__u32 i, void *data)
 	e->total = nc->total;
 	e->offset = off;
 	e->pad = 0;
-	barrier_var(len);
+	/* 1..TR_LINETABLE_CHUNK bytes, in a form the verifier can bound */
+	n = len - 1;
+	barrier_var(n);
+	n = (n & (TR_LINETABLE_CHUNK - 1)) + 1;
 	if (len > TR_LINETABLE_CHUNK ||
-	    (len && sample_read(e->data, len, nc->table + TR_BYTES_SVAL + off))) {
+	    (len && sample_read(e->data, n, nc->table + TR_BYTES_SVAL + off))) {
 		/* the table cannot be had whole: its lines are unknown */
 		e->hdr.flags |= TR_LINETABLE_UNREADABLE;
 		e->hdr.size = TR_LINETABLE_HDR_SIZE;
