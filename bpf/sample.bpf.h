@@ -147,6 +147,8 @@ static __always_inline __u32 frame_offset(const struct tr_py_layout *L,
 	if (L->frame_lasti >= 0) {
 		/* f_lasti: -1 before the first instruction */
 		lasti = FRAME_FIELD(slot, __s32, L->frame_lasti);
+		if (lasti == -1)
+			return TR_SAMPLE_NOT_STARTED;
 		if (lasti < 0 || lasti >= (1 << 28))
 			return TR_SAMPLE_NO_OFFSET;
 		/* 3.10 counts code units of 2 bytes */
@@ -155,9 +157,11 @@ static __always_inline __u32 frame_offset(const struct tr_py_layout *L,
 	if (L->frame_instr < 0 || L->code_code_adaptive < 0)
 		return TR_SAMPLE_NO_OFFSET;
 	/* 3.11/3.12's prev_instr is one unit before the first instruction
-	 * until it runs: then below FIRST, unknown */
+	 * until it runs (3.13's instr_ptr is on it: offset 0) */
 	instr = FRAME_WORD(slot, L->frame_instr);
 	first = code + L->code_code_adaptive;
+	if (instr == first + L->frame_instr_start && L->frame_instr_start < 0)
+		return TR_SAMPLE_NOT_STARTED;
 	if (instr < first || instr - first >= (1 << 28))
 		return TR_SAMPLE_NO_OFFSET;
 	return instr - first;

@@ -296,12 +296,16 @@ struct tr_ev_blob {
 #define TR_SAMPLE_FRAMES_MAX 2048	/* frames carried at most */
 #define TR_SAMPLE_TRUNCATED 0x01	/* flag: the stack goes on past the last frame */
 #define TR_SAMPLE_NO_OFFSET 0xffffffffu	/* a frame's offset is not known */
+#define TR_SAMPLE_NOT_STARTED 0xfffffffeu /* offset: the frame has not run its
+					 * first instruction yet (its line is then
+					 * co_firstlineno, as for CPython's f_lineno) */
 
 struct tr_sample_frame {
 	tr_u64 code;		/* code object address */
 	/* bytes from the code's first instruction to the one the frame
 	 * executes: f_lasti (3.8/3.9), f_lasti * 2 (3.10), the instruction
-	 * pointer - co_code_adaptive (3.11+); or TR_SAMPLE_NO_OFFSET */
+	 * pointer - co_code_adaptive (3.11+); or TR_SAMPLE_NOT_STARTED,
+	 * TR_SAMPLE_NO_OFFSET */
 	tr_u32 offset;
 	tr_u32 pad;
 };

@@ -143,6 +143,9 @@ uint32_t sample_lines__line(const struct sample_lines *sl, uint64_t code, uint32
 
 	if (!cl || cl->state != LINES_READY || offset == TR_SAMPLE_NO_OFFSET)
 		return 0;
+	/* CPython's f_lineno of a frame that has not started */
+	if (offset == TR_SAMPLE_NOT_STARTED)
+		return cl->firstlineno;
 	line = line_table__line(&cl->t, offset);
 	return line > 0 ? (uint32_t)line : 0;
 }

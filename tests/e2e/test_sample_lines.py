@@ -59,10 +59,11 @@ def _check_folded(rows, truth):
                 assert line in lines[name], \
                     "%s at line %s, which it does not have (%s)" % (name, line, lines[name])
         deeps = [line for name, line, ours in parsed if ours and name == "deep"]
-        if deeps:
+        # every caller in the recursion is at its call (going down too)
+        assert deeps[:-1] == [mk["LINE_DEEP"]] * (len(deeps) - 1), collections.Counter(deeps)
+        if any(ours and name == "spin" for name, _, ours in parsed):
             deep_samples += n
             assert len(deeps) == 601, len(deeps)
-            assert deeps[:-1] == [mk["LINE_DEEP"]] * 600, set(deeps[:-1])
             assert deeps[-1] == mk["LINE_BOTTOM"], deeps[-1]
         name, line, ours = parsed[-1]
         if ours and name == "hot":

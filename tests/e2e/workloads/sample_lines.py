@@ -43,9 +43,12 @@ def deep(n, acc):
 
 
 def lines_of(code):
+    # and co_firstlineno: f_lineno of a frame that has not started yet
     if sys.version_info >= (3, 10):
-        return sorted({ln for _, _, ln in code.co_lines() if ln is not None})
-    return sorted({ln for _, ln in dis.findlinestarts(code)})
+        lines = {ln for _, _, ln in code.co_lines() if ln is not None}
+    else:
+        lines = {ln for _, ln in dis.findlinestarts(code)}
+    return sorted(lines | {code.co_firstlineno})
 
 
 def marker(name):
