@@ -77,7 +77,7 @@ const struct func_info *func_table__intern(struct func_table *ft, const char *qu
 	e->info.qualname = strdup(qualname);
 	e->info.file = strdup(file);
 	e->info.line = line;
-	e->info.base = ft->n;
+	e->info.base = 0;
 	e->info.at_line = 0;
 	e->next = first;
 	if (!e->info.qualname || !e->info.file ||
@@ -111,7 +111,7 @@ const struct func_info *func_table__intern_line(struct func_table *ft, uint32_t 
 	free(name);
 	if (e && *is_new) {
 		/* b may have moved: the table grew */
-		e->base = base;
+		e->base = base + 1;
 		e->at_line = at_line;
 	}
 	return e;

@@ -75,9 +75,9 @@ struct func_info {
 	const char *qualname;	/* UTF-8 */
 	const char *file;	/* UTF-8, absolute co_filename */
 	uint32_t line;		/* co_firstlineno */
-	/* --lines: a line of function BASE, named "qualname:AT_LINE"
-	 * ("qualname:?" with AT_LINE 0: the line is unknown); for a function,
-	 * BASE is its own id and AT_LINE 0 */
+	/* --lines: a line of function BASE - 1, named "qualname:AT_LINE"
+	 * ("qualname:?" with AT_LINE 0: the line is unknown); 0 and 0 for a
+	 * function */
 	uint32_t base;
 	uint32_t at_line;
 };

@@ -21,7 +21,7 @@
  * is the function's first line. Sample.location_id lists the leaf first.
  * With --lines (CPU samples), a frame is a line of a function: its
  * Location (func_info.id + 1) has one Line with the function of its base
- * (func_info.base + 1) and the line executed; only real functions get a
+ * (func_info.base = its id + 1) and the line executed; only real functions get a
  * Function.
  *
  * Aggregated while tracing in O(stacks + functions) memory, never per call;
@@ -64,7 +64,7 @@ enum {
 struct pprof_func {
 	uint32_t name, file;	/* string table indices */
 	uint32_t line;
-	uint32_t base;		/* func_info.base: the function of a line frame */
+	uint32_t base;		/* func_info.base: the function (+ 1) of a line frame */
 	uint32_t at_line;	/* its line (0: a function, or unknown) */
 	bool told;
 };
@@ -313,11 +313,12 @@ static int pprof_write_funcs(struct pprof_sink *ps)
 			used[ps->prof.v[id].func] = true;
 	/* the function of every line frame used has its Function */
 	for (size_t i = 0; i < ps->cap_funcs; i++)
-		if (used[i] && ps->funcs[i].told && ps->funcs[i].base < ps->cap_funcs)
-			used[ps->funcs[i].base] = true;
+		if (used[i] && ps->funcs[i].told && ps->funcs[i].base &&
+		    ps->funcs[i].base <= ps->cap_funcs)
+			used[ps->funcs[i].base - 1] = true;
 	for (size_t i = 0; i < ps->cap_funcs && !err; i++) {
 		const struct pprof_func *pf = &ps->funcs[i];
-		bool line_frame = pf->told && pf->base != i && pf->base < ps->cap_funcs;
+		bool line_frame = pf->told && pf->base && pf->base <= ps->cap_funcs;
 		size_t m, l;
 
 		if (!used[i])
@@ -327,7 +328,7 @@ static int pprof_write_funcs(struct pprof_sink *ps)
 			m = pb__begin(&ps->pb, PROFILE_LOCATION);
 			pb__uint(&ps->pb, LOCATION_ID, i + 1);
 			l = pb__begin(&ps->pb, LOCATION_LINE);
-			pb__uint(&ps->pb, LINE_FUNCTION_ID, pf->base + 1);
+			pb__uint(&ps->pb, LINE_FUNCTION_ID, pf->base);
 			pb__int(&ps->pb, LINE_LINE, pf->at_line);
 			pb__end(&ps->pb, l);
 			pb__end(&ps->pb, m);
