@@ -103,7 +103,8 @@ static __always_inline __u8 read_unicode(const struct tr_py_layout *L, __u64 obj
 /*
  * Make sure userspace knows the identity of CODE: send a TR_EV_CODE when the
  * code_cache entry for this address is missing or differs. 0 when the
- * identity is known to userspace, -1 when it could not be sent (counted).
+ * identity was known to userspace, 1 when it has just been sent (a new
+ * identity), -1 when it could not be sent (counted).
  */
 static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 				       __u64 code, __s32 *co_flags)
@@ -173,7 +174,15 @@ static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 	submit(e, sizeof(*e));
 	if (bpf_map_update_elem(&code_cache, &key, &fp, BPF_ANY))
 		drop(TR_DROP_MAP_FULL);	/* not lost: it will be sent again */
-	return 0;
+	return 1;
+}
+
+/* make the next ensure_code of CODE send its identity again */
+static __always_inline void forget_code(__u64 pid_tgid, __u64 code)
+{
+	struct code_key key = { .pid = pid_tgid >> 32, .code = code };
+
+	bpf_map_delete_elem(&code_cache, &key);
 }
 
 /* FRAME's code object and f_back/previous pointer, in one read */

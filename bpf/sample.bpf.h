@@ -23,12 +23,25 @@
  * Frames that are not Python calls are skipped: 3.12+'s C-stack entry
  * frames and 3.13's __init__ shim. A stack deeper than
  * TR_SAMPLE_FRAMES_MAX is sent cut, flagged TR_SAMPLE_TRUNCATED.
+ *
+ * Lines: each frame records its instruction offset (f_lasti, or the
+ * instruction pointer less co_code_adaptive), read in the same one read of
+ * the frame. Userspace turns it into a line with the code object's line
+ * table, which is sent (TR_EV_LINETABLE chunks) after the TR_EV_CODE of
+ * each identity the walk is first to meet, once the walk is done. A table
+ * lost to a full ring buffer makes its code object's identity be sent
+ * again, with its table, by a later sample.
+ *
+ * Every read of the target's memory made here goes through sample_read():
+ * the one place to route them elsewhere (e.g. bpf_copy_from_user_task).
  */
 #ifndef TRACER_SAMPLE_BPF_H
 #define TRACER_SAMPLE_BPF_H
 
 /* ---- knobs, set by userspace before load ----------------------------- */
 const volatile __u32 sample_period_ns = 0;
+/* send the line tables of the code objects sampled (TR_EV_LINETABLE) */
+const volatile bool sample_linetables = false;
 /* glibc's offsetof(struct pthread, specific_1stblock) and (.., specific),
  * x86-64 glibc 2.26 and later */
 const volatile __u32 pthread_specific_1st = 784;
@@ -37,10 +50,25 @@ const volatile __u32 pthread_specific = 1296;
 #define SAMPLE_FRAME_SPAN 128	/* bytes of a frame read: its fields used */
 #define PTHREAD_KEYS_MAX 1024
 #define PTHREAD_KEY_2NDLEVEL 32	/* keys per block */
+/* new identities of one sample whose line tables are sent after the walk;
+ * those past this many are forgotten (sent again by a later sample) */
+#define SAMPLE_NEW_CODES_MAX 64
 
+struct sample_new_code {
+	__u64 code;
+	__u64 table;		/* its bytes object, 0 when unreadable */
+	__u32 total;		/* its size */
+	__u32 flags;		/* TR_LINETABLE_* of its first chunk */
+};
+
+/* 32 + 2048 * 16 + 136 + 64 * 24 bytes: a plain array's value may be up to
+ * KMALLOC_MAX_SIZE (a per-CPU array's only 32 KiB) */
 struct sample_slot {
 	struct tr_ev_sample ev;
-	__u8 frame[SAMPLE_FRAME_SPAN];
+	/* the frame just read; 8 bytes past the span so that a field at any
+	 * offset below SAMPLE_FRAME_SPAN can be loaded */
+	__u8 frame[SAMPLE_FRAME_SPAN + 8];
+	struct sample_new_code new_codes[SAMPLE_NEW_CODES_MAX];
 };
 
 /* one slot per CPU (max_entries set by userspace to the number of CPUs) */
@@ -51,6 +79,18 @@ struct {
 	__type(value, struct sample_slot);
 } sample_slots SEC(".maps");
 
+/* every read of the target's memory by the sampler */
+static __always_inline long sample_read(void *dst, __u32 size, __u64 addr)
+{
+	return bpf_probe_read_user(dst, size, (const void *)addr);
+}
+
+static __always_inline long sample_read_ptr(__u64 addr, __u64 *out)
+{
+	*out = 0;
+	return sample_read(out, sizeof(*out), addr);
+}
+
 /* the thread state bound to the running thread (FSBASE), 0 if none */
 static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64 fsbase)
 {
@@ -58,7 +98,7 @@ static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64
 	__u32 key;
 
 	/* {int _is_initialized; pthread_key_t _key;} */
-	if (!cfg->tss_key_addr || !fsbase || read_ptr(cfg->tss_key_addr, &word) ||
+	if (!cfg->tss_key_addr || !fsbase || sample_read_ptr(cfg->tss_key_addr, &word) ||
 	    !(__u32)word)
 		return 0;
 	key = word >> 32;
@@ -66,15 +106,15 @@ static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64
 		slot = fsbase + pthread_specific_1st + key * 16 + 8;
 	} else {
 		if (key >= PTHREAD_KEYS_MAX ||
-		    read_ptr(fsbase + pthread_specific + (key / PTHREAD_KEY_2NDLEVEL) * 8, &slot) ||
+		    sample_read_ptr(fsbase + pthread_specific + (key / PTHREAD_KEY_2NDLEVEL) * 8, &slot) ||
 		    !slot)
 			return 0;
 		slot += (key % PTHREAD_KEY_2NDLEVEL) * 16 + 8;
 	}
-	if (read_ptr(slot, &tstate) || !tstate)
+	if (sample_read_ptr(slot, &tstate) || !tstate)
 		return 0;
 	if (cfg->layout.tstate_thread_id < 0 ||
-	    read_ptr(tstate + cfg->layout.tstate_thread_id, &tid) || tid != fsbase) {
+	    sample_read_ptr(tstate + cfg->layout.tstate_thread_id, &tid) || tid != fsbase) {
 		drop(TR_DROP_FOREIGN_TSTATE);
 		return ~0ULL;
 	}
@@ -88,11 +128,58 @@ struct sample_walk {
 	__u32 cpu;
 	__u32 n;		/* frames recorded */
 	__u32 span;		/* bytes of a frame to read */
+	__u32 n_new;		/* new identities met (slot->new_codes) */
 	int err;		/* a TR_DROP_* reason: the sample is lost */
 };
 
-/* the field at OFF of the frame just read (OFF < SAMPLE_FRAME_SPAN - 8) */
-#define FRAME_WORD(slot, off) (*(__u64 *)((slot)->frame + ((off) & (SAMPLE_FRAME_SPAN / 2 - 1))))
+/* the field at OFF (< SAMPLE_FRAME_SPAN) of the frame just read */
+#define FRAME_FIELD(slot, type, off) \
+	(*(type *)((slot)->frame + ((off) & (SAMPLE_FRAME_SPAN - 1))))
+#define FRAME_WORD(slot, off) FRAME_FIELD(slot, __u64, off)
+
+/* the instruction offset (bytes) of the frame just read, running CODE */
+static __always_inline __u32 frame_offset(const struct tr_py_layout *L,
+					  const struct sample_slot *slot, __u64 code)
+{
+	__u64 instr, first;
+	__s32 lasti;
+
+	if (L->frame_lasti >= 0) {
+		/* f_lasti: -1 before the first instruction */
+		lasti = FRAME_FIELD(slot, __s32, L->frame_lasti);
+		if (lasti == -1)
+			return TR_SAMPLE_NOT_STARTED;
+		if (lasti < 0 || lasti >= (1 << 28))
+			return TR_SAMPLE_NO_OFFSET;
+		/* 3.10 counts code units of 2 bytes */
+		return L->version_hex >= 0x030a0000 ? lasti * 2 : lasti;
+	}
+	if (L->frame_instr < 0 || L->code_code_adaptive < 0)
+		return TR_SAMPLE_NO_OFFSET;
+	/* 3.11/3.12's prev_instr is one unit before the first instruction
+	 * until it runs (3.13's instr_ptr is on it: offset 0) */
+	instr = FRAME_WORD(slot, L->frame_instr);
+	first = code + L->code_code_adaptive;
+	if (instr == first + L->frame_instr_start && L->frame_instr_start < 0)
+		return TR_SAMPLE_NOT_STARTED;
+	if (instr < first || instr - first >= (1 << 28))
+		return TR_SAMPLE_NO_OFFSET;
+	return instr - first;
+}
+
+/* remember CODE, a new identity, for sending its line table */
+static __always_inline void note_new_code(struct sample_walk *w, struct sample_slot *slot,
+					  __u64 code)
+{
+	__u32 k = w->n_new;
+
+	if (k >= SAMPLE_NEW_CODES_MAX) {
+		forget_code(w->pid_tgid, code);	/* its table comes with a later sample */
+		return;
+	}
+	slot->new_codes[k & (SAMPLE_NEW_CODES_MAX - 1)].code = code;
+	w->n_new = k + 1;
+}
 
 static long sample_step(__u32 i, void *data)
 {
@@ -101,8 +188,10 @@ static long sample_step(__u32 i, void *data)
 	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
 	struct sample_slot *slot = bpf_map_lookup_elem(&sample_slots, &w->cpu);
 	const struct tr_py_layout *L;
+	struct tr_sample_frame *f;
 	__u64 code, back;
 	__s32 co_flags;
+	int known = 0;
 
 	if (!cfg || !slot) {
 		w->err = TR_DROP_NO_CONFIG;
@@ -116,8 +205,7 @@ static long sample_step(__u32 i, void *data)
 	if (span > SAMPLE_FRAME_SPAN)
 		span = SAMPLE_FRAME_SPAN;
 	barrier_var(span);
-	if (span > SAMPLE_FRAME_SPAN ||
-	    bpf_probe_read_user(slot->frame, span, (void *)w->frame)) {
+	if (span > SAMPLE_FRAME_SPAN || sample_read(slot->frame, span, w->frame)) {
 		w->err = TR_DROP_READ_FAIL;
 		return 1;
 	}
@@ -136,18 +224,25 @@ static long sample_step(__u32 i, void *data)
 		w->err = TR_DROP_READ_FAIL;
 		return 1;
 	}
-	if (code != w->last_code && ensure_code(cfg, w->pid_tgid, code, &co_flags)) {
+	if (code != w->last_code)
+		known = ensure_code(cfg, w->pid_tgid, code, &co_flags);
+	if (known < 0) {
 		w->err = -1;	/* counted by ensure_code */
 		return 1;
 	}
+	if (known > 0 && sample_linetables)
+		note_new_code(w, slot, code);
 	w->last_code = code;
-	slot->ev.frames[n & (TR_SAMPLE_FRAMES_MAX - 1)] = code;
+	f = &slot->ev.frames[n & (TR_SAMPLE_FRAMES_MAX - 1)];
+	f->code = code;
+	f->offset = frame_offset(L, slot, code);
+	f->pad = 0;
 	w->n = n + 1;
 	w->frame = back;
 	return 0;
 }
 
-/* the bytes of a frame that hold its code, caller and owner */
+/* the bytes of a frame that hold its code, caller, owner and instruction */
 static __always_inline __u32 frame_span(const struct tr_py_layout *L)
 {
 	__u32 span = L->frame_code + 8;
@@ -156,6 +251,10 @@ static __always_inline __u32 frame_span(const struct tr_py_layout *L)
 		span = L->frame_back + 8;
 	if (L->frame_owner >= 0 && (__u32)L->frame_owner + 1 > span)
 		span = L->frame_owner + 1;
+	if (L->frame_lasti >= 0 && (__u32)L->frame_lasti + 4 > span)
+		span = L->frame_lasti + 4;
+	if (L->frame_instr >= 0 && (__u32)L->frame_instr + 8 > span)
+		span = L->frame_instr + 8;
 	return span;
 }
 
@@ -176,6 +275,81 @@ static __always_inline __u64 sampled_user_ip(struct bpf_perf_event_data *ctx,
 		return ctx->regs.ip;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	return regs ? BPF_CORE_READ(regs, ip) : 0;
+}
+
+struct linetable_send {
+	__u64 pid_tgid;
+	__u32 cpu;
+	__u32 n_new;
+	__s16 linetable;	/* layout: the code's line table field */
+};
+
+/*
+ * Chunk I % TR_LINETABLE_CHUNKS of the line table of new identity I /
+ * TR_LINETABLE_CHUNKS. Chunk 0 always goes (a table too long or unreadable
+ * is said by its flags); a lost chunk makes the identity be forgotten,
+ * so that a later sample sends it again with its whole table.
+ */
+static long linetable_step(__u32 i, void *data)
+{
+	struct linetable_send *ls = data;
+	__u32 k = i / TR_LINETABLE_CHUNKS, c = i % TR_LINETABLE_CHUNKS, off, len, n;
+	struct sample_slot *slot = bpf_map_lookup_elem(&sample_slots, &ls->cpu);
+	struct sample_new_code *nc;
+	struct tr_ev_linetable *e;
+	__u64 size = 0;
+
+	if (!slot || k >= ls->n_new)
+		return 1;
+	nc = &slot->new_codes[k & (SAMPLE_NEW_CODES_MAX - 1)];
+	if (!c) {
+		nc->flags = 0;
+		nc->total = 0;
+		if (ls->linetable < 0 ||
+		    sample_read_ptr(nc->code + ls->linetable, &nc->table) || !nc->table ||
+		    sample_read_ptr(nc->table + TR_BYTES_SIZE, &size))
+			nc->flags = TR_LINETABLE_UNREADABLE;
+		else if (size > TR_LINETABLE_MAX)
+			nc->flags = TR_LINETABLE_TOO_LONG;
+		else
+			nc->total = size;
+		if (nc->flags)
+			nc->total = size > 0xffffffffULL ? 0xffffffff : size;
+	}
+	off = c * TR_LINETABLE_CHUNK;
+	if (c && (nc->flags || off >= nc->total))
+		return 0;
+	len = nc->flags || off >= nc->total ? 0 : nc->total - off;
+	if (len > TR_LINETABLE_CHUNK)
+		len = TR_LINETABLE_CHUNK;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop(TR_DROP_RINGBUF_FULL);
+		forget_code(ls->pid_tgid, nc->code);
+		nc->flags = TR_LINETABLE_UNREADABLE;	/* stop sending this one */
+		return 0;
+	}
+	fill_hdr(&e->hdr, TR_EV_LINETABLE, TR_LINETABLE_HDR_SIZE + len, ls->pid_tgid);
+	e->hdr.flags = nc->flags;
+	e->code = nc->code;
+	e->total = nc->total;
+	e->offset = off;
+	e->pad = 0;
+	/* 1..TR_LINETABLE_CHUNK bytes, in a form the verifier can bound */
+	n = len - 1;
+	barrier_var(n);
+	n = (n & (TR_LINETABLE_CHUNK - 1)) + 1;
+	if (len > TR_LINETABLE_CHUNK ||
+	    (len && sample_read(e->data, n, nc->table + TR_BYTES_SVAL + off))) {
+		/* the table cannot be had whole: its lines are unknown */
+		e->hdr.flags |= TR_LINETABLE_UNREADABLE;
+		e->hdr.size = TR_LINETABLE_HDR_SIZE;
+		len = 0;
+		nc->flags = TR_LINETABLE_UNREADABLE;
+	}
+	e->len = len;
+	submit(e, sizeof(*e));
+	return 0;
 }
 
 SEC("perf_event")
@@ -208,6 +382,15 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	}
 	w.span = frame_span(&cfg->layout);
 	bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step, &w, 0);
+	if (w.n_new) {
+		/* the tables go before the sample, which needs them */
+		struct linetable_send ls = {
+			.pid_tgid = pid_tgid, .cpu = w.cpu, .n_new = w.n_new,
+			.linetable = cfg->layout.code_linetable,
+		};
+
+		bpf_loop(SAMPLE_NEW_CODES_MAX * TR_LINETABLE_CHUNKS, linetable_step, &ls, 0);
+	}
 	if (w.err) {
 		drop(w.err);
 		return 0;
@@ -225,7 +408,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	size = w.n;
 	if (size > TR_SAMPLE_FRAMES_MAX)
 		size = TR_SAMPLE_FRAMES_MAX;
-	size = TR_SAMPLE_HDR_SIZE + size * 8;
+	size = TR_SAMPLE_HDR_SIZE + size * sizeof(struct tr_sample_frame);
 	slot->ev.hdr.size = size;
 	barrier_var(size);
 	if (size > sizeof(slot->ev))

@@ -72,7 +72,7 @@ static __always_inline int emit_frame(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 		drop(TR_DROP_READ_FAIL);
 		return -1;
 	}
-	if (ensure_code(cfg, pid_tgid, code, &co_flags))
+	if (ensure_code(cfg, pid_tgid, code, &co_flags) < 0)
 		return -1;
 	/* a function of the coverage bootstrap: hidden with all it calls */
 	if (co_flags & CO_TRACER_HIDDEN) {
@@ -289,7 +289,7 @@ int usdt_line(struct pt_regs *ctx)
 	key.filename = filename;
 	if (bpf_map_lookup_elem(&lines_seen, &key))
 		return 0;
-	if (ensure_code(cfg, pid_tgid, key.code, &co_flags))
+	if (ensure_code(cfg, pid_tgid, key.code, &co_flags) < 0)
 		return 0;
 	if (bpf_map_update_elem(&lines_seen, &key, &one, BPF_ANY))
 		drop(TR_DROP_MAP_FULL);	/* not lost: sent again next time */

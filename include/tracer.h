@@ -66,6 +66,12 @@ struct tr_py_layout {
 					 * has not run yet: -2 (prev_instr) or 0 (instr_ptr) */
 	tr_u8 pad2;
 	tr_s16 tstate_thread_id;	/* PyThreadState.thread_id: pthread_self() */
+	/* a sampled frame's line (--sample): the instruction offset of a
+	 * <=3.10 frame, f_lasti (an int: bytes on 3.8/3.9, code units on
+	 * 3.10), -1 from 3.11 (frame_instr there); the code object's line
+	 * table, a bytes object: co_lnotab (<=3.9) or co_linetable */
+	tr_s16 frame_lasti;
+	tr_s16 code_linetable;
 };
 
 /* Per traced process, stored in the BPF map `procs` keyed by host tgid. */
@@ -124,7 +130,7 @@ enum tr_event_type {
 	TR_EV_LINE = 5,		/* a line ran (coverage): once per code object and line */
 	TR_EV_BLOB = 6,		/* what the coverage bootstrap handed over (3.12+) */
 	TR_EV_SAMPLE = 7,	/* a CPU sample's Python stack (--sample) */
-	/* 8: TR_EV_LINETABLE (another branch) */
+	TR_EV_LINETABLE = 8,	/* a chunk of a code object's line table (--sample) */
 	TR_EV_JIT = 9,		/* JIT-compiled code registered (perf map) */
 };
 
@@ -270,7 +276,7 @@ struct tr_ev_line {
 #define TR_BLOB_MAGIC "TRCOVv1"	/* 8 bytes with its NUL */
 #define TR_BLOB_KEY_LEN 16	/* magic + key */
 #define TR_BLOB_MAX 4096	/* bytes of a blob, at most */
-/* the offsets in a PyBytesObject (3.12, 3.13) of ob_size and ob_sval */
+/* the offsets in a PyBytesObject (3.8-3.13) of ob_size and ob_sval */
 #define TR_BYTES_SIZE 16
 #define TR_BYTES_SVAL 32
 
@@ -283,12 +289,27 @@ struct tr_ev_blob {
 
 /*
  * A CPU sample (TR_EV_SAMPLE, bpf/sample.bpf.h): the Python stack of the
- * sampled thread, innermost frame first, as code object addresses (each
- * described by a TR_EV_CODE before, as for calls). Variable size:
- * hdr.size = offsetof(frames) + 8 * n_frames.
+ * sampled thread, innermost frame first, as {code object address,
+ * instruction offset} pairs (each code object described by a TR_EV_CODE
+ * before, as for calls, and by TR_EV_LINETABLE chunks when sampling).
+ * Variable size: hdr.size = offsetof(frames) + 16 * n_frames.
  */
 #define TR_SAMPLE_FRAMES_MAX 2048	/* frames carried at most */
 #define TR_SAMPLE_TRUNCATED 0x01	/* flag: the stack goes on past the last frame */
+#define TR_SAMPLE_NO_OFFSET 0xffffffffu	/* a frame's offset is not known */
+#define TR_SAMPLE_NOT_STARTED 0xfffffffeu /* offset: the frame has not run its
+					 * first instruction yet (its line is then
+					 * co_firstlineno, as for CPython's f_lineno) */
+
+struct tr_sample_frame {
+	tr_u64 code;		/* code object address */
+	/* bytes from the code's first instruction to the one the frame
+	 * executes: f_lasti (3.8/3.9), f_lasti * 2 (3.10), the instruction
+	 * pointer - co_code_adaptive (3.11+); or TR_SAMPLE_NOT_STARTED,
+	 * TR_SAMPLE_NO_OFFSET */
+	tr_u32 offset;
+	tr_u32 pad;
+};
 
 struct tr_ev_sample {
 	struct tr_ev_hdr hdr;	/* flags: TR_SAMPLE_* */
@@ -296,7 +317,7 @@ struct tr_ev_sample {
 	tr_u32 period_ns;	/* the sampling period (1e9 / frequency) */
 	tr_u64 user_ip;		/* the thread's user-mode instruction pointer
 				 * (where it runs, or returns to from the kernel) */
-	tr_u64 frames[TR_SAMPLE_FRAMES_MAX];
+	struct tr_sample_frame frames[TR_SAMPLE_FRAMES_MAX];
 };
 #define TR_SAMPLE_HDR_SIZE (sizeof(struct tr_ev_hdr) + 16)
 
@@ -321,6 +342,32 @@ struct tr_ev_jit {
 	char name[TR_JIT_NAME_MAX];
 };
 #define TR_JIT_FIXED (sizeof(struct tr_ev_hdr) + 16)
+
+/*
+ * A code object's line table (TR_EV_LINETABLE, --sample): the bytes of its
+ * co_lnotab (3.8/3.9) or co_linetable (3.10+), sent by the sampler right
+ * after the TR_EV_CODE of a new identity, in chunks of at most
+ * TR_LINETABLE_CHUNK bytes (hdr.size = offsetof(data) + len). A table
+ * longer than TR_LINETABLE_MAX, or one that could not be read, is sent as
+ * a single chunk without data and with a TR_LINETABLE_* flag: the lines of
+ * that code are then unknown (said in the outputs), never guessed.
+ */
+#define TR_LINETABLE_CHUNK 4096
+#define TR_LINETABLE_CHUNKS 16
+#define TR_LINETABLE_MAX (TR_LINETABLE_CHUNK * TR_LINETABLE_CHUNKS)
+#define TR_LINETABLE_TOO_LONG 0x01	/* flag: longer than TR_LINETABLE_MAX */
+#define TR_LINETABLE_UNREADABLE 0x02	/* flag: the table could not be read */
+
+struct tr_ev_linetable {
+	struct tr_ev_hdr hdr;	/* flags: TR_LINETABLE_* */
+	tr_u64 code;		/* the code object */
+	tr_u32 total;		/* bytes of the whole table */
+	tr_u32 offset;		/* of this chunk's bytes in the table */
+	tr_u32 len;		/* bytes in data */
+	tr_u32 pad;
+	tr_u8 data[TR_LINETABLE_CHUNK];
+};
+#define TR_LINETABLE_HDR_SIZE (sizeof(struct tr_ev_hdr) + 24)
 
 /* ---- BPF-side drop counters (global array `drops`) ------------------- */
 enum tr_drop_reason {

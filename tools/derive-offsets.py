@@ -34,7 +34,7 @@ PY_FIELDS = [
     "code_firstlineno", "unicode_length", "unicode_state",
     "unicode_ascii_size", "unicode_compact_size", "code_flags",
     "code_code_adaptive", "frame_instr", "frame_instr_start",
-    "tstate_thread_id",
+    "tstate_thread_id", "frame_lasti", "code_linetable",
 ]
 RT_FIELDS = ["runtime_tstate_current", "runtime_interpreters_main",
              "interp_eval_frame", "runtime_gil_holder", "runtime_gil_ptr",
@@ -83,6 +83,8 @@ def queries(minor):
     q["runtime_interpreters_main"] = off("_PyRuntimeState", "interpreters.main")
     q["interp_eval_frame"] = off("struct _is", "eval_frame")
     q["tstate_thread_id"] = off("PyThreadState", "thread_id")
+    q["frame_lasti"] = off("PyFrameObject", "f_lasti") if minor <= 10 else None
+    q["code_linetable"] = off("PyCodeObject", "co_lnotab" if minor <= 9 else "co_linetable")
     # 3.12+: the main interpreter is a member of _PyRuntime and has its own
     # GIL, whose last_holder is the thread state running Python code (the
     # dispatch strategy's way to the current thread state)

@@ -15,6 +15,7 @@
 #include "cover_blob.h"
 #include "func_table.h"
 #include "pystr.h"
+#include "sample_lines.h"
 #include "stack_table.h"
 
 struct analyzer *analyzer__new(struct sink **sinks, int n)
@@ -48,6 +49,7 @@ static void free_proc(void *p)
 
 	hashmap__free(ps->code, NULL);
 	jit_map__free(&ps->jit);
+	sample_lines__free(ps->lines);
 	free(ps);
 }
 
@@ -68,9 +70,16 @@ void analyzer__free(struct analyzer *a)
 	func_table__free(a->funcs);
 	stack_table__free(a->stacks);
 	free(a->sample_funcs);
+	free(a->sample_lines);
 	hashmap__free(a->procs, free_proc);
 	hashmap__free(a->threads, free_thread);
 	free(a);
+}
+
+void analyzer__set_lines(struct analyzer *a, bool by_line)
+{
+	a->by_line = by_line;
+	a->st.sample_by_line = by_line;
 }
 
 const struct session_stats *analyzer__stats(const struct analyzer *a)
@@ -85,9 +94,13 @@ int analyzer__process(struct analyzer *a, const struct in_process *p)
 
 	if (!ps) {
 		ps = calloc(1, sizeof(*ps));
-		if (!ps || !(ps->code = hashmap__new()) || hashmap__set(a->procs, p->pid, ps)) {
-			if (ps)
+		if (!ps || !(ps->code = hashmap__new()) ||
+		    !(ps->lines = sample_lines__new((p->version_hex >> 16) & 0xff)) ||
+		    hashmap__set(a->procs, p->pid, ps)) {
+			if (ps) {
 				hashmap__free(ps->code, NULL);
+				sample_lines__free(ps->lines);
+			}
 			free(ps);
 			return -ENOMEM;
 		}
@@ -187,9 +200,12 @@ static int on_code(struct analyzer *a, const struct tr_ev_code *e)
 	err = intern(a, name, file, e->firstlineno, &id);
 	free(name);
 	free(file);
-	if (err)
-		return err;
-	return hashmap__set(ps->code, e->code, (void *)(uintptr_t)(id + 1));
+	if (!err)
+		err = hashmap__set(ps->code, e->code, (void *)(uintptr_t)(id + 1));
+	/* a new identity at this address: its line table comes next */
+	if (!err)
+		err = sample_lines__code(ps->lines, e->code, e->firstlineno);
+	return err;
 }
 
 int analyzer__func_of(struct analyzer *a, struct proc_st *ps, uint64_t code, uint32_t *id)
@@ -208,6 +224,19 @@ int analyzer__func_of(struct analyzer *a, struct proc_st *ps, uint64_t code, uin
 int analyzer__pseudo_func(struct analyzer *a, const char *name, uint32_t *id)
 {
 	return intern(a, name, "", 0, id);
+}
+
+int analyzer__line_func(struct analyzer *a, uint32_t func, uint32_t line, uint32_t *id)
+{
+	bool is_new;
+	const struct func_info *f = func_table__intern_line(a->funcs, func, line, &is_new);
+
+	if (!f)
+		return -ENOMEM;
+	if (is_new)
+		emit_func(a, f);
+	*id = f->id;
+	return 0;
 }
 
 static void line_ran(struct analyzer *a, uint32_t pid, uint32_t func, uint32_t line)
@@ -349,6 +378,10 @@ int analyzer__event(struct analyzer *a, const void *ev, size_t len)
 	case TR_EV_JIT:
 		if (h->size >= TR_JIT_FIXED && h->size <= sizeof(struct tr_ev_jit))
 			err = samples__jit(a, ev);
+		break;
+	case TR_EV_LINETABLE:
+		if (h->size >= TR_LINETABLE_HDR_SIZE)
+			err = samples__linetable(a, ev, h->size);
 		break;
 	default:
 		break;

@@ -7,6 +7,7 @@
  */
 #ifndef TRACER_ANALYZER_H
 #define TRACER_ANALYZER_H
+#include <stdbool.h>
 #include <stddef.h>
 #include "model.h"
 
@@ -15,6 +16,9 @@ struct analyzer;
 /* SINKS: N opened sinks, owned by the caller (finished by analyzer__end) */
 struct analyzer *analyzer__new(struct sink **sinks, int n);
 void analyzer__free(struct analyzer *a);
+
+/* --lines: CPU samples' frames are their function's lines */
+void analyzer__set_lines(struct analyzer *a, bool by_line);
 
 /* Each returns 0, or the first -errno of a sink (processing continues for
  * the other sinks). */

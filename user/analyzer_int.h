@@ -46,6 +46,7 @@ struct proc_st {
 	struct in_process info;
 	struct hashmap *code;	/* code object address -> func id + 1 */
 	struct jit_map jit;	/* JIT code registered so far */
+	struct sample_lines *lines;	/* line tables of sampled code objects */
 };
 
 struct analyzer {
@@ -66,6 +67,9 @@ struct analyzer {
 	int n_loaders;
 	uint32_t *sample_funcs;		/* scratch: one sample's functions */
 	size_t cap_sample_funcs;
+	uint32_t *sample_lines;		/* scratch: their lines */
+	size_t cap_sample_lines;
+	bool by_line;			/* --lines: a frame is its function's line */
 	uint32_t truncated_func;	/* "[truncated]" + 1, 0 until used */
 	struct session_stats st;
 };
@@ -88,6 +92,8 @@ struct thread_st *analyzer__thread_of(struct analyzer *a, uint32_t pid, uint32_t
 int analyzer__func_of(struct analyzer *a, struct proc_st *ps, uint64_t code, uint32_t *id);
 /* the function NAME without a file (a placeholder frame): 0 or -ENOMEM */
 int analyzer__pseudo_func(struct analyzer *a, const char *name, uint32_t *id);
+/* --lines: the frame of line LINE (0: unknown) of function FUNC */
+int analyzer__line_func(struct analyzer *a, uint32_t func, uint32_t line, uint32_t *id);
 
 /* user/call_pairing.c */
 int pairing__call(struct analyzer *a, const struct tr_ev_call *e);
@@ -103,4 +109,5 @@ uint32_t pairing__stack_of(struct analyzer *a, uint32_t parent, uint32_t func);
 int samples__event(struct analyzer *a, const struct tr_ev_sample *e);
 /* a JIT registration: into the process's range table, told to the sinks */
 int samples__jit(struct analyzer *a, const struct tr_ev_jit *e);
+int samples__linetable(struct analyzer *a, const struct tr_ev_linetable *e, size_t len);
 #endif

@@ -45,6 +45,8 @@ static void layout__print(FILE *f, const struct tr_py_layout *l,
 	fprintf(f, "frame_instr=%d\n", l->frame_instr);
 	fprintf(f, "frame_instr_start=%d\n", l->frame_instr_start);
 	fprintf(f, "tstate_thread_id=%d\n", l->tstate_thread_id);
+	fprintf(f, "frame_lasti=%d\n", l->frame_lasti);
+	fprintf(f, "code_linetable=%d\n", l->code_linetable);
 	fprintf(f, "runtime_tstate_current=%d\n", rt->runtime_tstate_current);
 	fprintf(f, "runtime_interpreters_main=%d\n", rt->runtime_interpreters_main);
 	fprintf(f, "interp_eval_frame=%d\n", rt->interp_eval_frame);

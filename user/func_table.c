@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "func_table.h"
@@ -76,6 +77,8 @@ const struct func_info *func_table__intern(struct func_table *ft, const char *qu
 	e->info.qualname = strdup(qualname);
 	e->info.file = strdup(file);
 	e->info.line = line;
+	e->info.base = 0;
+	e->info.at_line = 0;
 	e->next = first;
 	if (!e->info.qualname || !e->info.file ||
 	    hashmap__set(ft->by_hash, h, (void *)(uintptr_t)(ft->n + 1))) {
@@ -86,6 +89,32 @@ const struct func_info *func_table__intern(struct func_table *ft, const char *qu
 	ft->n++;
 	*is_new = true;
 	return &e->info;
+}
+
+const struct func_info *func_table__intern_line(struct func_table *ft, uint32_t base,
+						uint32_t at_line, bool *is_new)
+{
+	const struct func_info *b = func_table__get(ft, base);
+	struct func_info *e;
+	char *name = NULL;
+	int n;
+
+	if (!b)
+		return NULL;
+	if (at_line)
+		n = asprintf(&name, "%s:%u", b->qualname, at_line);
+	else
+		n = asprintf(&name, "%s:?", b->qualname);
+	if (n < 0)
+		return NULL;
+	e = (struct func_info *)func_table__intern(ft, name, b->file, b->line, is_new);
+	free(name);
+	if (e && *is_new) {
+		/* b may have moved: the table grew */
+		e->base = base + 1;
+		e->at_line = at_line;
+	}
+	return e;
 }
 
 const struct func_info *func_table__get(const struct func_table *ft, uint32_t id)

@@ -13,6 +13,11 @@ void func_table__free(struct func_table *ft);
  * The strings are copied. NULL when out of memory. */
 const struct func_info *func_table__intern(struct func_table *ft, const char *qualname,
 					   const char *file, uint32_t line, bool *is_new);
+/* The identity of line AT_LINE (0: unknown) of function BASE (--lines):
+ * named "qualname:AT_LINE" or "qualname:?", created if new. NULL when out
+ * of memory or BASE is not known. */
+const struct func_info *func_table__intern_line(struct func_table *ft, uint32_t base,
+						uint32_t at_line, bool *is_new);
 const struct func_info *func_table__get(const struct func_table *ft, uint32_t id);
 uint32_t func_table__count(const struct func_table *ft);
 #endif

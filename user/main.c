@@ -58,6 +58,9 @@ static const char doc[] =
 "  stacks are cut and marked [truncated]). Works on 3.8-3.13, launched or\n"
 "  attached, with no USDT. .folded values and the summary are sample counts;\n"
 "  .pprof has cpu samples with their period; .svg and .speedscope.json too.\n"
+"  --lines splits each function by the line it was executing, named\n"
+"  qualname:LINE (qualname:? where the line table could not be read), e.g.\n"
+"    sudo tracer --sample --lines -o lines.folded -- python3 app.py\n"
 "\n"
 "JIT CODE (every mode):\n"
 "  Code registered through CPython 3.12+'s PyUnstable_WritePerfMapEntry (the\n"
@@ -76,7 +79,7 @@ static const char doc[] =
 "OPTIONS:";
 
 /* long options only */
-enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE };
+enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
@@ -88,6 +91,7 @@ static const struct argp_option options[] = {
 	{ "omit", OPT_OMIT, "GLOB", 0, "Coverage: do not measure files matching GLOB (repeatable)", 0 },
 	{ "coverage", OPT_COVERAGE, NULL, 0, "Measure coverage (line events, code maps) for a recording; implied by a coverage output", 0 },
 	{ "sample", OPT_SAMPLE, "HZ", OPTION_ARG_OPTIONAL, "Sample the Python stacks of the running threads HZ times a second per CPU (default 99) instead of tracing calls", 0 },
+	{ "lines", OPT_LINES, NULL, 0, "With --sample: a frame is the line its function executes (qualname:LINE), in every output", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
 	{},
 };
@@ -143,6 +147,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_COVERAGE:
 		o->coverage = true;
 		break;
+	case OPT_LINES:
+		o->sample_lines = true;
+		break;
 	case OPT_SAMPLE: {
 		long hz = SAMPLER_DEFAULT_HZ;
 
@@ -164,6 +171,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!o->pid == !o->argv)
 			argp_error(state, "give either -p PID or -- CMD [ARG...]");
+		if (o->sample_lines && !o->sample_hz)
+			argp_error(state, "--lines splits CPU samples by line: it needs --sample");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -75,6 +75,11 @@ struct func_info {
 	const char *qualname;	/* UTF-8 */
 	const char *file;	/* UTF-8, absolute co_filename */
 	uint32_t line;		/* co_firstlineno */
+	/* --lines: a line of function BASE - 1, named "qualname:AT_LINE"
+	 * ("qualname:?" with AT_LINE 0: the line is unknown); 0 and 0 for a
+	 * function */
+	uint32_t base;
+	uint32_t at_line;
 };
 
 /* flags of call_rec */
@@ -153,6 +158,9 @@ struct sample_rec {
 	uint64_t ts;		/* CLOCK_MONOTONIC ns */
 	uint64_t period_ns;	/* CPU time the sample stands for */
 	const uint32_t *funcs;	/* func_info.id, innermost first */
+	/* the line each frame executes, 0 when unknown; N_FUNCS entries (the
+	 * "[truncated]" frame has 0) */
+	const uint32_t *lines;
 	uint32_t n_funcs;
 };
 
@@ -235,6 +243,11 @@ struct session_stats {
 	uint64_t jit_live;		/* JIT registrations seen live */
 	uint64_t jit_perf_map;		/* ... read from perf maps at attach */
 	uint64_t jit_names_truncated;	/* ... whose name was cut */
+	uint64_t sample_frames;		/* frames of the samples */
+	uint64_t sample_frames_no_line;	/* of them, whose line is unknown */
+	uint64_t linetables_unusable;	/* line tables too long, unreadable or
+					 * malformed (their frames have no line) */
+	bool sample_by_line;		/* --lines: frames split by line */
 	uint32_t exit_code;
 	uint32_t end_flags;		/* in_end.flags */
 };

@@ -19,6 +19,10 @@
  * We have no program counters, nor the line a call was made from: a
  * Location is a function (id = function id = func_info.id + 1), whose Line
  * is the function's first line. Sample.location_id lists the leaf first.
+ * With --lines (CPU samples), a frame is a line of a function: its
+ * Location (func_info.id + 1) has one Line with the function of its base
+ * (func_info.base = its id + 1) and the line executed; only real functions get a
+ * Function.
  *
  * Aggregated while tracing in O(stacks + functions) memory, never per call;
  * everything is written at the end. Informational Profile.comment strings
@@ -60,6 +64,8 @@ enum {
 struct pprof_func {
 	uint32_t name, file;	/* string table indices */
 	uint32_t line;
+	uint32_t base;		/* func_info.base: the function (+ 1) of a line frame */
+	uint32_t at_line;	/* its line (0: a function, or unknown) */
 	bool told;
 };
 
@@ -168,6 +174,8 @@ static int pprof_func(struct sink *s, const struct func_info *f)
 	pf->name = pprof_str(ps, f->qualname);
 	pf->file = pprof_str(ps, f->file);
 	pf->line = f->line;
+	pf->base = f->base;
+	pf->at_line = f->at_line;
 	pf->told = true;
 	return ps->err;
 }
@@ -303,12 +311,30 @@ static int pprof_write_funcs(struct pprof_sink *ps)
 	for (size_t id = 1; id < ps->prof.n; id++)
 		if (ps->prof.v[id].known && ps->prof.v[id].func < ps->cap_funcs)
 			used[ps->prof.v[id].func] = true;
+	/* the function of every line frame used has its Function */
+	for (size_t i = 0; i < ps->cap_funcs; i++)
+		if (used[i] && ps->funcs[i].told && ps->funcs[i].base &&
+		    ps->funcs[i].base <= ps->cap_funcs)
+			used[ps->funcs[i].base - 1] = true;
 	for (size_t i = 0; i < ps->cap_funcs && !err; i++) {
 		const struct pprof_func *pf = &ps->funcs[i];
+		bool line_frame = pf->told && pf->base && pf->base <= ps->cap_funcs;
 		size_t m, l;
 
 		if (!used[i])
 			continue;
+		if (line_frame) {
+			/* a line of function BASE: its Location only */
+			m = pb__begin(&ps->pb, PROFILE_LOCATION);
+			pb__uint(&ps->pb, LOCATION_ID, i + 1);
+			l = pb__begin(&ps->pb, LOCATION_LINE);
+			pb__uint(&ps->pb, LINE_FUNCTION_ID, pf->base);
+			pb__int(&ps->pb, LINE_LINE, pf->at_line);
+			pb__end(&ps->pb, l);
+			pb__end(&ps->pb, m);
+			err = pprof_maybe_flush(ps);
+			continue;
+		}
 		if (!pf->told) {
 			/* the analyzer tells a function before its first stack */
 			char unk[40];

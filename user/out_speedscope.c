@@ -396,7 +396,8 @@ static void ss_write_frames(struct ss_sink *ss, struct json_writer *jw)
 			json_writer__string(jw, fi->qualname);
 			json_writer__raw(jw, ",\"file\":");
 			json_writer__string(jw, fi->file);
-			json_writer__printf(jw, ",\"line\":%u}", fi->line);
+			/* --lines: a line frame is at its line */
+			json_writer__printf(jw, ",\"line\":%u}", fi->at_line ? fi->at_line : fi->line);
 		} else {
 			char unk[40];
 

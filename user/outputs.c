@@ -106,6 +106,11 @@ static void check_rec(struct outputs *o, int err)
 		o->rec_path, strerror(-err));
 }
 
+void outputs__set_lines(struct outputs *o, bool by_line)
+{
+	analyzer__set_lines(o->an, by_line);
+}
+
 void outputs__process(struct outputs *o, const struct in_process *p)
 {
 	if (o->rec)

@@ -29,6 +29,8 @@ bool outputs__want_coverage(const struct outputs *o);
 bool outputs__only_coverage(const struct outputs *o);
 /* finish everything: 0, or -errno when an output could not be completed
  * (said on stderr) */
+/* --lines: CPU samples' frames are their functions' lines */
+void outputs__set_lines(struct outputs *o, bool by_line);
 int outputs__end(struct outputs *o, const struct in_end *e);
 void outputs__free(struct outputs *o);
 #endif

@@ -30,6 +30,7 @@ int sampler__configure(struct tracer_bpf *skel, unsigned hz)
 	if (ncpus < 0)
 		return ncpus;
 	skel->rodata->sample_period_ns = 1000000000u / hz;
+	skel->rodata->sample_linetables = true;
 	return bpf_map__set_max_entries(skel->maps.sample_slots, ncpus);
 }
 

@@ -12,6 +12,11 @@
  * (TR_EV_JIT, kept per process in a jit_map as the stream goes, so an
  * address reused by later code is named by what it held then), the stack
  * gets an innermost frame "[jit] NAME".
+ *
+ * Each frame's line comes from its instruction offset and its code
+ * object's line table (user/sample_lines.c), 0 when unknown (counted).
+ * With --lines, a frame is the line of its function ("qualname:LINE", or
+ * "qualname:?"), so every output splits a function by line.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +24,7 @@
 #include <string.h>
 #include "analyzer_int.h"
 #include "array.h"
+#include "sample_lines.h"
 
 #define TRUNCATED_NAME "[truncated]"
 #define JIT_PREFIX "[jit] "
@@ -90,7 +96,8 @@ int samples__jit(struct analyzer *a, const struct tr_ev_jit *e)
 int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 {
 	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
-	uint32_t n = e->n_frames, room = (e->hdr.size - TR_SAMPLE_HDR_SIZE) / 8, stack = 0;
+	uint32_t n = e->n_frames, stack = 0;
+	uint32_t room = (e->hdr.size - TR_SAMPLE_HDR_SIZE) / sizeof(struct tr_sample_frame);
 	struct sample_rec r = {
 		.pid = e->hdr.pid, .tid = e->hdr.tid, .ts = e->hdr.ts,
 		.period_ns = e->period_ns,
@@ -109,20 +116,31 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 	if (!n)
 		return 0;
 	/* room for a JIT frame and "[truncated]" */
-	if (array__grow((void **)&a->sample_funcs, &a->cap_sample_funcs, n + 2, sizeof(uint32_t)))
+	if (array__grow((void **)&a->sample_funcs, &a->cap_sample_funcs, n + 2, sizeof(uint32_t)) ||
+	    array__grow((void **)&a->sample_lines, &a->cap_sample_lines, n + 2, sizeof(uint32_t)))
 		return -ENOMEM;
 	jit = e->user_ip ? jit_map__find(&ps->jit, e->user_ip) : NULL;
 	if (jit) {
-		err = jit_func(a, jit, &a->sample_funcs[at++]);
+		err = jit_func(a, jit, &a->sample_funcs[at]);
 		if (err)
 			return err;
+		a->sample_lines[at++] = 0;	/* native code: no Python line */
 		a->st.samples_jit++;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		err = analyzer__func_of(a, ps, e->frames[i], &a->sample_funcs[at++]);
+		uint32_t *func = &a->sample_funcs[at], line;
+
+		err = analyzer__func_of(a, ps, e->frames[i].code, func);
 		if (err)
 			return err;
+		line = sample_lines__line(ps->lines, e->frames[i].code, e->frames[i].offset);
+		a->sample_lines[at++] = line;
+		if (!line)
+			a->st.sample_frames_no_line++;
+		if (a->by_line && (err = analyzer__line_func(a, *func, line, func)))
+			return err;
 	}
+	a->st.sample_frames += n;
 	n = at;
 	if (e->hdr.flags & TR_SAMPLE_TRUNCATED) {
 		if (!a->truncated_func) {
@@ -131,6 +149,7 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 				return err;
 			a->truncated_func++;
 		}
+		a->sample_lines[n] = 0;
 		a->sample_funcs[n++] = a->truncated_func - 1;
 		r.flags |= SAMPLE_TRUNCATED;
 		a->st.samples_truncated++;
@@ -139,6 +158,7 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 		stack = pairing__stack_of(a, stack, a->sample_funcs[i]);
 	r.stack = stack;
 	r.funcs = a->sample_funcs;
+	r.lines = a->sample_lines;
 	r.n_funcs = n;
 	a->st.samples++;
 	a->st.sample_period_ns = e->period_ns;
@@ -146,4 +166,18 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 		if (s->ops->sample)
 			note_err(a, s->ops->sample(s, &r));
 	return 0;
+}
+
+int samples__linetable(struct analyzer *a, const struct tr_ev_linetable *e, size_t len)
+{
+	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
+	bool unusable;
+	int err;
+
+	if (!ps)
+		return 0;
+	err = sample_lines__chunk(ps->lines, e, len, &unusable);
+	if (unusable)
+		a->st.linetables_unusable++;
+	return err;
 }

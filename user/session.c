@@ -353,6 +353,7 @@ int session__run(const struct session_opts *o)
 	if (outputs__open(o->outputs, o->n_outputs, true, &out, err, sizeof(err)))
 		goto fail;
 	feed.out = out;
+	outputs__set_lines(out, o->sample_lines);
 	feed.threads = hashmap__new();
 	coverage = o->coverage || outputs__want_coverage(out);
 	if (coverage && !(feed.cover = cover_session__new(&o->filter))) {

@@ -44,27 +44,30 @@ def _truth(stderr):
     return float(m.group(1)), float(m.group(2)), int(d.group(1))
 
 
-def _run(tracer, interp, mode, d, extra_env=None):
-    """sample the workload; -> (paths, (f_cpu, g_cpu, spin_depth), summary)"""
+def _run(tracer, interp, mode, d, extra_env=None, workload=WORKLOAD, args=(), truth=None):
+    """sample WORKLOAD with ARGS; -> (paths, TRUTH(its stderr), summary); TRUTH
+    defaults to (f_cpu, g_cpu, spin_depth) of workloads/sampling.py"""
+    truth = truth or _truth
     paths = {k: os.path.join(str(d), v) for k, v in OUTS.items()}
     outs = list(paths.values()) + ["-"]
     env = helpers.target_env(extra_env)
     if mode == "launch":
-        cmd = [tracer, "--sample=%d" % HZ]
+        cmd = [tracer, "--sample=%d" % HZ] + list(args)
         for p in outs:
             cmd += ["-o", p]
-        p = helpers.run(cmd + ["--", interp.python, WORKLOAD.path], timeout=TIMEOUT, env=env)
+        p = helpers.run(cmd + ["--", interp.python, workload.path], timeout=TIMEOUT, env=env)
         assert p.returncode == 0, helpers.describe(p)
-        return paths, _truth(p.stderr), p.stdout
-    target = helpers.Target(interp, WORKLOAD, d)
+        return paths, truth(p.stderr), p.stdout
+    target = helpers.Target(interp, workload, d)
     tr = None
     try:
         target.wait_ready()
-        tr = helpers.start_tracer_attached(tracer, target.pid, outs, ["--sample=%d" % HZ])
+        tr = helpers.start_tracer_attached(tracer, target.pid, outs,
+                                           ["--sample=%d" % HZ] + list(args))
         target.fire()
         assert target.wait(TIMEOUT) == 0, target.describe()
         assert tr.wait(30) == 0, tr.describe()
-        return paths, _truth(target.err.text()), tr.out.text()
+        return paths, truth(target.err.text()), tr.out.text()
     finally:
         target.kill()
         if tr:

@@ -98,6 +98,23 @@ TEST(py_layout_table_instr_fields)
 	CHECK_EQ(l.frame_instr_start, 0);	/* _PyCode_CODE(co) */
 }
 
+/* f_lasti and co_lnotab / co_linetable (docs/notes/sampling.md's table,
+ * measured with gdb on the pyenv builds) */
+TEST(py_layout_table_line_fields)
+{
+	static const struct { unsigned minor; int lasti, linetable; } want[] = {
+		{ 8, 104, 120 }, { 9, 104, 120 }, { 10, 96, 120 },
+		{ 11, -1, 136 }, { 12, -1, 136 }, { 13, -1, 136 },
+	};
+	struct tr_py_layout l;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		CHECK_EQ(py_layout__for_version(3, want[i].minor, &l, NULL), 0);
+		CHECK_EQ(l.frame_lasti, want[i].lasti);
+		CHECK_EQ(l.code_linetable, want[i].linetable);
+	}
+}
+
 TEST(py_layout_table_unsupported)
 {
 	struct tr_py_layout l;
@@ -157,6 +174,8 @@ TEST(py_layout_dbg_synthetic_313)
 	CHECK_EQ(l.code_qualname, 136);
 	CHECK_EQ(l.code_filename, 104);
 	CHECK_EQ(l.code_firstlineno, 60);
+	CHECK_EQ(l.code_linetable, 144);
+	CHECK_EQ(l.frame_lasti, -1);
 	CHECK_EQ(l.unicode_length, 24);
 	CHECK_EQ(l.unicode_state, 40);
 	CHECK_EQ(l.unicode_ascii_size, 48);
@@ -367,6 +386,7 @@ TEST(py_layout_dbg_real_313)
 	CHECK_EQ(l.code_qualname, row.code_qualname);
 	CHECK_EQ(l.code_filename, row.code_filename);
 	CHECK_EQ(l.code_firstlineno, row.code_firstlineno);
+	CHECK_EQ(l.code_linetable, row.code_linetable);
 	CHECK_EQ(l.unicode_length, row.unicode_length);
 	CHECK_EQ(l.unicode_state, row.unicode_state);
 	CHECK_EQ(l.unicode_ascii_size, row.unicode_ascii_size);
