@@ -52,13 +52,14 @@ struct {
 } sample_slots SEC(".maps");
 
 /* the thread state bound to the running thread (FSBASE), 0 if none */
-static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64 fsbase)
+static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64 fsbase,
+					    struct task_struct *task)
 {
 	__u64 word = 0, slot = 0, tstate = 0, tid = 0;
 	__u32 key;
 
 	/* {int _is_initialized; pthread_key_t _key;} */
-	if (!cfg->tss_key_addr || !fsbase || read_ptr(cfg->tss_key_addr, &word) ||
+	if (!cfg->tss_key_addr || !fsbase || read_ptr(cfg->tss_key_addr, &word, task) ||
 	    !(__u32)word)
 		return 0;
 	key = word >> 32;
@@ -66,15 +67,16 @@ static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64
 		slot = fsbase + pthread_specific_1st + key * 16 + 8;
 	} else {
 		if (key >= PTHREAD_KEYS_MAX ||
-		    read_ptr(fsbase + pthread_specific + (key / PTHREAD_KEY_2NDLEVEL) * 8, &slot) ||
+		    read_ptr(fsbase + pthread_specific + (key / PTHREAD_KEY_2NDLEVEL) * 8, &slot,
+			     task) ||
 		    !slot)
 			return 0;
 		slot += (key % PTHREAD_KEY_2NDLEVEL) * 16 + 8;
 	}
-	if (read_ptr(slot, &tstate) || !tstate)
+	if (read_ptr(slot, &tstate, task) || !tstate)
 		return 0;
 	if (cfg->layout.tstate_thread_id < 0 ||
-	    read_ptr(tstate + cfg->layout.tstate_thread_id, &tid) || tid != fsbase) {
+	    read_ptr(tstate + cfg->layout.tstate_thread_id, &tid, task) || tid != fsbase) {
 		drop(TR_DROP_FOREIGN_TSTATE);
 		return ~0ULL;
 	}
@@ -85,6 +87,7 @@ struct sample_walk {
 	__u64 pid_tgid;
 	__u64 frame;		/* next frame to read, 0 at the end of the chain */
 	__u64 last_code;	/* described already (recursion repeats it) */
+	struct task_struct *task;	/* --wall: whose memory (see user_read) */
 	__u32 cpu;
 	__u32 n;		/* frames recorded */
 	__u32 span;		/* bytes of a frame to read */
@@ -94,9 +97,9 @@ struct sample_walk {
 /* the field at OFF of the frame just read (OFF < SAMPLE_FRAME_SPAN - 8) */
 #define FRAME_WORD(slot, off) (*(__u64 *)((slot)->frame + ((off) & (SAMPLE_FRAME_SPAN / 2 - 1))))
 
-static long sample_step(__u32 i, void *data)
+/* one frame of the walk; TASK: see user_read */
+static __always_inline long sample_step_of(struct sample_walk *w, struct task_struct *task)
 {
-	struct sample_walk *w = data;
 	__u32 pid = w->pid_tgid >> 32, span = w->span, n = w->n;
 	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
 	struct sample_slot *slot = bpf_map_lookup_elem(&sample_slots, &w->cpu);
@@ -117,7 +120,7 @@ static long sample_step(__u32 i, void *data)
 		span = SAMPLE_FRAME_SPAN;
 	barrier_var(span);
 	if (span > SAMPLE_FRAME_SPAN ||
-	    bpf_probe_read_user(slot->frame, span, (void *)w->frame)) {
+	    user_read(slot->frame, span, w->frame, task)) {
 		w->err = TR_DROP_READ_FAIL;
 		return 1;
 	}
@@ -136,7 +139,7 @@ static long sample_step(__u32 i, void *data)
 		w->err = TR_DROP_READ_FAIL;
 		return 1;
 	}
-	if (code != w->last_code && ensure_code(cfg, w->pid_tgid, code, &co_flags)) {
+	if (code != w->last_code && ensure_code(cfg, w->pid_tgid, code, &co_flags, task)) {
 		w->err = -1;	/* counted by ensure_code */
 		return 1;
 	}
@@ -145,6 +148,21 @@ static long sample_step(__u32 i, void *data)
 	w->n = n + 1;
 	w->frame = back;
 	return 0;
+}
+
+/* the bpf_loop callbacks: the cpu-clock program's reads the current task,
+ * the iterator's the task it samples (a constant NULL specialises the
+ * first; see user_read) */
+static long sample_step(__u32 i, void *data)
+{
+	return sample_step_of(data, NULL);
+}
+
+static long sample_step_task(__u32 i, void *data)
+{
+	struct sample_walk *w = data;
+
+	return sample_step_of(w, w->task);
 }
 
 /* the bytes of a frame that hold its code, caller and owner */
@@ -159,36 +177,41 @@ static __always_inline __u32 frame_span(const struct tr_py_layout *L)
 	return span;
 }
 
-SEC("perf_event")
-int sample_cpu(struct bpf_perf_event_data *ctx)
+/*
+ * Sample thread TASK (PID_TGID) of the traced process CFG and send its
+ * stack, weighted PERIOD_NS, with FLAGS (TR_SAMPLE_WALL). READER is NULL in
+ * the perf_event program (TASK is current) and TASK in the iterator: a
+ * constant in each, see user_read.
+ */
+static __always_inline int sample_task(struct tr_proc_cfg *cfg, struct task_struct *task,
+				       __u64 pid_tgid, struct task_struct *reader,
+				       __u32 period_ns, __u8 flags)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 pid = pid_tgid >> 32, size;
-	struct sample_walk w = { .pid_tgid = pid_tgid, .cpu = bpf_get_smp_processor_id() };
-	struct task_struct *task;
+	struct sample_walk w = {
+		.pid_tgid = pid_tgid, .cpu = bpf_get_smp_processor_id(), .task = reader,
+	};
 	struct sample_slot *slot;
-	struct tr_proc_cfg *cfg;
 	__u64 tstate;
+	__u32 size;
 
-	cfg = bpf_map_lookup_elem(&procs, &pid);
-	if (!cfg)
-		return 0;	/* another process */
 	slot = bpf_map_lookup_elem(&sample_slots, &w.cpu);
 	if (!slot) {
 		drop(TR_DROP_MAP_FULL);
 		return 0;
 	}
-	task = bpf_get_current_task_btf();
-	tstate = sampled_tstate(cfg, task->thread.fsbase);
+	tstate = sampled_tstate(cfg, task->thread.fsbase, reader);
 	if (tstate == ~0ULL)
 		return 0;	/* counted */
-	w.frame = frame_of_tstate(&cfg->layout, tstate);
+	w.frame = frame_of_tstate(&cfg->layout, tstate, reader);
 	if (!w.frame) {
 		drop(TR_DROP_NO_PYTHON);
 		return 0;
 	}
 	w.span = frame_span(&cfg->layout);
-	bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step, &w, 0);
+	if (reader)
+		bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step_task, &w, 0);
+	else
+		bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step, &w, 0);
 	if (w.err) {
 		drop(w.err);
 		return 0;
@@ -198,10 +221,10 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 		return 0;
 	}
 	fill_hdr(&slot->ev.hdr, TR_EV_SAMPLE, 0, pid_tgid);
-	slot->ev.hdr.flags = w.frame ? TR_SAMPLE_TRUNCATED : 0;
-	slot->ev.hdr.cpu = w.cpu;
+	slot->ev.hdr.flags = (w.frame ? TR_SAMPLE_TRUNCATED : 0) | flags;
+	slot->ev.hdr.cpu = reader ? 0 : w.cpu;
 	slot->ev.n_frames = w.n;
-	slot->ev.period_ns = sample_period_ns;
+	slot->ev.period_ns = period_ns;
 	size = w.n;
 	if (size > TR_SAMPLE_FRAMES_MAX)
 		size = TR_SAMPLE_FRAMES_MAX;
@@ -213,6 +236,47 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	if (bpf_ringbuf_output(&events, &slot->ev, size, wakeup_flags(size)))
 		drop(TR_DROP_RINGBUF_FULL);
 	return 0;
+}
+
+SEC("perf_event")
+int sample_cpu(struct bpf_perf_event_data *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32;
+	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
+
+	if (!cfg)
+		return 0;	/* another process */
+	return sample_task(cfg, bpf_get_current_task_btf(), pid_tgid, NULL, sample_period_ns, 0);
+}
+
+/*
+ * --wall: every thread of the traced process, running or not. Userspace
+ * reads this iterator (attached with the process's pid: its threads only,
+ * Linux 6.1+) once a tick; it runs in the tracer's context, sleepable, and
+ * reads each thread's memory with bpf_copy_from_user_task. A thread's FS
+ * base is saved in its task_struct when it is switched out, so it is valid
+ * for a sleeping thread. Each sample weighs wall_period_ns: the real time
+ * since the previous tick, set by userspace before each read.
+ */
+__u64 wall_period_ns;
+
+SEC("iter.s/task")
+int sample_wall(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct tr_proc_cfg *cfg;
+	__u64 pid_tgid;
+	__u32 pid;
+
+	if (!task)
+		return 0;
+	pid = task->tgid;
+	pid_tgid = (__u64)pid << 32 | (__u32)task->pid;
+	cfg = bpf_map_lookup_elem(&procs, &pid);
+	if (!cfg)
+		return 0;
+	return sample_task(cfg, task, pid_tgid, task, wall_period_ns, TR_SAMPLE_WALL);
 }
 
 #endif /* TRACER_SAMPLE_BPF_H */

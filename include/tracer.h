@@ -287,11 +287,17 @@ struct tr_ev_blob {
  */
 #define TR_SAMPLE_FRAMES_MAX 2048	/* frames carried at most */
 #define TR_SAMPLE_TRUNCATED 0x01	/* flag: the stack goes on past the last frame */
+#define TR_SAMPLE_WALL      0x02	/* flag: a wall-clock sample (--wall): the
+					 * thread was sampled running or not, and
+					 * period_ns is the real time since the
+					 * previous tick */
 
 struct tr_ev_sample {
 	struct tr_ev_hdr hdr;	/* flags: TR_SAMPLE_* */
 	tr_u32 n_frames;
-	tr_u32 period_ns;	/* the sampling period (1e9 / frequency) */
+	tr_u32 period_ns;	/* the time it stands for: the sampling period
+				 * (1e9 / frequency) of CPU time, or with
+				 * TR_SAMPLE_WALL the wall time since the last tick */
 	tr_u64 frames[TR_SAMPLE_FRAMES_MAX];
 };
 #define TR_SAMPLE_HDR_SIZE (sizeof(struct tr_ev_hdr) + 8)
