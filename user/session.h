@@ -20,6 +20,7 @@ struct session_opts {
 	bool coverage;			/* --coverage (or --include/--omit) */
 	struct cover_filter filter;	/* --include, --omit */
 	unsigned sample_hz;		/* --sample: CPU samples per second, 0 = trace calls */
+	bool wall;			/* --wall: sample every thread, running or not */
 };
 
 /* Run a session. Returns the process exit code: the command's in launch
