@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <stdio.h>
 #include "wall_ticks.h"
 
 void wall_ticks__init(struct wall_ticks *t, uint64_t period_ns)
@@ -30,4 +31,15 @@ double wall_ticks__rate(const struct wall_ticks *t)
 	if (t->ticks < 2 || t->last_ns <= t->first_ns)
 		return 0;
 	return (t->ticks - 1) * 1e9 / (double)(t->last_ns - t->first_ns);
+}
+
+const char *wall_ticks__describe(const struct wall_ticks *t, char *buf, size_t n)
+{
+	snprintf(buf, n, "wall-clock ticks every %.3f ms wanted (%.1f Hz): %llu run, %.1f/s "
+		 "reached, %llu missed, %llu late, %llu failed; each sample weighs the real time "
+		 "since the previous tick", t->period_ns / 1e6,
+		 t->period_ns ? 1e9 / t->period_ns : 0, (unsigned long long)t->ticks,
+		 wall_ticks__rate(t), (unsigned long long)t->missed,
+		 (unsigned long long)t->late, (unsigned long long)t->failed);
+	return buf;
 }

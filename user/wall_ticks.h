@@ -11,6 +11,7 @@
  */
 #ifndef TRACER_WALL_TICKS_H
 #define TRACER_WALL_TICKS_H
+#include <stddef.h>
 #include <stdint.h>
 
 struct wall_ticks {
@@ -30,4 +31,7 @@ void wall_ticks__init(struct wall_ticks *t, uint64_t period_ns);
 uint64_t wall_ticks__tick(struct wall_ticks *t, uint64_t now_ns, uint64_t expirations);
 /* Ticks per second actually run (0 before two ticks). */
 double wall_ticks__rate(const struct wall_ticks *t);
+/* One line for the outputs: the wanted and the reached rate, the ticks
+ * missed, late and failed, what a sample weighs. Returns BUF. */
+const char *wall_ticks__describe(const struct wall_ticks *t, char *buf, size_t n);
 #endif

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <string.h>
 #include "unit.h"
 #include "wall_ticks.h"
 
@@ -56,4 +57,18 @@ TEST(wall_ticks_rate_needs_two_ticks_and_a_clock_that_moves)
 	CHECK(wall_ticks__rate(&t) == 0);
 	CHECK_EQ(wall_ticks__tick(&t, 40 * MS, 1), 0);
 	CHECK_EQ(t.last_ns, 50 * MS);
+}
+
+TEST(wall_ticks_describe_says_the_rate_reached)
+{
+	struct wall_ticks t;
+	char buf[300];
+
+	wall_ticks__init(&t, 10 * MS);
+	wall_ticks__tick(&t, 0, 1);
+	wall_ticks__tick(&t, 20 * MS, 2);
+	wall_ticks__tick(&t, 25 * MS, 1);
+	wall_ticks__describe(&t, buf, sizeof(buf));
+	CHECK(strstr(buf, "every 10.000 ms wanted (100.0 Hz): 3 run, 80.0/s reached, "
+			  "1 missed, 1 late, 0 failed") != NULL);
 }
