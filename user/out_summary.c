@@ -306,7 +306,7 @@ static int summary_print_samples(struct summary_sink *ss, const struct session_s
 	char line[300];
 
 	if (st->samples_wall)
-		fprintf(ss->f, "samples: %llu wall-clock, of every thread once a tick; %s\n",
+		fprintf(ss->f, "samples: %llu wall-clock, of every thread once a tick; %s",
 			(unsigned long long)st->samples,
 			wall_ticks__describe(&st->wall, line, sizeof(line)));
 	else
