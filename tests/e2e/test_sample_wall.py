@@ -199,7 +199,13 @@ def test_sample_wall(tracer, get_interp, ident, mode, tmp_path):
                   r"(\d+) missed, \d+ late, 0 failed;.*; 0 truncated", summary, re.M)
     assert m and int(m.group(1)) == sum(n for _, n in rows), summary[-2000:]
     print("ticks: %s run, %s/s reached, %s missed" % m.group(2, 3, 4))
-    assert re.search(r"^events: \d+ seen, 0 lost", summary, re.M), summary[-2000:]
+    # a running thread's stack is read while it runs (not stopped, as the
+    # cpu-clock program stops it): a walk that meets a frame being pushed
+    # or popped fails, counted as "read failed", rarely
+    lost = re.search(r"^events: \d+ seen, (\d+) lost \(ringbuf full 0, map full 0, read failed "
+                     r"(\d+), no config 0, foreign thread state 0\)", summary, re.M)
+    assert lost and lost.group(1) == lost.group(2), summary[-2000:]
+    assert int(lost.group(1)) <= 0.01 * int(m.group(1)), summary[-2000:]
 
 
 @pytest.mark.parametrize("ident", INTERPS)
