@@ -91,7 +91,7 @@ int wall__fd(const struct wall *w)
 
 int wall__tick(struct wall *w)
 {
-	uint64_t expirations = 0;
+	uint64_t expirations = 0, start;
 	char buf[64];
 	ssize_t n;
 	int fd;
@@ -100,6 +100,7 @@ int wall__tick(struct wall *w)
 		return errno == EAGAIN ? 0 : -errno;
 	/* the weight is read by the BPF side in this tick's samples */
 	w->skel->bss->wall_period_ns = wall_ticks__tick(&w->ticks, now_ns(), expirations);
+	start = now_ns();
 	fd = bpf_iter_create(bpf_link__fd(w->link));
 	if (fd < 0) {
 		w->ticks.failed++;
@@ -111,6 +112,7 @@ int wall__tick(struct wall *w)
 	if (n < 0)
 		w->ticks.failed++;
 	close(fd);
+	w->ticks.read_ns += now_ns() - start;
 	return n < 0 ? -errno : 0;
 }
 

@@ -37,9 +37,11 @@ const char *wall_ticks__describe(const struct wall_ticks *t, char *buf, size_t n
 {
 	snprintf(buf, n, "wall-clock ticks every %.3f ms wanted (%.1f Hz): %llu run, %.1f/s "
 		 "reached, %llu missed, %llu late, %llu failed; each sample weighs the real time "
-		 "since the previous tick", t->period_ns / 1e6,
+		 "since the previous tick; %.1f us a tick sampling the threads",
+		 t->period_ns / 1e6,
 		 t->period_ns ? 1e9 / t->period_ns : 0, (unsigned long long)t->ticks,
 		 wall_ticks__rate(t), (unsigned long long)t->missed,
-		 (unsigned long long)t->late, (unsigned long long)t->failed);
+		 (unsigned long long)t->late, (unsigned long long)t->failed,
+		 t->ticks ? t->read_ns / 1e3 / t->ticks : 0);
 	return buf;
 }

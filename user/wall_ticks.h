@@ -22,6 +22,7 @@ struct wall_ticks {
 	uint64_t missed;	/* timer expirations that got no tick of their own */
 	uint64_t late;		/* ticks that stood for more than 1.5 periods */
 	uint64_t failed;	/* ticks whose iterator read failed: samples lost */
+	uint64_t read_ns;	/* time spent reading the iterator (the cost) */
 };
 
 /* Start counting ticks of PERIOD_NS. */

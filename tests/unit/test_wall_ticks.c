@@ -71,4 +71,7 @@ TEST(wall_ticks_describe_says_the_rate_reached)
 	wall_ticks__describe(&t, buf, sizeof(buf));
 	CHECK(strstr(buf, "every 10.000 ms wanted (100.0 Hz): 3 run, 80.0/s reached, "
 			  "1 missed, 1 late, 0 failed") != NULL);
+	t.read_ns = 3 * 12500;
+	wall_ticks__describe(&t, buf, sizeof(buf));
+	CHECK(strstr(buf, "; 12.5 us a tick sampling the threads") != NULL);
 }
