@@ -25,7 +25,6 @@ Tolerance of a share: the sampled thread lives ~3 s at 199 Hz, ~550
 samples (the ticker reaches ~185/s here); a share near 0.6 has a binomial
 standard error of sqrt(0.24/550) = 0.021, and 0.07 is above 3 of them."""
 import collections
-import gzip
 import json
 import os
 import re
@@ -34,14 +33,12 @@ import pytest
 
 import helpers
 from test_folded import FRAME, parse_folded
-from test_pprof import PROFILE_PROTO, decode_raw_ok, one, parse_text, protoc
+from test_pprof import decode_profile, one
+from test_sample import INTERPS, TIMEOUT
 from test_speedscope import Speedscope
 
 HZ = 199
 TOL = 0.07
-TIMEOUT = 120
-INTERPS = ["debian3.11", "pyenv3.8", "pyenv3.9", "pyenv3.10", "pyenv3.11", "pyenv3.12",
-           "pyenv3.13"]
 WORKLOAD = helpers.Workload("wall", ["wall.py"])
 OUTS = {"folded": "w.folded", "pprof": "w.pprof", "speedscope": "w.speedscope.json",
         "svg": "w.svg"}
@@ -56,28 +53,9 @@ def _truth(stderr):
 def _run(tracer, interp, mode, d, args):
     """sample the workload; -> (paths, truth, summary text)"""
     paths = {k: os.path.join(str(d), v) for k, v in OUTS.items()}
-    outs = list(paths.values()) + ["-"]
-    if mode == "launch":
-        cmd = [tracer] + args
-        for p in outs:
-            cmd += ["-o", p]
-        p = helpers.run(cmd + ["--", interp.python, WORKLOAD.path], timeout=TIMEOUT,
-                        env=helpers.target_env())
-        assert p.returncode == 0, helpers.describe(p)
-        return paths, _truth(p.stderr), p.stdout
-    target = helpers.Target(interp, WORKLOAD, d)
-    tr = None
-    try:
-        target.wait_ready()
-        tr = helpers.start_tracer_attached(tracer, target.pid, outs, args)
-        target.fire()
-        assert target.wait(TIMEOUT) == 0, target.describe()
-        assert tr.wait(30) == 0, tr.describe()
-        return paths, _truth(target.err.text()), tr.out.text()
-    finally:
-        target.kill()
-        if tr:
-            tr.kill()
+    err, out = helpers.run_both_ways(tracer, interp, WORKLOAD, mode, d,
+                                     list(paths.values()) + ["-"], args, timeout=TIMEOUT)
+    return paths, _truth(err), out
 
 
 def _names(frames):
@@ -111,11 +89,7 @@ def _per_thread(stacks):
 def _pprof(path, tmp_path):
     """-> (types, period type, period, default type, comments,
     [(names outermost first, [values])])"""
-    with open(path, "rb") as f:
-        data = gzip.decompress(f.read())
-    decode_raw_ok(data, tmp_path)
-    msg = parse_text(protoc(["--decode=perftools.profiles.Profile"], data, tmp_path,
-                            PROFILE_PROTO))
+    msg = decode_profile(path, tmp_path)
     s = msg["string_table"]
     funcs = {one(fn, "id"): (s[one(fn, "name")], s[one(fn, "filename")])
              for fn in msg["function"]}

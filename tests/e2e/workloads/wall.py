@@ -21,6 +21,8 @@ import sys
 import threading
 import time
 
+from sampling import work
+
 SECONDS = float(os.environ.get("E2E_WALL_SECONDS", "3"))
 DEPTH = int(os.environ.get("E2E_WALL_DEPTH", "600"))
 NAP = 0.030
@@ -30,13 +32,6 @@ truth = {"tids": {}}
 
 def nap():
     time.sleep(NAP)
-
-
-def work(n):
-    s = 0
-    for i in range(n):
-        s += i * i
-    return s
 
 
 def busy():
