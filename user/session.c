@@ -413,10 +413,10 @@ int session__run(const struct session_opts *o)
 	uint64_t attach_ts = now_ns();
 	if (o->sample_hz)
 		ret = sampler__attach(skel, &t, o->sample_hz, o->wall, &probes, err, sizeof(err));
-	if (!ret && o->wall)
-		ret = wall__start(skel, t.pid, o->sample_hz, &wall, err, sizeof(err));
 	else
 		ret = probes__attach(skel, &t, &probes, err, sizeof(err));
+	if (!ret && o->wall)
+		ret = wall__start(skel, t.pid, o->sample_hz, &wall, err, sizeof(err));
 	if (ret) {
 		if (kill(t.pid, 0) && errno == ESRCH)
 			snprintf(err, sizeof(err), "PID %d exited while the tracer attached", t.pid);

@@ -180,6 +180,7 @@ def test_sample_wall(tracer, get_interp, ident, mode, tmp_path):
                      r"(\d+), no config 0, foreign thread state 0\)", summary, re.M)
     assert lost and lost.group(1) == lost.group(2), summary[-2000:]
     assert int(lost.group(1)) <= 0.01 * int(m.group(1)), summary[-2000:]
+    assert re.search(r"^calls: 0 completed", summary, re.M), "call probes attached too"
 
 
 @pytest.mark.parametrize("ident", INTERPS)
