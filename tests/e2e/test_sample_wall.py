@@ -195,7 +195,8 @@ def test_sample_without_wall_misses_the_sleepers(tracer, get_interp, ident, tmp_
     print("busy %d, nap %d, wait_lock %d, wait_queue %d, deep_nap %d, spin %d" % (
         sleeper[_wl("busy")], sleeper[_wl("nap")], blocker[_wl("wait_lock")],
         blocker[_wl("wait_queue")], deep, threads[_wl("spinner_main")]["*"]))
-    assert sleeper[_wl("busy")] >= 50 and threads[_wl("spinner_main")]["*"] >= 200
+    # (the GIL shares one CPU between the spinner and busy(): ~1.5 s of CPU)
+    assert sleeper[_wl("busy")] >= 30 and threads[_wl("spinner_main")]["*"] >= 100
     assert sleeper[_wl("nap")] <= max(3, 0.03 * sleeper[_wl("busy")])
     assert blocker[_wl("wait_lock")] + blocker[_wl("wait_queue")] <= 3
     assert deep <= 3
