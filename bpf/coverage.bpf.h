@@ -143,8 +143,8 @@ int cover_channel(struct pt_regs *ctx)
 	__u64 size;
 
 	if (!bpf_map_lookup_elem(&procs, &pid) ||
-	    bpf_probe_read_user(&size, sizeof(size), (void *)(obj + TR_BYTES_SIZE)) ||
-	    bpf_probe_read_user(head, sizeof(head), (void *)(obj + TR_BYTES_SVAL)))
+	    user_read(&size, sizeof(size), obj + TR_BYTES_SIZE, NULL) ||
+	    user_read(head, sizeof(head), obj + TR_BYTES_SVAL, NULL))
 		return 0;
 	for (int i = 0; i < TR_BLOB_KEY_LEN; i++)
 		if (head[i] != cover_key[i])
@@ -160,7 +160,7 @@ int cover_channel(struct pt_regs *ctx)
 	}
 	barrier_var(size);
 	if (size > TR_BLOB_MAX ||
-	    bpf_probe_read_user(e->data, size, (void *)(obj + TR_BYTES_SVAL))) {
+	    user_read(e->data, size, obj + TR_BYTES_SVAL, NULL)) {
 		bpf_ringbuf_discard(e, 0);
 		drop(TR_DROP_READ_FAIL);
 		return 0;

@@ -45,7 +45,7 @@ int jit_register(struct pt_regs *ctx)
 	}
 	/* a full buffer: is there more? */
 	if (n == TR_JIT_NAME_MAX - 1 &&
-	    (bpf_probe_read_user(&next, 1, name + TR_JIT_NAME_MAX - 1) || next))
+	    (user_read(&next, 1, (__u64)(name + TR_JIT_NAME_MAX - 1), NULL) || next))
 		e->hdr.flags |= TR_JIT_NAME_TRUNC;
 	n &= TR_JIT_NAME_MAX - 1;
 	e->name_len = n;

@@ -54,10 +54,44 @@ struct {
 	__type(value, struct fp_scratch);
 } scratch SEC(".maps");
 
-static __always_inline int read_ptr(__u64 addr, __u64 *out)
+/*
+ * Every read of the target's memory goes through user_read. TASK says whose
+ * memory: NULL is the current task's (bpf_probe_read_user: the probes and
+ * the cpu-clock sampler run in the target's context), a task is that task's
+ * (bpf_copy_from_user_task: the --wall iterator runs in the tracer's own
+ * context and reads a thread that may be asleep; sleepable programs only).
+ *
+ * Why a parameter that is a compile-time constant rather than the other
+ * ways of sharing one frame walk and one ensure_code between the two
+ * programs: the helper a program may call is decided per program type, and
+ * the verifier rejects a call of bpf_copy_from_user_task in a perf_event or
+ * uprobe program even on a path that never runs, unless it proves the path
+ * dead. Carrying the task only at run time (in the bpf_loop context) would
+ * rely on that proof through a spilled stack slot; compiling the headers
+ * twice into a second object would need every shared map (procs, the code
+ * cache, the ring buffer, the drop counters in .bss) passed over with
+ * bpf_map__reuse_fd and a second skeleton. Here every function on the
+ * sample path is always_inline and takes TASK; the perf_event program and
+ * the probes pass a literal NULL, so the compiler drops the task branch
+ * from them, and the iterator passes its task. The one non-inlined
+ * function, the bpf_loop callback, has two three-line entry points
+ * (sample_step, sample_step_task) around one body (bpf/sample.bpf.h).
+ *
+ * bpf_probe_read_user itself is poisoned below: a read added without TASK
+ * would read the tracer's own memory in the iterator, silently.
+ */
+static __always_inline long user_read(void *dst, __u32 n, __u64 src, struct task_struct *task)
+{
+	if (task)
+		return bpf_copy_from_user_task(dst, n, (const void *)src, task, 0);
+	return (bpf_probe_read_user)(dst, n, (const void *)src);
+}
+#define bpf_probe_read_user(...) use_user_read_with_a_task_instead
+
+static __always_inline int read_ptr(__u64 addr, __u64 *out, struct task_struct *task)
 {
 	*out = 0;
-	return bpf_probe_read_user(out, sizeof(*out), (const void *)addr);
+	return user_read(out, sizeof(*out), addr, task);
 }
 
 /*
@@ -66,7 +100,7 @@ static __always_inline int read_ptr(__u64 addr, __u64 *out)
  */
 static __always_inline __u8 read_unicode(const struct tr_py_layout *L, __u64 obj,
 					 char *dst, __u32 cap, __u32 *len_out,
-					 int *truncated)
+					 int *truncated, struct task_struct *task)
 {
 	__s64 length = 0;
 	__u32 state = 0, kind;
@@ -75,8 +109,8 @@ static __always_inline __u8 read_unicode(const struct tr_py_layout *L, __u64 obj
 	*len_out = 0;
 	if (!obj || L->unicode_length < 0 || L->unicode_state < 0)
 		return 0;
-	if (bpf_probe_read_user(&length, sizeof(length), (void *)(obj + L->unicode_length)) ||
-	    bpf_probe_read_user(&state, sizeof(state), (void *)(obj + L->unicode_state)))
+	if (user_read(&length, sizeof(length), obj + L->unicode_length, task) ||
+	    user_read(&state, sizeof(state), obj + L->unicode_state, task))
 		return 0;
 	kind = (state >> 2) & 7;
 	if (!((state >> 5) & 1) || (kind != 1 && kind != 2 && kind != 4) ||
@@ -95,7 +129,7 @@ static __always_inline __u8 read_unicode(const struct tr_py_layout *L, __u64 obj
 	barrier_var(n);
 	if (n > cap)
 		return 0;
-	if (bpf_probe_read_user(dst, n, (void *)data))
+	if (user_read(dst, n, data, task))
 		return 0;
 	return kind | (((state >> 6) & 1) ? TR_STR_ASCII : 0);
 }
@@ -107,7 +141,7 @@ static __always_inline __u8 read_unicode(const struct tr_py_layout *L, __u64 obj
  * identity), -1 when it could not be sent (counted).
  */
 static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				       __u64 code, __s32 *co_flags)
+				       __u64 code, __s32 *co_flags, struct task_struct *task)
 {
 	const struct tr_py_layout *L = &cfg->layout;
 	struct code_key key = { .pid = pid_tgid >> 32, .code = code };
@@ -130,7 +164,7 @@ static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 		len = TR_FP_SPAN_MAX;
 	barrier_var(len);
 	if (len > TR_FP_SPAN_MAX ||
-	    bpf_probe_read_user(sc->buf, len, (void *)(code + cfg->fp_off))) {
+	    user_read(sc->buf, len, code + cfg->fp_off, task)) {
 		drop(TR_DROP_READ_FAIL);
 		return -1;
 	}
@@ -145,7 +179,7 @@ static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 	}
 	/* a new identity: its flags are read once, here */
 	if (L->code_flags >= 0 &&
-	    bpf_probe_read_user(&fp.co_flags, sizeof(fp.co_flags), (void *)(code + L->code_flags)))
+	    user_read(&fp.co_flags, sizeof(fp.co_flags), code + L->code_flags, task))
 		fp.co_flags = 0;
 	/* a function of the coverage bootstrap (TR_HOOK_HIDE_FIRSTLINENO):
 	 * marked in its cached flags, for hiding its frames */
@@ -164,11 +198,13 @@ static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 	e->code = code;
 	e->firstlineno = fp.firstlineno;
 	e->pad = 0;
-	e->name_enc = read_unicode(L, fp.name, e->name, TR_NAME_MAX, &e->name_len, &trunc);
+	e->name_enc = read_unicode(L, fp.name, e->name, TR_NAME_MAX, &e->name_len, &trunc,
+				   task);
 	if (trunc)
 		e->hdr.flags |= TR_CODE_NAME_TRUNC;
 	trunc = 0;
-	e->file_enc = read_unicode(L, fp.filename, e->file, TR_FILE_MAX, &e->file_len, &trunc);
+	e->file_enc = read_unicode(L, fp.filename, e->file, TR_FILE_MAX, &e->file_len, &trunc,
+				   task);
 	if (trunc)
 		e->hdr.flags |= TR_CODE_FILE_TRUNC;
 	submit(e, sizeof(*e));
@@ -199,7 +235,7 @@ static __always_inline int read_code_back(const struct tr_proc_cfg *cfg, __u64 f
 		n = TR_FR_WORDS_MAX;
 	barrier_var(n);
 	if (n > TR_FR_WORDS_MAX ||
-	    bpf_probe_read_user(sc->words, n * 8, (void *)(frame + cfg->fr_off)))
+	    user_read(sc->words, n * 8, frame + cfg->fr_off, NULL))
 		return -1;
 	*code = sc->words[cfg->fr_code & (TR_FR_WORDS_MAX - 1)];
 	*back = sc->words[cfg->fr_back & (TR_FR_WORDS_MAX - 1)];
@@ -216,24 +252,25 @@ static __always_inline __u64 skip_entry_frames(const struct tr_py_layout *L, __u
 		return p;
 #pragma unroll
 	for (int i = 0; i < 2; i++) {
-		if (!p || bpf_probe_read_user(&owner, 1, (void *)(p + L->frame_owner)))
+		if (!p || user_read(&owner, 1, p + L->frame_owner, NULL))
 			return p;
 		if (owner != L->owner_cstack)
 			return p;
-		if (read_ptr(p + L->frame_back, &p))
+		if (read_ptr(p + L->frame_back, &p, NULL))
 			return 0;
 	}
 	return p;
 }
 
 /* The frame a thread state says is executing (0 if none or unreadable). */
-static __always_inline __u64 frame_of_tstate(const struct tr_py_layout *L, __u64 tstate)
+static __always_inline __u64 frame_of_tstate(const struct tr_py_layout *L, __u64 tstate,
+					     struct task_struct *task)
 {
 	__u64 p = 0;
 
-	if (!tstate || read_ptr(tstate + L->tstate_frame, &p) || !p)
+	if (!tstate || read_ptr(tstate + L->tstate_frame, &p, task) || !p)
 		return 0;
-	if (L->cframe_current_frame >= 0 && read_ptr(p + L->cframe_current_frame, &p))
+	if (L->cframe_current_frame >= 0 && read_ptr(p + L->cframe_current_frame, &p, task))
 		return 0;
 	return p;
 }
@@ -254,7 +291,7 @@ static __always_inline bool creates_generator(const struct tr_py_layout *L, __u6
 	if (!(co_flags & 0x2a0) || L->frame_owner < 0 || L->code_code_adaptive < 0 ||
 	    L->frame_instr < 0)
 		return false;
-	if (read_ptr(frame + L->frame_instr, &instr))
+	if (read_ptr(frame + L->frame_instr, &instr, NULL))
 		return false;
 	return instr == code + L->code_code_adaptive + L->frame_instr_start;
 }

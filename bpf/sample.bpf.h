@@ -32,8 +32,8 @@
  * lost to a full ring buffer makes its code object's identity be sent
  * again, with its table, by a later sample.
  *
- * Every read of the target's memory made here goes through sample_read():
- * the one place to route them elsewhere (e.g. bpf_copy_from_user_task).
+ * Every read of the target's memory made here goes through user_read
+ * (bpf/pyobj.bpf.h), with the task whose memory it is in the iterator.
  */
 #ifndef TRACER_SAMPLE_BPF_H
 #define TRACER_SAMPLE_BPF_H
@@ -79,26 +79,15 @@ struct {
 	__type(value, struct sample_slot);
 } sample_slots SEC(".maps");
 
-/* every read of the target's memory by the sampler */
-static __always_inline long sample_read(void *dst, __u32 size, __u64 addr)
-{
-	return bpf_probe_read_user(dst, size, (const void *)addr);
-}
-
-static __always_inline long sample_read_ptr(__u64 addr, __u64 *out)
-{
-	*out = 0;
-	return sample_read(out, sizeof(*out), addr);
-}
-
 /* the thread state bound to the running thread (FSBASE), 0 if none */
-static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64 fsbase)
+static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64 fsbase,
+					    struct task_struct *task)
 {
 	__u64 word = 0, slot = 0, tstate = 0, tid = 0;
 	__u32 key;
 
 	/* {int _is_initialized; pthread_key_t _key;} */
-	if (!cfg->tss_key_addr || !fsbase || sample_read_ptr(cfg->tss_key_addr, &word) ||
+	if (!cfg->tss_key_addr || !fsbase || read_ptr(cfg->tss_key_addr, &word, task) ||
 	    !(__u32)word)
 		return 0;
 	key = word >> 32;
@@ -106,15 +95,16 @@ static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64
 		slot = fsbase + pthread_specific_1st + key * 16 + 8;
 	} else {
 		if (key >= PTHREAD_KEYS_MAX ||
-		    sample_read_ptr(fsbase + pthread_specific + (key / PTHREAD_KEY_2NDLEVEL) * 8, &slot) ||
+		    read_ptr(fsbase + pthread_specific + (key / PTHREAD_KEY_2NDLEVEL) * 8, &slot,
+			     task) ||
 		    !slot)
 			return 0;
 		slot += (key % PTHREAD_KEY_2NDLEVEL) * 16 + 8;
 	}
-	if (sample_read_ptr(slot, &tstate) || !tstate)
+	if (read_ptr(slot, &tstate, task) || !tstate)
 		return 0;
 	if (cfg->layout.tstate_thread_id < 0 ||
-	    sample_read_ptr(tstate + cfg->layout.tstate_thread_id, &tid) || tid != fsbase) {
+	    read_ptr(tstate + cfg->layout.tstate_thread_id, &tid, task) || tid != fsbase) {
 		drop(TR_DROP_FOREIGN_TSTATE);
 		return ~0ULL;
 	}
@@ -125,6 +115,7 @@ struct sample_walk {
 	__u64 pid_tgid;
 	__u64 frame;		/* next frame to read, 0 at the end of the chain */
 	__u64 last_code;	/* described already (recursion repeats it) */
+	struct task_struct *task;	/* --wall: whose memory (see user_read) */
 	__u32 cpu;
 	__u32 n;		/* frames recorded */
 	__u32 span;		/* bytes of a frame to read */
@@ -181,9 +172,9 @@ static __always_inline void note_new_code(struct sample_walk *w, struct sample_s
 	w->n_new = k + 1;
 }
 
-static long sample_step(__u32 i, void *data)
+/* one frame of the walk; TASK: see user_read */
+static __always_inline long sample_step_of(struct sample_walk *w, struct task_struct *task)
 {
-	struct sample_walk *w = data;
 	__u32 pid = w->pid_tgid >> 32, span = w->span, n = w->n;
 	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
 	struct sample_slot *slot = bpf_map_lookup_elem(&sample_slots, &w->cpu);
@@ -205,7 +196,8 @@ static long sample_step(__u32 i, void *data)
 	if (span > SAMPLE_FRAME_SPAN)
 		span = SAMPLE_FRAME_SPAN;
 	barrier_var(span);
-	if (span > SAMPLE_FRAME_SPAN || sample_read(slot->frame, span, w->frame)) {
+	if (span > SAMPLE_FRAME_SPAN ||
+	    user_read(slot->frame, span, w->frame, task)) {
 		w->err = TR_DROP_READ_FAIL;
 		return 1;
 	}
@@ -225,7 +217,7 @@ static long sample_step(__u32 i, void *data)
 		return 1;
 	}
 	if (code != w->last_code)
-		known = ensure_code(cfg, w->pid_tgid, code, &co_flags);
+		known = ensure_code(cfg, w->pid_tgid, code, &co_flags, task);
 	if (known < 0) {
 		w->err = -1;	/* counted by ensure_code */
 		return 1;
@@ -240,6 +232,21 @@ static long sample_step(__u32 i, void *data)
 	w->n = n + 1;
 	w->frame = back;
 	return 0;
+}
+
+/* the bpf_loop callbacks: the cpu-clock program's reads the current task,
+ * the iterator's the task it samples (a constant NULL specialises the
+ * first; see user_read) */
+static long sample_step(__u32 i, void *data)
+{
+	return sample_step_of(data, NULL);
+}
+
+static long sample_step_task(__u32 i, void *data)
+{
+	struct sample_walk *w = data;
+
+	return sample_step_of(w, w->task);
 }
 
 /* the bytes of a frame that hold its code, caller, owner and instruction */
@@ -278,6 +285,7 @@ static __always_inline __u64 sampled_user_ip(struct bpf_perf_event_data *ctx,
 }
 
 struct linetable_send {
+	struct task_struct *task;	/* whose memory: see user_read */
 	__u64 pid_tgid;
 	__u32 cpu;
 	__u32 n_new;
@@ -290,9 +298,9 @@ struct linetable_send {
  * is said by its flags); a lost chunk makes the identity be forgotten,
  * so that a later sample sends it again with its whole table.
  */
-static long linetable_step(__u32 i, void *data)
+static __always_inline long linetable_step_of(__u32 i, struct linetable_send *ls,
+					      struct task_struct *task)
 {
-	struct linetable_send *ls = data;
 	__u32 k = i / TR_LINETABLE_CHUNKS, c = i % TR_LINETABLE_CHUNKS, off, len, n;
 	struct sample_slot *slot = bpf_map_lookup_elem(&sample_slots, &ls->cpu);
 	struct sample_new_code *nc;
@@ -306,8 +314,8 @@ static long linetable_step(__u32 i, void *data)
 		nc->flags = 0;
 		nc->total = 0;
 		if (ls->linetable < 0 ||
-		    sample_read_ptr(nc->code + ls->linetable, &nc->table) || !nc->table ||
-		    sample_read_ptr(nc->table + TR_BYTES_SIZE, &size))
+		    read_ptr(nc->code + ls->linetable, &nc->table, task) || !nc->table ||
+		    read_ptr(nc->table + TR_BYTES_SIZE, &size, task))
 			nc->flags = TR_LINETABLE_UNREADABLE;
 		else if (size > TR_LINETABLE_MAX)
 			nc->flags = TR_LINETABLE_TOO_LONG;
@@ -340,7 +348,7 @@ static long linetable_step(__u32 i, void *data)
 	barrier_var(n);
 	n = (n & (TR_LINETABLE_CHUNK - 1)) + 1;
 	if (len > TR_LINETABLE_CHUNK ||
-	    (len && sample_read(e->data, n, nc->table + TR_BYTES_SVAL + off))) {
+	    (len && user_read(e->data, n, nc->table + TR_BYTES_SVAL + off, task))) {
 		/* the table cannot be had whole: its lines are unknown */
 		e->hdr.flags |= TR_LINETABLE_UNREADABLE;
 		e->hdr.size = TR_LINETABLE_HDR_SIZE;
@@ -352,44 +360,76 @@ static long linetable_step(__u32 i, void *data)
 	return 0;
 }
 
-SEC("perf_event")
-int sample_cpu(struct bpf_perf_event_data *ctx)
+/* the bpf_loop callbacks of linetable_step_of, as for sample_step */
+static long linetable_step(__u32 i, void *data)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 pid = pid_tgid >> 32, size;
-	struct sample_walk w = { .pid_tgid = pid_tgid, .cpu = bpf_get_smp_processor_id() };
-	struct task_struct *task;
-	struct sample_slot *slot;
-	struct tr_proc_cfg *cfg;
-	__u64 tstate;
+	return linetable_step_of(i, data, NULL);
+}
 
-	cfg = bpf_map_lookup_elem(&procs, &pid);
-	if (!cfg)
-		return 0;	/* another process */
+static long linetable_step_task(__u32 i, void *data)
+{
+	struct linetable_send *ls = data;
+
+	return linetable_step_of(i, ls, ls->task);
+}
+
+/* the user-mode instruction pointer of a task that is not running: the
+ * registers saved on its kernel entry */
+static __always_inline __u64 task_user_ip(struct task_struct *task)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	return regs ? BPF_CORE_READ(regs, ip) : 0;
+}
+
+/*
+ * Sample thread TASK (PID_TGID) of the traced process CFG and send its
+ * stack, weighted PERIOD_NS, with FLAGS (TR_SAMPLE_WALL) and its user-mode
+ * instruction pointer USER_IP. READER is NULL in
+ * the perf_event program (TASK is current) and TASK in the iterator: a
+ * constant in each, see user_read.
+ */
+static __always_inline int sample_task(struct tr_proc_cfg *cfg, struct task_struct *task,
+				       __u64 pid_tgid, struct task_struct *reader,
+				       __u32 period_ns, __u8 flags, __u64 user_ip)
+{
+	struct sample_walk w = {
+		.pid_tgid = pid_tgid, .cpu = bpf_get_smp_processor_id(), .task = reader,
+	};
+	struct sample_slot *slot;
+	__u64 tstate;
+	__u32 size;
+
 	slot = bpf_map_lookup_elem(&sample_slots, &w.cpu);
 	if (!slot) {
 		drop(TR_DROP_MAP_FULL);
 		return 0;
 	}
-	task = bpf_get_current_task_btf();
-	tstate = sampled_tstate(cfg, task->thread.fsbase);
+	tstate = sampled_tstate(cfg, task->thread.fsbase, reader);
 	if (tstate == ~0ULL)
 		return 0;	/* counted */
-	w.frame = frame_of_tstate(&cfg->layout, tstate);
+	w.frame = frame_of_tstate(&cfg->layout, tstate, reader);
 	if (!w.frame) {
 		drop(TR_DROP_NO_PYTHON);
 		return 0;
 	}
 	w.span = frame_span(&cfg->layout);
-	bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step, &w, 0);
+	if (reader)
+		bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step_task, &w, 0);
+	else
+		bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step, &w, 0);
 	if (w.n_new) {
 		/* the tables go before the sample, which needs them */
 		struct linetable_send ls = {
-			.pid_tgid = pid_tgid, .cpu = w.cpu, .n_new = w.n_new,
+			.task = reader, .pid_tgid = pid_tgid, .cpu = w.cpu, .n_new = w.n_new,
 			.linetable = cfg->layout.code_linetable,
 		};
 
-		bpf_loop(SAMPLE_NEW_CODES_MAX * TR_LINETABLE_CHUNKS, linetable_step, &ls, 0);
+		if (reader)
+			bpf_loop(SAMPLE_NEW_CODES_MAX * TR_LINETABLE_CHUNKS, linetable_step_task,
+				 &ls, 0);
+		else
+			bpf_loop(SAMPLE_NEW_CODES_MAX * TR_LINETABLE_CHUNKS, linetable_step, &ls, 0);
 	}
 	if (w.err) {
 		drop(w.err);
@@ -400,11 +440,11 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 		return 0;
 	}
 	fill_hdr(&slot->ev.hdr, TR_EV_SAMPLE, 0, pid_tgid);
-	slot->ev.hdr.flags = w.frame ? TR_SAMPLE_TRUNCATED : 0;
-	slot->ev.hdr.cpu = w.cpu;
+	slot->ev.hdr.flags = (w.frame ? TR_SAMPLE_TRUNCATED : 0) | flags;
+	slot->ev.hdr.cpu = reader ? 0 : w.cpu;
 	slot->ev.n_frames = w.n;
-	slot->ev.period_ns = sample_period_ns;
-	slot->ev.user_ip = sampled_user_ip(ctx, task);
+	slot->ev.period_ns = period_ns;
+	slot->ev.user_ip = user_ip;
 	size = w.n;
 	if (size > TR_SAMPLE_FRAMES_MAX)
 		size = TR_SAMPLE_FRAMES_MAX;
@@ -416,6 +456,51 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	if (bpf_ringbuf_output(&events, &slot->ev, size, wakeup_flags(size)))
 		drop(TR_DROP_RINGBUF_FULL);
 	return 0;
+}
+
+SEC("perf_event")
+int sample_cpu(struct bpf_perf_event_data *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32;
+	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
+
+	if (!cfg)
+		return 0;	/* another process */
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return sample_task(cfg, task, pid_tgid, NULL, sample_period_ns, 0,
+			   sampled_user_ip(ctx, task));
+}
+
+/*
+ * --wall: every thread of the traced process, running or not. Userspace
+ * reads this iterator (attached with the process's pid: its threads only,
+ * Linux 6.1+) once a tick; it runs in the tracer's context, sleepable, and
+ * reads each thread's memory with bpf_copy_from_user_task. A thread's FS
+ * base is saved in its task_struct when it is switched out, so it is valid
+ * for a sleeping thread. Each sample weighs wall_period_ns: the real time
+ * since the previous tick, set by userspace before each read.
+ */
+__u64 wall_period_ns;
+
+SEC("iter.s/task")
+int sample_wall(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct tr_proc_cfg *cfg;
+	__u64 pid_tgid;
+	__u32 pid;
+
+	if (!task)
+		return 0;
+	pid = task->tgid;
+	pid_tgid = (__u64)pid << 32 | (__u32)task->pid;
+	cfg = bpf_map_lookup_elem(&procs, &pid);
+	if (!cfg)
+		return 0;
+	return sample_task(cfg, task, pid_tgid, task, wall_period_ns, TR_SAMPLE_WALL,
+			   task_user_ip(task));
 }
 
 #endif /* TRACER_SAMPLE_BPF_H */

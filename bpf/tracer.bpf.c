@@ -72,7 +72,7 @@ static __always_inline int emit_frame(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 		drop(TR_DROP_READ_FAIL);
 		return -1;
 	}
-	if (ensure_code(cfg, pid_tgid, code, &co_flags) < 0)
+	if (ensure_code(cfg, pid_tgid, code, &co_flags, NULL) < 0)
 		return -1;
 	/* a function of the coverage bootstrap: hidden with all it calls */
 	if (co_flags & CO_TRACER_HIDDEN) {
@@ -197,9 +197,9 @@ static __always_inline __u64 current_frame(struct tr_proc_cfg *cfg)
 {
 	__u64 tstate = 0;
 
-	if (!cfg->tstate_ptr_addr || read_ptr(cfg->tstate_ptr_addr, &tstate))
+	if (!cfg->tstate_ptr_addr || read_ptr(cfg->tstate_ptr_addr, &tstate, NULL))
 		return 0;
-	return frame_of_tstate(&cfg->layout, tstate);
+	return frame_of_tstate(&cfg->layout, tstate, NULL);
 }
 
 /* FRAME starts or resumes (it is the frame the thread is executing) */
@@ -289,7 +289,7 @@ int usdt_line(struct pt_regs *ctx)
 	key.filename = filename;
 	if (bpf_map_lookup_elem(&lines_seen, &key))
 		return 0;
-	if (ensure_code(cfg, pid_tgid, key.code, &co_flags) < 0)
+	if (ensure_code(cfg, pid_tgid, key.code, &co_flags, NULL) < 0)
 		return 0;
 	if (bpf_map_update_elem(&lines_seen, &key, &one, BPF_ANY))
 		drop(TR_DROP_MAP_FULL);	/* not lost: sent again next time */
@@ -326,7 +326,7 @@ static __always_inline __u64 evaluator_caller(struct tr_proc_cfg *cfg, __u64 fra
 
 	read_code_back(cfg, frame, code, &parent);
 	if (L->frame_owner >= 0)
-		parent = frame_of_tstate(L, tstate);
+		parent = frame_of_tstate(L, tstate, NULL);
 	return skip_entry_frames(L, parent);
 }
 
@@ -390,18 +390,18 @@ static __always_inline __u64 running_frame(struct tr_proc_cfg *cfg)
 	struct task_struct *task;
 	__u64 tstate = 0, tid = 0;
 
-	if (!cfg->tstate_ptr_addr || read_ptr(cfg->tstate_ptr_addr, &tstate) || !tstate) {
+	if (!cfg->tstate_ptr_addr || read_ptr(cfg->tstate_ptr_addr, &tstate, NULL) || !tstate) {
 		drop(TR_DROP_READ_FAIL);
 		return 0;
 	}
 	if (L->tstate_thread_id >= 0) {
 		task = bpf_get_current_task_btf();
-		if (read_ptr(tstate + L->tstate_thread_id, &tid) || tid != task->thread.fsbase) {
+		if (read_ptr(tstate + L->tstate_thread_id, &tid, NULL) || tid != task->thread.fsbase) {
 			drop(TR_DROP_FOREIGN_TSTATE);
 			return 0;
 		}
 	}
-	return frame_of_tstate(L, tstate);
+	return frame_of_tstate(L, tstate, NULL);
 }
 
 /* a probe site: the executing frame starts (STARTS) or exits */
@@ -586,7 +586,7 @@ int runtime_entry(struct pt_regs *ctx)
 		return 0;
 	if (kind == TR_RT_IMPORT) {
 		e->name_enc = read_unicode(&cfg->layout, a0, e->name, sizeof(e->name),
-					   &e->name_len, &trunc);
+					   &e->name_len, &trunc, NULL);
 		if (trunc)
 			e->hdr.flags |= TR_RT_NAME_TRUNC;
 	}

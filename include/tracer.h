@@ -296,6 +296,11 @@ struct tr_ev_blob {
  */
 #define TR_SAMPLE_FRAMES_MAX 2048	/* frames carried at most */
 #define TR_SAMPLE_TRUNCATED 0x01	/* flag: the stack goes on past the last frame */
+#define TR_SAMPLE_WALL      0x02	/* flag: a wall-clock sample (--wall): the
+					 * thread was sampled running or not, and
+					 * period_ns is the real time since the
+					 * previous tick */
+
 #define TR_SAMPLE_NO_OFFSET 0xffffffffu	/* a frame's offset is not known */
 #define TR_SAMPLE_NOT_STARTED 0xfffffffeu /* offset: the frame has not run its
 					 * first instruction yet (its line is then
@@ -314,7 +319,9 @@ struct tr_sample_frame {
 struct tr_ev_sample {
 	struct tr_ev_hdr hdr;	/* flags: TR_SAMPLE_* */
 	tr_u32 n_frames;
-	tr_u32 period_ns;	/* the sampling period (1e9 / frequency) */
+	tr_u32 period_ns;	/* the time it stands for: the sampling period
+				 * (1e9 / frequency) of CPU time, or with
+				 * TR_SAMPLE_WALL the wall time since the last tick */
 	tr_u64 user_ip;		/* the thread's user-mode instruction pointer
 				 * (where it runs, or returns to from the kernel) */
 	struct tr_sample_frame frames[TR_SAMPLE_FRAMES_MAX];

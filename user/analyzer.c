@@ -413,6 +413,9 @@ int analyzer__end(struct analyzer *a, const struct in_end *e)
 		a->st.last_ts = e->end_ts;
 	a->st.exit_code = e->exit_code;
 	a->st.end_flags = e->flags;
+	a->st.wall = e->wall;
+	if (e->wall.ticks)
+		a->st.sample_period_ns = e->wall.period_ns;	/* wanted, not a weight */
 	FOR_SINKS(a, s)
 		if (s->ops->finish)
 			note_err(a, s->ops->finish(s, &a->st));

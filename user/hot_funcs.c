@@ -25,6 +25,8 @@ int hot_funcs__add(struct hot_funcs *h, const struct sample_rec *r)
 		}
 	}
 	h->samples = stamp;
+	if (r->flags & SAMPLE_WALL)
+		h->wall = true;
 	return 0;
 }
 
@@ -66,7 +68,7 @@ int hot_funcs__print(const struct hot_funcs *h, const struct func_names *names, 
 		return -ENOMEM;
 	n = hot_funcs__order(h, order);
 	fprintf(f, "\n%7s %7s %10s %10s  %s\n", "self %", "total %", "self", "total",
-		"function (CPU samples)");
+		h->wall ? "function (wall-clock samples: running or not)" : "function (CPU samples)");
 	for (size_t i = 0; i < n; i++) {
 		const struct hot_func *hf = &h->v[order[i]];
 		const struct func_info *fi = func_names__get(names, order[i]);

@@ -7,6 +7,7 @@
  */
 #ifndef TRACER_HOT_FUNCS_H
 #define TRACER_HOT_FUNCS_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "func_names.h"
@@ -22,6 +23,7 @@ struct hot_funcs {
 	struct hot_func *v;	/* by func_info.id */
 	size_t n, cap;
 	uint64_t samples;
+	bool wall;		/* wall-clock samples (--wall): said in the table */
 };
 
 /* count sample R: 0 or -ENOMEM */

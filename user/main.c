@@ -38,6 +38,7 @@ static const char doc[] =
 "  tracer report t.trace -o t.json          # turn a recording into a timeline\n"
 "  sudo tracer -s eval -- python3.12 x.py   # force the perf-trampoline probes\n"
 "  sudo tracer --sample -p 1234 -d 30 -o flame.svg  # CPU profile, 99 Hz\n"
+"  sudo tracer --wall -p 1234 -d 30 -o wall.pprof   # where threads wait too\n"
 "  sudo tracer -o cov.lcov -o cov.xml -- python3 -m pytest  # coverage maps\n"
 "  sudo tracer -p 1234 -d 60 -o cov.lcov --include '/srv/app/*'\n"
 "  tracer report a.trace b.trace -o merged.lcov  # coverage of two recordings\n"
@@ -61,6 +62,11 @@ static const char doc[] =
 "  --lines splits each function by the line it was executing, named\n"
 "  qualname:LINE (qualname:? where the line table could not be read), e.g.\n"
 "    sudo tracer --sample --lines -o lines.folded -- python3 app.py\n"
+"  --wall samples every thread of the process HZ times a second (default 99),\n"
+"  running or not, so sleeping and waiting show (like py-spy --idle); --wall\n"
+"  alone means --sample --wall. Each sample weighs the real time since the\n"
+"  previous tick; the summary gives the rate reached and the ticks missed.\n"
+"  Needs Linux 6.1+ (a sleepable task iterator, read once a tick).\n"
 "\n"
 "JIT CODE (every mode):\n"
 "  Code registered through CPython 3.12+'s PyUnstable_WritePerfMapEntry (the\n"
@@ -79,7 +85,7 @@ static const char doc[] =
 "OPTIONS:";
 
 /* long options only */
-enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES };
+enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES, OPT_WALL };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
@@ -92,6 +98,7 @@ static const struct argp_option options[] = {
 	{ "coverage", OPT_COVERAGE, NULL, 0, "Measure coverage (line events, code maps) for a recording; implied by a coverage output", 0 },
 	{ "sample", OPT_SAMPLE, "HZ", OPTION_ARG_OPTIONAL, "Sample the Python stacks of the running threads HZ times a second per CPU (default 99) instead of tracing calls", 0 },
 	{ "lines", OPT_LINES, NULL, 0, "With --sample: a frame is the line its function executes (qualname:LINE), in every output", 0 },
+	{ "wall", OPT_WALL, NULL, 0, "Sample every thread, running or not (wall-clock time); implies --sample", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
 	{},
 };
@@ -163,6 +170,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->sample_hz = hz;
 		break;
 	}
+	case OPT_WALL:
+		o->wall = true;
+		break;
 	case ARGP_KEY_ARG:
 		/* the command: everything from the first non-option on */
 		o->argv = state->argv + state->next - 1;
@@ -171,6 +181,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!o->pid == !o->argv)
 			argp_error(state, "give either -p PID or -- CMD [ARG...]");
+		/* --wall alone: sampling at the default rate */
+		if (o->wall && !o->sample_hz)
+			o->sample_hz = SAMPLER_DEFAULT_HZ;
 		if (o->sample_lines && !o->sample_hz)
 			argp_error(state, "--lines splits CPU samples by line: it needs --sample");
 		break;

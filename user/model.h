@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tracer.h"
+#include "wall_ticks.h"
 
 /* ---- input records --------------------------------------------------- */
 
@@ -51,6 +52,9 @@ struct in_end {
 	uint64_t ringbuf_events;	/* records read from the ring buffer */
 	uint32_t exit_code;	/* launched command's exit status, or 0 */
 	uint32_t flags;		/* IN_END_* */
+	/* --wall: the ticks run (ticks 0 otherwise; not in recordings, which
+	 * --sample does not write) */
+	struct wall_ticks wall;
 };
 #define IN_END_RECORDING_TRUNCATED 0x1 /* recorder stopped early (disk full...) */
 
@@ -148,6 +152,9 @@ struct runtime_rec {
  * truncated stack ends with the function "[truncated]" (outermost).
  */
 #define SAMPLE_TRUNCATED 0x01	/* the stack was deeper than the BPF side walks */
+#define SAMPLE_WALL      0x02	/* a wall-clock sample (--wall): the thread ran
+				 * or not; period_ns is the real time since the
+				 * previous tick */
 
 struct sample_rec {
 	uint32_t pid;
@@ -156,7 +163,8 @@ struct sample_rec {
 				 * sink has `stack`) */
 	uint32_t flags;		/* SAMPLE_* */
 	uint64_t ts;		/* CLOCK_MONOTONIC ns */
-	uint64_t period_ns;	/* CPU time the sample stands for */
+	uint64_t period_ns;	/* CPU time (wall time with SAMPLE_WALL) the
+				 * sample stands for */
 	const uint32_t *funcs;	/* func_info.id, innermost first */
 	/* the line each frame executes, 0 when unknown; N_FUNCS entries (the
 	 * "[truncated]" frame has 0) */
@@ -238,7 +246,10 @@ struct session_stats {
 	uint64_t bad_blobs;		/* TR_EV_BLOB that did not parse */
 	uint64_t samples;		/* CPU samples (--sample): 0 when tracing calls */
 	uint64_t samples_truncated;	/* of them, stacks cut at the walk's limit */
-	uint64_t sample_period_ns;	/* CPU time one sample stands for */
+	uint64_t sample_period_ns;	/* CPU time one sample stands for; with
+					 * --wall the wanted tick period */
+	bool samples_wall;		/* the samples are wall-clock (--wall) */
+	struct wall_ticks wall;		/* --wall: the ticks run (in_end.wall) */
 	uint64_t samples_jit;		/* of them, in a known JIT code range */
 	uint64_t jit_live;		/* JIT registrations seen live */
 	uint64_t jit_perf_map;		/* ... read from perf maps at attach */

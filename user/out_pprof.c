@@ -14,7 +14,9 @@
  * CPU samples (--sample): the same Samples, one per distinct sampled
  * stack, with two values: `samples` (count) and `cpu` (nanoseconds: the
  * samples times the period); the period type is cpu, the period the
- * sampling period, the default sample type cpu.
+ * sampling period, the default sample type cpu. Wall-clock samples
+ * (--wall) have `wall` instead of `cpu`: the sum of the real time each
+ * sample stands for (see user/wall_ticks.h), the period the wanted one.
  *
  * We have no program counters, nor the line a call was made from: a
  * Location is a function (id = function id = func_info.id + 1), whose Line
@@ -399,16 +401,27 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 	bool sampled = st->samples > 0;
 
 	pprof_session_comments(ps, st);
-	/* the main type: wall time of calls, or CPU time of samples */
-	wall = pprof_str(ps, sampled ? "cpu" : "wall");
+	/* the main type: wall time of calls or of wall-clock samples, or CPU
+	 * time of samples */
+	wall = pprof_str(ps, sampled && !st->samples_wall ? "cpu" : "wall");
 	ns = pprof_str(ps, "nanoseconds");
 	if (sampled) {
 		samples = pprof_str(ps, "samples");
 		count = pprof_str(ps, "count");
-		pprof_comment(ps, "tracer: CPU samples every %llu ns of CPU time (%llu samples, "
-			      "%llu truncated)", (unsigned long long)st->sample_period_ns,
-			      (unsigned long long)st->samples,
-			      (unsigned long long)st->samples_truncated);
+		char line[300];
+
+		if (st->samples_wall)
+			pprof_comment(ps, "tracer: wall-clock samples of every thread, running or "
+				      "not (%llu samples, %llu truncated); %s",
+				      (unsigned long long)st->samples,
+				      (unsigned long long)st->samples_truncated,
+				      wall_ticks__describe(&st->wall, line, sizeof(line)));
+		else
+			pprof_comment(ps, "tracer: CPU samples every %llu ns of CPU time (%llu "
+				      "samples, %llu truncated)",
+				      (unsigned long long)st->sample_period_ns,
+				      (unsigned long long)st->samples,
+				      (unsigned long long)st->samples_truncated);
 	}
 	if (!err)
 		err = ps->err;

@@ -25,7 +25,8 @@
  * stack at its time for one period; the frames it shares (outermost
  * first) with the thread's previous sample stay open, the others close. A
  * thread not sampled for more than 1.5 periods (off CPU) has its stack
- * closed at the end of its last sample's period.
+ * closed at the end of its last sample's period. A wall-clock sample
+ * (--wall) opens its stack for the real time since the previous tick.
  *
  * Bounded memory: the output is assembled at finish (JSON key order is
  * free, so the frames come after the profiles), and until then the events
@@ -309,18 +310,21 @@ static int ss_sample(struct sink *s, const struct sample_rec *r)
 	return err ? ss_fail(ss, err) : 0;
 }
 
-/* the title of the file: the traced command */
-static void ss_write_head(struct ss_sink *ss, struct json_writer *jw)
+/* the title of the file: the traced command, and what samples are */
+static void ss_write_head(struct ss_sink *ss, struct json_writer *jw,
+			  const struct session_stats *st)
 {
-	char name[700];
+	const char *what = !st->samples ? "" : st->samples_wall
+		? " (wall-clock samples: every thread, running or not)" : " (CPU samples)";
+	char name[760];
 
 	json_writer__raw(jw, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
 			 "\"exporter\":\"tracer 0.1\",\"name\":");
 	if (ss->n_procs > 1)
-		snprintf(name, sizeof(name), "%s and %u more processes", ss->title,
-			 ss->n_procs - 1);
+		snprintf(name, sizeof(name), "%s and %u more processes%s", ss->title,
+			 ss->n_procs - 1, what);
 	else
-		snprintf(name, sizeof(name), "%s", ss->n_procs ? ss->title : "tracer");
+		snprintf(name, sizeof(name), "%s%s", ss->n_procs ? ss->title : "tracer", what);
 	json_writer__string(jw, name);
 	json_writer__raw(jw, ",\"activeProfileIndex\":0,\"profiles\":[");
 }
@@ -431,7 +435,7 @@ static int ss_finish(struct sink *s, const struct session_stats *st)
 	}
 	json_writer__init(&jw, ss->f);
 	if (!err) {
-		ss_write_head(ss, &jw);
+		ss_write_head(ss, &jw, st);
 		for (size_t i = 0; i < ss->n_threads && !err; i++) {
 			if (!ss->threads[i]->n_events)
 				continue;

@@ -338,11 +338,17 @@ static int summary_codemap(struct sink *s, const struct codemap *m)
 static int summary_print_samples(struct summary_sink *ss, const struct session_stats *st)
 {
 	int err = hot_funcs__print(&ss->hot, &ss->names, ss->limit, ss->f);
+	char line[300];
 
-	fprintf(ss->f, "samples: %llu of %llu ns of CPU each; %llu truncated (stack deeper "
-		"than %d frames), %llu without a Python stack\n",
-		(unsigned long long)st->samples, (unsigned long long)st->sample_period_ns,
-		(unsigned long long)st->samples_truncated, TR_SAMPLE_FRAMES_MAX,
+	if (st->samples_wall)
+		fprintf(ss->f, "samples: %llu wall-clock, of every thread once a tick; %s",
+			(unsigned long long)st->samples,
+			wall_ticks__describe(&st->wall, line, sizeof(line)));
+	else
+		fprintf(ss->f, "samples: %llu of %llu ns of CPU each", (unsigned long long)st->samples,
+			(unsigned long long)st->sample_period_ns);
+	fprintf(ss->f, "; %llu truncated (stack deeper than %d frames), %llu without a Python "
+		"stack\n", (unsigned long long)st->samples_truncated, TR_SAMPLE_FRAMES_MAX,
 		(unsigned long long)st->drops[TR_DROP_NO_PYTHON]);
 	fprintf(ss->f, "lines: %llu of %llu sampled frames have no known line%s (%llu line "
 		"tables too long, unreadable or malformed)%s\n",

@@ -63,8 +63,9 @@ struct svg_sink {
 	size_t n_procs, cap_procs;
 	float y;		/* next header line */
 	bool dry;		/* lay out the header without writing it */
-	bool sampled;		/* CPU samples (--sample): counts are samples and
-				 * widths their CPU time (samples x period) */
+	bool sampled;		/* samples (--sample): counts are samples and
+				 * widths the (CPU or, --wall, wall) time they
+				 * stand for */
 };
 
 /* ---- writing ---------------------------------------------------------- */
@@ -337,7 +338,7 @@ static void svg_line(struct svg_sink *ss, const char *cls, const char *fmt, ...)
 static void svg_header(struct svg_sink *ss, const struct session_stats *st,
 		       const struct svg_layout *lo)
 {
-	char a[32], b[32], ver[16];
+	char a[32], b[32], ver[16], ticks[300];
 
 	for (size_t i = 0; i < ss->n_procs && i < 4; i++) {
 		const struct in_process *p = &ss->procs[i];
@@ -349,7 +350,13 @@ static void svg_header(struct svg_sink *ss, const struct session_stats *st,
 	}
 	if (ss->n_procs > 4)
 		svg_line(ss, "info", "and %zu more processes", ss->n_procs - 4);
-	if (st->samples)
+	if (st->samples && st->samples_wall)
+		svg_line(ss, "info", "wall-clock samples: %llu, of every thread running or not, "
+			 "one per tick (widths: the wall time each stands for), %llu truncated "
+			 "(marked [truncated]); %s", (unsigned long long)st->samples,
+			 (unsigned long long)st->samples_truncated,
+			 wall_ticks__describe(&st->wall, ticks, sizeof(ticks)));
+	else if (st->samples)
 		svg_line(ss, "info", "CPU samples: %llu, one every %s of CPU time (widths: samples "
 			 "x period), %llu truncated (marked [truncated])",
 			 (unsigned long long)st->samples,

@@ -20,12 +20,15 @@ static const struct { unsigned minor; unsigned offset; } tss_key_offsets[] = {
 	{ 8, 1392 }, { 9, 584 }, { 10, 584 }, { 11, 592 }, { 12, 1544 }, { 13, 2160 },
 };
 
-int sampler__configure(struct tracer_bpf *skel, unsigned hz)
+int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall)
 {
-	int ncpus;
+	int ncpus, ret;
 
-	if (!hz)
-		return bpf_program__set_autoload(skel->progs.sample_cpu, false);
+	ret = bpf_program__set_autoload(skel->progs.sample_cpu, hz && !wall);
+	if (!ret)
+		ret = bpf_program__set_autoload(skel->progs.sample_wall, hz && wall);
+	if (ret || !hz)
+		return ret;
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 0)
 		return ncpus;
@@ -63,7 +66,7 @@ static int open_cpu_clock(int cpu, unsigned long period_ns)
 	return fd < 0 ? -errno : fd;
 }
 
-int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz,
+int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz, bool wall,
 		    struct probes **out, char *err, size_t errlen)
 {
 	int ncpus = libbpf_num_possible_cpus(), ret, opened = 0;
@@ -73,6 +76,10 @@ int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz
 	if (ncpus < 0)
 		return ncpus;
 	ret = probes__register(skel, t, &p, err, errlen);
+	if (!ret && wall) {
+		*out = p;
+		return 0;
+	}
 	for (int cpu = 0; cpu < ncpus && !ret; cpu++) {
 		int fd = open_cpu_clock(cpu, 1000000000ul / hz);
 

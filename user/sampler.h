@@ -6,6 +6,7 @@
  */
 #ifndef TRACER_SAMPLER_H
 #define TRACER_SAMPLER_H
+#include <stdbool.h>
 #include <stddef.h>
 #include "probes.h"
 #include "target.h"
@@ -15,15 +16,17 @@
 
 struct tracer_bpf;
 
-/* Before the BPF object is loaded: HZ samples per second per CPU, or 0 for
- * a session without sampling (then the program is not even loaded). */
-int sampler__configure(struct tracer_bpf *skel, unsigned hz);
+/* Before the BPF object is loaded: HZ samples per second per CPU (WALL:
+ * per thread, by the iterator of user/wall.c), or 0 for a session without
+ * sampling (then no sampling program is even loaded). */
+int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall);
 /* Where T's thread-state key lives (T->cfg.tss_key_addr): 0, or -ENOTSUP
  * (said in ERR) when the version's runtime layout is unknown. */
 int sampler__locate_key(struct target *t, char *err, size_t errlen);
-/* Register T and start sampling it (no call probe): its links, detached
- * with probes__detach. -errno and ERR on failure (then nothing is left
+/* Register T and start sampling its CPU time (no call probe): its links,
+ * detached with probes__detach; with WALL only register it (the ticker of
+ * user/wall.c samples). -errno and ERR on failure (then nothing is left
  * attached). */
-int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz,
+int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz, bool wall,
 		    struct probes **out, char *err, size_t errlen);
 #endif

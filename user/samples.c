@@ -161,7 +161,12 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 	r.lines = a->sample_lines;
 	r.n_funcs = n;
 	a->st.samples++;
-	a->st.sample_period_ns = e->period_ns;
+	if (e->hdr.flags & TR_SAMPLE_WALL) {
+		r.flags |= SAMPLE_WALL;
+		a->st.samples_wall = true;
+	} else {
+		a->st.sample_period_ns = e->period_ns;
+	}
 	FOR_SINKS(a, s)
 		if (s->ops->sample)
 			note_err(a, s->ops->sample(s, &r));

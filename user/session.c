@@ -37,6 +37,7 @@
 #include "strategy.h"
 #include "target.h"
 #include "tracer.skel.h"
+#include "wall.h"
 
 struct feed {
 	struct outputs *out;
@@ -278,15 +279,17 @@ static int make_fds(int pid, double duration, int *sfd, int *pfd, int *tfd)
 	return 0;
 }
 
-/* Poll until the target exits, the timer fires or a signal comes. */
-static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd, bool *exited)
+/* Poll until the target exits, the timer fires or a signal comes; run the
+ * ticks of WALL (--wall) as they fall due. */
+static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
+			     struct wall *wall, bool *exited)
 {
-	struct epoll_event ev[4], add = { .events = EPOLLIN };
+	struct epoll_event ev[5], add = { .events = EPOLLIN };
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	const char *why = NULL;
 
-	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd };
-	for (int i = 0; i < 4; i++) {
+	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd, wall ? wall__fd(wall) : -1 };
+	for (int i = 0; i < 5; i++) {
 		if (fds[i] < 0)
 			continue;
 		add.data.fd = fds[i];
@@ -295,7 +298,7 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd, 
 	while (!why) {
 		/* the BPF side wakes us only when much is pending: a short
 		 * timeout picks up the rest */
-		int n = epoll_wait(ep, ev, 4, 20);
+		int n = epoll_wait(ep, ev, 5, 20);
 		if (n < 0 && errno != EINTR) {
 			why = "epoll error";
 			break;
@@ -311,6 +314,10 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd, 
 				*exited = true;
 			} else if (ev[i].data.fd == tfd) {
 				why = "the duration (-d) expired";
+			} else if (wall && ev[i].data.fd == wall__fd(wall)) {
+				/* a failed read is counted in its ticks */
+				wall__tick(wall);
+				ring_buffer__consume(rb);
 			}
 		}
 	}
@@ -324,6 +331,7 @@ int session__run(const struct session_opts *o)
 	struct ring_buffer *rb = NULL;
 	struct launch *launch = NULL;
 	struct probes *probes = NULL;
+	struct wall *wall = NULL;
 	struct outputs *out = NULL;
 	struct cover_boot *boot = NULL;
 	struct perf_map_events perf_map = {};
@@ -349,6 +357,8 @@ int session__run(const struct session_opts *o)
 		return 1;
 	}
 	if (o->sample_hz && sample_unsupported(o, err, sizeof(err)))
+		goto fail;
+	if (o->wall && wall__check_kernel(err, sizeof(err)))
 		goto fail;
 	if (outputs__open(o->outputs, o->n_outputs, true, &out, err, sizeof(err)))
 		goto fail;
@@ -392,14 +402,16 @@ int session__run(const struct session_opts *o)
 	if (boot)
 		memcpy((void *)skel->rodata->cover_key, cover_boot__key(boot), TR_BLOB_KEY_LEN);
 	skel->rodata->usdt_lines = t.cfg.usdt_lines;
-	if (sampler__configure(skel, o->sample_hz)) {
+	if (sampler__configure(skel, o->sample_hz, o->wall)) {
 		snprintf(err, sizeof(err), "cannot configure sampling: %s", strerror(errno));
 		goto fail;
 	}
 	ret = tracer_bpf__load(skel);
 	if (ret) {
-		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s", strerror(-ret),
-			 ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)" : " (run with -v for details)");
+		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s%s", strerror(-ret),
+			 ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)" : " (run with -v for details)",
+			 o->wall ? "; --wall needs a sleepable task iterator and "
+				   "bpf_copy_from_user_task (Linux 6.1+)" : "");
 		goto fail;
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &feed, NULL);
@@ -410,9 +422,11 @@ int session__run(const struct session_opts *o)
 	/* frames running before this moment "began at attach" */
 	uint64_t attach_ts = now_ns();
 	if (o->sample_hz)
-		ret = sampler__attach(skel, &t, o->sample_hz, &probes, err, sizeof(err));
+		ret = sampler__attach(skel, &t, o->sample_hz, o->wall, &probes, err, sizeof(err));
 	else
 		ret = probes__attach(skel, &t, &probes, err, sizeof(err));
+	if (!ret && o->wall)
+		ret = wall__start(skel, t.pid, o->sample_hz, &wall, err, sizeof(err));
 	if (ret) {
 		if (kill(t.pid, 0) && errno == ESRCH)
 			snprintf(err, sizeof(err), "PID %d exited while the tracer attached", t.pid);
@@ -436,8 +450,8 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	}
 	if (o->sample_hz)
-		fprintf(stderr, "tracer: tracing PID %d: sampling at %u Hz; Ctrl-C to stop\n", t.pid,
-			o->sample_hz);
+		fprintf(stderr, "tracer: tracing PID %d: sampling %s at %u Hz; Ctrl-C to stop\n",
+			t.pid, o->wall ? "every thread (wall clock)" : "CPU time", o->sample_hz);
 	else
 		fprintf(stderr, "tracer: tracing PID %d; Ctrl-C to stop\n", t.pid);
 	if (launch && launch__release(launch)) {
@@ -445,7 +459,11 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	}
 
-	why = poll_loop(rb, sfd, pfd, tfd, &exited);
+	why = poll_loop(rb, sfd, pfd, tfd, wall, &exited);
+	if (wall)
+		end.wall = *wall__ticks(wall);
+	wall__stop(wall);
+	wall = NULL;
 	probes__detach(probes);
 	probes = NULL;
 	while (ring_buffer__consume(rb) > 0)
@@ -479,6 +497,7 @@ fail:
 	fprintf(stderr, "tracer: %s\n", err);
 	exit_code = 1;
 cleanup:
+	wall__stop(wall);
 	probes__detach(probes);
 	ring_buffer__free(rb);
 	tracer_bpf__destroy(skel);

@@ -21,6 +21,7 @@ struct session_opts {
 	struct cover_filter filter;	/* --include, --omit */
 	unsigned sample_hz;		/* --sample: CPU samples per second, 0 = trace calls */
 	bool sample_lines;		/* --lines: samples split by line */
+	bool wall;			/* --wall: sample every thread, running or not */
 };
 
 /* Run a session. Returns the process exit code: the command's in launch

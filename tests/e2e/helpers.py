@@ -265,6 +265,34 @@ def start_tracer_attached(tracer, pid, outputs, extra=(), timeout=30):
     return t
 
 
+def run_both_ways(tracer, interp, workload, mode, tmp_path, outputs, args, env=None,
+                  timeout=120):
+    """Trace WORKLOAD with ARGS, writing OUTPUTS, launched (MODE "launch")
+    or attached; -> (the workload's stderr, the tracer's stdout), after
+    checking both exited with 0."""
+    if mode == "launch":
+        cmd = [tracer] + list(args)
+        for o in outputs:
+            cmd += ["-o", str(o)]
+        p = run(cmd + ["--", interp.python, workload.path], timeout=timeout,
+                env=target_env(env))
+        assert p.returncode == 0, describe(p)
+        return p.stderr, p.stdout
+    target = Target(interp, workload, tmp_path)
+    tr = None
+    try:
+        target.wait_ready()
+        tr = start_tracer_attached(tracer, target.pid, outputs, args)
+        target.fire()
+        assert target.wait(timeout) == 0, target.describe()
+        assert tr.wait(30) == 0, tr.describe()
+        return target.err.text(), tr.out.text()
+    finally:
+        target.kill()
+        if tr:
+            tr.kill()
+
+
 def trace_attached(tracer, interp, workload, tmp_path, outputs, timeout=60):
     """Start WORKLOAD waiting, attach the tracer, let main() run, and wait
     for both to end (the tracer ends with the target). Returns (target,

@@ -118,6 +118,15 @@ def parse_text(text):
     return root
 
 
+def decode_profile(path, tmp_path):
+    """a .pprof file -> its Profile message, parsed (see parse_text)"""
+    with open(str(path), "rb") as f:
+        data = gzip.decompress(f.read())
+    decode_raw_ok(data, tmp_path)
+    return parse_text(protoc(["--decode=perftools.profiles.Profile"], data, tmp_path,
+                             PROFILE_PROTO))
+
+
 def unknown_fields(msg, path="", out=None):
     """names of fields the schema did not know (printed as numbers)"""
     out = [] if out is None else out

@@ -16,7 +16,6 @@ The tests sample at 997 Hz (a prime, not in step with the interpreter's
 own timers): at 99 Hz the 2:1 ratio of ~300 samples has a standard error
 of about 12%, at 997 Hz about 4%."""
 import collections
-import gzip
 import json
 import os
 import re
@@ -25,7 +24,7 @@ import pytest
 
 import helpers
 from test_folded import FRAME, parse_folded
-from test_pprof import PROFILE_PROTO, decode_raw_ok, one, parse_text, protoc
+from test_pprof import decode_profile, one
 
 HZ = 997
 TIMEOUT = 120
@@ -49,29 +48,10 @@ def _run(tracer, interp, mode, d, extra_env=None, workload=WORKLOAD, args=(), tr
     defaults to (f_cpu, g_cpu, spin_depth) of workloads/sampling.py"""
     truth = truth or _truth
     paths = {k: os.path.join(str(d), v) for k, v in OUTS.items()}
-    outs = list(paths.values()) + ["-"]
-    env = helpers.target_env(extra_env)
-    if mode == "launch":
-        cmd = [tracer, "--sample=%d" % HZ] + list(args)
-        for p in outs:
-            cmd += ["-o", p]
-        p = helpers.run(cmd + ["--", interp.python, workload.path], timeout=TIMEOUT, env=env)
-        assert p.returncode == 0, helpers.describe(p)
-        return paths, truth(p.stderr), p.stdout
-    target = helpers.Target(interp, workload, d)
-    tr = None
-    try:
-        target.wait_ready()
-        tr = helpers.start_tracer_attached(tracer, target.pid, outs,
-                                           ["--sample=%d" % HZ] + list(args))
-        target.fire()
-        assert target.wait(TIMEOUT) == 0, target.describe()
-        assert tr.wait(30) == 0, tr.describe()
-        return paths, truth(target.err.text()), tr.out.text()
-    finally:
-        target.kill()
-        if tr:
-            tr.kill()
+    err, out = helpers.run_both_ways(tracer, interp, workload, mode, d,
+                                     list(paths.values()) + ["-"],
+                                     ["--sample=%d" % HZ] + list(args), extra_env, TIMEOUT)
+    return paths, truth(err), out
 
 
 def _name(frame):
@@ -112,11 +92,7 @@ def _check_folded(rows, truth):
 
 
 def _check_pprof(path, rows, tmp_path):
-    with open(path, "rb") as f:
-        data = gzip.decompress(f.read())
-    decode_raw_ok(data, tmp_path)
-    msg = parse_text(protoc(["--decode=perftools.profiles.Profile"], data, tmp_path,
-                            PROFILE_PROTO))
+    msg = decode_profile(path, tmp_path)
     s = msg["string_table"]
     types = [(s[one(v, "type")], s[one(v, "unit")]) for v in msg["sample_type"]]
     assert types == [("samples", "count"), ("cpu", "nanoseconds")], types

@@ -1,0 +1,214 @@
+# SPDX-License-Identifier: MIT
+"""Wall-clock sampling (--sample --wall) on every interpreter present,
+launched and attached, against the ground truth the workload measures
+itself (workloads/wall.py: time.monotonic() around each phase of each
+thread, sys._getframe() for the depth of a 600-deep sleeping stack).
+
+With --wall:
+- the sleeping function nap()'s share of its thread's samples is its
+  measured share of the thread's wall time (sleeping vs computing), both
+  by sample count (.folded) and by the wall time the samples stand for
+  (.pprof); so is wait_lock()'s (blocked on a lock) against wait_queue()
+  (blocked on a queue);
+- the time the samples of the spinning thread stand for adds up to the
+  time it spun (the weights are the real intervals between ticks, whatever
+  rate the ticker reached);
+- every thread is sampled (the speedscope profiles are the workload's
+  threads, by native id);
+- every sample of the thread sleeping 600 frames deep has the whole stack;
+- the outputs say wall-clock, and the summary gives the rate reached.
+
+Without --wall (CPU samples), the sleeping and blocked functions get
+(almost) no samples while the computing ones do.
+
+Tolerance of a share: the sampled thread lives ~3 s at 199 Hz, ~550
+samples (the ticker reaches ~185/s here); a share near 0.6 has a binomial
+standard error of sqrt(0.24/550) = 0.021, and 0.07 is above 3 of them."""
+import collections
+import json
+import os
+import re
+
+import pytest
+
+import helpers
+from test_folded import FRAME, parse_folded
+from test_pprof import decode_profile, one
+from test_sample import INTERPS, TIMEOUT
+from test_speedscope import Speedscope
+
+HZ = 199
+TOL = 0.07
+WORKLOAD = helpers.Workload("wall", ["wall.py"])
+OUTS = {"folded": "w.folded", "pprof": "w.pprof", "speedscope": "w.speedscope.json",
+        "svg": "w.svg"}
+
+
+def _truth(stderr):
+    m = re.search(r"^truth: (\{.*\})$", stderr, re.M)
+    assert m, "the workload did not report its truth:\n" + stderr[-2000:]
+    return json.loads(m.group(1))
+
+
+def _run(tracer, interp, mode, d, args):
+    """sample the workload; -> (paths, truth, summary text)"""
+    paths = {k: os.path.join(str(d), v) for k, v in OUTS.items()}
+    err, out = helpers.run_both_ways(tracer, interp, WORKLOAD, mode, d,
+                                     list(paths.values()) + ["-"], args, timeout=TIMEOUT)
+    return paths, _truth(err), out
+
+
+def _names(frames):
+    out = []
+    for x in frames:
+        m = FRAME.match(x)
+        out.append((m.group(1), m.group(2)) if m else (x, ""))
+    return out
+
+
+def _wl(name):
+    return (name, WORKLOAD.path)
+
+
+def _per_thread(stacks):
+    """[(names outermost first, value)] -> {root function: Counter(function
+    on the stack -> value, once per stack)}, the root being the workload's
+    function a thread runs"""
+    roots = [_wl(r) for r in ("sleeper_main", "blocker_main", "spinner_main", "deep_main")]
+    out = collections.defaultdict(collections.Counter)
+    for names, v in stacks:
+        root = next((r for r in roots if r in names), _wl("main") if _wl("main") in names
+                    else None)
+        if root:
+            out[root]["*"] += v
+            for fn in set(names):
+                out[root][fn] += v
+    return out
+
+
+def _pprof(path, tmp_path):
+    """-> (types, period type, period, default type, comments,
+    [(names outermost first, [values])])"""
+    msg = decode_profile(path, tmp_path)
+    s = msg["string_table"]
+    funcs = {one(fn, "id"): (s[one(fn, "name")], s[one(fn, "filename")])
+             for fn in msg["function"]}
+    locs = {one(loc, "id"): funcs[one(loc["line"][0], "function_id")]
+            for loc in msg["location"]}
+    samples = [([locs[i] for i in reversed(smp["location_id"])], smp["value"])
+               for smp in msg["sample"]]
+    pt = one(msg, "period_type", None)
+    return ([(s[one(v, "type")], s[one(v, "unit")]) for v in msg["sample_type"]],
+            (s[one(pt, "type")], s[one(pt, "unit")]), one(msg, "period"),
+            s[one(msg, "default_sample_type")], [s[i] for i in msg.get("comment", [])],
+            samples)
+
+
+def _share(counter, fn):
+    assert counter["*"] >= 200, "only %d samples of the thread" % counter["*"]
+    return counter[fn] / counter["*"]
+
+
+def _check_shares(threads, truth, what):
+    sl, bl = truth["sleeper"], truth["blocker"]
+    checks = [
+        ("nap", threads[_wl("sleeper_main")], sl["nap"] / (sl["nap"] + sl["busy"])),
+        ("wait_lock", threads[_wl("blocker_main")],
+         bl["wait_lock"] / (bl["wait_lock"] + bl["wait_queue"])),
+        ("wait_queue", threads[_wl("blocker_main")],
+         bl["wait_queue"] / (bl["wait_lock"] + bl["wait_queue"])),
+    ]
+    for fn, counter, want in checks:
+        got = _share(counter, _wl(fn))
+        print("%s: %s share %.3f, measured wall share %.3f" % (what, fn, got, want))
+        assert abs(got - want) <= TOL, "%s: %s has %.3f of its thread's samples, %.3f of " \
+            "its wall time" % (what, fn, got, want)
+
+
+@pytest.mark.parametrize("mode", ["launch", "attach"])
+@pytest.mark.parametrize("ident", INTERPS)
+def test_sample_wall(tracer, get_interp, ident, mode, tmp_path):
+    interp = get_interp(ident)
+    paths, truth, summary = _run(tracer, interp, mode, tmp_path,
+                                 ["--sample=%d" % HZ, "--wall"])
+    rows = parse_folded(paths["folded"])
+    folded = [(_names(fr), n) for fr, n in rows]
+    _check_shares(_per_thread(folded), truth, "samples")
+
+    types, ptype, period, default, comments, samples = _pprof(paths["pprof"], tmp_path)
+    assert types == [("samples", "count"), ("wall", "nanoseconds")], types
+    assert ptype == ("wall", "nanoseconds") and default == "wall", (ptype, default)
+    assert period == 1000000000 // HZ, period
+    assert any("wall-clock samples of every thread" in c and "/s reached" in c
+               for c in comments), comments
+    assert sum(v[0] for _, v in samples) == sum(n for _, n in rows)
+    weighted = _per_thread([(names, v[1]) for names, v in samples])
+    _check_shares(weighted, truth, "wall time")
+    # the weights are the real time: the spinner's add up to its time
+    spun = weighted[_wl("spinner_main")]["*"] / 1e9
+    print("spinner: samples stand for %.3f s, it spun %.3f s" % (spun, truth["spinner"]["spin"]))
+    assert abs(spun / truth["spinner"]["spin"] - 1) <= 0.05, (spun, truth["spinner"])
+
+    # every sample of the deep sleeping stack is whole
+    deep_rows = 0
+    for names, n in folded:
+        assert "[truncated]" not in [x for x, _ in names]
+        if _wl("deep_nap") in names:
+            deep_rows += n
+            depth = names.index(_wl("deep_nap")) + 1
+            assert depth == truth["deep_depth"], (depth, truth["deep_depth"])
+            assert names.count(_wl("deep")) == 601, names.count(_wl("deep"))
+    assert deep_rows >= 200, "only %d samples of the deep stack" % deep_rows
+
+    # every thread, by its native id
+    ss = Speedscope(paths["speedscope"])
+    tids = {tid for _, tid in ss.threads}
+    assert set(truth["tids"].values()) <= tids, (truth["tids"], sorted(tids))
+    assert "(wall-clock samples" in ss.doc["name"], ss.doc["name"]
+    with open(paths["svg"]) as f:
+        assert "wall-clock samples: " in f.read()
+
+    assert "function (wall-clock samples: running or not)" in summary, summary[-3000:]
+    m = re.search(r"^samples: (\d+) wall-clock.*\(199\.0 Hz\): (\d+) run, ([\d.]+)/s reached, "
+                  r"(\d+) missed, \d+ late, 0 failed;.*; 0 truncated", summary, re.M)
+    assert m and int(m.group(1)) == sum(n for _, n in rows), summary[-2000:]
+    print("ticks: %s run, %s/s reached, %s missed" % m.group(2, 3, 4))
+    # a running thread's stack is read while it runs (not stopped, as the
+    # cpu-clock program stops it): a walk that meets a frame being pushed
+    # or popped fails, counted as "read failed", rarely
+    lost = re.search(r"^events: \d+ seen, (\d+) lost \(ringbuf full 0, map full 0, read failed "
+                     r"(\d+), no config 0, foreign thread state 0\)", summary, re.M)
+    assert lost and lost.group(1) == lost.group(2), summary[-2000:]
+    assert int(lost.group(1)) <= 0.01 * int(m.group(1)), summary[-2000:]
+    assert re.search(r"^calls: 0 completed", summary, re.M), "call probes attached too"
+
+
+@pytest.mark.parametrize("ident", INTERPS)
+def test_sample_without_wall_misses_the_sleepers(tracer, get_interp, ident, tmp_path):
+    """CPU samples: computing functions are sampled, sleeping and blocked
+    ones (almost) never (only while entering or leaving the wait on a CPU)"""
+    interp = get_interp(ident)
+    paths, truth, summary = _run(tracer, interp, "launch", tmp_path, ["--sample=%d" % HZ])
+    threads = _per_thread([(_names(fr), n) for fr, n in parse_folded(paths["folded"])])
+    sleeper, blocker = threads[_wl("sleeper_main")], threads[_wl("blocker_main")]
+    deep = sum(c[_wl("deep_nap")] for c in threads.values())
+    print("busy %d, nap %d, wait_lock %d, wait_queue %d, deep_nap %d, spin %d" % (
+        sleeper[_wl("busy")], sleeper[_wl("nap")], blocker[_wl("wait_lock")],
+        blocker[_wl("wait_queue")], deep, threads[_wl("spinner_main")]["*"]))
+    # (the GIL shares one CPU between the spinner and busy(): ~1.5 s of CPU)
+    assert sleeper[_wl("busy")] >= 30 and threads[_wl("spinner_main")]["*"] >= 100
+    assert sleeper[_wl("nap")] <= max(3, 0.03 * sleeper[_wl("busy")])
+    assert blocker[_wl("wait_lock")] + blocker[_wl("wait_queue")] <= 3
+    assert deep <= 3
+    assert "function (CPU samples)" in summary
+
+
+def test_wall_alone_means_sample_wall(tracer, tmp_path):
+    """--wall without --sample: wall-clock samples at the default 99 Hz"""
+    p = helpers.run([tracer, "--wall", "-o", "-", "--", helpers.DEBIAN_PY, "-c",
+                     "import time\ndef nap():\n    time.sleep(1)\nnap()"], timeout=60)
+    assert p.returncode == 0, helpers.describe(p)
+    assert "sampling every thread (wall clock) at 99 Hz" in p.stderr, p.stderr
+    assert "(99.0 Hz)" in p.stdout, p.stdout[-2000:]
+    m = re.search(r"^\s*[\d.]+\s+[\d.]+\s+(\d+)\s+\d+  nap \(<string>:2\)$", p.stdout, re.M)
+    assert m and int(m.group(1)) >= 60, p.stdout[-3000:]
