@@ -3,7 +3,7 @@
 
 Usage: PY sample_workload.py {rounds N | seconds S} RESULT_FILE [--profile]
 
-run() calls, in turn, N times (a fixed amount of work: the overhead runs)
+run() calls, in turn (in a shuffled order), N times (a fixed amount of work: the overhead runs)
 or until S seconds of its thread's CPU time have passed (the same number of
 samples whatever the machine's load: the accuracy runs), f() (twice the
 work of g()), g(), and k() (half of g's work, inline: no call of its own);
@@ -21,6 +21,7 @@ hook also measures the inclusive wall time of every Python function
 (outermost activation only), the way a deterministic profiler does.
 One line of `key=value` to RESULT_FILE.
 """
+import random
 import resource
 import sys
 import time
@@ -53,17 +54,19 @@ def run(rounds_max, seconds):
     tt = time.thread_time
     end = tt() + seconds
     rounds = 0
+    order = [f, g, k]
+    rng = random.Random(6)
     while rounds < rounds_max and tt() < end:
-        t0 = tt()
-        f()
-        t1 = tt()
-        g()
-        t2 = tt()
-        k()
-        t3 = tt()
-        cpu["f"] += t1 - t0
-        cpu["g"] += t2 - t1
-        cpu["k"] += t3 - t2
+        # each round in its own order (the same every run): the round
+        # takes a fixed time, and were the order fixed too, a sampling
+        # period near a multiple of it would find the same function at
+        # each sample (aliasing): a measure of the two periods, not of
+        # the sampler
+        rng.shuffle(order)
+        for fn in order:
+            t0 = tt()
+            fn()
+            cpu[fn.__name__] += tt() - t0
         rounds += 1
     return cpu, rounds
 
