@@ -30,6 +30,7 @@ import bpfstats  # noqa: E402  (tools/bench/bpfstats.py)
 import covbench  # noqa: E402  (tools/bench/covbench.py)
 import parse    # noqa: E402  (tools/bench/parse.py)
 import report   # noqa: E402  (tools/bench/report.py)
+import samplebench  # noqa: E402  (tools/bench/samplebench.py)
 import scale    # noqa: E402  (tools/bench/scale.py)
 import targets  # noqa: E402  (tools/bench/targets.py)
 
@@ -205,6 +206,11 @@ def main():
     ap.add_argument("--scale-calls", type=int, default=5000000,
                     help="calls of the output-format scale session (0: skip it)")
     ap.add_argument("--no-coverage", action="store_true", help="skip the coverage runs")
+    ap.add_argument("--no-sampling", action="store_true", help="skip the sampling runs")
+    ap.add_argument("--sample-rounds", type=int, default=1000,
+                    help="rounds of work of each sampling overhead run (about 2 ms each)")
+    ap.add_argument("--sample-accuracy-seconds", type=float, default=10.0,
+                    help="CPU seconds of each sampling accuracy run")
     ap.add_argument("--tracer", default=os.path.join(ROOT, "build", "tracer"))
     ap.add_argument("--write", action="store_true",
                     help="replace the results section of BENCHMARKS.md")
@@ -259,6 +265,10 @@ def main():
         if not a.no_coverage:
             cov = covbench.run(a.tracer, found, tmp, a.repeat, log)
             scale_text += "\n" + covbench.render(cov, a.repeat)
+        if not a.no_sampling:
+            smp = samplebench.run(a.tracer, found, tmp, a.repeat, log, a.sample_rounds,
+                                  a.sample_accuracy_seconds)
+            scale_text += "\n" + samplebench.render(smp)
     elapsed = (datetime.datetime.now() - started).total_seconds()
 
     stats = {k: summarize(v) if not k[1].startswith("bpfstats_") else v[0]

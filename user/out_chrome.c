@@ -2,9 +2,17 @@
 /*
  * Chrome trace event format (.json), streamed: one complete ("X") event per
  * call, written as the call is handed over, plus process/thread name
- * metadata events. Memory: the function table and the process list only.
- * Timestamps are absolute CLOCK_MONOTONIC microseconds, so several files of
- * one machine line up.
+ * metadata events. Memory: the function table and the process list only
+ * (and with --sample, each thread's open stack). Timestamps are absolute
+ * CLOCK_MONOTONIC microseconds, so several files of one machine line up.
+ *
+ * CPU samples (--sample) are the slices of user/sample_stack.h, category
+ * "sample", written as begin ("B") and end ("E") events when they open and
+ * close: frames opened by one sample begin at the same time, and only the
+ * order of B events tells their nesting (complete events of equal times
+ * would leave it to the reader). An end carries the samples its slice
+ * stands for ("samples" in the E event's args, which readers merge into
+ * the slice's).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +21,8 @@
 #include "json_writer.h"
 #include "array.h"
 #include "func_names.h"
+#include "hashmap.h"
+#include "sample_stack.h"
 #include "pyversion.h"
 #include "strategy.h"
 #include "runtime_slices.h"
@@ -28,6 +38,14 @@ struct chrome_sink {
 	struct func_names names;
 	struct in_process *procs;	/* for otherData */
 	size_t n_procs, cap_procs;
+	struct hashmap *samples;	/* pid << 32 | tid -> chrome_thread */
+};
+
+/* a thread's samples (--sample) */
+struct chrome_thread {
+	struct chrome_sink *cs;
+	uint32_t pid, tid;
+	struct sample_stack stack;
 };
 
 static struct sink *chrome_open(const char *path)
@@ -38,12 +56,14 @@ static struct sink *chrome_open(const char *path)
 		return NULL;
 	cs->base.ops = &sink_chrome;
 	cs->base.path = strdup(path);
-	cs->f = fopen(path, "w");
+	cs->samples = hashmap__new();
+	cs->f = cs->samples ? fopen(path, "w") : NULL;
 	if (!cs->base.path || !cs->f) {
-		int e = errno;
+		int e = cs->samples ? errno : ENOMEM;
 
 		if (cs->f)
 			fclose(cs->f);
+		hashmap__free(cs->samples, NULL);
 		free(cs->base.path);
 		free(cs);
 		errno = e;
@@ -106,6 +126,14 @@ static int chrome_func(struct sink *s, const struct func_info *f)
 	return func_names__set(&((struct chrome_sink *)s)->names, f);
 }
 
+/* ,"args":{"file":...,"line":N of function CF (NULL: unknown) */
+static void chrome_func_args(struct json_writer *jw, const struct func_info *cf)
+{
+	json_writer__raw(jw, ",\"args\":{\"file\":");
+	json_writer__string(jw, cf ? cf->file : "");
+	json_writer__printf(jw, ",\"line\":%u", cf ? cf->line : 0);
+}
+
 /* the CALL_* flags of a slice, as arguments */
 static void chrome_flags(struct json_writer *jw, uint32_t flags)
 {
@@ -117,12 +145,13 @@ static void chrome_flags(struct json_writer *jw, uint32_t flags)
 		json_writer__raw(jw, ",\"end_at_session_end\":true");
 }
 
-static int chrome_call(struct sink *s, const struct call_rec *c)
+/* an event PH of function FUNC at TS, up to its args' file and line
+ * (the caller closes the args and the event) */
+static void chrome_func_event(struct chrome_sink *cs, uint32_t func, const char *cat,
+			      char ph, uint32_t pid, uint32_t tid, uint64_t ts)
 {
-	struct chrome_sink *cs = (struct chrome_sink *)s;
 	struct json_writer *jw = &cs->jw;
-	const struct func_info *cf = func_names__get(&cs->names, c->func);
-	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
+	const struct func_info *cf = func_names__get(&cs->names, func);
 
 	chrome_event_sep(cs);
 	json_writer__raw(jw, "{\"name\":");
@@ -131,20 +160,67 @@ static int chrome_call(struct sink *s, const struct call_rec *c)
 	} else {
 		char unk[40];
 
-		snprintf(unk, sizeof(unk), "<unknown function %u>", c->func);
+		snprintf(unk, sizeof(unk), "<unknown function %u>", func);
 		json_writer__string(jw, unk);
 	}
-	json_writer__printf(jw, ",\"cat\":\"python\",\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"ts\":",
-			    c->pid, c->tid);
-	json_writer__usec(jw, c->start_ns);
+	json_writer__printf(jw, ",\"cat\":\"%s\",\"ph\":\"%c\",\"pid\":%u,\"tid\":%u,\"ts\":",
+			    cat, ph, pid, tid);
+	json_writer__usec(jw, ts);
+	if (ph == 'X')
+		return;	/* the caller writes dur first */
+	chrome_func_args(jw, cf);
+}
+
+static int chrome_call(struct sink *s, const struct call_rec *c)
+{
+	struct chrome_sink *cs = (struct chrome_sink *)s;
+	struct json_writer *jw = &cs->jw;
+	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
+
+	chrome_func_event(cs, c->func, "python", 'X', c->pid, c->tid, c->start_ns);
 	json_writer__raw(jw, ",\"dur\":");
 	json_writer__usec(jw, dur);
-	json_writer__raw(jw, ",\"args\":{\"file\":");
-	json_writer__string(jw, cf ? cf->file : "");
-	json_writer__printf(jw, ",\"line\":%u", cf ? cf->line : 0);
+	chrome_func_args(jw, func_names__get(&cs->names, c->func));
 	chrome_flags(jw, c->flags);
 	json_writer__raw(jw, "}}");
 	return json_writer__error(jw);
+}
+
+static int chrome_sample_slice(void *ctx, uint64_t at, const struct sample_frame *f, bool open)
+{
+	struct chrome_thread *t = ctx;
+	struct json_writer *jw = &t->cs->jw;
+
+	chrome_func_event(t->cs, f->func, "sample", open ? 'B' : 'E', t->pid, t->tid, at);
+	if (!open)
+		json_writer__printf(jw, ",\"samples\":%u", f->samples);
+	json_writer__raw(jw, "}}");
+	return json_writer__error(jw);
+}
+
+static void chrome_thread_free(void *p)
+{
+	struct chrome_thread *t = p;
+
+	sample_stack__free(&t->stack);
+	free(t);
+}
+
+static int chrome_sample(struct sink *s, const struct sample_rec *r)
+{
+	struct chrome_sink *cs = (struct chrome_sink *)s;
+	uint64_t key = (uint64_t)r->pid << 32 | r->tid;
+	struct chrome_thread *t = hashmap__get(cs->samples, key);
+
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t || hashmap__set(cs->samples, key, t)) {
+			free(t);
+			return -ENOMEM;
+		}
+		*t = (struct chrome_thread){ .cs = cs, .pid = r->pid, .tid = r->tid };
+	}
+	return sample_stack__sample(&t->stack, r, chrome_sample_slice, t);
 }
 
 /* a GC collection or an import: a slice of its own category on the thread */
@@ -232,6 +308,12 @@ static void chrome_other_data(struct chrome_sink *cs, const struct session_stats
 	chrome_kv(jw, "gc_ns", st->gc_ns, true);
 	chrome_kv(jw, "imports", st->imports, true);
 	chrome_kv(jw, "import_ns", st->import_ns, true);
+	if (st->sample_period_ns) {	/* --sample */
+		chrome_kv(jw, "samples", st->samples, true);
+		chrome_kv(jw, "samples_truncated", st->samples_truncated, true);
+		chrome_kv(jw, "sample_period_ns", st->sample_period_ns, true);
+		chrome_kv(jw, "no_python_samples", st->drops[TR_DROP_NO_PYTHON], true);
+	}
 	chrome_kv(jw, "exit_code", st->exit_code, true);
 	json_writer__printf(jw, "\"recording_truncated\":%s,",
 			    st->end_flags & IN_END_RECORDING_TRUNCATED ? "true" : "false");
@@ -264,9 +346,16 @@ static void chrome_other_data(struct chrome_sink *cs, const struct session_stats
 static int chrome_finish(struct sink *s, const struct session_stats *st)
 {
 	struct chrome_sink *cs = (struct chrome_sink *)s;
+	struct chrome_thread *t;
 	struct stat sb;
-	int err;
+	size_t pos = 0;
+	uint64_t key;
+	int err = 0;
 
+	while (!err && hashmap__next(cs->samples, &pos, &key, (void **)&t))
+		err = sample_stack__close(&t->stack, chrome_sample_slice, t);
+	if (err)
+		return sink__close_file(&cs->f, err);
 	json_writer__raw(&cs->jw, "\n],\"displayTimeUnit\":\"ms\",");
 	chrome_other_data(cs, st);
 	json_writer__raw(&cs->jw, "}\n");
@@ -289,6 +378,7 @@ static void chrome_free(struct sink *s)
 	if (cs->f)
 		fclose(cs->f);
 	func_names__free(&cs->names);
+	hashmap__free(cs->samples, chrome_thread_free);
 	free(cs->procs);
 	free(cs->base.path);
 	free(cs);
@@ -305,6 +395,7 @@ const struct sink_ops sink_chrome = {
 	.call = chrome_call,
 	.runtime = chrome_runtime,
 	.jit = chrome_jit,
+	.sample = chrome_sample,
 	.finish = chrome_finish,
 	.free = chrome_free,
 };

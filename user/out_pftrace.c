@@ -46,6 +46,7 @@
 #include "hashmap.h"
 #include "pb_writer.h"
 #include "pftrace_fields.h"
+#include "pftrace_int.h"
 #include "pyversion.h"
 #include "runtime_slices.h"
 #include "strategy.h"
@@ -57,35 +58,11 @@
 #define CLOCK_SEQ_INCREMENTAL 64	/* first sequence-scoped clock id */
 #define SEQ_GLOBAL 1
 #define TRACER_TRACK_UUID 1		/* pid << 32 for processes: never 1 */
-#define CATEGORY_IID 1
 #define FLUSH_AT (64 << 10)
 
 /* interned debug annotation names (the flags of a call) */
 static const char *const flag_names[] = { NULL, "began_before_attach", "end_inferred",
 					  "end_at_session_end" };
-enum { DA_BEGAN_BEFORE_ATTACH = 1, DA_END_INFERRED = 2, DA_END_AT_SESSION_END = 3 };
-
-struct pf_thread {
-	uint32_t pid, tid;
-	uint32_t seq;		/* trusted_packet_sequence_id */
-	bool started;		/* the sequence's first packet is written */
-	uint8_t flags_sent;	/* bit N: debug annotation name N interned */
-	uint64_t clock;		/* the incremental clock: time of the last packet */
-	uint8_t *sent;		/* bit per func id: its event name interned */
-	size_t cap_sent;	/* bytes */
-};
-
-struct pftrace_sink {
-	struct sink base;
-	FILE *f;
-	struct pb_writer pb;	/* packets not yet written to F */
-	struct func_names names;
-	struct hashmap *threads;	/* pid << 32 | tid -> pf_thread */
-	struct pf_thread *last;	/* of the previous event */
-	struct hashmap *procs;	/* pid -> 1: its track is described */
-	uint32_t next_seq;
-	int err;		/* first write error */
-};
 
 static uint64_t proc_uuid(uint32_t pid)
 {
@@ -114,7 +91,7 @@ static int pf_flush(struct pftrace_sink *ps)
 }
 
 /* open a TracePacket of sequence SEQ; close it with pf_packet_end */
-static size_t pf_packet(struct pftrace_sink *ps, uint32_t seq)
+size_t pf_packet(struct pftrace_sink *ps, uint32_t seq)
 {
 	size_t t = pb__begin(&ps->pb, TRACE_PACKET);
 
@@ -122,7 +99,7 @@ static size_t pf_packet(struct pftrace_sink *ps, uint32_t seq)
 	return t;
 }
 
-static int pf_packet_end(struct pftrace_sink *ps, size_t token)
+int pf_packet_end(struct pftrace_sink *ps, size_t token)
 {
 	pb__end(&ps->pb, token);
 	if (pb_writer__len(&ps->pb) >= FLUSH_AT || pb_writer__error(&ps->pb))
@@ -265,6 +242,7 @@ static void pf_thread_free(void *p)
 	struct pf_thread *t = p;
 
 	free(t->sent);
+	sample_stack__free(&t->samples);
 	free(t);
 }
 
@@ -290,7 +268,7 @@ static void pf_describe_thread(struct pftrace_sink *ps, uint32_t pid, uint32_t t
 }
 
 /* the state of thread PID/TID, created (and described, when NAME) if new */
-static struct pf_thread *pf_thread_get(struct pftrace_sink *ps, uint32_t pid, uint32_t tid,
+struct pf_thread *pf_thread_get(struct pftrace_sink *ps, uint32_t pid, uint32_t tid,
 				       const char *name, size_t name_n)
 {
 	uint64_t key = (uint64_t)pid << 32 | tid;
@@ -334,7 +312,7 @@ static int pf_func(struct sink *s, const struct func_info *f)
 
 /* The first packet of thread T's sequence, at time TS: the incremental
  * clock, the defaults (that clock, the thread's track), the category. */
-static void pf_start_sequence(struct pftrace_sink *ps, struct pf_thread *t, uint64_t ts)
+void pf_start_sequence(struct pftrace_sink *ps, struct pf_thread *t, uint64_t ts)
 {
 	struct pb_writer *pb = &ps->pb;
 	size_t p = pf_packet(ps, t->seq), m, d, e;
@@ -363,7 +341,7 @@ static void pf_start_sequence(struct pftrace_sink *ps, struct pf_thread *t, uint
 
 /* the timestamp of a packet of T at TS: a delta, or absolute if TS is
  * before the previous packet */
-static void pf_timestamp(struct pb_writer *pb, struct pf_thread *t, uint64_t ts)
+void pf_timestamp(struct pb_writer *pb, struct pf_thread *t, uint64_t ts)
 {
 	if (ts >= t->clock) {
 		pb__uint(pb, TP_TIMESTAMP, ts - t->clock);
@@ -387,7 +365,7 @@ static int pf_first_use(uint8_t **map, size_t *cap, uint32_t i)
 }
 
 /* interned data for the first use of FUNC on T's sequence */
-static int pf_intern_func(struct pftrace_sink *ps, struct pf_thread *t, uint32_t func)
+int pf_intern_func(struct pftrace_sink *ps, struct pf_thread *t, uint32_t func)
 {
 	struct pb_writer *pb = &ps->pb;
 	const struct func_info *f;
@@ -600,6 +578,11 @@ static void pf_session(struct pftrace_sink *ps, const struct session_stats *st)
 	pf_arg_uint(pb, "unmatched_returns", st->unmatched_returns);
 	pf_arg_uint(pb, "open_at_end", st->open_at_end);
 	pf_arg_uint(pb, "truncated_names", st->truncated_names);
+	if (st->sample_period_ns) {	/* --sample */
+		pf_arg_uint(pb, "samples", st->samples);
+		pf_arg_uint(pb, "samples_truncated", st->samples_truncated);
+		pf_arg_uint(pb, "sample_period_ns", st->sample_period_ns);
+	}
 	pf_arg_uint(pb, "exit_code", st->exit_code);
 	pf_arg_uint(pb, "recording_truncated", !!(st->end_flags & IN_END_RECORDING_TRUNCATED));
 	pb__end(pb, m);
@@ -617,8 +600,10 @@ static void pf_session(struct pftrace_sink *ps, const struct session_stats *st)
 static int pf_finish(struct sink *s, const struct session_stats *st)
 {
 	struct pftrace_sink *ps = (struct pftrace_sink *)s;
-	int err;
+	int err = pf_close_samples(ps);
 
+	if (err)
+		return sink__close_file(&ps->f, err);
 	pf_session(ps, st);
 	err = pf_flush(ps);
 	return sink__close_file(&ps->f, err);
@@ -652,6 +637,7 @@ const struct sink_ops sink_pftrace = {
 	.call = pf_call,
 	.runtime = pf_runtime,
 	.jit = pf_jit,
+	.sample = pf_sample,
 	.finish = pf_finish,
 	.free = pf_free,
 };

@@ -21,12 +21,9 @@
  * a C that does not match the innermost open frame closes the frames above
  * its own (or is dropped when its frame is not open).
  *
- * CPU samples (--sample) become the same O/C events: a sample opens its
- * stack at its time for one period; the frames it shares (outermost
- * first) with the thread's previous sample stay open, the others close. A
- * thread not sampled for more than 1.5 periods (off CPU) has its stack
- * closed at the end of its last sample's period. A wall-clock sample
- * (--wall) opens its stack for the real time since the previous tick.
+ * CPU samples (--sample) become the same O/C events, the slices of
+ * user/sample_stack.h. A wall-clock sample (--wall) opens its stack for
+ * the real time since the previous tick.
  *
  * Bounded memory: the output is assembled at finish (JSON key order is
  * free, so the frames come after the profiles), and until then the events
@@ -43,6 +40,7 @@
 #include "func_names.h"
 #include "hashmap.h"
 #include "json_writer.h"
+#include "sample_stack.h"
 #include "sinks.h"
 
 
@@ -74,7 +72,7 @@ struct ss_thread {
 				 * in arrival order (the last one outermost) */
 	size_t n_prefix, cap_prefix;
 	uint64_t prefix_at;
-	uint64_t sample_end;	/* --sample: the end of the last sample's period */
+	struct sample_stack samples;	/* --sample: the slices open */
 };
 
 struct ss_sink {
@@ -279,35 +277,28 @@ static int ss_call(struct sink *s, const struct call_rec *c)
 	return err;
 }
 
+struct ss_sample_ctx {
+	struct ss_sink *ss;
+	struct ss_thread *t;
+};
+
+static int ss_sample_slice(void *ctx, uint64_t at, const struct sample_frame *f, bool open)
+{
+	struct ss_sample_ctx *c = ctx;
+
+	return ss_event(c->ss, c->t, at, f->func, open);
+}
+
 static int ss_sample(struct sink *s, const struct sample_rec *r)
 {
 	struct ss_sink *ss = (struct ss_sink *)s;
-	struct ss_thread *t = ss_thread_of(ss, r->pid, r->tid);
-	size_t common = 0;
-	int err = 0;
+	struct ss_sample_ctx c = { ss, ss_thread_of(ss, r->pid, r->tid) };
 
-	if (!t)
+	if (!c.t)
 		return -ENOMEM;
 	if (ss->err)
 		return ss->err;
-	/* off CPU since its last sample: that stack ended with its period */
-	while (t->depth && r->ts > t->sample_end + r->period_ns / 2 && !err)
-		err = ss_event(ss, t, t->sample_end, t->open[--t->depth], false);
-	while (common < t->depth && common < r->n_funcs &&
-	       t->open[common] == r->funcs[r->n_funcs - 1 - common])
-		common++;
-	while (t->depth > common && !err)
-		err = ss_event(ss, t, r->ts, t->open[--t->depth], false);
-	for (size_t i = common; i < r->n_funcs && !err; i++) {
-		uint32_t f = r->funcs[r->n_funcs - 1 - i];
-
-		if (array__grow((void **)&t->open, &t->cap_open, t->depth, sizeof(*t->open)))
-			return ss_fail(ss, -ENOMEM);
-		t->open[t->depth++] = f;
-		err = ss_event(ss, t, r->ts, f, true);
-	}
-	t->sample_end = r->ts + r->period_ns;
-	return err ? ss_fail(ss, err) : 0;
+	return ss_fail(ss, sample_stack__sample(&c.t->samples, r, ss_sample_slice, &c));
 }
 
 /* the title of the file: the traced command, and what samples are */
@@ -424,10 +415,11 @@ static int ss_finish(struct sink *s, const struct session_stats *st)
 	/* the analyzer closes every call at the end; close what is left */
 	for (size_t i = 0; i < ss->n_threads && !err; i++) {
 		struct ss_thread *t = ss->threads[i];
+		struct ss_sample_ctx c = { ss, t };
 
+		err = sample_stack__close(&t->samples, ss_sample_slice, &c);
 		while (t->depth && !err)
-			err = ss_event(ss, t, t->sample_end > t->last_at ? t->sample_end
-						: t->last_at, t->open[--t->depth], false);
+			err = ss_event(ss, t, t->last_at, t->open[--t->depth], false);
 		if (t->n_events && t->first_at < base)
 			base = t->first_at;
 		if (t->n_events && t->n_prefix && t->prefix_at < base)
@@ -458,6 +450,7 @@ static void ss_free_thread(void *p)
 
 	free(t->open);
 	free(t->prefix);
+	sample_stack__free(&t->samples);
 	free(t);
 }
 

@@ -177,6 +177,8 @@ class Trace(object):
                     [seq.cats[i] for i in te.get("category_iids", [])]
                 ev = {"track": track, "name": name, "start": ts, "cats": cats, "args": args}
                 if kind == BEGIN:
+                    # the enclosing slice, as trace_processor's parent_id
+                    ev["parent"] = open_slices[track][-1] if open_slices[track] else None
                     open_slices[track].append(ev)
                 else:
                     self.instants.append(ev)

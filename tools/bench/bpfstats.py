@@ -60,20 +60,47 @@ def _progs():
             for p in lst if isinstance(p, dict) and "id" in p}
 
 
+def _owned(pid):
+    """ids of the BPF programs process PID holds a descriptor of (its
+    fdinfo's prog_id), so that programs other processes load meanwhile are
+    not counted; an empty set when none is seen"""
+    ids = set()
+    d = "/proc/%d/fdinfo" % pid
+    try:
+        fds = os.listdir(d)
+    except OSError:
+        return ids
+    for fd in fds:
+        try:
+            with open(os.path.join(d, fd)) as f:
+                for line in f:
+                    if line.startswith("prog_id:"):
+                        ids.add(int(line.split()[1]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return ids
+
+
 def sample(argv, env, period=0.05, timeout=300):
     """Run ARGV, polling the programs it loads.  Returns (exit status,
     {name: (run_cnt, run_time_ns)}) from the last poll that saw them
-    (programs are unloaded at exit, so the very last events are missed)."""
+    (programs are unloaded at exit, so the very last events are missed).
+    The programs are those ARGV's process holds, else (when its
+    descriptors show none) all loaded after it started."""
     before = set(_progs())
     last = {}
     p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + timeout
+    owned = set()
     while p.poll() is None and time.monotonic() < deadline:
+        owned |= _owned(p.pid)
         for pid, (name, cnt, ns) in _progs().items():
             if pid not in before and cnt >= last.get(pid, ("", 0, 0))[1]:
                 last[pid] = (name, cnt, ns)
         time.sleep(period)
+    if owned:
+        last = {k: v for k, v in last.items() if k in owned}
     if p.poll() is None:
         p.kill()
     rc = p.wait()

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Perfetto writer's state, shared by its files: user/out_pftrace.c
+ * (tracks, calls, the session) and user/out_pftrace_sample.c (CPU samples).
+ */
+#ifndef TRACER_PFTRACE_INT_H
+#define TRACER_PFTRACE_INT_H
+#include <stdbool.h>
+#include <stdio.h>
+#include "func_names.h"
+#include "hashmap.h"
+#include "pb_writer.h"
+#include "sample_stack.h"
+
+#define CATEGORY_IID 1		/* "python": slices of calls */
+#define SAMPLE_CATEGORY_IID 2	/* "sample": slices of CPU samples */
+
+/* interned debug annotation names: the flags of a call (flag_names[] in
+ * out_pftrace.c), the samples a sampled slice stands for */
+enum { DA_BEGAN_BEFORE_ATTACH = 1, DA_END_INFERRED = 2, DA_END_AT_SESSION_END = 3,
+       DA_SAMPLES = 4 };
+
+struct pf_thread {
+	uint32_t pid, tid;
+	uint32_t seq;		/* trusted_packet_sequence_id */
+	bool started;		/* the sequence's first packet is written */
+	uint8_t flags_sent;	/* bit N: debug annotation name N interned */
+	bool sample_cat_sent;	/* SAMPLE_CATEGORY_IID interned */
+	uint64_t clock;		/* the incremental clock: time of the last packet */
+	uint8_t *sent;		/* bit per func id: its event name interned */
+	size_t cap_sent;	/* bytes */
+	struct sample_stack samples;	/* --sample: the slices open */
+};
+
+struct pftrace_sink {
+	struct sink base;
+	FILE *f;
+	struct pb_writer pb;	/* packets not yet written to F */
+	struct func_names names;
+	struct hashmap *threads;	/* pid << 32 | tid -> pf_thread */
+	struct pf_thread *last;	/* of the previous event */
+	struct hashmap *procs;	/* pid -> 1: its track is described */
+	uint32_t next_seq;
+	int err;		/* first write error */
+};
+
+/* user/out_pftrace.c */
+/* open a TracePacket of sequence SEQ; close it with pf_packet_end */
+size_t pf_packet(struct pftrace_sink *ps, uint32_t seq);
+int pf_packet_end(struct pftrace_sink *ps, size_t token);
+/* the state of thread PID/TID, created (and described, when NAME) if new */
+struct pf_thread *pf_thread_get(struct pftrace_sink *ps, uint32_t pid, uint32_t tid,
+				const char *name, size_t name_n);
+/* the first packet of T's sequence, at TS */
+void pf_start_sequence(struct pftrace_sink *ps, struct pf_thread *t, uint64_t ts);
+/* the timestamp of a packet of T at TS */
+void pf_timestamp(struct pb_writer *pb, struct pf_thread *t, uint64_t ts);
+/* interned data for the first use of FUNC on T's sequence: 0 or -ENOMEM */
+int pf_intern_func(struct pftrace_sink *ps, struct pf_thread *t, uint32_t func);
+
+/* user/out_pftrace_sample.c */
+int pf_sample(struct sink *s, const struct sample_rec *r);
+/* at the end: close every thread's sampled slices */
+int pf_close_samples(struct pftrace_sink *ps);
+#endif
