@@ -56,7 +56,6 @@
 #define SEQ_INCREMENTAL_STATE_CLEARED 1
 #define CLOCK_MONOTONIC_ID 3		/* BuiltinClock */
 #define CLOCK_SEQ_INCREMENTAL 64	/* first sequence-scoped clock id */
-#define SEQ_GLOBAL 1
 #define TRACER_TRACK_UUID 1		/* pid << 32 for processes: never 1 */
 #define FLUSH_AT (64 << 10)
 
@@ -64,7 +63,7 @@
 static const char *const flag_names[] = { NULL, "began_before_attach", "end_inferred",
 					  "end_at_session_end" };
 
-static uint64_t proc_uuid(uint32_t pid)
+uint64_t proc_uuid(uint32_t pid)
 {
 	return (uint64_t)pid << 32;
 }
@@ -181,7 +180,7 @@ static void pf_arg_str(struct pb_writer *pb, const char *name, const char *s, si
 	pb__end(pb, a);
 }
 
-static void pf_arg_uint(struct pb_writer *pb, const char *name, uint64_t v)
+void pf_arg_uint(struct pb_writer *pb, const char *name, uint64_t v)
 {
 	size_t a = pb__begin(pb, TE_DEBUG_ANNOTATIONS);
 
@@ -519,31 +518,6 @@ static int pf_runtime(struct sink *s, const struct runtime_rec *r)
 	pb__uint(pb, TE_TYPE, TYPE_SLICE_END);
 	pb__end(pb, m);
 	return pf_packet_end(ps, p);
-}
-
-/* JIT code registered: an instant on its process's track (absolute time:
- * the thread sequences' clocks are incremental) */
-static int pf_jit(struct sink *s, const struct jit_rec *r)
-{
-	struct pftrace_sink *ps = (struct pftrace_sink *)s;
-	struct pb_writer *pb = &ps->pb;
-	size_t t = pf_packet(ps, SEQ_GLOBAL), m;
-
-	pb__uint(pb, TP_TIMESTAMP, r->ts);
-	m = pb__begin(pb, TP_TRACK_EVENT);
-	pb__uint(pb, TE_TYPE, TYPE_INSTANT);
-	pb__uint(pb, TE_TRACK_UUID, proc_uuid(r->pid));
-	pb__string(pb, TE_CATEGORIES, "jit");
-	pb__string(pb, TE_NAME, r->name);
-	pf_arg_uint(pb, "address", r->addr);
-	pf_arg_uint(pb, "size", r->size);
-	pf_arg_uint(pb, "tid", r->tid);
-	if (r->flags & JIT_REC_PERF_MAP)
-		pf_arg_uint(pb, "before_attach", 1);
-	if (r->flags & JIT_REC_NAME_TRUNC)
-		pf_arg_uint(pb, "name_truncated", 1);
-	pb__end(pb, m);
-	return pf_packet_end(ps, t);
 }
 
 /* the session as a slice of the tracer track, its counters as arguments */
