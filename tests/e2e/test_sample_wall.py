@@ -6,9 +6,10 @@ thread, sys._getframe() for the depth of a 600-deep sleeping stack).
 
 With --wall:
 - the sleeping function nap()'s share of its thread's samples is its
-  measured share of the thread's wall time (sleeping vs computing), both
-  by sample count (.folded) and by the wall time the samples stand for
-  (.pprof); so is wait_lock()'s (blocked on a lock) against wait_queue()
+  measured share of the thread's wall time (sleeping vs computing), by
+  the wall time the samples stand for (.pprof), and by sample count
+  (.folded) when the ticks came regularly (counts do not follow time over
+  missed or late ticks: the weights do); so is wait_lock()'s (blocked on a lock) against wait_queue()
   (blocked on a queue);
 - the time the samples of the spinning thread stand for adds up to the
   time it spun (the weights are the real intervals between ticks, whatever
@@ -133,7 +134,18 @@ def test_sample_wall(tracer, get_interp, ident, mode, tmp_path):
                                  ["--sample=%d" % HZ, "--wall"])
     rows = parse_folded(paths["folded"])
     folded = [(_names(fr), n) for fr, n in rows]
-    _check_shares(_per_thread(folded), truth, "samples")
+    # sample counts follow wall time only while the ticks come regularly:
+    # a tick the tracer got to late stands for more time (its weight) but
+    # is still one sample. The weights are checked below in every case;
+    # the counts when at most 5% of the ticks were missed or late.
+    m = re.search(r"(\d+) run, [\d.]+/s reached, (\d+) missed, (\d+) late", summary)
+    assert m, "the summary does not give the ticks:\n" + summary[-2000:]
+    run, missed, late = (int(x) for x in m.groups())
+    if missed + late <= 0.05 * (run + missed):
+        _check_shares(_per_thread(folded), truth, "samples")
+    else:
+        print("sample counts not checked against time: %d ticks run, %d missed, %d late"
+              % (run, missed, late))
 
     types, ptype, period, default, comments, samples = _pprof(paths["pprof"], tmp_path)
     assert types == [("samples", "count"), ("wall", "nanoseconds")], types
