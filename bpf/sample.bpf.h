@@ -40,7 +40,7 @@
 
 /* ---- knobs, set by userspace before load ----------------------------- */
 const volatile __u32 sample_period_ns = 0;
-/* send the line tables of the code objects sampled (TR_EV_LINETABLE) */
+/* --lines: send the line tables of the code objects sampled (TR_EV_LINETABLE) */
 const volatile bool sample_linetables = false;
 /* glibc's offsetof(struct pthread, specific_1stblock) and (.., specific),
  * x86-64 glibc 2.26 and later */

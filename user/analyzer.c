@@ -70,7 +70,6 @@ void analyzer__free(struct analyzer *a)
 	func_table__free(a->funcs);
 	stack_table__free(a->stacks);
 	free(a->sample_funcs);
-	free(a->sample_lines);
 	hashmap__free(a->procs, free_proc);
 	hashmap__free(a->threads, free_thread);
 	free(a);
@@ -202,8 +201,9 @@ static int on_code(struct analyzer *a, const struct tr_ev_code *e)
 	free(file);
 	if (!err)
 		err = hashmap__set(ps->code, e->code, (void *)(uintptr_t)(id + 1));
-	/* a new identity at this address: its line table comes next */
-	if (!err)
+	/* a new identity at this address: its line table comes next (sent
+	 * only with --lines) */
+	if (!err && a->by_line)
 		err = sample_lines__code(ps->lines, e->code, e->firstlineno);
 	return err;
 }

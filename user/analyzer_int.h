@@ -67,8 +67,6 @@ struct analyzer {
 	int n_loaders;
 	uint32_t *sample_funcs;		/* scratch: one sample's functions */
 	size_t cap_sample_funcs;
-	uint32_t *sample_lines;		/* scratch: their lines */
-	size_t cap_sample_lines;
 	bool by_line;			/* --lines: a frame is its function's line */
 	uint32_t truncated_func;	/* "[truncated]" + 1, 0 until used */
 	struct session_stats st;

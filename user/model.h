@@ -166,9 +166,6 @@ struct sample_rec {
 	uint64_t period_ns;	/* CPU time (wall time with SAMPLE_WALL) the
 				 * sample stands for */
 	const uint32_t *funcs;	/* func_info.id, innermost first */
-	/* the line each frame executes, 0 when unknown; N_FUNCS entries (the
-	 * "[truncated]" frame has 0) */
-	const uint32_t *lines;
 	uint32_t n_funcs;
 };
 

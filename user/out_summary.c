@@ -350,13 +350,13 @@ static int summary_print_samples(struct summary_sink *ss, const struct session_s
 	fprintf(ss->f, "; %llu truncated (stack deeper than %d frames), %llu without a Python "
 		"stack\n", (unsigned long long)st->samples_truncated, TR_SAMPLE_FRAMES_MAX,
 		(unsigned long long)st->drops[TR_DROP_NO_PYTHON]);
-	fprintf(ss->f, "lines: %llu of %llu sampled frames have no known line%s (%llu line "
-		"tables too long, unreadable or malformed)%s\n",
-		(unsigned long long)st->sample_frames_no_line,
-		(unsigned long long)st->sample_frames,
-		st->sample_by_line ? ", shown as qualname:?" : "",
-		(unsigned long long)st->linetables_unusable,
-		st->sample_by_line ? "; rows are lines (--lines)" : "");
+	if (st->sample_by_line)
+		fprintf(ss->f, "lines: %llu of %llu sampled frames have no known line, shown as "
+			"qualname:? (%llu line tables too long, unreadable or malformed); rows "
+			"are lines (--lines)\n",
+			(unsigned long long)st->sample_frames_no_line,
+			(unsigned long long)st->sample_frames,
+			(unsigned long long)st->linetables_unusable);
 	return err;
 }
 

@@ -20,7 +20,7 @@ static const struct { unsigned minor; unsigned offset; } tss_key_offsets[] = {
 	{ 8, 1392 }, { 9, 584 }, { 10, 584 }, { 11, 592 }, { 12, 1544 }, { 13, 2160 },
 };
 
-int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall)
+int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines)
 {
 	int ncpus, ret;
 
@@ -33,7 +33,7 @@ int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall)
 	if (ncpus < 0)
 		return ncpus;
 	skel->rodata->sample_period_ns = 1000000000u / hz;
-	skel->rodata->sample_linetables = true;
+	skel->rodata->sample_linetables = lines;
 	return bpf_map__set_max_entries(skel->maps.sample_slots, ncpus);
 }
 

@@ -19,7 +19,7 @@ struct tracer_bpf;
 /* Before the BPF object is loaded: HZ samples per second per CPU (WALL:
  * per thread, by the iterator of user/wall.c), or 0 for a session without
  * sampling (then no sampling program is even loaded). */
-int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall);
+int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines);
 /* Where T's thread-state key lives (T->cfg.tss_key_addr): 0, or -ENOTSUP
  * (said in ERR) when the version's runtime layout is unknown. */
 int sampler__locate_key(struct target *t, char *err, size_t errlen);

@@ -116,31 +116,33 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 	if (!n)
 		return 0;
 	/* room for a JIT frame and "[truncated]" */
-	if (array__grow((void **)&a->sample_funcs, &a->cap_sample_funcs, n + 2, sizeof(uint32_t)) ||
-	    array__grow((void **)&a->sample_lines, &a->cap_sample_lines, n + 2, sizeof(uint32_t)))
+	if (array__grow((void **)&a->sample_funcs, &a->cap_sample_funcs, n + 2, sizeof(uint32_t)))
 		return -ENOMEM;
 	jit = e->user_ip ? jit_map__find(&ps->jit, e->user_ip) : NULL;
 	if (jit) {
 		err = jit_func(a, jit, &a->sample_funcs[at]);
 		if (err)
 			return err;
-		a->sample_lines[at++] = 0;	/* native code: no Python line */
+		at++;
 		a->st.samples_jit++;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t *func = &a->sample_funcs[at], line;
+		uint32_t *func = &a->sample_funcs[at++], line;
 
 		err = analyzer__func_of(a, ps, e->frames[i].code, func);
 		if (err)
 			return err;
+		if (!a->by_line)
+			continue;
 		line = sample_lines__line(ps->lines, e->frames[i].code, e->frames[i].offset);
-		a->sample_lines[at++] = line;
 		if (!line)
 			a->st.sample_frames_no_line++;
-		if (a->by_line && (err = analyzer__line_func(a, *func, line, func)))
+		err = analyzer__line_func(a, *func, line, func);
+		if (err)
 			return err;
 	}
-	a->st.sample_frames += n;
+	if (a->by_line)
+		a->st.sample_frames += n;
 	n = at;
 	if (e->hdr.flags & TR_SAMPLE_TRUNCATED) {
 		if (!a->truncated_func) {
@@ -149,7 +151,6 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 				return err;
 			a->truncated_func++;
 		}
-		a->sample_lines[n] = 0;
 		a->sample_funcs[n++] = a->truncated_func - 1;
 		r.flags |= SAMPLE_TRUNCATED;
 		a->st.samples_truncated++;
@@ -158,7 +159,6 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 		stack = pairing__stack_of(a, stack, a->sample_funcs[i]);
 	r.stack = stack;
 	r.funcs = a->sample_funcs;
-	r.lines = a->sample_lines;
 	r.n_funcs = n;
 	a->st.samples++;
 	if (e->hdr.flags & TR_SAMPLE_WALL) {

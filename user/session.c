@@ -402,7 +402,7 @@ int session__run(const struct session_opts *o)
 	if (boot)
 		memcpy((void *)skel->rodata->cover_key, cover_boot__key(boot), TR_BLOB_KEY_LEN);
 	skel->rodata->usdt_lines = t.cfg.usdt_lines;
-	if (sampler__configure(skel, o->sample_hz, o->wall)) {
+	if (sampler__configure(skel, o->sample_hz, o->wall, o->sample_lines)) {
 		snprintf(err, sizeof(err), "cannot configure sampling: %s", strerror(errno));
 		goto fail;
 	}
