@@ -28,7 +28,7 @@ static size_t first_ending_after(const struct jit_map *m, uint64_t addr)
 }
 
 int jit_map__add(struct jit_map *m, uint64_t start, uint64_t size, const char *name,
-		 size_t len, bool from_perf_map)
+		 size_t len, bool from_perf_map, struct jit_range **added)
 {
 	uint64_t end = start + size;
 	size_t i, j;
@@ -60,6 +60,8 @@ int jit_map__add(struct jit_map *m, uint64_t start, uint64_t size, const char *n
 	m->v[i] = (struct jit_range){
 		.start = start, .end = end, .name = copy, .from_perf_map = from_perf_map,
 	};
+	if (added)
+		*added = &m->v[i];
 	return JIT_ADDED;
 }
 

@@ -34,10 +34,11 @@ enum jit_add_result {
 };
 
 /* Register [START, START + SIZE) as NAME (LEN bytes). FROM_PERF_MAP: read
- * from the perf map (not live). A JIT_ADD_* result, or -ENOMEM / -EINVAL
- * (the range wraps around). */
+ * from the perf map (not live). A JIT_ADD_* result (with JIT_ADDED, the
+ * new range in *ADDED when ADDED is not NULL; valid until the next add), or
+ * -ENOMEM / -EINVAL (the range wraps around). */
 int jit_map__add(struct jit_map *m, uint64_t start, uint64_t size, const char *name,
-		 size_t len, bool from_perf_map);
+		 size_t len, bool from_perf_map, struct jit_range **added);
 /* The range holding ADDR, or NULL */
 struct jit_range *jit_map__find(struct jit_map *m, uint64_t addr);
 void jit_map__free(struct jit_map *m);

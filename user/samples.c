@@ -53,7 +53,7 @@ int samples__jit(struct analyzer *a, const struct tr_ev_jit *e)
 	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
 	uint32_t len = e->hdr.size - TR_JIT_FIXED;
 	bool perf_map = e->hdr.flags & TR_JIT_PERF_MAP;
-	struct jit_range *r;
+	struct jit_range *r = NULL;
 	struct jit_rec rec = {
 		.pid = e->hdr.pid, .tid = e->hdr.tid, .ts = e->hdr.ts, .addr = e->addr,
 		.size = e->size,
@@ -67,7 +67,8 @@ int samples__jit(struct analyzer *a, const struct tr_ev_jit *e)
 		return 0;	/* no process record: counted as no_config */
 	if (len > e->name_len)
 		len = e->name_len;
-	ret = jit_map__add(&ps->jit, e->addr, e->size, e->name, strnlen(e->name, len), perf_map);
+	len = strnlen(e->name, len);
+	ret = jit_map__add(&ps->jit, e->addr, e->size, e->name, len, perf_map, &r);
 	if (ret == -EINVAL)
 		return 0;	/* a range wrapping around: nothing to name */
 	if (ret < 0)
@@ -80,9 +81,8 @@ int samples__jit(struct analyzer *a, const struct tr_ev_jit *e)
 		a->st.jit_live++;
 	if (rec.flags & JIT_REC_NAME_TRUNC)
 		a->st.jit_names_truncated++;
-	/* the name as a C string (the range's copy, or one made here) */
-	r = ret == JIT_ADDED ? jit_map__find(&ps->jit, e->addr) : NULL;
-	char *name = r ? NULL : strndup(e->name, strnlen(e->name, len));
+	/* the name as a C string (the new range's copy, or one made here) */
+	char *name = r ? NULL : strndup(e->name, len);
 	rec.name = r ? r->name : name;
 	if (!rec.name)
 		return -ENOMEM;

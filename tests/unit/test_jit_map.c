@@ -7,7 +7,7 @@
 
 static int add(struct jit_map *m, uint64_t start, uint64_t size, const char *name, bool map)
 {
-	return jit_map__add(m, start, size, name, strlen(name), map);
+	return jit_map__add(m, start, size, name, strlen(name), map, NULL);
 }
 
 static const char *at(struct jit_map *m, uint64_t addr)
