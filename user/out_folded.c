@@ -47,7 +47,6 @@
 struct folded_sink {
 	struct sink base;
 	FILE *f;
-	int err;		/* first error of a callback (-errno) */
 	struct func_names names;
 	struct stack_profile prof;
 	char **labels;		/* labels[func]: frame text, made at finish */
@@ -86,23 +85,13 @@ static int folded_func(struct sink *s, const struct func_info *f)
 
 static int folded_stack(struct sink *s, const struct stack_node *n)
 {
-	struct folded_sink *fs = (struct folded_sink *)s;
-	int err = stack_profile__stack(&fs->prof, n);
-
-	if (err && !fs->err)
-		fs->err = err;
-	return err;
+	return stack_profile__stack(&((struct folded_sink *)s)->prof, n);
 }
 
 /* calls without a stack (the analyzer out of memory, said) stay out */
 static int folded_call(struct sink *s, const struct call_rec *c)
 {
-	struct folded_sink *fs = (struct folded_sink *)s;
-	int err = stack_profile__call(&fs->prof, c);
-
-	if (err && !fs->err)
-		fs->err = err;
-	return err;
+	return stack_profile__call(&((struct folded_sink *)s)->prof, c);
 }
 
 /* "qualname (file:line)" (a function without a file: its name) with ';'
@@ -167,19 +156,14 @@ static int folded_line(struct folded_sink *fs, uint32_t id, uint64_t value)
 
 static int folded_sample(struct sink *s, const struct sample_rec *r)
 {
-	struct folded_sink *fs = (struct folded_sink *)s;
-	int err = stack_profile__sample(&fs->prof, r);
-
-	if (err && !fs->err)
-		fs->err = err;
-	return err;
+	return stack_profile__sample(&((struct folded_sink *)s)->prof, r);
 }
 
 static int folded_finish(struct sink *s, const struct session_stats *st)
 {
 	struct folded_sink *fs = (struct folded_sink *)s;
 	uint64_t sum_ns = 0, written_us = 0;
-	int err = fs->err;
+	int err = fs->prof.err;
 
 	for (uint32_t id = 1; id < fs->prof.n && !err; id++) {
 		uint64_t v;

@@ -199,22 +199,12 @@ static int pprof_stack(struct sink *s, const struct stack_node *n)
 
 static int pprof_sample(struct sink *s, const struct sample_rec *r)
 {
-	struct pprof_sink *ps = (struct pprof_sink *)s;
-	int err = stack_profile__sample(&ps->prof, r);
-
-	if (err && !ps->err)
-		ps->err = err;
-	return err;
+	return stack_profile__sample(&((struct pprof_sink *)s)->prof, r);
 }
 
 static int pprof_call(struct sink *s, const struct call_rec *c)
 {
-	struct pprof_sink *ps = (struct pprof_sink *)s;
-	int err = stack_profile__call(&ps->prof, c);
-
-	if (err && !ps->err)
-		ps->err = err;
-	return err;
+	return stack_profile__call(&((struct pprof_sink *)s)->prof, c);
 }
 
 /* ---- the end: encode, compress, write -------------------------------- */
@@ -396,7 +386,7 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 	struct pprof_sink *ps = (struct pprof_sink *)s;
 	struct pb_writer *pb = &ps->pb;
 	uint64_t *idx = NULL;
-	int err = ps->err;
+	int err = ps->err ? ps->err : ps->prof.err;
 	uint32_t wall, ns, count = 0, samples = 0;
 	bool sampled = st->samples > 0;
 

@@ -570,7 +570,7 @@ static int svg_finish(struct sink *s, const struct session_stats *st)
 {
 	struct svg_sink *ss = (struct svg_sink *)s;
 	struct svg_layout lo;
-	int err = svg_layout(ss, &lo);
+	int err = ss->prof.err ? ss->prof.err : svg_layout(ss, &lo);
 
 	if (!err) {
 		svg_write(ss, st, &lo);

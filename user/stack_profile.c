@@ -20,6 +20,27 @@ int stack_profile__init(struct stack_profile *p)
 	return profile_grow(p, 0);
 }
 
+/* keep the first error ERR of P (0: none) and return it */
+static int profile_err(struct stack_profile *p, int err)
+{
+	if (err && !p->err)
+		p->err = err;
+	return err;
+}
+
+/* the record that counts for STACK: its own, or the root's for a stack the
+ * analyzer could not make (0: out of memory, said) or never told (counted
+ * as unplaced); NULL when out of memory */
+static struct stack_cost *profile_slot(struct stack_profile *p, uint32_t stack)
+{
+	if (profile_grow(p, 0))
+		return NULL;
+	if (stack && stack < p->n && p->v[stack].known)
+		return &p->v[stack];
+	p->unplaced++;
+	return &p->v[0];
+}
+
 int stack_profile__stack(struct stack_profile *p, const struct stack_node *n)
 {
 	int err;
@@ -27,10 +48,10 @@ int stack_profile__stack(struct stack_profile *p, const struct stack_node *n)
 	/* a caller always comes first, with a smaller id (user/stack_table.c) */
 	if (!n->id || n->parent >= n->id || (n->parent && (n->parent >= p->n ||
 							    !p->v[n->parent].known)))
-		return -EINVAL;
+		return profile_err(p, -EINVAL);
 	err = profile_grow(p, n->id);
 	if (err)
-		return err;
+		return profile_err(p, err);
 	p->v[n->id].parent = n->parent;
 	p->v[n->id].func = n->func;
 	p->v[n->id].depth = n->depth;
@@ -41,16 +62,10 @@ int stack_profile__stack(struct stack_profile *p, const struct stack_node *n)
 int stack_profile__call(struct stack_profile *p, const struct call_rec *c)
 {
 	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
-	struct stack_cost *e;
+	struct stack_cost *e = profile_slot(p, c->stack);
 
-	if (profile_grow(p, 0))
-		return -ENOMEM;
-	e = &p->v[0];
-	/* stack 0: the analyzer could not make one (out of memory, said) */
-	if (c->stack && c->stack < p->n && p->v[c->stack].known)
-		e = &p->v[c->stack];
-	else
-		p->unplaced++;
+	if (!e)
+		return profile_err(p, -ENOMEM);
 	e->self_ns += dur > c->child_ns ? dur - c->child_ns : 0;
 	e->calls++;
 	return 0;
@@ -58,15 +73,10 @@ int stack_profile__call(struct stack_profile *p, const struct call_rec *c)
 
 int stack_profile__sample(struct stack_profile *p, const struct sample_rec *r)
 {
-	struct stack_cost *e;
+	struct stack_cost *e = profile_slot(p, r->stack);
 
-	if (profile_grow(p, 0))
-		return -ENOMEM;
-	e = &p->v[0];
-	if (r->stack && r->stack < p->n && p->v[r->stack].known)
-		e = &p->v[r->stack];
-	else
-		p->unplaced++;
+	if (!e)
+		return profile_err(p, -ENOMEM);
 	e->samples++;
 	e->self_ns += r->period_ns;
 	return 0;

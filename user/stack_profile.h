@@ -26,6 +26,8 @@ struct stack_profile {
 	struct stack_cost *v;	/* v[stack id]; v[0] is the root */
 	size_t n, cap;		/* n: highest id told + 1 */
 	uint64_t unplaced;	/* calls without a known stack: counted in v[0] */
+	int err;		/* the first error of the calls below (-errno):
+				 * the profile is incomplete, not to be written */
 };
 
 /* make the root (id 0) exist: 0 or -ENOMEM (the other calls do it too) */
