@@ -189,6 +189,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			o->sample_hz = SAMPLER_DEFAULT_HZ;
 		if (o->sample_lines && !o->sample_hz)
 			argp_error(state, "--lines splits CPU samples by line: it needs --sample");
+		if (o->strategy && o->sample_hz)
+			argp_error(state, "--strategy picks how calls are probed: --sample probes none");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -126,7 +126,8 @@ static int launch_target(const struct session_opts *o, const struct cover_boot *
 	ret = launch__start(o->argv, env, l, err, errlen);
 
 	while (!ret) {
-		ret = target__inspect(launch__pid(*l), TARGET_LAUNCH, o->strategy, t, err, errlen);
+		ret = target__inspect(launch__pid(*l), TARGET_LAUNCH, !o->sample_hz, o->strategy, t,
+				      err, errlen);
 		if (ret != -ENOEXEC)
 			break;
 		ret = launch__next_exec(*l);
@@ -210,13 +211,6 @@ static int plan_coverage(struct cover_session *c, struct target *t,
 	return cover_session__add_process(c, t->pid, interp, lines, t->calls_inside, note);
 }
 
-/* --sample: no call probes, so none of their caveats; the thread states'
- * key must be known */
-static int plan_sampling(struct target *t, char *err, size_t errlen)
-{
-	t->n_warnings = 0;
-	return sampler__locate_key(t, err, errlen);
-}
 
 /* what sampling does not do (yet): recordings and coverage */
 static int sample_unsupported(const struct session_opts *o, char *err, size_t errlen)
@@ -377,10 +371,11 @@ int session__run(const struct session_opts *o)
 	if (o->argv)
 		ret = launch_target(o, boot, &launch, &t, err, sizeof(err));
 	else
-		ret = target__inspect(o->pid, TARGET_ATTACH, o->strategy, &t, err, sizeof(err));
+		ret = target__inspect(o->pid, TARGET_ATTACH, !o->sample_hz, o->strategy, &t, err,
+				      sizeof(err));
 	if (ret)
 		goto fail;
-	if (o->sample_hz && plan_sampling(&t, err, sizeof(err)))
+	if (o->sample_hz && sampler__locate_key(&t, err, sizeof(err)))
 		goto fail;
 	if (coverage && plan_coverage(feed.cover, &t, boot)) {
 		snprintf(err, sizeof(err), "out of memory");
@@ -439,8 +434,6 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	}
 	target__describe(&t, attach_ts, &proc);
-	if (o->sample_hz)
-		proc.strategy = TR_STRATEGY_NONE;	/* no call probes */
 	outputs__process(out, &proc);
 	for (size_t i = 0; i < perf_map.n; i++)
 		on_event(&feed, &perf_map.ev[i], perf_map.ev[i].hdr.size);

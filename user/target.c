@@ -333,7 +333,7 @@ static int set_identity_span(struct tr_proc_cfg *c)
 	return 0;
 }
 
-int target__inspect(int pid, enum target_mode mode, const char *force,
+int target__inspect(int pid, enum target_mode mode, bool probe_calls, const char *force,
 		    struct target *t, char *err, size_t errlen)
 {
 	struct proc_maps maps = {};
@@ -425,9 +425,11 @@ int target__inspect(int pid, enum target_mode mode, const char *force,
 		ERR("CPython %u.%u: the code object's identity fields are too far apart", major, minor);
 		goto cleanup;
 	}
-	ret = choose_strategy(t, ef, force, err, errlen);
-	if (!ret)
-		plan_runtime(t, ef);
+	if (probe_calls) {
+		ret = choose_strategy(t, ef, force, err, errlen);
+		if (!ret)
+			plan_runtime(t, ef);
+	}
 	t->cfg.walk_running = mode == TARGET_ATTACH;
 	/* code_dealloc is a local symbol: only in builds with .symtab */
 	uint64_t dv, dsz;

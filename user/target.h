@@ -48,9 +48,11 @@ struct target {
 	char warnings[IN_MAX_WARNINGS][256];
 };
 
-/* Inspect PID. FORCE: a strategy name the user asked for, or NULL. On error
- * returns -errno and writes a one-line reason to ERR. */
-int target__inspect(int pid, enum target_mode mode, const char *force,
+/* Inspect PID. PROBE_CALLS: plan how its calls (and collections, imports)
+ * are probed, with FORCE a strategy name the user asked for, or NULL; else
+ * (--sample) the strategy stays none and no call probe caveat is said. On
+ * error returns -errno and writes a one-line reason to ERR. */
+int target__inspect(int pid, enum target_mode mode, bool probe_calls, const char *force,
 		    struct target *t, char *err, size_t errlen);
 /* Fill the in_process record that describes T. */
 void target__describe(const struct target *t, uint64_t attach_ts, struct in_process *p);

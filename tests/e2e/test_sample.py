@@ -137,11 +137,39 @@ def test_sample(tracer, get_interp, ident, mode, tmp_path):
         assert "CPU samples: " in f.read()
 
 
+def test_sample_needs_no_call_strategy(tracer, get_interp, tmp_path):
+    """a 3.12 libpython without DWARF (pyenv's, stripped of its debug
+    information) has no exact call strategy without the perf trampoline,
+    so call tracing refuses it; sampling needs none and samples it whole"""
+    import shutil
+    import subprocess
+    interp = get_interp("pyenv3.12")
+    libdir = tmp_path / "lib"
+    libdir.mkdir()
+    lib = str(libdir / os.path.basename(interp.lib))
+    shutil.copy(interp.lib, lib)
+    subprocess.run(["strip", "--strip-debug", lib], check=True)
+    env = {"LD_LIBRARY_PATH": str(libdir)}
+    p = helpers.run([tracer, "-o", "-", "--", interp.python, "-c", "pass"], timeout=60,
+                    env=helpers.target_env(env))
+    assert p.returncode == 1 and "no DWARF" in p.stderr, helpers.describe(p)
+    paths = {k: os.path.join(str(tmp_path), v) for k, v in OUTS.items()}
+    err, out = helpers.run_both_ways(tracer, interp, WORKLOAD, "launch", tmp_path,
+                                     list(paths.values()) + ["-"], ["--sample=%d" % HZ], env,
+                                     TIMEOUT)
+    assert "(%s), strategy none" % lib in err and "warning" not in err, err[-2000:]
+    rows = parse_folded(paths["folded"])
+    _check_summary(out, _check_folded(rows, _truth(err)), sum(n for _, n in rows))
+
+
 def test_sample_refuses_recordings_and_coverage(tracer, tmp_path):
     for out in ("r.trace", "c.lcov"):
         p = helpers.run([tracer, "--sample", "-o", os.path.join(str(tmp_path), out), "--",
                          helpers.DEBIAN_PY, "-c", "pass"], timeout=30)
         assert p.returncode == 1 and "--sample cannot write" in p.stderr, helpers.describe(p)
+    p = helpers.run([tracer, "--sample", "-s", "eval", "--", helpers.DEBIAN_PY, "-c", "pass"],
+                    timeout=30)
+    assert p.returncode == 64 and "--sample probes none" in p.stderr, helpers.describe(p)
 
 
 def test_sample_truncated_stack_is_marked(tracer, get_interp, tmp_path):
