@@ -24,6 +24,11 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n > m && !strcmp(s + n - m, suffix);
 }
 
+bool outputs__is_recording(const char *path)
+{
+	return has_suffix(path, ".trace");
+}
+
 static int open_sink(struct outputs *o, const struct sink_ops *ops, const char *path,
 		     char *err, size_t errlen)
 {
@@ -54,7 +59,7 @@ int outputs__open(const char *const *paths, int n, bool allow_recording,
 	for (int i = 0; i < n && !ret; i++) {
 		const struct sink_ops *ops;
 
-		if (has_suffix(paths[i], ".trace")) {
+		if (outputs__is_recording(paths[i])) {
 			if (!allow_recording || o->rec) {
 				snprintf(err, errlen, "%s: %s", paths[i], o->rec ?
 					 "only one recording per session" :

@@ -23,6 +23,8 @@ void outputs__event(struct outputs *o, const void *ev, size_t len);
 /* a process's code map (coverage), before the end */
 void outputs__codemap(struct outputs *o, const struct in_codemap *m);
 /* does an output measure coverage (line events, code maps)? */
+/* PATH names a recording (.trace), not an output format */
+bool outputs__is_recording(const char *path);
 bool outputs__want_coverage(const struct outputs *o);
 /* only coverage maps (and the summary) are written: no call needs to be
  * seen one by one */

@@ -212,18 +212,18 @@ static int plan_coverage(struct cover_session *c, struct target *t,
 }
 
 
-/* what sampling does not do (yet): recordings and coverage */
+/* what sampling does not do (yet): recordings and coverage (--include and
+ * --omit set o->coverage), refused before any output is made */
 static int sample_unsupported(const struct session_opts *o, char *err, size_t errlen)
 {
-	if (o->coverage || o->filter.n_include || o->filter.n_omit) {
+	if (o->coverage) {
 		snprintf(err, errlen, "--sample measures no coverage: trace calls for that");
 		return -EINVAL;
 	}
 	for (int i = 0; i < o->n_outputs; i++) {
 		const struct sink_ops *ops = sinks__for_path(o->outputs[i]);
-		size_t n = strlen(o->outputs[i]);
 
-		if ((n > 6 && !strcmp(o->outputs[i] + n - 6, ".trace")) || (ops && ops->coverage)) {
+		if (outputs__is_recording(o->outputs[i]) || (ops && ops->coverage)) {
 			snprintf(err, errlen, "%s: --sample cannot write this format (yet)",
 				 o->outputs[i]);
 			return -EINVAL;
