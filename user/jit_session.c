@@ -59,7 +59,7 @@ void jit_session__plan(struct target *t, bool sampling)
 		say_jitdump(t);
 }
 
-int jit_session__read_perf_map(struct target *t, uint64_t ts, struct perf_map_events *out)
+int jit_session__read_perf_map(struct target *t, struct perf_map *out)
 {
 	char err[256] = "";
 	int ret;
@@ -67,7 +67,7 @@ int jit_session__read_perf_map(struct target *t, uint64_t ts, struct perf_map_ev
 	memset(out, 0, sizeof(*out));
 	if (t->mode != TARGET_ATTACH)
 		return 0;	/* a process launched here registered nothing yet */
-	ret = perf_map__read(t->pid, ts, out, err, sizeof(err));
+	ret = perf_map__read(t->pid, out, err, sizeof(err));
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret && ret != -ENOENT) {
@@ -76,8 +76,8 @@ int jit_session__read_perf_map(struct target *t, uint64_t ts, struct perf_map_ev
 	}
 	if (ret)
 		return 0;
-	fprintf(stderr, "tracer: PID %d: %zu JIT code ranges read from /tmp/perf-%d.map\n",
-		t->pid, out->n, t->pid);
+	fprintf(stderr, "tracer: PID %d: %llu JIT code ranges read from /tmp/perf-%d.map\n",
+		t->pid, (unsigned long long)out->n, t->pid);
 	if (out->malformed) {
 		jit_warn(t, true, "jit: /tmp/perf-%d.map: %llu malformed lines skipped", t->pid,
 			 (unsigned long long)out->malformed);

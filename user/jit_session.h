@@ -16,6 +16,7 @@
 void jit_session__plan(struct target *t, bool sampling);
 /* attach mode (after the registration uprobe is attached): read T's perf
  * map into OUT (empty when there is none or it is refused: then a warning
- * says why). TS: the attach time. 0 or -ENOMEM. */
-int jit_session__read_perf_map(struct target *t, uint64_t ts, struct perf_map_events *out);
+ * says why; its ranges go to the stream with perf_map__parse once the
+ * process is described). 0 or -ENOMEM. */
+int jit_session__read_perf_map(struct target *t, struct perf_map *out);
 #endif

@@ -77,15 +77,16 @@ int perf_map__parse_line(const char *line, size_t len, uint64_t *start, uint64_t
 }
 
 int perf_map__parse(const char *text, size_t len, uint32_t pid, uint64_t ts,
-		    struct perf_map_events *out)
+		    perf_map_fn fn, void *ctx, uint64_t *n_ranges, uint64_t *malformed)
 {
 	const char *p = text, *end = text + len;
+	struct tr_ev_jit e;
+	int ret;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', end - p), *name;
 		size_t n = (nl ? nl : end) - p, name_len;
 		uint64_t start, size;
-		struct tr_ev_jit *e;
 
 		if (!n) {
 			p = nl ? nl + 1 : end;
@@ -93,34 +94,40 @@ int perf_map__parse(const char *text, size_t len, uint32_t pid, uint64_t ts,
 		}
 		if (perf_map__parse_line(p, n, &start, &size, &name, &name_len) ||
 		    size > UINT32_MAX) {
-			out->malformed++;
+			if (malformed)
+				(*malformed)++;
 		} else {
-			if (array__grow((void **)&out->ev, &out->cap, out->n, sizeof(*e)))
-				return -ENOMEM;
-			e = &out->ev[out->n++];
-			e->hdr.type = TR_EV_JIT;
-			e->hdr.flags = TR_JIT_PERF_MAP;
-			e->hdr.pid = e->hdr.tid = pid;
-			e->hdr.ts = ts;
-			e->addr = start;
-			e->size = size;
-			if (name_len > TR_JIT_NAME_MAX - 1) {
-				name_len = TR_JIT_NAME_MAX - 1;
-				e->hdr.flags |= TR_JIT_NAME_TRUNC;
+			if (n_ranges)
+				(*n_ranges)++;
+			if (fn) {
+				memset(&e.hdr, 0, sizeof(e.hdr));
+				e.hdr.type = TR_EV_JIT;
+				e.hdr.flags = TR_JIT_PERF_MAP;
+				e.hdr.pid = e.hdr.tid = pid;
+				e.hdr.ts = ts;
+				e.addr = start;
+				e.size = size;
+				if (name_len > TR_JIT_NAME_MAX - 1) {
+					name_len = TR_JIT_NAME_MAX - 1;
+					e.hdr.flags |= TR_JIT_NAME_TRUNC;
+				}
+				memcpy(e.name, name, name_len);
+				e.name_len = name_len;
+				e.hdr.size = TR_JIT_FIXED + name_len;
+				ret = fn(ctx, &e, e.hdr.size);
+				if (ret)
+					return ret;
 			}
-			memcpy(e->name, name, name_len);
-			e->name_len = name_len;
-			e->hdr.size = TR_JIT_FIXED + name_len;
 		}
 		p = nl ? nl + 1 : end;
 	}
 	return 0;
 }
 
-void perf_map_events__free(struct perf_map_events *e)
+void perf_map__free(struct perf_map *m)
 {
-	free(e->ev);
-	memset(e, 0, sizeof(*e));
+	free(m->text);
+	memset(m, 0, sizeof(*m));
 }
 
 int perf_map__proc_uids(int pid, uid_t uids[4])
@@ -193,7 +200,7 @@ int perf_map__open(const char *dir, int pid, const uid_t uids[4], char *err, siz
 	return fd;
 }
 
-int perf_map__read(int pid, uint64_t ts, struct perf_map_events *out, char *err, size_t errlen)
+int perf_map__read(int pid, struct perf_map *out, char *err, size_t errlen)
 {
 	size_t len = 0, cap = 1 << 16;
 	char *buf = NULL;
@@ -252,10 +259,11 @@ int perf_map__read(int pid, uint64_t ts, struct perf_map_events *out, char *err,
 		char *nl = memrchr(buf, '\n', len);
 		len = nl ? (size_t)(nl + 1 - buf) : 0;
 	}
-	if (!ret)
-		ret = perf_map__parse(buf, len, pid, ts, out);
-	free(buf);
-	if (ret)
-		perf_map_events__free(out);
-	return ret;
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	out->text = buf;
+	out->len = len;
+	return perf_map__parse(buf, len, pid, 0, NULL, NULL, &out->n, &out->malformed);
 }

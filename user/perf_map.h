@@ -21,18 +21,26 @@
 int perf_map__parse_line(const char *line, size_t len, uint64_t *start, uint64_t *size,
 			 const char **name, size_t *name_len);
 
-/* What a perf map holds, as TR_EV_JIT records (flag TR_JIT_PERF_MAP). */
-struct perf_map_events {
-	struct tr_ev_jit *ev;
-	size_t n, cap;
+/* A perf map as read: its complete lines, what they hold */
+struct perf_map {
+	char *text;		/* the lines (a last one being written left out) */
+	size_t len;
+	uint64_t n;		/* ranges */
 	uint64_t malformed;	/* lines skipped */
 	bool cut;		/* the file was larger than PERF_MAP_MAX_BYTES */
 };
 
-/* Parse TEXT (LEN bytes) into OUT: records of process PID at time TS.
- * A last line without a newline is parsed too. 0 or -ENOMEM. */
+/* a TR_EV_JIT record made from a line: 0 to go on, else stop with it (the
+ * signature of the ring buffer's callback, so that records go where the
+ * stream's go) */
+typedef int (*perf_map_fn)(void *ctx, void *rec, size_t len);
+
+/* Parse TEXT (LEN bytes, a last line without a newline included): for each
+ * range, FN (when not NULL) gets a record of process PID at time TS (flag
+ * TR_JIT_PERF_MAP), and *N_RANGES is incremented; *MALFORMED for each bad
+ * line (either pointer may be NULL). 0 or what FN returned. */
 int perf_map__parse(const char *text, size_t len, uint32_t pid, uint64_t ts,
-		    struct perf_map_events *out);
+		    perf_map_fn fn, void *ctx, uint64_t *n_ranges, uint64_t *malformed);
 
 /* The uids of process PID (real, effective, saved, fs: /proc/PID/status).
  * 0 or -errno. */
@@ -48,8 +56,9 @@ int perf_map__proc_uids(int pid, uid_t uids[4]);
  */
 int perf_map__open(const char *dir, int pid, const uid_t uids[4], char *err, size_t errlen);
 
-/* Open (as above, in /tmp) and parse the perf map of PID. 0 (OUT filled,
- * maybe empty), -ENOENT (no file), or -errno with the reason in ERR. */
-int perf_map__read(int pid, uint64_t ts, struct perf_map_events *out, char *err, size_t errlen);
-void perf_map_events__free(struct perf_map_events *e);
+/* Open (as above, in /tmp) and read the perf map of PID, its lines counted.
+ * 0 (OUT filled, maybe empty), -ENOENT (no file), or -errno with the reason
+ * in ERR. */
+int perf_map__read(int pid, struct perf_map *out, char *err, size_t errlen);
+void perf_map__free(struct perf_map *m);
 #endif

@@ -328,7 +328,7 @@ int session__run(const struct session_opts *o)
 	struct wall *wall = NULL;
 	struct outputs *out = NULL;
 	struct cover_boot *boot = NULL;
-	struct perf_map_events perf_map = {};
+	struct perf_map perf_map = {};
 	struct feed feed = {};
 	struct target t = {};
 	struct in_process proc;
@@ -429,15 +429,14 @@ int session__run(const struct session_opts *o)
 	}
 	/* after the registration uprobe: what registered before (a registration
 	 * made in between is in both: the analyzer counts it once) */
-	if (jit_session__read_perf_map(&t, attach_ts, &perf_map)) {
+	if (jit_session__read_perf_map(&t, &perf_map)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
 	target__describe(&t, attach_ts, &proc);
 	outputs__process(out, &proc);
-	for (size_t i = 0; i < perf_map.n; i++)
-		on_event(&feed, &perf_map.ev[i], perf_map.ev[i].hdr.size);
-	perf_map_events__free(&perf_map);
+	perf_map__parse(perf_map.text, perf_map.len, t.pid, attach_ts, on_event, &feed, NULL, NULL);
+	perf_map__free(&perf_map);
 	if (make_fds(t.pid, o->duration, &sfd, &pfd, &tfd)) {
 		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(errno));
 		goto fail;
@@ -499,7 +498,7 @@ cleanup:
 	hashmap__free(feed.threads, NULL);
 	cover_session__free(feed.cover);
 	cover_boot__close(boot);
-	perf_map_events__free(&perf_map);
+	perf_map__free(&perf_map);
 	/* the perf trampoline we turned on wrote /tmp/perf-PID.map (one the
 	 * program turned on itself is its own) */
 	if (o->argv && t.pid && t.version_hex >= 0x030c0000 && perf_support_set(o))

@@ -75,10 +75,27 @@ TEST(perf_map_line_malformed)
 	CHECK_EQ(perf_map__parse_line("1 2 abc", 3, &start, &size, &n, &len), -EINVAL);
 }
 
+/* the records perf_map__parse hands over, kept */
+struct kept {
+	struct tr_ev_jit ev[8];
+	size_t n;
+};
+
+static int keep(void *ctx, void *rec, size_t len)
+{
+	struct kept *k = ctx;
+
+	if (k->n == 8 || len > sizeof(k->ev[0]))
+		return -E2BIG;
+	memcpy(&k->ev[k->n++], rec, len);
+	return 0;
+}
+
 TEST(perf_map_parse_file)
 {
 	static char text[2048];
-	struct perf_map_events ev = {};
+	static struct kept ev;
+	uint64_t ranges = 0, malformed = 0;
 	int n = 0;
 
 	n += snprintf(text + n, sizeof(text) - n, "1000 10 first\n\ngarbage\n2000 20 second\n");
@@ -87,9 +104,10 @@ TEST(perf_map_parse_file)
 	memset(text + n, 'x', 600);
 	n += 600;
 	n += snprintf(text + n, sizeof(text) - n, "\n4000 100000000 too big\n5000 50 last");
-	CHECK_EQ(perf_map__parse(text, n, 77, 555, &ev), 0);
+	CHECK_EQ(perf_map__parse(text, n, 77, 555, keep, &ev, &ranges, &malformed), 0);
 	CHECK_EQ(ev.n, 4);
-	CHECK_EQ(ev.malformed, 2);	/* garbage, a size over 32 bits */
+	CHECK_EQ(ranges, 4);
+	CHECK_EQ(malformed, 2);	/* garbage, a size over 32 bits */
 	CHECK_EQ(ev.ev[0].hdr.type, TR_EV_JIT);
 	CHECK_EQ(ev.ev[0].hdr.flags, TR_JIT_PERF_MAP);
 	CHECK_EQ(ev.ev[0].hdr.pid, 77);
@@ -104,7 +122,13 @@ TEST(perf_map_parse_file)
 	CHECK_EQ(ev.ev[2].name_len, TR_JIT_NAME_MAX - 1);
 	CHECK_EQ(ev.ev[3].addr, 0x5000);	/* a last line without newline */
 	CHECK(!memcmp(ev.ev[3].name, "last", 4));
-	perf_map_events__free(&ev);
+	/* counting only; a callback's error stops the parse */
+	ranges = malformed = 0;
+	CHECK_EQ(perf_map__parse(text, n, 77, 555, NULL, NULL, &ranges, &malformed), 0);
+	CHECK_EQ(ranges, 4);
+	CHECK_EQ(malformed, 2);
+	ev.n = 8;
+	CHECK_EQ(perf_map__parse(text, n, 77, 555, keep, &ev, NULL, NULL), -E2BIG);
 }
 
 /* a directory of our own to plant things in */
