@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "array.h"
 #include "perf_map.h"
+#include "proc_status.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
 
@@ -130,32 +131,6 @@ void perf_map__free(struct perf_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int perf_map__proc_uids(int pid, uid_t uids[4])
-{
-	char path[64], line[256];
-	FILE *f;
-	int ret = -ENOENT;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long u[4];
-
-		if (strncmp(line, "Uid:", 4))
-			continue;
-		if (sscanf(line + 4, "%lu %lu %lu %lu", &u[0], &u[1], &u[2], &u[3]) == 4) {
-			for (int i = 0; i < 4; i++)
-				uids[i] = u[i];
-			ret = 0;
-		}
-		break;
-	}
-	fclose(f);
-	return ret;
-}
-
 int perf_map__open(const char *dir, int pid, const uid_t uids[4], char *err, size_t errlen)
 {
 	char name[32];
@@ -205,10 +180,11 @@ int perf_map__read(int pid, struct perf_map *out, char *err, size_t errlen)
 	size_t len = 0, cap = 1 << 16;
 	char *buf = NULL;
 	uid_t uids[4];
+	gid_t gids[4];
 	int fd, ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = perf_map__proc_uids(pid, uids);
+	ret = proc_status__ids(pid, uids, gids);
 	if (ret) {
 		ERR("cannot read the uids of PID %d: %s", pid, strerror(-ret));
 		return ret;

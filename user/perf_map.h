@@ -42,10 +42,6 @@ typedef int (*perf_map_fn)(void *ctx, void *rec, size_t len);
 int perf_map__parse(const char *text, size_t len, uint32_t pid, uint64_t ts,
 		    perf_map_fn fn, void *ctx, uint64_t *n_ranges, uint64_t *malformed);
 
-/* The uids of process PID (real, effective, saved, fs: /proc/PID/status).
- * 0 or -errno. */
-int perf_map__proc_uids(int pid, uid_t uids[4]);
-
 /*
  * Open DIR/perf-PID.map for reading, refusing what the process's user could
  * have planted to make root read something else: DIR is opened without

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "py_opcodes.h"
+#include "proc_status.h"
 
 static const char *const names[PY_OP__COUNT] = {
 	[PY_OP_RESUME] = "RESUME",
@@ -82,32 +83,6 @@ int py_opcodes__parse(const char *text, struct py_opcodes *out)
 	return 0;
 }
 
-/* uid and gid of PID (the real ones, from /proc/PID/status) */
-static int proc_ids(int pid, uid_t *uid, gid_t *gid)
-{
-	char path[64], line[256];
-	int found = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned v;
-
-		if (sscanf(line, "Uid: %u", &v) == 1) {
-			*uid = v;
-			found |= 1;
-		} else if (sscanf(line, "Gid: %u", &v) == 1) {
-			*gid = v;
-			found |= 2;
-		}
-	}
-	fclose(f);
-	return found == 3 ? 0 : -EINVAL;
-}
-
 static bool same_root(int pid)
 {
 	char path[64];
@@ -139,14 +114,14 @@ int py_opcodes__query(int pid, struct py_opcodes *out, char *err, size_t errlen)
 	char exe_link[64], argv0[512], buf[16384];
 	int pipefd[2] = { -1, -1 }, exe_fd, status = 0, ret;
 	size_t used = 0;
-	uid_t uid = 0;
-	gid_t gid = 0;
+	uid_t uids[4];
+	gid_t gids[4];
 	ssize_t n;
 	pid_t c;
 
 	snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", pid);
 	n = readlink(exe_link, argv0, sizeof(argv0) - 1);
-	if (n <= 0 || (ret = proc_ids(pid, &uid, &gid))) {
+	if (n <= 0 || (ret = proc_status__ids(pid, uids, gids))) {
 		snprintf(err, errlen, "cannot read the executable of PID %d", pid);
 		return -ESRCH;
 	}
@@ -164,7 +139,7 @@ int py_opcodes__query(int pid, struct py_opcodes *out, char *err, size_t errlen)
 		goto cleanup;
 	}
 	if (c == 0)
-		child(pid, exe_fd, argv0, pipefd[1], uid, gid);
+		child(pid, exe_fd, argv0, pipefd[1], uids[0], gids[0]);
 	close(pipefd[1]);
 	pipefd[1] = -1;
 	/* read everything, for at most 10 s */
