@@ -240,7 +240,6 @@ struct session_stats {
 	uint64_t imports, import_ns;	/* runtime_rec of imports, their time */
 	uint64_t line_events;		/* lines reported (TR_EV_LINE, blob records) */
 	uint64_t counted_calls;		/* calls counted by a bootstrap (blob records) */
-	uint64_t bad_blobs;		/* TR_EV_BLOB that did not parse */
 	uint64_t samples;		/* CPU samples (--sample): 0 when tracing calls */
 	uint64_t samples_truncated;	/* of them, stacks cut at the walk's limit */
 	uint64_t sample_period_ns;	/* CPU time one sample stands for; with

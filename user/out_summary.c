@@ -281,11 +281,10 @@ static void summary_print_counters(FILE *f, const struct session_stats *st)
 		(unsigned long long)st->calls, (unsigned long long)st->inferred_returns,
 		(unsigned long long)st->unmatched_returns,
 		(unsigned long long)st->open_at_end);
-	if (st->counted_calls || st->bad_blobs)
+	if (st->counted_calls)
 		fprintf(f, "calls counted inside the process by the coverage bootstrap: %llu (not "
-			"traced one by one: only coverage maps were asked for); hand-overs "
-			"unreadable: %llu\n",
-			(unsigned long long)st->counted_calls, (unsigned long long)st->bad_blobs);
+			"traced one by one: only coverage maps were asked for)\n",
+			(unsigned long long)st->counted_calls);
 	fprintf(f, "truncated names: %llu\n", (unsigned long long)st->truncated_names);
 	fprintf(f, "jit: %llu registrations seen, %llu read from perf maps at attach, %llu "
 		"names cut", (unsigned long long)st->jit_live,
