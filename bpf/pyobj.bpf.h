@@ -262,6 +262,19 @@ static __always_inline __u64 skip_entry_frames(const struct tr_py_layout *L, __u
 	return p;
 }
 
+
+/* TSTATE is the thread state of the thread whose FS base (pthread_self())
+ * is FSBASE: its thread_id says so. A layout without thread_id cannot tell,
+ * and is not trusted: a thread state found through a pthread key or the
+ * GIL's holder may be another thread's (stale, or another interpreter's). */
+static __always_inline bool tstate_of_thread(const struct tr_py_layout *L, __u64 tstate,
+					     __u64 fsbase, struct task_struct *task)
+{
+	__u64 tid = 0;
+
+	return L->tstate_thread_id >= 0 && !read_ptr(tstate + L->tstate_thread_id, &tid, task) &&
+	       tid == fsbase;
+}
 /* The frame a thread state says is executing (0 if none or unreadable). */
 static __always_inline __u64 frame_of_tstate(const struct tr_py_layout *L, __u64 tstate,
 					     struct task_struct *task)

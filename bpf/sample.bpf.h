@@ -43,9 +43,10 @@ const volatile __u32 sample_period_ns = 0;
 /* --lines: send the line tables of the code objects sampled (TR_EV_LINETABLE) */
 const volatile bool sample_linetables = false;
 /* glibc's offsetof(struct pthread, specific_1stblock) and (.., specific),
- * x86-64 glibc 2.26 and later */
-const volatile __u32 pthread_specific_1st = 784;
-const volatile __u32 pthread_specific = 1296;
+ * x86-64 glibc 2.26 and later (constants: not calibrated per target, see
+ * docs/sampling.md; a wrong value fails the thread_id check, counted) */
+#define PTHREAD_SPECIFIC_1ST 784
+#define PTHREAD_SPECIFIC 1296
 
 #define SAMPLE_FRAME_SPAN 128	/* bytes of a frame read: its fields used */
 #define PTHREAD_KEYS_MAX 1024
@@ -83,7 +84,7 @@ struct {
 static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64 fsbase,
 					    struct task_struct *task)
 {
-	__u64 word = 0, slot = 0, tstate = 0, tid = 0;
+	__u64 word = 0, slot = 0, tstate = 0;
 	__u32 key;
 
 	/* {int _is_initialized; pthread_key_t _key;} */
@@ -92,10 +93,10 @@ static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64
 		return 0;
 	key = word >> 32;
 	if (key < PTHREAD_KEY_2NDLEVEL) {
-		slot = fsbase + pthread_specific_1st + key * 16 + 8;
+		slot = fsbase + PTHREAD_SPECIFIC_1ST + key * 16 + 8;
 	} else {
 		if (key >= PTHREAD_KEYS_MAX ||
-		    read_ptr(fsbase + pthread_specific + (key / PTHREAD_KEY_2NDLEVEL) * 8, &slot,
+		    read_ptr(fsbase + PTHREAD_SPECIFIC + (key / PTHREAD_KEY_2NDLEVEL) * 8, &slot,
 			     task) ||
 		    !slot)
 			return 0;
@@ -103,8 +104,7 @@ static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64
 	}
 	if (read_ptr(slot, &tstate, task) || !tstate)
 		return 0;
-	if (cfg->layout.tstate_thread_id < 0 ||
-	    read_ptr(tstate + cfg->layout.tstate_thread_id, &tid, task) || tid != fsbase) {
+	if (!tstate_of_thread(&cfg->layout, tstate, fsbase, task)) {
 		drop(TR_DROP_FOREIGN_TSTATE);
 		return ~0ULL;
 	}
@@ -265,6 +265,15 @@ static __always_inline __u32 frame_span(const struct tr_py_layout *L)
 	return span;
 }
 
+/* the user-mode instruction pointer of a task that is not running: the
+ * registers saved on its kernel entry */
+static __always_inline __u64 task_user_ip(struct task_struct *task)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	return regs ? BPF_CORE_READ(regs, ip) : 0;
+}
+
 /*
  * Where the thread runs in user mode: the interrupted registers when the
  * sample hit user mode, else the registers saved on kernel entry (the top
@@ -276,12 +285,8 @@ static __always_inline __u64 sampled_user_ip(struct bpf_perf_event_data *ctx,
 {
 	/* the context allows only whole 8-byte loads: cs is a u16 in its word */
 	__u64 cs = *(volatile __u64 *)((void *)&ctx->regs + offsetof(struct pt_regs, cs));
-	struct pt_regs *regs;
 
-	if ((cs & 3) == 3)
-		return ctx->regs.ip;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	return regs ? BPF_CORE_READ(regs, ip) : 0;
+	return (cs & 3) == 3 ? ctx->regs.ip : task_user_ip(task);
 }
 
 struct linetable_send {
@@ -349,7 +354,10 @@ static __always_inline long linetable_step_of(__u32 i, struct linetable_send *ls
 	n = (n & (TR_LINETABLE_CHUNK - 1)) + 1;
 	if (len > TR_LINETABLE_CHUNK ||
 	    (len && user_read(e->data, n, nc->table + TR_BYTES_SVAL + off, task))) {
-		/* the table cannot be had whole: its lines are unknown */
+		/* the table cannot be had whole now (a page not in memory can be
+		 * later): its lines are unknown, and its identity is forgotten
+		 * so that a later sample sends it again */
+		forget_code(ls->pid_tgid, nc->code);
 		e->hdr.flags |= TR_LINETABLE_UNREADABLE;
 		e->hdr.size = TR_LINETABLE_HDR_SIZE;
 		len = 0;
@@ -371,15 +379,6 @@ static long linetable_step_task(__u32 i, void *data)
 	struct linetable_send *ls = data;
 
 	return linetable_step_of(i, ls, ls->task);
-}
-
-/* the user-mode instruction pointer of a task that is not running: the
- * registers saved on its kernel entry */
-static __always_inline __u64 task_user_ip(struct task_struct *task)
-{
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-
-	return regs ? BPF_CORE_READ(regs, ip) : 0;
 }
 
 /*
@@ -441,7 +440,6 @@ static __always_inline int sample_task(struct tr_proc_cfg *cfg, struct task_stru
 	}
 	fill_hdr(&slot->ev.hdr, TR_EV_SAMPLE, 0, pid_tgid);
 	slot->ev.hdr.flags = (w.frame ? TR_SAMPLE_TRUNCATED : 0) | flags;
-	slot->ev.hdr.cpu = reader ? 0 : w.cpu;
 	slot->ev.n_frames = w.n;
 	slot->ev.period_ns = period_ns;
 	slot->ev.user_ip = user_ip;

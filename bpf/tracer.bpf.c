@@ -387,19 +387,15 @@ int eval_return(struct pt_regs *ctx)
 static __always_inline __u64 running_frame(struct tr_proc_cfg *cfg)
 {
 	const struct tr_py_layout *L = &cfg->layout;
-	struct task_struct *task;
-	__u64 tstate = 0, tid = 0;
+	__u64 tstate = 0;
 
 	if (!cfg->tstate_ptr_addr || read_ptr(cfg->tstate_ptr_addr, &tstate, NULL) || !tstate) {
 		drop(TR_DROP_READ_FAIL);
 		return 0;
 	}
-	if (L->tstate_thread_id >= 0) {
-		task = bpf_get_current_task_btf();
-		if (read_ptr(tstate + L->tstate_thread_id, &tid, NULL) || tid != task->thread.fsbase) {
-			drop(TR_DROP_FOREIGN_TSTATE);
-			return 0;
-		}
+	if (!tstate_of_thread(L, tstate, bpf_get_current_task_btf()->thread.fsbase, NULL)) {
+		drop(TR_DROP_FOREIGN_TSTATE);
+		return 0;
 	}
 	return frame_of_tstate(L, tstate, NULL);
 }
