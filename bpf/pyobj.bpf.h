@@ -262,7 +262,6 @@ static __always_inline __u64 skip_entry_frames(const struct tr_py_layout *L, __u
 	return p;
 }
 
-
 /* TSTATE is the thread state of the thread whose FS base (pthread_self())
  * is FSBASE: its thread_id says so. A layout without thread_id cannot tell,
  * and is not trusted: a thread state found through a pthread key or the
