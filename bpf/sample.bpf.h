@@ -48,7 +48,6 @@ const volatile bool sample_linetables = false;
 #define PTHREAD_SPECIFIC_1ST 784
 #define PTHREAD_SPECIFIC 1296
 
-#define SAMPLE_FRAME_SPAN 128	/* bytes of a frame read: its fields used */
 #define PTHREAD_KEYS_MAX 1024
 #define PTHREAD_KEY_2NDLEVEL 32	/* keys per block */
 /* new identities of one sample whose line tables are sent after the walk;
@@ -67,8 +66,8 @@ struct sample_new_code {
 struct sample_slot {
 	struct tr_ev_sample ev;
 	/* the frame just read; 8 bytes past the span so that a field at any
-	 * offset below SAMPLE_FRAME_SPAN can be loaded */
-	__u8 frame[SAMPLE_FRAME_SPAN + 8];
+	 * offset below TR_SAMPLE_FRAME_SPAN can be loaded */
+	__u8 frame[TR_SAMPLE_FRAME_SPAN + 8];
 	struct sample_new_code new_codes[SAMPLE_NEW_CODES_MAX];
 };
 
@@ -123,9 +122,9 @@ struct sample_walk {
 	int err;		/* a TR_DROP_* reason: the sample is lost */
 };
 
-/* the field at OFF (< SAMPLE_FRAME_SPAN) of the frame just read */
+/* the field at OFF (< TR_SAMPLE_FRAME_SPAN) of the frame just read */
 #define FRAME_FIELD(slot, type, off) \
-	(*(type *)((slot)->frame + ((off) & (SAMPLE_FRAME_SPAN - 1))))
+	(*(type *)((slot)->frame + ((off) & (TR_SAMPLE_FRAME_SPAN - 1))))
 #define FRAME_WORD(slot, off) FRAME_FIELD(slot, __u64, off)
 
 /* the instruction offset (bytes) of the frame just read, running CODE */
@@ -193,10 +192,10 @@ static __always_inline long sample_step_of(struct sample_walk *w, struct task_st
 	if (n >= TR_SAMPLE_FRAMES_MAX)
 		return 1;	/* truncated: w->frame stays set */
 	L = &cfg->layout;
-	if (span > SAMPLE_FRAME_SPAN)
-		span = SAMPLE_FRAME_SPAN;
+	if (span > TR_SAMPLE_FRAME_SPAN)
+		span = TR_SAMPLE_FRAME_SPAN;
 	barrier_var(span);
-	if (span > SAMPLE_FRAME_SPAN ||
+	if (span > TR_SAMPLE_FRAME_SPAN ||
 	    user_read(slot->frame, span, w->frame, task)) {
 		w->err = TR_DROP_READ_FAIL;
 		return 1;
@@ -206,8 +205,8 @@ static __always_inline long sample_step_of(struct sample_walk *w, struct task_st
 	if (back == w->frame)
 		back = 0;	/* a cycle: garbage */
 	/* a C-stack entry frame (3.12+) or 3.13's __init__ shim: not a call */
-	if ((L->frame_owner >= 0 && L->frame_owner < SAMPLE_FRAME_SPAN &&
-	     slot->frame[L->frame_owner & (SAMPLE_FRAME_SPAN - 1)] == L->owner_cstack) ||
+	if ((L->frame_owner >= 0 && L->frame_owner < TR_SAMPLE_FRAME_SPAN &&
+	     slot->frame[L->frame_owner & (TR_SAMPLE_FRAME_SPAN - 1)] == L->owner_cstack) ||
 	    (code && code == cfg->shim_code)) {
 		w->frame = back;
 		return 0;
@@ -247,22 +246,6 @@ static long sample_step_task(__u32 i, void *data)
 	struct sample_walk *w = data;
 
 	return sample_step_of(w, w->task);
-}
-
-/* the bytes of a frame that hold its code, caller, owner and instruction */
-static __always_inline __u32 frame_span(const struct tr_py_layout *L)
-{
-	__u32 span = L->frame_code + 8;
-
-	if ((__u32)L->frame_back + 8 > span)
-		span = L->frame_back + 8;
-	if (L->frame_owner >= 0 && (__u32)L->frame_owner + 1 > span)
-		span = L->frame_owner + 1;
-	if (L->frame_lasti >= 0 && (__u32)L->frame_lasti + 4 > span)
-		span = L->frame_lasti + 4;
-	if (L->frame_instr >= 0 && (__u32)L->frame_instr + 8 > span)
-		span = L->frame_instr + 8;
-	return span;
 }
 
 /* the user-mode instruction pointer of a task that is not running: the
@@ -412,7 +395,7 @@ static __always_inline int sample_task(struct tr_proc_cfg *cfg, struct task_stru
 		drop(TR_DROP_NO_PYTHON);
 		return 0;
 	}
-	w.span = frame_span(&cfg->layout);
+	w.span = cfg->sample_span;
 	if (reader)
 		bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step_task, &w, 0);
 	else

@@ -113,13 +113,17 @@ struct tr_proc_cfg {
 	/* written by the BPF side when it first meets a function of the
 	 * coverage bootstrap (TR_HOOK_HIDE_FIRSTLINENO): check for hidden frames */
 	tr_u32 hooks_seen;
-	tr_u32 pad4;
+	/* sampling: the bytes of a frame the walk reads at once, covering its
+	 * code, caller, owner and instruction fields (<= TR_SAMPLE_FRAME_SPAN;
+	 * computed by userspace from the layout, user/sampler.c) */
+	tr_u32 sample_span;
 	/* sampling (bpf/sample.bpf.h): address of _PyRuntime.autoTSSkey's
 	 * {_is_initialized, _key} pair, 0 when unknown */
 	tr_u64 tss_key_addr;
 };
 #define TR_FP_SPAN_MAX 128
 #define TR_FR_WORDS_MAX 4
+#define TR_SAMPLE_FRAME_SPAN 128	/* a power of two */
 
 /* ---- events (BPF ring buffer -> userspace) --------------------------- */
 enum tr_event_type {

@@ -37,10 +37,35 @@ int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lin
 	return bpf_map__set_max_entries(skel->maps.sample_slots, ncpus);
 }
 
-int sampler__locate_key(struct target *t, char *err, size_t errlen)
+/* grow *SPAN to cover a field of SIZE bytes at OFF (< 0: not in this
+ * layout); false when it would not fit the walk's one read of a frame */
+static bool span_covers(uint32_t *span, int off, uint32_t size)
 {
-	unsigned minor = (t->version_hex >> 16) & 0xff;
+	if (off < 0)
+		return true;
+	if ((uint32_t)off + size > TR_SAMPLE_FRAME_SPAN)
+		return false;
+	if ((uint32_t)off + size > *span)
+		*span = off + size;
+	return true;
+}
 
+int sampler__plan(struct target *t, char *err, size_t errlen)
+{
+	const struct tr_py_layout *L = &t->cfg.layout;
+	unsigned minor = (t->version_hex >> 16) & 0xff;
+	uint32_t span = 0;
+
+	/* the walk reads the bytes of a frame holding its code, caller,
+	 * owner and instruction at once */
+	if (!span_covers(&span, L->frame_code, 8) || !span_covers(&span, L->frame_back, 8) ||
+	    !span_covers(&span, L->frame_owner, 1) || !span_covers(&span, L->frame_lasti, 4) ||
+	    !span_covers(&span, L->frame_instr, 8)) {
+		snprintf(err, errlen, "sampling: CPython 3.%u's frame fields lie more than %d bytes "
+			 "apart", minor, TR_SAMPLE_FRAME_SPAN);
+		return -ENOTSUP;
+	}
+	t->cfg.sample_span = span;
 	for (size_t i = 0; i < sizeof(tss_key_offsets) / sizeof(tss_key_offsets[0]); i++) {
 		if (tss_key_offsets[i].minor == minor && t->runtime_addr) {
 			t->cfg.tss_key_addr = t->runtime_addr + tss_key_offsets[i].offset;

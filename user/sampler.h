@@ -20,9 +20,11 @@ struct tracer_bpf;
  * per thread, by the iterator of user/wall.c), or 0 for a session without
  * sampling (then no sampling program is even loaded). */
 int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines);
-/* Where T's thread-state key lives (T->cfg.tss_key_addr): 0, or -ENOTSUP
- * (said in ERR) when the version's runtime layout is unknown. */
-int sampler__locate_key(struct target *t, char *err, size_t errlen);
+/* What the walk needs of T: where its thread-state key lives
+ * (T->cfg.tss_key_addr) and the bytes of a frame read at once
+ * (T->cfg.sample_span). 0, or -ENOTSUP (said in ERR) when the version's
+ * runtime layout is unknown or its frame fields do not fit one read. */
+int sampler__plan(struct target *t, char *err, size_t errlen);
 /* Register T and start sampling its CPU time (no call probe): its links,
  * detached with probes__detach; with WALL only register it (the ticker of
  * user/wall.c samples). -errno and ERR on failure (then nothing is left

@@ -375,7 +375,7 @@ int session__run(const struct session_opts *o)
 				      sizeof(err));
 	if (ret)
 		goto fail;
-	if (o->sample_hz && sampler__locate_key(&t, err, sizeof(err)))
+	if (o->sample_hz && sampler__plan(&t, err, sizeof(err)))
 		goto fail;
 	if (coverage && plan_coverage(feed.cover, &t, boot)) {
 		snprintf(err, sizeof(err), "out of memory");
