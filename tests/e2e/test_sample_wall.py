@@ -8,8 +8,9 @@ With --wall:
 - the sleeping function nap()'s share of its thread's samples is its
   measured share of the thread's wall time (sleeping vs computing), by
   the wall time the samples stand for (.pprof), and by sample count
-  (.folded) when the ticks came regularly (counts do not follow time over
-  missed or late ticks: the weights do); so is wait_lock()'s (blocked on a lock) against wait_queue()
+  (.folded) within that tolerance plus the part of the thread's time its
+  late ticks stood for beyond one period each (counts do not show it: the
+  weights do); so is wait_lock()'s (blocked on a lock) against wait_queue()
   (blocked on a queue);
 - the time the samples of the spinning thread stand for adds up to the
   time it spun (the weights are the real intervals between ticks, whatever
@@ -110,19 +111,22 @@ def _share(counter, fn):
     return counter[fn] / counter["*"]
 
 
-def _check_shares(threads, truth, what):
+def _check_shares(threads, truth, what, slack=None):
+    """SLACK: per thread, what its shares may miss besides chance (TOL)"""
     sl, bl = truth["sleeper"], truth["blocker"]
     checks = [
-        ("nap", threads[_wl("sleeper_main")], sl["nap"] / (sl["nap"] + sl["busy"])),
-        ("wait_lock", threads[_wl("blocker_main")],
+        ("nap", _wl("sleeper_main"), sl["nap"] / (sl["nap"] + sl["busy"])),
+        ("wait_lock", _wl("blocker_main"),
          bl["wait_lock"] / (bl["wait_lock"] + bl["wait_queue"])),
-        ("wait_queue", threads[_wl("blocker_main")],
+        ("wait_queue", _wl("blocker_main"),
          bl["wait_queue"] / (bl["wait_lock"] + bl["wait_queue"])),
     ]
-    for fn, counter, want in checks:
-        got = _share(counter, _wl(fn))
-        print("%s: %s share %.3f, measured wall share %.3f" % (what, fn, got, want))
-        assert abs(got - want) <= TOL, "%s: %s has %.3f of its thread's samples, %.3f of " \
+    for fn, thread, want in checks:
+        got = _share(threads[thread], _wl(fn))
+        tol = TOL + (slack or {}).get(thread, 0)
+        print("%s: %s share %.3f, measured wall share %.3f (tolerance %.3f)"
+              % (what, fn, got, want, tol))
+        assert abs(got - want) <= tol, "%s: %s has %.3f of its thread's samples, %.3f of " \
             "its wall time" % (what, fn, got, want)
 
 
@@ -134,19 +138,6 @@ def test_sample_wall(tracer, get_interp, ident, mode, tmp_path):
                                  ["--sample=%d" % HZ, "--wall"])
     rows = parse_folded(paths["folded"])
     folded = [(_names(fr), n) for fr, n in rows]
-    # sample counts follow wall time only while the ticks come regularly:
-    # a tick the tracer got to late stands for more time (its weight) but
-    # is still one sample. The weights are checked below in every case;
-    # the counts when at most 5% of the ticks were missed or late.
-    m = re.search(r"(\d+) run, [\d.]+/s reached, (\d+) missed, (\d+) late", summary)
-    assert m, "the summary does not give the ticks:\n" + summary[-2000:]
-    run, missed, late = (int(x) for x in m.groups())
-    if missed + late <= 0.05 * (run + missed):
-        _check_shares(_per_thread(folded), truth, "samples")
-    else:
-        print("sample counts not checked against time: %d ticks run, %d missed, %d late"
-              % (run, missed, late))
-
     types, ptype, period, default, comments, samples = _pprof(paths["pprof"], tmp_path)
     assert types == [("samples", "count"), ("wall", "nanoseconds")], types
     assert ptype == ("wall", "nanoseconds") and default == "wall", (ptype, default)
@@ -156,6 +147,15 @@ def test_sample_wall(tracer, get_interp, ident, mode, tmp_path):
     assert sum(v[0] for _, v in samples) == sum(n for _, n in rows)
     weighted = _per_thread([(names, v[1]) for names, v in samples])
     _check_shares(weighted, truth, "wall time")
+    # the counts follow wall time only while the ticks come regularly: a
+    # tick the tracer got to late is one sample standing for more time.
+    # What a thread's counts cannot show is the part of its time beyond one
+    # period a sample (from the weights); a share by count may be off by
+    # that much more, and no more
+    counted = _per_thread(folded)
+    slack = {t: max(0.0, 1 - counted[t]["*"] * period / weighted[t]["*"])
+             for t in counted if weighted[t]["*"]}
+    _check_shares(counted, truth, "samples", slack)
     # the weights are the real time: the spinner's add up to its time
     spun = weighted[_wl("spinner_main")]["*"] / 1e9
     print("spinner: samples stand for %.3f s, it spun %.3f s" % (spun, truth["spinner"]["spin"]))
