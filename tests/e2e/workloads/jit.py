@@ -35,13 +35,6 @@ def register():
     _page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
     _page.write(CODE)
     addr = ctypes.addressof(ctypes.c_char.from_buffer(_page))
-    # CPython appends to /tmp/perf-PID.map: a map left by an earlier
-    # process with this PID (another test's -X perf run) would add its
-    # lines to ours
-    try:
-        os.unlink("/tmp/perf-%d.map" % os.getpid())
-    except FileNotFoundError:
-        pass
     write = ctypes.pythonapi.PyUnstable_WritePerfMapEntry
     write.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_char_p]
     write.restype = ctypes.c_int
