@@ -430,3 +430,10 @@ def nesting_violations(events, eps=1.0):
 
 def sorted_events(events):
     return sorted(json.dumps(e, sort_keys=True) for e in events)
+
+
+def json_truth(stderr):
+    """the ground truth a workload wrote to stderr as `truth: {json}`"""
+    m = re.search(r"^truth: (\{.*\})$", stderr, re.M)
+    assert m, "the workload did not report its truth:\n" + stderr[-2000:]
+    return json.loads(m.group(1))

@@ -26,8 +26,6 @@ INSIDE_RE = re.compile(r"calls counted in the process")
 @pytest.mark.parametrize("how", ["inside", "probed"])
 def test_counts_exact(tracer, get_interp, ident, how, get_cov_truth, tmp_path):
     it = get_interp(ident)
-    if it.tracer_args:
-        pytest.skip("this interpreter is traced with %s" % it.tracer_args)
     t = get_cov_truth(it, COUNTS, files=[COUNTS])
     lcov, xml, other = tmp_path / "c.lcov", tmp_path / "c.xml", tmp_path / "c.folded"
     outs = [lcov, xml, "-"] + ([other] if how == "probed" else [])

@@ -15,26 +15,18 @@ against the workload's own measurements (workloads/sample_lines.py):
   function per line), and their sample counts equal the .folded's;
 - --lines without --sample is refused."""
 import collections
-import gzip
 import json
 import math
-import os
 import re
 
 import pytest
 
 import helpers
 from test_folded import FRAME, parse_folded
-from test_pprof import PROFILE_PROTO, one, parse_text, protoc
-from test_sample import HZ, INTERPS, _run
+from test_pprof import decode_profile, one
+from test_sample import INTERPS, _run
 
 WORKLOAD = helpers.Workload("sample_lines", ["sample_lines.py"])
-
-
-def _truth(stderr):
-    m = re.search(r"^truth: (\{.*\})$", stderr, re.M)
-    assert m, "the workload did not report its truth:\n" + stderr[-2000:]
-    return json.loads(m.group(1))
 
 
 def _frame(text, wl):
@@ -91,10 +83,7 @@ def _check_shares(leaf_hot, truth):
 
 
 def _check_pprof(path, leaf_hot, truth, tmp_path):
-    with open(path, "rb") as f:
-        data = gzip.decompress(f.read())
-    msg = parse_text(protoc(["--decode=perftools.profiles.Profile"], data, tmp_path,
-                            PROFILE_PROTO))
+    msg = decode_profile(path, tmp_path)
     s = msg["string_table"]
     funcs = {one(f, "id"): s[one(f, "name", 0)] for f in msg["function"]}
     assert not any(re.search(r":(\d+|\?)$", n) for n in funcs.values()), \
@@ -118,7 +107,7 @@ def _check_pprof(path, leaf_hot, truth, tmp_path):
 def test_sample_lines(tracer, get_interp, ident, mode, tmp_path):
     interp = get_interp(ident)
     paths, truth, summary = _run(tracer, interp, mode, tmp_path, workload=WORKLOAD,
-                                 args=["--lines"], truth=_truth)
+                                 args=["--lines"], truth=helpers.json_truth)
     leaf_hot = _check_folded(parse_folded(paths["folded"]), truth)
     _check_shares(leaf_hot, truth)
     _check_pprof(paths["pprof"], leaf_hot, truth, tmp_path)

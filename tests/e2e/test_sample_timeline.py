@@ -40,29 +40,9 @@ def _key(frame):
 def _run(tracer, interp, mode, d):
     """launched: ENV (shorter phases); attached: the workload's defaults"""
     paths = {k: os.path.join(str(d), v) for k, v in OUTS.items()}
-    env = helpers.target_env(ENV)
-    outs = []
-    for p in paths.values():
-        outs += ["-o", p]
-    if mode == "launch":
-        p = helpers.run([tracer, "--sample=%d" % HZ] + outs +
-                        ["--", interp.python, WORKLOAD.path], timeout=120, env=env)
-        assert p.returncode == 0, helpers.describe(p)
-        return paths
-    target = helpers.Target(interp, WORKLOAD, d)
-    tr = None
-    try:
-        target.wait_ready()
-        tr = helpers.start_tracer_attached(tracer, target.pid, list(paths.values()),
-                                           ["--sample=%d" % HZ])
-        target.fire()
-        assert target.wait(120) == 0, target.describe()
-        assert tr.wait(30) == 0, tr.describe()
-        return paths
-    finally:
-        target.kill()
-        if tr:
-            tr.kill()
+    helpers.run_both_ways(tracer, interp, WORKLOAD, mode, d, list(paths.values()),
+                          ["--sample=%d" % HZ], ENV, 120)
+    return paths
 
 
 def folded_by_path(rows, key):

@@ -42,16 +42,19 @@ def busy():
 
 def sleeper_main(end):
     truth["tids"]["sleeper"] = threading.get_native_id()
-    t_nap = t_busy = 0.0
+    t_nap = t_busy = c_nap = 0.0
     while time.monotonic() < end:
-        t0 = time.monotonic()
+        t0, c0 = time.monotonic(), time.thread_time()
         nap()
         t1 = time.monotonic()
+        c_nap += time.thread_time() - c0
         busy()
         t2 = time.monotonic()
         t_nap += t1 - t0
         t_busy += t2 - t1
-    truth["sleeper"] = {"nap": t_nap, "busy": t_busy}
+    # nap_cpu: the CPU time the thread used inside nap() (entering and
+    # leaving the sleep, taking the GIL back)
+    truth["sleeper"] = {"nap": t_nap, "busy": t_busy, "nap_cpu": c_nap}
 
 
 def wait_lock(lock):
@@ -65,12 +68,13 @@ def wait_queue(q):
 
 def blocker_main(lock, q):
     truth["tids"]["blocker"] = threading.get_native_id()
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), time.thread_time()
     wait_lock(lock)
     t1 = time.monotonic()
     wait_queue(q)
     t2 = time.monotonic()
-    truth["blocker"] = {"wait_lock": t1 - t0, "wait_queue": t2 - t1}
+    truth["blocker"] = {"wait_lock": t1 - t0, "wait_queue": t2 - t1,
+                        "wait_cpu": time.thread_time() - c0}
 
 
 def spin(end):
@@ -97,9 +101,10 @@ def deep(n, end):
             depth += 1
             frame = frame.f_back
         truth["deep_depth"] = depth + 1	# with deep_nap(), the innermost frame
-        t0 = time.monotonic()
+        t0, c0 = time.monotonic(), time.thread_time()
         deep_nap(end)
         truth["deep_nap"] = time.monotonic() - t0
+        truth["deep_nap_cpu"] = time.thread_time() - c0
         return 0
     return deep(n - 1, end)
 
