@@ -36,13 +36,18 @@ def spin(seconds):
         work(300)
 
 
+def stack_depth():
+    """the Python frames of the caller's stack, the caller's included"""
+    frame, depth = sys._getframe(1), 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
 def deep(n, out):
     if n == 0:
-        frame, depth = sys._getframe(), 0
-        while frame is not None:
-            depth += 1
-            frame = frame.f_back
-        out.append(depth + 1)	# with spin(), the innermost frame that spins
+        out.append(stack_depth() + 1)	# with spin(), the innermost frame that spins
         spin(float(os.environ.get("E2E_DEEP_SECONDS", "1.5")))
         return 0
     return deep(n - 1, out)

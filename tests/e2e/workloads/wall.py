@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 
-from sampling import work
+from sampling import stack_depth, work
 
 SECONDS = float(os.environ.get("E2E_WALL_SECONDS", "3"))
 DEPTH = int(os.environ.get("E2E_WALL_DEPTH", "600"))
@@ -96,11 +96,7 @@ def deep_nap(end):
 
 def deep(n, end):
     if n == 0:
-        frame, depth = sys._getframe(), 0
-        while frame is not None:
-            depth += 1
-            frame = frame.f_back
-        truth["deep_depth"] = depth + 1	# with deep_nap(), the innermost frame
+        truth["deep_depth"] = stack_depth() + 1	# with deep_nap(), the innermost frame
         t0, c0 = time.monotonic(), time.thread_time()
         deep_nap(end)
         truth["deep_nap"] = time.monotonic() - t0
