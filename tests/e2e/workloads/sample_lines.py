@@ -3,7 +3,9 @@
 
 hot() spends its CPU in two lines, LINE_A doing twice the work of LINE_B;
 the CPU time of each line, measured here with time.thread_time() around
-it, is the ground truth of their sample shares. Phase 1 calls hot() for
+it, is the ground truth of their sample shares. Each call's N is drawn at
+random so that the loop is not strictly periodic (a fixed sampling period
+could be in step with it: "Limits" in docs/sampling.md). Phase 1 calls hot() for
 E2E_SAMPLE_SECONDS; phase 2 calls it from the bottom of a recursion DEPTH
 deep for E2E_DEEP_SECONDS. The lines come from the interpreter: the
 markers' lines in this file, and every line each function has (co_lines()
@@ -12,6 +14,7 @@ on 3.10+, dis.findlinestarts before). All of it goes to stderr as one
 import dis
 import json
 import os
+import random
 import sys
 import time
 
@@ -31,9 +34,10 @@ def hot(n, acc):
 
 
 def spin(seconds, acc):
+    rng = random.Random(7)
     end = time.thread_time() + seconds
     while time.thread_time() < end:
-        hot(3000, acc)  # LINE_SPIN
+        hot(rng.randint(2000, 4000), acc)  # LINE_SPIN
 
 
 def deep(n, acc):
@@ -63,8 +67,9 @@ def main():
     sys.setrecursionlimit(DEPTH + 200)
     acc = [0.0, 0.0]
     end = time.monotonic() + float(os.environ.get("E2E_SAMPLE_SECONDS", "3"))
+    rng = random.Random(6)
     while time.monotonic() < end:
-        hot(20000, acc)
+        hot(rng.randint(15000, 25000), acc)
     deep(DEPTH, acc)
     truth = {
         "a_cpu": acc[0], "b_cpu": acc[1],
