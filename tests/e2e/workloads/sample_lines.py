@@ -6,7 +6,7 @@ the CPU time of each line, measured here with time.thread_time() around
 it, is the ground truth of their sample shares. Each call's N is drawn at
 random so that the loop is not strictly periodic (a fixed sampling period
 could be in step with it: "Limits" in docs/sampling.md). Phase 1 calls hot() for
-E2E_SAMPLE_SECONDS; phase 2 calls it from the bottom of a recursion DEPTH
+E2E_SAMPLE_SECONDS of CPU; phase 2 calls it from the bottom of a recursion DEPTH
 deep for E2E_DEEP_SECONDS. The lines come from the interpreter: the
 markers' lines in this file, and every line each function has (co_lines()
 on 3.10+, dis.findlinestarts before). All of it goes to stderr as one
@@ -66,9 +66,9 @@ def marker(name):
 def main():
     sys.setrecursionlimit(DEPTH + 200)
     acc = [0.0, 0.0]
-    end = time.monotonic() + float(os.environ.get("E2E_SAMPLE_SECONDS", "3"))
+    end = time.thread_time() + float(os.environ.get("E2E_SAMPLE_SECONDS", "3"))
     rng = random.Random(6)
-    while time.monotonic() < end:
+    while time.thread_time() < end:
         hot(rng.randint(15000, 25000), acc)
     deep(DEPTH, acc)
     truth = {
