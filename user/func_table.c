@@ -15,6 +15,9 @@ struct func_table {
 	struct func_ent *v;
 	uint32_t n, cap;
 	struct hashmap *by_hash;	/* hash -> first id + 1 */
+	/* (base, at_line) -> id + 1 of its line identity: a sampled frame's
+	 * lookup under --lines, without formatting its name each time */
+	struct hashmap *by_line;
 };
 
 static uint64_t fnv1a(uint64_t h, const char *s)
@@ -30,7 +33,9 @@ struct func_table *func_table__new(void)
 {
 	struct func_table *ft = calloc(1, sizeof(*ft));
 
-	if (!ft || !(ft->by_hash = hashmap__new())) {
+	if (!ft || !(ft->by_hash = hashmap__new()) || !(ft->by_line = hashmap__new())) {
+		if (ft)
+			hashmap__free(ft->by_hash, NULL);
 		free(ft);
 		return NULL;
 	}
@@ -47,6 +52,7 @@ void func_table__free(struct func_table *ft)
 	}
 	free(ft->v);
 	hashmap__free(ft->by_hash, NULL);
+	hashmap__free(ft->by_line, NULL);
 	free(ft);
 }
 
@@ -95,10 +101,15 @@ const struct func_info *func_table__intern_line(struct func_table *ft, uint32_t 
 						uint32_t at_line, bool *is_new)
 {
 	const struct func_info *b = func_table__get(ft, base);
+	uint64_t key = (uint64_t)base << 32 | at_line;
+	uintptr_t known = (uintptr_t)hashmap__get(ft->by_line, key);
 	struct func_info *e;
 	char *name = NULL;
 	int n;
 
+	*is_new = false;
+	if (known)
+		return &ft->v[known - 1].info;
 	if (!b)
 		return NULL;
 	if (at_line)
@@ -114,6 +125,8 @@ const struct func_info *func_table__intern_line(struct func_table *ft, uint32_t 
 		e->base = base + 1;
 		e->at_line = at_line;
 	}
+	if (e && hashmap__set(ft->by_line, key, (void *)(uintptr_t)(e->id + 1)))
+		return NULL;
 	return e;
 }
 
