@@ -171,7 +171,7 @@ static struct sink *pf_open(const char *path)
 }
 
 /* a debug annotation NAME = S (N bytes) or = V */
-static void pf_arg_str(struct pb_writer *pb, const char *name, const char *s, size_t n)
+void pf_arg_str(struct pb_writer *pb, const char *name, const char *s, size_t n)
 {
 	size_t a = pb__begin(pb, TE_DEBUG_ANNOTATIONS);
 
@@ -559,6 +559,12 @@ static void pf_session(struct pftrace_sink *ps, const struct session_stats *st)
 	}
 	pf_arg_uint(pb, "exit_code", st->exit_code);
 	pf_arg_uint(pb, "recording_truncated", !!(st->end_flags & IN_END_RECORDING_TRUNCATED));
+	for (uint32_t w = 0; w < st->n_warnings; w++) {
+		char key[24];
+
+		snprintf(key, sizeof(key), "warning_%u", w + 1);
+		pf_arg_str(pb, key, st->warnings[w], strnlen(st->warnings[w], sizeof(st->warnings[w])));
+	}
 	pb__end(pb, m);
 	pf_packet_end(ps, t);
 

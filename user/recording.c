@@ -34,7 +34,9 @@
 			 IN_MAX_WARNINGS * REC_STR_MAX(((struct in_process *)0)->warnings[0]))
 #define REC_THREAD_MAX (4 + 4 + REC_STR_MAX(((struct in_thread *)0)->name))
 #define REC_END_FIXED (8 + 8 + 4 + 4 + 2)
-#define REC_END_MAX (REC_END_FIXED + 64 * 8)	/* later versions may count more drops */
+/* later versions may count more drops; then the end's warnings (version 6) */
+#define REC_END_MAX (REC_END_FIXED + 64 * 8 + 2 + \
+		     IN_MAX_WARNINGS * REC_STR_MAX(((struct in_end *)0)->warnings[0]))
 #define REC_BLOB_FIXED offsetof(struct tr_ev_blob, data)
 #define REC_EVENT_MAX sizeof(struct tr_ev_blob)	/* the largest event */
 #define REC_PAYLOAD_MAX (REC_EVENT_MAX > REC_PROCESS_MAX ? REC_EVENT_MAX : REC_PROCESS_MAX)
@@ -402,8 +404,9 @@ int rec_writer__codemap(struct rec_writer *w, const struct in_codemap *m)
 
 int rec_writer__end(struct rec_writer *w, const struct in_end *e)
 {
-	unsigned char rec[REC_HDR_SIZE + REC_END_FIXED + TR_DROP__COUNT * 8];
+	unsigned char rec[REC_HDR_SIZE + REC_END_MAX];
 	struct cursor c = { rec + REC_HDR_SIZE, rec + sizeof(rec), false };
+	uint32_t nw = e->n_warnings < IN_MAX_WARNINGS ? e->n_warnings : IN_MAX_WARNINGS;
 
 	if (w->err)
 		return w->err;
@@ -414,6 +417,9 @@ int rec_writer__end(struct rec_writer *w, const struct in_end *e)
 	put_uint(&c, TR_DROP__COUNT, 2);
 	for (int i = 0; i < TR_DROP__COUNT; i++)
 		put_uint(&c, e->drops[i], 8);
+	put_uint(&c, nw, 2);
+	for (uint32_t i = 0; i < nw; i++)
+		put_str(&c, e->warnings[i], sizeof(e->warnings[i]));
 	return rec_writer__finish_rec(w, rec, &c, REC_END);
 }
 
@@ -607,6 +613,15 @@ static int rec_reader__decode(struct cursor *c, enum rec_kind kind, size_t len,
 
 			if (i < TR_DROP__COUNT)
 				e->drops[i] = v;	/* later reasons: not known here */
+		}
+		/* version 6: the warnings (none before) */
+		if (c->p < c->end) {
+			n = get_uint(c, 2);
+			if (n > IN_MAX_WARNINGS)
+				return -EINVAL;
+			e->n_warnings = n;
+			for (uint32_t i = 0; i < n; i++)
+				get_str(c, e->warnings[i], sizeof(e->warnings[i]));
 		}
 		break;
 	}
