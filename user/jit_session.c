@@ -25,20 +25,27 @@
 #include "jit_session.h"
 #include "owned_file.h"
 
+/* a warning into LIST (*N of IN_MAX_WARNINGS), said now too when SAY */
+static void add_warning(char (*list)[256], uint32_t *n, bool say, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (say)
+		fprintf(stderr, "tracer: warning: %s\n", msg);
+	if (*n < IN_MAX_WARNINGS)
+		memcpy(list[(*n)++], msg, sizeof(msg));
+}
+
 /* a warning of T (said now too when SAY: after the target was described) */
 __attribute__((format(printf, 3, 4)))
 static void jit_warn(struct target *t, bool say, const char *fmt, ...)
 {
-	char msg[sizeof(t->warnings[0])];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	add_warning(t->warnings, &t->n_warnings, say, fmt, ap);
 	va_end(ap);
-	if (say)
-		fprintf(stderr, "tracer: warning: %s\n", msg);
-	if (t->n_warnings < IN_MAX_WARNINGS)
-		snprintf(t->warnings[t->n_warnings++], sizeof(t->warnings[0]), "%s", msg);
 }
 
 void jit_session__plan(struct target *t, bool sampling)
@@ -48,7 +55,7 @@ void jit_session__plan(struct target *t, bool sampling)
 	if (sampling && !t->perfmap_offset)
 		jit_warn(t, false, "jit: %s has no PyUnstable_WritePerfMapEntry (CPython 3.12+): "
 			 "JIT registrations are not seen live (an existing /tmp/perf-PID.map is read "
-			 "when attaching)",
+			 "when attaching; a jitdump the process maps is read either way)",
 			 t->file);
 }
 
@@ -98,15 +105,11 @@ static uint64_t mono_ns(void)
 __attribute__((format(printf, 2, 3)))
 static void follow_warn(struct jit_dump_follow *jf, const char *fmt, ...)
 {
-	char msg[sizeof(jf->warnings[0])];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	add_warning(jf->warnings, &jf->n_warnings, true, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "tracer: warning: %s\n", msg);
-	if (jf->n_warnings < IN_MAX_WARNINGS)
-		snprintf(jf->warnings[jf->n_warnings++], sizeof(jf->warnings[0]), "%s", msg);
 }
 
 /* look for the jitdump, open it when found */
@@ -114,23 +117,19 @@ static void follow_find(struct jit_dump_follow *jf, uint64_t now)
 {
 	char path[sizeof(jf->f.path)], err[400] = "";
 	uint64_t start, end, cost;
+	uid_t uids[4];
 	unsigned n;
 	int ret;
 
-	jf->scans++;
 	ret = jitdump_file__find(jf->pid, path, sizeof(path), &start, &end, &n);
 	cost = mono_ns() - now;
 	jf->next_scan = now + (cost * JITDUMP_SCAN_COST > JITDUMP_SCAN_NS ?
 			       cost * JITDUMP_SCAN_COST : JITDUMP_SCAN_NS);
 	if (ret)
 		return;		/* none yet (or the process is gone) */
-	if (n > 1)
-		follow_warn(jf, "jit: PID %d maps %u jitdump files: only %s is read", jf->pid, n,
-			    path);
-	ret = owned_file__uids(jf->pid, jf->uids, err, sizeof(err));
+	ret = owned_file__uids(jf->pid, uids, err, sizeof(err));
 	if (!ret)
-		ret = jitdump_file__open(&jf->f, jf->pid, start, end, path, jf->uids, err,
-					 sizeof(err));
+		ret = jitdump_file__open(&jf->f, jf->pid, start, end, path, uids, err, sizeof(err));
 	if (ret == -ENOENT)
 		return;		/* unmapped since: looked for again */
 	if (ret) {
@@ -139,8 +138,9 @@ static void follow_find(struct jit_dump_follow *jf, uint64_t now)
 		return;
 	}
 	jf->open = true;
-	fprintf(stderr, "tracer: PID %d: reading the jitdump %s (followed as it grows)\n",
-		jf->pid, path);
+	if (n > 1)
+		follow_warn(jf, "jit: PID %d maps %u jitdump files: only %s is read", jf->pid, n,
+			    path);
 }
 
 /* read what F gained (at most MAX bytes, 0: all) */
@@ -172,6 +172,16 @@ static int follow_read(struct jit_dump_follow *jf, uint64_t max, bool at_attach)
 	return ret == -EINVAL ? 0 : ret;
 }
 
+/* just found: read what it holds (at attach: written before it), say so */
+static int follow_found(struct jit_dump_follow *jf, bool at_attach)
+{
+	int ret = follow_read(jf, 0, at_attach);
+
+	fprintf(stderr, "tracer: jitdump of PID %d found: %s, %llu code loads so far (followed "
+		"as it grows)\n", jf->pid, jf->f.path, (unsigned long long)jf->f.d.loads);
+	return ret;
+}
+
 int jit_session__follow_start(struct jit_dump_follow *jf, const struct target *t,
 			      uint64_t attach_ts, perf_map_fn fn, void *ctx)
 {
@@ -183,7 +193,7 @@ int jit_session__follow_start(struct jit_dump_follow *jf, const struct target *t
 	jf->fn = fn;
 	jf->ctx = ctx;
 	follow_find(jf, mono_ns());
-	return jf->open ? follow_read(jf, 0, jf->attach) : 0;
+	return jf->open ? follow_found(jf, jf->attach) : 0;
 }
 
 int jit_session__follow(struct jit_dump_follow *jf)
@@ -198,7 +208,7 @@ int jit_session__follow(struct jit_dump_follow *jf)
 	if (now < jf->next_scan)
 		return 0;
 	follow_find(jf, now);
-	return jf->open ? follow_read(jf, JITDUMP_POLL_BYTES, false) : 0;
+	return jf->open ? follow_found(jf, false) : 0;
 }
 
 int jit_session__follow_end(struct jit_dump_follow *jf, bool exited, struct in_end *end)
@@ -207,9 +217,12 @@ int jit_session__follow_end(struct jit_dump_follow *jf, bool exited, struct in_e
 	uint64_t left;
 	int ret = 0;
 
-	if (!jf->open && !jf->done && jf->pid && !exited)
+	if (!jf->open && !jf->done && jf->pid && !exited) {
 		follow_find(jf, mono_ns());
-	if (jf->open) {
+		if (jf->open)
+			ret = follow_found(jf, false);
+	}
+	if (jf->open && !ret) {
 		ret = follow_read(jf, 0, false);
 		fprintf(stderr, "tracer: PID %d: jitdump %s: %llu records, %llu code loads, %llu "
 			"skipped, %llu malformed\n", jf->pid, jf->f.path,

@@ -29,13 +29,11 @@ struct jit_dump_follow {
 	uint64_t attach_ts;
 	perf_map_fn fn;		/* where the code loads go (the stream) */
 	void *ctx;
-	uid_t uids[4];
 	struct jitdump_file f;
 	bool open;		/* found and opened: F is read */
 	bool done;		/* refused or failed (said): not looked for */
 	bool said_broken;
 	uint64_t next_scan;	/* CLOCK_MONOTONIC ns of the next look */
-	uint64_t scans;
 	/* what went wrong, said on stderr when found, in the outputs at the
 	 * end (in_end.warnings) */
 	uint32_t n_warnings;
