@@ -9,9 +9,10 @@
  *
  * JIT code: the frame chain only has Python frames. When the sampled
  * thread's user-mode instruction pointer lies in code a JIT registered
- * (TR_EV_JIT: seen live, read from a perf map or a jitdump; kept per process in a jit_map as the stream goes, so an
- * address reused by later code is named by what it held then), the stack
- * gets an innermost frame "[jit] NAME".
+ * (TR_EV_JIT: seen live, read from a perf map or a jitdump; kept per
+ * process in a jit_map as the stream goes, so an address reused by later
+ * code is named by what it held then), the stack gets an innermost frame
+ * "[jit] NAME".
  *
  * Each frame's line comes from its instruction offset and its code
  * object's line table (user/sample_lines.c), 0 when unknown (counted).
