@@ -338,12 +338,21 @@ struct tr_ev_sample {
  * through which the perf trampoline and any JIT using the perf-map API
  * register code. The same record, flagged TR_JIT_PERF_MAP, is made by the
  * loader for each line of /tmp/perf-PID.map already written at attach
- * (user/perf_map.c). Variable size: hdr.size = offsetof(name) + name_len.
+ * (user/perf_map.c), and, flagged TR_JIT_JITDUMP, for each code load of a
+ * jitdump file the process maps (perf's jit-PID.dump, user/jitdump.c),
+ * read at attach and followed as it grows. Variable size: hdr.size =
+ * offsetof(name) + name_len.
  */
 #define TR_JIT_NAME_MAX 512	/* bytes of a name carried (no NUL) */
 #define TR_JIT_NAME_TRUNC 0x01	/* flag: the name was longer */
 #define TR_JIT_PERF_MAP 0x02	/* flag: read from /tmp/perf-PID.map at attach,
 				 * not seen live (ts: the attach time) */
+#define TR_JIT_JITDUMP 0x04	/* flag: a code load read from the process's
+				 * jitdump (ts: the record's CLOCK_MONOTONIC
+				 * time, or when it was read if the file has
+				 * no such time; tid: the writer's thread) */
+#define TR_JIT_BEFORE_ATTACH 0x08 /* with TR_JIT_JITDUMP: written before the
+				 * attach (ts: the attach time) */
 
 struct tr_ev_jit {
 	struct tr_ev_hdr hdr;	/* flags: TR_JIT_* */

@@ -411,6 +411,8 @@ int analyzer__end(struct analyzer *a, const struct in_end *e)
 		a->st.last_ts = e->end_ts;
 	a->st.exit_code = e->exit_code;
 	a->st.end_flags = e->flags;
+	a->st.n_warnings = e->n_warnings < IN_MAX_WARNINGS ? e->n_warnings : IN_MAX_WARNINGS;
+	memcpy(a->st.warnings, e->warnings, sizeof(a->st.warnings));
 	a->st.wall = e->wall;
 	if (e->wall.ticks)
 		a->st.sample_period_ns = e->wall.period_ns;	/* wanted, not a weight */

@@ -28,7 +28,7 @@ static size_t first_ending_after(const struct jit_map *m, uint64_t addr)
 }
 
 int jit_map__add(struct jit_map *m, uint64_t start, uint64_t size, const char *name,
-		 size_t len, bool from_perf_map, struct jit_range **added)
+		 size_t len, enum jit_source src, struct jit_range **added)
 {
 	uint64_t end = start + size;
 	size_t i, j;
@@ -39,7 +39,7 @@ int jit_map__add(struct jit_map *m, uint64_t start, uint64_t size, const char *n
 	if (!size)
 		return JIT_EMPTY;
 	i = first_ending_after(m, start);
-	if (!from_perf_map && i < m->n && m->v[i].from_perf_map && m->v[i].start == start &&
+	if (src == JIT_SRC_LIVE && i < m->n && m->v[i].from_perf_map && m->v[i].start == start &&
 	    m->v[i].end == end && strlen(m->v[i].name) == len && !memcmp(m->v[i].name, name, len)) {
 		m->v[i].from_perf_map = false;
 		return JIT_SEEN_BEFORE;
@@ -58,7 +58,7 @@ int jit_map__add(struct jit_map *m, uint64_t start, uint64_t size, const char *n
 		memmove(&m->v[i + 1], &m->v[j], (m->n - j) * sizeof(*m->v));
 	m->n = m->n + 1 - (j - i);
 	m->v[i] = (struct jit_range){
-		.start = start, .end = end, .name = copy, .from_perf_map = from_perf_map,
+		.start = start, .end = end, .name = copy, .from_perf_map = src == JIT_SRC_PERF_MAP,
 	};
 	if (added)
 		*added = &m->v[i];

@@ -25,6 +25,13 @@ struct jit_map {
 	size_t n, cap;
 };
 
+/* where a registration comes from */
+enum jit_source {
+	JIT_SRC_LIVE = 0,	/* seen live (the registration uprobe) */
+	JIT_SRC_PERF_MAP = 1,	/* read from the perf map at attach */
+	JIT_SRC_JITDUMP = 2,	/* read from a jitdump file */
+};
+
 enum jit_add_result {
 	JIT_ADDED = 0,		/* a new range (older overlapping ones removed) */
 	JIT_SEEN_BEFORE = 1,	/* a live registration identical to a range read
@@ -33,12 +40,13 @@ enum jit_add_result {
 	JIT_EMPTY = 2,		/* size 0: no range */
 };
 
-/* Register [START, START + SIZE) as NAME (LEN bytes). FROM_PERF_MAP: read
- * from the perf map (not live). A JIT_ADD_* result (with JIT_ADDED, the
+/* Register [START, START + SIZE) as NAME (LEN bytes), from SRC (only a live
+ * registration can be JIT_SEEN_BEFORE: a jitdump is read once, in order,
+ * and is no perf map). A JIT_ADD_* result (with JIT_ADDED, the
  * new range in *ADDED when ADDED is not NULL; valid until the next add), or
  * -ENOMEM / -EINVAL (the range wraps around). */
 int jit_map__add(struct jit_map *m, uint64_t start, uint64_t size, const char *name,
-		 size_t len, bool from_perf_map, struct jit_range **added);
+		 size_t len, enum jit_source src, struct jit_range **added);
 /* The range holding ADDR, or NULL */
 struct jit_range *jit_map__find(struct jit_map *m, uint64_t addr);
 void jit_map__free(struct jit_map *m);

@@ -52,6 +52,12 @@ struct in_end {
 	uint64_t ringbuf_events;	/* records read from the ring buffer */
 	uint32_t exit_code;	/* launched command's exit status, or 0 */
 	uint32_t flags;		/* IN_END_* */
+	/* what the loader found wrong during the session, after the processes
+	 * were described (a jitdump found later and refused, or not read
+	 * whole): one line each, said in every output with the processes'
+	 * warnings */
+	uint32_t n_warnings;
+	char warnings[IN_MAX_WARNINGS][256];
 	/* --wall: the ticks run (ticks 0 otherwise; not in recordings, which
 	 * --sample does not write) */
 	struct wall_ticks wall;
@@ -171,12 +177,16 @@ struct sample_rec {
 
 /*
  * JIT code registered in a process (the `jit` callback): a compiled unit
- * seen live through the registration uprobe, or read from the process's
+ * seen live through the registration uprobe, read from the process's
  * /tmp/perf-PID.map at attach (JIT_REC_PERF_MAP: registered before; its ts
- * is the attach time).
+ * is the attach time), or a code load read from its jitdump
+ * (JIT_REC_JITDUMP: ts is the load's; with JIT_REC_BEFORE_ATTACH, written
+ * before the attach, ts the attach time).
  */
 #define JIT_REC_PERF_MAP 0x01
 #define JIT_REC_NAME_TRUNC 0x02	/* the name was cut (TR_JIT_NAME_MAX) */
+#define JIT_REC_JITDUMP 0x04
+#define JIT_REC_BEFORE_ATTACH 0x08
 
 struct jit_rec {
 	uint32_t pid;
@@ -249,6 +259,7 @@ struct session_stats {
 	uint64_t samples_jit;		/* of them, in a known JIT code range */
 	uint64_t jit_live;		/* JIT registrations seen live */
 	uint64_t jit_perf_map;		/* ... read from perf maps at attach */
+	uint64_t jit_jitdump;		/* ... read from jitdump files */
 	uint64_t jit_names_truncated;	/* ... whose name was cut */
 	uint64_t sample_frames;		/* frames of the samples */
 	uint64_t sample_frames_no_line;	/* of them, whose line is unknown */
@@ -257,6 +268,8 @@ struct session_stats {
 	bool sample_by_line;		/* --lines: frames split by line */
 	uint32_t exit_code;
 	uint32_t end_flags;		/* in_end.flags */
+	uint32_t n_warnings;		/* in_end.warnings */
+	char warnings[IN_MAX_WARNINGS][256];
 };
 
 /* ---- output sinks ---------------------------------------------------- */

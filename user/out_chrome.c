@@ -254,7 +254,8 @@ static int chrome_runtime(struct sink *s, const struct runtime_rec *r)
 }
 
 /* JIT code registered: an instant on the thread that registered it (on the
- * process for what was read from the perf map at attach) */
+ * process for what was read from the perf map at attach); a jitdump's code
+ * loads say so (source), and those written before the attach too */
 static int chrome_jit(struct sink *s, const struct jit_rec *r)
 {
 	struct chrome_sink *cs = (struct chrome_sink *)s;
@@ -267,9 +268,10 @@ static int chrome_jit(struct sink *s, const struct jit_rec *r)
 	json_writer__printf(jw, ",\"cat\":\"jit\",\"ph\":\"i\",\"s\":\"%s\",\"pid\":%u,"
 			    "\"tid\":%u,\"ts\":", map ? "p" : "t", r->pid, r->tid);
 	json_writer__usec(jw, r->ts);
-	json_writer__printf(jw, ",\"args\":{\"address\":\"0x%llx\",\"size\":%llu%s%s}}",
+	json_writer__printf(jw, ",\"args\":{\"address\":\"0x%llx\",\"size\":%llu%s%s%s}}",
 			    (unsigned long long)r->addr, (unsigned long long)r->size,
-			    map ? ",\"before_attach\":true" : "",
+			    r->flags & JIT_REC_JITDUMP ? ",\"source\":\"jitdump\"" : "",
+			    map || r->flags & JIT_REC_BEFORE_ATTACH ? ",\"before_attach\":true" : "",
 			    r->flags & JIT_REC_NAME_TRUNC ? ",\"name_truncated\":true" : "");
 	return json_writer__error(jw);
 }
@@ -317,7 +319,14 @@ static void chrome_other_data(struct chrome_sink *cs, const struct session_stats
 	chrome_kv(jw, "exit_code", st->exit_code, true);
 	json_writer__printf(jw, "\"recording_truncated\":%s,",
 			    st->end_flags & IN_END_RECORDING_TRUNCATED ? "true" : "false");
-	json_writer__raw(jw, "\"processes\":[");
+	json_writer__raw(jw, "\"warnings\":[");
+	for (uint32_t w = 0; w < st->n_warnings; w++) {
+		if (w)
+			json_writer__raw(jw, ",");
+		json_writer__string_n(jw, st->warnings[w],
+				      strnlen(st->warnings[w], sizeof(st->warnings[w])));
+	}
+	json_writer__raw(jw, "],\"processes\":[");
 	for (size_t i = 0; i < cs->n_procs; i++) {
 		const struct in_process *p = &cs->procs[i];
 		uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;

@@ -171,7 +171,7 @@ static struct sink *pf_open(const char *path)
 }
 
 /* a debug annotation NAME = S (N bytes) or = V */
-static void pf_arg_str(struct pb_writer *pb, const char *name, const char *s, size_t n)
+void pf_arg_str(struct pb_writer *pb, const char *name, const char *s, size_t n)
 {
 	size_t a = pb__begin(pb, TE_DEBUG_ANNOTATIONS);
 
@@ -187,6 +187,17 @@ void pf_arg_uint(struct pb_writer *pb, const char *name, uint64_t v)
 	pb__string(pb, DA_NAME, name);
 	pb__uint(pb, DA_UINT, v);
 	pb__end(pb, a);
+}
+
+/* warnings as arguments warning_1, warning_2... */
+static void pf_arg_warnings(struct pb_writer *pb, const char (*w)[256], uint32_t n)
+{
+	for (uint32_t i = 0; i < n && i < IN_MAX_WARNINGS; i++) {
+		char key[24];
+
+		snprintf(key, sizeof(key), "warning_%u", i + 1);
+		pf_arg_str(pb, key, w[i], strnlen(w[i], sizeof(w[i])));
+	}
 }
 
 static int pf_process(struct sink *s, const struct in_process *p)
@@ -226,12 +237,7 @@ static int pf_process(struct sink *s, const struct in_process *p)
 	pf_arg_str(pb, "strategy", strategy__name(p->strategy), strlen(strategy__name(p->strategy)));
 	pf_arg_str(pb, "exe", p->exe, exe_n);
 	pf_arg_str(pb, "lib", p->lib, strnlen(p->lib, sizeof(p->lib)));
-	for (uint32_t w = 0; w < nw; w++) {
-		char key[24];
-
-		snprintf(key, sizeof(key), "warning_%u", w + 1);
-		pf_arg_str(pb, key, p->warnings[w], strnlen(p->warnings[w], sizeof(p->warnings[w])));
-	}
+	pf_arg_warnings(pb, p->warnings, nw);
 	pb__end(pb, m);
 	return pf_packet_end(ps, t);
 }
@@ -559,6 +565,7 @@ static void pf_session(struct pftrace_sink *ps, const struct session_stats *st)
 	}
 	pf_arg_uint(pb, "exit_code", st->exit_code);
 	pf_arg_uint(pb, "recording_truncated", !!(st->end_flags & IN_END_RECORDING_TRUNCATED));
+	pf_arg_warnings(pb, st->warnings, st->n_warnings);
 	pb__end(pb, m);
 	pf_packet_end(ps, t);
 

@@ -2,8 +2,9 @@
 /*
  * JIT registrations (TR_EV_JIT) in the Perfetto trace: an instant event
  * per compiled unit on its process's track, category "jit", named as
- * registered, with its address and size (and the registering thread, and
- * whether it was read from the perf map at attach) as arguments.
+ * registered, with its address and size (and the registering thread,
+ * whether it was written before the attach, read from the perf map then,
+ * and "source": "jitdump" for a jitdump's code loads) as arguments.
  */
 #include "pftrace_fields.h"
 #include "pftrace_int.h"
@@ -26,7 +27,9 @@ int pf_jit(struct sink *s, const struct jit_rec *r)
 	pf_arg_uint(pb, "address", r->addr);
 	pf_arg_uint(pb, "size", r->size);
 	pf_arg_uint(pb, "tid", r->tid);
-	if (r->flags & JIT_REC_PERF_MAP)
+	if (r->flags & JIT_REC_JITDUMP)
+		pf_arg_str(pb, "source", "jitdump", 7);
+	if (r->flags & (JIT_REC_PERF_MAP | JIT_REC_BEFORE_ATTACH))
 		pf_arg_uint(pb, "before_attach", 1);
 	if (r->flags & JIT_REC_NAME_TRUNC)
 		pf_arg_uint(pb, "name_truncated", 1);

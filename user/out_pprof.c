@@ -379,6 +379,9 @@ static void pprof_session_comments(struct pprof_sink *ps, const struct session_s
 		      (unsigned long long)st->open_at_end,
 		      (unsigned long long)st->truncated_names, st->exit_code,
 		      st->end_flags & IN_END_RECORDING_TRUNCATED ? ", recording truncated" : "");
+	for (uint32_t w = 0; w < st->n_warnings; w++)
+		pprof_comment(ps, "warning: %.*s",
+			      (int)strnlen(st->warnings[w], sizeof(st->warnings[w])), st->warnings[w]);
 }
 
 static int pprof_finish(struct sink *s, const struct session_stats *st)

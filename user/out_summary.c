@@ -37,8 +37,8 @@ struct summary_sink {
 	struct in_process *procs;
 	size_t n_procs, cap_procs;
 	/* JIT code units registered in procs[i]: seen live, read from the
-	 * perf map at attach */
-	uint64_t (*jit)[2];
+	 * perf map at attach, read from its jitdump */
+	uint64_t (*jit)[3];
 	size_t cap_jit;
 	uint64_t gc_by_gen[4];		/* collections of generation 0-2, unknown */
 	struct {
@@ -98,7 +98,7 @@ static int summary_jit(struct sink *s, const struct jit_rec *r)
 			continue;
 		if (array__grow((void **)&ss->jit, &ss->cap_jit, i, sizeof(*ss->jit)))
 			return -ENOMEM;
-		ss->jit[i][r->flags & JIT_REC_PERF_MAP ? 1 : 0]++;
+		ss->jit[i][r->flags & JIT_REC_PERF_MAP ? 1 : r->flags & JIT_REC_JITDUMP ? 2 : 0]++;
 		break;
 	}
 	return 0;
@@ -108,10 +108,11 @@ static void summary_print_jit(struct summary_sink *ss, size_t i)
 {
 	const uint64_t *n = i < ss->cap_jit ? ss->jit[i] : NULL;
 
-	if (n && (n[0] || n[1]))
+	if (n && (n[0] || n[1] || n[2]))
 		fprintf(ss->f, "  jit: %llu code units registered while traced, %llu read from "
-			"/tmp/perf-%u.map at attach\n", (unsigned long long)n[0],
-			(unsigned long long)n[1], ss->procs[i].pid);
+			"/tmp/perf-%u.map at attach, %llu code loads read from its jitdump\n",
+			(unsigned long long)n[0], (unsigned long long)n[1], ss->procs[i].pid,
+			(unsigned long long)n[2]);
 }
 
 static int summary_thread(struct sink *s, const struct in_thread *t)
@@ -287,8 +288,9 @@ static void summary_print_counters(FILE *f, const struct session_stats *st)
 			(unsigned long long)st->counted_calls);
 	fprintf(f, "truncated names: %llu\n", (unsigned long long)st->truncated_names);
 	fprintf(f, "jit: %llu registrations seen, %llu read from perf maps at attach, %llu "
-		"names cut", (unsigned long long)st->jit_live,
-		(unsigned long long)st->jit_perf_map, (unsigned long long)st->jit_names_truncated);
+		"code loads read from jitdumps, %llu names cut", (unsigned long long)st->jit_live,
+		(unsigned long long)st->jit_perf_map, (unsigned long long)st->jit_jitdump,
+		(unsigned long long)st->jit_names_truncated);
 	if (st->samples)
 		fprintf(f, "; %llu samples in JIT code", (unsigned long long)st->samples_jit);
 	fputc('\n', f);
@@ -368,6 +370,9 @@ static int summary_finish(struct sink *s, const struct session_stats *st)
 		summary_print_process(ss->f, &ss->procs[i]);
 		summary_print_jit(ss, i);
 	}
+	for (uint32_t i = 0; i < st->n_warnings; i++)
+		fprintf(ss->f, "warning: %.*s\n",
+			(int)strnlen(st->warnings[i], sizeof(st->warnings[i])), st->warnings[i]);
 	if (ss->coverage)
 		fputs(ss->coverage, ss->f);
 	if (st->samples)

@@ -378,6 +378,9 @@ static void svg_header(struct svg_sink *ss, const struct session_stats *st,
 				 (int)strnlen(p->warnings[w], sizeof(p->warnings[w])),
 				 p->warnings[w]);
 	}
+	for (uint32_t w = 0; w < st->n_warnings; w++)
+		svg_line(ss, "warn", "warning: %.*s",
+			 (int)strnlen(st->warnings[w], sizeof(st->warnings[w])), st->warnings[w]);
 	if (st->lost_total || st->unmatched_returns ||
 	    (st->end_flags & IN_END_RECORDING_TRUNCATED))
 		svg_line(ss, "warn", "WARNING: the trace is incomplete: %llu events lost "

@@ -20,11 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "array.h"
 #include "perf_map.h"
-#include "proc_status.h"
+#include "owned_file.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
 
@@ -77,6 +76,26 @@ int perf_map__parse_line(const char *line, size_t len, uint64_t *start, uint64_t
 	return 0;
 }
 
+void perf_map__record(struct tr_ev_jit *e, uint32_t pid, uint32_t tid, uint64_t ts,
+		      uint32_t flags, uint64_t addr, uint32_t size, const char *name, size_t len)
+{
+	memset(&e->hdr, 0, sizeof(e->hdr));
+	e->hdr.type = TR_EV_JIT;
+	e->hdr.flags = flags;
+	e->hdr.pid = pid;
+	e->hdr.tid = tid;
+	e->hdr.ts = ts;
+	e->addr = addr;
+	e->size = size;
+	if (len > TR_JIT_NAME_MAX - 1) {
+		len = TR_JIT_NAME_MAX - 1;
+		e->hdr.flags |= TR_JIT_NAME_TRUNC;
+	}
+	memcpy(e->name, name, len);
+	e->name_len = len;
+	e->hdr.size = TR_JIT_FIXED + len;
+}
+
 int perf_map__parse(const char *text, size_t len, uint32_t pid, uint64_t ts,
 		    perf_map_fn fn, void *ctx, uint64_t *n_ranges, uint64_t *malformed)
 {
@@ -101,20 +120,8 @@ int perf_map__parse(const char *text, size_t len, uint32_t pid, uint64_t ts,
 			if (n_ranges)
 				(*n_ranges)++;
 			if (fn) {
-				memset(&e.hdr, 0, sizeof(e.hdr));
-				e.hdr.type = TR_EV_JIT;
-				e.hdr.flags = TR_JIT_PERF_MAP;
-				e.hdr.pid = e.hdr.tid = pid;
-				e.hdr.ts = ts;
-				e.addr = start;
-				e.size = size;
-				if (name_len > TR_JIT_NAME_MAX - 1) {
-					name_len = TR_JIT_NAME_MAX - 1;
-					e.hdr.flags |= TR_JIT_NAME_TRUNC;
-				}
-				memcpy(e.name, name, name_len);
-				e.name_len = name_len;
-				e.hdr.size = TR_JIT_FIXED + name_len;
+				perf_map__record(&e, pid, pid, ts, TR_JIT_PERF_MAP, start, size,
+						 name, name_len);
 				ret = fn(ctx, &e, e.hdr.size);
 				if (ret)
 					return ret;
@@ -133,8 +140,7 @@ void perf_map__free(struct perf_map *m)
 
 int perf_map__open(const char *dir, int pid, const uid_t uids[4], char *err, size_t errlen)
 {
-	char name[32];
-	struct stat st;
+	char name[32], path[600];
 	int dfd, fd, ret;
 
 	snprintf(name, sizeof(name), "perf-%d.map", pid);
@@ -156,18 +162,8 @@ int perf_map__open(const char *dir, int pid, const uid_t uids[4], char *err, siz
 			ERR("%s/%s: %s", dir, name, strerror(-ret));
 		return ret;
 	}
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		ERR("%s/%s: %s", dir, name, strerror(errno));
-	} else if (!S_ISREG(st.st_mode)) {
-		ret = -EPERM;
-		ERR("%s/%s is not a regular file: not read", dir, name);
-	} else if (st.st_uid != uids[0] && st.st_uid != uids[1] && st.st_uid != uids[2] &&
-		   st.st_uid != uids[3]) {
-		ret = -EPERM;
-		ERR("%s/%s is owned by uid %u, not by the process's user (uid %u): not read",
-		    dir, name, (unsigned)st.st_uid, (unsigned)uids[1]);
-	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ret = owned_file__check(fd, path, uids, NULL, err, errlen);
 	if (ret) {
 		close(fd);
 		return ret;
@@ -180,20 +176,15 @@ int perf_map__read(int pid, struct perf_map *out, char *err, size_t errlen)
 	size_t len = 0, cap = 1 << 16;
 	char *buf = NULL;
 	uid_t uids[4];
-	gid_t gids[4];
 	int fd, ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = proc_status__ids(pid, uids, gids);
-	if (ret) {
-		ERR("cannot read the uids of PID %d: %s", pid, strerror(-ret));
+	ret = owned_file__uids(pid, uids, err, errlen);
+	if (ret)
 		return ret;
-	}
 	fd = perf_map__open("/tmp", pid, uids, err, errlen);
 	if (fd < 0)
 		return fd;
-	/* O_NONBLOCK does not matter to a regular file; clear it anyway */
-	fcntl(fd, F_SETFL, 0);
 	for (;;) {
 		ssize_t n;
 
@@ -215,17 +206,15 @@ int perf_map__read(int pid, struct perf_map *out, char *err, size_t errlen)
 			}
 			buf = nb;
 		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = owned_file__pread(fd, buf + len, cap - len, len);
 		if (n < 0) {
-			ret = -errno;
-			ERR("reading /tmp/perf-%d.map: %s", pid, strerror(errno));
+			ret = n;
+			ERR("reading /tmp/perf-%d.map: %s", pid, strerror(-ret));
 			break;
 		}
-		if (!n)
-			break;
 		len += n;
+		if (len < cap)
+			break;	/* the end of the file */
 	}
 	close(fd);
 	/* a line being written while we read (the process appends as we

@@ -35,6 +35,13 @@ struct perf_map {
  * stream's go) */
 typedef int (*perf_map_fn)(void *ctx, void *rec, size_t len);
 
+/* Make E a TR_EV_JIT record of code [ADDR, ADDR + SIZE) named NAME (LEN
+ * bytes, cut to TR_JIT_NAME_MAX - 1 and flagged TR_JIT_NAME_TRUNC when
+ * longer), registered by TID of PID at TS, with FLAGS (TR_JIT_*): the one
+ * record every reader of JIT registrations makes (perf maps, jitdumps). */
+void perf_map__record(struct tr_ev_jit *e, uint32_t pid, uint32_t tid, uint64_t ts,
+		      uint32_t flags, uint64_t addr, uint32_t size, const char *name, size_t len);
+
 /* Parse TEXT (LEN bytes, a last line without a newline included): for each
  * range, FN (when not NULL) gets a record of process PID at time TS (flag
  * TR_JIT_PERF_MAP), and *N_RANGES is incremented; *MALFORMED for each bad
@@ -47,7 +54,7 @@ int perf_map__parse(const char *text, size_t len, uint32_t pid, uint64_t ts,
  * have planted to make root read something else: DIR is opened without
  * following a symlink, the file too (O_NOFOLLOW, openat from DIR), without
  * blocking (a FIFO), and then it must be a regular file owned by one of
- * UIDS. An fd, -ENOENT when there is none, or another -errno with the
+ * UIDS (owned_file__check). An fd, -ENOENT when there is none, or another -errno with the
  * reason in ERR (-EPERM: the owner is not the process's).
  */
 int perf_map__open(const char *dir, int pid, const uid_t uids[4], char *err, size_t errlen);

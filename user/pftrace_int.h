@@ -64,9 +64,10 @@ int pf_sample(struct sink *s, const struct sample_rec *r);
 #define SEQ_GLOBAL 1
 /* user/out_pftrace_jit.c: a JIT registration as an instant */
 int pf_jit(struct sink *s, const struct jit_rec *r);
-/* a process's track; a uint argument of the event being written */
+/* a process's track; a uint or string argument of the event being written */
 uint64_t proc_uuid(uint32_t pid);
 void pf_arg_uint(struct pb_writer *pb, const char *name, uint64_t v);
+void pf_arg_str(struct pb_writer *pb, const char *name, const char *s, size_t n);
 /* at the end: close every thread's sampled slices */
 int pf_close_samples(struct pftrace_sink *ps);
 #endif

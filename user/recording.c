@@ -34,7 +34,9 @@
 			 IN_MAX_WARNINGS * REC_STR_MAX(((struct in_process *)0)->warnings[0]))
 #define REC_THREAD_MAX (4 + 4 + REC_STR_MAX(((struct in_thread *)0)->name))
 #define REC_END_FIXED (8 + 8 + 4 + 4 + 2)
-#define REC_END_MAX (REC_END_FIXED + 64 * 8)	/* later versions may count more drops */
+/* later versions may count more drops; then the end's warnings (version 6) */
+#define REC_END_MAX (REC_END_FIXED + 64 * 8 + 2 + \
+		     IN_MAX_WARNINGS * REC_STR_MAX(((struct in_end *)0)->warnings[0]))
 #define REC_BLOB_FIXED offsetof(struct tr_ev_blob, data)
 #define REC_EVENT_MAX sizeof(struct tr_ev_blob)	/* the largest event */
 #define REC_PAYLOAD_MAX (REC_EVENT_MAX > REC_PROCESS_MAX ? REC_EVENT_MAX : REC_PROCESS_MAX)
@@ -94,6 +96,16 @@ static void put_str(struct cursor *c, const char *s, size_t size)
 	put_bytes(c, s, n);
 }
 
+/* a list of warnings (a process's, the end's): u16 count, the strings */
+static void put_warnings(struct cursor *c, const char (*w)[256], uint32_t n)
+{
+	if (n > IN_MAX_WARNINGS)
+		n = IN_MAX_WARNINGS;
+	put_uint(c, n, 2);
+	for (uint32_t i = 0; i < n; i++)
+		put_str(c, w[i], sizeof(w[i]));
+}
+
 static void get_bytes(struct cursor *c, void *d, size_t n)
 {
 	if (c->bad || (size_t)(c->end - c->p) < n) {
@@ -127,6 +139,20 @@ static void get_str(struct cursor *c, char *d, size_t size)
 		return;
 	}
 	get_bytes(c, d, n);
+}
+
+/* into W (zeroed), their count into *N: more than IN_MAX_WARNINGS is corrupt */
+static void get_warnings(struct cursor *c, char (*w)[256], uint32_t *n)
+{
+	uint32_t count = get_uint(c, 2);
+
+	if (count > IN_MAX_WARNINGS) {
+		c->bad = true;
+		return;
+	}
+	*n = count;
+	for (uint32_t i = 0; i < count; i++)
+		get_str(c, w[i], sizeof(w[i]));
 }
 
 /* bytes of a TR_EV_CODE string actually carried */
@@ -279,7 +305,6 @@ int rec_writer__process(struct rec_writer *w, const struct in_process *p)
 {
 	unsigned char rec[REC_HDR_SIZE + REC_PROCESS_MAX];
 	struct cursor c = { rec + REC_HDR_SIZE, rec + sizeof(rec), false };
-	uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
 
 	if (w->err)
 		return w->err;
@@ -289,9 +314,7 @@ int rec_writer__process(struct rec_writer *w, const struct in_process *p)
 	put_uint(&c, p->attach_ts, 8);
 	put_str(&c, p->exe, sizeof(p->exe));
 	put_str(&c, p->lib, sizeof(p->lib));
-	put_uint(&c, nw, 2);
-	for (uint32_t i = 0; i < nw; i++)
-		put_str(&c, p->warnings[i], sizeof(p->warnings[i]));
+	put_warnings(&c, p->warnings, p->n_warnings);
 	return rec_writer__finish_rec(w, rec, &c, REC_PROCESS);
 }
 
@@ -402,7 +425,7 @@ int rec_writer__codemap(struct rec_writer *w, const struct in_codemap *m)
 
 int rec_writer__end(struct rec_writer *w, const struct in_end *e)
 {
-	unsigned char rec[REC_HDR_SIZE + REC_END_FIXED + TR_DROP__COUNT * 8];
+	unsigned char rec[REC_HDR_SIZE + REC_END_MAX];
 	struct cursor c = { rec + REC_HDR_SIZE, rec + sizeof(rec), false };
 
 	if (w->err)
@@ -414,6 +437,7 @@ int rec_writer__end(struct rec_writer *w, const struct in_end *e)
 	put_uint(&c, TR_DROP__COUNT, 2);
 	for (int i = 0; i < TR_DROP__COUNT; i++)
 		put_uint(&c, e->drops[i], 8);
+	put_warnings(&c, e->warnings, e->n_warnings);
 	return rec_writer__finish_rec(w, rec, &c, REC_END);
 }
 
@@ -576,12 +600,7 @@ static int rec_reader__decode(struct cursor *c, enum rec_kind kind, size_t len,
 		p->attach_ts = get_uint(c, 8);
 		get_str(c, p->exe, sizeof(p->exe));
 		get_str(c, p->lib, sizeof(p->lib));
-		n = get_uint(c, 2);
-		if (n > IN_MAX_WARNINGS)
-			return -EINVAL;
-		p->n_warnings = n;
-		for (uint32_t i = 0; i < n; i++)
-			get_str(c, p->warnings[i], sizeof(p->warnings[i]));
+		get_warnings(c, p->warnings, &p->n_warnings);
 		break;
 	case REC_THREAD:
 		memset(t, 0, sizeof(*t));
@@ -608,6 +627,9 @@ static int rec_reader__decode(struct cursor *c, enum rec_kind kind, size_t len,
 			if (i < TR_DROP__COUNT)
 				e->drops[i] = v;	/* later reasons: not known here */
 		}
+		/* version 6: the warnings (none before) */
+		if (c->p < c->end)
+			get_warnings(c, e->warnings, &e->n_warnings);
 		break;
 	}
 	/* the payload must be exactly what its fields say */

@@ -8,8 +8,9 @@
 #include <stddef.h>
 #include "model.h"
 
-#define REC_FORMAT_VERSION 5	/* 2: TR_EV_RUNTIME events; 3: TR_EV_LINE, code maps;
-				 * 4: TR_EV_BLOB; 5: TR_EV_JIT */
+#define REC_FORMAT_VERSION 6	/* 2: TR_EV_RUNTIME events; 3: TR_EV_LINE, code maps;
+				 * 4: TR_EV_BLOB; 5: TR_EV_JIT; 6: the end's
+				 * warnings */
 
 enum rec_kind {
 	REC_PROCESS = 1,	/* struct in_process */

@@ -9,9 +9,10 @@
  *
  * JIT code: the frame chain only has Python frames. When the sampled
  * thread's user-mode instruction pointer lies in code a JIT registered
- * (TR_EV_JIT, kept per process in a jit_map as the stream goes, so an
- * address reused by later code is named by what it held then), the stack
- * gets an innermost frame "[jit] NAME".
+ * (TR_EV_JIT: seen live, read from a perf map or a jitdump; kept per
+ * process in a jit_map as the stream goes, so an address reused by later
+ * code is named by what it held then), the stack gets an innermost frame
+ * "[jit] NAME".
  *
  * Each frame's line comes from its instruction offset and its code
  * object's line table (user/sample_lines.c), 0 when unknown (counted).
@@ -52,12 +53,16 @@ int samples__jit(struct analyzer *a, const struct tr_ev_jit *e)
 {
 	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
 	uint32_t len = e->hdr.size - TR_JIT_FIXED;
-	bool perf_map = e->hdr.flags & TR_JIT_PERF_MAP;
+	enum jit_source src = e->hdr.flags & TR_JIT_PERF_MAP ? JIT_SRC_PERF_MAP :
+			      e->hdr.flags & TR_JIT_JITDUMP ? JIT_SRC_JITDUMP : JIT_SRC_LIVE;
 	struct jit_range *r = NULL;
 	struct jit_rec rec = {
 		.pid = e->hdr.pid, .tid = e->hdr.tid, .ts = e->hdr.ts, .addr = e->addr,
 		.size = e->size,
-		.flags = (perf_map ? JIT_REC_PERF_MAP : 0) |
+		.flags = (src == JIT_SRC_PERF_MAP ? JIT_REC_PERF_MAP : 0) |
+			 (src == JIT_SRC_JITDUMP ? JIT_REC_JITDUMP : 0) |
+			 (src == JIT_SRC_JITDUMP && e->hdr.flags & TR_JIT_BEFORE_ATTACH ?
+			  JIT_REC_BEFORE_ATTACH : 0) |
 			 (e->hdr.flags & TR_JIT_NAME_TRUNC ? JIT_REC_NAME_TRUNC : 0),
 	};
 	struct sink *s;
@@ -68,15 +73,17 @@ int samples__jit(struct analyzer *a, const struct tr_ev_jit *e)
 	if (len > e->name_len)
 		len = e->name_len;
 	len = strnlen(e->name, len);
-	ret = jit_map__add(&ps->jit, e->addr, e->size, e->name, len, perf_map, &r);
+	ret = jit_map__add(&ps->jit, e->addr, e->size, e->name, len, src, &r);
 	if (ret == -EINVAL)
 		return 0;	/* a range wrapping around: nothing to name */
 	if (ret < 0)
 		return ret;
 	if (ret == JIT_SEEN_BEFORE)
 		return 0;	/* told already, from the perf map */
-	if (perf_map)
+	if (src == JIT_SRC_PERF_MAP)
 		a->st.jit_perf_map++;
+	else if (src == JIT_SRC_JITDUMP)
+		a->st.jit_jitdump++;
 	else
 		a->st.jit_live++;
 	if (rec.flags & JIT_REC_NAME_TRUNC)

@@ -274,9 +274,9 @@ static int make_fds(int pid, double duration, int *sfd, int *pfd, int *tfd)
 }
 
 /* Poll until the target exits, the timer fires or a signal comes; run the
- * ticks of WALL (--wall) as they fall due. */
+ * ticks of WALL (--wall) as they fall due; follow the target's jitdump. */
 static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
-			     struct wall *wall, bool *exited)
+			     struct wall *wall, struct jit_dump_follow *jf, bool *exited)
 {
 	struct epoll_event ev[5], add = { .events = EPOLLIN };
 	int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -295,6 +295,12 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 		int n = epoll_wait(ep, ev, 5, 20);
 		if (n < 0 && errno != EINTR) {
 			why = "epoll error";
+			break;
+		}
+		/* the code loads appended to the jitdump before the samples
+		 * taken since: they may be in that code */
+		if (jit_session__follow(jf)) {
+			why = "out of memory";
 			break;
 		}
 		ring_buffer__consume(rb);
@@ -329,6 +335,7 @@ int session__run(const struct session_opts *o)
 	struct outputs *out = NULL;
 	struct cover_boot *boot = NULL;
 	struct perf_map perf_map = {};
+	struct jit_dump_follow jitdump = {};
 	struct feed feed = {};
 	struct target t = {};
 	struct in_process proc;
@@ -437,6 +444,10 @@ int session__run(const struct session_opts *o)
 	outputs__process(out, &proc);
 	perf_map__parse(perf_map.text, perf_map.len, t.pid, attach_ts, on_event, &feed, NULL, NULL);
 	perf_map__free(&perf_map);
+	if (jit_session__follow_start(&jitdump, &t, attach_ts, on_event, &feed)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
 	if (make_fds(t.pid, o->duration, &sfd, &pfd, &tfd)) {
 		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(errno));
 		goto fail;
@@ -451,13 +462,18 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	}
 
-	why = poll_loop(rb, sfd, pfd, tfd, wall, &exited);
+	why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, &exited);
 	if (wall)
 		end.wall = *wall__ticks(wall);
 	wall__stop(wall);
 	wall = NULL;
 	probes__detach(probes);
 	probes = NULL;
+	/* the jitdump's last code loads before the last samples */
+	if (jit_session__follow_end(&jitdump, exited, &end)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
 	while (ring_buffer__consume(rb) > 0)
 		;
 	end.end_ts = now_ns();
@@ -499,6 +515,7 @@ cleanup:
 	cover_session__free(feed.cover);
 	cover_boot__close(boot);
 	perf_map__free(&perf_map);
+	jit_session__follow_free(&jitdump);
 	/* the perf trampoline we turned on wrote /tmp/perf-PID.map (one the
 	 * program turned on itself is its own) */
 	if (o->argv && t.pid && t.version_hex >= 0x030c0000 && perf_support_set(o))

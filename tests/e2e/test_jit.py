@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: MIT
 """JIT code (issue 6): registrations through PyUnstable_WritePerfMapEntry
-seen live, the perf map read at attach (safely), samples in JIT code named.
+seen live, the perf map read at attach (safely), jitdump files read and
+followed, samples in JIT code named.
 
 Ground truth comes from the interpreter: the /tmp/perf-PID.map it writes
 itself (one line per registration, every one of which went through
-PyUnstable_WritePerfMapEntry), and the address the workload's own "JIT"
-(workloads/jit.py: an executable page with a spin loop, registered with
-ctypes) got from mmap.
+PyUnstable_WritePerfMapEntry), the /tmp/jit-PID.dump 3.13 writes with
+-X perf_jit (parsed here with struct), and the address the workload's own
+"JIT" (workloads/jit.py: an executable page with a spin loop, registered
+with ctypes or described in a jitdump it writes) got from mmap.
 
 - (a) 3.12/3.13 launched with -X perf: the summary's registration count is
   the map's line count; the .json and .pftrace have one instant per line
@@ -15,11 +17,17 @@ ctypes) got from mmap.
   have `[jit] NAME` as their innermost frame, right above spin_caller;
 - (c) attached after the registration: named from /tmp/perf-PID.map;
 - (d) a perf map owned by another user is refused, said, and not read;
-- a mapped jitdump file is said not to be read;
+- jitdumps: (e) 3.13's -X perf_jit dump: the tracer's code loads are the
+  file's, in the summary, .json, .pftrace and a recording replayed; (f) the
+  workload's own jitdump names the spin loop, launched (the dump found, then
+  its record followed) and attached (read at attach), also on Debian's 3.11;
+  (g) a dump of another user, or reached through a planted symlink, refused
+  and said;
 - an interpreter without the function: the summary says so."""
 import json
 import os
 import re
+import struct
 
 import pytest
 
@@ -33,6 +41,7 @@ WORKLOAD = os.path.join(helpers.WORKLOADS, "jit.py")
 JIT_NAME = "tracer_test_jit_spin"
 JIT_FRAME = "[jit] " + JIT_NAME
 INTERPS = ["pyenv3.12", "pyenv3.13"]
+DUMP_INTERPS = ["debian3.11", "pyenv3.13"]
 
 
 def _pid(stderr):
@@ -71,10 +80,11 @@ def _launch_cmd(python, args):
 
 def _summary_count(summary, what):
     m = re.search(r"^jit: (\d+) registrations seen, (\d+) read from perf maps at attach, "
-                  r"(\d+) names cut(?:; (\d+) samples in JIT code)?$", summary, re.M)
+                  r"(\d+) code loads read from jitdumps, (\d+) names cut"
+                  r"(?:; (\d+) samples in JIT code)?$", summary, re.M)
     assert m, "no jit line in the summary:\n" + summary[-3000:]
-    return {"live": int(m.group(1)), "map": int(m.group(2)), "cut": int(m.group(3)),
-            "samples": int(m.group(4) or 0)}[what]
+    return {"live": int(m.group(1)), "map": int(m.group(2)), "dump": int(m.group(3)),
+            "cut": int(m.group(4)), "samples": int(m.group(5) or 0)}[what]
 
 
 def _chrome_jit(path):
@@ -152,13 +162,13 @@ def test_jit_spin_sampled(tracer, get_interp, ident, tmp_path):
     assert [(int(e["args"]["address"], 16), e["args"]["size"], e["name"]) for e in ev] == truth
 
 
-def _attached(tracer, it, tmp_path, before_attach=None, env=None):
+def _attached(tracer, it, tmp_path, before_attach=None, env=None, mode="early"):
     """the workload registers its code, the tracer attaches (--sample) and
     the loop runs; -> (tracer's stderr, summary, folded rows, truth addr);
-    the timeline is tmp_path/a.json"""
+    the timeline is tmp_path/a.json, the workload's stderr tmp_path/w.err"""
     trigger = str(tmp_path / "trigger")
     env = dict(env or {}, E2E_TRIGGER=trigger)
-    target = helpers.Spawned(_launch_cmd(it.python, [WORKLOAD, "early"]),
+    target = helpers.Spawned(_launch_cmd(it.python, [WORKLOAD, mode]),
                              env=helpers.target_env(env))
     tr = None
     try:
@@ -173,13 +183,15 @@ def _attached(tracer, it, tmp_path, before_attach=None, env=None):
         open(trigger, "w").close()
         assert target.wait(TIMEOUT) == 0, target.describe()
         assert tr.wait(30) == 0, tr.describe()
+        (tmp_path / "w.err").write_text(target.err.text())
         return tr.err.text(), tr.out.text(), parse_folded(fo), (addr, size)
     finally:
         target.kill()
         if tr:
             tr.kill()
-        if os.path.exists("/tmp/perf-%d.map" % target.pid):
-            os.unlink("/tmp/perf-%d.map" % target.pid)
+        for path in ("/tmp/perf-%d.map" % target.pid, "/tmp/jit-%d.dump" % target.pid):
+            if os.path.lexists(path):
+                os.unlink(path)
 
 
 @pytest.mark.parametrize("ident", INTERPS)
@@ -194,16 +206,6 @@ def test_jit_attach_names_from_perf_map(tracer, get_interp, ident, tmp_path):
     ev = _chrome_jit(tmp_path / "a.json")
     assert [(int(e["args"]["address"], 16), e["args"]["size"], e["name"], e["s"],
              e["args"].get("before_attach")) for e in ev] == [(addr, size, JIT_NAME, "p", True)]
-
-
-def test_jit_jitdump_said_not_read(tracer, get_interp, tmp_path):
-    it = get_interp("pyenv3.12")
-    err, summary, rows, _ = _attached(tracer, it, tmp_path,
-                                      env={"JIT_DUMP_DIR": str(tmp_path)})
-    said = re.search(r"jit: the process writes a jitdump \(.*/jit-\d+\.dump\): jitdump files "
-                     r"are not read, the code it describes is not named", summary)
-    assert said, summary[-3000:]
-    assert said.group(0) in err
 
 
 def test_jit_perf_map_of_another_user_refused(tracer, get_interp, tmp_path):
@@ -229,3 +231,201 @@ def test_jit_no_registration_function_said(tracer, get_interp, tmp_path):
     said = "has no PyUnstable_WritePerfMapEntry (CPython 3.12+): JIT registrations are not seen"
     assert said in p.stderr and said in p.stdout, p.stdout[-2000:]
     assert _summary_count(p.stdout, "live") == 0
+
+
+# ---- jitdump files --------------------------------------------------------
+
+def _jitdump(path):
+    """perf's jitdump format, parsed here: -> (code loads [(addr, size,
+    name)], records); the file ends on a whole record (its writer exited)"""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic, version, hsize = struct.unpack_from("<III", data, 0)
+    assert (magic, version) == (0x4A695444, 1), (hex(magic), version)
+    loads, records, at = [], 0, hsize
+    while at < len(data):
+        rid, total = struct.unpack_from("<II", data, at)
+        assert total >= 16 and at + total <= len(data), (at, total, len(data))
+        if rid == 0:
+            code_addr, code_size = struct.unpack_from("<QQ", data, at + 32)
+            end = data.index(b"\0", at + 56)
+            loads.append((code_addr, code_size, data[at + 56:end].decode("utf-8")))
+        records += 1
+        at += total
+    return loads, records
+
+
+def _dump_stats(err):
+    """the tracer's account of the jitdump: (records, code loads, skipped,
+    malformed)"""
+    m = re.search(r"^tracer: PID \d+: jitdump \S+: (\d+) records, (\d+) code loads, (\d+) "
+                  r"skipped, (\d+) malformed$", err, re.M)
+    assert m, "the tracer did not account for the jitdump:\n" + err[-3000:]
+    return tuple(int(g) for g in m.groups())
+
+
+def _chrome_loads(path):
+    """the .json's jitdump instants: [(addr, size, name)]"""
+    ev = _chrome_jit(path)
+    assert all(e["args"].get("source") == "jitdump" for e in ev), ev[:3]
+    return [(int(e["args"]["address"], 16), e["args"]["size"], e["name"]) for e in ev]
+
+
+@pytest.mark.parametrize("how", ["sample", "trace"])
+def test_jit_perf_jit_dump_read(tracer, get_interp, how, tmp_path):
+    """3.13 -X perf_jit writes a trampoline per code object to its own
+    /tmp/jit-PID.dump (buffered: most records reach the file while it
+    runs, the rest when it exits): the tracer's code loads are the file's"""
+    it = get_interp("pyenv3.13")
+    js, pf, rec = tmp_path / "t.json", tmp_path / "t.pftrace", tmp_path / "t.trace"
+    outs = ["-o", "-", "-o", str(js), "-o", str(pf)]
+    if how == "sample":
+        cmd = [tracer, "--sample=%d" % HZ] + outs
+    else:
+        cmd = [tracer] + outs + ["-o", str(rec)]
+    p = helpers.run(cmd + ["--", it.python, "-X", "perf_jit", WORKLOAD, "calls"],
+                    timeout=TIMEOUT, env=helpers.target_env({"JIT_CALLS_SECONDS": "0.5"}))
+    pid = _pid(p.stderr)
+    path = "/tmp/jit-%d.dump" % pid
+    try:
+        assert p.returncode == 0, helpers.describe(p)
+        assert os.path.exists(path), "3.13 -X perf_jit wrote no %s" % path
+        truth, records = _jitdump(path)
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+    assert len(truth) > 50, "the perf trampoline wrote too little: %d" % len(truth)
+    assert any("Thing.value" in n for _, _, n in truth)
+    assert _dump_stats(p.stderr) == (records, len(truth), records - len(truth), 0)
+    assert _summary_count(p.stdout, "dump") == len(truth), p.stdout[-2000:]
+    assert _summary_count(p.stdout, "map") == 0
+    assert re.search(r"^  jit: \d+ code units registered while traced, 0 read from "
+                     r"/tmp/perf-%d\.map at attach, %d code loads read from its jitdump$"
+                     % (pid, len(truth)), p.stdout, re.M), p.stdout[-2000:]
+    want = sorted(truth)
+    assert sorted(_chrome_loads(js)) == want
+    ev = _chrome_jit(js)
+    # written after the launch: their own times, on the writing thread
+    assert all(e["tid"] == pid and not e["args"].get("before_attach") for e in ev)
+    tr = Trace(pf, tmp_path)
+    got = sorted((i["args"]["address"], i["args"]["size"], i["name"])
+                 for i in tr.instants if i["cats"] == ["jit"])
+    assert got == want
+    assert all(i["args"].get("source") == "jitdump" for i in tr.instants
+               if i["cats"] == ["jit"])
+    if how == "trace":
+        # a recording replays them
+        r = helpers.run([tracer, "report", str(rec), "-o", str(tmp_path / "r.json")],
+                        timeout=60)
+        assert r.returncode == 0, helpers.describe(r)
+        assert sorted(_chrome_loads(tmp_path / "r.json")) == want
+
+
+def _dump_instant(path, addr, size):
+    """the one jit instant of the .json: the workload's page"""
+    ev = _chrome_jit(path)
+    assert _chrome_loads(path) == [(addr, size, JIT_NAME)]
+    return ev[0]
+
+
+@pytest.mark.parametrize("ident", DUMP_INTERPS)
+def test_jit_dump_spin_launched(tracer, get_interp, ident, tmp_path):
+    """the workload creates and maps its jitdump after the launch; once the
+    tracer said it found it (no code load in it yet), the record is
+    appended: named by following the file"""
+    it = get_interp(ident)
+    fo, js, trigger = tmp_path / "s.folded", tmp_path / "s.json", tmp_path / "go"
+    cmd = [tracer, "--sample=%d" % HZ, "-o", "-", "-o", str(fo), "-o", str(js), "--",
+           it.python, WORKLOAD, "spin-jitdump"]
+    tr = helpers.Spawned(cmd, env=helpers.target_env({"JIT_DUMP_DIR": str(tmp_path),
+                                                      "JIT_DUMP_TRIGGER": str(trigger)}))
+    try:
+        found = tr.err.wait_for("tracer: jitdump of PID", 60)
+        assert found, tr.describe()
+        assert found.endswith(", 0 code loads so far (followed as it grows)"), found
+        open(str(trigger), "w").close()
+        assert tr.wait(TIMEOUT) == 0, tr.describe()
+    finally:
+        tr.kill()
+    err, summary = tr.err.text(), tr.out.text()
+    pid = _pid(err)
+    assert found.startswith("tracer: jitdump of PID %d found: %s/jit-%d.dump"
+                            % (pid, tmp_path, pid)), found
+    addr, size = _truth_addr(err)
+    spin, jit = _check_spin(parse_folded(fo))
+    assert spin > 500, spin
+    assert jit >= 0.8 * spin, (jit, spin)
+    assert _summary_count(summary, "samples") == jit
+    assert _summary_count(summary, "dump") == 1
+    assert _summary_count(summary, "live") == 0
+    assert _dump_stats(err) == (1, 1, 0, 0)
+    e = _dump_instant(js, addr, size)
+    # at the time the workload wrote it (CLOCK_MONOTONIC, like the samples)
+    ts = int(re.search(r"^truth: jit_ts=(\d+)$", err, re.M).group(1))
+    assert round(e["ts"] * 1000) == ts, (e["ts"], ts)
+    assert not e["args"].get("before_attach")
+
+
+@pytest.mark.parametrize("ident", DUMP_INTERPS)
+def test_jit_dump_spin_attached(tracer, get_interp, ident, tmp_path):
+    """the jitdump written before the attach: read at attach"""
+    it = get_interp(ident)
+    err, summary, rows, (addr, size) = _attached(tracer, it, tmp_path, mode="early-jitdump",
+                                                 env={"JIT_DUMP_DIR": str(tmp_path)})
+    assert re.search(r"^tracer: jitdump of PID \d+ found: %s/jit-\d+\.dump, 1 code loads so "
+                     r"far" % tmp_path, err, re.M), err
+    spin, jit = _check_spin(rows)
+    assert spin > 500 and jit >= 0.8 * spin, (jit, spin)
+    assert _summary_count(summary, "dump") == 1
+    assert _summary_count(summary, "map") == 0
+    e = _dump_instant(tmp_path / "a.json", addr, size)
+    assert e["args"].get("before_attach") is True
+    # written before the attach: placed at it, not before
+    with open(str(tmp_path / "a.json"), encoding="utf-8") as f:
+        attach_us = min(ev["ts"] for ev in json.load(f)["traceEvents"]
+                        if ev.get("ph") == "B")
+    ts = int(re.search(r"^truth: jit_ts=(\d+)$", (tmp_path / "w.err").read_text(),
+                       re.M).group(1))
+    assert ts / 1000 < e["ts"] <= attach_us, (ts, e["ts"], attach_us)
+
+
+def _refused(text):
+    return re.search(r"jit: jitdump refused: \S*/jit-\d+\.dump is owned by uid 65534, not by "
+                     r"the process's user \(uid 0\): not read", text)
+
+
+def test_jit_dump_of_another_user_refused(tracer, get_interp, tmp_path):
+    """attached: the dump given to another user before the attach"""
+    it = get_interp("pyenv3.13")
+    err, summary, rows, _ = _attached(tracer, it, tmp_path, mode="early-jitdump",
+                                      env={"JIT_DUMP_DIR": str(tmp_path),
+                                           "JIT_DUMP_CHOWN": "65534"})
+    said = _refused(err)
+    assert said, err
+    assert said.group(0) in summary	# in the outputs too
+    with open(str(tmp_path / "a.json"), encoding="utf-8") as f:
+        assert said.group(0) in json.load(f)["otherData"]["warnings"]
+    assert _summary_count(summary, "dump") == 0
+    spin, jit = _check_spin(rows)
+    assert spin > 500 and jit == 0, (jit, spin)
+
+
+def test_jit_dump_through_planted_symlink_refused(tracer, get_interp, tmp_path):
+    """launched: the dump the process opened through a symlink at its name
+    is another user's file elsewhere: the file mapped is the one checked
+    (and named: not the symlink's path), found late, refused and said"""
+    it = get_interp("pyenv3.13")
+    js = tmp_path / "l.json"
+    p = helpers.run([tracer, "--sample=%d" % HZ, "-o", "-", "-o", str(js), "--", it.python,
+                     WORKLOAD, "spin-jitdump"], timeout=TIMEOUT,
+                    env=helpers.target_env({"JIT_DUMP_DIR": str(tmp_path),
+                                            "JIT_DUMP_SYMLINK": "1",
+                                            "JIT_DUMP_CHOWN": "65534"}))
+    assert p.returncode == 0, helpers.describe(p)
+    said = _refused(p.stderr)
+    assert said, p.stderr
+    assert "/planted/jit-" in said.group(0)
+    assert said.group(0) in p.stdout
+    with open(str(js), encoding="utf-8") as f:
+        assert said.group(0) in json.load(f)["otherData"]["warnings"]
+    assert _summary_count(p.stdout, "dump") == 0

@@ -102,7 +102,8 @@ TEST(recording_roundtrip_all_kinds)
 				    .frame = 0, .code = 0 };
 	struct tr_ev_code code1, src1, code2, src2;
 	struct in_end e = { .end_ts = 5000, .drops = { 1, 2, 3, 4 }, .ringbuf_events = 77,
-			    .exit_code = 3, .flags = IN_END_RECORDING_TRUNCATED };
+			    .exit_code = 3, .flags = IN_END_RECORDING_TRUNCATED,
+			    .n_warnings = 2, .warnings = { "first", "jit: second \xc3\xa9" } };
 	struct rec_record r;
 	struct rec_reader *rd;
 
@@ -134,7 +135,7 @@ TEST(recording_roundtrip_all_kinds)
 	expect += 8 + 48 + 8 + 40;
 	expect += 8 + 48 + 6 + 5;			/* compact CODE */
 	expect += 8 + 48 + 256 + 1024;
-	expect += 8 + 8 + 8 + 4 + 4 + 2 + TR_DROP__COUNT * 8;
+	expect += 8 + 8 + 8 + 4 + 4 + 2 + TR_DROP__COUNT * 8 + 2 + (2 + 5) + (2 + 14);
 	CHECK_EQ(rec_file_size(path), expect);
 
 	rd = rec_reader__open(path);
@@ -508,6 +509,35 @@ TEST(recording_jit_roundtrip)
 	CHECK_EQ(r.kind, REC_EVENT);
 	CHECK(!memcmp(&r.jit, &j, TR_JIT_FIXED + 7));
 	CHECK_EQ(r.jit.name[7], 0);
+	CHECK_EQ(rec_reader__next(rd, &r), 0);
+	rec_reader__close(rd);
+	unlink(path);
+}
+
+/* an end record of version 5 (no warnings after the drops) still reads */
+TEST(recording_end_without_warnings_v5)
+{
+	const char *path = rec_tmp();
+	struct rec_writer *w = rec_writer__open(path);
+	struct in_end e = { .end_ts = 5000, .drops = { 1, 2 }, .exit_code = 3 };
+	long end_at = 16;	/* the end record follows the file header */
+	uint32_t len = 8 + 8 + 4 + 4 + 2 + TR_DROP__COUNT * 8;
+	struct rec_record r;
+	struct rec_reader *rd;
+
+	CHECK(w);
+	CHECK_EQ(rec_writer__end(w, &e), 0);
+	CHECK_EQ(rec_writer__close(w), 0);
+	CHECK_EQ(rec_file_size(path), end_at + 8 + len + 2);
+	CHECK(truncate(path, end_at + 8 + len) == 0);
+	rec_patch(path, end_at + 4, &len, 4);
+	rec_patch(path, 8, "\x05", 1);
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK_EQ(r.kind, REC_END);
+	CHECK(!memcmp(&r.end, &e, sizeof(e)));
+	CHECK_EQ(r.end.n_warnings, 0);
 	CHECK_EQ(rec_reader__next(rd, &r), 0);
 	rec_reader__close(rd);
 	unlink(path);
