@@ -86,6 +86,11 @@ int jit_session__read_perf_map(struct target *t, struct perf_map *out)
 		jit_warn(t, true, "jit: /tmp/perf-%d.map: read up to %u MiB only", t->pid,
 			 PERF_MAP_MAX_BYTES >> 20);
 	}
+	if (out->predates) {
+		jit_warn(t, true, "jit: /tmp/perf-%d.map was created before the process started: "
+			 "its first lines may be an earlier process's with the same PID, naming "
+			 "their ranges wrongly", t->pid);
+	}
 	return 0;
 }
 

@@ -20,10 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "array.h"
 #include "perf_map.h"
 #include "owned_file.h"
+#include "proc_status.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
 
@@ -171,8 +174,48 @@ int perf_map__open(const char *dir, int pid, const uid_t uids[4], char *err, siz
 	return fd;
 }
 
+enum perf_map_age perf_map__age(uint64_t birth, uint64_t mtime, uint64_t start)
+{
+	if (mtime + PERF_MAP_CLOCK_SLACK_NS < start)
+		return PERF_MAP_STALE;
+	if (birth && birth + PERF_MAP_CLOCK_SLACK_NS < start)
+		return PERF_MAP_PREDATES;
+	return PERF_MAP_OWN;
+}
+
+/* CLOCK_REALTIME ns T as CLOCK_BOOTTIME ns (0 when before boot) */
+static uint64_t boottime_of(const struct statx_timestamp *t)
+{
+	struct timespec real, boot;
+	int64_t ns = (int64_t)t->tv_sec * 1000000000ll + t->tv_nsec;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	ns -= ((int64_t)real.tv_sec - boot.tv_sec) * 1000000000ll + (real.tv_nsec - boot.tv_nsec);
+	return ns > 0 ? ns : 0;
+}
+
+/* the age of FD, the perf map of PID (PERF_MAP_OWN when unknown: the
+ * process or the times are gone) */
+static enum perf_map_age age_of(int fd, int pid, uint64_t *behind)
+{
+	struct statx st;
+	uint64_t start, birth, mtime;
+
+	if (proc_status__start_ns(pid, &start) ||
+	    statx(fd, "", AT_EMPTY_PATH, STATX_MTIME | STATX_BTIME, &st) ||
+	    !(st.stx_mask & STATX_MTIME))
+		return PERF_MAP_OWN;
+	birth = st.stx_mask & STATX_BTIME ? boottime_of(&st.stx_btime) : 0;
+	mtime = boottime_of(&st.stx_mtime);
+	*behind = start > mtime ? start - mtime : 0;
+	return perf_map__age(birth, mtime, start);
+}
+
 int perf_map__read(int pid, struct perf_map *out, char *err, size_t errlen)
 {
+	enum perf_map_age age;
+	uint64_t behind = 0;
 	size_t len = 0, cap = 1 << 16;
 	char *buf = NULL;
 	uid_t uids[4];
@@ -185,6 +228,14 @@ int perf_map__read(int pid, struct perf_map *out, char *err, size_t errlen)
 	fd = perf_map__open("/tmp", pid, uids, err, errlen);
 	if (fd < 0)
 		return fd;
+	age = age_of(fd, pid, &behind);
+	if (age == PERF_MAP_STALE) {
+		ERR("/tmp/perf-%d.map was last written %.1f s before PID %d started: an earlier "
+		    "process's with the same PID, not read", pid, behind / 1e9, pid);
+		close(fd);
+		return -ESTALE;
+	}
+	out->predates = age == PERF_MAP_PREDATES;
 	for (;;) {
 		ssize_t n;
 

@@ -28,7 +28,24 @@ struct perf_map {
 	uint64_t n;		/* ranges */
 	uint64_t malformed;	/* lines skipped */
 	bool cut;		/* the file was larger than PERF_MAP_MAX_BYTES */
+	bool predates;		/* created before the process started: its
+				 * first lines may be an earlier process's */
 };
+
+/*
+ * Whose a perf map is. CPython appends to /tmp/perf-PID.map and nothing
+ * removes it when the process ends, so the file of a process that had the
+ * same PID before stays there. From the file's birth (0: unknown) and last
+ * write, against when the process started (CLOCK_BOOTTIME ns, the start
+ * rounded down to a clock tick; PERF_MAP_CLOCK_SLACK_NS of leeway for the
+ * wall clock having been set since): PERF_MAP_STALE when it was last
+ * written before the process started (none of its lines are this
+ * process's), PERF_MAP_PREDATES when it was created before but written
+ * since (its first lines may be the earlier process's).
+ */
+enum perf_map_age { PERF_MAP_OWN, PERF_MAP_PREDATES, PERF_MAP_STALE };
+#define PERF_MAP_CLOCK_SLACK_NS 1000000000ull
+enum perf_map_age perf_map__age(uint64_t birth, uint64_t mtime, uint64_t start);
 
 /* a TR_EV_JIT record made from a line: 0 to go on, else stop with it (the
  * signature of the ring buffer's callback, so that records go where the
@@ -60,8 +77,8 @@ int perf_map__parse(const char *text, size_t len, uint32_t pid, uint64_t ts,
 int perf_map__open(const char *dir, int pid, const uid_t uids[4], char *err, size_t errlen);
 
 /* Open (as above, in /tmp) and read the perf map of PID, its lines counted.
- * 0 (OUT filled, maybe empty), -ENOENT (no file), or -errno with the reason
- * in ERR. */
+ * 0 (OUT filled, maybe empty), -ENOENT (no file), -ESTALE (an earlier
+ * process's: see perf_map__age), or -errno with the reason in ERR. */
 int perf_map__read(int pid, struct perf_map *out, char *err, size_t errlen);
 void perf_map__free(struct perf_map *m);
 #endif

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "proc_status.h"
 
 /* LINE's four ids after TAG into OUT: true when it is that line, whole */
@@ -37,4 +39,72 @@ int proc_status__ids(int pid, uid_t uids[4], gid_t gids[4])
 	}
 	fclose(f);
 	return found == 3 ? 0 : -EINVAL;
+}
+
+int proc_status__parse_start(const char *text, size_t len, unsigned long long *ticks)
+{
+	const char *p = NULL, *end = text + len;
+	char *num_end;
+
+	/* the name ends at the last ')' of the line */
+	for (const char *q = text; q < end; q++)
+		if (*q == ')')
+			p = q;
+	if (!p)
+		return -EINVAL;
+	p++;
+	/* fields 3 .. 21 after it, then the start time */
+	for (int field = 2; field < 22; field++) {
+		if (p >= end || *p != ' ')
+			return -EINVAL;
+		p++;
+		if (field == 21)
+			break;
+		while (p < end && *p != ' ')
+			p++;
+	}
+	if (p >= end || *p < '0' || *p > '9')
+		return -EINVAL;
+	{
+		/* strtoull needs a terminated string: at most 20 digits */
+		char num[24];
+		size_t n = 0;
+
+		while (p + n < end && n < sizeof(num) - 1 && p[n] >= '0' && p[n] <= '9')
+			n++;
+		if (n == sizeof(num) - 1 || (p + n < end && p[n] != ' ' && p[n] != '\n'))
+			return -EINVAL;
+		memcpy(num, p, n);
+		num[n] = 0;
+		errno = 0;
+		*ticks = strtoull(num, &num_end, 10);
+		if (errno || *num_end)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int proc_status__start_ns(int pid, uint64_t *ns)
+{
+	char path[64], text[1024];
+	unsigned long long ticks;
+	long hz = sysconf(_SC_CLK_TCK);
+	size_t len;
+	FILE *f;
+	int ret;
+
+	if (hz <= 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	len = fread(text, 1, sizeof(text), f);
+	ret = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (!ret)
+		ret = proc_status__parse_start(text, len, &ticks);
+	if (!ret)
+		*ns = ticks * (1000000000ull / hz);
+	return ret;
 }

@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* The ids of a process, from /proc/PID/status. */
+/* The ids of a process (/proc/PID/status) and when it started
+ * (/proc/PID/stat). */
 #ifndef TRACER_PROC_STATUS_H
 #define TRACER_PROC_STATUS_H
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The uids and gids of process PID: real, effective, saved, fs (the
  * "Uid:" and "Gid:" lines). 0, -errno, or -EINVAL when a line is missing
  * or malformed. */
 int proc_status__ids(int pid, uid_t uids[4], gid_t gids[4]);
+
+/* The start time in clock ticks since boot (field 22) of a /proc/PID/stat
+ * line TEXT (LEN bytes; the command name, field 2, may hold anything, even
+ * ") "): 0, or -EINVAL when malformed. */
+int proc_status__parse_start(const char *text, size_t len, unsigned long long *ticks);
+/* When process PID started, in CLOCK_BOOTTIME ns (to the kernel's clock
+ * tick, 10 ms here, rounded down). 0 or -errno. */
+int proc_status__start_ns(int pid, uint64_t *ns);
 #endif

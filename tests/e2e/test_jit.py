@@ -27,6 +27,7 @@ with ctypes or described in a jitdump it writes) got from mmap.
 import json
 import os
 import re
+import time
 import struct
 
 import pytest
@@ -218,6 +219,26 @@ def test_jit_perf_map_of_another_user_refused(tracer, get_interp, tmp_path):
     assert re.search(r"perf map refused: /tmp/perf-\d+\.map is owned by uid 65534, not by "
                      r"the process's user \(uid 0\): not read", err), err
     assert "perf map refused" in summary	# in the outputs too
+    assert _summary_count(summary, "map") == 0
+    spin, jit = _check_spin(rows)
+    assert spin > 500 and jit == 0, (jit, spin)
+
+
+def test_jit_stale_perf_map_refused(tracer, get_interp, tmp_path):
+    """a perf map last written long before the process started is an
+    earlier process's with the same PID (CPython appends, nothing removes
+    it): refused and said, its ranges not used"""
+    it = get_interp("pyenv3.12")
+
+    def backdate(pid):
+        t = time.time() - 3600
+        os.utime("/tmp/perf-%d.map" % pid, (t, t))
+
+    err, summary, rows, _ = _attached(tracer, it, tmp_path, backdate)
+    assert re.search(r"perf map refused: /tmp/perf-(\d+)\.map was last written [\d.]+ s "
+                     r"before PID \1 started: an earlier process's with the same PID, not "
+                     r"read", err), err
+    assert "an earlier process's with the same PID" in summary
     assert _summary_count(summary, "map") == 0
     spin, jit = _check_spin(rows)
     assert spin > 500 and jit == 0, (jit, spin)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "unit.h"
 #include "perf_map.h"
@@ -190,4 +191,45 @@ TEST(perf_map_open_checks)
 	unlink(link);
 	unlink(p);
 	rmdir(dir);
+}
+
+TEST(perf_map_age_from_times)
+{
+	const uint64_t s = 1000ull * 1000000000ull, slack = PERF_MAP_CLOCK_SLACK_NS;
+
+	/* created and written after the start, or no birth time known */
+	CHECK_EQ(perf_map__age(s + 1, s + 2, s), PERF_MAP_OWN);
+	CHECK_EQ(perf_map__age(0, s + 2, s), PERF_MAP_OWN);
+	/* within the leeway for a clock set since */
+	CHECK_EQ(perf_map__age(s - slack, s - slack, s), PERF_MAP_OWN);
+	/* created before, written since: some lines may be another's */
+	CHECK_EQ(perf_map__age(s - slack - 1, s + 5, s), PERF_MAP_PREDATES);
+	/* last written before: none is this process's */
+	CHECK_EQ(perf_map__age(s - 2 * slack, s - slack - 1, s), PERF_MAP_STALE);
+	CHECK_EQ(perf_map__age(0, s - slack - 1, s), PERF_MAP_STALE);
+}
+
+/* the perf map of this very process: read when written since it started,
+ * refused (-ESTALE, said) when last written long before */
+TEST(perf_map_read_refuses_an_earlier_process_s)
+{
+	char path[64], err[256] = "";
+	struct perf_map m;
+	struct timespec old[2] = { { 1000000, 0 }, { 1000000, 0 } };	/* 1970 */
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", getpid());
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "1000 10 f\n", 10), 10);
+	CHECK_EQ(perf_map__read(getpid(), &m, err, sizeof(err)), 0);
+	CHECK_EQ(m.n, 1);
+	CHECK(!m.predates);
+	perf_map__free(&m);
+	CHECK_EQ(futimens(fd, old), 0);
+	CHECK_EQ(perf_map__read(getpid(), &m, err, sizeof(err)), -ESTALE);
+	CHECK(strstr(err, "before PID") && strstr(err, "not read"));
+	close(fd);
+	unlink(path);
 }

@@ -2,6 +2,8 @@
 /* proc_status: a process's ids, against what the kernel says to the
  * process itself (getresuid/getresgid) */
 #include <errno.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "proc_status.h"
 #include "unit.h"
@@ -29,4 +31,43 @@ TEST(proc_status_no_such_process)
 
 	/* above the largest pid_max (2^22) */
 	CHECK_EQ(proc_status__ids(1 << 23, u, g), -ENOENT);
+}
+
+/* a /proc/PID/stat line: its name may hold ") " and spaces */
+TEST(proc_status_start_ticks_parsed_after_the_name)
+{
+	static const char line[] =
+		"4242 (a) (b c) S 1 4242 4242 0 -1 4194560 2010 0 0 0 5 3 0 0 20 0 1 0 "
+		"987654321 24170496 2508 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 "
+		"0 0 0 0 0\n";
+	unsigned long long t = 0;
+
+	CHECK_EQ(proc_status__parse_start(line, sizeof(line) - 1, &t), 0);
+	CHECK_EQ(t, 987654321ull);
+	/* cut right after the field, without the rest or a newline */
+	CHECK_EQ(proc_status__parse_start(line, strstr(line, "987654321") + 9 - line, &t), 0);
+	CHECK_EQ(t, 987654321ull);
+	/* cut inside the fields before it, no name, a letter in its place */
+	CHECK_EQ(proc_status__parse_start(line, 40, &t), -EINVAL);
+	CHECK_EQ(proc_status__parse_start("4242 a S 1", 10, &t), -EINVAL);
+	static const char bad[] = "1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12x 0\n";
+	CHECK_EQ(proc_status__parse_start(bad, sizeof(bad) - 1, &t), -EINVAL);
+	static const char huge[] = "1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 "
+		"123456789012345678901234567890 0\n";
+	CHECK_EQ(proc_status__parse_start(huge, sizeof(huge) - 1, &t), -EINVAL);
+}
+
+/* this process started after boot and before now, after its parent */
+TEST(proc_status_start_of_self)
+{
+	struct timespec now;
+	uint64_t self = 0, parent = 0;
+
+	CHECK_EQ(proc_status__start_ns(getpid(), &self), 0);
+	CHECK_EQ(proc_status__start_ns(getppid(), &parent), 0);
+	CHECK_EQ(clock_gettime(CLOCK_BOOTTIME, &now), 0);
+	CHECK(self > 0);
+	CHECK(parent <= self);
+	CHECK(self <= (uint64_t)now.tv_sec * 1000000000ull + now.tv_nsec);
+	CHECK_EQ(proc_status__start_ns(1 << 23, &self), -ENOENT);
 }
