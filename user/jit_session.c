@@ -52,7 +52,7 @@ void jit_session__plan(struct target *t, bool sampling)
 {
 	/* only sampling names frames from JIT registrations: a call trace
 	 * loses nothing on a build without the function (every 3.8-3.11) */
-	if (sampling && !t->perfmap_offset)
+	if (sampling && !t->bin.perfmap_offset)
 		jit_warn(t, false, "jit: %s has no PyUnstable_WritePerfMapEntry (CPython 3.12+): "
 			 "JIT registrations are not seen live (an existing /tmp/perf-PID.map is read "
 			 "when attaching; a jitdump the process maps is read either way)",

@@ -40,7 +40,7 @@ int probes__add_link(struct probes *p, struct bpf_link *l, const char *what,
 static int attach_usdt(struct probes *p, const struct target *t, char *err, size_t errlen)
 {
 	struct tracer_bpf *s = p->skel;
-	unsigned minor = (t->version_hex >> 16) & 0xff;
+	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
 	int ret = 0;
 
 	/* 3.11: the entry probe fires only once the line probe's semaphore is
@@ -68,11 +68,11 @@ static int attach_eval(struct probes *p, const struct target *t, char *err, size
 	int ret;
 
 	ret = add_link(p, bpf_program__attach_uprobe(s->progs.eval_return, true, t->pid,
-						     t->open_path, t->eval_offset),
+						     t->open_path, t->bin.eval_offset),
 		       "uretprobe _PyEval_EvalFrameDefault", err, errlen);
 	if (!ret)
 		ret = add_link(p, bpf_program__attach_uprobe(s->progs.eval_entry, false, t->pid,
-							     t->open_path, t->eval_offset),
+							     t->open_path, t->bin.eval_offset),
 			       "uprobe _PyEval_EvalFrameDefault", err, errlen);
 	return ret;
 }
@@ -85,8 +85,8 @@ static int attach_dispatch(struct probes *p, const struct target *t, char *err, 
 	int ret = 0;
 
 	for (int pass = 0; pass < 2 && !ret; pass++) {
-		for (int i = 0; i < t->plan.n && !ret; i++) {
-			const struct ds_site *d = &t->plan.sites[i];
+		for (int i = 0; i < t->bin.plan.n && !ret; i++) {
+			const struct ds_site *d = &t->bin.plan.sites[i];
 			bool call = d->kind == DS_CALL;
 
 			if (call != (pass == 1))
@@ -96,12 +96,12 @@ static int attach_dispatch(struct probes *p, const struct target *t, char *err, 
 			ret = add_link(p, bpf_program__attach_uprobe(call ? s->progs.dispatch_call
 									  : s->progs.dispatch_return,
 								     false, t->pid, t->open_path,
-								     t->site_offset[i]),
+								     t->bin.site_offset[i]),
 				       what, err, errlen);
 		}
 		if (pass == 0 && !ret)
 			ret = add_link(p, bpf_program__attach_uprobe(s->progs.eval_throw, false, t->pid,
-								     t->open_path, t->eval_offset),
+								     t->open_path, t->bin.eval_offset),
 				       "uprobe _PyEval_EvalFrameDefault (generator throw)", err, errlen);
 	}
 	return ret;
@@ -120,17 +120,17 @@ static int attach_runtime(struct probes *p, const struct target *t, char *err, s
 	char what[96];
 	int ret = 0;
 
-	for (int i = 0; i < 4 && t->runtime_usdt && !ret; i++) {
+	for (int i = 0; i < 4 && t->bin.runtime_usdt && !ret; i++) {
 		snprintf(what, sizeof(what), "USDT python:%s", usdt[i].probe);
 		ret = add_link(p, bpf_program__attach_usdt(usdt[i].prog, t->pid, t->open_path,
 							   "python", usdt[i].probe, NULL),
 			       what, err, errlen);
 	}
 	for (int pass = 0; pass < 2 && !ret; pass++) {
-		for (int i = 0; i < t->runtime.n && !ret; i++) {
-			const struct rt_site *site = &t->runtime.sites[i];
+		for (int i = 0; i < t->bin.runtime.n && !ret; i++) {
+			const struct rt_site *site = &t->bin.runtime.sites[i];
 			LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = pass == 0,
-				    .bpf_cookie = runtime_sites__cookie(&t->runtime, site));
+				    .bpf_cookie = runtime_sites__cookie(&t->bin.runtime, site));
 
 			if (pass == 0 && site->kind == TR_RT_GC_GENERATION)
 				continue;	/* its entry only */
@@ -166,12 +166,12 @@ int probes__register(struct tracer_bpf *skel, const struct target *t, struct pro
 	/* before anything can fill the identity cache */
 	if (t->cfg.dealloc_probed && !t->calls_inside)
 		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.code_freed, false, t->pid,
-							     t->open_path, t->dealloc_offset),
+							     t->open_path, t->bin.dealloc_offset),
 			       "uprobe code_dealloc", err, errlen);
 	/* JIT registrations, in every mode */
-	if (!ret && t->perfmap_offset)
+	if (!ret && t->bin.perfmap_offset)
 		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.jit_register, false, t->pid,
-							     t->open_path, t->perfmap_offset),
+							     t->open_path, t->bin.perfmap_offset),
 			       "uprobe PyUnstable_WritePerfMapEntry", err, errlen);
 	if (ret) {
 		probes__detach(p);
@@ -191,7 +191,7 @@ int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probe
 		return ret;
 	if (t->cover_channel)
 		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.cover_channel, false, t->pid,
-							     t->open_path, t->getsizeof_offset),
+							     t->open_path, t->bin.getsizeof_offset),
 			       "uprobe _PySys_GetSizeOf (the coverage bootstrap's hand-over)", err,
 			       errlen);
 	/* calls counted inside the process: nothing else to see */

@@ -53,7 +53,7 @@ static bool span_covers(uint32_t *span, int off, uint32_t size)
 int sampler__plan(struct target *t, char *err, size_t errlen)
 {
 	const struct tr_py_layout *L = &t->cfg.layout;
-	unsigned minor = (t->version_hex >> 16) & 0xff;
+	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
 	uint32_t span = 0;
 
 	/* the walk reads the bytes of a frame holding its code, caller,

@@ -126,8 +126,8 @@ static int launch_target(const struct session_opts *o, const struct cover_boot *
 	ret = launch__start(o->argv, env, l, err, errlen);
 
 	while (!ret) {
-		ret = target__inspect(launch__pid(*l), TARGET_LAUNCH, !o->sample_hz, o->strategy, t,
-				      err, errlen);
+		ret = target__inspect(NULL, launch__pid(*l), TARGET_LAUNCH, !o->sample_hz,
+				      o->strategy, t, err, errlen);
 		if (ret != -ENOEXEC)
 			break;
 		ret = launch__next_exec(*l);
@@ -169,7 +169,7 @@ static void interp_path(const struct target *t, char *buf, size_t n)
 static int plan_coverage(struct cover_session *c, struct target *t,
 			 const struct cover_boot *boot)
 {
-	unsigned minor = (t->version_hex >> 16) & 0xff;
+	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
 	enum cover_lines lines = COVER_LINES_NONE;
 	char note[200], interp[600], why[64] = "";
 
@@ -177,7 +177,7 @@ static int plan_coverage(struct cover_session *c, struct target *t,
 		lines = COVER_LINES_USDT;
 		t->cfg.usdt_lines = 1;
 		snprintf(note, sizeof(note), "lines from the USDT line probe");
-	} else if (minor >= 12 && boot && t->getsizeof_offset &&
+	} else if (minor >= 12 && boot && t->bin.getsizeof_offset &&
 		   cover_boot__will_load(t->pid, why, sizeof(why))) {
 		bool boot_counts = cover_boot__counts_calls(boot);
 
@@ -237,7 +237,7 @@ static void say_target(const struct target *t)
 	char ver[16];
 
 	fprintf(stderr, "tracer: PID %d: CPython %s (%s), strategy %s\n", t->pid,
-		pyversion__format(t->version_hex, ver, sizeof(ver)), t->file,
+		pyversion__format(t->bin.version_hex, ver, sizeof(ver)), t->file,
 		t->calls_inside ? "none (calls counted by the coverage bootstrap)"
 				: strategy__name(t->cfg.strategy));
 	for (uint32_t i = 0; i < t->n_warnings; i++)
@@ -378,8 +378,8 @@ int session__run(const struct session_opts *o)
 	if (o->argv)
 		ret = launch_target(o, boot, &launch, &t, err, sizeof(err));
 	else
-		ret = target__inspect(o->pid, TARGET_ATTACH, !o->sample_hz, o->strategy, &t, err,
-				      sizeof(err));
+		ret = target__inspect(NULL, o->pid, TARGET_ATTACH, !o->sample_hz, o->strategy, &t,
+				      err, sizeof(err));
 	if (ret)
 		goto fail;
 	if (o->sample_hz && sampler__plan(&t, err, sizeof(err)))
@@ -518,7 +518,7 @@ cleanup:
 	jit_session__follow_free(&jitdump);
 	/* the perf trampoline we turned on wrote /tmp/perf-PID.map (one the
 	 * program turned on itself is its own) */
-	if (o->argv && t.pid && t.version_hex >= 0x030c0000 && perf_support_set(o))
+	if (o->argv && t.pid && t.bin.version_hex >= 0x030c0000 && perf_support_set(o))
 		target__remove_perf_map(t.pid);
 	if (sfd >= 0)
 		close(sfd);

@@ -7,16 +7,17 @@
  * /proc/PID/root, so a process in another mount namespace (a container) is
  * inspected through its own view of the file system.
  *
- * The version comes from the binary, never from a file name: the exported
- * constant Py_Version (3.11+), else the DT_SONAME of the library
- * (libpython3.X.so...), which the linker wrote into the binary.
+ * The file is analysed once (user/binary.c: version, layout, what each
+ * strategy needs, all as ELF addresses); here it is placed in the process
+ * (load bias) and the process's own checks are made.
  *
  * How a strategy is chosen (the first that is exact for the build):
  *   1. USDT probes python:function__entry/__return (builds with SystemTap
  *      probes, up to 3.11: 3.12 removed them).
  *   2. DISPATCH (3.11+): uprobes in the eval loop's opcode handlers, chosen
  *      by user/dispatch_sites.c; needs .symtab and DWARF (pyenv and most
- *      source builds have them).
+ *      source builds have them); on 3.12+ attached, the main interpreter
+ *      must use its own GIL.
  *   3. EVAL: uprobe on _PyEval_EvalFrameDefault. Every Python call enters
  *      it on 3.8-3.10; on 3.12+ only when a PEP 523 frame evaluator is
  *      installed, which the perf trampoline is (with --strategy=eval launch
@@ -33,7 +34,6 @@
 #include <unistd.h>
 #include "elf_file.h"
 #include "proc_maps.h"
-#include "py_opcodes.h"
 #include "target.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
@@ -105,26 +105,6 @@ static int find_interpreter(struct target *t, const struct proc_maps *maps)
 	return -ENOEXEC;
 }
 
-static int detect_version(struct elf_file *ef, uint32_t *hex)
-{
-	uint64_t v, sz;
-	uint32_t val;
-	const char *so;
-	unsigned major, minor;
-
-	if (!elf_file__find_symbol(ef, "Py_Version", &v, &sz) &&
-	    elf_file__read_vaddr(ef, v, &val, sizeof(val)) == sizeof(val) && (val >> 24) == 3) {
-		*hex = val;
-		return 0;
-	}
-	so = elf_file__soname(ef);
-	if (so && sscanf(so, "libpython%u.%u", &major, &minor) == 2) {
-		*hex = major << 24 | minor << 16;
-		return 0;
-	}
-	return -ENOENT;
-}
-
 /* The PEP 523 frame evaluator of the main interpreter (0: the default one). */
 static int read_eval_hook(const struct target *t, uint64_t *hook)
 {
@@ -132,107 +112,73 @@ static int read_eval_hook(const struct target *t, uint64_t *hook)
 	int err;
 
 	*hook = 0;
-	if (t->rt.runtime_interpreters_main < 0 || t->rt.interp_eval_frame < 0)
+	if (t->bin.rt.runtime_interpreters_main < 0 || t->bin.rt.interp_eval_frame < 0)
 		return -ENOTSUP;
-	err = target__read_mem(t->pid, t->runtime_addr + t->rt.runtime_interpreters_main,
+	err = target__read_mem(t->pid, t->runtime_addr + t->bin.rt.runtime_interpreters_main,
 			       &interp, sizeof(interp));
 	if (err)
 		return err;
 	if (!interp)
 		return -ESRCH;	/* not initialized yet */
-	return target__read_mem(t->pid, interp + t->rt.interp_eval_frame, hook, sizeof(*hook));
+	return target__read_mem(t->pid, interp + t->bin.rt.interp_eval_frame, hook, sizeof(*hook));
 }
 
-/* The dispatch strategy for T: probe sites and the way to the thread state. */
-static int plan_dispatch(struct target *t, struct elf_file *ef, char *err, size_t errlen)
+/* The dispatch strategy for T, as planned for its file (user/binary.c),
+ * unless the process's GIL is not where the plan looks for the thread
+ * state. On failure the reason is in ERR. */
+static int use_dispatch(struct target *t, char *err, size_t errlen)
 {
-	unsigned minor = (t->version_hex >> 16) & 0xff;
-	struct py_opcodes ops;
+	const struct binary *b = &t->bin;
+	unsigned minor = (b->version_hex >> 16) & 0xff;
 	int ret;
 
-	if (minor < 11)
-		return ERR("dispatch: only for CPython 3.11+"), -ENOTSUP;
-	if (minor == 11 && t->rt.runtime_tstate_current >= 0)
-		t->cfg.tstate_ptr_addr = t->runtime_addr + t->rt.runtime_tstate_current;
-	else if (minor >= 12 && t->rt.runtime_gil_holder >= 0)
-		t->cfg.tstate_ptr_addr = t->runtime_addr + t->rt.runtime_gil_holder;
-	else
-		return ERR("dispatch: no way to the running thread state on 3.%u", minor), -ENOTSUP;
+	if (!b->ds_tstate_vaddr)
+		return ERR("%s", b->ds_why), b->ds_ret;
 	if (minor >= 12 && t->mode == TARGET_ATTACH) {
 		/* the main interpreter must use its own GIL (it always does) */
 		uint64_t gil = 0;
-		ret = target__read_mem(t->pid, t->runtime_addr + t->rt.runtime_gil_ptr, &gil,
+		ret = target__read_mem(t->pid, t->runtime_addr + b->rt.runtime_gil_ptr, &gil,
 				       sizeof(gil));
-		if (ret || (gil && gil != t->runtime_addr + t->rt.runtime_gil))
+		if (ret || (gil && gil != t->runtime_addr + b->rt.runtime_gil))
 			return ERR("dispatch: PID %d: the main interpreter's GIL is not where "
 				   "CPython 3.%u keeps it", t->pid, minor), -ENOTSUP;
 	}
-	ret = py_opcodes__query(t->pid, &ops, err, errlen);
-	if (ret)
-		return ret;
-	ret = dispatch_sites__plan(ef, t->open_path, &ops, t->cfg.layout.frame_back, &t->plan,
-				   err, errlen);
-	if (ret)
-		return ret;
-	for (int i = 0; i < t->plan.n; i++)
-		if (elf_file__vaddr_to_offset(ef, t->plan.sites[i].vaddr, &t->site_offset[i]))
-			return ERR("dispatch: probe site 0x%llx is not in the file",
-				   (unsigned long long)t->plan.sites[i].vaddr), -ENOTSUP;
-	if (t->plan.n_slow) {
-		char msg[256];
-		size_t used = snprintf(msg, sizeof(msg), "dispatch: %d probe site(s) are on "
-				       "instructions the kernel single-steps (slower, ~10 us a hit):",
-				       t->plan.n_slow);
-		for (int i = 0; i < t->plan.n && used < sizeof(msg); i++)
-			if (!t->plan.sites[i].emulated)
-				used += snprintf(msg + used, sizeof(msg) - used, " %s",
-						 t->plan.sites[i].what);
-		warn(t, msg);
-	}
-	uint64_t shim, shim_sz;
-	if (!elf_file__find_symbol(ef, "_Py_InitCleanup", &shim, &shim_sz))
-		t->cfg.shim_code = t->load_bias + shim;
+	if (b->ds_ret)
+		return ERR("%s", b->ds_why), b->ds_ret;
+	if (b->ds_slow[0])
+		warn(t, b->ds_slow);
+	t->cfg.tstate_ptr_addr = t->load_bias + b->ds_tstate_vaddr;
+	if (b->ds_shim_vaddr)
+		t->cfg.shim_code = t->load_bias + b->ds_shim_vaddr;
 	t->cfg.strategy = TR_STRATEGY_DISPATCH;
 	return 0;
 }
 
-static int choose_strategy(struct target *t, struct elf_file *ef, const char *force,
-			   char *err, size_t errlen)
+/* The first exact strategy for T, among those its file allows (a strategy
+ * the user forces was checked against the file already). */
+static int choose_strategy(struct target *t, const char *force, char *err, size_t errlen)
 {
-	unsigned minor = (t->version_hex >> 16) & 0xff;
-	bool usdt = elf_file__has_usdt(ef, "python", "function__entry", NULL) &&
-		    elf_file__has_usdt(ef, "python", "function__return", NULL) &&
-		    (minor != 11 || elf_file__has_usdt(ef, "python", "line", NULL)) &&
-		    t->rt.runtime_tstate_current >= 0;
+	const struct binary *b = &t->bin;
+	unsigned minor = (b->version_hex >> 16) & 0xff;
 	bool eval_exact = minor <= 10;
 	char why[384] = "";
 	int ret;
 
-	if (force && strcmp(force, "usdt") && strcmp(force, "eval") && strcmp(force, "dispatch")) {
-		ERR("unknown strategy '%s' (usdt, dispatch, eval)", force);
-		return -EINVAL;
-	}
-	if (force && !strcmp(force, "usdt") && !usdt) {
-		ERR("--strategy=usdt: %s has no usable python:function__entry/__return USDT probes",
-		    t->file);
-		return -ENOTSUP;
-	}
-	if ((force && !strcmp(force, "usdt")) || (!force && usdt)) {
+	if ((force && !strcmp(force, "usdt")) || (!force && b->usdt)) {
 		t->cfg.strategy = TR_STRATEGY_USDT;
-		t->cfg.tstate_ptr_addr = t->runtime_addr + t->rt.runtime_tstate_current;
+		t->cfg.tstate_ptr_addr = t->runtime_addr + b->rt.runtime_tstate_current;
 		if (minor == 11)
 			warn(t, "usdt on 3.11: the `line` probe is enabled too, since the entry probe "
 				"only fires with it (CPython issue 98894); it slows the target down");
 		return 0;
 	}
-	if (minor >= 11 && (!force || !strcmp(force, "dispatch"))) {
-		ret = plan_dispatch(t, ef, why, sizeof(why));
+	if (b->ds_tried) {
+		ret = use_dispatch(t, why, sizeof(why));
 		if (!ret || (force && !strcmp(force, "dispatch"))) {
 			if (ret)
 				ERR("--strategy=dispatch: %s", why);
 			return ret;
 		}
-		t->cfg.tstate_ptr_addr = 0;
 	}
 	if (!eval_exact && minor == 11) {
 		ERR("PID %d runs CPython 3.11 without USDT probes and %s", t->pid, why);
@@ -244,7 +190,7 @@ static int choose_strategy(struct target *t, struct elf_file *ef, const char *fo
 		return -ENOTSUP;
 	}
 	if (!eval_exact && t->mode == TARGET_ATTACH) {
-		uint64_t hook = 0, tramp = 0, sz;
+		uint64_t hook = 0;
 		int e = read_eval_hook(t, &hook);
 		if (e) {
 			ERR("PID %d: cannot read the interpreter's frame evaluator hook: %s",
@@ -257,8 +203,7 @@ static int choose_strategy(struct target *t, struct elf_file *ef, const char *fo
 			return -ENOTSUP;
 		}
 		/* another PEP 523 evaluator may run frames without the default one */
-		if (!elf_file__find_symbol(ef, "py_trampoline_evaluator", &tramp, &sz) &&
-		    hook - t->load_bias != tramp)
+		if (b->trampoline_vaddr && hook - t->load_bias != b->trampoline_vaddr)
 			warn(t, "a PEP 523 frame evaluator other than the perf trampoline is "
 				"installed: frames it runs without _PyEval_EvalFrameDefault are not seen");
 	}
@@ -279,67 +224,30 @@ static int choose_strategy(struct target *t, struct elf_file *ef, const char *fo
 	return 0;
 }
 
-/* How GC collections and imports are probed: USDT where the build has the
- * probes (whatever the call strategy), else uprobes (user/runtime_sites.c) */
-static void plan_runtime(struct target *t, struct elf_file *ef)
+/* T's file, analysed through BINS, or for T alone */
+static int analyse_file(struct binary_cache *bins, struct target *t, bool probe_calls,
+			const char *force, char *err, size_t errlen)
 {
-	static const char *const probes[] = { "gc__start", "gc__done", "import__find__load__start",
-					      "import__find__load__done" };
-	char missing[192], msg[256];
+	struct binary_req req = {
+		.path = t->open_path, .name = t->file, .runner_pid = t->pid,
+		.probe_calls = probe_calls, .force = force,
+	};
+	const struct binary *b;
+	int ret;
 
-	t->runtime_usdt = true;
-	for (int i = 0; i < 4; i++)
-		t->runtime_usdt &= elf_file__has_usdt(ef, "python", probes[i], NULL);
-	if (t->runtime_usdt)
-		return;
-	runtime_sites__find(ef, t->open_path, &t->runtime, missing, sizeof(missing));
-	if (missing[0]) {
-		snprintf(msg, sizeof(msg), "not on the timeline: %s", missing);
-		warn(t, msg);
-	}
+	if (!bins)
+		return binary__analyse(&req, &t->bin, err, errlen);
+	ret = binary_cache__get(bins, &req, &b, err, errlen);
+	if (!ret)
+		t->bin = *b;
+	return ret;
 }
 
-/* The span of the code object the BPF side reads to check an identity. */
-static int set_identity_span(struct tr_proc_cfg *c)
-{
-	const struct tr_py_layout *L = &c->layout;
-	int name = L->code_qualname >= 0 ? L->code_qualname : L->code_name;
-	int lo = name, hi = name + 8;
-
-	if (L->code_filename < lo)
-		lo = L->code_filename;
-	if (L->code_firstlineno < lo)
-		lo = L->code_firstlineno;
-	if (L->code_filename + 8 > hi)
-		hi = L->code_filename + 8;
-	if (L->code_firstlineno + 4 > hi)
-		hi = L->code_firstlineno + 4;
-	if (lo < 0 || hi - lo > TR_FP_SPAN_MAX)
-		return -ERANGE;
-	c->fp_off = lo;
-	c->fp_len = hi - lo;
-	c->fp_name = name - lo;
-	c->fp_file = L->code_filename - lo;
-	c->fp_line = L->code_firstlineno - lo;
-	/* the frame's code and back pointers: 8-byte aligned words */
-	lo = L->frame_code < L->frame_back ? L->frame_code : L->frame_back;
-	hi = (L->frame_code > L->frame_back ? L->frame_code : L->frame_back) + 8;
-	if (lo < 0 || (lo | L->frame_code | L->frame_back) % 8 || hi - lo > 8 * TR_FR_WORDS_MAX)
-		return -ERANGE;
-	c->fr_off = lo;
-	c->fr_words = (hi - lo) / 8;
-	c->fr_code = (L->frame_code - lo) / 8;
-	c->fr_back = (L->frame_back - lo) / 8;
-	return 0;
-}
-
-int target__inspect(int pid, enum target_mode mode, bool probe_calls, const char *force,
-		    struct target *t, char *err, size_t errlen)
+int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
+		    bool probe_calls, const char *force, struct target *t, char *err, size_t errlen)
 {
 	struct proc_maps maps = {};
-	struct elf_file *ef = NULL;
-	uint64_t eval_v, eval_sz, eval_addr, rt_v, rt_sz;
-	unsigned major, minor;
+	uint64_t eval_addr;
 	char link[64];
 	ssize_t n;
 	int ret;
@@ -368,82 +276,25 @@ int target__inspect(int pid, enum target_mode mode, bool probe_calls, const char
 		    pid, t->exe);
 		goto cleanup;
 	}
-	ef = elf_file__open(t->open_path);
-	if (!ef) {
-		ret = -errno;
-		ERR("cannot open %s: %s", t->open_path, strerror(errno));
+	ret = analyse_file(bins, t, probe_calls, force, err, errlen);
+	if (ret)
 		goto cleanup;
-	}
-	if (detect_version(ef, &t->version_hex)) {
-		ret = -ENOTSUP;
-		ERR("cannot tell the CPython version of %s (no Py_Version, no libpython soname)",
-		    t->file);
-		goto cleanup;
-	}
-	major = t->version_hex >> 24;
-	minor = (t->version_hex >> 16) & 0xff;
-	if (major != 3 || minor < PY_LAYOUT_MIN_MINOR) {
-		ret = -ENOTSUP;
-		ERR("CPython %u.%u is not supported (3.%d to 3.%d are)", major, minor,
-		    PY_LAYOUT_MIN_MINOR, PY_LAYOUT_MAX_MINOR);
-		goto cleanup;
-	}
 	/* runtime addresses: the load bias comes from where the eval function is mapped */
-	if (elf_file__find_symbol(ef, "_PyEval_EvalFrameDefault", &eval_v, &eval_sz) ||
-	    elf_file__vaddr_to_offset(ef, eval_v, &t->eval_offset) ||
-	    proc_maps__addr_of_offset(&maps, t->file, t->eval_offset, &eval_addr) ||
-	    elf_file__find_symbol(ef, "_PyRuntime", &rt_v, &rt_sz)) {
+	if (proc_maps__addr_of_offset(&maps, t->file, t->bin.eval_offset, &eval_addr)) {
 		ret = -ENOENT;
 		ERR("%s: cannot locate _PyEval_EvalFrameDefault/_PyRuntime in the process", t->file);
 		goto cleanup;
 	}
-	t->load_bias = eval_addr - eval_v;
-	t->runtime_addr = t->load_bias + rt_v;
-	if (minor >= 13) {
-		unsigned char buf[4096];
-		size_t len = rt_sz < sizeof(buf) ? rt_sz : sizeof(buf);
-		ret = target__read_mem(pid, t->runtime_addr, buf, len);
-		if (!ret)
-			ret = py_layout__from_debug_offsets(buf, len, &t->cfg.layout, &t->rt);
-		if (ret && minor > PY_LAYOUT_MAX_MINOR) {
-			ERR("CPython %u.%u: cannot read its _Py_DebugOffsets (%s)", major, minor,
-			    strerror(-ret));
-			goto cleanup;
-		}
-		if (ret)
-			ret = py_layout__for_version(major, minor, &t->cfg.layout, &t->rt);
-	} else {
-		ret = py_layout__for_version(major, minor, &t->cfg.layout, &t->rt);
-	}
-	if (ret) {
-		ERR("CPython %u.%u: no structure layout known", major, minor);
-		goto cleanup;
-	}
-	t->cfg.layout.version_hex = t->version_hex;
-	ret = set_identity_span(&t->cfg);
-	if (ret) {
-		ERR("CPython %u.%u: the code object's identity fields are too far apart", major, minor);
-		goto cleanup;
-	}
+	t->load_bias = eval_addr - t->bin.eval_vaddr;
+	t->runtime_addr = t->load_bias + t->bin.runtime_vaddr;
+	t->cfg = t->bin.cfg;
 	if (probe_calls) {
-		ret = choose_strategy(t, ef, force, err, errlen);
-		if (!ret)
-			plan_runtime(t, ef);
+		ret = choose_strategy(t, force, err, errlen);
+		if (!ret && t->bin.runtime_missing[0])
+			warn(t, t->bin.runtime_missing);
 	}
 	t->cfg.walk_running = mode == TARGET_ATTACH;
-	/* code_dealloc is a local symbol: only in builds with .symtab */
-	uint64_t dv, dsz;
-	if (!elf_file__find_symbol(ef, "code_dealloc", &dv, &dsz) &&
-	    !elf_file__vaddr_to_offset(ef, dv, &t->dealloc_offset))
-		t->cfg.dealloc_probed = 1;
-	if (!elf_file__find_symbol(ef, "_PySys_GetSizeOf", &dv, &dsz) &&
-	    elf_file__vaddr_to_offset(ef, dv, &t->getsizeof_offset))
-		t->getsizeof_offset = 0;
-	if (!elf_file__find_symbol(ef, "PyUnstable_WritePerfMapEntry", &dv, &dsz) &&
-	    elf_file__vaddr_to_offset(ef, dv, &t->perfmap_offset))
-		t->perfmap_offset = 0;
 cleanup:
-	elf_file__close(ef);
 	proc_maps__free(&maps);
 	return ret;
 }
@@ -452,7 +303,7 @@ void target__describe(const struct target *t, uint64_t attach_ts, struct in_proc
 {
 	memset(p, 0, sizeof(*p));
 	p->pid = t->pid;
-	p->version_hex = t->version_hex;
+	p->version_hex = t->bin.version_hex;
 	p->strategy = t->calls_inside ? TR_STRATEGY_NONE : t->cfg.strategy;
 	p->attach_ts = attach_ts;
 	snprintf(p->exe, sizeof(p->exe), "%s", t->exe);

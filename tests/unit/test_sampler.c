@@ -15,7 +15,7 @@ static int plan(unsigned minor, struct target *t, char *err, size_t n)
 	memset(t, 0, sizeof(*t));
 	if (py_layout__for_version(3, minor, &t->cfg.layout, &rt))
 		return -99;
-	t->version_hex = 0x03000000 | minor << 16;
+	t->bin.version_hex = 0x03000000 | minor << 16;
 	t->runtime_addr = 0x10000;
 	return sampler__plan(t, err, n);
 }

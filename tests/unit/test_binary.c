@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The analysis of an interpreter file (user/binary.c) and its cache
+ * (user/binary_cache.c), on real interpreters. The truth comes from
+ * elsewhere: the version from the interpreter itself (sys.hexversion, which
+ * is Py_Version), symbols and segments from readelf's output, and the
+ * 3.13 layout from a running process's memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "unit.h"
+#include "binary_cache.h"
+#include "target.h"
+
+#define DEBIAN311 "/usr/bin/python3.11"
+
+static bool have(const char *path)
+{
+	if (!access(path, R_OK))
+		return true;
+	printf("SKIP: %s not present\n", path);
+	return false;
+}
+
+/* run CMD; its first output line in BUF. 0 or -1 */
+static int first_line(const char *cmd, char *buf, size_t n)
+{
+	FILE *f = popen(cmd, "r");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fgets(buf, n, f) != NULL;
+	pclose(f);
+	return ok ? 0 : -1;
+}
+
+/* sys.hexversion of the interpreter PY, asked of it */
+static uint32_t hexversion_of(const char *py)
+{
+	char cmd[600], out[64];
+
+	snprintf(cmd, sizeof(cmd), "%s -I -S -c 'import sys; print(sys.hexversion)'", py);
+	CHECK_EQ(first_line(cmd, out, sizeof(out)), 0);
+	return strtoul(out, NULL, 10);
+}
+
+/* st_value of SYM in readelf -sW's listing of PATH (either table); 0 if absent */
+static uint64_t readelf_symbol(const char *path, const char *sym)
+{
+	char cmd[600], line[512], name[256];
+	unsigned long long v;
+	uint64_t found = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "readelf -sW '%s'", path);
+	f = popen(cmd, "r");
+	CHECK(f != NULL);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %llx %*s %*s %*s %*s %*s %255s", &v, name) == 2 &&
+		    !strcmp(strtok(name, "@"), sym))
+			found = v;
+	pclose(f);
+	return found;
+}
+
+/* file offset of VADDR by readelf -lW's LOAD segments; -1 if in none */
+static int64_t readelf_offset(const char *path, uint64_t vaddr)
+{
+	char cmd[600], line[512];
+	unsigned long long off, va, pa, filesz;
+	int64_t found = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "readelf -lW '%s'", path);
+	f = popen(cmd, "r");
+	CHECK(f != NULL);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " LOAD %llx %llx %llx %llx", &off, &va, &pa, &filesz) == 4 &&
+		    vaddr >= va && vaddr < va + filesz)
+			found = vaddr - va + off;
+	pclose(f);
+	return found;
+}
+
+/* does readelf -n list the SDT note NAME? */
+static bool readelf_has_note(const char *path, const char *name)
+{
+	char cmd[600], line[512];
+	bool yes = false;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "readelf -nW '%s'", path);
+	f = popen(cmd, "r");
+	CHECK(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "Name: ");
+		if (p && !strcmp(strtok(p + 6, " \n"), name))
+			yes = true;
+	}
+	pclose(f);
+	return yes;
+}
+
+/* a function's offset as the analysis has it: readelf's, or 0 when the
+ * symbol is not in the file */
+static void check_offset(const char *path, const char *sym, uint64_t got)
+{
+	uint64_t v = readelf_symbol(path, sym);
+
+	if (!v) {
+		CHECK_EQ(got, 0);
+		return;
+	}
+	CHECK_EQ(got, readelf_offset(path, v));
+}
+
+/* what every analysis must agree on with readelf and the interpreter */
+static void check_file_facts(const char *path, const char *py, const struct binary *b)
+{
+	uint64_t eval = readelf_symbol(path, "_PyEval_EvalFrameDefault");
+
+	/* builds before 3.11 have no Py_Version: then the soname's 3.X only */
+	uint32_t mask = readelf_symbol(path, "Py_Version") ? ~0u : 0xffff0000u;
+
+	CHECK_EQ(b->version_hex, hexversion_of(py) & mask);
+	CHECK_EQ(b->cfg.layout.version_hex, b->version_hex);
+	CHECK(eval != 0);
+	CHECK_EQ(b->eval_vaddr, eval);
+	CHECK_EQ(b->eval_offset, readelf_offset(path, eval));
+	CHECK_EQ(b->runtime_vaddr, readelf_symbol(path, "_PyRuntime"));
+	check_offset(path, "code_dealloc", b->dealloc_offset);
+	CHECK_EQ(b->cfg.dealloc_probed, b->dealloc_offset != 0);
+	check_offset(path, "_PySys_GetSizeOf", b->getsizeof_offset);
+	check_offset(path, "PyUnstable_WritePerfMapEntry", b->perfmap_offset);
+	CHECK_EQ(b->trampoline_vaddr, readelf_symbol(path, "py_trampoline_evaluator"));
+	/* nothing of a process: no strategy, no address */
+	CHECK_EQ(b->cfg.strategy, 0);
+	CHECK_EQ(b->cfg.tstate_ptr_addr, 0);
+	CHECK_EQ(b->cfg.shim_code, 0);
+	CHECK_EQ(b->cfg.walk_running, 0);
+}
+
+/* a process of PY that has started (it printed a line) and sleeps; its pid */
+static pid_t start_sleeper(const char *py)
+{
+	int fd[2];
+	char c;
+	pid_t pid;
+
+	CHECK_EQ(pipe(fd), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		dup2(fd[1], 1);
+		execl(py, py, "-c", "import time; print(1, flush=True); time.sleep(60)", NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	CHECK_EQ(read(fd[0], &c, 1), 1);
+	close(fd[0]);
+	return pid;
+}
+
+static void stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+TEST(binary_debian_311_usdt)
+{
+	struct binary_req req = { .path = DEBIAN311, .name = DEBIAN311, .probe_calls = true };
+	static struct binary b;
+	char err[256] = "";
+
+	if (!have(DEBIAN311))
+		return;
+	CHECK_EQ(binary__analyse(&req, &b, err, sizeof(err)), 0);
+	check_file_facts(DEBIAN311, DEBIAN311, &b);
+	CHECK_EQ(b.usdt, readelf_has_note(DEBIAN311, "function__entry") &&
+			 readelf_has_note(DEBIAN311, "function__return") &&
+			 readelf_has_note(DEBIAN311, "line"));
+	CHECK(b.usdt);		/* Debian builds with SystemTap probes */
+	CHECK(!b.ds_tried);	/* USDT wins: dispatch is not even planned */
+	CHECK_EQ(b.runtime_usdt, readelf_has_note(DEBIAN311, "gc__start") &&
+				 readelf_has_note(DEBIAN311, "import__find__load__done"));
+	/* forcing what the file has not: planned, failed, kept for the
+	 * process's choice */
+	req.force = "dispatch";
+	req.runner_pid = start_sleeper(DEBIAN311);
+	CHECK_EQ(binary__analyse(&req, &b, err, sizeof(err)), 0);
+	stop(req.runner_pid);
+	CHECK(b.ds_tried);
+	CHECK(b.ds_ret < 0);
+	if (!strstr(b.ds_why, "has no opcode_targets table"))
+		fprintf(stderr, "  ds_why: %s\n", b.ds_why);
+	CHECK(strstr(b.ds_why, "has no opcode_targets table"));
+	req.force = "bogus";
+	CHECK_EQ(binary__analyse(&req, &b, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "unknown strategy 'bogus'"));
+}
+
+/* every pyenv 3.8+ build with a libpython: the version, offsets relative
+ * to the file (readelf's), and the dispatch plan's sites as file offsets */
+TEST(binary_pyenv_libpython)
+{
+	const char *root = getenv("PYENV_ROOT") ? getenv("PYENV_ROOT") : "/root/.pyenv";
+	char pat[512], lib[600], py[600];
+	int n = 0;
+	glob_t g;
+
+	snprintf(pat, sizeof(pat), "%s/versions/3.*", root);
+	if (glob(pat, 0, NULL, &g)) {
+		printf("SKIP: no pyenv build under %s/versions\n", root);
+		return;
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		unsigned minor;
+		const char *ver = strrchr(g.gl_pathv[i], '/') + 1;
+		static struct binary b;
+		struct binary_req req = { .path = lib, .name = lib, .probe_calls = true };
+		char err[256] = "";
+		pid_t pid;
+
+		if (sscanf(ver, "3.%u", &minor) != 1 || minor < PY_LAYOUT_MIN_MINOR)
+			continue;
+		snprintf(lib, sizeof(lib), "%s/lib/libpython3.%u.so.1.0", g.gl_pathv[i], minor);
+		snprintf(py, sizeof(py), "%s/bin/python3.%u", g.gl_pathv[i], minor);
+		if (access(lib, R_OK) || access(py, X_OK))
+			continue;
+		pid = start_sleeper(py);	/* dispatch asks its interpreter for opcodes */
+		req.runner_pid = pid;
+		CHECK_EQ(binary__analyse(&req, &b, err, sizeof(err)), 0);
+		stop(pid);
+		check_file_facts(lib, py, &b);
+		CHECK(!b.usdt);
+		CHECK_EQ(b.ds_tried, minor >= 11);
+		if (minor >= 11) {
+			uint64_t rt = readelf_symbol(lib, "_PyRuntime");
+			CHECK_EQ(b.ds_ret, 0);
+			CHECK(b.plan.n > 0);
+			for (int s = 0; s < b.plan.n; s++)
+				CHECK_EQ(b.site_offset[s], readelf_offset(lib, b.plan.sites[s].vaddr));
+			/* the thread state's pointer: a field of _PyRuntime in the file */
+			CHECK(b.ds_tstate_vaddr > rt && b.ds_tstate_vaddr < rt + 0x100000);
+		}
+		n++;
+	}
+	globfree(&g);
+	if (!n)
+		printf("SKIP: no pyenv 3.%d+ build with a libpython under %s/versions\n",
+		       PY_LAYOUT_MIN_MINOR, root);
+}
+
+/* 3.13: the layout read from the file's _Py_DebugOffsets is the one a
+ * running process has at its _PyRuntime (which the process part finds) */
+TEST(binary_313_layout_from_file_is_the_process_s)
+{
+	const char *root = getenv("PYENV_ROOT") ? getenv("PYENV_ROOT") : "/root/.pyenv";
+	static struct target t;
+	struct tr_py_layout mem;
+	struct py_runtime_layout rt;
+	unsigned char buf[4096];
+	char py[512], err[256] = "";
+	glob_t g;
+	pid_t pid;
+
+	snprintf(py, sizeof(py), "%s/versions/3.13*/bin/python3.13", root);
+	if (glob(py, 0, NULL, &g)) {
+		printf("SKIP: no pyenv 3.13 under %s/versions\n", root);
+		return;
+	}
+	pid = start_sleeper(g.gl_pathv[0]);
+	globfree(&g);
+	CHECK_EQ(target__inspect(NULL, pid, TARGET_ATTACH, false, NULL, &t, err, sizeof(err)), 0);
+	CHECK_EQ(target__read_mem(pid, t.runtime_addr, buf, sizeof(buf)), 0);
+	stop(pid);
+	CHECK(!memcmp(buf, "xdebugpy", 8));
+	CHECK_EQ(t.runtime_addr - t.load_bias, t.bin.runtime_vaddr);
+	CHECK_EQ(py_layout__from_debug_offsets(buf, sizeof(buf), &mem, &rt), 0);
+	mem.version_hex = t.bin.version_hex;
+	CHECK(!memcmp(&mem, &t.cfg.layout, sizeof(mem)));
+	CHECK(!memcmp(&rt, &t.bin.rt, sizeof(rt)));
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	CHECK_EQ(system(cmd), 0);
+}
+
+static const struct binary *get(struct binary_cache *c, const char *path, const char *force)
+{
+	struct binary_req req = { .path = path, .name = path, .probe_calls = true,
+				  .force = force };
+	const struct binary *b = NULL;
+	char err[256] = "";
+	int ret = binary_cache__get(c, &req, &b, err, sizeof(err));
+
+	if (ret)
+		fprintf(stderr, "  %s: %s\n", path, err);
+	CHECK_EQ(ret, 0);
+	CHECK(b != NULL);
+	return b;
+}
+
+/* Keyed by the file, not the path: one analysis per file, a new one for
+ * another file under a known path (a new inode) or a file rewritten in
+ * place; older analyses stay valid. */
+TEST(binary_cache_one_analysis_per_file)
+{
+	char dir[] = "/tmp/binary-cache-XXXXXX", a[64], link_a[64], b_[64], other[64];
+	const char *root = getenv("PYENV_ROOT") ? getenv("PYENV_ROOT") : "/root/.pyenv";
+	char lib310[512];
+	const struct binary *first, *again, *p;
+	uint32_t v311, v_other;
+	struct binary_cache *c;
+	int fd;
+
+	if (!have(DEBIAN311))
+		return;
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(link_a, sizeof(link_a), "%s/link-to-a", dir);
+	snprintf(b_, sizeof(b_), "%s/b", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	copy_file(DEBIAN311, a);
+	CHECK_EQ(link(a, link_a), 0);
+	copy_file(DEBIAN311, b_);
+	v311 = hexversion_of(DEBIAN311);
+	/* the other file: a pyenv 3.10 libpython if there is one, else a
+	 * copy of the 3.11 one a byte longer */
+	snprintf(lib310, sizeof(lib310), "%s/versions/3.10.13/lib/libpython3.10.so.1.0", root);
+	if (!access(lib310, R_OK)) {
+		char py[600];
+		copy_file(lib310, other);
+		snprintf(py, sizeof(py), "%s/versions/3.10.13/bin/python3.10", root);
+		v_other = hexversion_of(py) & 0xffff0000;	/* no Py_Version before 3.11 */
+	} else {
+		printf("note: %s not present: the replacing file is a longer 3.11 copy\n", lib310);
+		copy_file(DEBIAN311, other);
+		fd = open(other, O_WRONLY | O_APPEND);
+		CHECK(fd >= 0 && write(fd, "", 1) == 1);
+		close(fd);
+		v_other = v311;
+	}
+
+	c = binary_cache__new();
+	CHECK(c != NULL);
+	first = get(c, a, NULL);
+	CHECK_EQ(binary_cache__analyses(c), 1);
+	CHECK_EQ(first->version_hex, v311);
+	again = get(c, a, NULL);
+	CHECK_EQ(binary_cache__analyses(c), 1);
+	CHECK(again == first);
+	/* another path to the same file */
+	CHECK(get(c, link_a, NULL) == first);
+	CHECK_EQ(binary_cache__analyses(c), 1);
+	/* an identical copy is another file */
+	p = get(c, b_, NULL);
+	CHECK_EQ(binary_cache__analyses(c), 2);
+	CHECK(p != first);
+	CHECK_EQ(p->eval_offset, first->eval_offset);
+	/* the same file for another request (a forced strategy) */
+	p = get(c, a, "eval");
+	CHECK_EQ(binary_cache__analyses(c), 3);
+	CHECK(p != first);
+	/* a is replaced by another file (a new inode under the same path) */
+	CHECK_EQ(rename(other, a), 0);
+	p = get(c, a, NULL);
+	CHECK_EQ(binary_cache__analyses(c), 4);
+	CHECK(p != first);
+	CHECK_EQ(p->version_hex, v_other);
+	CHECK_EQ(first->version_hex, v311);	/* the old analysis is intact */
+	CHECK(get(c, link_a, NULL) == first);	/* and still the old file's */
+	CHECK_EQ(binary_cache__analyses(c), 4);
+	/* the old file rewritten in place (same inode, one byte longer) */
+	fd = open(link_a, O_WRONLY | O_APPEND);
+	CHECK(fd >= 0 && write(fd, "", 1) == 1);
+	close(fd);
+	p = get(c, link_a, NULL);
+	CHECK_EQ(binary_cache__analyses(c), 5);
+	CHECK(p != first);
+	binary_cache__free(c);
+
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK_EQ(system(cmd), 0);
+}
+
+/* a file that cannot be analysed is not kept: asked again, analysed again */
+TEST(binary_cache_keeps_no_failure)
+{
+	struct binary_req req = { .path = "/etc/hostname", .name = "/etc/hostname" };
+	struct binary_cache *c = binary_cache__new();
+	const struct binary *b;
+	char err[256] = "";
+
+	CHECK(binary_cache__get(c, &req, &b, err, sizeof(err)) < 0);
+	CHECK(b == NULL && err[0]);
+	CHECK(binary_cache__get(c, &req, &b, err, sizeof(err)) < 0);
+	CHECK_EQ(binary_cache__analyses(c), 2);
+	req.path = "/nonexistent/libpython3.11.so";
+	CHECK_EQ(binary_cache__get(c, &req, &b, err, sizeof(err)), -ENOENT);
+	CHECK(strstr(err, "cannot open /nonexistent/libpython3.11.so"));
+	binary_cache__free(c);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The file that holds a CPython interpreter (an executable or a
+ * libpython3.X), analysed once: its version, structure layout, the
+ * functions the probes go on, and what each call strategy needs. Nothing
+ * here depends on a process: addresses are ELF virtual addresses (vaddr)
+ * or file offsets, never runtime addresses. A process adds its load bias
+ * (user/target.c).
+ */
+#ifndef TRACER_BINARY_H
+#define TRACER_BINARY_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "dispatch_sites.h"
+#include "py_layout.h"
+#include "runtime_sites.h"
+
+/* What to analyse, and for what. */
+struct binary_req {
+	const char *path;	/* where the file opens from here: /proc/PID/root/FILE */
+	const char *name;	/* the file as a process maps it (in messages) */
+	/* a process running this interpreter: the dispatch strategy has its
+	 * executable print the build's opcode numbers (user/py_opcodes.c) */
+	int runner_pid;
+	/* plan the call strategies (else --sample: none), with FORCE the
+	 * strategy the user asked for, or NULL */
+	bool probe_calls;
+	const char *force;
+};
+
+struct binary {
+	uint32_t version_hex;
+	/* the BPF configuration without what belongs to a process: layout,
+	 * identity spans, dealloc_probed; strategy, addresses 0 */
+	struct tr_proc_cfg cfg;
+	struct py_runtime_layout rt;
+	uint64_t runtime_vaddr;	/* _PyRuntime */
+	uint64_t eval_vaddr;	/* _PyEval_EvalFrameDefault */
+	uint64_t eval_offset;	/* its file offset */
+	uint64_t dealloc_offset; /* file offset of code_dealloc, 0 if unknown */
+	/* _PySys_GetSizeOf: where the coverage bootstrap hands its counts
+	 * over (3.12+), 0 if unknown */
+	uint64_t getsizeof_offset;
+	/* PyUnstable_WritePerfMapEntry (3.12+), where JIT code is registered:
+	 * probed in every mode; 0 if the build has none */
+	uint64_t perfmap_offset;
+	uint64_t trampoline_vaddr; /* py_trampoline_evaluator (the perf trampoline), 0: none */
+
+	/* call strategies, when probe_calls: */
+	bool usdt;		/* usable python:function__entry/__return USDT probes */
+	/* dispatch, when it was tried (usdt not chosen, 3.11+): ds_ret is 0
+	 * when planned, else -errno with the reason in ds_why */
+	bool ds_tried;
+	int ds_ret;
+	char ds_why[384];
+	/* the pointer to the running thread state (0: no way to it, ds_why
+	 * says so; nothing else of dispatch was tried then) */
+	uint64_t ds_tstate_vaddr;
+	uint64_t ds_shim_vaddr;	/* _Py_InitCleanup (3.13), 0 if none */
+	struct ds_plan plan;	/* the probe sites */
+	uint64_t site_offset[DS_MAX_SITES]; /* their file offsets */
+	char ds_slow[256];	/* the warning about single-stepped sites, "" if none */
+	/* GC collections and imports: USDT probes, or the uprobe sites */
+	bool runtime_usdt;
+	struct rt_plan runtime;
+	char runtime_missing[256]; /* the warning about kinds not found, "" if none */
+};
+
+/* Analyse the file REQ->path into B. On error returns -errno and writes a
+ * one-line reason to ERR. */
+int binary__analyse(const struct binary_req *req, struct binary *b, char *err, size_t errlen);
+#endif
