@@ -566,7 +566,9 @@ static int rec_reader__event(struct cursor *c, size_t len, struct rec_record *r)
 		memset(&r->runtime, 0, sizeof(r->runtime));
 		get_bytes(c, &r->runtime, REC_RUNTIME_FIXED);
 		name_n = runtime_name_bytes(&r->runtime);
-		if (len != REC_RUNTIME_FIXED + name_n)
+		/* the kinds an event has (GC_GENERATION is a probe site's only) */
+		if (len != REC_RUNTIME_FIXED + name_n ||
+		    (r->runtime.kind != TR_RT_GC && r->runtime.kind != TR_RT_IMPORT))
 			return -EINVAL;
 		get_bytes(c, r->runtime.name, name_n);
 		return 0;

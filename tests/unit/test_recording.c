@@ -440,6 +440,13 @@ TEST(recording_runtime_events_v2)
 	CHECK_EQ(rec_reader__next(rd, &r), 0);
 	rec_reader__close(rd);
 
+	/* a kind no event has (damage): refused, not shown as a GC */
+	rec_patch(path, 16 + 8 + offsetof(struct tr_ev_runtime, kind), "\x07", 1);
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), -EINVAL);
+	rec_reader__close(rd);
+
 	rec_write_calls(path, 1);
 	rec_patch(path, 8, "\x01", 1);	/* version 1 reads */
 	rd = rec_reader__open(path);
