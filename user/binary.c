@@ -172,6 +172,18 @@ static int plan_calls(const struct binary_req *req, struct binary *b, struct elf
 		ERR("unknown strategy '%s' (usdt, dispatch, eval)", force);
 		return -EINVAL;
 	}
+	if (force && !strcmp(force, "eval") && minor == 11) {
+		ERR("--strategy=eval: CPython 3.11 runs a Python function called from Python "
+		    "inside its caller's evaluator and has no perf trampoline (3.12+) to make "
+		    "it call _PyEval_EvalFrameDefault: those calls would be missed (use %s)",
+		    b->usdt ? "usdt, the default here" : "dispatch");
+		return -ENOTSUP;
+	}
+	if (force && !strcmp(force, "dispatch") && minor < 11) {
+		ERR("--strategy=dispatch: the dispatch sites are those of CPython 3.11+'s "
+		    "evaluator; on 3.%u eval (the default) is exact", minor);
+		return -ENOTSUP;
+	}
 	if (force && !strcmp(force, "usdt") && !b->usdt) {
 		ERR("--strategy=usdt: %s has no usable python:function__entry/__return USDT probes",
 		    req->name);

@@ -6,9 +6,12 @@
  * The jitdump: a writer creates it when its JIT starts (CPython 3.13's
  * -X perf_jit during interpreter start-up, others when they first compile)
  * and maps it, so it is looked for in /proc/PID/maps when the session
- * starts and then again in the event loop until found: every
- * JITDUMP_SCAN_NS, or less often when reading the maps is slow (50 times
- * what the last look cost: at most 2% of a CPU), never once found. Found,
+ * starts and then again in the event loop until found: first after
+ * JITDUMP_SCAN_NS, then at intervals doubling up to JITDUMP_SCAN_MAX_NS (a
+ * writer starting with the process, as CPython's, is found at once; one
+ * starting later within a second; a process that never writes one has
+ * its maps read once a second, not fifty times), and never more often
+ * than 50 times what the last look cost (at most 2% of a CPU). Found,
  * it is opened (jitdump_file__open: the mapped file itself, the process
  * user's own) and read in each turn of the event loop before the ring
  * buffer is, from where the last read stopped: a code load the process
@@ -94,7 +97,8 @@ int jit_session__read_perf_map(struct target *t, struct perf_map *out)
 	return 0;
 }
 
-#define JITDUMP_SCAN_NS 20000000ull	/* looked for at most this often */
+#define JITDUMP_SCAN_NS 20000000ull	/* the first interval between looks */
+#define JITDUMP_SCAN_MAX_NS 1000000000ull /* the longest */
 #define JITDUMP_SCAN_COST 50		/* ... and at most 1/50 of the time */
 #define JITDUMP_POLL_BYTES (8u << 20)	/* read in one turn of the loop */
 
@@ -128,8 +132,11 @@ static void follow_find(struct jit_dump_follow *jf, uint64_t now)
 
 	ret = jitdump_file__find(jf->pid, path, sizeof(path), &start, &end, &n);
 	cost = mono_ns() - now;
-	jf->next_scan = now + (cost * JITDUMP_SCAN_COST > JITDUMP_SCAN_NS ?
-			       cost * JITDUMP_SCAN_COST : JITDUMP_SCAN_NS);
+	jf->scan_every = !jf->scan_every ? JITDUMP_SCAN_NS :
+			 jf->scan_every * 2 > JITDUMP_SCAN_MAX_NS ? JITDUMP_SCAN_MAX_NS :
+			 jf->scan_every * 2;
+	jf->next_scan = now + (cost * JITDUMP_SCAN_COST > jf->scan_every ?
+			       cost * JITDUMP_SCAN_COST : jf->scan_every);
 	if (ret)
 		return;		/* none yet (or the process is gone) */
 	ret = owned_file__uids(jf->pid, uids, err, sizeof(err));

@@ -34,6 +34,7 @@ struct jit_dump_follow {
 	bool done;		/* refused or failed (said): not looked for */
 	bool said_broken;
 	uint64_t next_scan;	/* CLOCK_MONOTONIC ns of the next look */
+	uint64_t scan_every;	/* ns between looks (doubling), 0: not looked yet */
 	/* what went wrong, said on stderr when found, in the outputs at the
 	 * end (in_end.warnings) */
 	uint32_t n_warnings;

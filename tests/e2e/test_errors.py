@@ -172,3 +172,18 @@ def test_report_not_a_recording(tracer, tmp_path):
     f.write_bytes(b"this is not a recording\n" * 10)
     p = helpers.run([tracer, "report", str(f), "-o", str(tmp_path / "r.json")], timeout=30)
     assert_refused(p)
+
+
+@pytest.mark.parametrize("ident,strategy,said", [
+    ("debian3.11", "eval", "those calls would be missed (use usdt, the default here)"),
+    ("pyenv3.11", "eval", "those calls would be missed (use dispatch)"),
+    ("pyenv3.10", "dispatch", "on 3.10 eval (the default) is exact"),
+])
+def test_strategy_the_version_cannot_use_refused(tracer, get_interp, ident, strategy, said,
+                                                  tmp_path):
+    """a forced strategy that cannot be exact on that version: refused, saying why"""
+    py = get_interp(ident).python
+    p = helpers.run([tracer, "--strategy", strategy, "-o", str(tmp_path / "t.json"), "--",
+                     py, "-c", "pass"], timeout=60)
+    assert_refused(p)
+    assert ("--strategy=%s: " % strategy) in p.stderr and said in p.stderr, helpers.describe(p)
