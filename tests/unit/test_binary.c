@@ -371,7 +371,7 @@ TEST(binary_cache_one_analysis_per_file)
 	CHECK(p != first);
 	CHECK_EQ(p->eval_offset, first->eval_offset);
 	/* the same file for another request (a forced strategy) */
-	p = get(c, a, "eval");
+	p = get(c, a, "usdt");
 	CHECK_EQ(binary_cache__analyses(c), 3);
 	CHECK(p != first);
 	/* a is replaced by another file (a new inode under the same path) */
