@@ -24,8 +24,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include "jit_session.h"
+#include "mono_clock.h"
 #include "owned_file.h"
 
 /* a warning into LIST (*N of IN_MAX_WARNINGS), said now too when SAY */
@@ -102,14 +102,6 @@ int jit_session__read_perf_map(struct target *t, struct perf_map *out)
 #define JITDUMP_SCAN_COST 50		/* ... and at most 1/50 of the time */
 #define JITDUMP_POLL_BYTES (8u << 20)	/* read in one turn of the loop */
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 /* said now on stderr, kept for the outputs (the end's warnings) */
 __attribute__((format(printf, 2, 3)))
 static void follow_warn(struct jit_dump_follow *jf, const char *fmt, ...)
@@ -131,7 +123,7 @@ static void follow_find(struct jit_dump_follow *jf, uint64_t now)
 	int ret;
 
 	ret = jitdump_file__find(jf->pid, path, sizeof(path), &start, &end, &n);
-	cost = mono_ns() - now;
+	cost = mono_clock__ns() - now;
 	jf->scan_every = !jf->scan_every ? JITDUMP_SCAN_NS :
 			 jf->scan_every * 2 > JITDUMP_SCAN_MAX_NS ? JITDUMP_SCAN_MAX_NS :
 			 jf->scan_every * 2;
@@ -159,7 +151,7 @@ static void follow_find(struct jit_dump_follow *jf, uint64_t now)
 static int follow_read(struct jit_dump_follow *jf, uint64_t max, bool at_attach)
 {
 	struct jitdump_emit e = {
-		.pid = jf->pid, .not_before = jf->attach_ts, .now = mono_ns(),
+		.pid = jf->pid, .not_before = jf->attach_ts, .now = mono_clock__ns(),
 		.at_attach = at_attach, .fn = jf->fn, .ctx = jf->ctx,
 	};
 	char err[400] = "";
@@ -204,7 +196,7 @@ int jit_session__follow_start(struct jit_dump_follow *jf, const struct target *t
 	jf->attach_ts = attach_ts;
 	jf->fn = fn;
 	jf->ctx = ctx;
-	follow_find(jf, mono_ns());
+	follow_find(jf, mono_clock__ns());
 	return jf->open ? follow_found(jf, jf->attach) : 0;
 }
 
@@ -216,7 +208,7 @@ int jit_session__follow(struct jit_dump_follow *jf)
 		return follow_read(jf, JITDUMP_POLL_BYTES, false);
 	if (jf->done || !jf->pid)
 		return 0;
-	now = mono_ns();
+	now = mono_clock__ns();
 	if (now < jf->next_scan)
 		return 0;
 	follow_find(jf, now);
@@ -230,7 +222,7 @@ int jit_session__follow_end(struct jit_dump_follow *jf, bool exited, struct in_e
 	int ret = 0;
 
 	if (!jf->open && !jf->done && jf->pid && !exited) {
-		follow_find(jf, mono_ns());
+		follow_find(jf, mono_clock__ns());
 		if (jf->open)
 			ret = follow_found(jf, false);
 	}

@@ -27,6 +27,7 @@
 #include "hashmap.h"
 #include "jit_session.h"
 #include "launch.h"
+#include "mono_clock.h"
 #include "outputs.h"
 #include "sinks.h"
 #include "probes.h"
@@ -54,14 +55,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (level == LIBBPF_DEBUG && !verbose)
 		return 0;
 	return vfprintf(stderr, fmt, args);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static void describe_thread(struct feed *f, uint32_t pid, uint32_t tid)
@@ -422,7 +415,7 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	}
 	/* frames running before this moment "began at attach" */
-	uint64_t attach_ts = now_ns();
+	uint64_t attach_ts = mono_clock__ns();
 	if (o->sample_hz)
 		ret = sampler__attach(skel, &t, o->sample_hz, o->wall, &probes, err, sizeof(err));
 	else
@@ -476,7 +469,7 @@ int session__run(const struct session_opts *o)
 	}
 	while (ring_buffer__consume(rb) > 0)
 		;
-	end.end_ts = now_ns();
+	end.end_ts = mono_clock__ns();
 	if (feed.cover) {
 		fprintf(stderr, "tracer: coverage: reading the code of the files that ran\n");
 		cover_session__finish(feed.cover, emit_codemap, out);

@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "mono_clock.h"
 #include "wall.h"
 #include "tracer.skel.h"
 
@@ -35,14 +36,6 @@ int wall__check_kernel(char *err, size_t errlen)
 		return -ENOTSUP;
 	}
 	return 0;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 int wall__start(struct tracer_bpf *skel, int pid, unsigned hz, struct wall **out, char *err,
@@ -99,8 +92,8 @@ int wall__tick(struct wall *w)
 	if (read(w->tfd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return errno == EAGAIN ? 0 : -errno;
 	/* the weight is read by the BPF side in this tick's samples */
-	w->skel->bss->wall_period_ns = wall_ticks__tick(&w->ticks, now_ns(), expirations);
-	start = now_ns();
+	w->skel->bss->wall_period_ns = wall_ticks__tick(&w->ticks, mono_clock__ns(), expirations);
+	start = mono_clock__ns();
 	fd = bpf_iter_create(bpf_link__fd(w->link));
 	if (fd < 0) {
 		w->ticks.failed++;
@@ -112,7 +105,7 @@ int wall__tick(struct wall *w)
 	if (n < 0)
 		w->ticks.failed++;
 	close(fd);
-	w->ticks.read_ns += now_ns() - start;
+	w->ticks.read_ns += mono_clock__ns() - start;
 	return n < 0 ? -errno : 0;
 }
 
