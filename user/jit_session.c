@@ -192,12 +192,11 @@ int jit_session__follow_start(struct jit_dump_follow *jf, const struct target *t
 	memset(jf, 0, sizeof(*jf));
 	jf->f.fd = -1;
 	jf->pid = t->pid;
-	jf->attach = t->mode == TARGET_ATTACH;
 	jf->attach_ts = attach_ts;
 	jf->fn = fn;
 	jf->ctx = ctx;
 	follow_find(jf, mono_clock__ns());
-	return jf->open ? follow_found(jf, jf->attach) : 0;
+	return jf->open ? follow_found(jf, t->mode == TARGET_ATTACH) : 0;
 }
 
 int jit_session__follow(struct jit_dump_follow *jf)

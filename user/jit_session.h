@@ -25,7 +25,6 @@ int jit_session__read_perf_map(struct target *t, struct perf_map *out);
 /* A process's jitdump over the session (zeroed, then ..._start) */
 struct jit_dump_follow {
 	int pid;
-	bool attach;		/* attached to, not launched here */
 	uint64_t attach_ts;
 	perf_map_fn fn;		/* where the code loads go (the stream) */
 	void *ctx;

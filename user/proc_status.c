@@ -43,13 +43,11 @@ int proc_status__ids(int pid, uid_t uids[4], gid_t gids[4])
 
 int proc_status__parse_start(const char *text, size_t len, unsigned long long *ticks)
 {
-	const char *p = NULL, *end = text + len;
-	char *num_end;
+	const char *p, *end = text + len;
+	size_t n;
 
 	/* the name ends at the last ')' of the line */
-	for (const char *q = text; q < end; q++)
-		if (*q == ')')
-			p = q;
+	p = memrchr(text, ')', len);
 	if (!p)
 		return -EINVAL;
 	p++;
@@ -63,24 +61,14 @@ int proc_status__parse_start(const char *text, size_t len, unsigned long long *t
 		while (p < end && *p != ' ')
 			p++;
 	}
-	if (p >= end || *p < '0' || *p > '9')
-		return -EINVAL;
-	{
-		/* strtoull needs a terminated string: at most 20 digits */
-		char num[24];
-		size_t n = 0;
-
-		while (p + n < end && n < sizeof(num) - 1 && p[n] >= '0' && p[n] <= '9')
-			n++;
-		if (n == sizeof(num) - 1 || (p + n < end && p[n] != ' ' && p[n] != '\n'))
-			return -EINVAL;
-		memcpy(num, p, n);
-		num[n] = 0;
-		errno = 0;
-		*ticks = strtoull(num, &num_end, 10);
-		if (errno || *num_end)
-			return -EINVAL;
+	*ticks = 0;
+	for (n = 0; p < end && *p >= '0' && *p <= '9'; p++, n++) {
+		if (*ticks > (~0ull - (*p - '0')) / 10)
+			return -EINVAL;		/* past 64 bits */
+		*ticks = *ticks * 10 + (*p - '0');
 	}
+	if (!n || (p < end && *p != ' ' && *p != '\n'))
+		return -EINVAL;
 	return 0;
 }
 
