@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "model.h"	/* enum jit_source */
 
 struct jit_range {
 	uint64_t start, end;	/* [start, end) */
@@ -23,13 +24,6 @@ struct jit_range {
 struct jit_map {
 	struct jit_range *v;	/* sorted by start, disjoint */
 	size_t n, cap;
-};
-
-/* where a registration comes from */
-enum jit_source {
-	JIT_SRC_LIVE = 0,	/* seen live (the registration uprobe) */
-	JIT_SRC_PERF_MAP = 1,	/* read from the perf map at attach */
-	JIT_SRC_JITDUMP = 2,	/* read from a jitdump file */
 };
 
 enum jit_add_result {

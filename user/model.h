@@ -175,17 +175,23 @@ struct sample_rec {
 	uint32_t n_funcs;
 };
 
+/* where a JIT registration comes from */
+enum jit_source {
+	JIT_SRC_LIVE = 0,	/* seen live (the registration uprobe) */
+	JIT_SRC_PERF_MAP = 1,	/* read from the perf map at attach */
+	JIT_SRC_JITDUMP = 2,	/* read from a jitdump file */
+	JIT_N_SOURCES
+};
+
 /*
  * JIT code registered in a process (the `jit` callback): a compiled unit
  * seen live through the registration uprobe, read from the process's
- * /tmp/perf-PID.map at attach (JIT_REC_PERF_MAP: registered before; its ts
- * is the attach time), or a code load read from its jitdump
- * (JIT_REC_JITDUMP: ts is the load's; with JIT_REC_BEFORE_ATTACH, written
- * before the attach, ts the attach time).
+ * /tmp/perf-PID.map at attach (registered before: its ts is the attach
+ * time), or a code load read from its jitdump (ts is the load's, the
+ * attach time when written before). JIT_REC_BEFORE_ATTACH: registered
+ * before the attach (every perf-map line, jitdump loads written before).
  */
-#define JIT_REC_PERF_MAP 0x01
 #define JIT_REC_NAME_TRUNC 0x02	/* the name was cut (TR_JIT_NAME_MAX) */
-#define JIT_REC_JITDUMP 0x04
 #define JIT_REC_BEFORE_ATTACH 0x08
 
 struct jit_rec {
@@ -195,6 +201,7 @@ struct jit_rec {
 	uint64_t addr;
 	uint64_t size;
 	const char *name;	/* UTF-8 as registered, NUL-terminated */
+	enum jit_source source;
 	uint32_t flags;		/* JIT_REC_* */
 };
 

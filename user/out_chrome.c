@@ -260,7 +260,7 @@ static int chrome_jit(struct sink *s, const struct jit_rec *r)
 {
 	struct chrome_sink *cs = (struct chrome_sink *)s;
 	struct json_writer *jw = &cs->jw;
-	bool map = r->flags & JIT_REC_PERF_MAP;
+	bool map = r->source == JIT_SRC_PERF_MAP;
 
 	chrome_event_sep(cs);
 	json_writer__raw(jw, "{\"name\":");
@@ -270,8 +270,8 @@ static int chrome_jit(struct sink *s, const struct jit_rec *r)
 	json_writer__usec(jw, r->ts);
 	json_writer__printf(jw, ",\"args\":{\"address\":\"0x%llx\",\"size\":%llu%s%s%s}}",
 			    (unsigned long long)r->addr, (unsigned long long)r->size,
-			    r->flags & JIT_REC_JITDUMP ? ",\"source\":\"jitdump\"" : "",
-			    map || r->flags & JIT_REC_BEFORE_ATTACH ? ",\"before_attach\":true" : "",
+			    r->source == JIT_SRC_JITDUMP ? ",\"source\":\"jitdump\"" : "",
+			    r->flags & JIT_REC_BEFORE_ATTACH ? ",\"before_attach\":true" : "",
 			    r->flags & JIT_REC_NAME_TRUNC ? ",\"name_truncated\":true" : "");
 	return json_writer__error(jw);
 }

@@ -27,9 +27,9 @@ int pf_jit(struct sink *s, const struct jit_rec *r)
 	pf_arg_uint(pb, "address", r->addr);
 	pf_arg_uint(pb, "size", r->size);
 	pf_arg_uint(pb, "tid", r->tid);
-	if (r->flags & JIT_REC_JITDUMP)
+	if (r->source == JIT_SRC_JITDUMP)
 		pf_arg_str(pb, "source", "jitdump", 7);
-	if (r->flags & (JIT_REC_PERF_MAP | JIT_REC_BEFORE_ATTACH))
+	if (r->flags & JIT_REC_BEFORE_ATTACH)
 		pf_arg_uint(pb, "before_attach", 1);
 	if (r->flags & JIT_REC_NAME_TRUNC)
 		pf_arg_uint(pb, "name_truncated", 1);

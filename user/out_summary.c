@@ -38,7 +38,7 @@ struct summary_sink {
 	size_t n_procs, cap_procs;
 	/* JIT code units registered in procs[i]: seen live, read from the
 	 * perf map at attach, read from its jitdump */
-	uint64_t (*jit)[3];
+	uint64_t (*jit)[JIT_N_SOURCES];
 	size_t cap_jit;
 	uint64_t gc_by_gen[4];		/* collections of generation 0-2, unknown */
 	struct {
@@ -98,7 +98,7 @@ static int summary_jit(struct sink *s, const struct jit_rec *r)
 			continue;
 		if (array__grow((void **)&ss->jit, &ss->cap_jit, i, sizeof(*ss->jit)))
 			return -ENOMEM;
-		ss->jit[i][r->flags & JIT_REC_PERF_MAP ? 1 : r->flags & JIT_REC_JITDUMP ? 2 : 0]++;
+		ss->jit[i][r->source]++;
 		break;
 	}
 	return 0;
@@ -108,11 +108,11 @@ static void summary_print_jit(struct summary_sink *ss, size_t i)
 {
 	const uint64_t *n = i < ss->cap_jit ? ss->jit[i] : NULL;
 
-	if (n && (n[0] || n[1] || n[2]))
+	if (n && (n[JIT_SRC_LIVE] || n[JIT_SRC_PERF_MAP] || n[JIT_SRC_JITDUMP]))
 		fprintf(ss->f, "  jit: %llu code units registered while traced, %llu read from "
 			"/tmp/perf-%u.map at attach, %llu code loads read from its jitdump\n",
-			(unsigned long long)n[0], (unsigned long long)n[1], ss->procs[i].pid,
-			(unsigned long long)n[2]);
+			(unsigned long long)n[JIT_SRC_LIVE], (unsigned long long)n[JIT_SRC_PERF_MAP],
+			ss->procs[i].pid, (unsigned long long)n[JIT_SRC_JITDUMP]);
 }
 
 static int summary_thread(struct sink *s, const struct in_thread *t)

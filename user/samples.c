@@ -58,10 +58,9 @@ int samples__jit(struct analyzer *a, const struct tr_ev_jit *e)
 	struct jit_range *r = NULL;
 	struct jit_rec rec = {
 		.pid = e->hdr.pid, .tid = e->hdr.tid, .ts = e->hdr.ts, .addr = e->addr,
-		.size = e->size,
-		.flags = (src == JIT_SRC_PERF_MAP ? JIT_REC_PERF_MAP : 0) |
-			 (src == JIT_SRC_JITDUMP ? JIT_REC_JITDUMP : 0) |
-			 (src == JIT_SRC_JITDUMP && e->hdr.flags & TR_JIT_BEFORE_ATTACH ?
+		.size = e->size, .source = src,
+		.flags = (src == JIT_SRC_PERF_MAP || (src == JIT_SRC_JITDUMP &&
+						       e->hdr.flags & TR_JIT_BEFORE_ATTACH) ?
 			  JIT_REC_BEFORE_ATTACH : 0) |
 			 (e->hdr.flags & TR_JIT_NAME_TRUNC ? JIT_REC_NAME_TRUNC : 0),
 	};
