@@ -71,7 +71,7 @@ static __always_inline void fill_hdr(struct tr_ev_hdr *h, __u8 type, __u16 size,
 	h->size = size;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->cpu = 0;	/* unused: not worth a helper call per event */
+	h->instance = 0;
 	h->ts = bpf_ktime_get_ns();
 }
 

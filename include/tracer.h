@@ -78,7 +78,9 @@ struct tr_py_layout {
 struct tr_proc_cfg {
 	struct tr_py_layout layout;
 	tr_u32 strategy;		/* enum tr_strategy */
-	tr_u32 pad;
+	/* the process's instance: session-unique, never reused (a PID may
+	 * be), carried in every event's hdr.instance */
+	tr_u32 instance;
 	/* absolute address, in the target, of the pointer to the current
 	 * thread state (3.8-3.11: _PyRuntime.gilstate.tstate_current). 0 if
 	 * the strategy receives the frame directly. */
@@ -120,8 +122,33 @@ struct tr_proc_cfg {
 	/* sampling (bpf/sample.bpf.h): address of _PyRuntime.autoTSSkey's
 	 * {_is_initialized, _key} pair, 0 when unknown */
 	tr_u64 tss_key_addr;
+	/* system-wide sessions (-a): the interpreter file whose probes
+	 * instantiated this entry (their BPF cookie), and TR_PROC_* flags */
+	tr_u32 bin_id;
+	tr_u32 proc_flags;
 };
 #define TR_FP_SPAN_MAX 128
+/* proc_flags: a process a filter leaves out (--comm, --cgroup,
+ * --exclude-pid): its probe hits return at once */
+#define TR_PROC_IGNORED 0x1
+
+/*
+ * System-wide sessions (-a): probes are attached once per interpreter file
+ * with pid -1 and a BPF cookie whose upper 32 bits are the file's bin_id.
+ * The first hit in a process without a `procs` entry makes one from the
+ * file's template in the `bins` map (bpf/procs.bpf.h): the template holds
+ * ELF virtual addresses, the hit adds the process's load bias, found from
+ * the probed instruction's mapping (bpf_find_vma): bias = vm_start -
+ * vm_pgoff * 4096 - text_delta.
+ */
+struct tr_bin_cfg {
+	struct tr_proc_cfg cfg;	/* addresses are ELF vaddrs; instance 0 */
+	/* p_vaddr - p_offset of the PT_LOAD segment holding the probed code */
+	tr_u64 text_delta;
+};
+#define TR_BIN_COOKIE(bin_id, low) ((tr_u64)(bin_id) << 32 | (tr_u32)(low))
+#define TR_BINS_MAX 64
+
 #define TR_FR_WORDS_MAX 4
 #define TR_SAMPLE_FRAME_SPAN 128	/* a power of two */
 
@@ -136,6 +163,9 @@ enum tr_event_type {
 	TR_EV_SAMPLE = 7,	/* a CPU sample's Python stack (--sample) */
 	TR_EV_LINETABLE = 8,	/* a chunk of a code object's line table (--sample) */
 	TR_EV_JIT = 9,		/* JIT-compiled code registered (perf map) */
+	TR_EV_PROC = 10,	/* -a: a process enters the session (its first probe hit) */
+	TR_EV_EXIT = 11,	/* -a: a traced process exits, or execs another image */
+	TR_EV_EXEC = 12,	/* -a: some process exec'd (is it Python? userspace looks) */
 };
 
 /* flags of TR_EV_CALL */
@@ -157,8 +187,37 @@ struct tr_ev_hdr {
 	tr_u16 size;		/* size of the whole record in bytes */
 	tr_u32 pid;		/* host tgid */
 	tr_u32 tid;		/* host thread id */
-	tr_u32 cpu;		/* reserved (0) */
+	tr_u32 instance;	/* the process instance (tr_proc_cfg.instance),
+				 * 0 when not known (TR_EV_EXEC) */
 	tr_u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC, ns */
+};
+
+/*
+ * TR_EV_PROC: a process instance begins (hdr.instance), made by the BPF side
+ * when a probe of file BIN_ID first hits in it (system-wide sessions). It
+ * precedes every event of the instance in the stream.
+ */
+struct tr_ev_proc {
+	struct tr_ev_hdr hdr;
+	tr_u32 bin_id;
+	tr_u32 ns_pid;		/* its PID in its own (innermost) PID namespace */
+	tr_u64 cgroup_id;	/* its cgroup v2 id (the cgroup directory's inode) */
+	tr_u64 start_ns;	/* the process's start (CLOCK_MONOTONIC ns) */
+	tr_u64 bias;		/* its load bias for the file */
+};
+
+/* TR_EV_EXIT: instance hdr.instance of process hdr.pid has ended; it comes
+ * after every event of that instance. */
+#define TR_EXIT_EXEC 0x01	/* flag: it exec'd another image (pid lives on) */
+struct tr_ev_exit {
+	struct tr_ev_hdr hdr;
+};
+
+/* TR_EV_EXEC: process hdr.pid exec'd (instance 0): userspace checks whether
+ * the new image is a Python interpreter it has not probed yet */
+struct tr_ev_exec {
+	struct tr_ev_hdr hdr;
+	tr_u64 start_ns;	/* the process's start (CLOCK_MONOTONIC ns) */
 };
 
 struct tr_ev_call {

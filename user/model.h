@@ -27,6 +27,13 @@
 /* A traced process, described by the loader before its first event. */
 struct in_process {
 	uint32_t pid;		/* host pid */
+	/* session-unique (tr_ev_hdr.instance): a later in_process with the
+	 * same pid and another instance is another process (PID reuse, or an
+	 * exec); the earlier one ended, with a TR_EV_EXIT or without */
+	uint32_t instance;
+	uint32_t ns_pid;	/* its pid in its own PID namespace (0: unknown;
+				 * = pid in the host's) */
+	char cgroup[256];	/* its cgroup v2 path ("" unknown) */
 	uint32_t version_hex;	/* 0x030b0200 = 3.11.2 (micro may be 0 if unknown) */
 	uint32_t strategy;	/* enum tr_strategy */
 	uint64_t attach_ts;	/* CLOCK_MONOTONIC ns when its probes were active */
@@ -97,6 +104,8 @@ struct func_info {
 #define CALL_END_INFERRED 0x02		/* return not probed: end_ns is the
 					 * time it was noticed (upper bound) */
 #define CALL_END_AT_SESSION_END 0x04	/* still running when tracing ended */
+#define CALL_END_AT_EXIT 0x10		/* still running when its process exited
+					 * (or exec'd): end_ns is that time */
 #define CALL_NESTED_SAME_FUNC 0x08	/* runs inside another active call of the
 					 * same function on the same thread
 					 * (recursion): its time is already in

@@ -49,7 +49,7 @@ static void rec_sample_call(struct tr_ev_call *c, uint64_t ts)
 	memset(c, 0, sizeof(*c));
 	c->hdr = (struct tr_ev_hdr){ .type = TR_EV_CALL, .flags = TR_CALL_RET_UNPROBED,
 				     .size = sizeof(*c), .pid = 4242, .tid = 4243,
-				     .cpu = 1, .ts = ts };
+				     .instance = 1, .ts = ts };
 	c->frame = 0x7f0000001000ull;
 	c->parent = 0x7f0000000f00ull;
 	c->code = 0x7f0000abc000ull;
@@ -98,7 +98,7 @@ TEST(recording_roundtrip_all_kinds)
 	struct in_thread t15;
 	struct tr_ev_call call;
 	struct tr_ev_return ret = { .hdr = { .type = TR_EV_RETURN, .size = sizeof(ret),
-					     .pid = 4242, .tid = 4243, .cpu = 0, .ts = 200 },
+					     .pid = 4242, .tid = 4243, .instance = 0, .ts = 200 },
 				    .frame = 0, .code = 0 };
 	struct tr_ev_code code1, src1, code2, src2;
 	struct in_end e = { .end_ts = 5000, .drops = { 1, 2, 3, 4 }, .ringbuf_events = 77,
