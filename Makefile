@@ -15,7 +15,7 @@ CFLAGS   += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
             -Iinclude -Iuser -I$(OUT)
 LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -lzip
 
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(OUT) \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(OUT) \
               -idirafter /usr/include/$(MULTIARCH) -Wall -Wno-unused-function
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)

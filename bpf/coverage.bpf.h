@@ -40,7 +40,7 @@ struct {
  * filename pointer guards against a freed code object's address reused by
  * another file's code. */
 struct line_key {
-	__u32 pid;
+	__u32 instance;	/* the process instance (a PID may be reused) */
 	__u32 line;
 	__u64 code;
 	__u64 filename;
@@ -107,7 +107,7 @@ static __always_inline bool hidden_runtime(const struct tr_proc_cfg *cfg)
 	return hidden_state(cfg) != NULL;
 }
 
-static __always_inline void emit_line(__u64 pid_tgid, __u64 code, __u32 line)
+static __always_inline void emit_line(__u64 pid_tgid, __u32 instance, __u64 code, __u32 line)
 {
 	struct tr_ev_line *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -115,7 +115,7 @@ static __always_inline void emit_line(__u64 pid_tgid, __u64 code, __u32 line)
 		drop(TR_DROP_RINGBUF_FULL);
 		return;
 	}
-	fill_hdr(&e->hdr, TR_EV_LINE, sizeof(*e), pid_tgid);
+	fill_hdr(&e->hdr, TR_EV_LINE, sizeof(*e), pid_tgid, instance);
 	e->code = code;
 	e->line = line;
 	e->pad = 0;
@@ -139,10 +139,11 @@ int cover_channel(struct pt_regs *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 pid = pid_tgid >> 32;
 	__u8 head[TR_BLOB_KEY_LEN];
+	struct tr_proc_cfg *cfg;
 	struct tr_ev_blob *e;
 	__u64 size;
 
-	if (!bpf_map_lookup_elem(&procs, &pid) ||
+	if (!(cfg = bpf_map_lookup_elem(&procs, &pid)) ||
 	    user_read(&size, sizeof(size), obj + TR_BYTES_SIZE, NULL) ||
 	    user_read(head, sizeof(head), obj + TR_BYTES_SVAL, NULL))
 		return 0;
@@ -165,7 +166,8 @@ int cover_channel(struct pt_regs *ctx)
 		drop(TR_DROP_READ_FAIL);
 		return 0;
 	}
-	fill_hdr(&e->hdr, TR_EV_BLOB, offsetof(struct tr_ev_blob, data) + size, pid_tgid);
+	fill_hdr(&e->hdr, TR_EV_BLOB, offsetof(struct tr_ev_blob, data) + size, pid_tgid,
+		 cfg->instance);
 	e->len = size;
 	e->pad = 0;
 	submit(e, sizeof(*e));

@@ -8,7 +8,7 @@
  * and the name (a bounded copy: a name longer than TR_JIT_NAME_MAX - 1
  * bytes is cut and flagged). Attached in every session mode (calls and
  * --sample) by user/probes.c. Included once, by bpf/tracer.bpf.c, after
- * bpf/ringbuf.bpf.h and bpf/pyobj.bpf.h (`procs`).
+ * bpf/ringbuf.bpf.h and bpf/procs.bpf.h (proc_cfg_at).
  */
 #ifndef TRACER_JIT_BPF_H
 #define TRACER_JIT_BPF_H
@@ -17,22 +17,21 @@ SEC("uprobe")
 int jit_register(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 pid = pid_tgid >> 32;
 	const char *name = (const char *)PT_REGS_PARM3(ctx);
+	struct tr_proc_cfg *cfg;
 	struct tr_ev_jit *e;
 	char next = 0;
 	long n;
 
-	if (!bpf_map_lookup_elem(&procs, &pid)) {
-		drop(TR_DROP_NO_CONFIG);
-		return 0;
-	}
+	cfg = proc_cfg_at(pid_tgid, system_wide ? bpf_get_attach_cookie(ctx) : 0, PT_REGS_IP(ctx));
+	if (!cfg)
+		return 0;	/* counted by proc_cfg_at */
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		drop(TR_DROP_RINGBUF_FULL);
 		return 0;
 	}
-	fill_hdr(&e->hdr, TR_EV_JIT, 0, pid_tgid);
+	fill_hdr(&e->hdr, TR_EV_JIT, 0, pid_tgid, cfg->instance);
 	e->addr = PT_REGS_PARM1(ctx);
 	e->size = (__u32)PT_REGS_PARM2(ctx);
 	n = name ? bpf_probe_read_user_str(e->name, TR_JIT_NAME_MAX, name) : 0;

@@ -16,9 +16,10 @@ struct {
 	__type(value, struct tr_proc_cfg);
 } procs SEC(".maps");
 
+/* the instance tells a reused PID's code objects from its predecessor's */
 struct code_key {
 	__u32 pid;
-	__u32 pad;
+	__u32 instance;
 	__u64 code;
 };
 
@@ -144,7 +145,7 @@ static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 				       __u64 code, __s32 *co_flags, struct task_struct *task)
 {
 	const struct tr_py_layout *L = &cfg->layout;
-	struct code_key key = { .pid = pid_tgid >> 32, .code = code };
+	struct code_key key = { .pid = pid_tgid >> 32, .instance = cfg->instance, .code = code };
 	struct code_fp fp = {}, *old;
 	struct fp_scratch *sc;
 	struct tr_ev_code *e;
@@ -194,7 +195,7 @@ static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 		drop(TR_DROP_RINGBUF_FULL);
 		return -1;
 	}
-	fill_hdr(&e->hdr, TR_EV_CODE, sizeof(*e), pid_tgid);
+	fill_hdr(&e->hdr, TR_EV_CODE, sizeof(*e), pid_tgid, cfg->instance);
 	e->code = code;
 	e->firstlineno = fp.firstlineno;
 	e->pad = 0;
@@ -214,9 +215,9 @@ static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 }
 
 /* make the next ensure_code of CODE send its identity again */
-static __always_inline void forget_code(__u64 pid_tgid, __u64 code)
+static __always_inline void forget_code(__u64 pid_tgid, __u32 instance, __u64 code)
 {
-	struct code_key key = { .pid = pid_tgid >> 32, .code = code };
+	struct code_key key = { .pid = pid_tgid >> 32, .instance = instance, .code = code };
 
 	bpf_map_delete_elem(&code_cache, &key);
 }

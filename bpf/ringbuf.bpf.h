@@ -64,14 +64,14 @@ static __always_inline void submit(void *e, __u32 size)
 }
 
 static __always_inline void fill_hdr(struct tr_ev_hdr *h, __u8 type, __u16 size,
-				     __u64 pid_tgid)
+				     __u64 pid_tgid, __u32 instance)
 {
 	h->type = type;
 	h->flags = 0;
 	h->size = size;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->instance = 0;
+	h->instance = instance;
 	h->ts = bpf_ktime_get_ns();
 }
 

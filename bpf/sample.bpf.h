@@ -112,6 +112,7 @@ static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64
 
 struct sample_walk {
 	__u64 pid_tgid;
+	__u32 instance;
 	__u64 frame;		/* next frame to read, 0 at the end of the chain */
 	__u64 last_code;	/* described already (recursion repeats it) */
 	struct task_struct *task;	/* --wall: whose memory (see user_read) */
@@ -164,7 +165,7 @@ static __always_inline void note_new_code(struct sample_walk *w, struct sample_s
 	__u32 k = w->n_new;
 
 	if (k >= SAMPLE_NEW_CODES_MAX) {
-		forget_code(w->pid_tgid, code);	/* its table comes with a later sample */
+		forget_code(w->pid_tgid, w->instance, code);	/* its table comes with a later sample */
 		return;
 	}
 	slot->new_codes[k & (SAMPLE_NEW_CODES_MAX - 1)].code = code;
@@ -275,6 +276,7 @@ static __always_inline __u64 sampled_user_ip(struct bpf_perf_event_data *ctx,
 struct linetable_send {
 	struct task_struct *task;	/* whose memory: see user_read */
 	__u64 pid_tgid;
+	__u32 instance;
 	__u32 cpu;
 	__u32 n_new;
 	__s16 linetable;	/* layout: the code's line table field */
@@ -321,11 +323,12 @@ static __always_inline long linetable_step_of(__u32 i, struct linetable_send *ls
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		drop(TR_DROP_RINGBUF_FULL);
-		forget_code(ls->pid_tgid, nc->code);
+		forget_code(ls->pid_tgid, ls->instance, nc->code);
 		nc->flags = TR_LINETABLE_UNREADABLE;	/* stop sending this one */
 		return 0;
 	}
-	fill_hdr(&e->hdr, TR_EV_LINETABLE, TR_LINETABLE_HDR_SIZE + len, ls->pid_tgid);
+	fill_hdr(&e->hdr, TR_EV_LINETABLE, TR_LINETABLE_HDR_SIZE + len, ls->pid_tgid,
+		 ls->instance);
 	e->hdr.flags = nc->flags;
 	e->code = nc->code;
 	e->total = nc->total;
@@ -340,7 +343,7 @@ static __always_inline long linetable_step_of(__u32 i, struct linetable_send *ls
 		/* the table cannot be had whole now (a page not in memory can be
 		 * later): its lines are unknown, and its identity is forgotten
 		 * so that a later sample sends it again */
-		forget_code(ls->pid_tgid, nc->code);
+		forget_code(ls->pid_tgid, ls->instance, nc->code);
 		e->hdr.flags |= TR_LINETABLE_UNREADABLE;
 		e->hdr.size = TR_LINETABLE_HDR_SIZE;
 		len = 0;
@@ -376,7 +379,8 @@ static __always_inline int sample_task(struct tr_proc_cfg *cfg, struct task_stru
 				       __u32 period_ns, __u8 flags, __u64 user_ip)
 {
 	struct sample_walk w = {
-		.pid_tgid = pid_tgid, .cpu = bpf_get_smp_processor_id(), .task = reader,
+		.pid_tgid = pid_tgid, .instance = cfg->instance,
+		.cpu = bpf_get_smp_processor_id(), .task = reader,
 	};
 	struct sample_slot *slot;
 	__u64 tstate;
@@ -403,7 +407,8 @@ static __always_inline int sample_task(struct tr_proc_cfg *cfg, struct task_stru
 	if (w.n_new) {
 		/* the tables go before the sample, which needs them */
 		struct linetable_send ls = {
-			.task = reader, .pid_tgid = pid_tgid, .cpu = w.cpu, .n_new = w.n_new,
+			.task = reader, .pid_tgid = pid_tgid, .instance = cfg->instance,
+			.cpu = w.cpu, .n_new = w.n_new,
 			.linetable = cfg->layout.code_linetable,
 		};
 
@@ -421,7 +426,7 @@ static __always_inline int sample_task(struct tr_proc_cfg *cfg, struct task_stru
 		drop(TR_DROP_NO_PYTHON);
 		return 0;
 	}
-	fill_hdr(&slot->ev.hdr, TR_EV_SAMPLE, 0, pid_tgid);
+	fill_hdr(&slot->ev.hdr, TR_EV_SAMPLE, 0, pid_tgid, cfg->instance);
 	slot->ev.hdr.flags = (w.frame ? TR_SAMPLE_TRUNCATED : 0) | flags;
 	slot->ev.n_frames = w.n;
 	slot->ev.period_ns = period_ns;

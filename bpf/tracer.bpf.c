@@ -57,7 +57,12 @@ const volatile bool usdt_lines = false;
 #include "pyobj.bpf.h"
 #include "coverage.bpf.h"
 #include "sample.bpf.h"
+#include "procs.bpf.h"
 #include "jit.bpf.h"
+
+/* the BPF cookie of the attachment: its file under -a (bpf/procs.bpf.h) */
+#define UPROBE_COOKIE(ctx) (system_wide ? bpf_get_attach_cookie(ctx) : 0)
+#define USDT_COOKIE(ctx) (system_wide ? bpf_usdt_cookie(ctx) : 0)
 
 /* Send the call of FRAME. GEN_CHECK: flag it when it only creates a
  * generator (entries of the evaluator, not frames found by a walk). */
@@ -91,7 +96,7 @@ static __always_inline int emit_frame(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 		drop(TR_DROP_RINGBUF_FULL);
 		return -1;
 	}
-	fill_hdr(&e->hdr, TR_EV_CALL, sizeof(*e), pid_tgid);
+	fill_hdr(&e->hdr, TR_EV_CALL, sizeof(*e), pid_tgid, cfg->instance);
 	e->hdr.flags = flags;
 	e->frame = frame;
 	e->code = code;
@@ -164,7 +169,7 @@ static __always_inline int emit_call(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 	return 0;
 }
 
-static __always_inline int emit_return(__u64 pid_tgid, __u64 frame, __u64 code)
+static __always_inline int emit_return(__u64 pid_tgid, __u32 instance, __u64 frame, __u64 code)
 {
 	struct tr_ev_return *e;
 
@@ -173,21 +178,11 @@ static __always_inline int emit_return(__u64 pid_tgid, __u64 frame, __u64 code)
 		drop(TR_DROP_RINGBUF_FULL);
 		return 0;
 	}
-	fill_hdr(&e->hdr, TR_EV_RETURN, sizeof(*e), pid_tgid);
+	fill_hdr(&e->hdr, TR_EV_RETURN, sizeof(*e), pid_tgid, instance);
 	e->frame = frame;
 	e->code = code;
 	submit(e, sizeof(*e));
 	return 0;
-}
-
-static __always_inline struct tr_proc_cfg *proc_cfg(__u64 pid_tgid)
-{
-	__u32 pid = pid_tgid >> 32;
-	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
-
-	if (!cfg)
-		drop(TR_DROP_NO_CONFIG);
-	return cfg;
 }
 
 /* ---- USDT strategy --------------------------------------------------- */
@@ -230,14 +225,14 @@ static __always_inline int frame_exits(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 	 * is known then: sent by that walk or at its call (and a running
 	 * frame's code object is alive, so it is still that one). */
 	first_seen(cfg, pid_tgid, frame);
-	return emit_return(pid_tgid, frame, code);
+	return emit_return(pid_tgid, cfg->instance, frame, code);
 }
 
 SEC("usdt")
 int BPF_USDT(usdt_entry, __u64 filename, __u64 funcname, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, USDT_COOKIE(ctx), PT_REGS_IP(ctx));
 
 	if (!cfg)
 		return 0;
@@ -248,7 +243,7 @@ SEC("usdt")
 int BPF_USDT(usdt_return, __u64 filename, __u64 funcname, int lineno)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, USDT_COOKIE(ctx), 0);
 
 	if (!cfg)
 		return 0;
@@ -265,16 +260,16 @@ SEC("usdt")
 int usdt_line(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 pid = pid_tgid >> 32;
 	struct tr_proc_cfg *cfg;
-	struct line_key key = { .pid = pid };
+	struct line_key key = {};
 	long filename = 0, line = 0;
 	__u64 frame, back;
 	__s32 co_flags;
 	__u8 one = 1;
 
-	if (!usdt_lines || !(cfg = bpf_map_lookup_elem(&procs, &pid)) || !cfg->usdt_lines)
+	if (!usdt_lines || !(cfg = proc_cfg_at(pid_tgid, USDT_COOKIE(ctx), 0)) || !cfg->usdt_lines)
 		return 0;
+	key.instance = cfg->instance;
 	if (bpf_usdt_arg(ctx, 0, &filename) || bpf_usdt_arg(ctx, 2, &line) ||
 	    line <= 0 || line > 0x7fffffff) {
 		drop(TR_DROP_READ_FAIL);
@@ -293,7 +288,7 @@ int usdt_line(struct pt_regs *ctx)
 		return 0;
 	if (bpf_map_update_elem(&lines_seen, &key, &one, BPF_ANY))
 		drop(TR_DROP_MAP_FULL);	/* not lost: sent again next time */
-	emit_line(pid_tgid, key.code, line);
+	emit_line(pid_tgid, cfg->instance, key.code, line);
 	return 0;
 }
 
@@ -301,12 +296,11 @@ int usdt_line(struct pt_regs *ctx)
 SEC("uprobe")
 int code_freed(struct pt_regs *ctx)
 {
-	struct code_key key = {
-		.pid = bpf_get_current_pid_tgid() >> 32,
-		.code = PT_REGS_PARM1(ctx),
-	};
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, UPROBE_COOKIE(ctx), 0);
 
-	bpf_map_delete_elem(&code_cache, &key);
+	if (cfg)
+		forget_code(pid_tgid, cfg->instance, PT_REGS_PARM1(ctx));
 	return 0;
 }
 
@@ -334,7 +328,7 @@ SEC("uprobe")
 int eval_entry(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, UPROBE_COOKIE(ctx), PT_REGS_IP(ctx));
 	const struct tr_py_layout *L;
 	struct task_struct *task;
 	struct uprobe_task *ut;
@@ -358,17 +352,26 @@ int eval_entry(struct pt_regs *ctx)
 	return emit_call(cfg, pid_tgid, frame, code, parent, flags, true);
 }
 
-/* Only calls whose entry passed the `procs` check arm a uretprobe. */
+/*
+ * For one traced process (-p, launch: instance 1) the kernel arms the
+ * uretprobe only for calls whose entry passed the `procs` check: no lookup
+ * unless the coverage bootstrap may hide frames. Attached for every
+ * process of the file (-a), it fires for all of them: then it looks.
+ */
 SEC("uretprobe")
 int eval_return(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 pid = pid_tgid >> 32;
-	struct tr_proc_cfg *cfg;
+	struct tr_proc_cfg *cfg = NULL;
 
-	if (coverage_hooks && (cfg = bpf_map_lookup_elem(&procs, &pid)) && hidden_exit(cfg))
-		return 0;
-	return emit_return(pid_tgid, 0, 0);
+	if (coverage_hooks || system_wide) {
+		cfg = proc_cfg_at(pid_tgid, UPROBE_COOKIE(ctx), 0);
+		if (system_wide && !cfg)
+			return 0;
+		if (cfg && hidden_exit(cfg))
+			return 0;
+	}
+	return emit_return(pid_tgid, cfg ? cfg->instance : 1, 0, 0);
 }
 
 /* ---- DISPATCH strategy ----------------------------------------------- */
@@ -401,10 +404,10 @@ static __always_inline __u64 running_frame(struct tr_proc_cfg *cfg)
 }
 
 /* a probe site: the executing frame starts (STARTS) or exits */
-static __always_inline int dispatch_site(bool starts)
+static __always_inline int dispatch_site(bool starts, __u64 cookie, __u64 ip)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, cookie, starts ? ip : 0);
 	__u64 frame;
 
 	if (!cfg)
@@ -418,13 +421,13 @@ static __always_inline int dispatch_site(bool starts)
 SEC("uprobe")
 int dispatch_call(struct pt_regs *ctx)
 {
-	return dispatch_site(true);
+	return dispatch_site(true, UPROBE_COOKIE(ctx), PT_REGS_IP(ctx));
 }
 
 SEC("uprobe")
 int dispatch_return(struct pt_regs *ctx)
 {
-	return dispatch_site(false);
+	return dispatch_site(false, UPROBE_COOKIE(ctx), 0);
 }
 
 /*
@@ -443,7 +446,7 @@ int eval_throw(struct pt_regs *ctx)
 
 	if (!PT_REGS_PARM3(ctx))
 		return 0;
-	cfg = proc_cfg(pid_tgid);
+	cfg = proc_cfg_at(pid_tgid, UPROBE_COOKIE(ctx), PT_REGS_IP(ctx));
 	if (!cfg)
 		return 0;
 	parent = evaluator_caller(cfg, frame, tstate, &code);
@@ -463,7 +466,8 @@ int eval_throw(struct pt_regs *ctx)
  * USDT probe reports. The attachment's BPF cookie says what the probed
  * function is (TR_RT_* kind, and where the generation is).
  */
-static __always_inline struct tr_ev_runtime *runtime_event(__u64 pid_tgid, __u8 kind,
+static __always_inline struct tr_ev_runtime *runtime_event(__u64 pid_tgid, __u32 instance,
+							   __u8 kind,
 							   __u8 flags, __s64 value)
 {
 	struct tr_ev_runtime *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -472,7 +476,7 @@ static __always_inline struct tr_ev_runtime *runtime_event(__u64 pid_tgid, __u8 
 		drop(TR_DROP_RINGBUF_FULL);
 		return NULL;
 	}
-	fill_hdr(&e->hdr, TR_EV_RUNTIME, sizeof(*e), pid_tgid);
+	fill_hdr(&e->hdr, TR_EV_RUNTIME, sizeof(*e), pid_tgid, instance);
 	e->hdr.flags = flags;
 	e->kind = kind;
 	e->name_enc = 0;
@@ -482,16 +486,17 @@ static __always_inline struct tr_ev_runtime *runtime_event(__u64 pid_tgid, __u8 
 	return e;
 }
 
-/* a slice of KIND begins or ends (no name) */
-static __always_inline int runtime_mark(__u8 kind, __u8 flags, __s64 value)
+/* a slice of KIND begins or ends (no name); COOKIE and IP: see proc_cfg_at */
+static __always_inline int runtime_mark(__u8 kind, __u8 flags, __s64 value, __u64 cookie,
+					__u64 ip)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, cookie, ip);
 	struct tr_ev_runtime *e;
 
 	if (!cfg || hidden_runtime(cfg))
 		return 0;
-	e = runtime_event(pid_tgid, kind, flags, value);
+	e = runtime_event(pid_tgid, cfg->instance, kind, flags, value);
 	if (e)
 		submit(e, sizeof(*e));
 	return 0;
@@ -500,26 +505,26 @@ static __always_inline int runtime_mark(__u8 kind, __u8 flags, __s64 value)
 SEC("usdt")
 int BPF_USDT(usdt_gc_start, int generation)
 {
-	return runtime_mark(TR_RT_GC, 0, generation);
+	return runtime_mark(TR_RT_GC, 0, generation, USDT_COOKIE(ctx), PT_REGS_IP(ctx));
 }
 
 SEC("usdt")
 int BPF_USDT(usdt_gc_done, long collected)
 {
-	return runtime_mark(TR_RT_GC, TR_RT_END, collected);
+	return runtime_mark(TR_RT_GC, TR_RT_END, collected, USDT_COOKIE(ctx), 0);
 }
 
 SEC("usdt")
 int BPF_USDT(usdt_import_start, __u64 modname)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
+	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, USDT_COOKIE(ctx), PT_REGS_IP(ctx));
 	struct tr_ev_runtime *e;
 	long n;
 
 	if (!cfg || hidden_runtime(cfg))
 		return 0;
-	e = runtime_event(pid_tgid, TR_RT_IMPORT, 0, -1);
+	e = runtime_event(pid_tgid, cfg->instance, TR_RT_IMPORT, 0, -1);
 	if (!e)
 		return 0;
 	n = bpf_probe_read_user_str(e->name, sizeof(e->name), (const void *)modname);
@@ -538,7 +543,7 @@ int BPF_USDT(usdt_import_start, __u64 modname)
 SEC("usdt")
 int BPF_USDT(usdt_import_done, __u64 modname, int found)
 {
-	return runtime_mark(TR_RT_IMPORT, TR_RT_END, found ? 1 : 0);
+	return runtime_mark(TR_RT_IMPORT, TR_RT_END, found ? 1 : 0, USDT_COOKIE(ctx), 0);
 }
 
 /* entry of the collector or of PyImport_ImportModuleLevelObject */
@@ -546,8 +551,8 @@ SEC("uprobe")
 int runtime_entry(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct tr_proc_cfg *cfg = proc_cfg(pid_tgid);
 	__u64 cookie = bpf_get_attach_cookie(ctx);
+	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, cookie, PT_REGS_IP(ctx));
 	__u8 kind = cookie & 0xff, gen = (cookie >> 8) & 0xff, flags = 0;
 	struct task_struct *task;
 	struct uprobe_task *ut;
@@ -569,7 +574,7 @@ int runtime_entry(struct pt_regs *ctx)
 		      : gen == 3 ? (int)a3 : gen == 4 ? (int)a4
 		      : (gen >= 0x10 && gen < 0x20) ? gen - 0x10 : -1;
 		if (kind == TR_RT_GC_GENERATION)
-			return runtime_mark(TR_RT_GC, TR_RT_GENERATION, value);
+			return runtime_mark(TR_RT_GC, TR_RT_GENERATION, value, cookie, 0);
 		if (value == -1 && gen != TR_RT_GEN_UNKNOWN && (cookie & TR_RT_COOKIE_GEN_SITE))
 			flags |= TR_RT_GEN_LATER;
 	}
@@ -577,7 +582,7 @@ int runtime_entry(struct pt_regs *ctx)
 	ut = task->utask;
 	if (ut && ut->depth >= uretprobe_max_depth)
 		flags |= TR_RT_END_UNPROBED;
-	e = runtime_event(pid_tgid, kind, flags, value);
+	e = runtime_event(pid_tgid, cfg->instance, kind, flags, value);
 	if (!e)
 		return 0;
 	if (kind == TR_RT_IMPORT) {
@@ -595,10 +600,10 @@ int runtime_entry(struct pt_regs *ctx)
 SEC("uretprobe")
 int runtime_exit(struct pt_regs *ctx)
 {
-	__u64 kind = bpf_get_attach_cookie(ctx) & 0xff;
+	__u64 cookie = bpf_get_attach_cookie(ctx), kind = cookie & 0xff;
 	__s64 rc = PT_REGS_RC(ctx);
 
 	/* the collector returns the unreachable objects it found; the import
 	 * function the module, or NULL with an exception set */
-	return runtime_mark(kind, TR_RT_END, kind == TR_RT_IMPORT ? rc != 0 : rc);
+	return runtime_mark(kind, TR_RT_END, kind == TR_RT_IMPORT ? rc != 0 : rc, cookie, 0);
 }
