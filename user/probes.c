@@ -1,4 +1,12 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Attaching a target's programs. For one process (-p, launch) every probe
+ * carries its PID as a filter, and the process's configuration goes into
+ * `procs`. For a file under -a (probes__attach_file) every probe is
+ * attached with pid -1, for every process that maps the file now or later,
+ * and carries the file's bin_id in the upper half of its BPF cookie: the
+ * BPF side makes each process's entry at its first hit (bpf/procs.bpf.h).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +18,8 @@
 
 struct probes {
 	struct tracer_bpf *skel;
-	int pid;
+	int pid;		/* -1: a file's probes (-a) */
+	uint32_t bin_id;	/* -a: the cookies' upper half */
 	size_t n, cap;
 	struct bpf_link **links;	/* in attach order */
 };
@@ -37,6 +46,25 @@ int probes__add_link(struct probes *p, struct bpf_link *l, const char *what,
 	return add_link(p, l, what, err, errlen);
 }
 
+/* USDT probe NAME of T's file, to PROG */
+static struct bpf_link *usdt(struct probes *p, const struct target *t, struct bpf_program *prog,
+			     const char *name)
+{
+	LIBBPF_OPTS(bpf_usdt_opts, o, .usdt_cookie = TR_BIN_COOKIE(p->bin_id, 0));
+
+	return bpf_program__attach_usdt(prog, p->pid, t->open_path, "python", name, &o);
+}
+
+/* a uprobe (RET: uretprobe) at OFFSET of T's file, to PROG, cookie LOW */
+static struct bpf_link *uprobe(struct probes *p, const struct target *t,
+			       struct bpf_program *prog, bool ret, uint64_t offset, uint32_t low)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = ret,
+		    .bpf_cookie = TR_BIN_COOKIE(p->bin_id, low));
+
+	return bpf_program__attach_uprobe_opts(prog, p->pid, t->open_path, offset, &o);
+}
+
 static int attach_usdt(struct probes *p, const struct target *t, char *err, size_t errlen)
 {
 	struct tracer_bpf *s = p->skel;
@@ -48,16 +76,13 @@ static int attach_usdt(struct probes *p, const struct target *t, char *err, size
 	 * for lines); then returns, then entries: a call seen entering is
 	 * always seen returning */
 	if (minor == 11 || t->cfg.usdt_lines)
-		ret = add_link(p, bpf_program__attach_usdt(s->progs.usdt_line, t->pid, t->open_path,
-							   "python", "line", NULL),
-			       "USDT python:line", err, errlen);
+		ret = add_link(p, usdt(p, t, s->progs.usdt_line, "line"), "USDT python:line", err,
+			       errlen);
 	if (!ret)
-		ret = add_link(p, bpf_program__attach_usdt(s->progs.usdt_return, t->pid, t->open_path,
-							   "python", "function__return", NULL),
+		ret = add_link(p, usdt(p, t, s->progs.usdt_return, "function__return"),
 			       "USDT python:function__return", err, errlen);
 	if (!ret)
-		ret = add_link(p, bpf_program__attach_usdt(s->progs.usdt_entry, t->pid, t->open_path,
-							   "python", "function__entry", NULL),
+		ret = add_link(p, usdt(p, t, s->progs.usdt_entry, "function__entry"),
 			       "USDT python:function__entry", err, errlen);
 	return ret;
 }
@@ -67,12 +92,10 @@ static int attach_eval(struct probes *p, const struct target *t, char *err, size
 	struct tracer_bpf *s = p->skel;
 	int ret;
 
-	ret = add_link(p, bpf_program__attach_uprobe(s->progs.eval_return, true, t->pid,
-						     t->open_path, t->bin.eval_offset),
+	ret = add_link(p, uprobe(p, t, s->progs.eval_return, true, t->bin.eval_offset, 0),
 		       "uretprobe _PyEval_EvalFrameDefault", err, errlen);
 	if (!ret)
-		ret = add_link(p, bpf_program__attach_uprobe(s->progs.eval_entry, false, t->pid,
-							     t->open_path, t->bin.eval_offset),
+		ret = add_link(p, uprobe(p, t, s->progs.eval_entry, false, t->bin.eval_offset, 0),
 			       "uprobe _PyEval_EvalFrameDefault", err, errlen);
 	return ret;
 }
@@ -93,15 +116,13 @@ static int attach_dispatch(struct probes *p, const struct target *t, char *err, 
 				continue;
 			snprintf(what, sizeof(what), "uprobe at %s (0x%llx)", d->what,
 				 (unsigned long long)d->vaddr);
-			ret = add_link(p, bpf_program__attach_uprobe(call ? s->progs.dispatch_call
-									  : s->progs.dispatch_return,
-								     false, t->pid, t->open_path,
-								     t->bin.site_offset[i]),
+			ret = add_link(p, uprobe(p, t, call ? s->progs.dispatch_call
+							     : s->progs.dispatch_return,
+						 false, t->bin.site_offset[i], 0),
 				       what, err, errlen);
 		}
 		if (pass == 0 && !ret)
-			ret = add_link(p, bpf_program__attach_uprobe(s->progs.eval_throw, false, t->pid,
-								     t->open_path, t->bin.eval_offset),
+			ret = add_link(p, uprobe(p, t, s->progs.eval_throw, false, t->bin.eval_offset, 0),
 				       "uprobe _PyEval_EvalFrameDefault (generator throw)", err, errlen);
 	}
 	return ret;
@@ -111,7 +132,7 @@ static int attach_dispatch(struct probes *p, const struct target *t, char *err, 
 static int attach_runtime(struct probes *p, const struct target *t, char *err, size_t errlen)
 {
 	struct tracer_bpf *s = p->skel;
-	const struct { const char *probe; struct bpf_program *prog; } usdt[] = {
+	const struct { const char *probe; struct bpf_program *prog; } probes[] = {
 		{ "gc__done", s->progs.usdt_gc_done },
 		{ "import__find__load__done", s->progs.usdt_import_done },
 		{ "gc__start", s->progs.usdt_gc_start },
@@ -121,41 +142,83 @@ static int attach_runtime(struct probes *p, const struct target *t, char *err, s
 	int ret = 0;
 
 	for (int i = 0; i < 4 && t->bin.runtime_usdt && !ret; i++) {
-		snprintf(what, sizeof(what), "USDT python:%s", usdt[i].probe);
-		ret = add_link(p, bpf_program__attach_usdt(usdt[i].prog, t->pid, t->open_path,
-							   "python", usdt[i].probe, NULL),
-			       what, err, errlen);
+		snprintf(what, sizeof(what), "USDT python:%s", probes[i].probe);
+		ret = add_link(p, usdt(p, t, probes[i].prog, probes[i].probe), what, err, errlen);
 	}
 	for (int pass = 0; pass < 2 && !ret; pass++) {
 		for (int i = 0; i < t->bin.runtime.n && !ret; i++) {
 			const struct rt_site *site = &t->bin.runtime.sites[i];
-			LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = pass == 0,
-				    .bpf_cookie = runtime_sites__cookie(&t->bin.runtime, site));
+			uint32_t cookie = runtime_sites__cookie(&t->bin.runtime, site);
 
 			if (pass == 0 && site->kind == TR_RT_GC_GENERATION)
 				continue;	/* its entry only */
 			snprintf(what, sizeof(what), "%s %s", pass ? "uprobe" : "uretprobe", site->what);
-			ret = add_link(p, bpf_program__attach_uprobe_opts(pass ? s->progs.runtime_entry
-									       : s->progs.runtime_exit,
-									  t->pid, t->open_path,
-									  site->offset, &o),
+			ret = add_link(p, uprobe(p, t, pass ? s->progs.runtime_entry
+							     : s->progs.runtime_exit,
+						 pass == 0, site->offset, cookie),
 				       what, err, errlen);
 		}
 	}
 	return ret;
 }
 
+/* what any session attaches first: the code_dealloc uprobe (before
+ * anything can fill the identity cache), JIT registrations */
+static int attach_common(struct probes *p, const struct target *t, char *err, size_t errlen)
+{
+	struct tracer_bpf *s = p->skel;
+	int ret = 0;
+
+	if (t->cfg.dealloc_probed && !t->calls_inside)
+		ret = add_link(p, uprobe(p, t, s->progs.code_freed, false, t->bin.dealloc_offset, 0),
+			       "uprobe code_dealloc", err, errlen);
+	if (!ret && t->bin.perfmap_offset)
+		ret = add_link(p, uprobe(p, t, s->progs.jit_register, false, t->bin.perfmap_offset, 0),
+			       "uprobe PyUnstable_WritePerfMapEntry", err, errlen);
+	return ret;
+}
+
+/* the call strategy's programs, and those of GC collections and imports */
+static int attach_calls(struct probes *p, const struct target *t, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	if (t->cover_channel)
+		ret = add_link(p, uprobe(p, t, p->skel->progs.cover_channel, false,
+					 t->bin.getsizeof_offset, 0),
+			       "uprobe _PySys_GetSizeOf (the coverage bootstrap's hand-over)", err,
+			       errlen);
+	/* calls counted inside the process: nothing else to see */
+	if (!ret && !t->calls_inside)
+		ret = attach_runtime(p, t, err, errlen);
+	if (!ret && !t->calls_inside)
+		ret = t->cfg.strategy == TR_STRATEGY_USDT     ? attach_usdt(p, t, err, errlen)
+		    : t->cfg.strategy == TR_STRATEGY_DISPATCH ? attach_dispatch(p, t, err, errlen)
+							      : attach_eval(p, t, err, errlen);
+	return ret;
+}
+
+static struct probes *probes_new(struct tracer_bpf *skel, int pid, uint32_t bin_id)
+{
+	struct probes *p = calloc(1, sizeof(*p));
+
+	if (p) {
+		p->skel = skel;
+		p->pid = pid;
+		p->bin_id = bin_id;
+	}
+	return p;
+}
+
 int probes__register(struct tracer_bpf *skel, const struct target *t, struct probes **out,
 		     char *err, size_t errlen)
 {
-	struct probes *p = calloc(1, sizeof(*p));
+	struct probes *p = probes_new(skel, t->pid, 0);
 	__u32 pid = t->pid;
 	int ret;
 
 	if (!p)
 		return -ENOMEM;
-	p->skel = skel;
-	p->pid = t->pid;
 	ret = bpf_map__update_elem(skel->maps.procs, &pid, sizeof(pid), &t->cfg,
 				   sizeof(t->cfg), BPF_ANY);
 	if (ret) {
@@ -163,16 +226,7 @@ int probes__register(struct tracer_bpf *skel, const struct target *t, struct pro
 		free(p);
 		return ret;
 	}
-	/* before anything can fill the identity cache */
-	if (t->cfg.dealloc_probed && !t->calls_inside)
-		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.code_freed, false, t->pid,
-							     t->open_path, t->bin.dealloc_offset),
-			       "uprobe code_dealloc", err, errlen);
-	/* JIT registrations, in every mode */
-	if (!ret && t->bin.perfmap_offset)
-		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.jit_register, false, t->pid,
-							     t->open_path, t->bin.perfmap_offset),
-			       "uprobe PyUnstable_WritePerfMapEntry", err, errlen);
+	ret = attach_common(p, t, err, errlen);
 	if (ret) {
 		probes__detach(p);
 		return ret;
@@ -189,24 +243,37 @@ int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probe
 
 	if (ret)
 		return ret;
-	if (t->cover_channel)
-		ret = add_link(p, bpf_program__attach_uprobe(skel->progs.cover_channel, false, t->pid,
-							     t->open_path, t->bin.getsizeof_offset),
-			       "uprobe _PySys_GetSizeOf (the coverage bootstrap's hand-over)", err,
-			       errlen);
-	/* calls counted inside the process: nothing else to see */
-	if (!ret && !t->calls_inside)
-		ret = attach_runtime(p, t, err, errlen);
-	if (!ret && !t->calls_inside)
-		ret = t->cfg.strategy == TR_STRATEGY_USDT     ? attach_usdt(p, t, err, errlen)
-		    : t->cfg.strategy == TR_STRATEGY_DISPATCH ? attach_dispatch(p, t, err, errlen)
-							      : attach_eval(p, t, err, errlen);
+	ret = attach_calls(p, t, err, errlen);
 	if (ret) {
 		probes__detach(p);
 		return ret;
 	}
 	*out = p;
 	return 0;
+}
+
+int probes__attach_file(struct tracer_bpf *skel, const struct target *t, uint32_t bin_id,
+			struct probes **out, char *err, size_t errlen)
+{
+	struct probes *p = probes_new(skel, -1, bin_id);
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	ret = attach_common(p, t, err, errlen);
+	if (!ret)
+		ret = attach_calls(p, t, err, errlen);
+	if (ret) {
+		probes__detach(p);
+		return ret;
+	}
+	*out = p;
+	return 0;
+}
+
+size_t probes__count(const struct probes *p)
+{
+	return p ? p->n : 0;
 }
 
 void probes__detach(struct probes *p)
@@ -220,7 +287,8 @@ void probes__detach(struct probes *p)
 	 * seen entering is seen returning until the very end */
 	while (p->n > 0)
 		bpf_link__destroy(p->links[--p->n]);
-	bpf_map__delete_elem(p->skel->maps.procs, &pid, sizeof(pid), 0);
+	if (p->pid > 0)
+		bpf_map__delete_elem(p->skel->maps.procs, &pid, sizeof(pid), 0);
 	free(p->links);
 	free(p);
 }

@@ -3,6 +3,7 @@
 #ifndef TRACER_PROBES_H
 #define TRACER_PROBES_H
 #include <stddef.h>
+#include <stdint.h>
 #include "target.h"
 
 struct tracer_bpf;
@@ -20,6 +21,14 @@ int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probe
  * which adds its links with probes__add_link. -errno and ERR on failure. */
 int probes__register(struct tracer_bpf *skel, const struct target *t, struct probes **out,
 		     char *err, size_t errlen);
+/* Attach T's strategy's programs for every process that maps T's file,
+ * now or later (pid -1; -a), with BIN_ID in their cookies. T is a process
+ * of the file, inspected with the file's strategy; nothing goes into
+ * `procs` (see bpf/procs.bpf.h). -errno and ERR on failure. */
+int probes__attach_file(struct tracer_bpf *skel, const struct target *t, uint32_t bin_id,
+			struct probes **out, char *err, size_t errlen);
+/* the links attached */
+size_t probes__count(const struct probes *p);
 /* keep link L (NULL or an error: say WHAT could not be attached): 0 or
  * -errno and ERR; L is detached with the others */
 int probes__add_link(struct probes *p, struct bpf_link *l, const char *what,
