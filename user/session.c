@@ -4,9 +4,9 @@
  * rodata, load the BPF object -> attach -> poll the ring buffer until the
  * target exits, -d expires or a signal arrives -> detach, drain, finish.
  *
- * Everything read from the ring buffer goes through `feed`: to the
- * recording (if any) and to the analyzer, preceded by the process and
- * thread descriptions the loader makes, so a recording replays exactly.
+ * Everything read from the ring buffer goes through the feed (user/feed.c):
+ * to the recording (if any) and to the analyzer, preceded by the process
+ * and thread descriptions the loader makes, so a recording replays exactly.
  */
 #include <errno.h>
 #include <signal.h>
@@ -24,7 +24,7 @@
 #include "analyzer.h"
 #include "cover_boot.h"
 #include "cover_session.h"
-#include "hashmap.h"
+#include "feed.h"
 #include "jit_session.h"
 #include "launch.h"
 #include "mono_clock.h"
@@ -39,64 +39,6 @@
 #include "target.h"
 #include "tracer.skel.h"
 #include "wall.h"
-
-struct feed {
-	struct outputs *out;
-	struct cover_session *cover;	/* NULL without coverage */
-	struct hashmap *threads;	/* pid << 32 | tid of threads described */
-	uint64_t last_thread;		/* the key of the previous event's */
-	uint64_t events;
-};
-
-static bool verbose;
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG && !verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
-
-static void describe_thread(struct feed *f, uint32_t pid, uint32_t tid)
-{
-	uint64_t key = (uint64_t)pid << 32 | tid;
-	struct in_thread t = { .pid = pid, .tid = tid };
-	char path[64];
-	FILE *fp;
-
-	if (key == f->last_thread)
-		return;
-	f->last_thread = key;
-	if (hashmap__get(f->threads, key))
-		return;
-	hashmap__set(f->threads, key, (void *)1);
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
-	fp = fopen(path, "re");
-	if (fp) {
-		if (fgets(t.name, sizeof(t.name), fp))
-			t.name[strcspn(t.name, "\n")] = 0;
-		fclose(fp);
-	}
-	if (!t.name[0])
-		snprintf(t.name, sizeof(t.name), "%u", tid);
-	outputs__thread(f->out, &t);
-}
-
-static int on_event(void *ctx, void *data, size_t len)
-{
-	struct feed *f = ctx;
-	const struct tr_ev_hdr *h = data;
-
-	if (len < sizeof(*h))
-		return 0;
-	f->events++;
-	if (h->type != TR_EV_CODE)
-		describe_thread(f, h->pid, h->tid);
-	if (f->cover)
-		cover_session__event(f->cover, data, len);
-	outputs__event(f->out, data, len);
-	return 0;
-}
 
 /* launch mode turns the perf trampoline on (PYTHONPERFSUPPORT=1) */
 static bool perf_support_set(const struct session_opts *o)
@@ -338,27 +280,19 @@ int session__run(const struct session_opts *o)
 	const char *why;
 	bool exited = false, coverage;
 
-	verbose = o->verbose;
-	libbpf_set_print(libbpf_print);
-	if (geteuid() != 0) {
-		fprintf(stderr, "tracer: must run as root (it loads BPF programs: CAP_BPF, "
-				"CAP_PERFMON); try sudo\n");
+	if (feed__check_host(o->verbose))
 		return 1;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		fprintf(stderr, "tracer: this kernel has no BTF (/sys/kernel/btf/vmlinux): it needs "
-				"CONFIG_DEBUG_INFO_BTF=y\n");
-		return 1;
-	}
 	if (o->sample_hz && sample_unsupported(o, err, sizeof(err)))
 		goto fail;
 	if (o->wall && wall__check_kernel(err, sizeof(err)))
 		goto fail;
 	if (outputs__open(o->outputs, o->n_outputs, true, &out, err, sizeof(err)))
 		goto fail;
-	feed.out = out;
 	outputs__set_lines(out, o->sample_lines);
-	feed.threads = hashmap__new();
+	if (feed__init(&feed, out)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
 	coverage = o->coverage || outputs__want_coverage(out);
 	if (coverage && !(feed.cover = cover_session__new(&o->filter))) {
 		snprintf(err, sizeof(err), "out of memory");
@@ -409,7 +343,7 @@ int session__run(const struct session_opts *o)
 				   "bpf_copy_from_user_task (Linux 6.1+)" : "");
 		goto fail;
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &feed, NULL);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), feed__event, &feed, NULL);
 	if (!rb) {
 		snprintf(err, sizeof(err), "cannot open the ring buffer: %s", strerror(errno));
 		goto fail;
@@ -435,9 +369,9 @@ int session__run(const struct session_opts *o)
 	}
 	target__describe(&t, attach_ts, &proc);
 	outputs__process(out, &proc);
-	perf_map__parse(perf_map.text, perf_map.len, t.pid, attach_ts, on_event, &feed, NULL, NULL);
+	perf_map__parse(perf_map.text, perf_map.len, t.pid, attach_ts, feed__event, &feed, NULL, NULL);
 	perf_map__free(&perf_map);
-	if (jit_session__follow_start(&jitdump, &t, attach_ts, on_event, &feed)) {
+	if (jit_session__follow_start(&jitdump, &t, attach_ts, feed__event, &feed)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -504,7 +438,7 @@ cleanup:
 	tracer_bpf__destroy(skel);
 	launch__abort(launch);
 	outputs__free(out);
-	hashmap__free(feed.threads, NULL);
+	feed__free(&feed);
 	cover_session__free(feed.cover);
 	cover_boot__close(boot);
 	perf_map__free(&perf_map);

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "cover_session.h"
+#include "feed.h"
+#include "hashmap.h"
+#include "outputs.h"
+
+int feed__init(struct feed *f, struct outputs *out)
+{
+	memset(f, 0, sizeof(*f));
+	f->out = out;
+	f->threads = hashmap__new();
+	return f->threads ? 0 : -ENOMEM;
+}
+
+void feed__free(struct feed *f)
+{
+	hashmap__free(f->threads, NULL);
+	f->threads = NULL;
+}
+
+static void describe_thread(struct feed *f, uint32_t pid, uint32_t tid)
+{
+	uint64_t key = (uint64_t)pid << 32 | tid;
+	struct in_thread t = { .pid = pid, .tid = tid };
+	char path[64];
+	FILE *fp;
+
+	if (key == f->last_thread)
+		return;
+	f->last_thread = key;
+	if (hashmap__get(f->threads, key))
+		return;
+	hashmap__set(f->threads, key, (void *)1);
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
+	fp = fopen(path, "re");
+	if (fp) {
+		if (fgets(t.name, sizeof(t.name), fp))
+			t.name[strcspn(t.name, "\n")] = 0;
+		fclose(fp);
+	}
+	if (!t.name[0])
+		snprintf(t.name, sizeof(t.name), "%u", tid);
+	outputs__thread(f->out, &t);
+}
+
+int feed__event(void *ctx, void *data, size_t len)
+{
+	struct feed *f = ctx;
+	const struct tr_ev_hdr *h = data;
+
+	if (len < sizeof(*h))
+		return 0;
+	f->events++;
+	if (h->type != TR_EV_CODE && h->type != TR_EV_EXIT)
+		describe_thread(f, h->pid, h->tid);
+	if (f->cover)
+		cover_session__event(f->cover, data, len);
+	outputs__event(f->out, data, len);
+	return 0;
+}
+
+void feed__forget_pid(struct feed *f, uint32_t pid)
+{
+	uint64_t key, keys[64];
+	size_t pos = 0, n;
+	void *v;
+
+	/* collected first: the map is not changed while it is walked */
+	do {
+		n = 0;
+		pos = 0;
+		while (n < 64 && hashmap__next(f->threads, &pos, &key, &v))
+			if (key >> 32 == pid)
+				keys[n++] = key;
+		for (size_t i = 0; i < n; i++)
+			hashmap__del(f->threads, keys[i]);
+	} while (n == 64);
+	if (f->last_thread >> 32 == pid)
+		f->last_thread = 0;
+}
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+int feed__check_host(bool v)
+{
+	verbose = v;
+	libbpf_set_print(libbpf_print);
+	if (geteuid() != 0) {
+		fprintf(stderr, "tracer: must run as root (it loads BPF programs: CAP_BPF, "
+				"CAP_PERFMON); try sudo\n");
+		return 1;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr, "tracer: this kernel has no BTF (/sys/kernel/btf/vmlinux): it needs "
+				"CONFIG_DEBUG_INFO_BTF=y\n");
+		return 1;
+	}
+	return 0;
+}

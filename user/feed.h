@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a live session reads from the ring buffer goes through a feed: to
+ * the coverage session (if any) and to the outputs (recording, analyzer),
+ * each event preceded by the description of its thread the first time the
+ * thread is seen, so a recording replays exactly.
+ */
+#ifndef TRACER_FEED_H
+#define TRACER_FEED_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct outputs;
+struct cover_session;
+struct hashmap;
+
+struct feed {
+	struct outputs *out;
+	struct cover_session *cover;	/* NULL without coverage */
+	struct hashmap *threads;	/* pid << 32 | tid of threads described */
+	uint64_t last_thread;		/* the key of the previous event's */
+	uint64_t events;
+};
+
+/* 0 or -ENOMEM */
+int feed__init(struct feed *f, struct outputs *out);
+void feed__free(struct feed *f);
+/* a ring buffer callback (CTX: the feed): hand the event over */
+int feed__event(void *ctx, void *data, size_t len);
+/* process PID has ended: its threads are described again if the PID comes
+ * back (another process) */
+void feed__forget_pid(struct feed *f, uint32_t pid);
+
+/* common set-up of live sessions: libbpf's messages (debug ones with -v),
+ * and the checks that the tracer can run here (root, BTF); 0 or 1 after
+ * saying why not */
+int feed__check_host(bool verbose);
+#endif
