@@ -19,6 +19,7 @@ static const char doc[] =
 "USAGE:\n"
 "  tracer [OPTION...] -p PID            attach to a running Python process\n"
 "  tracer [OPTION...] -- CMD [ARG...]   launch CMD and trace it\n"
+"  tracer [OPTION...] -a                 every Python process of the host\n"
 "  tracer report RECORDING.trace -o FILE...   convert a recording (no root)\n"
 "  tracer layout 3.X                     print a CPython structure layout\n"
 "\n"
@@ -42,6 +43,9 @@ static const char doc[] =
 "  sudo tracer -o cov.lcov -o cov.xml -- python3 -m pytest  # coverage maps\n"
 "  sudo tracer -p 1234 -d 60 -o cov.lcov --include '/srv/app/*'\n"
 "  tracer report a.trace b.trace -o merged.lcov  # coverage of two recordings\n"
+"  sudo tracer -a -d 30 -o host.pftrace        # every Python process, 30 s\n"
+"  sudo tracer -a --comm gunicorn --exclude-pid 1234 -d 10\n"
+"  sudo tracer -a --cgroup /sys/fs/cgroup/system.slice/app.service -o app.json\n"
 "\n"
 "COVERAGE (-o NAME.lcov, .info, .xml; or --coverage for a recording):\n"
 "  Every function of every file that ran, with its exact number of calls,\n"
@@ -83,6 +87,20 @@ static const char doc[] =
 "  doubling up to 1 s. A sample in such code gets an innermost frame\n"
 "  `[jit] NAME`.\n"
 "\n"
+"SYSTEM-WIDE (-a):\n"
+"  Every Python process: those running now and those started until the end\n"
+"  (through exec, fork, in containers and PID namespaces), in one set of\n"
+"  outputs: one process group each, named by its host PID, its PID in its\n"
+"  namespace and its cgroup. Each interpreter file is probed once, for every\n"
+"  process mapping it; a process of a file already probed is traced from its\n"
+"  first call. Filters: --comm NAME (the process name, repeatable), --cgroup\n"
+"  DIR (a cgroup v2 directory, with its sub-groups), --exclude-pid PID\n"
+"  (repeatable). On a terminal a status line shows the processes traced,\n"
+"  events/s and events lost. With USDT builds (Debian's python3.11) the\n"
+"  probes are enabled in every process of that interpreter, filtered or not,\n"
+"  and slow each one down while the session runs. Call tracing only: no\n"
+"  --sample, coverage or --strategy with -a (yet).\n"
+"\n"
 "PROBE STRATEGIES (chosen per process; the summary names the one used):\n"
 "  usdt      builds with USDT probes (Debian/Ubuntu python3 <= 3.11)\n"
 "  dispatch  3.11-3.13 with symbols and DWARF (pyenv, source builds):\n"
@@ -92,10 +110,15 @@ static const char doc[] =
 "OPTIONS:";
 
 /* long options only */
-enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES, OPT_WALL };
+enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES, OPT_WALL,
+       OPT_COMM, OPT_CGROUP, OPT_EXCLUDE_PID };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
+	{ "all", 'a', NULL, 0, "Trace every Python process of the host, running or started later", 0 },
+	{ "comm", OPT_COMM, "NAME", 0, "With -a: only processes named NAME (repeatable)", 0 },
+	{ "cgroup", OPT_CGROUP, "DIR", 0, "With -a: only processes in the cgroup v2 directory DIR or below", 0 },
+	{ "exclude-pid", OPT_EXCLUDE_PID, "PID", 0, "With -a: not process PID (repeatable)", 0 },
 	{ "output", 'o', "FILE", 0, "Write FILE (format by suffix; repeatable)", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop tracing after SECONDS", 0 },
 	{ "buffer-size", 'b', "MiB", 0, "BPF ring buffer size in MiB (power of 2, default 16)", 0 },
@@ -122,6 +145,29 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (errno || *end || o->pid <= 0)
 			argp_error(state, "invalid PID: %s", arg);
 		break;
+	case 'a':
+		o->all = true;
+		break;
+	case OPT_COMM:
+		if (o->n_comm == SESSION_MAX_COMMS)
+			argp_error(state, "too many --comm (at most %d)", SESSION_MAX_COMMS);
+		o->comm[o->n_comm++] = arg;
+		break;
+	case OPT_CGROUP:
+		o->cgroup = arg;
+		break;
+	case OPT_EXCLUDE_PID: {
+		long pid;
+
+		if (o->n_exclude == SESSION_MAX_EXCLUDED)
+			argp_error(state, "too many --exclude-pid (at most %d)", SESSION_MAX_EXCLUDED);
+		errno = 0;
+		pid = strtol(arg, &end, 10);
+		if (errno || *end || pid <= 0 || pid > 0x7fffffff)
+			argp_error(state, "invalid PID: %s", arg);
+		o->exclude_pid[o->n_exclude++] = pid;
+		break;
+	}
 	case 'o':
 		if (o->n_outputs == SESSION_MAX_OUTPUTS)
 			argp_error(state, "too many -o (at most %d)", SESSION_MAX_OUTPUTS);
@@ -186,8 +232,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
-		if (!o->pid == !o->argv)
-			argp_error(state, "give either -p PID or -- CMD [ARG...]");
+		if ((o->pid != 0) + (o->argv != NULL) + o->all != 1)
+			argp_error(state, "give one of -p PID, -a or -- CMD [ARG...]");
+		if (!o->all && (o->n_comm || o->cgroup || o->n_exclude))
+			argp_error(state, "--comm, --cgroup and --exclude-pid choose processes for -a");
 		/* --wall alone: sampling at the default rate */
 		if (o->wall && !o->sample_hz)
 			o->sample_hz = SAMPLER_DEFAULT_HZ;
@@ -238,5 +286,5 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "layout"))
 		return cmd_layout(argc - 1, argv + 1);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
-	return session__run(&o);
+	return o.all ? session_all__run(&o) : session__run(&o);
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,4 +97,93 @@ int proc_status__start_ns(int pid, uint64_t *ns)
 	if (!ret)
 		*ns = ticks * (1000000000ull / hz);
 	return ret;
+}
+
+int proc_status__parse_nspid(const char *line, uint32_t *ns_pid)
+{
+	const char *p = line + strlen("NSpid:");
+	unsigned long long v = 0;
+	bool any = false;
+
+	if (strncmp(line, "NSpid:", 6))
+		return -EINVAL;
+	/* the last number is the innermost namespace's */
+	while (*p) {
+		char *end;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '\n')
+			break;
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (end == p || errno || v > 0x7fffffff || (*end && *end != ' ' && *end != '\t' &&
+							     *end != '\n'))
+			return -EINVAL;
+		any = true;
+		p = end;
+	}
+	if (!any)
+		return -EINVAL;
+	*ns_pid = v;
+	return 0;
+}
+
+int proc_status__ns_pid(int pid, uint32_t *ns_pid)
+{
+	char path[64], line[256];
+	int ret = -EINVAL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "NSpid:", 6)) {
+			ret = proc_status__parse_nspid(line, ns_pid);
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+int proc_status__parse_cgroup2(const char *text, size_t len, char *buf, size_t n)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', end - p);
+		size_t l;
+
+		if (!eol)
+			eol = end;
+		l = eol - p;
+		if (l >= 3 && !memcmp(p, "0::", 3)) {
+			if (l - 3 >= n || l == 3)
+				return -EINVAL;
+			memcpy(buf, p + 3, l - 3);
+			buf[l - 3] = 0;
+			return 0;
+		}
+		p = eol + 1;
+	}
+	return -ENOENT;
+}
+
+int proc_status__cgroup2(int pid, char *buf, size_t n)
+{
+	char path[64], text[4096];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, text, sizeof(text));
+	close(fd);
+	if (len < 0)
+		return -errno;
+	return proc_status__parse_cgroup2(text, len, buf, n);
 }

@@ -19,4 +19,13 @@ int proc_status__parse_start(const char *text, size_t len, unsigned long long *t
 /* When process PID started, in CLOCK_BOOTTIME ns (to the kernel's clock
  * tick, 10 ms here, rounded down). 0 or -errno. */
 int proc_status__start_ns(int pid, uint64_t *ns);
+/* The pid of process PID in its innermost PID namespace: the last number
+ * of a "NSpid:" LINE of /proc/PID/status; 0 or -EINVAL. */
+int proc_status__parse_nspid(const char *line, uint32_t *ns_pid);
+int proc_status__ns_pid(int pid, uint32_t *ns_pid);
+/* The cgroup v2 path of a /proc/PID/cgroup TEXT (LEN bytes: its "0::"
+ * line) into BUF (N bytes): 0, -ENOENT (no v2 line), -EINVAL (malformed or
+ * longer than BUF). */
+int proc_status__parse_cgroup2(const char *text, size_t len, char *buf, size_t n);
+int proc_status__cgroup2(int pid, char *buf, size_t n);
 #endif

@@ -8,8 +8,17 @@
 
 #define SESSION_MAX_OUTPUTS 16
 
+#define SESSION_MAX_COMMS 8
+#define SESSION_MAX_EXCLUDED 64
+
 struct session_opts {
 	int pid;			/* -p, or 0 */
+	bool all;			/* -a: every Python process of the host */
+	const char *comm[SESSION_MAX_COMMS];	/* -a --comm */
+	int n_comm;
+	const char *cgroup;		/* -a --cgroup: a cgroup v2 directory */
+	int exclude_pid[SESSION_MAX_EXCLUDED];	/* -a --exclude-pid */
+	int n_exclude;
 	char **argv;			/* -- CMD ARGS, or NULL */
 	double duration;		/* -d seconds, 0 = until the end */
 	const char *outputs[SESSION_MAX_OUTPUTS];
@@ -27,4 +36,6 @@ struct session_opts {
 /* Run a session. Returns the process exit code: the command's in launch
  * mode, else 0; 1 on a tracer error (already printed). */
 int session__run(const struct session_opts *o);
+/* Run a system-wide session (-a, user/session_all.c): 0, or 1 on error */
+int session_all__run(const struct session_opts *o);
 #endif

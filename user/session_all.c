@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A system-wide session (-a): every Python process of the host, running at
+ * the start or started during the session, in any mount or PID namespace.
+ *
+ * open outputs -> open, set rodata (system_wide, filters), load -> attach
+ * the exec/exit tracepoints -> scan /proc: each Python process that passes
+ * the filters is inspected, its interpreter file probed once for every
+ * process that maps it (user/sw_bins.c), and the process registered in
+ * `procs` and described -> poll until -d, Ctrl-C or SIGTERM -> detach,
+ * drain, finish.
+ *
+ * Where a process's description comes from:
+ *  - found running: from here, at the scan, before its probes can hit;
+ *  - started later, of a file already probed: the BPF side makes its entry
+ *    at its first probe hit and sends TR_EV_PROC first (bpf/procs.bpf.h),
+ *    described here when the record is read: traced from its first call;
+ *  - started later, of a file not probed yet: TR_EV_EXEC tells of every
+ *    exec; a few milliseconds later (the dynamic loader maps libpython) the
+ *    process is inspected like a running one. Its calls before its file's
+ *    probes are active are not seen: said in its description, with the
+ *    time from its exec.
+ * A process ends with TR_EV_EXIT (its last thread exits, or it execs), read
+ * after all its events: the analyzer closes what it left open.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "array.h"
+#include "binary_cache.h"
+#include "feed.h"
+#include "hashmap.h"
+#include "mono_clock.h"
+#include "outputs.h"
+#include "proc_status.h"
+#include "session.h"
+#include "strategy.h"
+#include "sw_bins.h"
+#include "sw_filter.h"
+#include "target.h"
+#include "tracer.skel.h"
+
+#define MS 1000000ull
+
+/* an exec not yet known to be of Python: looked at again after these
+ * delays from the exec (ld.so maps libpython within a few ms) */
+static const uint64_t pending_after[] = { 5 * MS, 25 * MS, 100 * MS, 500 * MS };
+#define PENDING_TRIES (sizeof(pending_after) / sizeof(pending_after[0]))
+
+struct pending_exec {
+	uint32_t pid;
+	uint32_t tries;
+	uint64_t exec_ts;	/* CLOCK_MONOTONIC ns of the exec */
+};
+
+struct sw {
+	const struct session_opts *o;
+	struct tracer_bpf *skel;
+	struct outputs *out;
+	struct feed feed;
+	struct sw_filter filter;
+	struct binary_cache *cache;
+	struct sw_bins *bins;
+	struct hashmap *live;		/* pid -> instance of a traced process */
+	struct pending_exec *pending;
+	size_t n_pending, cap_pending;
+	struct in_end end;
+	uint64_t traced, exited, untraceable, execs;
+};
+
+static uint32_t draw_instance(struct sw *s)
+{
+	return __atomic_add_fetch(&s->skel->bss->last_instance, 1, __ATOMIC_SEQ_CST);
+}
+
+/* a line for the end-of-session warnings (the first IN_MAX_WARNINGS) */
+static void end_warning(struct sw *s, const char *fmt, int pid, const char *why)
+{
+	if (s->end.n_warnings < IN_MAX_WARNINGS)
+		snprintf(s->end.warnings[s->end.n_warnings++], sizeof(s->end.warnings[0]), fmt,
+			 pid, why);
+}
+
+static void untraceable(struct sw *s, int pid, const char *why)
+{
+	fprintf(stderr, "tracer: PID %d not traced: %s\n", pid, why);
+	s->untraceable++;
+	end_warning(s, "PID %d not traced: %.220s", pid, why);
+}
+
+static void add_warning(struct in_process *p, const char *fmt, double ms)
+{
+	if (p->n_warnings < IN_MAX_WARNINGS)
+		snprintf(p->warnings[p->n_warnings++], sizeof(p->warnings[0]), fmt, ms);
+}
+
+/* the identity of process P->pid as it is now (it may be gone: then
+ * what is known stays) */
+static void identify(struct in_process *p)
+{
+	char link[64];
+	ssize_t n;
+
+	if (!p->ns_pid)
+		proc_status__ns_pid(p->pid, &p->ns_pid);
+	proc_status__cgroup2(p->pid, p->cgroup, sizeof(p->cgroup));
+	snprintf(link, sizeof(link), "/proc/%u/exe", p->pid);
+	n = readlink(link, p->exe, sizeof(p->exe) - 1);
+	if (n > 0)
+		p->exe[n] = 0;
+}
+
+static void describe(struct sw *s, struct in_process *p)
+{
+	identify(p);
+	outputs__process(s->out, p);
+	hashmap__set(s->live, p->pid, (void *)(uintptr_t)p->instance);
+	s->traced++;
+}
+
+enum consider { CONSIDERED, NOT_PYTHON };
+
+/*
+ * Process PID, found running or exec'd at EXEC_TS (0: found by the scan):
+ * probe its file if new, register and describe it unless the BPF side did.
+ */
+static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
+{
+	const struct sw_bin *bin;
+	struct target t;
+	struct in_process p;
+	char err[512];
+	int ret;
+
+	if (!sw_filter__wants(&s->filter, pid))
+		return CONSIDERED;
+	ret = target__inspect(s->cache, pid, TARGET_ATTACH, true, NULL, &t, err, sizeof(err));
+	if (ret == -ENOEXEC)
+		return NOT_PYTHON;
+	if (ret == -ESRCH || (ret && kill(pid, 0)))
+		return CONSIDERED;	/* gone */
+	if (ret) {
+		untraceable(s, pid, err);
+		return CONSIDERED;
+	}
+	bin = sw_bins__of(s->bins, &t);
+	if (!bin)
+		return untraceable(s, pid, "out of memory"), CONSIDERED;
+	if (bin->refused[0]) {
+		untraceable(s, pid, bin->refused);
+		return CONSIDERED;
+	}
+	/* the file's strategy, with this process's own checks */
+	if (t.cfg.strategy != bin->tmpl.cfg.strategy &&
+	    target__inspect(s->cache, pid, TARGET_ATTACH, true,
+			    strategy__name(bin->tmpl.cfg.strategy), &t, err, sizeof(err))) {
+		untraceable(s, pid, err);
+		return CONSIDERED;
+	}
+	t.cfg.instance = draw_instance(s);
+	t.cfg.bin_id = bin->id;
+	t.cfg.walk_running = 1;
+	/* its first probe hit may have made its entry already: then its
+	 * TR_EV_PROC describes it */
+	if (bpf_map__update_elem(s->skel->maps.procs, &t.pid, sizeof(__u32), &t.cfg,
+				 sizeof(t.cfg), BPF_NOEXIST))
+		return CONSIDERED;
+	uint64_t now = mono_clock__ns();
+	target__describe(&t, now, &p);
+	p.instance = t.cfg.instance;
+	if (exec_ts && now > exec_ts)
+		add_warning(&p, "started %.1f ms before its interpreter file was probed (a file "
+			    "this session had not seen): its calls before are not traced, frames "
+			    "running then begin at that time", (now - exec_ts) / 1e6);
+	describe(s, &p);
+	return CONSIDERED;
+}
+
+static void scan(struct sw *s)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		consider(s, pid, 0);
+	}
+	closedir(d);
+}
+
+/* TR_EV_PROC: the BPF side made the entry of a process at its first hit */
+static void on_proc(struct sw *s, const struct tr_ev_proc *e)
+{
+	const struct sw_bin *bin = sw_bins__by_id(s->bins, e->bin_id);
+	struct in_process p;
+
+	if (!bin)
+		return;		/* cannot be: the cookie came from here */
+	target__describe(&bin->tmpl, e->hdr.ts, &p);
+	p.pid = e->hdr.pid;
+	p.instance = e->hdr.instance;
+	p.ns_pid = e->ns_pid;
+	if (e->start_ns < bin->attach_ts)
+		add_warning(&p, "started before its interpreter file was probed: traced from its "
+			    "first call after (%.1f ms after its start); frames running then begin "
+			    "at that time", (e->hdr.ts - e->start_ns) / 1e6);
+	describe(s, &p);
+}
+
+static void on_exit_ev(struct sw *s, void *data, size_t len)
+{
+	const struct tr_ev_hdr *h = data;
+
+	feed__event(&s->feed, data, len);
+	feed__forget_pid(&s->feed, h->pid);
+	if (hashmap__del(s->live, h->pid))
+		s->exited++;
+}
+
+static void on_exec(struct sw *s, const struct tr_ev_exec *e)
+{
+	s->execs++;
+	if (array__grow((void **)&s->pending, &s->cap_pending, s->n_pending, sizeof(*s->pending)))
+		return;
+	s->pending[s->n_pending++] = (struct pending_exec){
+		.pid = e->hdr.pid, .exec_ts = e->hdr.ts,
+	};
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct sw *s = ctx;
+	const struct tr_ev_hdr *h = data;
+
+	if (len < sizeof(*h))
+		return 0;
+	switch (h->type) {
+	case TR_EV_PROC:
+		if (len >= sizeof(struct tr_ev_proc))
+			on_proc(s, data);
+		return 0;
+	case TR_EV_EXEC:
+		if (len >= sizeof(struct tr_ev_exec))
+			on_exec(s, data);
+		return 0;
+	case TR_EV_EXIT:
+		on_exit_ev(s, data, len);
+		return 0;
+	default:
+		return feed__event(&s->feed, data, len);
+	}
+}
+
+/* look at the execs whose time has come */
+static void check_pending(struct sw *s)
+{
+	uint64_t now = mono_clock__ns();
+	size_t kept = 0;
+
+	for (size_t i = 0; i < s->n_pending; i++) {
+		struct pending_exec *pe = &s->pending[i];
+		__u32 pid = pe->pid;
+		struct tr_proc_cfg cfg;
+		bool done = true;
+
+		if (now < pe->exec_ts + pending_after[pe->tries]) {
+			s->pending[kept++] = *pe;
+			continue;
+		}
+		/* an entry already: its file was probed, the BPF side has it */
+		if (bpf_map__lookup_elem(s->skel->maps.procs, &pid, sizeof(pid), &cfg,
+					 sizeof(cfg), 0) &&
+		    consider(s, pid, pe->exec_ts) == NOT_PYTHON)
+			done = ++pe->tries == PENDING_TRIES;
+		if (!done)
+			s->pending[kept++] = *pe;
+	}
+	s->n_pending = kept;
+}
+
+/* a status line on a terminal, once a second */
+static void status_line(struct sw *s, uint64_t *last_events, bool final)
+{
+	const volatile __u64 *d = s->skel->bss->drops;
+	uint64_t lost = 0;
+
+	for (int i = 0; i < TR_DROP__COUNT; i++)
+		if (i != TR_DROP_NO_CONFIG)
+			lost += d[i];
+	if (final) {
+		fprintf(stderr, "\r\033[K");
+		return;
+	}
+	fprintf(stderr, "\r\033[Ktracer: %zu processes traced now, %llu in all, %llu events/s, "
+		"%llu lost", hashmap__size(s->live), (unsigned long long)s->traced,
+		(unsigned long long)(s->feed.events - *last_events), (unsigned long long)lost);
+	*last_events = s->feed.events;
+}
+
+static int make_timer(double seconds, bool repeat)
+{
+	struct itimerspec its = {
+		.it_value.tv_sec = (time_t)seconds,
+		.it_value.tv_nsec = (long)((seconds - (time_t)seconds) * 1e9),
+	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	if (repeat)
+		its.it_interval = its.it_value;
+	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* poll until -d expires or a signal comes */
+static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
+{
+	int tfd = s->o->duration > 0 ? make_timer(s->o->duration, false) : -1;
+	int status = isatty(STDERR_FILENO) ? make_timer(1, true) : -1;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev[4], add = { .events = EPOLLIN };
+	int fds[] = { ring_buffer__epoll_fd(rb), sfd, tfd, status };
+	uint64_t last_events = 0, ticks;
+	const char *why = NULL;
+
+	for (int i = 0; i < 4; i++) {
+		if (fds[i] < 0)
+			continue;
+		add.data.fd = fds[i];
+		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &add);
+	}
+	while (!why) {
+		int n = epoll_wait(ep, ev, 4, s->n_pending ? 5 : 20);
+
+		if (n < 0 && errno != EINTR) {
+			why = "epoll error";
+			break;
+		}
+		ring_buffer__consume(rb);
+		check_pending(s);
+		for (int i = 0; i < n; i++) {
+			int fd = ev[i].data.fd;
+
+			if (fd == sfd) {
+				struct signalfd_siginfo si;
+				if (read(sfd, &si, sizeof(si)) == sizeof(si))
+					why = strsignal(si.ssi_signo);
+			} else if (fd == tfd) {
+				why = "the duration (-d) expired";
+			} else if (fd == status && read(status, &ticks, sizeof(ticks)) > 0) {
+				status_line(s, &last_events, false);
+			}
+		}
+	}
+	if (status >= 0) {
+		status_line(s, &last_events, true);
+		close(status);
+	}
+	if (tfd >= 0)
+		close(tfd);
+	close(ep);
+	return why;
+}
+
+static int signal_fd(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -1;
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+/* what -a does not do (yet), refused before any output is made */
+static int unsupported(const struct session_opts *o, struct outputs *out, char *err,
+		       size_t errlen)
+{
+	if (o->sample_hz)
+		return snprintf(err, errlen, "-a traces calls: --sample is not supported with it "
+				"(yet)"), -ENOTSUP;
+	if (o->strategy)
+		return snprintf(err, errlen, "-a picks the best exact strategy per interpreter "
+				"file: --strategy is not supported with it"), -ENOTSUP;
+	if (o->coverage || outputs__want_coverage(out))
+		return snprintf(err, errlen, "-a does not measure coverage (yet): no coverage "
+				"output or --coverage"), -ENOTSUP;
+	return 0;
+}
+
+int session_all__run(const struct session_opts *o)
+{
+	struct sw s = { .o = o };
+	struct ring_buffer *rb = NULL;
+	struct bpf_link *exec_link = NULL, *exit_link = NULL;
+	char err[512] = "", filters[256];
+	int sfd = -1, ret, exit_code = 1;
+	size_t links, files;
+	const char *why;
+
+	if (feed__check_host(o->verbose))
+		return 1;
+	s.filter.cgroup_fd = -1;
+	if (sw_filter__init(&s.filter, o, err, sizeof(err)))
+		goto fail;
+	if (outputs__open(o->outputs, o->n_outputs, true, &s.out, err, sizeof(err)))
+		goto fail;
+	if (unsupported(o, s.out, err, sizeof(err)))
+		goto fail;
+	if (feed__init(&s.feed, s.out) || !(s.live = hashmap__new()) ||
+	    !(s.cache = binary_cache__new())) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	s.skel = tracer_bpf__open();
+	if (!s.skel) {
+		snprintf(err, sizeof(err), "cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	bpf_map__set_max_entries(s.skel->maps.events, o->ringbuf_bytes);
+	if (s.skel->rodata->wakeup_bytes > o->ringbuf_bytes / 16)
+		s.skel->rodata->wakeup_bytes = o->ringbuf_bytes / 16;
+	sw_filter__configure(&s.filter, s.skel);
+	bpf_program__set_autoload(s.skel->progs.sample_cpu, false);
+	bpf_program__set_autoload(s.skel->progs.sample_wall, false);
+	ret = tracer_bpf__load(s.skel);
+	if (ret) {
+		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s", strerror(-ret),
+			 ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)"
+				       : " (run with -v for details)");
+		goto fail;
+	}
+	if ((ret = sw_filter__fill_maps(&s.filter, s.skel))) {
+		snprintf(err, sizeof(err), "cannot set the filters: %s", strerror(-ret));
+		goto fail;
+	}
+	if (!(s.bins = sw_bins__new(s.skel)) ||
+	    !(rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), on_event, &s, NULL))) {
+		snprintf(err, sizeof(err), "cannot open the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	/* before the scan: a process that starts or ends meanwhile is seen */
+	exec_link = bpf_program__attach(s.skel->progs.proc_exec);
+	exit_link = bpf_program__attach(s.skel->progs.proc_exit);
+	if (!exec_link || !exit_link) {
+		snprintf(err, sizeof(err), "cannot attach the exec/exit tracepoints: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	if ((sfd = signal_fd()) < 0) {
+		snprintf(err, sizeof(err), "cannot set up signals: %s", strerror(errno));
+		goto fail;
+	}
+	sw_filter__describe(&s.filter, filters, sizeof(filters));
+	fprintf(stderr, "tracer: looking for Python processes%s\n", filters);
+	scan(&s);
+	files = sw_bins__probed(s.bins, &links);
+	fprintf(stderr, "tracer: tracing %llu Python processes%s, and those started from now "
+		"on; Ctrl-C to stop\n", (unsigned long long)s.traced, filters);
+
+	why = poll_loop(&s, rb, sfd);
+	files = sw_bins__probed(s.bins, &links);
+	if (links)
+		fprintf(stderr, "tracer: detaching %zu probes from %zu interpreter files\n", links,
+			files);
+	bpf_link__destroy(exec_link);
+	exec_link = NULL;
+	sw_bins__free(s.bins);
+	s.bins = NULL;
+	bpf_link__destroy(exit_link);
+	exit_link = NULL;
+	while (ring_buffer__consume(rb) > 0)
+		;
+	s.end.end_ts = mono_clock__ns();
+	memcpy(s.end.drops, (const void *)s.skel->bss->drops, sizeof(s.end.drops));
+	s.end.ringbuf_events = s.feed.events;
+	fprintf(stderr, "tracer: stopped: %s\n", why);
+	fprintf(stderr, "tracer: %llu processes traced (%llu exited during the session), %llu "
+		"Python processes not traced, %llu left out by the filters\n",
+		(unsigned long long)s.traced, (unsigned long long)s.exited,
+		(unsigned long long)s.untraceable,
+		(unsigned long long)s.skel->bss->procs_ignored);
+	exit_code = outputs__end(s.out, &s.end) ? 1 : 0;
+	outputs__free(s.out);
+	s.out = NULL;
+	goto cleanup;
+fail:
+	fprintf(stderr, "tracer: %s\n", err);
+	exit_code = 1;
+cleanup:
+	bpf_link__destroy(exec_link);
+	sw_bins__free(s.bins);
+	bpf_link__destroy(exit_link);
+	ring_buffer__free(rb);
+	tracer_bpf__destroy(s.skel);
+	outputs__free(s.out);
+	feed__free(&s.feed);
+	hashmap__free(s.live, NULL);
+	binary_cache__free(s.cache);
+	sw_filter__free(&s.filter);
+	free(s.pending);
+	if (sfd >= 0)
+		close(sfd);
+	return exit_code;
+}

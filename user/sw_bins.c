@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
+#include "array.h"
+#include "mono_clock.h"
+#include "probes.h"
+#include "pyversion.h"
+#include "strategy.h"
+#include "sw_bins.h"
+#include "tracer.skel.h"
+
+struct sw_bins {
+	struct tracer_bpf *skel;
+	struct sw_bin **v;
+	struct probes **probes;	/* per entry, NULL when refused */
+	size_t n, cap, cap_probes;
+};
+
+struct sw_bins *sw_bins__new(struct tracer_bpf *skel)
+{
+	struct sw_bins *b = calloc(1, sizeof(*b));
+
+	if (b)
+		b->skel = skel;
+	return b;
+}
+
+/* the template of T's file: its configuration with ELF addresses (the
+ * load bias taken off), and where the probed code's segment lies */
+static void make_template(const struct target *t, struct tr_bin_cfg *bc, uint32_t id)
+{
+	memset(bc, 0, sizeof(*bc));
+	bc->cfg = t->cfg;
+	bc->cfg.instance = 0;
+	bc->cfg.bin_id = id;
+	bc->cfg.walk_running = 1;
+	if (bc->cfg.tstate_ptr_addr)
+		bc->cfg.tstate_ptr_addr -= t->load_bias;
+	if (bc->cfg.shim_code)
+		bc->cfg.shim_code -= t->load_bias;
+	if (bc->cfg.tss_key_addr)
+		bc->cfg.tss_key_addr -= t->load_bias;
+	/* every probe lies in the evaluator's segment: vaddr - offset there */
+	bc->text_delta = t->bin.eval_vaddr - t->bin.eval_offset;
+}
+
+/* Why T's file cannot be traced exactly under -a, or NULL */
+static const char *refusal(const struct target *t)
+{
+	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
+
+	if (t->cfg.strategy == TR_STRATEGY_EVAL && minor >= 11)
+		return "eval on 3.12+ depends on each process's perf trampoline, which a "
+		       "process started later may not have; -a needs dispatch (symbols and DWARF)";
+	return NULL;
+}
+
+static int attach(struct sw_bins *b, struct sw_bin *e, struct probes **p)
+{
+	struct tr_bin_cfg bc;
+	char err[256];
+	int ret;
+
+	make_template(&e->tmpl, &bc, e->id);
+	/* the template first: a hit right after attach makes an entry from it */
+	ret = bpf_map__update_elem(b->skel->maps.bins, &e->id, sizeof(e->id), &bc, sizeof(bc),
+				   BPF_ANY);
+	if (ret) {
+		snprintf(e->refused, sizeof(e->refused), "cannot register the file: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	ret = probes__attach_file(b->skel, &e->tmpl, e->id, p, err, sizeof(err));
+	if (ret) {
+		snprintf(e->refused, sizeof(e->refused), "%s", err);
+		return ret;
+	}
+	e->attach_ts = mono_clock__ns();
+	e->links = probes__count(*p);
+	return 0;
+}
+
+static void say(const struct sw_bin *e)
+{
+	char ver[16];
+
+	pyversion__format(e->tmpl.bin.version_hex, ver, sizeof(ver));
+	if (e->refused[0]) {
+		fprintf(stderr, "tracer: %s (CPython %s): not traced: %s\n", e->tmpl.file, ver,
+			e->refused);
+		return;
+	}
+	fprintf(stderr, "tracer: probing %s (CPython %s, strategy %s): %zu probes, for every "
+		"process that maps it\n", e->tmpl.file, ver, strategy__name(e->tmpl.cfg.strategy),
+		e->links);
+	for (uint32_t i = 0; i < e->tmpl.n_warnings; i++)
+		fprintf(stderr, "tracer: warning: %s: %s\n", e->tmpl.file, e->tmpl.warnings[i]);
+}
+
+const struct sw_bin *sw_bins__of(struct sw_bins *b, const struct target *t)
+{
+	struct probes *p = NULL;
+	struct sw_bin *e;
+	struct stat st;
+	const char *why;
+
+	if (stat(t->open_path, &st))
+		memset(&st, 0, sizeof(st));
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i]->dev == st.st_dev && b->v[i]->ino == st.st_ino && st.st_ino)
+			return b->v[i];
+	if (array__grow((void **)&b->v, &b->cap, b->n, sizeof(*b->v)) ||
+	    array__grow((void **)&b->probes, &b->cap_probes, b->n, sizeof(*b->probes)) ||
+	    !(e = calloc(1, sizeof(*e))))
+		return NULL;
+	e->id = b->n + 1;
+	e->dev = st.st_dev;
+	e->ino = st.st_ino;
+	e->tmpl = *t;
+	if ((why = refusal(t)))
+		snprintf(e->refused, sizeof(e->refused), "%s", why);
+	else if (b->n >= TR_BINS_MAX)
+		snprintf(e->refused, sizeof(e->refused), "more than %d interpreter files",
+			 TR_BINS_MAX);
+	else
+		attach(b, e, &p);
+	b->v[b->n] = e;
+	b->probes[b->n++] = p;
+	say(e);
+	return e;
+}
+
+const struct sw_bin *sw_bins__by_id(const struct sw_bins *b, uint32_t id)
+{
+	return id >= 1 && id <= b->n ? b->v[id - 1] : NULL;
+}
+
+size_t sw_bins__probed(const struct sw_bins *b, size_t *links)
+{
+	size_t n = 0;
+
+	*links = 0;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->probes[i]) {
+			n++;
+			*links += b->v[i]->links;
+		}
+	return n;
+}
+
+void sw_bins__free(struct sw_bins *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++) {
+		probes__detach(b->probes[i]);
+		free(b->v[i]);
+	}
+	free(b->v);
+	free(b->probes);
+	free(b);
+}

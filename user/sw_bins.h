@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The interpreter files a system-wide session (-a) probes: each file's
+ * programs are attached once, for every process that maps it (pid -1),
+ * with its configuration as a template in the BPF `bins` map (see
+ * bpf/procs.bpf.h). A file that cannot be traced exactly under -a is kept
+ * too, with the reason, so its processes are refused without analysing it
+ * again.
+ */
+#ifndef TRACER_SW_BINS_H
+#define TRACER_SW_BINS_H
+#include <stdint.h>
+#include <sys/types.h>
+#include "target.h"
+
+struct tracer_bpf;
+struct sw_bins;
+
+struct sw_bin {
+	uint32_t id;		/* the cookies' upper half, the `bins` key (from 1) */
+	dev_t dev;		/* the file, as stat sees it from here */
+	ino_t ino;
+	/* the first process of the file inspected: its strategy is the
+	 * file's, its warnings are said for every process of the file */
+	struct target tmpl;
+	uint64_t attach_ts;	/* CLOCK_MONOTONIC ns its probes were all active */
+	size_t links;
+	char refused[384];	/* not traced: why ("" when traced) */
+};
+
+struct sw_bins *sw_bins__new(struct tracer_bpf *skel);
+/* The file of process T (inspected, with its strategy chosen): the known
+ * entry, or a new one, analysed and attached now (said on stderr). NULL
+ * only when out of memory. */
+const struct sw_bin *sw_bins__of(struct sw_bins *b, const struct target *t);
+/* The entry of bin_id ID, or NULL */
+const struct sw_bin *sw_bins__by_id(const struct sw_bins *b, uint32_t id);
+/* files probed, and their links */
+size_t sw_bins__probed(const struct sw_bins *b, size_t *links);
+/* detach everything (slow: ~0.1 s per link on some kernels) and free */
+void sw_bins__free(struct sw_bins *b);
+#endif
