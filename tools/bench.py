@@ -26,6 +26,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "bench"))
 
+import allbench  # noqa: E402  (tools/bench/allbench.py)
 import bpfstats  # noqa: E402  (tools/bench/bpfstats.py)
 import covbench  # noqa: E402  (tools/bench/covbench.py)
 import parse    # noqa: E402  (tools/bench/parse.py)
@@ -207,6 +208,7 @@ def main():
                     help="calls of the output-format scale session (0: skip it)")
     ap.add_argument("--no-coverage", action="store_true", help="skip the coverage runs")
     ap.add_argument("--no-sampling", action="store_true", help="skip the sampling runs")
+    ap.add_argument("--no-all", action="store_true", help="skip the system-wide (-a) runs")
     ap.add_argument("--sample-rounds", type=int, default=1000,
                     help="rounds of work of each sampling overhead run (about 2 ms each)")
     ap.add_argument("--sample-accuracy-seconds", type=float, default=10.0,
@@ -269,6 +271,9 @@ def main():
             smp = samplebench.run(a.tracer, found, tmp, a.repeat, log, a.sample_rounds,
                                   a.sample_accuracy_seconds)
             scale_text += "\n" + samplebench.render(smp)
+        if not a.no_all:
+            sw = allbench.run(a.tracer, found, tmp, a.repeat, log)
+            scale_text += "\n" + allbench.render(sw)
     elapsed = (datetime.datetime.now() - started).total_seconds()
 
     stats = {k: summarize(v) if not k[1].startswith("bpfstats_") else v[0]
