@@ -78,6 +78,7 @@ struct in_end {
  */
 struct in_codemap {
 	uint32_t pid;
+	uint32_t instance;	/* in_process.instance (0: the pid's latest) */
 	uint32_t lines;		/* 1: line events were on (else functions only) */
 	char note[256];		/* how lines were measured, or why not */
 	char *text;		/* the code map, docs/coverage-map.md (owned) */
@@ -264,6 +265,7 @@ struct codemap_file {
 
 struct codemap {
 	uint32_t pid;
+	uint32_t instance;	/* in_codemap.instance */
 	bool lines;		/* in_codemap.lines */
 	const char *note;
 	const char *python;	/* the interpreter's version */
