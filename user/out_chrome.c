@@ -39,6 +39,7 @@ struct chrome_sink {
 	struct func_names names;
 	struct chrome_proc *procs;	/* for otherData */
 	size_t n_procs, cap_procs;
+	struct hashmap *latest;		/* pid -> index + 1 of its latest process */
 	struct hashmap *samples;	/* pid << 32 | tid -> chrome_thread */
 };
 
@@ -65,13 +66,15 @@ static struct sink *chrome_open(const char *path)
 	cs->base.ops = &sink_chrome;
 	cs->base.path = strdup(path);
 	cs->samples = hashmap__new();
-	cs->f = cs->samples ? fopen(path, "w") : NULL;
+	cs->latest = hashmap__new();
+	cs->f = cs->samples && cs->latest ? fopen(path, "w") : NULL;
 	if (!cs->base.path || !cs->f) {
-		int e = cs->samples ? errno : ENOMEM;
+		int e = cs->samples && cs->latest ? errno : ENOMEM;
 
 		if (cs->f)
 			fclose(cs->f);
 		hashmap__free(cs->samples, NULL);
+		hashmap__free(cs->latest, NULL);
 		free(cs->base.path);
 		free(cs);
 		errno = e;
@@ -100,19 +103,34 @@ static void chrome_meta_head(struct chrome_sink *cs, const char *name,
 			    "\"args\":{\"name\":", name, pid, tid);
 }
 
+/* the latest process of PID, NULL if none */
+static struct chrome_proc *chrome_proc_of(struct chrome_sink *cs, uint32_t pid)
+{
+	uintptr_t i = (uintptr_t)hashmap__get(cs->latest, pid);
+
+	return i ? &cs->procs[i - 1] : NULL;
+}
+
 /*
  * A process's group is its pid's: a later process with a reused pid renames
  * the group (Chrome's format knows nothing else of a process); otherData
- * lists each one.
+ * lists each one. A pid's latest process not ended is described again.
  */
 static int chrome_process(struct sink *s, const struct in_process *p)
 {
 	struct chrome_sink *cs = (struct chrome_sink *)s;
+	struct chrome_proc *cp = chrome_proc_of(cs, p->pid);
 	char label[1024];
 
-	if (array__grow((void **)&cs->procs, &cs->cap_procs, cs->n_procs, sizeof(*cs->procs)))
-		return -ENOMEM;
-	cs->procs[cs->n_procs++] = (struct chrome_proc){ .p = *p };
+	if (cp && !cp->ended) {
+		cp->p = *p;
+	} else {
+		if (array__grow((void **)&cs->procs, &cs->cap_procs, cs->n_procs,
+				sizeof(*cs->procs)) ||
+		    hashmap__set(cs->latest, p->pid, (void *)(uintptr_t)(cs->n_procs + 1)))
+			return -ENOMEM;
+		cs->procs[cs->n_procs++] = (struct chrome_proc){ .p = *p };
+	}
 	proc_label__name(p, label, sizeof(label));
 	chrome_meta_head(cs, "process_name", p->pid, p->pid);
 	json_writer__string(&cs->jw, label);
@@ -233,14 +251,13 @@ static void chrome_thread_end(void *err, void *p)
 static int chrome_process_end(struct sink *s, const struct proc_end_rec *e)
 {
 	struct chrome_sink *cs = (struct chrome_sink *)s;
+	struct chrome_proc *cp = chrome_proc_of(cs, e->pid);
 	int err = 0;
 
-	for (size_t i = cs->n_procs; i-- > 0;)
-		if (cs->procs[i].p.pid == e->pid) {
-			cs->procs[i].end = *e;
-			cs->procs[i].ended = true;
-			break;
-		}
+	if (cp) {
+		cp->end = *e;
+		cp->ended = true;
+	}
 	hashmap__del_upper(cs->samples, e->pid, chrome_thread_end, &err);
 	return err;
 }
@@ -454,6 +471,7 @@ static void chrome_free(struct sink *s)
 		fclose(cs->f);
 	func_names__free(&cs->names);
 	hashmap__free(cs->samples, chrome_thread_free);
+	hashmap__free(cs->latest, NULL);
 	free(cs->procs);
 	free(cs->base.path);
 	free(cs);

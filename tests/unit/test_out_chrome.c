@@ -210,6 +210,7 @@ TEST(out_chrome_processes_and_exits)
 	CHECK(s);
 	CHECK_EQ(s->ops->process(s, &p1), 0);
 	CHECK_EQ(s->ops->process(s, &p3), 0);
+	CHECK_EQ(s->ops->process(s, &p3), 0);	/* described again: the same one */
 	CHECK_EQ(s->ops->func(s, &f), 0);
 	CHECK_EQ(s->ops->call(s, &c), 0);
 	CHECK_EQ(s->ops->process_end(s, &e1), 0);
