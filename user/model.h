@@ -334,6 +334,9 @@ struct sink_ops {
 	bool coverage;		/* a coverage map: the session measures lines */
 	/* open the output; on error return NULL and set errno */
 	struct sink *(*open)(const char *path);
+	/* a process: a new one, or the pid's latest one described again when
+	 * it has not ended (no process_end since). Records with a pid (calls,
+	 * samples, ...) are of the pid's latest process. */
 	int (*process)(struct sink *s, const struct in_process *p);
 	int (*thread)(struct sink *s, const struct in_thread *t);
 	int (*func)(struct sink *s, const struct func_info *f);
