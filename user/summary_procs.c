@@ -37,9 +37,11 @@ void summary_procs__free(struct summary_procs *sp)
 /* the latest process of PID, NULL if none */
 static struct summary_proc *latest(struct summary_procs *sp, uint32_t pid)
 {
-	uintptr_t i = (uintptr_t)hashmap__get(sp->latest, pid);
-
-	return i ? &sp->v[i - 1] : NULL;
+	if (!sp->last || sp->last_pid != pid) {
+		sp->last = (uintptr_t)hashmap__get(sp->latest, pid);
+		sp->last_pid = pid;
+	}
+	return sp->last ? &sp->v[sp->last - 1] : NULL;
 }
 
 /* the row of FUNC in process PROC, made if new; NULL when out of memory */
@@ -87,6 +89,7 @@ int summary_procs__process(struct summary_procs *sp, const struct in_process *p,
 		cur->p = *p;
 		return 0;
 	}
+	sp->last = 0;
 	if (array__grow((void **)&sp->v, &sp->cap, sp->n, sizeof(*sp->v)) ||
 	    hashmap__set(sp->latest, p->pid, (void *)(uintptr_t)(sp->n + 1)))
 		return -ENOMEM;

@@ -48,6 +48,8 @@ struct summary_procs {
 	struct summary_proc *v;	/* in order of their process records */
 	size_t n, cap;
 	struct hashmap *latest;	/* pid -> index + 1 of its latest process */
+	uint32_t last_pid;	/* of the previous lookup (calls come in runs) */
+	size_t last;		/* its index + 1, 0 none */
 	/*
 	 * Per process and function, once a second process came: the first's
 	 * were the whole table's until then (copied at that point), so a
