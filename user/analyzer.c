@@ -2,9 +2,10 @@
 /*
  * From raw events to completed calls: the analyzer a live session and
  * `tracer report` feed the same input records. This file keeps the
- * processes, threads and function identities and hands each call, return,
- * GC collection and import to user/call_pairing.c; the sinks get the
- * results (struct sink_ops in user/model.h).
+ * threads and function identities and hands each call, return, GC
+ * collection and import to user/call_pairing.c, the processes' beginnings
+ * and ends to user/analyzer_procs.c; the sinks get the results (struct
+ * sink_ops in user/model.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,17 +44,7 @@ struct analyzer *analyzer__new(struct sink **sinks, int n)
 	return a;
 }
 
-static void free_proc(void *p)
-{
-	struct proc_st *ps = p;
-
-	hashmap__free(ps->code, NULL);
-	jit_map__free(&ps->jit);
-	sample_lines__free(ps->lines);
-	free(ps);
-}
-
-static void free_thread(void *p)
+void analyzer__free_thread(void *p)
 {
 	struct thread_st *t = p;
 
@@ -70,8 +61,8 @@ void analyzer__free(struct analyzer *a)
 	func_table__free(a->funcs);
 	stack_table__free(a->stacks);
 	free(a->sample_funcs);
-	hashmap__free(a->procs, free_proc);
-	hashmap__free(a->threads, free_thread);
+	hashmap__free(a->procs, procs__free);
+	hashmap__free(a->threads, analyzer__free_thread);
 	free(a);
 }
 
@@ -84,38 +75,6 @@ void analyzer__set_lines(struct analyzer *a, bool by_line)
 const struct session_stats *analyzer__stats(const struct analyzer *a)
 {
 	return &a->st;
-}
-
-int analyzer__process(struct analyzer *a, const struct in_process *p)
-{
-	struct proc_st *ps = hashmap__get(a->procs, p->pid);
-	struct sink *s;
-
-	if (!ps) {
-		ps = calloc(1, sizeof(*ps));
-		if (!ps || !(ps->code = hashmap__new()) ||
-		    !(ps->lines = sample_lines__new((p->version_hex >> 16) & 0xff)) ||
-		    hashmap__set(a->procs, p->pid, ps)) {
-			if (ps) {
-				hashmap__free(ps->code, NULL);
-				sample_lines__free(ps->lines);
-			}
-			free(ps);
-			return -ENOMEM;
-		}
-	}
-	ps->info = *p;
-	FOR_SINKS(a, s)
-		if (s->ops->process)
-			note_err(a, s->ops->process(s, p));
-	return a->err;
-}
-
-struct proc_st *analyzer__proc(struct analyzer *a, uint32_t pid)
-{
-	if (!a->last_proc || a->last_proc->info.pid != pid)
-		a->last_proc = hashmap__get(a->procs, pid);
-	return a->last_proc;
 }
 
 struct thread_st *analyzer__thread_of(struct analyzer *a, uint32_t pid, uint32_t tid)
@@ -336,6 +295,7 @@ int analyzer__codemap(struct analyzer *a, const struct in_codemap *m)
 int analyzer__event(struct analyzer *a, const void *ev, size_t len)
 {
 	const struct tr_ev_hdr *h = ev;
+	bool skip;
 	int err = 0;
 
 	if (len < sizeof(*h) || h->size > len)
@@ -345,6 +305,15 @@ int analyzer__event(struct analyzer *a, const void *ev, size_t len)
 		a->st.first_ts = h->ts;
 	if (h->ts > a->st.last_ts)
 		a->st.last_ts = h->ts;
+	if (h->type == TR_EV_EXIT) {
+		if (h->size >= sizeof(struct tr_ev_exit))
+			note_err(a, err = procs__exit(a, ev));
+		return err;
+	}
+	/* of a process that has ended, or of another instance: counted */
+	procs__of_event(a, h, &skip);
+	if (skip)
+		return 0;
 	switch (h->type) {
 	case TR_EV_CALL:
 		if (h->size >= sizeof(struct tr_ev_call))
@@ -399,7 +368,7 @@ int analyzer__end(struct analyzer *a, const struct in_end *e)
 	uint64_t end_ts = e->end_ts ? e->end_ts : a->st.last_ts;
 
 	while (hashmap__next(a->threads, &pos, &key, &v)) {
-		pairing__close_thread(a, v, end_ts);
+		pairing__close_thread(a, v, end_ts, CALL_END_AT_SESSION_END);
 	}
 	memcpy(a->st.drops, e->drops, sizeof(a->st.drops));
 	a->st.lost_total = 0;

@@ -22,9 +22,14 @@ void analyzer__set_lines(struct analyzer *a, bool by_line);
 
 /* Each returns 0, or the first -errno of a sink (processing continues for
  * the other sinks). */
+/* a process described: the live one of its pid again (same instance, or
+ * one unknown), or a new one (the pid's earlier process, if still live,
+ * ended unseen: user/analyzer_procs.c) */
 int analyzer__process(struct analyzer *a, const struct in_process *p);
 int analyzer__thread(struct analyzer *a, const struct in_thread *t);
-/* EV: a raw BPF event of LEN bytes; malformed events are counted and skipped */
+/* EV: a raw BPF event of LEN bytes; malformed events are counted and
+ * skipped, so are those of an instance that is not their pid's live
+ * process; TR_EV_EXIT ends a process */
 int analyzer__event(struct analyzer *a, const void *ev, size_t len);
 /* a process's code map: parsed and told to the sinks (a malformed one is
  * said on stderr and skipped: -EINVAL) */

@@ -42,11 +42,15 @@ struct thread_st {
 	struct rt_slices rt;	/* GC collections and imports open */
 };
 
+/* the process of a pid: its live instance, or the last one, ended (its
+ * maps freed: a later process with the pid starts clean) */
 struct proc_st {
 	struct in_process info;
 	struct hashmap *code;	/* code object address -> func id + 1 */
 	struct jit_map jit;	/* JIT code registered so far */
 	struct sample_lines *lines;	/* line tables of sampled code objects */
+	uint64_t last_ts;	/* its latest event's time, 0 before any */
+	bool ended;		/* its TR_EV_EXIT came */
 };
 
 struct analyzer {
@@ -54,11 +58,15 @@ struct analyzer {
 	int n_sinks;
 	int err;
 	struct func_table *funcs;
-	struct hashmap *procs;		/* pid -> proc_st */
-	struct hashmap *threads;	/* pid << 32 | tid -> thread_st */
+	struct hashmap *procs;		/* pid -> proc_st (never removed) */
+	struct hashmap *threads;	/* pid << 32 | tid -> thread_st (of live
+					 * processes: removed when one ends) */
 	struct thread_st *last_thread;	/* of the previous event: most events
-					 * come in runs of one thread */
-	struct proc_st *last_proc;
+					 * come in runs of one thread (NULL
+					 * when a process ends) */
+	struct proc_st *last_proc;	/* stays valid: a proc_st is reset,
+					 * never freed, when its pid's process
+					 * ends or a new one begins */
 	struct stack_table *stacks;	/* only when a sink takes stacks */
 	bool want_begin;		/* a sink takes begins */
 	/* importlib's _find_and_load, one identity per interpreter version:
@@ -82,10 +90,9 @@ static inline void note_err(struct analyzer *a, int err)
 
 
 /* user/analyzer.c */
-/* the state of process PID (entries are never removed), NULL if unknown */
-struct proc_st *analyzer__proc(struct analyzer *a, uint32_t pid);
 /* the state of a thread, made at its first sight; NULL when out of memory */
 struct thread_st *analyzer__thread_of(struct analyzer *a, uint32_t pid, uint32_t tid);
+void analyzer__free_thread(void *t);
 /* the identity of CODE in process PS, or a placeholder when never described */
 int analyzer__func_of(struct analyzer *a, struct proc_st *ps, uint64_t code, uint32_t *id);
 /* the function NAME without a file (a placeholder frame): 0 or -ENOMEM */
@@ -93,12 +100,24 @@ int analyzer__pseudo_func(struct analyzer *a, const char *name, uint32_t *id);
 /* --lines: the frame of line LINE (0: unknown) of function FUNC */
 int analyzer__line_func(struct analyzer *a, uint32_t func, uint32_t line, uint32_t *id);
 
+/* user/analyzer_procs.c */
+/* the state of process PID (entries are never removed), NULL if unknown */
+struct proc_st *analyzer__proc(struct analyzer *a, uint32_t pid);
+/* the process of an event, with its time; NULL (counted) when the event is
+ * not of the pid's live process: skip it. No process known: *SKIP false */
+struct proc_st *procs__of_event(struct analyzer *a, const struct tr_ev_hdr *h, bool *skip);
+/* TR_EV_EXIT */
+int procs__exit(struct analyzer *a, const struct tr_ev_exit *e);
+void procs__free(void *ps);
+
 /* user/call_pairing.c */
 int pairing__call(struct analyzer *a, const struct tr_ev_call *e);
 int pairing__return(struct analyzer *a, const struct tr_ev_return *e);
 int pairing__runtime(struct analyzer *a, const struct tr_ev_runtime *e);
-/* the session ends at END_TS: close everything still open on T */
-void pairing__close_thread(struct analyzer *a, struct thread_st *t, uint64_t end_ts);
+/* T's process or the session ends at END_TS: close everything still open
+ * on T, flagged FLAGS (CALL_END_AT_SESSION_END, CALL_END_AT_EXIT) */
+void pairing__close_thread(struct analyzer *a, struct thread_st *t, uint64_t end_ts,
+			   uint32_t flags);
 /* the stack of FUNC called from stack PARENT, told to the sinks if new (0
  * when no sink takes stacks) */
 uint32_t pairing__stack_of(struct analyzer *a, uint32_t parent, uint32_t func);

@@ -39,7 +39,9 @@
  * otherwise see two ends, or an end and a begin, in the wrong order.
  *
  * At the end of the session, frames still open are closed at the end time
- * with CALL_END_AT_SESSION_END, and so are open collections and imports.
+ * with CALL_END_AT_SESSION_END, and so are open collections and imports;
+ * when a process ends (user/analyzer_procs.c), those of its threads at its
+ * exit time with CALL_END_AT_EXIT.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -121,6 +123,8 @@ static void emit_call(struct analyzer *a, const struct call_rec *c)
 		a->st.inferred_returns++;
 	if (c->flags & CALL_END_AT_SESSION_END)
 		a->st.open_at_end++;
+	if (c->flags & CALL_END_AT_EXIT)
+		a->st.open_at_exit++;
 	FOR_SINKS(a, s)
 		if (s->ops->call)
 			note_err(a, s->ops->call(s, c));
@@ -400,11 +404,12 @@ int pairing__runtime(struct analyzer *a, const struct tr_ev_runtime *e)
 	return 0;
 }
 
-void pairing__close_thread(struct analyzer *a, struct thread_st *t, uint64_t end_ts)
+void pairing__close_thread(struct analyzer *a, struct thread_st *t, uint64_t end_ts,
+			   uint32_t flags)
 {
 	begin_running(a, t);
 	while (t->depth)
-		pop(a, t, end_ts, CALL_END_AT_SESSION_END);
+		pop(a, t, end_ts, flags);
 	while (t->rt.n)
-		close_slice(a, t, end_ts, -1, CALL_END_AT_SESSION_END);
+		close_slice(a, t, end_ts, -1, flags);
 }

@@ -69,12 +69,12 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 }
 
 /*
- * Feed one recording to OUT; its end record is added to *END. Returns 0,
- * or 2 when it was cut short or corrupt (said on stderr; what came before
- * is used).
+ * Feed recording number NTH (from 1) to OUT; its end record is added to
+ * *END. PIDS: pid -> the recording that has it. Returns 0, or 2 when it was
+ * cut short or corrupt (said on stderr; what came before is used).
  */
-static int replay(const char *path, struct rec_record *r, struct outputs *out, struct in_end *end,
-		  struct hashmap *pids)
+static int replay(const char *path, uintptr_t nth, struct rec_record *r, struct outputs *out,
+		  struct in_end *end, struct hashmap *pids)
 {
 	struct rec_reader *rd = rec_reader__open(path);
 	bool have_end = false;
@@ -87,11 +87,13 @@ static int replay(const char *path, struct rec_record *r, struct outputs *out, s
 	}
 	while ((ret = rec_reader__next(rd, r)) > 0) {
 		switch (r->kind) {
-		case REC_PROCESS:
-			/* two recordings with the same pid would mix two processes */
-			if (hashmap__get(pids, r->process.pid) || hashmap__set(pids, r->process.pid,
-									       (void *)1)) {
-				fprintf(stderr, "tracer: %s: %s\n", path, hashmap__get(pids, r->process.pid)
+		case REC_PROCESS: {
+			/* two recordings with the same pid would mix two processes
+			 * (one recording can have several: instances tell them apart) */
+			uintptr_t had = (uintptr_t)hashmap__get(pids, r->process.pid);
+
+			if ((had && had != nth) || hashmap__set(pids, r->process.pid, (void *)nth)) {
+				fprintf(stderr, "tracer: %s: %s\n", path, had
 					? "a PID of it is in an earlier recording too: cannot merge them"
 					: "out of memory");
 				rec_reader__close(rd);
@@ -99,6 +101,7 @@ static int replay(const char *path, struct rec_record *r, struct outputs *out, s
 			}
 			outputs__process(out, &r->process);
 			break;
+		}
 		case REC_THREAD:
 			outputs__thread(out, &r->thread);
 			break;
@@ -154,7 +157,7 @@ int cmd_report(int argc, char **argv)
 		goto cleanup;
 	}
 	for (int i = 0; i < o.n_inputs; i++) {
-		int st = replay(o.inputs[i], r, out, &end, pids);
+		int st = replay(o.inputs[i], i + 1, r, out, &end, pids);
 
 		if (st < 0)
 			goto cleanup;

@@ -240,6 +240,7 @@ struct codemap *codemap__parse(const struct in_codemap *in, char *err, size_t er
 	if (!p.m)
 		return NULL;
 	p.m->pid = in->pid;
+	p.m->instance = in->instance;
 	p.m->lines = in->lines;
 	p.m->note = strndup(in->note, sizeof(in->note));
 	for (p.lineno = 1; s < end && !ret; p.lineno++, s = nl + 1) {

@@ -5,8 +5,12 @@
  * Calls and lines come during the session keyed by (process, function
  * identity); what a function's file is, whether it is measured and which
  * functions and lines it has comes with its process's code map, at the
- * end. So calls and lines wait per (pid, function) until then, and are
- * then added to the measured file their identity names. Functions are
+ * end. So calls and lines wait per (process, function) until then, and are
+ * then added to the measured file their identity names. A process is a
+ * slot: a pid's records go to its latest process's, a process record for
+ * a pid whose process has ended (process_end: a reused pid) opens a new
+ * slot, and a code map goes to the slot of its pid and instance (the
+ * pid's latest with instance 0). Functions are
  * matched by first line and qualified name; 3.8-3.10 identities carry the
  * plain co_name, matched against the last part of the code map's rebuilt
  * qualified name. A called function the code map does not have (code
@@ -39,7 +43,13 @@ struct file_ent {
 	uint32_t procs, line_procs;	/* processes that ran it, with lines */
 };
 
-/* what a (pid, function) did before its code map came */
+/* a process (in_process, or a pid seen without one) */
+struct cov_proc {
+	uint32_t pid, instance;
+	bool ended;
+};
+
+/* what a (process, function) did before its code map came */
 struct pending {
 	uint64_t calls;
 	uint32_t *lines;
@@ -51,7 +61,10 @@ struct cov_sink {
 	cov_write_fn write;
 	struct func_info *funcs;	/* by id (copies) */
 	size_t cap_funcs;
-	struct hashmap *pending;	/* pid << 32 | func -> struct pending */
+	struct hashmap *pending;	/* slot << 32 | func -> struct pending */
+	struct cov_proc *procs;		/* by slot */
+	size_t n_procs, cap_procs;
+	struct hashmap *latest;		/* pid -> slot + 1 of its latest process */
 	struct str_index paths;		/* files[i] is of paths.strs[i] */
 	struct file_ent *files;
 	size_t n_files, cap_files;
@@ -68,7 +81,8 @@ struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_wr
 	c->base.path = strdup(path);
 	c->write = write;
 	c->pending = hashmap__new();
-	if (!c->base.path || !c->pending || str_index__init(&c->paths)) {
+	c->latest = hashmap__new();
+	if (!c->base.path || !c->pending || !c->latest || str_index__init(&c->paths)) {
 		coverage__free(&c->base);
 		errno = ENOMEM;
 		return NULL;
@@ -87,10 +101,49 @@ int coverage__func(struct sink *s, const struct func_info *f)
 	return c->funcs[f->id].qualname && c->funcs[f->id].file ? 0 : -ENOMEM;
 }
 
+/* a new slot for process PID, INSTANCE: its number, -1 when out of memory */
+static long new_slot(struct cov_sink *c, uint32_t pid, uint32_t instance)
+{
+	if (array__grow((void **)&c->procs, &c->cap_procs, c->n_procs, sizeof(*c->procs)) ||
+	    hashmap__set(c->latest, pid, (void *)(uintptr_t)(c->n_procs + 1)))
+		return -1;
+	c->procs[c->n_procs] = (struct cov_proc){ .pid = pid, .instance = instance };
+	return c->n_procs++;
+}
+
+int coverage__process(struct sink *s, const struct in_process *p)
+{
+	struct cov_sink *c = (struct cov_sink *)s;
+	uintptr_t i = (uintptr_t)hashmap__get(c->latest, p->pid);
+
+	if (i && !c->procs[i - 1].ended) {	/* the same process, again */
+		if (p->instance)
+			c->procs[i - 1].instance = p->instance;
+		return 0;
+	}
+	return new_slot(c, p->pid, p->instance) < 0 ? -ENOMEM : 0;
+}
+
+int coverage__process_end(struct sink *s, const struct proc_end_rec *e)
+{
+	struct cov_sink *c = (struct cov_sink *)s;
+	uintptr_t i = (uintptr_t)hashmap__get(c->latest, e->pid);
+
+	if (i)
+		c->procs[i - 1].ended = true;
+	return 0;
+}
+
 static struct pending *pending_of(struct cov_sink *c, uint32_t pid, uint32_t func)
 {
-	uint64_t key = (uint64_t)pid << 32 | func;
-	struct pending *p = hashmap__get(c->pending, key);
+	uintptr_t i = (uintptr_t)hashmap__get(c->latest, pid);
+	long slot = i ? (long)i - 1 : new_slot(c, pid, 0);
+	uint64_t key = (uint64_t)slot << 32 | func;
+	struct pending *p;
+
+	if (slot < 0)
+		return NULL;
+	p = hashmap__get(c->pending, key);
 
 	if (!p && (p = calloc(1, sizeof(*p))) && hashmap__set(c->pending, key, p)) {
 		free(p);
@@ -250,9 +303,24 @@ static int first_line_ran(struct file_ent *f, const struct codemap_file *cf,
 	return 0;
 }
 
-/* move what process M->pid's functions did into their files */
+/* the slot of M's process: of its pid and instance (the pid's latest when
+ * its instance is not known), -1 when none has one */
+static long slot_of(struct cov_sink *c, const struct codemap *m)
+{
+	uintptr_t i = (uintptr_t)hashmap__get(c->latest, m->pid);
+
+	if (!m->instance || !i || c->procs[i - 1].instance == m->instance)
+		return (long)i - 1;
+	for (size_t k = i - 1; k-- > 0;)
+		if (c->procs[k].pid == m->pid && c->procs[k].instance == m->instance)
+			return k;
+	return -1;
+}
+
+/* move what M's process's functions did into their files */
 static int settle(struct cov_sink *c, const struct codemap *m, const size_t *idx)
 {
+	long slot = slot_of(c, m);
 	struct str_index names;		/* m's file names: names.strs[k] is m->files[at[k]] */
 	uint32_t *at = calloc(m->n_files + 1, sizeof(*at));
 	uint64_t *keys = calloc(hashmap__size(c->pending) + 1, sizeof(*keys)), key;
@@ -270,9 +338,9 @@ static int settle(struct cov_sink *c, const struct codemap *m, const size_t *idx
 			at[k] = i;
 	}
 	/* this process's entries: settled, then gone (a later process with
-	 * this pid starts anew) */
-	while (!ret && hashmap__next(c->pending, &pos, &key, &v))
-		if (key >> 32 == m->pid)
+	 * this pid has its own slot) */
+	while (!ret && slot >= 0 && hashmap__next(c->pending, &pos, &key, &v))
+		if (key >> 32 == (uint64_t)slot)
 			keys[n_keys++] = key;
 	for (size_t n = 0; !ret && n < n_keys; n++) {
 		struct pending *p = hashmap__del(c->pending, keys[n]);
@@ -455,6 +523,8 @@ void coverage__free(struct sink *s)
 		free(v);
 	}
 	hashmap__free(c->pending, NULL);
+	hashmap__free(c->latest, NULL);
+	free(c->procs);
 	str_index__free(&c->paths);
 	for (size_t i = 0; i < c->cap_funcs; i++) {
 		free((char *)c->funcs[i].qualname);

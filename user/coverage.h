@@ -41,6 +41,8 @@ typedef int (*cov_write_fn)(FILE *f, const struct cov_report *r, const struct se
 
 /* the callbacks of a coverage sink (a format's sink_ops uses them) */
 struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_write_fn write);
+int coverage__process(struct sink *s, const struct in_process *p);
+int coverage__process_end(struct sink *s, const struct proc_end_rec *e);
 int coverage__func(struct sink *s, const struct func_info *f);
 int coverage__call(struct sink *s, const struct call_rec *c);
 int coverage__line(struct sink *s, uint32_t pid, uint32_t func, uint32_t line);
@@ -50,7 +52,8 @@ int coverage__finish(struct sink *s, const struct session_stats *st);
 void coverage__free(struct sink *s);
 
 #define COVERAGE_SINK_OPS                                                                  \
-	.coverage = true, .func = coverage__func, .call = coverage__call,                  \
+	.coverage = true, .process = coverage__process, .process_end = coverage__process_end, \
+	.func = coverage__func, .call = coverage__call,                                    \
 	.line = coverage__line, .calls = coverage__calls, .codemap = coverage__codemap, .finish = coverage__finish,  \
 	.free = coverage__free
 #endif

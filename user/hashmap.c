@@ -130,6 +130,34 @@ void *hashmap__del(struct hashmap *m, uint64_t key)
 	return value;
 }
 
+/*
+ * Deleting while scanning: a deletion shifts the entries that follow in
+ * the hole's probe sequence back, possibly into the slot just examined
+ * (examined again, hence no advance), or from the start of the table into
+ * its end when the cluster wraps around (entries scanned already and kept:
+ * examined again, harmlessly). No entry moves into a slot already passed.
+ */
+size_t hashmap__del_upper(struct hashmap *m, uint32_t upper, void (*fn)(void *ctx, void *value),
+			  void *ctx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->cap;) {
+		struct slot *s = &m->slots[i];
+
+		if (!s->used || s->key >> 32 != upper) {
+			i++;
+			continue;
+		}
+		void *v = hashmap__del(m, s->key);
+
+		if (fn)
+			fn(ctx, v);
+		n++;
+	}
+	return n;
+}
+
 size_t hashmap__size(const struct hashmap *m)
 {
 	return m->size;

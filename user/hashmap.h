@@ -16,6 +16,11 @@ int hashmap__set(struct hashmap *m, uint64_t key, void *value);
 /* remove and return the value, or NULL */
 void *hashmap__del(struct hashmap *m, uint64_t key);
 size_t hashmap__size(const struct hashmap *m);
+/* remove every entry whose key's upper 32 bits are UPPER (keys made as
+ * pid << 32 | tid: a process's), calling FN (may be NULL) on each value
+ * once it is out of the map; returns how many */
+size_t hashmap__del_upper(struct hashmap *m, uint32_t upper, void (*fn)(void *ctx, void *value),
+			  void *ctx);
 /* iterate: start with *pos = 0; returns 1 and fills key/value, 0 at end */
 int hashmap__next(const struct hashmap *m, size_t *pos, uint64_t *key, void **value);
 #endif

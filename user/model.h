@@ -78,6 +78,7 @@ struct in_end {
  */
 struct in_codemap {
 	uint32_t pid;
+	uint32_t instance;	/* in_process.instance (0: the pid's latest) */
 	uint32_t lines;		/* 1: line events were on (else functions only) */
 	char note[256];		/* how lines were measured, or why not */
 	char *text;		/* the code map, docs/coverage-map.md (owned) */
@@ -158,7 +159,27 @@ struct runtime_rec {
 	int64_t result;
 	const char *name;	/* import: the module (UTF-8; a relative import
 				 * starts with its dots); NULL for GC */
-	uint32_t flags;		/* CALL_END_INFERRED, CALL_END_AT_SESSION_END */
+	uint32_t flags;		/* CALL_END_INFERRED, CALL_END_AT_SESSION_END,
+				 * CALL_END_AT_EXIT, CALL_BEGAN_BEFORE_ATTACH */
+};
+
+/*
+ * A process instance has ended (the `process_end` callback): after its
+ * last call, slice and sample. Its pid's records that come later belong to
+ * a later process (a later in_process with that pid). A process still
+ * running when the session ends gets none.
+ */
+#define PROC_END_EXEC   0x01	/* it exec'd another image (TR_EXIT_EXEC) */
+#define PROC_END_UNSEEN 0x02	/* no TR_EV_EXIT came for it (lost): a later
+				 * process with its pid showed it had ended;
+				 * ts is its last event's time (the later
+				 * process's attach time if it had none) */
+
+struct proc_end_rec {
+	uint32_t pid;
+	uint32_t instance;	/* in_process.instance */
+	uint64_t ts;		/* CLOCK_MONOTONIC ns */
+	uint32_t flags;		/* PROC_END_* */
 };
 
 /*
@@ -244,6 +265,7 @@ struct codemap_file {
 
 struct codemap {
 	uint32_t pid;
+	uint32_t instance;	/* in_codemap.instance */
 	bool lines;		/* in_codemap.lines */
 	const char *note;
 	const char *python;	/* the interpreter's version */
@@ -261,6 +283,18 @@ struct session_stats {
 	uint64_t inferred_returns;	/* CALL_END_INFERRED records */
 	uint64_t unmatched_returns;	/* returns no call could be paired with */
 	uint64_t open_at_end;		/* CALL_END_AT_SESSION_END records */
+	uint64_t open_at_exit;		/* CALL_END_AT_EXIT records */
+	/* process instances: every one described is running at the end,
+	 * ended by its TR_EV_EXIT, or ended unseen (processes = running +
+	 * exits + exits_unseen) */
+	uint64_t processes;
+	uint64_t exits;			/* ended by a TR_EV_EXIT (exec'd or not) */
+	uint64_t exits_unseen;		/* its EXIT lost: a later process with
+					 * its pid was described */
+	uint64_t exits_ignored;		/* TR_EV_EXIT of no live process (unknown
+					 * pid, another instance): skipped */
+	uint64_t events_stale;		/* events of a process instance that is
+					 * not its pid's live one: skipped */
 	uint64_t truncated_names;	/* identities whose strings were cut */
 	uint64_t gc_collections, gc_ns;	/* runtime_rec of GC, their time */
 	uint64_t imports, import_ns;	/* runtime_rec of imports, their time */
@@ -300,6 +334,9 @@ struct sink_ops {
 	bool coverage;		/* a coverage map: the session measures lines */
 	/* open the output; on error return NULL and set errno */
 	struct sink *(*open)(const char *path);
+	/* a process: a new one, or the pid's latest one described again when
+	 * it has not ended (no process_end since). Records with a pid (calls,
+	 * samples, ...) are of the pid's latest process. */
 	int (*process)(struct sink *s, const struct in_process *p);
 	int (*thread)(struct sink *s, const struct in_thread *t);
 	int (*func)(struct sink *s, const struct func_info *f);
@@ -329,6 +366,9 @@ struct sink_ops {
 	 * PID by the 3.12+ bootstrap (no call records come for it then) */
 	int (*calls)(struct sink *s, uint32_t pid, uint32_t func, uint64_t n);
 	int (*codemap)(struct sink *s, const struct codemap *m);
+	/* optional: process E->pid (instance E->instance) has ended; what
+	 * comes later for its pid belongs to a later process */
+	int (*process_end)(struct sink *s, const struct proc_end_rec *e);
 	/* write everything still pending and close; 0 or -errno */
 	int (*finish)(struct sink *s, const struct session_stats *st);
 	void (*free)(struct sink *s);

@@ -23,6 +23,7 @@
 #include "func_names.h"
 #include "hashmap.h"
 #include "sample_stack.h"
+#include "proc_label.h"
 #include "pyversion.h"
 #include "strategy.h"
 #include "runtime_slices.h"
@@ -36,9 +37,17 @@ struct chrome_sink {
 	struct json_writer jw;
 	bool first_event;	/* no comma before the next event */
 	struct func_names names;
-	struct in_process *procs;	/* for otherData */
+	struct chrome_proc *procs;	/* for otherData */
 	size_t n_procs, cap_procs;
+	struct hashmap *latest;		/* pid -> index + 1 of its latest process */
 	struct hashmap *samples;	/* pid << 32 | tid -> chrome_thread */
+};
+
+/* a process, and how it ended */
+struct chrome_proc {
+	struct in_process p;
+	struct proc_end_rec end;
+	bool ended;		/* else running at the end */
 };
 
 /* a thread's samples (--sample) */
@@ -57,13 +66,15 @@ static struct sink *chrome_open(const char *path)
 	cs->base.ops = &sink_chrome;
 	cs->base.path = strdup(path);
 	cs->samples = hashmap__new();
-	cs->f = cs->samples ? fopen(path, "w") : NULL;
+	cs->latest = hashmap__new();
+	cs->f = cs->samples && cs->latest ? fopen(path, "w") : NULL;
 	if (!cs->base.path || !cs->f) {
-		int e = cs->samples ? errno : ENOMEM;
+		int e = cs->samples && cs->latest ? errno : ENOMEM;
 
 		if (cs->f)
 			fclose(cs->f);
 		hashmap__free(cs->samples, NULL);
+		hashmap__free(cs->latest, NULL);
 		free(cs->base.path);
 		free(cs);
 		errno = e;
@@ -92,19 +103,35 @@ static void chrome_meta_head(struct chrome_sink *cs, const char *name,
 			    "\"args\":{\"name\":", name, pid, tid);
 }
 
+/* the latest process of PID, NULL if none */
+static struct chrome_proc *chrome_proc_of(struct chrome_sink *cs, uint32_t pid)
+{
+	uintptr_t i = (uintptr_t)hashmap__get(cs->latest, pid);
+
+	return i ? &cs->procs[i - 1] : NULL;
+}
+
+/*
+ * A process's group is its pid's: a later process with a reused pid renames
+ * the group (Chrome's format knows nothing else of a process); otherData
+ * lists each one. A pid's latest process not ended is described again.
+ */
 static int chrome_process(struct sink *s, const struct in_process *p)
 {
 	struct chrome_sink *cs = (struct chrome_sink *)s;
-	char label[640];
+	struct chrome_proc *cp = chrome_proc_of(cs, p->pid);
+	char label[1024];
 
-	if (array__grow((void **)&cs->procs, &cs->cap_procs, cs->n_procs, sizeof(*p)))
-		return -ENOMEM;
-	cs->procs[cs->n_procs++] = *p;
-	char ver[16];
-
-	snprintf(label, sizeof(label), "python %s (pid %u) %.*s",
-		 pyversion__format(p->version_hex, ver, sizeof(ver)),
-		 p->pid, (int)strnlen(p->exe, sizeof(p->exe)), p->exe);
+	if (cp && !cp->ended) {
+		cp->p = *p;
+	} else {
+		if (array__grow((void **)&cs->procs, &cs->cap_procs, cs->n_procs,
+				sizeof(*cs->procs)) ||
+		    hashmap__set(cs->latest, p->pid, (void *)(uintptr_t)(cs->n_procs + 1)))
+			return -ENOMEM;
+		cs->procs[cs->n_procs++] = (struct chrome_proc){ .p = *p };
+	}
+	proc_label__name(p, label, sizeof(label));
 	chrome_meta_head(cs, "process_name", p->pid, p->pid);
 	json_writer__string(&cs->jw, label);
 	json_writer__raw(&cs->jw, "}}");
@@ -143,6 +170,8 @@ static void chrome_flags(struct json_writer *jw, uint32_t flags)
 		json_writer__raw(jw, ",\"end_inferred\":true");
 	if (flags & CALL_END_AT_SESSION_END)
 		json_writer__raw(jw, ",\"end_at_session_end\":true");
+	if (flags & CALL_END_AT_EXIT)
+		json_writer__raw(jw, ",\"end_at_exit\":true");
 }
 
 /* an event PH of function FUNC at TS, up to its args' file and line
@@ -204,6 +233,33 @@ static void chrome_thread_free(void *p)
 
 	sample_stack__free(&t->stack);
 	free(t);
+}
+
+/* a thread's sampled slices close: ERR (an int *) keeps the first error */
+static void chrome_thread_end(void *err, void *p)
+{
+	struct chrome_thread *t = p;
+	int e = sample_stack__close(&t->stack, chrome_sample_slice, t);
+
+	if (e && !*(int *)err)
+		*(int *)err = e;
+	chrome_thread_free(t);
+}
+
+/* a process has ended: its threads' sampled slices too, and a later
+ * thread with one of their tids is another */
+static int chrome_process_end(struct sink *s, const struct proc_end_rec *e)
+{
+	struct chrome_sink *cs = (struct chrome_sink *)s;
+	struct chrome_proc *cp = chrome_proc_of(cs, e->pid);
+	int err = 0;
+
+	if (cp) {
+		cp->end = *e;
+		cp->ended = true;
+	}
+	hashmap__del_upper(cs->samples, e->pid, chrome_thread_end, &err);
+	return err;
 }
 
 static int chrome_sample(struct sink *s, const struct sample_rec *r)
@@ -305,6 +361,13 @@ static void chrome_other_data(struct chrome_sink *cs, const struct session_stats
 	chrome_kv(jw, "inferred_returns", st->inferred_returns, true);
 	chrome_kv(jw, "unmatched_returns", st->unmatched_returns, true);
 	chrome_kv(jw, "open_at_end", st->open_at_end, true);
+	chrome_kv(jw, "open_at_exit", st->open_at_exit, true);
+	/* (the list of "processes" follows) */
+	chrome_kv(jw, "processes_traced", st->processes, true);
+	chrome_kv(jw, "exits", st->exits, true);
+	chrome_kv(jw, "exits_unseen", st->exits_unseen, true);
+	chrome_kv(jw, "exits_ignored", st->exits_ignored, true);
+	chrome_kv(jw, "events_stale", st->events_stale, true);
 	chrome_kv(jw, "truncated_names", st->truncated_names, true);
 	chrome_kv(jw, "gc_collections", st->gc_collections, true);
 	chrome_kv(jw, "gc_ns", st->gc_ns, true);
@@ -328,14 +391,34 @@ static void chrome_other_data(struct chrome_sink *cs, const struct session_stats
 	}
 	json_writer__raw(jw, "],\"processes\":[");
 	for (size_t i = 0; i < cs->n_procs; i++) {
-		const struct in_process *p = &cs->procs[i];
+		const struct in_process *p = &cs->procs[i].p;
+		const struct proc_end_rec *end = cs->procs[i].ended ? &cs->procs[i].end : NULL;
 		uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
 
 		char ver[16];
 
-		json_writer__printf(jw, "%s{\"pid\":%u,\"python\":\"%s\",\"exe\":",
+		json_writer__printf(jw, "%s{\"pid\":%u,\"python\":\"%s\",",
 				    i ? "," : "", p->pid,
 				    pyversion__format(p->version_hex, ver, sizeof(ver)));
+		/* known in system-wide sessions: instance, namespace pid, cgroup;
+		 * how it ended ("running": at the end of the session) */
+		if (p->instance)
+			json_writer__printf(jw, "\"instance\":%u,", p->instance);
+		if (p->ns_pid)
+			json_writer__printf(jw, "\"ns_pid\":%u,", p->ns_pid);
+		if (p->cgroup[0]) {
+			json_writer__raw(jw, "\"cgroup\":");
+			json_writer__string_n(jw, p->cgroup, strnlen(p->cgroup, sizeof(p->cgroup)));
+			json_writer__raw(jw, ",");
+		}
+		if (end)
+			json_writer__printf(jw, "\"end\":\"%s\",\"end_ts_ns\":%llu,",
+					    end->flags & PROC_END_UNSEEN ? "exit_not_seen" :
+					    end->flags & PROC_END_EXEC ? "exec" : "exit",
+					    (unsigned long long)end->ts);
+		else
+			json_writer__raw(jw, "\"end\":\"running\",");
+		json_writer__raw(jw, "\"exe\":");
 		json_writer__string_n(jw, p->exe, strnlen(p->exe, sizeof(p->exe)));
 		json_writer__raw(jw, ",\"lib\":");
 		json_writer__string_n(jw, p->lib, strnlen(p->lib, sizeof(p->lib)));
@@ -388,6 +471,7 @@ static void chrome_free(struct sink *s)
 		fclose(cs->f);
 	func_names__free(&cs->names);
 	hashmap__free(cs->samples, chrome_thread_free);
+	hashmap__free(cs->latest, NULL);
 	free(cs->procs);
 	free(cs->base.path);
 	free(cs);
@@ -405,6 +489,7 @@ const struct sink_ops sink_chrome = {
 	.runtime = chrome_runtime,
 	.jit = chrome_jit,
 	.sample = chrome_sample,
+	.process_end = chrome_process_end,
 	.finish = chrome_finish,
 	.free = chrome_free,
 };

@@ -12,7 +12,8 @@
  *    bpf_ktime_get_ns), the track descriptors (a process track per process,
  *    a thread track per thread under it, a "tracer" track), an instant event
  *    on each process track saying the strategy and the warnings of that
- *    process, and at the end a slice over the whole session on the tracer
+ *    process and one at its end if it ended (user/out_pftrace_proc.c: a
+ *    reused pid gets new tracks), and at the end a slice over the whole session on the tracer
  *    track whose name says the events seen and lost and whose arguments
  *    hold every counter: a partial trace always says so.
  *  - one packet sequence per thread (trusted_packet_sequence_id), so that
@@ -47,31 +48,27 @@
 #include "pb_writer.h"
 #include "pftrace_fields.h"
 #include "pftrace_int.h"
-#include "pyversion.h"
 #include "runtime_slices.h"
-#include "strategy.h"
 #include "sinks.h"
 
 
 #define SEQ_INCREMENTAL_STATE_CLEARED 1
 #define CLOCK_MONOTONIC_ID 3		/* BuiltinClock */
 #define CLOCK_SEQ_INCREMENTAL 64	/* first sequence-scoped clock id */
-#define TRACER_TRACK_UUID 1		/* pid << 32 for processes: never 1 */
 #define FLUSH_AT (64 << 10)
 
-/* interned debug annotation names (the flags of a call) */
-static const char *const flag_names[] = { NULL, "began_before_attach", "end_inferred",
-					  "end_at_session_end" };
-
-uint64_t proc_uuid(uint32_t pid)
-{
-	return (uint64_t)pid << 32;
-}
-
-static uint64_t thread_uuid(uint32_t pid, uint32_t tid)
-{
-	return (uint64_t)pid << 32 | tid;
-}
+/* the flags of a call, as debug annotations (their names interned) */
+static const struct {
+	uint32_t flag;		/* CALL_* */
+	uint32_t iid;		/* DA_* */
+	const char *name;
+} call_flags[] = {
+	{ CALL_BEGAN_BEFORE_ATTACH, DA_BEGAN_BEFORE_ATTACH, "began_before_attach" },
+	{ CALL_END_INFERRED, DA_END_INFERRED, "end_inferred" },
+	{ CALL_END_AT_SESSION_END, DA_END_AT_SESSION_END, "end_at_session_end" },
+	{ CALL_END_AT_EXIT, DA_END_AT_EXIT, "end_at_exit" },
+};
+#define N_CALL_FLAGS (sizeof(call_flags) / sizeof(call_flags[0]))
 
 /* write the packets built so far; the first error is kept */
 static int pf_flush(struct pftrace_sink *ps)
@@ -132,6 +129,7 @@ static struct sink *pf_open(const char *path)
 	ps->threads = hashmap__new();
 	ps->procs = hashmap__new();
 	ps->next_seq = SEQ_GLOBAL + 1;
+	ps->next_uuid = PF_REUSED_UUID;
 	pb = &ps->pb;
 	pb_writer__init(pb);
 	if (!ps->base.path || !ps->threads || !ps->procs) {
@@ -163,11 +161,22 @@ static struct sink *pf_open(const char *path)
 	/* the track of the session's own events */
 	t = pf_packet(ps, SEQ_GLOBAL);
 	m = pb__begin(pb, TP_TRACK_DESCRIPTOR);
-	pb__uint(pb, TD_UUID, TRACER_TRACK_UUID);
+	pb__uint(pb, TD_UUID, PF_TRACER_TRACK_UUID);
 	pb__string(pb, TD_NAME, "tracer");
 	pb__end(pb, m);
 	pf_packet_end(ps, t);
 	return &ps->base;
+}
+
+/* warnings as arguments warning_1, warning_2... */
+void pf_arg_warnings(struct pb_writer *pb, const char (*w)[256], uint32_t n)
+{
+	for (uint32_t i = 0; i < n && i < IN_MAX_WARNINGS; i++) {
+		char key[24];
+
+		snprintf(key, sizeof(key), "warning_%u", i + 1);
+		pf_arg_str(pb, key, w[i], strnlen(w[i], sizeof(w[i])));
+	}
 }
 
 /* a debug annotation NAME = S (N bytes) or = V */
@@ -189,60 +198,8 @@ void pf_arg_uint(struct pb_writer *pb, const char *name, uint64_t v)
 	pb__end(pb, a);
 }
 
-/* warnings as arguments warning_1, warning_2... */
-static void pf_arg_warnings(struct pb_writer *pb, const char (*w)[256], uint32_t n)
-{
-	for (uint32_t i = 0; i < n && i < IN_MAX_WARNINGS; i++) {
-		char key[24];
 
-		snprintf(key, sizeof(key), "warning_%u", i + 1);
-		pf_arg_str(pb, key, w[i], strnlen(w[i], sizeof(w[i])));
-	}
-}
-
-static int pf_process(struct sink *s, const struct in_process *p)
-{
-	struct pftrace_sink *ps = (struct pftrace_sink *)s;
-	struct pb_writer *pb = &ps->pb;
-	uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
-	size_t exe_n = strnlen(p->exe, sizeof(p->exe));
-	char ver[16], label[600];
-	size_t t, m, d;
-
-	pyversion__format(p->version_hex, ver, sizeof(ver));
-	/* the process track (described again when told again: after an exec) */
-	if (hashmap__set(ps->procs, p->pid, (void *)1))
-		return -ENOMEM;
-	snprintf(label, sizeof(label), "python %s %.*s", ver, (int)exe_n, p->exe);
-	t = pf_packet(ps, SEQ_GLOBAL);
-	m = pb__begin(pb, TP_TRACK_DESCRIPTOR);
-	pb__uint(pb, TD_UUID, proc_uuid(p->pid));
-	d = pb__begin(pb, TD_PROCESS);
-	pb__uint(pb, PD_PID, p->pid);
-	pb__string(pb, PD_PROCESS_NAME, label);
-	pb__end(pb, d);
-	pb__end(pb, m);
-	pf_packet_end(ps, t);
-	/* what is traced and how exactly, at the attach, on the process track */
-	snprintf(label, sizeof(label), "tracer: python %s, strategy %s, %u warning%s", ver,
-		 strategy__name(p->strategy), nw, nw == 1 ? "" : "s");
-	t = pf_packet(ps, SEQ_GLOBAL);
-	pb__uint(pb, TP_TIMESTAMP, p->attach_ts);
-	m = pb__begin(pb, TP_TRACK_EVENT);
-	pb__uint(pb, TE_TYPE, TYPE_INSTANT);
-	pb__uint(pb, TE_TRACK_UUID, proc_uuid(p->pid));
-	pb__string(pb, TE_CATEGORIES, "tracer");
-	pb__string(pb, TE_NAME, label);
-	pf_arg_str(pb, "python", ver, strlen(ver));
-	pf_arg_str(pb, "strategy", strategy__name(p->strategy), strlen(strategy__name(p->strategy)));
-	pf_arg_str(pb, "exe", p->exe, exe_n);
-	pf_arg_str(pb, "lib", p->lib, strnlen(p->lib, sizeof(p->lib)));
-	pf_arg_warnings(pb, p->warnings, nw);
-	pb__end(pb, m);
-	return pf_packet_end(ps, t);
-}
-
-static void pf_thread_free(void *p)
+void pf_thread_free(void *p)
 {
 	struct pf_thread *t = p;
 
@@ -251,20 +208,20 @@ static void pf_thread_free(void *p)
 	free(t);
 }
 
-/* describe the track of thread PID/TID (NAME: N bytes) */
-static void pf_describe_thread(struct pftrace_sink *ps, uint32_t pid, uint32_t tid,
+/* describe the track of thread TH (NAME: N bytes) */
+static void pf_describe_thread(struct pftrace_sink *ps, const struct pf_thread *th,
 			       const char *name, size_t n)
 {
 	struct pb_writer *pb = &ps->pb;
 	size_t t = pf_packet(ps, SEQ_GLOBAL), m, d;
 
 	m = pb__begin(pb, TP_TRACK_DESCRIPTOR);
-	pb__uint(pb, TD_UUID, thread_uuid(pid, tid));
-	if (hashmap__get(ps->procs, pid))
-		pb__uint(pb, TD_PARENT_UUID, proc_uuid(pid));
+	pb__uint(pb, TD_UUID, th->uuid);
+	if (hashmap__get(ps->procs, th->pid))
+		pb__uint(pb, TD_PARENT_UUID, pf_proc_uuid(ps, th->pid));
 	d = pb__begin(pb, TD_THREAD);
-	pb__uint(pb, THD_PID, pid);
-	pb__uint(pb, THD_TID, tid);
+	pb__uint(pb, THD_PID, th->pid);
+	pb__uint(pb, THD_TID, th->tid);
 	if (n)
 		pb__bytes(pb, THD_THREAD_NAME, name, n);
 	pb__end(pb, d);
@@ -290,8 +247,9 @@ struct pf_thread *pf_thread_get(struct pftrace_sink *ps, uint32_t pid, uint32_t 
 		}
 		t->pid = pid;
 		t->tid = tid;
+		t->uuid = pf_thread_uuid(ps, pid, tid);
 		t->seq = ps->next_seq++;
-		pf_describe_thread(ps, pid, tid, name, name_n);
+		pf_describe_thread(ps, t, name, name_n);
 	}
 	return ps->last = t;
 }
@@ -302,11 +260,12 @@ static int pf_thread(struct sink *s, const struct in_thread *th)
 
 	size_t n = strnlen(th->name, sizeof(th->name));
 	bool known = hashmap__get(ps->threads, (uint64_t)th->pid << 32 | th->tid);
+	struct pf_thread *t = pf_thread_get(ps, th->pid, th->tid, th->name, n);
 
-	if (!pf_thread_get(ps, th->pid, th->tid, th->name, n))
+	if (!t)
 		return -ENOMEM;
 	if (known)	/* told again (renamed): describe it again */
-		pf_describe_thread(ps, th->pid, th->tid, th->name, n);
+		pf_describe_thread(ps, t, th->name, n);
 	return ps->err;
 }
 
@@ -326,7 +285,7 @@ void pf_start_sequence(struct pftrace_sink *ps, struct pf_thread *t, uint64_t ts
 	m = pb__begin(pb, TP_DEFAULTS);
 	pb__uint(pb, TPD_TIMESTAMP_CLOCK_ID, CLOCK_SEQ_INCREMENTAL);
 	d = pb__begin(pb, TPD_TRACK_EVENT_DEFAULTS);
-	pb__uint(pb, TED_TRACK_UUID, thread_uuid(t->pid, t->tid));
+	pb__uint(pb, TED_TRACK_UUID, t->uuid);
 	pb__end(pb, d);
 	pb__end(pb, m);
 	m = pb__begin(pb, TP_INTERNED_DATA);
@@ -400,27 +359,25 @@ static void pf_event(struct pftrace_sink *ps, struct pf_thread *t, const struct 
 {
 	struct pb_writer *pb = &ps->pb;
 	uint32_t flags = c->flags & (begin ? CALL_BEGAN_BEFORE_ATTACH
-					   : CALL_END_INFERRED | CALL_END_AT_SESSION_END);
-	uint32_t want[3], n = 0;
+					   : CALL_END_INFERRED | CALL_END_AT_SESSION_END |
+					     CALL_END_AT_EXIT);
+	uint32_t want[N_CALL_FLAGS], n = 0;
 	size_t m = 0, e;
 	bool open = false;
 
-	if (flags & CALL_BEGAN_BEFORE_ATTACH)
-		want[n++] = DA_BEGAN_BEFORE_ATTACH;
-	if (flags & CALL_END_INFERRED)
-		want[n++] = DA_END_INFERRED;
-	if (flags & CALL_END_AT_SESSION_END)
-		want[n++] = DA_END_AT_SESSION_END;
-	for (uint32_t i = 0; i < n; i++) {
-		if (t->flags_sent & (1u << want[i]))
+	for (uint32_t i = 0; i < N_CALL_FLAGS; i++) {
+		if (!(flags & call_flags[i].flag))
 			continue;
-		t->flags_sent |= 1u << want[i];
+		want[n++] = call_flags[i].iid;
+		if (t->flags_sent & (1u << call_flags[i].iid))
+			continue;
+		t->flags_sent |= 1u << call_flags[i].iid;
 		if (!open)
 			m = pb__begin(pb, TP_INTERNED_DATA);
 		open = true;
 		e = pb__begin(pb, ID_DEBUG_ANNOTATION_NAMES);
-		pb__uint(pb, IE_IID, want[i]);
-		pb__string(pb, IE_NAME, flag_names[want[i]]);
+		pb__uint(pb, IE_IID, call_flags[i].iid);
+		pb__string(pb, IE_NAME, call_flags[i].name);
 		pb__end(pb, e);
 	}
 	if (open)
@@ -510,10 +467,9 @@ static int pf_runtime(struct sink *s, const struct runtime_rec *r)
 		pf_arg_str(pb, "module", r->name, strlen(r->name));
 	if (!gc && r->result >= 0)
 		pf_arg_uint(pb, "loaded", r->result);
-	/* flag_names[i] names the CALL_* flag 1 << (i - 1) */
-	for (uint32_t i = 1; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
-		if (r->flags & (1u << (i - 1)))
-			pf_arg_uint(pb, flag_names[i], 1);
+	for (uint32_t i = 0; i < N_CALL_FLAGS; i++)
+		if (r->flags & call_flags[i].flag)
+			pf_arg_uint(pb, call_flags[i].name, 1);
 	pb__end(pb, m);
 	err = pf_packet_end(ps, p);
 	if (err)
@@ -545,7 +501,7 @@ static void pf_session(struct pftrace_sink *ps, const struct session_stats *st)
 	pb__uint(pb, TP_TIMESTAMP, st->first_ts);
 	m = pb__begin(pb, TP_TRACK_EVENT);
 	pb__uint(pb, TE_TYPE, TYPE_SLICE_BEGIN);
-	pb__uint(pb, TE_TRACK_UUID, TRACER_TRACK_UUID);
+	pb__uint(pb, TE_TRACK_UUID, PF_TRACER_TRACK_UUID);
 	pb__string(pb, TE_CATEGORIES, "tracer");
 	pb__string(pb, TE_NAME, name);
 	pf_arg_str(pb, "clock", "CLOCK_MONOTONIC", 15);
@@ -557,6 +513,12 @@ static void pf_session(struct pftrace_sink *ps, const struct session_stats *st)
 	pf_arg_uint(pb, "inferred_returns", st->inferred_returns);
 	pf_arg_uint(pb, "unmatched_returns", st->unmatched_returns);
 	pf_arg_uint(pb, "open_at_end", st->open_at_end);
+	pf_arg_uint(pb, "open_at_exit", st->open_at_exit);
+	pf_arg_uint(pb, "processes", st->processes);
+	pf_arg_uint(pb, "exits", st->exits);
+	pf_arg_uint(pb, "exits_unseen", st->exits_unseen);
+	pf_arg_uint(pb, "exits_ignored", st->exits_ignored);
+	pf_arg_uint(pb, "events_stale", st->events_stale);
 	pf_arg_uint(pb, "truncated_names", st->truncated_names);
 	if (st->sample_period_ns) {	/* --sample */
 		pf_arg_uint(pb, "samples", st->samples);
@@ -573,7 +535,7 @@ static void pf_session(struct pftrace_sink *ps, const struct session_stats *st)
 	pb__uint(pb, TP_TIMESTAMP, st->last_ts > st->first_ts ? st->last_ts : st->first_ts);
 	m = pb__begin(pb, TP_TRACK_EVENT);
 	pb__uint(pb, TE_TYPE, TYPE_SLICE_END);
-	pb__uint(pb, TE_TRACK_UUID, TRACER_TRACK_UUID);
+	pb__uint(pb, TE_TRACK_UUID, PF_TRACER_TRACK_UUID);
 	pb__end(pb, m);
 	pf_packet_end(ps, t);
 }
@@ -599,7 +561,7 @@ static void pf_free(struct sink *s)
 	if (ps->f)
 		fclose(ps->f);
 	hashmap__free(ps->threads, pf_thread_free);
-	hashmap__free(ps->procs, NULL);
+	hashmap__free(ps->procs, free);
 	func_names__free(&ps->names);
 	pb_writer__free(&ps->pb);
 	free(ps->base.path);
@@ -612,6 +574,7 @@ const struct sink_ops sink_pftrace = {
 	.help = "Perfetto protobuf trace, streamed, compact (ui.perfetto.dev)",
 	.open = pf_open,
 	.process = pf_process,
+	.process_end = pf_process_end,
 	.thread = pf_thread,
 	.func = pf_func,
 	.begin = pf_begin,

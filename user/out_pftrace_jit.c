@@ -21,7 +21,7 @@ int pf_jit(struct sink *s, const struct jit_rec *r)
 	pb__uint(pb, TP_TIMESTAMP, r->ts);
 	m = pb__begin(pb, TP_TRACK_EVENT);
 	pb__uint(pb, TE_TYPE, TYPE_INSTANT);
-	pb__uint(pb, TE_TRACK_UUID, proc_uuid(r->pid));
+	pb__uint(pb, TE_TRACK_UUID, pf_proc_uuid(ps, r->pid));
 	pb__string(pb, TE_CATEGORIES, "jit");
 	pb__string(pb, TE_NAME, r->name);
 	pf_arg_uint(pb, "address", r->addr);

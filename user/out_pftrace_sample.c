@@ -91,14 +91,21 @@ int pf_sample(struct sink *s, const struct sample_rec *r)
 	return err ? err : sample_stack__sample(&c.t->samples, r, pf_sample_slice, &c);
 }
 
+int pf_close_thread_samples(struct pftrace_sink *ps, struct pf_thread *t)
+{
+	struct pf_sample_ctx c = { ps, t };
+
+	return sample_stack__close(&t->samples, pf_sample_slice, &c);
+}
+
 int pf_close_samples(struct pftrace_sink *ps)
 {
-	struct pf_sample_ctx c = { ps, NULL };
+	struct pf_thread *t;
 	size_t pos = 0;
 	uint64_t key;
 	int err = 0;
 
-	while (!err && hashmap__next(ps->threads, &pos, &key, (void **)&c.t))
-		err = sample_stack__close(&c.t->samples, pf_sample_slice, &c);
+	while (!err && hashmap__next(ps->threads, &pos, &key, (void **)&t))
+		err = pf_close_thread_samples(ps, t);
 	return err;
 }

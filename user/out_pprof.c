@@ -42,6 +42,7 @@
 #include <zlib.h>
 #include "array.h"
 #include "pb_writer.h"
+#include "proc_label.h"
 #include "pyversion.h"
 #include "strategy.h"
 #include "sinks.h"
@@ -154,11 +155,13 @@ static int pprof_process(struct sink *s, const struct in_process *p)
 {
 	struct pprof_sink *ps = (struct pprof_sink *)s;
 	uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
-	char ver[16];
+	char ver[16], extra[300];
 
-	pprof_comment(ps, "pid %u: python %s, strategy %s, %.*s", p->pid,
+	proc_label__extra(p, extra, sizeof(extra));
+	pprof_comment(ps, "pid %u: python %s, strategy %s, %.*s%s%s%s", p->pid,
 		      pyversion__format(p->version_hex, ver, sizeof(ver)),
-		      strategy__name(p->strategy), (int)strnlen(p->exe, sizeof(p->exe)), p->exe);
+		      strategy__name(p->strategy), (int)strnlen(p->exe, sizeof(p->exe)), p->exe,
+		      extra[0] ? " [" : "", extra, extra[0] ? "]" : "");
 	for (uint32_t w = 0; w < nw; w++)
 		pprof_comment(ps, "pid %u: warning: %.*s", p->pid,
 			      (int)strnlen(p->warnings[w], sizeof(p->warnings[w])), p->warnings[w]);

@@ -83,8 +83,10 @@ struct ss_sink {
 	int err;		/* first error (-errno) */
 	struct func_names names;
 	uint32_t n_frames;	/* highest function id used + 1 */
-	struct hashmap *by_tid;	/* pid << 32 | tid -> ss_thread */
-	struct ss_thread **threads;	/* in order of first appearance */
+	struct hashmap *by_tid;	/* pid << 32 | tid -> ss_thread, of processes
+				 * not ended: a later thread with the same ids
+				 * (a reused pid) has a profile of its own */
+	struct ss_thread **threads;	/* in order of first appearance (owned) */
 	size_t n_threads, cap_threads;
 	char title[640];	/* the first process */
 	uint32_t n_procs;
@@ -160,6 +162,14 @@ static int ss_process(struct sink *s, const struct in_process *p)
 	if (!ss->n_procs++)
 		snprintf(ss->title, sizeof(ss->title), "%.*s (pid %u)",
 			 (int)strnlen(p->exe, sizeof(p->exe)), p->exe, p->pid);
+	return 0;
+}
+
+/* a process has ended: its threads' profiles are complete (closed at the
+ * finish like the others) */
+static int ss_process_end(struct sink *s, const struct proc_end_rec *e)
+{
+	hashmap__del_upper(((struct ss_sink *)s)->by_tid, e->pid, NULL, NULL);
 	return 0;
 }
 
@@ -464,7 +474,9 @@ static void ss_free(struct sink *s)
 		fclose(ss->f);
 	if (ss->tmp)
 		fclose(ss->tmp);
-	hashmap__free(ss->by_tid, ss_free_thread);
+	hashmap__free(ss->by_tid, NULL);
+	for (size_t i = 0; i < ss->n_threads; i++)
+		ss_free_thread(ss->threads[i]);
 	free(ss->threads);
 	func_names__free(&ss->names);
 	free(ss->base.path);
@@ -477,6 +489,7 @@ const struct sink_ops sink_speedscope = {
 	.help = "speedscope's format, one timeline per thread (speedscope.app)",
 	.open = ss_open,
 	.process = ss_process,
+	.process_end = ss_process_end,
 	.thread = ss_on_thread,
 	.func = ss_func,
 	.begin = ss_begin,

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The end-of-session summary: the traced processes, a table of functions
- * by total time and the session counters. Aggregates per function id while
- * calls stream in (no per-call storage) and prints everything at finish.
+ * The end-of-session summary: the traced processes (user/summary_procs.c:
+ * with several, each one's end and own hottest functions too), a table of
+ * functions by total time and the session counters. Aggregates per
+ * function id while calls stream in (no per-call storage) and prints
+ * everything at finish.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,18 +15,10 @@
 #include "array.h"
 #include "func_names.h"
 #include "hot_funcs.h"
-#include "pyversion.h"
-#include "strategy.h"
+#include "summary_procs.h"
 
 #define SUMMARY_DEFAULT_LIMIT 50	/* functions listed in the table */
 #define SUMMARY_SLOW_IMPORTS 5		/* slowest imports listed */
-
-/* per function id */
-struct summary_func {
-	uint64_t calls;
-	uint64_t total_ns;	/* outermost calls only (recursion counted once) */
-	uint64_t self_ns;	/* every call: duration - time in callees */
-};
 
 struct summary_sink {
 	struct sink base;
@@ -32,14 +26,9 @@ struct summary_sink {
 	bool own_file;		/* false for stdout */
 	int limit;		/* rows of the table, <= 0: all */
 	struct func_names names;
-	struct summary_func *funcs;
+	struct summary_func *funcs;	/* by function id */
 	size_t n_funcs, cap_funcs;
-	struct in_process *procs;
-	size_t n_procs, cap_procs;
-	/* JIT code units registered in procs[i]: seen live, read from the
-	 * perf map at attach, read from its jitdump */
-	uint64_t (*jit)[JIT_N_SOURCES];
-	size_t cap_jit;
+	struct summary_procs procs;
 	uint64_t gc_by_gen[4];		/* collections of generation 0-2, unknown */
 	struct {
 		uint64_t ns;
@@ -60,8 +49,10 @@ static struct sink *summary_open(const char *path)
 	ss->base.ops = &sink_summary;
 	ss->limit = SUMMARY_DEFAULT_LIMIT;
 	ss->base.path = strdup(path);
-	if (!ss->base.path)
+	if (!ss->base.path || summary_procs__init(&ss->procs)) {
+		errno = ENOMEM;
 		goto err;
+	}
 	if (!strcmp(path, "-")) {
 		ss->f = stdout;
 	} else {
@@ -73,6 +64,7 @@ static struct sink *summary_open(const char *path)
 	return &ss->base;
 err:
 	e = errno;
+	summary_procs__free(&ss->procs);
 	free(ss->base.path);
 	free(ss);
 	errno = e;
@@ -83,36 +75,18 @@ static int summary_process(struct sink *s, const struct in_process *p)
 {
 	struct summary_sink *ss = (struct summary_sink *)s;
 
-	if (array__grow((void **)&ss->procs, &ss->cap_procs, ss->n_procs, sizeof(*p)))
-		return -ENOMEM;
-	ss->procs[ss->n_procs++] = *p;
-	return 0;
+	return summary_procs__process(&ss->procs, p, ss->funcs, ss->n_funcs, &ss->hot);
+}
+
+static int summary_process_end(struct sink *s, const struct proc_end_rec *e)
+{
+	return summary_procs__end(&((struct summary_sink *)s)->procs, e);
 }
 
 static int summary_jit(struct sink *s, const struct jit_rec *r)
 {
-	struct summary_sink *ss = (struct summary_sink *)s;
-
-	for (size_t i = ss->n_procs; i-- > 0;) {
-		if (ss->procs[i].pid != r->pid)
-			continue;
-		if (array__grow((void **)&ss->jit, &ss->cap_jit, i, sizeof(*ss->jit)))
-			return -ENOMEM;
-		ss->jit[i][r->source]++;
-		break;
-	}
+	summary_procs__jit(&((struct summary_sink *)s)->procs, r);
 	return 0;
-}
-
-static void summary_print_jit(struct summary_sink *ss, size_t i)
-{
-	const uint64_t *n = i < ss->cap_jit ? ss->jit[i] : NULL;
-
-	if (n && (n[JIT_SRC_LIVE] || n[JIT_SRC_PERF_MAP] || n[JIT_SRC_JITDUMP]))
-		fprintf(ss->f, "  jit: %llu code units registered while traced, %llu read from "
-			"/tmp/perf-%u.map at attach, %llu code loads read from its jitdump\n",
-			(unsigned long long)n[JIT_SRC_LIVE], (unsigned long long)n[JIT_SRC_PERF_MAP],
-			ss->procs[i].pid, (unsigned long long)n[JIT_SRC_JITDUMP]);
 }
 
 static int summary_thread(struct sink *s, const struct in_thread *t)
@@ -140,32 +114,15 @@ static int summary_call(struct sink *s, const struct call_rec *c)
 	if (!(c->flags & CALL_NESTED_SAME_FUNC))
 		sf->total_ns += dur;
 	sf->self_ns += dur > c->child_ns ? dur - c->child_ns : 0;
-	return 0;
+	return summary_procs__call(&ss->procs, c, dur, dur > c->child_ns ? dur - c->child_ns : 0);
 }
 
 static int summary_sample(struct sink *s, const struct sample_rec *r)
 {
-	return hot_funcs__add(&((struct summary_sink *)s)->hot, r);
-}
+	struct summary_sink *ss = (struct summary_sink *)s;
+	int err = hot_funcs__add(&ss->hot, r);
 
-static void summary_print_process(FILE *f, const struct in_process *p)
-{
-	const char *probes = strategy__probes(p->strategy);
-	uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
-
-	char ver[16];
-
-	fprintf(f, "process %u: Python %s %.*s\n", p->pid,
-		pyversion__format(p->version_hex, ver, sizeof(ver)),
-		(int)strnlen(p->exe, sizeof(p->exe)), p->exe);
-	if (probes)
-		fprintf(f, "  strategy: %s (%s in %.*s)\n", strategy__name(p->strategy), probes,
-			(int)strnlen(p->lib, sizeof(p->lib)), p->lib);
-	else
-		fprintf(f, "  strategy: none\n");
-	for (uint32_t i = 0; i < nw; i++)
-		fprintf(f, "  warning: %.*s\n",
-			(int)strnlen(p->warnings[i], sizeof(p->warnings[i])), p->warnings[i]);
+	return err ? err : summary_procs__sample(&ss->procs, r);
 }
 
 /* milliseconds with 3 decimals */
@@ -269,6 +226,8 @@ static void summary_print_runtime(struct summary_sink *ss, const struct session_
 
 static void summary_print_counters(FILE *f, const struct session_stats *st)
 {
+	uint64_t ended = st->exits + st->exits_unseen;
+
 	fprintf(f, "\nevents: %llu seen, %llu lost (ringbuf full %llu, map full %llu, "
 		"read failed %llu, no config %llu, foreign thread state %llu)\n",
 		(unsigned long long)st->events, (unsigned long long)st->lost_total,
@@ -282,6 +241,18 @@ static void summary_print_counters(FILE *f, const struct session_stats *st)
 		(unsigned long long)st->calls, (unsigned long long)st->inferred_returns,
 		(unsigned long long)st->unmatched_returns,
 		(unsigned long long)st->open_at_end);
+	/* several processes, or one that ended: how each ended (a process
+	 * whose exit was not seen ended before its pid was reused) */
+	if (st->processes > 1 || st->exits || st->exits_unseen || st->exits_ignored ||
+	    st->events_stale)
+		fprintf(f, "processes: %llu traced, %llu exited, %llu exits not seen, %llu running "
+			"at end; %llu calls still running at their process's exit; %llu events "
+			"and %llu exits of no live process skipped\n",
+			(unsigned long long)st->processes, (unsigned long long)st->exits,
+			(unsigned long long)st->exits_unseen,
+			(unsigned long long)(st->processes > ended ? st->processes - ended : 0),
+			(unsigned long long)st->open_at_exit, (unsigned long long)st->events_stale,
+			(unsigned long long)st->exits_ignored);
 	if (st->counted_calls)
 		fprintf(f, "calls counted inside the process by the coverage bootstrap: %llu (not "
 			"traced one by one: only coverage maps were asked for)\n",
@@ -366,18 +337,15 @@ static int summary_finish(struct sink *s, const struct session_stats *st)
 	struct summary_sink *ss = (struct summary_sink *)s;
 	int err;
 
-	for (size_t i = 0; i < ss->n_procs; i++) {
-		summary_print_process(ss->f, &ss->procs[i]);
-		summary_print_jit(ss, i);
-	}
+	err = summary_procs__print(&ss->procs, &ss->names, st, ss->f);
 	for (uint32_t i = 0; i < st->n_warnings; i++)
 		fprintf(ss->f, "warning: %.*s\n",
 			(int)strnlen(st->warnings[i], sizeof(st->warnings[i])), st->warnings[i]);
 	if (ss->coverage)
 		fputs(ss->coverage, ss->f);
-	if (st->samples)
+	if (!err && st->samples)
 		err = summary_print_samples(ss, st);
-	else
+	else if (!err)
 		err = summary_print_table(ss);
 	summary_print_counters(ss->f, st);
 	summary_print_runtime(ss, st);
@@ -401,8 +369,7 @@ static void summary_free(struct sink *s)
 	func_names__free(&ss->names);
 	free(ss->funcs);
 	hot_funcs__free(&ss->hot);
-	free(ss->procs);
-	free(ss->jit);
+	summary_procs__free(&ss->procs);
 	free(ss->coverage);
 	free(ss->base.path);
 	free(ss);
@@ -420,6 +387,7 @@ const struct sink_ops sink_summary = {
 	.runtime = summary_runtime,
 	.sample = summary_sample,
 	.jit = summary_jit,
+	.process_end = summary_process_end,
 	.codemap = summary_codemap,
 	.finish = summary_finish,
 	.free = summary_free,

@@ -26,6 +26,7 @@
 #include <string.h>
 #include "array.h"
 #include "func_names.h"
+#include "proc_label.h"
 #include "pyversion.h"
 #include "strategy.h"
 #include "sinks.h"
@@ -41,6 +42,7 @@
 #define SVG_LINE_CHARS 165	/* header characters on one line */
 #define SVG_CHAR_W 7.2		/* guessed mean glyph width of the 12px font */
 #define SVG_MIN_PART 1000	/* stacks under total/SVG_MIN_PART not drawn */
+#define SVG_PROC_WARNINGS 16	/* processes' warnings in the header, at most */
 
 /* the layout of a stack, made at finish (its time: struct stack_cost) */
 struct svg_node {
@@ -338,18 +340,25 @@ static void svg_line(struct svg_sink *ss, const char *cls, const char *fmt, ...)
 static void svg_header(struct svg_sink *ss, const struct session_stats *st,
 		       const struct svg_layout *lo)
 {
-	char a[32], b[32], ver[16], ticks[300];
+	char a[32], b[32], ver[16], ticks[300], extra[300];
+	size_t warned = 0, unsaid = 0;
 
 	for (size_t i = 0; i < ss->n_procs && i < 4; i++) {
 		const struct in_process *p = &ss->procs[i];
 
-		svg_line(ss, "info", "pid %u: python %s %.*s, probes: %s", p->pid,
+		proc_label__extra(p, extra, sizeof(extra));
+		svg_line(ss, "info", "pid %u: python %s %.*s, probes: %s%s%s%s", p->pid,
 			 pyversion__format(p->version_hex, ver, sizeof(ver)),
 			 (int)strnlen(p->exe, sizeof(p->exe)), p->exe,
-			 strategy__name(p->strategy));
+			 strategy__name(p->strategy), extra[0] ? " [" : "", extra,
+			 extra[0] ? "]" : "");
 	}
 	if (ss->n_procs > 4)
 		svg_line(ss, "info", "and %zu more processes", ss->n_procs - 4);
+	if (st->exits || st->exits_unseen)
+		svg_line(ss, "info", "processes: %llu traced, %llu exited, %llu exits not seen",
+			 (unsigned long long)st->processes, (unsigned long long)st->exits,
+			 (unsigned long long)st->exits_unseen);
 	if (st->samples && st->samples_wall)
 		svg_line(ss, "info", "wall-clock samples: %llu, of every thread running or not, "
 			 "one per tick (widths: the wall time each stands for), %llu truncated "
@@ -373,11 +382,18 @@ static void svg_header(struct svg_sink *ss, const struct session_stats *st,
 		const struct in_process *p = &ss->procs[i];
 		uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
 
-		for (uint32_t w = 0; w < nw; w++)
-			svg_line(ss, "warn", "warning (pid %u): %.*s", p->pid,
-				 (int)strnlen(p->warnings[w], sizeof(p->warnings[w])),
-				 p->warnings[w]);
+		/* a system-wide session's processes: the header stays short */
+		for (uint32_t w = 0; w < nw; w++, warned++)
+			if (warned < SVG_PROC_WARNINGS)
+				svg_line(ss, "warn", "warning (pid %u): %.*s", p->pid,
+					 (int)strnlen(p->warnings[w], sizeof(p->warnings[w])),
+					 p->warnings[w]);
+			else
+				unsaid++;
 	}
+	if (unsaid)
+		svg_line(ss, "warn", "and %zu more warnings of the processes (the summary "
+			 "has them all)", unsaid);
 	for (uint32_t w = 0; w < st->n_warnings; w++)
 		svg_line(ss, "warn", "warning: %.*s",
 			 (int)strnlen(st->warnings[w], sizeof(st->warnings[w])), st->warnings[w]);

@@ -18,10 +18,26 @@
 /* interned debug annotation names: the flags of a call (flag_names[] in
  * out_pftrace.c), the samples a sampled slice stands for */
 enum { DA_BEGAN_BEFORE_ATTACH = 1, DA_END_INFERRED = 2, DA_END_AT_SESSION_END = 3,
-       DA_SAMPLES = 4 };
+       DA_SAMPLES = 4, DA_END_AT_EXIT = 5 };
+
+/*
+ * Track uuids: the tracer's own track 1; a process pid << 32, its threads
+ * pid << 32 | tid (tid is never 0); the tracks of a process whose pid an
+ * earlier process of the session had, and its threads', numbered from
+ * PF_REUSED_UUID up (pids and tids are below 2^22: no collision).
+ */
+#define PF_TRACER_TRACK_UUID 1
+#define PF_REUSED_UUID (1ull << 63)
+
+/* a process (ps->procs) */
+struct pf_proc {
+	uint64_t uuid;		/* its track */
+	bool ended;		/* a later process with its pid gets new tracks */
+};
 
 struct pf_thread {
 	uint32_t pid, tid;
+	uint64_t uuid;		/* its track */
 	uint32_t seq;		/* trusted_packet_sequence_id */
 	bool started;		/* the sequence's first packet is written */
 	uint8_t flags_sent;	/* bit N: debug annotation name N interned */
@@ -39,8 +55,9 @@ struct pftrace_sink {
 	struct func_names names;
 	struct hashmap *threads;	/* pid << 32 | tid -> pf_thread */
 	struct pf_thread *last;	/* of the previous event */
-	struct hashmap *procs;	/* pid -> 1: its track is described */
+	struct hashmap *procs;	/* pid -> pf_proc: its track is described */
 	uint32_t next_seq;
+	uint64_t next_uuid;	/* of the next reused pid's track */
 	int err;		/* first write error */
 };
 
@@ -58,14 +75,26 @@ void pf_timestamp(struct pb_writer *pb, struct pf_thread *t, uint64_t ts);
 /* interned data for the first use of FUNC on T's sequence: 0 or -ENOMEM */
 int pf_intern_func(struct pftrace_sink *ps, struct pf_thread *t, uint32_t func);
 
+/* warnings W (N of them) as arguments warning_1, warning_2... */
+void pf_arg_warnings(struct pb_writer *pb, const char (*w)[256], uint32_t n);
+
+/* user/out_pftrace_proc.c: processes' tracks, their ends */
+int pf_process(struct sink *s, const struct in_process *p);
+int pf_process_end(struct sink *s, const struct proc_end_rec *e);
+/* the track of process PID, of its thread TID (a new thread) */
+uint64_t pf_proc_uuid(struct pftrace_sink *ps, uint32_t pid);
+uint64_t pf_thread_uuid(struct pftrace_sink *ps, uint32_t pid, uint32_t tid);
+void pf_thread_free(void *t);
+
 /* user/out_pftrace_sample.c */
 int pf_sample(struct sink *s, const struct sample_rec *r);
+/* close thread T's sampled slices */
+int pf_close_thread_samples(struct pftrace_sink *ps, struct pf_thread *t);
 /* the sequence of the packets not tied to a thread */
 #define SEQ_GLOBAL 1
 /* user/out_pftrace_jit.c: a JIT registration as an instant */
 int pf_jit(struct sink *s, const struct jit_rec *r);
-/* a process's track; a uint or string argument of the event being written */
-uint64_t proc_uuid(uint32_t pid);
+/* a uint or string argument of the event being written */
 void pf_arg_uint(struct pb_writer *pb, const char *name, uint64_t v);
 void pf_arg_str(struct pb_writer *pb, const char *name, const char *s, size_t n);
 /* at the end: close every thread's sampled slices */

@@ -28,7 +28,8 @@
 #define REC_STR_MAX(field) (2 + sizeof(field) - 1)
 #define REC_PROCESS_MAX (4 + 4 + 4 + 8 + REC_STR_MAX(((struct in_process *)0)->exe) + \
 			 REC_STR_MAX(((struct in_process *)0)->lib) + 2 +              \
-			 IN_MAX_WARNINGS * REC_STR_MAX(((struct in_process *)0)->warnings[0]))
+			 IN_MAX_WARNINGS * REC_STR_MAX(((struct in_process *)0)->warnings[0]) + \
+			 4 + 4 + REC_STR_MAX(((struct in_process *)0)->cgroup))	/* version 7 */
 #define REC_THREAD_MAX (4 + 4 + REC_STR_MAX(((struct in_thread *)0)->name))
 #define REC_END_FIXED (8 + 8 + 4 + 4 + 2)
 /* later versions may count more drops; then the end's warnings (version 6) */
@@ -37,8 +38,8 @@
 #define REC_BLOB_FIXED offsetof(struct tr_ev_blob, data)
 #define REC_EVENT_MAX sizeof(struct tr_ev_blob)	/* the largest event */
 #define REC_PAYLOAD_MAX (REC_EVENT_MAX > REC_PROCESS_MAX ? REC_EVENT_MAX : REC_PROCESS_MAX)
-/* a code map: pid, lines, note, text length, text */
-#define REC_CODEMAP_FIXED (4 + 4 + REC_STR_MAX(((struct in_codemap *)0)->note) + 4)
+/* a code map: pid, (version 7) instance, lines, note, text length, text */
+#define REC_CODEMAP_FIXED (4 + 4 + 4 + REC_STR_MAX(((struct in_codemap *)0)->note) + 4)
 #define REC_CODEMAP_TEXT_MAX (256u << 20)
 
 /* REC_EVENT payloads are the BPF structs as they are: pin their layout. */
@@ -55,6 +56,7 @@ _Static_assert(REC_BLOB_FIXED == 32 && sizeof(struct tr_ev_blob) == 32 + TR_BLOB
 	       sizeof(struct tr_ev_blob) >= sizeof(struct tr_ev_code), "format: tr_ev_blob changed");
 _Static_assert(TR_JIT_FIXED == 40 && sizeof(struct tr_ev_jit) == 40 + TR_JIT_NAME_MAX &&
 	       sizeof(struct tr_ev_jit) <= REC_EVENT_MAX, "format: tr_ev_jit changed");
+_Static_assert(sizeof(struct tr_ev_exit) == 24, "format: tr_ev_exit changed");
 _Static_assert(REC_EVENT_MAX <= REC_PAYLOAD_MAX && REC_END_MAX <= REC_PAYLOAD_MAX,
 	       "payload buffer too small");
 

@@ -13,6 +13,7 @@
 struct rec_reader {
 	FILE *f;
 	int err;		/* sticky: -EINVAL, -EPIPE, -EIO */
+	uint32_t version;	/* the file's format version */
 	unsigned char buf[REC_PAYLOAD_MAX];
 	char *text;		/* the last code map record */
 };
@@ -48,6 +49,7 @@ struct rec_reader *rec_reader__open(const char *path)
 		e = ENOTSUP;
 		goto err;
 	}
+	rd->version = version;
 	/* a longer header: fields this version does not know, skipped */
 	for (size_t left = hsize - REC_FILE_HDR_SIZE, n; left; left -= n) {
 		n = left < sizeof(rd->buf) ? left : sizeof(rd->buf);
@@ -127,13 +129,18 @@ static int rec_reader__event(struct rec_cursor *c, size_t len, struct rec_record
 		if (r->jit.name_len != len - TR_JIT_FIXED)
 			return -EINVAL;
 		return 0;
-	default:
+	case TR_EV_EXIT:
+		if (len != sizeof(r->exit))
+			return -EINVAL;
+		rec_get_bytes(c, &r->exit, sizeof(r->exit));
+		return 0;
+	default:	/* TR_EV_PROC, TR_EV_EXEC are never recorded */
 		return -EINVAL;
 	}
 }
 
-static int rec_reader__decode(struct rec_cursor *c, enum rec_kind kind, size_t len,
-			      struct rec_record *r)
+static int rec_reader__decode(struct rec_cursor *c, uint32_t version, enum rec_kind kind,
+			      size_t len, struct rec_record *r)
 {
 	struct in_process *p = &r->process;
 	struct in_thread *t = &r->thread;
@@ -150,6 +157,11 @@ static int rec_reader__decode(struct rec_cursor *c, enum rec_kind kind, size_t l
 		rec_get_str(c, p->exe, sizeof(p->exe));
 		rec_get_str(c, p->lib, sizeof(p->lib));
 		rec_get_warnings(c, p->warnings, &p->n_warnings);
+		if (version >= 7) {	/* before: instance, ns_pid 0, cgroup "" (unknown) */
+			p->instance = rec_get_uint(c, 4);
+			p->ns_pid = rec_get_uint(c, 4);
+			rec_get_str(c, p->cgroup, sizeof(p->cgroup));
+		}
 		break;
 	case REC_THREAD:
 		memset(t, 0, sizeof(*t));
@@ -211,6 +223,8 @@ static int rec_reader__codemap(struct rec_reader *rd, size_t len, struct in_code
 	c = (struct rec_cursor){ (unsigned char *)rd->text, (unsigned char *)rd->text + len, false };
 	memset(m, 0, sizeof(*m));
 	m->pid = rec_get_uint(&c, 4);
+	if (rd->version >= 7)
+		m->instance = rec_get_uint(&c, 4);
 	m->lines = rec_get_uint(&c, 4);
 	rec_get_str(&c, m->note, sizeof(m->note));
 	m->len = rec_get_uint(&c, 4);
@@ -246,7 +260,7 @@ int rec_reader__next(struct rec_reader *rd, struct rec_record *r)
 	if (fread(rd->buf, 1, len, rd->f) != len)
 		return rd->err = ferror(rd->f) ? -EIO : -EPIPE;
 	c = (struct rec_cursor){ rd->buf, rd->buf + len, false };
-	if (rec_reader__decode(&c, kind, len, r))
+	if (rec_reader__decode(&c, rd->version, kind, len, r))
 		return rd->err = -EINVAL;
 	return 1;
 }

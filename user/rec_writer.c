@@ -160,6 +160,10 @@ int rec_writer__process(struct rec_writer *w, const struct in_process *p)
 	rec_put_str(&c, p->exe, sizeof(p->exe));
 	rec_put_str(&c, p->lib, sizeof(p->lib));
 	rec_put_warnings(&c, p->warnings, p->n_warnings);
+	/* version 7 */
+	rec_put_uint(&c, p->instance, 4);
+	rec_put_uint(&c, p->ns_pid, 4);
+	rec_put_str(&c, p->cgroup, sizeof(p->cgroup));
 	return rec_writer__finish_rec(w, rec, &c, REC_PROCESS);
 }
 
@@ -237,7 +241,12 @@ int rec_writer__event(struct rec_writer *w, const void *ev, size_t len)
 			return -EINVAL;
 		rec_put_bytes(&c, ev, h->size);
 		break;
-	default:
+	case TR_EV_EXIT:
+		if (len < sizeof(struct tr_ev_exit))
+			return -EINVAL;
+		rec_put_bytes(&c, ev, sizeof(struct tr_ev_exit));
+		break;
+	default:	/* TR_EV_PROC and TR_EV_EXEC are the session's own */
 		return -EINVAL;
 	}
 	return rec_writer__finish_rec(w, rec, &c, REC_EVENT);
@@ -259,6 +268,7 @@ int rec_writer__codemap(struct rec_writer *w, const struct in_codemap *m)
 		return -ENOMEM;
 	c = (struct rec_cursor){ rec + REC_HDR_SIZE, rec + cap, false };
 	rec_put_uint(&c, m->pid, 4);
+	rec_put_uint(&c, m->instance, 4);
 	rec_put_uint(&c, m->lines, 4);
 	rec_put_str(&c, m->note, sizeof(m->note));
 	rec_put_uint(&c, m->len, 4);

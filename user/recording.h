@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include "model.h"
 
-#define REC_FORMAT_VERSION 6	/* 2: TR_EV_RUNTIME events; 3: TR_EV_LINE, code maps;
+#define REC_FORMAT_VERSION 7	/* 2: TR_EV_RUNTIME events; 3: TR_EV_LINE, code maps;
 				 * 4: TR_EV_BLOB; 5: TR_EV_JIT; 6: the end's
-				 * warnings */
+				 * warnings; 7: process instances (in_process
+				 * instance, ns_pid, cgroup; in_codemap
+				 * instance), TR_EV_EXIT */
 
 enum rec_kind {
 	REC_PROCESS = 1,	/* struct in_process */
@@ -57,6 +59,7 @@ struct rec_record {
 		struct tr_ev_line line;
 		struct tr_ev_blob blob;
 		struct tr_ev_jit jit;
+		struct tr_ev_exit exit;
 	};
 };
 

@@ -240,3 +240,56 @@ TEST(coverage_without_codemap_fails)
 	s->ops->free(s);
 	unlink(path);
 }
+
+/*
+ * A pid reused (a system-wide session): its first process ran a.py's f, its
+ * second b.py's g; each one's code map knows only its own file. Each
+ * process's calls are settled with its own code map, whichever order the
+ * maps come in (by instance); before, the first map took both processes'
+ * calls and dropped g's, which it does not have.
+ */
+TEST(coverage_reused_pid_each_process_its_code_map)
+{
+	static const char map_a[] = "tracer-codemap 1\npython 3.11.4\nfile measured a.py\n"
+				    "abs /src/a.py\nfunc 1 1,2 f\n";
+	static const char map_b[] = "tracer-codemap 1\npython 3.11.4\nfile measured b.py\n"
+				    "abs /src/b.py\nfunc 1 1,2 g\n";
+	struct func_info f = { .id = 0, .qualname = "f", .file = "a.py", .line = 1 };
+	struct func_info g = { .id = 1, .qualname = "g", .file = "b.py", .line = 1 };
+	struct in_process p1 = { .pid = 5, .instance = 1 }, p2 = { .pid = 5, .instance = 2 };
+	struct proc_end_rec e1 = { .pid = 5, .instance = 1, .ts = 10 };
+	struct call_rec cf = { .pid = 5, .func = 0 }, cg = { .pid = 5, .func = 1 };
+	struct session_stats st = { 0 };
+	char path[] = "/tmp/tracer-unit-XXXXXX.lcov";
+	int fd = mkstemps(path, 5);
+	struct sink *s = sink_lcov.open(path);
+	char *out;
+
+	close(fd);
+	CHECK(s);
+	CHECK_EQ(s->ops->func(s, &f), 0);
+	CHECK_EQ(s->ops->func(s, &g), 0);
+	CHECK_EQ(s->ops->process(s, &p1), 0);
+	CHECK_EQ(s->ops->call(s, &cf), 0);
+	CHECK_EQ(s->ops->call(s, &cf), 0);
+	CHECK_EQ(s->ops->process_end(s, &e1), 0);
+	CHECK_EQ(s->ops->process(s, &p2), 0);
+	CHECK_EQ(s->ops->call(s, &cg), 0);
+	for (int i = 0; i < 2; i++) {
+		struct in_codemap in = cm_in(5, 0, i ? map_a : map_b);
+		struct codemap *m;
+
+		in.instance = i ? 1 : 2;
+		m = codemap__parse(&in, NULL, 0);
+		CHECK(m);
+		CHECK_EQ(s->ops->codemap(s, m), 0);
+		codemap__free(m);
+	}
+	CHECK_EQ(s->ops->finish(s, &st), 0);
+	s->ops->free(s);
+	out = slurp(path);
+	unlink(path);
+	CHECK(out && strstr(out, "SF:/src/a.py\nFN:1,f\nFNDA:2,f\n"));
+	CHECK(out && strstr(out, "SF:/src/b.py\nFN:1,g\nFNDA:1,g\n"));
+	free(out);
+}

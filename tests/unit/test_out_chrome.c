@@ -82,7 +82,7 @@ TEST(out_chrome_small_session)
 
 	/* the exact text of the values, computed from the inputs above */
 	CHECK(strstr(out, "{\"traceEvents\":["));
-	CHECK(strstr(out, "\"args\":{\"name\":\"python 3.11.2 (pid 100) /usr/bin/python3.11\"}"));
+	CHECK(strstr(out, "\"args\":{\"name\":\"python3.11 3.11.2 [pid 100]\"}"));
 	CHECK(strstr(out, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":100,\"tid\":101,"
 			  "\"args\":{\"name\":\"main\"}}"));
 	CHECK(strstr(out, "{\"name\":\"helper \\\"q\\\" \xc3\xa9\",\"cat\":\"python\",\"ph\":\"X\","
@@ -121,6 +121,7 @@ TEST(out_chrome_small_session)
 		 "p = o[\"processes\"]\n"
 		 "assert p[0][\"strategy\"] == \"usdt\" and p[0][\"pid\"] == 100, p\n"
 		 "assert p[0][\"warnings\"] == [\"no \\\"line\\\" probe\"], p\n"
+		 "assert p[0][\"end\"] == \"running\" and \"ns_pid\" not in p[0], p\n"
 		 "' %s", path);
 	CHECK_EQ(system(cmd), 0);
 	unlink(path);
@@ -175,4 +176,66 @@ TEST(out_chrome_sinks_for_path)
 		for (size_t k = 0; k < i; k++)
 			CHECK(sinks__at(k) != sinks__at(i));
 	}
+}
+
+/*
+ * A system-wide session's processes: pid 200 (ns pid 1 in a container's
+ * cgroup) exits with a call open, pid 200 again (another instance) runs
+ * to the end, pid 300's exit was not seen. Each is named by pid, ns pid
+ * and cgroup; the call open at the exit says so; otherData tells each
+ * process's end.
+ */
+TEST(out_chrome_processes_and_exits)
+{
+	const char *path = chrome_tmp();
+	struct sink *s = sink_chrome.open(path);
+	struct in_process p1 = { .pid = 200, .instance = 3, .ns_pid = 1,
+				 .cgroup = "/system.slice/docker-ab.scope",
+				 .version_hex = 0x030c01f0, .strategy = TR_STRATEGY_DISPATCH,
+				 .exe = "/usr/local/bin/python3.12" };
+	struct in_process p2 = { .pid = 200, .instance = 4, .ns_pid = 200, .version_hex = 0x030b00f0,
+				 .strategy = TR_STRATEGY_USDT, .exe = "/usr/bin/python3.11" };
+	struct in_process p3 = { .pid = 300, .instance = 5, .version_hex = 0x030b00f0,
+				 .strategy = TR_STRATEGY_USDT, .exe = "" };
+	struct func_info f = { .id = 0, .qualname = "main", .file = "/w/a.py", .line = 1 };
+	struct call_rec c = { .pid = 200, .tid = 200, .start_ns = 1000, .end_ns = 3000,
+			      .flags = CALL_END_AT_EXIT };
+	struct proc_end_rec e1 = { .pid = 200, .instance = 3, .ts = 3000, .flags = PROC_END_EXEC };
+	struct proc_end_rec e3 = { .pid = 300, .instance = 5, .ts = 3500,
+				   .flags = PROC_END_UNSEEN };
+	struct session_stats st = { .processes = 3, .exits = 1, .exits_unseen = 1,
+				    .open_at_exit = 1, .events_stale = 2 };
+	char cmd[2048], *out;
+
+	CHECK(s);
+	CHECK_EQ(s->ops->process(s, &p1), 0);
+	CHECK_EQ(s->ops->process(s, &p3), 0);
+	CHECK_EQ(s->ops->process(s, &p3), 0);	/* described again: the same one */
+	CHECK_EQ(s->ops->func(s, &f), 0);
+	CHECK_EQ(s->ops->call(s, &c), 0);
+	CHECK_EQ(s->ops->process_end(s, &e1), 0);
+	CHECK_EQ(s->ops->process(s, &p2), 0);
+	CHECK_EQ(s->ops->process_end(s, &e3), 0);
+	CHECK_EQ(s->ops->finish(s, &st), 0);
+	sink_chrome.free(s);
+	out = chrome_slurp(path);
+	CHECK(strstr(out, "\"args\":{\"name\":\"python3.12 3.12.1 [pid 200, ns pid 1, "
+			  "cgroup /system.slice/docker-ab.scope]\"}"));
+	CHECK(strstr(out, "\"args\":{\"name\":\"python3.11 3.11.0 [pid 200]\"}"));
+	CHECK(strstr(out, "\"args\":{\"name\":\"python 3.11.0 [pid 300]\"}"));
+	CHECK(strstr(out, "\"line\":1,\"end_at_exit\":true}}"));
+	snprintf(cmd, sizeof(cmd),
+		 "/usr/bin/python3 -c '\n"
+		 "import json, sys\n"
+		 "o = json.load(open(sys.argv[1], encoding=\"utf-8\"))[\"otherData\"]\n"
+		 "assert (o[\"processes_traced\"], o[\"exits\"], o[\"exits_unseen\"], o[\"open_at_exit\"],"
+		 " o[\"events_stale\"]) == (3, 1, 1, 1, 2), o\n"
+		 "p = o[\"processes\"]\n"
+		 "assert [(q[\"pid\"], q.get(\"instance\"), q[\"end\"], q.get(\"end_ts_ns\")) for q in p] == "
+		 "[(200, 3, \"exec\", 3000), (300, 5, \"exit_not_seen\", 3500), (200, 4, \"running\", None)], p\n"
+		 "assert p[0][\"ns_pid\"] == 1 and p[0][\"cgroup\"] == \"/system.slice/docker-ab.scope\", p\n"
+		 "assert \"cgroup\" not in p[1] and \"ns_pid\" not in p[1], p\n"
+		 "' %s", path);
+	CHECK_EQ(system(cmd), 0);
+	unlink(path);
 }

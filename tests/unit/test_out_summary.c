@@ -174,3 +174,121 @@ TEST(out_summary_disk_full_error)
 	CHECK_EQ(sink_summary.finish(s, &st), -ENOSPC);
 	sink_summary.free(s);
 }
+
+static void summary_proc(struct sink *s, uint32_t pid, uint32_t instance, uint32_t ns_pid,
+			 const char *cgroup)
+{
+	struct in_process p = { .pid = pid, .instance = instance, .ns_pid = ns_pid,
+				.version_hex = 0x030b04f0, .strategy = TR_STRATEGY_USDT,
+				.exe = "/usr/bin/python3.11", .lib = "/usr/bin/python3.11" };
+
+	snprintf(p.cgroup, sizeof(p.cgroup), "%s", cgroup);
+	CHECK_EQ(s->ops->process(s, &p), 0);
+}
+
+static void summary_pid_call(struct sink *s, uint32_t pid, uint32_t func, uint64_t start,
+			     uint64_t end, uint64_t child)
+{
+	struct call_rec c = { .pid = pid, .tid = pid, .func = func, .start_ns = start,
+			      .end_ns = end, .child_ns = child };
+
+	CHECK_EQ(s->ops->call(s, &c), 0);
+}
+
+static void summary_proc_end(struct sink *s, uint32_t pid, uint64_t ts, uint32_t flags)
+{
+	struct proc_end_rec e = { .pid = pid, .ts = ts, .flags = flags };
+
+	CHECK_EQ(s->ops->process_end(s, &e), 0);
+}
+
+/*
+ * A system-wide session: pid 7 (ns pid 1 in cgroup /c) runs f and g and
+ * exits at +1.5 s; pid 8 runs 12 functions; pid 7 again (a new process)
+ * runs f; pid 9's exit was not seen. Each process has its section: its
+ * identity, end and own top functions (10 at most); the session's table
+ * adds them up; the counters account for every process.
+ */
+TEST(out_summary_processes_each_their_own)
+{
+	struct sink *s = summary_open_tmp();
+	struct session_stats st = { .first_ts = 1000 * MS, .events = 30, .calls = 16,
+				    .processes = 4, .exits = 1, .exits_unseen = 1,
+				    .open_at_exit = 1 };
+	unsigned long long calls;
+	char total[32], self[32], name[32], *out, *p7, *p8, *p7b, *p9;
+
+	summary_func(s, 0, "f", "/a.py", 1);
+	summary_func(s, 1, "g", "/a.py", 5);
+	summary_proc(s, 7, 1, 1, "/c");
+	summary_pid_call(s, 7, 1, 1000 * MS, 1004 * MS, 0);
+	summary_pid_call(s, 7, 0, 1000 * MS, 1010 * MS, 4 * MS);
+	summary_proc(s, 8, 2, 8, "");
+	for (uint32_t i = 0; i < 12; i++) {
+		snprintf(name, sizeof(name), "h%u", i);
+		summary_func(s, 2 + i, name, "/b.py", 10 + i);
+		summary_pid_call(s, 8, 2 + i, 0, (i + 1) * MS, 0);
+	}
+	summary_proc_end(s, 7, 2500 * MS, 0);
+	summary_proc(s, 7, 3, 0, "");
+	summary_pid_call(s, 7, 0, 3000 * MS, 3005 * MS, 0);
+	summary_proc(s, 9, 4, 0, "");
+	summary_proc_end(s, 9, 2000 * MS, PROC_END_UNSEEN);
+	CHECK_EQ(sink_summary.finish(s, &st), 0);
+	sink_summary.free(s);
+	out = summary_slurp();
+
+	p7 = strstr(out, "process 7: Python 3.11.4 /usr/bin/python3.11 [ns pid 1, cgroup /c]\n"
+			 "  strategy: usdt (");
+	p8 = strstr(out, "process 8: Python 3.11.4 /usr/bin/python3.11\n");
+	p7b = strstr(out, "process 7: Python 3.11.4 /usr/bin/python3.11\n");
+	p9 = strstr(out, "process 9: Python 3.11.4 /usr/bin/python3.11\n");
+	CHECK(p7 && p8 && p7b && p9);
+	CHECK(p7 < p8 && p8 < p7b && p7b < p9);
+	CHECK(strstr(p7, "  end: exit at +1.500 s\n"
+			 "  calls: 2 completed; by total time:\n"
+			 "    f (/a.py:1): 1 calls, 10.000 ms total, 6.000 ms self\n"
+			 "    g (/a.py:5): 1 calls, 4.000 ms total, 4.000 ms self\n"
+			 "process 8"));
+	CHECK(strstr(p8, "  end: running at the end of the session\n"
+			 "  calls: 12 completed; by total time:\n"
+			 "    h11 (/b.py:21): 1 calls, 12.000 ms total, 12.000 ms self\n"));
+	CHECK(strstr(p8, "    h2 (/b.py:12): 1 calls, 3.000 ms total, 3.000 ms self\n"
+			 "    ... 2 more functions\n"
+			 "process 7:"));
+	CHECK(strstr(p7b, "  end: running at the end of the session\n"
+			  "  calls: 1 completed; by total time:\n"
+			  "    f (/a.py:1): 1 calls, 5.000 ms total, 5.000 ms self\n"
+			  "process 9"));
+	CHECK(strstr(p9, "  end: exit not seen (its pid was reused); last event at +1.000 s\n"
+			 "  calls: 0 completed\n"));
+	/* the session's table: every process's calls */
+	summary_row(out, "f (/a.py:1)\n", &calls, total, self);
+	CHECK_EQ(calls, 2);
+	CHECK_STR(total, "15.000");
+	CHECK_STR(self, "11.000");
+	CHECK(strstr(out, "processes: 4 traced, 1 exited, 1 exits not seen, 2 running at end; "
+			  "1 calls still running at their process's exit; 0 events and 0 exits "
+			  "of no live process skipped\n"));
+}
+
+/* one process: as it always was, its end said when it ended */
+TEST(out_summary_one_process_that_exited)
+{
+	struct sink *s = summary_open_tmp();
+	struct session_stats st = { .first_ts = 1000 * MS, .processes = 1, .exits = 1 };
+	char *out;
+
+	summary_func(s, 0, "f", "/a.py", 1);
+	summary_proc(s, 7, 1, 0, "");
+	summary_pid_call(s, 7, 0, 1000 * MS, 1010 * MS, 0);
+	summary_proc_end(s, 7, 1250 * MS, PROC_END_EXEC);
+	CHECK_EQ(sink_summary.finish(s, &st), 0);
+	sink_summary.free(s);
+	out = summary_slurp();
+	CHECK(strstr(out, "process 7: Python 3.11.4 /usr/bin/python3.11\n"
+			  "  strategy: usdt (USDT"));
+	CHECK(strstr(out, "  end: exec at +0.250 s\n"));
+	CHECK(!strstr(out, "by total time"));
+	CHECK(strstr(out, "processes: 1 traced, 1 exited, 0 exits not seen, 0 running at end"));
+}

@@ -42,6 +42,9 @@ static void rec_sample_process(struct in_process *p)
 	p->n_warnings = 2;
 	strcpy(p->warnings[0], "first warning");
 	strcpy(p->warnings[1], "second \xc3\xa9");
+	p->instance = 7;
+	p->ns_pid = 12;
+	strcpy(p->cgroup, "/system.slice/app.service");
 }
 
 static void rec_sample_call(struct tr_ev_call *c, uint64_t ts)
@@ -101,6 +104,9 @@ TEST(recording_roundtrip_all_kinds)
 					     .pid = 4242, .tid = 4243, .instance = 0, .ts = 200 },
 				    .frame = 0, .code = 0 };
 	struct tr_ev_code code1, src1, code2, src2;
+	struct tr_ev_exit ex = { .hdr = { .type = TR_EV_EXIT, .flags = TR_EXIT_EXEC,
+					  .size = sizeof(ex), .pid = 4242, .tid = 4242,
+					  .instance = 7, .ts = 4000 } };
 	struct in_end e = { .end_ts = 5000, .drops = { 1, 2, 3, 4 }, .ringbuf_events = 77,
 			    .exit_code = 3, .flags = IN_END_RECORDING_TRUNCATED,
 			    .n_warnings = 2, .warnings = { "first", "jit: second \xc3\xa9" } };
@@ -124,12 +130,15 @@ TEST(recording_roundtrip_all_kinds)
 	CHECK_EQ(rec_writer__event(w, &ret, sizeof(ret)), 0);
 	CHECK_EQ(rec_writer__event(w, &src1, sizeof(src1)), 0);
 	CHECK_EQ(rec_writer__event(w, &src2, sizeof(src2)), 0);
+	CHECK_EQ(rec_writer__event(w, &ex, sizeof(ex)), 0);
 	CHECK_EQ(rec_writer__end(w, &e), 0);
 	CHECK_EQ(rec_writer__close(w), 0);
 
 	/* sizes by hand: file header 16; each record 8 + payload */
 	long long expect = 16;
-	expect += 8 + 4 + 4 + 4 + 8 + (2 + 511) + (2 + 29) + 2 + (2 + 13) + (2 + 9);
+	expect += 8 + 4 + 4 + 4 + 8 + (2 + 511) + (2 + 29) + 2 + (2 + 13) + (2 + 9) +
+		  4 + 4 + (2 + 25);
+	expect += 8 + 24;				/* EXIT: its header */
 	expect += 8 + 4 + 4 + 2 + 9;			/* "worker-é" is 9 bytes */
 	expect += 8 + 4 + 4 + 2 + 15;
 	expect += 8 + 48 + 8 + 40;
@@ -159,6 +168,9 @@ TEST(recording_roundtrip_all_kinds)
 	CHECK(!memcmp(&r.code, &code1, sizeof(code1)));
 	CHECK_EQ(rec_reader__next(rd, &r), 1);
 	CHECK(!memcmp(&r.code, &code2, sizeof(code2)));
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK_EQ(r.kind, REC_EVENT);
+	CHECK(!memcmp(&r.exit, &ex, sizeof(ex)));
 	CHECK_EQ(rec_reader__next(rd, &r), 1);
 	CHECK_EQ(r.kind, REC_END);
 	CHECK(!memcmp(&r.end, &e, sizeof(e)));
@@ -384,6 +396,13 @@ TEST(recording_rejects_bad_events)
 	CHECK_EQ(rec_writer__event(w, &c, sizeof(c) - 1), -EINVAL);
 	c.hdr.type = 99;
 	CHECK_EQ(rec_writer__event(w, &c, sizeof(c)), -EINVAL);
+	/* the session's own records are not the analyzer's: never recorded */
+	c.hdr.type = TR_EV_PROC;
+	CHECK_EQ(rec_writer__event(w, &c, sizeof(c)), -EINVAL);
+	c.hdr.type = TR_EV_EXEC;
+	CHECK_EQ(rec_writer__event(w, &c, sizeof(c)), -EINVAL);
+	c.hdr.type = TR_EV_EXIT;
+	CHECK_EQ(rec_writer__event(w, &c, sizeof(struct tr_ev_exit) - 1), -EINVAL);
 	CHECK_EQ(rec_writer__error(w), 0);	/* not a write error */
 	CHECK_EQ(rec_writer__close(w), 0);
 }
@@ -546,6 +565,129 @@ TEST(recording_end_without_warnings_v5)
 	CHECK(!memcmp(&r.end, &e, sizeof(e)));
 	CHECK_EQ(r.end.n_warnings, 0);
 	CHECK_EQ(rec_reader__next(rd, &r), 0);
+	rec_reader__close(rd);
+	unlink(path);
+}
+
+/* bytes of a record of KIND (its payload B, N bytes) appended to F */
+static void rec_raw(FILE *f, unsigned kind, const void *b, uint32_t n)
+{
+	unsigned char h[8] = { kind, 0, 0, 0, n, n >> 8, n >> 16, n >> 24 };
+
+	CHECK(fwrite(h, 1, 8, f) == 8 && fwrite(b, 1, n, f) == n);
+}
+
+/*
+ * A version-6 file as that version wrote it (a process record without
+ * instance, ns_pid and cgroup; a code map without instance) reads with
+ * them unknown; the same bytes marked version 7 are corrupt; an EXIT
+ * event of the wrong length is corrupt, so is a TR_EV_PROC.
+ */
+TEST(recording_v6_process_and_codemap_read)
+{
+	const char *path = rec_tmp();
+	static const unsigned char proc6[] = {
+		0x92, 0x10, 0, 0,		/* pid 4242 */
+		0xf0, 0x02, 0x0b, 0x03,		/* 3.11.2 */
+		TR_STRATEGY_USDT, 0, 0, 0,
+		8, 7, 6, 5, 4, 3, 2, 1,		/* attach_ts */
+		3, 0, '/', 'p', 'y',		/* exe */
+		0, 0,				/* lib "" */
+		1, 0, 2, 0, 'w', '!',		/* one warning */
+	};
+	static const unsigned char map6[] = {
+		0x92, 0x10, 0, 0,		/* pid */
+		1, 0, 0, 0,			/* lines */
+		1, 0, 'n',			/* note */
+		3, 0, 0, 0, 'a', 'b', 'c',	/* text */
+	};
+	static const unsigned char exit7[] = {
+		TR_EV_EXIT, 0, 25, 0, 0x92, 0x10, 0, 0, 0x92, 0x10, 0, 0, 1, 0, 0, 0,
+		0, 1, 0, 0, 0, 0, 0, 0, 0,	/* one byte too many */
+	};
+	unsigned char proc_ev[48] = { TR_EV_PROC, 0, 48 };
+	struct rec_record r;
+	struct rec_reader *rd;
+	FILE *f;
+
+	for (int version = 6; version <= 7; version++) {
+		f = fopen(path, "w");
+		CHECK(f);
+		fwrite("PYTRACER", 1, 8, f);
+		fwrite((uint32_t[]){ version, 16 }, 4, 2, f);
+		rec_raw(f, REC_PROCESS, proc6, sizeof(proc6));
+		rec_raw(f, REC_CODEMAP, map6, sizeof(map6));
+		fclose(f);
+		rd = rec_reader__open(path);
+		CHECK(rd);
+		if (version == 7) {	/* the fields of version 7 are missing */
+			CHECK_EQ(rec_reader__next(rd, &r), -EINVAL);
+			rec_reader__close(rd);
+			break;
+		}
+		CHECK_EQ(rec_reader__next(rd, &r), 1);
+		CHECK_EQ(r.kind, REC_PROCESS);
+		CHECK_EQ(r.process.pid, 4242);
+		CHECK_EQ(r.process.version_hex, 0x030b02f0);
+		CHECK_EQ(r.process.attach_ts, 0x0102030405060708ull);
+		CHECK_STR(r.process.exe, "/py");
+		CHECK_STR(r.process.warnings[0], "w!");
+		CHECK_EQ(r.process.instance, 0);
+		CHECK_EQ(r.process.ns_pid, 0);
+		CHECK_STR(r.process.cgroup, "");
+		CHECK_EQ(rec_reader__next(rd, &r), 1);
+		CHECK_EQ(r.kind, REC_CODEMAP);
+		CHECK_EQ(r.codemap.pid, 4242);
+		CHECK_EQ(r.codemap.instance, 0);
+		CHECK_EQ(r.codemap.lines, 1);
+		CHECK_STR(r.codemap.note, "n");
+		CHECK_EQ(r.codemap.len, 3);
+		CHECK(!memcmp(r.codemap.text, "abc", 3));
+		CHECK_EQ(rec_reader__next(rd, &r), 0);
+		rec_reader__close(rd);
+	}
+
+	for (int i = 0; i < 2; i++) {
+		f = fopen(path, "w");
+		CHECK(f);
+		fwrite("PYTRACER", 1, 8, f);
+		fwrite((uint32_t[]){ 7, 16 }, 4, 2, f);
+		if (i == 0)
+			rec_raw(f, REC_EVENT, exit7, sizeof(exit7));
+		else
+			rec_raw(f, REC_EVENT, proc_ev, sizeof(proc_ev));
+		fclose(f);
+		rd = rec_reader__open(path);
+		CHECK(rd);
+		CHECK_EQ(rec_reader__next(rd, &r), -EINVAL);
+		rec_reader__close(rd);
+	}
+	unlink(path);
+}
+
+/* version 7: a code map's instance round-trips */
+TEST(recording_codemap_instance_v7)
+{
+	const char *path = rec_tmp();
+	struct rec_writer *w = rec_writer__open(path);
+	struct in_codemap m = { .pid = 5, .instance = 9, .lines = 1, .note = "usdt",
+				.text = "xyz", .len = 3 };
+	struct rec_record r;
+	struct rec_reader *rd;
+
+	CHECK(w);
+	CHECK_EQ(rec_writer__codemap(w, &m), 0);
+	CHECK_EQ(rec_writer__close(w), 0);
+	CHECK_EQ(rec_file_size(path), 16 + 8 + 4 + 4 + 4 + (2 + 4) + 4 + 3);
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK_EQ(r.kind, REC_CODEMAP);
+	CHECK_EQ(r.codemap.pid, 5);
+	CHECK_EQ(r.codemap.instance, 9);
+	CHECK_STR(r.codemap.note, "usdt");
+	CHECK_EQ(r.codemap.len, 3);
+	CHECK(!memcmp(r.codemap.text, "xyz", 3));
 	rec_reader__close(rd);
 	unlink(path);
 }
