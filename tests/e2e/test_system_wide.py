@@ -207,3 +207,97 @@ def test_refusals(tracer, tmp_path):
     for args, said in cases:
         p = helpers.run([tracer] + args, timeout=30)
         assert p.returncode != 0 and said in p.stderr, helpers.describe(p)
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_churn(tracer, tmp_path):
+    """200 short processes over a minute plus 5 long ones of different
+    versions: every one accounted for with its exact calls of f(), nothing
+    lost, the tracer's memory flat"""
+    wl = os.path.join(helpers.WORKLOADS, "churn.py")
+    long_ids = ["debian3.11", "pyenv3.9", "pyenv3.10", "pyenv3.12", "pyenv3.13"]
+    longs = []
+    for ident in long_ids:
+        it, why = helpers.find_interp(ident)
+        if it is None:
+            assert not ident.startswith("debian"), why
+            print("churn: without %s: %s" % (ident, why))
+            continue
+        longs.append(it)
+    shorts = [it for it in longs if it.id in ("debian3.11", "pyenv3.10", "pyenv3.12")]
+    trigger, stopfile = str(tmp_path / "go"), str(tmp_path / "stop")
+    rec = tmp_path / "churn.trace"
+    names = []
+    running, tr, rss = [], None, []
+    short_procs = []
+    try:
+        for k, it in enumerate(longs):
+            names.append("e2e-churn-L%d" % k)
+            t = helpers.Spawned([named(it, tmp_path, names[-1]).python, wl, "0", trigger,
+                                 stopfile], env=helpers.target_env())
+            running.append(t)
+        for t in running:
+            assert t.err.wait_for("churn: ready", 30) is not None, t.describe()
+        short_py = []
+        for k, it in enumerate(shorts):
+            names.append("e2e-churn-S%d" % k)
+            short_py.append(named(it, tmp_path, names[-1]).python)
+        args = []
+        for n in names:
+            args += ["--comm", n]
+        tr = start_all(tracer, [rec], args)
+        open(trigger, "w").close()
+        start = time.monotonic()
+        for i in range(200):
+            short_procs.append((i + 1, subprocess.Popen(
+                [short_py[i % len(short_py)], wl, str(i + 1)], env=helpers.target_env(),
+                stdout=subprocess.DEVNULL)))
+            while time.monotonic() < start + 0.3 * (i + 1):
+                time.sleep(0.05)
+                if time.monotonic() > start + 5:
+                    rss.append(rss_kib(tr.pid))
+        for _, p in short_procs:
+            assert p.wait(60) == 0
+        open(stopfile, "w").close()
+        for t in running:
+            assert t.wait(60) == 0, t.describe()
+        stop(tr, 300)
+    finally:
+        for t in running:
+            t.kill()
+        for _, p in short_procs:
+            if p.poll() is None:
+                p.kill()
+        if tr:
+            tr.kill()
+    err = tr.err.text()
+    n = len(longs) + 200
+    assert "tracer: %d processes traced (%d exited during the session)" % (n, n) in err, err
+    out = tmp_path / "churn.json"
+    p = helpers.run([tracer, "report", str(rec), "-o", str(out)], timeout=300)
+    assert p.returncode == 0, helpers.describe(p)
+    chrome = helpers.Chrome(out)
+    assert chrome.counter("lost") == 0, chrome.other.get("lost")
+    f_calls = {}
+    for c in chrome.in_files([wl]):
+        if c["name"] == "f":
+            f_calls[c["pid"]] = f_calls.get(c["pid"], 0) + 1
+    wrong = [(p.pid, want, f_calls.get(p.pid)) for want, p in short_procs
+             if f_calls.get(p.pid) != want]
+    for t in running:
+        line = t.out.wait_for("calls:", 0)
+        want = int(line.split()[1])
+        if f_calls.get(t.pid) != want:
+            wrong.append((t.pid, want, f_calls.get(t.pid)))
+    assert not wrong, "(pid, f() calls, traced) %r" % wrong[:10]
+    # memory flat: what it grew by over the last 50 s, against the first sample
+    grown = max(rss) - rss[0]
+    print("churn: tracer RSS %d KiB at 5 s, max %d KiB, %d samples" % (rss[0], max(rss), len(rss)))
+    assert grown < 16 * 1024, "the tracer grew by %d KiB under churn: %r" % (grown, rss[::20])
