@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "cover_session.h"
@@ -110,4 +114,36 @@ int feed__check_host(bool v)
 		return 1;
 	}
 	return 0;
+}
+
+int feed__signal_fd(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -1;
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+int feed__timer_fd(double seconds, bool repeat)
+{
+	struct itimerspec its = {
+		.it_value.tv_sec = (time_t)seconds,
+		.it_value.tv_nsec = (long)((seconds - (time_t)seconds) * 1e9),
+	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	if (repeat)
+		its.it_interval = its.it_value;
+	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }

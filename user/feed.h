@@ -36,4 +36,10 @@ void feed__forget_pid(struct feed *f, uint32_t pid);
  * and the checks that the tracer can run here (root, BTF); 0 or 1 after
  * saying why not */
 int feed__check_host(bool verbose);
+/* SIGINT, SIGTERM and SIGHUP blocked and read from the returned signalfd
+ * (-1 and errno on failure) */
+int feed__signal_fd(void);
+/* a CLOCK_MONOTONIC timerfd firing after SECONDS (REPEAT: then every
+ * SECONDS), -1 and errno on failure */
+int feed__timer_fd(double seconds, bool repeat);
 #endif

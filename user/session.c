@@ -17,8 +17,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "analyzer.h"
@@ -181,30 +179,11 @@ static void say_target(const struct target *t)
 
 static int make_fds(int pid, double duration, int *sfd, int *pfd, int *tfd)
 {
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL))
-		return -errno;
-	*sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	*sfd = feed__signal_fd();
 	*pfd = syscall(SYS_pidfd_open, pid, 0);
-	*tfd = -1;
-	if (*sfd < 0 || *pfd < 0)
+	*tfd = duration > 0 ? feed__timer_fd(duration, false) : -1;
+	if (*sfd < 0 || *pfd < 0 || (duration > 0 && *tfd < 0))
 		return -errno;
-	if (duration > 0) {
-		struct itimerspec its = {
-			.it_value.tv_sec = (time_t)duration,
-			.it_value.tv_nsec = (long)((duration - (time_t)duration) * 1e9),
-		};
-		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
-			its.it_value.tv_nsec = 1;
-		*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-		if (*tfd < 0 || timerfd_settime(*tfd, 0, &its, NULL))
-			return -errno;
-	}
 	return 0;
 }
 

@@ -31,8 +31,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "array.h"
@@ -312,30 +310,11 @@ static void status_line(struct sw *s, uint64_t *last_events, bool final)
 	*last_events = s->feed.events;
 }
 
-static int make_timer(double seconds, bool repeat)
-{
-	struct itimerspec its = {
-		.it_value.tv_sec = (time_t)seconds,
-		.it_value.tv_nsec = (long)((seconds - (time_t)seconds) * 1e9),
-	};
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-
-	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
-		its.it_value.tv_nsec = 1;
-	if (repeat)
-		its.it_interval = its.it_value;
-	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* poll until -d expires or a signal comes */
 static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 {
-	int tfd = s->o->duration > 0 ? make_timer(s->o->duration, false) : -1;
-	int status = isatty(STDERR_FILENO) ? make_timer(1, true) : -1;
+	int tfd = s->o->duration > 0 ? feed__timer_fd(s->o->duration, false) : -1;
+	int status = isatty(STDERR_FILENO) ? feed__timer_fd(1, true) : -1;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev[4], add = { .events = EPOLLIN };
 	int fds[] = { ring_buffer__epoll_fd(rb), sfd, tfd, status };
@@ -379,19 +358,6 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 		close(tfd);
 	close(ep);
 	return why;
-}
-
-static int signal_fd(void)
-{
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL))
-		return -1;
-	return signalfd(-1, &mask, SFD_CLOEXEC);
 }
 
 /* what -a does not do (yet), refused before any output is made */
@@ -469,7 +435,7 @@ int session_all__run(const struct session_opts *o)
 			 strerror(errno));
 		goto fail;
 	}
-	if ((sfd = signal_fd()) < 0) {
+	if ((sfd = feed__signal_fd()) < 0) {
 		snprintf(err, sizeof(err), "cannot set up signals: %s", strerror(errno));
 		goto fail;
 	}
