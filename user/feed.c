@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -72,20 +73,7 @@ int feed__event(void *ctx, void *data, size_t len)
 
 void feed__forget_pid(struct feed *f, uint32_t pid)
 {
-	uint64_t key, keys[64];
-	size_t pos = 0, n;
-	void *v;
-
-	/* collected first: the map is not changed while it is walked */
-	do {
-		n = 0;
-		pos = 0;
-		while (n < 64 && hashmap__next(f->threads, &pos, &key, &v))
-			if (key >> 32 == pid)
-				keys[n++] = key;
-		for (size_t i = 0; i < n; i++)
-			hashmap__del(f->threads, keys[i]);
-	} while (n == 64);
+	hashmap__del_upper(f->threads, pid, NULL, NULL);
 	if (f->last_thread >> 32 == pid)
 		f->last_thread = 0;
 }
@@ -146,4 +134,18 @@ int feed__timer_fd(double seconds, bool repeat)
 		return -1;
 	}
 	return fd;
+}
+
+int feed__epoll(const int *fds, int n)
+{
+	struct epoll_event add = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	for (int i = 0; ep >= 0 && i < n; i++) {
+		if (fds[i] < 0)
+			continue;
+		add.data.fd = fds[i];
+		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &add);
+	}
+	return ep;
 }

@@ -42,4 +42,7 @@ int feed__signal_fd(void);
 /* a CLOCK_MONOTONIC timerfd firing after SECONDS (REPEAT: then every
  * SECONDS), -1 and errno on failure */
 int feed__timer_fd(double seconds, bool repeat);
+/* an epoll instance watching the N FDS for input (negative ones skipped),
+ * each reported by its fd; -1 and errno on failure */
+int feed__epoll(const int *fds, int n);
 #endif

@@ -192,17 +192,11 @@ static int make_fds(int pid, double duration, int *sfd, int *pfd, int *tfd)
 static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 			     struct wall *wall, struct jit_dump_follow *jf, bool *exited)
 {
-	struct epoll_event ev[5], add = { .events = EPOLLIN };
-	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd, wall ? wall__fd(wall) : -1 };
+	int ep = feed__epoll(fds, 5);
+	struct epoll_event ev[5];
 	const char *why = NULL;
 
-	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd, wall ? wall__fd(wall) : -1 };
-	for (int i = 0; i < 5; i++) {
-		if (fds[i] < 0)
-			continue;
-		add.data.fd = fds[i];
-		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &add);
-	}
 	while (!why) {
 		/* the BPF side wakes us only when much is pending: a short
 		 * timeout picks up the rest */
