@@ -80,19 +80,15 @@ static uint32_t draw_instance(struct sw *s)
 	return __atomic_add_fetch(&s->skel->bss->last_instance, 1, __ATOMIC_SEQ_CST);
 }
 
-/* a line for the end-of-session warnings (the first IN_MAX_WARNINGS) */
-static void end_warning(struct sw *s, const char *fmt, int pid, const char *why)
-{
-	if (s->end.n_warnings < IN_MAX_WARNINGS)
-		snprintf(s->end.warnings[s->end.n_warnings++], sizeof(s->end.warnings[0]), fmt,
-			 pid, why);
-}
-
+/* a Python process that cannot be traced: said now, and in the outputs'
+ * end warnings (the first IN_MAX_WARNINGS) */
 static void untraceable(struct sw *s, int pid, const char *why)
 {
 	fprintf(stderr, "tracer: PID %d not traced: %s\n", pid, why);
 	s->untraceable++;
-	end_warning(s, "PID %d not traced: %.220s", pid, why);
+	if (s->end.n_warnings < IN_MAX_WARNINGS)
+		snprintf(s->end.warnings[s->end.n_warnings++], sizeof(s->end.warnings[0]),
+			 "PID %d not traced: %.220s", pid, why);
 }
 
 static void add_warning(struct in_process *p, const char *fmt, double ms)
@@ -292,7 +288,7 @@ static void check_pending(struct sw *s)
 }
 
 /* a status line on a terminal, once a second */
-static void status_line(struct sw *s, uint64_t *last_events, bool final)
+static void status_line(struct sw *s, uint64_t *last_events)
 {
 	const volatile __u64 *d = s->skel->bss->drops;
 	uint64_t lost = 0;
@@ -300,10 +296,6 @@ static void status_line(struct sw *s, uint64_t *last_events, bool final)
 	for (int i = 0; i < TR_DROP__COUNT; i++)
 		if (i != TR_DROP_NO_CONFIG)
 			lost += d[i];
-	if (final) {
-		fprintf(stderr, "\r\033[K");
-		return;
-	}
 	fprintf(stderr, "\r\033[Ktracer: %zu processes traced now, %llu in all, %llu events/s, "
 		"%llu lost", hashmap__size(s->live), (unsigned long long)s->traced,
 		(unsigned long long)(s->feed.events - *last_events), (unsigned long long)lost);
@@ -315,18 +307,12 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 {
 	int tfd = s->o->duration > 0 ? feed__timer_fd(s->o->duration, false) : -1;
 	int status = isatty(STDERR_FILENO) ? feed__timer_fd(1, true) : -1;
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev[4], add = { .events = EPOLLIN };
 	int fds[] = { ring_buffer__epoll_fd(rb), sfd, tfd, status };
+	int ep = feed__epoll(fds, 4);
+	struct epoll_event ev[4];
 	uint64_t last_events = 0, ticks;
 	const char *why = NULL;
 
-	for (int i = 0; i < 4; i++) {
-		if (fds[i] < 0)
-			continue;
-		add.data.fd = fds[i];
-		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &add);
-	}
 	while (!why) {
 		int n = epoll_wait(ep, ev, 4, s->n_pending ? 5 : 20);
 
@@ -346,12 +332,12 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 			} else if (fd == tfd) {
 				why = "the duration (-d) expired";
 			} else if (fd == status && read(status, &ticks, sizeof(ticks)) > 0) {
-				status_line(s, &last_events, false);
+				status_line(s, &last_events);
 			}
 		}
 	}
 	if (status >= 0) {
-		status_line(s, &last_events, true);
+		fprintf(stderr, "\r\033[K");	/* the status line goes */
 		close(status);
 	}
 	if (tfd >= 0)
@@ -442,7 +428,6 @@ int session_all__run(const struct session_opts *o)
 	sw_filter__describe(&s.filter, filters, sizeof(filters));
 	fprintf(stderr, "tracer: looking for Python processes%s\n", filters);
 	scan(&s);
-	files = sw_bins__probed(s.bins, &links);
 	fprintf(stderr, "tracer: tracing %llu Python processes%s, and those started from now "
 		"on; Ctrl-C to stop\n", (unsigned long long)s.traced, filters);
 

@@ -85,14 +85,13 @@ void sw_filter__free(struct sw_filter *f)
 	f->cgroup_fd = -1;
 }
 
-int sw_filter__configure(const struct sw_filter *f, struct tracer_bpf *skel)
+void sw_filter__configure(const struct sw_filter *f, struct tracer_bpf *skel)
 {
 	skel->rodata->system_wide = true;
 	skel->rodata->comm_filters = f->o->n_comm;
 	for (int i = 0; i < f->o->n_comm && i < SESSION_MAX_COMMS; i++)
 		strncpy((char *)skel->rodata->comm_filter[i], f->o->comm[i], 15);
 	skel->rodata->cgroup_filter_on = f->cgroup_fd >= 0;
-	return 0;
 }
 
 int sw_filter__fill_maps(const struct sw_filter *f, struct tracer_bpf *skel)

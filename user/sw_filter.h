@@ -24,8 +24,8 @@ struct sw_filter {
  * or -errno with the reason in ERR */
 int sw_filter__init(struct sw_filter *f, const struct session_opts *o, char *err, size_t errlen);
 void sw_filter__free(struct sw_filter *f);
-/* the BPF side's knobs (before load), then its maps (after): 0 or -errno */
-int sw_filter__configure(const struct sw_filter *f, struct tracer_bpf *skel);
+/* the BPF side's knobs (before load), then its maps (after: 0 or -errno) */
+void sw_filter__configure(const struct sw_filter *f, struct tracer_bpf *skel);
 int sw_filter__fill_maps(const struct sw_filter *f, struct tracer_bpf *skel);
 /* does running process PID pass? */
 bool sw_filter__wants(const struct sw_filter *f, int pid);
