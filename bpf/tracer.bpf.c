@@ -297,8 +297,14 @@ SEC("uprobe")
 int code_freed(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, UPROBE_COOKIE(ctx), 0);
+	struct tr_proc_cfg *cfg;
 
+	/* one traced process: its instance is known without a lookup */
+	if (!system_wide) {
+		forget_code(pid_tgid, TR_SOLO_INSTANCE, PT_REGS_PARM1(ctx));
+		return 0;
+	}
+	cfg = proc_cfg_at(pid_tgid, UPROBE_COOKIE(ctx), 0);
 	if (cfg)
 		forget_code(pid_tgid, cfg->instance, PT_REGS_PARM1(ctx));
 	return 0;
@@ -353,7 +359,7 @@ int eval_entry(struct pt_regs *ctx)
 }
 
 /*
- * For one traced process (-p, launch: instance 1) the kernel arms the
+ * For one traced process (-p, launch: TR_SOLO_INSTANCE) the kernel arms the
  * uretprobe only for calls whose entry passed the `procs` check: no lookup
  * unless the coverage bootstrap may hide frames. Attached for every
  * process of the file (-a), it fires for all of them: then it looks.
@@ -371,7 +377,7 @@ int eval_return(struct pt_regs *ctx)
 		if (cfg && hidden_exit(cfg))
 			return 0;
 	}
-	return emit_return(pid_tgid, cfg ? cfg->instance : 1, 0, 0);
+	return emit_return(pid_tgid, cfg ? cfg->instance : TR_SOLO_INSTANCE, 0, 0);
 }
 
 /* ---- DISPATCH strategy ----------------------------------------------- */

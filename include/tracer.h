@@ -79,7 +79,8 @@ struct tr_proc_cfg {
 	struct tr_py_layout layout;
 	tr_u32 strategy;		/* enum tr_strategy */
 	/* the process's instance: session-unique, never reused (a PID may
-	 * be), carried in every event's hdr.instance */
+	 * be), carried in every event's hdr.instance; TR_SOLO_INSTANCE for
+	 * the one process of -p and launch sessions */
 	tr_u32 instance;
 	/* absolute address, in the target, of the pointer to the current
 	 * thread state (3.8-3.11: _PyRuntime.gilstate.tstate_current). 0 if
@@ -127,6 +128,7 @@ struct tr_proc_cfg {
 	tr_u32 bin_id;
 	tr_u32 proc_flags;
 };
+#define TR_SOLO_INSTANCE 1
 #define TR_FP_SPAN_MAX 128
 /* proc_flags: a process a filter leaves out (--comm, --cgroup,
  * --exclude-pid): its probe hits return at once */

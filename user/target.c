@@ -294,7 +294,7 @@ int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 			warn(t, t->bin.runtime_missing);
 	}
 	t->cfg.walk_running = mode == TARGET_ATTACH;
-	t->cfg.instance = 1;	/* the only one (-a draws its own) */
+	t->cfg.instance = TR_SOLO_INSTANCE;	/* -a draws its own */
 cleanup:
 	proc_maps__free(&maps);
 	return ret;
