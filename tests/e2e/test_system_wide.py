@@ -51,6 +51,37 @@ def stop(tr, timeout=120):
     assert tr.wait(timeout) == 0, tr.describe()
 
 
+def trace_targets(tracer, wl, tmp_path, specs, args, out, before=None, after=None):
+    """Targets of WL from SPECS, (interp, comm name, interpreter args),
+    waiting to start; BEFORE(targets) runs then, the tracer (-a ARGS -o OUT)
+    is started, the targets fired and waited for, AFTER(targets) runs, and
+    the tracer is stopped. -> (targets, tracer)"""
+    targets, tr = [], None
+    try:
+        for k, (it, name, iargs) in enumerate(specs):
+            tdir = tmp_path / ("t%d" % k)
+            tdir.mkdir()
+            targets.append(helpers.Target(named(it, tmp_path, name), wl, tdir, iargs))
+        for t in targets:
+            t.wait_ready()
+        if before:
+            before(targets)
+        tr = start_all(tracer, [out], args)
+        for t in targets:
+            t.fire()
+        for t in targets:
+            assert t.wait(TIMEOUT) == 0, t.describe()
+        if after:
+            after(targets)
+        stop(tr)
+    finally:
+        for t in targets:
+            t.kill()
+        if tr:
+            tr.kill()
+    return targets, tr
+
+
 def of_pid(chrome, pid):
     """the Chrome trace restricted to the calls of process PID"""
     sub = copy.copy(chrome)
@@ -70,33 +101,24 @@ def test_all_exact(tracer, get_interp, get_truth, tmp_path):
     interps = [get_interp(i) for i, _ in specs]
     names = ["e2e-sw-%d" % i for i in range(len(specs))] + ["e2e-sw-ns"]
     out = tmp_path / "all.json"
-    targets, tr = [], None
-    try:
-        for k, ((ident, args), it) in enumerate(zip(specs, interps)):
-            tdir = tmp_path / ("t%d" % k)
-            tdir.mkdir()
-            targets.append(helpers.Target(named(it, tmp_path, names[k]), wl, tdir, args))
-        for t in targets:
-            t.wait_ready()
-        comm_args = []
-        for n in names:
-            comm_args += ["--comm", n]
-        tr = start_all(tracer, [out], comm_args)
-        for t in targets:
-            t.fire()
-        for t in targets:
-            assert t.wait(TIMEOUT) == 0, t.describe()
+    comm_args = []
+    for n in names:
+        comm_args += ["--comm", n]
+    runs = {}
+
+    def start_late(targets):
         # started now, of a file the session probes: from its first call
         late = helpers.run(["unshare", "--pid", "--fork", "--mount-proc",
                             named(interps[0], tmp_path, names[-1]).python, wl.path],
                            timeout=TIMEOUT, env=helpers.target_env())
         assert late.returncode == 0, helpers.describe(late)
-        stop(tr)
-    finally:
-        for t in targets:
-            t.kill()
-        if tr:
-            tr.kill()
+        runs["late"] = late
+
+    targets, tr = trace_targets(
+        tracer, wl, tmp_path,
+        [(it, names[k], args) for k, ((_, args), it) in enumerate(zip(specs, interps))],
+        comm_args, out, after=start_late)
+    late = runs["late"]
     chrome = helpers.Chrome(out)
     procs = processes(chrome)
     for t, it in zip(targets, interps):
@@ -125,26 +147,11 @@ def test_filters(tracer, get_interp, tmp_path):
     it = get_interp("debian3.11")
     wl = helpers.WORKLOAD_BY_NAME["mixed"]
     out = tmp_path / "f.json"
-    targets, tr = [], None
-    try:
-        for k, name in enumerate(["e2e-sw-in", "e2e-sw-out", "e2e-sw-in"]):
-            tdir = tmp_path / ("t%d" % k)
-            tdir.mkdir()
-            targets.append(helpers.Target(named(it, tmp_path, name), wl, tdir))
-        for t in targets:
-            t.wait_ready()
-        tr = start_all(tracer, [out], ["--comm", "e2e-sw-in", "--exclude-pid",
-                                       str(targets[2].pid)])
-        for t in targets:
-            t.fire()
-        for t in targets:
-            assert t.wait(TIMEOUT) == 0, t.describe()
-        stop(tr)
-    finally:
-        for t in targets:
-            t.kill()
-        if tr:
-            tr.kill()
+    args = ["--comm", "e2e-sw-in", "--exclude-pid"]
+    targets, _ = trace_targets(
+        tracer, wl, tmp_path,
+        [(it, name, []) for name in ("e2e-sw-in", "e2e-sw-out", "e2e-sw-in")], args, out,
+        before=lambda targets: args.append(str(targets[2].pid)))
     chrome = helpers.Chrome(out)
     pids = {c["pid"] for c in chrome.in_files(wl.files)}
     assert pids == {targets[0].pid}, (pids, [t.pid for t in targets])
@@ -167,27 +174,16 @@ def test_cgroup_filter(tracer, get_interp, tmp_path):
     it = get_interp("debian3.11")
     wl = helpers.WORKLOAD_BY_NAME["mixed"]
     out = tmp_path / "c.json"
-    targets, tr = [], None
-    try:
-        for k in range(2):
-            tdir = tmp_path / ("t%d" % k)
-            tdir.mkdir()
-            targets.append(helpers.Target(named(it, tmp_path, "e2e-sw-cg"), wl, tdir))
-        for t in targets:
-            t.wait_ready()
+
+    def move_second(targets):
         with open(os.path.join(cg, "cgroup.procs"), "w") as f:
             f.write(str(targets[1].pid))
-        tr = start_all(tracer, [out], ["--comm", "e2e-sw-cg", "--cgroup", cg])
-        for t in targets:
-            t.fire()
-        for t in targets:
-            assert t.wait(TIMEOUT) == 0, t.describe()
-        stop(tr)
+
+    try:
+        targets, _ = trace_targets(tracer, wl, tmp_path, [(it, "e2e-sw-cg", [])] * 2,
+                                   ["--comm", "e2e-sw-cg", "--cgroup", cg], out,
+                                   before=move_second)
     finally:
-        for t in targets:
-            t.kill()
-        if tr:
-            tr.kill()
         os.rmdir(cg)
     chrome = helpers.Chrome(out)
     pids = {c["pid"] for c in chrome.in_files(wl.files)}
