@@ -30,16 +30,30 @@ int hot_funcs__add(struct hot_funcs *h, const struct sample_rec *r)
 	return 0;
 }
 
+struct hot_cmp {
+	const struct hot_func *v;
+	bool by_total;
+};
+
 static int cmp_hot(const void *a, const void *b, void *arg)
 {
-	const struct hot_func *v = arg;
-	const struct hot_func *x = &v[*(const uint32_t *)a], *y = &v[*(const uint32_t *)b];
+	const struct hot_cmp *c = arg;
+	const struct hot_func *x = &c->v[*(const uint32_t *)a], *y = &c->v[*(const uint32_t *)b];
+	uint64_t x1 = c->by_total ? x->total : x->self, y1 = c->by_total ? y->total : y->self;
+	uint64_t x2 = c->by_total ? x->self : x->total, y2 = c->by_total ? y->self : y->total;
 
-	if (x->self != y->self)
-		return x->self < y->self ? 1 : -1;
-	if (x->total != y->total)
-		return x->total < y->total ? 1 : -1;
+	if (x1 != y1)
+		return x1 < y1 ? 1 : -1;
+	if (x2 != y2)
+		return x2 < y2 ? 1 : -1;
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+static void order_by(const struct hot_funcs *h, uint32_t *order, size_t n, bool by_total)
+{
+	struct hot_cmp c = { .v = h->v, .by_total = by_total };
+
+	qsort_r(order, n, sizeof(*order), cmp_hot, &c);
 }
 
 size_t hot_funcs__order(const struct hot_funcs *h, uint32_t *order)
@@ -49,7 +63,7 @@ size_t hot_funcs__order(const struct hot_funcs *h, uint32_t *order)
 	for (uint32_t i = 0; i < h->n; i++)
 		if (h->v[i].total)
 			order[n++] = i;
-	qsort_r(order, n, sizeof(*order), cmp_hot, h->v);
+	order_by(h, order, n, false);
 	return n;
 }
 
@@ -58,25 +72,13 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * part / whole : 0;
 }
 
-int hot_funcs__print(const struct hot_funcs *h, const struct func_names *names, int limit,
-		     FILE *f)
+static void print_rows(const struct hot_funcs *h, const struct func_names *names,
+		       const uint32_t *order, size_t n, FILE *f)
 {
-	uint32_t *order = malloc((h->n ? h->n : 1) * sizeof(*order));
-	size_t n;
-
-	if (!order)
-		return -ENOMEM;
-	n = hot_funcs__order(h, order);
-	fprintf(f, "\n%7s %7s %10s %10s  %s\n", "self %", "total %", "self", "total",
-		h->wall ? "function (wall-clock samples: running or not)" : "function (CPU samples)");
 	for (size_t i = 0; i < n; i++) {
 		const struct hot_func *hf = &h->v[order[i]];
 		const struct func_info *fi = func_names__get(names, order[i]);
 
-		if (limit > 0 && i >= (size_t)limit) {
-			fprintf(f, "... %zu more functions\n", n - i);
-			break;
-		}
 		fprintf(f, "%7.2f %7.2f %10llu %10llu  ", pct(hf->self, h->samples),
 			pct(hf->total, h->samples), (unsigned long long)hf->self,
 			(unsigned long long)hf->total);
@@ -86,6 +88,36 @@ int hot_funcs__print(const struct hot_funcs *h, const struct func_names *names, 
 			fprintf(f, "%s\n", fi->qualname);
 		else
 			fprintf(f, "<unknown function %u>\n", order[i]);
+	}
+}
+
+/*
+ * By self samples first: where the CPU went. When LIMIT cuts that table,
+ * the functions it left out that are on the most stacks follow, by total:
+ * a caller that does its work in callees (self 0, total 40%) would
+ * otherwise hide behind a tail of one-sample functions.
+ */
+int hot_funcs__print(const struct hot_funcs *h, const struct func_names *names, int limit,
+		     FILE *f)
+{
+	uint32_t *order = malloc((h->n ? h->n : 1) * sizeof(*order));
+	size_t n, shown, more;
+
+	if (!order)
+		return -ENOMEM;
+	n = hot_funcs__order(h, order);
+	shown = limit > 0 && (size_t)limit < n ? (size_t)limit : n;
+	fprintf(f, "\n%7s %7s %10s %10s  %s\n", "self %", "total %", "self", "total",
+		h->wall ? "function (wall-clock samples: running or not)" : "function (CPU samples)");
+	print_rows(h, names, order, shown, f);
+	if (shown < n) {
+		order_by(h, order + shown, n - shown, true);
+		more = n - shown < shown ? n - shown : shown;
+		fprintf(f, "... %zu more functions; of those, the %zu on the most stacks:\n",
+			n - shown, more);
+		print_rows(h, names, order + shown, more, f);
+		if (shown + more < n)
+			fprintf(f, "... %zu more functions\n", n - shown - more);
 	}
 	if (!n)
 		fprintf(f, "(no samples)\n");

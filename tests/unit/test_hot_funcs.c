@@ -57,3 +57,39 @@ TEST(hot_funcs_prints_percentages)
 	func_names__free(&names);
 	hot_funcs__free(&h);
 }
+
+TEST(hot_funcs_cut_table_goes_on_with_the_callers_by_total)
+{
+	struct hot_funcs h = {};
+	struct func_names names = {};
+	struct func_info fi[4] = {
+		{ .id = 0, .qualname = "caller", .file = "/w.py", .line = 1 },
+		{ .id = 1, .qualname = "leaf", .file = "/w.py", .line = 5 },
+		{ .id = 2, .qualname = "once", .file = "/w.py", .line = 9 },
+		{ .id = 3, .qualname = "twice", .file = "/w.py", .line = 12 },
+	};
+	/* leaf under caller 4 times; once and twice innermost, alone */
+	const uint32_t a[] = { 1, 0 }, b[] = { 2 }, c[] = { 3 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(func_names__set(&names, &fi[i]), 0);
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(add(&h, a, 2), 0);
+	CHECK_EQ(add(&h, b, 1), 0);
+	CHECK_EQ(add(&h, c, 1), 0);
+	CHECK_EQ(add(&h, c, 1), 0);
+	/* by self: leaf 4, twice 2 | cut; caller (total 4) before once (1) */
+	CHECK_EQ(hot_funcs__print(&h, &names, 2, m), 0);
+	fclose(m);
+	CHECK(strstr(text, "leaf (/w.py:5)\n") < strstr(text, "twice (/w.py:12)\n"));
+	CHECK(strstr(text, "... 2 more functions; of those, the 2 on the most stacks:\n"
+		      "   0.00   57.14          0          4  caller (/w.py:1)\n"
+		      "  14.29   14.29          1          1  once (/w.py:9)\n") != NULL);
+	CHECK(strstr(text, "... 0 more") == NULL);
+	free(text);
+	func_names__free(&names);
+	hot_funcs__free(&h);
+}
