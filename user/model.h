@@ -172,8 +172,9 @@ struct runtime_rec {
 #define PROC_END_EXEC   0x01	/* it exec'd another image (TR_EXIT_EXEC) */
 #define PROC_END_UNSEEN 0x02	/* no TR_EV_EXIT came for it (lost): a later
 				 * process with its pid showed it had ended;
-				 * ts is its last event's time (the later
-				 * process's attach time if it had none) */
+				 * ts is its last event's time (its attach
+				 * time if it had none): when it was last
+				 * seen alive, the lower bound of its end */
 
 struct proc_end_rec {
 	uint32_t pid;

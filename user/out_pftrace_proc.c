@@ -134,7 +134,7 @@ int pf_process_end(struct sink *s, const struct proc_end_rec *e)
 	if (!pp)
 		return c.err;
 	t = pf_instant(ps, e->pid, e->ts, e->flags & PROC_END_UNSEEN ?
-		       "tracer: exit not seen (its last event)" :
+		       "tracer: exit not seen (last seen then)" :
 		       e->flags & PROC_END_EXEC ? "tracer: exec" : "tracer: exit", &m);
 	pp->ended = true;
 	int err = pf_instant_end(ps, t, m);

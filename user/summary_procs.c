@@ -192,7 +192,7 @@ static void print_identity(const struct summary_proc *sp, const struct session_s
 			(unsigned long long)n[JIT_SRC_LIVE], (unsigned long long)n[JIT_SRC_PERF_MAP],
 			p->pid, (unsigned long long)n[JIT_SRC_JITDUMP]);
 	if (sp->ended && (sp->end.flags & PROC_END_UNSEEN))
-		fprintf(f, "  end: exit not seen (its pid was reused); last event at %s s\n",
+		fprintf(f, "  end: exit not seen (its pid was reused); last seen at %s s\n",
 			since(t, sizeof(t), sp->end.ts, st));
 	else if (sp->ended)
 		fprintf(f, "  end: %s at %s s\n", sp->end.flags & PROC_END_EXEC ? "exec" : "exit",

@@ -260,7 +260,7 @@ TEST(out_summary_processes_each_their_own)
 			  "  calls: 1 completed; by total time:\n"
 			  "    f (/a.py:1): 1 calls, 5.000 ms total, 5.000 ms self\n"
 			  "process 9"));
-	CHECK(strstr(p9, "  end: exit not seen (its pid was reused); last event at +1.000 s\n"
+	CHECK(strstr(p9, "  end: exit not seen (its pid was reused); last seen at +1.000 s\n"
 			 "  calls: 0 completed\n"));
 	/* the session's table: every process's calls */
 	summary_row(out, "f (/a.py:1)\n", &calls, total, self);
