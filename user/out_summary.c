@@ -285,11 +285,12 @@ static int summary_codemap(struct sink *s, const struct codemap *m)
 {
 	struct summary_sink *ss = (struct summary_sink *)s;
 	uint32_t n[COV__COUNT] = {};
-	FILE *f = open_memstream(&ss->coverage, &ss->coverage_len);
+	char *text = NULL, *all;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
 	if (!f)
 		return -ENOMEM;
-	fseek(f, 0, SEEK_END);
 	for (uint32_t i = 0; i < m->n_files; i++)
 		n[m->files[i].status]++;
 	fprintf(f, "coverage (process %u): %s%s%s\n  files: %u measured", m->pid,
@@ -303,7 +304,16 @@ static int summary_codemap(struct sink *s, const struct codemap *m)
 		if (m->files[i].status == COV_ERROR)
 			fprintf(f, "  not measured: %s: %s\n", m->files[i].file,
 				m->files[i].error ? m->files[i].error : "?");
-	return fclose(f) ? -ENOMEM : 0;
+	/* after the other processes' (a memstream starts empty) */
+	if (fclose(f) || !(all = realloc(ss->coverage, ss->coverage_len + len + 1))) {
+		free(text);
+		return -ENOMEM;
+	}
+	memcpy(all + ss->coverage_len, text, len + 1);
+	ss->coverage = all;
+	ss->coverage_len += len;
+	free(text);
+	return 0;
 }
 
 /* a sampling session: the hottest functions and what the samples stand for */
