@@ -314,7 +314,7 @@ def trace_attached(tracer, interp, workload, tmp_path, outputs, timeout=60):
 
 # ---- the Chrome trace ------------------------------------------------------
 
-FLAG_ARGS = ("began_before_attach", "end_inferred", "end_at_session_end")
+FLAG_ARGS = ("began_before_attach", "end_inferred", "end_at_session_end", "end_at_exit")
 COUNTERS = ("events", "lost", "inferred_returns", "unmatched_returns", "open_at_end")
 
 
