@@ -451,8 +451,8 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	__u32 pid = pid_tgid >> 32;
 	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
 
-	if (!cfg)
-		return 0;	/* another process */
+	if (!cfg || (cfg->proc_flags & TR_PROC_IGNORED))
+		return 0;	/* another process, or one -a's filters leave out */
 	struct task_struct *task = bpf_get_current_task_btf();
 
 	return sample_task(cfg, task, pid_tgid, NULL, sample_period_ns, 0,
@@ -462,7 +462,8 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 /*
  * --wall: every thread of the traced process, running or not. Userspace
  * reads this iterator (attached with the process's pid: its threads only,
- * Linux 6.1+) once a tick; it runs in the tracer's context, sleepable, and
+ * Linux 6.1+; under -a with none: every task, those of no traced process
+ * left at the lookup) once a tick; it runs in the tracer's context, sleepable, and
  * reads each thread's memory with bpf_copy_from_user_task. A thread's FS
  * base is saved in its task_struct when it is switched out, so it is valid
  * for a sleeping thread. Each sample weighs wall_period_ns: the real time
@@ -483,7 +484,7 @@ int sample_wall(struct bpf_iter__task *ctx)
 	pid = task->tgid;
 	pid_tgid = (__u64)pid << 32 | (__u32)task->pid;
 	cfg = bpf_map_lookup_elem(&procs, &pid);
-	if (!cfg)
+	if (!cfg || (cfg->proc_flags & TR_PROC_IGNORED))
 		return 0;
 	return sample_task(cfg, task, pid_tgid, task, wall_period_ns, TR_SAMPLE_WALL,
 			   task_user_ip(task));

@@ -175,6 +175,8 @@ int cover_map__run(const struct cover_map_req *req, char **text, size_t *len, ch
 		signal(SIGPIPE, SIG_DFL);
 		if (dup2(to_child[0], 0) < 0 || dup2(from_child[1], 1) < 0)
 			_exit(126);
+		if (req->root_fd >= 0 && (fchdir(req->root_fd) || chroot(".")))
+			_exit(126);
 		if (req->cwd && chdir(req->cwd))
 			(void)!chdir("/");
 		execv(req->interp, argv);

@@ -10,7 +10,8 @@
 #include "cover_boot.h"
 
 struct cover_map_req {
-	const char *interp;	/* the interpreter to run */
+	const char *interp;	/* the interpreter to run (in ROOT_FD) */
+	int root_fd;		/* the process's root when not ours (chroot'ed to), or -1 */
 	const char *cwd;	/* the process's working directory (relative names) */
 	int optimize;		/* its -O level, -1 if unknown */
 	const struct cover_filter *filter;

@@ -8,16 +8,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "array.h"
 #include "cover_blob.h"
 #include "cover_map.h"
 #include "cover_session.h"
+#include "outputs.h"
 #include "pystr.h"
 #include "str_index.h"
 
 struct cover_proc {
 	int pid;
+	uint32_t instance;	/* its events' (-a: pids are reused) */
+	int root_fd;		/* O_PATH of its root when not ours, else -1 */
 	enum cover_lines lines;
 	bool boot_active;	/* the bootstrap said it turned its events on */
 	bool calls_inside;	/* its calls are counted by the bootstrap */
@@ -51,14 +56,46 @@ void cover_session__free(struct cover_session *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n_procs; i++)
+	for (size_t i = 0; i < c->n_procs; i++) {
 		str_index__free(&c->procs[i].files);
+		if (c->procs[i].root_fd >= 0)
+			close(c->procs[i].root_fd);
+	}
 	free(c->procs);
 	free(c);
 }
 
-int cover_session__add_process(struct cover_session *c, int pid, const char *interp,
-			       enum cover_lines lines, bool calls_inside, const char *note)
+/* an O_PATH fd of PID's root directory when it is not ours (a container,
+ * a chroot), else -1: its code map runs there, even after it exits */
+static int root_of(int pid)
+{
+	struct stat a, b;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/root", pid);
+	if (stat(path, &a) || stat("/", &b) || (a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+		return -1;
+	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* the interpreter that compiles T's files for its code map: its executable
+ * as T sees it (in its root); /proc/PID/exe when the file at that path is
+ * another one now (replaced on disk), which only runs while T does */
+static void interp_path(const struct target *t, bool own_root, char *buf, size_t n)
+{
+	struct stat a, b;
+	char link[64];
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", t->pid);
+	if (!own_root && !stat(t->exe, &a) && !stat(link, &b) &&
+	    (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
+		snprintf(buf, n, "%s", link);
+	else
+		snprintf(buf, n, "%s", t->exe);
+}
+
+static int add_process(struct cover_session *c, const struct target *t, enum cover_lines lines,
+		       const char *note)
 {
 	struct cover_proc *p;
 	char path[64];
@@ -67,25 +104,81 @@ int cover_session__add_process(struct cover_session *c, int pid, const char *int
 	if (array__grow((void **)&c->procs, &c->cap_procs, c->n_procs, sizeof(*c->procs)))
 		return -ENOMEM;
 	p = &c->procs[c->n_procs];
+	memset(p, 0, sizeof(*p));
 	if (str_index__init(&p->files))
 		return -ENOMEM;
 	c->n_procs++;
-	p->pid = pid;
+	p->pid = t->pid;
+	p->instance = t->cfg.instance;
+	p->root_fd = root_of(t->pid);
 	p->lines = lines;
-	p->calls_inside = calls_inside;
-	p->optimize = cover_map__optimize_level(pid);
-	snprintf(p->interp, sizeof(p->interp), "%s", interp);
+	p->calls_inside = t->calls_inside;
+	p->optimize = cover_map__optimize_level(t->pid);
+	interp_path(t, p->root_fd >= 0, p->interp, sizeof(p->interp));
 	snprintf(p->note, sizeof(p->note), "%s", note);
-	snprintf(path, sizeof(path), "/proc/%d/cwd", pid);
+	snprintf(path, sizeof(path), "/proc/%d/cwd", t->pid);
 	n = readlink(path, p->cwd, sizeof(p->cwd) - 1);
 	p->cwd[n > 0 ? n : 0] = 0;
 	return 0;
 }
 
-static struct cover_proc *proc_of(struct cover_session *c, uint32_t pid)
+/*
+ * Which lines of T can be measured: the USDT `line` probe where the build
+ * has USDT probes; on 3.12+ launched here, the bootstrap's sys.monitoring
+ * line events; nothing elsewhere (said before tracing, and in the outputs).
+ * When only coverage maps are written (BOOT was opened to count calls), the
+ * bootstrap counts the calls too, and no call is probed: a call costs a
+ * callback in the process instead of two uprobe traps.
+ */
+int cover_session__plan(struct cover_session *c, struct target *t, const struct cover_boot *boot,
+			bool say)
 {
-	for (size_t i = 0; i < c->n_procs; i++)
-		if ((uint32_t)c->procs[i].pid == pid)
+	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
+	enum cover_lines lines = COVER_LINES_NONE;
+	char note[200], why[64] = "";
+
+	if (t->cfg.strategy == TR_STRATEGY_USDT) {
+		lines = COVER_LINES_USDT;
+		t->cfg.usdt_lines = 1;
+		snprintf(note, sizeof(note), "lines from the USDT line probe");
+	} else if (minor >= 12 && boot && t->bin.getsizeof_offset &&
+		   cover_boot__will_load(t->pid, why, sizeof(why))) {
+		bool boot_counts = cover_boot__counts_calls(boot);
+
+		lines = COVER_LINES_BOOT;
+		t->cover_channel = true;
+		t->calls_inside = boot_counts;
+		snprintf(note, sizeof(note), "lines from sys.monitoring events%s, turned on by "
+			 "the tracer's bootstrap at interpreter start",
+			 boot_counts ? " (calls counted in the process too)" : "");
+		/* what the target said of its call probes is moot without them */
+		if (boot_counts)
+			t->n_warnings = 0;
+	} else if (minor >= 12 && why[0]) {
+		snprintf(note, sizeof(note), "functions only: %s (line events need it)", why);
+	} else if (minor >= 12 && t->mode == TARGET_LAUNCH) {
+		snprintf(note, sizeof(note), "functions only: this build does not export "
+			 "_PySys_GetSizeOf, where the line bootstrap hands its lines over");
+	} else if (minor >= 12) {
+		snprintf(note, sizeof(note), "functions only: on 3.%u line events need the tracer's "
+			 "bootstrap at interpreter start (launch mode: tracer -- CMD)", minor);
+	} else {
+		snprintf(note, sizeof(note), "functions only: this 3.%u build has no USDT line "
+			 "probe, and line events of 3.11 and older cannot be observed from outside",
+			 minor);
+	}
+	if (lines == COVER_LINES_NONE && t->n_warnings < IN_MAX_WARNINGS)
+		snprintf(t->warnings[t->n_warnings++], sizeof(t->warnings[0]), "coverage: %s", note);
+	else if (say)
+		fprintf(stderr, "tracer: coverage: functions and %s\n", note);
+	return add_process(c, t, lines, note);
+}
+
+/* the process of an event (the latest first: a reused pid's is later) */
+static struct cover_proc *proc_of(struct cover_session *c, const struct tr_ev_hdr *h)
+{
+	for (size_t i = c->n_procs; i-- > 0;)
+		if ((uint32_t)c->procs[i].pid == h->pid && c->procs[i].instance == h->instance)
 			return &c->procs[i];
 	return NULL;
 }
@@ -134,7 +227,7 @@ static int on_blob(struct cover_proc *p, const void *ev, size_t len)
 int cover_session__event(struct cover_session *c, const void *ev, size_t len)
 {
 	const struct tr_ev_hdr *h = ev;
-	struct cover_proc *p = proc_of(c, h->pid);
+	struct cover_proc *p = proc_of(c, h);
 	bool trunc = false;
 	char *file;
 	int ret;
@@ -184,15 +277,16 @@ static void describe(const struct cover_proc *p, char *buf, size_t n)
 		snprintf(buf + len, n - len, "; %u hand-overs unreadable", p->bad_blobs);
 }
 
-int cover_session__finish(struct cover_session *c, cover_session_emit_fn emit, void *ctx)
+int cover_session__finish(struct cover_session *c, struct outputs *out)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < c->n_procs; i++) {
 		struct cover_proc *p = &c->procs[i];
-		struct in_codemap m = { .pid = p->pid };
+		struct in_codemap m = { .pid = p->pid, .instance = p->instance };
 		struct cover_map_req req = {
 			.interp = p->interp,
+			.root_fd = p->root_fd,
 			.cwd = p->cwd[0] ? p->cwd : NULL,
 			.optimize = p->optimize,
 			.filter = c->filter,
@@ -212,10 +306,8 @@ int cover_session__finish(struct cover_session *c, cover_session_emit_fn emit, v
 				ret = r;
 			continue;
 		}
-		r = emit(ctx, &m);
+		outputs__codemap(out, &m);
 		free(m.text);
-		if (r && !ret)
-			ret = r;
 	}
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include "cover_boot.h"
 #include "model.h"
+#include "target.h"
 
 /* where a process's line events come from */
 enum cover_lines {
@@ -18,14 +19,16 @@ struct cover_session;
 
 struct cover_session *cover_session__new(const struct cover_filter *f);
 void cover_session__free(struct cover_session *c);
-/* a traced process whose files are measured; INTERP runs its code map;
- * NOTE says how lines are measured or why not; CALLS_INSIDE: its calls are
- * counted by the bootstrap (no call probes) */
-int cover_session__add_process(struct cover_session *c, int pid, const char *interp,
-			       enum cover_lines lines, bool calls_inside, const char *note);
+/* Plan T's coverage and measure its files: how its lines are measured
+ * (T's usdt_lines, cover_channel and calls_inside set on the way; BOOT: the
+ * 3.12+ bootstrap of a launch, or NULL), a warning in T when only its
+ * functions are, said on stderr with SAY otherwise. 0 or -ENOMEM. */
+int cover_session__plan(struct cover_session *c, struct target *t, const struct cover_boot *boot,
+			bool say);
 /* every event of the stream (identities name the files) */
 int cover_session__event(struct cover_session *c, const void *ev, size_t len);
-/* at the end: each process's code map, handed to EMIT (0 or -errno) */
-typedef int (*cover_session_emit_fn)(void *ctx, const struct in_codemap *m);
-int cover_session__finish(struct cover_session *c, cover_session_emit_fn emit, void *ctx);
+struct outputs;
+/* at the end: each process's code map, to OUT (0, or the first -errno of a
+ * code map that could not be made: said on stderr, the others made) */
+int cover_session__finish(struct cover_session *c, struct outputs *out);
 #endif

@@ -253,7 +253,7 @@ int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probe
 }
 
 int probes__attach_file(struct tracer_bpf *skel, const struct target *t, uint32_t bin_id,
-			struct probes **out, char *err, size_t errlen)
+			bool calls, struct probes **out, char *err, size_t errlen)
 {
 	struct probes *p = probes_new(skel, -1, bin_id);
 	int ret;
@@ -261,7 +261,7 @@ int probes__attach_file(struct tracer_bpf *skel, const struct target *t, uint32_
 	if (!p)
 		return -ENOMEM;
 	ret = attach_common(p, t, err, errlen);
-	if (!ret)
+	if (!ret && calls)
 		ret = attach_calls(p, t, err, errlen);
 	if (ret) {
 		probes__detach(p);
@@ -269,6 +269,11 @@ int probes__attach_file(struct tracer_bpf *skel, const struct target *t, uint32_
 	}
 	*out = p;
 	return 0;
+}
+
+struct probes *probes__new(struct tracer_bpf *skel)
+{
+	return probes_new(skel, -1, 0);
 }
 
 size_t probes__count(const struct probes *p)

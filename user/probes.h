@@ -2,6 +2,7 @@
 /* Attaching a target's probes (per its strategy) and detaching them. */
 #ifndef TRACER_PROBES_H
 #define TRACER_PROBES_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "target.h"
@@ -21,12 +22,16 @@ int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probe
  * which adds its links with probes__add_link. -errno and ERR on failure. */
 int probes__register(struct tracer_bpf *skel, const struct target *t, struct probes **out,
 		     char *err, size_t errlen);
-/* Attach T's strategy's programs for every process that maps T's file,
- * now or later (pid -1; -a), with BIN_ID in their cookies. T is a process
- * of the file, inspected with the file's strategy; nothing goes into
- * `procs` (see bpf/procs.bpf.h). -errno and ERR on failure. */
+/* Attach what any session needs (as probes__register) and, with CALLS,
+ * T's strategy's programs, for every process that maps T's file, now or
+ * later (pid -1; -a), with BIN_ID in their cookies. T is a process of the
+ * file, inspected with the file's strategy; nothing goes into `procs` (see
+ * bpf/procs.bpf.h). -errno and ERR on failure. */
 int probes__attach_file(struct tracer_bpf *skel, const struct target *t, uint32_t bin_id,
-			struct probes **out, char *err, size_t errlen);
+			bool calls, struct probes **out, char *err, size_t errlen);
+/* links of no process or file (-a --sample's perf events), to add with
+ * probes__add_link; NULL when out of memory */
+struct probes *probes__new(struct tracer_bpf *skel);
 /* the links attached */
 size_t probes__count(const struct probes *p);
 /* keep link L (NULL or an error: say WHAT could not be attached): 0 or

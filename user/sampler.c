@@ -7,7 +7,10 @@
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
+#include "outputs.h"
 #include "sampler.h"
+#include "session.h"
+#include "sinks.h"
 #include "tracer.skel.h"
 
 /*
@@ -91,20 +94,16 @@ static int open_cpu_clock(int cpu, unsigned long period_ns)
 	return fd < 0 ? -errno : fd;
 }
 
-int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz, bool wall,
-		    struct probes **out, char *err, size_t errlen)
+/* a cpu-clock event with the sampling program on every online CPU, its
+ * links added to P */
+int sampler__attach_cpus(struct tracer_bpf *skel, unsigned hz, struct probes *p, char *err,
+			 size_t errlen)
 {
-	int ncpus = libbpf_num_possible_cpus(), ret, opened = 0;
-	struct probes *p = NULL;
+	int ncpus = libbpf_num_possible_cpus(), ret = 0, opened = 0;
 	char what[64];
 
 	if (ncpus < 0)
 		return ncpus;
-	ret = probes__register(skel, t, &p, err, errlen);
-	if (!ret && wall) {
-		*out = p;
-		return 0;
-	}
 	for (int cpu = 0; cpu < ncpus && !ret; cpu++) {
 		int fd = open_cpu_clock(cpu, 1000000000ul / hz);
 
@@ -130,11 +129,40 @@ int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz
 		ret = -ENODEV;
 		snprintf(err, errlen, "no CPU to sample on");
 	}
+	return ret;
+}
+
+int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz, bool wall,
+		    struct probes **out, char *err, size_t errlen)
+{
+	struct probes *p = NULL;
+	int ret = probes__register(skel, t, &p, err, errlen);
+
+	if (!ret && !wall)
+		ret = sampler__attach_cpus(skel, hz, p, err, errlen);
 	if (ret) {
 		if (p)
 			probes__detach(p);
 		return ret;
 	}
 	*out = p;
+	return 0;
+}
+
+int sampler__refuse(const struct session_opts *o, char *err, size_t errlen)
+{
+	if (o->coverage) {
+		snprintf(err, errlen, "--sample measures no coverage: trace calls for that");
+		return -EINVAL;
+	}
+	for (int i = 0; i < o->n_outputs; i++) {
+		const struct sink_ops *ops = sinks__for_path(o->outputs[i]);
+
+		if (outputs__is_recording(o->outputs[i]) || (ops && ops->coverage)) {
+			snprintf(err, errlen, "%s: --sample cannot write this format (yet)",
+				 o->outputs[i]);
+			return -EINVAL;
+		}
+	}
 	return 0;
 }

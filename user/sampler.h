@@ -31,4 +31,13 @@ int sampler__plan(struct target *t, char *err, size_t errlen);
  * attached). */
 int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz, bool wall,
 		    struct probes **out, char *err, size_t errlen);
+/* Start sampling the CPU time of every process in `procs` (-a): a
+ * cpu-clock event on every CPU, its links added to P. -errno and ERR. */
+int sampler__attach_cpus(struct tracer_bpf *skel, unsigned hz, struct probes *p, char *err,
+			 size_t errlen);
+struct session_opts;
+/* what sampling does not do (yet): recordings and coverage (--include and
+ * --omit set o->coverage), refused before any output is made: -EINVAL and
+ * ERR */
+int sampler__refuse(const struct session_opts *o, char *err, size_t errlen);
 #endif

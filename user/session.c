@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -27,7 +26,6 @@
 #include "launch.h"
 #include "mono_clock.h"
 #include "outputs.h"
-#include "sinks.h"
 #include "probes.h"
 #include "pyversion.h"
 #include "recording.h"
@@ -69,100 +67,6 @@ static int launch_target(const struct session_opts *o, const struct cover_boot *
 				 o->argv[0]);
 	}
 	return ret;
-}
-
-static int emit_codemap(void *ctx, const struct in_codemap *m)
-{
-	outputs__codemap(ctx, m);
-	return 0;
-}
-
-/* the interpreter that compiles the process's files for its code map: its
- * executable, through /proc/PID/root when the process sees another tree */
-static void interp_path(const struct target *t, char *buf, size_t n)
-{
-	struct stat a, b;
-	char link[64];
-
-	snprintf(link, sizeof(link), "/proc/%d/exe", t->pid);
-	if (!stat(t->exe, &a) && !stat(link, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-		snprintf(buf, n, "%s", t->exe);
-	else
-		snprintf(buf, n, "/proc/%d/root%s", t->pid, t->exe);
-}
-
-/*
- * Which lines of T can be measured: the USDT `line` probe where the build
- * has USDT probes; on 3.12+ launched here, the bootstrap's sys.monitoring
- * line events; nothing elsewhere (said before tracing, and in the outputs).
- * When only coverage maps are written (BOOT was opened to count calls), the
- * bootstrap counts the calls too, and no call is probed: a call costs a
- * callback in the process instead of two uprobe traps.
- */
-static int plan_coverage(struct cover_session *c, struct target *t,
-			 const struct cover_boot *boot)
-{
-	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
-	enum cover_lines lines = COVER_LINES_NONE;
-	char note[200], interp[600], why[64] = "";
-
-	if (t->cfg.strategy == TR_STRATEGY_USDT) {
-		lines = COVER_LINES_USDT;
-		t->cfg.usdt_lines = 1;
-		snprintf(note, sizeof(note), "lines from the USDT line probe");
-	} else if (minor >= 12 && boot && t->bin.getsizeof_offset &&
-		   cover_boot__will_load(t->pid, why, sizeof(why))) {
-		bool boot_counts = cover_boot__counts_calls(boot);
-
-		lines = COVER_LINES_BOOT;
-		t->cover_channel = true;
-		t->calls_inside = boot_counts;
-		snprintf(note, sizeof(note), "lines from sys.monitoring events%s, turned on by "
-			 "the tracer's bootstrap at interpreter start",
-			 boot_counts ? " (calls counted in the process too)" : "");
-		/* what the target said of its call probes is moot without them */
-		if (boot_counts)
-			t->n_warnings = 0;
-	} else if (minor >= 12 && why[0]) {
-		snprintf(note, sizeof(note), "functions only: %s (line events need it)", why);
-	} else if (minor >= 12 && t->mode == TARGET_LAUNCH) {
-		snprintf(note, sizeof(note), "functions only: this build does not export "
-			 "_PySys_GetSizeOf, where the line bootstrap hands its lines over");
-	} else if (minor >= 12) {
-		snprintf(note, sizeof(note), "functions only: on 3.%u line events need the tracer's "
-			 "bootstrap at interpreter start (launch mode: tracer -- CMD)", minor);
-	} else {
-		snprintf(note, sizeof(note), "functions only: this 3.%u build has no USDT line "
-			 "probe, and line events of 3.11 and older cannot be observed from outside",
-			 minor);
-	}
-	if (lines == COVER_LINES_NONE && t->n_warnings < IN_MAX_WARNINGS)
-		snprintf(t->warnings[t->n_warnings++], sizeof(t->warnings[0]), "coverage: %s", note);
-	else
-		fprintf(stderr, "tracer: coverage: functions and %s\n", note);
-	interp_path(t, interp, sizeof(interp));
-	return cover_session__add_process(c, t->pid, interp, lines, t->calls_inside, note);
-}
-
-
-/* what sampling does not do (yet): recordings and coverage (--include and
- * --omit set o->coverage), refused before any output is made */
-static int sample_unsupported(const struct session_opts *o, char *err, size_t errlen)
-{
-	if (o->coverage) {
-		snprintf(err, errlen, "--sample measures no coverage: trace calls for that");
-		return -EINVAL;
-	}
-	for (int i = 0; i < o->n_outputs; i++) {
-		const struct sink_ops *ops = sinks__for_path(o->outputs[i]);
-
-		if (outputs__is_recording(o->outputs[i]) || (ops && ops->coverage)) {
-			snprintf(err, errlen, "%s: --sample cannot write this format (yet)",
-				 o->outputs[i]);
-			return -EINVAL;
-		}
-	}
-	return 0;
 }
 
 static void say_target(const struct target *t)
@@ -255,7 +159,7 @@ int session__run(const struct session_opts *o)
 
 	if (feed__check_host(o->verbose))
 		return 1;
-	if (o->sample_hz && sample_unsupported(o, err, sizeof(err)))
+	if (o->sample_hz && sampler__refuse(o, err, sizeof(err)))
 		goto fail;
 	if (o->wall && wall__check_kernel(err, sizeof(err)))
 		goto fail;
@@ -284,7 +188,7 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	if (o->sample_hz && sampler__plan(&t, err, sizeof(err)))
 		goto fail;
-	if (coverage && plan_coverage(feed.cover, &t, boot)) {
+	if (coverage && cover_session__plan(feed.cover, &t, boot, true)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -379,7 +283,7 @@ int session__run(const struct session_opts *o)
 	end.end_ts = mono_clock__ns();
 	if (feed.cover) {
 		fprintf(stderr, "tracer: coverage: reading the code of the files that ran\n");
-		cover_session__finish(feed.cover, emit_codemap, out);
+		cover_session__finish(feed.cover, out);
 	}
 	memcpy(end.drops, (const void *)skel->bss->drops, sizeof(end.drops));
 	end.ringbuf_events = feed.events;

@@ -30,22 +30,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "array.h"
 #include "binary_cache.h"
+#include "cover_session.h"
 #include "feed.h"
 #include "hashmap.h"
 #include "mono_clock.h"
 #include "outputs.h"
 #include "proc_status.h"
+#include "probes.h"
+#include "sampler.h"
 #include "session.h"
 #include "strategy.h"
 #include "sw_bins.h"
 #include "sw_filter.h"
 #include "target.h"
 #include "tracer.skel.h"
+#include "wall.h"
 
 #define MS 1000000ull
 
@@ -68,6 +74,8 @@ struct sw {
 	struct sw_filter filter;
 	struct binary_cache *cache;
 	struct sw_bins *bins;
+	struct probes *sampling;	/* --sample: the perf events of every CPU */
+	struct wall *wall;		/* --sample --wall: the ticker */
 	struct hashmap *live;		/* pid -> instance of a traced process */
 	struct pending_exec *pending;
 	size_t n_pending, cap_pending;
@@ -113,12 +121,32 @@ static void identify(struct in_process *p)
 		p->exe[n] = 0;
 }
 
+/* coverage (-o .lcov/.xml, --coverage): lines from the USDT line probe of
+ * a USDT build, set in the file's template and each process's entry before
+ * its probes can hit (cover_session__plan decides the same) */
+static void cover_lines_knob(const struct sw *s, struct target *t)
+{
+	if (s->feed.cover && t->cfg.strategy == TR_STRATEGY_USDT)
+		t->cfg.usdt_lines = 1;
+}
+
 static void describe(struct sw *s, struct in_process *p)
 {
 	identify(p);
 	outputs__process(s->out, p);
 	hashmap__set(s->live, p->pid, (void *)(uintptr_t)p->instance);
 	s->traced++;
+}
+
+/* PID has exited (a zombie, or reaped) */
+static bool has_exited(int pid)
+{
+	struct pollfd pf = { .fd = syscall(SYS_pidfd_open, pid, 0), .events = POLLIN };
+	bool gone = pf.fd < 0 || poll(&pf, 1, 0) > 0;
+
+	if (pf.fd >= 0)
+		close(pf.fd);
+	return gone;
 }
 
 enum consider { CONSIDERED, NOT_PYTHON };
@@ -137,18 +165,24 @@ static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
 
 	if (!sw_filter__wants(&s->filter, pid))
 		return CONSIDERED;
-	ret = target__inspect(s->cache, pid, TARGET_ATTACH, true, NULL, &t, err, sizeof(err));
+	ret = target__inspect(s->cache, pid, TARGET_ATTACH, !s->o->sample_hz, NULL, &t, err,
+			      sizeof(err));
 	if (ret == -ENOEXEC)
 		return NOT_PYTHON;
 	if (ret == -ESRCH || (ret && kill(pid, 0)))
 		return CONSIDERED;	/* gone */
+	if (!ret && s->o->sample_hz)
+		ret = sampler__plan(&t, err, sizeof(err));
 	if (ret) {
 		untraceable(s, pid, err);
 		return CONSIDERED;
 	}
+	cover_lines_knob(s, &t);
 	bin = sw_bins__of(s->bins, &t);
-	if (!bin)
+	if (!bin && errno == ENOMEM)
 		return untraceable(s, pid, "out of memory"), CONSIDERED;
+	if (!bin)
+		return CONSIDERED;	/* gone */
 	if (bin->refused[0]) {
 		untraceable(s, pid, bin->refused);
 		return CONSIDERED;
@@ -160,6 +194,7 @@ static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
 		untraceable(s, pid, err);
 		return CONSIDERED;
 	}
+	cover_lines_knob(s, &t);
 	t.cfg.instance = draw_instance(s);
 	t.cfg.bin_id = bin->id;
 	t.cfg.walk_running = 1;
@@ -168,10 +203,27 @@ static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
 	if (bpf_map__update_elem(s->skel->maps.procs, &t.pid, sizeof(__u32), &t.cfg,
 				 sizeof(t.cfg), BPF_NOEXIST))
 		return CONSIDERED;
+	/* an exit before the entry was made sent no TR_EV_EXIT: said here */
+	if (has_exited(pid)) {
+		bpf_map__delete_elem(s->skel->maps.procs, &t.pid, sizeof(__u32), 0);
+		if (exec_ts)
+			snprintf(err, sizeof(err), "exited %.1f ms after its exec, before it could be "
+				 "traced (its interpreter file was being probed)",
+				 (mono_clock__ns() - exec_ts) / 1e6);
+		else
+			snprintf(err, sizeof(err), "exited before it could be traced");
+		untraceable(s, pid, err);
+		return CONSIDERED;
+	}
+	if (s->feed.cover && cover_session__plan(s->feed.cover, &t, NULL, false))
+		return untraceable(s, pid, "out of memory"), CONSIDERED;
 	uint64_t now = mono_clock__ns();
 	target__describe(&t, now, &p);
 	p.instance = t.cfg.instance;
-	if (exec_ts && now > exec_ts)
+	if (exec_ts && now > exec_ts && s->o->sample_hz)
+		add_warning(&p, "found %.1f ms after its exec: not sampled before",
+			    (now - exec_ts) / 1e6);
+	else if (exec_ts && now > exec_ts)
 		add_warning(&p, "started %.1f ms before its interpreter file was probed (a file "
 			    "this session had not seen): its calls before are not traced, frames "
 			    "running then begin at that time", (now - exec_ts) / 1e6);
@@ -202,14 +254,29 @@ static void on_proc(struct sw *s, const struct tr_ev_proc *e)
 {
 	const struct sw_bin *bin = sw_bins__by_id(s->bins, e->bin_id);
 	struct in_process p;
+	struct target t;
+	char link[64];
+	ssize_t n;
 
 	if (!bin)
 		return;		/* cannot be: the cookie came from here */
-	target__describe(&bin->tmpl, e->hdr.ts, &p);
-	p.pid = e->hdr.pid;
-	p.instance = e->hdr.instance;
+	/* the file's template, made this process's */
+	t = bin->tmpl;
+	t.pid = e->hdr.pid;
+	t.cfg.instance = e->hdr.instance;
+	snprintf(link, sizeof(link), "/proc/%u/exe", t.pid);
+	if ((n = readlink(link, t.exe, sizeof(t.exe) - 1)) > 0)
+		t.exe[n] = 0;
+	if (s->feed.cover && cover_session__plan(s->feed.cover, &t, NULL, false))
+		return untraceable(s, t.pid, "out of memory");
+	target__describe(&t, e->hdr.ts, &p);
 	p.ns_pid = e->ns_pid;
-	if (e->start_ns < bin->attach_ts)
+	/* sampled once its entry is made: at its first hit of the file's
+	 * probes (code freed, JIT entries) or when found after its exec */
+	if (s->o->sample_hz && e->hdr.ts > e->start_ns)
+		add_warning(&p, "sampled from its first probe hit, %.1f ms after its start",
+			    (e->hdr.ts - e->start_ns) / 1e6);
+	else if (e->start_ns < bin->attach_ts)
 		add_warning(&p, "started before its interpreter file was probed: traced from its "
 			    "first call after (%.1f ms after its start); frames running then begin "
 			    "at that time", (e->hdr.ts - e->start_ns) / 1e6);
@@ -307,14 +374,15 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 {
 	int tfd = s->o->duration > 0 ? feed__timer_fd(s->o->duration, false) : -1;
 	int status = isatty(STDERR_FILENO) ? feed__timer_fd(1, true) : -1;
-	int fds[] = { ring_buffer__epoll_fd(rb), sfd, tfd, status };
-	int ep = feed__epoll(fds, 4);
-	struct epoll_event ev[4];
+	int fds[] = { ring_buffer__epoll_fd(rb), sfd, tfd, status,
+		      s->wall ? wall__fd(s->wall) : -1 };
+	int ep = feed__epoll(fds, 5);
+	struct epoll_event ev[5];
 	uint64_t last_events = 0, ticks;
 	const char *why = NULL;
 
 	while (!why) {
-		int n = epoll_wait(ep, ev, 4, s->n_pending ? 5 : 20);
+		int n = epoll_wait(ep, ev, 5, s->n_pending ? 5 : 20);
 
 		if (n < 0 && errno != EINTR) {
 			why = "epoll error";
@@ -333,6 +401,10 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 				why = "the duration (-d) expired";
 			} else if (fd == status && read(status, &ticks, sizeof(ticks)) > 0) {
 				status_line(s, &last_events);
+			} else if (s->wall && fd == wall__fd(s->wall)) {
+				/* a failed read is counted in its ticks */
+				wall__tick(s->wall);
+				ring_buffer__consume(rb);
 			}
 		}
 	}
@@ -350,15 +422,15 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 static int unsupported(const struct session_opts *o, struct outputs *out, char *err,
 		       size_t errlen)
 {
-	if (o->sample_hz)
-		return snprintf(err, errlen, "-a traces calls: --sample is not supported with it "
-				"(yet)"), -ENOTSUP;
+	int ret;
+
+	if (o->sample_hz && (ret = sampler__refuse(o, err, errlen)))
+		return ret;
+	if (o->wall && (ret = wall__check_kernel(err, errlen)))
+		return ret;
 	if (o->strategy)
 		return snprintf(err, errlen, "-a picks the best exact strategy per interpreter "
 				"file: --strategy is not supported with it"), -ENOTSUP;
-	if (o->coverage || outputs__want_coverage(out))
-		return snprintf(err, errlen, "-a does not measure coverage (yet): no coverage "
-				"output or --coverage"), -ENOTSUP;
 	return 0;
 }
 
@@ -379,10 +451,13 @@ int session_all__run(const struct session_opts *o)
 		goto fail;
 	if (outputs__open(o->outputs, o->n_outputs, true, &s.out, err, sizeof(err)))
 		goto fail;
+	outputs__set_lines(s.out, o->sample_lines);
 	if (unsupported(o, s.out, err, sizeof(err)))
 		goto fail;
 	if (feed__init(&s.feed, s.out) || !(s.live = hashmap__new()) ||
-	    !(s.cache = binary_cache__new())) {
+	    !(s.cache = binary_cache__new()) ||
+	    ((o->coverage || outputs__want_coverage(s.out)) &&
+	     !(s.feed.cover = cover_session__new(&o->filter)))) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -395,8 +470,11 @@ int session_all__run(const struct session_opts *o)
 	if (s.skel->rodata->wakeup_bytes > o->ringbuf_bytes / 16)
 		s.skel->rodata->wakeup_bytes = o->ringbuf_bytes / 16;
 	sw_filter__configure(&s.filter, s.skel);
-	bpf_program__set_autoload(s.skel->progs.sample_cpu, false);
-	bpf_program__set_autoload(s.skel->progs.sample_wall, false);
+	s.skel->rodata->usdt_lines = s.feed.cover != NULL;
+	if (sampler__configure(s.skel, o->sample_hz, o->wall, o->sample_lines)) {
+		snprintf(err, sizeof(err), "cannot configure sampling: %s", strerror(errno));
+		goto fail;
+	}
 	ret = tracer_bpf__load(s.skel);
 	if (ret) {
 		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s", strerror(-ret),
@@ -408,7 +486,7 @@ int session_all__run(const struct session_opts *o)
 		snprintf(err, sizeof(err), "cannot set the filters: %s", strerror(-ret));
 		goto fail;
 	}
-	if (!(s.bins = sw_bins__new(s.skel)) ||
+	if (!(s.bins = sw_bins__new(s.skel, !o->sample_hz)) ||
 	    !(rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), on_event, &s, NULL))) {
 		snprintf(err, sizeof(err), "cannot open the ring buffer: %s", strerror(errno));
 		goto fail;
@@ -425,13 +503,37 @@ int session_all__run(const struct session_opts *o)
 		snprintf(err, sizeof(err), "cannot set up signals: %s", strerror(errno));
 		goto fail;
 	}
+	/* sampling from now: each process once it has its entry */
+	ret = 0;
+	if (o->wall)
+		ret = wall__start(s.skel, 0, o->sample_hz, &s.wall, err, sizeof(err));
+	else if (o->sample_hz)
+		ret = !(s.sampling = probes__new(s.skel)) ? -ENOMEM :
+		      sampler__attach_cpus(s.skel, o->sample_hz, s.sampling, err, sizeof(err));
+	if (ret) {
+		if (ret == -ENOMEM)
+			snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
 	sw_filter__describe(&s.filter, filters, sizeof(filters));
 	fprintf(stderr, "tracer: looking for Python processes%s\n", filters);
 	scan(&s);
-	fprintf(stderr, "tracer: tracing %llu Python processes%s, and those started from now "
-		"on; Ctrl-C to stop\n", (unsigned long long)s.traced, filters);
+	if (o->sample_hz)
+		fprintf(stderr, "tracer: tracing %llu Python processes%s, and those started from "
+			"now on: sampling %s at %u Hz; Ctrl-C to stop\n",
+			(unsigned long long)s.traced, filters,
+			o->wall ? "every thread (wall clock)" : "CPU time", o->sample_hz);
+	else
+		fprintf(stderr, "tracer: tracing %llu Python processes%s, and those started from "
+			"now on; Ctrl-C to stop\n", (unsigned long long)s.traced, filters);
 
 	why = poll_loop(&s, rb, sfd);
+	if (s.wall)
+		s.end.wall = *wall__ticks(s.wall);
+	wall__stop(s.wall);
+	s.wall = NULL;
+	probes__detach(s.sampling);
+	s.sampling = NULL;
 	files = sw_bins__probed(s.bins, &links);
 	if (links)
 		fprintf(stderr, "tracer: detaching %zu probes from %zu interpreter files\n", links,
@@ -445,6 +547,10 @@ int session_all__run(const struct session_opts *o)
 	while (ring_buffer__consume(rb) > 0)
 		;
 	s.end.end_ts = mono_clock__ns();
+	if (s.feed.cover) {
+		fprintf(stderr, "tracer: coverage: reading the code of the files that ran\n");
+		cover_session__finish(s.feed.cover, s.out);
+	}
 	memcpy(s.end.drops, (const void *)s.skel->bss->drops, sizeof(s.end.drops));
 	s.end.ringbuf_events = s.feed.events;
 	fprintf(stderr, "tracer: stopped: %s\n", why);
@@ -461,6 +567,8 @@ fail:
 	fprintf(stderr, "tracer: %s\n", err);
 	exit_code = 1;
 cleanup:
+	wall__stop(s.wall);
+	probes__detach(s.sampling);
 	bpf_link__destroy(exec_link);
 	sw_bins__free(s.bins);
 	bpf_link__destroy(exit_link);
@@ -468,6 +576,7 @@ cleanup:
 	tracer_bpf__destroy(s.skel);
 	outputs__free(s.out);
 	feed__free(&s.feed);
+	cover_session__free(s.feed.cover);
 	hashmap__free(s.live, NULL);
 	binary_cache__free(s.cache);
 	sw_filter__free(&s.filter);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "array.h"
 #include "mono_clock.h"
@@ -18,14 +20,17 @@ struct sw_bins {
 	struct sw_bin **v;
 	struct probes **probes;	/* per entry, NULL when refused */
 	size_t n, cap, cap_probes;
+	bool calls;
 };
 
-struct sw_bins *sw_bins__new(struct tracer_bpf *skel)
+struct sw_bins *sw_bins__new(struct tracer_bpf *skel, bool calls)
 {
 	struct sw_bins *b = calloc(1, sizeof(*b));
 
-	if (b)
+	if (b) {
 		b->skel = skel;
+		b->calls = calls;
+	}
 	return b;
 }
 
@@ -74,7 +79,7 @@ static int attach(struct sw_bins *b, struct sw_bin *e, struct probes **p)
 			 strerror(-ret));
 		return ret;
 	}
-	ret = probes__attach_file(b->skel, &e->tmpl, e->id, p, err, sizeof(err));
+	ret = probes__attach_file(b->skel, &e->tmpl, e->id, b->calls, p, err, sizeof(err));
 	if (ret) {
 		snprintf(e->refused, sizeof(e->refused), "%s", err);
 		return ret;
@@ -84,7 +89,7 @@ static int attach(struct sw_bins *b, struct sw_bin *e, struct probes **p)
 	return 0;
 }
 
-static void say(const struct sw_bin *e)
+static void say(const struct sw_bin *e, bool calls)
 {
 	char ver[16];
 
@@ -94,9 +99,14 @@ static void say(const struct sw_bin *e)
 			e->refused);
 		return;
 	}
-	fprintf(stderr, "tracer: probing %s (CPython %s, strategy %s): %zu probes, for every "
-		"process that maps it\n", e->tmpl.file, ver, strategy__name(e->tmpl.cfg.strategy),
-		e->links);
+	if (calls)
+		fprintf(stderr, "tracer: probing %s (CPython %s, strategy %s): %zu probes, for "
+			"every process that maps it\n", e->tmpl.file, ver,
+			strategy__name(e->tmpl.cfg.strategy), e->links);
+	else
+		fprintf(stderr, "tracer: sampling the processes of %s (CPython %s)%s\n",
+			e->tmpl.file, ver, e->links ? "; probed where code is freed (and JIT entries "
+			"registered) in every process that maps it" : "");
 	for (uint32_t i = 0; i < e->tmpl.n_warnings; i++)
 		fprintf(stderr, "tracer: warning: %s: %s\n", e->tmpl.file, e->tmpl.warnings[i]);
 }
@@ -107,20 +117,34 @@ const struct sw_bin *sw_bins__of(struct sw_bins *b, const struct target *t)
 	struct sw_bin *e;
 	struct stat st;
 	const char *why;
+	int fd = open(t->open_path, O_RDONLY | O_CLOEXEC);
 
-	if (stat(t->open_path, &st))
-		memset(&st, 0, sizeof(st));
+	/* the file, held open: its path through /proc/PID/root lasts only as
+	 * long as the process (a short one may be first of its file) */
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		errno = ESRCH;
+		return NULL;
+	}
 	for (size_t i = 0; i < b->n; i++)
-		if (b->v[i]->dev == st.st_dev && b->v[i]->ino == st.st_ino && st.st_ino)
+		if (b->v[i]->dev == st.st_dev && b->v[i]->ino == st.st_ino) {
+			close(fd);
 			return b->v[i];
+		}
 	if (array__grow((void **)&b->v, &b->cap, b->n, sizeof(*b->v)) ||
 	    array__grow((void **)&b->probes, &b->cap_probes, b->n, sizeof(*b->probes)) ||
-	    !(e = calloc(1, sizeof(*e))))
+	    !(e = calloc(1, sizeof(*e)))) {
+		close(fd);
+		errno = ENOMEM;
 		return NULL;
+	}
 	e->id = b->n + 1;
 	e->dev = st.st_dev;
 	e->ino = st.st_ino;
+	e->fd = fd;
 	e->tmpl = *t;
+	snprintf(e->tmpl.open_path, sizeof(e->tmpl.open_path), "/proc/self/fd/%d", fd);
 	if ((why = refusal(t)))
 		snprintf(e->refused, sizeof(e->refused), "%s", why);
 	else if (b->n >= TR_BINS_MAX)
@@ -130,7 +154,7 @@ const struct sw_bin *sw_bins__of(struct sw_bins *b, const struct target *t)
 		attach(b, e, &p);
 	b->v[b->n] = e;
 	b->probes[b->n++] = p;
-	say(e);
+	say(e, b->calls);
 	return e;
 }
 
@@ -158,6 +182,7 @@ void sw_bins__free(struct sw_bins *b)
 		return;
 	for (size_t i = 0; i < b->n; i++) {
 		probes__detach(b->probes[i]);
+		close(b->v[i]->fd);
 		free(b->v[i]);
 	}
 	free(b->v);

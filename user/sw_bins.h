@@ -9,6 +9,7 @@
  */
 #ifndef TRACER_SW_BINS_H
 #define TRACER_SW_BINS_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "target.h"
@@ -20,6 +21,7 @@ struct sw_bin {
 	uint32_t id;		/* the cookies' upper half, the `bins` key (from 1) */
 	dev_t dev;		/* the file, as stat sees it from here */
 	ino_t ino;
+	int fd;			/* the file, open: probes attach to /proc/self/fd/FD */
 	/* the first process of the file inspected: its strategy is the
 	 * file's, its warnings are said for every process of the file */
 	struct target tmpl;
@@ -28,10 +30,13 @@ struct sw_bin {
 	char refused[384];	/* not traced: why ("" when traced) */
 };
 
-struct sw_bins *sw_bins__new(struct tracer_bpf *skel);
+/* CALLS: the files' call probes too; else (--sample) only what every
+ * session needs (probes__attach_file) */
+struct sw_bins *sw_bins__new(struct tracer_bpf *skel, bool calls);
 /* The file of process T (inspected, with its strategy chosen): the known
  * entry, or a new one, analysed and attached now (said on stderr). NULL
- * only when out of memory. */
+ * with errno ESRCH when the file cannot be opened (the process is gone),
+ * ENOMEM when out of memory. */
 const struct sw_bin *sw_bins__of(struct sw_bins *b, const struct target *t);
 /* The entry of bin_id ID, or NULL */
 const struct sw_bin *sw_bins__by_id(const struct sw_bins *b, uint32_t id);

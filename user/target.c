@@ -304,6 +304,7 @@ void target__describe(const struct target *t, uint64_t attach_ts, struct in_proc
 {
 	memset(p, 0, sizeof(*p));
 	p->pid = t->pid;
+	p->instance = t->cfg.instance;
 	p->version_hex = t->bin.version_hex;
 	p->strategy = t->calls_inside ? TR_STRATEGY_NONE : t->cfg.strategy;
 	p->attach_ts = attach_ts;

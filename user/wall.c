@@ -60,8 +60,12 @@ int wall__start(struct tracer_bpf *skel, int pid, unsigned hz, struct wall **out
 	w->link = bpf_program__attach_iter(skel->progs.sample_wall, &io);
 	if (!w->link) {
 		ret = -errno;
-		snprintf(err, errlen, "--wall: cannot attach the task iterator to PID %d: %s", pid,
-			 strerror(errno));
+		if (pid)
+			snprintf(err, errlen, "--wall: cannot attach the task iterator to PID %d: %s",
+				 pid, strerror(errno));
+		else
+			snprintf(err, errlen, "--wall: cannot attach the task iterator: %s",
+				 strerror(errno));
 		goto cleanup;
 	}
 	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);

@@ -18,8 +18,9 @@ struct wall;
  * pid-filtered task iterator needs Linux 6.1; bpf_copy_from_user_task
  * 5.18). */
 int wall__check_kernel(char *err, size_t errlen);
-/* Attach the iterator to process PID (registered already) and start a
- * timer of HZ: 0 or -errno and ERR. */
+/* Attach the iterator to process PID (registered already; 0 under -a:
+ * every task, sampled when its process is in `procs`) and start a timer of
+ * HZ: 0 or -errno and ERR. */
 int wall__start(struct tracer_bpf *skel, int pid, unsigned hz, struct wall **out, char *err,
 		size_t errlen);
 /* the timer's fd: readable when a tick is due */

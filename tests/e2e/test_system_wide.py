@@ -12,6 +12,7 @@ session already probes is traced from its first call: its whole run is
 compared with the ground truth."""
 import copy
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -19,7 +20,11 @@ import time
 import pytest
 
 import helpers
+import test_coverage as cov
+from test_coverage import get_cov_truth  # noqa: F401  the fixture
 from test_exact import check_trace
+from test_folded import FRAME, parse_folded
+from test_sample import HZ as SAMPLE_HZ, _truth as sample_truth
 
 TIMEOUT = 120
 
@@ -191,11 +196,151 @@ def test_cgroup_filter(tracer, get_interp, tmp_path):
     assert processes(chrome)[targets[1].pid].get("cgroup", "").endswith(os.path.basename(cg))
 
 
+def _folded_shares(rows, paths):
+    """-> {path: (samples with f of PATH on the stack, with g)}"""
+    shares = {}
+    for path in paths:
+        sf = sum(n for frames, n in rows if any(
+            FRAME.match(x) and FRAME.match(x).group(1, 2) == ("f", path) for x in frames))
+        sg = sum(n for frames, n in rows if any(
+            FRAME.match(x) and FRAME.match(x).group(1, 2) == ("g", path) for x in frames))
+        shares[path] = (sf, sg)
+    return shares
+
+
+def test_sample_all(tracer, get_interp, tmp_path):
+    """--sample -a: Debian 3.11, pyenv 3.10 and pyenv 3.12 sampled at once,
+    and a Debian 3.11 started later in its own PID namespace; each runs its
+    own copy of workloads/sampling.py (so its frames are told apart in the
+    one .folded), and each one's f/g sample ratio is its own measured CPU
+    ratio within 15%, as in test_sample"""
+    specs = ["debian3.11", "pyenv3.10", "pyenv3.12"]
+    interps = [get_interp(i) for i in specs]
+    names = ["e2e-sws-%d" % k for k in range(len(specs))] + ["e2e-sws-ns"]
+    env = {"E2E_SAMPLE_SECONDS": "3", "E2E_DEEP_SECONDS": "0.3"}
+    scripts = []
+    for k in range(len(names)):
+        d = tmp_path / ("w%d" % k)
+        d.mkdir()
+        for f in ("sampling.py", "_harness.py"):
+            shutil.copy(os.path.join(helpers.WORKLOADS, f), str(d / f))
+        scripts.append(str(d / "sampling.py"))
+    trigger = str(tmp_path / "go")
+    folded, chrome_out = tmp_path / "s.folded", tmp_path / "s.json"
+    args = ["--sample=%d" % SAMPLE_HZ, "-o", str(chrome_out), "-o", "-"]
+    for n in names:
+        args += ["--comm", n]
+    targets, tr, late = [], None, None
+    try:
+        for k, it in enumerate(interps):
+            targets.append(helpers.Spawned(
+                [named(it, tmp_path, names[k]).python, scripts[k]],
+                env=helpers.target_env(dict(env, E2E_TRIGGER=trigger))))
+        for t in targets:
+            assert t.err.wait_for("workload: ready", 30) is not None, t.describe()
+        tr = start_all(tracer, [folded], args)
+        open(trigger, "w").close()
+        late = helpers.run(["unshare", "--pid", "--fork", "--mount-proc",
+                            named(interps[0], tmp_path, names[-1]).python, scripts[-1]],
+                           timeout=TIMEOUT, env=helpers.target_env(env))
+        assert late.returncode == 0, helpers.describe(late)
+        for t in targets:
+            assert t.wait(TIMEOUT) == 0, t.describe()
+        stop(tr)
+    finally:
+        for t in targets:
+            t.kill()
+        if tr:
+            tr.kill()
+    err = tr.err.text()
+    assert "tracer: 4 processes traced (4 exited during the session)" in err, tr.describe()
+    truths = [sample_truth(t.err.text()) for t in targets] + [sample_truth(late.stderr)]
+    shares = _folded_shares(parse_folded(folded), scripts)
+    for k, ((f_cpu, g_cpu, _), path) in enumerate(zip(truths, scripts)):
+        sf, sg = shares[path]
+        want, got = f_cpu / g_cpu, sf / max(sg, 1)
+        print("%s: f/g samples %d/%d = %.3f, CPU time %.3f" % (names[k], sf, sg, got, want))
+        assert sf > 200 and sg > 100, (names[k], sf, sg)
+        assert abs(got / want - 1) <= 0.15, (names[k], got, want)
+    # the late one is named by its in-namespace pid, and said found after its exec
+    procs = processes(helpers.Chrome(chrome_out))
+    late_procs = [d for d in procs.values() if d.get("ns_pid") == 1]
+    assert len(late_procs) == 1, procs
+    assert "after its exec: not sampled before" in tr.out.text(), tr.out.text()[-3000:]
+
+
+def test_coverage_all(tracer, get_interp, get_cov_truth, tmp_path):
+    """coverage with -a: one map merged across processes. Debian 3.11 runs
+    cov_main.py `a`, pyenv 3.10 `b` and Debian 3.11 in its own PID
+    namespace `b`, all started after the session began, of files probed
+    already (a sleeping process of each is there at the start): FNDA is
+    the sum of the three runs' setprofile counts; the covered lines are the
+    union of settrace's in the two Debian runs (3.10 measures functions
+    only, as its process's description says)"""
+    deb, old = get_interp("debian3.11"), get_interp("pyenv3.10")
+    ta, tb = get_cov_truth(deb, cov.MAIN, ["a"]), get_cov_truth(deb, cov.MAIN, ["b"])
+    tb_old = get_cov_truth(old, cov.MAIN, ["b"])
+    lcov, xml = tmp_path / "all.lcov", tmp_path / "all.xml"
+    names = ["e2e-swc-w0", "e2e-swc-w1", "e2e-swc-a", "e2e-swc-b", "e2e-swc-ns"]
+    args = ["-o", str(xml), "-o", "-"]
+    for n in names:
+        args += ["--comm", n]
+    sleep = ["-c", "import sys, time; sys.stderr.write('ready\\n'); sys.stderr.flush(); "
+             "time.sleep(300)"]
+    warm, tr = [], None
+    try:
+        for k, it in enumerate((deb, old)):
+            warm.append(helpers.Spawned([named(it, tmp_path, names[k]).python] + sleep))
+        for w in warm:
+            assert w.err.wait_for("ready", 30) is not None, w.describe()
+        tr = start_all(tracer, [lcov], args)
+        for cmd in ([named(deb, tmp_path, names[2]).python, cov.MAIN, "a"],
+                    [named(old, tmp_path, names[3]).python, cov.MAIN, "b"],
+                    ["unshare", "--pid", "--fork", "--mount-proc",
+                     named(deb, tmp_path, names[4]).python, cov.MAIN, "b"]):
+            p = helpers.run(cmd, timeout=TIMEOUT, env=helpers.target_env(), cwd=str(tmp_path))
+            assert p.returncode == 0, helpers.describe(p)
+        stop(tr)
+    finally:
+        for w in warm:
+            w.kill()
+        if tr:
+            tr.kill()
+    summary = tr.out.text()
+    assert "coverage: functions only: this 3.10 build has no USDT line probe" in summary, \
+        summary[-3000:]
+    recs = cov.read_lcov(lcov)
+    assert sorted(recs) == sorted(cov.MAIN_FILES), cov.set_diff("files", cov.MAIN_FILES, recs)
+    cov.check_cobertura(xml, recs)
+    for f in cov.MAIN_FILES:
+        rec = recs[f]
+        d = cov.set_diff("functions", ta.qualnames(f), rec.qualnames())
+        assert not d, d
+        runs = [ta.call_counts(f), tb.call_counts(f), tb_old.call_counts(f)]
+        got = rec.counts()
+        diffs = []
+        for k in sorted(set(got).union(*runs)):
+            want = [r.get(k, []) for r in runs]
+            g = got.get(k, [])
+            if all(len(w) == 1 for w in want):
+                ok = g == [sum(w[0] for w in want)]
+            else:   # several code objects of one name on one line: the sums
+                ok = len(g) == max(len(w) for w in want) and sum(g) == sum(map(sum, want))
+            if not ok:
+                diffs.append("  %-16s line %4d: runs %s, merged FNDA %s" % (k[1], k[0], want, g))
+        assert not diffs, "%s: merged call counts\n%s" % (f, "\n".join(diffs))
+        d = cov.set_diff("DA lines", ta.reportable[f], rec.da, f)
+        assert not d, d
+        d = cov.set_diff("merged covered lines vs union of settrace (Debian runs)",
+                         ta.ran_lines(f) | tb.ran_lines(f), rec.covered(), f)
+        assert not d, d
+
+
 def test_refusals(tracer, tmp_path):
     """what -a does not do is refused before tracing, with the reason"""
     cases = [
-        (["-a", "--sample"], "--sample"),
-        (["-a", "-o", str(tmp_path / "c.lcov")], "coverage"),
+        (["-a", "--sample", "-o", str(tmp_path / "s.trace")], "--sample cannot write"),
+        (["-a", "--sample", "-o", str(tmp_path / "c.lcov")], "--sample cannot write"),
         (["-a", "--cgroup", "/proc"], "cgroup v2"),
         (["--comm", "x", "-p", "1"], "--comm"),
         (["-a", "--comm", "a-name-longer-than-15"], "15 characters"),
