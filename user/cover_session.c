@@ -22,7 +22,7 @@
 struct cover_proc {
 	int pid;
 	uint32_t instance;	/* its events' (-a: pids are reused) */
-	int root_fd;		/* O_PATH of its root when not ours, else -1 */
+	int root_fd;		/* its root when not ours (of c->roots), else -1 */
 	enum cover_lines lines;
 	bool boot_active;	/* the bootstrap said it turned its events on */
 	bool calls_inside;	/* its calls are counted by the bootstrap */
@@ -37,10 +37,20 @@ struct cover_proc {
 	struct str_index files;	/* the co_filename values its code objects had */
 };
 
+/* a root directory other than ours, open (O_PATH): one per container,
+ * however many of its processes are measured */
+struct cover_root {
+	dev_t dev;
+	ino_t ino;
+	int fd;
+};
+
 struct cover_session {
 	const struct cover_filter *filter;
 	struct cover_proc *procs;
 	size_t n_procs, cap_procs;
+	struct cover_root *roots;
+	size_t n_roots, cap_roots;
 };
 
 struct cover_session *cover_session__new(const struct cover_filter *f)
@@ -56,26 +66,34 @@ void cover_session__free(struct cover_session *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n_procs; i++) {
+	for (size_t i = 0; i < c->n_procs; i++)
 		str_index__free(&c->procs[i].files);
-		if (c->procs[i].root_fd >= 0)
-			close(c->procs[i].root_fd);
-	}
+	for (size_t i = 0; i < c->n_roots; i++)
+		close(c->roots[i].fd);
 	free(c->procs);
+	free(c->roots);
 	free(c);
 }
 
 /* an O_PATH fd of PID's root directory when it is not ours (a container,
  * a chroot), else -1: its code map runs there, even after it exits */
-static int root_of(int pid)
+static int root_of(struct cover_session *c, int pid)
 {
 	struct stat a, b;
 	char path[64];
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/root", pid);
 	if (stat(path, &a) || stat("/", &b) || (a.st_dev == b.st_dev && a.st_ino == b.st_ino))
 		return -1;
-	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; i < c->n_roots; i++)
+		if (c->roots[i].dev == a.st_dev && c->roots[i].ino == a.st_ino)
+			return c->roots[i].fd;
+	if (array__grow((void **)&c->roots, &c->cap_roots, c->n_roots, sizeof(*c->roots)) ||
+	    (fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	c->roots[c->n_roots++] = (struct cover_root){ a.st_dev, a.st_ino, fd };
+	return fd;
 }
 
 /* the interpreter that compiles T's files for its code map: its executable
@@ -110,7 +128,7 @@ static int add_process(struct cover_session *c, const struct target *t, enum cov
 	c->n_procs++;
 	p->pid = t->pid;
 	p->instance = t->cfg.instance;
-	p->root_fd = root_of(t->pid);
+	p->root_fd = root_of(c, t->pid);
 	p->lines = lines;
 	p->calls_inside = t->calls_inside;
 	p->optimize = cover_map__optimize_level(t->pid);
