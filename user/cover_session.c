@@ -112,11 +112,21 @@ static void interp_path(const struct target *t, bool own_root, char *buf, size_t
 		snprintf(buf, n, "%s", t->exe);
 }
 
+/* PATH as the process of ROOT (its root as we see it, "/" when ours or
+ * out of our sight) sees it: a chroot's prefix taken off, in place */
+static void in_root(char *path, const char *root)
+{
+	size_t len = strlen(root);
+
+	if (len > 1 && !strncmp(path, root, len) && path[len] == '/')
+		memmove(path, path + len, strlen(path + len) + 1);
+}
+
 static int add_process(struct cover_session *c, const struct target *t, enum cover_lines lines,
 		       const char *note)
 {
 	struct cover_proc *p;
-	char path[64];
+	char path[64], root[4096] = "/";
 	ssize_t n;
 
 	if (array__grow((void **)&c->procs, &c->cap_procs, c->n_procs, sizeof(*c->procs)))
@@ -137,6 +147,14 @@ static int add_process(struct cover_session *c, const struct target *t, enum cov
 	snprintf(path, sizeof(path), "/proc/%d/cwd", t->pid);
 	n = readlink(path, p->cwd, sizeof(p->cwd) - 1);
 	p->cwd[n > 0 ? n : 0] = 0;
+	/* its code map runs chroot'ed: the paths as it sees them */
+	if (p->root_fd >= 0) {
+		snprintf(path, sizeof(path), "/proc/%d/root", t->pid);
+		n = readlink(path, root, sizeof(root) - 1);
+		root[n > 0 ? n : 1] = 0;
+		in_root(p->interp, root);
+		in_root(p->cwd, root);
+	}
 	return 0;
 }
 

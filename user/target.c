@@ -76,6 +76,28 @@ static bool has_interpreter(const char *open_path)
 	return yes;
 }
 
+/*
+ * A path to mapping M's file from here. A maps path is written from the
+ * reader's root where the file is reachable from it (a process chroot'ed
+ * below ours shows /CHROOT/usr/bin/python3), else from the process's own
+ * (a container's /usr/bin/python3): the one whose inode is the mapping's
+ * wins; /proc/PID/map_files/ (the mapping itself) when neither is.
+ */
+static void set_open_path(struct target *t, const struct map_entry *m)
+{
+	struct stat st;
+
+	snprintf(t->open_path, sizeof(t->open_path), "/proc/%d/root%s", t->pid, m->path);
+	if (!stat(t->open_path, &st) && st.st_ino == m->inode)
+		return;
+	if (!stat(m->path, &st) && st.st_ino == m->inode) {
+		snprintf(t->open_path, sizeof(t->open_path), "%s", m->path);
+		return;
+	}
+	snprintf(t->open_path, sizeof(t->open_path), "/proc/%d/map_files/%llx-%llx", t->pid,
+		 (unsigned long long)m->start, (unsigned long long)m->end);
+}
+
 /* Find the mapped file with the interpreter: libpython first, else the executable. */
 static int find_interpreter(struct target *t, const struct proc_maps *maps)
 {
@@ -85,7 +107,7 @@ static int find_interpreter(struct target *t, const struct proc_maps *maps)
 
 	if (m) {
 		snprintf(t->file, sizeof(t->file), "%s", m->path);
-		snprintf(t->open_path, sizeof(t->open_path), "/proc/%d/root%s", t->pid, m->path);
+		set_open_path(t, m);
 		if (has_interpreter(t->open_path))
 			return 0;
 	}
@@ -97,7 +119,7 @@ static int find_interpreter(struct target *t, const struct proc_maps *maps)
 		if (m->inode != st.st_ino || m->path[0] != '/')
 			continue;
 		snprintf(t->file, sizeof(t->file), "%s", m->path);
-		snprintf(t->open_path, sizeof(t->open_path), "/proc/%d/root%s", t->pid, m->path);
+		set_open_path(t, m);
 		if (has_interpreter(t->open_path))
 			return 0;
 		break;

@@ -336,6 +336,46 @@ def test_coverage_all(tracer, get_interp, get_cov_truth, tmp_path):
         assert not d, d
 
 
+def test_coverage_chroot(tracer, get_interp, get_cov_truth, tmp_path):
+    """a process chroot'ed into another root (an overlay of /, so its root
+    is another directory, the interpreter file another path): traced, and
+    its code map made in its root after it exited: FNDA and the covered
+    lines of cov_main.py `a` equal setprofile's and settrace's"""
+    deb = get_interp("debian3.11")
+    truth = get_cov_truth(deb, cov.MAIN, ["a"])
+    root = tmp_path / "root"
+    for d in ("up", "work", "root"):
+        (tmp_path / d).mkdir(exist_ok=True)
+    p = helpers.run(["mount", "-t", "overlay", "overlay", "-o",
+                     "lowerdir=/,upperdir=%s,workdir=%s" % (tmp_path / "up", tmp_path / "work"),
+                     str(root)], timeout=30)
+    if p.returncode != 0:
+        pytest.skip("cannot mount an overlay of / to chroot into: " + p.stderr.strip())
+    lcov, tr, warm = tmp_path / "c.lcov", None, None
+    try:
+        os.symlink(deb.python, str(root / "tmp" / "e2e-swc-chroot"))
+        py = ["chroot", str(root), "/tmp/e2e-swc-chroot"]
+        warm = helpers.Spawned(py + ["-c", "import sys, time; sys.stderr.write('ready\\n'); "
+                                     "sys.stderr.flush(); time.sleep(300)"])
+        assert warm.err.wait_for("ready", 30) is not None, warm.describe()
+        tr = start_all(tracer, [lcov], ["--comm", "e2e-swc-chroot"])
+        run = helpers.run(py + [cov.MAIN, "a"], timeout=TIMEOUT, env=helpers.target_env())
+        assert run.returncode == 0, helpers.describe(run)
+        stop(tr)
+    finally:
+        if warm:
+            warm.kill()
+        if tr:
+            tr.kill()
+        helpers.run(["umount", str(root)], timeout=30)
+    assert "coverage of PID" not in tr.err.text(), tr.describe()
+    recs = cov.read_lcov(lcov)
+    assert sorted(recs) == sorted(cov.MAIN_FILES), cov.set_diff("files", cov.MAIN_FILES, recs)
+    for f in cov.MAIN_FILES:
+        cov.check_functions(recs[f], truth, f)
+        cov.check_lines_exact(recs[f], truth, f)
+
+
 def test_refusals(tracer, tmp_path):
     """what -a does not do is refused before tracing, with the reason"""
     cases = [
