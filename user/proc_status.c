@@ -74,26 +74,36 @@ int proc_status__parse_start(const char *text, size_t len, unsigned long long *t
 	return 0;
 }
 
+/* the first N bytes of /proc/PID/NAME into BUF: how many, or -errno */
+static ssize_t read_file(int pid, const char *name, char *buf, size_t n)
+{
+	char path[64];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, n);
+	if (len < 0)
+		len = -errno;
+	close(fd);
+	return len;
+}
+
 int proc_status__start_ns(int pid, uint64_t *ns)
 {
-	char path[64], text[1024];
+	char text[1024];
 	unsigned long long ticks;
 	long hz = sysconf(_SC_CLK_TCK);
-	size_t len;
-	FILE *f;
+	ssize_t len;
 	int ret;
 
 	if (hz <= 0)
 		return -EINVAL;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	len = fread(text, 1, sizeof(text), f);
-	ret = ferror(f) ? -EIO : 0;
-	fclose(f);
-	if (!ret)
-		ret = proc_status__parse_start(text, len, &ticks);
+	len = read_file(pid, "stat", text, sizeof(text));
+	ret = len < 0 ? (int)len : proc_status__parse_start(text, len, &ticks);
 	if (!ret)
 		*ns = ticks * (1000000000ull / hz);
 	return ret;
@@ -173,17 +183,8 @@ int proc_status__parse_cgroup2(const char *text, size_t len, char *buf, size_t n
 
 int proc_status__cgroup2(int pid, char *buf, size_t n)
 {
-	char path[64], text[4096];
-	ssize_t len;
-	int fd;
+	char text[4096];
+	ssize_t len = read_file(pid, "cgroup", text, sizeof(text));
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = read(fd, text, sizeof(text));
-	close(fd);
-	if (len < 0)
-		return -errno;
-	return proc_status__parse_cgroup2(text, len, buf, n);
+	return len < 0 ? (int)len : proc_status__parse_cgroup2(text, len, buf, n);
 }
