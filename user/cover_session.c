@@ -158,6 +158,11 @@ static int add_process(struct cover_session *c, const struct target *t, enum cov
 	return 0;
 }
 
+bool cover_session__usdt_lines(const struct target *t)
+{
+	return t->cfg.strategy == TR_STRATEGY_USDT;
+}
+
 /*
  * Which lines of T can be measured: the USDT `line` probe where the build
  * has USDT probes; on 3.12+ launched here, the bootstrap's sys.monitoring
@@ -173,7 +178,7 @@ int cover_session__plan(struct cover_session *c, struct target *t, const struct 
 	enum cover_lines lines = COVER_LINES_NONE;
 	char note[200], why[64] = "";
 
-	if (t->cfg.strategy == TR_STRATEGY_USDT) {
+	if (cover_session__usdt_lines(t)) {
 		lines = COVER_LINES_USDT;
 		t->cfg.usdt_lines = 1;
 		snprintf(note, sizeof(note), "lines from the USDT line probe");
@@ -263,18 +268,20 @@ static int on_blob(struct cover_proc *p, const void *ev, size_t len)
 int cover_session__event(struct cover_session *c, const void *ev, size_t len)
 {
 	const struct tr_ev_hdr *h = ev;
-	struct cover_proc *p = proc_of(c, h);
+	const struct tr_ev_code *e = ev;
+	struct cover_proc *p;
 	bool trunc = false;
 	char *file;
 	int ret;
 
-	if (!p)
+	/* only identities and hand-overs name files: the calls, most of the
+	 * stream, pass without a look for their process */
+	if (h->type != TR_EV_BLOB && (h->type != TR_EV_CODE || len < sizeof(*e)))
+		return 0;
+	if (!(p = proc_of(c, h)))
 		return 0;
 	if (h->type == TR_EV_BLOB)
 		return on_blob(p, ev, len);
-	if (h->type != TR_EV_CODE || len < sizeof(struct tr_ev_code))
-		return 0;
-	const struct tr_ev_code *e = ev;
 	if (e->firstlineno == TR_HOOK_HIDE_FIRSTLINENO)
 		return 0;
 	file = pystr__to_utf8(e->file, TR_FILE_MAX, e->file_len, e->file_enc, &trunc);

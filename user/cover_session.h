@@ -19,6 +19,10 @@ struct cover_session;
 
 struct cover_session *cover_session__new(const struct cover_filter *f);
 void cover_session__free(struct cover_session *c);
+/* Are T's lines measured by the USDT `line` probe (t->cfg.usdt_lines)?
+ * What cover_session__plan decides, for -a to set in a file's template
+ * before any process is planned. */
+bool cover_session__usdt_lines(const struct target *t);
 /* Plan T's coverage and measure its files: how its lines are measured
  * (T's usdt_lines, cover_channel and calls_inside set on the way; BOOT: the
  * 3.12+ bootstrap of a launch, or NULL), a warning in T when only its
