@@ -105,28 +105,22 @@ static void add_warning(struct in_process *p, const char *fmt, double ms)
 		snprintf(p->warnings[p->n_warnings++], sizeof(p->warnings[0]), fmt, ms);
 }
 
-/* the identity of process P->pid as it is now (it may be gone: then
+/* the identity of process P->pid beyond its target's (its exe): its pid
+ * in its namespace and its cgroup as they are now (it may be gone: then
  * what is known stays) */
 static void identify(struct in_process *p)
 {
-	char link[64];
-	ssize_t n;
-
 	if (!p->ns_pid)
 		proc_status__ns_pid(p->pid, &p->ns_pid);
 	proc_status__cgroup2(p->pid, p->cgroup, sizeof(p->cgroup));
-	snprintf(link, sizeof(link), "/proc/%u/exe", p->pid);
-	n = readlink(link, p->exe, sizeof(p->exe) - 1);
-	if (n > 0)
-		p->exe[n] = 0;
 }
 
-/* coverage (-o .lcov/.xml, --coverage): lines from the USDT line probe of
- * a USDT build, set in the file's template and each process's entry before
- * its probes can hit (cover_session__plan decides the same) */
+/* coverage (-o .lcov/.xml, --coverage): lines from the USDT line probe,
+ * set in the file's template and each process's entry before its probes
+ * can hit */
 static void cover_lines_knob(const struct sw *s, struct target *t)
 {
-	if (s->feed.cover && t->cfg.strategy == TR_STRATEGY_USDT)
+	if (s->feed.cover && cover_session__usdt_lines(t))
 		t->cfg.usdt_lines = 1;
 }
 
@@ -188,13 +182,14 @@ static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
 		return CONSIDERED;
 	}
 	/* the file's strategy, with this process's own checks */
-	if (t.cfg.strategy != bin->tmpl.cfg.strategy &&
-	    target__inspect(s->cache, pid, TARGET_ATTACH, true,
-			    strategy__name(bin->tmpl.cfg.strategy), &t, err, sizeof(err))) {
-		untraceable(s, pid, err);
-		return CONSIDERED;
+	if (t.cfg.strategy != bin->tmpl.cfg.strategy) {
+		if (target__inspect(s->cache, pid, TARGET_ATTACH, true,
+				    strategy__name(bin->tmpl.cfg.strategy), &t, err, sizeof(err))) {
+			untraceable(s, pid, err);
+			return CONSIDERED;
+		}
+		cover_lines_knob(s, &t);
 	}
-	cover_lines_knob(s, &t);
 	t.cfg.instance = draw_instance(s);
 	t.cfg.bin_id = bin->id;
 	t.cfg.walk_running = 1;
@@ -219,7 +214,6 @@ static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
 		return untraceable(s, pid, "out of memory"), CONSIDERED;
 	uint64_t now = mono_clock__ns();
 	target__describe(&t, now, &p);
-	p.instance = t.cfg.instance;
 	if (exec_ts && now > exec_ts && s->o->sample_hz)
 		add_warning(&p, "found %.1f ms after its exec: not sampled before",
 			    (now - exec_ts) / 1e6);
