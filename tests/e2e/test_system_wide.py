@@ -50,6 +50,13 @@ def start_all(tracer, outputs, args, timeout=60):
     return t
 
 
+def kill_all(*spawned):
+    """kill what is still running of SPAWNED (helpers.Spawned, or None)"""
+    for p in spawned:
+        if p:
+            p.kill()
+
+
 def stop(tr, timeout=120):
     """SIGINT, as Ctrl-C; the tracer must end by itself with 0"""
     os.kill(tr.pid, signal.SIGINT)
@@ -80,10 +87,7 @@ def trace_targets(tracer, wl, tmp_path, specs, args, out, before=None, after=Non
             after(targets)
         stop(tr)
     finally:
-        for t in targets:
-            t.kill()
-        if tr:
-            tr.kill()
+        kill_all(*targets, tr)
     return targets, tr
 
 
@@ -248,10 +252,7 @@ def test_sample_all(tracer, get_interp, tmp_path):
             assert t.wait(TIMEOUT) == 0, t.describe()
         stop(tr)
     finally:
-        for t in targets:
-            t.kill()
-        if tr:
-            tr.kill()
+        kill_all(*targets, tr)
     err = tr.err.text()
     assert "tracer: 4 processes traced (4 exited during the session)" in err, tr.describe()
     truths = [sample_truth(t.err.text()) for t in targets] + [sample_truth(late.stderr)]
@@ -302,10 +303,7 @@ def test_coverage_all(tracer, get_interp, get_cov_truth, tmp_path):
             assert p.returncode == 0, helpers.describe(p)
         stop(tr)
     finally:
-        for w in warm:
-            w.kill()
-        if tr:
-            tr.kill()
+        kill_all(*warm, tr)
     summary = tr.out.text()
     assert "coverage: functions only: this 3.10 build has no USDT line probe" in summary, \
         summary[-3000:]
@@ -363,10 +361,7 @@ def test_coverage_chroot(tracer, get_interp, get_cov_truth, tmp_path):
         assert run.returncode == 0, helpers.describe(run)
         stop(tr)
     finally:
-        if warm:
-            warm.kill()
-        if tr:
-            tr.kill()
+        kill_all(warm, tr)
         helpers.run(["umount", str(root)], timeout=30)
     assert "coverage of PID" not in tr.err.text(), tr.describe()
     recs = cov.read_lcov(lcov)
@@ -451,13 +446,10 @@ def test_churn(tracer, tmp_path):
             assert t.wait(60) == 0, t.describe()
         stop(tr, 300)
     finally:
-        for t in running:
-            t.kill()
+        kill_all(*running, tr)
         for _, p in short_procs:
             if p.poll() is None:
                 p.kill()
-        if tr:
-            tr.kill()
     err = tr.err.text()
     n = len(longs) + 200
     assert "tracer: %d processes traced (%d exited during the session)" % (n, n) in err, err
