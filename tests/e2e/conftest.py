@@ -79,3 +79,13 @@ def get_truth(_truth_cache):
 @pytest.fixture
 def truth(get_truth, interp, workload):
     return get_truth(interp, workload)
+
+
+@pytest.fixture
+def nobody_dir():
+    """a directory under /tmp owned by nobody, removed after the test
+    (hostile.py: targets run as nobody)"""
+    import hostile
+    d = hostile.make_nobody_dir()
+    yield d
+    hostile.remove_dir(d)

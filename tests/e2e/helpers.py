@@ -200,11 +200,11 @@ class LineReader(object):
 class Spawned(object):
     """A background process whose stdout/stderr are read by LineReaders."""
 
-    def __init__(self, cmd, env=None):
+    def __init__(self, cmd, env=None, cwd=None):
         self.cmd = cmd
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE,
-                                     stdin=subprocess.DEVNULL, env=env,
+                                     stdin=subprocess.DEVNULL, env=env, cwd=cwd,
                                      start_new_session=True)
         self.pid = self.proc.pid
         self.out = LineReader(self.proc.stdout)
