@@ -21,12 +21,12 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(shell find user -name '*.c')
 USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS  := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
-UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_SRCS := $(shell find tests/unit -name '*.c')
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUT)/unit/%.o,$(UNIT_SRCS))
-HEADERS   := $(wildcard include/*.h user/*.h)
+HEADERS   := $(wildcard include/*.h) $(shell find user -name '*.h')
 
 .PHONY: all clean test unit e2e bench deps example
 .SECONDARY:
@@ -43,17 +43,17 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
 $(OUT)/user/%.o: user/%.c $(HEADERS) $(SKELS)
-	@mkdir -p $(OUT)/user
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # the Python programs the tracer runs (embedded with .incbin)
-$(OUT)/user/py_sources.o: $(wildcard user/py/*.py)
+$(OUT)/user/capture/py_sources.o: $(wildcard user/capture/py/*.py)
 
 $(OUT)/tracer: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUT)/unit/%.o: tests/unit/%.c $(HEADERS) tests/unit/unit.h
-	@mkdir -p $(OUT)/unit
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
 
 $(OUT)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)

@@ -74,7 +74,7 @@ static __always_inline struct thread_state *hidden_state(const struct tr_proc_cf
  * will come as an event) of FRAME made there goes one level deeper. A call
  * of the frame that started last, with no exit since, is the same call seen
  * twice (a RESUME run again after (re)instrumenting its code object: see
- * user/dispatch_sites.c), and counts once. */
+ * user/cpython/dispatch_sites.c), and counts once. */
 static __always_inline bool hidden_call(const struct tr_proc_cfg *cfg, __u64 frame,
 					bool counted)
 {

@@ -7,7 +7,7 @@
  * compiled code. Each call becomes a TR_EV_JIT with the address, the size
  * and the name (a bounded copy: a name longer than TR_JIT_NAME_MAX - 1
  * bytes is cut and flagged). Attached in every session mode (calls and
- * --sample) by user/probes.c. Included once, by bpf/tracer.bpf.c, after
+ * --sample) by user/capture/probes.c. Included once, by bpf/tracer.bpf.c, after
  * bpf/ringbuf.bpf.h and bpf/procs.bpf.h (proc_cfg_at).
  */
 #ifndef TRACER_JIT_BPF_H

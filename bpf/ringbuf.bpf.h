@@ -32,7 +32,7 @@ static __always_inline void drop(int reason)
  * buffer how much data waits (bpf_ringbuf_query) reads positions the
  * consumer writes from another CPU: a cache miss per event, measured at
  * about 50 ns. A per-CPU count costs nothing shared; the consumer's poll
- * timeout (user/session.c) picks up what no CPU has woken it for.
+ * timeout (user/capture/session.c) picks up what no CPU has woken it for.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

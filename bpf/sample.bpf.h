@@ -262,7 +262,7 @@ static __always_inline __u64 task_user_ip(struct task_struct *task)
  * Where the thread runs in user mode: the interrupted registers when the
  * sample hit user mode, else the registers saved on kernel entry (the top
  * of the task's kernel stack: where it returns to). A JIT's code is named
- * from it (user/jit_map.c): the frame chain does not show native code.
+ * from it (user/analysis/jit_map.c): the frame chain does not show native code.
  */
 static __always_inline __u64 sampled_user_ip(struct bpf_perf_event_data *ctx,
 					     struct task_struct *task)

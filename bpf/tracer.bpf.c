@@ -20,7 +20,7 @@
  *    calls get no return probe. The entry program reads the task's pending
  *    count (current->utask->depth) before the kernel decides, and flags such
  *    calls TR_CALL_RET_UNPROBED, so userspace knows which returns it will
- *    not see and infers them from the frame chain instead (user/analyzer.c).
+ *    not see and infers them from the frame chain instead (user/analysis/analyzer.c).
  *
  * Function identity: each event carries the code object's address. A code
  * object can be freed and its address reused. Where the build has the
@@ -382,7 +382,7 @@ int eval_return(struct pt_regs *ctx)
 
 /* ---- DISPATCH strategy ----------------------------------------------- */
 /*
- * Uprobes inside _PyEval_EvalFrameDefault, at sites user/dispatch_sites.c
+ * Uprobes inside _PyEval_EvalFrameDefault, at sites user/cpython/dispatch_sites.c
  * chose in the handlers of RESUME (a frame starts or resumes), of
  * RETURN_VALUE/RETURN_CONST/YIELD_VALUE and at the exit_unwind label (a
  * frame exits). Each site comes before the handler changes the current
@@ -468,7 +468,7 @@ int eval_throw(struct pt_regs *ctx)
  * pair sits on the collector (gc_collect_main, or collect and its GCC
  * clones) and on PyImport_ImportModuleLevelObject, which every import
  * statement calls; userspace keeps only the statements inside which
- * importlib's _find_and_load ran (user/analyzer.c), the same loads the
+ * importlib's _find_and_load ran (user/analysis/analyzer.c), the same loads the
  * USDT probe reports. The attachment's BPF cookie says what the probed
  * function is (TR_RT_* kind, and where the generation is).
  */

@@ -23,7 +23,7 @@ enum tr_strategy {
 	TR_STRATEGY_USDT = 1,
 	/* uprobe + uretprobe on _PyEval_EvalFrameDefault */
 	TR_STRATEGY_EVAL = 2,
-	/* uprobes in the eval loop's opcode handlers (3.11+, user/dispatch_sites.c) */
+	/* uprobes in the eval loop's opcode handlers (3.11+, user/cpython/dispatch_sites.c) */
 	TR_STRATEGY_DISPATCH = 3,
 };
 
@@ -31,7 +31,7 @@ enum tr_strategy {
 /*
  * Offsets (bytes) into CPython's private structures for one interpreter
  * build. -1 means "the field does not exist in this version". Filled by
- * user/py_layout.c from a table derived from DWARF (3.8-3.12) or from
+ * user/cpython/py_layout.c from a table derived from DWARF (3.8-3.12) or from
  * _Py_DebugOffsets read out of the process (3.13+).
  */
 struct tr_py_layout {
@@ -118,7 +118,7 @@ struct tr_proc_cfg {
 	tr_u32 hooks_seen;
 	/* sampling: the bytes of a frame the walk reads at once, covering its
 	 * code, caller, owner and instruction fields (<= TR_SAMPLE_FRAME_SPAN;
-	 * computed by userspace from the layout, user/sampler.c) */
+	 * computed by userspace from the layout, user/capture/sampler.c) */
 	tr_u32 sample_span;
 	/* sampling (bpf/sample.bpf.h): address of _PyRuntime.autoTSSkey's
 	 * {_is_initialized, _key} pair, 0 when unknown */
@@ -327,12 +327,12 @@ struct tr_ev_line {
 };
 
 /*
- * The coverage bootstrap of 3.12+ (user/py/cover_boot.py) counts calls and
+ * The coverage bootstrap of 3.12+ (user/capture/py/cover_boot.py) counts calls and
  * lines in the process with sys.monitoring and hands them over by calling
  * sys.getsizeof(BLOB): BLOB is a bytes object that starts with TR_BLOB_MAGIC
  * and the session's 8-byte key (rodata `cover_key`). A uprobe on
  * _PySys_GetSizeOf copies such a blob into a TR_EV_BLOB; any other object
- * passes untouched. The records inside are parsed by user/cover_blob.c
+ * passes untouched. The records inside are parsed by user/analysis/cover_blob.c
  * (format there). Its functions are hidden from the trace: their code
  * objects have this co_firstlineno (no source file has), and from a call of
  * one to its return every event of the thread is dropped.
@@ -399,8 +399,8 @@ struct tr_ev_sample {
  * through which the perf trampoline and any JIT using the perf-map API
  * register code. The same record, flagged TR_JIT_PERF_MAP, is made by the
  * loader for each line of /tmp/perf-PID.map already written at attach
- * (user/perf_map.c), and, flagged TR_JIT_JITDUMP, for each code load of a
- * jitdump file the process maps (perf's jit-PID.dump, user/jitdump.c),
+ * (user/os/perf_map.c), and, flagged TR_JIT_JITDUMP, for each code load of a
+ * jitdump file the process maps (perf's jit-PID.dump, user/os/jitdump.c),
  * read at attach and followed as it grows. Variable size: hdr.size =
  * offsetof(name) + name_len.
  */

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Derive the CPython structure offsets of user/py_layout.c from DWARF.
+"""Derive the CPython structure offsets of user/cpython/py_layout.c from DWARF.
 
 For each pyenv build 3.8-3.13 under $PYENV_ROOT/versions (default
 /root/.pyenv/versions), ask gdb (batch mode, no init files) about the types in
 lib/libpython3.X.so.1.0 and print every field of struct tr_py_layout
-(include/tracer.h) and struct py_runtime_layout (user/py_layout.h).
+(include/tracer.h) and struct py_runtime_layout (user/cpython/py_layout.h).
 
-  derive-offsets.py            C table rows to paste into user/py_layout.c
+  derive-offsets.py            C table rows to paste into user/cpython/py_layout.c
   derive-offsets.py --json     the values as JSON {"3.X": {field: value}}
   derive-offsets.py --check    compare with `build/tracer layout 3.X`; exit 1
                                on any difference (or if nothing was checked)

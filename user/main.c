@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "commands.h"
-#include "sampler.h"
-#include "session.h"
-#include "sinks.h"
+#include "cmd/commands.h"
+#include "capture/sampler.h"
+#include "capture/session.h"
+#include "output/sinks.h"
 
 const char *argp_program_version = "tracer 0.1";
 const char *argp_program_bug_address = "the project's issue tracker";
@@ -253,7 +253,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* the formats' lines of --help, from the table of formats (user/sinks.c) */
+/* the formats' lines of --help, from the table of formats (user/output/sinks.c) */
 static char *help_filter(int key, const char *text, void *input)
 {
 	const char *at = text ? strstr(text, "@FORMATS@") : NULL;

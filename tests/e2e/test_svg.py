@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""The .svg flame graph (user/out_svg.c), checked against the Chrome trace
+"""The .svg flame graph (user/output/svg.c), checked against the Chrome trace
 of the same run and the sys.setprofile ground truth, then used in headless
 Debian Chromium driven by Playwright (node/svg_check.js): frames and their
 widths, tooltip, click to zoom and reset, Ctrl-F search with the matched

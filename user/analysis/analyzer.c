@@ -3,21 +3,21 @@
  * From raw events to completed calls: the analyzer a live session and
  * `tracer report` feed the same input records. This file keeps the
  * threads and function identities and hands each call, return, GC
- * collection and import to user/call_pairing.c, the processes' beginnings
- * and ends to user/analyzer_procs.c; the sinks get the results (struct
- * sink_ops in user/model.h).
+ * collection and import to user/analysis/call_pairing.c, the processes' beginnings
+ * and ends to user/analysis/analyzer_procs.c; the sinks get the results (struct
+ * sink_ops in user/model/model.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "analyzer_int.h"
-#include "codemap.h"
-#include "cover_blob.h"
-#include "func_table.h"
-#include "pystr.h"
-#include "sample_lines.h"
-#include "stack_table.h"
+#include "analysis/internal.h"
+#include "analysis/codemap.h"
+#include "analysis/cover_blob.h"
+#include "model/func_table.h"
+#include "cpython/pystr.h"
+#include "analysis/sample_lines.h"
+#include "model/stack_table.h"
 
 struct analyzer *analyzer__new(struct sink **sinks, int n)
 {
@@ -269,7 +269,7 @@ static int on_blob(struct analyzer *a, const void *ev, size_t len)
 	if (!analyzer__proc(a, h->pid))
 		return 0;
 	/* an unreadable hand-over is counted and said by the coverage session
-	 * (user/cover_session.c), which sees the same events */
+	 * (user/capture/cover_session.c), which sees the same events */
 	err = cover_blob__parse_event(ev, len, &seq, on_blob_rec, &b);
 	return err == -EINVAL ? 0 : err;
 }

@@ -9,7 +9,7 @@
 #define TRACER_ANALYZER_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "model.h"
+#include "model/model.h"
 
 struct analyzer;
 
@@ -24,7 +24,7 @@ void analyzer__set_lines(struct analyzer *a, bool by_line);
  * the other sinks). */
 /* a process described: the live one of its pid again (same instance, or
  * one unknown), or a new one (the pid's earlier process, if still live,
- * ended unseen: user/analyzer_procs.c) */
+ * ended unseen: user/analysis/analyzer_procs.c) */
 int analyzer__process(struct analyzer *a, const struct in_process *p);
 int analyzer__thread(struct analyzer *a, const struct in_thread *t);
 /* EV: a raw BPF event of LEN bytes; malformed events are counted and

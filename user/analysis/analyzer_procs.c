@@ -28,8 +28,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "analyzer_int.h"
-#include "sample_lines.h"
+#include "analysis/internal.h"
+#include "analysis/sample_lines.h"
 
 /* instances A and B may be the same process (one of them unknown, or equal) */
 static bool same_instance(uint32_t a, uint32_t b)

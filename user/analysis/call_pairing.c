@@ -29,7 +29,7 @@
  *    CALL_END_INFERRED (its end is an upper bound; counts stay exact).
  *
  * GC collections and imports (TR_EV_RUNTIME) nest with the calls: each
- * thread keeps its open ones (user/runtime_slices.c) with the depth of the
+ * thread keeps its open ones (user/analysis/runtime_slices.c) with the depth of the
  * call stack at their begin. An end closes the innermost open one of its
  * kind, and first the calls begun inside it (unprobed returns, or lost).
  * A call that returns closes what was begun inside it and is still open
@@ -40,16 +40,16 @@
  *
  * At the end of the session, frames still open are closed at the end time
  * with CALL_END_AT_SESSION_END, and so are open collections and imports;
- * when a process ends (user/analyzer_procs.c), those of its threads at its
+ * when a process ends (user/analysis/analyzer_procs.c), those of its threads at its
  * exit time with CALL_END_AT_EXIT.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "analyzer_int.h"
-#include "array.h"
-#include "stack_table.h"
+#include "analysis/internal.h"
+#include "util/array.h"
+#include "model/stack_table.h"
 
 /* the stack of FUNC called from stack PARENT, told to the sinks if new */
 uint32_t pairing__stack_of(struct analyzer *a, uint32_t parent, uint32_t func)
@@ -283,7 +283,7 @@ int pairing__call(struct analyzer *a, const struct tr_ev_call *e)
 	}
 	/* DISPATCH: a RESUME that de-specializes passes two call sites; a
 	 * real call is never of the frame already on top (see
-	 * user/dispatch_sites.c) */
+	 * user/cpython/dispatch_sites.c) */
 	if (!preattach && t->depth && t->stack[t->depth - 1].frame == e->frame &&
 	    ps && ps->info.strategy == TR_STRATEGY_DISPATCH)
 		return 0;
@@ -362,7 +362,7 @@ int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
 	return 0;
 }
 
-/* a GC collection or an import begins or ends (user/runtime_slices.c) */
+/* a GC collection or an import begins or ends (user/analysis/runtime_slices.c) */
 int pairing__runtime(struct analyzer *a, const struct tr_ev_runtime *e)
 {
 	struct thread_st *t = analyzer__thread_of(a, e->hdr.pid, e->hdr.tid);

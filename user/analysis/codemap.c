@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "codemap.h"
+#include "util/array.h"
+#include "analysis/codemap.h"
 
 static const char *const status_names[COV__COUNT] = {
 	[COV_MEASURED] = "measured",

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Code maps (docs/coverage-map.md): the text user/py/cover_map.py prints
+ * Code maps (docs/coverage-map.md): the text user/capture/py/cover_map.py prints
  * about a process's files, parsed into struct codemap (model.h).
  */
 #ifndef TRACER_CODEMAP_H
 #define TRACER_CODEMAP_H
 #include <stddef.h>
-#include "model.h"
+#include "model/model.h"
 
 /* Parse the code map of IN (its text is not kept). NULL on a malformed
  * text (ERR says which line) or no memory. */

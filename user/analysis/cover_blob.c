@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
-#include "cover_blob.h"
+#include "analysis/cover_blob.h"
 #include "tracer.h"
 
 static uint64_t le(const unsigned char *p, int n)

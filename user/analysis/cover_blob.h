@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the 3.12+ coverage bootstrap (user/py/cover_boot.py) hands over: a
+ * What the 3.12+ coverage bootstrap (user/capture/py/cover_boot.py) hands over: a
  * blob per sys.getsizeof call, copied by the BPF side into a TR_EV_BLOB.
  *
  * A blob (little-endian):

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The analyzer's state, shared by user/analyzer.c (processes, threads,
- * identities, the end of the session) and user/call_pairing.c (each
+ * The analyzer's state, shared by user/analysis/analyzer.c (processes, threads,
+ * identities, the end of the session) and user/analysis/call_pairing.c (each
  * thread's shadow stack: calls paired with returns, GC collections and
  * imports). Nothing else includes it.
  */
@@ -10,11 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "analyzer.h"
-#include "hashmap.h"
-#include "jit_map.h"
-#include "model.h"
-#include "runtime_slices.h"
+#include "analysis/analyzer.h"
+#include "util/hashmap.h"
+#include "analysis/jit_map.h"
+#include "model/model.h"
+#include "analysis/runtime_slices.h"
 
 struct frame_ent {
 	uint64_t frame;
@@ -89,7 +89,7 @@ static inline void note_err(struct analyzer *a, int err)
 #define FOR_SINKS(a, s) for (int _i = 0; _i < (a)->n_sinks && ((s) = (a)->sinks[_i]); _i++)
 
 
-/* user/analyzer.c */
+/* user/analysis/analyzer.c */
 /* the state of a thread, made at its first sight; NULL when out of memory */
 struct thread_st *analyzer__thread_of(struct analyzer *a, uint32_t pid, uint32_t tid);
 void analyzer__free_thread(void *t);
@@ -100,7 +100,7 @@ int analyzer__pseudo_func(struct analyzer *a, const char *name, uint32_t *id);
 /* --lines: the frame of line LINE (0: unknown) of function FUNC */
 int analyzer__line_func(struct analyzer *a, uint32_t func, uint32_t line, uint32_t *id);
 
-/* user/analyzer_procs.c */
+/* user/analysis/analyzer_procs.c */
 /* the state of process PID (entries are never removed), NULL if unknown */
 struct proc_st *analyzer__proc(struct analyzer *a, uint32_t pid);
 /* the process of an event, with its time; NULL (counted) when the event is
@@ -110,7 +110,7 @@ struct proc_st *procs__of_event(struct analyzer *a, const struct tr_ev_hdr *h, b
 int procs__exit(struct analyzer *a, const struct tr_ev_exit *e);
 void procs__free(void *ps);
 
-/* user/call_pairing.c */
+/* user/analysis/call_pairing.c */
 int pairing__call(struct analyzer *a, const struct tr_ev_call *e);
 int pairing__return(struct analyzer *a, const struct tr_ev_return *e);
 int pairing__runtime(struct analyzer *a, const struct tr_ev_runtime *e);
@@ -122,7 +122,7 @@ void pairing__close_thread(struct analyzer *a, struct thread_st *t, uint64_t end
  * when no sink takes stacks) */
 uint32_t pairing__stack_of(struct analyzer *a, uint32_t parent, uint32_t func);
 
-/* user/samples.c */
+/* user/analysis/samples.c */
 int samples__event(struct analyzer *a, const struct tr_ev_sample *e);
 /* a JIT registration: into the process's range table, told to the sinks */
 int samples__jit(struct analyzer *a, const struct tr_ev_jit *e);

@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "jit_map.h"
+#include "util/array.h"
+#include "analysis/jit_map.h"
 
 /* index of the first range whose end is above ADDR (it may start above) */
 static size_t first_ending_after(const struct jit_map *m, uint64_t addr)

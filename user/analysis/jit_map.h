@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "model.h"	/* enum jit_source */
+#include "model/model.h"	/* enum jit_source */
 
 struct jit_range {
 	uint64_t start, end;	/* [start, end) */

@@ -19,9 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "pystr.h"
-#include "runtime_slices.h"
+#include "util/array.h"
+#include "cpython/pystr.h"
+#include "analysis/runtime_slices.h"
 
 int rt_slices__open(struct rt_slices *s, const struct tr_ev_runtime *e, uint32_t depth)
 {

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The GC collections and imports open on one thread (user/analyzer.c). */
+/* The GC collections and imports open on one thread (user/analysis/analyzer.c). */
 #ifndef TRACER_RUNTIME_SLICES_H
 #define TRACER_RUNTIME_SLICES_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "model.h"
+#include "model/model.h"
 
 /* an open slice */
 struct rt_slice {

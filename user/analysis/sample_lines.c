@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include "hashmap.h"
-#include "line_table.h"
-#include "sample_lines.h"
+#include "util/hashmap.h"
+#include "cpython/line_table.h"
+#include "analysis/sample_lines.h"
 
 enum { LINES_PENDING, LINES_READY, LINES_UNUSABLE };
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The line tables of one process's sampled code objects (--sample): put
- * together from their TR_EV_LINETABLE chunks, decoded (user/line_table.c),
+ * together from their TR_EV_LINETABLE chunks, decoded (user/cpython/line_table.c),
  * and asked for the line of a frame's instruction offset.
  */
 #ifndef TRACER_SAMPLE_LINES_H

@@ -15,7 +15,7 @@
  * "[jit] NAME".
  *
  * Each frame's line comes from its instruction offset and its code
- * object's line table (user/sample_lines.c), 0 when unknown (counted).
+ * object's line table (user/analysis/sample_lines.c), 0 when unknown (counted).
  * With --lines, a frame is the line of its function ("qualname:LINE", or
  * "qualname:?"), so every output splits a function by line.
  */
@@ -23,9 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "analyzer_int.h"
-#include "array.h"
-#include "sample_lines.h"
+#include "analysis/internal.h"
+#include "util/array.h"
+#include "analysis/sample_lines.h"
 
 #define TRUNCATED_NAME "[truncated]"
 #define JIT_PREFIX "[jit] "

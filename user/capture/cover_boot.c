@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The line-coverage bootstrap of a launched CPython 3.12+ (see the top of
- * user/py/cover_boot.py): a sitecustomize module inside a zip archive that
+ * user/capture/py/cover_boot.py): a sitecustomize module inside a zip archive that
  * lives in a memfd of the tracer. The target finds it through
  *   PYTHONPATH=/proc/<tracer pid>/fd/<memfd>[:<its original PYTHONPATH>]
  * and zipimport reads it from there: nothing is written to any disk, and
@@ -16,8 +16,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 #include <zip.h>
-#include "cover_boot.h"
-#include "py_sources.h"
+#include "capture/cover_boot.h"
+#include "capture/py_sources.h"
 #include "tracer.h"
 
 struct cover_boot {

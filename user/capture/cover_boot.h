@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The line-coverage bootstrap of launched CPython 3.12+ (user/cover_boot.c). */
+/* The line-coverage bootstrap of launched CPython 3.12+ (user/capture/cover_boot.c). */
 #ifndef TRACER_COVER_BOOT_H
 #define TRACER_COVER_BOOT_H
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Running user/py/cover_map.py with a target's interpreter (cover_map.h). */
+/* Running user/capture/py/cover_map.py with a target's interpreter (cover_map.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "codemap.h"
-#include "cover_map.h"
-#include "py_sources.h"
+#include "analysis/codemap.h"
+#include "capture/cover_map.h"
+#include "capture/py_sources.h"
 
 #define COVER_MAP_TIMEOUT_MS 60000
 #define COVER_MAP_MAX_OUTPUT (256u << 20)

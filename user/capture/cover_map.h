@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The code map of a process's files: user/py/cover_map.py run with the
+ * The code map of a process's files: user/capture/py/cover_map.py run with the
  * process's own interpreter, which compiles each file as the process did
  * (docs/coverage-map.md).
  */
 #ifndef TRACER_COVER_MAP_H
 #define TRACER_COVER_MAP_H
 #include <stddef.h>
-#include "cover_boot.h"
+#include "capture/cover_boot.h"
 
 struct cover_map_req {
 	const char *interp;	/* the interpreter to run (in ROOT_FD) */

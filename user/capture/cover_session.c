@@ -2,7 +2,7 @@
 /*
  * Coverage in a live session: which files each traced process ran (from
  * the identities in the event stream), whether its line events were on,
- * and, at the end, its code map (user/cover_map.c) as an in_codemap record.
+ * and, at the end, its code map (user/capture/cover_map.c) as an in_codemap record.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,13 +11,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "array.h"
-#include "cover_blob.h"
-#include "cover_map.h"
-#include "cover_session.h"
-#include "outputs.h"
-#include "pystr.h"
-#include "str_index.h"
+#include "util/array.h"
+#include "analysis/cover_blob.h"
+#include "capture/cover_map.h"
+#include "capture/cover_session.h"
+#include "output/outputs.h"
+#include "cpython/pystr.h"
+#include "util/str_index.h"
 
 struct cover_proc {
 	int pid;

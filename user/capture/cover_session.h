@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Coverage in a live session (user/cover_session.c). */
+/* Coverage in a live session (user/capture/cover_session.c). */
 #ifndef TRACER_COVER_SESSION_H
 #define TRACER_COVER_SESSION_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "cover_boot.h"
-#include "model.h"
-#include "target.h"
+#include "capture/cover_boot.h"
+#include "model/model.h"
+#include "capture/target.h"
 
 /* where a process's line events come from */
 enum cover_lines {

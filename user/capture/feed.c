@@ -11,10 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "cover_session.h"
-#include "feed.h"
-#include "hashmap.h"
-#include "outputs.h"
+#include "capture/cover_session.h"
+#include "capture/feed.h"
+#include "util/hashmap.h"
+#include "output/outputs.h"
 
 int feed__init(struct feed *f, struct outputs *out)
 {

@@ -24,9 +24,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include "jit_session.h"
-#include "mono_clock.h"
-#include "owned_file.h"
+#include "capture/jit_session.h"
+#include "util/mono_clock.h"
+#include "os/owned_file.h"
 
 /* a warning into LIST (*N of IN_MAX_WARNINGS), said now too when SAY */
 static void add_warning(char (*list)[256], uint32_t *n, bool say, const char *fmt, va_list ap)

@@ -10,9 +10,9 @@
 #define TRACER_JIT_SESSION_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "jitdump_file.h"
-#include "perf_map.h"
-#include "target.h"
+#include "os/jitdump_file.h"
+#include "os/perf_map.h"
+#include "capture/target.h"
 
 /* add T's warnings about JIT code (call after the other plans) */
 void jit_session__plan(struct target *t, bool sampling);

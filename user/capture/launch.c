@@ -11,7 +11,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "launch.h"
+#include "capture/launch.h"
 
 struct launch {
 	pid_t pid;

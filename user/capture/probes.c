@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-#include "array.h"
-#include "probes.h"
+#include "util/array.h"
+#include "capture/probes.h"
 #include "tracer.skel.h"
 
 struct probes {

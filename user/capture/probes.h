@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "target.h"
+#include "capture/target.h"
 
 struct tracer_bpf;
 struct probes;
@@ -18,7 +18,7 @@ struct bpf_link;
 int probes__attach(struct tracer_bpf *skel, const struct target *t, struct probes **out,
 		   char *err, size_t errlen);
 /* Only register T in `procs` and attach what any session needs before its
- * own programs (the code_dealloc uprobe): for --sample (user/sampler.c),
+ * own programs (the code_dealloc uprobe): for --sample (user/capture/sampler.c),
  * which adds its links with probes__add_link. -errno and ERR on failure. */
 int probes__register(struct tracer_bpf *skel, const struct target *t, struct probes **out,
 		     char *err, size_t errlen);

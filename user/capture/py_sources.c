@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The sources of user/py/ as data (see py_sources.h). */
-#include "py_sources.h"
+/* The sources of user/capture/py/ as data (see py_sources.h). */
+#include "capture/py_sources.h"
 
 #define EMBED(sym, file)                                  \
 	__asm__(".pushsection .rodata\n"                  \
@@ -12,6 +12,6 @@
 		".size " #sym ", . - " #sym "\n"          \
 		".popsection\n")
 
-EMBED(py_cover_rules, "user/py/cover_rules.py");
-EMBED(py_cover_map, "user/py/cover_map.py");
-EMBED(py_cover_boot, "user/py/cover_boot.py");
+EMBED(py_cover_rules, "user/capture/py/cover_rules.py");
+EMBED(py_cover_map, "user/capture/py/cover_map.py");
+EMBED(py_cover_boot, "user/capture/py/cover_boot.py");

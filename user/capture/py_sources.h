@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Python programs the tracer runs (user/py/), embedded in the binary:
+ * The Python programs the tracer runs (user/capture/py/), embedded in the binary:
  * NUL-terminated source texts.
  */
 #ifndef TRACER_PY_SOURCES_H

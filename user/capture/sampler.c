@@ -7,10 +7,10 @@
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
-#include "outputs.h"
-#include "sampler.h"
-#include "session.h"
-#include "sinks.h"
+#include "output/outputs.h"
+#include "capture/sampler.h"
+#include "capture/session.h"
+#include "output/sinks.h"
 #include "tracer.skel.h"
 
 /*

@@ -2,14 +2,14 @@
 /*
  * CPU sampling (--sample): the BPF side's knobs, the target's registration
  * and a cpu-clock perf event with the sampling program on every CPU (see
- * bpf/sample.bpf.h). Used instead of the call probes of user/probes.c.
+ * bpf/sample.bpf.h). Used instead of the call probes of user/capture/probes.c.
  */
 #ifndef TRACER_SAMPLER_H
 #define TRACER_SAMPLER_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "probes.h"
-#include "target.h"
+#include "capture/probes.h"
+#include "capture/target.h"
 
 #define SAMPLER_DEFAULT_HZ 99
 #define SAMPLER_MAX_HZ 10000
@@ -17,7 +17,7 @@
 struct tracer_bpf;
 
 /* Before the BPF object is loaded: HZ samples per second per CPU (WALL:
- * per thread, by the iterator of user/wall.c), or 0 for a session without
+ * per thread, by the iterator of user/capture/wall.c), or 0 for a session without
  * sampling (then no sampling program is even loaded). */
 int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines);
 /* What the walk needs of T: where its thread-state key lives
@@ -27,7 +27,7 @@ int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lin
 int sampler__plan(struct target *t, char *err, size_t errlen);
 /* Register T and start sampling its CPU time (no call probe): its links,
  * detached with probes__detach; with WALL only register it (the ticker of
- * user/wall.c samples). -errno and ERR on failure (then nothing is left
+ * user/capture/wall.c samples). -errno and ERR on failure (then nothing is left
  * attached). */
 int sampler__attach(struct tracer_bpf *skel, const struct target *t, unsigned hz, bool wall,
 		    struct probes **out, char *err, size_t errlen);

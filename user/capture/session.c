@@ -4,7 +4,7 @@
  * rodata, load the BPF object -> attach -> poll the ring buffer until the
  * target exits, -d expires or a signal arrives -> detach, drain, finish.
  *
- * Everything read from the ring buffer goes through the feed (user/feed.c):
+ * Everything read from the ring buffer goes through the feed (user/capture/feed.c):
  * to the recording (if any) and to the analyzer, preceded by the process
  * and thread descriptions the loader makes, so a recording replays exactly.
  */
@@ -18,23 +18,23 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "analyzer.h"
-#include "cover_boot.h"
-#include "cover_session.h"
-#include "feed.h"
-#include "jit_session.h"
-#include "launch.h"
-#include "mono_clock.h"
-#include "outputs.h"
-#include "probes.h"
-#include "pyversion.h"
-#include "recording.h"
-#include "sampler.h"
-#include "session.h"
-#include "strategy.h"
-#include "target.h"
+#include "analysis/analyzer.h"
+#include "capture/cover_boot.h"
+#include "capture/cover_session.h"
+#include "capture/feed.h"
+#include "capture/jit_session.h"
+#include "capture/launch.h"
+#include "util/mono_clock.h"
+#include "output/outputs.h"
+#include "capture/probes.h"
+#include "cpython/pyversion.h"
+#include "record/recording.h"
+#include "capture/sampler.h"
+#include "capture/session.h"
+#include "model/strategy.h"
+#include "capture/target.h"
 #include "tracer.skel.h"
-#include "wall.h"
+#include "capture/wall.h"
 
 /* launch mode turns the perf trampoline on (PYTHONPERFSUPPORT=1) */
 static bool perf_support_set(const struct session_opts *o)

@@ -4,7 +4,7 @@
 #define TRACER_SESSION_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "cover_boot.h"
+#include "capture/cover_boot.h"
 
 #define SESSION_MAX_OUTPUTS 16
 
@@ -36,6 +36,6 @@ struct session_opts {
 /* Run a session. Returns the process exit code: the command's in launch
  * mode, else 0; 1 on a tracer error (already printed). */
 int session__run(const struct session_opts *o);
-/* Run a system-wide session (-a, user/session_all.c): 0, or 1 on error */
+/* Run a system-wide session (-a, user/capture/session_all.c): 0, or 1 on error */
 int session_all__run(const struct session_opts *o);
 #endif

@@ -6,7 +6,7 @@
  * open outputs -> open, set rodata (system_wide, filters), load -> attach
  * the exec/exit tracepoints -> scan /proc: each Python process that passes
  * the filters is inspected, its interpreter file probed once for every
- * process that maps it (user/sw_bins.c), and the process registered in
+ * process that maps it (user/capture/sw_bins.c), and the process registered in
  * `procs` and described -> poll until -d, Ctrl-C or SIGTERM -> detach,
  * drain, finish.
  *
@@ -35,23 +35,23 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "array.h"
-#include "binary_cache.h"
-#include "cover_session.h"
-#include "feed.h"
-#include "hashmap.h"
-#include "mono_clock.h"
-#include "outputs.h"
-#include "proc_status.h"
-#include "probes.h"
-#include "sampler.h"
-#include "session.h"
-#include "strategy.h"
-#include "sw_bins.h"
-#include "sw_filter.h"
-#include "target.h"
+#include "util/array.h"
+#include "cpython/binary_cache.h"
+#include "capture/cover_session.h"
+#include "capture/feed.h"
+#include "util/hashmap.h"
+#include "util/mono_clock.h"
+#include "output/outputs.h"
+#include "os/proc_status.h"
+#include "capture/probes.h"
+#include "capture/sampler.h"
+#include "capture/session.h"
+#include "model/strategy.h"
+#include "capture/sw_bins.h"
+#include "capture/sw_filter.h"
+#include "capture/target.h"
 #include "tracer.skel.h"
-#include "wall.h"
+#include "capture/wall.h"
 
 #define MS 1000000ull
 

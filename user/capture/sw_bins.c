@@ -7,12 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "array.h"
-#include "mono_clock.h"
-#include "probes.h"
-#include "pyversion.h"
-#include "strategy.h"
-#include "sw_bins.h"
+#include "util/array.h"
+#include "util/mono_clock.h"
+#include "capture/probes.h"
+#include "cpython/pyversion.h"
+#include "model/strategy.h"
+#include "capture/sw_bins.h"
 #include "tracer.skel.h"
 
 struct sw_bins {

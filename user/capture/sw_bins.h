@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "target.h"
+#include "capture/target.h"
 
 struct tracer_bpf;
 struct sw_bins;

@@ -9,8 +9,8 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <bpf/libbpf.h>
-#include "proc_status.h"
-#include "sw_filter.h"
+#include "os/proc_status.h"
+#include "capture/sw_filter.h"
 #include "tracer.skel.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)

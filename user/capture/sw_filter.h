@@ -10,7 +10,7 @@
 #define TRACER_SW_FILTER_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "session.h"
+#include "capture/session.h"
 
 struct tracer_bpf;
 

@@ -7,7 +7,7 @@
  * /proc/PID/root, so a process in another mount namespace (a container) is
  * inspected through its own view of the file system.
  *
- * The file is analysed once (user/binary.c: version, layout, what each
+ * The file is analysed once (user/cpython/binary.c: version, layout, what each
  * strategy needs, all as ELF addresses); here it is placed in the process
  * (load bias) and the process's own checks are made.
  *
@@ -15,7 +15,7 @@
  *   1. USDT probes python:function__entry/__return (builds with SystemTap
  *      probes, up to 3.11: 3.12 removed them).
  *   2. DISPATCH (3.11+): uprobes in the eval loop's opcode handlers, chosen
- *      by user/dispatch_sites.c; needs .symtab and DWARF (pyenv and most
+ *      by user/cpython/dispatch_sites.c; needs .symtab and DWARF (pyenv and most
  *      source builds have them); on 3.12+ attached, the main interpreter
  *      must use its own GIL.
  *   3. EVAL: uprobe on _PyEval_EvalFrameDefault. Every Python call enters
@@ -32,9 +32,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "elf_file.h"
-#include "proc_maps.h"
-#include "target.h"
+#include "os/elf_file.h"
+#include "os/proc_maps.h"
+#include "capture/target.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
 
@@ -145,7 +145,7 @@ static int read_eval_hook(const struct target *t, uint64_t *hook)
 	return target__read_mem(t->pid, interp + t->bin.rt.interp_eval_frame, hook, sizeof(*hook));
 }
 
-/* The dispatch strategy for T, as planned for its file (user/binary.c),
+/* The dispatch strategy for T, as planned for its file (user/cpython/binary.c),
  * unless the process's GIL is not where the plan looks for the thread
  * state. On failure the reason is in ERR. */
 static int use_dispatch(struct target *t, char *err, size_t errlen)

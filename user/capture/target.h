@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A process to trace: which file holds its interpreter (analysed in
- * user/binary.c), where the process maps it, which probe strategy traces
+ * user/cpython/binary.c), where the process maps it, which probe strategy traces
  * it exactly, and what cannot be traced exactly (warnings said before
  * tracing starts).
  */
 #ifndef TRACER_TARGET_H
 #define TRACER_TARGET_H
 #include <stdbool.h>
-#include "binary_cache.h"
-#include "model.h"
+#include "cpython/binary_cache.h"
+#include "model/model.h"
 
 enum target_mode {
 	TARGET_ATTACH,		/* -p PID: running for a while */

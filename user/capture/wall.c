@@ -9,8 +9,8 @@
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "mono_clock.h"
-#include "wall.h"
+#include "util/mono_clock.h"
+#include "capture/wall.h"
 #include "tracer.skel.h"
 
 struct wall {

@@ -4,12 +4,12 @@
  * second; at each expiration the session's poll loop calls wall__tick,
  * which reads the sampling iterator (bpf/sample.bpf.h, sample_wall) once:
  * every thread of the target is sampled, running or not. Each tick's
- * samples weigh the real time since the previous tick (user/wall_ticks.h).
+ * samples weigh the real time since the previous tick (user/model/wall_ticks.h).
  */
 #ifndef TRACER_WALL_H
 #define TRACER_WALL_H
 #include <stddef.h>
-#include "wall_ticks.h"
+#include "model/wall_ticks.h"
 
 struct tracer_bpf;
 struct wall;

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "elf_file.h"
-#include "py_layout.h"
+#include "cmd/commands.h"
+#include "os/elf_file.h"
+#include "cpython/py_layout.h"
 
 /* bytes of _PyRuntime to read: the debug offsets are at its start; 3.13's
  * take 584 bytes, leave room for later versions' longer ones */

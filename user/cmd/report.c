@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "commands.h"
-#include "hashmap.h"
-#include "outputs.h"
-#include "recording.h"
-#include "session.h"
+#include "cmd/commands.h"
+#include "util/hashmap.h"
+#include "output/outputs.h"
+#include "record/recording.h"
+#include "capture/session.h"
 
 #define REPORT_MAX_INPUTS 64
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Analysing the file that holds a CPython interpreter, once for all the
- * processes that run it (user/target.c applies it to one process).
+ * processes that run it (user/capture/target.c applies it to one process).
  *
  * The version comes from the binary, never from a file name: the exported
  * constant Py_Version (3.11+), else the DT_SONAME of the library
@@ -16,16 +16,16 @@
  *   - USDT: the python:function__entry/__return notes (and `line` on 3.11).
  *   - DISPATCH (3.11+), tried when USDT is not chosen: the interpreter
  *     prints its opcode numbers (py_opcodes__query, run through a process
- *     that runs it) and user/dispatch_sites.c picks the probe sites.
+ *     that runs it) and user/cpython/dispatch_sites.c picks the probe sites.
  *   - EVAL: the evaluator's offset and the perf trampoline's address.
  * A strategy the user forces that the file cannot have is refused here.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "binary.h"
-#include "elf_file.h"
-#include "py_opcodes.h"
+#include "cpython/binary.h"
+#include "os/elf_file.h"
+#include "cpython/py_opcodes.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
 
@@ -198,7 +198,7 @@ static int plan_calls(const struct binary_req *req, struct binary *b, struct elf
 }
 
 /* How GC collections and imports are probed: USDT where the build has the
- * probes (whatever the call strategy), else uprobes (user/runtime_sites.c) */
+ * probes (whatever the call strategy), else uprobes (user/cpython/runtime_sites.c) */
 static void plan_runtime(const struct binary_req *req, struct binary *b, struct elf_file *ef)
 {
 	static const char *const probes[] = { "gc__start", "gc__done", "import__find__load__start",

@@ -5,7 +5,7 @@
  * functions the probes go on, and what each call strategy needs. Nothing
  * here depends on a process: addresses are ELF virtual addresses (vaddr)
  * or file offsets, never runtime addresses. A process adds its load bias
- * (user/target.c).
+ * (user/capture/target.c).
  */
 #ifndef TRACER_BINARY_H
 #define TRACER_BINARY_H
@@ -13,16 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "dispatch_sites.h"
-#include "py_layout.h"
-#include "runtime_sites.h"
+#include "cpython/dispatch_sites.h"
+#include "cpython/py_layout.h"
+#include "cpython/runtime_sites.h"
 
 /* What to analyse, and for what. */
 struct binary_req {
 	const char *path;	/* where the file opens from here: /proc/PID/root/FILE */
 	const char *name;	/* the file as a process maps it (in messages) */
 	/* a process running this interpreter: the dispatch strategy has its
-	 * executable print the build's opcode numbers (user/py_opcodes.c) */
+	 * executable print the build's opcode numbers (user/cpython/py_opcodes.c) */
 	int runner_pid;
 	/* plan the call strategies (else --sample: none), with FORCE the
 	 * strategy the user asked for, or NULL */

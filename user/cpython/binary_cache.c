@@ -23,8 +23,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "array.h"
-#include "binary_cache.h"
+#include "util/array.h"
+#include "cpython/binary_cache.h"
 
 struct bin_entry {
 	struct stat st;		/* the key: dev, ino (and size, mtime) */

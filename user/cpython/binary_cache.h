@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Binary analyses (user/binary.c) kept by file, so that the processes
+ * Binary analyses (user/cpython/binary.c) kept by file, so that the processes
  * running one binary share one analysis. The key is the file's (st_dev, st_ino) as fstat sees it through
  * the process's root, with its size and mtime (a file rewritten in place is
  * analysed again), and the request (probe_calls, force). The cache keeps
@@ -9,7 +9,7 @@
  */
 #ifndef TRACER_BINARY_CACHE_H
 #define TRACER_BINARY_CACHE_H
-#include "binary.h"
+#include "cpython/binary.h"
 
 struct binary_cache;
 

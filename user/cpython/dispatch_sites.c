@@ -20,12 +20,12 @@
  *     forms: a 'return'.
  *   - the exit_unwind label, where every frame that an exception leaves
  *     goes: a 'return' too.
- * Opcode numbers come from the interpreter (user/py_opcodes.c); the
+ * Opcode numbers come from the interpreter (user/cpython/py_opcodes.c); the
  * specialized forms are every opcode that the binary's own _PyOpcode_Deopt
  * table maps to a base instruction. The handlers' addresses are the entries
  * of the computed-goto table `opcode_targets` (a local symbol; its words are
  * R_X86_64_RELATIVE relocations in a shared library); exit_unwind is a C
- * label, found in the DWARF (user/dwarf_labels.c). Without .symtab or DWARF
+ * label, found in the DWARF (user/os/dwarf_labels.c). Without .symtab or DWARF
  * there is no plan, and the caller says so.
  *
  * Where in a handler to probe. A uprobe on an instruction the kernel must
@@ -50,7 +50,7 @@
  * execution could count twice. For returns that is refused. For calls it
  * happens when a specialized RESUME de-specializes (3.13 RESUME_CHECK jumps
  * to RESUME when the eval breaker is set): both sites see the same frame,
- * and user/analyzer.c drops a call of the frame already on top of the
+ * and user/analysis/analyzer.c drops a call of the frame already on top of the
  * stack, which a real call can never be (a new frame is a new address).
  *
  * Which frame. The BPF program reads the current frame through the thread
@@ -68,8 +68,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <capstone/capstone.h>
-#include "dispatch_sites.h"
-#include "dwarf_labels.h"
+#include "cpython/dispatch_sites.h"
+#include "os/dwarf_labels.h"
 
 #define EVAL_FUNC "_PyEval_EvalFrameDefault"
 #define PREFIX_MAX 64	/* instructions scanned for an emulated site */

@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "elf_file.h"
-#include "py_opcodes.h"
+#include "os/elf_file.h"
+#include "cpython/py_opcodes.h"
 
 enum ds_kind {
 	DS_CALL = 1,	/* a frame starts or resumes (RESUME and its forms) */

@@ -23,8 +23,8 @@
  */
 #include <errno.h>
 #include <stdbool.h>
-#include "array.h"
-#include "line_table.h"
+#include "util/array.h"
+#include "cpython/line_table.h"
 
 static int push(struct line_table *t, uint64_t start, uint64_t end, int32_t line)
 {

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "py_layout.h"
+#include "cpython/py_layout.h"
 
 struct py_layout_row {
 	struct tr_py_layout py;

@@ -8,7 +8,7 @@
  * root directory (a container's interpreter needs its own libraries and
  * standard library), and runs as the target's user, not as root.
  * The dispatch strategy then checks these numbers against the binary's own
- * _PyOpcode_Deopt table (user/dispatch_sites.c).
+ * _PyOpcode_Deopt table (user/cpython/dispatch_sites.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +23,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "py_opcodes.h"
-#include "proc_status.h"
+#include "cpython/py_opcodes.h"
+#include "os/proc_status.h"
 
 static const char *const names[PY_OP__COUNT] = {
 	[PY_OP_RESUME] = "RESUME",

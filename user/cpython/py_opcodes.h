@@ -4,7 +4,7 @@
 #define TRACER_PY_OPCODES_H
 #include <stddef.h>
 
-/* the instructions the dispatch strategy probes (user/dispatch_sites.c) */
+/* the instructions the dispatch strategy probes (user/cpython/dispatch_sites.c) */
 enum py_op {
 	PY_OP_RESUME,
 	PY_OP_RETURN_VALUE,

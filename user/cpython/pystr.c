@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 #include <string.h>
-#include "pystr.h"
+#include "cpython/pystr.h"
 #include "tracer.h"
 
 static size_t put_utf8(char *o, uint32_t cp)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
-#include "pyversion.h"
+#include "cpython/pyversion.h"
 
 const char *pyversion__format(uint32_t hex, char *buf, size_t n)
 {

@@ -7,7 +7,7 @@
  * clones of collect (3.8 here has collect.constprop.0 and .1, one per set
  * of constant arguments, each an entry of its own), so every clone is
  * probed. Which register holds the generation (or that a clone has it as a
- * constant) comes from DWARF (user/dwarf_params.c); a function whose DWARF
+ * constant) comes from DWARF (user/os/dwarf_params.c); a function whose DWARF
  * has no `generation` parameter is not the collector. Without DWARF only
  * gc_collect_main is trusted, and its generation is reported as unknown.
  *
@@ -23,8 +23,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "dwarf_params.h"
-#include "runtime_sites.h"
+#include "os/dwarf_params.h"
+#include "cpython/runtime_sites.h"
 #include "tracer.h"
 
 /* called by 3.13's collector with the generation it picked (outside the

@@ -8,7 +8,7 @@
 #define TRACER_RUNTIME_SITES_H
 #include <stddef.h>
 #include <stdint.h>
-#include "elf_file.h"
+#include "os/elf_file.h"
 
 #define RT_MAX_SITES 8
 

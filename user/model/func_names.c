@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "func_names.h"
+#include "util/array.h"
+#include "model/func_names.h"
 
 int func_names__set(struct func_names *fn, const struct func_info *f)
 {

@@ -4,7 +4,7 @@
 #ifndef TRACER_FUNC_NAMES_H
 #define TRACER_FUNC_NAMES_H
 #include <stddef.h>
-#include "model.h"
+#include "model/model.h"
 
 struct func_names {
 	struct func_info *v;	/* v[id]; qualname NULL where never told */

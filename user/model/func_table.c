@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "func_table.h"
-#include "hashmap.h"
+#include "model/func_table.h"
+#include "util/hashmap.h"
 
 /* identities with the same hash are chained through `next` (an id + 1) */
 struct func_ent {

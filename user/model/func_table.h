@@ -3,7 +3,7 @@
 #ifndef TRACER_FUNC_TABLE_H
 #define TRACER_FUNC_TABLE_H
 #include <stdbool.h>
-#include "model.h"
+#include "model/model.h"
 
 struct func_table;
 

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tracer.h"
-#include "wall_ticks.h"
+#include "model/wall_ticks.h"
 
 /* ---- input records --------------------------------------------------- */
 
@@ -73,7 +73,7 @@ struct in_end {
 
 /*
  * What coverage measured in a process, and its files' code objects as its
- * interpreter compiles them (user/cover_map.c), made by the loader at the
+ * interpreter compiles them (user/capture/cover_map.c), made by the loader at the
  * end of a session with coverage (one per process, before the end).
  */
 struct in_codemap {
@@ -236,7 +236,7 @@ struct jit_rec {
 	uint32_t flags;		/* JIT_REC_* */
 };
 
-/* A code map, parsed (user/codemap.c): the files a process ran. */
+/* A code map, parsed (user/analysis/codemap.c): the files a process ran. */
 enum cov_status {
 	COV_MEASURED = 0,	/* measured */
 	COV_STDLIB,		/* the interpreter's standard library */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
 #include <string.h>
-#include "proc_label.h"
-#include "pyversion.h"
+#include "model/proc_label.h"
+#include "cpython/pyversion.h"
 
 const char *proc_label__extra(const struct in_process *p, char *buf, size_t len)
 {

@@ -7,7 +7,7 @@
 #ifndef TRACER_PROC_LABEL_H
 #define TRACER_PROC_LABEL_H
 #include <stddef.h>
-#include "model.h"
+#include "model/model.h"
 
 /* "ns pid 1, cgroup /system.slice/app.service", what is known of them
  * ("" when nothing: a namespace pid equal to the host pid says nothing) */

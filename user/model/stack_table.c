@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
-#include "array.h"
-#include "hashmap.h"
-#include "stack_table.h"
+#include "util/array.h"
+#include "util/hashmap.h"
+#include "model/stack_table.h"
 
 struct stack_table {
 	struct hashmap *by_key;		/* parent << 32 | func -> id */

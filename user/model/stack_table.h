@@ -9,7 +9,7 @@
 #define TRACER_STACK_TABLE_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "model.h"
+#include "model/model.h"
 
 struct stack_table;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stddef.h>
-#include "strategy.h"
+#include "model/strategy.h"
 #include "tracer.h"
 
 const char *strategy__name(uint32_t s)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
-#include "wall_ticks.h"
+#include "model/wall_ticks.h"
 
 void wall_ticks__init(struct wall_ticks *t, uint64_t period_ns)
 {

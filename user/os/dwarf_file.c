@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <dwarf.h>
-#include "dwarf_file.h"
+#include "os/dwarf_file.h"
 
 int dwarf_file__open(const char *path, Dwarf **dw, int *fd)
 {

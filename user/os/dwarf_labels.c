@@ -13,8 +13,8 @@
 #include <string.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include "dwarf_file.h"
-#include "dwarf_labels.h"
+#include "os/dwarf_file.h"
+#include "os/dwarf_labels.h"
 
 /* depth-first through lexical blocks: labels can sit in nested scopes */
 static int find_label(Dwarf_Die *scope, const char *label, uint64_t *vaddr, int depth)

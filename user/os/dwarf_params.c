@@ -15,8 +15,8 @@
 #include <string.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include "dwarf_file.h"
-#include "dwarf_params.h"
+#include "os/dwarf_file.h"
+#include "os/dwarf_params.h"
 
 int dwarf_params__arg_of_reg(unsigned reg)
 {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "elf_file.h"
+#include "os/elf_file.h"
 
 #define NT_STAPSDT 3
 #define STAPSDT_OWNER "stapsdt"

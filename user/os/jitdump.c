@@ -40,7 +40,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "jitdump.h"
+#include "os/jitdump.h"
 
 static uint32_t rd32(const unsigned char *p)
 {

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "perf_map.h"
+#include "os/perf_map.h"
 
 #define JITDUMP_MAGIC 0x4A695444u	/* "JiTD" in the writer's byte order */
 #define JITDUMP_MAGIC_SWAPPED 0x4454694Au

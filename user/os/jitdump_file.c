@@ -26,9 +26,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "jitdump_file.h"
-#include "owned_file.h"
-#include "proc_maps.h"
+#include "os/jitdump_file.h"
+#include "os/owned_file.h"
+#include "os/proc_maps.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
 

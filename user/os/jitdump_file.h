@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "jitdump.h"
+#include "os/jitdump.h"
 
 #define JITDUMP_MAX_BYTES (1ull << 30)	/* the file is read up to here */
 #define JITDUMP_CHUNK (1u << 20)	/* read at a time (> a load's head) */

@@ -23,10 +23,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "array.h"
-#include "perf_map.h"
-#include "owned_file.h"
-#include "proc_status.h"
+#include "util/array.h"
+#include "os/perf_map.h"
+#include "os/owned_file.h"
+#include "os/proc_status.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "proc_maps.h"
+#include "os/proc_maps.h"
 
 struct cursor {
 	const char *p, *end;	/* one line, without its '\n' */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "proc_status.h"
+#include "os/proc_status.h"
 
 /* LINE's four ids after TAG into OUT: true when it is that line, whole */
 static int four_ids(const char *line, const char *tag, unsigned long out[4])

@@ -6,7 +6,7 @@
  * (and with --sample, each thread's open stack). Timestamps are absolute
  * CLOCK_MONOTONIC microseconds, so several files of one machine line up.
  *
- * CPU samples (--sample) are the slices of user/sample_stack.h, category
+ * CPU samples (--sample) are the slices of user/output/sample_stack.h, category
  * "sample", written as begin ("B") and end ("E") events when they open and
  * close: frames opened by one sample begin at the same time, and only the
  * order of B events tells their nesting (complete events of equal times
@@ -18,16 +18,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "json_writer.h"
-#include "array.h"
-#include "func_names.h"
-#include "hashmap.h"
-#include "sample_stack.h"
-#include "proc_label.h"
-#include "pyversion.h"
-#include "strategy.h"
-#include "runtime_slices.h"
-#include "sinks.h"
+#include "util/json_writer.h"
+#include "util/array.h"
+#include "model/func_names.h"
+#include "util/hashmap.h"
+#include "output/sample_stack.h"
+#include "model/proc_label.h"
+#include "cpython/pyversion.h"
+#include "model/strategy.h"
+#include "analysis/runtime_slices.h"
+#include "output/sinks.h"
 
 #define CHROME_BIG_FILE (256ull << 20)	/* UIs struggle past this size */
 

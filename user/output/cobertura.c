@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include "coverage.h"
-#include "sinks.h"
-#include "xml_text.h"
+#include "output/coverage.h"
+#include "output/sinks.h"
+#include "util/xml_text.h"
 
 static double rate(uint64_t hit, uint64_t all)
 {

@@ -20,11 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "coverage.h"
-#include "hashmap.h"
-#include "sinks.h"
-#include "str_index.h"
+#include "util/array.h"
+#include "output/coverage.h"
+#include "util/hashmap.h"
+#include "output/sinks.h"
+#include "util/str_index.h"
 
 enum { LINE_NONE = 0, LINE_EXEC = 1, LINE_HIT = 2 };
 

@@ -2,7 +2,7 @@
 /*
  * Coverage maps: calls, lines and code maps of every process of a session
  * (or of several recordings) merged per source file, then written by a
- * format (user/out_lcov.c, user/out_cobertura.c) through the shared sink
+ * format (user/output/lcov.c, user/output/cobertura.c) through the shared sink
  * below.
  */
 #ifndef TRACER_COVERAGE_H
@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "model.h"
+#include "model/model.h"
 
 struct cov_func {
 	const char *name;	/* unique in its file: qualname, or qualname@line(#n) */

@@ -38,10 +38,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "func_names.h"
-#include "sinks.h"
-#include "stack_profile.h"
+#include "util/array.h"
+#include "model/func_names.h"
+#include "output/sinks.h"
+#include "output/stack_profile.h"
 
 
 struct folded_sink {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <stdlib.h>
-#include "array.h"
-#include "hot_funcs.h"
+#include "util/array.h"
+#include "output/hot_funcs.h"
 
 int hot_funcs__add(struct hot_funcs *h, const struct sample_rec *r)
 {

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "func_names.h"
-#include "model.h"
+#include "model/func_names.h"
+#include "model/model.h"
 
 struct hot_func {
 	uint64_t self;		/* samples with it innermost */

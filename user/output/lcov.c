@@ -7,8 +7,8 @@
  * Format: geninfo(1), "TRACEFILE FORMAT".
  */
 #include <errno.h>
-#include "coverage.h"
-#include "sinks.h"
+#include "output/coverage.h"
+#include "output/sinks.h"
 
 static int lcov_write(FILE *f, const struct cov_report *r, const struct session_stats *st)
 {

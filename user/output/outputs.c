@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "analyzer.h"
-#include "outputs.h"
-#include "recording.h"
-#include "sinks.h"
+#include "analysis/analyzer.h"
+#include "output/outputs.h"
+#include "record/recording.h"
+#include "output/sinks.h"
 
 struct outputs {
 	struct rec_writer *rec;

@@ -8,7 +8,7 @@
 #define TRACER_OUTPUTS_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "model.h"
+#include "model/model.h"
 
 struct outputs;
 

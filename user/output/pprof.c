@@ -16,7 +16,7 @@
  * samples times the period); the period type is cpu, the period the
  * sampling period, the default sample type cpu. Wall-clock samples
  * (--wall) have `wall` instead of `cpu`: the sum of the real time each
- * sample stands for (see user/wall_ticks.h), the period the wanted one.
+ * sample stands for (see user/model/wall_ticks.h), the period the wanted one.
  *
  * We have no program counters, nor the line a call was made from: a
  * Location is a function (id = function id = func_info.id + 1), whose Line
@@ -40,14 +40,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-#include "array.h"
-#include "pb_writer.h"
-#include "proc_label.h"
-#include "pyversion.h"
-#include "strategy.h"
-#include "sinks.h"
-#include "str_index.h"
-#include "stack_profile.h"
+#include "util/array.h"
+#include "util/pb_writer.h"
+#include "model/proc_label.h"
+#include "cpython/pyversion.h"
+#include "model/strategy.h"
+#include "output/sinks.h"
+#include "util/str_index.h"
+#include "output/stack_profile.h"
 
 
 /* profile.proto field numbers */

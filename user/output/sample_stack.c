@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <stdlib.h>
-#include "array.h"
-#include "sample_stack.h"
+#include "util/array.h"
+#include "output/sample_stack.h"
 
 static int close_to(struct sample_stack *s, size_t depth, uint64_t at, sample_stack_fn fn,
 		    void *ctx)

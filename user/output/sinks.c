@@ -2,7 +2,7 @@
 /* The table of output formats, chosen by the suffix of the -o file name. */
 #include <errno.h>
 #include <string.h>
-#include "sinks.h"
+#include "output/sinks.h"
 
 static const struct sink_ops *const table[] = {
 	&sink_chrome, &sink_pftrace, &sink_folded, &sink_svg, &sink_speedscope, &sink_pprof,

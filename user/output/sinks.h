@@ -3,7 +3,7 @@
 #ifndef TRACER_SINKS_H
 #define TRACER_SINKS_H
 #include <stdio.h>
-#include "model.h"
+#include "model/model.h"
 
 /* The sink for an -o PATH, by suffix; NULL when no format has it.
  * ".trace" is not a sink (it is the recording, see recording.h). */

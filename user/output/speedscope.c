@@ -22,7 +22,7 @@
  * its own (or is dropped when its frame is not open).
  *
  * CPU samples (--sample) become the same O/C events, the slices of
- * user/sample_stack.h. A wall-clock sample (--wall) opens its stack for
+ * user/output/sample_stack.h. A wall-clock sample (--wall) opens its stack for
  * the real time since the previous tick.
  *
  * Bounded memory: the output is assembled at finish (JSON key order is
@@ -36,12 +36,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "array.h"
-#include "func_names.h"
-#include "hashmap.h"
-#include "json_writer.h"
-#include "sample_stack.h"
-#include "sinks.h"
+#include "util/array.h"
+#include "model/func_names.h"
+#include "util/hashmap.h"
+#include "util/json_writer.h"
+#include "output/sample_stack.h"
+#include "output/sinks.h"
 
 
 #define SS_BLOCK_EVENTS 255	/* a block is 4 KiB in the file */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <stdlib.h>
-#include "array.h"
-#include "stack_profile.h"
+#include "util/array.h"
+#include "output/stack_profile.h"
 
 /* make V hold ID, the root included */
 static int profile_grow(struct stack_profile *p, uint32_t id)
@@ -45,7 +45,7 @@ int stack_profile__stack(struct stack_profile *p, const struct stack_node *n)
 {
 	int err;
 
-	/* a caller always comes first, with a smaller id (user/stack_table.c) */
+	/* a caller always comes first, with a smaller id (user/model/stack_table.c) */
 	if (!n->id || n->parent >= n->id || (n->parent && (n->parent >= p->n ||
 							    !p->v[n->parent].known)))
 		return profile_err(p, -EINVAL);

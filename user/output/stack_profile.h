@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "model.h"
+#include "model/model.h"
 
 struct stack_cost {
 	uint32_t parent;	/* stack id of the caller, 0 = the root */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The end-of-session summary: the traced processes (user/summary_procs.c:
+ * The end-of-session summary: the traced processes (user/output/summary_procs.c:
  * with several, each one's end and own hottest functions too), a table of
  * functions by total time and the session counters. Aggregates per
  * function id while calls stream in (no per-call storage) and prints
@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "codemap.h"
-#include "sinks.h"
-#include "array.h"
-#include "func_names.h"
-#include "hot_funcs.h"
-#include "summary_procs.h"
+#include "analysis/codemap.h"
+#include "output/sinks.h"
+#include "util/array.h"
+#include "model/func_names.h"
+#include "output/hot_funcs.h"
+#include "output/summary_procs.h"
 
 #define SUMMARY_DEFAULT_LIMIT 50	/* functions listed in the table */
 #define SUMMARY_SLOW_IMPORTS 5		/* slowest imports listed */

@@ -7,11 +7,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "proc_label.h"
-#include "pyversion.h"
-#include "strategy.h"
-#include "summary_procs.h"
+#include "util/array.h"
+#include "model/proc_label.h"
+#include "cpython/pyversion.h"
+#include "model/strategy.h"
+#include "output/summary_procs.h"
 
 int summary_procs__init(struct summary_procs *sp)
 {

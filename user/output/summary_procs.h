@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The summary's processes (user/out_summary.c): each one's identity, what
+ * The summary's processes (user/output/summary.c): each one's identity, what
  * is traced in it and how exactly, how it ended, and, when the session
  * traced more than one, its own calls and hottest functions.
  *
@@ -13,10 +13,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "func_names.h"
-#include "hashmap.h"
-#include "hot_funcs.h"
-#include "model.h"
+#include "model/func_names.h"
+#include "util/hashmap.h"
+#include "output/hot_funcs.h"
+#include "model/model.h"
 
 #define SUMMARY_PROC_TOP 10	/* functions listed per process */
 

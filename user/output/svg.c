@@ -24,15 +24,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "func_names.h"
-#include "proc_label.h"
-#include "pyversion.h"
-#include "strategy.h"
-#include "sinks.h"
-#include "xml_text.h"
-#include "stack_profile.h"
-#include "svg_script.h"
+#include "util/array.h"
+#include "model/func_names.h"
+#include "model/proc_label.h"
+#include "cpython/pyversion.h"
+#include "model/strategy.h"
+#include "output/sinks.h"
+#include "util/xml_text.h"
+#include "output/stack_profile.h"
+#include "output/svg_script.h"
 
 
 #define SVG_W 1200		/* image width, px */

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "recording.h"
+#include "record/recording.h"
 
 #define REC_MAGIC "PYTRACER"
 #define REC_MAGIC_LEN 8

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "rec_format.h"
+#include "record/rec_format.h"
 
 struct rec_reader {
 	FILE *f;

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "rec_format.h"
+#include "record/rec_format.h"
 
 struct rec_writer {
 	FILE *f;

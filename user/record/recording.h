@@ -6,7 +6,7 @@
 #ifndef TRACER_RECORDING_H
 #define TRACER_RECORDING_H
 #include <stddef.h>
-#include "model.h"
+#include "model/model.h"
 
 #define REC_FORMAT_VERSION 7	/* 2: TR_EV_RUNTIME events; 3: TR_EV_LINE, code maps;
 				 * 4: TR_EV_BLOB; 5: TR_EV_JIT; 6: the end's

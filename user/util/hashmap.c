@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include "hashmap.h"
+#include "util/hashmap.h"
 
 struct slot {
 	uint64_t key;

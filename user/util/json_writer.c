@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
-#include "json_writer.h"
+#include "util/json_writer.h"
 
 void json_writer__init(struct json_writer *jw, FILE *f)
 {

@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include "pb_writer.h"
+#include "util/pb_writer.h"
 
 void pb_writer__init(struct pb_writer *w)
 {

@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "hashmap.h"
-#include "str_index.h"
+#include "util/array.h"
+#include "util/hashmap.h"
+#include "util/str_index.h"
 
 static uint64_t fnv1a(const char *s)
 {

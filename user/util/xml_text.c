@@ -2,7 +2,7 @@
 /* Text in XML documents (SVG flame graphs, Cobertura): see xml_text.h. */
 #include <stdint.h>
 #include <string.h>
-#include "xml_text.h"
+#include "util/xml_text.h"
 
 /* length of the well-formed UTF-8 sequence at P (RFC 3629: no overlong
  * forms, no surrogates, nothing above U+10FFFF), 0 if there is none */

@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <stdarg.h>
 #include "unit.h"
-#include "analyzer.h"
-#include "hashmap.h"
+#include "analysis/analyzer.h"
+#include "util/hashmap.h"
 
 #define PID 100
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* The coverage bootstrap's hand-over: the blob parser (user/cover_blob.c)
+/* The coverage bootstrap's hand-over: the blob parser (user/analysis/cover_blob.c)
  * and the command-line check of whether the bootstrap will load. */
 #include <errno.h>
 #include <string.h>
 #include "unit.h"
-#include "cover_blob.h"
-#include "cover_boot.h"
+#include "analysis/cover_blob.h"
+#include "capture/cover_boot.h"
 #include "tracer.h"
 
 struct blob {

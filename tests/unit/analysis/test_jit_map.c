@@ -3,7 +3,7 @@
  * perf-map entry seen again live (not from a jitdump), bad ranges. */
 #include <errno.h>
 #include "unit.h"
-#include "jit_map.h"
+#include "analysis/jit_map.h"
 
 static int add(struct jit_map *m, uint64_t start, uint64_t size, const char *name,
 	       enum jit_source src)

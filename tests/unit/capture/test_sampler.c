@@ -4,8 +4,8 @@
  * the refusal of a layout whose fields do not fit one read */
 #include <errno.h>
 #include <string.h>
-#include "py_layout.h"
-#include "sampler.h"
+#include "cpython/py_layout.h"
+#include "capture/sampler.h"
 #include "unit.h"
 
 static int plan(unsigned minor, struct target *t, char *err, size_t n)

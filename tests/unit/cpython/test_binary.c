@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The analysis of an interpreter file (user/binary.c) and its cache
- * (user/binary_cache.c), on real interpreters. The truth comes from
+ * The analysis of an interpreter file (user/cpython/binary.c) and its cache
+ * (user/cpython/binary_cache.c), on real interpreters. The truth comes from
  * elsewhere: the version from the interpreter itself (sys.hexversion, which
  * is Py_Version), symbols and segments from readelf's output, and the
  * 3.13 layout from a running process's memory.
@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "unit.h"
-#include "binary_cache.h"
-#include "target.h"
+#include "cpython/binary_cache.h"
+#include "capture/target.h"
 
 #define DEBIAN311 "/usr/bin/python3.11"
 

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "unit.h"
-#include "dispatch_sites.h"
-#include "dwarf_labels.h"
-#include "elf_file.h"
-#include "py_opcodes.h"
+#include "cpython/dispatch_sites.h"
+#include "os/dwarf_labels.h"
+#include "os/elf_file.h"
+#include "cpython/py_opcodes.h"
 
 #define LIB312 "/root/.pyenv/versions/3.12.1/lib/libpython3.12.so.1.0"
 

@@ -8,7 +8,7 @@
  */
 #include <errno.h>
 #include "unit.h"
-#include "line_table.h"
+#include "cpython/line_table.h"
 
 struct vec {
 	const char *name;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* user/py_layout.c: the built-in table and the _Py_DebugOffsets parser. */
+/* user/cpython/py_layout.c: the built-in table and the _Py_DebugOffsets parser. */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <stdint.h>
 #include <unistd.h>
 
-#include "py_layout.h"
+#include "cpython/py_layout.h"
 #include "unit.h"
 
 #define PY313_LIB "/root/.pyenv/versions/3.13.0/lib/libpython3.13.so.1.0"

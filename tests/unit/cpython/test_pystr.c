@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "unit.h"
-#include "pystr.h"
+#include "cpython/pystr.h"
 #include "tracer.h"
 
 TEST(pystr_ascii_and_latin1)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "unit.h"
-#include "pyversion.h"
+#include "cpython/pyversion.h"
 
 TEST(pyversion_full_and_minor_only)
 {

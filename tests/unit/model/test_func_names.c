@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "unit.h"
-#include "func_names.h"
+#include "model/func_names.h"
 
 TEST(func_names_set_get_replace)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "unit.h"
-#include "func_table.h"
+#include "model/func_table.h"
 
 TEST(func_table_interns_by_triple)
 {

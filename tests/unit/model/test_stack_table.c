@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "unit.h"
-#include "stack_table.h"
+#include "model/stack_table.h"
 
 TEST(stack_table_interns_parent_and_func)
 {

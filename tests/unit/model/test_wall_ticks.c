@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 #include "unit.h"
-#include "wall_ticks.h"
+#include "model/wall_ticks.h"
 
 #define MS 1000000ull
 

@@ -3,8 +3,8 @@
  * binary's own DWARF (the Makefile builds it with -g -O2). */
 #include <errno.h>
 #include "unit.h"
-#include "dwarf_params.h"
-#include "elf_file.h"
+#include "os/dwarf_params.h"
+#include "os/elf_file.h"
 
 /* the ABI puts GENERATION in the second argument register (rsi) */
 __attribute__((noinline, used)) int dwarf_params_probe_me(long tstate, int generation)

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include "unit.h"
-#include "elf_file.h"
+#include "os/elf_file.h"
 
 #define PY311 "/usr/bin/python3.11"
 #define LIBPY310 "/root/.pyenv/versions/3.10.13/lib/libpython3.10.so.1.0"

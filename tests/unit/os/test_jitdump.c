@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "unit.h"
-#include "jitdump.h"
-#include "jitdump_file.h"
+#include "os/jitdump.h"
+#include "os/jitdump_file.h"
 
 #define PID 4242
 

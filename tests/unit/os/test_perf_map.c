@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "unit.h"
-#include "perf_map.h"
+#include "os/perf_map.h"
 
 static int parse(const char *line, uint64_t *start, uint64_t *size, char *name)
 {

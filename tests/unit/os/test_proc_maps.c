@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "unit.h"
-#include "proc_maps.h"
+#include "os/proc_maps.h"
 
 static const char proc_maps_sample[] =
 	"560f7bd09000-560f7bd0b000 r--p 00000000 fe:00 247134                     /usr/bin/cat\n"

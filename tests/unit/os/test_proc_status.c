@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "proc_status.h"
+#include "os/proc_status.h"
 #include "unit.h"
 
 TEST(proc_status_ids_of_self)

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include "unit.h"
-#include "elf_file.h"
+#include "os/elf_file.h"
 
 struct usdt_notes_buf {
 	unsigned char b[4096];

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include "unit.h"
-#include "sinks.h"
+#include "output/sinks.h"
 
 static char chrome_path[64];
 

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "unit.h"
-#include "codemap.h"
-#include "coverage.h"
-#include "sinks.h"
+#include "analysis/codemap.h"
+#include "output/coverage.h"
+#include "output/sinks.h"
 
 static struct in_codemap cm_in(uint32_t pid, uint32_t lines, const char *text)
 {

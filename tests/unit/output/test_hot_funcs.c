@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "unit.h"
-#include "hot_funcs.h"
+#include "output/hot_funcs.h"
 
 static int add(struct hot_funcs *h, const uint32_t *funcs, uint32_t n)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "unit.h"
-#include "sample_stack.h"
+#include "output/sample_stack.h"
 
 /* the slices told, as "O f@t" / "C f@t:n" (n: its samples) */
 struct log {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include "unit.h"
-#include "stack_profile.h"
+#include "output/stack_profile.h"
 
 static struct call_rec call(uint32_t stack, uint64_t start, uint64_t end, uint64_t child)
 {

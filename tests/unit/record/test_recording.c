@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "unit.h"
-#include "recording.h"
+#include "record/recording.h"
 
 static char rec_path[64];
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "unit.h"
-#include "hashmap.h"
+#include "util/hashmap.h"
 
 TEST(hashmap_set_get_del_many)
 {

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include "unit.h"
-#include "json_writer.h"
+#include "util/json_writer.h"
 
 /* the bytes json_writer__string_n makes of S[0..N) */
 static char *jw_escape(const char *s, size_t n)

@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "unit.h"
-#include "pb_writer.h"
-#include "sinks.h"
+#include "util/pb_writer.h"
+#include "output/sinks.h"
 
 extern const struct sink_ops sink_pprof;
 extern const struct sink_ops sink_pftrace;

@@ -20,7 +20,7 @@
 # lines are seen, its LINE events are dropped (same-line jump targets never call the callback).  A
 # line whose instructions are not contiguous can still come more than once: the receiver keeps a set.
 #
-# Hand-over: sys.getsizeof(blob), blob a bytes object (format: user/cover_blob.h).  The tracer's
+# Hand-over: sys.getsizeof(blob), blob a bytes object (format: user/analysis/cover_blob.h).  The tracer's
 # uprobe on _PySys_GetSizeOf copies it; nothing is written anywhere.  Lines go at once; calls
 # every N and at exit (atexit); 'A' says the events are on, 'E' that the last counts went.
 #
@@ -78,7 +78,7 @@ def _tracer_boot():
             return s.encode("utf-8", "backslashreplace")
 
     def record(kind, ident, line, count):
-        """one record (user/cover_blob.h), None when too long for a blob"""
+        """one record (user/analysis/cover_blob.h), None when too long for a blob"""
         f, n, first = ident
         if len(f) + len(n) > 4096 - 48:
             return None

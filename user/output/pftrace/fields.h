@@ -2,7 +2,7 @@
 /*
  * Field numbers of Perfetto's trace protos (protos/perfetto/trace/ in the
  * Perfetto repository: trace_packet.proto, the track_event protos,
- * clock_snapshot.proto, interned_data.proto) that user/out_pftrace.c writes.
+ * clock_snapshot.proto, interned_data.proto) that user/output/pftrace/pftrace.c writes.
  */
 #ifndef TRACER_PFTRACE_FIELDS_H
 #define TRACER_PFTRACE_FIELDS_H

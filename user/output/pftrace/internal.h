@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Perfetto writer's state, shared by its files: user/out_pftrace.c
- * (tracks, calls, the session) and user/out_pftrace_sample.c (CPU samples).
+ * The Perfetto writer's state, shared by its files: user/output/pftrace/pftrace.c
+ * (tracks, calls, the session) and user/output/pftrace/sample.c (CPU samples).
  */
 #ifndef TRACER_PFTRACE_INT_H
 #define TRACER_PFTRACE_INT_H
 #include <stdbool.h>
 #include <stdio.h>
-#include "func_names.h"
-#include "hashmap.h"
-#include "pb_writer.h"
-#include "sample_stack.h"
+#include "model/func_names.h"
+#include "util/hashmap.h"
+#include "util/pb_writer.h"
+#include "output/sample_stack.h"
 
 #define CATEGORY_IID 1		/* "python": slices of calls */
 #define SAMPLE_CATEGORY_IID 2	/* "sample": slices of CPU samples */
@@ -61,7 +61,7 @@ struct pftrace_sink {
 	int err;		/* first write error */
 };
 
-/* user/out_pftrace.c */
+/* user/output/pftrace/pftrace.c */
 /* open a TracePacket of sequence SEQ; close it with pf_packet_end */
 size_t pf_packet(struct pftrace_sink *ps, uint32_t seq);
 int pf_packet_end(struct pftrace_sink *ps, size_t token);
@@ -78,7 +78,7 @@ int pf_intern_func(struct pftrace_sink *ps, struct pf_thread *t, uint32_t func);
 /* warnings W (N of them) as arguments warning_1, warning_2... */
 void pf_arg_warnings(struct pb_writer *pb, const char (*w)[256], uint32_t n);
 
-/* user/out_pftrace_proc.c: processes' tracks, their ends */
+/* user/output/pftrace/proc.c: processes' tracks, their ends */
 int pf_process(struct sink *s, const struct in_process *p);
 int pf_process_end(struct sink *s, const struct proc_end_rec *e);
 /* the track of process PID, of its thread TID (a new thread) */
@@ -86,13 +86,13 @@ uint64_t pf_proc_uuid(struct pftrace_sink *ps, uint32_t pid);
 uint64_t pf_thread_uuid(struct pftrace_sink *ps, uint32_t pid, uint32_t tid);
 void pf_thread_free(void *t);
 
-/* user/out_pftrace_sample.c */
+/* user/output/pftrace/sample.c */
 int pf_sample(struct sink *s, const struct sample_rec *r);
 /* close thread T's sampled slices */
 int pf_close_thread_samples(struct pftrace_sink *ps, struct pf_thread *t);
 /* the sequence of the packets not tied to a thread */
 #define SEQ_GLOBAL 1
-/* user/out_pftrace_jit.c: a JIT registration as an instant */
+/* user/output/pftrace/jit.c: a JIT registration as an instant */
 int pf_jit(struct sink *s, const struct jit_rec *r);
 /* a uint or string argument of the event being written */
 void pf_arg_uint(struct pb_writer *pb, const char *name, uint64_t v);

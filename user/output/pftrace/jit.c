@@ -6,9 +6,9 @@
  * whether it was written before the attach, read from the perf map then,
  * and "source": "jitdump" for a jitdump's code loads) as arguments.
  */
-#include "pftrace_fields.h"
-#include "pftrace_int.h"
-#include "sinks.h"
+#include "output/pftrace/fields.h"
+#include "output/pftrace/internal.h"
+#include "output/sinks.h"
 
 /* JIT code registered: an instant on its process's track (absolute time:
  * the thread sequences' clocks are incremental) */

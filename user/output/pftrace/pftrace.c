@@ -12,7 +12,7 @@
  *    bpf_ktime_get_ns), the track descriptors (a process track per process,
  *    a thread track per thread under it, a "tracer" track), an instant event
  *    on each process track saying the strategy and the warnings of that
- *    process and one at its end if it ended (user/out_pftrace_proc.c: a
+ *    process and one at its end if it ended (user/output/pftrace/proc.c: a
  *    reused pid gets new tracks), and at the end a slice over the whole session on the tracer
  *    track whose name says the events seen and lost and whose arguments
  *    hold every counter: a partial trace always says so.
@@ -42,14 +42,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "func_names.h"
-#include "hashmap.h"
-#include "pb_writer.h"
-#include "pftrace_fields.h"
-#include "pftrace_int.h"
-#include "runtime_slices.h"
-#include "sinks.h"
+#include "util/array.h"
+#include "model/func_names.h"
+#include "util/hashmap.h"
+#include "util/pb_writer.h"
+#include "output/pftrace/fields.h"
+#include "output/pftrace/internal.h"
+#include "analysis/runtime_slices.h"
+#include "output/sinks.h"
 
 
 #define SEQ_INCREMENTAL_STATE_CLEARED 1

@@ -2,7 +2,7 @@
 /*
  * Processes in the Perfetto trace: a process track per process (its
  * threads' tracks under it), named as every output names a process
- * (user/proc_label.h), with an instant at its attach saying what is traced
+ * (user/model/proc_label.h), with an instant at its attach saying what is traced
  * and how exactly, and one at its end (exit, exec, or an exit not seen).
  *
  * A pid can be reused in a system-wide session: a process whose pid an
@@ -13,12 +13,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "pftrace_fields.h"
-#include "pftrace_int.h"
-#include "proc_label.h"
-#include "pyversion.h"
-#include "sinks.h"
-#include "strategy.h"
+#include "output/pftrace/fields.h"
+#include "output/pftrace/internal.h"
+#include "model/proc_label.h"
+#include "cpython/pyversion.h"
+#include "output/sinks.h"
+#include "model/strategy.h"
 
 uint64_t pf_proc_uuid(struct pftrace_sink *ps, uint32_t pid)
 {

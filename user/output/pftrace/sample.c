@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * CPU samples (--sample) in the Perfetto trace: the slices of
- * user/sample_stack.h on each thread's track, category "sample", their
+ * user/output/sample_stack.h on each thread's track, category "sample", their
  * names the functions' (interned like the calls'), each end carrying the
  * number of samples its slice stands for (argument "samples"). They share
  * the thread's sequence, incremental clock and interned names with
@@ -15,9 +15,9 @@
  * does, and they show the stacks on the thread track in the UI.
  */
 #include <errno.h>
-#include "pftrace_fields.h"
-#include "pftrace_int.h"
-#include "sinks.h"
+#include "output/pftrace/fields.h"
+#include "output/pftrace/internal.h"
+#include "output/sinks.h"
 
 struct pf_sample_ctx {
 	struct pftrace_sink *ps;

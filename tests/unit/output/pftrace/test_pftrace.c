@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include "unit.h"
-#include "sinks.h"
+#include "output/sinks.h"
 
 static char pf_path[64];
 
