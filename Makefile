@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Build: make            -> build/tracer
-#        make test       -> C unit tests + end-to-end tests (root)
+#        make test       -> layer check, C unit tests, end-to-end tests (root)
 #        make bench      -> benchmarks (root), see BENCHMARKS.md
 #        make deps       -> install the Debian 12 packages needed (root)
 OUT      := build
@@ -28,7 +28,7 @@ UNIT_SRCS := $(shell find tests/unit -name '*.c')
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUT)/unit/%.o,$(UNIT_SRCS))
 HEADERS   := $(wildcard include/*.h) $(shell find user -name '*.h')
 
-.PHONY: all clean test unit e2e bench deps example
+.PHONY: all clean test check unit e2e bench deps example
 .SECONDARY:
 all: $(OUT)/tracer
 
@@ -65,7 +65,12 @@ unit: $(OUT)/unit-tests
 e2e: $(OUT)/tracer
 	cd tests/e2e && /usr/bin/python3 -m pytest -ra $(PYTEST_ARGS)
 
-test: unit e2e
+# the layer rule of user/ (user/README.md), and its own test
+check:
+	/usr/bin/python3 tools/check-layers.py
+	cd tests/tools && /usr/bin/python3 -m pytest -q -p no:cacheprovider
+
+test: check unit e2e
 
 bench: $(OUT)/tracer
 	/usr/bin/python3 tools/bench.py --write
