@@ -28,6 +28,7 @@ struct thread_state {
 	__u64 hide_top;		/* the frame of the last hidden call, 0 after an exit */
 };
 
+/* written by BPF only (task storage) */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -46,6 +47,7 @@ struct line_key {
 	__u64 filename;
 };
 
+/* written by BPF only (tracer.bpf.c) */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 262144);

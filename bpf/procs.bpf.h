@@ -51,6 +51,7 @@ const volatile char comm_filter[COMM_FILTERS_MAX][16] = {};
 const volatile bool cgroup_filter_on = false;	/* --cgroup */
 
 /* --cgroup: the cgroup v2 directory (index 0) processes must be under */
+/* writer: user/capture/sw_filter.c, before attach */
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
 	__uint(max_entries, 1);
@@ -59,6 +60,7 @@ struct {
 } cgroup_filter SEC(".maps");
 
 /* --exclude-pid (host tgids); the tracer adds itself */
+/* writer: user/capture/sw_filter.c, before attach */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -67,6 +69,7 @@ struct {
 } excluded_pids SEC(".maps");
 
 /* per interpreter file, by bin_id */
+/* writer: user/capture/sw_bins.c, before the file's probes are attached */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TR_BINS_MAX);
@@ -75,6 +78,7 @@ struct {
 } bins SEC(".maps");
 
 /* scratch for a new entry (too big for the stack with the rest) */
+/* written by BPF only (per-CPU scratch) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

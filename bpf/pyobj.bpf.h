@@ -9,6 +9,7 @@
 #define TRACER_PYOBJ_BPF_H
 
 /* per traced process (host tgid): layout and strategy */
+/* writers: user/capture/probes.c (-p, launch) or user/capture/session_all.c and procs.bpf.h (-a), never both kinds in one session */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -35,6 +36,7 @@ struct code_fp {
  * coverage bootstrap, whose frames are hidden (see bpf/coverage.bpf.h) */
 #define CO_TRACER_HIDDEN ((__s32)0x80000000)
 
+/* written by BPF only (pyobj.bpf.h) */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -48,6 +50,7 @@ struct fp_scratch {
 	__u64 words[2 * TR_FR_WORDS_MAX];
 };
 
+/* written by BPF only (per-CPU scratch) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

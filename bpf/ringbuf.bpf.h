@@ -13,6 +13,7 @@
  * perf showed taking ~2% of a traced loop's time at 64 KiB */
 const volatile __u64 wakeup_bytes = 1 << 20;
 
+/* written by BPF only; read by user/capture/feed.c */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);	/* resized by userspace (--buffer) */
@@ -34,6 +35,7 @@ static __always_inline void drop(int reason)
  * about 50 ns. A per-CPU count costs nothing shared; the consumer's poll
  * timeout (user/capture/session.c) picks up what no CPU has woken it for.
  */
+/* written by BPF only (ringbuf.bpf.h) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

@@ -72,6 +72,7 @@ struct sample_slot {
 };
 
 /* one slot per CPU (max_entries set by userspace to the number of CPUs) */
+/* written by BPF only; sized by user/capture/sampler.c */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
