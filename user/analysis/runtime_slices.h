@@ -47,7 +47,4 @@ void rt_slices__generation(struct rt_slices *s, int64_t gen);
 /* importlib's _find_and_load began: the innermost import loads a module */
 void rt_slices__loading(struct rt_slices *s);
 void rt_slices__free(struct rt_slices *s);
-
-/* What a timeline shows for R: "GC (generation 2)", "import json". */
-const char *runtime_rec__label(const struct runtime_rec *r, char *buf, size_t len);
 #endif

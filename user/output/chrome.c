@@ -26,7 +26,7 @@
 #include "model/proc_label.h"
 #include "cpython/pyversion.h"
 #include "model/strategy.h"
-#include "analysis/runtime_slices.h"
+#include "model/rec_labels.h"
 #include "output/sinks.h"
 
 #define CHROME_BIG_FILE (256ull << 20)	/* UIs struggle past this size */

@@ -2,6 +2,7 @@
 /* runtime_slices: nesting, which import statements are reported, names. */
 #include "unit.h"
 #include "analysis/runtime_slices.h"
+#include "model/rec_labels.h"
 
 static struct tr_ev_runtime rs_begin(uint8_t kind, uint8_t flags, int64_t value,
 				     const char *name, uint64_t ts)

@@ -48,7 +48,7 @@
 #include "util/pb_writer.h"
 #include "output/pftrace/fields.h"
 #include "output/pftrace/internal.h"
-#include "analysis/runtime_slices.h"
+#include "model/rec_labels.h"
 #include "output/sinks.h"
 
 
