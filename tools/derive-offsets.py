@@ -38,7 +38,7 @@ PY_FIELDS = [
 ]
 RT_FIELDS = ["runtime_tstate_current", "runtime_interpreters_main",
              "interp_eval_frame", "runtime_gil_holder", "runtime_gil_ptr",
-             "runtime_gil"]
+             "runtime_gil", "runtime_tss_key"]
 ALL_FIELDS = PY_FIELDS + RT_FIELDS
 
 
@@ -94,6 +94,10 @@ def queries(minor):
     q["runtime_gil_ptr"] = (off("_PyRuntimeState", main + ".ceval.gil")
                             if minor >= 12 else None)
     q["runtime_gil"] = off("_PyRuntimeState", main + "._gil") if minor >= 12 else None
+    # the pthread key of the thread states (Py_tss_t autoTSSkey): how
+    # sampling finds a thread's state
+    q["runtime_tss_key"] = off("_PyRuntimeState",
+                               "gilstate.autoTSSkey" if minor <= 11 else "autoTSSkey")
     return q
 
 

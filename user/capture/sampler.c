@@ -11,17 +11,8 @@
 #include "capture/sampler.h"
 #include "capture/session.h"
 #include "output/sinks.h"
+#include "cpython/pyversion.h"
 #include "tracer.skel.h"
-
-/*
- * Offset in _PyRuntime of autoTSSkey (Py_tss_t: {int _is_initialized;
- * pthread_key_t _key;}), per minor version, from the DWARF of the pyenv
- * builds; Debian's 3.11.2 has 3.11.7's (its PyGILState_GetThisThreadState
- * reads _PyRuntime+596, the _key). See docs/notes/sampling.md.
- */
-static const struct { unsigned minor; unsigned offset; } tss_key_offsets[] = {
-	{ 8, 1392 }, { 9, 584 }, { 10, 584 }, { 11, 592 }, { 12, 1544 }, { 13, 2160 },
-};
 
 int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines)
 {
@@ -56,27 +47,26 @@ static bool span_covers(uint32_t *span, int off, uint32_t size)
 int sampler__plan(struct target *t, char *err, size_t errlen)
 {
 	const struct tr_py_layout *L = &t->cfg.layout;
-	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
 	uint32_t span = 0;
+	char ver[32];
 
 	/* the walk reads the bytes of a frame holding its code, caller,
 	 * owner and instruction at once */
 	if (!span_covers(&span, L->frame_code, 8) || !span_covers(&span, L->frame_back, 8) ||
 	    !span_covers(&span, L->frame_owner, 1) || !span_covers(&span, L->frame_lasti, 4) ||
 	    !span_covers(&span, L->frame_instr, 8)) {
-		snprintf(err, errlen, "sampling: CPython 3.%u's frame fields lie more than %d bytes "
-			 "apart", minor, TR_SAMPLE_FRAME_SPAN);
+		snprintf(err, errlen, "sampling: CPython %s's frame fields lie more than %d bytes "
+			 "apart", pyversion__format(t->bin.version_hex, ver, sizeof(ver)),
+			 TR_SAMPLE_FRAME_SPAN);
 		return -ENOTSUP;
 	}
 	t->cfg.sample_span = span;
-	for (size_t i = 0; i < sizeof(tss_key_offsets) / sizeof(tss_key_offsets[0]); i++) {
-		if (tss_key_offsets[i].minor == minor && t->runtime_addr) {
-			t->cfg.tss_key_addr = t->runtime_addr + tss_key_offsets[i].offset;
-			return 0;
-		}
+	if (t->bin.rt.runtime_tss_key > 0 && t->runtime_addr) {
+		t->cfg.tss_key_addr = t->runtime_addr + t->bin.rt.runtime_tss_key;
+		return 0;
 	}
-	snprintf(err, errlen, "sampling: where CPython 3.%u keeps its thread states is unknown",
-		 minor);
+	snprintf(err, errlen, "sampling: where CPython %s keeps its thread states is unknown",
+		 pyversion__format(t->bin.version_hex, ver, sizeof(ver)));
 	return -ENOTSUP;
 }
 

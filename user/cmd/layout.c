@@ -53,6 +53,7 @@ static void layout__print(FILE *f, const struct tr_py_layout *l,
 	fprintf(f, "runtime_gil_holder=%d\n", rt->runtime_gil_holder);
 	fprintf(f, "runtime_gil_ptr=%d\n", rt->runtime_gil_ptr);
 	fprintf(f, "runtime_gil=%d\n", rt->runtime_gil);
+	fprintf(f, "runtime_tss_key=%d\n", rt->runtime_tss_key);
 }
 
 /* "3.X" with X a decimal number: 0, or -EINVAL */

@@ -18,6 +18,10 @@ struct py_runtime_layout {
 	int32_t runtime_gil_holder;
 	int32_t runtime_gil_ptr;
 	int32_t runtime_gil;
+	/* the thread states' pthread key (Py_tss_t autoTSSkey: {int
+	 * _is_initialized; pthread_key_t _key;}), how sampling finds a
+	 * thread's state */
+	int32_t runtime_tss_key;
 };
 
 /* Layout for MAJOR.MINOR from the built-in table (derived from DWARF of

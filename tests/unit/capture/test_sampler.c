@@ -10,10 +10,8 @@
 
 static int plan(unsigned minor, struct target *t, char *err, size_t n)
 {
-	struct py_runtime_layout rt;
-
 	memset(t, 0, sizeof(*t));
-	if (py_layout__for_version(3, minor, &t->cfg.layout, &rt))
+	if (py_layout__for_version(3, minor, &t->cfg.layout, &t->bin.rt))
 		return -99;
 	t->bin.version_hex = 0x03000000 | minor << 16;
 	t->runtime_addr = 0x10000;
