@@ -56,9 +56,7 @@ static void make_template(const struct target *t, struct tr_bin_cfg *bc, uint32_
 /* Why T's file cannot be traced exactly under -a, or NULL */
 static const char *refusal(const struct target *t)
 {
-	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
-
-	if (t->cfg.strategy == TR_STRATEGY_EVAL && minor >= 11)
+	if (t->cfg.strategy == TR_STRATEGY_EVAL && !t->bin.eval_sees_every_call)
 		return "eval on 3.12+ depends on each process's perf trampoline, which a "
 		       "process started later may not have; -a needs dispatch (symbols and DWARF)";
 	return NULL;

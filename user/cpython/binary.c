@@ -254,6 +254,11 @@ int binary__analyse(const struct binary_req *req, struct binary *b, char *err, s
 		    PY_LAYOUT_MIN_MINOR, PY_LAYOUT_MAX_MINOR);
 		goto cleanup;
 	}
+	b->eval_sees_every_call = minor <= 10;
+	b->usdt_entry_needs_line = minor == 11;
+	b->has_perf_trampoline = minor >= 12;
+	b->has_monitoring = minor >= 12;
+	b->has_own_gil = minor >= 12;
 	/* the message says "in the process": target.c locates the evaluator
 	 * in the process's mappings with the same words */
 	if (elf_file__find_symbol(ef, "_PyEval_EvalFrameDefault", &b->eval_vaddr, &sz) ||

@@ -32,6 +32,17 @@ struct binary_req {
 
 struct binary {
 	uint32_t version_hex;
+	/* what the version can do: the other layers ask these, they do not
+	 * compare versions */
+	bool eval_sees_every_call; /* every Python call enters the evaluator
+				    * (<= 3.10; 3.11+ runs Python-to-Python
+				    * calls inside it, unless a PEP 523 hook such
+				    * as the perf trampoline is installed) */
+	bool usdt_entry_needs_line; /* function__entry fires only while the
+				     * line probe is on (3.11, CPython issue 98894) */
+	bool has_perf_trampoline; /* -X perf / PYTHONPERFSUPPORT (3.12+) */
+	bool has_monitoring;	/* sys.monitoring, the coverage bootstrap's way (3.12+) */
+	bool has_own_gil;	/* the main interpreter keeps its GIL in _PyRuntime (3.12+) */
 	/* the BPF configuration without what belongs to a process: layout,
 	 * identity spans, dealloc_probed; strategy, addresses 0 */
 	struct tr_proc_cfg cfg;
