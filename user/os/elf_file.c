@@ -330,6 +330,18 @@ int elf_file__read_pointers(struct elf_file *ef, uint64_t vaddr, uint64_t *out, 
 	return 0;
 }
 
+bool elf_file__vaddr_is_exec(struct elf_file *ef, uint64_t vaddr)
+{
+	for (size_t i = 0; i < ef->n_loads; i++) {
+		const GElf_Phdr *ph = &ef->loads[i];
+
+		if ((ph->p_flags & PF_X) && vaddr >= ph->p_vaddr &&
+		    vaddr - ph->p_vaddr < ph->p_filesz)
+			return true;
+	}
+	return false;
+}
+
 int elf_file__vaddr_to_offset(struct elf_file *ef, uint64_t vaddr, uint64_t *off)
 {
 	for (size_t i = 0; i < ef->n_loads; i++) {

@@ -31,6 +31,8 @@ ssize_t elf_file__read_vaddr(struct elf_file *ef, uint64_t vaddr, void *buf, siz
  * adding the load bias: R_X86_64_RELATIVE relocations (position-
  * independent code) supply their addends. 0 or -errno. */
 int elf_file__read_pointers(struct elf_file *ef, uint64_t vaddr, uint64_t *out, size_t n);
+/* Is VADDR inside an executable PT_LOAD segment's file contents? */
+bool elf_file__vaddr_is_exec(struct elf_file *ef, uint64_t vaddr);
 /* File offset of a virtual address inside a PT_LOAD segment: 0 or -ENOENT. */
 int elf_file__vaddr_to_offset(struct elf_file *ef, uint64_t vaddr, uint64_t *off);
 
