@@ -52,7 +52,7 @@ $(OUT)/user/capture/py_sources.o: $(wildcard user/capture/py/*.py)
 $(OUT)/tracer: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/unit/%.o: tests/unit/%.c $(HEADERS) tests/unit/unit.h
+$(OUT)/unit/%.o: tests/unit/%.c $(HEADERS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
 

@@ -51,6 +51,20 @@ static Elf_Scn *find_section(struct elf_file *ef, const char *name,
 	return NULL;
 }
 
+int elf_file__section(struct elf_file *ef, const char *name, const uint8_t **data,
+		      size_t *size, uint64_t *vaddr)
+{
+	GElf_Shdr sh;
+
+	if (!find_section(ef, name, &sh) || sh.sh_type != SHT_PROGBITS ||
+	    sh.sh_offset > ef->raw_size || sh.sh_size > ef->raw_size - sh.sh_offset)
+		return -ENOENT;
+	*data = (const uint8_t *)ef->raw + sh.sh_offset;
+	*size = sh.sh_size;
+	*vaddr = sh.sh_addr;
+	return 0;
+}
+
 static int load_phdrs(struct elf_file *ef)
 {
 	size_t n, i;

@@ -36,6 +36,10 @@ bool elf_file__vaddr_is_exec(struct elf_file *ef, uint64_t vaddr);
 /* File offset of a virtual address inside a PT_LOAD segment: 0 or -ENOENT. */
 int elf_file__vaddr_to_offset(struct elf_file *ef, uint64_t vaddr, uint64_t *off);
 
+/* The contents of the section NAME (SHT_PROGBITS, inside the file): its
+ * bytes (valid until close), size and virtual address. 0 or -ENOENT. */
+int elf_file__section(struct elf_file *ef, const char *name, const uint8_t **data,
+		      size_t *size, uint64_t *vaddr);
 /* DT_SONAME, or NULL. Valid until close. */
 const char *elf_file__soname(struct elf_file *ef);
 /* Does the file have a SystemTap SDT note PROVIDER:NAME (.note.stapsdt)?

@@ -7,17 +7,14 @@
  */
 #include <errno.h>
 #include <glob.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "unit.h"
 #include "cpython/opcode_table.h"
 #include "os/elf_file.h"
-
-extern char **environ;
+#include "strip_copy.h"
 
 static int find(const char *path, struct opcode_table *t, char *err, size_t n)
 {
@@ -52,25 +49,6 @@ static int by_symbol(const char *path, struct opcode_table *t)
 	}
 	elf_file__close(ef);
 	return ret;
-}
-
-/* PATH stripped with strip --strip-all into a temporary file (caller unlinks) */
-static int strip_copy(const char *path, char *out, size_t n)
-{
-	char *argv[] = { "strip", "--strip-all", "-o", out, (char *)path, NULL };
-	int fd, status;
-	pid_t pid;
-
-	snprintf(out, n, "/tmp/tracer-unit-stripped-XXXXXX");
-	fd = mkstemp(out);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	if (posix_spawnp(&pid, "strip", NULL, NULL, argv, environ))
-		return -ENOENT;
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-		return -EIO;
-	return 0;
 }
 
 static void check_build(const char *lib)
