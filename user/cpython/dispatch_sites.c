@@ -24,9 +24,13 @@
  * specialized forms are every opcode that the binary's own _PyOpcode_Deopt
  * table maps to a base instruction. The handlers' addresses are the entries
  * of the computed-goto table `opcode_targets` (a local symbol; its words are
- * R_X86_64_RELATIVE relocations in a shared library); exit_unwind is a C
- * label, found in the DWARF (user/os/dwarf_labels.c). Without .symtab or DWARF
- * there is no plan, and the caller says so.
+ * R_X86_64_RELATIVE relocations in a shared library), or, in a build
+ * without .symtab, the table the eval function's own code dispatches
+ * through (user/cpython/opcode_table.c); handlers GCC moved into `.cold`
+ * fragments are disassembled with the fragments' extents from the unwind
+ * tables (user/os/eh_frame.c). exit_unwind is a C label, found in the DWARF
+ * (user/os/dwarf_labels.c). Without _PyOpcode_Deopt (.symtab) or DWARF
+ * there is no plan yet, and the caller says which is missing.
  *
  * Where in a handler to probe. A uprobe on an instruction the kernel must
  * single-step out of line costs ~10 µs on these VMs; on one it emulates
@@ -69,7 +73,9 @@
 #include <string.h>
 #include <capstone/capstone.h>
 #include "cpython/dispatch_sites.h"
+#include "cpython/opcode_table.h"
 #include "os/dwarf_labels.h"
+#include "os/eh_frame.h"
 
 #define EVAL_FUNC "_PyEval_EvalFrameDefault"
 #define PREFIX_MAX 64	/* instructions scanned for an emulated site */
@@ -473,6 +479,70 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 	return ret;
 }
 
+/* the handlers of the computed-goto table: its symbol's words, or the
+ * table found from the code in a build without .symtab (opcode_table.c) */
+static int find_table(struct elf_file *ef, const char *path, uint64_t fv, uint64_t fsz,
+		      uint64_t handlers[256], char *err, size_t errlen)
+{
+	uint64_t tab, tab_sz;
+	struct opcode_table *t;
+	char why[200];
+	int ret;
+
+	if (!elf_file__find_symbol_prefix(ef, "opcode_targets", &tab, &tab_sz) &&
+	    tab_sz == 256 * 8) {
+		if (elf_file__read_pointers(ef, tab, handlers, 256))
+			return ERR("%s: cannot read opcode_targets", path);
+		return 0;
+	}
+	t = malloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	ret = opcode_table__find(ef, fv, fsz, t, why, sizeof(why));
+	if (ret)
+		snprintf(err, errlen, "%s has no opcode_targets symbol and %s", path, why);
+	else
+		memcpy(handlers, t->handlers, sizeof(t->handlers));
+	free(t);
+	return ret;
+}
+
+/*
+ * GCC moves rarely run blocks of the eval function into fragments of their
+ * own (`_PyEval_EvalFrameDefault.cold`, more than one after PGO), outside
+ * the function's symbol; handlers and labels can start there. Each
+ * fragment one of STARTS lies in is disassembled too, with its extent from
+ * the unwind tables (os/eh_frame.c), which a stripped build keeps and which
+ * equal the symbols where there are symbols.
+ */
+static int disassemble_fragments(struct code *c, uint64_t fv, uint64_t fsz,
+				 const uint64_t *starts, size_t n_starts)
+{
+	uint64_t done[16][2];
+	struct eh_frame f;
+	int n_done = 0, ret = 0;
+
+	for (size_t i = 0; i < n_starts && !ret; i++) {
+		uint64_t s, e;
+		bool seen = false;
+
+		if (starts[i] >= fv && starts[i] - fv < fsz)
+			continue;
+		for (int k = 0; k < n_done; k++)
+			seen |= starts[i] >= done[k][0] && starts[i] < done[k][1];
+		if (seen)
+			continue;
+		if (!n_done && eh_frame__from_elf(c->ef, &f))
+			return -ENOENT;
+		if (eh_frame__extent(&f, starts[i], &s, &e) || n_done == 16)
+			return -ENOENT;
+		done[n_done][0] = s;
+		done[n_done++][1] = e;
+		ret = disassemble(c, s, e - s);
+	}
+	return ret;
+}
+
 int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
 			 int frame_back, struct ds_plan *plan, char *err, size_t errlen)
 {
@@ -490,7 +560,7 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 		{ PY_OP_INSTRUMENTED_YIELD_VALUE, 1 },
 	};
 	bool ours[256] = { false };	/* opcodes in a family */
-	uint64_t handlers[256], tab, tab_sz, fv, fsz, cv, csz, deopt_v, deopt_sz, unwind;
+	uint64_t handlers[256], fv, fsz, deopt_v, deopt_sz, unwind;
 	unsigned char deopt[256];
 	struct family fam[3] = { { .kind = DS_CALL }, { .kind = DS_RETURN },
 				 { .kind = DS_UNWIND } };
@@ -500,12 +570,11 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
-	if (elf_file__find_symbol_prefix(ef, "opcode_targets", &tab, &tab_sz) || tab_sz != 256 * 8)
-		return ERR("%s has no opcode_targets table (a stripped build?)", path);
-	if (elf_file__read_pointers(ef, tab, handlers, 256))
-		return ERR("%s: cannot read opcode_targets", path);
 	if (elf_file__find_symbol(ef, EVAL_FUNC, &fv, &fsz) || !fsz)
 		return ERR("%s: no %s", path, EVAL_FUNC);
+	ret = find_table(ef, path, fv, fsz, handlers, err, errlen);
+	if (ret)
+		return ret;
 	if (elf_file__find_symbol(ef, "_PyOpcode_Deopt", &deopt_v, &deopt_sz) || deopt_sz != 256 ||
 	    elf_file__read_vaddr(ef, deopt_v, deopt, 256) != 256)
 		return ERR("%s has no _PyOpcode_Deopt table (a stripped build?)", path);
@@ -564,8 +633,11 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 		return ERR("capstone: cannot open an x86-64 disassembler");
 	cs_option(c.cs, CS_OPT_DETAIL, CS_OPT_ON);
 	ret = disassemble(&c, fv, fsz);
-	if (!ret && !elf_file__find_symbol(ef, EVAL_FUNC ".cold", &cv, &csz) && csz)
-		ret = disassemble(&c, cv, csz);
+	if (!ret && disassemble_fragments(&c, fv, fsz, starts, n_starts)) {
+		ret = ERR("%s: a handler of %s lies outside it, in code whose extent the unwind "
+			  "tables do not give", path, EVAL_FUNC);
+		goto cleanup;
+	}
 	if (ret) {
 		snprintf(err, errlen, "%s: cannot disassemble %s: %s", path, EVAL_FUNC,
 			 strerror(-ret));

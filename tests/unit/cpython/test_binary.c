@@ -199,9 +199,9 @@ TEST(binary_debian_311_usdt)
 	stop(req.runner_pid);
 	CHECK(b.ds_tried);
 	CHECK(b.ds_ret < 0);
-	if (!strstr(b.ds_why, "has no opcode_targets table"))
+	if (!strstr(b.ds_why, "has no _PyOpcode_Deopt table"))
 		fprintf(stderr, "  ds_why: %s\n", b.ds_why);
-	CHECK(strstr(b.ds_why, "has no opcode_targets table"));
+	CHECK(strstr(b.ds_why, "has no _PyOpcode_Deopt table"));
 	req.force = "bogus";
 	CHECK_EQ(binary__analyse(&req, &b, err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "unknown strategy 'bogus'"));

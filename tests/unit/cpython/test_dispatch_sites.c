@@ -150,7 +150,9 @@ TEST(dispatch_plan_refuses_stripped)
 
 	CHECK(ef != NULL);
 	CHECK_EQ(py_opcodes__parse("RESUME 151\nRETURN_VALUE 83\nYIELD_VALUE 86\n", &o), 0);
+	/* the table is found from the code (opcode_table.c); what a build
+	 * without .symtab still lacks is the deopt table */
 	CHECK(dispatch_sites__plan(ef, "/usr/bin/python3.11", &o, 48, &p, err, sizeof(err)) < 0);
-	CHECK(strstr(err, "opcode_targets") != NULL);
+	CHECK(strstr(err, "_PyOpcode_Deopt") != NULL);
 	elf_file__close(ef);
 }
