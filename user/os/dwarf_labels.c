@@ -48,12 +48,14 @@ int dwarf_labels__find(const char *path, const char *func, const char *label, ui
 {
 	Dwarf_Off off = 0, next;
 	size_t hsize;
-	int fd, ret = -ENOENT;
+	struct dwarf_file *df;
+	int ret = -ENOENT;
 	Dwarf *dw;
 
-	ret = dwarf_file__open(path, &dw, &fd);
+	ret = dwarf_file__open(path, &df);
 	if (ret)
 		return ret;
+	dw = dwarf_file__dwarf(df);
 	ret = -ENOENT;
 	while (ret && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cu, c;
@@ -74,6 +76,6 @@ int dwarf_labels__find(const char *path, const char *func, const char *label, ui
 		}
 		off = next;
 	}
-	dwarf_file__close(dw, fd);
+	dwarf_file__close(df);
 	return ret;
 }

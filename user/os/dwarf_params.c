@@ -79,12 +79,14 @@ int dwarf_params__find(const char *path, uint64_t func_vaddr, const char *param,
 		       enum dwarf_param_where *where, int64_t *value)
 {
 	Dwarf_Die cu, c;
+	struct dwarf_file *df;
 	Dwarf *dw;
-	int fd, ret = -ENOENT;
+	int ret = -ENOENT;
 
-	ret = dwarf_file__open(path, &dw, &fd);
+	ret = dwarf_file__open(path, &df);
 	if (ret)
 		return ret;
+	dw = dwarf_file__dwarf(df);
 	ret = -ENOENT;
 	/* the compile unit covering the address (.debug_aranges), then the
 	 * subprogram of that unit that starts there */
@@ -99,6 +101,6 @@ int dwarf_params__find(const char *path, uint64_t func_vaddr, const char *param,
 			}
 		} while (dwarf_siblingof(&c, &c) == 0);
 	}
-	dwarf_file__close(dw, fd);
+	dwarf_file__close(df);
 	return ret;
 }

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dwarf_file__open finds separate debug information the way perf and gdb
+ * do: a pyenv libpython split with `objcopy --only-keep-debug`, the copy
+ * stripped, found through .gnu_debuglink (in .debug/ next to it) and
+ * through its build-id under /usr/lib/debug/.build-id/; a DWARF query
+ * (exit_unwind, read by hand with gdb: see test_dispatch_sites.c) gives
+ * the same answer as on the unstripped file, and the source is said.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "unit.h"
+#include "os/dwarf_file.h"
+#include "os/dwarf_labels.h"
+#include "strip_copy.h"
+
+#define LIB312 "/root/.pyenv/versions/3.12.1/lib/libpython3.12.so.1.0"
+#define UNWIND312 0x10c432
+
+/* DIR/libpython3.12.so.1.0 stripped, its debug info in DEBUG */
+static int split(const char *dir, const char *debug, char *lib, size_t n)
+{
+	char *keep[] = { "objcopy", "--only-keep-debug", LIB312, (char *)debug, NULL };
+	char link[PATH_MAX + 32];
+
+	snprintf(lib, n, "%s/libpython3.12.so.1.0", dir);
+	snprintf(link, sizeof(link), "--add-gnu-debuglink=%s", debug);
+	char *strip[] = { "strip", "--strip-all", "-o", lib, LIB312, NULL };
+	char *add[] = { "objcopy", link, lib, NULL };
+
+	if (run_tool(keep) || run_tool(strip))
+		return -EIO;
+	return run_tool(add);
+}
+
+TEST(dwarf_file_separate_debug_by_debuglink)
+{
+	char dir[] = "/tmp/tracer-unit-debug-XXXXXX", dbgdir[PATH_MAX], debug[PATH_MAX + 64],
+	     lib[PATH_MAX];
+	struct dwarf_file *df = NULL;
+	uint64_t a = 0;
+
+	if (access(LIB312, R_OK)) {
+		printf("SKIP: %s not present\n", LIB312);
+		return;
+	}
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(dbgdir, sizeof(dbgdir), "%s/.debug", dir);
+	CHECK_EQ(mkdir(dbgdir, 0755), 0);
+	snprintf(debug, sizeof(debug), "%s/libpython3.12.so.1.0.debug", dbgdir);
+	CHECK_EQ(split(dir, debug, lib, sizeof(lib)), 0);
+	CHECK_EQ(dwarf_labels__find(lib, "_PyEval_EvalFrameDefault", "exit_unwind", &a), 0);
+	CHECK_EQ(a, UNWIND312);
+	CHECK_EQ(dwarf_file__open(lib, &df), 0);
+	if (df)
+		CHECK_STR(dwarf_file__source(df), debug);
+	dwarf_file__close(df);
+	/* the debug file gone: no DWARF, said as such */
+	unlink(debug);
+	CHECK_EQ(dwarf_labels__find(lib, "_PyEval_EvalFrameDefault", "exit_unwind", &a),
+		 -ENODATA);
+	unlink(lib);
+	rmdir(dbgdir);
+	rmdir(dir);
+}
+
+TEST(dwarf_file_separate_debug_by_build_id)
+{
+	char dir[] = "/tmp/tracer-unit-debug-XXXXXX", elsewhere[PATH_MAX], lib[PATH_MAX],
+	     bid[PATH_MAX + 128], bid_dir[PATH_MAX], hex[64] = "";
+	struct dwarf_file *df = NULL;
+	uint64_t a = 0;
+	FILE *p;
+
+	if (access(LIB312, R_OK)) {
+		printf("SKIP: %s not present\n", LIB312);
+		return;
+	}
+	/* the build-id, as readelf shows it */
+	p = popen("readelf -n " LIB312 " | sed -n 's/.*Build ID: *//p'", "r");
+	CHECK(p && fgets(hex, sizeof(hex), p));
+	if (p)
+		pclose(p);
+	hex[strcspn(hex, "\n")] = 0;
+	CHECK(strlen(hex) > 8);
+	CHECK(mkdtemp(dir) != NULL);
+	/* the debug file kept somewhere the debuglink does not lead */
+	snprintf(elsewhere, sizeof(elsewhere), "%s/kept.debug", dir);
+	CHECK_EQ(split(dir, elsewhere, lib, sizeof(lib)), 0);
+	snprintf(bid_dir, sizeof(bid_dir), "/usr/lib/debug/.build-id/%.2s", hex);
+	snprintf(bid, sizeof(bid), "%s/%s.debug", bid_dir, hex + 2);
+	if (access(bid, F_OK) == 0) {
+		printf("SKIP: %s exists already\n", bid);
+		goto out;
+	}
+	mkdir("/usr/lib/debug", 0755);
+	mkdir("/usr/lib/debug/.build-id", 0755);
+	mkdir(bid_dir, 0755);
+	CHECK_EQ(rename(elsewhere, bid), 0);
+	CHECK_EQ(dwarf_labels__find(lib, "_PyEval_EvalFrameDefault", "exit_unwind", &a), 0);
+	CHECK_EQ(a, UNWIND312);
+	CHECK_EQ(dwarf_file__open(lib, &df), 0);
+	if (df)
+		CHECK(strstr(dwarf_file__source(df), hex + 2) != NULL);
+	dwarf_file__close(df);
+	unlink(bid);
+	rmdir(bid_dir);
+out:
+	unlink(elsewhere);
+	unlink(lib);
+	rmdir(dir);
+}
+
+TEST(dwarf_file_own_dwarf_says_no_source)
+{
+	struct dwarf_file *df = NULL;
+
+	if (access(LIB312, R_OK)) {
+		printf("SKIP: %s not present\n", LIB312);
+		return;
+	}
+	CHECK_EQ(dwarf_file__open(LIB312, &df), 0);
+	if (df)
+		CHECK_STR(dwarf_file__source(df), "");
+	dwarf_file__close(df);
+	CHECK_EQ(dwarf_file__open("/usr/bin/python3.11", &df), -ENODATA);
+	CHECK_EQ(dwarf_file__open("/nonexistent", &df), -ENOENT);
+}
