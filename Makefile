@@ -3,6 +3,7 @@
 #        make test       -> layer check, C unit tests, end-to-end tests (root)
 #        make bench      -> benchmarks (root), see BENCHMARKS.md
 #        make deps       -> install the Debian 12 packages needed (root)
+#        make install    -> PREFIX=/usr/local: binary, man page, completions
 OUT      := build
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
@@ -28,7 +29,12 @@ UNIT_SRCS := $(shell find tests/unit -name '*.c')
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUT)/unit/%.o,$(UNIT_SRCS))
 HEADERS   := $(wildcard include/*.h) $(shell find user -name '*.h')
 
-.PHONY: all clean test check unit e2e bench deps example
+VERSION  := 0.2.0
+COMMIT   := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+
+.PHONY: all clean test check unit e2e bench deps example install uninstall
 .SECONDARY:
 all: $(OUT)/tracer
 
@@ -45,6 +51,10 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 $(OUT)/user/%.o: user/%.c $(HEADERS) $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# the version and the commit built (tracer --version); rebuilt when HEAD moves
+$(OUT)/user/main.o: CFLAGS += -DTRACER_VERSION='"$(VERSION)"' -DTRACER_COMMIT='"$(COMMIT)"'
+$(OUT)/user/main.o: $(wildcard .git/HEAD .git/index)
 
 # the Python programs the tracer runs (embedded with .incbin)
 $(OUT)/user/capture/py_sources.o: $(wildcard user/capture/py/*.py)
@@ -82,6 +92,20 @@ example: $(OUT)/tracer
 
 deps:
 	tools/install-deps.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, its man page,
+# bash and zsh completion
+install: $(OUT)/tracer
+	install -D -m 0755 $(OUT)/tracer $(DESTDIR)$(PREFIX)/bin/tracer
+	install -D -m 0644 docs/man/tracer.1 $(DESTDIR)$(PREFIX)/share/man/man1/tracer.1
+	install -D -m 0644 tools/completion/tracer.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tracer
+	install -D -m 0644 tools/completion/_tracer $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_tracer
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/tracer $(DESTDIR)$(PREFIX)/share/man/man1/tracer.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tracer \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_tracer
 
 clean:
 	rm -rf $(OUT)

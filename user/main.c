@@ -10,7 +10,14 @@
 #include "capture/session.h"
 #include "output/sinks.h"
 
-const char *argp_program_version = "tracer 0.1";
+#ifndef TRACER_VERSION
+#define TRACER_VERSION "unknown"
+#endif
+#ifndef TRACER_COMMIT
+#define TRACER_COMMIT "unknown"
+#endif
+/* set by the Makefile: the release and the git commit built */
+const char *argp_program_version = "tracer " TRACER_VERSION " (commit " TRACER_COMMIT ")";
 const char *argp_program_bug_address = "the project's issue tracker";
 
 static const char doc[] =
