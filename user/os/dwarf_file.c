@@ -43,6 +43,7 @@ int dwarf_file__open(const char *path, struct dwarf_file **out)
 	};
 	const char *debugfile = NULL;
 	Dwfl_Module *mod;
+	Elf *main_elf;
 	Dwarf_Addr bias = 0;
 	int ret = -ENODATA;
 
@@ -72,8 +73,13 @@ int dwarf_file__open(const char *path, struct dwarf_file **out)
 	if (!f->dw)
 		goto fail;
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, &debugfile);
+	main_elf = dwfl_module_getelf(mod, &bias);
 	if (debugfile && strcmp(debugfile, path))
 		snprintf(f->source, sizeof(f->source), "%s", debugfile);
+	else if (dwarf_getelf(f->dw) != main_elf)
+		/* libdwfl names no file for what debuginfod sent */
+		snprintf(f->source, sizeof(f->source), "debuginfod (%s)",
+			 getenv("DEBUGINFOD_URLS") ? getenv("DEBUGINFOD_URLS") : "?");
 	*out = f;
 	return 0;
 fail:

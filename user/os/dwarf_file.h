@@ -20,7 +20,7 @@ struct dwarf_file;
 int dwarf_file__open(const char *path, struct dwarf_file **out);
 Dwarf *dwarf_file__dwarf(struct dwarf_file *f);
 /* Where the DWARF came from: "" when the file itself has it, else the
- * debug file's path. */
+ * debug file's path, or "debuginfod (URLS)". */
 const char *dwarf_file__source(const struct dwarf_file *f);
 void dwarf_file__close(struct dwarf_file *f);
 /* A DIE's name, also for concrete instances (clones, out-of-line copies of

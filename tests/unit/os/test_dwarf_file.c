@@ -8,6 +8,8 @@
  * the same answer as on the unstripped file, and the source is said.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,4 +132,74 @@ TEST(dwarf_file_own_dwarf_says_no_source)
 	dwarf_file__close(df);
 	CHECK_EQ(dwarf_file__open("/usr/bin/python3.11", &df), -ENODATA);
 	CHECK_EQ(dwarf_file__open("/nonexistent", &df), -ENOENT);
+}
+
+/* a debuginfod server (Debian's `debuginfod`) on loopback serving the
+ * debug file of a stripped copy: found when DEBUGINFOD_URLS names it,
+ * not otherwise */
+TEST(dwarf_file_separate_debug_from_debuginfod)
+{
+	char dir[] = "/tmp/tracer-unit-debuginfod-XXXXXX", src[PATH_MAX], debug[PATH_MAX + 32],
+	     lib[PATH_MAX + 32], db[PATH_MAX + 32], cache[PATH_MAX + 32], port[16], url[64];
+	char *keep[] = { "objcopy", "--only-keep-debug", LIB312, debug, NULL };
+	char *strip[] = { "strip", "--strip-all", "-o", lib, LIB312, NULL };
+	struct dwarf_file *df = NULL;
+	uint64_t a = 0;
+	pid_t srv;
+	int ret = -1;
+
+	if (access(LIB312, R_OK) || access("/usr/bin/debuginfod", X_OK)) {
+		printf("SKIP: %s or /usr/bin/debuginfod not present\n", LIB312);
+		return;
+	}
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(src, sizeof(src), "%s/src", dir);
+	CHECK_EQ(mkdir(src, 0755), 0);
+	snprintf(debug, sizeof(debug), "%s/libpython3.12.debug", src);
+	snprintf(lib, sizeof(lib), "%s/libpython3.12.so.1.0", dir);
+	snprintf(db, sizeof(db), "%s/db.sqlite", dir);
+	snprintf(port, sizeof(port), "%d", 20000 + getpid() % 20000);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%s", port);
+	CHECK_EQ(run_tool(keep), 0);
+	CHECK_EQ(run_tool(strip), 0);
+	/* no server named: no DWARF */
+	unsetenv("DEBUGINFOD_URLS");
+	CHECK_EQ(dwarf_labels__find(lib, "_PyEval_EvalFrameDefault", "exit_unwind", &a), -ENODATA);
+	{
+		char *argv[] = { "debuginfod", "-F", src, "-p", port, "-d", db, NULL };
+		int devnull = open("/dev/null", O_WRONLY);
+		posix_spawn_file_actions_t fa;
+
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, devnull, 1);
+		posix_spawn_file_actions_adddup2(&fa, devnull, 2);
+		CHECK_EQ(posix_spawn(&srv, "/usr/bin/debuginfod", &fa, NULL, argv, environ), 0);
+		posix_spawn_file_actions_destroy(&fa);
+		close(devnull);
+	}
+	setenv("DEBUGINFOD_URLS", url, 1);
+	setenv("DEBUGINFOD_TIMEOUT", "5", 1);
+	/* until the server has scanned its directory (a few seconds); a new
+	 * cache each time, since the client remembers a miss */
+	for (int i = 0; i < 60 && ret; i++) {
+		snprintf(cache, sizeof(cache), "%s/cache%d", dir, i);
+		setenv("DEBUGINFOD_CACHE_PATH", cache, 1);
+		ret = dwarf_labels__find(lib, "_PyEval_EvalFrameDefault", "exit_unwind", &a);
+		if (ret)
+			usleep(250000);
+	}
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(a, UNWIND312);
+	CHECK_EQ(dwarf_file__open(lib, &df), 0);
+	if (df)
+		CHECK(strstr(dwarf_file__source(df), "debuginfod") &&
+		      strstr(dwarf_file__source(df), url));
+	dwarf_file__close(df);
+	kill(srv, SIGTERM);
+	waitpid(srv, NULL, 0);
+	unsetenv("DEBUGINFOD_URLS");
+	{
+		char *rm[] = { "rm", "-rf", dir, NULL };
+		run_tool(rm);
+	}
 }
