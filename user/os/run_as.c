@@ -8,7 +8,9 @@
  *   - a session of its own (the parent kills the whole group at the end),
  *     default signals, no core dump;
  *   - the process's mount namespace and root (setns, then fchdir + chroot:
- *     its interpreter and files are those the process sees);
+ *     its interpreter and files are those the process sees); new, empty
+ *     network and IPC namespaces (a container's process may have none:
+ *     its program gets none either, nor the host's);
  *   - for a user other than root, an empty capability bounding set;
  *   - the process's supplementary groups, gid and uid (setgroups,
  *     setresgid, setresuid: real, effective and saved), which empties
@@ -143,6 +145,9 @@ static void __attribute__((noreturn)) child(const struct run_as_req *r, pid_t pa
 		die("cannot enter the process's root directory");
 	if (chdir("/"))
 		die("chdir /");
+	/* no network, no System V IPC: what it needs is its files */
+	if (unshare(CLONE_NEWNET | CLONE_NEWIPC))
+		die("cannot make an empty network namespace");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
 		die("cannot clear the ambient capabilities");
 	for (int cap = 0; c->uid && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)

@@ -47,7 +47,8 @@ TEST(run_as_takes_every_credential)
 		return;
 	CHECK_EQ(sh(&nobody, "/tmp", "id -u; id -g; id -G; "
 		    "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/self/status; "
-		    "ls /proc/self/fd | tr '\\n' ' '; echo; pwd; env | sort | tr '\\n' ' '",
+		    "ls /proc/self/fd | tr '\\n' ' '; echo; pwd; env | sort | tr '\\n' ' '; echo; "
+		    "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
 		    NULL, 0, 10000, 1 << 20, &out, err), 0);
 	if (!out)
 		return;
@@ -56,7 +57,8 @@ TEST(run_as_takes_every_credential)
 		  "CapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n"
 		  "CapAmb:\t0000000000000000\nNoNewPrivs:\t1\n"
 		  "0 1 2 3 \n/tmp\n"	/* 3: ls's own of /proc/self/fd */
-		  "LC_ALL=C PATH=/usr/local/bin:/usr/bin:/bin PWD=/tmp ");
+		  "LC_ALL=C PATH=/usr/local/bin:/usr/bin:/bin PWD=/tmp \n"
+		  "lo\n");	/* a network namespace of its own, empty */
 	free(out);
 }
 
