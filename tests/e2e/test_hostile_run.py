@@ -11,7 +11,8 @@ on a traced user's behalf. Targets run as nobody (hostile.py).
    run of it must be the target's user, with nothing more.
 2. A code object whose co_filename names a root-only file: the code map
    must read it with the target's rights (it cannot), never publish what
-   root alone could read, and say that it could not read it."""
+   root alone could read, and say that it could not read it.
+And the program runs where the target is: its mount namespace."""
 import os
 import re
 import shutil
@@ -275,3 +276,31 @@ def test_root_only_source_is_not_read(tracer, get_interp, nobody_dir):
         assert said.search(outputs["summary"]), outputs["summary"]
     finally:
         os.unlink(secret)
+
+
+def test_code_map_in_the_target_mount_namespace(tracer, get_interp, nobody_dir):
+    """a target whose script exists only in its own mount namespace (a
+    tmpfs mounted there): its code map runs in that namespace, as it"""
+    it = get_interp("debian3.11")
+    mnt = os.path.join(nobody_dir, "mnt")
+    os.mkdir(mnt)
+    src = os.path.join(nobody_dir, "target.py")
+    hostile.write_as_nobody(src, TARGET)
+    trigger = os.path.join(nobody_dir, "trigger")
+    script = os.path.join(mnt, "only_here.py")
+    inner = ("mount -t tmpfs -o mode=755 none %s && cp %s %s && exec %s %s %s %s"
+             % (mnt, src, script, " ".join(hostile.SETPRIV), it.python, script, trigger))
+    t = helpers.Spawned(["unshare", "-m", "--propagation", "private", "sh", "-c", inner],
+                        env=helpers.target_env({"HOME": nobody_dir}), cwd=nobody_dir)
+    try:
+        if t.err.wait_for("ready", 30) is None:
+            raise helpers.Failed("target never became ready\n" + t.describe())
+        assert not os.path.exists(script)                # not in ours
+        lcov = os.path.join(nobody_dir, "x.lcov")
+        _trace(tracer, t, ["-o", lcov], trigger, False)
+        with open(lcov) as f:
+            text = f.read()
+        assert "SF:%s\n" % script in text, text
+        assert re.search(r"^FN:\d+,work$", text, re.M), text
+    finally:
+        t.kill()
