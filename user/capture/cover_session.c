@@ -352,7 +352,8 @@ static void put_name(const char *s)
  * summary says it too) */
 static void say_unmeasured(int pid, const struct in_codemap *m)
 {
-	struct codemap *map = codemap__parse(m, NULL, 0);
+	char err[128];
+	struct codemap *map = codemap__parse(m, err, sizeof(err));
 
 	for (uint32_t i = 0; map && i < map->n_files; i++) {
 		const struct codemap_file *f = &map->files[i];

@@ -132,14 +132,14 @@ TEST(run_as_timeout_kills_its_group)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK_EQ(sh(&nobody, "/", script, NULL, 0, 500, 4096, &out, err), -ETIMEDOUT);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	CHECK(t1.tv_sec - t0.tv_sec < 5);
+	CHECK(t1.tv_sec - t0.tv_sec < 10);
 	CHECK(strstr(err, "took more than"));
 	f = fopen(file, "r");
 	CHECK(f && fscanf(f, "%d", &pid) == 1 && pid > 0);
 	if (f)
 		fclose(f);
 	/* killed (a zombie until its new parent reaps it) */
-	for (int i = 0; pid > 0 && i < 100; i++) {
+	for (int i = 0; pid > 0 && i < 500; i++) {
 		char path[64], st[512] = "";
 		FILE *s;
 
