@@ -304,3 +304,58 @@ def test_code_map_in_the_target_mount_namespace(tracer, get_interp, nobody_dir):
         assert re.search(r"^FN:\d+,work$", text, re.M), text
     finally:
         t.kill()
+
+
+# started as root, it becomes nobody once traced (a server's worker), then
+# names the root-only file
+DROPPING_TARGET = r'''
+import os, sys, time
+sys.stderr.write("ready\n"); sys.stderr.flush()
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.01)
+os.setgroups([])
+os.setresgid(65534, 65534, 65534)
+os.setresuid(65534, 65534, 65534)
+src = "def visible_NAME():\n    return 1\n"
+ns = {}
+exec(compile(src, sys.argv[2], "exec"), ns)
+sys.stderr.write("dropped\n"); sys.stderr.flush()
+while True:
+    ns["visible_NAME"]()
+    time.sleep(0.01)
+'''
+
+
+def test_target_that_dropped_root_is_read_as_it_is(tracer, get_interp, nobody_dir):
+    """found as root, nobody at the end: its code map runs as nobody (the
+    file it named after it dropped root is not read as root)"""
+    it = get_interp("debian3.11")
+    tag = uuid.uuid4().hex[:12]
+    secret = "/root/secret_%s.py" % tag
+    with open(secret, "w") as f:
+        f.write("def root_only_%s():\n    return 1\n" % tag)
+    os.chmod(secret, 0o600)
+    script = os.path.join(nobody_dir, "target.py")
+    hostile.write_as_nobody(script, DROPPING_TARGET.replace("NAME", tag))
+    go = os.path.join(nobody_dir, "go")
+    t = helpers.Spawned([it.python, script, go, secret], env=helpers.target_env(),
+                        cwd=nobody_dir)
+    tr = None
+    try:
+        if t.err.wait_for("ready", 30) is None:
+            raise helpers.Failed("target never became ready\n" + t.describe())
+        lcov = os.path.join(nobody_dir, "x.lcov")
+        tr = helpers.start_tracer_attached(tracer, t.pid, [lcov], ["-d", "4"], timeout=60)
+        open(go, "w").close()
+        assert t.err.wait_for("dropped", 30) is not None, t.describe()
+        assert tr.wait(TIMEOUT) == 0, tr.describe()
+        with open(lcov) as f:
+            text = f.read()
+        assert "root_only" not in text, text
+        assert "not measured: %s: cannot be read with the process's rights (uid %d)" % (
+            secret, hostile.NOBODY) in tr.err.text(), tr.describe()
+    finally:
+        t.kill()
+        if tr:
+            tr.kill()
+        os.unlink(secret)

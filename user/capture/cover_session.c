@@ -16,6 +16,7 @@
 #include "analysis/cover_blob.h"
 #include "capture/cover_map.h"
 #include "capture/cover_session.h"
+#include "os/proc_status.h"
 #include "os/run_as.h"
 #include "output/outputs.h"
 #include "cpython/pystr.h"
@@ -26,8 +27,9 @@ struct cover_proc {
 	uint32_t instance;	/* its events' (-a: pids are reused) */
 	struct run_as_place place;	/* its root, mount namespace (of c->places) */
 	int place_ret;		/* -errno: they could not be opened (no code map) */
-	bool creds_known;	/* its credentials, read when it was found: its */
-	struct proc_creds creds;	/* code map runs with them, or not at all */
+	bool creds_known;	/* its credentials, read when it was found (and */
+	struct proc_creds creds;	/* at the end if it runs): its code map runs */
+	uint64_t start_ns;	/* with them, or not at all; when it started */
 	enum cover_lines lines;
 	bool boot_active;	/* the bootstrap said it turned its events on */
 	bool calls_inside;	/* its calls are counted by the bootstrap */
@@ -155,6 +157,8 @@ static int add_process(struct cover_session *c, const struct target *t, enum cov
 	p->instance = t->cfg.instance;
 	p->creds_known = t->creds_known;
 	p->creds = t->creds;
+	if (proc_status__start_ns(t->pid, &p->start_ns))
+		p->start_ns = 0;
 	p->place_ret = place_of(c, t->pid, &p->place);
 	p->lines = lines;
 	p->calls_inside = t->calls_inside;
@@ -310,6 +314,26 @@ int cover_session__event(struct cover_session *c, const void *ev, size_t len)
 	return ret;
 }
 
+/*
+ * The credentials P's code map runs with: those it has at the end when it
+ * still runs (the same process: its start time), else those it had when it
+ * was found. A process found as root may have dropped to another user
+ * since (a server's worker): from then on, the files it names are that
+ * user's to read, not root's.
+ */
+static void refresh_creds(struct cover_proc *p)
+{
+	struct proc_creds c;
+	uint64_t t0 = 0, t1 = 0;
+
+	if (p->start_ns && !proc_status__start_ns(p->pid, &t0) && t0 == p->start_ns &&
+	    !proc_status__creds(p->pid, &c) && !proc_status__start_ns(p->pid, &t1) &&
+	    t1 == p->start_ns) {
+		p->creds = c;
+		p->creds_known = true;
+	}
+}
+
 /* what the summary says of P's coverage: how it was measured, and what of
  * it is missing */
 static void describe(const struct cover_proc *p, char *buf, size_t n)
@@ -378,7 +402,6 @@ int cover_session__finish(struct cover_session *c, struct outputs *out)
 		struct in_codemap m = { .pid = p->pid, .instance = p->instance };
 		struct cover_map_req req = {
 			.interp = p->interp,
-			.creds = p->creds_known ? &p->creds : NULL,
 			.place = p->place,
 			.cwd = p->cwd[0] ? p->cwd : NULL,
 			.optimize = p->optimize,
@@ -389,6 +412,8 @@ int cover_session__finish(struct cover_session *c, struct outputs *out)
 		char err[512];
 		int r;
 
+		refresh_creds(p);
+		req.creds = p->creds_known ? &p->creds : NULL;
 		m.lines = p->lines == COVER_LINES_USDT ||
 			  (p->lines == COVER_LINES_BOOT && p->boot_active);
 		describe(p, m.note, sizeof(m.note));
