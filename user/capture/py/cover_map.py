@@ -123,7 +123,7 @@ def _tracer_map_main(argv):
         seen.add(name)
         status = _tracer_cover_status(name, globs["--include"], globs["--omit"], cwd)
         rec = []
-        denied = _tracer_denied(_tracer_abspath(name, cwd))
+        denied = status == "no-source" and _tracer_denied(_tracer_abspath(name, cwd))
         if denied:                                     # not "no-source": it may exist
             status, rec = "error", ["error %s\n" % _tracer_escape(denied)]
         if status == "measured":
