@@ -2,16 +2,20 @@
 /*
  * The code map of a process's files: user/capture/py/cover_map.py run with the
  * process's own interpreter, which compiles each file as the process did
- * (docs/coverage-map.md).
+ * (docs/coverage-map.md). It runs as the process (user/os/run_as.h): the
+ * files are read with its rights, never root's; one it cannot read is a
+ * file in "error" that says so.
  */
 #ifndef TRACER_COVER_MAP_H
 #define TRACER_COVER_MAP_H
 #include <stddef.h>
 #include "capture/cover_boot.h"
+#include "os/run_as.h"
 
 struct cover_map_req {
-	const char *interp;	/* the interpreter to run (in ROOT_FD) */
-	int root_fd;		/* the process's root when not ours (chroot'ed to), or -1 */
+	const char *interp;	/* the interpreter to run (in PLACE's root) */
+	const struct proc_creds *creds;	/* the process's, NULL: unknown (not run) */
+	struct run_as_place place;	/* its root and mount namespace */
 	const char *cwd;	/* the process's working directory (relative names) */
 	int optimize;		/* its -O level, -1 if unknown */
 	const struct cover_filter *filter;
@@ -20,7 +24,8 @@ struct cover_map_req {
 };
 
 /* Run the program: 0 and the text (malloc'd) in *TEXT, *LEN; -errno and
- * ERR on failure (the interpreter cannot run, fails, or takes > 60 s). */
+ * ERR on failure (the interpreter cannot run, fails, or takes > 60 s;
+ * the process's credentials are unknown). */
 int cover_map__run(const struct cover_map_req *req, char **text, size_t *len, char *err,
 		   size_t errlen);
 

@@ -12,9 +12,12 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "util/array.h"
+#include "analysis/codemap.h"
 #include "analysis/cover_blob.h"
 #include "capture/cover_map.h"
 #include "capture/cover_session.h"
+#include "os/proc_status.h"
+#include "os/run_as.h"
 #include "output/outputs.h"
 #include "cpython/pystr.h"
 #include "util/str_index.h"
@@ -22,7 +25,11 @@
 struct cover_proc {
 	int pid;
 	uint32_t instance;	/* its events' (-a: pids are reused) */
-	int root_fd;		/* its root when not ours (of c->roots), else -1 */
+	struct run_as_place place;	/* its root, mount namespace (of c->places) */
+	int place_ret;		/* -errno: they could not be opened (no code map) */
+	bool creds_known;	/* its credentials, read when it was found (and */
+	struct proc_creds creds;	/* at the end if it runs): its code map runs */
+	uint64_t start_ns;	/* with them, or not at all; when it started */
 	enum cover_lines lines;
 	bool boot_active;	/* the bootstrap said it turned its events on */
 	bool calls_inside;	/* its calls are counted by the bootstrap */
@@ -37,20 +44,20 @@ struct cover_proc {
 	struct str_index files;	/* the co_filename values its code objects had */
 };
 
-/* a root directory other than ours, open (O_PATH): one per container,
- * however many of its processes are measured */
-struct cover_root {
+/* a root directory or mount namespace other than ours, open: one per
+ * container, however many of its processes are measured */
+struct cover_place {
 	dev_t dev;
-	ino_t ino;
-	int fd;
+	ino_t ino, mnt;	/* of its root, of its mount namespace */
+	struct run_as_place pl;
 };
 
 struct cover_session {
 	const struct cover_filter *filter;
 	struct cover_proc *procs;
 	size_t n_procs, cap_procs;
-	struct cover_root *roots;
-	size_t n_roots, cap_roots;
+	struct cover_place *places;
+	size_t n_places, cap_places;
 };
 
 struct cover_session *cover_session__new(const struct cover_filter *f)
@@ -68,32 +75,42 @@ void cover_session__free(struct cover_session *c)
 		return;
 	for (size_t i = 0; i < c->n_procs; i++)
 		str_index__free(&c->procs[i].files);
-	for (size_t i = 0; i < c->n_roots; i++)
-		close(c->roots[i].fd);
+	for (size_t i = 0; i < c->n_places; i++)
+		run_as_place__close(&c->places[i].pl);
 	free(c->procs);
-	free(c->roots);
+	free(c->places);
 	free(c);
 }
 
-/* an O_PATH fd of PID's root directory when it is not ours (a container,
- * a chroot), else -1: its code map runs there, even after it exits */
-static int root_of(struct cover_session *c, int pid)
+/* PID's root and mount namespace when they are not ours (a container, a
+ * chroot), open: its code map runs there, even after it exits. 0, or
+ * -errno: the code map of PID will not run (PL stays -1, ours). */
+static int place_of(struct cover_session *c, int pid, struct run_as_place *pl)
 {
-	struct stat a, b;
-	char path[64];
-	int fd;
+	struct stat a, b, m, self_m;
+	char path[64], ns[64];
+	int ret;
 
+	pl->root_fd = pl->mnt_fd = -1;
 	snprintf(path, sizeof(path), "/proc/%d/root", pid);
-	if (stat(path, &a) || stat("/", &b) || (a.st_dev == b.st_dev && a.st_ino == b.st_ino))
-		return -1;
-	for (size_t i = 0; i < c->n_roots; i++)
-		if (c->roots[i].dev == a.st_dev && c->roots[i].ino == a.st_ino)
-			return c->roots[i].fd;
-	if (array__grow((void **)&c->roots, &c->cap_roots, c->n_roots, sizeof(*c->roots)) ||
-	    (fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	c->roots[c->n_roots++] = (struct cover_root){ a.st_dev, a.st_ino, fd };
-	return fd;
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", pid);
+	if (stat(path, &a) || stat("/", &b) || stat(ns, &m) || stat("/proc/self/ns/mnt", &self_m))
+		return -errno;
+	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino && m.st_ino == self_m.st_ino)
+		return 0;
+	for (size_t i = 0; i < c->n_places; i++)
+		if (c->places[i].dev == a.st_dev && c->places[i].ino == a.st_ino &&
+		    c->places[i].mnt == m.st_ino) {
+			*pl = c->places[i].pl;
+			return 0;
+		}
+	if (array__grow((void **)&c->places, &c->cap_places, c->n_places, sizeof(*c->places)))
+		return -ENOMEM;
+	ret = run_as_place__open(pid, pl);
+	if (ret)
+		return ret;
+	c->places[c->n_places++] = (struct cover_place){ a.st_dev, a.st_ino, m.st_ino, *pl };
+	return 0;
 }
 
 /* the interpreter that compiles T's files for its code map: its executable
@@ -138,17 +155,21 @@ static int add_process(struct cover_session *c, const struct target *t, enum cov
 	c->n_procs++;
 	p->pid = t->pid;
 	p->instance = t->cfg.instance;
-	p->root_fd = root_of(c, t->pid);
+	p->creds_known = t->creds_known;
+	p->creds = t->creds;
+	if (proc_status__start_ns(t->pid, &p->start_ns))
+		p->start_ns = 0;
+	p->place_ret = place_of(c, t->pid, &p->place);
 	p->lines = lines;
 	p->calls_inside = t->calls_inside;
 	p->optimize = cover_map__optimize_level(t->pid);
-	interp_path(t, p->root_fd >= 0, p->interp, sizeof(p->interp));
+	interp_path(t, p->place.root_fd < 0 && p->place.mnt_fd < 0, p->interp, sizeof(p->interp));
 	snprintf(p->note, sizeof(p->note), "%s", note);
 	snprintf(path, sizeof(path), "/proc/%d/cwd", t->pid);
 	n = readlink(path, p->cwd, sizeof(p->cwd) - 1);
 	p->cwd[n > 0 ? n : 0] = 0;
 	/* its code map runs chroot'ed: the paths as it sees them */
-	if (p->root_fd >= 0) {
+	if (p->place.root_fd >= 0) {
 		snprintf(path, sizeof(path), "/proc/%d/root", t->pid);
 		n = readlink(path, root, sizeof(root) - 1);
 		root[n > 0 ? n : 1] = 0;
@@ -293,6 +314,26 @@ int cover_session__event(struct cover_session *c, const void *ev, size_t len)
 	return ret;
 }
 
+/*
+ * The credentials P's code map runs with: those it has at the end when it
+ * still runs (the same process: its start time), else those it had when it
+ * was found. A process found as root may have dropped to another user
+ * since (a server's worker): from then on, the files it names are that
+ * user's to read, not root's.
+ */
+static void refresh_creds(struct cover_proc *p)
+{
+	struct proc_creds c;
+	uint64_t t0 = 0, t1 = 0;
+
+	if (p->start_ns && !proc_status__start_ns(p->pid, &t0) && t0 == p->start_ns &&
+	    !proc_status__creds(p->pid, &c) && !proc_status__start_ns(p->pid, &t1) &&
+	    t1 == p->start_ns) {
+		p->creds = c;
+		p->creds_known = true;
+	}
+}
+
 /* what the summary says of P's coverage: how it was measured, and what of
  * it is missing */
 static void describe(const struct cover_proc *p, char *buf, size_t n)
@@ -320,6 +361,38 @@ static void describe(const struct cover_proc *p, char *buf, size_t n)
 		snprintf(buf + len, n - len, "; %u hand-overs unreadable", p->bad_blobs);
 }
 
+/* S on stderr, its control characters as \xNN: a name from the target */
+static void put_name(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(stderr, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, stderr);
+}
+
+/* the files of M's process its code map could not read or compile: said
+ * here, whatever the outputs (an LCOV file has no place for it; the
+ * summary says it too) */
+static void say_unmeasured(int pid, const struct in_codemap *m)
+{
+	char err[128];
+	struct codemap *map = codemap__parse(m, err, sizeof(err));
+
+	for (uint32_t i = 0; map && i < map->n_files; i++) {
+		const struct codemap_file *f = &map->files[i];
+
+		if (f->status != COV_ERROR)
+			continue;
+		fprintf(stderr, "tracer: coverage of PID %d: not measured: ", pid);
+		put_name(f->file);
+		fputs(": ", stderr);
+		put_name(f->error ? f->error : "?");
+		fputc('\n', stderr);
+	}
+	codemap__free(map);
+}
+
 int cover_session__finish(struct cover_session *c, struct outputs *out)
 {
 	int ret = 0;
@@ -329,7 +402,7 @@ int cover_session__finish(struct cover_session *c, struct outputs *out)
 		struct in_codemap m = { .pid = p->pid, .instance = p->instance };
 		struct cover_map_req req = {
 			.interp = p->interp,
-			.root_fd = p->root_fd,
+			.place = p->place,
 			.cwd = p->cwd[0] ? p->cwd : NULL,
 			.optimize = p->optimize,
 			.filter = c->filter,
@@ -339,16 +412,23 @@ int cover_session__finish(struct cover_session *c, struct outputs *out)
 		char err[512];
 		int r;
 
+		refresh_creds(p);
+		req.creds = p->creds_known ? &p->creds : NULL;
 		m.lines = p->lines == COVER_LINES_USDT ||
 			  (p->lines == COVER_LINES_BOOT && p->boot_active);
 		describe(p, m.note, sizeof(m.note));
-		r = cover_map__run(&req, &m.text, &m.len, err, sizeof(err));
+		if (p->place_ret)
+			snprintf(err, sizeof(err), "cannot open its root directory or mount "
+				 "namespace: %s", strerror(-p->place_ret));
+		r = p->place_ret ? p->place_ret
+				 : cover_map__run(&req, &m.text, &m.len, err, sizeof(err));
 		if (r) {
 			fprintf(stderr, "tracer: coverage of PID %d: %s\n", p->pid, err);
 			if (!ret)
 				ret = r;
 			continue;
 		}
+		say_unmeasured(p->pid, &m);
 		outputs__codemap(out, &m);
 		free(m.text);
 	}

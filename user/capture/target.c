@@ -252,6 +252,7 @@ static int analyse_file(struct binary_cache *bins, struct target *t, bool probe_
 {
 	struct binary_req req = {
 		.path = t->open_path, .name = t->file, .runner_pid = t->pid,
+		.runner_creds = t->creds_known ? &t->creds : NULL,
 		.probe_calls = probe_calls, .force = force,
 	};
 	const struct binary *b;
@@ -287,6 +288,7 @@ int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 			ERR("cannot inspect PID %d: %s", pid, strerror(errno));
 		return ret == -ENOENT ? -ESRCH : ret;
 	}
+	t->creds_known = !proc_status__creds(pid, &t->creds);
 	ret = proc_maps__read(pid, &maps);
 	if (ret) {
 		ERR("cannot read /proc/%d/maps: %s", pid, strerror(-ret));

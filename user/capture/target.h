@@ -23,6 +23,10 @@ struct target {
 	char file[512];		/* the file with the interpreter, as mapped in the process */
 	char open_path[600];	/* the same, reachable from here: /proc/PID/root/FILE */
 	struct binary bin;	/* FILE's analysis (vaddrs, file offsets) */
+	/* whose rights what runs on its behalf takes (user/os/run_as.h), read
+	 * when it was found; creds_known false: nothing is run for it */
+	bool creds_known;
+	struct proc_creds creds;
 	struct tr_proc_cfg cfg;	/* goes to the BPF `procs` map */
 	uint64_t load_bias;	/* runtime address - ELF virtual address of FILE */
 	uint64_t runtime_addr;	/* _PyRuntime in the process */

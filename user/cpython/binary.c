@@ -131,7 +131,7 @@ static int plan_dispatch(const struct binary_req *req, struct binary *b, struct 
 		b->ds_tstate_vaddr = b->runtime_vaddr + b->rt.runtime_gil_holder;
 	else
 		return ERR("dispatch: no way to the running thread state on 3.%u", minor), -ENOTSUP;
-	ret = py_opcodes__query(req->runner_pid, &ops, err, errlen);
+	ret = py_opcodes__query(req->runner_pid, req->runner_creds, &ops, err, errlen);
 	if (ret)
 		return ret;
 	ret = dispatch_sites__plan(ef, req->path, &ops, b->cfg.layout.frame_back, &b->plan,

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "cpython/dispatch_sites.h"
+#include "os/proc_status.h"
 #include "cpython/py_layout.h"
 #include "cpython/runtime_sites.h"
 
@@ -24,6 +25,7 @@ struct binary_req {
 	/* a process running this interpreter: the dispatch strategy has its
 	 * executable print the build's opcode numbers (user/cpython/py_opcodes.c) */
 	int runner_pid;
+	const struct proc_creds *runner_creds;	/* its credentials, NULL: unknown */
 	/* plan the call strategies (else --sample: none), with FORCE the
 	 * strategy the user asked for, or NULL */
 	bool probe_calls;

@@ -6,25 +6,19 @@
  * data its compiler uses. The run is isolated (-I -S: no site, no
  * environment variables, no user directory), happens inside the target's
  * root directory (a container's interpreter needs its own libraries and
- * standard library), and runs as the target's user, not as root.
+ * standard library), and runs as the target, not as root (user/os/run_as.c):
+ * its user may own that standard library.
  * The dispatch strategy then checks these numbers against the binary's own
  * _PyOpcode_Deopt table (user/cpython/dispatch_sites.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "cpython/py_opcodes.h"
-#include "os/proc_status.h"
+#include "os/run_as.h"
 
 static const char *const names[PY_OP__COUNT] = {
 	[PY_OP_RESUME] = "RESUME",
@@ -83,102 +77,52 @@ int py_opcodes__parse(const char *text, struct py_opcodes *out)
 	return 0;
 }
 
-static bool same_root(int pid)
+int py_opcodes__query(int pid, const struct proc_creds *creds, struct py_opcodes *out, char *err,
+		      size_t errlen)
 {
-	char path[64];
-	struct stat a, b;
-
-	snprintf(path, sizeof(path), "/proc/%d/root", pid);
-	return !stat(path, &a) && !stat("/", &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-static void child(int pid, int exe_fd, const char *argv0, int out_fd, uid_t uid, gid_t gid)
-{
-	char root[64];
-	char *argv[] = { (char *)argv0, "-I", "-S", "-c", QUERY_SCRIPT, NULL };
-	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", NULL };
-
-	if (dup2(out_fd, 1) < 0)
-		_exit(126);
-	snprintf(root, sizeof(root), "/proc/%d/root", pid);
-	if (!same_root(pid) && (chroot(root) || chdir("/")))
-		_exit(126);
-	if (chdir("/") || setgroups(0, NULL) || setgid(gid) || setuid(uid))
-		_exit(126);
-	fexecve(exe_fd, argv, envp);
-	_exit(127);
-}
-
-int py_opcodes__query(int pid, struct py_opcodes *out, char *err, size_t errlen)
-{
-	char exe_link[64], argv0[512], buf[16384];
-	int pipefd[2] = { -1, -1 }, exe_fd, status = 0, ret;
-	size_t used = 0;
-	uid_t uids[4];
-	gid_t gids[4];
+	char exe_link[64], argv0[512], *text = NULL;
+	char *argv[] = { argv0, "-I", "-S", "-c", QUERY_SCRIPT, NULL };
+	struct run_as_place place;
+	struct run_as_req req = { .creds = creds, .cwd = "/", .exe_fd = -1, .path = argv0,
+				  .argv = argv, .timeout_ms = 10000, .max_out = 16384 };
+	size_t len;
 	ssize_t n;
-	pid_t c;
+	int ret;
 
 	snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", pid);
 	n = readlink(exe_link, argv0, sizeof(argv0) - 1);
-	if (n <= 0 || (ret = proc_status__ids(pid, uids, gids))) {
+	if (n <= 0) {
 		snprintf(err, errlen, "cannot read the executable of PID %d", pid);
 		return -ESRCH;
 	}
 	argv0[n] = 0;
-	exe_fd = open(exe_link, O_RDONLY | O_CLOEXEC);
-	if (exe_fd < 0 || pipe2(pipefd, O_CLOEXEC)) {
+	ret = run_as_place__open(pid, &place);
+	if (ret) {
+		snprintf(err, errlen, "cannot open the root of PID %d: %s", pid, strerror(-ret));
+		return ret;
+	}
+	req.place = place;
+	/* the file it runs, though another may be at its path now */
+	req.exe_fd = open(exe_link, O_RDONLY | O_CLOEXEC);
+	if (req.exe_fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot run %s: %s", argv0, strerror(errno));
 		goto cleanup;
 	}
-	c = fork();
-	if (c < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		goto cleanup;
-	}
-	if (c == 0)
-		child(pid, exe_fd, argv0, pipefd[1], uids[0], gids[0]);
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	/* read everything, for at most 10 s */
-	for (int waited = 0;;) {
-		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
-		int r = poll(&p, 1, 100);
+	ret = run_as__run(&req, &text, &len, err, errlen);
+	if (ret) {
+		size_t used = strlen(err);
 
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r > 0) {
-			n = read(pipefd[0], buf + used, sizeof(buf) - 1 - used);
-			if (n <= 0)
-				break;
-			used += n;
-			if (used == sizeof(buf) - 1)
-				break;
-		} else if ((waited += 100) >= 10000) {
-			kill(c, SIGKILL);
-			break;
-		}
-	}
-	buf[used] = 0;
-	while (waitpid(c, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		ret = -ECHILD;
-		snprintf(err, errlen, "%s -I -S (asked for its opcode numbers) failed (status %d)",
-			 argv0, status);
+		snprintf(err + used, errlen - used, " (asked with -I -S for its opcode numbers)");
 		goto cleanup;
 	}
-	ret = py_opcodes__parse(buf, out);
+	ret = py_opcodes__parse(text, out);
 	if (ret)
 		snprintf(err, errlen, "%s printed no usable opcode table", argv0);
 cleanup:
-	if (exe_fd >= 0)
-		close(exe_fd);
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
+	if (req.exe_fd >= 0)
+		close(req.exe_fd);
+	run_as_place__close(&place);
+	free(text);
 	return ret;
 }

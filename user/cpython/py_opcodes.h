@@ -29,6 +29,9 @@ const char *py_opcodes__name(enum py_op op);
 int py_opcodes__parse(const char *text, struct py_opcodes *out);
 
 /* Run the interpreter of process PID (its /proc/PID/exe, inside its root
- * directory and as its user) with -I -S to print its `opcode.opmap`. */
-int py_opcodes__query(int pid, struct py_opcodes *out, char *err, size_t errlen);
+ * directory, with CREDS: its own, user/os/run_as.h; NULL: unknown, not run)
+ * with -I -S to print its `opcode.opmap`. */
+struct proc_creds;
+int py_opcodes__query(int pid, const struct proc_creds *creds, struct py_opcodes *out, char *err,
+		      size_t errlen);
 #endif

@@ -85,9 +85,20 @@ static ssize_t read_file(int pid, const char *name, char *buf, size_t n)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	len = read(fd, buf, n);
-	if (len < 0)
-		len = -errno;
+	/* a seq_file gives it whole in one read when it fits; loop anyway */
+	for (len = 0; (size_t)len < n;) {
+		ssize_t r = read(fd, buf + len, n - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			len = -errno;
+			break;
+		}
+		if (!r)
+			break;
+		len += r;
+	}
 	close(fd);
 	return len;
 }
@@ -187,4 +198,80 @@ int proc_status__cgroup2(int pid, char *buf, size_t n)
 	ssize_t len = read_file(pid, "cgroup", text, sizeof(text));
 
 	return len < 0 ? (int)len : proc_status__parse_cgroup2(text, len, buf, n);
+}
+
+/* the numbers after TAG on the line of TEXT that starts with it, into OUT
+ * (MAX at most): how many, -ENOENT (no such line), -EINVAL, -E2BIG */
+static int id_list(const char *text, size_t len, const char *tag, unsigned long *out, size_t max)
+{
+	const char *p = text, *end = text + len, *eol;
+	size_t tl = strlen(tag), n = 0;
+
+	for (; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', end - p);
+		if (!eol)
+			return -ENOENT;	/* a line cut by the buffer's end is none */
+		if ((size_t)(eol - p) >= tl && !memcmp(p, tag, tl))
+			break;
+	}
+	if (p >= end)
+		return -ENOENT;
+	for (p += tl; p < eol;) {
+		unsigned long long v = 0;
+		const char *d;
+
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p == eol)
+			break;
+		for (d = p; p < eol && *p >= '0' && *p <= '9'; p++) {
+			v = v * 10 + (*p - '0');
+			if (v > UINT32_MAX)
+				return -EINVAL;
+		}
+		if (p == d || (p < eol && *p != ' ' && *p != '\t'))
+			return -EINVAL;
+		if (n == max)
+			return -E2BIG;
+		out[n++] = v;
+	}
+	return n;
+}
+
+int proc_status__parse_creds(const char *text, size_t len, struct proc_creds *c)
+{
+	unsigned long ids[4], groups[PROC_MAX_GROUPS];
+	int n;
+
+	memset(c, 0, sizeof(*c));
+	n = id_list(text, len, "Uid:", ids, 4);
+	if (n != 4)
+		return n < 0 && n != -ENOENT ? n : -EINVAL;
+	c->uid = ids[1];
+	n = id_list(text, len, "Gid:", ids, 4);
+	if (n != 4)
+		return n < 0 && n != -ENOENT ? n : -EINVAL;
+	c->gid = ids[1];
+	n = id_list(text, len, "Groups:", groups, PROC_MAX_GROUPS);
+	if (n < 0)
+		return n == -ENOENT ? -EINVAL : n;
+	for (int i = 0; i < n; i++)
+		c->groups[i] = groups[i];
+	c->n_groups = n;
+	return 0;
+}
+
+int proc_status__creds(int pid, struct proc_creds *c)
+{
+	char *text = malloc(PROC_STATUS_MAX);
+	ssize_t len;
+	int ret;
+
+	if (!text)
+		return -ENOMEM;
+	len = read_file(pid, "status", text, PROC_STATUS_MAX);
+	ret = len < 0 ? (int)len : len == PROC_STATUS_MAX ? -E2BIG
+	      : proc_status__parse_creds(text, len, c);
+	free(text);
+	return ret;
 }

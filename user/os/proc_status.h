@@ -12,6 +12,23 @@
  * or malformed. */
 int proc_status__ids(int pid, uid_t uids[4], gid_t gids[4]);
 
+/* Who a process acts as: its effective uid and gid and its supplementary
+ * groups (what a program run on its behalf takes, user/os/run_as.c). */
+#define PROC_MAX_GROUPS 256
+struct proc_creds {
+	uid_t uid;
+	gid_t gid;
+	size_t n_groups;
+	gid_t groups[PROC_MAX_GROUPS];
+};
+/* The credentials in a /proc/PID/status TEXT (LEN bytes): the second ids
+ * of "Uid:" and "Gid:", the "Groups:" line. 0; -EINVAL when a line is
+ * missing or malformed; -E2BIG: more than PROC_MAX_GROUPS groups. */
+int proc_status__parse_creds(const char *text, size_t len, struct proc_creds *c);
+/* those of process PID, read in one go: 0 or -errno */
+#define PROC_STATUS_MAX 65536
+int proc_status__creds(int pid, struct proc_creds *c);
+
 /* The start time in clock ticks since boot (field 22) of a /proc/PID/stat
  * line TEXT (LEN bytes; the command name, field 2, may hold anything, even
  * ") "): 0, or -EINVAL when malformed. */

@@ -178,6 +178,7 @@ TEST(binary_debian_311_usdt)
 {
 	struct binary_req req = { .path = DEBIAN311, .name = DEBIAN311, .probe_calls = true };
 	static struct binary b;
+	static struct proc_creds creds;
 	char err[256] = "";
 
 	if (!have(DEBIAN311))
@@ -195,6 +196,8 @@ TEST(binary_debian_311_usdt)
 	 * process's choice */
 	req.force = "dispatch";
 	req.runner_pid = start_sleeper(DEBIAN311);
+	CHECK_EQ(proc_status__creds(req.runner_pid, &creds), 0);
+	req.runner_creds = &creds;
 	CHECK_EQ(binary__analyse(&req, &b, err, sizeof(err)), 0);
 	stop(req.runner_pid);
 	CHECK(b.ds_tried);
@@ -225,6 +228,7 @@ TEST(binary_pyenv_libpython)
 		unsigned minor;
 		const char *ver = strrchr(g.gl_pathv[i], '/') + 1;
 		static struct binary b;
+		static struct proc_creds creds;
 		struct binary_req req = { .path = lib, .name = lib, .probe_calls = true };
 		char err[256] = "";
 		pid_t pid;
@@ -237,6 +241,8 @@ TEST(binary_pyenv_libpython)
 			continue;
 		pid = start_sleeper(py);	/* dispatch asks its interpreter for opcodes */
 		req.runner_pid = pid;
+		CHECK_EQ(proc_status__creds(pid, &creds), 0);
+		req.runner_creds = &creds;
 		CHECK_EQ(binary__analyse(&req, &b, err, sizeof(err)), 0);
 		stop(pid);
 		check_file_facts(lib, py, &b);

@@ -71,3 +71,57 @@ TEST(proc_status_start_of_self)
 	CHECK(self <= (uint64_t)now.tv_sec * 1000000000ull + now.tv_nsec);
 	CHECK_EQ(proc_status__start_ns(1 << 23, &self), -ENOENT);
 }
+
+/* the credentials of this process, against getresuid/getresgid/getgroups */
+TEST(proc_status_creds_of_self)
+{
+	static struct proc_creds c;
+	gid_t groups[PROC_MAX_GROUPS];
+	int n = getgroups(PROC_MAX_GROUPS, groups);
+
+	CHECK(n >= 0);
+	CHECK_EQ(proc_status__creds(getpid(), &c), 0);
+	CHECK_EQ(c.uid, geteuid());
+	CHECK_EQ(c.gid, getegid());
+	CHECK_EQ(c.n_groups, n);
+	for (int i = 0; i < n && i < (int)c.n_groups; i++)
+		CHECK_EQ(c.groups[i], groups[i]);
+	CHECK_EQ(proc_status__creds(1 << 23, &c), -ENOENT);
+}
+
+/* effective ids are the second; groups may be none; every line checked */
+TEST(proc_status_creds_parsed)
+{
+	static const char text[] = "Name:\tx\nUid:\t1000\t1001\t1002\t1003\n"
+				   "Gid:\t50\t51\t52\t53\nFDSize:\t64\nGroups:\t4 24 27 \nNSpid:\t9\n";
+	static const char none[] = "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t\n";
+	static struct proc_creds c;
+	char big[8192];
+	size_t n;
+
+	CHECK_EQ(proc_status__parse_creds(text, sizeof(text) - 1, &c), 0);
+	CHECK_EQ(c.uid, 1001);
+	CHECK_EQ(c.gid, 51);
+	CHECK_EQ(c.n_groups, 3);
+	CHECK_EQ(c.groups[0], 4);
+	CHECK_EQ(c.groups[2], 27);
+	CHECK_EQ(proc_status__parse_creds(none, sizeof(none) - 1, &c), 0);
+	CHECK_EQ(c.n_groups, 0);
+	/* no Groups line, a line cut short, a bad number, past 32 bits */
+	CHECK_EQ(proc_status__parse_creds(text, strstr(text, "FDSize") - text, &c), -EINVAL);
+	CHECK_EQ(proc_status__parse_creds(text, strstr(text, "27") - text, &c), -EINVAL);
+	static const char *const bad[] = {
+		"Uid:\t1 2x 3 4\nGid:\t1 1 1 1\nGroups:\n",
+		"Uid:\t1 4294967296 3 4\nGid:\t1 1 1 1\nGroups:\n",
+		"Uid:\t1 2 3\nGid:\t1 1 1 1\nGroups:\n",
+		"Uid:\t1 2 3 4\nGroups:\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_EQ(proc_status__parse_creds(bad[i], strlen(bad[i]), &c), -EINVAL);
+	/* more groups than kept: refused, not cut */
+	n = snprintf(big, sizeof(big), "Uid:\t1 1 1 1\nGid:\t1 1 1 1\nGroups:");
+	for (int i = 0; i <= PROC_MAX_GROUPS; i++)
+		n += snprintf(big + n, sizeof(big) - n, " %d", i);
+	n += snprintf(big + n, sizeof(big) - n, "\n");
+	CHECK_EQ(proc_status__parse_creds(big, n, &c), -E2BIG);
+}

@@ -7,7 +7,9 @@
 #   file <status> <name>                 one per distinct input name, in input order
 #   abs <absolute path>                  after a "measured" file line
 #   func <firstlineno> <lines> <qualname>   after abs, one per code object (preorder walk)
-#   error <message>                      instead of abs/func: status "error" (unreadable/uncompilable)
+#   error <message>                      instead of abs/func: status "error" (unreadable/uncompilable;
+#                                        a file this process's user may not read is one, never "no-source")
+# It runs with the traced process's credentials (user/os/run_as.c): what it reads, that process could.
 # <lines> = ascending comma-separated line numbers, "-" if none.  Exit 2 only on bad usage.
 import dis
 import os
@@ -75,6 +77,22 @@ def _tracer_error_text(e):
     return "%s: %s" % (type(e).__name__, e)
 
 
+def _tracer_denied_text(e):
+    return "cannot be read with the process's rights (uid %d): %s" % (os.getuid(), e.strerror)
+
+
+def _tracer_denied(path):
+    """why the process's user may not even look at PATH (this program runs with its rights,
+    never root's: SECURITY.md), or None"""
+    try:
+        os.stat(path)
+    except PermissionError as e:
+        return _tracer_denied_text(e)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def _tracer_map_main(argv):
     usage = "usage: -c CODE OPTIMIZE CWD [--include GLOB]... [--omit GLOB]..."
     if len(argv) < 2 or argv[0] not in ("-1", "0", "1", "2") or not os.path.isabs(argv[1]):
@@ -105,6 +123,9 @@ def _tracer_map_main(argv):
         seen.add(name)
         status = _tracer_cover_status(name, globs["--include"], globs["--omit"], cwd)
         rec = []
+        denied = status == "no-source" and _tracer_denied(_tracer_abspath(name, cwd))
+        if denied:                                     # not "no-source": it may exist
+            status, rec = "error", ["error %s\n" % _tracer_escape(denied)]
         if status == "measured":
             ap = _tracer_abspath(name, cwd)
             try:
@@ -113,6 +134,8 @@ def _tracer_map_main(argv):
                 code = compile(src, name, "exec", dont_inherit=True, optimize=optimize)
                 rec.append("abs %s\n" % _tracer_escape(ap))
                 _tracer_walk(code, None, False, rec)
+            except PermissionError as e:
+                status, rec = "error", ["error %s\n" % _tracer_escape(_tracer_denied_text(e))]
             except Exception as e:                     # SyntaxError, OSError, ValueError (NUL), ...
                 status, rec = "error", ["error %s\n" % _tracer_escape(_tracer_error_text(e))]
         out.append("file %s %s\n" % (status, _tracer_escape(name)))
