@@ -8,21 +8,7 @@
 #include <string.h>
 #include "util/array.h"
 #include "analysis/codemap.h"
-
-static const char *const status_names[COV__COUNT] = {
-	[COV_MEASURED] = "measured",
-	[COV_STDLIB] = "stdlib",
-	[COV_SITE] = "site-packages",
-	[COV_OMITTED] = "omitted",
-	[COV_NOT_INCLUDED] = "not-included",
-	[COV_NO_SOURCE] = "no-source",
-	[COV_ERROR] = "error",
-};
-
-const char *codemap__status_name(enum cov_status s)
-{
-	return (unsigned)s < COV__COUNT ? status_names[s] : NULL;
-}
+#include "model/rec_labels.h"
 
 char *codemap__unescape(const char *s, size_t n)
 {
@@ -139,8 +125,8 @@ static int on_file(struct parser *p, const char *s, size_t n)
 	if (!sp)
 		return fail(p, "file: no status");
 	for (int i = 0; i < COV__COUNT; i++)
-		if ((size_t)(sp - s) == strlen(status_names[i]) &&
-		    !memcmp(s, status_names[i], sp - s))
+		if ((size_t)(sp - s) == strlen(cov_status__name(i)) &&
+		    !memcmp(s, cov_status__name(i), sp - s))
 			status = i;
 	if (status < 0)
 		return fail(p, "file: unknown status");

@@ -13,8 +13,6 @@
 struct codemap *codemap__parse(const struct in_codemap *in, char *err, size_t errlen);
 void codemap__free(struct codemap *m);
 
-/* "measured", "stdlib", ... (the words of the text), NULL if unknown */
-const char *codemap__status_name(enum cov_status s);
 
 /* Undo the text's escapes (\\ \n \r \t) of N bytes at S into a new
  * NUL-terminated string; NULL on a bad escape or no memory. */

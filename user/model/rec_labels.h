@@ -8,4 +8,7 @@
 
 /* What a timeline shows for R: "GC (generation 2)", "import json". */
 const char *runtime_rec__label(const struct runtime_rec *r, char *buf, size_t len);
+/* "measured", "stdlib", ... (the words of the code maps and the summary),
+ * NULL if S is no status */
+const char *cov_status__name(enum cov_status s);
 #endif

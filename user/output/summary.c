@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "analysis/codemap.h"
+#include "model/rec_labels.h"
 #include "output/sinks.h"
 #include "util/array.h"
 #include "model/func_names.h"
@@ -298,7 +298,7 @@ static int summary_codemap(struct sink *s, const struct codemap *m)
 		n[COV_MEASURED]);
 	for (int i = 1; i < COV__COUNT; i++)
 		if (n[i])
-			fprintf(f, ", %u %s", n[i], codemap__status_name(i));
+			fprintf(f, ", %u %s", n[i], cov_status__name(i));
 	fputc('\n', f);
 	for (uint32_t i = 0; i < m->n_files; i++)
 		if (m->files[i].status == COV_ERROR)
