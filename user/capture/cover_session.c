@@ -16,6 +16,7 @@
 #include "analysis/cover_blob.h"
 #include "capture/cover_map.h"
 #include "capture/cover_session.h"
+#include "cpython/pyversion.h"
 #include "os/proc_status.h"
 #include "os/run_as.h"
 #include "output/outputs.h"
@@ -195,15 +196,15 @@ bool cover_session__usdt_lines(const struct target *t)
 int cover_session__plan(struct cover_session *c, struct target *t, const struct cover_boot *boot,
 			bool say)
 {
-	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
+	bool monitoring = t->bin.has_monitoring;
 	enum cover_lines lines = COVER_LINES_NONE;
-	char note[200], why[64] = "";
+	char note[200], why[64] = "", ver[32];
 
 	if (cover_session__usdt_lines(t)) {
 		lines = COVER_LINES_USDT;
 		t->cfg.usdt_lines = 1;
 		snprintf(note, sizeof(note), "lines from the USDT line probe");
-	} else if (minor >= 12 && boot && t->bin.getsizeof_offset &&
+	} else if (monitoring && boot && t->bin.getsizeof_offset &&
 		   cover_boot__will_load(t->pid, why, sizeof(why))) {
 		bool boot_counts = cover_boot__counts_calls(boot);
 
@@ -216,18 +217,19 @@ int cover_session__plan(struct cover_session *c, struct target *t, const struct 
 		/* what the target said of its call probes is moot without them */
 		if (boot_counts)
 			t->n_warnings = 0;
-	} else if (minor >= 12 && why[0]) {
+	} else if (monitoring && why[0]) {
 		snprintf(note, sizeof(note), "functions only: %s (line events need it)", why);
-	} else if (minor >= 12 && t->mode == TARGET_LAUNCH) {
+	} else if (monitoring && t->mode == TARGET_LAUNCH) {
 		snprintf(note, sizeof(note), "functions only: this build does not export "
 			 "_PySys_GetSizeOf, where the line bootstrap hands its lines over");
-	} else if (minor >= 12) {
-		snprintf(note, sizeof(note), "functions only: on 3.%u line events need the tracer's "
-			 "bootstrap at interpreter start (launch mode: tracer -- CMD)", minor);
+	} else if (monitoring) {
+		snprintf(note, sizeof(note), "functions only: on %s line events need the tracer's "
+			 "bootstrap at interpreter start (launch mode: tracer -- CMD)",
+			 pyversion__format(t->bin.version_hex & 0xffff0000u, ver, sizeof(ver)));
 	} else {
-		snprintf(note, sizeof(note), "functions only: this 3.%u build has no USDT line "
+		snprintf(note, sizeof(note), "functions only: this %s build has no USDT line "
 			 "probe, and line events of 3.11 and older cannot be observed from outside",
-			 minor);
+			 pyversion__format(t->bin.version_hex & 0xffff0000u, ver, sizeof(ver)));
 	}
 	if (lines == COVER_LINES_NONE && t->n_warnings < IN_MAX_WARNINGS)
 		snprintf(t->warnings[t->n_warnings++], sizeof(t->warnings[0]), "coverage: %s", note);
