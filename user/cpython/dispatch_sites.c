@@ -29,8 +29,11 @@
  * through (user/cpython/opcode_table.c); handlers GCC moved into `.cold`
  * fragments are disassembled with the fragments' extents from the unwind
  * tables (user/os/eh_frame.c). exit_unwind is a C label, found in the DWARF
- * (user/os/dwarf_labels.c). Without _PyOpcode_Deopt (.symtab) or DWARF
- * there is no plan yet, and the caller says which is missing.
+ * (user/os/dwarf_labels.c). In a build without .symtab the specialized
+ * forms come from the interpreter's own dis.deoptmap instead of
+ * _PyOpcode_Deopt (user/cpython/py_opcodes.c; equal where both exist).
+ * Without DWARF there is no exit_unwind, so no plan yet, and the caller
+ * says so.
  *
  * Where in a handler to probe. A uprobe on an instruction the kernel must
  * single-step out of line costs ~10 µs on these VMs; on one it emulates
@@ -575,9 +578,21 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 	ret = find_table(ef, path, fv, fsz, handlers, err, errlen);
 	if (ret)
 		return ret;
-	if (elf_file__find_symbol(ef, "_PyOpcode_Deopt", &deopt_v, &deopt_sz) || deopt_sz != 256 ||
-	    elf_file__read_vaddr(ef, deopt_v, deopt, 256) != 256)
-		return ERR("%s has no _PyOpcode_Deopt table (a stripped build?)", path);
+	/* the base of each specialized instruction: the binary's table, or
+	 * the interpreter's dis.deoptmap (the same data, checked equal where
+	 * both exist) */
+	if (!elf_file__find_symbol(ef, "_PyOpcode_Deopt", &deopt_v, &deopt_sz) &&
+	    deopt_sz == 256 && elf_file__read_vaddr(ef, deopt_v, deopt, 256) == 256) {
+		for (int op = 0; ops->n_deopt && op < 256; op++)
+			if (ops->deopt[op] != op && deopt[op] != ops->deopt[op])
+				return ERR("%s: _PyOpcode_Deopt and the interpreter's dis.deoptmap "
+					   "disagree on opcode %d", path, op);
+	} else if (ops->n_deopt) {
+		memcpy(deopt, ops->deopt, sizeof(deopt));
+	} else {
+		return ERR("%s has no _PyOpcode_Deopt table (a stripped build?) and its "
+			   "interpreter printed no dis.deoptmap", path);
+	}
 	ret = dwarf_labels__find(path, EVAL_FUNC, "exit_unwind", &unwind);
 	if (ret)
 		return ERR("%s: no DWARF label exit_unwind in %s (%s): frames that exceptions "

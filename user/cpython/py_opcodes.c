@@ -8,8 +8,10 @@
  * root directory (a container's interpreter needs its own libraries and
  * standard library), and runs as the target, not as root (user/os/run_as.c):
  * its user may own that standard library.
- * The dispatch strategy then checks these numbers against the binary's own
- * _PyOpcode_Deopt table (user/cpython/dispatch_sites.c).
+ * It also prints dis.deoptmap, each specialized instruction's base (3.11+),
+ * for builds stripped of the _PyOpcode_Deopt symbol. The dispatch strategy
+ * checks both against the binary's table where it has one
+ * (user/cpython/dispatch_sites.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,10 +33,19 @@ static const char *const names[PY_OP__COUNT] = {
 	[PY_OP_INSTRUMENTED_YIELD_VALUE] = "INSTRUMENTED_YIELD_VALUE",
 };
 
+/* opmap, then each specialized instruction's number and its base's
+ * (3.11+: dis numbers them as the build does; older versions have none) */
 #define QUERY_SCRIPT \
 	"import opcode\n" \
 	"for k, v in sorted(opcode.opmap.items()):\n" \
-	"    print(k, v)\n"
+	"    print(k, v)\n" \
+	"try:\n" \
+	"    import dis\n" \
+	"    m = dis._all_opmap\n" \
+	"    for s, b in sorted(dis.deoptmap.items()):\n" \
+	"        print('deopt', m[s], m[b])\n" \
+	"except (ImportError, AttributeError, KeyError):\n" \
+	"    pass\n"
 
 const char *py_opcodes__name(enum py_op op)
 {
@@ -47,6 +58,9 @@ int py_opcodes__parse(const char *text, struct py_opcodes *out)
 
 	for (int i = 0; i < PY_OP__COUNT; i++)
 		out->num[i] = -1;
+	for (int i = 0; i < 256; i++)
+		out->deopt[i] = (unsigned char)i;
+	out->n_deopt = 0;
 	while (*p) {
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
@@ -61,6 +75,16 @@ int py_opcodes__parse(const char *text, struct py_opcodes *out)
 		p += len + (eol ? 1 : 0);
 		if (!len)
 			continue;
+		if (!strncmp(line, "deopt ", 6)) {
+			int spec, base;
+
+			if (sscanf(line, "deopt %d %d%n", &spec, &base, &used) != 2 ||
+			    used != (int)len || spec < 0 || spec > 255 || base < 0 || base > 255)
+				return -EINVAL;
+			out->deopt[spec] = (unsigned char)base;
+			out->n_deopt++;
+			continue;
+		}
 		if (sscanf(line, "%63s %d%n", name, &num, &used) != 2 || used != (int)len)
 			return -EINVAL;
 		/* pseudo-instructions (3.12+) are numbered from 256: never ours */
@@ -84,7 +108,7 @@ int py_opcodes__query(int pid, const struct proc_creds *creds, struct py_opcodes
 	char *argv[] = { argv0, "-I", "-S", "-c", QUERY_SCRIPT, NULL };
 	struct run_as_place place;
 	struct run_as_req req = { .creds = creds, .cwd = "/", .exe_fd = -1, .path = argv0,
-				  .argv = argv, .timeout_ms = 10000, .max_out = 16384 };
+				  .argv = argv, .timeout_ms = 10000, .max_out = 65536 };
 	size_t len;
 	ssize_t n;
 	int ret;

@@ -19,13 +19,18 @@ enum py_op {
 
 struct py_opcodes {
 	int num[PY_OP__COUNT];	/* -1: no such instruction in this version */
+	/* the base instruction of each opcode (itself if it is one), from the
+	 * interpreter's dis.deoptmap: what _PyOpcode_Deopt holds in the binary,
+	 * for builds without its symbol; n_deopt = 0: not printed */
+	unsigned char deopt[256];
+	int n_deopt;
 };
 
 const char *py_opcodes__name(enum py_op op);
 
-/* Parse the "NAME NUMBER" lines the query script prints. 0, or -EINVAL
- * when a line is malformed, a number is out of 0..255, or RESUME,
- * RETURN_VALUE or YIELD_VALUE is missing. */
+/* Parse the "NAME NUMBER" and "deopt SPECIALIZED BASE" lines the query
+ * script prints. 0, or -EINVAL when a line is malformed, a number is out of
+ * 0..255, or RESUME, RETURN_VALUE or YIELD_VALUE is missing. */
 int py_opcodes__parse(const char *text, struct py_opcodes *out);
 
 /* Run the interpreter of process PID (its /proc/PID/exe, inside its root
