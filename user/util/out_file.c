@@ -212,6 +212,22 @@ static int out_file__sync(struct out_file *of)
 	return 0;
 }
 
+/* the temporary name must still be our file: the directory's owner may have
+ * replaced it (with a link, say) meanwhile; renaming that would put their
+ * file at NAME. (They can still do so between this check and the rename,
+ * or after it, as with any file in their directory; nothing is written
+ * through their link either way: the data went through our descriptor.) */
+static int out_file__still_ours(struct out_file *of)
+{
+	struct stat ours, there;
+
+	if (fstat(fileno(of->f), &ours))
+		return -errno;
+	if (fstatat(of->dirfd, of->tmp, &there, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	return ours.st_dev == there.st_dev && ours.st_ino == there.st_ino ? 0 : -EXDEV;
+}
+
 static int out_file__close_stream(struct out_file *of)
 {
 	FILE *f = of->f;
@@ -230,9 +246,17 @@ static int out_file__rename(struct out_file *of)
 	return -errno;
 }
 
+/* said when the temporary name is no longer our file: not renamed */
+static void out_file__say_replaced(const struct out_file *of)
+{
+	fprintf(stderr, "tracer: %s: its temporary file %s was removed or replaced by "
+		"someone else meanwhile: not renamed to %s\n", of->name, of->partial, of->name);
+}
+
 int out_file__commit(struct out_file **f, int err)
 {
 	struct out_file *of = *f;
+	bool replaced = false;
 	int r;
 
 	if (!of)
@@ -240,6 +264,11 @@ int out_file__commit(struct out_file **f, int err)
 	*f = NULL;
 	if (!err)
 		err = out_file__sync(of);
+	if (!err && !of->in_place && (r = out_file__still_ours(of))) {
+		out_file__say_replaced(of);
+		err = r;
+		replaced = true;
+	}
 	r = out_file__close_stream(of);
 	if (!err)
 		err = r;
@@ -247,7 +276,7 @@ int out_file__commit(struct out_file **f, int err)
 		err = out_file__rename(of);
 	if (err && of->in_place) {
 		fprintf(stderr, "tracer: %s: %s\n", of->name, strerror(-err));
-	} else if (err) {
+	} else if (err && !replaced) {
 		unlinkat(of->dirfd, of->tmp, 0);
 		fprintf(stderr, "tracer: %s: %s; nothing written to %s, the partial file was "
 			"removed%s\n", of->name, strerror(-err), of->name,
@@ -266,6 +295,12 @@ int out_file__keep(struct out_file **f)
 		return -EINVAL;
 	*f = NULL;
 	out_file__sync(of);	/* the writer said what failed */
+	err = of->in_place ? 0 : out_file__still_ours(of);
+	if (err) {
+		out_file__say_replaced(of);
+		out_file__free(of);
+		return err;
+	}
 	out_file__close_stream(of);
 	err = out_file__rename(of);
 	if (err)

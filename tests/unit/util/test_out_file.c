@@ -229,3 +229,21 @@ TEST(out_file_a_device_is_written_in_place)
 	CHECK_EQ(out_file__commit(&of, 0), -ENOSPC);
 	CHECK(!access("/dev/full", F_OK));
 }
+
+TEST(out_file_a_replaced_partial_name_is_not_renamed)
+{
+	struct out_file *of = NULL;
+	struct stat st;
+
+	make_dir();
+	put(in_dir("victim"), "secret");
+	CHECK_EQ(out_file__open(in_dir("t.json"), &of), 0);
+	/* the directory's owner swaps the temporary file for a link */
+	CHECK(!unlink(out_file__partial_name(of)));
+	CHECK(!symlink(in_dir("victim"), out_file__partial_name(of)));
+	fputs("data", out_file__stream(of));
+	CHECK_EQ(out_file__commit(&of, 0), -EXDEV);
+	CHECK_STR(content(in_dir("victim")), "secret");
+	CHECK(lstat(in_dir("t.json"), &st) && errno == ENOENT);
+	remove_dir();
+}
