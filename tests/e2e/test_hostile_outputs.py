@@ -19,6 +19,7 @@ import pytest
 
 import helpers
 import hostile
+from test_errors import free_pid
 
 PY = helpers.DEBIAN_PY
 VICTIM_TEXT = "root's file: must never change\n"
@@ -98,17 +99,18 @@ def assert_regular_outputs(d, names, p):
         assert st.st_uid == 0 and st.st_size > 0, "%s\n%s" % (n, p)
 
 
-def run_planter(tracer, d, victim, names, plant_during):
-    """trace the hostile PLANTER (as nobody, in D) with -o D/NAME for NAMES;
-    with PLANT_DURING it plants its links after the tracer said it traces,
-    else they are there before the start. The tracer's CompletedProcess-like
-    (returncode, stderr)."""
-    script = os.path.join(d, "planter.py")
-    hostile.write_as_nobody(script, PLANTER)
+def run_planter(tracer, d, victim, names, plant_during, script=PLANTER, plant=None):
+    """trace the hostile SCRIPT (PLANTER; as nobody, in D) with -o D/NAME for
+    NAMES; with PLANT_DURING it plants its links at PLANT (default NAMES)
+    after the tracer said it traces, else they are there before the start.
+    The tracer, ended (a helpers.Spawned)."""
+    plant = names if plant is None else plant
+    path = os.path.join(d, "planter.py")
+    hostile.write_as_nobody(path, script)
     if not plant_during:
-        for n in names:
+        for n in plant:
             subprocess.check_call(hostile.as_nobody(["ln", "-s", victim, os.path.join(d, n)]))
-    target = hostile.HostileTarget(PY, script, d, args=[victim] + names)
+    target = hostile.HostileTarget(PY, path, d, args=[victim] + plant)
     tr = None
     try:
         target.wait_ready()
@@ -149,35 +151,17 @@ def test_replaced_temporary_file_is_not_published(tracer, nobody_dir, tmp_path):
     """the directory's owner swaps the tracer's temporary files for links to
     a root file: nothing is written through them, nothing renamed, said"""
     victim = victim_file(tmp_path)
-    script = os.path.join(nobody_dir, "swapper.py")
-    # plants links at whatever temporary names it finds
-    hostile.write_as_nobody(script, PLANTER.replace(
-        "for name in names:", "names = [n for n in os.listdir('.') if %r in n]\n"
-        "for name in names:" % PARTIAL))
-    target = hostile.HostileTarget(PY, script, nobody_dir, args=[victim])
-    tr = None
-    try:
-        target.wait_ready()
-        outs = ["t.json", "cov.lcov"]
-        cmd = [tracer, "-p", str(target.pid), "-d", "60"]
-        for n in outs:
-            cmd += ["-o", os.path.join(nobody_dir, n)]
-        tr = helpers.Spawned(cmd)
-        assert tr.err.wait_for("tracer: tracing", 240), tr.describe()
-        write(os.path.join(nobody_dir, "go"), "")
-        assert target.err.wait_for("planted", 30), target.describe()
-        assert target.wait(60) == 0, target.describe()
-        tr.wait(120)
-        desc = tr.describe()
-        assert_victim_intact(victim)
-        assert tr.proc.returncode != 0, desc
-        for n in outs:
-            assert not os.path.lexists(os.path.join(nobody_dir, n)), desc
-            assert "%s: its temporary file" % os.path.join(nobody_dir, n) in desc, desc
-    finally:
-        target.kill()
-        if tr:
-            tr.kill()
+    outs = ["t.json", "cov.lcov"]
+    # plants its links at whatever temporary names it finds
+    swapper = PLANTER.replace("for name in names:", "names = [n for n in os.listdir('.') "
+                              "if %r in n]\nfor name in names:" % PARTIAL)
+    tr = run_planter(tracer, nobody_dir, victim, outs, True, script=swapper, plant=[])
+    desc = tr.describe()
+    assert_victim_intact(victim)
+    assert tr.proc.returncode != 0, desc
+    for n in outs:
+        assert not os.path.lexists(os.path.join(nobody_dir, n)), desc
+        assert "%s: its temporary file" % os.path.join(nobody_dir, n) in desc, desc
 
 
 @pytest.mark.parametrize("name", ["x.lcov", "x.xml", "x.json", "x.trace", "x.svg"])
@@ -209,14 +193,6 @@ def test_bad_output_path_attach_leaves_the_target_alone(tracer, nobody_dir):
         assert target.proc.poll() is None
     finally:
         target.kill()
-
-
-def free_pid():
-    with open("/proc/sys/kernel/pid_max") as f:
-        pid = int(f.read()) - 1
-    while os.path.exists("/proc/%d" % pid):
-        pid -= 1
-    return pid
 
 
 def refused_python():

@@ -100,8 +100,8 @@ int outputs__open(const char *const *paths, int n, bool allow_recording,
 	if (!ret && !(o->an = analyzer__new(o->sinks, o->n_sinks)))
 		ret = -ENOMEM;
 	/* files of a live session: said when tracing starts */
-	o->say_partial = allow_recording && (o->rec || n > (o->n_sinks == 1 &&
-							 !strcmp(paths[0], "-")));
+	for (int i = 0; i < n; i++)
+		o->say_partial |= allow_recording && strcmp(paths[i], "-");
 	if (ret) {
 		outputs__free(o);
 		return ret;
