@@ -42,7 +42,7 @@ def f(x):
 n = 0
 sys.stderr.write("ready\n"); sys.stderr.flush()
 t0 = time.time()
-while not os.path.exists("go") and time.time() - t0 < 60:
+while not os.path.exists("go") and time.time() - t0 < 300:
     n = f(n)
 for name in names:
     try:
@@ -122,7 +122,7 @@ def run_planter(tracer, d, victim, names, plant_during, script=PLANTER, plant=No
         write(os.path.join(d, "go"), "")
         if plant_during:
             assert target.err.wait_for("planted", 30), target.describe()
-        assert target.wait(60) == 0, target.describe()
+        assert target.wait(120) == 0, target.describe()
         tr.wait(120)
         return tr
     finally:
