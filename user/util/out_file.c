@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 struct out_file {
 	FILE *f;
+	int slot;		/* in `live`, -1: none */
 	int dirfd;
 	bool in_place;		/* a device or FIFO: written directly */
 	bool existed;		/* NAME was a file at the start */
@@ -25,8 +27,83 @@ struct out_file {
 	const char *tmp;	/* the temporary file's (in partial) */
 };
 
+/*
+ * Ctrl-C, SIGTERM or SIGHUP before a live session takes its signals (with a
+ * signalfd, after attaching) or during `tracer report` would kill the tracer
+ * with its temporary files left behind. Until then a handler removes them,
+ * then lets the signal kill as before. The table is written only here, with
+ * those signals blocked; the handler only reads it (and only in the process
+ * that made the files: not in a launched command between fork and exec).
+ */
+#define OUT_FILE_LIVE_MAX 32
+
+static struct {
+	int dirfd;
+	char name[NAME_MAX + 1];
+	volatile sig_atomic_t used;
+} live[OUT_FILE_LIVE_MAX];
+static pid_t live_pid;
+static const int live_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void out_file__on_signal(int sig)
+{
+	int e = errno;
+
+	if (getpid() == live_pid)
+		for (int i = 0; i < OUT_FILE_LIVE_MAX; i++)
+			if (live[i].used)
+				unlinkat(live[i].dirfd, live[i].name, 0);
+	signal(sig, SIG_DFL);
+	raise(sig);	/* delivered when the handler returns */
+	errno = e;
+}
+
+static void out_file__block(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(live_signals) / sizeof(live_signals[0]); i++)
+		sigaddset(&set, live_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/* the temporary file of OF is removed if a signal kills the tracer */
+static void out_file__watch(struct out_file *of)
+{
+	struct sigaction sa = { .sa_handler = out_file__on_signal }, old_sa;
+	sigset_t old;
+
+	out_file__block(&old);
+	if (live_pid != getpid()) {
+		live_pid = getpid();
+		for (size_t i = 0; i < sizeof(live_signals) / sizeof(live_signals[0]); i++)
+			/* a signal ignored (nohup) stays ignored */
+			if (!sigaction(live_signals[i], NULL, &old_sa) &&
+			    old_sa.sa_handler == SIG_DFL)
+				sigaction(live_signals[i], &sa, NULL);
+	}
+	for (int i = 0; i < OUT_FILE_LIVE_MAX && of->slot < 0; i++) {
+		if (live[i].used)
+			continue;
+		live[i].dirfd = of->dirfd;
+		snprintf(live[i].name, sizeof(live[i].name), "%s", of->tmp);
+		live[i].used = 1;
+		of->slot = i;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void out_file__unwatch(struct out_file *of)
+{
+	if (of->slot >= 0)
+		live[of->slot].used = 0;
+	of->slot = -1;
+}
+
 static void out_file__free(struct out_file *of)
 {
+	out_file__unwatch(of);
 	if (of->f)
 		fclose(of->f);
 	if (of->dirfd >= 0)
@@ -124,6 +201,7 @@ static int out_file__create(struct out_file *of)
 		close(fd);
 		return -e;
 	}
+	out_file__watch(of);
 	return 0;
 }
 
@@ -139,6 +217,7 @@ int out_file__open(const char *path, struct out_file **out)
 		return -ENOMEM;
 	}
 	of->dirfd = -1;
+	of->slot = -1;
 	of->name = strdup(path);
 	if (!of->name) {
 		ret = -ENOMEM;
@@ -241,6 +320,7 @@ static int out_file__close_stream(struct out_file *of)
 
 static int out_file__rename(struct out_file *of)
 {
+	out_file__unwatch(of);	/* from here on the file is not ours to remove */
 	if (of->in_place || !renameat(of->dirfd, of->tmp, of->dirfd, of->base))
 		return 0;
 	return -errno;

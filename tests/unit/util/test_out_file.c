@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "util/out_file.h"
 #include "unit.h"
@@ -245,5 +247,30 @@ TEST(out_file_a_replaced_partial_name_is_not_renamed)
 	CHECK_EQ(out_file__commit(&of, 0), -EXDEV);
 	CHECK_STR(content(in_dir("victim")), "secret");
 	CHECK(lstat(in_dir("t.json"), &st) && errno == ENOENT);
+	remove_dir();
+}
+
+TEST(out_file_a_signal_before_the_session_removes_the_partial_files)
+{
+	int status;
+	pid_t pid;
+
+	make_dir();
+	put(in_dir("keep.json"), "old");
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct out_file *a = NULL, *b = NULL;
+
+		if (out_file__open(in_dir("keep.json"), &a) || out_file__open(in_dir("t.trace"), &b))
+			_exit(2);
+		fputs("half", out_file__stream(a));
+		raise(SIGTERM);
+		_exit(3);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	CHECK_STR(listing(), "keep.json");
+	CHECK_STR(content(in_dir("keep.json")), "old");
 	remove_dir();
 }
