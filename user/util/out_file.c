@@ -153,14 +153,17 @@ static int out_file__open_in_place(struct out_file *of)
 	int fd = openat(of->dirfd, of->base,
 			O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
+	int e = 0;
 
 	if (fd < 0)
 		return -errno;
-	/* swapped for a regular file since the check: refused, not truncated */
-	if (fstat(fd, &st) || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) ||
-	    fcntl(fd, F_SETFL, 0) || !(of->f = fdopen(fd, "w"))) {
-		int e = errno && errno != EEXIST ? errno : EPERM;
-
+	if (fstat(fd, &st))
+		e = errno;
+	else if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
+		e = EPERM;	/* swapped for a file since the check: not truncated */
+	else if (fcntl(fd, F_SETFL, 0) || !(of->f = fdopen(fd, "w")))
+		e = errno;
+	if (e) {
 		close(fd);
 		return -e;
 	}
@@ -280,14 +283,15 @@ long long out_file__size(const struct out_file *f)
 	return st.st_size;
 }
 
-/* flush the stream and the file to the disk: 0 or -errno */
+/* flush the stream to the file: 0 or -errno. Not fsync'ed: the rename
+ * makes the file whole for every reader, and ext4 (auto_da_alloc) writes a
+ * file renamed over another before the rename; an fsync would make the end
+ * of every session wait for the disk. */
 static int out_file__sync(struct out_file *of)
 {
 	errno = 0;
 	if (fflush(of->f) || ferror(of->f))
 		return errno ? -errno : -EIO;
-	if (!of->in_place && fsync(fileno(of->f)))
-		return -errno;
 	return 0;
 }
 

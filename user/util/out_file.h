@@ -11,7 +11,7 @@
  * O_NOFOLLOW: whatever is planted at that name (a link, a file) makes it
  * pick another one, and nothing planted at NAME itself is opened. The
  * output is written through that descriptor. At a successful end it is
- * flushed to disk and renamed over NAME with renameat() on the directory's
+ * flushed (not fsync'ed) and renamed over NAME with renameat() on the directory's
  * descriptor: a link planted at NAME meanwhile is replaced, never written
  * through, and a directory path swapped meanwhile redirects nothing. A
  * failed or refused run removes the temporary file and leaves NAME as it
