@@ -34,6 +34,7 @@
 struct chrome_sink {
 	struct sink base;
 	FILE *f;
+	struct out_file *file;	/* F's, until the end */
 	struct json_writer jw;
 	bool first_event;	/* no comma before the next event */
 	struct func_names names;
@@ -67,12 +68,11 @@ static struct sink *chrome_open(const char *path)
 	cs->base.path = strdup(path);
 	cs->samples = hashmap__new();
 	cs->latest = hashmap__new();
-	cs->f = cs->samples && cs->latest ? fopen(path, "w") : NULL;
+	cs->f = cs->samples && cs->latest ? sink__open_file(path, &cs->file) : NULL;
 	if (!cs->base.path || !cs->f) {
 		int e = cs->samples && cs->latest ? errno : ENOMEM;
 
-		if (cs->f)
-			fclose(cs->f);
+		out_file__discard(&cs->file);
 		hashmap__free(cs->samples, NULL);
 		hashmap__free(cs->latest, NULL);
 		free(cs->base.path);
@@ -447,7 +447,7 @@ static int chrome_finish(struct sink *s, const struct session_stats *st)
 	while (!err && hashmap__next(cs->samples, &pos, &key, (void **)&t))
 		err = sample_stack__close(&t->stack, chrome_sample_slice, t);
 	if (err)
-		return sink__close_file(&cs->f, err);
+		return sink__close_file(&cs->file, &cs->f, err);
 	json_writer__raw(&cs->jw, "\n],\"displayTimeUnit\":\"ms\",");
 	chrome_other_data(cs, st);
 	json_writer__raw(&cs->jw, "}\n");
@@ -458,7 +458,7 @@ static int chrome_finish(struct sink *s, const struct session_stats *st)
 			"past ~256 MiB: write .pftrace instead (-o NAME.pftrace, about a "
 			"sixth of the size, opens in ui.perfetto.dev)\n",
 			s->path, (unsigned long long)(sb.st_size >> 20));
-	return sink__close_file(&cs->f, err);
+	return sink__close_file(&cs->file, &cs->f, err);
 }
 
 static void chrome_free(struct sink *s)
@@ -467,8 +467,7 @@ static void chrome_free(struct sink *s)
 
 	if (!cs)
 		return;
-	if (cs->f)
-		fclose(cs->f);
+	out_file__discard(&cs->file);
 	func_names__free(&cs->names);
 	hashmap__free(cs->samples, chrome_thread_free);
 	hashmap__free(cs->latest, NULL);

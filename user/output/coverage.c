@@ -59,6 +59,10 @@ struct pending {
 struct cov_sink {
 	struct sink base;
 	cov_write_fn write;
+	/* created at the start (a path that cannot be written fails before
+	 * anything is traced), written at the end */
+	FILE *f;
+	struct out_file *file;
 	struct func_info *funcs;	/* by id (copies) */
 	size_t cap_funcs;
 	struct hashmap *pending;	/* slot << 32 | func -> struct pending */
@@ -85,6 +89,14 @@ struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_wr
 	if (!c->base.path || !c->pending || !c->latest || str_index__init(&c->paths)) {
 		coverage__free(&c->base);
 		errno = ENOMEM;
+		return NULL;
+	}
+	c->f = sink__open_file(path, &c->file);
+	if (!c->f) {
+		int e = errno;
+
+		coverage__free(&c->base);
+		errno = e;
 		return NULL;
 	}
 	return &c->base;
@@ -489,22 +501,19 @@ int coverage__finish(struct sink *s, const struct session_stats *st)
 {
 	struct cov_sink *c = (struct cov_sink *)s;
 	struct cov_report r = {};
-	FILE *f = NULL;
 	int ret;
 
 	/* calls alone do not say which functions exist, or where files are */
 	if (!c->codemaps) {
 		fprintf(stderr, "tracer: %s: no coverage data: the session traced no process, or "
 			"the recording was made without --coverage\n", s->path);
-		return -ENODATA;
+		return sink__close_file(&c->file, &c->f, -ENODATA);
 	}
 	ret = build(c, &r);
 
-	if (!ret) {
-		f = fopen(s->path, "we");
-		ret = f ? c->write(f, &r, st) : -errno;
-	}
-	ret = sink__close_file(&f, ret);
+	if (!ret)
+		ret = c->write(c->f, &r, st);
+	ret = sink__close_file(&c->file, &c->f, ret);
 	report_free(&r);
 	return ret;
 }
@@ -518,6 +527,7 @@ void coverage__free(struct sink *s)
 
 	if (!c)
 		return;
+	out_file__discard(&c->file);
 	while (c->pending && hashmap__next(c->pending, &pos, &key, &v)) {
 		free(((struct pending *)v)->lines);
 		free(v);

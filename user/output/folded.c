@@ -47,6 +47,7 @@
 struct folded_sink {
 	struct sink base;
 	FILE *f;
+	struct out_file *file;	/* F's, until the end */
 	struct func_names names;
 	struct stack_profile prof;
 	char **labels;		/* labels[func]: frame text, made at finish */
@@ -64,12 +65,11 @@ static struct sink *folded_open(const char *path)
 	fs->base.ops = &sink_folded;
 	fs->base.path = strdup(path);
 	/* created now, so a path that cannot be written is said at once */
-	fs->f = fopen(path, "w");
+	fs->f = sink__open_file(path, &fs->file);
 	if (!fs->base.path || !fs->f) {
 		int e = errno;
 
-		if (fs->f)
-			fclose(fs->f);
+		out_file__discard(&fs->file);
 		free(fs->base.path);
 		free(fs);
 		errno = e;
@@ -183,7 +183,7 @@ static int folded_finish(struct sink *s, const struct session_stats *st)
 		if (!err && ferror(fs->f))
 			err = errno ? -errno : -EIO;
 	}
-	return sink__close_file(&fs->f, err);
+	return sink__close_file(&fs->file, &fs->f, err);
 }
 
 static void folded_free(struct sink *s)
@@ -192,8 +192,7 @@ static void folded_free(struct sink *s)
 
 	if (!fs)
 		return;
-	if (fs->f)
-		fclose(fs->f);
+	out_file__discard(&fs->file);
 	for (size_t i = 0; i < fs->n_labels; i++)
 		free(fs->labels[i]);
 	free(fs->labels);

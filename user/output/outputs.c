@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/analyzer.h"
+#include "util/mono_clock.h"
+#include "util/out_file.h"
 #include "output/outputs.h"
 #include "record/recording.h"
 #include "output/sinks.h"
@@ -12,6 +14,9 @@ struct outputs {
 	struct rec_writer *rec;
 	const char *rec_path;
 	bool rec_failed;
+	uint32_t rec_unflushed;	/* events since the last look at the clock */
+	uint64_t rec_flush_ns;	/* when the recording was last flushed */
+	bool say_partial;	/* at the first process: where the files are */
 	struct analyzer *an;
 	struct sink *sinks[16];
 	int n_sinks;
@@ -94,6 +99,9 @@ int outputs__open(const char *const *paths, int n, bool allow_recording,
 		ret = open_sink(o, &sink_summary, "-", err, errlen);
 	if (!ret && !(o->an = analyzer__new(o->sinks, o->n_sinks)))
 		ret = -ENOMEM;
+	/* files of a live session: said when tracing starts */
+	for (int i = 0; i < n; i++)
+		o->say_partial |= allow_recording && strcmp(paths[i], "-");
 	if (ret) {
 		outputs__free(o);
 		return ret;
@@ -102,13 +110,43 @@ int outputs__open(const char *const *paths, int n, bool allow_recording,
 	return 0;
 }
 
+/* the first write error of the recording: it stops there, and what reached
+ * the disk (whole records) stays a readable recording, if anything did */
 static void check_rec(struct outputs *o, int err)
 {
+	unsigned long long readable;
+
 	if (!err || o->rec_failed)
 		return;
 	o->rec_failed = true;
-	fprintf(stderr, "tracer: recording %s stopped: %s (what was written stays readable)\n",
-		o->rec_path, strerror(-err));
+	readable = rec_writer__readable(o->rec);
+	if (readable)
+		fprintf(stderr, "tracer: recording %s stopped: %s; the %llu bytes written "
+			"before stay a readable recording (in %s until the session ends, "
+			"then in %s)\n", o->rec_path, strerror(-err), readable,
+			rec_writer__partial_name(o->rec), o->rec_path);
+	else
+		fprintf(stderr, "tracer: recording %s stopped: %s; nothing of it reached "
+			"the disk\n", o->rec_path, strerror(-err));
+}
+
+/* the recording's records reach the file at least every second (and each
+ * process at once): a kill -9 of the tracer loses at most that */
+#define REC_FLUSH_NS 1000000000ull
+#define REC_FLUSH_CHECK 4096	/* events between looks at the clock */
+
+static void flush_rec(struct outputs *o, bool now)
+{
+	uint64_t t;
+
+	if (!now && ++o->rec_unflushed < REC_FLUSH_CHECK)
+		return;
+	o->rec_unflushed = 0;
+	t = mono_clock__ns();
+	if (now || t - o->rec_flush_ns >= REC_FLUSH_NS) {
+		o->rec_flush_ns = t;
+		check_rec(o, rec_writer__flush(o->rec));
+	}
 }
 
 void outputs__set_lines(struct outputs *o, bool by_line)
@@ -118,22 +156,33 @@ void outputs__set_lines(struct outputs *o, bool by_line)
 
 void outputs__process(struct outputs *o, const struct in_process *p)
 {
-	if (o->rec)
+	/* after a kill -9, the outputs stay where they are written */
+	if (o->say_partial)
+		fprintf(stderr, "tracer: output files are written as NAME%sXXXXXX, renamed "
+			"to NAME when complete\n", OUT_FILE_PARTIAL);
+	o->say_partial = false;
+	if (o->rec && !o->rec_failed) {
 		check_rec(o, rec_writer__process(o->rec, p));
+		if (!o->rec_failed)
+			flush_rec(o, true);
+	}
 	analyzer__process(o->an, p);
 }
 
 void outputs__thread(struct outputs *o, const struct in_thread *t)
 {
-	if (o->rec)
+	if (o->rec && !o->rec_failed)
 		check_rec(o, rec_writer__thread(o->rec, t));
 	analyzer__thread(o->an, t);
 }
 
 void outputs__event(struct outputs *o, const void *ev, size_t len)
 {
-	if (o->rec && !o->rec_failed)
+	if (o->rec && !o->rec_failed) {
 		check_rec(o, rec_writer__event(o->rec, ev, len));
+		if (!o->rec_failed)
+			flush_rec(o, false);
+	}
 	analyzer__event(o->an, ev, len);
 }
 
@@ -165,17 +214,25 @@ bool outputs__only_coverage(const struct outputs *o)
 int outputs__end(struct outputs *o, const struct in_end *e)
 {
 	struct in_end end = *e;
+	unsigned long long readable;
 	int ret = 0, r;
 
 	if (o->rec) {
 		if (o->rec_failed)
 			end.flags |= IN_END_RECORDING_TRUNCATED;
 		check_rec(o, rec_writer__end(o->rec, &end));
+		if (!o->rec_failed)
+			check_rec(o, rec_writer__flush(o->rec));
+		readable = rec_writer__readable(o->rec);
+		/* in place, cut short or not; removed when nothing is readable */
 		r = rec_writer__close(o->rec);
 		o->rec = NULL;
-		check_rec(o, r);
-		if (o->rec_failed)
-			ret = -EIO;
+		if (o->rec_failed && readable)
+			fprintf(stderr, "tracer: %s is the recording up to the write error "
+				"(%llu bytes): `tracer report %s` reads it\n", o->rec_path,
+				readable, o->rec_path);
+		if (o->rec_failed || r)
+			ret = r ? r : -EIO;
 	}
 	r = analyzer__end(o->an, &end);
 	if (r) {
@@ -189,8 +246,7 @@ void outputs__free(struct outputs *o)
 {
 	if (!o)
 		return;
-	if (o->rec)
-		rec_writer__close(o->rec);
+	rec_writer__discard(o->rec);	/* a failed session: removed */
 	analyzer__free(o->an);
 	for (int i = 0; i < o->n_sinks; i++)
 		o->sinks[i]->ops->free(o->sinks[i]);

@@ -75,6 +75,7 @@ struct pprof_func {
 struct pprof_sink {
 	struct sink base;
 	FILE *f;
+	struct out_file *file;	/* F's, until the end */
 	struct str_index strs;		/* the string table; [0] is "" */
 	struct pprof_func *funcs;	/* by func_info.id */
 	size_t cap_funcs;
@@ -140,7 +141,7 @@ static struct sink *pprof_open(const char *path)
 		errno = ENOMEM;
 		return NULL;
 	}
-	ps->f = fopen(path, "w");
+	ps->f = sink__open_file(path, &ps->file);
 	if (!ps->f) {
 		int e = errno;
 
@@ -461,7 +462,7 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 out_z:
 	deflateEnd(&ps->z);
 out:
-	return sink__close_file(&ps->f, err);
+	return sink__close_file(&ps->file, &ps->f, err);
 }
 
 static void pprof_free(struct sink *s)
@@ -470,8 +471,7 @@ static void pprof_free(struct sink *s)
 
 	if (!ps)
 		return;
-	if (ps->f)
-		fclose(ps->f);
+	out_file__discard(&ps->file);
 	str_index__free(&ps->strs);
 	free(ps->funcs);
 	stack_profile__free(&ps->prof);

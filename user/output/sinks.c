@@ -32,20 +32,13 @@ const struct sink_ops *sinks__for_path(const char *path)
 	return best;
 }
 
-int sink__close_file(FILE **f, int err)
+FILE *sink__open_file(const char *path, struct out_file **file)
 {
-	FILE *fp = *f;
+	return out_file__open(path, file) ? NULL : out_file__stream(*file);
+}
 
-	if (!fp)
-		return err;
+int sink__close_file(struct out_file **file, FILE **f, int err)
+{
 	*f = NULL;
-	errno = 0;
-	if (fflush(fp) && !err)
-		err = errno ? -errno : -EIO;
-	if (ferror(fp) && !err)
-		err = -EIO;
-	errno = 0;
-	if (fclose(fp) && !err)
-		err = errno ? -errno : -EIO;
-	return err;
+	return out_file__commit(file, err);
 }

@@ -4,6 +4,7 @@
 #define TRACER_SINKS_H
 #include <stdio.h>
 #include "model/model.h"
+#include "util/out_file.h"
 
 /* The sink for an -o PATH, by suffix; NULL when no format has it.
  * ".trace" is not a sink (it is the recording, see recording.h). */
@@ -11,10 +12,17 @@ const struct sink_ops *sinks__for_path(const char *path);
 /* Every format, for --help and messages: the I-th, NULL past the end */
 const struct sink_ops *sinks__at(size_t i);
 
-/* Flush and close *F (nothing when NULL) and set it to NULL. Returns ERR if
- * it is an error already, else the first error of the flush, the stream or
- * the close, as -errno (a full disk shows here): what `finish` returns. */
-int sink__close_file(FILE **f, int err);
+/* Open PATH for a sink (user/util/out_file.h: a temporary file renamed over PATH
+ * when complete): the stream to write, NULL and errno on failure. *FILE
+ * owns it: the sink ends it with sink__close_file, or out_file__discard
+ * when freed before. */
+FILE *sink__open_file(const char *path, struct out_file **file);
+/* End the sink's file: *F (the stream of *FILE) and *FILE set to NULL.
+ * ERR: the sink's error (0: complete). When ERR is 0 and the stream was
+ * written and flushed (a full disk shows here), the file replaces PATH: 0;
+ * else it is removed, which file and why is said on stderr and the error
+ * returned as -errno: what `finish` returns. */
+int sink__close_file(struct out_file **file, FILE **f, int err);
 
 /* The end-of-session summary printed when there is no -o (path "-" is
  * stdout). Not chosen by suffix. */

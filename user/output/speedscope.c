@@ -78,6 +78,7 @@ struct ss_thread {
 struct ss_sink {
 	struct sink base;
 	FILE *f;
+	struct out_file *file;	/* F's, until the end */
 	FILE *tmp;		/* the threads' event blocks */
 	uint64_t tmp_end;	/* where the next block goes */
 	int err;		/* first error (-errno) */
@@ -106,7 +107,7 @@ static struct sink *ss_open(const char *path)
 		e = ENOMEM;
 		goto fail;
 	}
-	ss->f = fopen(path, "w");
+	ss->f = sink__open_file(path, &ss->file);
 	if (!ss->f) {
 		e = errno;
 		goto fail;
@@ -118,8 +119,7 @@ static struct sink *ss_open(const char *path)
 	}
 	return &ss->base;
 fail:
-	if (ss->f)
-		fclose(ss->f);
+	out_file__discard(&ss->file);
 	hashmap__free(ss->by_tid, NULL);
 	free(ss->base.path);
 	free(ss);
@@ -451,7 +451,7 @@ static int ss_finish(struct sink *s, const struct session_stats *st)
 	}
 	if (!err)
 		err = json_writer__flush(&jw);
-	return sink__close_file(&ss->f, err);
+	return sink__close_file(&ss->file, &ss->f, err);
 }
 
 static void ss_free_thread(void *p)
@@ -470,8 +470,7 @@ static void ss_free(struct sink *s)
 
 	if (!ss)
 		return;
-	if (ss->f)
-		fclose(ss->f);
+	out_file__discard(&ss->file);
 	if (ss->tmp)
 		fclose(ss->tmp);
 	hashmap__free(ss->by_tid, NULL);

@@ -23,6 +23,7 @@
 struct summary_sink {
 	struct sink base;
 	FILE *f;
+	struct out_file *file;	/* F's, until the end */
 	bool own_file;		/* false for stdout */
 	int limit;		/* rows of the table, <= 0: all */
 	struct func_names names;
@@ -56,7 +57,7 @@ static struct sink *summary_open(const char *path)
 	if (!strcmp(path, "-")) {
 		ss->f = stdout;
 	} else {
-		ss->f = fopen(path, "w");
+		ss->f = sink__open_file(path, &ss->file);
 		if (!ss->f)
 			goto err;
 		ss->own_file = true;
@@ -360,7 +361,7 @@ static int summary_finish(struct sink *s, const struct session_stats *st)
 	summary_print_counters(ss->f, st);
 	summary_print_runtime(ss, st);
 	if (ss->own_file)
-		return sink__close_file(&ss->f, err);
+		return sink__close_file(&ss->file, &ss->f, err);
 	errno = 0;	/* stdout stays open */
 	if ((fflush(ss->f) || ferror(ss->f)) && !err)
 		err = errno ? -errno : -EIO;
@@ -374,8 +375,7 @@ static void summary_free(struct sink *s)
 
 	if (!ss)
 		return;
-	if (ss->f && ss->own_file)
-		fclose(ss->f);
+	out_file__discard(&ss->file);
 	func_names__free(&ss->names);
 	free(ss->funcs);
 	hot_funcs__free(&ss->hot);

@@ -56,6 +56,7 @@ struct svg_node {
 struct svg_sink {
 	struct sink base;
 	FILE *f;
+	struct out_file *file;	/* F's, until the end */
 	int err;		/* first write error (-errno) */
 	struct func_names names;
 	struct stack_profile prof;	/* by stack id; [0]: the root, "all" */
@@ -149,7 +150,7 @@ static struct sink *svg_open(const char *path)
 	ss->base.ops = &sink_svg;
 	ss->base.path = strdup(path);
 	if (ss->base.path && !stack_profile__init(&ss->prof))
-		ss->f = fopen(path, "w");
+		ss->f = sink__open_file(path, &ss->file);
 	if (!ss->f) {
 		int e = ss->base.path && ss->prof.v ? errno : ENOMEM;
 
@@ -595,7 +596,7 @@ static int svg_finish(struct sink *s, const struct session_stats *st)
 		svg_write(ss, st, &lo);
 		err = ss->err;
 	}
-	return sink__close_file(&ss->f, err);
+	return sink__close_file(&ss->file, &ss->f, err);
 }
 
 static void svg_free(struct sink *s)
@@ -604,8 +605,7 @@ static void svg_free(struct sink *s)
 
 	if (!ss)
 		return;
-	if (ss->f)
-		fclose(ss->f);
+	out_file__discard(&ss->file);
 	func_names__free(&ss->names);
 	stack_profile__free(&ss->prof);
 	free(ss->nodes);

@@ -8,6 +8,11 @@
  * Writes to the kernel only happen in rec_writer__flush(), between whole
  * records, so after a write error the file can be cut back to the last
  * complete record and stays a readable recording.
+ *
+ * The file is an out_file (user/util/out_file.h): written under a temporary name
+ * next to the final one, renamed into place at the end, even when it was
+ * cut short (it is readable as far as it goes), unless nothing readable
+ * reached the disk (a disk full from the start: then it is removed).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,14 +21,18 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "util/out_file.h"
 #include "record/rec_format.h"
 
 struct rec_writer {
-	FILE *f;
+	FILE *f;		/* the stream of FILE */
+	struct out_file *file;
 	char *buf;		/* the stdio buffer */
 	uint64_t off;		/* end of the last record accepted */
 	uint64_t synced_off;	/* records up to here were written to the file */
 	size_t pending;		/* off - synced_off: bytes in the stdio buffer */
+	uint64_t disk_off;	/* whole records on disk: a readable recording
+				 * when >= REC_FILE_HDR_SIZE */
 	int err;		/* first error, sticky */
 };
 
@@ -39,6 +48,7 @@ static void rec_writer__cut(struct rec_writer *w)
 	struct stat sb;
 
 	__fpurge(w->f);		/* fclose must not write the rest later */
+	w->disk_off = off;
 	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < off)
 		return;
 	if (off == 0)
@@ -56,6 +66,7 @@ static void rec_writer__cut(struct rec_writer *w)
 	}
 	if (ftruncate(fd, off))
 		return;	/* nothing better to do: the reader reports -EPIPE */
+	w->disk_off = off;
 }
 
 static int rec_writer__fail(struct rec_writer *w)
@@ -67,7 +78,7 @@ static int rec_writer__fail(struct rec_writer *w)
 	return w->err;
 }
 
-static int rec_writer__flush(struct rec_writer *w)
+int rec_writer__flush(struct rec_writer *w)
 {
 	if (w->err)
 		return w->err;
@@ -75,6 +86,7 @@ static int rec_writer__flush(struct rec_writer *w)
 	if (fflush(w->f) || ferror(w->f))
 		return rec_writer__fail(w);
 	w->synced_off = w->off;
+	w->disk_off = w->off;
 	w->pending = 0;
 	return 0;
 }
@@ -106,11 +118,9 @@ struct rec_writer *rec_writer__open(const char *path)
 	w->buf = malloc(REC_STDIO_BUF);
 	if (!w->buf)
 		goto err;
-	w->f = fopen(path, "w+");	/* read back by rec_writer__cut */
-	if (!w->f && errno == EACCES)
-		w->f = fopen(path, "w");	/* then an error cuts less exactly */
-	if (!w->f)
+	if (out_file__open(path, &w->file))
 		goto err;
+	w->f = out_file__stream(w->file);	/* read back by rec_writer__cut */
 	if (setvbuf(w->f, w->buf, _IOFBF, REC_STDIO_BUF)) {
 		errno = ENOMEM;
 		goto err;
@@ -122,8 +132,7 @@ struct rec_writer *rec_writer__open(const char *path)
 	return w;
 err:
 	e = errno;
-	if (w->f)
-		fclose(w->f);
+	out_file__discard(&w->file);
 	free(w->buf);
 	free(w);
 	errno = e;
@@ -301,6 +310,23 @@ int rec_writer__error(const struct rec_writer *w)
 	return w->err;
 }
 
+const char *rec_writer__partial_name(const struct rec_writer *w)
+{
+	return out_file__partial_name(w->file);
+}
+
+uint64_t rec_writer__readable(const struct rec_writer *w)
+{
+	return w->disk_off >= REC_FILE_HDR_SIZE ? w->disk_off : 0;
+}
+
+/* the stream is the out_file's: it closes it */
+static void rec_writer__free(struct rec_writer *w)
+{
+	free(w->buf);
+	free(w);
+}
+
 int rec_writer__close(struct rec_writer *w)
 {
 	int err;
@@ -308,10 +334,20 @@ int rec_writer__close(struct rec_writer *w)
 	if (!w)
 		return -EINVAL;
 	err = rec_writer__flush(w);
-	errno = 0;
-	if (fclose(w->f) && !err)
-		err = errno ? -errno : -EIO;
-	free(w->buf);
-	free(w);
+	if (!err)
+		err = out_file__commit(&w->file, 0);
+	else if (rec_writer__readable(w))
+		out_file__keep(&w->file);	/* cut short, readable */
+	else
+		out_file__commit(&w->file, err);	/* nothing: removed */
+	rec_writer__free(w);
 	return err;
+}
+
+void rec_writer__discard(struct rec_writer *w)
+{
+	if (!w)
+		return;
+	out_file__discard(&w->file);
+	rec_writer__free(w);
 }

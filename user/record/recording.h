@@ -6,6 +6,7 @@
 #ifndef TRACER_RECORDING_H
 #define TRACER_RECORDING_H
 #include <stddef.h>
+#include <stdint.h>
 #include "model/model.h"
 
 #define REC_FORMAT_VERSION 7	/* 2: TR_EV_RUNTIME events; 3: TR_EV_LINE, code maps;
@@ -24,7 +25,8 @@ enum rec_kind {
 
 struct rec_writer;
 
-/* Create PATH (truncate). NULL and errno on failure. */
+/* Create PATH's temporary file (user/util/out_file.h: PATH is replaced at the
+ * end, never opened through a link). NULL and errno on failure. */
 struct rec_writer *rec_writer__open(const char *path);
 /* Each returns 0 or -errno. After the first write error (e.g. -ENOSPC) the
  * writer stops writing: what is on disk stays a readable recording (whole
@@ -37,8 +39,20 @@ int rec_writer__codemap(struct rec_writer *w, const struct in_codemap *m);
 int rec_writer__end(struct rec_writer *w, const struct in_end *e);
 /* the first write error, or 0 */
 int rec_writer__error(const struct rec_writer *w);
-/* flush and close: 0 or -errno. Frees W. */
+/* write the records so far to the file (they survive a kill -9): 0 or the
+ * first write error */
+int rec_writer__flush(struct rec_writer *w);
+/* where the recording is until the end (its temporary name) */
+const char *rec_writer__partial_name(const struct rec_writer *w);
+/* the bytes of whole records on disk, 0 when not even the file header
+ * reached it (nothing readable) */
+uint64_t rec_writer__readable(const struct rec_writer *w);
+/* Flush, close and put the file in place: 0, or -errno (the first write
+ * error). A recording cut short by a write error is put in place too when
+ * rec_writer__readable() > 0, else removed (said on stderr). Frees W. */
 int rec_writer__close(struct rec_writer *w);
+/* close and remove the file (a failed or refused session). Frees W. */
+void rec_writer__discard(struct rec_writer *w);
 
 /* one record read back */
 struct rec_record {

@@ -51,6 +51,7 @@ struct pf_thread {
 struct pftrace_sink {
 	struct sink base;
 	FILE *f;
+	struct out_file *file;	/* F's, until the end */
 	struct pb_writer pb;	/* packets not yet written to F */
 	struct func_names names;
 	struct hashmap *threads;	/* pid << 32 | tid -> pf_thread */

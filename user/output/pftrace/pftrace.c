@@ -137,7 +137,7 @@ static struct sink *pf_open(const char *path)
 		errno = ENOMEM;
 		return NULL;
 	}
-	ps->f = fopen(path, "w");
+	ps->f = sink__open_file(path, &ps->file);
 	if (!ps->f) {
 		int e = errno;
 
@@ -546,10 +546,10 @@ static int pf_finish(struct sink *s, const struct session_stats *st)
 	int err = pf_close_samples(ps);
 
 	if (err)
-		return sink__close_file(&ps->f, err);
+		return sink__close_file(&ps->file, &ps->f, err);
 	pf_session(ps, st);
 	err = pf_flush(ps);
-	return sink__close_file(&ps->f, err);
+	return sink__close_file(&ps->file, &ps->f, err);
 }
 
 static void pf_free(struct sink *s)
@@ -558,8 +558,7 @@ static void pf_free(struct sink *s)
 
 	if (!ps)
 		return;
-	if (ps->f)
-		fclose(ps->f);
+	out_file__discard(&ps->file);
 	hashmap__free(ps->threads, pf_thread_free);
 	hashmap__free(ps->procs, free);
 	func_names__free(&ps->names);
