@@ -322,6 +322,25 @@ cleanup:
 	return ret;
 }
 
+/* the template of T's file: its configuration with ELF addresses (the
+ * load bias taken off), and where the probed code's segment lies */
+void target__template(const struct target *t, struct tr_bin_cfg *bc, uint32_t id)
+{
+	memset(bc, 0, sizeof(*bc));
+	bc->cfg = t->cfg;
+	bc->cfg.instance = 0;
+	bc->cfg.bin_id = id;
+	bc->cfg.walk_running = 1;
+	if (bc->cfg.tstate_ptr_addr)
+		bc->cfg.tstate_ptr_addr -= t->load_bias;
+	if (bc->cfg.shim_code)
+		bc->cfg.shim_code -= t->load_bias;
+	if (bc->cfg.tss_key_addr)
+		bc->cfg.tss_key_addr -= t->load_bias;
+	/* every probe lies in the evaluator's segment: vaddr - offset there */
+	bc->text_delta = t->bin.eval_vaddr - t->bin.eval_offset;
+}
+
 void target__describe(const struct target *t, uint64_t attach_ts, struct in_process *p)
 {
 	memset(p, 0, sizeof(*p));

@@ -42,6 +42,10 @@ struct target {
 int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 		    bool probe_calls, const char *force, struct target *t, char *err, size_t errlen);
 /* Fill the in_process record that describes T. */
+/* the template of T's file for the BPF `bins` map (-a, and a process
+ * followed through exec): its configuration with ELF addresses (the load
+ * bias taken off), and where the probed code's segment lies; bin_id ID */
+void target__template(const struct target *t, struct tr_bin_cfg *bc, uint32_t id);
 void target__describe(const struct target *t, uint64_t attach_ts, struct in_process *p);
 /* remove /tmp/perf-PID.map (written by the perf trampoline of a process
  * we launched with PYTHONPERFSUPPORT=1), if it is a regular file */
