@@ -23,6 +23,7 @@ struct exec_follow {
 	uint64_t start_ts;
 	bool pending;		/* an exec not followed (yet) */
 	uint64_t exec_ts;
+	char exe[512];		/* its image, read when the exec was seen */
 	uint32_t n_said;
 	char said[4][256];	/* the first execs said not traced */
 };
@@ -46,6 +47,7 @@ void exec_follow__free(struct exec_follow *x)
 	free(x);
 }
 
+/* BUF: PID's executable now; left as it was when PID is gone */
 static void read_exe(int pid, char *buf, size_t len)
 {
 	char link[64];
@@ -53,9 +55,8 @@ static void read_exe(int pid, char *buf, size_t len)
 
 	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
 	n = readlink(link, buf, len - 1);
-	buf[n > 0 ? n : 0] = 0;
-	if (n <= 0)
-		snprintf(buf, len, "another program");
+	if (n > 0)
+		buf[n] = 0;
 }
 
 static double secs(const struct exec_follow *x, uint64_t ts)
@@ -80,11 +81,11 @@ static bool maps_file(const struct exec_follow *x)
 
 static void say_untraced(struct exec_follow *x)
 {
-	char exe[512], msg[256];
+	char msg[256];
 
-	read_exe(x->t->pid, exe, sizeof(exe));
+	read_exe(x->t->pid, x->exe, sizeof(x->exe));
 	snprintf(msg, sizeof(msg), "PID %d exec'd %.180s at +%.3f s: calls after the exec are "
-		 "not traced", x->t->pid, exe, secs(x, x->exec_ts));
+		 "not traced", x->t->pid, x->exe, secs(x, x->exec_ts));
 	fprintf(stderr, "tracer: %s%s\n", msg,
 		x->follow ? " (a new image is followed only when it runs the same interpreter "
 			    "file)" : "");
@@ -135,8 +136,11 @@ int exec_follow__event(void *ctx, void *data, size_t len)
 	if (h->type == TR_EV_EXIT && (h->flags & TR_EXIT_EXEC)) {
 		feed__forget_pid(x->feed, h->pid);
 		/* an exec still pending (sh -c, then python) is the same one */
-		if (!x->pending)
+		if (!x->pending) {
 			x->exec_ts = h->ts;
+			snprintf(x->exe, sizeof(x->exe), "another program");
+		}
+		read_exe(h->pid, x->exe, sizeof(x->exe));
 		x->pending = true;
 		if (!x->follow)
 			say_untraced(x);
