@@ -266,6 +266,11 @@ int session__run(const struct session_opts *o)
 		snprintf(err, sizeof(err), "cannot open the ring buffer: %s", strerror(errno));
 		goto fail;
 	}
+	/* from now on an exec of the target ends its instance (bpf/procs.bpf.h) */
+	if (!(exec_link = bpf_program__attach(skel->progs.proc_exec))) {
+		snprintf(err, sizeof(err), "cannot attach the exec tracepoint: %s", strerror(errno));
+		goto fail;
+	}
 	/* frames running before this moment "began at attach" */
 	uint64_t attach_ts = mono_clock__ns();
 	if (o->sample_hz)
@@ -274,15 +279,19 @@ int session__run(const struct session_opts *o)
 		ret = probes__attach(skel, &t, &probes, err, sizeof(err));
 	if (!ret && o->wall)
 		ret = wall__start(skel, t.pid, o->sample_hz, &wall, err, sizeof(err));
-	/* an exec of the target ends its instance (bpf/procs.bpf.h) */
-	if (!ret && !(exec_link = bpf_program__attach(skel->progs.proc_exec))) {
-		ret = -errno;
-		snprintf(err, sizeof(err), "cannot attach the exec tracepoint: %s", strerror(errno));
-	}
-	if (ret) {
-		if (kill(t.pid, 0) && errno == ESRCH)
-			snprintf(err, sizeof(err), "PID %d exited while the tracer attached", t.pid);
-		goto fail;
+	/* the target may have exited or exec'd meanwhile: then that is what
+	 * is said, not the errno of the attachment it made fail; an exec
+	 * after its entry was registered is the exec tracepoint's (followed
+	 * or said by user/capture/exec_follow.c) */
+	if (ret || !skel->bss->solo_execd) {
+		char why[sizeof(err)];
+
+		if (target__recheck(&t, "during attach", why, sizeof(why))) {
+			memcpy(err, why, sizeof(err));
+			goto fail;
+		}
+		if (ret)
+			goto fail;
 	}
 	/* after the registration uprobe: what registered before (a registration
 	 * made in between is in both: the analyzer counts it once) */

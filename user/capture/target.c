@@ -29,8 +29,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "os/elf_file.h"
 #include "os/proc_maps.h"
@@ -281,8 +283,15 @@ int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 	n = readlink(link, t->exe, sizeof(t->exe) - 1);
 	if (n < 0) {
 		ret = -errno;
-		if (ret == -ENOENT)
+		/* no exe link: no process, or one that has exited (a zombie),
+		 * or a kernel thread */
+		snprintf(link, sizeof(link), "/proc/%d", pid);
+		if (ret == -ENOENT && access(link, F_OK))
 			ERR("no process with PID %d", pid);
+		else if (ret == -ENOENT && target__exited(pid))
+			ERR("PID %d has exited (not reaped by its parent yet)", pid);
+		else if (ret == -ENOENT)
+			ERR("PID %d runs no program (a kernel thread): not a Python process", pid);
 		else
 			ERR("cannot inspect PID %d: %s", pid, strerror(errno));
 		return ret == -ENOENT ? -ESRCH : ret;
@@ -290,7 +299,7 @@ int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 	ret = proc_maps__read(pid, &maps);
 	if (ret) {
 		ERR("cannot read /proc/%d/maps: %s", pid, strerror(-ret));
-		return ret;
+		goto cleanup;
 	}
 	ret = find_interpreter(t, &maps);
 	if (ret) {
@@ -319,7 +328,51 @@ int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 	t->cfg.instance = TR_SOLO_INSTANCE;	/* -a draws its own */
 cleanup:
 	proc_maps__free(&maps);
+	/* whatever failed on the way (maps, memory, the file through
+	 * /proc/PID/root), a process that is gone is said to be */
+	if (ret && ret != -ENOEXEC && target__exited(pid)) {
+		ERR("PID %d exited before it could be inspected", pid);
+		ret = -ESRCH;
+	}
 	return ret;
+}
+
+bool target__exited(int pid)
+{
+	struct pollfd pf = { .fd = syscall(SYS_pidfd_open, pid, 0), .events = POLLIN };
+	bool gone = pf.fd < 0 ? errno == ESRCH : poll(&pf, 1, 0) > 0;
+
+	if (pf.fd >= 0)
+		close(pf.fd);
+	return gone;
+}
+
+int target__recheck(const struct target *t, const char *when, char *err, size_t errlen)
+{
+	struct proc_maps maps = {};
+	uint64_t eval_addr = 0;
+	char link[64], exe[sizeof(t->exe)] = "";
+	ssize_t n;
+	int ret;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", t->pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n > 0)
+		exe[n] = 0;
+	ret = proc_maps__read(t->pid, &maps);
+	if (!ret)
+		ret = proc_maps__addr_of_offset(&maps, t->file, t->bin.eval_offset, &eval_addr);
+	proc_maps__free(&maps);
+	if (target__exited(t->pid)) {
+		ERR("PID %d exited %s", t->pid, when);
+		return -ESRCH;
+	}
+	if (ret || n <= 0 || eval_addr - t->bin.eval_vaddr != t->load_bias) {
+		ERR("PID %d exec'd %s %s: it runs another image than the one inspected; "
+		    "nothing is traced (try again)", t->pid, n > 0 ? exe : "another program", when);
+		return -ESTALE;
+	}
+	return 0;
 }
 
 /* the template of T's file: its configuration with ELF addresses (the
