@@ -330,7 +330,7 @@ cleanup:
 	proc_maps__free(&maps);
 	/* whatever failed on the way (maps, memory, the file through
 	 * /proc/PID/root), a process that is gone is said to be */
-	if (ret && ret != -ENOEXEC && target__exited(pid)) {
+	if (ret && target__exited(pid)) {
 		ERR("PID %d exited before it could be inspected", pid);
 		ret = -ESRCH;
 	}
