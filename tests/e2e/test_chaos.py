@@ -126,12 +126,12 @@ def loaded_bpf():
     """({prog ids}, {link ids}) loaded in the kernel now (bpftool)"""
     def ids(kind):
         p = subprocess.run(["bpftool", "-j", kind, "show"], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, check=True, timeout=30)
+                           stderr=subprocess.PIPE, check=True, timeout=TIMEOUT)
         return {o["id"] for o in json.loads(p.stdout or b"[]")}
     return ids("prog"), ids("link")
 
 
-def assert_released(held, timeout=10):
+def assert_released(held, timeout=TIMEOUT):
     """none of HELD (held_bpf of a dead tracer) left; the kernel frees
     them shortly after the last reference goes"""
     deadline = time.monotonic() + timeout
@@ -156,7 +156,9 @@ def kill9(tr, pid, interp):
     if interp.strategy == "usdt":
         assert sems, "no USDT semaphore raised while tracing"
     tr.proc.send_signal(signal.SIGKILL)
-    assert tr.wait(30) == -signal.SIGKILL
+    # a dying tracer's uprobes go one SRCU grace period at a time: slow
+    # when other tracers run on the machine
+    assert tr.wait(TIMEOUT * 2) == -signal.SIGKILL
     return held
 
 
