@@ -16,8 +16,9 @@ A = os.path.join(helpers.WORKLOADS, "exec_a.py")
 B = os.path.join(helpers.WORKLOADS, "exec_b.py")
 TIMEOUT = 120
 
-# (the interpreter running exec_a.py, the one it execs)
-PAIRS = [("pyenv3.12", "pyenv3.12"), ("debian3.11", "debian3.11"),
+# (the interpreter running exec_a.py, the one it execs): dispatch, USDT,
+# eval followed; another file not
+PAIRS = [("pyenv3.12", "pyenv3.12"), ("debian3.11", "debian3.11"), ("pyenv3.10", "pyenv3.10"),
          ("pyenv3.12", "debian3.11")]
 
 

@@ -115,7 +115,7 @@ static void on_proc(struct exec_follow *x, const struct tr_ev_proc *e)
 	p.ns_pid = e->ns_pid;
 	outputs__process(x->feed->out, &p);
 	fprintf(stderr, "tracer: PID %d exec'd %s (the same interpreter file) at +%.3f s: "
-		"traced on from %.1f ms after the exec\n", t.pid, t.exe, secs(x, x->exec_ts),
+		"traced on from its first call, %.1f ms after the exec\n", t.pid, t.exe, secs(x, x->exec_ts),
 		e->hdr.ts > x->exec_ts ? (e->hdr.ts - x->exec_ts) / 1e6 : 0);
 	x->pending = false;
 }

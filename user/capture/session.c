@@ -86,8 +86,12 @@ static int make_fds(int pid, double duration, int *sfd, int *pfd, int *tfd)
 {
 	*sfd = feed__signal_fd();
 	*pfd = syscall(SYS_pidfd_open, pid, 0);
+	/* a target gone (and reaped) since the attach: no pidfd (-1), the
+	 * session ends at once */
+	if (*pfd < 0 && errno != ESRCH)
+		return -errno;
 	*tfd = duration > 0 ? feed__timer_fd(duration, false) : -1;
-	if (*sfd < 0 || *pfd < 0 || (duration > 0 && *tfd < 0))
+	if (*sfd < 0 || (duration > 0 && *tfd < 0))
 		return -errno;
 	return 0;
 }
@@ -316,12 +320,18 @@ int session__run(const struct session_opts *o)
 			t.pid, o->wall ? "every thread (wall clock)" : "CPU time", o->sample_hz);
 	else
 		fprintf(stderr, "tracer: tracing PID %d; Ctrl-C to stop\n", t.pid);
-	if (launch && launch__release(launch)) {
+	/* (a target killed meanwhile is not released: its end is seen next) */
+	if (launch && launch__release(launch) && !target__exited(t.pid)) {
 		snprintf(err, sizeof(err), "cannot release PID %d: %s", t.pid, strerror(errno));
 		goto fail;
 	}
 
-	why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, &exited);
+	if (pfd >= 0) {
+		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, &exited);
+	} else {
+		why = "the target exited";
+		exited = true;
+	}
 	if (wall)
 		end.wall = *wall__ticks(wall);
 	wall__stop(wall);
