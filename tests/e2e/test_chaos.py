@@ -195,23 +195,30 @@ def test_kill9_launch(tracer, get_interp, ident, target_dir, tmp_path):
         tr.kill()	# its process group: the target too
 
 
-@pytest.mark.parametrize("ident", INTERPS)
-def test_kill9_attach(tracer, get_interp, ident, target_dir, tmp_path):
-    interp = get_interp(ident)
-    target = helpers.Spawned(target_cmd(interp, target_dir), env=helpers.target_env())
+def kill9_running(interp, d, start):
+    """a target of INTERP started in D, START(target) -> its tracer, then
+    kill -9 of the tracer: the target unharmed"""
+    target = helpers.Spawned(target_cmd(interp, d), env=helpers.target_env())
     tr = None
     try:
         assert target.err.wait_for("ready", TIMEOUT), target.describe()
-        time.sleep(0.2)		# past the start: its first calls made
-        tr = helpers.start_tracer_attached(tracer, target.pid, [tmp_path / "t.json"])
+        tr = start(target)
         held = kill9(tr, target.pid, interp)
-        check_unharmed(target.pid, interp, held, target_dir,
+        check_unharmed(target.pid, interp, held, d,
                        lambda: target.out.wait_for("main result", TIMEOUT))
         assert target.wait(TIMEOUT) == 0, target.describe()
     finally:
         target.kill()
         if tr:
             tr.kill()
+
+
+@pytest.mark.parametrize("ident", INTERPS)
+def test_kill9_attach(tracer, get_interp, ident, target_dir, tmp_path):
+    def start(target):
+        time.sleep(0.2)		# past the start: its first calls made
+        return helpers.start_tracer_attached(tracer, target.pid, [tmp_path / "t.json"])
+    kill9_running(get_interp(ident), target_dir, start)
 
 
 def test_kill9_all(tracer, get_interp, target_dir, tmp_path):
@@ -222,22 +229,16 @@ def test_kill9_all(tracer, get_interp, target_dir, tmp_path):
     link = tmp_path / "e2e-chaos-all"
     os.symlink(base.python, str(link))
     interp = helpers.Interp(base.id, str(link), base.version, base.kind, base.lib)
-    target = helpers.Spawned(target_cmd(interp, target_dir), env=helpers.target_env())
-    tr = None
-    try:
-        assert target.err.wait_for("ready", TIMEOUT), target.describe()
+
+    def start(target):
         tr = helpers.Spawned([tracer, "-a", "--comm", "e2e-chaos-all", "-o",
                               str(tmp_path / "t.json")])
         line = tr.err.wait_for("tracer: tracing", TIMEOUT)
-        assert line and line.startswith("tracer: tracing 1 Python process"), tr.describe()
-        held = kill9(tr, target.pid, interp)
-        check_unharmed(target.pid, interp, held, target_dir,
-                       lambda: target.out.wait_for("main result", TIMEOUT))
-        assert target.wait(TIMEOUT) == 0, target.describe()
-    finally:
-        target.kill()
-        if tr:
+        if not (line and line.startswith("tracer: tracing 1 Python process")):
             tr.kill()
+            raise helpers.Failed("the target is not traced\n" + tr.describe())
+        return tr
+    kill9_running(interp, target_dir, start)
 
 
 # ---- the target killed, exec'ing or forking while the tracer attaches --------
