@@ -143,7 +143,7 @@ static int read_eval_hook(const struct target *t, uint64_t *hook)
 	if (err)
 		return err;
 	if (!interp)
-		return -ESRCH;	/* not initialized yet */
+		return -EAGAIN;	/* not initialized yet */
 	return target__read_mem(t->pid, interp + t->bin.rt.interp_eval_frame, hook, sizeof(*hook));
 }
 
@@ -216,6 +216,11 @@ static int choose_strategy(struct target *t, const char *force, char *err, size_
 	if (!eval_exact && t->mode == TARGET_ATTACH) {
 		uint64_t hook = 0;
 		int e = read_eval_hook(t, &hook);
+		if (e == -EAGAIN) {
+			ERR("PID %d has not made its main interpreter yet (it is starting): "
+			    "try again once it runs", t->pid);
+			return e;
+		}
 		if (e) {
 			ERR("PID %d: cannot read the interpreter's frame evaluator hook: %s",
 			    t->pid, strerror(-e));
