@@ -20,7 +20,8 @@ struct exec_follow {
 	struct feed *feed;
 	const struct target *t;
 	bool follow;
-	uint64_t start_ts;
+	uint64_t start_ts;	/* the first event's: times count from it, as in
+				 * the outputs (user/analysis/analyzer.c) */
 	bool pending;		/* an exec not followed (yet) */
 	uint64_t exec_ts;
 	char exe[512];		/* its image, read when the exec was seen */
@@ -28,8 +29,7 @@ struct exec_follow {
 	char said[4][256];	/* the first execs said not traced */
 };
 
-struct exec_follow *exec_follow__new(struct feed *feed, const struct target *t, bool follow,
-				     uint64_t start_ts)
+struct exec_follow *exec_follow__new(struct feed *feed, const struct target *t, bool follow)
 {
 	struct exec_follow *x = calloc(1, sizeof(*x));
 
@@ -37,10 +37,10 @@ struct exec_follow *exec_follow__new(struct feed *feed, const struct target *t, 
 		x->feed = feed;
 		x->t = t;
 		x->follow = follow;
-		x->start_ts = start_ts;
 	}
 	return x;
 }
+
 
 void exec_follow__free(struct exec_follow *x)
 {
@@ -127,6 +127,8 @@ int exec_follow__event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*h))
 		return 0;
+	if (h->ts && (!x->start_ts || h->ts < x->start_ts))
+		x->start_ts = h->ts;
 	if (h->type == TR_EV_PROC) {
 		if (len >= sizeof(struct tr_ev_proc) && h->pid == (uint32_t)x->t->pid)
 			on_proc(x, data);

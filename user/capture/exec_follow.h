@@ -19,10 +19,9 @@ struct in_end;
 struct target;
 
 /* T: the session's target (kept by the caller); FOLLOW: the session set
- * bins[0] and solo_follow (else every exec ends the tracing of T);
- * START_TS: the session's start, for the times said. NULL: out of memory */
-struct exec_follow *exec_follow__new(struct feed *feed, const struct target *t, bool follow,
-				     uint64_t start_ts);
+ * bins[0] and solo_follow (else every exec ends the tracing of T).
+ * NULL: out of memory */
+struct exec_follow *exec_follow__new(struct feed *feed, const struct target *t, bool follow);
 /* the ring buffer callback (CTX: the exec_follow): TR_EV_PROC and exec
  * ends looked at here, every record handed to the feed */
 int exec_follow__event(void *ctx, void *data, size_t len);

@@ -261,7 +261,7 @@ int session__run(const struct session_opts *o)
 			goto fail;
 		}
 	}
-	if (!(follow = exec_follow__new(&feed, &t, follows, mono_clock__ns()))) {
+	if (!(follow = exec_follow__new(&feed, &t, follows))) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
