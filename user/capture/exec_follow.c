@@ -11,6 +11,7 @@
 #include "output/outputs.h"
 #include "os/proc_maps.h"
 #include "capture/target.h"
+#include "tracer.skel.h"
 
 /* how long a new image has to map the interpreter file (ld.so maps
  * libpython within milliseconds) before it is said not traced */
@@ -41,6 +42,21 @@ struct exec_follow *exec_follow__new(struct feed *feed, const struct target *t, 
 	return x;
 }
 
+
+int exec_follow__arm(struct tracer_bpf *skel, const struct target *t, char *err,
+		     size_t errlen)
+{
+	struct tr_bin_cfg bc;
+	__u32 zero = 0;
+	int ret;
+
+	target__template(t, &bc, 0);
+	skel->bss->last_instance = TR_SOLO_INSTANCE;
+	ret = bpf_map__update_elem(skel->maps.bins, &zero, sizeof(zero), &bc, sizeof(bc), BPF_ANY);
+	if (ret)
+		snprintf(err, errlen, "cannot register the interpreter file: %s", strerror(-ret));
+	return ret;
+}
 
 void exec_follow__free(struct exec_follow *x)
 {

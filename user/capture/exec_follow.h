@@ -11,17 +11,24 @@
 #ifndef TRACER_EXEC_FOLLOW_H
 #define TRACER_EXEC_FOLLOW_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct exec_follow;
 struct feed;
 struct in_end;
 struct target;
+struct tracer_bpf;
 
 /* T: the session's target (kept by the caller); FOLLOW: the session set
  * bins[0] and solo_follow (else every exec ends the tracing of T).
  * NULL: out of memory */
 struct exec_follow *exec_follow__new(struct feed *feed, const struct target *t, bool follow);
+/* after the BPF object's load (solo_follow set): the template a new
+ * image's first hit makes its entry from (bins[0]), and the instances it
+ * draws start after TR_SOLO_INSTANCE. 0, or -errno with ERR said */
+int exec_follow__arm(struct tracer_bpf *skel, const struct target *t, char *err,
+		     size_t errlen);
 /* the ring buffer callback (CTX: the exec_follow): TR_EV_PROC and exec
  * ends looked at here, every record handed to the feed */
 int exec_follow__event(void *ctx, void *data, size_t len);

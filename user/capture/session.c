@@ -246,21 +246,8 @@ int session__run(const struct session_opts *o)
 				   "bpf_copy_from_user_task (Linux 6.1+)" : "");
 		goto fail;
 	}
-	/* the template a new image's first hit makes its entry from, and
-	 * its instances drawn after the first */
-	if (follows) {
-		struct tr_bin_cfg bc;
-		__u32 zero = 0;
-
-		target__template(&t, &bc, 0);
-		skel->bss->last_instance = TR_SOLO_INSTANCE;
-		if ((ret = bpf_map__update_elem(skel->maps.bins, &zero, sizeof(zero), &bc,
-						sizeof(bc), BPF_ANY))) {
-			snprintf(err, sizeof(err), "cannot register the interpreter file: %s",
-				 strerror(-ret));
-			goto fail;
-		}
-	}
+	if (follows && exec_follow__arm(skel, &t, err, sizeof(err)))
+		goto fail;
 	if (!(follow = exec_follow__new(&feed, &t, follows))) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
