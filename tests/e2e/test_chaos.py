@@ -62,7 +62,8 @@ if mode == "fork":
     who = "child" if os.fork() == 0 else "parent"
     say(who)
 wait("finish")
-print("%s result %d" % (who, work(3000)), flush=True)
+# one write: a parent's and its child's lines do not mix
+os.write(1, ("%s result %d\n" % (who, work(3000))).encode())
 if who == "parent":
     os.wait()
 '''
