@@ -45,6 +45,11 @@
 
 /* ---- knobs, set by userspace before load ----------------------------- */
 const volatile bool system_wide = false;
+/* -p and launch sessions: follow the process into a new image of the same
+ * interpreter file (its pid-filtered probes stay armed across the exec:
+ * the kernel arms them in each new mm of the task that maps the file);
+ * bins[0] holds the file's template (see the exec comment below) */
+const volatile bool solo_follow = false;
 #define COMM_FILTERS_MAX 8
 const volatile __u32 comm_filters = 0;	/* --comm given: how many names */
 const volatile char comm_filter[COMM_FILTERS_MAX][16] = {};
@@ -91,6 +96,9 @@ struct {
 __u32 last_instance;
 /* processes a filter left out, execs noticed */
 __u64 procs_ignored, execs_seen;
+/* -p and launch: the traced process exec'd (its entry ended then); a
+ * later hit without an entry is no loss to count */
+__u32 solo_execd;
 
 static __always_inline __u32 draw_instance(void)
 {
@@ -231,9 +239,17 @@ static __always_inline struct tr_proc_cfg *proc_cfg_at(__u64 pid_tgid, __u64 coo
 	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
 
 	if (!system_wide) {
-		if (!cfg)
-			drop(TR_DROP_NO_CONFIG);
-		return cfg;
+		if (cfg)
+			return cfg;
+		/* after an exec of the traced process: its first entry-side hit
+		 * in the same file makes its new entry, as under -a */
+		if (solo_execd) {
+			if (!solo_follow || !ip || proc_instantiate(pid_tgid, 0, ip))
+				return NULL;
+			return bpf_map_lookup_elem(&procs, &pid);
+		}
+		drop(TR_DROP_NO_CONFIG);
+		return NULL;
 	}
 	if (!cfg) {
 		if (!ip || proc_instantiate(pid_tgid, bin_id, ip))
@@ -276,9 +292,17 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	struct thread_state *ts;
 	struct tr_ev_exec *e;
 
-	if (!system_wide)
-		return 0;
-	end_instance(pid, tid, TR_EXIT_EXEC);
+	/* -p, launch: only the traced process has an entry (its children
+	 * have none); its instance ends, a hit in the new image makes the
+	 * next one if the session follows (proc_cfg_at) */
+	if (!system_wide) {
+		if (!bpf_map_lookup_elem(&procs, &pid))
+			return 0;
+		end_instance(pid, tid, TR_EXIT_EXEC);
+		solo_execd = 1;
+	} else {
+		end_instance(pid, tid, TR_EXIT_EXEC);
+	}
 	/* the task (and its storage) lives on into the new image */
 	ts = bpf_task_storage_get(&threads, p, 0, 0);
 	if (ts) {
@@ -287,7 +311,7 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 		ts->hide_top = 0;
 	}
 	__sync_fetch_and_add(&execs_seen, 1);
-	if (!proc_wanted(p, pid))
+	if (!system_wide || !proc_wanted(p, pid))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {

@@ -300,7 +300,7 @@ int code_freed(struct pt_regs *ctx)
 	struct tr_proc_cfg *cfg;
 
 	/* one traced process: its instance is known without a lookup */
-	if (!system_wide) {
+	if (!system_wide && !solo_follow) {
 		forget_code(pid_tgid, TR_SOLO_INSTANCE, PT_REGS_PARM1(ctx));
 		return 0;
 	}
@@ -370,9 +370,9 @@ int eval_return(struct pt_regs *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tr_proc_cfg *cfg = NULL;
 
-	if (coverage_hooks || system_wide) {
+	if (coverage_hooks || system_wide || solo_follow) {
 		cfg = proc_cfg_at(pid_tgid, UPROBE_COOKIE(ctx), 0);
-		if (system_wide && !cfg)
+		if ((system_wide || solo_follow) && !cfg)
 			return 0;
 		if (cfg && hidden_exit(cfg))
 			return 0;

@@ -188,3 +188,12 @@ def test_strategy_the_version_cannot_use_refused(tracer, get_interp, ident, stra
                      py, "-c", "pass"], timeout=60)
     assert_refused(p)
     assert ("--strategy=%s: " % strategy) in p.stderr and said in p.stderr, helpers.describe(p)
+
+
+def test_attach_kernel_thread(tracer, tmp_path):
+    """a kernel thread has no program: said so, not `no process`"""
+    with open("/proc/2/comm") as f:
+        if f.read().strip() != "kthreadd":
+            pytest.skip("PID 2 is not kthreadd here")
+    p = helpers.run([tracer, "-p", "2", "-o", str(tmp_path / "t.json")], timeout=30)
+    assert_refused(p, "PID 2", "kernel thread")

@@ -21,6 +21,7 @@
 #include "analysis/analyzer.h"
 #include "capture/cover_boot.h"
 #include "capture/cover_session.h"
+#include "capture/exec_follow.h"
 #include "capture/feed.h"
 #include "capture/jit_session.h"
 #include "capture/launch.h"
@@ -85,16 +86,36 @@ static int make_fds(int pid, double duration, int *sfd, int *pfd, int *tfd)
 {
 	*sfd = feed__signal_fd();
 	*pfd = syscall(SYS_pidfd_open, pid, 0);
+	/* a target gone (and reaped) since the attach: no pidfd (-1), the
+	 * session ends at once */
+	if (*pfd < 0 && errno != ESRCH)
+		return -errno;
 	*tfd = duration > 0 ? feed__timer_fd(duration, false) : -1;
-	if (*sfd < 0 || *pfd < 0 || (duration > 0 && *tfd < 0))
+	if (*sfd < 0 || (duration > 0 && *tfd < 0))
 		return -errno;
 	return 0;
 }
 
+/*
+ * Whether the target is followed into a new image of its interpreter file
+ * (user/capture/exec_follow.h): call tracing only (sampling and coverage end at an
+ * exec), and not eval on 3.11+, which depends on the perf trampoline the
+ * new image may not turn on (as under -a: user/capture/sw_bins.c).
+ */
+static bool follows_exec(const struct session_opts *o, const struct target *t, bool coverage)
+{
+	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
+
+	return !o->sample_hz && !coverage && !t->calls_inside &&
+	       !(t->cfg.strategy == TR_STRATEGY_EVAL && minor >= 11);
+}
+
 /* Poll until the target exits, the timer fires or a signal comes; run the
- * ticks of WALL (--wall) as they fall due; follow the target's jitdump. */
+ * ticks of WALL (--wall) as they fall due; follow the target's jitdump;
+ * say what became of an exec of the target (X). */
 static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
-			     struct wall *wall, struct jit_dump_follow *jf, bool *exited)
+			     struct wall *wall, struct jit_dump_follow *jf,
+			     struct exec_follow *x, bool *exited)
 {
 	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd, wall ? wall__fd(wall) : -1 };
 	int ep = feed__epoll(fds, 5);
@@ -116,6 +137,7 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 			break;
 		}
 		ring_buffer__consume(rb);
+		exec_follow__check(x, false);
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.fd == sfd) {
 				struct signalfd_siginfo si;
@@ -146,6 +168,8 @@ int session__run(const struct session_opts *o)
 	struct wall *wall = NULL;
 	struct outputs *out = NULL;
 	struct cover_boot *boot = NULL;
+	struct exec_follow *follow = NULL;
+	struct bpf_link *exec_link = NULL;
 	struct perf_map perf_map = {};
 	struct jit_dump_follow jitdump = {};
 	struct feed feed = {};
@@ -155,7 +179,7 @@ int session__run(const struct session_opts *o)
 	char err[512] = "";
 	int sfd = -1, pfd = -1, tfd = -1, ret, exit_code = 1;
 	const char *why;
-	bool exited = false, coverage;
+	bool exited = false, coverage, follows;
 
 	if (feed__check_host(o->verbose))
 		return 1;
@@ -208,6 +232,8 @@ int session__run(const struct session_opts *o)
 	if (boot)
 		memcpy((void *)skel->rodata->cover_key, cover_boot__key(boot), TR_BLOB_KEY_LEN);
 	skel->rodata->usdt_lines = t.cfg.usdt_lines;
+	follows = follows_exec(o, &t, coverage);
+	skel->rodata->solo_follow = follows;
 	if (sampler__configure(skel, o->sample_hz, o->wall, o->sample_lines)) {
 		snprintf(err, sizeof(err), "cannot configure sampling: %s", strerror(errno));
 		goto fail;
@@ -220,9 +246,20 @@ int session__run(const struct session_opts *o)
 				   "bpf_copy_from_user_task (Linux 6.1+)" : "");
 		goto fail;
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), feed__event, &feed, NULL);
+	if (follows && exec_follow__arm(skel, &t, err, sizeof(err)))
+		goto fail;
+	if (!(follow = exec_follow__new(&feed, &t, follows))) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), exec_follow__event, follow, NULL);
 	if (!rb) {
 		snprintf(err, sizeof(err), "cannot open the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	/* from now on an exec of the target ends its instance (bpf/procs.bpf.h) */
+	if (!(exec_link = bpf_program__attach(skel->progs.proc_exec))) {
+		snprintf(err, sizeof(err), "cannot attach the exec tracepoint: %s", strerror(errno));
 		goto fail;
 	}
 	/* frames running before this moment "began at attach" */
@@ -233,10 +270,19 @@ int session__run(const struct session_opts *o)
 		ret = probes__attach(skel, &t, &probes, err, sizeof(err));
 	if (!ret && o->wall)
 		ret = wall__start(skel, t.pid, o->sample_hz, &wall, err, sizeof(err));
-	if (ret) {
-		if (kill(t.pid, 0) && errno == ESRCH)
-			snprintf(err, sizeof(err), "PID %d exited while the tracer attached", t.pid);
-		goto fail;
+	/* the target may have exited or exec'd meanwhile: then that is what
+	 * is said, not the errno of the attachment it made fail; an exec
+	 * after its entry was registered is the exec tracepoint's (followed
+	 * or said by user/capture/exec_follow.c) */
+	if (ret || !skel->bss->solo_execd) {
+		char why[sizeof(err)];
+
+		if (target__recheck(&t, "during attach", why, sizeof(why))) {
+			memcpy(err, why, sizeof(err));
+			goto fail;
+		}
+		if (ret)
+			goto fail;
 	}
 	/* after the registration uprobe: what registered before (a registration
 	 * made in between is in both: the analyzer counts it once) */
@@ -261,12 +307,18 @@ int session__run(const struct session_opts *o)
 			t.pid, o->wall ? "every thread (wall clock)" : "CPU time", o->sample_hz);
 	else
 		fprintf(stderr, "tracer: tracing PID %d; Ctrl-C to stop\n", t.pid);
-	if (launch && launch__release(launch)) {
+	/* (a target killed meanwhile is not released: its end is seen next) */
+	if (launch && launch__release(launch) && !target__exited(t.pid)) {
 		snprintf(err, sizeof(err), "cannot release PID %d: %s", t.pid, strerror(errno));
 		goto fail;
 	}
 
-	why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, &exited);
+	if (pfd >= 0) {
+		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, &exited);
+	} else {
+		why = "the target exited";
+		exited = true;
+	}
 	if (wall)
 		end.wall = *wall__ticks(wall);
 	wall__stop(wall);
@@ -280,6 +332,10 @@ int session__run(const struct session_opts *o)
 	}
 	while (ring_buffer__consume(rb) > 0)
 		;
+	bpf_link__destroy(exec_link);
+	exec_link = NULL;
+	exec_follow__check(follow, true);
+	exec_follow__end(follow, &end);
 	end.end_ts = mono_clock__ns();
 	if (feed.cover) {
 		fprintf(stderr, "tracer: coverage: reading the code of the files that ran\n");
@@ -311,6 +367,8 @@ fail:
 cleanup:
 	wall__stop(wall);
 	probes__detach(probes);
+	bpf_link__destroy(exec_link);
+	exec_follow__free(follow);
 	ring_buffer__free(rb);
 	tracer_bpf__destroy(skel);
 	launch__abort(launch);

@@ -30,9 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <poll.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "util/array.h"
@@ -132,17 +130,6 @@ static void describe(struct sw *s, struct in_process *p)
 	s->traced++;
 }
 
-/* PID has exited (a zombie, or reaped) */
-static bool has_exited(int pid)
-{
-	struct pollfd pf = { .fd = syscall(SYS_pidfd_open, pid, 0), .events = POLLIN };
-	bool gone = pf.fd < 0 || poll(&pf, 1, 0) > 0;
-
-	if (pf.fd >= 0)
-		close(pf.fd);
-	return gone;
-}
-
 enum consider { CONSIDERED, NOT_PYTHON };
 
 /*
@@ -163,7 +150,7 @@ static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
 			      sizeof(err));
 	if (ret == -ENOEXEC)
 		return NOT_PYTHON;
-	if (ret == -ESRCH || (ret && kill(pid, 0)))
+	if (ret == -ESRCH || (ret && target__exited(pid)))
 		return CONSIDERED;	/* gone */
 	if (!ret && s->o->sample_hz)
 		ret = sampler__plan(&t, err, sizeof(err));
@@ -199,7 +186,7 @@ static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
 				 sizeof(t.cfg), BPF_NOEXIST))
 		return CONSIDERED;
 	/* an exit before the entry was made sent no TR_EV_EXIT: said here */
-	if (has_exited(pid)) {
+	if (target__exited(pid)) {
 		bpf_map__delete_elem(s->skel->maps.procs, &t.pid, sizeof(__u32), 0);
 		if (exec_ts)
 			snprintf(err, sizeof(err), "exited %.1f ms after its exec, before it could be "

@@ -34,25 +34,6 @@ struct sw_bins *sw_bins__new(struct tracer_bpf *skel, bool calls)
 	return b;
 }
 
-/* the template of T's file: its configuration with ELF addresses (the
- * load bias taken off), and where the probed code's segment lies */
-static void make_template(const struct target *t, struct tr_bin_cfg *bc, uint32_t id)
-{
-	memset(bc, 0, sizeof(*bc));
-	bc->cfg = t->cfg;
-	bc->cfg.instance = 0;
-	bc->cfg.bin_id = id;
-	bc->cfg.walk_running = 1;
-	if (bc->cfg.tstate_ptr_addr)
-		bc->cfg.tstate_ptr_addr -= t->load_bias;
-	if (bc->cfg.shim_code)
-		bc->cfg.shim_code -= t->load_bias;
-	if (bc->cfg.tss_key_addr)
-		bc->cfg.tss_key_addr -= t->load_bias;
-	/* every probe lies in the evaluator's segment: vaddr - offset there */
-	bc->text_delta = t->bin.eval_vaddr - t->bin.eval_offset;
-}
-
 /* Why T's file cannot be traced exactly under -a, or NULL */
 static const char *refusal(const struct target *t)
 {
@@ -68,7 +49,7 @@ static int attach(struct sw_bins *b, struct sw_bin *e, struct probes **p)
 	char err[256];
 	int ret;
 
-	make_template(&e->tmpl, &bc, e->id);
+	target__template(&e->tmpl, &bc, e->id);
 	/* the template first: a hit right after attach makes an entry from it */
 	ret = bpf_map__update_elem(b->skel->maps.bins, &e->id, sizeof(e->id), &bc, sizeof(bc),
 				   BPF_ANY);

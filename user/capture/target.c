@@ -29,8 +29,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "os/elf_file.h"
 #include "os/proc_maps.h"
@@ -141,7 +143,7 @@ static int read_eval_hook(const struct target *t, uint64_t *hook)
 	if (err)
 		return err;
 	if (!interp)
-		return -ESRCH;	/* not initialized yet */
+		return -EAGAIN;	/* not initialized yet */
 	return target__read_mem(t->pid, interp + t->bin.rt.interp_eval_frame, hook, sizeof(*hook));
 }
 
@@ -214,6 +216,11 @@ static int choose_strategy(struct target *t, const char *force, char *err, size_
 	if (!eval_exact && t->mode == TARGET_ATTACH) {
 		uint64_t hook = 0;
 		int e = read_eval_hook(t, &hook);
+		if (e == -EAGAIN) {
+			ERR("PID %d has not made its main interpreter yet (it is starting): "
+			    "try again once it runs", t->pid);
+			return e;
+		}
 		if (e) {
 			ERR("PID %d: cannot read the interpreter's frame evaluator hook: %s",
 			    t->pid, strerror(-e));
@@ -282,8 +289,15 @@ int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 	n = readlink(link, t->exe, sizeof(t->exe) - 1);
 	if (n < 0) {
 		ret = -errno;
-		if (ret == -ENOENT)
+		/* no exe link: no process, or one that has exited (a zombie),
+		 * or a kernel thread */
+		snprintf(link, sizeof(link), "/proc/%d", pid);
+		if (ret == -ENOENT && access(link, F_OK))
 			ERR("no process with PID %d", pid);
+		else if (ret == -ENOENT && target__exited(pid))
+			ERR("PID %d has exited (not reaped by its parent yet)", pid);
+		else if (ret == -ENOENT)
+			ERR("PID %d runs no program (a kernel thread): not a Python process", pid);
 		else
 			ERR("cannot inspect PID %d: %s", pid, strerror(errno));
 		return ret == -ENOENT ? -ESRCH : ret;
@@ -292,7 +306,7 @@ int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 	ret = proc_maps__read(pid, &maps);
 	if (ret) {
 		ERR("cannot read /proc/%d/maps: %s", pid, strerror(-ret));
-		return ret;
+		goto cleanup;
 	}
 	ret = find_interpreter(t, &maps);
 	if (ret) {
@@ -321,7 +335,70 @@ int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 	t->cfg.instance = TR_SOLO_INSTANCE;	/* -a draws its own */
 cleanup:
 	proc_maps__free(&maps);
+	/* whatever failed on the way (maps, memory, the file through
+	 * /proc/PID/root), a process that is gone is said to be */
+	if (ret && target__exited(pid)) {
+		ERR("PID %d exited before it could be inspected", pid);
+		ret = -ESRCH;
+	}
 	return ret;
+}
+
+bool target__exited(int pid)
+{
+	struct pollfd pf = { .fd = syscall(SYS_pidfd_open, pid, 0), .events = POLLIN };
+	bool gone = pf.fd < 0 ? errno == ESRCH : poll(&pf, 1, 0) > 0;
+
+	if (pf.fd >= 0)
+		close(pf.fd);
+	return gone;
+}
+
+int target__recheck(const struct target *t, const char *when, char *err, size_t errlen)
+{
+	struct proc_maps maps = {};
+	uint64_t eval_addr = 0;
+	char link[64], exe[sizeof(t->exe)] = "";
+	ssize_t n;
+	int ret;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", t->pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n > 0)
+		exe[n] = 0;
+	ret = proc_maps__read(t->pid, &maps);
+	if (!ret)
+		ret = proc_maps__addr_of_offset(&maps, t->file, t->bin.eval_offset, &eval_addr);
+	proc_maps__free(&maps);
+	if (target__exited(t->pid)) {
+		ERR("PID %d exited %s", t->pid, when);
+		return -ESRCH;
+	}
+	if (ret || n <= 0 || eval_addr - t->bin.eval_vaddr != t->load_bias) {
+		ERR("PID %d exec'd %s %s: it runs another image than the one inspected; "
+		    "nothing is traced (try again)", t->pid, n > 0 ? exe : "another program", when);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/* the template of T's file: its configuration with ELF addresses (the
+ * load bias taken off), and where the probed code's segment lies */
+void target__template(const struct target *t, struct tr_bin_cfg *bc, uint32_t id)
+{
+	memset(bc, 0, sizeof(*bc));
+	bc->cfg = t->cfg;
+	bc->cfg.instance = 0;
+	bc->cfg.bin_id = id;
+	bc->cfg.walk_running = 1;
+	if (bc->cfg.tstate_ptr_addr)
+		bc->cfg.tstate_ptr_addr -= t->load_bias;
+	if (bc->cfg.shim_code)
+		bc->cfg.shim_code -= t->load_bias;
+	if (bc->cfg.tss_key_addr)
+		bc->cfg.tss_key_addr -= t->load_bias;
+	/* every probe lies in the evaluator's segment: vaddr - offset there */
+	bc->text_delta = t->bin.eval_vaddr - t->bin.eval_offset;
 }
 
 void target__describe(const struct target *t, uint64_t attach_ts, struct in_process *p)

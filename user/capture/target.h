@@ -45,8 +45,22 @@ struct target {
  * returns -errno and writes a one-line reason to ERR. */
 int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 		    bool probe_calls, const char *force, struct target *t, char *err, size_t errlen);
+/* the template of T's file for the BPF `bins` map (-a, and a process
+ * followed through exec): its configuration with ELF addresses (the load
+ * bias taken off), and where the probed code's segment lies; bin_id ID */
+void target__template(const struct target *t, struct tr_bin_cfg *bc, uint32_t id);
 /* Fill the in_process record that describes T. */
 void target__describe(const struct target *t, uint64_t attach_ts, struct in_process *p);
+/* PID has exited (a zombie, or reaped): checked through a pidfd, so a
+ * zombie, which kill(PID, 0) still finds, counts as gone */
+bool target__exited(int pid);
+/*
+ * After T's probes are attached: is the process still the image inspected?
+ * 0; or -ESRCH when it exited, -ESTALE when it exec'd another image (or
+ * the same file at another address) in between, with a one-line reason in
+ * ERR. WHEN: "during attach", "before it could be inspected"...
+ */
+int target__recheck(const struct target *t, const char *when, char *err, size_t errlen);
 /* remove /tmp/perf-PID.map (written by the perf trampoline of a process
  * we launched with PYTHONPERFSUPPORT=1), if it is a regular file */
 void target__remove_perf_map(int pid);
