@@ -4,7 +4,7 @@
 process churn; the tracer's memory, fds and probes flat, nothing lost,
 every churn process's calls counted exactly.
 
-  tools/soak.py [--seconds N] [--rate R] [--interval S] [--debian] [--write]
+  tools/soak.py [--seconds N] [--rate R] [--interval S] [--prefix P] [--debian] [--write]
 
 The churn: Python processes started continuously, at about RATE a second
 (at most --max-live at once): most are tests/e2e/workloads/churn.py N (f()
@@ -22,7 +22,7 @@ Isolation (the machine is shared): the churn runs private copies of the
 interpreter libraries (libpython3.X.so.1.0 of pyenv, copied into a
 directory of the soak's own, found through LD_LIBRARY_PATH, which wins
 over the pyenv binaries' RUNPATH; checked in /proc/PID/maps), under
-process names of its own (soak-py3X, given to the tracer as --comm): a
+process names of its own (soak-py3X by default, given as --comm): a
 probe of the session is in no file any other process maps. --debian adds
 a private copy of Debian's python3.11 (USDT); its semaphores are then
 raised only in processes of the copy, but run it on a dedicated machine.
@@ -75,7 +75,7 @@ PYENV = "/root/.pyenv/versions"
 #    the start.
 BOUNDS = {"rss_kib": 8 * 1024, "fds": 8, "perf_event": 0, "bpf-link": 0, "bpf-map": 0,
           "bpf-prog": 0}
-INTERPS = [("3.10", "soak-py310"), ("3.12", "soak-py312")]
+INTERPS = ["3.10", "3.12"]
 
 
 def log(msg):
@@ -104,12 +104,13 @@ class Interp:
         self.ver, self.name, self.path, self.lib, self.env = ver, name, path, lib, env
 
 
-def make_private(priv, debian):
-    """the private interpreters in PRIV -> [Interp]"""
+def make_private(priv, debian, prefix):
+    """the private interpreters in PRIV, named PREFIX-py3X -> [Interp]"""
     libdir = os.path.join(priv, "lib")
     os.mkdir(libdir)
     out = []
-    for ver, name in INTERPS:
+    for ver in INTERPS:
+        name = "%s-py%s" % (prefix, ver.replace(".", ""))
         d = pyenv_dir(ver)
         if d is None:
             log("no pyenv %s under %s: left out" % (ver, PYENV))
@@ -124,9 +125,9 @@ def make_private(priv, debian):
         # a copy of the whole (static) interpreter: its USDT semaphores are
         # then in a file only the soak's processes map; PYTHONHOME, as the
         # copy is not next to its standard library
-        copy = os.path.join(priv, "soak-py311")
+        copy = os.path.join(priv, "%s-py311" % prefix)
         shutil.copy2("/usr/bin/python3.11", copy)
-        out.append(Interp("3.11", "soak-py311", copy, copy, clean_env({"PYTHONHOME": "/usr"})))
+        out.append(Interp("3.11", os.path.basename(copy), copy, copy, clean_env({"PYTHONHOME": "/usr"})))
     for it in out:
         check_private(it)
     return out
@@ -204,6 +205,7 @@ class Churn:
         self.instances = 0      # process images the tracer must describe
         self.skipped = 0
         self.reused = 0
+        self.pids = set()       # distinct PIDs of the churn (the tracer keeps state per PID)
         self.failures = []
         self.mapping_checked = 0
         self.trigger = os.path.join(priv, "go")   # made once the tracer is tracing
@@ -213,6 +215,7 @@ class Churn:
         p = subprocess.Popen([it.path] + argv, env=it.env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, universal_newlines=True)
         self.live.append((p, kind, want, stop))
+        self.pids.add(p.pid)
         self.started[kind] += 1
         return p
 
@@ -297,6 +300,7 @@ class Churn:
                 return
             self._add(pid, FORKEXEC, want["a"] + want["c"])
             self._add(int(m.group(1)), FORKEXEC, want["b"])
+            self.pids.add(int(m.group(1)))
         elif kind == "long":
             m = re.search(r"^calls: (\d+)$", out, re.M)
             if not m:
@@ -330,6 +334,18 @@ def read_counts(json_path):
     return counts, other
 
 
+def slope(samples, x, y):
+    """least-squares slope of Y against X over SAMPLES (None if X is flat)"""
+    xs, ys = [s[x] for s in samples], [s[y] for s in samples]
+    if len(xs) < 2:
+        return None
+    mx, my = statistics.mean(xs), statistics.mean(ys)
+    sxx = sum((a - mx) ** 2 for a in xs)
+    if not sxx:
+        return None
+    return sum((a - mx) * (b - my) for a, b in zip(xs, ys)) / sxx
+
+
 def quarter_stats(samples, key):
     n = len(samples)
     q = max(1, n // 4)
@@ -351,7 +367,9 @@ def run(args):
            "kernel": os.uname().release, "nproc": os.cpu_count(),
            "seconds": args.seconds, "rate": args.rate, "max_live": args.max_live,
            "interval": args.interval, "failures": []}
-    interps = make_private(priv, args.debian)
+    if not re.match(r"^[a-z][a-z0-9-]{0,9}$", args.prefix):
+        raise SystemExit("soak: --prefix: up to 10 of a-z, 0-9, - (a process name has 15)")
+    interps = make_private(priv, args.debian, args.prefix)
     if not interps:
         raise SystemExit("soak: no interpreter to run")
     res["interps"] = ["%s %s" % (it.name, it.ver) for it in interps]
@@ -386,7 +404,8 @@ def run(args):
             tr.pid, time.monotonic() - t0, args.seconds))
         start = time.monotonic()
         end = start + args.seconds
-        next_sample, next_long, k = start, start + 30, 0
+        next_sample, next_long = start, start + 30
+        series = open(os.path.join(priv, "samples.jsonl"), "w")   # kept as they come
         while True:
             now = time.monotonic()
             if now >= end:
@@ -395,8 +414,11 @@ def run(args):
                 s = proc_sample(tr.pid)
                 s["t"] -= start
                 s["live"] = len(churn.live)
+                s["pids"] = len(churn.pids)
                 s["trace_bytes"] = os.path.getsize(rec)
                 samples.append(s)
+                series.write(json.dumps(s) + "\n")
+                series.flush()
                 next_sample += args.interval
                 if len(samples) % 12 == 1:
                     log("%5.0f s: rss %d KiB, fds %d, perf_event %d, cpu %.1f s, started %s, "
@@ -407,7 +429,6 @@ def run(args):
                 churn.start_long(rng.choice(interps), rng.uniform(30, 300))
                 next_long += 120
             churn.start_short()
-            k += 1
             churn.reap()
             # the next start: exponential gaps (a Poisson process of RATE)
             time.sleep(min(rng.expovariate(args.rate), 2.0))
@@ -420,7 +441,7 @@ def run(args):
             churn.failures.append("%s pid %d still running at the end: killed" % (kind, p.pid))
             p.kill()
         samples.append(dict(proc_sample(tr.pid), t=time.monotonic() - start, live=0,
-                            trace_bytes=os.path.getsize(rec)))
+                            pids=len(churn.pids), trace_bytes=os.path.getsize(rec)))
         tr.send_signal(signal.SIGINT)
         rc = tr.wait(600)
         errlog.seek(0)
@@ -449,6 +470,7 @@ def run(args):
         res["failures"].append("tracer: %r, %d process images started (all exited)"
                                % (m.group(0) if m else err[-500:], churn.instances))
     # the recording, converted, streamed
+    log("tracer ended (%d); converting the recording (%.0f MB)" % (rc, os.path.getsize(rec) / 1e6))
     js = os.path.join(priv, "soak.json")
     t0 = time.monotonic()
     p = subprocess.run([args.tracer, "report", rec, "-o", js], stdout=subprocess.PIPE,
@@ -458,6 +480,7 @@ def run(args):
         res["failures"].append("tracer report: %d %s" % (p.returncode, p.stdout[-500:]))
         counts, other = {}, {}
     else:
+        log("reading %s (%.0f MB)" % (js, os.path.getsize(js) / 1e6))
         counts, other = read_counts(js)
     res["json_bytes"] = os.path.getsize(js) if os.path.exists(js) else 0
     check_counts(res, churn.want, counts)
@@ -467,6 +490,8 @@ def run(args):
                      ("rss_kib", "fds", "perf_event", "bpf-link", "bpf-map", "bpf-prog",
                       "cpu_s")}
     res["VmHWM"] = samples[-1].get("VmHWM")
+    res["distinct_pids"] = len(churn.pids)
+    res["rss_per_pid"] = slope(samples[len(samples) // 4:], "pids", "rss_kib")
     for k, bound in BOUNDS.items():
         g = res["series"][k]["growth"]
         if g > bound:
@@ -551,7 +576,10 @@ def markdown(res):
             label, s["start"], s["end"], s["max"], s["first_q"], s["last_q"], s["growth"],
             BOUNDS.get(k, "—")))
     out += ["", "- Peak RSS (VmHWM, the set-up's analysis of the interpreter files "
-            "included): %s KiB." % res["VmHWM"],
+            "included): %s KiB. Distinct PIDs of the churn: %d; the tracer's RSS against "
+            "them after the first quarter (least squares): %s KiB per new PID." % (
+                res["VmHWM"], res["distinct_pids"],
+                "%.2f" % res["rss_per_pid"] if res["rss_per_pid"] is not None else "-"),
             "- Recording %.0f MB, converted by `tracer report` to %.0f MB of JSON in %.0f s. "
             "Events %s, calls %s; lost: %s." % (
                 res["trace_bytes"] / 1e6, res["json_bytes"] / 1e6, res["report_s"],
@@ -599,6 +627,8 @@ def main():
     ap.add_argument("--interval", type=float, default=5.0, help="seconds between samples")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--tracer", default=TRACER)
+    ap.add_argument("--prefix", default="soak",
+                    help="process names PREFIX-py3X (another soak at the same time: another)")
     ap.add_argument("--debian", action="store_true",
                     help="add a private copy of Debian's python3.11 (USDT; a dedicated machine)")
     ap.add_argument("--keep", action="store_true", help="keep the recording and its JSON")
