@@ -61,15 +61,16 @@ PYENV = "/root/.pyenv/versions"
 # of the samples in each, so one sample taken while a burst of processes is
 # being set up does not decide).
 #  - RSS: 8 MiB. What may legitimately still grow after the first quarter:
-#    allocator slack, the pages of the 16 MiB ring buffer and of the BPF
-#    maps touched only once the churn has been running a while. A leak of
-#    per-process state is what the soak is for: with ~2 processes a second,
-#    the last quarter's median is ~2700 processes (an hour) after the
-#    first's, so 8 MiB catches anything above ~3 KiB per process (a
-#    process's tables in the tracer are far larger: its function table,
-#    its code objects' names).
-#  - fds: +8. The tracer holds a few per live process (at most --max-live
-#    short ones at a time); a leaked fd per process would be thousands.
+#    allocator slack, pages of the 16 MiB ring buffer and of the tables of
+#    functions (bounded by the code the churn runs: the same few files)
+#    touched late. A leak of per-process state is what the soak is for:
+#    with ~2 new PIDs a second, the last quarter's median is ~5000 PIDs
+#    (45 min) after the first's, so 8 MiB catches anything above ~1.6 KiB
+#    per process. The RSS per new PID (least squares) is printed too.
+#  - fds: +8. The tracer holds one fd per interpreter file and its BPF
+#    objects, none per process (100 throughout in the validation runs,
+#    whatever the live processes); a leaked fd per process would be
+#    thousands.
 #  - probes (perf_event fds) and BPF links, maps, programs: no growth at
 #    all: probes are per interpreter file, and no new file appears after
 #    the start.
