@@ -237,7 +237,9 @@ class Churn:
             return
         r, it = self.rng.random(), self.rng.choice(self.interps)
         if r < 0.1:
-            a, b, c = (self.rng.randint(0, 500) for _ in range(3))
+            # the child calls f() at least once: a child that runs no Python
+            # call hits no probe and is not a process the tracer can see
+            a, b, c = self.rng.randint(0, 500), self.rng.randint(1, 500), self.rng.randint(0, 500)
             self._spawn(it, [FORKEXEC, "fork", str(a), str(b), str(c)], "fork",
                         {"a": a, "b": b, "c": c})
             self.instances += 2
@@ -574,8 +576,9 @@ def markdown(res):
                      ("cpu_s", "tracer CPU s (cumulative)")):
         s = se[k]
         out.append("| %s | %s | %s | %s | %s | %s | %+g | %s |" % (
-            label, s["start"], s["end"], s["max"], s["first_q"], s["last_q"], s["growth"],
-            BOUNDS.get(k, "—")))
+            (label,) + tuple("%g" % round(s[f], 2) for f in
+                             ("start", "end", "max", "first_q", "last_q")) +
+            (round(s["growth"], 2), BOUNDS.get(k, "—"))))
     out += ["", "- Peak RSS (VmHWM, the set-up's analysis of the interpreter files "
             "included): %s KiB. Distinct PIDs of the churn: %d; the tracer's RSS against "
             "them after the first quarter (least squares): %s KiB per new PID." % (
