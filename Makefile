@@ -109,3 +109,10 @@ uninstall:
 
 clean:
 	rm -rf $(OUT)
+
+# one hour of `tracer -a` under process churn (root; not in CI): RSS, fds and
+# probes flat, nothing lost, counts exact; writes the Soak section of BENCHMARKS.md
+SOAK_SECONDS ?= 3600
+.PHONY: soak
+soak: $(OUT)/tracer
+	/usr/bin/python3 tools/soak.py --seconds $(SOAK_SECONDS) --write
