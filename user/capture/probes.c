@@ -68,14 +68,13 @@ static struct bpf_link *uprobe(struct probes *p, const struct target *t,
 static int attach_usdt(struct probes *p, const struct target *t, char *err, size_t errlen)
 {
 	struct tracer_bpf *s = p->skel;
-	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
 	int ret = 0;
 
 	/* 3.11: the entry probe fires only once the line probe's semaphore is
 	 * up, so raise it first (its program does nothing unless coverage asks
 	 * for lines); then returns, then entries: a call seen entering is
 	 * always seen returning */
-	if (minor == 11 || t->cfg.usdt_lines)
+	if (t->bin.usdt_entry_needs_line || t->cfg.usdt_lines)
 		ret = add_link(p, usdt(p, t, s->progs.usdt_line, "line"), "USDT python:line", err,
 			       errlen);
 	if (!ret)

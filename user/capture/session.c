@@ -104,10 +104,8 @@ static int make_fds(int pid, double duration, int *sfd, int *pfd, int *tfd)
  */
 static bool follows_exec(const struct session_opts *o, const struct target *t, bool coverage)
 {
-	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
-
 	return !o->sample_hz && !coverage && !t->calls_inside &&
-	       !(t->cfg.strategy == TR_STRATEGY_EVAL && minor >= 11);
+	       !(t->cfg.strategy == TR_STRATEGY_EVAL && !t->bin.eval_sees_every_call);
 }
 
 /* Poll until the target exits, the timer fires or a signal comes; run the
@@ -380,7 +378,7 @@ cleanup:
 	jit_session__follow_free(&jitdump);
 	/* the perf trampoline we turned on wrote /tmp/perf-PID.map (one the
 	 * program turned on itself is its own) */
-	if (o->argv && t.pid && t.bin.version_hex >= 0x030c0000 && perf_support_set(o))
+	if (o->argv && t.pid && t.bin.has_perf_trampoline && perf_support_set(o))
 		target__remove_perf_map(t.pid);
 	if (sfd >= 0)
 		close(sfd);

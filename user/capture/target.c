@@ -37,6 +37,7 @@
 #include "os/elf_file.h"
 #include "os/proc_maps.h"
 #include "capture/target.h"
+#include "cpython/pyversion.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
 
@@ -153,19 +154,20 @@ static int read_eval_hook(const struct target *t, uint64_t *hook)
 static int use_dispatch(struct target *t, char *err, size_t errlen)
 {
 	const struct binary *b = &t->bin;
-	unsigned minor = (b->version_hex >> 16) & 0xff;
+	char ver[32];
 	int ret;
 
 	if (!b->ds_tstate_vaddr)
 		return ERR("%s", b->ds_why), b->ds_ret;
-	if (minor >= 12 && t->mode == TARGET_ATTACH) {
+	if (b->has_own_gil && t->mode == TARGET_ATTACH) {
 		/* the main interpreter must use its own GIL (it always does) */
 		uint64_t gil = 0;
 		ret = target__read_mem(t->pid, t->runtime_addr + b->rt.runtime_gil_ptr, &gil,
 				       sizeof(gil));
 		if (ret || (gil && gil != t->runtime_addr + b->rt.runtime_gil))
 			return ERR("dispatch: PID %d: the main interpreter's GIL is not where "
-				   "CPython 3.%u keeps it", t->pid, minor), -ENOTSUP;
+				   "CPython %s keeps it", t->pid,
+				   pyversion__format(b->version_hex, ver, sizeof(ver))), -ENOTSUP;
 	}
 	if (b->ds_ret)
 		return ERR("%s", b->ds_why), b->ds_ret;
@@ -183,15 +185,14 @@ static int use_dispatch(struct target *t, char *err, size_t errlen)
 static int choose_strategy(struct target *t, const char *force, char *err, size_t errlen)
 {
 	const struct binary *b = &t->bin;
-	unsigned minor = (b->version_hex >> 16) & 0xff;
-	bool eval_exact = minor <= 10;
-	char why[384] = "";
+	bool eval_exact = b->eval_sees_every_call;
+	char why[384] = "", ver[32];
 	int ret;
 
 	if ((force && !strcmp(force, "usdt")) || (!force && b->usdt)) {
 		t->cfg.strategy = TR_STRATEGY_USDT;
 		t->cfg.tstate_ptr_addr = t->runtime_addr + b->rt.runtime_tstate_current;
-		if (minor == 11)
+		if (b->usdt_entry_needs_line)
 			warn(t, "usdt on 3.11: the `line` probe is enabled too, since the entry probe "
 				"only fires with it (CPython issue 98894); it slows the target down");
 		return 0;
@@ -204,13 +205,14 @@ static int choose_strategy(struct target *t, const char *force, char *err, size_
 			return ret;
 		}
 	}
-	if (!eval_exact && minor == 11) {
-		ERR("PID %d runs CPython 3.11 without USDT probes and %s", t->pid, why);
+	pyversion__format(b->version_hex, ver, sizeof(ver));
+	if (!eval_exact && !b->has_perf_trampoline) {
+		ERR("PID %d runs CPython %s without USDT probes and %s", t->pid, ver, why);
 		return -ENOTSUP;
 	}
 	if (!eval_exact && t->mode == TARGET_LAUNCH && !force) {
-		ERR("PID %d runs CPython 3.%u and %s; --strategy=eval would start it with the perf "
-		    "trampoline instead", t->pid, minor, why);
+		ERR("PID %d runs CPython %s and %s; --strategy=eval would start it with the perf "
+		    "trampoline instead", t->pid, ver, why);
 		return -ENOTSUP;
 	}
 	if (!eval_exact && t->mode == TARGET_ATTACH) {
@@ -227,8 +229,8 @@ static int choose_strategy(struct target *t, const char *force, char *err, size_
 			return e;
 		}
 		if (!hook) {
-			ERR("PID %d runs CPython %u.%u without the perf trampoline, and %s", t->pid,
-			    3, minor, why);
+			ERR("PID %d runs CPython %s without the perf trampoline, and %s", t->pid,
+			    ver, why);
 			return -ENOTSUP;
 		}
 		/* another PEP 523 evaluator may run frames without the default one */
@@ -242,7 +244,7 @@ static int choose_strategy(struct target *t, const char *force, char *err, size_
 	warn(t, "eval: returns of calls nested more than 64 deep in a thread are not probed by "
 		"the kernel (64 pending uretprobes per task); they are inferred from the frame "
 		"chain: counts stay exact, their end times are upper bounds (flagged end_inferred)");
-	if (minor == 13)
+	if (b->eval_misses_init)
 		warn(t, "eval on 3.13: once a call site of a class with a Python __init__ and the "
 			"default __new__ is specialized (CALL_ALLOC_AND_ENTER_INIT), CPython runs that "
 			"__init__ inside the caller's evaluator even with the perf trampoline: those "

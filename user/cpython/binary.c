@@ -259,6 +259,7 @@ int binary__analyse(const struct binary_req *req, struct binary *b, char *err, s
 	b->has_perf_trampoline = minor >= 12;
 	b->has_monitoring = minor >= 12;
 	b->has_own_gil = minor >= 12;
+	b->eval_misses_init = minor == 13;
 	/* the message says "in the process": target.c locates the evaluator
 	 * in the process's mappings with the same words */
 	if (elf_file__find_symbol(ef, "_PyEval_EvalFrameDefault", &b->eval_vaddr, &sz) ||

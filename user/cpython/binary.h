@@ -45,6 +45,9 @@ struct binary {
 	bool has_perf_trampoline; /* -X perf / PYTHONPERFSUPPORT (3.12+) */
 	bool has_monitoring;	/* sys.monitoring, the coverage bootstrap's way (3.12+) */
 	bool has_own_gil;	/* the main interpreter keeps its GIL in _PyRuntime (3.12+) */
+	bool eval_misses_init; /* with the perf trampoline, __init__ calls of a
+				* specialized CALL_ALLOC_AND_ENTER_INIT run inside the
+				* caller's evaluator (3.13) */
 	/* the BPF configuration without what belongs to a process: layout,
 	 * identity spans, dealloc_probed; strategy, addresses 0 */
 	struct tr_proc_cfg cfg;
