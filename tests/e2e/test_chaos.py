@@ -408,3 +408,38 @@ def test_target_forks_mid_attach(tracer, get_interp, ident, target_dir, tmp_path
         target.kill()
         if tr:
             tr.kill()
+
+
+# ---- stopping -a while processes keep starting -------------------------------
+
+def test_stop_all_while_processes_start(tracer, get_interp, tmp_path):
+    """-a stopped by -d while processes of a probed file keep starting: the
+    events still in the ring buffer at the stop (a process's first hit)
+    are read while the file table is still there — exit 0 and complete
+    outputs (the soak found a crash here: the table was freed first)"""
+    base = get_interp("pyenv3.12")
+    link = tmp_path / "e2e-chaos-stop"
+    os.symlink(base.python, str(link))
+    out = tmp_path / "t.json"
+    # one process there from the start, so that the file is probed at once
+    sleeper = helpers.Spawned([str(link), "-c", "import time; time.sleep(60)"])
+    time.sleep(0.5)
+    tr = helpers.Spawned([tracer, "-a", "--comm", "e2e-chaos-stop", "-d", "4", "-o", str(out)])
+    started = 0
+    try:
+        if tr.err.wait_for("tracer: tracing", TIMEOUT) is None:
+            raise helpers.Failed("tracer -a did not start\n" + tr.describe())
+        # start processes until the tracer has ended, so some start during the stop
+        while tr.proc.poll() is None and started < 2000:
+            subprocess.Popen([str(link), "-c", "pass"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+            started += 1
+            time.sleep(0.02)
+        rc = tr.wait(TIMEOUT)
+    finally:
+        tr.kill()
+        sleeper.kill()
+    assert rc == 0, "exit %s after %d processes\n%s" % (rc, started, tr.describe())
+    with open(str(out)) as f:
+        trace = json.load(f)
+    assert len(trace["otherData"]["processes"]) > 10, tr.describe()

@@ -521,12 +521,15 @@ int session_all__run(const struct session_opts *o)
 			files);
 	bpf_link__destroy(exec_link);
 	exec_link = NULL;
-	sw_bins__free(s.bins);
-	s.bins = NULL;
+	/* the table outlives the probes: events still in the ring buffer
+	 * (a process's first hit, TR_EV_PROC) name their file by its id */
+	sw_bins__detach(s.bins);
 	bpf_link__destroy(exit_link);
 	exit_link = NULL;
 	while (ring_buffer__consume(rb) > 0)
 		;
+	sw_bins__free(s.bins);
+	s.bins = NULL;
 	s.end.end_ts = mono_clock__ns();
 	if (s.feed.cover) {
 		fprintf(stderr, "tracer: coverage: reading the code of the files that ran\n");

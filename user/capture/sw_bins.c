@@ -139,7 +139,7 @@ const struct sw_bin *sw_bins__of(struct sw_bins *b, const struct target *t)
 
 const struct sw_bin *sw_bins__by_id(const struct sw_bins *b, uint32_t id)
 {
-	return id >= 1 && id <= b->n ? b->v[id - 1] : NULL;
+	return b && id >= 1 && id <= b->n ? b->v[id - 1] : NULL;
 }
 
 size_t sw_bins__probed(const struct sw_bins *b, size_t *links)
@@ -155,12 +155,20 @@ size_t sw_bins__probed(const struct sw_bins *b, size_t *links)
 	return n;
 }
 
+void sw_bins__detach(struct sw_bins *b)
+{
+	for (size_t i = 0; b && i < b->n; i++) {
+		probes__detach(b->probes[i]);
+		b->probes[i] = NULL;
+	}
+}
+
 void sw_bins__free(struct sw_bins *b)
 {
 	if (!b)
 		return;
+	sw_bins__detach(b);
 	for (size_t i = 0; i < b->n; i++) {
-		probes__detach(b->probes[i]);
 		close(b->v[i]->fd);
 		free(b->v[i]);
 	}

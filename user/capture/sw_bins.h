@@ -43,5 +43,8 @@ const struct sw_bin *sw_bins__by_id(const struct sw_bins *b, uint32_t id);
 /* files probed, and their links */
 size_t sw_bins__probed(const struct sw_bins *b, size_t *links);
 /* detach everything (slow: ~0.1 s per link on some kernels) and free */
+/* Remove every file's probes; the table stays, for the events still in
+ * the ring buffer that name a file by its id (drain, then free). */
+void sw_bins__detach(struct sw_bins *b);
 void sw_bins__free(struct sw_bins *b);
 #endif
