@@ -122,7 +122,7 @@ $(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/fuzz_%
 	@$(FUZZ_DIR)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 -print_final_stats=1 \
 		-artifact_prefix=$(FUZZ_DIR)/$*-crash- $(FUZZ_DIR)/corpus/$* > $(FUZZ_DIR)/$*.log 2>&1 \
 		|| { tail -n 60 $(FUZZ_DIR)/$*.log; echo "fuzz $*: FINDING (input: $(FUZZ_DIR)/$*-crash-*)"; exit 1; }
-	@grep -E '^#[0-9]+ +DONE' $(FUZZ_DIR)/$*.log | tail -n 1 | sed 's/^/fuzz $*: /'
+	@grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_DIR)/$*.log | tail -n 1 | sed 's/^/fuzz $*: /'
 
 fuzz: fuzz-seeds
 	$(MAKE) $(addprefix fuzz-run-,$(FUZZ_TARGETS))

@@ -16,6 +16,13 @@ static const char *const formats[] = { "x.json", "x.xml", "x.folded", "x.lcov", 
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
 static char outs[N_FORMATS][128];
 
+static void remove_outputs(void)
+{
+	for (size_t i = 0; i < N_FORMATS; i++)
+		unlink(outs[i]);
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	int null = open("/dev/null", O_WRONLY);
@@ -32,6 +39,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	for (size_t i = 0; i < N_FORMATS; i++)
 		snprintf(outs[i], sizeof(outs[i]), "%s/%s", dir, formats[i]);
+	atexit(remove_outputs);
 	return 0;
 }
 
