@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "tracer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,5 +65,19 @@ static inline char *fuzz_rest(struct fuzz_in *in, int term)
 	if (term)
 		s[in->left] = '\0';
 	return s;
+}
+
+/* A perf_map_fn that reads a TR_EV_JIT record as its consumers do: its
+ * framing must be what they check, its name readable whole. CTX: a sum. */
+static inline int fuzz_jit_record(void *ctx, void *rec, size_t len)
+{
+	const struct tr_ev_jit *e = rec;
+	uint64_t *sum = ctx;
+
+	if (len < TR_JIT_FIXED || len > sizeof(*e) || e->name_len != len - TR_JIT_FIXED)
+		abort();
+	for (size_t i = 0; i < e->name_len; i++)
+		*sum += (unsigned char)e->name[i];
+	return 0;
 }
 #endif

@@ -7,19 +7,6 @@
  */
 #include "fuzz.h"
 #include "os/jitdump.h"
-#include "tracer.h"
-
-static int each(void *ctx, void *rec, size_t len)
-{
-	const struct tr_ev_jit *e = rec;
-	uint64_t *sum = ctx;
-
-	if (len < TR_JIT_FIXED || len > sizeof(*e) || e->name_len != len - TR_JIT_FIXED)
-		abort();
-	for (size_t i = 0; i < e->name_len; i++)
-		*sum += (unsigned char)e->name[i];
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t sum = 0;
 	struct jitdump d = { 0 };
 	struct jitdump_emit e = { .pid = 4242, .not_before = 1000, .now = UINT64_MAX / 2,
-				  .at_attach = at_attach & 1, .fn = each, .ctx = &sum };
+				  .at_attach = at_attach & 1, .fn = fuzz_jit_record, .ctx = &sum };
 
 	/* LEN >= a load's head and longest name gives progress: as jitdump_file */
 	if (at_attach & 2)

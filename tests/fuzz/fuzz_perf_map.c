@@ -2,20 +2,6 @@
 /* A perf map (/tmp/perf-PID.map) parsed into TR_EV_JIT records. */
 #include "fuzz.h"
 #include "os/perf_map.h"
-#include "tracer.h"
-
-static int each(void *ctx, void *rec, size_t len)
-{
-	const struct tr_ev_jit *e = rec;
-	uint64_t *sum = ctx;
-
-	/* what a consumer reads of the record */
-	if (len < TR_JIT_FIXED || len > sizeof(*e) || e->name_len != len - TR_JIT_FIXED)
-		abort();
-	for (size_t i = 0; i < e->name_len; i++)
-		*sum += (unsigned char)e->name[i];
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -26,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t name_len;
 	const char *nl = memchr(text, '\n', size);
 
-	perf_map__parse(text, size, 42, 1000, each, &sum, &n, &bad);
+	perf_map__parse(text, size, 42, 1000, fuzz_jit_record, &sum, &n, &bad);
 	perf_map__parse(text, size, 42, 1000, NULL, NULL, NULL, NULL);
 	if (!perf_map__parse_line(text, nl ? (size_t)(nl - text) : size, &start, &sz, &name,
 				  &name_len) && (name < text || name + name_len > text + size))
