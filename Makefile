@@ -87,6 +87,7 @@ clean:
 # `make fuzz FUZZ_SECONDS=N` runs every target N seconds and fails on a
 # finding (the input is left as $(FUZZ_DIR)/<target>-crash-*); logs in
 # $(FUZZ_DIR)/<target>.log. `make fuzz-smoke`: 20 s each, for CI.
+# FUZZ_OPTS: more libFuzzer options (e.g. -max_len=16384).
 # FUZZ_CFLAGS_<file> adds flags to user/<file>.c's object (e.g. to leave out
 # one check of a known finding while the rest is fuzzed: docs/fuzzing.md).
 FUZZ_CC      ?= clang
@@ -119,7 +120,7 @@ fuzz-seeds: $(OUT)/tracer
 $(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/fuzz_%
 	@mkdir -p $(FUZZ_DIR)/corpus/$*
 	@echo "fuzz $*: $(FUZZ_SECONDS) s, log $(FUZZ_DIR)/$*.log"
-	@$(FUZZ_DIR)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 -print_final_stats=1 \
+	@$(FUZZ_DIR)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 -print_final_stats=1 $(FUZZ_OPTS) \
 		-artifact_prefix=$(FUZZ_DIR)/$*-crash- $(FUZZ_DIR)/corpus/$* > $(FUZZ_DIR)/$*.log 2>&1 \
 		|| { tail -n 60 $(FUZZ_DIR)/$*.log; echo "fuzz $*: FINDING (input: $(FUZZ_DIR)/$*-crash-*)"; exit 1; }
 	@grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_DIR)/$*.log | tail -n 1 | sed 's/^/fuzz $*: /'
