@@ -30,9 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			dwarf_params__find(path, v, "generation", &where, &val);
 		elf_file__close(ef);
 	}
-	/* an address no symbol names */
-	dwarf_params__find(path, size > 8 ? ((const uint64_t *)(const void *)data)[0] & 0xffff : 0,
-			   "generation", &where, &val);
+	/* an address no symbol names (from the ELF header's first bytes) */
+	v = 0;
+	memcpy(&v, data, size < 2 ? size : 2);
+	dwarf_params__find(path, v, "generation", &where, &val);
 cleanup:
 	close(fd);
 	return 0;
