@@ -85,7 +85,9 @@ clean:
 # built with Debian's clang and ASan+UBSan. `make fuzz-seeds` collects real
 # inputs into $(FUZZ_DIR)/corpus/<target>/ (the recording needs root);
 # `make fuzz FUZZ_SECONDS=N` runs every target N seconds and fails on a
-# finding (the input is left as $(FUZZ_DIR)/<target>-crash-*); logs in
+# finding (the input is left as $(FUZZ_DIR)/<target>-crash-*, or -timeout-,
+# -oom-, -leak-); inputs of past findings (tests/fuzz/regressions/) are in
+# the seeds, so each run replays them first; logs in
 # $(FUZZ_DIR)/<target>.log. `make fuzz-smoke`: 20 s each, for CI.
 # FUZZ_OPTS: more libFuzzer options (e.g. -max_len=16384).
 # FUZZ_CFLAGS_<file> adds flags to user/<file>.c's object (e.g. to leave out
@@ -121,8 +123,8 @@ $(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/fuzz_%
 	@mkdir -p $(FUZZ_DIR)/corpus/$*
 	@echo "fuzz $*: $(FUZZ_SECONDS) s, log $(FUZZ_DIR)/$*.log"
 	@$(FUZZ_DIR)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 -print_final_stats=1 $(FUZZ_OPTS) \
-		-artifact_prefix=$(FUZZ_DIR)/$*-crash- $(FUZZ_DIR)/corpus/$* > $(FUZZ_DIR)/$*.log 2>&1 \
-		|| { tail -n 60 $(FUZZ_DIR)/$*.log; echo "fuzz $*: FINDING (input: $(FUZZ_DIR)/$*-crash-*)"; exit 1; }
+		-artifact_prefix=$(FUZZ_DIR)/$*- $(FUZZ_DIR)/corpus/$* > $(FUZZ_DIR)/$*.log 2>&1 \
+		|| { tail -n 60 $(FUZZ_DIR)/$*.log; echo "fuzz $*: FINDING (input: $(FUZZ_DIR)/$*-{crash,timeout,oom,leak}-*)"; exit 1; }
 	@grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_DIR)/$*.log | tail -n 1 | sed 's/^/fuzz $*: /'
 
 fuzz: fuzz-seeds

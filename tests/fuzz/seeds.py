@@ -5,7 +5,7 @@ recordings the tracer writes of tiny workloads (as root), ELF files and
 their SDT notes, DWARF of a small compiled program, /proc files of a
 running interpreter, the perf map and jitdump CPython writes, coverage
 blobs out of a coverage recording, line tables of real code objects, and
-str objects of each width. Each target's inputs go to OUT/<target>/ (named
+str objects of each width; and the inputs of past findings. Each target's inputs go to OUT/<target>/ (named
 by content, so a second run adds nothing twice). Whatever cannot be made
 here (not root, an interpreter missing) is said, and skipped."""
 import argparse
@@ -228,6 +228,15 @@ def strings(c):
         c.add("pystr", struct.pack("<BI", utf8, len(s.encode())) + s.encode())
 
 
+def regressions(c):
+    """the inputs of past findings (tests/fuzz/regressions/TARGET/*.hex:
+    '#' comments, then hex): every run replays them first"""
+    for path in sorted(glob.glob(os.path.join(HERE, "regressions", "*", "*.hex"))):
+        with open(path) as f:
+            text = "".join(l for l in f if not l.startswith("#"))
+        c.add(os.path.basename(os.path.dirname(path)), bytes.fromhex(text))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--tracer", required=True)
@@ -239,7 +248,7 @@ def main():
     try:
         for step in (lambda: recordings(c, os.path.abspath(a.tracer), tmp),
                      lambda: elves(c, tmp), lambda: procfs(c), lambda: jit_files(c, tmp),
-                     lambda: line_tables(c), lambda: strings(c)):
+                     lambda: line_tables(c), lambda: strings(c), lambda: regressions(c)):
             step()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
