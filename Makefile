@@ -116,3 +116,55 @@ SOAK_SECONDS ?= 3600
 .PHONY: soak
 soak: $(OUT)/tracer
 	/usr/bin/python3 tools/soak.py --seconds $(SOAK_SECONDS) --write
+
+# ---- fuzzing (tests/fuzz/, docs/fuzzing.md): a libFuzzer harness per parser,
+# built with Debian's clang and ASan+UBSan. `make fuzz-seeds` collects real
+# inputs into $(FUZZ_DIR)/corpus/<target>/ (the recording needs root);
+# `make fuzz FUZZ_SECONDS=N` runs every target N seconds and fails on a
+# finding (the input is left as $(FUZZ_DIR)/<target>-crash-*, or -timeout-,
+# -oom-, -leak-); inputs of past findings (tests/fuzz/regressions/) are in
+# the seeds, so each run replays them first; logs in
+# $(FUZZ_DIR)/<target>.log. `make fuzz-smoke`: 20 s each, for CI.
+# FUZZ_OPTS: more libFuzzer options (e.g. -max_len=16384).
+# FUZZ_CFLAGS_<file> adds flags to user/<file>.c's object (e.g. to leave out
+# one check of a known finding while the rest is fuzzed: docs/fuzzing.md).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     ?= $(OUT)/fuzz
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
+                -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT) -Itests/fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_OBJS    := $(patsubst user/%.c,$(FUZZ_DIR)/obj/%.o,$(filter-out user/main.c,$(USER_SRCS)))
+
+.PHONY: fuzz fuzz-build fuzz-seeds fuzz-smoke $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+$(FUZZ_DIR)/obj/%.o: user/%.c $(HEADERS) $(SKELS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CFLAGS_$*) -fsanitize=fuzzer-no-link -c $< -o $@
+$(FUZZ_DIR)/obj/capture/py_sources.o: $(wildcard user/capture/py/*.py)
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-seeds: $(OUT)/tracer
+	/usr/bin/python3 tests/fuzz/seeds.py --tracer $(OUT)/tracer --out $(FUZZ_DIR)/corpus
+
+# one target: its corpus grows in place; -close_fd_mask=3 keeps the
+# parsers' messages out of the log (libFuzzer's and the sanitizers' stay)
+$(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/fuzz_%
+	@mkdir -p $(FUZZ_DIR)/corpus/$*
+	@echo "fuzz $*: $(FUZZ_SECONDS) s, log $(FUZZ_DIR)/$*.log"
+	@$(FUZZ_DIR)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 -print_final_stats=1 $(FUZZ_OPTS) \
+		-artifact_prefix=$(FUZZ_DIR)/$*- $(FUZZ_DIR)/corpus/$* > $(FUZZ_DIR)/$*.log 2>&1 \
+		|| { tail -n 60 $(FUZZ_DIR)/$*.log; echo "fuzz $*: FINDING (input: $(FUZZ_DIR)/$*-{crash,timeout,oom,leak}-*)"; exit 1; }
+	@grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_DIR)/$*.log | tail -n 1 | sed 's/^/fuzz $*: /'
+
+fuzz: fuzz-seeds
+	$(MAKE) $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=20

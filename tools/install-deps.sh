@@ -1,8 +1,9 @@
 #!/bin/sh
-# Install the Debian 12 packages tracer needs to build, test and benchmark.
+# Install the Debian 12 packages tracer needs to build, test, fuzz and benchmark
+# (libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes, make fuzz).
 # Run as root. Idempotent.
 set -eu
-PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev libcapstone-dev libzip-dev
+PKGS="make gcc clang libclang-rt-14-dev llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev libcapstone-dev libzip-dev
       python3 python3-pytest gdb binutils bpftrace
       protobuf-compiler chromium lcov python3-coverage"
 missing=""

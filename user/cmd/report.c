@@ -7,6 +7,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,13 +77,13 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 static int replay(const char *path, uintptr_t nth, struct rec_record *r, struct outputs *out,
 		  struct in_end *end, struct hashmap *pids)
 {
-	struct rec_reader *rd = rec_reader__open(path);
+	char why[PATH_MAX + 128];
+	struct rec_reader *rd = rec_reader__open_why(path, why, sizeof(why));
 	bool have_end = false;
 	int ret;
 
 	if (!rd) {
-		fprintf(stderr, "tracer: cannot read %s: %s\n", path,
-			errno == EINVAL ? "not a tracer recording" : strerror(errno));
+		fprintf(stderr, "tracer: %s\n", why);
 		return -1;
 	}
 	while ((ret = rec_reader__next(rd, r)) > 0) {

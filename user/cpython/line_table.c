@@ -130,7 +130,9 @@ static int decode_locations(struct line_table *t, const uint8_t *p, size_t len,
 		end += ((b & 7) + 1) * 2;
 		i++;
 		if (code == 13 || code == 14) {
-			if (varint(p, len, &i, &u))
+			/* LINE is an int32 here: a delta of 2^32 or more cannot
+			 * give a line (and could overflow the int64) */
+			if (varint(p, len, &i, &u) || u >> 1 > UINT32_MAX)
 				return -EINVAL;
 			line += u & 1 ? -(int64_t)(u >> 1) : (int64_t)(u >> 1);
 		} else if (code >= 10 && code <= 12) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "record/rec_format.h"
 
 struct rec_reader {
@@ -18,23 +19,42 @@ struct rec_reader {
 	char *text;		/* the last code map record */
 };
 
-struct rec_reader *rec_reader__open(const char *path)
+/*
+ * Open PATH and check its header. On failure errno says what the caller
+ * can act on and WHY (when not NULL) says what is wrong with the file, for
+ * the user: a directory, an empty file, one cut inside its header, a newer
+ * format version (which, and which this reader knows) - not the errno of
+ * the call that noticed it.
+ */
+struct rec_reader *rec_reader__open_why(const char *path, char *why, size_t whylen)
 {
 	struct rec_reader *rd = calloc(1, sizeof(*rd));
 	unsigned char hdr[REC_FILE_HDR_SIZE];
 	struct rec_cursor c = { hdr, hdr + sizeof(hdr), false };
-	uint32_t version, hsize;
+	uint32_t version = 0, hsize = 0;
+	struct stat st;
+	size_t n = 0;		/* bytes of the header read */
+	bool cut = false;	/* the file ends inside its header */
 	int e = EINVAL;
 
-	if (!rd)
-		return NULL;
+	if (!rd) {
+		e = ENOMEM;
+		goto err;
+	}
 	rd->f = fopen(path, "r");
 	if (!rd->f) {
 		e = errno;
 		goto err;
 	}
-	if (fread(rd->buf, 1, sizeof(hdr), rd->f) != sizeof(hdr)) {
+	/* fopen opens a directory; its first read fails with EISDIR */
+	if (!fstat(fileno(rd->f), &st) && S_ISDIR(st.st_mode)) {
+		e = EISDIR;
+		goto err;
+	}
+	n = fread(rd->buf, 1, sizeof(hdr), rd->f);
+	if (n != sizeof(hdr)) {
 		e = ferror(rd->f) ? EIO : EINVAL;
+		cut = n && !memcmp(rd->buf, REC_MAGIC, n < REC_MAGIC_LEN ? n : REC_MAGIC_LEN);
 		goto err;
 	}
 	memcpy(hdr, rd->buf, sizeof(hdr));
@@ -51,18 +71,42 @@ struct rec_reader *rec_reader__open(const char *path)
 	}
 	rd->version = version;
 	/* a longer header: fields this version does not know, skipped */
-	for (size_t left = hsize - REC_FILE_HDR_SIZE, n; left; left -= n) {
-		n = left < sizeof(rd->buf) ? left : sizeof(rd->buf);
-		if (fread(rd->buf, 1, n, rd->f) != n)
+	for (size_t left = hsize - REC_FILE_HDR_SIZE, k, got; left; left -= k) {
+		k = left < sizeof(rd->buf) ? left : sizeof(rd->buf);
+		got = fread(rd->buf, 1, k, rd->f);
+		if (got != k) {
+			e = ferror(rd->f) ? EIO : EINVAL;
+			cut = true;
+			n = hsize - left + got;
 			goto err;
+		}
 	}
 	return rd;
 err:
-	if (rd->f)
+	if (why && e == EISDIR)
+		snprintf(why, whylen, "%s: is a directory, not a recording", path);
+	else if (why && e == ENOTSUP)
+		snprintf(why, whylen, "%s: recording format version %u is newer than this "
+			 "tracer reads (%d); upgrade tracer", path, version, REC_FORMAT_VERSION);
+	else if (why && e == EINVAL && n == 0)
+		snprintf(why, whylen, "%s: empty file, not a recording", path);
+	else if (why && e == EINVAL && cut)
+		snprintf(why, whylen, "%s: a recording cut short inside its header "
+			 "(%zu bytes): nothing to convert", path, n);
+	else if (why && e == EINVAL)
+		snprintf(why, whylen, "%s: not a tracer recording", path);
+	else if (why)
+		snprintf(why, whylen, "cannot read %s: %s", path, strerror(e));
+	if (rd && rd->f)
 		fclose(rd->f);
 	free(rd);
 	errno = e;
 	return NULL;
+}
+
+struct rec_reader *rec_reader__open(const char *path)
+{
+	return rec_reader__open_why(path, NULL, 0);
 }
 
 static int rec_reader__event(struct rec_cursor *c, size_t len, struct rec_record *r)

@@ -79,8 +79,11 @@ struct rec_record {
 
 struct rec_reader;
 /* Open and check magic and version. NULL and errno (EINVAL: not a
- * recording, ENOTSUP: newer format version). */
+ * recording, ENOTSUP: newer format version, EISDIR: a directory). */
 struct rec_reader *rec_reader__open(const char *path);
+/* The same; on failure WHY gets a line for the user naming PATH and what is
+ * wrong with it (e.g. the file's format version and this reader's). */
+struct rec_reader *rec_reader__open_why(const char *path, char *why, size_t whylen);
 /* 1 and fills R, 0 at the end of the file, -EINVAL on a corrupt record,
  * -EPIPE when the file ends inside a record (a truncated recording: what
  * came before is valid). */
