@@ -55,7 +55,7 @@ void procs__free(void *p)
 
 struct proc_st *analyzer__proc(struct analyzer *a, uint32_t pid)
 {
-	if (!a->last_proc || a->last_proc->info.pid != pid)
+	if (!a->last_proc || a->last_proc->pid != pid)
 		a->last_proc = hashmap__get(a->procs, pid);
 	return a->last_proc;
 }
@@ -78,11 +78,11 @@ static void proc_end(struct analyzer *a, struct proc_st *ps, uint64_t ts, uint32
 {
 	struct end_ctx c = { a, ts };
 	struct proc_end_rec e = {
-		.pid = ps->info.pid, .instance = ps->info.instance, .ts = ts, .flags = flags,
+		.pid = ps->pid, .instance = ps->instance, .ts = ts, .flags = flags,
 	};
 	struct sink *s;
 
-	hashmap__del_upper(a->threads, ps->info.pid, end_thread, &c);
+	hashmap__del_upper(a->threads, ps->pid, end_thread, &c);
 	a->last_thread = NULL;
 	proc_forget(ps);
 	ps->ended = true;
@@ -99,7 +99,7 @@ int procs__exit(struct analyzer *a, const struct tr_ev_exit *e)
 {
 	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
 
-	if (!ps || ps->ended || !same_instance(ps->info.instance, e->hdr.instance)) {
+	if (!ps || ps->ended || !same_instance(ps->instance, e->hdr.instance)) {
 		a->st.exits_ignored++;
 		return 0;
 	}
@@ -114,7 +114,7 @@ struct proc_st *procs__of_event(struct analyzer *a, const struct tr_ev_hdr *h, b
 	*skip = false;
 	if (!ps)
 		return NULL;
-	if (ps->ended || !same_instance(ps->info.instance, h->instance)) {
+	if (ps->ended || !same_instance(ps->instance, h->instance)) {
 		a->st.events_stale++;
 		*skip = true;
 		return NULL;
@@ -124,18 +124,27 @@ struct proc_st *procs__of_event(struct analyzer *a, const struct tr_ev_hdr *h, b
 	return ps;
 }
 
+/* what PS keeps of its description P */
+static void describe(struct proc_st *ps, const struct in_process *p)
+{
+	ps->pid = p->pid;
+	ps->instance = p->instance;
+	ps->attach_ts = p->attach_ts;
+	ps->strategy = p->strategy;
+}
+
 int analyzer__process(struct analyzer *a, const struct in_process *p)
 {
 	struct proc_st *ps = hashmap__get(a->procs, p->pid);
 	struct sink *s;
 
-	if (ps && !ps->ended && same_instance(ps->info.instance, p->instance)) {
+	if (ps && !ps->ended && same_instance(ps->instance, p->instance)) {
 		/* the live process, described again */
-		ps->info = *p;
+		describe(ps, p);
 		goto tell;
 	}
 	if (ps && !ps->ended)
-		proc_end(a, ps, ps->last_ts ? ps->last_ts : ps->info.attach_ts, PROC_END_UNSEEN);
+		proc_end(a, ps, ps->last_ts ? ps->last_ts : ps->attach_ts, PROC_END_UNSEEN);
 	if (!ps) {
 		ps = calloc(1, sizeof(*ps));
 		if (!ps || hashmap__set(a->procs, p->pid, ps)) {
@@ -144,7 +153,7 @@ int analyzer__process(struct analyzer *a, const struct in_process *p)
 		}
 	}
 	/* a new process: clean */
-	ps->info = *p;
+	describe(ps, p);
 	ps->last_ts = 0;
 	ps->ended = false;
 	ps->code = hashmap__new();

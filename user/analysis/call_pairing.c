@@ -265,13 +265,13 @@ int pairing__call(struct analyzer *a, const struct tr_ev_call *e)
 
 	if (!t)
 		return -ENOMEM;
-	if (preattach && ps && ps->info.attach_ts < start)
-		start = ps->info.attach_ts;
+	if (preattach && ps && ps->attach_ts < start)
+		start = ps->attach_ts;
 	if (!preattach) {
 		begin_running(a, t);
 		end_unprobed_gc(a, t, e->hdr.ts);
 	}
-	if (!preattach && ps && ps->info.strategy == TR_STRATEGY_EVAL) {
+	if (!preattach && ps && ps->strategy == TR_STRATEGY_EVAL) {
 		/* (b) of the top comment: unprobed frames above the parent are
 		 * gone; when the parent is not on the stack at all, no frame of
 		 * the stack is an ancestor of the new one */
@@ -285,7 +285,7 @@ int pairing__call(struct analyzer *a, const struct tr_ev_call *e)
 	 * real call is never of the frame already on top (see
 	 * user/cpython/dispatch_sites.c) */
 	if (!preattach && t->depth && t->stack[t->depth - 1].frame == e->frame &&
-	    ps && ps->info.strategy == TR_STRATEGY_DISPATCH)
+	    ps && ps->strategy == TR_STRATEGY_DISPATCH)
 		return 0;
 	err = analyzer__func_of(a, ps, e->code, &func);
 	if (err)
@@ -340,7 +340,7 @@ int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
 	int err = analyzer__func_of(a, ps, e->code, &func);
 	if (err)
 		return err;
-	uint64_t start = ps ? ps->info.attach_ts : e->hdr.ts;
+	uint64_t start = ps ? ps->attach_ts : e->hdr.ts;
 	if (start > e->hdr.ts)
 		start = e->hdr.ts;
 	struct call_rec c = {
@@ -382,7 +382,7 @@ int pairing__runtime(struct analyzer *a, const struct tr_ev_runtime *e)
 		/* running since before the attach: it began then, at the latest */
 		struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
 		struct runtime_rec r = {
-			.kind = e->kind, .start_ns = ps ? ps->info.attach_ts : e->hdr.ts,
+			.kind = e->kind, .start_ns = ps ? ps->attach_ts : e->hdr.ts,
 			.end_ns = e->hdr.ts, .generation = -1, .result = e->value,
 			.name = e->kind == TR_RT_IMPORT ? "<a module being imported at attach>" : NULL,
 			.flags = CALL_BEGAN_BEFORE_ATTACH,

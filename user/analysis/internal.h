@@ -45,7 +45,13 @@ struct thread_st {
 /* the process of a pid: its live instance, or the last one, ended (its
  * maps freed: a later process with the pid starts clean) */
 struct proc_st {
-	struct in_process info;
+	/* of its description (struct in_process): what the pairing needs; the
+	 * rest went to the sinks, so an ended pid keeps ~100 bytes here, not
+	 * the description's ~3.4 KiB (the soak: 4 KiB per PID ever seen) */
+	uint32_t pid;
+	uint32_t instance;
+	uint64_t attach_ts;
+	uint32_t strategy;	/* enum tr_strategy */
 	struct hashmap *code;	/* code object address -> func id + 1 */
 	struct jit_map jit;	/* JIT code registered so far */
 	struct sample_lines *lines;	/* line tables of sampled code objects */
@@ -58,7 +64,8 @@ struct analyzer {
 	int n_sinks;
 	int err;
 	struct func_table *funcs;
-	struct hashmap *procs;		/* pid -> proc_st (never removed) */
+	struct hashmap *procs;		/* pid -> proc_st (never removed: an ended
+					 * one keeps pid and instance, ~100 bytes) */
 	struct hashmap *threads;	/* pid << 32 | tid -> thread_st (of live
 					 * processes: removed when one ends) */
 	struct thread_st *last_thread;	/* of the previous event: most events
