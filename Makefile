@@ -28,7 +28,7 @@ UNIT_SRCS := $(shell find tests/unit -name '*.c')
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUT)/unit/%.o,$(UNIT_SRCS))
 HEADERS   := $(wildcard include/*.h) $(shell find user -name '*.h')
 
-.PHONY: all clean test unit e2e bench deps example
+.PHONY: all clean test unit unit-ubsan e2e bench deps example
 .SECONDARY:
 all: $(OUT)/tracer
 
@@ -61,6 +61,27 @@ $(OUT)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 
 unit: $(OUT)/unit-tests
 	$(OUT)/unit-tests
+
+# the unit tests again, built with UndefinedBehaviorSanitizer (any report
+# aborts the test that caused it; clang's, which also checks arithmetic on
+# NULL): UBSAN_TESTS selects tests by name
+UBSAN      := $(OUT)/ubsan
+UBSAN_CC   ?= $(CLANG)
+UBSAN_FLAGS := -fsanitize=undefined -fno-sanitize-recover=undefined
+$(UBSAN)/user/%.o: user/%.c $(HEADERS) $(SKELS)
+	@mkdir -p $(UBSAN)/user
+	$(UBSAN_CC) $(CFLAGS) $(UBSAN_FLAGS) -c $< -o $@
+
+$(UBSAN)/unit/%.o: tests/unit/%.c $(HEADERS) tests/unit/unit.h
+	@mkdir -p $(UBSAN)/unit
+	$(UBSAN_CC) $(CFLAGS) $(UBSAN_FLAGS) -Itests/unit -c $< -o $@
+
+# (not test_dwarf_params: it reads gcc's DWARF of its own binary)
+$(UBSAN)/unit-tests: $(patsubst $(OUT)/%,$(UBSAN)/%,$(filter-out %/test_dwarf_params.o,$(UNIT_OBJS)) $(LIB_OBJS))
+	$(UBSAN_CC) $(CFLAGS) $(UBSAN_FLAGS) $^ $(LDLIBS) -o $@
+
+unit-ubsan: $(UBSAN)/unit-tests
+	UBSAN_OPTIONS=print_stacktrace=1 $(UBSAN)/unit-tests $(UBSAN_TESTS)
 
 e2e: $(OUT)/tracer
 	cd tests/e2e && /usr/bin/python3 -m pytest -ra $(PYTEST_ARGS)

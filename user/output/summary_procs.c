@@ -263,7 +263,7 @@ static void print_top(const struct summary_proc *sp, const struct summary_pfunc 
 int summary_procs__print(struct summary_procs *sp, const struct func_names *names,
 			 const struct session_stats *st, FILE *f)
 {
-	const struct summary_pfunc *r = sp->pf, *end = sp->pf + sp->n_pf;
+	const struct summary_pfunc *r = sp->pf, *end = sp->pf;
 
 	if (sp->n == 1) {
 		print_identity(&sp->v[0], st, false, f);
@@ -274,7 +274,11 @@ int summary_procs__print(struct summary_procs *sp, const struct func_names *name
 	hashmap__free(sp->by_func, NULL);
 	sp->by_func = NULL;
 	sp->split = false;
-	qsort(sp->pf, sp->n_pf, sizeof(*sp->pf), cmp_pfunc);
+	/* no rows: pf is NULL, which neither qsort nor arithmetic may take */
+	if (sp->n_pf) {
+		qsort(sp->pf, sp->n_pf, sizeof(*sp->pf), cmp_pfunc);
+		end = sp->pf + sp->n_pf;
+	}
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct summary_pfunc *from = r;
 
