@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Build: make            -> build/tracer
 #        make test       -> C unit tests + end-to-end tests (root)
+#        make unit-ubsan -> the unit tests under clang's UndefinedBehaviorSanitizer
 #        make bench      -> benchmarks (root), see BENCHMARKS.md
 #        make deps       -> install the Debian 12 packages needed (root)
 OUT      := build
