@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Build: make            -> build/tracer
 #        make test       -> layer check, C unit tests, end-to-end tests (root)
+#        make unit-ubsan -> the unit tests under clang's UndefinedBehaviorSanitizer
 #        make bench      -> benchmarks (root), see BENCHMARKS.md
 #        make deps       -> install the Debian 12 packages needed (root)
 #        make install    -> PREFIX=/usr/local: binary, man page, completions
@@ -34,7 +35,7 @@ COMMIT   := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
-.PHONY: all clean test check unit e2e bench deps example install uninstall
+.PHONY: all clean test check unit unit-ubsan e2e bench deps example install uninstall
 .SECONDARY:
 all: $(OUT)/tracer
 
@@ -71,6 +72,27 @@ $(OUT)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 
 unit: $(OUT)/unit-tests
 	$(OUT)/unit-tests
+
+# the unit tests again, built with UndefinedBehaviorSanitizer (any report
+# aborts the test that caused it; clang's, which also checks arithmetic on
+# NULL): UBSAN_TESTS selects tests by name
+UBSAN      := $(OUT)/ubsan
+UBSAN_CC   ?= $(CLANG)
+UBSAN_FLAGS := -fsanitize=undefined -fno-sanitize-recover=undefined
+$(UBSAN)/user/%.o: user/%.c $(HEADERS) $(SKELS)
+	@mkdir -p $(dir $@)
+	$(UBSAN_CC) $(CFLAGS) $(UBSAN_FLAGS) -c $< -o $@
+
+$(UBSAN)/unit/%.o: tests/unit/%.c $(HEADERS) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(UBSAN_CC) $(CFLAGS) $(UBSAN_FLAGS) -Itests/unit -c $< -o $@
+
+# (not test_dwarf_params: it reads gcc's DWARF of its own binary)
+$(UBSAN)/unit-tests: $(patsubst $(OUT)/%,$(UBSAN)/%,$(filter-out %/test_dwarf_params.o,$(UNIT_OBJS)) $(LIB_OBJS))
+	$(UBSAN_CC) $(CFLAGS) $(UBSAN_FLAGS) $^ $(LDLIBS) -o $@
+
+unit-ubsan: $(UBSAN)/unit-tests
+	UBSAN_OPTIONS=print_stacktrace=1 $(UBSAN)/unit-tests $(UBSAN_TESTS)
 
 e2e: $(OUT)/tracer
 	cd tests/e2e && /usr/bin/python3 -m pytest -ra $(PYTEST_ARGS)

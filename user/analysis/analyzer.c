@@ -382,6 +382,11 @@ int analyzer__end(struct analyzer *a, const struct in_end *e)
 	a->st.end_flags = e->flags;
 	a->st.n_warnings = e->n_warnings < IN_MAX_WARNINGS ? e->n_warnings : IN_MAX_WARNINGS;
 	memcpy(a->st.warnings, e->warnings, sizeof(a->st.warnings));
+	if (a->st.calls_deeper && a->st.n_warnings < IN_MAX_WARNINGS)
+		snprintf(a->st.warnings[a->st.n_warnings++], sizeof(a->st.warnings[0]),
+			 "%llu calls were deeper than %d frames: flame graphs and profiles "
+			 "show them as one [truncated] frame under the %dth",
+			 (unsigned long long)a->st.calls_deeper, STACK_DEPTH_MAX, STACK_DEPTH_MAX);
 	a->st.wall = e->wall;
 	if (e->wall.ticks)
 		a->st.sample_period_ns = e->wall.period_ns;	/* wanted, not a weight */

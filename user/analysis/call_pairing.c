@@ -51,24 +51,51 @@
 #include "util/array.h"
 #include "model/stack_table.h"
 
+/* stack ID (0: out of memory) told to the sinks if new (N) */
+static uint32_t stack_told(struct analyzer *a, uint32_t id, bool is_new,
+			   const struct stack_node *n)
+{
+	struct sink *s;
+
+	if (!id)
+		note_err(a, -ENOMEM);
+	if (is_new)
+		FOR_SINKS(a, s)
+			if (s->ops->stack)
+				note_err(a, s->ops->stack(s, n));
+	return id;
+}
+
 /* the stack of FUNC called from stack PARENT, told to the sinks if new */
 uint32_t pairing__stack_of(struct analyzer *a, uint32_t parent, uint32_t func)
 {
 	struct stack_node n;
-	struct sink *s;
 	bool is_new;
 	uint32_t id;
 
 	if (!a->stacks)
 		return 0;
 	id = stack_table__intern(a->stacks, parent, func, &is_new, &n);
-	if (!id)
+	return stack_told(a, id, is_new, &n);
+}
+
+/* the stack of a call of FUNC from stack PARENT: cut at STACK_DEPTH_MAX
+ * frames (user/model/stack_table.h), the calls cut counted */
+static uint32_t call_stack_of(struct analyzer *a, uint32_t parent, uint32_t func)
+{
+	struct stack_node n;
+	uint32_t marker, id;
+	bool is_new, cut;
+
+	if (!a->stacks || !stack_table__too_deep(a->stacks, parent))
+		return pairing__stack_of(a, parent, func);
+	a->st.calls_deeper++;
+	if (samples__truncated_func(a, &marker)) {
 		note_err(a, -ENOMEM);
-	if (is_new)
-		FOR_SINKS(a, s)
-			if (s->ops->stack)
-				note_err(a, s->ops->stack(s, &n));
-	return id;
+		return 0;
+	}
+	id = stack_table__intern_call(a->stacks, parent, func, marker, &is_new, &n, &cut);
+	return stack_told(a, id, is_new, &n);
 }
 
 static void emit_begin(struct analyzer *a, const struct call_rec *c)
@@ -91,7 +118,7 @@ static void begin_frame(struct analyzer *a, struct thread_st *t, size_t i)
 		f->stack = parent;
 		return;
 	}
-	f->stack = pairing__stack_of(a, parent, f->func);
+	f->stack = call_stack_of(a, parent, f->func);
 	if (a->want_begin) {
 		struct call_rec c = {
 			.pid = t->pid, .tid = t->tid, .func = f->func, .depth = i,

@@ -131,6 +131,9 @@ uint32_t pairing__stack_of(struct analyzer *a, uint32_t parent, uint32_t func);
 
 /* user/analysis/samples.c */
 int samples__event(struct analyzer *a, const struct tr_ev_sample *e);
+/* the function "[truncated]" (a cut sampled stack's outermost frame, the
+ * frame under which calls deeper than STACK_DEPTH_MAX are): 0 or -ENOMEM */
+int samples__truncated_func(struct analyzer *a, uint32_t *id);
 /* a JIT registration: into the process's range table, told to the sinks */
 int samples__jit(struct analyzer *a, const struct tr_ev_jit *e);
 int samples__linetable(struct analyzer *a, const struct tr_ev_linetable *e, size_t len);

@@ -99,6 +99,19 @@ int samples__jit(struct analyzer *a, const struct tr_ev_jit *e)
 	return 0;
 }
 
+int samples__truncated_func(struct analyzer *a, uint32_t *id)
+{
+	if (!a->truncated_func) {
+		int err = analyzer__pseudo_func(a, TRUNCATED_NAME, &a->truncated_func);
+
+		if (err)
+			return err;
+		a->truncated_func++;
+	}
+	*id = a->truncated_func - 1;
+	return 0;
+}
+
 int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 {
 	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
@@ -151,13 +164,9 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 		a->st.sample_frames += n;
 	n = at;
 	if (e->hdr.flags & TR_SAMPLE_TRUNCATED) {
-		if (!a->truncated_func) {
-			err = analyzer__pseudo_func(a, TRUNCATED_NAME, &a->truncated_func);
-			if (err)
-				return err;
-			a->truncated_func++;
-		}
-		a->sample_funcs[n++] = a->truncated_func - 1;
+		err = samples__truncated_func(a, &a->sample_funcs[n++]);
+		if (err)
+			return err;
 		r.flags |= SAMPLE_TRUNCATED;
 		a->st.samples_truncated++;
 	}

@@ -22,6 +22,7 @@
 #include "output/outputs.h"
 #include "cpython/pystr.h"
 #include "util/str_index.h"
+#include "util/text_escape.h"
 
 struct cover_proc {
 	int pid;
@@ -425,7 +426,9 @@ int cover_session__finish(struct cover_session *c, struct outputs *out)
 		r = p->place_ret ? p->place_ret
 				 : cover_map__run(&req, &m.text, &m.len, err, sizeof(err));
 		if (r) {
-			fprintf(stderr, "tracer: coverage of PID %d: %s\n", p->pid, err);
+			fprintf(stderr, "tracer: coverage of PID %d: ", p->pid);
+			text_escape__term(stderr, err);	/* names its interpreter */
+			fputc('\n', stderr);
 			if (!ret)
 				ret = r;
 			continue;

@@ -34,6 +34,7 @@
 #include "capture/session.h"
 #include "model/strategy.h"
 #include "capture/target.h"
+#include "util/text_escape.h"
 #include "tracer.skel.h"
 #include "capture/wall.h"
 
@@ -74,12 +75,17 @@ static void say_target(const struct target *t)
 {
 	char ver[16];
 
-	fprintf(stderr, "tracer: PID %d: CPython %s (%s), strategy %s\n", t->pid,
-		pyversion__format(t->bin.version_hex, ver, sizeof(ver)), t->file,
-		t->calls_inside ? "none (calls counted by the coverage bootstrap)"
-				: strategy__name(t->cfg.strategy));
-	for (uint32_t i = 0; i < t->n_warnings; i++)
-		fprintf(stderr, "tracer: warning: %s\n", t->warnings[i]);
+	/* the file and warnings name the target's files: escaped */
+	fprintf(stderr, "tracer: PID %d: CPython %s (", t->pid,
+		pyversion__format(t->bin.version_hex, ver, sizeof(ver)));
+	text_escape__term(stderr, t->file);
+	fprintf(stderr, "), strategy %s\n", t->calls_inside ?
+		"none (calls counted by the coverage bootstrap)" : strategy__name(t->cfg.strategy));
+	for (uint32_t i = 0; i < t->n_warnings; i++) {
+		fputs("tracer: warning: ", stderr);
+		text_escape__term(stderr, t->warnings[i]);
+		fputc('\n', stderr);
+	}
 }
 
 static int make_fds(int pid, double duration, int *sfd, int *pfd, int *tfd)

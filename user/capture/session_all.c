@@ -48,6 +48,7 @@
 #include "capture/sw_bins.h"
 #include "capture/sw_filter.h"
 #include "capture/target.h"
+#include "util/text_escape.h"
 #include "tracer.skel.h"
 #include "capture/wall.h"
 
@@ -90,7 +91,9 @@ static uint32_t draw_instance(struct sw *s)
  * end warnings (the first IN_MAX_WARNINGS) */
 static void untraceable(struct sw *s, int pid, const char *why)
 {
-	fprintf(stderr, "tracer: PID %d not traced: %s\n", pid, why);
+	fprintf(stderr, "tracer: PID %d not traced: ", pid);
+	text_escape__term(stderr, why);	/* may name its files */
+	fputc('\n', stderr);
 	s->untraceable++;
 	if (s->end.n_warnings < IN_MAX_WARNINGS)
 		snprintf(s->end.warnings[s->end.n_warnings++], sizeof(s->end.warnings[0]),

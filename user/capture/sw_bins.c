@@ -13,6 +13,7 @@
 #include "cpython/pyversion.h"
 #include "model/strategy.h"
 #include "capture/sw_bins.h"
+#include "util/text_escape.h"
 #include "tracer.skel.h"
 
 struct sw_bins {
@@ -73,21 +74,30 @@ static void say(const struct sw_bin *e, bool calls)
 	char ver[16];
 
 	pyversion__format(e->tmpl.bin.version_hex, ver, sizeof(ver));
+	/* the binary's path is a traced user's choice: escaped */
 	if (e->refused[0]) {
-		fprintf(stderr, "tracer: %s (CPython %s): not traced: %s\n", e->tmpl.file, ver,
-			e->refused);
+		fputs("tracer: ", stderr);
+		text_escape__term(stderr, e->tmpl.file);
+		fprintf(stderr, " (CPython %s): not traced: ", ver);
+		text_escape__term(stderr, e->refused);
+		fputc('\n', stderr);
 		return;
 	}
+	fputs(calls ? "tracer: probing " : "tracer: sampling the processes of ", stderr);
+	text_escape__term(stderr, e->tmpl.file);
 	if (calls)
-		fprintf(stderr, "tracer: probing %s (CPython %s, strategy %s): %zu probes, for "
-			"every process that maps it\n", e->tmpl.file, ver,
-			strategy__name(e->tmpl.cfg.strategy), e->links);
+		fprintf(stderr, " (CPython %s, strategy %s): %zu probes, for every process that "
+			"maps it\n", ver, strategy__name(e->tmpl.cfg.strategy), e->links);
 	else
-		fprintf(stderr, "tracer: sampling the processes of %s (CPython %s)%s\n",
-			e->tmpl.file, ver, e->links ? "; probed where code is freed (and JIT entries "
-			"registered) in every process that maps it" : "");
-	for (uint32_t i = 0; i < e->tmpl.n_warnings; i++)
-		fprintf(stderr, "tracer: warning: %s: %s\n", e->tmpl.file, e->tmpl.warnings[i]);
+		fprintf(stderr, " (CPython %s)%s\n", ver, e->links ? "; probed where code is freed "
+			"(and JIT entries registered) in every process that maps it" : "");
+	for (uint32_t i = 0; i < e->tmpl.n_warnings; i++) {
+		fputs("tracer: warning: ", stderr);
+		text_escape__term(stderr, e->tmpl.file);
+		fputs(": ", stderr);
+		text_escape__term(stderr, e->tmpl.warnings[i]);
+		fputc('\n', stderr);
+	}
 }
 
 const struct sw_bin *sw_bins__of(struct sw_bins *b, const struct target *t)

@@ -284,6 +284,8 @@ struct session_stats {
 	uint64_t inferred_returns;	/* CALL_END_INFERRED records */
 	uint64_t unmatched_returns;	/* returns no call could be paired with */
 	uint64_t open_at_end;		/* CALL_END_AT_SESSION_END records */
+	uint64_t calls_deeper;		/* calls deeper than STACK_DEPTH_MAX frames:
+					 * stacks show them as one "[truncated]" */
 	uint64_t open_at_exit;		/* CALL_END_AT_EXIT records */
 	/* process instances: every one described is running at the end,
 	 * ended by its TR_EV_EXIT, or ended unseen (processes = running +

@@ -32,6 +32,28 @@ void stack_table__free(struct stack_table *st)
 	free(st);
 }
 
+bool stack_table__too_deep(const struct stack_table *st, uint32_t parent)
+{
+	/* depth counts from 0: parent's frames are its depth + 1 */
+	return parent && parent < st->n && st->nodes[parent].depth + 2 > STACK_DEPTH_MAX;
+}
+
+uint32_t stack_table__intern_call(struct stack_table *st, uint32_t parent, uint32_t func,
+				  uint32_t marker, bool *is_new, struct stack_node *out,
+				  bool *cut)
+{
+	*cut = stack_table__too_deep(st, parent);
+	if (!*cut)
+		return stack_table__intern(st, parent, func, is_new, out);
+	*is_new = false;
+	/* the marker is the (STACK_DEPTH_MAX + 1)th frame: everything deeper
+	 * stays in it */
+	if (st->nodes[parent].func == marker &&
+	    st->nodes[parent].depth + 1 > STACK_DEPTH_MAX)
+		return parent;
+	return stack_table__intern(st, parent, marker, is_new, out);
+}
+
 uint32_t stack_table__intern(struct stack_table *st, uint32_t parent, uint32_t func,
 			     bool *is_new, struct stack_node *out)
 {

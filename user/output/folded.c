@@ -31,8 +31,9 @@
  * the number of samples of that stack (no rounding needed).
  *
  * Names: ';' separates frames and a newline ends a line, so in names ';'
- * becomes ',' and every control character (newlines included) a space.
- * Spaces are kept: readers take the value after the last space.
+ * becomes ',' and every control character (newlines included) a space,
+ * bytes that are not UTF-8 U+FFFD (text_escape__folded). Spaces are kept:
+ * readers take the value after the last space.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@
 #include "model/func_names.h"
 #include "output/sinks.h"
 #include "output/stack_profile.h"
+#include "util/text_escape.h"
 
 
 struct folded_sink {
@@ -98,7 +100,7 @@ static int folded_call(struct sink *s, const struct call_rec *c)
  * and control characters replaced */
 static char *folded_label(const struct func_info *fi, uint32_t func)
 {
-	char *s;
+	char *s, *label;
 	int n;
 
 	if (fi && !fi->file[0])	/* a placeholder: "[truncated]" */
@@ -109,13 +111,9 @@ static char *folded_label(const struct func_info *fi, uint32_t func)
 		n = asprintf(&s, "<unknown function %u>", func);
 	if (n < 0)
 		return NULL;
-	for (char *p = s; *p; p++) {
-		if (*p == ';')
-			*p = ',';
-		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	}
-	return s;
+	label = text_escape__folded(s);
+	free(s);
+	return label;
 }
 
 static const char *folded_label_of(struct folded_sink *fs, uint32_t func)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include "util/array.h"
 #include "output/hot_funcs.h"
+#include "util/text_escape.h"
 
 int hot_funcs__add(struct hot_funcs *h, const struct sample_rec *r)
 {
@@ -82,12 +83,18 @@ static void print_rows(const struct hot_funcs *h, const struct func_names *names
 		fprintf(f, "%7.2f %7.2f %10llu %10llu  ", pct(hf->self, h->samples),
 			pct(hf->total, h->samples), (unsigned long long)hf->self,
 			(unsigned long long)hf->total);
-		if (fi && fi->file[0])
-			fprintf(f, "%s (%s:%u)\n", fi->qualname, fi->file, fi->line);
-		else if (fi)
-			fprintf(f, "%s\n", fi->qualname);
-		else
+		if (!fi) {
 			fprintf(f, "<unknown function %u>\n", order[i]);
+			continue;
+		}
+		/* the traced program's text, on a terminal */
+		text_escape__term(f, fi->qualname);
+		if (fi->file[0]) {
+			fputs(" (", f);
+			text_escape__term(f, fi->file);
+			fprintf(f, ":%u)", fi->line);
+		}
+		fputc('\n', f);
 	}
 }
 

@@ -42,6 +42,7 @@
 #include <zlib.h>
 #include "util/array.h"
 #include "util/pb_writer.h"
+#include "util/text_escape.h"
 #include "model/proc_label.h"
 #include "cpython/pyversion.h"
 #include "model/strategy.h"
@@ -89,11 +90,17 @@ struct pprof_sink {
 	uint8_t zbuf[1 << 16];
 };
 
-/* the string table index of S, added if new; 0 ("") on error (noted) */
+/* the string table index of S, added if new; 0 ("") on error (noted).
+ * Protobuf strings are UTF-8: a traced program's bytes that are not
+ * become U+FFFD. */
 static uint32_t pprof_str(struct pprof_sink *ps, const char *s)
 {
-	long i = s && *s ? str_index__add(&ps->strs, s, NULL) : 0;
+	char *fixed = s && !text_escape__is_utf8(s, strlen(s)) ? text_escape__utf8(s, strlen(s))
+							       : NULL;
+	long i = fixed ? str_index__add(&ps->strs, fixed, NULL) :
+		 s && *s ? str_index__add(&ps->strs, s, NULL) : 0;
 
+	free(fixed);
 	if (i < 0) {
 		if (!ps->err)
 			ps->err = -ENOMEM;

@@ -4,7 +4,9 @@
  * with several, each one's end and own hottest functions too), a table of
  * functions by total time and the session counters. Aggregates per
  * function id while calls stream in (no per-call storage) and prints
- * everything at finish.
+ * everything at finish. Text of the traced programs (names, paths,
+ * warnings that quote them) goes through text_escape__term: the summary is
+ * printed on a terminal.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "model/func_names.h"
 #include "output/hot_funcs.h"
 #include "output/summary_procs.h"
+#include "util/text_escape.h"
 
 #define SUMMARY_DEFAULT_LIMIT 50	/* functions listed in the table */
 #define SUMMARY_SLOW_IMPORTS 5		/* slowest imports listed */
@@ -172,11 +175,14 @@ static int summary_print_table(struct summary_sink *ss)
 		}
 		fmt_ms(tot, sizeof(tot), sf->total_ns);
 		fmt_ms(self, sizeof(self), sf->self_ns);
-		if (fi)
-			fprintf(ss->f, "%10llu %14s %14s  %s (%s:%u)\n",
-				(unsigned long long)sf->calls, tot, self,
-				fi->qualname, fi->file, fi->line);
-		else
+		if (fi) {
+			fprintf(ss->f, "%10llu %14s %14s  ", (unsigned long long)sf->calls,
+				tot, self);
+			text_escape__term(ss->f, fi->qualname);
+			fputs(" (", ss->f);
+			text_escape__term(ss->f, fi->file);
+			fprintf(ss->f, ":%u)\n", fi->line);
+		} else
 			fprintf(ss->f, "%10llu %14s %14s  <unknown function %u>\n",
 				(unsigned long long)sf->calls, tot, self, order[i]);
 	}
@@ -219,9 +225,11 @@ static void summary_print_runtime(struct summary_sink *ss, const struct session_
 		fprintf(ss->f, ", unknown: %llu", (unsigned long long)ss->gc_by_gen[3]);
 	fprintf(ss->f, ")\nimports: %llu modules loaded, %s ms including nested imports",
 		(unsigned long long)st->imports, fmt_ms(ms, sizeof(ms), st->import_ns));
-	for (int i = 0; i < SUMMARY_SLOW_IMPORTS && ss->slow[i].ns; i++)
-		fprintf(ss->f, "%s%s %s ms", i ? ", " : "; slowest: ", ss->slow[i].name,
-			fmt_ms(ms, sizeof(ms), ss->slow[i].ns));
+	for (int i = 0; i < SUMMARY_SLOW_IMPORTS && ss->slow[i].ns; i++) {
+		fputs(i ? ", " : "; slowest: ", ss->f);
+		text_escape__term(ss->f, ss->slow[i].name);
+		fprintf(ss->f, " %s ms", fmt_ms(ms, sizeof(ms), ss->slow[i].ns));
+	}
 	fprintf(ss->f, "\n");
 }
 
@@ -294,17 +302,21 @@ static int summary_codemap(struct sink *s, const struct codemap *m)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < m->n_files; i++)
 		n[m->files[i].status]++;
-	fprintf(f, "coverage (process %u): %s%s%s\n  files: %u measured", m->pid,
-		m->lines ? "functions and lines (" : "", m->note, m->lines ? ")" : "",
-		n[COV_MEASURED]);
+	fprintf(f, "coverage (process %u): %s", m->pid, m->lines ? "functions and lines (" : "");
+	text_escape__term(f, m->note);
+	fprintf(f, "%s\n  files: %u measured", m->lines ? ")" : "", n[COV_MEASURED]);
 	for (int i = 1; i < COV__COUNT; i++)
 		if (n[i])
 			fprintf(f, ", %u %s", n[i], cov_status__name(i));
 	fputc('\n', f);
 	for (uint32_t i = 0; i < m->n_files; i++)
-		if (m->files[i].status == COV_ERROR)
-			fprintf(f, "  not measured: %s: %s\n", m->files[i].file,
-				m->files[i].error ? m->files[i].error : "?");
+		if (m->files[i].status == COV_ERROR) {
+			fputs("  not measured: ", f);
+			text_escape__term(f, m->files[i].file);
+			fputs(": ", f);
+			text_escape__term(f, m->files[i].error);
+			fputc('\n', f);
+		}
 	/* after the other processes' (a memstream starts empty) */
 	if (fclose(f) || !(all = realloc(ss->coverage, ss->coverage_len + len + 1))) {
 		free(text);
@@ -349,9 +361,12 @@ static int summary_finish(struct sink *s, const struct session_stats *st)
 	int err;
 
 	err = summary_procs__print(&ss->procs, &ss->names, st, ss->f);
-	for (uint32_t i = 0; i < st->n_warnings; i++)
-		fprintf(ss->f, "warning: %.*s\n",
-			(int)strnlen(st->warnings[i], sizeof(st->warnings[i])), st->warnings[i]);
+	for (uint32_t i = 0; i < st->n_warnings; i++) {
+		fputs("warning: ", ss->f);
+		text_escape__visible(ss->f, st->warnings[i],
+				     strnlen(st->warnings[i], sizeof(st->warnings[i])), NULL);
+		fputc('\n', ss->f);
+	}
 	if (ss->coverage)
 		fputs(ss->coverage, ss->f);
 	if (!err && st->samples)

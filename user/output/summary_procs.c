@@ -2,7 +2,9 @@
 /*
  * The summary's processes (see summary_procs.h). Per-process function rows
  * are printed as "name (file:line): N calls, ..." so that they never read
- * as rows of the session's table (which starts with the count).
+ * as rows of the session's table (which starts with the count). Names,
+ * paths and warnings are the traced programs' text: written by
+ * text_escape__term.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "cpython/pyversion.h"
 #include "model/strategy.h"
 #include "output/summary_procs.h"
+#include "util/text_escape.h"
 
 int summary_procs__init(struct summary_procs *sp)
 {
@@ -174,18 +177,28 @@ static void print_identity(const struct summary_proc *sp, const struct session_s
 	char ver[16], extra[300], t[32];
 
 	proc_label__extra(p, extra, sizeof(extra));
-	fprintf(f, "process %u: Python %s %.*s%s%s%s\n", p->pid,
-		pyversion__format(p->version_hex, ver, sizeof(ver)),
-		(int)strnlen(p->exe, sizeof(p->exe)), p->exe,
-		extra[0] ? " [" : "", extra, extra[0] ? "]" : "");
-	if (probes)
-		fprintf(f, "  strategy: %s (%s in %.*s)\n", strategy__name(p->strategy), probes,
-			(int)strnlen(p->lib, sizeof(p->lib)), p->lib);
-	else
+	fprintf(f, "process %u: Python %s ", p->pid,
+		pyversion__format(p->version_hex, ver, sizeof(ver)));
+	text_escape__visible(f, p->exe, strnlen(p->exe, sizeof(p->exe)), NULL);
+	if (extra[0]) {
+		fputs(" [", f);
+		text_escape__term(f, extra);
+		fputc(']', f);
+	}
+	fputc('\n', f);
+	if (probes) {
+		fprintf(f, "  strategy: %s (%s in ", strategy__name(p->strategy), probes);
+		text_escape__visible(f, p->lib, strnlen(p->lib, sizeof(p->lib)), NULL);
+		fputs(")\n", f);
+	} else {
 		fprintf(f, "  strategy: none\n");
-	for (uint32_t i = 0; i < nw; i++)
-		fprintf(f, "  warning: %.*s\n",
-			(int)strnlen(p->warnings[i], sizeof(p->warnings[i])), p->warnings[i]);
+	}
+	for (uint32_t i = 0; i < nw; i++) {
+		fputs("  warning: ", f);
+		text_escape__visible(f, p->warnings[i],
+				     strnlen(p->warnings[i], sizeof(p->warnings[i])), NULL);
+		fputc('\n', f);
+	}
 	if (n[JIT_SRC_LIVE] || n[JIT_SRC_PERF_MAP] || n[JIT_SRC_JITDUMP])
 		fprintf(f, "  jit: %llu code units registered while traced, %llu read from "
 			"/tmp/perf-%u.map at attach, %llu code loads read from its jitdump\n",
@@ -221,11 +234,17 @@ static void print_func(const struct func_names *names, uint32_t id, FILE *f)
 {
 	const struct func_info *fi = func_names__get(names, id);
 
-	if (fi && fi->file[0])
-		fprintf(f, "    %s (%s:%u): ", fi->qualname, fi->file, fi->line);
-	else if (fi)
-		fprintf(f, "    %s: ", fi->qualname);
-	else
+	if (fi) {
+		fputs("    ", f);
+		text_escape__term(f, fi->qualname);
+	}
+	if (fi && fi->file[0]) {
+		fputs(" (", f);
+		text_escape__term(f, fi->file);
+		fprintf(f, ":%u): ", fi->line);
+	} else if (fi) {
+		fputs(": ", f);
+	} else
 		fprintf(f, "    <unknown function %u>: ", id);
 }
 
@@ -263,7 +282,7 @@ static void print_top(const struct summary_proc *sp, const struct summary_pfunc 
 int summary_procs__print(struct summary_procs *sp, const struct func_names *names,
 			 const struct session_stats *st, FILE *f)
 {
-	const struct summary_pfunc *r = sp->pf, *end = sp->pf + sp->n_pf;
+	const struct summary_pfunc *r = sp->pf, *end = sp->pf;
 
 	if (sp->n == 1) {
 		print_identity(&sp->v[0], st, false, f);
@@ -274,7 +293,11 @@ int summary_procs__print(struct summary_procs *sp, const struct func_names *name
 	hashmap__free(sp->by_func, NULL);
 	sp->by_func = NULL;
 	sp->split = false;
-	qsort(sp->pf, sp->n_pf, sizeof(*sp->pf), cmp_pfunc);
+	/* no rows: pf is NULL, which neither qsort nor arithmetic may take */
+	if (sp->n_pf) {
+		qsort(sp->pf, sp->n_pf, sizeof(*sp->pf), cmp_pfunc);
+		end = sp->pf + sp->n_pf;
+	}
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct summary_pfunc *from = r;
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include "util/json_writer.h"
+#include "util/text_escape.h"
 
 void json_writer__init(struct json_writer *jw, FILE *f)
 {
@@ -44,43 +45,6 @@ void json_writer__printf(struct json_writer *jw, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at P (RFC 3629 table: no
- * overlong forms, no surrogates, nothing above U+10FFFF), 0 if there is none.
- */
-static size_t utf8_seq_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 void json_writer__string_n(struct json_writer *jw, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
@@ -94,7 +58,15 @@ void json_writer__string_n(struct json_writer *jw, const char *s, size_t n)
 		size_t len;
 
 		if (c >= 0x20 && c != '"' && c != '\\') {
-			len = utf8_seq_len(p, end);
+			len = text_escape__utf8_len(p, end);
+			/* U+2028, U+2029: valid JSON, but line ends to
+			 * JavaScript, where a JSON file often ends up */
+			if (len == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] & 0xfe) == 0xa8) {
+				json_writer__bytes(jw, run, p - run);
+				json_writer__raw(jw, p[2] == 0xa8 ? "\\u2028" : "\\u2029");
+				run = p += 3;
+				continue;
+			}
 			if (len) {
 				p += len;
 				continue;

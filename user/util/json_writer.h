@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Streaming JSON output over a FILE*: the few helpers the JSON sinks need.
- * Strings are escaped per RFC 8259; invalid UTF-8 bytes become U+FFFD, so
+ * Strings are escaped per RFC 8259 (and U+2028, U+2029, line ends to
+ * JavaScript, as \u2028, \u2029); invalid UTF-8 bytes become U+FFFD, so
  * the output is always valid JSON whatever bytes a traced program used.
  * The first write error is remembered (as -errno) and later writes are
  * skipped, so a sink checks once, at the end.

@@ -41,3 +41,46 @@ TEST(stack_table_refuses_unknown_parent)
 	CHECK_EQ(stack_table__intern(st, 0, 1, &is_new, NULL), 1);
 	stack_table__free(st);
 }
+
+/* a recursion 8000 deep: STACK_DEPTH_MAX frames, then one "[truncated]"
+ * frame (MARKER) that every deeper call shares; the table stays that big */
+TEST(stack_table_call_depth_cut)
+{
+	struct stack_table *st = stack_table__new();
+	const uint32_t marker = 99;
+	uint32_t p = 0, cuts = 0, at_cap = 0;
+	struct stack_node n;
+	bool is_new, cut;
+
+	CHECK_EQ(STACK_DEPTH_MAX, TR_SAMPLE_FRAMES_MAX);
+	for (int depth = 0; depth < 8000; depth++) {
+		uint32_t id = stack_table__intern_call(st, p, 5, marker, &is_new, &n, &cut);
+
+		CHECK(id);
+		CHECK_EQ(cut, depth >= STACK_DEPTH_MAX);
+		CHECK_EQ(stack_table__too_deep(st, p), depth >= STACK_DEPTH_MAX);
+		if (is_new)
+			CHECK(n.depth < STACK_DEPTH_MAX + 1);
+		if (depth == STACK_DEPTH_MAX) {	/* the marker, new */
+			CHECK(is_new && n.func == marker && n.depth == STACK_DEPTH_MAX);
+			at_cap = id;
+		} else if (depth > STACK_DEPTH_MAX) {	/* the same marker, again */
+			CHECK(!is_new && id == at_cap);
+		} else {
+			CHECK(is_new && n.func == 5 && n.depth == (uint32_t)depth);
+		}
+		cuts += cut;
+		p = id;
+	}
+	CHECK_EQ(cuts, 8000 - STACK_DEPTH_MAX);
+	/* ids so far: 1 .. STACK_DEPTH_MAX + 1; the next new stack follows */
+	CHECK_EQ(stack_table__intern(st, 0, 6, &is_new, NULL), STACK_DEPTH_MAX + 2);
+	/* a second descent reuses the same stacks */
+	p = 0;
+	for (int depth = 0; depth < 3000; depth++) {
+		p = stack_table__intern_call(st, p, 5, marker, &is_new, &n, &cut);
+		CHECK(!is_new);
+	}
+	CHECK_EQ(p, at_cap);
+	stack_table__free(st);
+}

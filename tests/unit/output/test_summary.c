@@ -292,3 +292,34 @@ TEST(out_summary_one_process_that_exited)
 	CHECK(!strstr(out, "by total time"));
 	CHECK(strstr(out, "processes: 1 traced, 1 exited, 0 exits not seen, 0 running at end"));
 }
+
+/* a traced program's names and paths reach the terminal escaped: no
+ * escape sequence, no forged line, in the table and per process */
+TEST(out_summary_escapes_target_text)
+{
+	struct sink *s = summary_open_tmp();
+	struct in_process p = { .pid = 7, .version_hex = 0x030b0000, .strategy = TR_STRATEGY_EVAL,
+				.exe = "/tmp/\x1b]0;pwned\x07py", .lib = "/tmp/lib\x1b[2J.so",
+				.n_warnings = 1, .warnings = { "file /tmp/\x9b" "31m" } };
+	struct in_process q = { .pid = 8, .version_hex = 0x030b0000, .exe = "/usr/bin/python3" };
+	struct session_stats st = { .events = 2, .calls = 2 };
+	char *out;
+
+	CHECK_EQ(sink_summary.process(s, &p), 0);
+	CHECK_EQ(sink_summary.process(s, &q), 0);
+	summary_func(s, 0, "f\n    1 forged row", "/t\x1b[2J.py", 1);
+	summary_call(s, 0, 10 * MS, 20 * MS, 0, 0);
+	CHECK_EQ(sink_summary.finish(s, &st), 0);
+	sink_summary.free(s);
+	out = summary_slurp();
+	CHECK(!strchr(out, 0x1b));
+	CHECK(!strchr(out, 0x07));
+	CHECK(!strchr(out, (char)0x9b));
+	CHECK(!strstr(out, "\n    1 forged row"));
+	CHECK(strstr(out, "process 7: Python 3.11 /tmp/\\x1b]0;pwned\\x07py\n"));
+	CHECK(strstr(out, "/tmp/lib\\x1b[2J.so)"));
+	CHECK(strstr(out, "  warning: file /tmp/\\x9b31m\n"));
+	/* the table and the process's own rows */
+	CHECK(strstr(out, "  f\\x0a    1 forged row (/t\\x1b[2J.py:1)\n"));
+	CHECK(strstr(out, "    f\\x0a    1 forged row (/t\\x1b[2J.py:1): 1 calls"));
+}

@@ -40,6 +40,13 @@ TEST(json_writer_valid_utf8_passes)
 		  "\"\xc3\xa9-\xe2\x82\xac-\xf0\x9f\x98\x80-\xf4\x8f\xbf\xbf\"");
 }
 
+/* line and paragraph separators: valid JSON, line ends to JavaScript */
+TEST(json_writer_line_separators_escaped)
+{
+	CHECK_STR(ESC("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\xe2\x80\xaa"),
+		  "\"a\\u2028b\\u2029c\xe2\x80\xaa\"");
+}
+
 #define FFFD "\xef\xbf\xbd"
 TEST(json_writer_invalid_utf8_replaced)
 {

@@ -98,6 +98,9 @@ int pf_jit(struct sink *s, const struct jit_rec *r);
 /* a uint or string argument of the event being written */
 void pf_arg_uint(struct pb_writer *pb, const char *name, uint64_t v);
 void pf_arg_str(struct pb_writer *pb, const char *name, const char *s, size_t n);
+/* string field FIELD = the N bytes at S, a traced program's text: UTF-8
+ * (protobuf strings must be), bytes that are not become U+FFFD */
+void pf_text(struct pb_writer *pb, uint32_t field, const char *s, size_t n);
 /* at the end: close every thread's sampled slices */
 int pf_close_samples(struct pftrace_sink *ps);
 #endif

@@ -6,6 +6,7 @@
  * whether it was written before the attach, read from the perf map then,
  * and "source": "jitdump" for a jitdump's code loads) as arguments.
  */
+#include <string.h>
 #include "output/pftrace/fields.h"
 #include "output/pftrace/internal.h"
 #include "output/sinks.h"
@@ -23,7 +24,7 @@ int pf_jit(struct sink *s, const struct jit_rec *r)
 	pb__uint(pb, TE_TYPE, TYPE_INSTANT);
 	pb__uint(pb, TE_TRACK_UUID, pf_proc_uuid(ps, r->pid));
 	pb__string(pb, TE_CATEGORIES, "jit");
-	pb__string(pb, TE_NAME, r->name);
+	pf_text(pb, TE_NAME, r->name ? r->name : "", r->name ? strlen(r->name) : 0);
 	pf_arg_uint(pb, "address", r->addr);
 	pf_arg_uint(pb, "size", r->size);
 	pf_arg_uint(pb, "tid", r->tid);

@@ -49,6 +49,7 @@
 #include "output/pftrace/fields.h"
 #include "output/pftrace/internal.h"
 #include "model/rec_labels.h"
+#include "util/text_escape.h"
 #include "output/sinks.h"
 
 
@@ -179,13 +180,26 @@ void pf_arg_warnings(struct pb_writer *pb, const char (*w)[256], uint32_t n)
 	}
 }
 
+void pf_text(struct pb_writer *pb, uint32_t field, const char *s, size_t n)
+{
+	char *fixed;
+
+	if (text_escape__is_utf8(s, n)) {
+		pb__bytes(pb, field, s, n);
+		return;
+	}
+	fixed = text_escape__utf8(s, n);
+	pb__string(pb, field, fixed ? fixed : "?");
+	free(fixed);
+}
+
 /* a debug annotation NAME = S (N bytes) or = V */
 void pf_arg_str(struct pb_writer *pb, const char *name, const char *s, size_t n)
 {
 	size_t a = pb__begin(pb, TE_DEBUG_ANNOTATIONS);
 
 	pb__string(pb, DA_NAME, name);
-	pb__bytes(pb, DA_STRING, s, n);
+	pf_text(pb, DA_STRING, s, n);
 	pb__end(pb, a);
 }
 
@@ -223,7 +237,7 @@ static void pf_describe_thread(struct pftrace_sink *ps, const struct pf_thread *
 	pb__uint(pb, THD_PID, th->pid);
 	pb__uint(pb, THD_TID, th->tid);
 	if (n)
-		pb__bytes(pb, THD_THREAD_NAME, name, n);
+		pf_text(pb, THD_THREAD_NAME, name, n);
 	pb__end(pb, d);
 	pb__end(pb, m);
 	pf_packet_end(ps, t);
@@ -345,7 +359,7 @@ int pf_intern_func(struct pftrace_sink *ps, struct pf_thread *t, uint32_t func)
 	m = pb__begin(pb, TP_INTERNED_DATA);
 	e = pb__begin(pb, ID_EVENT_NAMES);
 	pb__uint(pb, IE_IID, func + 1);
-	pb__string(pb, IE_NAME, f ? f->qualname : unk);
+	pf_text(pb, IE_NAME, f ? f->qualname : unk, strlen(f ? f->qualname : unk));
 	pb__end(pb, e);
 	pb__end(pb, m);
 	return 0;
@@ -445,6 +459,7 @@ static int pf_runtime(struct sink *s, const struct runtime_rec *r)
 	struct pf_thread *t = pf_thread_get(ps, r->pid, r->tid, NULL, 0);
 	struct pb_writer *pb = &ps->pb;
 	char label[TR_MODNAME_MAX + 16];
+	const char *what;
 	bool gc = r->kind == TR_RT_GC;
 	size_t p, m;
 	int err;
@@ -458,7 +473,8 @@ static int pf_runtime(struct sink *s, const struct runtime_rec *r)
 	m = pb__begin(pb, TP_TRACK_EVENT);
 	pb__uint(pb, TE_TYPE, TYPE_SLICE_BEGIN);
 	pb__string(pb, TE_CATEGORIES, gc ? "gc" : "import");
-	pb__string(pb, TE_NAME, runtime_rec__label(r, label, sizeof(label)));
+	what = runtime_rec__label(r, label, sizeof(label));
+	pf_text(pb, TE_NAME, what, strlen(what));
 	if (gc && r->generation >= 0)
 		pf_arg_uint(pb, "generation", r->generation);
 	if (gc && r->result >= 0)

@@ -66,6 +66,7 @@ int pf_process(struct sink *s, const struct in_process *p)
 	struct pb_writer *pb = &ps->pb;
 	uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
 	char ver[16], label[1024];
+	const char *name;
 	size_t t, m, d;
 
 	/* the process track (described again when told again: the same
@@ -87,7 +88,8 @@ int pf_process(struct sink *s, const struct in_process *p)
 	pb__uint(pb, TD_UUID, pp->uuid);
 	d = pb__begin(pb, TD_PROCESS);
 	pb__uint(pb, PD_PID, p->pid);
-	pb__string(pb, PD_PROCESS_NAME, proc_label__name(p, label, sizeof(label)));
+	name = proc_label__name(p, label, sizeof(label));
+	pf_text(pb, PD_PROCESS_NAME, name, strlen(name));
 	pb__end(pb, d);
 	pb__end(pb, m);
 	pf_packet_end(ps, t);
