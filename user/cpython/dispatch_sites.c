@@ -176,15 +176,9 @@ static int disassemble(struct code *c, uint64_t start, uint64_t size)
 	size_t cnt;
 	int ret = 0;
 
-	if (!size || size > (16u << 20))
-		return -EINVAL;
-	buf = malloc(size);
+	buf = elf_file__copy(c->ef, start, size, &ret);
 	if (!buf)
-		return -ENOMEM;
-	if (elf_file__read_vaddr(c->ef, start, buf, size) != (ssize_t)size) {
-		free(buf);
-		return -EFAULT;
-	}
+		return ret;
 	cnt = cs_disasm(c->cs, buf, size, start, 0, &in);
 	if (!cnt) {
 		free(buf);

@@ -69,15 +69,9 @@ static int collect(struct elf_file *ef, uint64_t start, uint64_t size, struct ca
 	csh cs;
 	int ret = 0;
 
-	if (!size || size > (16u << 20))
-		return -EINVAL;
-	buf = malloc(size);
+	buf = elf_file__copy(ef, start, size, &ret);
 	if (!buf)
-		return -ENOMEM;
-	if (elf_file__read_vaddr(ef, start, buf, size) != (ssize_t)size) {
-		free(buf);
-		return -EFAULT;
-	}
+		return ret;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
 		free(buf);
 		return -ENOSYS;

@@ -308,6 +308,26 @@ ssize_t elf_file__read_vaddr(struct elf_file *ef, uint64_t vaddr, void *buf, siz
 	return -EFAULT;
 }
 
+unsigned char *elf_file__copy(struct elf_file *ef, uint64_t vaddr, uint64_t size, int *err)
+{
+	unsigned char *buf;
+
+	*err = -EINVAL;
+	if (!size || size > (16u << 20))
+		return NULL;
+	*err = -ENOMEM;
+	buf = malloc(size);
+	if (!buf)
+		return NULL;
+	*err = -EFAULT;
+	if (elf_file__read_vaddr(ef, vaddr, buf, size) != (ssize_t)size) {
+		free(buf);
+		return NULL;
+	}
+	*err = 0;
+	return buf;
+}
+
 int elf_file__read_pointers(struct elf_file *ef, uint64_t vaddr, uint64_t *out, size_t n)
 {
 	Elf_Scn *scn = NULL;

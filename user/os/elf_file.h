@@ -27,6 +27,9 @@ bool elf_file__has_symtab(struct elf_file *ef);
 /* Read LEN bytes at virtual address VADDR from the file's PT_LOAD contents
  * (zero-filled for .bss parts). Returns bytes read, or -errno. */
 ssize_t elf_file__read_vaddr(struct elf_file *ef, uint64_t vaddr, void *buf, size_t len);
+/* A new copy of the SIZE bytes at VADDR (code to disassemble: at most
+ * 16 MiB), or NULL with *ERR -EINVAL, -ENOMEM or -EFAULT. */
+unsigned char *elf_file__copy(struct elf_file *ef, uint64_t vaddr, uint64_t size, int *err);
 /* Read N pointer-sized words at VADDR as the loader would see them before
  * adding the load bias: R_X86_64_RELATIVE relocations (position-
  * independent code) supply their addends. 0 or -errno. */
