@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""The layer check of user/ (user/README.md): every `#include "FOLDER/..."`
+"""The layer check of user/ (the layout table of README.md): every `#include "FOLDER/..."`
 of a file must name its own folder or one the table lets it include, and
 the BPF skeleton, perf events and ptrace appear only in capture/.
 

@@ -179,8 +179,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case 'o':
-		if (o->n_outputs == SESSION_MAX_OUTPUTS)
-			argp_error(state, "too many -o (at most %d)", SESSION_MAX_OUTPUTS);
+		if (o->n_outputs == OUTPUTS_MAX)
+			argp_error(state, "too many -o (at most %d)", OUTPUTS_MAX);
 		o->outputs[o->n_outputs++] = arg;
 		break;
 	case 'd':

@@ -5,8 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "capture/cover_boot.h"
-
-#define SESSION_MAX_OUTPUTS 16
+#include "output/outputs.h"
 
 #define SESSION_MAX_COMMS 8
 #define SESSION_MAX_EXCLUDED 64
@@ -21,7 +20,7 @@ struct session_opts {
 	int n_exclude;
 	char **argv;			/* -- CMD ARGS, or NULL */
 	double duration;		/* -d seconds, 0 = until the end */
-	const char *outputs[SESSION_MAX_OUTPUTS];
+	const char *outputs[OUTPUTS_MAX];
 	int n_outputs;
 	size_t ringbuf_bytes;		/* -b */
 	const char *strategy;		/* --strategy, or NULL */

@@ -15,14 +15,13 @@
 #include "util/hashmap.h"
 #include "output/outputs.h"
 #include "record/recording.h"
-#include "capture/session.h"
 
 #define REPORT_MAX_INPUTS 64
 
 struct report_opts {
 	const char *inputs[REPORT_MAX_INPUTS];
 	int n_inputs;
-	const char *outputs[SESSION_MAX_OUTPUTS];
+	const char *outputs[OUTPUTS_MAX];
 	int n_outputs;
 };
 
@@ -50,7 +49,7 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'o':
-		if (o->n_outputs == SESSION_MAX_OUTPUTS)
+		if (o->n_outputs == OUTPUTS_MAX)
 			argp_error(state, "too many -o");
 		o->outputs[o->n_outputs++] = arg;
 		break;

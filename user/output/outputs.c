@@ -18,7 +18,7 @@ struct outputs {
 	uint64_t rec_flush_ns;	/* when the recording was last flushed */
 	bool say_partial;	/* at the first process: where the files are */
 	struct analyzer *an;
-	struct sink *sinks[16];
+	struct sink *sinks[OUTPUTS_MAX];
 	int n_sinks;
 };
 

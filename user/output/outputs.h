@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include "model/model.h"
 
+/* the most -o a session or `tracer report` takes */
+#define OUTPUTS_MAX 16
+
 struct outputs;
 
 /* Open every path (the format is chosen by suffix); with N == 0 the summary
