@@ -410,11 +410,11 @@ def spin(n):
 
 
 def naïve_名前():
-    spin(0.02)
+    spin(0.2)
 
 
 ns = {"spin": spin}
-exec(compile("def f():\n    spin(0.02)\n", FILE, "exec"), ns)
+exec(compile("def f():\n    spin(0.2)\n", FILE, "exec"), ns)
 f = ns["f"]
 f.__code__ = f.__code__.replace(co_qualname=QUAL)
 
