@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "unit.h"
+#include "sleeper.h"
 #include "cpython/binary_cache.h"
 #include "capture/target.h"
 
@@ -147,33 +148,6 @@ static void check_file_facts(const char *path, const char *py, const struct bina
 	CHECK_EQ(b->cfg.walk_running, 0);
 }
 
-/* a process of PY that has started (it printed a line) and sleeps; its pid */
-static pid_t start_sleeper(const char *py)
-{
-	int fd[2];
-	char c;
-	pid_t pid;
-
-	CHECK_EQ(pipe(fd), 0);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (!pid) {
-		dup2(fd[1], 1);
-		execl(py, py, "-c", "import time; print(1, flush=True); time.sleep(60)", NULL);
-		_exit(127);
-	}
-	close(fd[1]);
-	CHECK_EQ(read(fd[0], &c, 1), 1);
-	close(fd[0]);
-	return pid;
-}
-
-static void stop(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 TEST(binary_debian_311_usdt)
 {
 	struct binary_req req = { .path = DEBIAN311, .name = DEBIAN311, .probe_calls = true };
@@ -196,10 +170,11 @@ TEST(binary_debian_311_usdt)
 	 * process's choice */
 	req.force = "dispatch";
 	req.runner_pid = start_sleeper(DEBIAN311);
+	CHECK(req.runner_pid > 0);
 	CHECK_EQ(proc_status__creds(req.runner_pid, &creds), 0);
 	req.runner_creds = &creds;
 	CHECK_EQ(binary__analyse(&req, &b, err, sizeof(err)), 0);
-	stop(req.runner_pid);
+	stop_sleeper(req.runner_pid);
 	CHECK(b.ds_tried);
 	CHECK(b.ds_ret < 0);
 	/* the table is found from the code, the deopt map from dis: what a
@@ -242,11 +217,12 @@ TEST(binary_pyenv_libpython)
 		if (access(lib, R_OK) || access(py, X_OK))
 			continue;
 		pid = start_sleeper(py);	/* dispatch asks its interpreter for opcodes */
+		CHECK(pid > 0);
 		req.runner_pid = pid;
 		CHECK_EQ(proc_status__creds(pid, &creds), 0);
 		req.runner_creds = &creds;
 		CHECK_EQ(binary__analyse(&req, &b, err, sizeof(err)), 0);
-		stop(pid);
+		stop_sleeper(pid);
 		check_file_facts(lib, py, &b);
 		CHECK(!b.usdt);
 		CHECK_EQ(b.ds_tried, minor >= 11);
@@ -286,10 +262,11 @@ TEST(binary_313_layout_from_file_is_the_process_s)
 		return;
 	}
 	pid = start_sleeper(g.gl_pathv[0]);
+	CHECK(pid > 0);
 	globfree(&g);
 	CHECK_EQ(target__inspect(NULL, pid, TARGET_ATTACH, false, NULL, &t, err, sizeof(err)), 0);
 	CHECK_EQ(target__read_mem(pid, t.runtime_addr, buf, sizeof(buf)), 0);
-	stop(pid);
+	stop_sleeper(pid);
 	CHECK(!memcmp(buf, "xdebugpy", 8));
 	CHECK_EQ(t.runtime_addr - t.load_bias, t.bin.runtime_vaddr);
 	CHECK_EQ(py_layout__from_debug_offsets(buf, sizeof(buf), &mem, &rt), 0);

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "unit.h"
+#include "sleeper.h"
 #include "cpython/py_opcodes.h"
 #include "os/elf_file.h"
 #include "os/proc_status.h"
@@ -35,27 +36,6 @@ TEST(py_opcodes_parse_deopt_lines)
 				   "deopt 152\n", &o), -EINVAL);
 	CHECK_EQ(py_opcodes__parse("RESUME 151\nRETURN_VALUE 83\nYIELD_VALUE 150\n"
 				   "deopt 152 151 7\n", &o), -EINVAL);
-}
-
-static pid_t sleeper(const char *py)
-{
-	int fd[2];
-	char c;
-	pid_t pid;
-
-	if (pipe(fd))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		dup2(fd[1], 1);
-		execl(py, py, "-c", "import time; print(1, flush=True); time.sleep(60)", NULL);
-		_exit(127);
-	}
-	close(fd[1]);
-	if (read(fd[0], &c, 1) != 1)
-		pid = -1;
-	close(fd[0]);
-	return pid;
 }
 
 TEST(py_opcodes_deopt_equals_the_binary_table)
@@ -95,12 +75,11 @@ TEST(py_opcodes_deopt_equals_the_binary_table)
 			continue;
 		}
 		elf_file__close(ef);
-		pid = sleeper(py);
+		pid = start_sleeper(py);
 		CHECK(pid > 0);
 		CHECK_EQ(proc_status__creds(pid, &creds), 0);
 		CHECK_EQ(py_opcodes__query(pid, &creds, &o, err, sizeof(err)), 0);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		stop_sleeper(pid);
 		CHECK(o.n_deopt > 30);
 		for (int op = 0; op < 256; op++) {
 			if (o.deopt[op] == op)
