@@ -360,6 +360,16 @@ def quarter_stats(samples, key):
             "growth": statistics.median(last) - statistics.median(first)}
 
 
+def recording_size(rec):
+    """The recording's size so far: it is written under a temporary name
+    (REC.tracer-partial-*, user/util/out_file.c) and renamed into place at the end."""
+    d, base = os.path.split(rec)
+    for name in os.listdir(d):
+        if name == base or name.startswith(base + ".tracer-partial-"):
+            return os.path.getsize(os.path.join(d, name))
+    return 0
+
+
 def run(args):
     if os.geteuid() != 0:
         raise SystemExit("soak: needs root (tracer -a)")
@@ -418,7 +428,7 @@ def run(args):
                 s["t"] -= start
                 s["live"] = len(churn.live)
                 s["pids"] = len(churn.pids)
-                s["trace_bytes"] = os.path.getsize(rec)
+                s["trace_bytes"] = recording_size(rec)
                 samples.append(s)
                 series.write(json.dumps(s) + "\n")
                 series.flush()
