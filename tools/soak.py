@@ -454,7 +454,7 @@ def run(args):
             churn.failures.append("%s pid %d still running at the end: killed" % (kind, p.pid))
             p.kill()
         samples.append(dict(proc_sample(tr.pid), t=time.monotonic() - start, live=0,
-                            pids=len(churn.pids), trace_bytes=os.path.getsize(rec)))
+                            pids=len(churn.pids), trace_bytes=recording_size(rec)))
         tr.send_signal(signal.SIGINT)
         rc = tr.wait(600)
         errlog.seek(0)
