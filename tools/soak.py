@@ -317,23 +317,19 @@ EVENT = re.compile(r'^\{"name":"f","cat":"python","ph":"X","pid":(\d+),.*"args":
 
 
 def read_counts(json_path):
-    """stream the Chrome JSON: (f() calls per (pid, file), otherData)"""
-    counts, other, tail = {}, None, []
+    """stream the Chrome JSON (its array form, one event a line): (f() calls
+    per (pid, file), the args of the last event, "tracer_session": the
+    session's counters and processes; None when the file was cut short)"""
+    counts, other = {}, None
     with open(json_path, errors="replace") as f:
         for line in f:
-            if tail:
-                tail.append(line)
-                continue
             if line.startswith('{"name":"f",'):
                 m = EVENT.match(line)
                 if m:
                     k = (int(m.group(1)), json.loads('"%s"' % m.group(2)))
                     counts[k] = counts.get(k, 0) + 1
-            elif '"otherData":' in line:
-                tail.append(line[line.index('"otherData":') + len('"otherData":'):])
-    if tail:
-        text = "".join(tail).rstrip().rstrip("}")
-        other = json.loads(text + "}")
+            elif line.startswith('{"name":"tracer_session",'):
+                other = json.loads(line.rstrip().rstrip(","))["args"]
     return counts, other
 
 

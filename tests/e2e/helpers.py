@@ -318,20 +318,50 @@ FLAG_ARGS = ("began_before_attach", "end_inferred", "end_at_session_end", "end_a
 COUNTERS = ("events", "lost", "inferred_returns", "unmatched_returns", "open_at_end")
 
 
+def read_chrome_array(text, parse_float=None):
+    """the events of a Chrome trace in the JSON Array Format, read the way
+    catapult's trace viewer and speedscope read one (the format lets the
+    closing ] be missing: a trailing comma and blanks are stripped, ] is
+    appended)"""
+    t = text.strip()
+    assert t[:1] == "[", "not the JSON array form: %r" % t[:40]
+    t = re.sub(r"\s*,\s*$", "", t)
+    if not t.endswith("]"):
+        t += "]"
+    return json.loads(t, parse_float=parse_float)
+
+
+def load_chrome(path, parse_float=None, whole=True):
+    """a .json trace as {"traceEvents": [...], "session": {...}}: its events
+    and the args of its last event, the "tracer_session" metadata event that
+    holds the session's counters, warnings and processes (None when the
+    file was cut short; WHOLE: assert it was not)"""
+    with open(str(path), encoding="utf-8") as f:
+        text = f.read()
+    if whole:
+        assert text.endswith("\n]\n"), "the JSON array is not closed: %r" % text[-40:]
+        events = json.loads(text, parse_float=parse_float)
+    else:
+        events = read_chrome_array(text, parse_float)
+    assert isinstance(events, list), "top level is not an array"
+    sess = [e for e in events if isinstance(e, dict) and e.get("ph") == "M"
+            and e.get("name") == "tracer_session"]
+    assert len(sess) <= 1 and (not sess or sess[0] is events[-1]), sess
+    assert not whole or sess, "no tracer_session event"
+    return {"traceEvents": events, "session": sess[0]["args"] if sess else None}
+
+
 class Chrome(object):
     """A loaded and structurally checked Chrome trace."""
 
     def __init__(self, path):
-        with open(str(path), encoding="utf-8") as f:
-            doc = json.load(f)
-        assert isinstance(doc, dict), "top level is not an object"
-        assert isinstance(doc.get("traceEvents"), list), "no traceEvents list"
+        doc = load_chrome(path)
         self.doc = doc
         self.events = doc["traceEvents"]
-        self.other = doc.get("otherData")
-        assert isinstance(self.other, dict), "no otherData object"
+        self.other = doc["session"]
+        assert isinstance(self.other, dict), "no tracer_session args"
         for c in COUNTERS:
-            assert c in self.other, "otherData lacks %s: %r" % (c, self.other)
+            assert c in self.other, "tracer_session lacks %s: %r" % (c, self.other)
         self.calls = []		# Python calls (cat "python")
         self.runtime = []	# GC collections and imports (cat "gc", "import")
         for e in self.events:
@@ -361,14 +391,14 @@ class Chrome(object):
             self.calls.append(e)
 
     def counter(self, name):
-        """an otherData counter; "lost" may be {"total": N, ...}"""
+        """a tracer_session counter; "lost" may be {"total": N, ...}"""
         v = self.other[name]
         if isinstance(v, dict):
             v = v["total"]
         return int(v)
 
     def strategies(self):
-        """pid -> strategy named in otherData.processes (if present)"""
+        """pid -> strategy named in tracer_session's processes (if present)"""
         return {p.get("pid"): p.get("strategy")
                 for p in self.other.get("processes", []) if isinstance(p, dict)}
 

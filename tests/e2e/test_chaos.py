@@ -243,6 +243,95 @@ def test_kill9_all(tracer, get_interp, target_dir, tmp_path):
     kill9_running(interp, target_dir, start)
 
 
+# ---- what a killed tracer's .json keeps ------------------------------------
+
+# a target calling tick() N times, about a millisecond each
+TICKS = r"""
+import sys, time
+
+def tick(i):
+    time.sleep(0.001)
+
+sys.stderr.write("ticking\n")
+sys.stderr.flush()
+for i in range(int(sys.argv[1])):
+    tick(i)
+"""
+N_TICKS = 30000
+
+# the interpreter's own count of tick() calls, in a run of its own
+COUNT_TICKS = r"""
+import runpy, sys
+n = 0
+def prof(frame, event, arg):
+    global n
+    if event == "call" and frame.f_code.co_name == "tick" \
+            and frame.f_code.co_filename == path:
+        n += 1
+path = sys.argv[1]
+sys.argv = [path, sys.argv[2]]
+sys.setprofile(prof)
+runpy.run_path(path, run_name="__main__")
+sys.setprofile(None)
+print(n)
+"""
+
+
+def test_kill9_json_keeps_events(tracer, get_interp, tmp_path):
+    """kill -9 of the tracer mid-session with -o x.json: its partial file is
+    Chrome's JSON array form cut short, read the way catapult and speedscope
+    read one (trailing comma stripped, ] appended), and holds the calls
+    completed up to shortly before the kill: no more than the interpreter's
+    own count, more than none, the last one ended less than a second before
+    the kill (events reach the file at least every 100 ms while they come)"""
+    interp = get_interp("debian3.11")
+    script = tmp_path / "ticks.py"
+    script.write_text(TICKS)
+    out = tmp_path / "x.json"
+    p = subprocess.run([interp.python, "-c", COUNT_TICKS, str(script), "300"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    assert p.returncode == 0 and int(p.stdout) == 300, p	# the counter counts
+    tr = helpers.Spawned([tracer, "-o", str(out), "--", interp.python, str(script),
+                          str(N_TICKS)], env=helpers.target_env())
+    pid = None
+    try:
+        line = tr.err.wait_for("tracer: tracing PID", TIMEOUT)
+        assert line, tr.describe()
+        pid = int(line.split()[3].rstrip(";"))
+        assert tr.err.wait_for("ticking", TIMEOUT), tr.describe()
+        time.sleep(2)
+        killed_at = time.monotonic()	# CLOCK_MONOTONIC, the trace's clock
+        tr.proc.send_signal(signal.SIGKILL)
+        assert tr.wait(TIMEOUT * 2) == -signal.SIGKILL
+    finally:
+        tr.kill()
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    assert not out.exists()
+    partial = [f for f in os.listdir(str(tmp_path)) if f.startswith("x.json.tracer-partial-")]
+    assert len(partial) == 1, os.listdir(str(tmp_path))
+    with open(str(tmp_path / partial[0]), encoding="utf-8") as f:
+        events = helpers.read_chrome_array(f.read())
+    assert events[0]["name"] == "tracer_start", events[0]
+    assert not [e for e in events if e.get("name") == "tracer_session"]
+    ticks = sorted((e for e in events if e.get("ph") == "X" and e["name"] == "tick"
+                    and e["args"]["file"] == str(script)), key=lambda e: e["ts"])
+    p = subprocess.run([interp.python, "-c", COUNT_TICKS, str(script), str(N_TICKS)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT * 3)
+    assert p.returncode == 0, p
+    truth = int(p.stdout)
+    assert truth == N_TICKS, truth
+    assert 0 < len(ticks) <= truth, (len(ticks), truth)
+    assert all(e["dur"] >= 1000 for e in ticks), ticks[:3]	# each sleeps 1 ms
+    last_end = (ticks[-1]["ts"] + ticks[-1]["dur"]) / 1e6
+    assert killed_at - 1.0 < last_end <= killed_at, (killed_at, last_end, len(ticks))
+    print("kept %d tick() calls of the %d made; the last ended %.0f ms before the kill"
+          % (len(ticks), truth, (killed_at - last_end) * 1000))
+
+
 # ---- the target killed, exec'ing or forking while the tracer attaches --------
 
 # what the tracer may say when its target vanished: what happened, never an
@@ -440,6 +529,5 @@ def test_stop_all_while_processes_start(tracer, get_interp, tmp_path):
         tr.kill()
         sleeper.kill()
     assert rc == 0, "exit %s after %d processes\n%s" % (rc, started, tr.describe())
-    with open(str(out)) as f:
-        trace = json.load(f)
-    assert len(trace["otherData"]["processes"]) > 10, tr.describe()
+    trace = helpers.load_chrome(out)
+    assert len(trace["session"]["processes"]) > 10, tr.describe()

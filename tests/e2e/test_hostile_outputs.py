@@ -280,14 +280,26 @@ def test_disk_full_from_the_start(tracer, small_disk, tmp_path, name):
 
 @pytest.mark.parametrize("name", ["t.json", "t.pftrace", "t.trace"])
 def test_disk_full_midway(tracer, small_disk, tmp_path, name):
-    """256 KiB left fill up during the session: a .json/.pftrace is not published
-    (it would be invalid); the recording is, readable up to the error"""
+    """256 KiB left fill up during the session: a .pftrace is not published
+    (it would be invalid); the recording and the .json are, readable up to
+    the error (the .json cut back to its last whole event: Chrome's JSON
+    array form, read as viewers read one cut short)"""
     fill(small_disk, leave=256 << 10)
     out = os.path.join(small_disk, name)
     (tmp_path / "w.py").write_text(LOOP)
     p = helpers.run([tracer, "-o", out, "--", PY, str(tmp_path / "w.py"), "4"], timeout=180)
     check_message(p, out)
     assert partials(small_disk) == [], helpers.describe(p)
+    if name.endswith(".json"):
+        assert "%s: No space left on device: kept the events written before it" % out \
+            in p.stderr, helpers.describe(p)
+        with open(out, encoding="utf-8") as f:
+            text = f.read()
+        assert text.rstrip().endswith("}"), text[-200:]	# a whole event last
+        events = helpers.read_chrome_array(text)
+        assert events[0]["name"] == "tracer_start", events[0]
+        assert len([e for e in events if e.get("ph") == "X"]) > 100, len(events)
+        return
     if not name.endswith(".trace"):
         assert not os.path.exists(out), helpers.describe(p)
         assert "nothing written to %s" % out in p.stderr, helpers.describe(p)
@@ -332,7 +344,9 @@ def test_kill_9_leaves_partial_files_where_said(tracer, tmp_path):
     assert r.returncode == 2 and "cut short" in r.stderr, helpers.describe(r)
     m = re.search(r"^\s+(\d+)\s.*\bf \(", r.stdout, re.M)
     assert m and int(m.group(1)) > 0, helpers.describe(r)
-    # the .json is cut: not claimed loadable (the recording is the
-    # crash-safe format), but it is there, as far as it was written
-    with open(glob.glob(outs[1] + PARTIAL + "*")[0], "rb") as f:
-        assert f.read(16) == b'{"traceEvents":['
+    # the .json is Chrome's JSON array form cut short, loadable as viewers
+    # load one (test_chaos.py checks what it holds against ground truth)
+    with open(glob.glob(outs[1] + PARTIAL + "*")[0], encoding="utf-8") as f:
+        events = helpers.read_chrome_array(f.read())
+    assert events[0]["name"] == "tracer_start", events[0]
+    assert [e for e in events if e.get("ph") == "X"], "no call kept"

@@ -24,7 +24,6 @@ with ctypes or described in a jitdump it writes) got from mmap.
   (g) a dump of another user, or reached through a planted symlink, refused
   and said;
 - an interpreter without the function: the summary says so."""
-import json
 import os
 import re
 import time
@@ -89,8 +88,7 @@ def _summary_count(summary, what):
 
 
 def _chrome_jit(path):
-    with open(str(path), encoding="utf-8") as f:
-        doc = json.load(f)
+    doc = helpers.load_chrome(path)
     return [e for e in doc["traceEvents"] if e.get("cat") == "jit"]
 
 
@@ -402,9 +400,8 @@ def test_jit_dump_spin_attached(tracer, get_interp, ident, tmp_path):
     e = _dump_instant(tmp_path / "a.json", addr, size)
     assert e["args"].get("before_attach") is True
     # written before the attach: placed at it, not before
-    with open(str(tmp_path / "a.json"), encoding="utf-8") as f:
-        attach_us = min(ev["ts"] for ev in json.load(f)["traceEvents"]
-                        if ev.get("ph") == "B")
+    attach_us = min(ev["ts"] for ev in helpers.load_chrome(tmp_path / "a.json")["traceEvents"]
+                    if ev.get("ph") == "B")
     ts = int(re.search(r"^truth: jit_ts=(\d+)$", (tmp_path / "w.err").read_text(),
                        re.M).group(1))
     assert ts / 1000 < e["ts"] <= attach_us, (ts, e["ts"], attach_us)
@@ -424,8 +421,7 @@ def test_jit_dump_of_another_user_refused(tracer, get_interp, tmp_path):
     said = _refused(err)
     assert said, err
     assert said.group(0) in summary	# in the outputs too
-    with open(str(tmp_path / "a.json"), encoding="utf-8") as f:
-        assert said.group(0) in json.load(f)["otherData"]["warnings"]
+    assert said.group(0) in helpers.load_chrome(tmp_path / "a.json")["session"]["warnings"]
     assert _summary_count(summary, "dump") == 0
     spin, jit = _check_spin(rows)
     assert spin > 500 and jit == 0, (jit, spin)
@@ -447,6 +443,5 @@ def test_jit_dump_through_planted_symlink_refused(tracer, get_interp, tmp_path):
     assert said, p.stderr
     assert "/planted/jit-" in said.group(0)
     assert said.group(0) in p.stdout
-    with open(str(js), encoding="utf-8") as f:
-        assert said.group(0) in json.load(f)["otherData"]["warnings"]
+    assert said.group(0) in helpers.load_chrome(js)["session"]["warnings"]
     assert _summary_count(p.stdout, "dump") == 0

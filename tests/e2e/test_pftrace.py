@@ -213,7 +213,7 @@ def time_by_name(evs, key):
 
 
 def check_trace(tr, doc, calls, interp, workload, truth):
-    other = doc["otherData"]
+    other = doc["session"]
     # tracks: every thread of the Chrome trace, named alike, under its process
     names = {(e["pid"], e["tid"]): e["args"]["name"] for e in doc["traceEvents"]
              if e.get("ph") == "M" and e["name"] == "thread_name"}
@@ -338,8 +338,8 @@ def test_pftrace_bytes_per_event(tracer, interp, tmp_path):
                     timeout=300, env=helpers.target_env())
     assert p.returncode == 0, helpers.describe(p)
     doc, calls = chrome_ns(tmp_path / "h.json")
-    events = doc["otherData"]["events"]
-    assert len(calls) > 200000 and doc["otherData"]["lost"]["total"] == 0
+    events = doc["session"]["events"]
+    assert len(calls) > 200000 and doc["session"]["lost"]["total"] == 0
     size = os.path.getsize(str(tmp_path / "h.pftrace"))
     print("%s: %d bytes, %d events, %.2f bytes/event" % (interp.id, size, events,
                                                          float(size) / events))

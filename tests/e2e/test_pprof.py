@@ -14,7 +14,6 @@ import codecs
 import collections
 import decimal
 import gzip
-import json
 import os
 import shutil
 import subprocess
@@ -149,8 +148,7 @@ def one(msg, key, default=0):
 def chrome_ns(path):
     """the Chrome trace's calls as dicts with start/end/dur in integer ns
     (ts and dur are microseconds with 3 decimals: read exactly)"""
-    with open(str(path), encoding="utf-8") as f:
-        doc = json.load(f, parse_float=decimal.Decimal)
+    doc = helpers.load_chrome(path, parse_float=decimal.Decimal)
     calls = []
     for e in doc["traceEvents"]:
         if e.get("ph") != "X" or e.get("cat") != "python":
@@ -246,7 +244,7 @@ def test_pprof_launch(tracer, interp, workload, truth, tmp_path):
     run_formats(tracer, interp, workload, tmp_path, ["t.json", "t.pprof"])
     prof = Profile(tmp_path / "t.pprof", tmp_path)
     doc, calls = chrome_ns(tmp_path / "t.json")
-    other = doc["otherData"]
+    other = doc["session"]
     # every workload function, by its identity
     funcs = set(prof.funcs.values())
     missing = [k for k in truth.calls if k not in funcs]

@@ -10,7 +10,6 @@ module's import encloses the run of its body (its <module> call)."""
 import ast
 import collections
 import decimal
-import json
 import os
 
 import pytest
@@ -108,8 +107,7 @@ def test_runtime_attach(tracer, get_interp, ident, tmp_path):
 
 def exact_runtime(path):
     """the Chrome trace's GC/import slices: (thread, start ns, end ns, name)"""
-    with open(str(path), encoding="utf-8") as f:
-        doc = json.load(f, parse_float=decimal.Decimal)
+    doc = helpers.load_chrome(path, parse_float=decimal.Decimal)
     out = []
     for e in doc["traceEvents"]:
         if e.get("ph") == "X" and e.get("cat") in ("gc", "import"):

@@ -15,7 +15,6 @@ own CPU times):
   functions, each with a total time within 10% of its samples × period;
 - the session's counters: the samples, the period, the truncated stacks."""
 import collections
-import json
 import os
 
 import pytest
@@ -125,11 +124,10 @@ def test_sample_timeline(tracer, get_interp, ident, mode, tmp_path):
     assert sess["args"]["samples"] == n and sess["args"]["samples_truncated"] == 0
     assert sess["args"]["sample_period_ns"] == 1000000000 // HZ
     # Chrome .json: the same, with files and lines
-    with open(paths["json"]) as f:
-        doc = json.load(f)
+    doc = helpers.load_chrome(paths["json"])
     key = lambda k: (k["name"], k["file"], k["line"]) if isinstance(k, dict) else k  # noqa
     check_paths(chrome_slices(doc), rows, key, "json")
-    other = doc["otherData"]
+    other = doc["session"]
     assert other["samples"] == n and other["sample_period_ns"] == 1000000000 // HZ
     assert other["calls"] == 0
 

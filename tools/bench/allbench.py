@@ -83,8 +83,8 @@ def run(tracer, found, tmp, repeat, log):
             rc, _ = _stop(p)
             try:
                 with open(out) as f:
-                    procs = json.load(f)["otherData"].get("processes", [])
-            except (OSError, ValueError):
+                    procs = json.load(f)[-1]["args"].get("processes", [])
+            except (OSError, ValueError, LookupError, TypeError):
                 procs = []
             for pr in procs:
                 for w in pr.get("warnings", []):

@@ -35,13 +35,16 @@ def tracer_summary(text):
 
 
 def tracer_json(path):
-    """seen, lost and calls from a Chrome trace's otherData (it also checks
-    the whole file is valid JSON)."""
+    """seen, lost and calls from a Chrome trace's last event, the
+    "tracer_session" metadata event (it also checks the whole file is valid
+    JSON: the array form, closed)."""
     with open(path) as f:
         doc = json.load(f)
     try:
-        od = doc["otherData"]
+        od = doc[-1]["args"]
+        if doc[-1]["name"] != "tracer_session":
+            raise KeyError("tracer_session")
         return {"seen": int(od["events"]), "lost": int(od["lost"]["total"]),
                 "completed": int(od["calls"])}
-    except (KeyError, TypeError) as e:
-        raise ValueError("otherData lacks %s" % e)
+    except (KeyError, TypeError, IndexError) as e:
+        raise ValueError("the trace's tracer_session event lacks %s" % e)

@@ -6,6 +6,27 @@
  * (and with --sample, each thread's open stack). Timestamps are absolute
  * CLOCK_MONOTONIC microseconds, so several files of one machine line up.
  *
+ * The file is the format's JSON Array Form: `[`, one event a line, `]`. The
+ * comma between two events is written with the second one, so a file cut
+ * between events ends with a whole event's `}`. The array form is the one a file cut
+ * short stays readable in: its closing `]` is optional, readers (catapult's
+ * trace viewer, speedscope) strip a trailing comma and append the `]`
+ * themselves, because tracers get killed before they write it (the
+ * object form, {"traceEvents":[...],...}, has no such rule and a cut one is
+ * rejected). Events reach the file only whole (util/cut_stream.h), so after
+ * a kill -9 of the tracer its temporary file NAME.tracer-partial-XXXXXX
+ * holds every event written before the last write (at most 64 KiB or
+ * 100 ms of events are lost), and a full disk cuts the file back to its
+ * last whole event, which is kept under NAME with a message.
+ *
+ * What the object form kept in "otherData" (the session's counters, drops,
+ * warnings, the process list) is known at the end only: it is the last
+ * event, a metadata event (ph "M") named "tracer_session" with all of it in
+ * its args. The first event, a metadata event "tracer_start", says which
+ * tool and clock wrote the file; a file without "tracer_session" was cut
+ * short. (Viewers ignore metadata events of names they do not know; pid 0,
+ * tid 0 holds no other event.)
+ *
  * CPU samples (--sample) are the slices of user/output/sample_stack.h, category
  * "sample", written as begin ("B") and end ("E") events when they open and
  * close: frames opened by one sample begin at the same time, and only the
@@ -18,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "util/cut_stream.h"
 #include "util/json_writer.h"
 #include "util/array.h"
 #include "model/func_names.h"
@@ -35,10 +57,10 @@ struct chrome_sink {
 	struct sink base;
 	FILE *f;
 	struct out_file *file;	/* F's, until the end */
+	struct cut_stream *cut;	/* what reaches F: whole events */
 	struct json_writer jw;
-	bool first_event;	/* no comma before the next event */
 	struct func_names names;
-	struct chrome_proc *procs;	/* for otherData */
+	struct chrome_proc *procs;	/* for the tracer_session event */
 	size_t n_procs, cap_procs;
 	struct hashmap *latest;		/* pid -> index + 1 of its latest process */
 	struct hashmap *samples;	/* pid << 32 | tid -> chrome_thread */
@@ -69,7 +91,8 @@ static struct sink *chrome_open(const char *path)
 	cs->samples = hashmap__new();
 	cs->latest = hashmap__new();
 	cs->f = cs->samples && cs->latest ? sink__open_file(path, &cs->file) : NULL;
-	if (!cs->base.path || !cs->f) {
+	cs->cut = cs->f ? cut_stream__new(cs->f) : NULL;
+	if (!cs->base.path || !cs->cut) {
 		int e = cs->samples && cs->latest ? errno : ENOMEM;
 
 		out_file__discard(&cs->file);
@@ -80,17 +103,25 @@ static struct sink *chrome_open(const char *path)
 		errno = e;
 		return NULL;
 	}
-	json_writer__init(&cs->jw, cs->f);
-	cs->first_event = true;
-	json_writer__raw(&cs->jw, "{\"traceEvents\":[\n");
+	json_writer__init(&cs->jw, cut_stream__file(cs->cut));
+	json_writer__raw(&cs->jw, "[\n{\"name\":\"tracer_start\",\"ph\":\"M\",\"pid\":0,\"tid\":0,"
+			 "\"args\":{\"tracer\":\"tracer 0.1\",\"clock\":\"CLOCK_MONOTONIC\"}}");
+	cut_stream__end_record(cs->cut);	/* (an error is told at the next) */
 	return &cs->base;
 }
 
+/* an event begins: the comma that separates it from the previous one */
 static void chrome_event_sep(struct chrome_sink *cs)
 {
-	if (!cs->first_event)
-		json_writer__raw(&cs->jw, ",\n");
-	cs->first_event = false;
+	json_writer__raw(&cs->jw, ",\n");
+}
+
+/* an event is complete: 0 or the first error so far */
+static int chrome_event_end(struct chrome_sink *cs)
+{
+	int err = json_writer__error(&cs->jw);
+
+	return err ? err : cut_stream__end_record(cs->cut);
 }
 
 /* {"name":"NAME","ph":"M","pid":P,"tid":T,"args":{"name": */
@@ -113,8 +144,8 @@ static struct chrome_proc *chrome_proc_of(struct chrome_sink *cs, uint32_t pid)
 
 /*
  * A process's group is its pid's: a later process with a reused pid renames
- * the group (Chrome's format knows nothing else of a process); otherData
- * lists each one. A pid's latest process not ended is described again.
+ * the group (Chrome's format knows nothing else of a process); the
+ * tracer_session event lists each one. A pid's latest process not ended is described again.
  */
 static int chrome_process(struct sink *s, const struct in_process *p)
 {
@@ -135,7 +166,7 @@ static int chrome_process(struct sink *s, const struct in_process *p)
 	chrome_meta_head(cs, "process_name", p->pid, p->pid);
 	json_writer__string(&cs->jw, label);
 	json_writer__raw(&cs->jw, "}}");
-	return json_writer__error(&cs->jw);
+	return chrome_event_end(cs);
 }
 
 static int chrome_thread(struct sink *s, const struct in_thread *t)
@@ -145,7 +176,7 @@ static int chrome_thread(struct sink *s, const struct in_thread *t)
 	chrome_meta_head(cs, "thread_name", t->pid, t->tid);
 	json_writer__string_n(&cs->jw, t->name, strnlen(t->name, sizeof(t->name)));
 	json_writer__raw(&cs->jw, "}}");
-	return json_writer__error(&cs->jw);
+	return chrome_event_end(cs);
 }
 
 static int chrome_func(struct sink *s, const struct func_info *f)
@@ -212,7 +243,7 @@ static int chrome_call(struct sink *s, const struct call_rec *c)
 	chrome_func_args(jw, func_names__get(&cs->names, c->func));
 	chrome_flags(jw, c->flags);
 	json_writer__raw(jw, "}}");
-	return json_writer__error(jw);
+	return chrome_event_end(cs);
 }
 
 static int chrome_sample_slice(void *ctx, uint64_t at, const struct sample_frame *f, bool open)
@@ -224,7 +255,7 @@ static int chrome_sample_slice(void *ctx, uint64_t at, const struct sample_frame
 	if (!open)
 		json_writer__printf(jw, ",\"samples\":%u", f->samples);
 	json_writer__raw(jw, "}}");
-	return json_writer__error(jw);
+	return chrome_event_end(t->cs);
 }
 
 static void chrome_thread_free(void *p)
@@ -306,7 +337,7 @@ static int chrome_runtime(struct sink *s, const struct runtime_rec *r)
 	}
 	chrome_flags(jw, r->flags);
 	json_writer__raw(jw, "}}");
-	return json_writer__error(jw);
+	return chrome_event_end(cs);
 }
 
 /* JIT code registered: an instant on the thread that registered it (on the
@@ -329,7 +360,7 @@ static int chrome_jit(struct sink *s, const struct jit_rec *r)
 			    r->source == JIT_SRC_JITDUMP ? ",\"source\":\"jitdump\"" : "",
 			    r->flags & JIT_REC_BEFORE_ATTACH ? ",\"before_attach\":true" : "",
 			    r->flags & JIT_REC_NAME_TRUNC ? ",\"name_truncated\":true" : "");
-	return json_writer__error(jw);
+	return chrome_event_end(cs);
 }
 
 static void chrome_kv(struct json_writer *jw, const char *key, uint64_t v, bool comma)
@@ -340,12 +371,14 @@ static void chrome_kv(struct json_writer *jw, const char *key, uint64_t v, bool 
 		json_writer__raw(jw, ",");
 }
 
-static void chrome_other_data(struct chrome_sink *cs, const struct session_stats *st)
+/* the last event: what the session counted, and its processes */
+static void chrome_session_event(struct chrome_sink *cs, const struct session_stats *st)
 {
 	struct json_writer *jw = &cs->jw;
 
-	json_writer__raw(jw, "\"otherData\":{\"tracer\":\"tracer 0.1\","
-			 "\"clock\":\"CLOCK_MONOTONIC\",");
+	chrome_event_sep(cs);
+	json_writer__raw(jw, "{\"name\":\"tracer_session\",\"ph\":\"M\",\"pid\":0,\"tid\":0,"
+			 "\"args\":{\"tracer\":\"tracer 0.1\",\"clock\":\"CLOCK_MONOTONIC\",");
 	chrome_kv(jw, "first_ts_ns", st->first_ts, true);
 	chrome_kv(jw, "last_ts_ns", st->last_ts, true);
 	chrome_kv(jw, "events", st->events, true);
@@ -432,7 +465,32 @@ static void chrome_other_data(struct chrome_sink *cs, const struct session_stats
 		}
 		json_writer__raw(jw, "]}");
 	}
-	json_writer__raw(jw, "]}");
+	json_writer__raw(jw, "]}}");
+}
+
+/*
+ * ERR stopped the output (a full disk, most often): what reached the file
+ * is whole events (cut_stream cut it back to the last one), readable as
+ * Chrome's array form is when cut, so it is kept under its name rather
+ * than thrown away with the whole session; without a byte of events, the
+ * partial file is removed. ERR either way.
+ */
+static int chrome_keep_cut(struct chrome_sink *cs, int err)
+{
+	uint64_t kept = cut_stream__kept(cs->cut);
+
+	cut_stream__close(cs->cut);
+	cs->cut = NULL;
+	cs->f = NULL;
+	if (!kept)
+		return out_file__commit(&cs->file, err);
+	fprintf(stderr, "tracer: %s: %s: kept the events written before it (%llu bytes, "
+		"whole events; the JSON array is not closed and the session's totals, "
+		"event \"tracer_session\", are missing: Perfetto, chrome://tracing and "
+		"speedscope read it as it is)\n", cs->base.path, strerror(-err),
+		(unsigned long long)kept);
+	out_file__keep(&cs->file);
+	return err;
 }
 
 static int chrome_finish(struct sink *s, const struct session_stats *st)
@@ -446,12 +504,17 @@ static int chrome_finish(struct sink *s, const struct session_stats *st)
 
 	while (!err && hashmap__next(cs->samples, &pos, &key, (void **)&t))
 		err = sample_stack__close(&t->stack, chrome_sample_slice, t);
+	if (!err) {
+		chrome_session_event(cs, st);
+		json_writer__raw(&cs->jw, "\n]\n");
+		err = chrome_event_end(cs);
+	}
+	if (!err)
+		err = cut_stream__flush(cs->cut);
 	if (err)
-		return sink__close_file(&cs->file, &cs->f, err);
-	json_writer__raw(&cs->jw, "\n],\"displayTimeUnit\":\"ms\",");
-	chrome_other_data(cs, st);
-	json_writer__raw(&cs->jw, "}\n");
-	err = json_writer__flush(&cs->jw);
+		return chrome_keep_cut(cs, err);
+	err = cut_stream__close(cs->cut);
+	cs->cut = NULL;
 	if (!err && fstat(fileno(cs->f), &sb) == 0 && S_ISREG(sb.st_mode) &&
 	    (uint64_t)sb.st_size > CHROME_BIG_FILE)
 		fprintf(stderr, "warning: %s is %llu MiB; Chrome/Perfetto UIs struggle "
@@ -467,6 +530,7 @@ static void chrome_free(struct sink *s)
 
 	if (!cs)
 		return;
+	cut_stream__close(cs->cut);
 	out_file__discard(&cs->file);
 	func_names__free(&cs->names);
 	hashmap__free(cs->samples, chrome_thread_free);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* sink_chrome: a small session through the ops, checked as JSON and text. */
 #include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "unit.h"
 #include "output/sinks.h"
@@ -81,7 +84,15 @@ TEST(out_chrome_small_session)
 	out = chrome_slurp(path);
 
 	/* the exact text of the values, computed from the inputs above */
-	CHECK(strstr(out, "{\"traceEvents\":["));
+	/* the array form: one event a line, the tool and clock first */
+	{
+		static const char head[] = "[\n{\"name\":\"tracer_start\",\"ph\":\"M\",\"pid\":0,"
+			"\"tid\":0,\"args\":{\"tracer\":\"tracer 0.1\",\"clock\":\"CLOCK_MONOTONIC\"}},\n{";
+		size_t n = strlen(out);
+
+		CHECK(!strncmp(out, head, sizeof(head) - 1));
+		CHECK(n > 6 && !strcmp(out + n - 6, "]}}\n]\n"));
+	}
 	CHECK(strstr(out, "\"args\":{\"name\":\"python3.11 3.11.2 [pid 100]\"}"));
 	CHECK(strstr(out, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":100,\"tid\":101,"
 			  "\"args\":{\"name\":\"main\"}}"));
@@ -100,18 +111,17 @@ TEST(out_chrome_small_session)
 	snprintf(cmd, sizeof(cmd),
 		 "/usr/bin/python3 -c '\n"
 		 "import json, sys\n"
-		 "d = json.load(open(sys.argv[1], encoding=\"utf-8\"))\n"
-		 "ev = d[\"traceEvents\"]\n"
-		 "assert len(ev) == 5, ev\n"
-		 "assert [e[\"ph\"] for e in ev] == [\"M\", \"M\", \"X\", \"X\", \"X\"]\n"
-		 "assert ev[0][\"name\"] == \"process_name\" and ev[0][\"pid\"] == 100\n"
+		 "ev = json.load(open(sys.argv[1], encoding=\"utf-8\"))\n"
+		 "assert isinstance(ev, list) and len(ev) == 7, ev\n"
+		 "assert [e[\"ph\"] for e in ev] == [\"M\", \"M\", \"M\", \"X\", \"X\", \"X\", \"M\"]\n"
+		 "assert ev[0][\"name\"] == \"tracer_start\" and ev[-1][\"name\"] == \"tracer_session\"\n"
+		 "assert ev[1][\"name\"] == \"process_name\" and ev[1][\"pid\"] == 100\n"
 		 "x = [e for e in ev if e[\"ph\"] == \"X\"]\n"
 		 "assert [e[\"name\"] for e in x] == [\"helper \\\"q\\\" \\u00e9\"] * 2 + [\"Outer.run\"]\n"
 		 "assert [e[\"ts\"] for e in x] == [5000001.234, 5000005.0, 4000000.001]\n"
 		 "assert [e[\"dur\"] for e in x] == [2.766, 0.999, 1999999.999]\n"
 		 "assert x[0][\"args\"] == {\"file\": \"/w/b\\\\.py\", \"line\": 3}\n"
-		 "assert d[\"displayTimeUnit\"] == \"ms\"\n"
-		 "o = d[\"otherData\"]\n"
+		 "o = ev[-1][\"args\"]\n"
 		 "assert o[\"tracer\"] == \"tracer 0.1\" and o[\"clock\"] == \"CLOCK_MONOTONIC\"\n"
 		 "assert o[\"events\"] == 10 and o[\"inferred_returns\"] == 1\n"
 		 "assert o[\"lost\"] == {\"total\": 10, \"ringbuf_full\": 1, \"map_full\": 2,"
@@ -138,7 +148,9 @@ TEST(out_chrome_empty_session_valid_json)
 	CHECK_EQ(sink_chrome.finish(s, &st), 0);
 	sink_chrome.free(s);
 	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 -c 'import json,sys; "
-		 "d = json.load(open(sys.argv[1])); assert d[\"traceEvents\"] == []' %s", path);
+		 "ev = json.load(open(sys.argv[1])); "
+		 "assert [e[\"name\"] for e in ev] == [\"tracer_start\", \"tracer_session\"]' %s",
+		 path);
 	CHECK_EQ(system(cmd), 0);
 	unlink(path);
 }
@@ -227,7 +239,7 @@ TEST(out_chrome_processes_and_exits)
 	snprintf(cmd, sizeof(cmd),
 		 "/usr/bin/python3 -c '\n"
 		 "import json, sys\n"
-		 "o = json.load(open(sys.argv[1], encoding=\"utf-8\"))[\"otherData\"]\n"
+		 "o = json.load(open(sys.argv[1], encoding=\"utf-8\"))[-1][\"args\"]\n"
 		 "assert (o[\"processes_traced\"], o[\"exits\"], o[\"exits_unseen\"], o[\"open_at_exit\"],"
 		 " o[\"events_stale\"]) == (3, 1, 1, 1, 2), o\n"
 		 "p = o[\"processes\"]\n"
@@ -238,4 +250,124 @@ TEST(out_chrome_processes_and_exits)
 		 "' %s", path);
 	CHECK_EQ(system(cmd), 0);
 	unlink(path);
+}
+
+/* The way catapult's trace viewer and speedscope read a JSON array that
+ * was cut short: trailing blanks and comma stripped, `]` appended. */
+#define CHROME_CUT_READER \
+	"import json, sys\n" \
+	"t = open(sys.argv[1], encoding=\"utf-8\").read().rstrip()\n" \
+	"assert t[0] == \"[\", t[:20]\n" \
+	"t = t.rstrip(\",\").rstrip()\n" \
+	"ev = json.loads(t if t.endswith(\"]\") else t + \"]\")\n"
+
+/* feed N calls of one function (a process and a thread before) */
+static void chrome_feed_calls(struct sink *s, int from, int n)
+{
+	struct in_process p = { .pid = 7, .version_hex = 0x030b02f0, .exe = "/usr/bin/python3" };
+	struct in_thread t = { .pid = 7, .tid = 7, .name = "main" };
+	struct func_info f = { .id = 0, .qualname = "work", .file = "/w/a.py", .line = 2 };
+
+	if (!from) {
+		CHECK_EQ(s->ops->process(s, &p), 0);
+		CHECK_EQ(s->ops->thread(s, &t), 0);
+		CHECK_EQ(s->ops->func(s, &f), 0);
+	}
+	for (int i = from; i < from + n; i++) {
+		struct call_rec c = { .pid = 7, .tid = 7, .func = 0,
+				      .start_ns = 1000000ull * i, .end_ns = 1000000ull * i + 500 };
+
+		if (s->ops->call(s, &c))
+			return;
+	}
+}
+
+/* the one NAME.tracer-partial-* in DIR, into PATH */
+static int chrome_partial(const char *dir, char *path, size_t size)
+{
+	char cmd[512];
+	FILE *p;
+	int n = 0;
+
+	snprintf(cmd, sizeof(cmd), "ls %s/x.json.tracer-partial-* 2>/dev/null", dir);
+	p = popen(cmd, "r");
+	CHECK(p);
+	while (fgets(path, size, p))
+		n++;
+	pclose(p);
+	if (n == 1)
+		path[strcspn(path, "\n")] = 0;
+	return n;
+}
+
+/*
+ * The tracer killed with SIGKILL mid-session: its partial file holds every
+ * event written before the last write, readable as a cut JSON array (the
+ * object form was not: a cut {"traceEvents":[... has no reading).
+ */
+TEST(out_chrome_kill_9_leaves_a_readable_array)
+{
+	char dir[] = "/tmp/chrome_kill_XXXXXX", path[256], cmd[1024];
+	pid_t pid;
+	int status;
+
+	CHECK(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/x.json", dir);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct sink *s = sink_chrome.open(path);
+
+		if (!s)
+			_exit(1);
+		chrome_feed_calls(s, 0, 3000);	/* ~ 300 KiB: written in 64 KiB steps */
+		usleep(150000);			/* more than CUT_STREAM_NS */
+		chrome_feed_calls(s, 3000, 1);	/* written, with all before it */
+		chrome_feed_calls(s, 3001, 5);	/* pending: lost */
+		raise(SIGKILL);
+		_exit(2);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK_EQ(chrome_partial(dir, path, sizeof(path)), 1);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 -c '\n" CHROME_CUT_READER
+		 "assert ev[0][\"name\"] == \"tracer_start\", ev[0]\n"
+		 "assert not [e for e in ev if e[\"name\"] == \"tracer_session\"]\n"
+		 "x = [e[\"ts\"] for e in ev if e[\"ph\"] == \"X\"]\n"
+		 "assert x == [1000.0 * i for i in range(3001)], (len(x), x[-3:])\n"
+		 "' %s", path);
+	CHECK_EQ(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK_EQ(system(cmd), 0);
+}
+
+/*
+ * A write failing part-way (a full disk; the file size limit here): the
+ * file is cut back to its last whole event and kept under its name,
+ * readable the same way; the session's error is returned.
+ */
+TEST(out_chrome_write_error_keeps_whole_events)
+{
+	struct rlimit lim = { .rlim_cur = 200000, .rlim_max = RLIM_INFINITY };
+	char dir[] = "/tmp/chrome_full_XXXXXX", path[256], cmd[1024];
+	struct session_stats st = { 0 };
+	struct sink *s;
+
+	CHECK(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/x.json", dir);
+	s = sink_chrome.open(path);
+	CHECK(s);
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+	chrome_feed_calls(s, 0, 5000);	/* ~ 500 KiB */
+	CHECK_EQ(sink_chrome.finish(s, &st), -EFBIG);
+	sink_chrome.free(s);
+	CHECK_EQ(chrome_partial(dir, cmd, sizeof(cmd)), 0);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 -c '\n" CHROME_CUT_READER
+		 "x = [e[\"ts\"] for e in ev if e[\"ph\"] == \"X\"]\n"
+		 "assert 1000 < len(x) < 5000 and x == [1000.0 * i for i in range(len(x))], len(x)\n"
+		 "' %s", path);
+	CHECK_EQ(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK_EQ(system(cmd), 0);
 }
