@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 
@@ -359,3 +360,57 @@ def test_target_that_dropped_root_is_read_as_it_is(tracer, get_interp, nobody_di
         if tr:
             tr.kill()
         os.unlink(secret)
+
+
+@pytest.mark.parametrize("link_owner", [hostile.NOBODY, 0], ids=["nobodys-link", "roots-link"])
+def test_planted_debug_link_is_not_followed(tracer, get_interp, nobody_dir, link_owner):
+    """pyenv 3.12 copied, its libpython the hostile user's, without DWARF
+    (strip --strip-debug) and with a .gnu_debuglink; the right debug file
+    is root's, in a root-owned directory, and the .debug/ next to the copy
+    is a link to that directory: planted by nobody, it is not followed (the
+    tracer says so and has no DWARF label exit_unwind); the same link
+    owned by root is followed (the dispatch strategy is used): the control
+    that shows the refusal comes from the link's owner alone"""
+    it = get_interp("pyenv3.12")
+    home = os.path.dirname(os.path.dirname(it.python))
+    libdir = os.path.join(home, "lib")
+    exe, _, _ = _copied_python(nobody_dir, it.python, libdir,
+                               os.path.join(libdir, "python3.12"), "hardlink")
+    _runpath_to_origin(exe, libdir)
+    top_lib = os.path.join(nobody_dir, "py", "lib")
+    lib = os.path.join(top_lib, "libpython3.12.so.1.0")
+    real = os.path.join(libdir, "libpython3.12.so.1.0")
+    debug_dir = tempfile.mkdtemp(prefix="tracer-root-debug-", dir="/tmp")
+    try:
+        os.chmod(debug_dir, 0o755)
+        debug = os.path.join(debug_dir, "libpython3.12.so.1.0.debug")
+        os.unlink(lib)
+        subprocess.check_call(["objcopy", "--only-keep-debug", real, debug])
+        os.chmod(debug, 0o644)
+        subprocess.check_call(["strip", "--strip-debug", "-o", lib, real])
+        subprocess.check_call(["objcopy", "--add-gnu-debuglink=" + debug, lib])
+        os.chown(lib, hostile.NOBODY, hostile.NOBODY)
+        link = os.path.join(top_lib, ".debug")
+        os.symlink(debug_dir, link)
+        os.lchown(link, link_owner, link_owner)
+        target, trigger = _start(exe, nobody_dir)
+        try:
+            p = helpers.run([tracer, "-p", str(target.pid), "--strategy", "dispatch",
+                             "-d", "1"], timeout=TIMEOUT)
+        finally:
+            target.kill()
+        root = "/proc/%d/root" % target.pid
+        said = "separate debug information not used: %s%s/libpython3.12.so.1.0.debug is " \
+               "reached through the symlink %s%s, owned by uid %d" % (root, link, root, link,
+                                                                     hostile.NOBODY)
+        if link_owner:
+            assert said in p.stderr, helpers.describe(p)
+            assert p.stderr.count("separate debug information not used") == 1, \
+                helpers.describe(p)
+            assert "no DWARF label exit_unwind" in p.stderr, helpers.describe(p)
+            assert p.returncode != 0, helpers.describe(p)
+        else:
+            assert "separate debug information not used" not in p.stderr, helpers.describe(p)
+            assert p.returncode == 0 and "strategy dispatch" in p.stderr, helpers.describe(p)
+    finally:
+        hostile.remove_dir(debug_dir)

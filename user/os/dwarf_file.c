@@ -5,20 +5,74 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <dwarf.h>
+#include <elfutils/debuginfod.h>
 #include <elfutils/libdwfl.h>
+#include "os/debug_file.h"
 #include "os/dwarf_file.h"
 
 struct dwarf_file {
 	Dwfl *dwfl;
 	Dwarf *dw;
 	char *debuginfo_path;	/* libdwfl keeps a pointer to it */
+	const char *path;	/* the file described (the caller's) */
+	uid_t owner;		/* its owner */
+	char root[32];		/* its /proc/PID/root prefix, or "" */
 	char source[4096];
+	char refused[512];	/* why a debug file found was not used */
 };
+
+/*
+ * libdwfl's find_debuginfo callback: the standard search's places, each
+ * file checked before it is opened (os/debug_file.c says why and how).
+ * When it finds nothing and DEBUGINFOD_URLS is set, debuginfod is asked
+ * by build-id (what libdwfl's standard search does last); its file is in
+ * root's own cache, and no name is given for it (the source then says
+ * "debuginfod"). Else libdwfl uses the file's own DWARF, if any.
+ */
+static int dwarf_file__find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+				      Dwarf_Addr base, const char *file_name,
+				      const char *debuglink_file, GElf_Word debuglink_crc,
+				      char **debuginfo_file_name)
+{
+	struct dwarf_file *f = *userdata;
+	const unsigned char *bits = NULL;
+	GElf_Addr vaddr;
+	int len = dwfl_module_build_id(mod, &bits, &vaddr);
+	int fd;
+
+	if (!f)
+		return -1;
+	fd = debug_file__find(f->path, f->root, f->owner, bits, len > 0 ? (size_t)len : 0,
+			      debuglink_file, debuglink_crc, debuginfo_file_name,
+			      f->refused, sizeof(f->refused));
+	if (fd < 0 && f->refused[0]) {
+		/* once: each DWARF query of the file opens it again */
+		static char said[sizeof(f->refused)];
+
+		if (strcmp(said, f->refused))
+			fprintf(stderr, "tracer: warning: separate debug information not "
+				"used: %s\n", f->refused);
+		memcpy(said, f->refused, sizeof(said));
+	}
+	if (fd < 0 && len > 0 && getenv("DEBUGINFOD_URLS") && getenv("DEBUGINFOD_URLS")[0]) {
+		debuginfod_client *c = debuginfod_begin();
+		char *cached = NULL;
+
+		if (c) {
+			fd = debuginfod_find_debuginfo(c, bits, len, &cached);
+			debuginfod_end(c);
+			free(cached);
+		}
+	}
+	errno = 0;	/* (nothing found: not an error of the search) */
+	return fd < 0 ? -1 : fd;
+}
 
 /* "+:.debug:ROOT/usr/lib/debug" (+: debuglink CRCs checked) with ROOT
  * the /proc/PID/root prefix of PATH */
-static char *debuginfo_path(const char *path)
+static char *debuginfo_path(const char *path, char *root_out, size_t root_size)
 {
 	const char *p = path;
 	size_t root = 0;
@@ -28,6 +82,7 @@ static char *debuginfo_path(const char *path)
 	if (!strncmp(p, "/proc/", 6) && sscanf(p + 6, "%*d%n", &pid_len) == 0 && pid_len > 0 &&
 	    !strncmp(p + 6 + pid_len, "/root/", 6))
 		root = 6 + pid_len + 5;
+	snprintf(root_out, root_size, "%.*s", root < root_size ? (int)root : 0, path);
 	out = malloc(root + 32);
 	if (out)
 		sprintf(out, "+:.debug:%.*s/usr/lib/debug", (int)root, path);
@@ -39,8 +94,10 @@ int dwarf_file__open(const char *path, struct dwarf_file **out)
 	struct dwarf_file *f = calloc(1, sizeof(*f));
 	Dwfl_Callbacks cb = {
 		.find_elf = dwfl_build_id_find_elf,
-		.find_debuginfo = dwfl_standard_find_debuginfo,
+		.find_debuginfo = dwarf_file__find_debuginfo,
 	};
+	struct stat st;
+	void **ud = NULL;
 	const char *debugfile = NULL;
 	Dwfl_Module *mod;
 	Elf *main_elf;
@@ -48,7 +105,7 @@ int dwarf_file__open(const char *path, struct dwarf_file **out)
 	int ret = -ENODATA;
 
 	*out = NULL;
-	if (!f || !(f->debuginfo_path = debuginfo_path(path))) {
+	if (!f || !(f->debuginfo_path = debuginfo_path(path, f->root, sizeof(f->root)))) {
 		free(f);
 		return -ENOMEM;
 	}
@@ -58,15 +115,20 @@ int dwarf_file__open(const char *path, struct dwarf_file **out)
 		ret = -ENOMEM;
 		goto fail;
 	}
-	if (access(path, R_OK)) {
+	if (access(path, R_OK) || stat(path, &st)) {
 		ret = -errno;
 		goto fail;
 	}
+	f->path = path;
+	f->owner = st.st_uid;
 	mod = dwfl_report_offline(f->dwfl, "", path, -1);
 	if (!mod || dwfl_report_end(f->dwfl, NULL, NULL)) {
 		ret = -ENOEXEC;
 		goto fail;
 	}
+	dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (ud)
+		*ud = f;	/* for dwarf_file__find_debuginfo */
 	/* the Dwarf handle speaks the file's own addresses; BIAS is only
 	 * where libdwfl laid the module out (0x10000 for a shared library) */
 	f->dw = dwfl_module_getdwarf(mod, &bias);
@@ -80,6 +142,7 @@ int dwarf_file__open(const char *path, struct dwarf_file **out)
 		/* libdwfl names no file for what debuginfod sent */
 		snprintf(f->source, sizeof(f->source), "debuginfod (%s)",
 			 getenv("DEBUGINFOD_URLS") ? getenv("DEBUGINFOD_URLS") : "?");
+	f->path = NULL;	/* (the caller's string) */
 	*out = f;
 	return 0;
 fail:
@@ -95,6 +158,11 @@ Dwarf *dwarf_file__dwarf(struct dwarf_file *f)
 const char *dwarf_file__source(const struct dwarf_file *f)
 {
 	return f->source;
+}
+
+const char *dwarf_file__refused(const struct dwarf_file *f)
+{
+	return f->refused;
 }
 
 void dwarf_file__close(struct dwarf_file *f)

@@ -15,9 +15,14 @@ struct dwarf_file;
  * /usr/lib/debug/ (CRC-checked), and with DEBUGINFOD_URLS set, from
  * debuginfod. For a file of another mount namespace (PATH under
  * /proc/PID/root/) /usr/lib/debug is that root's. 0; -errno; -ENODATA when
- * no DWARF was found.
+ * no DWARF was found. A debug file the target's user could have chosen for
+ * root (os/debug_file.h: reached through their symlink, not root's nor the
+ * binary owner's, writable by others, not a regular file) is skipped as if
+ * absent, said on stderr and by dwarf_file__refused().
  */
 int dwarf_file__open(const char *path, struct dwarf_file **out);
+/* why a separate debug file found was passed over ("" if none was) */
+const char *dwarf_file__refused(const struct dwarf_file *f);
 Dwarf *dwarf_file__dwarf(struct dwarf_file *f);
 /* Where the DWARF came from: "" when the file itself has it, else the
  * debug file's path, or "debuginfod (URLS)". */

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "unit.h"
+#include "os/debug_file.h"
 #include "os/dwarf_file.h"
 #include "os/dwarf_labels.h"
 #include "strip_copy.h"
@@ -204,4 +205,128 @@ TEST(dwarf_file_separate_debug_from_debuginfod)
 		char *rm[] = { "rm", "-rf", dir, NULL };
 		run_tool(rm);
 	}
+}
+
+/* ---- who may have written a debug file (os/debug_file.c) ---- */
+
+/* 0 when debug_file__open_checked opens NAME, else its error */
+static int check_at(const char *name, const char *root, uid_t owner, char *why)
+{
+	int fd;
+
+	why[0] = 0;
+	fd = debug_file__open_checked(name, root, owner, why, 512);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? fd : 0;
+}
+
+TEST(debug_file_open_checked_owner_mode_type_links)
+{
+	char dir[] = "/tmp/tracer-unit-dbgchk-XXXXXX", p[PATH_MAX + 64], q[PATH_MAX + 64],
+	     d2[PATH_MAX + 64], why[512];
+	int fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_EQ(chmod(dir, 0755), 0);
+	snprintf(p, sizeof(p), "%s/a.debug", dir);
+	fd = open(p, O_CREAT | O_WRONLY, 0644);
+	CHECK(fd >= 0);
+	close(fd);
+	/* root's, 0644: fine for anyone's binary; nothing there: silent */
+	CHECK_EQ(check_at(p, "", 1000, why), 0);
+	snprintf(q, sizeof(q), "%s/none.debug", dir);
+	CHECK_EQ(check_at(q, "", 1000, why), -ENOENT);
+	CHECK_STR(why, "");
+	/* the binary's owner's: fine; a third user's: refused */
+	CHECK_EQ(chown(p, 65534, 65534), 0);
+	CHECK_EQ(check_at(p, "", 65534, why), 0);
+	CHECK_EQ(check_at(p, "", 1000, why), -EPERM);
+	CHECK(strstr(why, "owned by uid 65534") != NULL);
+	CHECK_EQ(chown(p, 0, 0), 0);
+	/* writable by others, or by a group not root's */
+	CHECK_EQ(chmod(p, 0646), 0);
+	CHECK_EQ(check_at(p, "", 0, why), -EPERM);
+	CHECK(strstr(why, "writable by others") != NULL);
+	CHECK_EQ(chmod(p, 0664), 0);
+	CHECK_EQ(check_at(p, "", 0, why), 0);	/* group root */
+	CHECK_EQ(chown(p, 0, 65534), 0);
+	CHECK_EQ(check_at(p, "", 0, why), -EPERM);
+	CHECK_EQ(chown(p, 0, 0), 0);
+	CHECK_EQ(chmod(p, 0644), 0);
+	/* a link to it: root's is fine, another user's is refused */
+	snprintf(q, sizeof(q), "%s/link.debug", dir);
+	CHECK_EQ(symlink(p, q), 0);
+	CHECK_EQ(check_at(q, "", 0, why), 0);
+	CHECK_EQ(lchown(q, 65534, 65534), 0);
+	CHECK_EQ(check_at(q, "", 0, why), -EPERM);
+	CHECK(strstr(why, "symlink") != NULL && strstr(why, "uid 65534") != NULL);
+	/* a directory on the way that is another user's link */
+	snprintf(d2, sizeof(d2), "%s/.debug", dir);
+	CHECK_EQ(symlink(dir, d2), 0);
+	CHECK_EQ(lchown(d2, 65534, 65534), 0);
+	snprintf(q, sizeof(q), "%s/.debug/a.debug", dir);
+	CHECK_EQ(check_at(q, "", 0, why), -EPERM);
+	CHECK(strstr(why, d2) != NULL);
+	/* ... unless it is the target's root prefix we came through */
+	CHECK_EQ(check_at(q, d2, 0, why), 0);
+	/* a FIFO: refused before it is opened (an open would block) */
+	snprintf(q, sizeof(q), "%s/fifo.debug", dir);
+	CHECK_EQ(mkfifo(q, 0644), 0);
+	CHECK_EQ(check_at(q, "", 0, why), -EPERM);
+	CHECK(strstr(why, "not a regular file") != NULL);
+	/* a device */
+	CHECK_EQ(check_at("/dev/zero", "", 0, why), -EPERM);
+	snprintf(q, sizeof(q), "rm -rf %s", dir);
+	CHECK_EQ(system(q), 0);
+}
+
+/* the stripped copy's .debug/ next to it is a link planted by its user
+ * (nobody), to a directory holding the right debug file: not followed */
+TEST(dwarf_file_planted_debug_dir_link_not_followed)
+{
+	char dir[] = "/tmp/tracer-unit-debug-XXXXXX", real[PATH_MAX], dbgdir[PATH_MAX],
+	     debug[PATH_MAX + 64], lib[PATH_MAX], cmd[PATH_MAX + 16];
+	struct dwarf_file *df = NULL;
+	uint64_t a = 0;
+
+	if (access(LIB312, R_OK)) {
+		printf("SKIP: %s not present\n", LIB312);
+		return;
+	}
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_EQ(chmod(dir, 0755), 0);
+	snprintf(real, sizeof(real), "%s/elsewhere", dir);
+	CHECK_EQ(mkdir(real, 0755), 0);
+	snprintf(debug, sizeof(debug), "%s/libpython3.12.so.1.0.debug", real);
+	CHECK_EQ(split(dir, debug, lib, sizeof(lib)), 0);
+	/* the debuglink names the file's base name: found in DIR/.debug/ */
+	snprintf(dbgdir, sizeof(dbgdir), "%s/.debug", dir);
+	CHECK_EQ(symlink(real, dbgdir), 0);
+	/* root's link: followed (the file is root's): the label is read */
+	CHECK_EQ(dwarf_file__open(lib, &df), 0);
+	if (df)
+		CHECK(strstr(dwarf_file__source(df), ".debug/") != NULL);
+	dwarf_file__close(df);
+	df = NULL;
+	CHECK_EQ(dwarf_labels__find(lib, "_PyEval_EvalFrameDefault", "exit_unwind", &a), 0);
+	CHECK_EQ(a, UNWIND312);
+	/* the same link, nobody's: refused, the debug file's DWARF unused
+	 * (and none from root's debuginfod cache, which the debuginfod test
+	 * fills with this very build-id) */
+	snprintf(cmd, sizeof(cmd), "%s/cache", dir);
+	CHECK_EQ(mkdir(cmd, 0700), 0);
+	setenv("DEBUGINFOD_CACHE_PATH", cmd, 1);
+	unsetenv("DEBUGINFOD_URLS");
+	CHECK_EQ(lchown(dbgdir, 65534, 65534), 0);
+	if (dwarf_file__open(lib, &df) == 0) {
+		CHECK(!strstr(dwarf_file__source(df), ".debug/"));
+		CHECK(strstr(dwarf_file__refused(df), "owned by uid 65534") != NULL);
+	}
+	dwarf_file__close(df);
+	a = 0;
+	CHECK(dwarf_labels__find(lib, "_PyEval_EvalFrameDefault", "exit_unwind", &a) != 0);
+	CHECK_EQ(a, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK_EQ(system(cmd), 0);
 }
