@@ -2,12 +2,13 @@
 # Install the Debian 12 packages tracer needs to build, test, fuzz and benchmark
 # (libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes, make fuzz;
 # libdebuginfod1, libdebuginfod-dev: debuginfod is asked through it when DEBUGINFOD_URLS is
-# set; debuginfod, man-db, zsh: the tests of those, of the man page and of
+# set; debuginfod, pypy3, man-db, zsh: the tests of those (pypy3: refused
+# clearly), of the man page and of
 # the completion).
 # Run as root. Idempotent.
 set -eu
 PKGS="make gcc clang libclang-rt-14-dev llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev libcapstone-dev libzip-dev
-      libdebuginfod1 libdebuginfod-dev debuginfod
+      libdebuginfod1 libdebuginfod-dev debuginfod pypy3
       python3 python3-pytest gdb binutils bpftrace
       protobuf-compiler chromium lcov python3-coverage man-db groff-base zsh"
 missing=""

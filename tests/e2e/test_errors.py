@@ -197,3 +197,54 @@ def test_attach_kernel_thread(tracer, tmp_path):
             pytest.skip("PID 2 is not kthreadd here")
     p = helpers.run([tracer, "-p", "2", "-o", str(tmp_path / "t.json")], timeout=30)
     assert_refused(p, "PID 2", "kernel thread")
+
+
+# interpreters that are no supported CPython, and what the tracer must say
+OTHER_PYTHONS = [
+    ("pypy3", "/usr/bin/pypy3", "PyPy is not supported (yet)"),
+    ("python2", os.path.join(helpers.PYENV_ROOT, "versions", "2.7.18", "bin", "python2"),
+     "Python 2 is not supported"),
+    ("cpython3.6", os.path.join(helpers.PYENV_ROOT, "versions", "3.6.15", "bin", "python3"),
+     "CPython 3.6 is not supported (3.8 to 3."),
+]
+
+
+def _other_python(path):
+    if not os.access(path, os.X_OK):
+        why = "%s not installed (pypy3: tools/install-deps.sh)" % path
+        print("skipping: " + why)
+        pytest.skip(why)
+
+
+def _nothing_left(tmp_path, name):
+    left = [f for f in os.listdir(str(tmp_path)) if f.startswith(name)]
+    assert not left, "a refused session left %r" % left
+
+
+@pytest.mark.parametrize("ident,python,said", OTHER_PYTHONS, ids=[o[0] for o in OTHER_PYTHONS])
+def test_other_python_refused_launch(tracer, tmp_path, ident, python, said):
+    """said as what it is (not "exited without running a Python
+    interpreter"), before tracing; no output file, not even a partial one"""
+    _other_python(python)
+    p = helpers.run([tracer, "-o", str(tmp_path / "t.json"), "--", python, "-c", "pass"],
+                    timeout=60)
+    assert_refused(p, said)
+    _nothing_left(tmp_path, "t.json")
+
+
+@pytest.mark.parametrize("ident,python,said", OTHER_PYTHONS, ids=[o[0] for o in OTHER_PYTHONS])
+def test_other_python_refused_attach(tracer, tmp_path, ident, python, said):
+    """-p of a running one: refused with the reason, the target unharmed,
+    nothing written"""
+    _other_python(python)
+    s = subprocess.Popen([python, "-c", "import time\nfor i in range(600): time.sleep(0.1)"])
+    try:
+        time.sleep(1.0)		# past its start: its libraries mapped
+        p = helpers.run([tracer, "-p", str(s.pid), "-o", str(tmp_path / "x.json")],
+                        timeout=60)
+        assert_refused(p, said, "PID %d" % s.pid)
+        _nothing_left(tmp_path, "x.json")
+        assert s.poll() is None, "the target was harmed"
+    finally:
+        s.kill()
+        s.wait()

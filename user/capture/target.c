@@ -37,6 +37,7 @@
 #include "os/elf_file.h"
 #include "os/proc_maps.h"
 #include "capture/target.h"
+#include "cpython/build_kind.h"
 #include "cpython/pyversion.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
@@ -128,6 +129,29 @@ static int find_interpreter(struct target *t, const struct proc_maps *maps)
 		break;
 	}
 	return -ENOEXEC;
+}
+
+/* No CPython 3.8+ in T: is it a Python we refuse (PyPy, Python 2, an older
+ * CPython), told by its executable or a libpython/libpypy it maps? Then
+ * -ENOTSUP with the sentence in ERR; else 0. */
+static int other_python(struct target *t, const struct proc_maps *maps, char *err,
+			size_t errlen)
+{
+	char path[64], why[384];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
+	if (build_kind__other_python(path, t->exe, why, sizeof(why)))
+		return ERR("PID %d (%s): %s", t->pid, t->exe, why), -ENOTSUP;
+	for (size_t i = 0; i < maps->n; i++) {
+		const char *base = strrchr(maps->v[i].path, '/');
+
+		if (!base || (strncmp(base + 1, "libpython", 9) && strncmp(base + 1, "libpypy", 7)))
+			continue;
+		set_open_path(t, &maps->v[i]);
+		if (build_kind__other_python(t->open_path, maps->v[i].path, why, sizeof(why)))
+			return ERR("PID %d (%s): %s", t->pid, t->exe, why), -ENOTSUP;
+	}
+	return 0;
 }
 
 /* The PEP 523 frame evaluator of the main interpreter (0: the default one). */
@@ -279,8 +303,9 @@ int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 		    bool probe_calls, const char *force, struct target *t, char *err, size_t errlen)
 {
 	struct proc_maps maps = {};
+	struct build_kind kind;
 	uint64_t eval_addr;
-	char link[64];
+	char link[64], why[384];
 	ssize_t n;
 	int ret;
 
@@ -312,8 +337,16 @@ int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 	}
 	ret = find_interpreter(t, &maps);
 	if (ret) {
-		ERR("PID %d (%s) is not a Python process: no CPython interpreter is mapped in it",
-		    pid, t->exe);
+		if (other_python(t, &maps, err, errlen))
+			ret = -ENOTSUP;
+		else
+			ERR("PID %d (%s) is not a Python process: no CPython interpreter is "
+			    "mapped in it", pid, t->exe);
+		goto cleanup;
+	}
+	if (!build_kind__of_file(t->open_path, &kind) &&
+	    (ret = build_kind__check(&kind, probe_calls, why, sizeof(why)))) {
+		ERR("PID %d (%s): %s", pid, t->file, why);
 		goto cleanup;
 	}
 	ret = analyse_file(bins, t, probe_calls, force, err, errlen);

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cpython/binary.h"
+#include "cpython/build_kind.h"
 #include "os/elf_file.h"
 #include "cpython/py_opcodes.h"
 
@@ -248,12 +249,9 @@ int binary__analyse(const struct binary_req *req, struct binary *b, char *err, s
 	}
 	major = b->version_hex >> 24;
 	minor = (b->version_hex >> 16) & 0xff;
-	if (major != 3 || minor < PY_LAYOUT_MIN_MINOR) {
-		ret = -ENOTSUP;
-		ERR("CPython %u.%u is not supported (3.%d to 3.%d are)", major, minor,
-		    PY_LAYOUT_MIN_MINOR, PY_LAYOUT_MAX_MINOR);
+	ret = build_kind__version(b->version_hex, err, errlen);	/* (3.15+ too) */
+	if (ret)
 		goto cleanup;
-	}
 	b->eval_sees_every_call = minor <= 10;
 	b->usdt_entry_needs_line = minor == 11;
 	b->has_perf_trampoline = minor >= 12;
