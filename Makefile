@@ -15,7 +15,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
             -Iinclude -Iuser -I$(OUT)
-LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -lzip -ldebuginfod
+LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -lzip
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(OUT) \
               -idirafter /usr/include/$(MULTIARCH) -Wall -Wno-unused-function

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian 12 packages tracer needs to build, test, fuzz and benchmark
 # (libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes, make fuzz;
-# libdebuginfod1, libdebuginfod-dev: debuginfod is asked through it when DEBUGINFOD_URLS is
+# libdebuginfod1 (loaded when DEBUGINFOD_URLS is set), libdebuginfod-dev (its header):
 # set; debuginfod, pypy3, man-db, zsh: the tests of those (pypy3: refused
 # clearly), of the man page and of
 # the completion).

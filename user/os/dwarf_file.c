@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dlfcn.h>
 #include <sys/stat.h>
 #include <dwarf.h>
 #include <elfutils/debuginfod.h>
@@ -22,6 +23,38 @@ struct dwarf_file {
 	char source[4096];
 	char refused[512];	/* why a debug file found was not used */
 };
+
+/*
+ * debuginfod's debug file for build-id BITS (LEN bytes): an fd in root's
+ * cache, or -1. libdebuginfod is loaded only now, as libdw does it: linked,
+ * it would map curl and its TLS stack into every run (+28 libraries, +4 MB
+ * resident, a slower start) for a feature used when DEBUGINFOD_URLS is set.
+ */
+static int dwarf_file__debuginfod(const unsigned char *bits, int len)
+{
+	static void *lib;
+	debuginfod_client *(*begin)(void);
+	int (*find)(debuginfod_client *, const unsigned char *, int, char **);
+	void (*end)(debuginfod_client *);
+	debuginfod_client *c;
+	char *cached = NULL;
+	int fd;
+
+	if (!lib)
+		lib = dlopen("libdebuginfod.so.1", RTLD_LAZY | RTLD_LOCAL);
+	if (!lib)
+		return -1;
+	begin = (debuginfod_client *(*)(void))dlsym(lib, "debuginfod_begin");
+	find = (int (*)(debuginfod_client *, const unsigned char *, int, char **))
+		dlsym(lib, "debuginfod_find_debuginfo");
+	end = (void (*)(debuginfod_client *))dlsym(lib, "debuginfod_end");
+	if (!begin || !find || !end || !(c = begin()))
+		return -1;
+	fd = find(c, bits, len, &cached);
+	end(c);
+	free(cached);
+	return fd < 0 ? -1 : fd;
+}
 
 /*
  * libdwfl's find_debuginfo callback: the standard search's places, each
@@ -56,16 +89,8 @@ static int dwarf_file__find_debuginfo(Dwfl_Module *mod, void **userdata, const c
 				"used: %s\n", f->refused);
 		memcpy(said, f->refused, sizeof(said));
 	}
-	if (fd < 0 && len > 0 && getenv("DEBUGINFOD_URLS") && getenv("DEBUGINFOD_URLS")[0]) {
-		debuginfod_client *c = debuginfod_begin();
-		char *cached = NULL;
-
-		if (c) {
-			fd = debuginfod_find_debuginfo(c, bits, len, &cached);
-			debuginfod_end(c);
-			free(cached);
-		}
-	}
+	if (fd < 0 && len > 0 && getenv("DEBUGINFOD_URLS") && getenv("DEBUGINFOD_URLS")[0])
+		fd = dwarf_file__debuginfod(bits, len);
 	errno = 0;	/* (nothing found: not an error of the search) */
 	return fd < 0 ? -1 : fd;
 }
