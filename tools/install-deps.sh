@@ -1,10 +1,9 @@
 #!/bin/sh
 # Install the Debian 12 packages tracer needs to build, test, fuzz and benchmark
 # (libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes, make fuzz;
-# libdebuginfod1 (loaded when DEBUGINFOD_URLS is set), libdebuginfod-dev (its header):
-# set; debuginfod, pypy3, man-db, zsh: the tests of those (pypy3: refused
-# clearly), of the man page and of
-# the completion).
+# libdebuginfod1: loaded when DEBUGINFOD_URLS is set, libdebuginfod-dev: its
+# header; debuginfod, pypy3, man-db, zsh: the tests of those (pypy3: refused
+# clearly), of the man page and of the completion).
 # Run as root. Idempotent.
 set -eu
 PKGS="make gcc clang libclang-rt-14-dev llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev libcapstone-dev libzip-dev
