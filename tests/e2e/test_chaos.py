@@ -330,6 +330,21 @@ def test_kill9_json_keeps_events(tracer, get_interp, tmp_path):
     assert killed_at - 1.0 < last_end <= killed_at, (killed_at, last_end, len(ticks))
     print("kept %d tick() calls of the %d made; the last ended %.0f ms before the kill"
           % (len(ticks), truth, (killed_at - last_end) * 1000))
+    # a real consumer: speedscope imports the cut file as it is (its
+    # importer strips the comma and appends the ] itself)
+    from test_speedscope import _chrome_key, _consumer_or_skip, _imported, speedscope_import
+    try:
+        _consumer_or_skip()
+    except pytest.skip.Exception as e:
+        print("speedscope part skipped: %s" % e)
+        return
+    cut = tmp_path / "cut.json"
+    cut.write_bytes((tmp_path / partial[0]).read_bytes())
+    profiles = _imported(speedscope_import([cut])[str(cut)], "Trace Event Format profile")
+    total = sum(fr["total"] for p in profiles for fr in p["frames"]
+                if _chrome_key(fr["name"])[:2] == ("tick", str(script)))
+    want = sum(e["dur"] for e in ticks)
+    assert abs(total - want) <= 0.01 * want, (total, want)
 
 
 # ---- the target killed, exec'ing or forking while the tracer attaches --------
