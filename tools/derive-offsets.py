@@ -303,6 +303,12 @@ def find_builds(root):
             builds[minor] = (None, "%s is missing" % lib)
             continue
         builds[minor] = (os.path.basename(dirs[-1]), lib)
+    # builds of versions past the table: said, never silently ignored
+    for d in sorted(glob.glob(os.path.join(root, "3.*"))):
+        m = re.match(r"^3\.(\d+)\.\d+$", os.path.basename(d))
+        if m and int(m.group(1)) > max(MINORS):
+            print("# skip %s: past the versions this tool derives (3.%d-3.%d)"
+                  % (os.path.basename(d), min(MINORS), max(MINORS)), file=sys.stderr)
     return builds
 
 

@@ -212,6 +212,10 @@ TEST(binary_pyenv_libpython)
 
 		if (sscanf(ver, "3.%u", &minor) != 1 || minor < PY_LAYOUT_MIN_MINOR)
 			continue;
+		if (minor > PY_LAYOUT_MAX_MINOR) {
+			printf("  SKIP %s: past the supported 3.%d\n", ver, PY_LAYOUT_MAX_MINOR);
+			continue;
+		}
 		snprintf(lib, sizeof(lib), "%s/lib/libpython3.%u.so.1.0", g.gl_pathv[i], minor);
 		snprintf(py, sizeof(py), "%s/bin/python3.%u", g.gl_pathv[i], minor);
 		if (access(lib, R_OK) || access(py, X_OK))
