@@ -73,7 +73,7 @@ def test_layout_from_binary_matches_dwarf():
 
 @need_tracer
 def test_layout_unknown_version_fails():
-    for v in ("3.7", "3.14", "2.7", "x"):
+    for v in ("3.7", "3.15", "2.7", "x"):
         p = run(TRACER, "layout", v)
         assert p.returncode == 1, v
         assert p.stdout == "" and p.stderr.strip(), v
