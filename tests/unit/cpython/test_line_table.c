@@ -57,6 +57,7 @@ TEST(line_table_py310_linetable) { check_version(10, py310, NVEC(py310)); }
 TEST(line_table_py311_locations) { check_version(11, py311, NVEC(py311)); }
 TEST(line_table_py312_locations) { check_version(12, py312, NVEC(py312)); }
 TEST(line_table_py313_locations) { check_version(13, py313, NVEC(py313)); }
+TEST(line_table_py314_locations) { check_version(14, py314, NVEC(py314)); }
 
 TEST(line_table_synthetic)
 {
