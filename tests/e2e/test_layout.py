@@ -23,8 +23,8 @@ need_tracer = pytest.mark.skipif(not os.access(TRACER, os.X_OK),
 need_gdb = pytest.mark.skipif(shutil.which("gdb") is None, reason="gdb is not installed")
 need_builds = pytest.mark.skipif(
     not any(glob.glob(os.path.join(VERSIONS, "3.%d.*" % m, "lib", "libpython3.%d.so.1.0" % m))
-            for m in range(8, 14)),
-    reason="no pyenv CPython 3.8-3.13 build under %s" % VERSIONS)
+            for m in range(8, 15)),
+    reason="no pyenv CPython 3.8-3.14 build under %s" % VERSIONS)
 need_313 = pytest.mark.skipif(not os.path.isfile(LIB313), reason="%s not present" % LIB313)
 
 

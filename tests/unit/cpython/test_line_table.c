@@ -125,7 +125,7 @@ TEST(line_table_malformed)
 	CHECK_EQ(t.n, 0);
 	CHECK_EQ(line_table__line(&t, 0), LINE_NONE);
 	CHECK_EQ(line_table__decode(&t, 7, ok, sizeof(ok), 1), -ENOTSUP);
-	CHECK_EQ(line_table__decode(&t, 14, ok, sizeof(ok), 1), -ENOTSUP);
+	CHECK_EQ(line_table__decode(&t, 15, ok, sizeof(ok), 1), -ENOTSUP);
 	/* an empty table: 3.8 says co_firstlineno everywhere, 3.10+ nothing */
 	CHECK_EQ(line_table__decode(&t, 8, NULL, 0, 7), 0);
 	CHECK_EQ(line_table__line(&t, 4), 7);
