@@ -61,13 +61,24 @@ static int find_layout(struct binary *b, struct elf_file *ef, uint64_t rt_sz,
 	int ret;
 
 	if (minor >= 13) {
+		uint64_t free_threaded = 0;
+
 		n = elf_file__read_vaddr(ef, b->runtime_vaddr, buf, len);
 		ret = n < 0 ? (int)n : (size_t)n == len ? 0 : -EFAULT;
+		/* _Py_DebugOffsets.free_threaded, after the cookie and the
+		 * version: a Py_GIL_DISABLED build has another object header and
+		 * frame, which no row of the table describes */
+		if (!ret && len >= 24 && !memcmp(buf, "xdebugpy", 8))
+			memcpy(&free_threaded, buf + 16, sizeof(free_threaded));
+		if (free_threaded)
+			return ERR("CPython %u.%u: a free-threaded build (Py_GIL_DISABLED) is not "
+				   "supported", major, minor), -ENOTSUP;
 		if (!ret)
 			ret = py_layout__from_debug_offsets(buf, len, &b->cfg.layout, &b->rt);
 		if (ret && minor > PY_LAYOUT_MAX_MINOR)
-			return ERR("CPython %u.%u: cannot read its _Py_DebugOffsets (%s)", major, minor,
-				   strerror(-ret)), ret;
+			return ERR("CPython %u.%u is not supported (3.%d to 3.%d are): its "
+				   "_Py_DebugOffsets do not have 3.%d's layout", major, minor,
+				   PY_LAYOUT_MIN_MINOR, PY_LAYOUT_MAX_MINOR, PY_LAYOUT_MAX_MINOR), ret;
 		if (!ret)
 			return 0;
 	}
