@@ -420,29 +420,25 @@ def main():
             print("# " + n, file=sys.stderr)
         results[minor] = (name, vals)
         if args.check:
-            got, err = tracer_layout(args.tracer, minor)
-            diffs = [err] if err else compare(vals, got)
-            checked += 1
-            if diffs:
-                failed = True
-                for d in diffs:
-                    print("3.%d: %s" % (minor, d))
-            else:
-                print("3.%d: ok (%d fields match DWARF of %s)" % (minor, len(ALL_FIELDS), name))
-            # 3.13+: the layout read from the build's own _Py_DebugOffsets
-            # (its fields, the rest from the table) must be the same
+            # the built-in table's row and, 3.13+, the layout read from the
+            # build's own _Py_DebugOffsets (its fields, the rest from the
+            # table): each must be DWARF's
+            sources = [("3.%d" % minor, None,
+                        "%d fields match DWARF of %s" % (len(ALL_FIELDS), name))]
             if minor >= 13:
-                got, err = tracer_layout(args.tracer, minor, from_binary=lib)
+                sources.append(("3.%d _Py_DebugOffsets" % minor, lib,
+                                "_Py_DebugOffsets of %s agree with DWARF" % name))
+            for what, from_binary, ok in sources:
+                got, err = tracer_layout(args.tracer, minor, from_binary)
                 if got:
                     got["version_hex"] &= 0xffff0000	# the table has major.minor only
                 diffs = [err] if err else compare(vals, got)
                 checked += 1
-                if diffs:
-                    failed = True
-                    for d in diffs:
-                        print("3.%d _Py_DebugOffsets: %s" % (minor, d))
-                else:
-                    print("3.%d: ok (_Py_DebugOffsets of %s agree with DWARF)" % (minor, name))
+                failed |= bool(diffs)
+                for d in diffs:
+                    print("%s: %s" % (what, d))
+                if not diffs:
+                    print("%s: ok (%s)" % (what, ok))
 
     if args.json:
         json.dump({"3.%d" % m: dict(v, build=n) for m, (n, v) in results.items()},

@@ -88,22 +88,6 @@ def profile_call(main, out):
     get_tid = threading.get_native_id
 
     def count(code, slot):
-        table = tables.get(get_tid())
-        if table is None:
-            table = tables.setdefault(get_tid(), {})
-        entry = table.get(id(code))
-        if entry is None:
-            entry = table[id(code)] = [code, 0, 0]
-        entry[slot] += 1
-
-    def prof(frame, event, arg):
-        if event == "call":
-            slot = 1
-        elif event == "return":
-            slot = 2
-        else:
-            return
-        code = frame.f_code
         # each thread only ever touches its own table
         table = tables.get(get_tid())
         if table is None:
@@ -113,6 +97,12 @@ def profile_call(main, out):
             # keeping CODE alive keeps id(code) unique
             entry = table[id(code)] = [code, 0, 0]
         entry[slot] += 1
+
+    def prof(frame, event, arg):
+        if event == "call":
+            count(frame.f_code, 1)
+        elif event == "return":
+            count(frame.f_code, 2)
 
     if sys.version_info >= (3, 14):
         result = _monitor(main, count)
