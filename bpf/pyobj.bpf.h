@@ -241,7 +241,7 @@ static __always_inline int read_code_back(const struct tr_proc_cfg *cfg, __u64 f
 	if (n > TR_FR_WORDS_MAX ||
 	    user_read(sc->words, n * 8, frame + cfg->fr_off, NULL))
 		return -1;
-	*code = sc->words[cfg->fr_code & (TR_FR_WORDS_MAX - 1)];
+	*code = sc->words[cfg->fr_code & (TR_FR_WORDS_MAX - 1)] & ~(__u64)cfg->layout.frame_code_tag;
 	*back = sc->words[cfg->fr_back & (TR_FR_WORDS_MAX - 1)];
 	return 0;
 }
@@ -258,7 +258,7 @@ static __always_inline __u64 skip_entry_frames(const struct tr_py_layout *L, __u
 	for (int i = 0; i < 2; i++) {
 		if (!p || user_read(&owner, 1, p + L->frame_owner, NULL))
 			return p;
-		if (owner != L->owner_cstack)
+		if (owner < L->owner_cstack)
 			return p;
 		if (read_ptr(p + L->frame_back, &p, NULL))
 			return 0;

@@ -202,13 +202,13 @@ static __always_inline long sample_step_of(struct sample_walk *w, struct task_st
 		w->err = TR_DROP_READ_FAIL;
 		return 1;
 	}
-	code = FRAME_WORD(slot, L->frame_code);
+	code = FRAME_WORD(slot, L->frame_code) & ~(__u64)L->frame_code_tag;
 	back = FRAME_WORD(slot, L->frame_back);
 	if (back == w->frame)
 		back = 0;	/* a cycle: garbage */
 	/* a C-stack entry frame (3.12+) or 3.13's __init__ shim: not a call */
 	if ((L->frame_owner >= 0 && L->frame_owner < TR_SAMPLE_FRAME_SPAN &&
-	     slot->frame[L->frame_owner & (TR_SAMPLE_FRAME_SPAN - 1)] == L->owner_cstack) ||
+	     slot->frame[L->frame_owner & (TR_SAMPLE_FRAME_SPAN - 1)] >= L->owner_cstack) ||
 	    (code && code == cfg->shim_code)) {
 		w->frame = back;
 		return 0;

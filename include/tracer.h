@@ -44,7 +44,10 @@ struct tr_py_layout {
 	tr_s16 frame_back;	/* f_back (<=3.10) or previous (3.11+) */
 	tr_s16 frame_owner;	/* 3.12+: owner (char); -1 before */
 	tr_s16 frame_is_entry;	/* 3.11: is_entry (bool); -1 elsewhere */
-	tr_u8 owner_cstack;	/* value of owner meaning "C stack entry frame" */
+	tr_u8 owner_cstack;	/* the lowest owner value of a frame that is no Python
+				 * call: the C stack's entry frame (3.12/3.13
+				 * FRAME_OWNED_BY_CSTACK, 3.14 FRAME_OWNED_BY_INTERPRETER,
+				 * both 3); compared with >= */
 	tr_u8 eval_frame_arg;	/* arg index of the frame in _PyEval_EvalFrameDefault */
 	/* code object */
 	tr_s16 code_name;
@@ -64,7 +67,10 @@ struct tr_py_layout {
 	tr_s16 frame_instr;		/* 3.11/3.12 prev_instr, 3.13 instr_ptr */
 	tr_s8 frame_instr_start;	/* frame_instr - &co_code_adaptive of a frame that
 					 * has not run yet: -2 (prev_instr) or 0 (instr_ptr) */
-	tr_u8 pad2;
+	/* tag bits of the frame's code pointer: 3.14's f_executable is a
+	 * _PyStackRef whose low bit (Py_TAG_BITS of a GIL build) marks a
+	 * deferred reference; masked off before use. 0 before 3.14. */
+	tr_u8 frame_code_tag;
 	tr_s16 tstate_thread_id;	/* PyThreadState.thread_id: pthread_self() */
 	/* a sampled frame's line (--sample): the instruction offset of a
 	 * <=3.10 frame, f_lasti (an int: bytes on 3.8/3.9, code units on

@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: MIT
 """Derive the CPython structure offsets of user/cpython/py_layout.c from DWARF.
 
-For each pyenv build 3.8-3.13 under $PYENV_ROOT/versions (default
+For each pyenv build 3.8-3.14 under $PYENV_ROOT/versions (default
 /root/.pyenv/versions), ask gdb (batch mode, no init files) about the types in
 lib/libpython3.X.so.1.0 and print every field of struct tr_py_layout
 (include/tracer.h) and struct py_runtime_layout (user/cpython/py_layout.h).
 
   derive-offsets.py            C table rows to paste into user/cpython/py_layout.c
   derive-offsets.py --json     the values as JSON {"3.X": {field: value}}
-  derive-offsets.py --check    compare with `build/tracer layout 3.X`; exit 1
-                               on any difference (or if nothing was checked)
+  derive-offsets.py --check    compare with `build/tracer layout 3.X` and, 3.13+,
+                               `build/tracer layout --from-binary LIB` (the
+                               build's _Py_DebugOffsets); exit 1 on any
+                               difference (or if nothing was checked)
 
 A version that is not installed is skipped with a printed reason. Runs with
 any python3 (standard library only).
@@ -23,7 +25,7 @@ import re
 import subprocess
 import sys
 
-MINORS = range(8, 14)
+MINORS = range(8, 15)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # field order of the two C structs (and of `tracer layout` output)
@@ -34,7 +36,7 @@ PY_FIELDS = [
     "code_firstlineno", "unicode_length", "unicode_state",
     "unicode_ascii_size", "unicode_compact_size", "code_flags",
     "code_code_adaptive", "frame_instr", "frame_instr_start",
-    "tstate_thread_id", "frame_lasti", "code_linetable",
+    "tstate_thread_id", "frame_lasti", "code_linetable", "frame_code_tag",
 ]
 RT_FIELDS = ["runtime_tstate_current", "runtime_interpreters_main",
              "interp_eval_frame", "runtime_gil_holder", "runtime_gil_ptr",
@@ -67,7 +69,11 @@ def queries(minor):
                               "f_executable" if minor >= 13 else "f_code")
         q["frame_back"] = off("_PyInterpreterFrame", "previous")
     q["frame_owner"] = off("_PyInterpreterFrame", "owner") if minor >= 12 else None
-    q["owner_cstack"] = "(long)FRAME_OWNED_BY_CSTACK" if minor >= 12 else None
+    # the lowest owner of a frame that is no Python call: the C stack's
+    # entry frame, FRAME_OWNED_BY_CSTACK until 3.13, then the evaluator's
+    # own sentinel FRAME_OWNED_BY_INTERPRETER (3.14 keeps a CSTACK = 4 above it)
+    q["owner_cstack"] = (None if minor < 12 else "(long)FRAME_OWNED_BY_CSTACK"
+                         if minor <= 13 else "(long)FRAME_OWNED_BY_INTERPRETER")
     q["frame_is_entry"] = off("_PyInterpreterFrame", "is_entry") if minor == 11 else None
     q["code_name"] = off("PyCodeObject", "co_name")
     q["code_qualname"] = off("PyCodeObject", "co_qualname") if minor >= 11 else None
@@ -239,6 +245,28 @@ def state_bits(ptype_text):
     return bits
 
 
+def code_tag(minor, res):
+    """The tag bits of the frame's code pointer. 3.14's f_executable is a
+    _PyStackRef, `union { uintptr_t bits; }` in a GIL build, whose low bit
+    (Py_TAG_BITS = Py_TAG_REFCNT = 1, Include/internal/pycore_stackref.h;
+    macros are not in the DWARF) marks a deferred reference. Other
+    versions: a plain PyObject * (3.13) or PyCodeObject *, no tag. A
+    stackref of another shape (a free-threaded or debug build's) is
+    refused: the rule would need re-reading CPython."""
+    t = res.get("exectype", "")
+    if minor <= 12:
+        return 0
+    if re.search(r"=\s*(PyObject|PyCodeObject) \*\s*$", t.strip()):
+        return 0
+    if "_PyStackRef" in t:
+        body = " ".join(res.get("tagbits", "").split())
+        if re.match(r"^type = union (_PyStackRef )?\{ uintptr_t bits; \}$", body):
+            return 1
+        raise GdbError("3.%d: _PyStackRef is %r, expected union { uintptr_t bits; }"
+                       % (minor, body))
+    raise GdbError("3.%d: f_executable is %r" % (minor, t.strip()))
+
+
 def derive(lib, minor):
     """Return ({field: value}, [warnings]) for one libpython."""
     q = queries(minor)
@@ -247,6 +275,8 @@ def derive(lib, minor):
     cmds += [("tstate_current%d" % i, "print " + e) for i, e in enumerate(TSTATE_CURRENT)]
     cmds += instr_queries()
     cmds += [("flagsize", "print (long)sizeof(((PyCodeObject *)0)->co_flags)")]
+    cmds += [("exectype", "whatis ((_PyInterpreterFrame *)0)->f_executable"),
+             ("tagbits", "ptype _PyStackRef")]
     cmds += [("evalproto", "ptype _PyEval_EvalFrameDefault"),
              ("ascii", "ptype/o PyASCIIObject")]
     res = gdb_run(lib, cmds)
@@ -266,6 +296,7 @@ def derive(lib, minor):
     if print_value(res.get("flagsize", "")) != 4:  # tr_py_layout says int
         raise GdbError("3.%d: sizeof(co_flags) is %s, expected 4"
                        % (minor, res.get("flagsize", "").strip()))
+    vals["frame_code_tag"] = code_tag(minor, res)
     vals["runtime_tstate_current"] = -1
     for i, e in enumerate(TSTATE_CURRENT):
         v = print_value(res.get("tstate_current%d" % i, ""))
@@ -303,6 +334,12 @@ def find_builds(root):
             builds[minor] = (None, "%s is missing" % lib)
             continue
         builds[minor] = (os.path.basename(dirs[-1]), lib)
+    # builds of versions past the table: said, never silently ignored
+    for d in sorted(glob.glob(os.path.join(root, "3.*"))):
+        m = re.match(r"^3\.(\d+)\.\d+$", os.path.basename(d))
+        if m and int(m.group(1)) > max(MINORS):
+            print("# skip %s: past the versions this tool derives (3.%d-3.%d)"
+                  % (os.path.basename(d), min(MINORS), max(MINORS)), file=sys.stderr)
     return builds
 
 
@@ -315,8 +352,11 @@ def c_row(minor, name, v):
             % (minor, name, py, rt))
 
 
-def tracer_layout(tracer, minor):
-    p = subprocess.run([tracer, "layout", "3.%d" % minor], stdout=subprocess.PIPE,
+def tracer_layout(tracer, minor, from_binary=None):
+    """`tracer layout 3.X` (the built-in table), or with FROM_BINARY the
+    layout the tracer reads from that file's _Py_DebugOffsets"""
+    args = ["layout", "--from-binary", from_binary] if from_binary else ["layout", "3.%d" % minor]
+    p = subprocess.run([tracer] + args, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
     if p.returncode != 0:
         return None, "exit %d: %s" % (p.returncode, p.stderr.strip())
@@ -380,15 +420,25 @@ def main():
             print("# " + n, file=sys.stderr)
         results[minor] = (name, vals)
         if args.check:
-            got, err = tracer_layout(args.tracer, minor)
-            diffs = [err] if err else compare(vals, got)
-            checked += 1
-            if diffs:
-                failed = True
+            # the built-in table's row and, 3.13+, the layout read from the
+            # build's own _Py_DebugOffsets (its fields, the rest from the
+            # table): each must be DWARF's
+            sources = [("3.%d" % minor, None,
+                        "%d fields match DWARF of %s" % (len(ALL_FIELDS), name))]
+            if minor >= 13:
+                sources.append(("3.%d _Py_DebugOffsets" % minor, lib,
+                                "_Py_DebugOffsets of %s agree with DWARF" % name))
+            for what, from_binary, ok in sources:
+                got, err = tracer_layout(args.tracer, minor, from_binary)
+                if got:
+                    got["version_hex"] &= 0xffff0000	# the table has major.minor only
+                diffs = [err] if err else compare(vals, got)
+                checked += 1
+                failed |= bool(diffs)
                 for d in diffs:
-                    print("3.%d: %s" % (minor, d))
-            else:
-                print("3.%d: ok (%d fields match DWARF of %s)" % (minor, len(ALL_FIELDS), name))
+                    print("%s: %s" % (what, d))
+                if not diffs:
+                    print("%s: ok (%s)" % (what, ok))
 
     if args.json:
         json.dump({"3.%d" % m: dict(v, build=n) for m, (n, v) in results.items()},

@@ -68,7 +68,7 @@ static const char doc[] =
 "  Instead of tracing every call, sample the Python stack of each thread of\n"
 "  the process that is on a CPU, HZ times a second per CPU (default 99), with\n"
 "  a cpu-clock perf event and a BPF frame walk (up to 2048 frames; deeper\n"
-"  stacks are cut and marked [truncated]). Works on 3.8-3.13, launched or\n"
+"  stacks are cut and marked [truncated]). Works on 3.8-3.14, launched or\n"
 "  attached, with no USDT. .folded values and the summary are sample counts;\n"
 "  .pprof has cpu samples with their period; .svg too; .speedscope.json,\n"
 "  .pftrace and .json show them as slices on each thread's timeline (in the\n"

@@ -17,6 +17,18 @@ event (return, yield or unwinding by an exception); c_call/c_return are
 ignored. Functions are keyed by (name, absolute co_filename, co_firstlineno)
 with name = co_qualname when the interpreter has it (3.11+), else co_name,
 the same identity the tracer reports.
+
+CPython 3.14+ is measured with sys.monitoring instead, without PY_UNWIND:
+there a tool on PY_UNWIND changes what the program does. gen.close() of a
+generator suspended at a yield outside any try block clears its frame
+without running it, unless a tool monitors PY_UNWIND, and then it resumes
+the frame to raise GeneratorExit in it (Objects/genobject.c gen_close,
+_PyEval_NoToolsForUnwind): sys.setprofile, which uses PY_UNWIND, counts a
+call the unprofiled program never makes. Calls are PY_START, PY_RESUME and
+PY_THROW (setprofile's 'call' events in 3.12+), returns PY_RETURN and
+PY_YIELD, and frames left by an exception (setprofile's unwinding
+'return') are found on a per-thread shadow stack: those still above a
+frame when it returns or yields.
 """
 import json
 import os
@@ -31,19 +43,51 @@ def _name_of(code):
     return getattr(code, "co_qualname", code.co_name)
 
 
+def _monitor(main, count):
+    """3.14+: call main() with sys.monitoring events counted by COUNT(code,
+    slot) (see the module's doc)."""
+    mon = sys.monitoring
+    ev = mon.events
+    tool = mon.PROFILER_ID
+    stacks = {}		# native thread id -> [code, ...] of running frames
+    get_tid = threading.get_native_id
+
+    def enter(code, *args):
+        count(code, 1)
+        stacks.setdefault(get_tid(), []).append(code)
+
+    def leave(code, *args):
+        count(code, 2)
+        st = stacks.get(get_tid(), [])
+        # frames above CODE's own left by an exception (a frame started
+        # before monitoring began is in no stack: nothing popped)
+        if code in st:
+            while st:
+                top = st.pop()
+                if top is code:
+                    break
+                count(top, 2)
+
+    mon.use_tool_id(tool, "e2e-ground-truth")
+    try:
+        for e in (ev.PY_START, ev.PY_RESUME, ev.PY_THROW):
+            mon.register_callback(tool, e, enter)
+        for e in (ev.PY_RETURN, ev.PY_YIELD):
+            mon.register_callback(tool, e, leave)
+        mon.set_events(tool, ev.PY_START | ev.PY_RESUME | ev.PY_THROW |
+                       ev.PY_RETURN | ev.PY_YIELD)
+        return main()
+    finally:
+        mon.set_events(tool, 0)
+        mon.free_tool_id(tool)
+
+
 def profile_call(main, out):
     """Call main() under the profiler and write what it saw to OUT."""
     tables = {}		# native thread id -> {id(code): [code, calls, returns]}
     get_tid = threading.get_native_id
 
-    def prof(frame, event, arg):
-        if event == "call":
-            slot = 1
-        elif event == "return":
-            slot = 2
-        else:
-            return
-        code = frame.f_code
+    def count(code, slot):
         # each thread only ever touches its own table
         table = tables.get(get_tid())
         if table is None:
@@ -54,13 +98,22 @@ def profile_call(main, out):
             entry = table[id(code)] = [code, 0, 0]
         entry[slot] += 1
 
-    threading.setprofile(prof)
-    sys.setprofile(prof)
-    try:
-        result = main()
-    finally:
-        sys.setprofile(None)
-        threading.setprofile(None)
+    def prof(frame, event, arg):
+        if event == "call":
+            count(frame.f_code, 1)
+        elif event == "return":
+            count(frame.f_code, 2)
+
+    if sys.version_info >= (3, 14):
+        result = _monitor(main, count)
+    else:
+        threading.setprofile(prof)
+        sys.setprofile(prof)
+        try:
+            result = main()
+        finally:
+            sys.setprofile(None)
+            threading.setprofile(None)
 
     merged = {}
     for tid, table in tables.items():

@@ -22,7 +22,8 @@ DEBIAN_PY = "/usr/bin/python3.11"
 # the interpreters the tracer supports, as test ids
 # ("-eval": the eval strategy forced, the target started with -X perf)
 SUPPORTED = ["debian3.11", "pyenv3.8", "pyenv3.9", "pyenv3.10", "pyenv3.11",
-             "pyenv3.12", "pyenv3.13", "pyenv3.12-eval", "pyenv3.13-eval"]
+             "pyenv3.12", "pyenv3.13", "pyenv3.14", "pyenv3.12-eval", "pyenv3.13-eval",
+             "pyenv3.14-eval"]
 # interpreters the tracer must refuse, with why
 REFUSED = {"pyenv3.6": "unsupported version", "pyenv3.7": "unsupported version"}
 

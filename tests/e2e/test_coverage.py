@@ -723,7 +723,7 @@ def test_include_omit(tracer, get_interp, ident, case, get_cov_truth, get_main_r
 AttachWorkload = collections.namedtuple("AttachWorkload", "name path")
 
 
-@pytest.mark.parametrize("ident", ["debian3.11", "pyenv3.10", "pyenv3.12"])
+@pytest.mark.parametrize("ident", ["debian3.11", "pyenv3.10", "pyenv3.12", "pyenv3.14"])
 def test_attach(tracer, get_interp, ident, get_cov_truth, tmp_path):
     """attached while cov_attach.py waits: lines run after the attach are
     covered (settrace of phase 2), nothing that never ran is; FNDA =
@@ -843,7 +843,7 @@ def view_of(text, root):
 
 
 @pytest.mark.parametrize("variant", ["plain", "user-sitecustomize"])
-@pytest.mark.parametrize("ident", ["pyenv3.12", "pyenv3.13"])
+@pytest.mark.parametrize("ident", ["pyenv3.12", "pyenv3.13", "pyenv3.14"])
 def test_nothing_left_behind(tracer, get_interp, ident, variant, tmp_path):
     """a launch measuring lines writes no file beyond what an untraced run
     writes (bytecode allowed here), and the program sees the same sys.path,

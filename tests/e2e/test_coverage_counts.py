@@ -22,7 +22,7 @@ COUNTS = os.path.join(COV_DIR, "cov_counts.py")
 INSIDE_RE = re.compile(r"calls counted in the process")
 
 
-@pytest.mark.parametrize("ident", ["pyenv3.12", "pyenv3.13"])
+@pytest.mark.parametrize("ident", ["pyenv3.12", "pyenv3.13", "pyenv3.14"])
 @pytest.mark.parametrize("how", ["inside", "probed"])
 def test_counts_exact(tracer, get_interp, ident, how, get_cov_truth, tmp_path):
     it = get_interp(ident)

@@ -40,8 +40,8 @@ TIMEOUT = 120
 WORKLOAD = os.path.join(helpers.WORKLOADS, "jit.py")
 JIT_NAME = "tracer_test_jit_spin"
 JIT_FRAME = "[jit] " + JIT_NAME
-INTERPS = ["pyenv3.12", "pyenv3.13"]
-DUMP_INTERPS = ["debian3.11", "pyenv3.13"]
+INTERPS = ["pyenv3.12", "pyenv3.13", "pyenv3.14"]
+DUMP_INTERPS = ["debian3.11", "pyenv3.13", "pyenv3.14"]
 
 
 def _pid(stderr):

@@ -23,8 +23,8 @@ need_tracer = pytest.mark.skipif(not os.access(TRACER, os.X_OK),
 need_gdb = pytest.mark.skipif(shutil.which("gdb") is None, reason="gdb is not installed")
 need_builds = pytest.mark.skipif(
     not any(glob.glob(os.path.join(VERSIONS, "3.%d.*" % m, "lib", "libpython3.%d.so.1.0" % m))
-            for m in range(8, 14)),
-    reason="no pyenv CPython 3.8-3.13 build under %s" % VERSIONS)
+            for m in range(8, 15)),
+    reason="no pyenv CPython 3.8-3.14 build under %s" % VERSIONS)
 need_313 = pytest.mark.skipif(not os.path.isfile(LIB313), reason="%s not present" % LIB313)
 
 
@@ -73,7 +73,7 @@ def test_layout_from_binary_matches_dwarf():
 
 @need_tracer
 def test_layout_unknown_version_fails():
-    for v in ("3.7", "3.14", "2.7", "x"):
+    for v in ("3.7", "3.15", "2.7", "x"):
         p = run(TRACER, "layout", v)
         assert p.returncode == 1, v
         assert p.stdout == "" and p.stderr.strip(), v

@@ -96,7 +96,7 @@ def test_runtime_launch(tracer, interp, tmp_path):
     check_runtime(helpers.Chrome(out), result, interp)
 
 
-@pytest.mark.parametrize("ident", ["debian3.11", "pyenv3.8", "pyenv3.12"])
+@pytest.mark.parametrize("ident", ["debian3.11", "pyenv3.8", "pyenv3.12", "pyenv3.14"])
 def test_runtime_attach(tracer, get_interp, ident, tmp_path):
     it = get_interp(ident)
     wl = helpers.Workload("runtime", ["runtime.py"])

@@ -29,7 +29,7 @@ from test_pprof import decode_profile, one
 HZ = 997
 TIMEOUT = 120
 INTERPS = ["debian3.11", "pyenv3.8", "pyenv3.9", "pyenv3.10", "pyenv3.11", "pyenv3.12",
-           "pyenv3.13"]
+           "pyenv3.13", "pyenv3.14"]
 WORKLOAD = helpers.Workload("sampling", ["sampling.py"])
 # and the summary on stdout (-o -)
 OUTS = {"folded": "s.folded", "pprof": "s.pprof", "speedscope": "s.speedscope.json",

@@ -102,11 +102,22 @@ def processes(chrome):
     return {p["pid"]: p for p in chrome.other.get("processes", [])}
 
 
+def optional(ident):
+    """[IDENT] when that interpreter is here, else [] with a printed reason"""
+    it, why = helpers.find_interp(ident)
+    if it is None:
+        print("without %s: %s" % (ident, why))
+        return []
+    return [ident]
+
+
 def test_all_exact(tracer, get_interp, get_truth, tmp_path):
-    """Debian 3.11, pyenv 3.10 and pyenv 3.12 -X perf running at the start;
+    """Debian 3.11, pyenv 3.10, pyenv 3.12 -X perf (and pyenv 3.14 when
+    present) running at the start;
     a Debian 3.11 started later in its own PID namespace"""
     wl = helpers.WORKLOAD_BY_NAME["mixed"]
     specs = [("debian3.11", []), ("pyenv3.10", []), ("pyenv3.12", ["-X", "perf"])]
+    specs += [(i, []) for i in optional("pyenv3.14")]
     interps = [get_interp(i) for i, _ in specs]
     names = ["e2e-sw-%d" % i for i in range(len(specs))] + ["e2e-sw-ns"]
     out = tmp_path / "all.json"
@@ -145,8 +156,10 @@ def test_all_exact(tracer, get_interp, get_truth, tmp_path):
     check_trace(of_pid(chrome, lp), interps[0], wl, truth, lp, "launch")
     # traced from its first call: its main() has no call before it missing
     assert not helpers.flagged(of_pid(chrome, lp).calls, "began_before_attach")
-    # every process accounted for: the four, all seen exiting
-    assert "tracer: 4 processes traced (4 exited during the session)" in tr.err.text(), \
+    # every process accounted for, all seen exiting
+    n = len(specs) + 1
+    assert "tracer: %d processes traced (%d exited during the session)" % (n, n) \
+        in tr.err.text(), \
         tr.describe()
 
 
@@ -213,12 +226,12 @@ def _folded_shares(rows, paths):
 
 
 def test_sample_all(tracer, get_interp, tmp_path):
-    """--sample -a: Debian 3.11, pyenv 3.10 and pyenv 3.12 sampled at once,
+    """--sample -a: Debian 3.11, pyenv 3.10, pyenv 3.12 (and 3.14) sampled at once,
     and a Debian 3.11 started later in its own PID namespace; each runs its
     own copy of workloads/sampling.py (so its frames are told apart in the
     one .folded), and each one's f/g sample ratio is its own measured CPU
     ratio within 15%, as in test_sample"""
-    specs = ["debian3.11", "pyenv3.10", "pyenv3.12"]
+    specs = ["debian3.11", "pyenv3.10", "pyenv3.12"] + optional("pyenv3.14")
     interps = [get_interp(i) for i in specs]
     names = ["e2e-sws-%d" % k for k in range(len(specs))] + ["e2e-sws-ns"]
     env = {"E2E_SAMPLE_SECONDS": "3", "E2E_DEEP_SECONDS": "0.3"}
@@ -254,7 +267,9 @@ def test_sample_all(tracer, get_interp, tmp_path):
     finally:
         kill_all(*targets, tr)
     err = tr.err.text()
-    assert "tracer: 4 processes traced (4 exited during the session)" in err, tr.describe()
+    n = len(specs) + 1
+    assert "tracer: %d processes traced (%d exited during the session)" % (n, n) in err, \
+        tr.describe()
     truths = [sample_truth(t.err.text()) for t in targets] + [sample_truth(late.stderr)]
     shares = _folded_shares(parse_folded(folded), scripts)
     for k, ((f_cpu, g_cpu, _), path) in enumerate(zip(truths, scripts)):

@@ -3,7 +3,7 @@
 # Test vectors of tests/unit/test_line_table.c: the line tables of real code
 # objects and, per instruction offset, the line the interpreter itself gives
 # (dis.findlinestarts on 3.8/3.9, co_lines() on 3.10+). Regenerate with
-#   for v in 3.8 3.9 3.10 3.11 3.12 3.13; do $PYENV_ROOT/versions/$v.*/bin/python \
+#   for v in 3.8 3.9 3.10 3.11 3.12 3.13 3.14; do $PYENV_ROOT/versions/$v.*/bin/python \
 #     tests/unit/gen_line_table_vectors.py; done > tests/unit/line_table_vectors.h
 # (then re-add the header comment)
 import dis, sys, types

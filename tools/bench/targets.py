@@ -9,9 +9,9 @@ import subprocess
 DEBIAN_PYTHON = "/usr/bin/python3.11"
 PYENV_VERSIONS = os.path.join(os.environ.get("PYENV_ROOT", "/root/.pyenv"), "versions")
 # pyenv minors measured: 3.8-3.10 through the uprobe on the eval function,
-# 3.12/3.13 the same with the perf trampoline (PYTHONPERFSUPPORT=1, the eval
-# strategy forced); 3.11-3.13 unflagged with the dispatch strategy
-PYENV_MINORS = ((3, 8), (3, 9), (3, 10), (3, 11), (3, 12), (3, 13))
+# 3.12-3.14 the same with the perf trampoline (PYTHONPERFSUPPORT=1, the eval
+# strategy forced); 3.11-3.14 unflagged with the dispatch strategy
+PYENV_MINORS = ((3, 8), (3, 9), (3, 10), (3, 11), (3, 12), (3, 13), (3, 14))
 EVAL_SYMBOL = "_PyEval_EvalFrameDefault"
 
 

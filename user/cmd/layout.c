@@ -47,6 +47,7 @@ static void layout__print(FILE *f, const struct tr_py_layout *l,
 	fprintf(f, "tstate_thread_id=%d\n", l->tstate_thread_id);
 	fprintf(f, "frame_lasti=%d\n", l->frame_lasti);
 	fprintf(f, "code_linetable=%d\n", l->code_linetable);
+	fprintf(f, "frame_code_tag=%u\n", l->frame_code_tag);
 	fprintf(f, "runtime_tstate_current=%d\n", rt->runtime_tstate_current);
 	fprintf(f, "runtime_interpreters_main=%d\n", rt->runtime_interpreters_main);
 	fprintf(f, "interp_eval_frame=%d\n", rt->interp_eval_frame);

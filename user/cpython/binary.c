@@ -64,11 +64,17 @@ static int find_layout(struct binary *b, struct elf_file *ef, uint64_t rt_sz,
 	if (minor >= 13) {
 		n = elf_file__read_vaddr(ef, b->runtime_vaddr, buf, len);
 		ret = n < 0 ? (int)n : (size_t)n == len ? 0 : -EFAULT;
+		/* a Py_GIL_DISABLED build has another object header and frame,
+		 * which no row of the table describes */
+		if (!ret && build_kind__free_threaded_offsets(buf, len) == 1)
+			return ERR("CPython %u.%u: a free-threaded build (Py_GIL_DISABLED) is not "
+				   "supported", major, minor), -ENOTSUP;
 		if (!ret)
 			ret = py_layout__from_debug_offsets(buf, len, &b->cfg.layout, &b->rt);
 		if (ret && minor > PY_LAYOUT_MAX_MINOR)
-			return ERR("CPython %u.%u: cannot read its _Py_DebugOffsets (%s)", major, minor,
-				   strerror(-ret)), ret;
+			return ERR("CPython %u.%u is not supported (3.%d to 3.%d are): its "
+				   "_Py_DebugOffsets do not have 3.%d's layout", major, minor,
+				   PY_LAYOUT_MIN_MINOR, PY_LAYOUT_MAX_MINOR, PY_LAYOUT_MAX_MINOR), ret;
 		if (!ret)
 			return 0;
 	}

@@ -28,7 +28,7 @@ struct build_kind {
  */
 int build_kind__other_python(const char *path, const char *name, char *why, size_t n);
 /* 0 when CPython VERSION_HEX is in the supported range, else -ENOTSUP with
- * "CPython 3.X is not supported (3.8 to 3.13 are)" in WHY */
+ * "CPython 3.X is not supported (3.8 to 3.14 are)" in WHY */
 int build_kind__version(uint32_t version_hex, char *why, size_t n);
 /* the kind of the CPython 3 file PATH; 0 or -errno */
 int build_kind__of_file(const char *path, struct build_kind *k);

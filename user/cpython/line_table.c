@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Line tables of CPython 3.8-3.13 (the bytes of co_lnotab / co_linetable),
+ * Line tables of CPython 3.8-3.14 (the bytes of co_lnotab / co_linetable),
  * decoded into ranges of instruction offsets, the way CPython's
  * PyCode_Addr2Line reads them (Objects/codeobject.c of each version; the
  * formats are described in Objects/lnotab_notes.txt (3.8-3.10) and
@@ -163,7 +163,7 @@ int line_table__decode(struct line_table *t, unsigned minor, const uint8_t *buf,
 		err = decode_lnotab(t, buf, len, firstlineno);
 	else if (minor == 10)
 		err = decode_linetable310(t, buf, len, firstlineno);
-	else if (minor >= 11 && minor <= 13)
+	else if (minor >= 11 && minor <= 14)	/* 3.14: the same location table */
 		err = decode_locations(t, buf, len, firstlineno);
 	else
 		err = -ENOTSUP;

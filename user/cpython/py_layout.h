@@ -38,5 +38,5 @@ int py_layout__from_debug_offsets(const void *buf, size_t len,
 
 /* lowest and highest minor versions (of 3.x) the table supports */
 #define PY_LAYOUT_MIN_MINOR 8
-#define PY_LAYOUT_MAX_MINOR 13
+#define PY_LAYOUT_MAX_MINOR 14
 #endif

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""A small workload with most kinds of Python frames (runs on 3.8-3.13, no
+"""A small workload with most kinds of Python frames (runs on 3.8-3.14, no
 third-party imports). Module level only imports and defines: everything
 that runs a Python frame runs inside main(), so the tracer and the
 ground-truth profiler see the same calls. Counts are deterministic."""

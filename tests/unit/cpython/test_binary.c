@@ -212,6 +212,10 @@ TEST(binary_pyenv_libpython)
 
 		if (sscanf(ver, "3.%u", &minor) != 1 || minor < PY_LAYOUT_MIN_MINOR)
 			continue;
+		if (minor > PY_LAYOUT_MAX_MINOR) {
+			printf("  SKIP %s: past the supported 3.%d\n", ver, PY_LAYOUT_MAX_MINOR);
+			continue;
+		}
 		snprintf(lib, sizeof(lib), "%s/lib/libpython3.%u.so.1.0", g.gl_pathv[i], minor);
 		snprintf(py, sizeof(py), "%s/bin/python3.%u", g.gl_pathv[i], minor);
 		if (access(lib, R_OK) || access(py, X_OK))
@@ -398,4 +402,66 @@ TEST(binary_cache_keeps_no_failure)
 	CHECK_EQ(binary_cache__get(c, &req, &b, err, sizeof(err)), -ENOENT);
 	CHECK(strstr(err, "cannot open /nonexistent/libpython3.11.so"));
 	binary_cache__free(c);
+}
+
+/* a copy of the 3.14 libpython with values of its _Py_DebugOffsets changed
+ * (N pairs: byte AT[i] of _PyRuntime's initial value, 8 bytes VALUE[i]):
+ * and Py_Version set to PY_VERSION (0: kept): analysed for sampling, the
+ * error and its message */
+static int analyse_patched_314(uint32_t py_version, int n, const size_t *at,
+			       const uint64_t *value, char *err, size_t errlen)
+{
+	const char *lib = "/root/.pyenv/versions/3.14.7/lib/libpython3.14.so.1.0";
+	char copy[] = "/tmp/unit-py314-patched-XXXXXX", cmd[512];
+	struct binary_req req = { .path = copy, .name = copy };
+	static struct binary b;
+	uint64_t rt = readelf_symbol(lib, "_PyRuntime");
+	int64_t off = rt ? readelf_offset(lib, rt) : -1;
+	uint64_t pv = readelf_symbol(lib, "Py_Version");
+	int64_t pv_off = pv ? readelf_offset(lib, pv) : -1;
+	int fd, ret = 0;
+
+	fd = mkstemp(copy);
+	if (fd < 0 || off < 0 || pv_off < 0)
+		return -EIO;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", lib, copy);
+	if (system(cmd) || (fd = open(copy, O_WRONLY)) < 0) {
+		unlink(copy);
+		return -EIO;
+	}
+	for (int i = 0; i < n && !ret; i++)
+		ret = pwrite(fd, &value[i], 8, off + at[i]) == 8 ? 0 : -EIO;
+	if (py_version && !ret)
+		ret = pwrite(fd, &py_version, 4, pv_off) == 4 ? 0 : -EIO;
+	close(fd);
+	if (!ret)
+		ret = binary__analyse(&req, &b, err, errlen);
+	unlink(copy);
+	return ret;
+}
+
+/* 3.14's free-threaded build, and a version past 3.14 whose debug offsets
+ * are not 3.14's: refused with what they are, before anything is traced */
+TEST(binary_314_refusals)
+{
+	static const size_t ft_at[] = { 16 }, v_at[] = { 8 }, bad_at[] = { 8, 26 * 8 };
+	static const uint64_t ft[] = { 1 }, v315[] = { 0x030f00f0 }, bad[] = { 0x030f00f0, 1 << 20 };
+	char err[256] = "";
+
+	if (!have("/root/.pyenv/versions/3.14.7/lib/libpython3.14.so.1.0")) {
+		printf("SKIP: no pyenv 3.14.7\n");
+		return;
+	}
+	CHECK_EQ(analyse_patched_314(0, 1, ft_at, ft, err, sizeof(err)), -ENOTSUP);
+	printf("  %s\n", err);
+	CHECK(strstr(err, "CPython 3.14: a free-threaded build (Py_GIL_DISABLED) is not supported"));
+	/* "3.15" with 3.14's debug offsets: read with 3.14's map */
+	CHECK_EQ(analyse_patched_314(0x030f00f0, 1, v_at, v315, err, sizeof(err)), 0);
+	/* "3.15" whose thread_state.current_frame (3.14's slot 26) is past
+	 * its thread state: not 3.14's layout */
+	CHECK_EQ(analyse_patched_314(0x030f00f0, 2, bad_at, bad, err, sizeof(err)), -ENOTSUP);
+	printf("  %s\n", err);
+	CHECK(strstr(err, "CPython 3.15 is not supported (3.8 to 3.14 are): its _Py_DebugOffsets "
+			  "do not have 3.14's layout"));
 }

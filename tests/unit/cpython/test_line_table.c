@@ -57,6 +57,7 @@ TEST(line_table_py310_linetable) { check_version(10, py310, NVEC(py310)); }
 TEST(line_table_py311_locations) { check_version(11, py311, NVEC(py311)); }
 TEST(line_table_py312_locations) { check_version(12, py312, NVEC(py312)); }
 TEST(line_table_py313_locations) { check_version(13, py313, NVEC(py313)); }
+TEST(line_table_py314_locations) { check_version(14, py314, NVEC(py314)); }
 
 TEST(line_table_synthetic)
 {
@@ -124,7 +125,7 @@ TEST(line_table_malformed)
 	CHECK_EQ(t.n, 0);
 	CHECK_EQ(line_table__line(&t, 0), LINE_NONE);
 	CHECK_EQ(line_table__decode(&t, 7, ok, sizeof(ok), 1), -ENOTSUP);
-	CHECK_EQ(line_table__decode(&t, 14, ok, sizeof(ok), 1), -ENOTSUP);
+	CHECK_EQ(line_table__decode(&t, 15, ok, sizeof(ok), 1), -ENOTSUP);
 	/* an empty table: 3.8 says co_firstlineno everywhere, 3.10+ nothing */
 	CHECK_EQ(line_table__decode(&t, 8, NULL, 0, 7), 0);
 	CHECK_EQ(line_table__line(&t, 4), 7);

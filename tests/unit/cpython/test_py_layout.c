@@ -10,6 +10,7 @@
 #include "unit.h"
 
 #define PY313_LIB "/root/.pyenv/versions/3.13.0/lib/libpython3.13.so.1.0"
+#define PY314_LIB "/root/.pyenv/versions/3.14.7/lib/libpython3.14.so.1.0"
 
 /* ---- table ----------------------------------------------------------- */
 
@@ -121,7 +122,7 @@ TEST(py_layout_table_unsupported)
 	struct py_runtime_layout rt;
 
 	CHECK_EQ(py_layout__for_version(3, 7, &l, &rt), -ENOTSUP);
-	CHECK_EQ(py_layout__for_version(3, 14, &l, &rt), -ENOTSUP);
+	CHECK_EQ(py_layout__for_version(3, 15, &l, &rt), -ENOTSUP);
 	CHECK_EQ(py_layout__for_version(2, 7, &l, &rt), -ENOTSUP);
 	CHECK_EQ(py_layout__for_version(4, 13, &l, &rt), -ENOTSUP);
 	CHECK_EQ(py_layout__for_version(3, 0x10d, &l, &rt), -ENOTSUP);
@@ -264,44 +265,101 @@ TEST(py_layout_dbg_inconsistent_offsets)
 	dbg_fill(s, 0x030d00f0);
 	s[43] = 0;			/* co_code_adaptive missing (not last) */
 	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
-	dbg_fill(s, 0x030f00f0);	/* same, as a later version: -ENOTSUP */
-	s[33] = 80;			/* owner at sizeof(frame) */
-	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -ENOTSUP);
 }
 
-/* A later version with 3.13's order is accepted: fields from its bytes. */
-TEST(py_layout_dbg_later_version_same_order)
+/* 3.13's synthetic struct in 3.14's order: interpreter_state gains
+ * threads_main after threads_head and two slots at its end,
+ * interpreter_frame two (stackpointer, tlbc_index), code_object one
+ * (co_tlbc), set_object a section before dict; gen_object, llist_node and
+ * debugger_support close it (95 slots) */
+#define DBG14_SLOTS 95
+static void dbg_fill_314(uint64_t *s, uint64_t version)
 {
-	uint64_t s[DBG_SLOTS + 8];
-	struct tr_py_layout l;
-	struct py_runtime_layout rt;
+	uint64_t s13[DBG_SLOTS];
 
-	memset(s, 0, sizeof(s));
-	dbg_fill(s, 0x030f00a1);	/* 3.15.0a1, struct longer than 3.13's */
-	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), 0);
-	CHECK_EQ(l.version_hex, 0x030f00a1);
-	CHECK_EQ(l.tstate_frame, 88);
-	CHECK_EQ(l.code_qualname, 136);
-	CHECK_EQ(py_layout__from_debug_offsets(s, DBG_SLOTS * 8 - 8, &l, &rt), -EINVAL);
-}
-
-/* 3.14 inserts interpreter_state.threads_main (and two more slots at the
- * end of that section): read as 3.13, every later section is shifted. The
- * parser must refuse rather than return shifted offsets. */
-TEST(py_layout_dbg_later_version_reordered)
-{
-	uint64_t s13[DBG_SLOTS], s[DBG_SLOTS + 8];
-	struct tr_py_layout l;
-	struct py_runtime_layout rt;
-
-	dbg_fill(s13, 0x030e00f0);
-	memset(s, 0, sizeof(s));
+	dbg_fill(s13, version);
+	memset(s, 0, DBG14_SLOTS * 8);
 	memcpy(s, s13, 10 * 8);		/* up to threads_head */
 	s[10] = 32;			/* threads_main */
 	memcpy(&s[11], &s13[10], (19 - 10) * 8);	/* gc .. gil holder */
 	s[20] = 8000; s[21] = 8008;	/* code_object_generation, tlbc_generation */
-	memcpy(&s[22], &s13[19], (DBG_SLOTS - 19) * 8);
+	memcpy(&s[22], &s13[19], (34 - 19) * 8);	/* thread_state, frame */
+	s[37] = 56; s[38] = 0;		/* stackpointer, tlbc_index */
+	memcpy(&s[39], &s13[34], (44 - 34) * 8);	/* code_object */
+	s[49] = 0;			/* co_tlbc */
+	memcpy(&s[50], &s13[44], (56 - 44) * 8);	/* pyobject .. list */
+	s[62] = 200; s[63] = 16; s[64] = 24; s[65] = 32;	/* set_object */
+	memcpy(&s[66], &s13[56], (DBG_SLOTS - 56) * 8);	/* dict .. gc */
+}
+
+/* the same fields as 3.13's synthetic struct, read at 3.14's slots; the
+ * rest from 3.14's row (the frame_code_tag of a _PyStackRef) */
+TEST(py_layout_dbg_synthetic_314)
+{
+	uint64_t s13[DBG_SLOTS], s[DBG14_SLOTS];
+	struct tr_py_layout l13, l, row;
+	struct py_runtime_layout rt13, rt;
+
+	dbg_fill(s13, 0x030d00f0);
+	CHECK_EQ(py_layout__from_debug_offsets(s13, sizeof(s13), &l13, &rt13), 0);
+	dbg_fill_314(s, 0x030e07f0);
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), 0);
+	CHECK_EQ(py_layout__for_version(3, 14, &row, NULL), 0);
+	CHECK_EQ(l.version_hex, 0x030e07f0);
+	CHECK_EQ(l.tstate_frame, l13.tstate_frame);
+	CHECK_EQ(l.tstate_thread_id, l13.tstate_thread_id);
+	CHECK_EQ(l.frame_code, l13.frame_code);
+	CHECK_EQ(l.frame_back, l13.frame_back);
+	CHECK_EQ(l.frame_owner, l13.frame_owner);
+	CHECK_EQ(l.frame_instr, l13.frame_instr);
+	CHECK_EQ(l.code_qualname, l13.code_qualname);
+	CHECK_EQ(l.code_code_adaptive, l13.code_code_adaptive);
+	CHECK_EQ(l.unicode_ascii_size, l13.unicode_ascii_size);
+	CHECK_EQ(rt.runtime_interpreters_main, rt13.runtime_interpreters_main);
+	CHECK_EQ(l13.frame_code_tag, 0);
+	CHECK_EQ(l.frame_code_tag, 1);
+	CHECK_EQ(l.frame_code_tag, row.frame_code_tag);
+	CHECK_EQ(rt.runtime_gil_holder, (py_layout__for_version(3, 14, NULL, &rt13), rt13.runtime_gil_holder));
+	/* shorter than 3.14's struct */
+	CHECK_EQ(py_layout__from_debug_offsets(s, DBG14_SLOTS * 8 - 8, &l, &rt), -EINVAL);
+	/* inconsistent: -EINVAL for 3.14 itself, -ENOTSUP for a later version */
+	s[36] = 80;			/* owner at sizeof(frame) */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	s[1] = 0x030f00f0;
 	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -ENOTSUP);
+}
+
+/* A version past the last map (3.15) with 3.14's order is accepted: its
+ * fields from its bytes, the rest from the 3.14 row. */
+TEST(py_layout_dbg_later_version_same_order)
+{
+	uint64_t s[DBG14_SLOTS + 8];
+	struct tr_py_layout l;
+	struct py_runtime_layout rt;
+
+	memset(s, 0, sizeof(s));
+	dbg_fill_314(s, 0x030f00a1);	/* 3.15.0a1, struct longer than 3.14's */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), 0);
+	CHECK_EQ(l.version_hex, 0x030f00a1);
+	CHECK_EQ(l.tstate_frame, 88);
+	CHECK_EQ(l.code_qualname, 136);
+	CHECK_EQ(py_layout__from_debug_offsets(s, DBG14_SLOTS * 8 - 8, &l, &rt), -EINVAL);
+}
+
+/* 3.13's order labelled as a later version is read with 3.14's map:
+ * every section after interpreter_state is shifted. The parser must
+ * refuse rather than return shifted offsets. */
+TEST(py_layout_dbg_later_version_reordered)
+{
+	uint64_t s[DBG14_SLOTS + 8];
+	struct tr_py_layout l;
+	struct py_runtime_layout rt;
+
+	memset(s, 0, sizeof(s));
+	dbg_fill(s, 0x030f00f0);
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -ENOTSUP);
+	dbg_fill(s, 0x030e00f0);	/* and as 3.14 itself: not debug offsets */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
 }
 
 /* ---- the real 3.13 build --------------------------------------------- */
@@ -357,24 +415,24 @@ static int read_symbol_bytes(const char *path, const char *name, void *buf, size
 	return ret;
 }
 
-TEST(py_layout_dbg_real_313)
+static void check_real(const char *lib, unsigned minor, int instr, int adaptive)
 {
 	unsigned char buf[4096];
 	struct tr_py_layout l, row;
 	struct py_runtime_layout rt, rowrt;
 	uint64_t version;
 
-	if (access(PY313_LIB, R_OK)) {
-		printf("  skip py_layout_dbg_real_313: %s not present\n", PY313_LIB);
+	if (access(lib, R_OK)) {
+		printf("  SKIP: %s not present\n", lib);
 		return;
 	}
-	CHECK_EQ(read_symbol_bytes(PY313_LIB, "_PyRuntime", buf, sizeof(buf)), 0);
+	CHECK_EQ(read_symbol_bytes(lib, "_PyRuntime", buf, sizeof(buf)), 0);
 	memcpy(&version, buf + 8, 8);
-	CHECK_EQ(version >> 16, 0x030d);
+	CHECK_EQ(version >> 16, 0x0300 | minor);
 	CHECK_EQ(py_layout__from_debug_offsets(buf, sizeof(buf), &l, &rt), 0);
 	/* the debug offsets (CPython's own offsetof) agree with the DWARF
 	 * derived table row, field by field */
-	CHECK_EQ(py_layout__for_version(3, 13, &row, &rowrt), 0);
+	CHECK_EQ(py_layout__for_version(3, minor, &row, &rowrt), 0);
 	CHECK_EQ(l.version_hex, version);
 	CHECK_EQ(l.tstate_frame, row.tstate_frame);
 	CHECK_EQ(l.cframe_current_frame, row.cframe_current_frame);
@@ -394,11 +452,24 @@ TEST(py_layout_dbg_real_313)
 	CHECK_EQ(l.frame_instr_start, row.frame_instr_start);
 	/* from the debug offsets' instr_ptr and co_code_adaptive: the values
 	 * measured with gdb on this build */
-	CHECK_EQ(l.frame_instr, 56);
-	CHECK_EQ(l.code_code_adaptive, 200);
+	CHECK_EQ(l.frame_instr, instr);
+	CHECK_EQ(l.code_code_adaptive, adaptive);
+	CHECK_EQ(l.frame_code_tag, row.frame_code_tag);
+	CHECK_EQ(l.owner_cstack, row.owner_cstack);
 	CHECK_EQ(l.frame_instr, row.frame_instr);
 	CHECK_EQ(l.code_code_adaptive, row.code_code_adaptive);
 	CHECK_EQ(rt.runtime_tstate_current, rowrt.runtime_tstate_current);
 	/* interpreters.head + 8 (derived) == interpreters.main (DWARF) */
 	CHECK_EQ(rt.runtime_interpreters_main, rowrt.runtime_interpreters_main);
+}
+
+TEST(py_layout_dbg_real_313)
+{
+	check_real(PY313_LIB, 13, 56, 200);
+}
+
+/* 3.14: the values measured with gdb on the 3.14.7 build */
+TEST(py_layout_dbg_real_314)
+{
+	check_real(PY314_LIB, 14, 56, 208);
 }
