@@ -209,6 +209,7 @@ TEST(binary_pyenv_libpython)
 		struct binary_req req = { .path = lib, .name = lib, .probe_calls = true };
 		char err[256] = "";
 		pid_t pid;
+		int ret;
 
 		if (sscanf(ver, "3.%u", &minor) != 1 || minor < PY_LAYOUT_MIN_MINOR)
 			continue;
@@ -225,7 +226,10 @@ TEST(binary_pyenv_libpython)
 		req.runner_pid = pid;
 		CHECK_EQ(proc_status__creds(pid, &creds), 0);
 		req.runner_creds = &creds;
-		CHECK_EQ(binary__analyse(&req, &b, err, sizeof(err)), 0);
+		ret = binary__analyse(&req, &b, err, sizeof(err));
+		if (ret)
+			printf("  %s: %s\n", ver, err);
+		CHECK_EQ(ret, 0);
 		stop_sleeper(pid);
 		check_file_facts(lib, py, &b);
 		CHECK(!b.usdt);
