@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "analysis/analyzer.h"
 #include "util/mono_clock.h"
 #include "util/out_file.h"
@@ -17,6 +18,7 @@ struct outputs {
 	uint32_t rec_unflushed;	/* events since the last look at the clock */
 	uint64_t rec_flush_ns;	/* when the recording was last flushed */
 	bool say_partial;	/* at the first process: where the files are */
+	bool live;		/* a live session (not `tracer report`) */
 	struct analyzer *an;
 	struct sink *sinks[OUTPUTS_MAX];
 	int n_sinks;
@@ -102,6 +104,7 @@ int outputs__open(const char *const *paths, int n, bool allow_recording,
 	/* files of a live session: said when tracing starts */
 	for (int i = 0; i < n; i++)
 		o->say_partial |= allow_recording && strcmp(paths[i], "-");
+	o->live = allow_recording;
 	if (ret) {
 		outputs__free(o);
 		return ret;
@@ -217,6 +220,16 @@ int outputs__end(struct outputs *o, const struct in_end *e)
 	unsigned long long readable;
 	int ret = 0, r;
 
+	/* the wall-clock time of a live session's events, for the outputs
+	 * that say it (pprof's time_nanos) and the recording */
+	if (o->live && !end.realtime_offset_ns) {
+		struct timespec rt, mono;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		end.realtime_offset_ns = ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000 +
+					 ((int64_t)rt.tv_nsec - mono.tv_nsec);
+	}
 	if (o->rec) {
 		if (o->rec_failed)
 			end.flags |= IN_END_RECORDING_TRUNCATED;
