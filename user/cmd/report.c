@@ -120,6 +120,9 @@ static int replay(const char *path, uintptr_t nth, struct rec_record *r, struct 
 			end->flags |= r->end.flags;
 			if (!end->exit_code)
 				end->exit_code = r->end.exit_code;
+			/* one machine's clocks: the first recording's offset */
+			if (!end->realtime_offset_ns)
+				end->realtime_offset_ns = r->end.realtime_offset_ns;
 			have_end = true;
 			break;
 		}

@@ -8,7 +8,9 @@
  * stacks, shared by all threads and processes, split by the thread that
  * spent the time: output/stack_threads.c), with the labels `pid`, `thread`
  * (its tid) and `thread_name` (its comm, when told), whose single value is the self time, in
- * nanoseconds, of all the calls completed with that stack on top. The sum
+ * nanoseconds, of all the calls completed with that stack on top, and a
+ * second value, `calls` (count), how many they were (pprof -sample_index=calls:
+ * a function's flat count is its number of calls). The sum
  * of all values is thus the traced time of every thread, each nanosecond
  * counted once, and a function's "flat" time is its self time, its "cum"
  * time its total time (pprof counts a recursive function once per sample).
@@ -343,7 +345,9 @@ static int pprof_write_samples(struct pprof_sink *ps, bool sampled)
 
 			pb__packed_uint(&ps->pb, SAMPLE_VALUE, v, 2);
 		} else {
-			pb__packed_uint(&ps->pb, SAMPLE_VALUE, &c->self_ns, 1);
+			uint64_t v[2] = { c->self_ns, c->calls };
+
+			pb__packed_uint(&ps->pb, SAMPLE_VALUE, v, 2);
 		}
 		pprof_label(&ps->pb, k_pid, 0, th->pid);
 		pprof_label(&ps->pb, k_thread, 0, th->tid);
@@ -495,7 +499,7 @@ static void pprof_session_comments(struct pprof_sink *ps, const struct session_s
 	unsigned long long lt = st->lost_total;
 
 	if (!st->samples)
-		pprof_comment(ps, "tracer: exact wall time; value = self time (ns) of the calls "
+		pprof_comment(ps, "tracer: exact wall time; values = self time (ns) and number of the calls "
 			      "with this stack on top; clock CLOCK_MONOTONIC %llu..%llu ns",
 			      (unsigned long long)st->first_ts, (unsigned long long)st->last_ts);
 	pprof_comment(ps, "events %llu, calls %llu, lost %llu (ringbuf_full %llu, map_full %llu, "
@@ -525,7 +529,7 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 	struct pb_writer *pb = &ps->pb;
 	uint64_t *idx = NULL;
 	int err = ps->err ? ps->err : ps->prof.err ? ps->prof.err : ps->prof.prof.err;
-	uint32_t wall, ns, count = 0, samples = 0;
+	uint32_t wall, ns, count, calls, samples = 0;
 	bool sampled = st->samples > 0;
 
 	pprof_session_comments(ps, st);
@@ -533,9 +537,10 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 	 * time of samples */
 	wall = pprof_str(ps, sampled && !st->samples_wall ? "cpu" : "wall");
 	ns = pprof_str(ps, "nanoseconds");
+	count = pprof_str(ps, "count");
+	calls = pprof_str(ps, "calls");
 	if (sampled) {
 		samples = pprof_str(ps, "samples");
-		count = pprof_str(ps, "count");
 		char line[300];
 
 		if (st->samples_wall)
@@ -563,6 +568,8 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 	if (sampled)
 		pprof_value_type(pb, PROFILE_SAMPLE_TYPE, samples, count);
 	pprof_value_type(pb, PROFILE_SAMPLE_TYPE, wall, ns);
+	if (!sampled)
+		pprof_value_type(pb, PROFILE_SAMPLE_TYPE, calls, count);
 	err = pprof_write_samples(ps, sampled);
 	if (!err)
 		err = pprof_write_funcs(ps);
