@@ -443,6 +443,33 @@ static int name_funcs(struct cov_file *cf)
 	return 0;
 }
 
+/* functions only: the functions' first lines (sorted by line), hit when
+ * one of the functions starting there was called (see coverage.h) */
+static int func_lines(struct cov_file *cf)
+{
+	free(cf->lines);
+	free(cf->hit);
+	cf->lines = calloc(cf->n_funcs + 1, sizeof(*cf->lines));
+	cf->hit = calloc(cf->n_funcs + 1, 1);
+	if (!cf->lines || !cf->hit)
+		return -ENOMEM;
+	for (uint32_t j = 0; j < cf->n_funcs; j++) {
+		const struct cov_func *fn = &cf->funcs[j];
+
+		if (!cf->n_lines || cf->lines[cf->n_lines - 1] != fn->line)
+			cf->lines[cf->n_lines++] = fn->line;
+		cf->hit[cf->n_lines - 1] |= fn->calls > 0;
+	}
+	for (uint32_t j = 0; j < cf->n_lines; j++)
+		cf->lines_hit += cf->hit[j];
+	return 0;
+}
+
+double cov_report__percent(const struct cov_report *r)
+{
+	return r->lines ? 100.0 * r->lines_hit / r->lines : 100.0;
+}
+
 static int build(struct cov_sink *c, struct cov_report *r)
 {
 	r->files = calloc(c->n_files + 1, sizeof(*r->files));
@@ -476,6 +503,9 @@ static int build(struct cov_sink *c, struct cov_report *r)
 			cf->hit[cf->n_lines++] = f->state[l] == LINE_HIT;
 			cf->lines_hit += f->state[l] == LINE_HIT;
 		}
+		if (!cf->lines_measured && func_lines(cf))
+			return -ENOMEM;
+		r->files_func_lines += !cf->lines_measured;
 		r->funcs += cf->n_funcs;
 		r->funcs_hit += cf->funcs_hit;
 		r->lines += cf->n_lines;
