@@ -73,6 +73,9 @@ struct cov_sink {
 	struct file_ent *files;
 	size_t n_files, cap_files;
 	uint32_t codemaps;		/* code maps received */
+	bool written;			/* finished: the totals below are known */
+	double pct;
+	uint64_t total_hit, total_all;
 };
 
 struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_write_fn write)
@@ -91,7 +94,7 @@ struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_wr
 		errno = ENOMEM;
 		return NULL;
 	}
-	c->f = sink__open_file(path, &c->file);
+	c->f = strcmp(path, "-") ? sink__open_file(path, &c->file) : stdout;
 	if (!c->f) {
 		int e = errno;
 
@@ -536,16 +539,46 @@ int coverage__finish(struct sink *s, const struct session_stats *st)
 	/* calls alone do not say which functions exist, or where files are */
 	if (!c->codemaps) {
 		fprintf(stderr, "tracer: %s: no coverage data: the session traced no process, or "
-			"the recording was made without --coverage\n", s->path);
+			"the recording was made without --coverage\n",
+			strcmp(s->path, "-") ? s->path : "coverage report");
+		if (c->f == stdout) {
+			c->f = NULL;
+			return -ENODATA;
+		}
 		return sink__close_file(&c->file, &c->f, -ENODATA);
 	}
 	ret = build(c, &r);
 
 	if (!ret)
 		ret = c->write(c->f, &r, st);
-	ret = sink__close_file(&c->file, &c->f, ret);
+	if (!ret) {
+		c->written = true;
+		c->pct = cov_report__percent(&r);
+		c->total_hit = r.lines_hit;
+		c->total_all = r.lines;
+	}
+	if (c->f == stdout) {	/* stays open */
+		errno = 0;
+		if (!ret && (fflush(stdout) || ferror(stdout)))
+			ret = errno ? -errno : -EIO;
+		c->f = NULL;
+	} else {
+		ret = sink__close_file(&c->file, &c->f, ret);
+	}
 	report_free(&r);
 	return ret;
+}
+
+bool coverage__total(const struct sink *s, double *pct, uint64_t *hit, uint64_t *all)
+{
+	const struct cov_sink *c = (const struct cov_sink *)s;
+
+	if (!s->ops->coverage || !c->written)
+		return false;
+	*pct = c->pct;
+	*hit = c->total_hit;
+	*all = c->total_all;
+	return true;
 }
 
 void coverage__free(struct sink *s)

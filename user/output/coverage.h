@@ -55,7 +55,8 @@ double cov_report__percent(const struct cov_report *r);
 /* a format: writes REPORT to F (0 or -errno) */
 typedef int (*cov_write_fn)(FILE *f, const struct cov_report *r, const struct session_stats *st);
 
-/* the callbacks of a coverage sink (a format's sink_ops uses them) */
+/* the callbacks of a coverage sink (a format's sink_ops uses them); PATH
+ * "-" is stdout */
 struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_write_fn write);
 int coverage__process(struct sink *s, const struct in_process *p);
 int coverage__process_end(struct sink *s, const struct proc_end_rec *e);
@@ -65,6 +66,10 @@ int coverage__line(struct sink *s, uint32_t pid, uint32_t func, uint32_t line);
 int coverage__calls(struct sink *s, uint32_t pid, uint32_t func, uint64_t n);
 int coverage__codemap(struct sink *s, const struct codemap *m);
 int coverage__finish(struct sink *s, const struct session_stats *st);
+/* after `finish`: the total of a coverage sink S (cov_report__percent) in
+ * *PCT, with its lines HIT of ALL: true, or false when it has none (not
+ * a coverage sink, or nothing was written) */
+bool coverage__total(const struct sink *s, double *pct, uint64_t *hit, uint64_t *all);
 void coverage__free(struct sink *s);
 
 #define COVERAGE_SINK_OPS                                                                  \
