@@ -211,6 +211,31 @@ TEST(lcov_writer_functions_only)
 	free(out);
 }
 
+/* the terminal report: coverage.py's columns, missed lines as ranges over
+ * the lines that can run (4 and 6: 5 ran between them), the total */
+TEST(cov_report_writer)
+{
+	char *out = write_with(&sink_cov_report, ".cov.txt", 1);
+
+	CHECK(out && strstr(out, "Name                              Stmts    Miss  Cover   Missing\n"));
+	CHECK(out && strstr(out, "\n/src/pkg/sub/m.py                     0       0   100%\n"));
+	CHECK(out && strstr(out, "\n/src/w.py                             8       2    75%   4, 6\n"));
+	CHECK(out && strstr(out, "\nTOTAL                                 8       2    75%\n"));
+	CHECK(out && strstr(out, "functions: 4 of 7 called\n"));
+	CHECK(out && !strstr(out, "(*)"));
+	free(out);
+}
+
+/* functions only: the functions' first lines, marked, and the note */
+TEST(cov_report_writer_functions_only)
+{
+	char *out = write_with(&sink_cov_report, ".cov.txt", 0);
+
+	CHECK(out && strstr(out, "\n/src/w.py (*)                         6       2    67%   5, 12\n"));
+	CHECK(out && strstr(out, "\n(*) " COV_FUNC_LINES_NOTE "\n"));
+	free(out);
+}
+
 TEST(cobertura_writer)
 {
 	char *out = write_with(&sink_cobertura, ".xml", 1);
