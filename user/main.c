@@ -62,7 +62,8 @@ static const char doc[] =
 "  and attach) and CPython 3.12+ launched by the tracer (a bootstrap turns on\n"
 "  sys.monitoring line events; nothing is written to disk). Elsewhere\n"
 "  functions only, as the summary says. Files measured by default: all but\n"
-"  the interpreter's standard library and site-/dist-packages.\n"
+"  the interpreter's standard library and site-/dist-packages. For CI: -o -\n"
+"  prints coverage.py's report -m too, --fail-under=PCT exits 2 below PCT.\n"
 "\n"
 "SAMPLING (--sample[=HZ]):\n"
 "  Instead of tracing every call, sample the Python stack of each thread of\n"
@@ -121,7 +122,7 @@ static const char doc[] =
 
 /* long options only */
 enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES, OPT_WALL,
-       OPT_COMM, OPT_CGROUP, OPT_EXCLUDE_PID };
+       OPT_COMM, OPT_CGROUP, OPT_EXCLUDE_PID, OPT_FAIL_UNDER };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
@@ -135,7 +136,8 @@ static const struct argp_option options[] = {
 	{ "strategy", 's', "NAME", 0, "Force a probe strategy: usdt, dispatch or eval (default: the best exact one)", 0 },
 	{ "include", OPT_INCLUDE, "GLOB", 0, "Coverage: measure only files whose absolute path matches GLOB (fnmatch, * matches /; repeatable)", 0 },
 	{ "omit", OPT_OMIT, "GLOB", 0, "Coverage: do not measure files matching GLOB (repeatable)", 0 },
-	{ "coverage", OPT_COVERAGE, NULL, 0, "Measure coverage (line events, code maps) for a recording; implied by a coverage output", 0 },
+	{ "coverage", OPT_COVERAGE, NULL, 0, "Measure coverage (line events, code maps) for a recording; implied by a coverage output; with -o -, print the coverage report", 0 },
+	{ "fail-under", OPT_FAIL_UNDER, "PCT", 0, "Coverage: exit with status 2 when the total is lower than PCT percent (said on stderr)", 0 },
 	{ "sample", OPT_SAMPLE, "HZ", OPTION_ARG_OPTIONAL, "Sample the Python stacks of the running threads HZ times a second per CPU (default 99) instead of tracing calls", 0 },
 	{ "lines", OPT_LINES, NULL, 0, "With --sample: a frame is the line its function executes (qualname:LINE), in every output", 0 },
 	{ "wall", OPT_WALL, NULL, 0, "Sample every thread, running or not (wall-clock time); implies --sample", 0 },
@@ -157,6 +159,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'a':
 		o->all = true;
+		break;
+	case OPT_FAIL_UNDER:
+		if (outputs__parse_fail_under(arg, &o->fail_under))
+			argp_error(state, "--fail-under: not a percent from 0 to 100: %s", arg);
+		o->fail_under_set = true;
 		break;
 	case OPT_COMM:
 		if (o->n_comm == SESSION_MAX_COMMS)

@@ -131,6 +131,7 @@ class LcovFile(object):
         self.fnda = {}                              # name -> calls
         self.da = collections.OrderedDict()         # line -> hits
         self.totals = {}                            # FNF, FNH, LF, LH
+        self.comments = []                          # "# ..." lines of the record
 
     def covered(self):
         return {l for l, h in self.da.items() if h}
@@ -174,6 +175,10 @@ def parse_lcov(text, what="LCOV"):
             assert cur.totals["LH"] == len(cur.covered()), (where, cur.totals)
             check_names(cur, where)
             cur = None
+            continue
+        if line.startswith("#"):    # a comment: lcov skips lines it does not know
+            assert cur is not None and not expect_sf, where + ": comment outside a record"
+            cur.comments.append(line)
             continue
         tag, sep, val = line.partition(":")
         assert sep, where + ": not TAG:VALUE"
@@ -242,9 +247,24 @@ def read_lcov(path):
 
 # ---- Cobertura ---------------------------------------------------------------
 
+DTD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "coverage-04.dtd")
+
+
+def check_dtd(path):
+    """xmllint --dtdvalid: PATH is valid Cobertura (coverage-04.dtd, the
+    public DTD, kept here as test data)"""
+    xmllint = shutil.which("xmllint")
+    if not xmllint:
+        pytest.fail("xmllint not found: apt-get install libxml2-utils")
+    p = helpers.run([xmllint, "--noout", "--dtdvalid", DTD, str(path)], timeout=60)
+    assert p.returncode == 0, helpers.describe(p)
+
+
 def check_cobertura(path, lcov):
-    """parses PATH, checks its totals against its classes and its classes
-    against the LCOV records LCOV of the same run; returns the root"""
+    """parses PATH, checks it against the Cobertura DTD, its totals against
+    its classes and its classes against the LCOV records LCOV of the same
+    run; returns the root"""
+    check_dtd(path)
     root = ET.parse(str(path)).getroot()
     assert root.tag == "coverage", root.tag
     for a in ("line-rate", "lines-valid", "lines-covered", "timestamp", "version"):
@@ -297,6 +317,11 @@ def check_cobertura(path, lcov):
     assert covered == sum(r.totals["LH"] for r in lcov.values())
     if valid:
         assert abs(float(root.get("line-rate")) - covered / valid) < 0.006, root.attrib
+    # every package's rate is that of its classes' lines
+    for pkg in packages:
+        ls = [int(l.get("hits")) for l in pkg.findall("./classes/class/lines/line")]
+        if ls:
+            assert abs(float(pkg.get("line-rate")) - sum(ls) / len(ls)) < 0.006, pkg.attrib
     return root
 
 
@@ -348,9 +373,21 @@ def check_lines_exact(rec, truth, f, phases=(1, 2)):
     assert not d, d
 
 
+FUNC_LINES_NOTE = ("# tracer: functions only (lines were not measured): each line is the "
+                   "first line of a function, hit when the function was called")
+
+
 def check_no_lines(rec):
-    assert not rec.da and rec.totals["LF"] == 0 and rec.totals["LH"] == 0, \
-        "%s: lines reported where only functions are measured: %r" % (rec.path, dict(rec.da))
+    """functions only: no line that ran is claimed; the DA lines are the
+    functions' first lines, hit when one starting there was called, and
+    the record says so (lcov 1.16 drops a record without DA)"""
+    assert FUNC_LINES_NOTE in rec.comments, "%s: no note of what its lines are: %r" % (
+        rec.path, rec.comments)
+    want = {}
+    for line, name in rec.fns:
+        want[line] = want.get(line, 0) | (rec.fnda[name] > 0)
+    assert dict(rec.da) == want, "%s: DA %r, functions' first lines %r" % (
+        rec.path, dict(rec.da), want)
 
 
 # ---- fixtures ------------------------------------------------------------------
@@ -510,18 +547,20 @@ LH:0
 end_of_record
 """
 SAMPLE_XML = """<?xml version="1.0" ?>
-<coverage line-rate="1" lines-valid="4" lines-covered="4" timestamp="1" version="x">
+<coverage line-rate="1" lines-valid="4" lines-covered="4" timestamp="1" version="x"
+ branch-rate="0" branches-covered="0" branches-valid="0" complexity="0">
 <sources><source>{d}</source></sources>
-<packages><package name="p" line-rate="1"><classes>
-<class name="a.py" filename="a.py" line-rate="1"><methods>
-<method name="&lt;module&gt;" signature="" line-rate="1"/>
-<method name="f" signature="" line-rate="1"/>
-<method name="&lt;lambda&gt;" signature="" line-rate="0"/>
-<method name="&lt;lambda&gt;" signature="" line-rate="0"/>
+<packages><package name="p" line-rate="1" branch-rate="0" complexity="0"><classes>
+<class name="a.py" filename="a.py" line-rate="1" branch-rate="0" complexity="0"><methods>
+<method name="&lt;module&gt;" signature="" line-rate="1" branch-rate="0"><lines/></method>
+<method name="f" signature="" line-rate="1" branch-rate="0"><lines/></method>
+<method name="&lt;lambda&gt;" signature="" line-rate="0" branch-rate="0"><lines/></method>
+<method name="&lt;lambda&gt;" signature="" line-rate="0" branch-rate="0"><lines/></method>
 </methods><lines><line number="1" hits="1"/><line number="2" hits="1"/>
 <line number="5" hits="1"/><line number="6" hits="1"/></lines></class>
-<class name="b.py" filename="b.py" line-rate="0"><methods>
-<method name="&lt;module&gt;" signature="" line-rate="0"/></methods><lines/></class>
+<class name="b.py" filename="b.py" line-rate="0" branch-rate="0" complexity="0"><methods>
+<method name="&lt;module&gt;" signature="" line-rate="0" branch-rate="0"><lines/></method>
+</methods><lines/></class>
 </classes></package></packages></coverage>
 """
 
@@ -557,6 +596,9 @@ def test_parsers(tmp_path):
         except AssertionError:
             continue
         raise AssertionError("the LCOV parser accepted a bad file (%s)" % name)
+    with pytest.raises(AssertionError):     # not valid against the DTD
+        xml.write_text(SAMPLE_XML.format(d=str(tmp_path)).replace(' branch-rate="0"', "", 1))
+        check_cobertura(xml, recs)
     with pytest.raises(AssertionError):
         xml.write_text(SAMPLE_XML.format(d=str(tmp_path)).replace('lines-covered="4"',
                                                                   'lines-covered="3"'))
@@ -606,13 +648,17 @@ def test_genhtml(tracer, interp, main_run, tmp_path):
     if not GENHTML:
         print("skipping: genhtml not found (Debian package lcov)")
         pytest.skip("genhtml not found (Debian package lcov)")
-    if not expected_mode(interp, main_run.summary):
-        # lcov 1.16's genhtml drops records without DA lines and then
-        # fails with "no valid records found in tracefile"
-        why = "functions-only LCOV: genhtml (lcov 1.16) renders only files with DA lines"
-        print("skipping %s: %s" % (interp.id, why))
-        pytest.skip(why)
-    assert any(r.da for r in main_run.lcov.values()), "no DA line in " + main_run.lcov_path
+    # lcov 1.16 drops records without DA lines and then fails with "no
+    # valid records found in tracefile": functions-only files have their
+    # functions' first lines
+    assert all(r.da for r in main_run.lcov.values()), "a record without DA in " + \
+        main_run.lcov_path
+    p = helpers.run(["lcov", "--summary", main_run.lcov_path], timeout=60)
+    assert p.returncode == 0, helpers.describe(p)
+    lf = sum(r.totals["LF"] for r in main_run.lcov.values())
+    lh = sum(r.totals["LH"] for r in main_run.lcov.values())
+    assert re.search(r"lines\.+: [\d.]+%% \(%d of %d lines?\)" % (lh, lf), p.stdout + p.stderr), \
+        helpers.describe(p)
     out = tmp_path / "html"
     p = helpers.run([GENHTML, "-o", str(out), main_run.lcov_path], timeout=60, cwd=str(tmp_path))
     assert p.returncode == 0, helpers.describe(p)

@@ -28,7 +28,7 @@ PARTIAL = ".tracer-partial-"
 # every format, by a name in the output directory
 CALL_FORMATS = ["t.json", "t.trace", "f.svg", "f.folded", "t.pftrace", "p.pprof",
                 "s.speedscope.json"]
-COVER_FORMATS = ["cov.lcov", "cov.info", "cov.xml"]
+COVER_FORMATS = ["cov.lcov", "cov.info", "cov.xml", "cov.cov.txt"]
 ALL_FORMATS = CALL_FORMATS + COVER_FORMATS
 
 # the hostile target: calls f() until a file `go` appears in its directory,

@@ -17,6 +17,7 @@ import gzip
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -32,9 +33,11 @@ package perftools.profiles;
 message Profile {
   repeated ValueType sample_type = 1;
   repeated Sample sample = 2;
+  repeated Mapping mapping = 3;
   repeated Location location = 4;
   repeated Function function = 5;
   repeated string string_table = 6;
+  int64 time_nanos = 9;
   int64 duration_nanos = 10;
   ValueType period_type = 11;
   int64 period = 12;
@@ -42,8 +45,16 @@ message Profile {
   int64 default_sample_type = 14;
 }
 message ValueType { int64 type = 1; int64 unit = 2; }
-message Sample { repeated uint64 location_id = 1; repeated int64 value = 2; }
-message Location { uint64 id = 1; repeated Line line = 4; }
+message Sample {
+  repeated uint64 location_id = 1; repeated int64 value = 2; repeated Label label = 3;
+}
+message Label { int64 key = 1; int64 str = 2; int64 num = 3; int64 num_unit = 4; }
+message Mapping {
+  uint64 id = 1; uint64 memory_start = 2; uint64 memory_limit = 3; uint64 file_offset = 4;
+  int64 filename = 5; int64 build_id = 6; bool has_functions = 7; bool has_filenames = 8;
+  bool has_line_numbers = 9; bool has_inline_frames = 10;
+}
+message Location { uint64 id = 1; uint64 mapping_id = 2; repeated Line line = 4; }
 message Line { uint64 function_id = 1; int64 line = 2; }
 message Function {
   uint64 id = 1; int64 name = 2; int64 system_name = 3; int64 filename = 4;
@@ -190,17 +201,40 @@ class Profile(object):
         s = self.strings = msg["string_table"]
         assert s and s[0] == "", "string_table[0] must be \"\""
         st = msg["sample_type"]
-        assert [(s[one(v, "type")], s[one(v, "unit")]) for v in st] == [("wall", "nanoseconds")]
+        assert [(s[one(v, "type")], s[one(v, "unit")]) for v in st] == \
+            [("wall", "nanoseconds"), ("calls", "count")]
         pt = one(msg, "period_type", None)
         assert pt and (s[one(pt, "type")], s[one(pt, "unit")]) == ("wall", "nanoseconds")
         assert s[one(msg, "default_sample_type")] == "wall"
         self.comments = [s[i] for i in msg.get("comment", [])]
+        # one Mapping, the interpreter, whose functions are known
+        maps = msg["mapping"]
+        assert len(maps) == 1 and one(maps[0], "id") == 1, maps
+        self.mapping_file = s[one(maps[0], "filename")]
+        assert self.mapping_file and all(
+            one(maps[0], k) == "true" for k in ("has_functions", "has_filenames",
+                                                "has_line_numbers")), maps[0]
+        self.time_nanos = one(msg, "time_nanos")
+        # names: unique (pprof merges functions by name); a name several
+        # functions share carries the file ("name (file)"), and the first
+        # line when the file is shared too; no system_name (pprof would
+        # demangle it)
         self.funcs = {}
+        self.names = {}
         for fn in msg["function"]:
             fid = one(fn, "id")
             assert fid and fid not in self.funcs, "function ids: unique, nonzero"
-            self.funcs[fid] = (s[one(fn, "name")], s[one(fn, "filename")],
-                               one(fn, "start_line"))
+            assert not one(fn, "system_name"), fn
+            name, file, line = s[one(fn, "name")], s[one(fn, "filename")], \
+                one(fn, "start_line")
+            assert name not in self.names.values(), "two functions named %r" % name
+            self.names[fid] = name
+            for suffix in (" (%s:%d)" % (file, line), " (%s)" % file):
+                if name.endswith(suffix):
+                    name = name[:-len(suffix)]
+                    break
+            self.funcs[fid] = (name, file, line)
+        self.labels = []    # per sample: {key: value}
         self.locs = {}
         for loc in msg["location"]:
             lid = one(loc, "id")
@@ -210,14 +244,25 @@ class Profile(object):
             fid = one(lines[0], "function_id")
             assert fid in self.funcs, "location %d: unknown function %d" % (lid, fid)
             assert one(lines[0], "line") == self.funcs[fid][2]
+            assert one(loc, "mapping_id") == 1, loc
             self.locs[lid] = fid
         self.samples = []	# ([function keys, leaf first], value)
+        self.calls = []		# per sample: its calls
         for smp in msg["sample"]:
             ids = smp["location_id"]
             assert ids and all(i in self.locs for i in ids), ids
             vals = smp["value"]
-            assert len(vals) == 1 and vals[0] >= 0, vals
+            assert len(vals) == 2 and vals[0] >= 0 and vals[1] > 0, vals
             self.samples.append(([self.funcs[self.locs[i]] for i in ids], vals[0]))
+            self.calls.append(vals[1])
+            lab = {}
+            for lb in smp.get("label", []):
+                k = s[one(lb, "key")]
+                assert k not in lab, "label %s twice" % k
+                lab[k] = s[one(lb, "str")] if one(lb, "str") else one(lb, "num")
+            assert set(lab) <= {"pid", "thread", "thread_name"} and \
+                {"pid", "thread"} <= set(lab), lab
+            self.labels.append(lab)
 
     def total(self):
         return sum(v for _, v in self.samples)
@@ -249,9 +294,14 @@ def test_pprof_launch(tracer, interp, workload, truth, tmp_path):
     funcs = set(prof.funcs.values())
     missing = [k for k in truth.calls if k not in funcs]
     assert not missing, "functions missing from the profile: %r" % missing
-    # one sample per distinct stack
+    # one sample per distinct stack and thread, labeled with the thread
     stacks = [tuple(s) for s, _ in prof.samples]
-    assert len(stacks) == len(set(stacks)), "two samples with the same stack"
+    keyed = [(st, lab["pid"], lab["thread"]) for st, lab in zip(stacks, prof.labels)]
+    assert len(keyed) == len(set(keyed)), "two samples with the same stack and thread"
+    tids = set((c["pid"], c["tid"]) for c in calls)
+    assert set((p, t) for _, p, t in keyed) <= tids, "a thread the trace does not have"
+    # the wall-clock time of the first event: this run's
+    assert abs(prof.time_nanos / 1e9 - time.time()) < TIMEOUT, prof.time_nanos
     # leaf first: main() runs under <module>, its callees above it
     below_main = [s for s in stacks if any(f[0] == "main" and f[1] in workload.files
                                              for f in s[1:])]

@@ -104,7 +104,9 @@ def _check_pprof(path, rows, tmp_path):
     counts = [smp["value"] for smp in msg["sample"]]
     assert all(len(v) == 2 and v[1] == v[0] * period for v in counts), counts[:5]
     assert sum(v[0] for v in counts) == sum(n for _, n in rows)
-    assert len(counts) == len(rows), "one pprof sample per folded line"
+    # one pprof sample per stack and thread: as many stacks as folded lines
+    stacks = set(tuple(smp["location_id"]) for smp in msg["sample"])
+    assert len(stacks) == len(rows), "one pprof stack per folded line"
 
 
 def _check_summary(text, total, n_samples):

@@ -55,7 +55,7 @@ _tracer()
 		return
 	fi
 	COMPREPLY=($(compgen -W "--all --buffer-size= --cgroup= --comm= --coverage
-		--duration= --exclude-pid= --include= --lines --omit= --output= --pid=
+		--duration= --exclude-pid= --fail-under= --include= --lines --omit= --output= --pid=
 		--sample --sample= --strategy= --verbose --wall --help --usage --version
 		-a -b -d -o -p -s -v -V --" -- "$cur"))
 	[[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null

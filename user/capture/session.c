@@ -171,6 +171,8 @@ int session__run(const struct session_opts *o)
 	struct probes *probes = NULL;
 	struct wall *wall = NULL;
 	struct outputs *out = NULL;
+	struct outputs_cfg ocfg = session_opts__outputs_cfg(o);
+	int end_status;
 	struct cover_boot *boot = NULL;
 	struct exec_follow *follow = NULL;
 	struct bpf_link *exec_link = NULL;
@@ -191,7 +193,7 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	if (o->wall && wall__check_kernel(err, sizeof(err)))
 		goto fail;
-	if (outputs__open(o->outputs, o->n_outputs, true, &out, err, sizeof(err)))
+	if (outputs__open_cfg(o->outputs, o->n_outputs, &ocfg, &out, err, sizeof(err)))
 		goto fail;
 	outputs__set_lines(out, o->sample_lines);
 	if (feed__init(&feed, out)) {
@@ -355,8 +357,10 @@ int session__run(const struct session_opts *o)
 		launch = NULL;
 	}
 	end.exit_code = exit_code;
-	if (outputs__end(out, &end))
-		exit_code = exit_code ? exit_code : 1;
+	/* the command's failure first, then 1, or 2 (--fail-under) */
+	end_status = outputs__status(outputs__end(out, &end));
+	if (end_status)
+		exit_code = exit_code ? exit_code : end_status;
 	outputs__free(out);
 	out = NULL;
 	if (launch) {

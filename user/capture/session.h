@@ -4,6 +4,7 @@
 #define TRACER_SESSION_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include "capture/cover_boot.h"
 #include "output/outputs.h"
 
@@ -30,7 +31,20 @@ struct session_opts {
 	unsigned sample_hz;		/* --sample: CPU samples per second, 0 = trace calls */
 	bool sample_lines;		/* --lines: samples split by line */
 	bool wall;			/* --wall: sample every thread, running or not */
+	bool fail_under_set;		/* --fail-under=PCT (output/outputs.h) */
+	double fail_under;
 };
+
+/* what O asks of the outputs (--coverage with -o -, --fail-under) */
+static inline struct outputs_cfg session_opts__outputs_cfg(const struct session_opts *o)
+{
+	struct outputs_cfg c = { .allow_recording = true, .fail_under_set = o->fail_under_set,
+				 .fail_under = o->fail_under };
+
+	for (int i = 0; i < o->n_outputs; i++)
+		c.coverage_report |= o->coverage && !strcmp(o->outputs[i], "-");
+	return c;
+}
 
 /* Run a session. Returns the process exit code: the command's in launch
  * mode, else 0; 1 on a tracer error (already printed). */

@@ -424,6 +424,7 @@ static int unsupported(const struct session_opts *o, struct outputs *out, char *
 int session_all__run(const struct session_opts *o)
 {
 	struct sw s = { .o = o };
+	struct outputs_cfg ocfg = session_opts__outputs_cfg(o);
 	struct ring_buffer *rb = NULL;
 	struct bpf_link *exec_link = NULL, *exit_link = NULL;
 	char err[512] = "", filters[256];
@@ -436,7 +437,7 @@ int session_all__run(const struct session_opts *o)
 	s.filter.cgroup_fd = -1;
 	if (sw_filter__init(&s.filter, o, err, sizeof(err)))
 		goto fail;
-	if (outputs__open(o->outputs, o->n_outputs, true, &s.out, err, sizeof(err)))
+	if (outputs__open_cfg(o->outputs, o->n_outputs, &ocfg, &s.out, err, sizeof(err)))
 		goto fail;
 	outputs__set_lines(s.out, o->sample_lines);
 	if (unsupported(o, s.out, err, sizeof(err)))
@@ -549,7 +550,7 @@ int session_all__run(const struct session_opts *o)
 		(unsigned long long)s.traced, (unsigned long long)s.exited,
 		(unsigned long long)s.untraceable,
 		(unsigned long long)s.skel->bss->procs_ignored);
-	exit_code = outputs__end(s.out, &s.end) ? 1 : 0;
+	exit_code = outputs__status(outputs__end(s.out, &s.end));
 	outputs__free(s.out);
 	s.out = NULL;
 	goto cleanup;

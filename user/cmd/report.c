@@ -23,7 +23,10 @@ struct report_opts {
 	int n_inputs;
 	const char *outputs[OUTPUTS_MAX];
 	int n_outputs;
+	struct outputs_cfg cfg;		/* --coverage, --fail-under */
 };
+
+enum { OPT_COVERAGE = 0x100, OPT_FAIL_UNDER };
 
 static const char report_doc[] =
 "Convert a recording made with `tracer -o NAME.trace` into other outputs, with\n"
@@ -35,11 +38,14 @@ static const char report_doc[] =
 "  tracer report run.trace                 # summary\n"
 "  tracer report run.trace -o run.json     # Chrome/Perfetto timeline\n"
 "  tracer report a.trace b.trace -o all.lcov  # one coverage map of both runs\n"
+"  tracer report run.trace --coverage --fail-under=80  # CI: report, exit 2 below 80%\n"
 "\n"
 "OPTIONS:";
 
 static const struct argp_option report_options[] = {
 	{ "output", 'o', "FILE", 0, "Write FILE (format by suffix; repeatable)", 0 },
+	{ "coverage", OPT_COVERAGE, NULL, 0, "Print the coverage report (as coverage.py's report -m: statements, missed, percent, missing lines per file) on stdout, instead of the summary", 0 },
+	{ "fail-under", OPT_FAIL_UNDER, "PCT", 0, "Exit with status 2 when the coverage total is lower than PCT percent (needs a coverage output or --coverage)", 0 },
 	{},
 };
 
@@ -52,6 +58,14 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 		if (o->n_outputs == OUTPUTS_MAX)
 			argp_error(state, "too many -o");
 		o->outputs[o->n_outputs++] = arg;
+		break;
+	case OPT_COVERAGE:
+		o->cfg.coverage_report = true;
+		break;
+	case OPT_FAIL_UNDER:
+		if (outputs__parse_fail_under(arg, &o->cfg.fail_under))
+			argp_error(state, "--fail-under: not a percent from 0 to 100: %s", arg);
+		o->cfg.fail_under_set = true;
 		break;
 	case ARGP_KEY_ARG:
 		if (o->n_inputs == REPORT_MAX_INPUTS)
@@ -120,6 +134,9 @@ static int replay(const char *path, uintptr_t nth, struct rec_record *r, struct 
 			end->flags |= r->end.flags;
 			if (!end->exit_code)
 				end->exit_code = r->end.exit_code;
+			/* one machine's clocks: the first recording's offset */
+			if (!end->realtime_offset_ns)
+				end->realtime_offset_ns = r->end.realtime_offset_ns;
 			have_end = true;
 			break;
 		}
@@ -152,7 +169,7 @@ int cmd_report(int argc, char **argv)
 	argp_parse(&argp, argc, argv, 0, NULL, &o);
 	if (!r || !pids)
 		goto cleanup;
-	if (outputs__open(o.outputs, o.n_outputs, false, &out, err, sizeof(err))) {
+	if (outputs__open_cfg(o.outputs, o.n_outputs, &o.cfg, &out, err, sizeof(err))) {
 		fprintf(stderr, "tracer: %s\n", err);
 		goto cleanup;
 	}
@@ -164,7 +181,8 @@ int cmd_report(int argc, char **argv)
 		if (st > status)
 			status = st;
 	}
-	exit_code = outputs__end(out, &end) ? 1 : status;
+	exit_code = outputs__status(outputs__end(out, &end));
+	exit_code = exit_code ? exit_code : status;
 cleanup:
 	outputs__free(out);
 	hashmap__free(pids, NULL);

@@ -68,6 +68,10 @@ struct in_end {
 	/* --wall: the ticks run (ticks 0 otherwise; not in recordings, which
 	 * --sample does not write) */
 	struct wall_ticks wall;
+	/* CLOCK_REALTIME - CLOCK_MONOTONIC (ns) when the session ended: the
+	 * wall-clock time of the events (0: unknown, a recording older than
+	 * format 8); set by the outputs of a live session */
+	int64_t realtime_offset_ns;
 };
 #define IN_END_RECORDING_TRUNCATED 0x1 /* recorder stopped early (disk full...) */
 
@@ -321,6 +325,7 @@ struct session_stats {
 	bool sample_by_line;		/* --lines: frames split by line */
 	uint32_t exit_code;
 	uint32_t end_flags;		/* in_end.flags */
+	int64_t realtime_offset_ns;	/* in_end.realtime_offset_ns (0: unknown) */
 	uint32_t n_warnings;		/* in_end.warnings */
 	char warnings[IN_MAX_WARNINGS][256];
 };

@@ -73,6 +73,9 @@ struct cov_sink {
 	struct file_ent *files;
 	size_t n_files, cap_files;
 	uint32_t codemaps;		/* code maps received */
+	bool written;			/* finished: the totals below are known */
+	double pct;
+	uint64_t total_hit, total_all;
 };
 
 struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_write_fn write)
@@ -91,7 +94,7 @@ struct sink *coverage__open(const struct sink_ops *ops, const char *path, cov_wr
 		errno = ENOMEM;
 		return NULL;
 	}
-	c->f = sink__open_file(path, &c->file);
+	c->f = strcmp(path, "-") ? sink__open_file(path, &c->file) : stdout;
 	if (!c->f) {
 		int e = errno;
 
@@ -443,6 +446,33 @@ static int name_funcs(struct cov_file *cf)
 	return 0;
 }
 
+/* functions only: the functions' first lines (sorted by line), hit when
+ * one of the functions starting there was called (see coverage.h) */
+static int func_lines(struct cov_file *cf)
+{
+	free(cf->lines);
+	free(cf->hit);
+	cf->lines = calloc(cf->n_funcs + 1, sizeof(*cf->lines));
+	cf->hit = calloc(cf->n_funcs + 1, 1);
+	if (!cf->lines || !cf->hit)
+		return -ENOMEM;
+	for (uint32_t j = 0; j < cf->n_funcs; j++) {
+		const struct cov_func *fn = &cf->funcs[j];
+
+		if (!cf->n_lines || cf->lines[cf->n_lines - 1] != fn->line)
+			cf->lines[cf->n_lines++] = fn->line;
+		cf->hit[cf->n_lines - 1] |= fn->calls > 0;
+	}
+	for (uint32_t j = 0; j < cf->n_lines; j++)
+		cf->lines_hit += cf->hit[j];
+	return 0;
+}
+
+double cov_report__percent(const struct cov_report *r)
+{
+	return r->lines ? 100.0 * r->lines_hit / r->lines : 100.0;
+}
+
 static int build(struct cov_sink *c, struct cov_report *r)
 {
 	r->files = calloc(c->n_files + 1, sizeof(*r->files));
@@ -476,6 +506,9 @@ static int build(struct cov_sink *c, struct cov_report *r)
 			cf->hit[cf->n_lines++] = f->state[l] == LINE_HIT;
 			cf->lines_hit += f->state[l] == LINE_HIT;
 		}
+		if (!cf->lines_measured && func_lines(cf))
+			return -ENOMEM;
+		r->files_func_lines += !cf->lines_measured;
 		r->funcs += cf->n_funcs;
 		r->funcs_hit += cf->funcs_hit;
 		r->lines += cf->n_lines;
@@ -506,16 +539,46 @@ int coverage__finish(struct sink *s, const struct session_stats *st)
 	/* calls alone do not say which functions exist, or where files are */
 	if (!c->codemaps) {
 		fprintf(stderr, "tracer: %s: no coverage data: the session traced no process, or "
-			"the recording was made without --coverage\n", s->path);
+			"the recording was made without --coverage\n",
+			strcmp(s->path, "-") ? s->path : "coverage report");
+		if (c->f == stdout) {
+			c->f = NULL;
+			return -ENODATA;
+		}
 		return sink__close_file(&c->file, &c->f, -ENODATA);
 	}
 	ret = build(c, &r);
 
 	if (!ret)
 		ret = c->write(c->f, &r, st);
-	ret = sink__close_file(&c->file, &c->f, ret);
+	if (!ret) {
+		c->written = true;
+		c->pct = cov_report__percent(&r);
+		c->total_hit = r.lines_hit;
+		c->total_all = r.lines;
+	}
+	if (c->f == stdout) {	/* stays open */
+		errno = 0;
+		if (!ret && (fflush(stdout) || ferror(stdout)))
+			ret = errno ? -errno : -EIO;
+		c->f = NULL;
+	} else {
+		ret = sink__close_file(&c->file, &c->f, ret);
+	}
 	report_free(&r);
 	return ret;
+}
+
+bool coverage__total(const struct sink *s, double *pct, uint64_t *hit, uint64_t *all)
+{
+	const struct cov_sink *c = (const struct cov_sink *)s;
+
+	if (!s->ops->coverage || !c->written)
+		return false;
+	*pct = c->pct;
+	*hit = c->total_hit;
+	*all = c->total_all;
+	return true;
 }
 
 void coverage__free(struct sink *s)

@@ -3,7 +3,12 @@
  * LCOV tracefiles (.lcov, .info), as geninfo writes them and genhtml and
  * CI services read them: per source file SF, FN/FNDA (every function with
  * its exact number of calls), FNF/FNH, DA (0 or 1: whether the line ran;
- * only for files whose lines were measured), LF/LH, end_of_record.
+ * LF/LH, end_of_record. A file whose lines were not measured (functions
+ * only) has as DA its functions' first lines, 1 when one starting there
+ * was called, and a comment line that says so ("# tracer: functions
+ * only..."; lcov ignores lines it does not know): lcov 1.16 drops a record
+ * without DA lines, and then rejects a tracefile of such records ("no valid
+ * records").
  * Format: geninfo(1), "TRACEFILE FORMAT". Paths and names are the traced
  * program's and LCOV has no escaping: they are written by
  * text_escape__lcov (controls as \xHH, a comma in a name too), so each
@@ -22,6 +27,8 @@ static int lcov_write(FILE *f, const struct cov_report *r, const struct session_
 		fputs("TN:\nSF:", f);
 		text_escape__lcov(f, cf->path, false);
 		fputc('\n', f);
+		if (!cf->lines_measured)
+			fputs("# tracer: " COV_FUNC_LINES_NOTE "\n", f);
 		for (uint32_t j = 0; j < cf->n_funcs; j++) {
 			fprintf(f, "FN:%u,", cf->funcs[j].line);
 			text_escape__lcov(f, cf->funcs[j].name, true);

@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "analysis/analyzer.h"
 #include "util/mono_clock.h"
 #include "util/out_file.h"
 #include "output/outputs.h"
 #include "record/recording.h"
 #include "output/sinks.h"
+#include "output/coverage.h"
 
 struct outputs {
 	struct rec_writer *rec;
@@ -17,6 +19,9 @@ struct outputs {
 	uint32_t rec_unflushed;	/* events since the last look at the clock */
 	uint64_t rec_flush_ns;	/* when the recording was last flushed */
 	bool say_partial;	/* at the first process: where the files are */
+	bool live;		/* a live session (not `tracer report`) */
+	bool fail_under_set;
+	double fail_under;
 	struct analyzer *an;
 	struct sink *sinks[OUTPUTS_MAX];
 	int n_sinks;
@@ -56,7 +61,16 @@ static int open_sink(struct outputs *o, const struct sink_ops *ops, const char *
 int outputs__open(const char *const *paths, int n, bool allow_recording,
 		  struct outputs **out, char *err, size_t errlen)
 {
+	struct outputs_cfg cfg = { .allow_recording = allow_recording };
+
+	return outputs__open_cfg(paths, n, &cfg, out, err, errlen);
+}
+
+int outputs__open_cfg(const char *const *paths, int n, const struct outputs_cfg *cfg,
+		      struct outputs **out, char *err, size_t errlen)
+{
 	struct outputs *o = calloc(1, sizeof(*o));
+	bool allow_recording = cfg->allow_recording, to_stdout = false;
 	int ret = 0;
 
 	if (!o)
@@ -80,6 +94,7 @@ int outputs__open(const char *const *paths, int n, bool allow_recording,
 			}
 			continue;
 		}
+		to_stdout |= !strcmp(paths[i], "-");
 		ops = strcmp(paths[i], "-") ? sinks__for_path(paths[i]) : &sink_summary;
 		if (!ops) {
 			char list[256] = "";
@@ -95,13 +110,24 @@ int outputs__open(const char *const *paths, int n, bool allow_recording,
 		}
 		ret = open_sink(o, ops, paths[i], err, errlen);
 	}
-	if (!ret && n == 0)
+	/* the coverage report on stdout, after the summary */
+	if (!ret && (cfg->coverage_report || (to_stdout && outputs__want_coverage(o))))
+		ret = open_sink(o, &sink_cov_report, "-", err, errlen);
+	if (!ret && n == 0 && !cfg->coverage_report)
 		ret = open_sink(o, &sink_summary, "-", err, errlen);
+	if (!ret && cfg->fail_under_set && !outputs__want_coverage(o)) {
+		snprintf(err, errlen, "--fail-under needs coverage: a coverage output (-o "
+			 "FILE.lcov, .info, .xml or .cov.txt) or --coverage with -o -");
+		ret = -EINVAL;
+	}
+	o->fail_under_set = cfg->fail_under_set;
+	o->fail_under = cfg->fail_under;
 	if (!ret && !(o->an = analyzer__new(o->sinks, o->n_sinks)))
 		ret = -ENOMEM;
 	/* files of a live session: said when tracing starts */
 	for (int i = 0; i < n; i++)
 		o->say_partial |= allow_recording && strcmp(paths[i], "-");
+	o->live = allow_recording;
 	if (ret) {
 		outputs__free(o);
 		return ret;
@@ -211,12 +237,57 @@ bool outputs__only_coverage(const struct outputs *o)
 	return outputs__want_coverage(o);
 }
 
+int outputs__parse_fail_under(const char *arg, double *pct)
+{
+	char *end;
+
+	errno = 0;
+	*pct = strtod(arg, &end);
+	if (end != arg && *end == '%')
+		end++;
+	if (errno || end == arg || *end || !(*pct >= 0 && *pct <= 100))
+		return -EINVAL;
+	return 0;
+}
+
+/* --fail-under: the total of the coverage outputs (all the same) against
+ * the wanted percent; 0, or OUTPUTS_BELOW_FAIL_UNDER said on stderr */
+static int check_fail_under(const struct outputs *o)
+{
+	uint64_t hit, all;
+	double pct;
+
+	for (int i = 0; i < o->n_sinks; i++) {
+		if (!coverage__total(o->sinks[i], &pct, &hit, &all))
+			continue;
+		if (pct >= o->fail_under)
+			return 0;
+		fprintf(stderr, "tracer: coverage failure: total of %.2f%% (%llu of %llu lines) "
+			"is less than --fail-under=%g\n", pct, (unsigned long long)hit,
+			(unsigned long long)all, o->fail_under);
+		return OUTPUTS_BELOW_FAIL_UNDER;
+	}
+	fprintf(stderr, "tracer: --fail-under: no coverage total (no coverage output was "
+		"written)\n");
+	return -ENODATA;
+}
+
 int outputs__end(struct outputs *o, const struct in_end *e)
 {
 	struct in_end end = *e;
 	unsigned long long readable;
 	int ret = 0, r;
 
+	/* the wall-clock time of a live session's events, for the outputs
+	 * that say it (pprof's time_nanos) and the recording */
+	if (o->live && !end.realtime_offset_ns) {
+		struct timespec rt, mono;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		end.realtime_offset_ns = ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000 +
+					 ((int64_t)rt.tv_nsec - mono.tv_nsec);
+	}
 	if (o->rec) {
 		if (o->rec_failed)
 			end.flags |= IN_END_RECORDING_TRUNCATED;
@@ -239,6 +310,8 @@ int outputs__end(struct outputs *o, const struct in_end *e)
 		fprintf(stderr, "tracer: writing the outputs failed: %s\n", strerror(-r));
 		ret = r;
 	}
+	if (!ret && o->fail_under_set)
+		ret = check_fail_under(o);
 	return ret;
 }
 

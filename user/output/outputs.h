@@ -20,6 +20,33 @@ struct outputs;
  * failure (nothing is left open). */
 int outputs__open(const char *const *paths, int n, bool allow_recording,
 		  struct outputs **out, char *err, size_t errlen);
+
+/* what a session or `tracer report` asks of its outputs besides the paths */
+struct outputs_cfg {
+	bool allow_recording;	/* a live session: .trace paths accepted */
+	/* the coverage report (output/cov_report.c) on stdout: `tracer report
+	 * --coverage`, or --coverage with -o -. It is printed anyway with -o -
+	 * beside a coverage output; without any -o it replaces the summary */
+	bool coverage_report;
+	bool fail_under_set;	/* --fail-under=PCT given */
+	double fail_under;	/* PCT: the coverage total must reach it */
+};
+/* outputs__open with CFG; --fail-under without any coverage output is
+ * refused here (-EINVAL and ERR), before anything is traced */
+int outputs__open_cfg(const char *const *paths, int n, const struct outputs_cfg *cfg,
+		      struct outputs **out, char *err, size_t errlen);
+/* parse --fail-under's PCT (a number from 0 to 100, "%" allowed after it):
+ * 0, or -EINVAL */
+int outputs__parse_fail_under(const char *arg, double *pct);
+/* outputs__end's value when every output was written but the coverage
+ * total is lower than --fail-under (said on stderr): the exit status */
+#define OUTPUTS_BELOW_FAIL_UNDER 2
+/* the exit status of outputs__end's value R: 0, OUTPUTS_BELOW_FAIL_UNDER,
+ * or 1 (an output failed) */
+static inline int outputs__status(int r)
+{
+	return r > 0 ? r : r < 0 ? 1 : 0;
+}
 void outputs__process(struct outputs *o, const struct in_process *p);
 void outputs__thread(struct outputs *o, const struct in_thread *t);
 void outputs__event(struct outputs *o, const void *ev, size_t len);
@@ -32,8 +59,8 @@ bool outputs__want_coverage(const struct outputs *o);
 /* only coverage maps (and the summary) are written: no call needs to be
  * seen one by one */
 bool outputs__only_coverage(const struct outputs *o);
-/* finish everything: 0, or -errno when an output could not be completed
- * (said on stderr) */
+/* finish everything: 0, -errno when an output could not be completed
+ * (said on stderr), or OUTPUTS_BELOW_FAIL_UNDER */
 /* --lines: CPU samples' frames are their functions' lines */
 void outputs__set_lines(struct outputs *o, bool by_line);
 int outputs__end(struct outputs *o, const struct in_end *e);

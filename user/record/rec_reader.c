@@ -235,6 +235,9 @@ static int rec_reader__decode(struct rec_cursor *c, uint32_t version, enum rec_k
 		/* version 6: the warnings (none before) */
 		if (c->p < c->end)
 			rec_get_warnings(c, e->warnings, &e->n_warnings);
+		/* version 8: CLOCK_REALTIME - CLOCK_MONOTONIC (0 before: unknown) */
+		if (version >= 8)
+			e->realtime_offset_ns = (int64_t)rec_get_uint(c, 8);
 		break;
 	}
 	/* the payload must be exactly what its fields say */

@@ -302,6 +302,7 @@ int rec_writer__end(struct rec_writer *w, const struct in_end *e)
 	for (int i = 0; i < TR_DROP__COUNT; i++)
 		rec_put_uint(&c, e->drops[i], 8);
 	rec_put_warnings(&c, e->warnings, e->n_warnings);
+	rec_put_uint(&c, (uint64_t)e->realtime_offset_ns, 8);	/* version 8 */
 	return rec_writer__finish_rec(w, rec, &c, REC_END);
 }
 

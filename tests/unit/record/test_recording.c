@@ -109,7 +109,8 @@ TEST(recording_roundtrip_all_kinds)
 					  .instance = 7, .ts = 4000 } };
 	struct in_end e = { .end_ts = 5000, .drops = { 1, 2, 3, 4 }, .ringbuf_events = 77,
 			    .exit_code = 3, .flags = IN_END_RECORDING_TRUNCATED,
-			    .n_warnings = 2, .warnings = { "first", "jit: second \xc3\xa9" } };
+			    .n_warnings = 2, .warnings = { "first", "jit: second \xc3\xa9" },
+			    .realtime_offset_ns = -1234567890123LL };
 	struct rec_record r;
 	struct rec_reader *rd;
 
@@ -144,7 +145,8 @@ TEST(recording_roundtrip_all_kinds)
 	expect += 8 + 48 + 8 + 40;
 	expect += 8 + 48 + 6 + 5;			/* compact CODE */
 	expect += 8 + 48 + 256 + 1024;
-	expect += 8 + 8 + 8 + 4 + 4 + 2 + TR_DROP__COUNT * 8 + 2 + (2 + 5) + (2 + 14);
+	expect += 8 + 8 + 8 + 4 + 4 + 2 + TR_DROP__COUNT * 8 + 2 + (2 + 5) + (2 + 14) +
+		  8;					/* version 8: realtime offset */
 	CHECK_EQ(rec_file_size(path), expect);
 
 	rd = rec_reader__open(path);
@@ -554,7 +556,7 @@ TEST(recording_end_without_warnings_v5)
 	CHECK(w);
 	CHECK_EQ(rec_writer__end(w, &e), 0);
 	CHECK_EQ(rec_writer__close(w), 0);
-	CHECK_EQ(rec_file_size(path), end_at + 8 + len + 2);
+	CHECK_EQ(rec_file_size(path), end_at + 8 + len + 2 + 8);
 	CHECK(truncate(path, end_at + 8 + len) == 0);
 	rec_patch(path, end_at + 4, &len, 4);
 	rec_patch(path, 8, "\x05", 1);

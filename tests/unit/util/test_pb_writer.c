@@ -356,7 +356,7 @@ TEST(pb_sink_pprof_small_session)
 	const char *strs[64];
 	size_t n, n_strs = 0;
 	uint64_t value_sum = 0, samples = 0, sample_type = 0, locs = 0, funcs = 0;
-	uint64_t fname[3] = { 0 }, leaf_of_value[3] = { 0 };
+	uint64_t fname[3] = { 0 }, leaf_of_value[3] = { 0 }, mappings = 0, calls_sum = 0;
 
 	CHECK(s);
 	CHECK_EQ(pb_feed(s, &st), 0);
@@ -373,16 +373,31 @@ TEST(pb_sink_pprof_small_session)
 	CHECK_STR(strs[0], "");
 	while (pbr_next(&r)) {
 		switch (r.field) {
-		case 1:	/* sample_type */
+		case 1:	/* sample_type: wall (ns), then calls (count) */
 			sample_type++;
 			m = pbr_sub(&r);
 			CHECK(pbr_next(&m) && m.field == 1);
-			CHECK_STR(strs[m.v], "wall");
+			CHECK_STR(strs[m.v], sample_type == 1 ? "wall" : "calls");
 			CHECK(pbr_next(&m) && m.field == 2);
-			CHECK_STR(strs[m.v], "nanoseconds");
+			CHECK_STR(strs[m.v], sample_type == 1 ? "nanoseconds" : "count");
 			break;
-		case 2: {	/* sample: packed location ids, one value */
-			uint64_t ids[8], nid = 0, val = 0;
+		case 3: {	/* the mapping: the interpreter, symbolized */
+			uint64_t flags = 0;
+
+			mappings++;
+			m = pbr_sub(&r);
+			while (pbr_next(&m))
+				if (m.field == 1)
+					CHECK_EQ(m.v, 1);
+				else if (m.field == 5)
+					CHECK_STR(strs[m.v], "/usr/bin/python3.11");
+				else if (m.field >= 7 && m.field <= 9 && m.v == 1)
+					flags++;
+			CHECK_EQ(flags, 3);
+			break;
+		}
+		case 2: {	/* sample: packed location ids, values, labels */
+			uint64_t ids[8], nid = 0, val = 0, ncalls = 0, labels = 0;
 
 			samples++;
 			m = pbr_sub(&r);
@@ -391,9 +406,29 @@ TEST(pb_sink_pprof_small_session)
 				if (m.field == 1)
 					while (l.p < l.end && nid < 8)
 						ids[nid++] = pbr_varint(&l);
-				if (m.field == 2)
+				if (m.field == 2) {
 					val = pbr_varint(&l);
+					ncalls = pbr_varint(&l);
+				}
+				if (m.field == 3) {	/* label: key, then str or num */
+					struct pbr k = l;
+					const char *key = NULL;
+
+					labels++;
+					while (pbr_next(&k))
+						if (k.field == 1)
+							key = strs[k.v];
+						else if (k.field == 2)
+							CHECK(key && !strcmp(key, "thread_name") &&
+							      !strcmp(strs[k.v], "main"));
+						else if (k.field == 3)
+							CHECK(key && ((!strcmp(key, "pid") && k.v == 100) ||
+								      (!strcmp(key, "thread") && k.v == 101)));
+				}
 			}
+			CHECK_EQ(labels, 3);
+			CHECK(ncalls >= 1);
+			calls_sum += ncalls;
 			value_sum += val;
 			CHECK(nid >= 1 && ids[0] <= 2);
 			leaf_of_value[ids[0]] += val;
@@ -426,7 +461,9 @@ TEST(pb_sink_pprof_small_session)
 		}
 		}
 	}
-	CHECK_EQ(sample_type, 1);
+	CHECK_EQ(sample_type, 2);
+	CHECK_EQ(mappings, 1);
+	CHECK_EQ(calls_sum, 4);
 	CHECK_EQ(samples, 3);
 	CHECK_EQ(locs, 2);
 	CHECK_EQ(funcs, 2);
