@@ -27,8 +27,12 @@ static const char doc[] =
 "  tracer [OPTION...] -p PID            attach to a running Python process\n"
 "  tracer [OPTION...] -- CMD [ARG...]   launch CMD and trace it\n"
 "  tracer [OPTION...] -a                 every Python process of the host\n"
+"  tracer record [OPTION...] ...         the same (the default verb)\n"
+"  tracer dump -p PID [--json]           every thread's Python stack, now\n"
 "  tracer report RECORDING.trace -o FILE...   convert a recording (no root)\n"
 "  tracer layout 3.X                     print a CPython structure layout\n"
+"A subcommand is recognised first: `tracer -- top` launches a program named\n"
+"top. `tracer SUBCOMMAND --help` describes each.\n"
 "\n"
 "Without -o, a summary is printed when the session ends. The session ends when\n"
 "the process exits, after -d SECONDS, or on Ctrl-C/SIGTERM; outputs are always\n"
@@ -47,6 +51,8 @@ static const char doc[] =
 "  sudo tracer -s eval -- python3.12 x.py   # force the perf-trampoline probes\n"
 "  sudo tracer --sample -p 1234 -d 30 -o flame.svg  # CPU profile, 99 Hz\n"
 "  sudo tracer --wall -p 1234 -d 30 -o wall.pprof   # where threads wait too\n"
+"  sudo tracer record -r 200 -p 1234 -o flame.svg  # py-spy's habits: 200 Hz\n"
+"  sudo tracer dump -p 1234                 # what every thread is doing now\n"
 "  sudo tracer -o cov.lcov -o cov.xml -- python3 -m pytest  # coverage maps\n"
 "  sudo tracer -p 1234 -d 60 -o cov.lcov --include '/srv/app/*'\n"
 "  tracer report a.trace b.trace -o merged.lcov  # coverage of two recordings\n"
@@ -138,7 +144,8 @@ static const struct argp_option options[] = {
 	{ "coverage", OPT_COVERAGE, NULL, 0, "Measure coverage (line events, code maps) for a recording; implied by a coverage output", 0 },
 	{ "sample", OPT_SAMPLE, "HZ", OPTION_ARG_OPTIONAL, "Sample the Python stacks of the running threads HZ times a second per CPU (default 99) instead of tracing calls", 0 },
 	{ "lines", OPT_LINES, NULL, 0, "With --sample: a frame is the line its function executes (qualname:LINE), in every output", 0 },
-	{ "wall", OPT_WALL, NULL, 0, "Sample every thread, running or not (wall-clock time); implies --sample", 0 },
+	{ "rate", 'r', "HZ", 0, "The sampling rate (py-spy's, austin's -r): --sample=HZ", 0 },
+	{ "wall", OPT_WALL, "HZ", OPTION_ARG_OPTIONAL, "Sample every thread, running or not (wall-clock time); implies --sample (--wall=HZ: at HZ)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
 	{},
 };
@@ -220,6 +227,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_LINES:
 		o->sample_lines = true;
 		break;
+	case 'r':
 	case OPT_SAMPLE: {
 		long hz = SAMPLER_DEFAULT_HZ;
 
@@ -235,6 +243,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 	case OPT_WALL:
 		o->wall = true;
+		/* --wall=HZ: the rate, as --sample=HZ says it */
+		if (arg)
+			return parse_opt(OPT_SAMPLE, arg, state);
 		break;
 	case ARGP_KEY_ARG:
 		/* the command: everything from the first non-option on */
@@ -291,10 +302,22 @@ int main(int argc, char **argv)
 					  NULL };
 	struct session_opts o = { .ringbuf_bytes = 16 << 20 };
 
-	if (argc > 1 && !strcmp(argv[1], "report"))
-		return cmd_report(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "layout"))
-		return cmd_layout(argc - 1, argv + 1);
+	const struct command *cmd = argc > 1 ? commands__find(argv[1]) : NULL;
+	char name[32];
+
+	/* messages say "tracer ...", not the path it was run by */
+	if (cmd) {
+		snprintf(name, sizeof(name), "tracer %s", cmd->name);
+		argv[1] = name;
+		return cmd->run(argc - 1, argv + 1);
+	}
+	argv[0] = "tracer";
+	/* `tracer record ...`: tracing, the default verb, named */
+	if (argc > 1 && !strcmp(argv[1], "record")) {
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
 	return o.all ? session_all__run(&o) : session__run(&o);
 }
