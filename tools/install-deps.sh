@@ -9,7 +9,7 @@ set -eu
 PKGS="make gcc clang libclang-rt-14-dev llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev libcapstone-dev libzip-dev
       libdebuginfod1 debuginfod
       python3 python3-pytest gdb binutils bpftrace
-      protobuf-compiler chromium lcov python3-coverage man-db groff-base zsh"
+      protobuf-compiler chromium lcov python3-coverage man-db groff-base zsh tmux"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -191,7 +191,8 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	if (o->wall && wall__check_kernel(err, sizeof(err)))
 		goto fail;
-	if (outputs__open(o->outputs, o->n_outputs, true, &out, err, sizeof(err)))
+	if (o->view ? outputs__open_view(o->view, &out, err, sizeof(err))
+		    : outputs__open(o->outputs, o->n_outputs, true, &out, err, sizeof(err)))
 		goto fail;
 	outputs__set_lines(out, o->sample_lines);
 	if (feed__init(&feed, out)) {

@@ -30,6 +30,7 @@ struct session_opts {
 	unsigned sample_hz;		/* --sample: CPU samples per second, 0 = trace calls */
 	bool sample_lines;		/* --lines: samples split by line */
 	bool wall;			/* --wall: sample every thread, running or not */
+	const struct sink_ops *view;	/* tracer top: this live view, not outputs */
 };
 
 /* Run a session. Returns the process exit code: the command's in launch

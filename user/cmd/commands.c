@@ -5,6 +5,7 @@
 
 static const struct command table[] = {
 	{ "dump", cmd_dump, "tracer dump -p PID [--json]          every thread's Python stack, now" },
+	{ "top", cmd_top, "tracer top -p PID                    live view of the hottest functions" },
 	{ "report", cmd_report, "tracer report RECORDING.trace -o FILE...   convert a recording (no root)" },
 	{ "layout", cmd_layout, "tracer layout 3.X                    print a CPython structure layout" },
 };

@@ -27,4 +27,6 @@ int cmd_layout(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 /* tracer dump -p PID [--json]: every thread's Python stack, now */
 int cmd_dump(int argc, char **argv);
+/* tracer top -p PID: a live view of the hottest functions, sampled */
+int cmd_top(int argc, char **argv);
 #endif

@@ -57,15 +57,20 @@ static void order_by(const struct hot_funcs *h, uint32_t *order, size_t n, bool 
 	qsort_r(order, n, sizeof(*order), cmp_hot, &c);
 }
 
-size_t hot_funcs__order(const struct hot_funcs *h, uint32_t *order)
+size_t hot_funcs__order_by(const struct hot_funcs *h, uint32_t *order, bool by_total)
 {
 	size_t n = 0;
 
 	for (uint32_t i = 0; i < h->n; i++)
 		if (h->v[i].total)
 			order[n++] = i;
-	order_by(h, order, n, false);
+	order_by(h, order, n, by_total);
 	return n;
+}
+
+size_t hot_funcs__order(const struct hot_funcs *h, uint32_t *order)
+{
+	return hot_funcs__order_by(h, order, false);
 }
 
 static double pct(uint64_t part, uint64_t whole)

@@ -110,6 +110,25 @@ int outputs__open(const char *const *paths, int n, bool allow_recording,
 	return 0;
 }
 
+int outputs__open_view(const struct sink_ops *view, struct outputs **out, char *err,
+		       size_t errlen)
+{
+	struct outputs *o = calloc(1, sizeof(*o));
+	int ret;
+
+	if (!o)
+		return -ENOMEM;
+	ret = open_sink(o, view, "-", err, errlen);
+	if (!ret && !(o->an = analyzer__new(o->sinks, o->n_sinks)))
+		ret = -ENOMEM;
+	if (ret) {
+		outputs__free(o);
+		return ret;
+	}
+	*out = o;
+	return 0;
+}
+
 /* the first write error of the recording: it stops there, and what reached
  * the disk (whole records) stays a readable recording, if anything did */
 static void check_rec(struct outputs *o, int err)

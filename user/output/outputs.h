@@ -20,6 +20,10 @@ struct outputs;
  * failure (nothing is left open). */
 int outputs__open(const char *const *paths, int n, bool allow_recording,
 		  struct outputs **out, char *err, size_t errlen);
+/* Only VIEW (a live view such as `tracer top`'s, user/output/top_view.h):
+ * no file, no summary. -errno and ERR on failure. */
+int outputs__open_view(const struct sink_ops *view, struct outputs **out, char *err,
+		       size_t errlen);
 void outputs__process(struct outputs *o, const struct in_process *p);
 void outputs__thread(struct outputs *o, const struct in_thread *t);
 void outputs__event(struct outputs *o, const void *ev, size_t len);
