@@ -85,18 +85,20 @@ def test_dump_matches_the_interpreter(tracer, get_interp, nobody_dir, ident):
         assert mine is not None, "thread %s (%s) missing" % (th["name"], th["ident"])
         assert mine["tid"] == th["native_id"]
         assert mine["os_name"] == comm[th["native_id"]]
+        assert mine["name"] == th["name"]
         assert not mine["truncated"] and not mine["cut"]
         frames = [(f["name"], f["file"], f["line"]) for f in mine["frames"]]
         assert frames == expected_frames(interp, th), th["name"]
         # the text form: one line per frame, in the same order
         want = ["    %s (%s:%d)" % f for f in frames]
         lines = text.stdout.splitlines()
-        head = [i for i, l in enumerate(lines) if l.startswith("Thread %d" % mine["tid"])]
+        head = [i for i, l in enumerate(lines)
+                if l.startswith('Thread %d "%s" (' % (mine["tid"], th["name"]))]
         assert len(head) == 1, text.stdout
         assert lines[head[0] + 1: head[0] + 1 + len(want)] == want
     # the known functions are where they were parked
     inner = {th["name"]: [f["name"] for f in th["frames"][-3:]] for th in truth["threads"]}
-    assert "wait_in_alpha" in inner["alpha-waiter"]
+    assert "wait_in_alpha" in inner["alpha renamed"]
     assert "beta_inner" in inner["beta \u00e9 worker"]
     assert "main_parked" in inner["MainThread"]
 

@@ -26,12 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
+#include "capture/py_mem.h"
 #include "capture/py_stacks.h"
+#include "capture/py_thread_names.h"
 #include "capture/target.h"
 #include "cpython/line_table.h"
-#include "cpython/pystr.h"
 #include "util/hashmap.h"
 
 /* glibc x86-64 (2.26+): offsetof(struct pthread, tid), like the sampler's
@@ -41,7 +41,6 @@
 /* PyThreadState.next: the second pointer of every version 3.8-3.13 */
 #define TSTATE_NEXT 8
 #define MAX_THREADS 65536
-#define STR_CAP 4096		/* bytes of a name or file name read */
 
 /* offsetof(PyInterpreterState, threads.head) (tstate_head up to 3.10) */
 static int interp_threads_head(unsigned minor)
@@ -53,8 +52,7 @@ static int interp_threads_head(unsigned minor)
 }
 
 struct walk {
-	int pid;
-	unsigned minor;
+	struct py_mem m;
 	const struct tr_py_layout *L;
 	uint64_t shim_code;
 	struct hashmap *codes;	/* code address -> struct code_info */
@@ -66,53 +64,6 @@ struct code_info {
 	bool has_lines;
 	struct line_table lines;
 };
-
-static int rd(const struct walk *w, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = process_vm_readv(w->pid, &local, 1, &remote, 1, 0);
-
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EFAULT;
-}
-
-static int rd_ptr(const struct walk *w, uint64_t addr, uint64_t *out)
-{
-	*out = 0;
-	return rd(w, addr, out, sizeof(*out));
-}
-
-/* a compact str object as UTF-8 (malloc'ed); "<unreadable>" when it is not one */
-static char *read_str(const struct walk *w, uint64_t obj)
-{
-	const struct tr_py_layout *L = w->L;
-	int64_t length = 0;
-	uint32_t state = 0, kind;
-	uint64_t data, n;
-	bool trunc = false;
-	char *raw = NULL, *s;
-	uint8_t enc = 0;
-
-	if (obj && !rd(w, obj + L->unicode_length, &length, sizeof(length)) &&
-	    !rd(w, obj + L->unicode_state, &state, sizeof(state))) {
-		kind = (state >> 2) & 7;
-		if (((state >> 5) & 1) && (kind == 1 || kind == 2 || kind == 4) && length >= 0 &&
-		    length <= 0x7fffffff) {
-			data = obj + (((state >> 6) & 1) ? L->unicode_ascii_size
-							 : L->unicode_compact_size);
-			n = (uint64_t)length * kind;
-			if (n > STR_CAP)
-				n = STR_CAP;
-			raw = malloc(n ? n : 1);
-			if (raw && !rd(w, data, raw, n))
-				enc = kind | (((state >> 6) & 1) ? TR_STR_ASCII : 0);
-		}
-	}
-	s = pystr__to_utf8(raw, STR_CAP, enc ? (uint32_t)length : 0, enc, &trunc);
-	free(raw);
-	return s;
-}
 
 static void code_info__free(void *p)
 {
@@ -139,17 +90,17 @@ static struct code_info *code_info(struct walk *w, uint64_t code)
 		return ci;
 	if (!(ci = calloc(1, sizeof(*ci))))
 		return NULL;
-	rd_ptr(w, code + (L->code_qualname >= 0 ? L->code_qualname : L->code_name), &name);
-	rd_ptr(w, code + L->code_filename, &file);
-	rd(w, code + L->code_firstlineno, &ci->firstlineno, sizeof(ci->firstlineno));
-	ci->name = read_str(w, name);
-	ci->file = read_str(w, file);
+	py_mem__ptr(&w->m, code + (L->code_qualname >= 0 ? L->code_qualname : L->code_name), &name);
+	py_mem__ptr(&w->m, code + L->code_filename, &file);
+	py_mem__read(&w->m, code + L->code_firstlineno, &ci->firstlineno, sizeof(ci->firstlineno));
+	ci->name = py_mem__str(&w->m, name);
+	ci->file = py_mem__str(&w->m, file);
 	/* the line table: a bytes object (ob_size, then the bytes) */
-	if (L->code_linetable >= 0 && !rd_ptr(w, code + L->code_linetable, &table) && table &&
-	    !rd(w, table + TR_BYTES_SIZE, &size, sizeof(size)) && size >= 0 &&
+	if (L->code_linetable >= 0 && !py_mem__ptr(&w->m, code + L->code_linetable, &table) && table &&
+	    !py_mem__read(&w->m, table + TR_BYTES_SIZE, &size, sizeof(size)) && size >= 0 &&
 	    size <= (1 << 20) && (buf = malloc(size ? size : 1))) {
-		ci->has_lines = !rd(w, table + TR_BYTES_SVAL, buf, size) &&
-				!line_table__decode(&ci->lines, w->minor, buf, size,
+		ci->has_lines = !py_mem__read(&w->m, table + TR_BYTES_SVAL, buf, size) &&
+				!line_table__decode(&ci->lines, w->m.minor, buf, size,
 						    (int32_t)ci->firstlineno);
 		free(buf);
 	}
@@ -169,7 +120,7 @@ static uint32_t frame_offset(const struct walk *w, uint64_t frame, uint64_t code
 	int32_t lasti = 0;
 
 	if (L->frame_lasti >= 0) {
-		if (rd(w, frame + L->frame_lasti, &lasti, sizeof(lasti)))
+		if (py_mem__read(&w->m, frame + L->frame_lasti, &lasti, sizeof(lasti)))
 			return TR_SAMPLE_NO_OFFSET;
 		if (lasti == -1)
 			return TR_SAMPLE_NOT_STARTED;
@@ -178,7 +129,7 @@ static uint32_t frame_offset(const struct walk *w, uint64_t frame, uint64_t code
 		return L->version_hex >= 0x030a0000 ? lasti * 2 : lasti;
 	}
 	if (L->frame_instr < 0 || L->code_code_adaptive < 0 ||
-	    rd_ptr(w, frame + L->frame_instr, &instr))
+	    py_mem__ptr(&w->m, frame + L->frame_instr, &instr))
 		return TR_SAMPLE_NO_OFFSET;
 	first = code + L->code_code_adaptive;
 	if (instr == first + L->frame_instr_start && L->frame_instr_start < 0)
@@ -208,10 +159,10 @@ static int walk_frames(struct walk *w, uint64_t tstate, struct py_thread *th)
 	size_t cap = 0;
 	uint8_t owner;
 
-	if (rd_ptr(w, tstate + L->tstate_frame, &frame))
+	if (py_mem__ptr(&w->m, tstate + L->tstate_frame, &frame))
 		goto broken;
 	if (frame && L->cframe_current_frame >= 0 &&
-	    rd_ptr(w, frame + L->cframe_current_frame, &frame))
+	    py_mem__ptr(&w->m, frame + L->cframe_current_frame, &frame))
 		goto broken;
 	/* each step reads a frame; a cycle (garbage) ends at the bound */
 	for (unsigned steps = 0; frame; steps++) {
@@ -222,11 +173,11 @@ static int walk_frames(struct walk *w, uint64_t tstate, struct py_thread *th)
 			th->truncated = true;
 			return 0;
 		}
-		if (rd_ptr(w, frame + L->frame_code, &code) ||
-		    rd_ptr(w, frame + L->frame_back, &back))
+		if (py_mem__ptr(&w->m, frame + L->frame_code, &code) ||
+		    py_mem__ptr(&w->m, frame + L->frame_back, &back))
 			goto broken;
 		if (L->frame_owner >= 0) {
-			if (rd(w, frame + L->frame_owner, &owner, 1))
+			if (py_mem__read(&w->m, frame + L->frame_owner, &owner, 1))
 				goto broken;
 			if (owner == L->owner_cstack) {
 				frame = back;
@@ -271,9 +222,9 @@ static void thread_os(const struct walk *w, struct py_thread *th)
 	int32_t tid = 0;
 	FILE *f;
 
-	if (rd(w, th->ident + PTHREAD_TID, &tid, sizeof(tid)) || tid <= 0)
+	if (py_mem__read(&w->m, th->ident + PTHREAD_TID, &tid, sizeof(tid)) || tid <= 0)
 		return;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", w->pid, tid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", w->m.pid, tid);
 	if (!(f = fopen(path, "re")))
 		return;
 	th->tid = tid;
@@ -285,10 +236,11 @@ static void thread_os(const struct walk *w, struct py_thread *th)
 int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, size_t errlen)
 {
 	struct walk w = {
-		.pid = t->pid, .minor = (t->bin.version_hex >> 16) & 0xff, .L = &t->cfg.layout,
-		.shim_code = t->cfg.shim_code,
+		.m = { .pid = t->pid, .minor = (t->bin.version_hex >> 16) & 0xff,
+		       .L = &t->cfg.layout },
+		.L = &t->cfg.layout, .shim_code = t->cfg.shim_code,
 	};
-	int head = interp_threads_head(w.minor), ret = 0;
+	int head = interp_threads_head(w.m.minor), ret = 0;
 	uint64_t interp = 0, ts = 0;
 	size_t cap = 0;
 
@@ -296,14 +248,14 @@ int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, si
 	if ((t->bin.version_hex >> 24) != 3 || head < 0 ||
 	    t->bin.rt.runtime_interpreters_main < 0) {
 		snprintf(err, errlen, "CPython %u.%u: where its thread states are is not known "
-			 "(3.8-3.13 are)", t->bin.version_hex >> 24, w.minor);
+			 "(3.8-3.13 are)", t->bin.version_hex >> 24, w.m.minor);
 		return -ENOTSUP;
 	}
 	if (!(w.codes = hashmap__new()))
 		return snprintf(err, errlen, "out of memory"), -ENOMEM;
-	ret = rd_ptr(&w, t->runtime_addr + t->bin.rt.runtime_interpreters_main, &interp);
+	ret = py_mem__ptr(&w.m, t->runtime_addr + t->bin.rt.runtime_interpreters_main, &interp);
 	if (!ret && interp)
-		ret = rd_ptr(&w, interp + head, &ts);
+		ret = py_mem__ptr(&w.m, interp + head, &ts);
 	if (ret) {
 		snprintf(err, errlen, "cannot read PID %d's interpreter state: %s", t->pid,
 			 strerror(-ret));
@@ -328,16 +280,18 @@ int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, si
 			out->v = th;
 		}
 		th = memset(&out->v[out->n++], 0, sizeof(*th));
-		if (rd_ptr(&w, ts + w.L->tstate_thread_id, &th->ident)) {
+		if (py_mem__ptr(&w.m, ts + w.L->tstate_thread_id, &th->ident)) {
 			th->read_error = true;
 			break;
 		}
 		thread_os(&w, th);
 		if ((ret = walk_frames(&w, ts, th)))
 			break;
-		if (rd_ptr(&w, ts + TSTATE_NEXT, &ts))
+		if (py_mem__ptr(&w.m, ts + TSTATE_NEXT, &ts))
 			break;
 	}
+	if (!ret)
+		ret = py_thread_names__fill(&w.m, interp, out);
 	if (ret)
 		snprintf(err, errlen, "out of memory");
 cleanup:

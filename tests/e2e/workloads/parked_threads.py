@@ -3,6 +3,8 @@
 functions; a reporter thread writes what the interpreter itself says of
 each parked thread's stack (sys._current_frames + traceback.extract_stack)
 to the file argv[1] as JSON, then prints "ready" on stderr and ends.
+Thread names: one renamed after its start, one non-ASCII, one whose
+instance __dict__ was materialized.
 Ground truth for `tracer dump` (tests/e2e/test_dump.py)."""
 import json
 import sys
@@ -74,5 +76,9 @@ workers = [threading.Thread(target=wait_in_alpha, name="alpha-waiter"),
 for w in workers:
     w.daemon = True
     w.start()
+# renamed while it runs; and an instance whose __dict__ was asked for (a
+# dict object made from 3.11's inline values)
+workers[0].name = "alpha renamed"
+vars(workers[2])
 threading.Thread(target=report, args=(sys.argv[1],), name="reporter").start()
 main_parked()
