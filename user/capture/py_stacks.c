@@ -242,6 +242,7 @@ int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, si
 	};
 	int head = interp_threads_head(w.m.minor), ret = 0;
 	uint64_t interp = 0, ts = 0;
+	struct hashmap *seen = NULL;	/* thread states listed */
 	size_t cap = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -267,8 +268,18 @@ int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, si
 		ret = -ESRCH;
 		goto cleanup;
 	}
-	for (; ts && out->n < MAX_THREADS; ) {
+	if (!(seen = hashmap__new())) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	/* a list that comes back on itself (garbage, or made so) ends there */
+	for (; ts && out->n < MAX_THREADS && !hashmap__get(seen, ts); ) {
 		struct py_thread *th;
+
+		if (hashmap__set(seen, ts, (void *)1)) {
+			ret = -ENOMEM;
+			break;
+		}
 
 		if (out->n == cap) {
 			cap = cap ? 2 * cap : 8;
@@ -295,6 +306,7 @@ int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, si
 	if (ret)
 		snprintf(err, errlen, "out of memory");
 cleanup:
+	hashmap__free(seen, NULL);
 	hashmap__free(w.codes, code_info__free);
 	if (ret)
 		py_stacks__free(out);
