@@ -129,7 +129,7 @@ static const char doc[] =
 
 /* long options only */
 enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES, OPT_WALL,
-       OPT_COMM, OPT_CGROUP, OPT_EXCLUDE_PID };
+       OPT_COMM, OPT_CGROUP, OPT_EXCLUDE_PID, OPT_SORT, OPT_TOP };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
@@ -148,6 +148,8 @@ static const struct argp_option options[] = {
 	{ "lines", OPT_LINES, NULL, 0, "With --sample: a frame is the line its function executes (qualname:LINE), in every output", 0 },
 	{ "rate", 'r', "HZ", 0, "The sampling rate (py-spy's, austin's -r): --sample=HZ", 0 },
 	{ "wall", OPT_WALL, "HZ", OPTION_ARG_OPTIONAL, "Sample every thread, running or not (wall-clock time); implies --sample (--wall=HZ: at HZ)", 0 },
+	{ "sort", OPT_SORT, "KEY", 0, "The summary's table by KEY: self, total or calls (default: total time of calls; self samples when sampling)", 0 },
+	{ "top", OPT_TOP, "N", 0, "The summary's table: N functions (default 50; 0: all)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
 	{},
 };
@@ -243,6 +245,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->sample_hz = hz;
 		break;
 	}
+	case OPT_SORT:
+		if ((o->summary_sort = summary__parse_sort(arg)) < 0)
+			argp_error(state, "--sort: self, total or calls, not %s", arg);
+		break;
+	case OPT_TOP: {
+		long n;
+
+		errno = 0;
+		n = strtol(arg, &end, 10);
+		if (errno || *end || n < 0 || n > 1000000)
+			argp_error(state, "--top: a number of functions (0: all), not %s", arg);
+		o->summary_top = n;
+		break;
+	}
 	case OPT_WALL:
 		o->wall = true;
 		/* --wall=HZ: the rate, as --sample=HZ says it */
@@ -264,6 +280,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			o->sample_hz = SAMPLER_DEFAULT_HZ;
 		if (o->sample_lines && !o->sample_hz)
 			argp_error(state, "--lines splits CPU samples by line: it needs --sample");
+		if (o->summary_sort == SUMMARY_SORT_CALLS && o->sample_hz)
+			argp_error(state, "--sort calls: sampling counts no calls (self or total samples)");
 		if (o->strategy && o->sample_hz)
 			argp_error(state, "--strategy picks how calls are probed: --sample probes none");
 		break;
@@ -302,7 +320,7 @@ int main(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_opt, NULL, doc, NULL, help_filter,
 					  NULL };
-	struct session_opts o = { .ringbuf_bytes = 16 << 20 };
+	struct session_opts o = { .ringbuf_bytes = 16 << 20, .summary_top = -1 };
 
 	const struct command *cmd = argc > 1 ? commands__find(argv[1]) : NULL;
 	char name[32];

@@ -36,3 +36,63 @@ def test_usage_errors_say_tracer(tracer):
         assert tracer not in r.stderr, r.stderr
         want = "tracer %s: " % argv[0] if argv[0] in ("report", "dump") else "tracer: "
         assert r.stderr.startswith(want + "unrecognized option '--no-such'"), r.stderr
+
+
+SORT_WORKLOAD = r'''
+def often():
+    pass
+
+def slow():
+    s = 0
+    for i in range(300000):
+        s += i
+    return s
+
+def main():
+    for i in range(500):
+        often()
+    slow()
+
+main()
+'''
+
+
+def table(stdout):
+    """the summary's rows: (calls, total ms, self ms, function)"""
+    rows = []
+    for line in stdout.splitlines():
+        parts = line.split(None, 3)
+        if len(parts) == 4 and parts[0].isdigit():
+            rows.append((int(parts[0]), float(parts[1]), float(parts[2]), parts[3]))
+    return rows
+
+
+def test_summary_sort_and_top(tracer, tmp_path):
+    """--sort calls/self/total orders the table by that column, --top N cuts
+    it at N rows (the rest said as '... K more functions')"""
+    w = tmp_path / "w.py"
+    w.write_text(SORT_WORKLOAD)
+    for key, col in (("calls", 0), ("total", 1), ("self", 2)):
+        r = helpers.run([tracer, "--sort", key, "--top", "3", "--", helpers.DEBIAN_PY, str(w)],
+                        timeout=180)
+        assert r.returncode == 0, r.stderr
+        rows = table(r.stdout)
+        assert len(rows) == 3, r.stdout
+        assert [x[col] for x in rows] == sorted((x[col] for x in rows), reverse=True), r.stdout
+        assert "more functions" in r.stdout
+        if key == "calls":
+            assert rows[0][3].startswith("often ("), r.stdout
+        else:
+            assert any(x[3].startswith("main (") or x[3].startswith("slow (") for x in rows)
+
+
+def test_sampling_summary_prints_only_what_it_measured(tracer):
+    r = helpers.run([tracer, "--sample", "--sort", "total", "--", helpers.DEBIAN_PY, "-c",
+                     "sum(i * i for i in range(3 * 10**6))"], timeout=180)
+    assert r.returncode == 0, r.stderr
+    for counter in ("calls: ", "  strategy: ", "GC: ", "imports: "):
+        assert counter not in r.stdout, r.stdout
+    assert "function (CPU samples)" in r.stdout
+    r = helpers.run([tracer, "--sample", "--sort", "calls", "--", helpers.DEBIAN_PY, "-c", "1"],
+                    timeout=60)
+    assert r.returncode == 64 and "sampling counts no calls" in r.stderr, r.stderr

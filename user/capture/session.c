@@ -195,6 +195,7 @@ int session__run(const struct session_opts *o)
 		    : outputs__open(o->outputs, o->n_outputs, true, &out, err, sizeof(err)))
 		goto fail;
 	outputs__set_lines(out, o->sample_lines);
+	outputs__set_summary(out, o->summary_sort, o->summary_top);
 	if (feed__init(&feed, out)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;

@@ -31,6 +31,8 @@ struct session_opts {
 	bool sample_lines;		/* --lines: samples split by line */
 	bool wall;			/* --wall: sample every thread, running or not */
 	const struct sink_ops *view;	/* tracer top: this live view, not outputs */
+	int summary_sort;		/* --sort: enum summary_sort (output/sinks.h) */
+	int summary_top;		/* --top N, -1: the default */
 };
 
 /* Run a session. Returns the process exit code: the command's in launch

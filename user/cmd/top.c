@@ -85,7 +85,8 @@ int cmd_top(int argc, char **argv)
 {
 	static const struct argp argp = { top_options, top_parse, NULL, top_doc, NULL, NULL,
 					  NULL };
-	struct session_opts o = { .ringbuf_bytes = 16 << 20, .view = &sink_top };
+	struct session_opts o = { .ringbuf_bytes = 16 << 20, .view = &sink_top,
+				  .summary_top = -1 };
 
 	argp_parse(&argp, argc, argv, 0, NULL, &o);
 	if (!o.sample_hz)

@@ -168,6 +168,13 @@ static void flush_rec(struct outputs *o, bool now)
 	}
 }
 
+void outputs__set_summary(struct outputs *o, int sort, int limit)
+{
+	for (int i = 0; i < o->n_sinks; i++)
+		if (o->sinks[i]->ops == &sink_summary)
+			summary__configure(o->sinks[i], sort, limit);
+}
+
 void outputs__set_lines(struct outputs *o, bool by_line)
 {
 	analyzer__set_lines(o->an, by_line);

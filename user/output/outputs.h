@@ -40,6 +40,8 @@ bool outputs__only_coverage(const struct outputs *o);
  * (said on stderr) */
 /* --lines: CPU samples' frames are their functions' lines */
 void outputs__set_lines(struct outputs *o, bool by_line);
+/* --sort, --top: the summary's table (output/sinks.h summary__configure) */
+void outputs__set_summary(struct outputs *o, int sort, int limit);
 int outputs__end(struct outputs *o, const struct in_end *e);
 void outputs__free(struct outputs *o);
 #endif
