@@ -2,6 +2,8 @@
 """Command-line habits (issue 23): subcommands recognised before a command
 to launch, `record` as the default verb, -r/--rate and --wall=HZ, and
 usage errors that name `tracer`, not the binary's path."""
+import os
+
 import helpers
 
 
@@ -96,3 +98,20 @@ def test_sampling_summary_prints_only_what_it_measured(tracer):
     r = helpers.run([tracer, "--sample", "--sort", "calls", "--", helpers.DEBIAN_PY, "-c", "1"],
                     timeout=60)
     assert r.returncode == 64 and "sampling counts no calls" in r.stderr, r.stderr
+
+
+def test_one_line_per_file_written(tracer, tmp_path):
+    import re
+    out, rec = tmp_path / "run.folded", tmp_path / "run.trace"
+    r = helpers.run([tracer, "-o", str(out), "-o", str(rec), "-o", "-", "--", helpers.DEBIAN_PY,
+                     "-c", "def f(): pass\nfor i in range(100): f()"], timeout=180)
+    assert r.returncode == 0, r.stderr
+    calls = re.search(r"^calls: (\d+) completed", r.stdout, re.M).group(1)
+    m = re.search(r"^tracer: wrote %s \(([\d.]+) KiB; (\d+) calls, 0 lost\)$" % re.escape(str(out)),
+                  r.stderr, re.M)
+    assert m and m.group(2) == calls, r.stderr
+    assert abs(float(m.group(1)) - os.path.getsize(out) / 1024.0) < 0.1
+    m = re.search(r"^tracer: wrote %s \([\d.]+ KiB; (\d+) events\)$" % re.escape(str(rec)),
+                  r.stderr, re.M)
+    assert m and int(m.group(1)) > int(calls), r.stderr
+    assert "wrote -" not in r.stderr

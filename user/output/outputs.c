@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "analysis/analyzer.h"
 #include "util/mono_clock.h"
 #include "util/out_file.h"
+#include "util/text_escape.h"
 #include "output/outputs.h"
 #include "record/recording.h"
 #include "output/sinks.h"
@@ -20,6 +22,11 @@ struct outputs {
 	struct analyzer *an;
 	struct sink *sinks[OUTPUTS_MAX];
 	int n_sinks;
+	/* each sink's file as it was before the session (st_ino 0: none):
+	 * a file at its path with another identity at the end was written
+	 * by the session (outputs replace their file only when complete) */
+	struct { dev_t dev; ino_t ino; } before[OUTPUTS_MAX];
+	bool say_written;	/* a live session: one line per file written */
 };
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -38,10 +45,15 @@ static int open_sink(struct outputs *o, const struct sink_ops *ops, const char *
 		     char *err, size_t errlen)
 {
 	struct sink *s;
+	struct stat st;
 
 	if (o->n_sinks == (int)(sizeof(o->sinks) / sizeof(o->sinks[0]))) {
 		snprintf(err, errlen, "too many outputs");
 		return -E2BIG;
+	}
+	if (!lstat(path, &st)) {
+		o->before[o->n_sinks].dev = st.st_dev;
+		o->before[o->n_sinks].ino = st.st_ino;
 	}
 	s = ops->open(path);
 	if (!s) {
@@ -102,6 +114,7 @@ int outputs__open(const char *const *paths, int n, bool allow_recording,
 	/* files of a live session: said when tracing starts */
 	for (int i = 0; i < n; i++)
 		o->say_partial |= allow_recording && strcmp(paths[i], "-");
+	o->say_written = allow_recording;
 	if (ret) {
 		outputs__free(o);
 		return ret;
@@ -237,6 +250,39 @@ bool outputs__only_coverage(const struct outputs *o)
 	return outputs__want_coverage(o);
 }
 
+/* "tracer: wrote PATH (SIZE; N calls|samples, M lost)" for each file the
+ * session wrote */
+static void say_written(const struct outputs *o)
+{
+	const struct session_stats *st = analyzer__stats(o->an);
+	struct stat now;
+
+	for (int i = 0; i < o->n_sinks; i++) {
+		const char *path = o->sinks[i]->path;
+
+		if (!path || o->sinks[i]->ops == &sink_summary || lstat(path, &now) ||
+		    (now.st_dev == o->before[i].dev && now.st_ino == o->before[i].ino))
+			continue;
+		fputs("tracer: wrote ", stderr);
+		text_escape__term(stderr, path);
+		fprintf(stderr, " (%.1f KiB; %llu %s, %llu lost)\n", now.st_size / 1024.0,
+			(unsigned long long)(st->samples ? st->samples : st->calls),
+			st->samples ? "samples" : "calls", (unsigned long long)st->lost_total);
+	}
+}
+
+static void say_recording(const char *path, const struct in_end *e)
+{
+	struct stat now;
+
+	if (lstat(path, &now))
+		return;
+	fputs("tracer: wrote ", stderr);
+	text_escape__term(stderr, path);
+	fprintf(stderr, " (%.1f KiB; %llu events)\n", now.st_size / 1024.0,
+		(unsigned long long)e->ringbuf_events);
+}
+
 int outputs__end(struct outputs *o, const struct in_end *e)
 {
 	struct in_end end = *e;
@@ -259,12 +305,16 @@ int outputs__end(struct outputs *o, const struct in_end *e)
 				readable, o->rec_path);
 		if (o->rec_failed || r)
 			ret = r ? r : -EIO;
+		else if (o->say_written)
+			say_recording(o->rec_path, e);
 	}
 	r = analyzer__end(o->an, &end);
 	if (r) {
 		fprintf(stderr, "tracer: writing the outputs failed: %s\n", strerror(-r));
 		ret = r;
 	}
+	if (o->say_written)
+		say_written(o);
 	return ret;
 }
 
