@@ -2,7 +2,7 @@
 """`tracer top -p PID` driven in a real terminal (tmux: send-keys,
 capture-pane): the workload's hot function comes first, keys re-sort, q
 ends it with status 0 and the terminal is as it was (stty settings, the
-normal screen). The target runs as nobody (hostile.py)."""
+normal screen); Ctrl-C the same. The target runs as nobody (hostile.py)."""
 import os
 import shutil
 import subprocess
@@ -57,7 +57,9 @@ def tmux_session():
     subprocess.run(["tmux", "kill-session", "-t", name])
 
 
-def test_top_shows_the_hot_function_and_quits_cleanly(tracer, tmux_session, nobody_dir):
+@pytest.mark.parametrize("quit_key", ["q", "C-c"])
+def test_top_shows_the_hot_function_and_quits_cleanly(tracer, tmux_session, nobody_dir,
+                                                      quit_key):
     script = os.path.join(nobody_dir, "hot_loop.py")
     with open(WORKLOAD) as f:
         hostile.write_as_nobody(script, f.read())
@@ -85,7 +87,7 @@ def test_top_shows_the_hot_function_and_quits_cleanly(tracer, tmux_session, nobo
         assert by_total[0][1] == 100.0
         assert any(r[2].startswith("<module> (%s:" % script) and r[1] == 100.0
                    for r in by_total), lines
-        tmux("send-keys", "-t", tmux_session, "q")
+        tmux("send-keys", "-t", tmux_session, quit_key)
         lines = wait_screen(tmux_session, lambda ls: any(l.startswith("EXIT=") for l in ls), 30)
     finally:
         target.kill()
