@@ -5,13 +5,13 @@ writes to the same terminal (its output would be mangled) or when stderr
 is not a terminal."""
 import os
 import re
-import shutil
-import subprocess
 import time
 
 import pytest
 
 import helpers
+import terminal
+from terminal import tmux
 
 LOOP = r'''
 import sys, time
@@ -25,19 +25,9 @@ while time.time() < end:
 '''
 
 
-def tmux(*args):
-    return subprocess.run(["tmux"] + list(args), check=True, stdout=subprocess.PIPE,
-                          universal_newlines=True).stdout
-
-
 @pytest.fixture
 def tmux_session():
-    if not shutil.which("tmux"):
-        pytest.skip("tmux not installed (apt-get install tmux)")
-    name = "tracer-status-%d" % os.getpid()
-    tmux("new-session", "-d", "-s", name, "-x", "200", "-y", "30", "bash --norc --noprofile")
-    yield name
-    subprocess.run(["tmux", "kill-session", "-t", name])
+    yield from terminal.session("tracer-status", 200, 30)
 
 
 def test_status_line_while_attached(tracer, tmux_session, tmp_path):
@@ -52,7 +42,7 @@ def test_status_line_while_attached(tracer, tmux_session, tmp_path):
         seen = None
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            screen = tmux("capture-pane", "-p", "-t", tmux_session)
+            screen = terminal.screen(tmux_session)
             lines = [l for l in screen.splitlines() if "events/s" in l]
             if lines:
                 seen = lines[-1]

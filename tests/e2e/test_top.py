@@ -4,25 +4,20 @@ capture-pane): the workload's hot function comes first, keys re-sort, q
 ends it with status 0 and the terminal is as it was (stty settings, the
 normal screen); Ctrl-C the same. The target runs as nobody (hostile.py)."""
 import os
-import shutil
-import subprocess
 import time
 
 import pytest
 
 import helpers
 import hostile
+import terminal
+from terminal import tmux
 
 WORKLOAD = os.path.join(helpers.WORKLOADS, "hot_loop.py")
 
 
-def tmux(*args):
-    return subprocess.run(["tmux"] + list(args), check=True, stdout=subprocess.PIPE,
-                          universal_newlines=True).stdout
-
-
 def screen(session):
-    return tmux("capture-pane", "-p", "-t", session).splitlines()
+    return terminal.screen(session).splitlines()
 
 
 def wait_screen(session, pred, timeout):
@@ -49,12 +44,7 @@ def rows(lines):
 
 @pytest.fixture
 def tmux_session():
-    if not shutil.which("tmux"):
-        pytest.skip("tmux not installed (apt-get install tmux)")
-    name = "tracer-top-%d" % os.getpid()
-    tmux("new-session", "-d", "-s", name, "-x", "150", "-y", "40", "bash --norc --noprofile")
-    yield name
-    subprocess.run(["tmux", "kill-session", "-t", name])
+    yield from terminal.session("tracer-top", 150, 40)
 
 
 @pytest.mark.parametrize("quit_key", ["q", "C-c"])

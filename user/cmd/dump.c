@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "capture/py_stacks.h"
 #include "capture/target.h"
+#include "cmd/args.h"
 #include "cmd/commands.h"
 #include "cpython/pyversion.h"
 #include "util/json_writer.h"
@@ -46,16 +47,10 @@ static const struct argp_option dump_options[] = {
 static error_t dump_parse(int key, char *arg, struct argp_state *state)
 {
 	struct dump_opts *o = state->input;
-	char *end;
-	long pid;
 
 	switch (key) {
 	case 'p':
-		errno = 0;
-		pid = strtol(arg, &end, 10);
-		if (errno || *end || pid <= 0 || pid > 0x7fffffff)
-			argp_error(state, "invalid PID: %s", arg);
-		o->pid = pid;
+		o->pid = cmd_args__pid(state, arg);
 		break;
 	case 'j':
 		o->json = true;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "capture/sampler.h"
 #include "capture/session.h"
+#include "cmd/args.h"
 #include "cmd/commands.h"
 #include "output/top_view.h"
 
@@ -47,17 +48,14 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
+		o->pid = cmd_args__pid(state, arg);
+		break;
 	case 'r':
 		errno = 0;
 		v = strtol(arg, &end, 10);
-		if (key == 'p' && (errno || *end || v <= 0 || v > 0x7fffffff))
-			argp_error(state, "invalid PID: %s", arg);
-		if (key == 'r' && (errno || *end || v <= 0 || v > SAMPLER_MAX_HZ))
+		if (errno || *end || v <= 0 || v > SAMPLER_MAX_HZ)
 			argp_error(state, "invalid sampling rate (1-%d Hz): %s", SAMPLER_MAX_HZ, arg);
-		if (key == 'p')
-			o->pid = v;
-		else
-			o->sample_hz = v;
+		o->sample_hz = v;
 		break;
 	case OPT_WALL:
 		o->wall = true;
