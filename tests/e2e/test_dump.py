@@ -57,6 +57,10 @@ def expected_frames(interp, th):
     return [(f[key], f["file"], f["line"]) for f in reversed(th["frames"])]
 
 
+def by_name(got, name):
+    return [th["tid"] for th in got["threads"] if th["name"] == name][0]
+
+
 @pytest.mark.parametrize("ident", INTERPS)
 def test_dump_matches_the_interpreter(tracer, get_interp, nobody_dir, ident):
     interp = get_interp(ident)
@@ -92,10 +96,13 @@ def test_dump_matches_the_interpreter(tracer, get_interp, nobody_dir, ident):
         # the text form: one line per frame, in the same order
         want = ["    %s (%s:%d)" % f for f in frames]
         lines = text.stdout.splitlines()
-        head = [i for i, l in enumerate(lines)
-                if l.startswith('Thread %d "%s" (' % (mine["tid"], th["name"]))]
+        head = [i for i, l in enumerate(lines) if l.startswith('Thread %d "' % mine["tid"])]
         assert len(head) == 1, text.stdout
         assert lines[head[0] + 1: head[0] + 1 + len(want)] == want
+    # the target's text is escaped on a terminal: no raw ESC from a name
+    assert "\x1b" not in text.stdout
+    assert 'Thread %d "gamma\\x1b[31m-method" (' % by_name(got, "gamma\x1b[31m-method") \
+        in text.stdout, text.stdout
     # the known functions are where they were parked
     inner = {th["name"]: [f["name"] for f in th["frames"][-3:]] for th in truth["threads"]}
     assert "wait_in_alpha" in inner["alpha renamed"]

@@ -3,7 +3,6 @@
 elapsed, redrawn while tracing, erased at the end; none when the target
 writes to the same terminal (its output would be mangled) or when stderr
 is not a terminal."""
-import os
 import re
 import time
 

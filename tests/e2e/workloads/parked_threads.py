@@ -3,8 +3,8 @@
 functions; a reporter thread writes what the interpreter itself says of
 each parked thread's stack (sys._current_frames + traceback.extract_stack)
 to the file argv[1] as JSON, then prints "ready" on stderr and ends.
-Thread names: one renamed after its start, one non-ASCII, one whose
-instance __dict__ was materialized.
+Thread names: one renamed after its start, one non-ASCII, one with a
+terminal escape and whose instance __dict__ was materialized.
 Ground truth for `tracer dump` (tests/e2e/test_dump.py)."""
 import json
 import sys
@@ -72,7 +72,7 @@ def report(path):
 
 workers = [threading.Thread(target=wait_in_alpha, name="alpha-waiter"),
            threading.Thread(target=beta_outer, name="beta \u00e9 worker"),
-           threading.Thread(target=Gamma().method, name="gamma-method")]
+           threading.Thread(target=Gamma().method, name="gamma\x1b[31m-method")]
 for w in workers:
     w.daemon = True
     w.start()
