@@ -40,8 +40,8 @@ struct summary_sink {
 		char name[TR_MODNAME_MAX + 4];
 	} slow[SUMMARY_SLOW_IMPORTS];	/* slowest first */
 	struct hot_funcs hot;		/* --sample: per function */
-	/* a process's calls were probed (it has a strategy): calls, GC
-	 * collections and imports were measured, and are printed */
+	/* a process's calls were probed (it has a strategy), or calls came:
+	 * calls, GC collections and imports were measured, and are printed */
 	bool calls_probed;
 	char *coverage;			/* lines about each process's coverage */
 	size_t coverage_len;
@@ -115,6 +115,7 @@ static int summary_call(struct sink *s, const struct call_rec *c)
 	struct summary_func *sf;
 	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
 
+	ss->calls_probed = true;	/* calls came: they were measured */
 	if (array__grow((void **)&ss->funcs, &ss->cap_funcs, c->func, sizeof(*sf)))
 		return -ENOMEM;
 	if (c->func >= ss->n_funcs)
