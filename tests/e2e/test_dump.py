@@ -132,3 +132,37 @@ def test_subcommands_are_not_launched(tracer):
     assert tracer not in r.stderr
     r = helpers.run([tracer, "record", "--no-such-option"], timeout=30)
     assert r.stderr.startswith("tracer: unrecognized option"), r.stderr
+
+
+DEEP = r'''
+import sys, threading
+sys.setrecursionlimit(20000)
+park = threading.Event()
+def down(n):
+    if n == 0:
+        sys.stderr.write("ready\n"); sys.stderr.flush()
+        park.wait()
+    else:
+        down(n - 1)
+down(5000)
+'''
+
+
+def test_dump_cuts_a_deep_stack_and_says_so(tracer, nobody_dir):
+    script = os.path.join(nobody_dir, "deep.py")
+    hostile.write_as_nobody(script, DEEP)
+    target = hostile.HostileTarget(helpers.DEBIAN_PY, script, nobody_dir)
+    target.wait_ready()
+    try:
+        r = helpers.run([tracer, "dump", "-p", str(target.pid), "--json"], timeout=60)
+        text = helpers.run([tracer, "dump", "-p", str(target.pid)], timeout=60)
+    finally:
+        target.kill()
+    assert r.returncode == 0, r.stderr
+    (th,) = json.loads(r.stdout)["threads"]
+    assert th["truncated"] and not th["cut"]
+    names = [f["name"] for f in th["frames"]]
+    assert len(names) == 4096
+    assert names[:3] == ["Condition.wait", "Event.wait", "down"], names[:3]
+    assert set(names[2:]) == {"down"}
+    assert "[truncated: deeper than 4096 frames]" in text.stdout

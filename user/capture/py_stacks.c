@@ -41,6 +41,9 @@
 /* PyThreadState.next: the second pointer of every version 3.8-3.13 */
 #define TSTATE_NEXT 8
 #define MAX_THREADS 65536
+/* frames read in all (a made-up process could list MAX_THREADS threads
+ * with MAX_FRAMES frames each): past it, stacks are cut, said truncated */
+#define MAX_STEPS (1u << 20)
 
 /* offsetof(PyInterpreterState, threads.head) (tstate_head up to 3.10) */
 static int interp_threads_head(unsigned minor)
@@ -56,6 +59,7 @@ struct walk {
 	const struct tr_py_layout *L;
 	uint64_t shim_code;
 	struct hashmap *codes;	/* code address -> struct code_info */
+	uint64_t steps_left;	/* frames all threads may still read */
 };
 
 struct code_info {
@@ -169,10 +173,12 @@ static int walk_frames(struct walk *w, uint64_t tstate, struct py_thread *th)
 		struct code_info *ci;
 		struct py_frame *f;
 
-		if (th->n == PY_STACKS_MAX_FRAMES || steps == 2 * PY_STACKS_MAX_FRAMES) {
+		if (th->n == PY_STACKS_MAX_FRAMES || steps == 2 * PY_STACKS_MAX_FRAMES ||
+		    !w->steps_left) {
 			th->truncated = true;
 			return 0;
 		}
+		w->steps_left--;
 		if (py_mem__ptr(&w->m, frame + L->frame_code, &code) ||
 		    py_mem__ptr(&w->m, frame + L->frame_back, &back))
 			goto broken;
@@ -238,7 +244,7 @@ int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, si
 	struct walk w = {
 		.m = { .pid = t->pid, .minor = (t->bin.version_hex >> 16) & 0xff,
 		       .L = &t->cfg.layout },
-		.L = &t->cfg.layout, .shim_code = t->cfg.shim_code,
+		.L = &t->cfg.layout, .shim_code = t->cfg.shim_code, .steps_left = MAX_STEPS,
 	};
 	int head = interp_threads_head(w.m.minor), ret = 0;
 	uint64_t interp = 0, ts = 0;
