@@ -11,7 +11,7 @@ set -eu
 PKGS="make gcc clang libclang-rt-14-dev llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev libcapstone-dev libzip-dev
       libdebuginfod1 libdebuginfod-dev debuginfod pypy3
       python3 python3-pytest gdb binutils bpftrace
-      protobuf-compiler chromium lcov python3-coverage man-db groff-base zsh
+      protobuf-compiler chromium lcov python3-coverage man-db groff-base zsh tmux
       golang-go libxml2-utils"
 missing=""
 for p in $PKGS; do

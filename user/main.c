@@ -27,8 +27,13 @@ static const char doc[] =
 "  tracer [OPTION...] -p PID            attach to a running Python process\n"
 "  tracer [OPTION...] -- CMD [ARG...]   launch CMD and trace it\n"
 "  tracer [OPTION...] -a                 every Python process of the host\n"
+"  tracer record [OPTION...] ...         the same (the default verb)\n"
+"  tracer dump -p PID [--json]           every thread's Python stack, now\n"
+"  tracer top -p PID                     live view of the hottest functions\n"
 "  tracer report RECORDING.trace -o FILE...   convert a recording (no root)\n"
 "  tracer layout 3.X                     print a CPython structure layout\n"
+"A subcommand is recognised first: `tracer -- top` launches a program named\n"
+"top. `tracer SUBCOMMAND --help` describes each.\n"
 "\n"
 "Without -o, a summary is printed when the session ends. The session ends when\n"
 "the process exits, after -d SECONDS, or on Ctrl-C/SIGTERM; outputs are always\n"
@@ -47,6 +52,9 @@ static const char doc[] =
 "  sudo tracer -s eval -- python3.12 x.py   # force the perf-trampoline probes\n"
 "  sudo tracer --sample -p 1234 -d 30 -o flame.svg  # CPU profile, 99 Hz\n"
 "  sudo tracer --wall -p 1234 -d 30 -o wall.pprof   # where threads wait too\n"
+"  sudo tracer record -r 200 -p 1234 -o flame.svg  # py-spy's habits: 200 Hz\n"
+"  sudo tracer dump -p 1234                 # what every thread is doing now\n"
+"  sudo tracer top -p 1234                  # live hottest functions (q quits)\n"
 "  sudo tracer -o cov.lcov -o cov.xml -- python3 -m pytest  # coverage maps\n"
 "  sudo tracer -p 1234 -d 60 -o cov.lcov --include '/srv/app/*'\n"
 "  tracer report a.trace b.trace -o merged.lcov  # coverage of two recordings\n"
@@ -122,7 +130,7 @@ static const char doc[] =
 
 /* long options only */
 enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES, OPT_WALL,
-       OPT_COMM, OPT_CGROUP, OPT_EXCLUDE_PID, OPT_FAIL_UNDER };
+       OPT_COMM, OPT_CGROUP, OPT_EXCLUDE_PID, OPT_FAIL_UNDER, OPT_SORT, OPT_TOP };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
@@ -140,7 +148,10 @@ static const struct argp_option options[] = {
 	{ "fail-under", OPT_FAIL_UNDER, "PCT", 0, "Coverage: exit with status 2 when the total is lower than PCT percent (said on stderr)", 0 },
 	{ "sample", OPT_SAMPLE, "HZ", OPTION_ARG_OPTIONAL, "Sample the Python stacks of the running threads HZ times a second per CPU (default 99) instead of tracing calls", 0 },
 	{ "lines", OPT_LINES, NULL, 0, "With --sample: a frame is the line its function executes (qualname:LINE), in every output", 0 },
-	{ "wall", OPT_WALL, NULL, 0, "Sample every thread, running or not (wall-clock time); implies --sample", 0 },
+	{ "rate", 'r', "HZ", 0, "The sampling rate (py-spy's, austin's -r): --sample=HZ", 0 },
+	{ "wall", OPT_WALL, "HZ", OPTION_ARG_OPTIONAL, "Sample every thread, running or not (wall-clock time); implies --sample (--wall=HZ: at HZ)", 0 },
+	{ "sort", OPT_SORT, "KEY", 0, "The summary's table by KEY: self, total or calls (default: total time of calls; self samples when sampling)", 0 },
+	{ "top", OPT_TOP, "N", 0, "The summary's table: N functions (default 50; 0: all)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
 	{},
 };
@@ -227,6 +238,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_LINES:
 		o->sample_lines = true;
 		break;
+	case 'r':
 	case OPT_SAMPLE: {
 		long hz = SAMPLER_DEFAULT_HZ;
 
@@ -240,8 +252,25 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->sample_hz = hz;
 		break;
 	}
+	case OPT_SORT:
+		if ((o->summary_sort = summary__parse_sort(arg)) < 0)
+			argp_error(state, "--sort: self, total or calls, not %s", arg);
+		break;
+	case OPT_TOP: {
+		long n;
+
+		errno = 0;
+		n = strtol(arg, &end, 10);
+		if (errno || *end || n < 0 || n > 1000000)
+			argp_error(state, "--top: a number of functions (0: all), not %s", arg);
+		o->summary_top = n;
+		break;
+	}
 	case OPT_WALL:
 		o->wall = true;
+		/* --wall=HZ: the rate, as --sample=HZ says it */
+		if (arg)
+			return parse_opt(OPT_SAMPLE, arg, state);
 		break;
 	case ARGP_KEY_ARG:
 		/* the command: everything from the first non-option on */
@@ -258,6 +287,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			o->sample_hz = SAMPLER_DEFAULT_HZ;
 		if (o->sample_lines && !o->sample_hz)
 			argp_error(state, "--lines splits CPU samples by line: it needs --sample");
+		if (o->summary_sort == SUMMARY_SORT_CALLS && o->sample_hz)
+			argp_error(state, "--sort calls: sampling counts no calls (self or total samples)");
 		if (o->strategy && o->sample_hz)
 			argp_error(state, "--strategy picks how calls are probed: --sample probes none");
 		break;
@@ -296,12 +327,24 @@ int main(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_opt, NULL, doc, NULL, help_filter,
 					  NULL };
-	struct session_opts o = { .ringbuf_bytes = 16 << 20 };
+	struct session_opts o = { .ringbuf_bytes = 16 << 20, .summary_top = -1 };
 
-	if (argc > 1 && !strcmp(argv[1], "report"))
-		return cmd_report(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "layout"))
-		return cmd_layout(argc - 1, argv + 1);
+	const struct command *cmd = argc > 1 ? commands__find(argv[1]) : NULL;
+	char name[32];
+
+	/* messages say "tracer ...", not the path it was run by */
+	if (cmd) {
+		snprintf(name, sizeof(name), "tracer %s", cmd->name);
+		argv[1] = name;
+		return cmd->run(argc - 1, argv + 1);
+	}
+	argv[0] = "tracer";
+	/* `tracer record ...`: tracing, the default verb, named */
+	if (argc > 1 && !strcmp(argv[1], "record")) {
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
 	return o.all ? session_all__run(&o) : session__run(&o);
 }

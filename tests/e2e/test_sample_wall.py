@@ -185,7 +185,9 @@ def test_sample_wall(tracer, get_interp, ident, mode, tmp_path):
                      r"(\d+), no config 0, foreign thread state 0\)", summary, re.M)
     assert lost and lost.group(1) == lost.group(2), summary[-2000:]
     assert int(lost.group(1)) <= 0.01 * int(m.group(1)), summary[-2000:]
-    assert re.search(r"^calls: 0 completed", summary, re.M), "call probes attached too"
+    # a process whose calls are probed has a strategy, and its calls are counted
+    assert not re.search(r"^(calls: |  strategy: |GC: |imports: )", summary, re.M), \
+        "call probes attached too"
 
 
 @pytest.mark.parametrize("ident", INTERPS)

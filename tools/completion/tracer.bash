@@ -40,14 +40,23 @@ _tracer()
 	-s|--strategy)
 		COMPREPLY=($(compgen -W "usdt dispatch eval" -- "$cur"))
 		return ;;
+	--sort)
+		COMPREPLY=($(compgen -W "self total calls" -- "$cur"))
+		return ;;
 	--cgroup)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
-	-d|--duration|-b|--buffer-size|--comm|--include|--omit)
+	-d|--duration|-b|--buffer-size|--comm|--include|--omit|-r|--rate|--top)
 		return ;;
 	esac
 	if [[ $cword -eq 1 && $cur != -* ]]; then
-		COMPREPLY=($(compgen -W "report layout" -- "$cur"))
+		COMPREPLY=($(compgen -W "record dump top report layout" -- "$cur"))
+		return
+	fi
+	if [[ ${words[1]} == dump || ${words[1]} == top ]]; then
+		COMPREPLY=($(compgen -W "--pid= -p --help $([[ ${words[1]} == dump ]] &&
+			echo --json || echo "--rate= -r --wall --duration= -d")" -- "$cur"))
+		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
 		return
 	fi
 	if [[ ${words[1]} == report && $cur != -* ]]; then
@@ -56,8 +65,8 @@ _tracer()
 	fi
 	COMPREPLY=($(compgen -W "--all --buffer-size= --cgroup= --comm= --coverage
 		--duration= --exclude-pid= --fail-under= --include= --lines --omit= --output= --pid=
-		--sample --sample= --strategy= --verbose --wall --help --usage --version
-		-a -b -d -o -p -s -v -V --" -- "$cur"))
+		--rate= --sample --sample= --sort= --strategy= --top= --verbose --wall --wall=
+		--help --usage --version -a -b -d -o -p -r -s -v -V --" -- "$cur"))
 	[[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
 }
 complete -F _tracer tracer

@@ -32,6 +32,7 @@
 #include "record/recording.h"
 #include "capture/sampler.h"
 #include "capture/session.h"
+#include "capture/status_line.h"
 #include "model/strategy.h"
 #include "capture/target.h"
 #include "util/text_escape.h"
@@ -119,7 +120,7 @@ static bool follows_exec(const struct session_opts *o, const struct target *t, b
  * say what became of an exec of the target (X). */
 static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 			     struct wall *wall, struct jit_dump_follow *jf,
-			     struct exec_follow *x, bool *exited)
+			     struct exec_follow *x, struct status_line *sl, bool *exited)
 {
 	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd, wall ? wall__fd(wall) : -1 };
 	int ep = feed__epoll(fds, 5);
@@ -142,6 +143,7 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 		}
 		ring_buffer__consume(rb);
 		exec_follow__check(x, false);
+		status_line__tick(sl);
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.fd == sfd) {
 				struct signalfd_siginfo si;
@@ -193,9 +195,11 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	if (o->wall && wall__check_kernel(err, sizeof(err)))
 		goto fail;
-	if (outputs__open_cfg(o->outputs, o->n_outputs, &ocfg, &out, err, sizeof(err)))
+	if (o->view ? outputs__open_view(o->view, &out, err, sizeof(err))
+		    : outputs__open_cfg(o->outputs, o->n_outputs, &ocfg, &out, err, sizeof(err)))
 		goto fail;
 	outputs__set_lines(out, o->sample_lines);
+	outputs__set_summary(out, o->summary_sort, o->summary_top);
 	if (feed__init(&feed, out)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
@@ -320,7 +324,12 @@ int session__run(const struct session_opts *o)
 	}
 
 	if (pfd >= 0) {
-		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, &exited);
+		/* (not over tracer top's view) */
+		struct status_line *sl = o->view ? NULL :
+			status_line__new(t.pid, &feed.events, skel->bss->drops);
+
+		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, sl, &exited);
+		status_line__end(sl);
 	} else {
 		why = "the target exited";
 		exited = true;

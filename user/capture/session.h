@@ -33,6 +33,9 @@ struct session_opts {
 	bool wall;			/* --wall: sample every thread, running or not */
 	bool fail_under_set;		/* --fail-under=PCT (output/outputs.h) */
 	double fail_under;
+	const struct sink_ops *view;	/* tracer top: this live view, not outputs */
+	int summary_sort;		/* --sort: enum summary_sort (output/sinks.h) */
+	int summary_top;		/* --top N, -1: the default */
 };
 
 /* what O asks of the outputs (--coverage with -o -, --fail-under) */

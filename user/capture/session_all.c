@@ -440,6 +440,7 @@ int session_all__run(const struct session_opts *o)
 	if (outputs__open_cfg(o->outputs, o->n_outputs, &ocfg, &s.out, err, sizeof(err)))
 		goto fail;
 	outputs__set_lines(s.out, o->sample_lines);
+	outputs__set_summary(s.out, o->summary_sort, o->summary_top);
 	if (unsupported(o, s.out, err, sizeof(err)))
 		goto fail;
 	if (feed__init(&s.feed, s.out) || !(s.live = hashmap__new()) ||

@@ -14,6 +14,7 @@
 #include "cmd/commands.h"
 #include "util/hashmap.h"
 #include "output/outputs.h"
+#include "output/sinks.h"
 #include "record/recording.h"
 
 #define REPORT_MAX_INPUTS 64
@@ -24,9 +25,10 @@ struct report_opts {
 	const char *outputs[OUTPUTS_MAX];
 	int n_outputs;
 	struct outputs_cfg cfg;		/* --coverage, --fail-under */
+	int sort, top;		/* --sort, --top: the summary's table */
 };
 
-enum { OPT_COVERAGE = 0x100, OPT_FAIL_UNDER };
+enum { OPT_COVERAGE = 0x100, OPT_FAIL_UNDER, REPORT_OPT_SORT, REPORT_OPT_TOP };
 
 static const char report_doc[] =
 "Convert a recording made with `tracer -o NAME.trace` into other outputs, with\n"
@@ -46,6 +48,8 @@ static const struct argp_option report_options[] = {
 	{ "output", 'o', "FILE", 0, "Write FILE (format by suffix; repeatable)", 0 },
 	{ "coverage", OPT_COVERAGE, NULL, 0, "Print the coverage report (as coverage.py's report -m: statements, missed, percent, missing lines per file) on stdout, instead of the summary", 0 },
 	{ "fail-under", OPT_FAIL_UNDER, "PCT", 0, "Exit with status 2 when the coverage total is lower than PCT percent (needs a coverage output or --coverage)", 0 },
+	{ "sort", REPORT_OPT_SORT, "KEY", 0, "The summary's table by KEY: self, total or calls (default: total)", 0 },
+	{ "top", REPORT_OPT_TOP, "N", 0, "The summary's table: N functions (default 50; 0: all)", 0 },
 	{},
 };
 
@@ -67,6 +71,21 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--fail-under: not a percent from 0 to 100: %s", arg);
 		o->cfg.fail_under_set = true;
 		break;
+	case REPORT_OPT_SORT:
+		if ((o->sort = summary__parse_sort(arg)) < 0)
+			argp_error(state, "--sort: self, total or calls, not %s", arg);
+		break;
+	case REPORT_OPT_TOP: {
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(arg, &end, 10);
+		if (errno || *end || n < 0 || n > 1000000)
+			argp_error(state, "--top: a number of functions (0: all), not %s", arg);
+		o->top = n;
+		break;
+	}
 	case ARGP_KEY_ARG:
 		if (o->n_inputs == REPORT_MAX_INPUTS)
 			argp_error(state, "too many recordings (at most %d)", REPORT_MAX_INPUTS);
@@ -158,7 +177,7 @@ int cmd_report(int argc, char **argv)
 {
 	static const struct argp argp = { report_options, report_parse, "RECORDING.trace...",
 					  report_doc, NULL, NULL, NULL };
-	struct report_opts o = {};
+	struct report_opts o = { .top = -1 };
 	struct outputs *out = NULL;
 	struct rec_record *r = malloc(sizeof(*r));
 	struct hashmap *pids = hashmap__new();	/* of the recordings read so far */
@@ -173,6 +192,7 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "tracer: %s\n", err);
 		goto cleanup;
 	}
+	outputs__set_summary(out, o.sort, o.top);
 	for (int i = 0; i < o.n_inputs; i++) {
 		int st = replay(o.inputs[i], i + 1, r, out, &end, pids);
 

@@ -57,15 +57,20 @@ static void order_by(const struct hot_funcs *h, uint32_t *order, size_t n, bool 
 	qsort_r(order, n, sizeof(*order), cmp_hot, &c);
 }
 
-size_t hot_funcs__order(const struct hot_funcs *h, uint32_t *order)
+size_t hot_funcs__order_by(const struct hot_funcs *h, uint32_t *order, bool by_total)
 {
 	size_t n = 0;
 
 	for (uint32_t i = 0; i < h->n; i++)
 		if (h->v[i].total)
 			order[n++] = i;
-	order_by(h, order, n, false);
+	order_by(h, order, n, by_total);
 	return n;
+}
+
+size_t hot_funcs__order(const struct hot_funcs *h, uint32_t *order)
+{
+	return hot_funcs__order_by(h, order, false);
 }
 
 static double pct(uint64_t part, uint64_t whole)
@@ -99,29 +104,29 @@ static void print_rows(const struct hot_funcs *h, const struct func_names *names
 }
 
 /*
- * By self samples first: where the CPU went. When LIMIT cuts that table,
- * the functions it left out that are on the most stacks follow, by total:
- * a caller that does its work in callees (self 0, total 40%) would
- * otherwise hide behind a tail of one-sample functions.
+ * By self samples first (unless BY_TOTAL): where the CPU went. When LIMIT
+ * cuts that table, the functions it left out that rank first by the other
+ * count follow: by self, a caller that does its work in callees (self 0,
+ * total 40%) would otherwise hide behind a tail of one-sample functions.
  */
 int hot_funcs__print(const struct hot_funcs *h, const struct func_names *names, int limit,
-		     FILE *f)
+		     bool by_total, FILE *f)
 {
 	uint32_t *order = malloc((h->n ? h->n : 1) * sizeof(*order));
 	size_t n, shown, more;
 
 	if (!order)
 		return -ENOMEM;
-	n = hot_funcs__order(h, order);
+	n = hot_funcs__order_by(h, order, by_total);
 	shown = limit > 0 && (size_t)limit < n ? (size_t)limit : n;
 	fprintf(f, "\n%7s %7s %10s %10s  %s\n", "self %", "total %", "self", "total",
 		h->wall ? "function (wall-clock samples: running or not)" : "function (CPU samples)");
 	print_rows(h, names, order, shown, f);
 	if (shown < n) {
-		order_by(h, order + shown, n - shown, true);
+		order_by(h, order + shown, n - shown, !by_total);
 		more = n - shown < shown ? n - shown : shown;
-		fprintf(f, "... %zu more functions; of those, the %zu on the most stacks:\n",
-			n - shown, more);
+		fprintf(f, "... %zu more functions; of those, the %zu %s:\n", n - shown, more,
+			by_total ? "most often innermost" : "on the most stacks");
 		print_rows(h, names, order + shown, more, f);
 		if (shown + more < n)
 			fprintf(f, "... %zu more functions\n", n - shown - more);

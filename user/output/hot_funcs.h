@@ -31,8 +31,11 @@ int hot_funcs__add(struct hot_funcs *h, const struct sample_rec *r);
 /* the sampled functions by self samples (then total) into ORDER (room for
  * h->n entries): how many there are */
 size_t hot_funcs__order(const struct hot_funcs *h, uint32_t *order);
-/* the table, with NAMES; LIMIT rows at most (<= 0: all): 0 or -ENOMEM */
+/* the same by total samples (then self) when BY_TOTAL */
+size_t hot_funcs__order_by(const struct hot_funcs *h, uint32_t *order, bool by_total);
+/* the table, with NAMES; LIMIT rows at most (<= 0: all), by self samples
+ * or BY_TOTAL: 0 or -ENOMEM */
 int hot_funcs__print(const struct hot_funcs *h, const struct func_names *names, int limit,
-		     FILE *f);
+		     bool by_total, FILE *f);
 void hot_funcs__free(struct hot_funcs *h);
 #endif

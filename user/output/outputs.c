@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "analysis/analyzer.h"
 #include "util/mono_clock.h"
 #include "util/out_file.h"
+#include "util/text_escape.h"
 #include "output/outputs.h"
 #include "record/recording.h"
 #include "output/sinks.h"
@@ -25,6 +27,11 @@ struct outputs {
 	struct analyzer *an;
 	struct sink *sinks[OUTPUTS_MAX];
 	int n_sinks;
+	/* each sink's file as it was before the session (st_ino 0: none):
+	 * a file at its path with another identity at the end was written
+	 * by the session (outputs replace their file only when complete) */
+	struct { dev_t dev; ino_t ino; } before[OUTPUTS_MAX];
+	bool say_written;	/* a live session: one line per file written */
 };
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -43,10 +50,15 @@ static int open_sink(struct outputs *o, const struct sink_ops *ops, const char *
 		     char *err, size_t errlen)
 {
 	struct sink *s;
+	struct stat st;
 
 	if (o->n_sinks == (int)(sizeof(o->sinks) / sizeof(o->sinks[0]))) {
 		snprintf(err, errlen, "too many outputs");
 		return -E2BIG;
+	}
+	if (!lstat(path, &st)) {
+		o->before[o->n_sinks].dev = st.st_dev;
+		o->before[o->n_sinks].ino = st.st_ino;
 	}
 	s = ops->open(path);
 	if (!s) {
@@ -128,6 +140,26 @@ int outputs__open_cfg(const char *const *paths, int n, const struct outputs_cfg 
 	for (int i = 0; i < n; i++)
 		o->say_partial |= allow_recording && strcmp(paths[i], "-");
 	o->live = allow_recording;
+	o->say_written = allow_recording;
+	if (ret) {
+		outputs__free(o);
+		return ret;
+	}
+	*out = o;
+	return 0;
+}
+
+int outputs__open_view(const struct sink_ops *view, struct outputs **out, char *err,
+		       size_t errlen)
+{
+	struct outputs *o = calloc(1, sizeof(*o));
+	int ret;
+
+	if (!o)
+		return -ENOMEM;
+	ret = open_sink(o, view, "-", err, errlen);
+	if (!ret && !(o->an = analyzer__new(o->sinks, o->n_sinks)))
+		ret = -ENOMEM;
 	if (ret) {
 		outputs__free(o);
 		return ret;
@@ -173,6 +205,13 @@ static void flush_rec(struct outputs *o, bool now)
 		o->rec_flush_ns = t;
 		check_rec(o, rec_writer__flush(o->rec));
 	}
+}
+
+void outputs__set_summary(struct outputs *o, int sort, int limit)
+{
+	for (int i = 0; i < o->n_sinks; i++)
+		if (o->sinks[i]->ops == &sink_summary)
+			summary__configure(o->sinks[i], sort, limit);
 }
 
 void outputs__set_lines(struct outputs *o, bool by_line)
@@ -272,6 +311,39 @@ static int check_fail_under(const struct outputs *o)
 	return -ENODATA;
 }
 
+/* "tracer: wrote PATH (SIZE; N calls|samples, M lost)" for each file the
+ * session wrote */
+static void say_written(const struct outputs *o)
+{
+	const struct session_stats *st = analyzer__stats(o->an);
+	struct stat now;
+
+	for (int i = 0; i < o->n_sinks; i++) {
+		const char *path = o->sinks[i]->path;
+
+		if (!path || o->sinks[i]->ops == &sink_summary || lstat(path, &now) ||
+		    (now.st_dev == o->before[i].dev && now.st_ino == o->before[i].ino))
+			continue;
+		fputs("tracer: wrote ", stderr);
+		text_escape__term(stderr, path);
+		fprintf(stderr, " (%.1f KiB; %llu %s, %llu lost)\n", now.st_size / 1024.0,
+			(unsigned long long)(st->samples ? st->samples : st->calls),
+			st->samples ? "samples" : "calls", (unsigned long long)st->lost_total);
+	}
+}
+
+static void say_recording(const char *path, const struct in_end *e)
+{
+	struct stat now;
+
+	if (lstat(path, &now))
+		return;
+	fputs("tracer: wrote ", stderr);
+	text_escape__term(stderr, path);
+	fprintf(stderr, " (%.1f KiB; %llu events)\n", now.st_size / 1024.0,
+		(unsigned long long)e->ringbuf_events);
+}
+
 int outputs__end(struct outputs *o, const struct in_end *e)
 {
 	struct in_end end = *e;
@@ -304,12 +376,16 @@ int outputs__end(struct outputs *o, const struct in_end *e)
 				readable, o->rec_path);
 		if (o->rec_failed || r)
 			ret = r ? r : -EIO;
+		else if (o->say_written)
+			say_recording(o->rec_path, e);
 	}
 	r = analyzer__end(o->an, &end);
 	if (r) {
 		fprintf(stderr, "tracer: writing the outputs failed: %s\n", strerror(-r));
 		ret = r;
 	}
+	if (o->say_written)
+		say_written(o);
 	if (!ret && o->fail_under_set)
 		ret = check_fail_under(o);
 	return ret;

@@ -47,6 +47,10 @@ static inline int outputs__status(int r)
 {
 	return r > 0 ? r : r < 0 ? 1 : 0;
 }
+/* Only VIEW (a live view such as `tracer top`'s, user/output/top_view.h):
+ * no file, no summary. -errno and ERR on failure. */
+int outputs__open_view(const struct sink_ops *view, struct outputs **out, char *err,
+		       size_t errlen);
 void outputs__process(struct outputs *o, const struct in_process *p);
 void outputs__thread(struct outputs *o, const struct in_thread *t);
 void outputs__event(struct outputs *o, const void *ev, size_t len);
@@ -63,6 +67,8 @@ bool outputs__only_coverage(const struct outputs *o);
  * (said on stderr), or OUTPUTS_BELOW_FAIL_UNDER */
 /* --lines: CPU samples' frames are their functions' lines */
 void outputs__set_lines(struct outputs *o, bool by_line);
+/* --sort, --top: the summary's table (output/sinks.h summary__configure) */
+void outputs__set_summary(struct outputs *o, int sort, int limit);
 int outputs__end(struct outputs *o, const struct in_end *e);
 void outputs__free(struct outputs *o);
 #endif

@@ -27,6 +27,13 @@ int sink__close_file(struct out_file **file, FILE **f, int err);
 /* The end-of-session summary printed when there is no -o (path "-" is
  * stdout). Not chosen by suffix. */
 extern const struct sink_ops sink_summary;
+/* the summary's table (--sort, --top): by SORT (DEFAULT: total time of
+ * calls, self samples), LIMIT rows (0: all; < 0: the default, 50) */
+enum summary_sort { SUMMARY_SORT_DEFAULT, SUMMARY_SORT_SELF, SUMMARY_SORT_TOTAL,
+		    SUMMARY_SORT_CALLS };
+void summary__configure(struct sink *s, enum summary_sort sort, int limit);
+/* "self", "total" or "calls" as a summary_sort; -1 for anything else */
+int summary__parse_sort(const char *name);
 extern const struct sink_ops sink_chrome;	/* .json */
 extern const struct sink_ops sink_pftrace;	/* .pftrace */
 extern const struct sink_ops sink_folded;	/* .folded */

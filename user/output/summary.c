@@ -29,6 +29,7 @@ struct summary_sink {
 	struct out_file *file;	/* F's, until the end */
 	bool own_file;		/* false for stdout */
 	int limit;		/* rows of the table, <= 0: all */
+	enum summary_sort sort;	/* --sort */
 	struct func_names names;
 	struct summary_func *funcs;	/* by function id */
 	size_t n_funcs, cap_funcs;
@@ -39,6 +40,9 @@ struct summary_sink {
 		char name[TR_MODNAME_MAX + 4];
 	} slow[SUMMARY_SLOW_IMPORTS];	/* slowest first */
 	struct hot_funcs hot;		/* --sample: per function */
+	/* a process's calls were probed (it has a strategy), or calls came:
+	 * calls, GC collections and imports were measured, and are printed */
+	bool calls_probed;
 	char *coverage;			/* lines about each process's coverage */
 	size_t coverage_len;
 };
@@ -79,6 +83,8 @@ static int summary_process(struct sink *s, const struct in_process *p)
 {
 	struct summary_sink *ss = (struct summary_sink *)s;
 
+	if (p->strategy != TR_STRATEGY_NONE)
+		ss->calls_probed = true;
 	return summary_procs__process(&ss->procs, p, ss->funcs, ss->n_funcs, &ss->hot);
 }
 
@@ -109,6 +115,7 @@ static int summary_call(struct sink *s, const struct call_rec *c)
 	struct summary_func *sf;
 	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
 
+	ss->calls_probed = true;	/* calls came: they were measured */
 	if (array__grow((void **)&ss->funcs, &ss->cap_funcs, c->func, sizeof(*sf)))
 		return -ENOMEM;
 	if (c->func >= ss->n_funcs)
@@ -150,6 +157,43 @@ static int cmp_total_desc(const void *a, const void *b, void *arg)
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
 }
 
+static int cmp_self_desc(const void *a, const void *b, void *arg)
+{
+	const struct summary_func *funcs = arg;
+	const struct summary_func *fa = &funcs[*(const uint32_t *)a];
+	const struct summary_func *fb = &funcs[*(const uint32_t *)b];
+
+	if (fa->self_ns != fb->self_ns)
+		return fa->self_ns < fb->self_ns ? 1 : -1;
+	return cmp_total_desc(a, b, arg);
+}
+
+static int cmp_calls_desc(const void *a, const void *b, void *arg)
+{
+	const struct summary_func *funcs = arg;
+	const struct summary_func *fa = &funcs[*(const uint32_t *)a];
+	const struct summary_func *fb = &funcs[*(const uint32_t *)b];
+
+	if (fa->calls != fb->calls)
+		return fa->calls < fb->calls ? 1 : -1;
+	return cmp_total_desc(a, b, arg);
+}
+
+int summary__parse_sort(const char *name)
+{
+	return !strcmp(name, "self") ? SUMMARY_SORT_SELF : !strcmp(name, "total") ?
+	       SUMMARY_SORT_TOTAL : !strcmp(name, "calls") ? SUMMARY_SORT_CALLS : -1;
+}
+
+void summary__configure(struct sink *s, enum summary_sort sort, int limit)
+{
+	struct summary_sink *ss = (struct summary_sink *)s;
+
+	ss->sort = sort;
+	if (limit >= 0)
+		ss->limit = limit;
+}
+
 static int summary_print_table(struct summary_sink *ss)
 {
 	uint32_t *order, n = 0;
@@ -161,7 +205,9 @@ static int summary_print_table(struct summary_sink *ss)
 	for (uint32_t i = 0; i < ss->n_funcs; i++)
 		if (ss->funcs[i].calls)
 			order[n++] = i;
-	qsort_r(order, n, sizeof(*order), cmp_total_desc, ss->funcs);
+	qsort_r(order, n, sizeof(*order),
+		ss->sort == SUMMARY_SORT_SELF ? cmp_self_desc :
+		ss->sort == SUMMARY_SORT_CALLS ? cmp_calls_desc : cmp_total_desc, ss->funcs);
 
 	fprintf(ss->f, "\n%10s %14s %14s  %s\n", "calls", "total (ms)", "self (ms)",
 		"function");
@@ -233,7 +279,7 @@ static void summary_print_runtime(struct summary_sink *ss, const struct session_
 	fprintf(ss->f, "\n");
 }
 
-static void summary_print_counters(FILE *f, const struct session_stats *st)
+static void summary_print_counters(FILE *f, const struct session_stats *st, bool calls_probed)
 {
 	uint64_t ended = st->exits + st->exits_unseen;
 
@@ -245,11 +291,12 @@ static void summary_print_counters(FILE *f, const struct session_stats *st)
 		(unsigned long long)st->drops[TR_DROP_READ_FAIL],
 		(unsigned long long)st->drops[TR_DROP_NO_CONFIG],
 		(unsigned long long)st->drops[TR_DROP_FOREIGN_TSTATE]);
-	fprintf(f, "calls: %llu completed, %llu returns inferred (not probed), "
-		"%llu unmatched returns, %llu still running at end\n",
-		(unsigned long long)st->calls, (unsigned long long)st->inferred_returns,
-		(unsigned long long)st->unmatched_returns,
-		(unsigned long long)st->open_at_end);
+	if (calls_probed)
+		fprintf(f, "calls: %llu completed, %llu returns inferred (not probed), "
+			"%llu unmatched returns, %llu still running at end\n",
+			(unsigned long long)st->calls, (unsigned long long)st->inferred_returns,
+			(unsigned long long)st->unmatched_returns,
+			(unsigned long long)st->open_at_end);
 	/* several processes, or one that ended: how each ended (a process
 	 * whose exit was not seen ended before its pid was reused) */
 	if (st->processes > 1 || st->exits || st->exits_unseen || st->exits_ignored ||
@@ -332,7 +379,8 @@ static int summary_codemap(struct sink *s, const struct codemap *m)
 /* a sampling session: the hottest functions and what the samples stand for */
 static int summary_print_samples(struct summary_sink *ss, const struct session_stats *st)
 {
-	int err = hot_funcs__print(&ss->hot, &ss->names, ss->limit, ss->f);
+	int err = hot_funcs__print(&ss->hot, &ss->names, ss->limit,
+				   ss->sort == SUMMARY_SORT_TOTAL, ss->f);
 	char line[300];
 
 	if (st->samples_wall)
@@ -369,12 +417,15 @@ static int summary_finish(struct sink *s, const struct session_stats *st)
 	}
 	if (ss->coverage)
 		fputs(ss->coverage, ss->f);
-	if (!err && st->samples)
+	/* what was measured only: calls (their table, GC collections and
+	 * imports) where they were probed, samples where sampled */
+	if (!err && (st->samples || (!ss->calls_probed && !st->counted_calls)))
 		err = summary_print_samples(ss, st);
-	else if (!err)
+	else if (!err && ss->calls_probed)
 		err = summary_print_table(ss);
-	summary_print_counters(ss->f, st);
-	summary_print_runtime(ss, st);
+	summary_print_counters(ss->f, st, ss->calls_probed);
+	if (ss->calls_probed)
+		summary_print_runtime(ss, st);
 	if (ss->own_file)
 		return sink__close_file(&ss->file, &ss->f, err);
 	errno = 0;	/* stdout stays open */

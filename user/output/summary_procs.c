@@ -190,9 +190,7 @@ static void print_identity(const struct summary_proc *sp, const struct session_s
 		fprintf(f, "  strategy: %s (%s in ", strategy__name(p->strategy), probes);
 		text_escape__visible(f, p->lib, strnlen(p->lib, sizeof(p->lib)), NULL);
 		fputs(")\n", f);
-	} else {
-		fprintf(f, "  strategy: none\n");
-	}
+	}	/* none: its calls were not probed (sampled), nothing to say */
 	for (uint32_t i = 0; i < nw; i++) {
 		fputs("  warning: ", f);
 		text_escape__visible(f, p->warnings[i],

@@ -33,6 +33,9 @@ TEST(hot_funcs_self_and_total_count_recursion_once)
 	/* by self, then total: 2, 1, 3 */
 	CHECK_EQ(hot_funcs__order(&h, order), 3);
 	CHECK(order[0] == 2 && order[1] == 1 && order[2] == 3);
+	/* by total, then self (--sort total, tracer top's t): 1, 2, 3 */
+	CHECK_EQ(hot_funcs__order_by(&h, order, true), 3);
+	CHECK(order[0] == 1 && order[1] == 2 && order[2] == 3);
 	hot_funcs__free(&h);
 	CHECK(!h.v && !h.samples);
 }
@@ -50,7 +53,7 @@ TEST(hot_funcs_prints_percentages)
 	CHECK_EQ(func_names__set(&names, &f), 0);
 	CHECK_EQ(add(&h, a, 1), 0);
 	CHECK_EQ(add(&h, a, 1), 0);
-	CHECK_EQ(hot_funcs__print(&h, &names, 0, m), 0);
+	CHECK_EQ(hot_funcs__print(&h, &names, 0, false, m), 0);
 	fclose(m);
 	CHECK(strstr(text, " 100.00  100.00          2          2  work (/w.py:2)\n") != NULL);
 	free(text);
@@ -82,13 +85,24 @@ TEST(hot_funcs_cut_table_goes_on_with_the_callers_by_total)
 	CHECK_EQ(add(&h, c, 1), 0);
 	CHECK_EQ(add(&h, c, 1), 0);
 	/* by self: leaf 4, twice 2 | cut; caller (total 4) before once (1) */
-	CHECK_EQ(hot_funcs__print(&h, &names, 2, m), 0);
+	CHECK_EQ(hot_funcs__print(&h, &names, 2, false, m), 0);
 	fclose(m);
 	CHECK(strstr(text, "leaf (/w.py:5)\n") < strstr(text, "twice (/w.py:12)\n"));
 	CHECK(strstr(text, "... 2 more functions; of those, the 2 on the most stacks:\n"
 		      "   0.00   57.14          0          4  caller (/w.py:1)\n"
 		      "  14.29   14.29          1          1  once (/w.py:9)\n") != NULL);
 	CHECK(strstr(text, "... 0 more") == NULL);
+	free(text);
+	/* by total (--sort total): leaf and caller (4 each, leaf by self) | cut;
+	 * then of those left, the most often innermost: twice (2), once (1) */
+	text = NULL;
+	m = open_memstream(&text, &len);
+	CHECK_EQ(hot_funcs__print(&h, &names, 2, true, m), 0);
+	fclose(m);
+	CHECK(strstr(text, "leaf (/w.py:5)\n") < strstr(text, "caller (/w.py:1)\n"));
+	CHECK(strstr(text, "... 2 more functions; of those, the 2 most often innermost:\n"
+		      "  28.57   28.57          2          2  twice (/w.py:12)\n"
+		      "  14.29   14.29          1          1  once (/w.py:9)\n") != NULL);
 	free(text);
 	func_names__free(&names);
 	hot_funcs__free(&h);

@@ -323,3 +323,57 @@ TEST(out_summary_escapes_target_text)
 	CHECK(strstr(out, "  f\\x0a    1 forged row (/t\\x1b[2J.py:1)\n"));
 	CHECK(strstr(out, "    f\\x0a    1 forged row (/t\\x1b[2J.py:1): 1 calls"));
 }
+
+/* --sort calls: the table by calls; --top 2: two rows and the rest said */
+TEST(out_summary_sort_calls_top_2)
+{
+	struct sink *s = summary_open_tmp();
+	struct session_stats st = { 0 };
+	char *out;
+
+	summary_func(s, 0, "slow", "/m.py", 1);
+	summary_func(s, 1, "often", "/m.py", 2);
+	summary_func(s, 2, "mid", "/m.py", 3);
+	summary_call(s, 0, 0, 50 * MS, 0, 0);
+	for (int i = 0; i < 5; i++)
+		summary_call(s, 1, 0, MS, 0, 0);
+	for (int i = 0; i < 3; i++)
+		summary_call(s, 2, 0, 2 * MS, 0, 0);
+	summary__configure(s, SUMMARY_SORT_CALLS, 2);
+	CHECK_EQ(sink_summary.finish(s, &st), 0);
+	sink_summary.free(s);
+	out = summary_slurp();
+	CHECK(strstr(out, " often (/m.py:2)\n") && strstr(out, " mid (/m.py:3)\n"));
+	CHECK(strstr(out, " often (") < strstr(out, " mid ("));
+	CHECK(!strstr(out, " slow ("));
+	CHECK(strstr(out, "\n... 1 more functions\n"));
+	CHECK_EQ(summary__parse_sort("self"), SUMMARY_SORT_SELF);
+	CHECK_EQ(summary__parse_sort("Total"), -1);
+}
+
+/* a sampling session (no strategy, no call): no call counters, GC,
+ * imports or strategy line, which it did not measure */
+TEST(out_summary_sampling_prints_only_what_it_measured)
+{
+	struct sink *s = summary_open_tmp();
+	struct in_process p = { .pid = 7, .version_hex = 0x030b0000, .strategy = TR_STRATEGY_NONE,
+				.exe = "/usr/bin/python3.11", .lib = "/usr/bin/python3.11" };
+	struct session_stats st = { .samples = 1, .sample_period_ns = 10 * MS };
+	const uint32_t funcs[] = { 0 };
+	struct sample_rec r = { .pid = 7, .tid = 7, .funcs = funcs, .n_funcs = 1,
+				.period_ns = 10 * MS };
+	char *out;
+
+	CHECK_EQ(s->ops->process(s, &p), 0);
+	summary_func(s, 0, "spin", "/m.py", 1);
+	CHECK_EQ(s->ops->sample(s, &r), 0);
+	CHECK_EQ(sink_summary.finish(s, &st), 0);
+	sink_summary.free(s);
+	out = summary_slurp();
+	CHECK(strstr(out, " spin (/m.py:1)\n"));
+	CHECK(strstr(out, "samples: 1 of "));
+	CHECK(!strstr(out, "calls: "));
+	CHECK(!strstr(out, "GC: "));
+	CHECK(!strstr(out, "imports: "));
+	CHECK(!strstr(out, "strategy: "));
+}

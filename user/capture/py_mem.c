@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/* Reading a live CPython process's objects from outside (see py_mem.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include "capture/py_mem.h"
+#include "cpython/pystr.h"
+
+#define STR_CAP 4096
+
+int py_mem__read(const struct py_mem *m, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+	ssize_t n;
+
+	if (!addr)
+		return -EFAULT;
+	n = process_vm_readv(m->pid, &local, 1, &remote, 1, 0);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+int py_mem__ptr(const struct py_mem *m, uint64_t addr, uint64_t *out)
+{
+	*out = 0;
+	return py_mem__read(m, addr, out, sizeof(*out));
+}
+
+/* OBJ's header as a compact str: 0 with its length, kind, ascii flag and
+ * where its characters are; -EINVAL when it is not one */
+static int str_head(const struct py_mem *m, uint64_t obj, int64_t *length, uint32_t *kind,
+		    bool *ascii, uint64_t *data)
+{
+	const struct tr_py_layout *L = m->L;
+	uint32_t state = 0;
+
+	if (py_mem__read(m, obj + L->unicode_length, length, sizeof(*length)) ||
+	    py_mem__read(m, obj + L->unicode_state, &state, sizeof(state)))
+		return -EFAULT;
+	*kind = (state >> 2) & 7;
+	*ascii = (state >> 6) & 1;
+	if (!((state >> 5) & 1) || (*kind != 1 && *kind != 2 && *kind != 4) || *length < 0 ||
+	    *length > 0x7fffffff)
+		return -EINVAL;
+	*data = obj + (*ascii ? L->unicode_ascii_size : L->unicode_compact_size);
+	return 0;
+}
+
+char *py_mem__str(const struct py_mem *m, uint64_t obj)
+{
+	int64_t length = 0;
+	uint32_t kind = 0;
+	uint64_t data, n;
+	bool ascii, trunc = false;
+	char *raw = NULL, *s;
+	uint8_t enc = 0;
+
+	if (obj && !str_head(m, obj, &length, &kind, &ascii, &data)) {
+		n = (uint64_t)length * kind;
+		if (n > STR_CAP)
+			n = STR_CAP;
+		raw = malloc(n ? n : 1);
+		if (raw && !py_mem__read(m, data, raw, n))
+			enc = kind | (ascii ? TR_STR_ASCII : 0);
+	}
+	s = pystr__to_utf8(raw, STR_CAP, enc ? (uint32_t)length : 0, enc, &trunc);
+	free(raw);
+	return s;
+}
+
+bool py_mem__str_is(const struct py_mem *m, uint64_t obj, const char *s)
+{
+	size_t n = strlen(s);
+	int64_t length = 0;
+	uint32_t kind;
+	uint64_t data;
+	bool ascii;
+	char buf[64];
+
+	if (n > sizeof(buf) || !obj || str_head(m, obj, &length, &kind, &ascii, &data) ||
+	    !ascii || (uint64_t)length != n)
+		return false;
+	return !py_mem__read(m, data, buf, n) && !memcmp(buf, s, n);
+}
