@@ -81,7 +81,7 @@ def run(tracers, found, repeat, log):
                 for rep in range(repeat):
                     for name, path in tracers:
                         for mode, extra, out in (("exact", [], "x.json"),
-                                                 ("sample", ["--sample", "99"], "x.folded")):
+                                                 ("sample", ["--sample=99"], "x.folded")):
                             live, total = _session(path, target.pid, extra,
                                                    os.path.join(tmp, out))
                             r = res.setdefault((t.label, name, mode), {})
