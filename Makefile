@@ -63,6 +63,10 @@ $(OUT)/user/capture/py_sources.o: $(wildcard user/capture/py/*.py)
 $(OUT)/tracer: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# per-program BPF load times (make bench's load table)
+$(OUT)/bench-load-times: tools/bench/load_times.c $(SKELS)
+	$(CC) $(CFLAGS) $< -lbpf -lelf -lz -o $@
+
 $(OUT)/unit/%.o: tests/unit/%.c $(HEADERS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
@@ -104,7 +108,7 @@ check:
 
 test: check unit e2e
 
-bench: $(OUT)/tracer
+bench: $(OUT)/tracer $(OUT)/bench-load-times
 	/usr/bin/python3 tools/bench.py --write
 
 # the main job on the bundled example: a summary and a timeline

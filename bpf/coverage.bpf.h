@@ -26,6 +26,9 @@ struct thread_state {
 	__u8 pad[3];
 	__u32 hide_depth;	/* frames open inside a bootstrap callback */
 	__u64 hide_top;		/* the frame of the last hidden call, 0 after an exit */
+	__u32 off_depth;	/* uretprobes armed before the switch, still pending
+				 * (bpf/tracer.bpf.c, off_window_call) */
+	__u32 pad2;
 };
 
 /* written by BPF only (task storage) */

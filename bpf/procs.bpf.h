@@ -231,13 +231,17 @@ static __noinline int proc_instantiate(__u64 pid_tgid, __u32 bin_id, __u64 ip)
  * The configuration of the current process for a probe with COOKIE (0
  * outside -a). IP: the probed instruction of an entry-side probe, which
  * may make the entry of a process not seen yet; 0 for a return-side probe
- * (a return without its call: nothing to report).
+ * (a return without its call: nothing to report). NULL too while the
+ * session's switch is not on (bpf/ringbuf.bpf.h).
  */
 static __always_inline struct tr_proc_cfg *proc_cfg_at(__u64 pid_tgid, __u64 cookie, __u64 ip)
 {
 	__u32 pid = pid_tgid >> 32, bin_id = cookie >> 32;
-	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
+	struct tr_proc_cfg *cfg;
 
+	if (!session_live())
+		return NULL;
+	cfg = bpf_map_lookup_elem(&procs, &pid);
 	if (!system_wide) {
 		if (cfg)
 			return cfg;

@@ -22,6 +22,24 @@ struct {
 /* drop counters, read by userspace through the skeleton's .bss */
 __u64 drops[TR_DROP__COUNT];
 
+/* the session's switch (include/tracer.h, enum tr_live): written by
+ * userspace through the skeleton's .bss; hits after the stop, counted */
+__u32 live;
+__u64 after_stop;
+
+/* whether a probe hit is an event (false: the session has not started or
+ * has stopped) */
+static __always_inline bool session_live(void)
+{
+	__u32 state = live;
+
+	if (state == TR_LIVE_ON)
+		return true;
+	if (state == TR_LIVE_STOPPED)
+		__sync_fetch_and_add(&after_stop, 1);
+	return false;
+}
+
 static __always_inline void drop(int reason)
 {
 	if (reason >= 0 && reason < TR_DROP__COUNT)

@@ -450,7 +450,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 pid = pid_tgid >> 32;
-	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
+	struct tr_proc_cfg *cfg = session_live() ? bpf_map_lookup_elem(&procs, &pid) : NULL;
 
 	if (!cfg || (cfg->proc_flags & TR_PROC_IGNORED))
 		return 0;	/* another process, or one -a's filters leave out */
@@ -480,7 +480,7 @@ int sample_wall(struct bpf_iter__task *ctx)
 	__u64 pid_tgid;
 	__u32 pid;
 
-	if (!task)
+	if (!task || !session_live())
 		return 0;
 	pid = task->tgid;
 	pid_tgid = (__u64)pid << 32 | (__u32)task->pid;

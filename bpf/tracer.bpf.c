@@ -310,6 +310,65 @@ int code_freed(struct pt_regs *ctx)
 	return 0;
 }
 
+/* ---- uretprobes armed before the switch -------------------------------- */
+/*
+ * A uretprobe is armed by the kernel when its function is entered, whatever
+ * the entry's program does. Calls entered while the session's switch is
+ * off (include/tracer.h) get their return probe armed, and return later,
+ * when it may be on: their calls were not sent (the walk at the thread's
+ * first event reports them as running since before the start, with no
+ * return to wait for), so their returns must not be sent either.
+ *
+ * The kernel keeps a task's armed returns on a stack; its depth is
+ * current->utask->depth, counting the returning one while a uretprobe's
+ * program runs. Those armed before the switch are the bottom of that stack:
+ * any armed later sits above them while they are pending. So a thread
+ * keeps in off_depth how many pending ones were armed before the switch:
+ * an entry while off sets it to the new depth, a return with a depth at or
+ * below it is one of them (and lowers it). Every uretprobe of a session
+ * (eval_return, runtime_exit) goes through here, so the count stays true.
+ * `off_armed`: whether any thread has one, so sessions that never had any
+ * (launch: the target waits until the switch is on) skip the lookup.
+ */
+__u32 off_armed;
+
+static __always_inline __u32 uretprobe_depth(void)
+{
+	struct uprobe_task *ut = bpf_get_current_task_btf()->utask;
+
+	return ut ? ut->depth : 0;
+}
+
+/* an entry hit while the switch is off, whose return the kernel arms */
+static __always_inline void off_window_call(void)
+{
+	__u32 depth = uretprobe_depth();
+	struct thread_state *ts;
+
+	if (live != TR_LIVE_OFF || depth >= uretprobe_max_depth)
+		return;
+	ts = thread_state(true);
+	if (!ts)
+		return;
+	ts->off_depth = depth + 1;
+	off_armed = 1;
+}
+
+/* a uretprobe fires: true when its call was entered before the switch */
+static __always_inline bool off_window_return(void)
+{
+	struct thread_state *ts;
+	__u32 depth;
+
+	if (!off_armed || !(ts = thread_state(false)) || !ts->off_depth)
+		return false;
+	depth = uretprobe_depth();
+	if (depth > ts->off_depth)
+		return false;
+	ts->off_depth = depth ? depth - 1 : 0;
+	return true;
+}
+
 /* ---- EVAL strategy --------------------------------------------------- */
 
 /*
@@ -341,8 +400,10 @@ int eval_entry(struct pt_regs *ctx)
 	__u64 frame, code, parent;
 	__u8 flags = 0;
 
-	if (!cfg)
+	if (!cfg) {
+		off_window_call();
 		return 0;
+	}
 	L = &cfg->layout;
 	/* read both (ctx offsets must be constant), then choose */
 	__u64 arg0 = PT_REGS_PARM1(ctx), arg1 = PT_REGS_PARM2(ctx);
@@ -370,6 +431,8 @@ int eval_return(struct pt_regs *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tr_proc_cfg *cfg = NULL;
 
+	if (off_window_return() || !session_live())
+		return 0;
 	if (coverage_hooks || system_wide || solo_follow) {
 		cfg = proc_cfg_at(pid_tgid, UPROBE_COOKIE(ctx), 0);
 		if ((system_wide || solo_follow) && !cfg)
@@ -566,7 +629,12 @@ int runtime_entry(struct pt_regs *ctx)
 	int trunc = 0;
 	__s64 value;
 
-	if (!cfg || hidden_runtime(cfg))
+	if (!cfg) {
+		if (kind != TR_RT_GC_GENERATION)	/* (no uretprobe there) */
+			off_window_call();
+		return 0;
+	}
+	if (hidden_runtime(cfg))
 		return 0;
 	/* ctx offsets must be constant: read them all, then choose */
 	__u64 a0 = PT_REGS_PARM1(ctx), a1 = PT_REGS_PARM2(ctx), a2 = PT_REGS_PARM3(ctx);
@@ -609,6 +677,8 @@ int runtime_exit(struct pt_regs *ctx)
 	__u64 cookie = bpf_get_attach_cookie(ctx), kind = cookie & 0xff;
 	__s64 rc = PT_REGS_RC(ctx);
 
+	if (off_window_return())
+		return 0;
 	/* the collector returns the unreachable objects it found; the import
 	 * function the module, or NULL with an exception set */
 	return runtime_mark(kind, TR_RT_END, kind == TR_RT_IMPORT ? rc != 0 : rc, cookie, 0);

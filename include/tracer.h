@@ -456,6 +456,25 @@ struct tr_ev_linetable {
 };
 #define TR_LINETABLE_HDR_SIZE (sizeof(struct tr_ev_hdr) + 24)
 
+/* ---- the session's switch (global `live`, .bss) ----------------------- */
+/*
+ * A session's probes are attached with the switch off: they do nothing.
+ * Userspace turns it on once all are attached, so they take effect at one
+ * instant (the first event of each thread walks its running frames), and
+ * sets it to stopped before it removes them, so they stop at one instant
+ * too: the session ends there, with no blind tail. Hits while off or
+ * stopped are not events, hence not drops (the stopped ones are counted
+ * in `after_stop`). The exec and exit tracepoints and the coverage
+ * bootstrap's hand-over ignore the switch; the code identity cache is only
+ * filled while it is on. Return probes armed while it was off: see
+ * off_window_return in bpf/tracer.bpf.c.
+ */
+enum tr_live {
+	TR_LIVE_OFF = 0,
+	TR_LIVE_ON = 1,
+	TR_LIVE_STOPPED = 2,
+};
+
 /* ---- BPF-side drop counters (global array `drops`) ------------------- */
 enum tr_drop_reason {
 	TR_DROP_RINGBUF_FULL = 0,	/* bpf_ringbuf_reserve failed */

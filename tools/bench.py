@@ -33,6 +33,7 @@ import parse    # noqa: E402  (tools/bench/parse.py)
 import report   # noqa: E402  (tools/bench/report.py)
 import samplebench  # noqa: E402  (tools/bench/samplebench.py)
 import scale    # noqa: E402  (tools/bench/scale.py)
+import startbench  # noqa: E402  (tools/bench/startbench.py)
 import targets  # noqa: E402  (tools/bench/targets.py)
 
 ROOT = os.path.dirname(HERE)
@@ -213,6 +214,11 @@ def main():
                     help="rounds of work of each sampling overhead run (about 2 ms each)")
     ap.add_argument("--sample-accuracy-seconds", type=float, default=10.0,
                     help="CPU seconds of each sampling accuracy run")
+    ap.add_argument("--no-start", action="store_true",
+                    help="skip the start/stop runs and the BPF load table")
+    ap.add_argument("--baseline", metavar="TRACER",
+                    help="another build of the tracer (e.g. before a change) whose start and "
+                         "stop are measured in the same run")
     ap.add_argument("--tracer", default=os.path.join(ROOT, "build", "tracer"))
     ap.add_argument("--write", action="store_true",
                     help="replace the results section of BENCHMARKS.md")
@@ -274,6 +280,15 @@ def main():
         if not a.no_all:
             sw = allbench.run(a.tracer, found, tmp, a.repeat, log)
             scale_text += "\n" + allbench.render(sw)
+        if not a.no_start:
+            rounds = 3
+            rows = startbench.load_table(os.path.join(ROOT, "build", "bench-load-times"),
+                                         rounds, log)
+            tracers = [("this build", a.tracer)]
+            if a.baseline:
+                tracers.append(("baseline", a.baseline))
+            st = startbench.run(tracers, found, a.repeat, log)
+            scale_text += "\n" + startbench.render(rows, st, tracers, a.repeat, rounds)
     elapsed = (datetime.datetime.now() - started).total_seconds()
 
     stats = {k: summarize(v) if not k[1].startswith("bpfstats_") else v[0]

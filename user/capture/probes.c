@@ -197,6 +197,88 @@ static int attach_calls(struct probes *p, const struct target *t, char *err, siz
 	return ret;
 }
 
+/*
+ * Which programs a session loads. Loading verifies a program, and the
+ * verifier's time (tens to hundreds of milliseconds each, `make bench`'s
+ * load table) is most of a session's start: a session loads only what it
+ * attaches. Each program is listed once with the one use it serves; a
+ * session's uses (probes__uses) come from the same conditions as the
+ * attach functions above. A program of the object missing from this table
+ * is loaded whatever the uses (so a new program works before it is listed).
+ */
+static const struct { const char *prog; unsigned use; } prog_uses[] = {
+	{ "proc_exec", PROBES_USE_EXEC },
+	{ "proc_exit", PROBES_USE_EXIT },
+	{ "code_freed", PROBES_USE_DEALLOC },
+	{ "jit_register", PROBES_USE_JIT },
+	{ "cover_channel", PROBES_USE_COVER },
+	{ "usdt_entry", PROBES_USE_USDT },
+	{ "usdt_return", PROBES_USE_USDT },
+	{ "usdt_line", PROBES_USE_USDT_LINE },
+	{ "eval_entry", PROBES_USE_EVAL },
+	{ "eval_return", PROBES_USE_EVAL },
+	{ "dispatch_call", PROBES_USE_DISPATCH },
+	{ "dispatch_return", PROBES_USE_DISPATCH },
+	{ "eval_throw", PROBES_USE_DISPATCH },
+	{ "usdt_gc_start", PROBES_USE_RT_USDT },
+	{ "usdt_gc_done", PROBES_USE_RT_USDT },
+	{ "usdt_import_start", PROBES_USE_RT_USDT },
+	{ "usdt_import_done", PROBES_USE_RT_USDT },
+	{ "runtime_entry", PROBES_USE_RT_UPROBE },
+	{ "runtime_exit", PROBES_USE_RT_UPROBE },
+	{ "sample_cpu", PROBES_USE_SAMPLE_CPU },
+	{ "sample_wall", PROBES_USE_SAMPLE_WALL },
+};
+
+unsigned probes__uses(const struct target *t, bool calls)
+{
+	unsigned u = PROBES_USE_EXEC;
+
+	/* attach_common */
+	if (t->cfg.dealloc_probed && !t->calls_inside)
+		u |= PROBES_USE_DEALLOC;
+	if (t->bin.perfmap_offset)
+		u |= PROBES_USE_JIT;
+	if (!calls)
+		return u;
+	/* attach_calls */
+	if (t->cover_channel)
+		u |= PROBES_USE_COVER;
+	if (t->calls_inside)
+		return u;
+	if (t->bin.runtime_usdt)
+		u |= PROBES_USE_RT_USDT;
+	if (t->bin.runtime.n)
+		u |= PROBES_USE_RT_UPROBE;
+	if (t->cfg.strategy == TR_STRATEGY_USDT)
+		u |= PROBES_USE_USDT |
+		     (t->bin.usdt_entry_needs_line || t->cfg.usdt_lines ? PROBES_USE_USDT_LINE : 0);
+	else if (t->cfg.strategy == TR_STRATEGY_DISPATCH)
+		u |= PROBES_USE_DISPATCH;
+	else
+		u |= PROBES_USE_EVAL;
+	return u;
+}
+
+int probes__load_only(struct bpf_object *obj, unsigned uses)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *name = bpf_program__name(prog);
+		bool load = true;
+		int ret;
+
+		for (size_t i = 0; i < sizeof(prog_uses) / sizeof(prog_uses[0]); i++)
+			if (!strcmp(prog_uses[i].prog, name))
+				load = (prog_uses[i].use & uses) != 0;
+		ret = bpf_program__set_autoload(prog, load);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static struct probes *probes_new(struct tracer_bpf *skel, int pid, uint32_t bin_id)
 {
 	struct probes *p = calloc(1, sizeof(*p));

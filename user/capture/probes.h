@@ -10,6 +10,34 @@
 struct tracer_bpf;
 struct probes;
 struct bpf_link;
+struct bpf_object;
+
+/* What a session attaches, as a set of uses: each program of the BPF
+ * object serves one (the table in probes.c). */
+enum {
+	PROBES_USE_EXEC = 1 << 0,	/* an exec of a traced process */
+	PROBES_USE_EXIT = 1 << 1,	/* the end of a process (-a) */
+	PROBES_USE_DEALLOC = 1 << 2,	/* code objects freed */
+	PROBES_USE_JIT = 1 << 3,	/* JIT (perf map) registrations */
+	PROBES_USE_COVER = 1 << 4,	/* the coverage bootstrap's hand-over */
+	PROBES_USE_USDT = 1 << 5,	/* calls: the USDT strategy */
+	PROBES_USE_USDT_LINE = 1 << 6,	/* the USDT line probe */
+	PROBES_USE_EVAL = 1 << 7,	/* calls: the eval strategy */
+	PROBES_USE_DISPATCH = 1 << 8,	/* calls: the dispatch strategy */
+	PROBES_USE_RT_USDT = 1 << 9,	/* GC and imports through USDT */
+	PROBES_USE_RT_UPROBE = 1 << 10,	/* GC and imports through uprobes */
+	PROBES_USE_SAMPLE_CPU = 1 << 11,	/* --sample */
+	PROBES_USE_SAMPLE_WALL = 1 << 12,	/* --sample --wall */
+	PROBES_USE_CALLS = PROBES_USE_COVER | PROBES_USE_USDT | PROBES_USE_USDT_LINE |
+			   PROBES_USE_EVAL | PROBES_USE_DISPATCH | PROBES_USE_RT_USDT |
+			   PROBES_USE_RT_UPROBE,
+};
+/* the uses of a session on T: what probes__attach (CALLS) or
+ * probes__register (not CALLS) attaches, and the exec tracepoint */
+unsigned probes__uses(const struct target *t, bool calls);
+/* Before load: load only the programs of OBJ that serve one of USES (and
+ * any the table does not know). 0 or -errno. */
+int probes__load_only(struct bpf_object *obj, unsigned uses);
 
 /* Register T in the `procs` map and attach its strategy's programs, with a
  * PID filter. Return probes are attached before entry probes, so a call

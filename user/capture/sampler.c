@@ -16,13 +16,11 @@
 
 int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines)
 {
-	int ncpus, ret;
+	int ncpus;
 
-	ret = bpf_program__set_autoload(skel->progs.sample_cpu, hz && !wall);
-	if (!ret)
-		ret = bpf_program__set_autoload(skel->progs.sample_wall, hz && wall);
-	if (ret || !hz)
-		return ret;
+	/* which sampling program loads: probes__load_only (sampler__uses) */
+	if (!hz)
+		return 0;
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 0)
 		return ncpus;
@@ -42,6 +40,11 @@ static bool span_covers(uint32_t *span, int off, uint32_t size)
 	if ((uint32_t)off + size > *span)
 		*span = off + size;
 	return true;
+}
+
+unsigned sampler__uses(unsigned hz, bool wall)
+{
+	return !hz ? 0 : wall ? PROBES_USE_SAMPLE_WALL : PROBES_USE_SAMPLE_CPU;
 }
 
 int sampler__plan(struct target *t, char *err, size_t errlen)

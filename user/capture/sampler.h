@@ -18,8 +18,10 @@ struct tracer_bpf;
 
 /* Before the BPF object is loaded: HZ samples per second per CPU (WALL:
  * per thread, by the iterator of user/capture/wall.c), or 0 for a session without
- * sampling (then no sampling program is even loaded). */
+ * sampling. */
 int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines);
+/* the program uses (capture/probes.h) of sampling at HZ (0: none) */
+unsigned sampler__uses(unsigned hz, bool wall);
 /* What the walk needs of T: where its thread-state key lives
  * (T->cfg.tss_key_addr) and the bytes of a frame read at once
  * (T->cfg.sample_span). 0, or -ENOTSUP (said in ERR) when the version's

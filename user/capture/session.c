@@ -28,6 +28,7 @@
 #include "util/mono_clock.h"
 #include "output/outputs.h"
 #include "capture/probes.h"
+#include "capture/progress.h"
 #include "cpython/pyversion.h"
 #include "record/recording.h"
 #include "capture/sampler.h"
@@ -179,6 +180,7 @@ int session__run(const struct session_opts *o)
 	struct exec_follow *follow = NULL;
 	struct bpf_link *exec_link = NULL;
 	struct perf_map perf_map = {};
+	struct progress *progress = NULL;
 	struct jit_dump_follow jitdump = {};
 	struct feed feed = {};
 	struct target t = {};
@@ -191,6 +193,7 @@ int session__run(const struct session_opts *o)
 
 	if (feed__check_host(o->verbose))
 		return 1;
+	progress = progress__start(o->verbose);
 	if (o->sample_hz && sampler__refuse(o, err, sizeof(err)))
 		goto fail;
 	if (o->wall && wall__check_kernel(err, sizeof(err)))
@@ -213,6 +216,7 @@ int session__run(const struct session_opts *o)
 	    cover_boot__open(&o->filter, outputs__only_coverage(out), &boot, err, sizeof(err)))
 		goto fail;
 
+	progress__phase(progress, "inspecting the target");
 	if (o->argv)
 		ret = launch_target(o, boot, &launch, &t, err, sizeof(err));
 	else
@@ -227,7 +231,7 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	}
 	jit_session__plan(&t, o->sample_hz != 0);
-	say_target(&t);
+	progress__phase(progress, "loading the BPF programs");
 
 	skel = tracer_bpf__open();
 	if (!skel) {
@@ -242,10 +246,20 @@ int session__run(const struct session_opts *o)
 	if (boot)
 		memcpy((void *)skel->rodata->cover_key, cover_boot__key(boot), TR_BLOB_KEY_LEN);
 	skel->rodata->usdt_lines = t.cfg.usdt_lines;
+	/* its 262144 LRU entries are preallocated: ~0.1 s of every load */
+	if (!t.cfg.usdt_lines)
+		bpf_map__set_max_entries(skel->maps.lines_seen, 1);
 	follows = follows_exec(o, &t, coverage);
 	skel->rodata->solo_follow = follows;
 	if (sampler__configure(skel, o->sample_hz, o->wall, o->sample_lines)) {
 		snprintf(err, sizeof(err), "cannot configure sampling: %s", strerror(errno));
+		goto fail;
+	}
+	/* only what this session attaches is loaded (and verified) */
+	ret = probes__load_only(skel->obj, probes__uses(&t, !o->sample_hz) |
+					   sampler__uses(o->sample_hz, o->wall));
+	if (ret) {
+		snprintf(err, sizeof(err), "cannot choose the BPF programs: %s", strerror(-ret));
 		goto fail;
 	}
 	ret = tracer_bpf__load(skel);
@@ -272,8 +286,7 @@ int session__run(const struct session_opts *o)
 		snprintf(err, sizeof(err), "cannot attach the exec tracepoint: %s", strerror(errno));
 		goto fail;
 	}
-	/* frames running before this moment "began at attach" */
-	uint64_t attach_ts = mono_clock__ns();
+	progress__phase(progress, "attaching probes");
 	if (o->sample_hz)
 		ret = sampler__attach(skel, &t, o->sample_hz, o->wall, &probes, err, sizeof(err));
 	else
@@ -294,6 +307,14 @@ int session__run(const struct session_opts *o)
 		if (ret)
 			goto fail;
 	}
+	/* Every probe is in place, doing nothing: the switch makes them all
+	 * take effect now (include/tracer.h). Frames running before this
+	 * moment "began at attach": each thread's first event walks them. */
+	uint64_t attach_ts = mono_clock__ns();
+	skel->bss->live = TR_LIVE_ON;
+	progress__end(progress);
+	progress = NULL;
+	say_target(&t);
 	/* after the registration uprobe: what registered before (a registration
 	 * made in between is in both: the analyzer counts it once) */
 	if (jit_session__read_perf_map(&t, &perf_map)) {
@@ -334,6 +355,10 @@ int session__run(const struct session_opts *o)
 		why = "the target exited";
 		exited = true;
 	}
+	/* the session ends now, for every probe at once: what comes later is
+	 * not recorded (and not lost); removing the probes takes a while */
+	skel->bss->live = TR_LIVE_STOPPED;
+	end.end_ts = mono_clock__ns();
 	if (wall)
 		end.wall = *wall__ticks(wall);
 	wall__stop(wall);
@@ -351,7 +376,6 @@ int session__run(const struct session_opts *o)
 	exec_link = NULL;
 	exec_follow__check(follow, true);
 	exec_follow__end(follow, &end);
-	end.end_ts = mono_clock__ns();
 	if (feed.cover) {
 		fprintf(stderr, "tracer: coverage: reading the code of the files that ran\n");
 		cover_session__finish(feed.cover, out);
@@ -359,6 +383,9 @@ int session__run(const struct session_opts *o)
 	memcpy(end.drops, (const void *)skel->bss->drops, sizeof(end.drops));
 	end.ringbuf_events = feed.events;
 	fprintf(stderr, "tracer: stopped: %s\n", why);
+	if (o->verbose)
+		fprintf(stderr, "tracer: %llu probe hits after the stop (not recorded)\n",
+			(unsigned long long)skel->bss->after_stop);
 
 	exit_code = 0;
 	if (launch && exited) {
@@ -379,6 +406,8 @@ int session__run(const struct session_opts *o)
 	}
 	goto cleanup;
 fail:
+	progress__end(progress);
+	progress = NULL;
 	fprintf(stderr, "tracer: %s\n", err);
 	exit_code = 1;
 cleanup:

@@ -460,17 +460,31 @@ int session_all__run(const struct session_opts *o)
 		s.skel->rodata->wakeup_bytes = o->ringbuf_bytes / 16;
 	sw_filter__configure(&s.filter, s.skel);
 	s.skel->rodata->usdt_lines = s.feed.cover != NULL;
+	/* its 262144 LRU entries are preallocated: ~0.1 s of every load */
+	if (!s.feed.cover)
+		bpf_map__set_max_entries(s.skel->maps.lines_seen, 1);
 	if (sampler__configure(s.skel, o->sample_hz, o->wall, o->sample_lines)) {
 		snprintf(err, sizeof(err), "cannot configure sampling: %s", strerror(errno));
 		goto fail;
 	}
-	ret = tracer_bpf__load(s.skel);
+	/* the files to probe, and so their strategies, are found later: every
+	 * call program is loaded when calls are traced */
+	ret = probes__load_only(s.skel->obj, PROBES_USE_EXEC | PROBES_USE_EXIT |
+					     PROBES_USE_DEALLOC | PROBES_USE_JIT |
+					     (o->sample_hz ? 0 : PROBES_USE_CALLS) |
+					     sampler__uses(o->sample_hz, o->wall));
+	if (!ret)
+		ret = tracer_bpf__load(s.skel);
 	if (ret) {
 		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s", strerror(-ret),
 			 ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)"
 				       : " (run with -v for details)");
 		goto fail;
 	}
+	/* the switch (include/tracer.h) is on from the start: each file's
+	 * probes take effect as they are attached, and each process's calls
+	 * from its first event (its running frames walked then) */
+	s.skel->bss->live = TR_LIVE_ON;
 	if ((ret = sw_filter__fill_maps(&s.filter, s.skel))) {
 		snprintf(err, sizeof(err), "cannot set the filters: %s", strerror(-ret));
 		goto fail;
@@ -517,6 +531,9 @@ int session_all__run(const struct session_opts *o)
 			"now on; Ctrl-C to stop\n", (unsigned long long)s.traced, filters);
 
 	why = poll_loop(&s, rb, sfd);
+	/* the session ends now, for every probe at once */
+	s.skel->bss->live = TR_LIVE_STOPPED;
+	s.end.end_ts = mono_clock__ns();
 	if (s.wall)
 		s.end.wall = *wall__ticks(s.wall);
 	wall__stop(s.wall);
@@ -538,7 +555,6 @@ int session_all__run(const struct session_opts *o)
 		;
 	sw_bins__free(s.bins);
 	s.bins = NULL;
-	s.end.end_ts = mono_clock__ns();
 	if (s.feed.cover) {
 		fprintf(stderr, "tracer: coverage: reading the code of the files that ran\n");
 		cover_session__finish(s.feed.cover, s.out);
