@@ -3,13 +3,14 @@
 # (libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes, make fuzz;
 # libdebuginfod1: libdw asks debuginfod through it when DEBUGINFOD_URLS is
 # set; debuginfod, man-db, zsh: the tests of those, of the man page and of
-# the completion).
+# the completion; python3-gevent, python3-greenlet: the greenlet tests).
 # Run as root. Idempotent.
 set -eu
 PKGS="make gcc clang libclang-rt-14-dev llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev libcapstone-dev libzip-dev
       libdebuginfod1 debuginfod
       python3 python3-pytest gdb binutils bpftrace
-      protobuf-compiler chromium lcov python3-coverage man-db groff-base zsh"
+      protobuf-compiler chromium lcov python3-coverage man-db groff-base zsh
+      python3-gevent python3-greenlet"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
