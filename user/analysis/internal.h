@@ -60,7 +60,6 @@ struct thread_st {
 	struct hashmap *by_top;
 	uint8_t *tracks;	/* tracks[n]: track n is in use */
 	size_t n_tracks;
-	bool switched;		/* has switched stacks once at least */
 };
 
 /* the process of a pid: its live instance, or the last one, ended (its

@@ -29,9 +29,12 @@
  *  return of FRAME:   on the running stack's top, or deeper: no switch. On
  *      a parked stack's top: switch to it. Nowhere: when it is a stack's
  *      base, that stack (its greenlet's frame running since before the
- *      attach returns); when the thread has switched stacks before, a new
- *      stack (a greenlet suspended since before the attach); else it is a
- *      lost event's trace, counted by the pairing.
+ *      attach returns); else a new stack: a greenlet suspended since before
+ *      the attach, whose frames were on no chain the BPF side walked (its
+ *      first event after the attach may well be a return). Without
+ *      greenlets only a lost call (events lost: counted and said) leaves a
+ *      return on no stack: its frame then shows as running since before
+ *      the attach, on a stack of its own, rather than being dropped.
  *
  * Each stack is a track of the thread (call_rec.track): 0 is the thread's
  * first stack, greenlets are numbered from 1 per thread; a greenlet whose
@@ -142,7 +145,6 @@ static bool unpark(struct thread_st *t, uint64_t key, int *err)
 	t->n_parked--;
 	*err = park_running(t);
 	t->s = s;
-	t->switched = true;
 	return true;
 }
 
@@ -161,7 +163,6 @@ static int start_new(struct thread_st *t, uint64_t base)
 	}
 	t->s.track = track;
 	t->s.base = base;
-	t->switched = true;
 	return 0;
 }
 
@@ -181,10 +182,15 @@ int pystacks__for_call(struct thread_st *t, uint64_t parent)
 		return 0;
 	if (unpark(t, parent, &err))
 		return err;
+	/* the running stack is a dead greenlet's (emptied): the event is of
+	 * another greenlet */
+	bool dead = is_dead(&t->s);
+
 	if (!parent)
-		return t->s.depth || t->s.base ? start_new(t, 0) : 0;
-	if (!t->s.depth && !t->s.base) {
-		/* an empty stack adopts a caller running since before the attach */
+		return t->s.depth || t->s.base || dead ? start_new(t, 0) : 0;
+	if (!t->s.depth && !t->s.base && !dead) {
+		/* the thread's first stack, empty, adopts a caller running since
+		 * before the attach */
 		t->s.base = parent;
 		return 0;
 	}
@@ -215,8 +221,6 @@ bool pystacks__for_unknown_return(struct thread_st *t, uint64_t frame, int *err)
 		t->s.base = 0;
 		return !*err && !t->s.depth;
 	}
-	if (!t->switched)
-		return false;
 	*err = start_new(t, 0);
 	return !*err;
 }

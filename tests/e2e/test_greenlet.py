@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: MIT
+"""Greenlets (workloads/greenlets.py): 50 greenlets on one thread, plain
+greenlet and gevent, launched and attached.
+
+Ground truth, in a separate run of the same interpreter: sys.setprofile's
+calls attributed to the running greenlet, which greenlet.settrace follows.
+The Chrome trace must give each greenlet a track of its own ("greenlet N
+(thread T)") holding exactly its greenlet's calls, nested like a stack;
+the thread's own track holds the main greenlet's; no return is unmatched
+or inferred and no message says calls are missing."""
+import collections
+import os
+import subprocess
+
+import pytest
+
+import helpers
+
+WORKLOAD = helpers.Workload("greenlets", ["greenlets.py"])
+INTERPS = ["debian3.11", "pyenv3.12"]
+
+
+def needs_greenlet(interp, kind):
+    mod = "gevent" if kind == "gevent" else "greenlet"
+    p = subprocess.run([interp.python, "-c", "import " + mod], capture_output=True)
+    if p.returncode:
+        why = "%s cannot import %s: %s" % (interp.python, mod,
+                                           p.stderr.decode(errors="replace").strip()
+                                           .splitlines()[-1:])
+        print("skipping: " + why)
+        pytest.skip(why)
+
+
+def truth_of(interp, kind, early):
+    env = helpers.target_env({"TR_GREENLET_KIND": kind, "E2E_GREENLET_TRUTH": "1",
+                              "TR_GREENLET_EARLY": early})
+    p = helpers.run([interp.python, WORKLOAD.path], env=env, timeout=120)
+    assert p.returncode == 0, helpers.describe(p)
+    return helpers.json_truth(p.stderr)
+
+
+def tracks_of(chrome):
+    """tid -> track name, for the greenlet tracks; calls of the workload
+    file by (pid, tid)"""
+    names = {e["tid"]: e["args"]["name"] for e in chrome.events
+             if e["ph"] == "M" and e["name"] == "thread_name"
+             and e["args"]["name"].startswith("greenlet ")}
+    calls = collections.defaultdict(collections.Counter)
+    for e in chrome.in_files(WORKLOAD.files):
+        # the truth starts inside <module>, after the frames running at
+        # the attach began
+        if e["name"] != "<module>" and not e["args"].get("began_before_attach"):
+            calls[e["tid"]][e["name"]] += 1
+    return names, calls
+
+
+# "early": the greenlets are suspended when the tracer attaches (their
+# frames are on no thread's frame chain then)
+@pytest.mark.parametrize("mode", ["launch", "attach", "attach-early"])
+@pytest.mark.parametrize("kind", ["greenlet", "gevent"])
+@pytest.mark.parametrize("ident", INTERPS)
+def test_greenlet_tracks(tracer, get_interp, ident, kind, mode, tmp_path, monkeypatch):
+    interp = get_interp(ident)
+    needs_greenlet(interp, kind)
+    early = "1" if mode.endswith("-early") else "0"
+    truth = truth_of(interp, kind, early)
+    monkeypatch.setenv("TR_GREENLET_KIND", kind)
+    monkeypatch.setenv("TR_GREENLET_EARLY", early)
+    out = tmp_path / "t.json"
+    err, summary = helpers.run_both_ways(tracer, interp, WORKLOAD, mode.split("-")[0], tmp_path,
+                                         [out, "-"], interp.tracer_args,
+                                         env={"TR_GREENLET_KIND": kind, "TR_GREENLET_EARLY": early})
+    chrome = helpers.Chrome(out)
+    names, calls = tracks_of(chrome)
+
+    main, greenlets = truth["greenlets"][0], truth["greenlets"][1:]
+    assert len(greenlets) == 50, truth
+    got_main = [dict(c) for tid, c in calls.items() if tid not in names]
+    got_greenlets = [dict(c) for tid, c in calls.items() if tid in names]
+    assert got_main == [main], (got_main, main)
+    key = lambda d: sorted(d.items())
+    assert sorted(got_greenlets, key=key) == sorted(greenlets, key=key), \
+        "per greenlet calls differ:\ntraced %r\ntruth  %r" % (got_greenlets, greenlets)
+    # each of the 50 greenlets has its own track
+    assert len([t for t in names if calls.get(t)]) == 50, names
+
+    assert chrome.counter("unmatched_returns") == 0, chrome.other
+    assert chrome.counter("inferred_returns") == 0, chrome.other
+    assert chrome.counter("lost") == 0, chrome.other
+    assert "missing" not in err + summary
+    assert " 0 returns inferred (not probed), 0 unmatched returns" in summary, summary
+    assert helpers.nesting_violations(chrome.calls) == []
+    # a greenlet's work() lasts from its call to its return, as setprofile
+    # sees it: across the switches, so longer than its callees together
+    work = [e for e in chrome.in_files(WORKLOAD.files) if e["name"].startswith("work_")]
+    assert len(work) == 50, work
+    for e in work:
+        assert e["tid"] in names, e
+        inner = [c for c in chrome.calls if c["tid"] == e["tid"] and c is not e and
+                 e["ts"] <= c["ts"] <= e["ts"] + e["dur"]]
+        assert inner and e["dur"] > sum(c["dur"] for c in inner if c["name"] == "middle"), e
+        assert bool(e["args"].get("began_before_attach")) == (early == "1"), e
