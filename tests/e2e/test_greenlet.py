@@ -7,7 +7,8 @@ calls attributed to the running greenlet, which greenlet.settrace follows.
 The Chrome trace must give each greenlet a track of its own ("greenlet N
 (thread T)") holding exactly its greenlet's calls, nested like a stack;
 the thread's own track holds the main greenlet's; no return is unmatched
-or inferred and no message says calls are missing."""
+or inferred and no message says calls are missing. The Perfetto trace has
+a track per greenlet under its thread's track with the same calls."""
 import collections
 import os
 import subprocess
@@ -15,6 +16,8 @@ import subprocess
 import pytest
 
 import helpers
+from test_pftrace import Trace
+from test_pprof import one
 
 WORKLOAD = helpers.Workload("greenlets", ["greenlets.py"])
 INTERPS = ["debian3.11", "pyenv3.12"]
@@ -67,8 +70,9 @@ def test_greenlet_tracks(tracer, get_interp, ident, kind, mode, tmp_path, monkey
     monkeypatch.setenv("TR_GREENLET_KIND", kind)
     monkeypatch.setenv("TR_GREENLET_EARLY", early)
     out = tmp_path / "t.json"
+    pf = tmp_path / "t.pftrace"
     err, summary = helpers.run_both_ways(tracer, interp, WORKLOAD, mode.split("-")[0], tmp_path,
-                                         [out, "-"], interp.tracer_args,
+                                         [out, pf, "-"], interp.tracer_args,
                                          env={"TR_GREENLET_KIND": kind, "TR_GREENLET_EARLY": early})
     chrome = helpers.Chrome(out)
     names, calls = tracks_of(chrome)
@@ -100,3 +104,17 @@ def test_greenlet_tracks(tracer, get_interp, ident, kind, mode, tmp_path, monkey
                  e["ts"] <= c["ts"] <= e["ts"] + e["dur"]]
         assert inner and e["dur"] > sum(c["dur"] for c in inner if c["name"] == "middle"), e
         assert bool(e["args"].get("began_before_attach")) == (early == "1"), e
+
+    # Perfetto: a track per greenlet, under its thread's
+    tr = Trace(pf, tmp_path)
+    threads = {u for u, td in tr.tracks.items() if td.get("thread")}
+    gtracks = {u for u, td in tr.tracks.items() if one(td, "name", "").startswith("greenlet ")}
+    assert len(gtracks) >= 50, tr.tracks
+    assert all(one(tr.tracks[u], "parent_uuid") in threads for u in gtracks)
+    names = {n for g in greenlets for n in g}
+    per = collections.defaultdict(collections.Counter)
+    for sl in tr.slices:
+        if sl["name"] in names and not sl["args"].get("began_before_attach"):
+            assert sl["track"] in gtracks, sl
+            per[sl["track"]][sl["name"]] += 1
+    assert sorted(map(dict, per.values()), key=key) == sorted(greenlets, key=key)

@@ -305,8 +305,11 @@ int pairing__call(struct analyzer *a, const struct tr_ev_call *e)
 	if (!preattach && t->s.depth && t->s.stack[t->s.depth - 1].frame == e->frame &&
 	    ps && ps->strategy == TR_STRATEGY_DISPATCH)
 		return 0;
-	/* a greenlet switch since the thread's previous event */
-	if (!preattach && (err = pystacks__for_call(t, e->parent)))
+	/* a greenlet switch since the thread's previous event; not with
+	 * EVAL, whose returns carry no frame and whose callers are not
+	 * exact enough to tell frame chains apart (pystacks.c) */
+	if (!preattach && ps && ps->strategy != TR_STRATEGY_EVAL &&
+	    (err = pystacks__for_call(t, e->parent)))
 		return err;
 	if (!preattach && ps && ps->strategy == TR_STRATEGY_EVAL) {
 		/* (b) of the top comment: unprobed frames above the parent are

@@ -36,6 +36,11 @@
  *      return on no stack: its frame then shows as running since before
  *      the attach, on a stack of its own, rather than being dropped.
  *
+ * Only where returns carry their frame (USDT, dispatch): the EVAL strategy's
+ * come from uretprobes, which greenlet's copying of C stacks confuses
+ * anyway, and its calls' callers are read at the evaluator's entry, not
+ * exact enough: there a thread has one stack, as before.
+ *
  * Each stack is a track of the thread (call_rec.track): 0 is the thread's
  * first stack, greenlets are numbered from 1 per thread; a greenlet whose
  * stack has emptied (its `run` returned) is dead, and its number goes to the
