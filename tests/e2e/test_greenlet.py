@@ -8,8 +8,10 @@ The Chrome trace must give each greenlet a track of its own ("greenlet N
 (thread T)") holding exactly its greenlet's calls, nested like a stack;
 the thread's own track holds the main greenlet's; no return is unmatched
 or inferred and no message says calls are missing. The Perfetto trace has
-a track per greenlet under its thread's track with the same calls."""
+a track per greenlet under its thread's track with the same calls, the
+speedscope file a timeline per greenlet."""
 import collections
+import json
 import os
 import subprocess
 
@@ -71,8 +73,9 @@ def test_greenlet_tracks(tracer, get_interp, ident, kind, mode, tmp_path, monkey
     monkeypatch.setenv("TR_GREENLET_EARLY", early)
     out = tmp_path / "t.json"
     pf = tmp_path / "t.pftrace"
+    ss = tmp_path / "t.speedscope.json"
     err, summary = helpers.run_both_ways(tracer, interp, WORKLOAD, mode.split("-")[0], tmp_path,
-                                         [out, pf, "-"], interp.tracer_args,
+                                         [out, pf, ss, "-"], interp.tracer_args,
                                          env={"TR_GREENLET_KIND": kind, "TR_GREENLET_EARLY": early})
     chrome = helpers.Chrome(out)
     names, calls = tracks_of(chrome)
@@ -118,3 +121,24 @@ def test_greenlet_tracks(tracer, get_interp, ident, kind, mode, tmp_path, monkey
             assert sl["track"] in gtracks, sl
             per[sl["track"]][sl["name"]] += 1
     assert sorted(map(dict, per.values()), key=key) == sorted(greenlets, key=key)
+
+    # speedscope: a timeline per greenlet, its opens and closes balanced
+    with open(str(ss), encoding="utf-8") as f:
+        doc = json.load(f)
+    frames = doc["shared"]["frames"]
+    per = []
+    for p in doc["profiles"]:
+        if not p["name"].startswith("greenlet "):
+            continue
+        stack, c = [], collections.Counter()
+        for e in p["events"]:
+            if e["type"] == "O":
+                stack.append(e["frame"])
+                c[frames[e["frame"]]["name"]] += 1
+            else:
+                assert stack and stack.pop() == e["frame"], p["name"]
+        mine = {n: k for n, k in c.items() if n in names and not n.startswith("work_")}
+        if mine:	# (gevent's hub runs none of the workload's functions)
+            per.append(mine)
+    assert sorted(per, key=key) == sorted(
+        [{n: k for n, k in g.items() if not n.startswith("work_")} for g in greenlets], key=key)
