@@ -23,12 +23,19 @@
 /* per thread: see first_seen (tracer.bpf.c) and the comment above */
 struct thread_state {
 	__u8 seen;		/* running frames already reported */
-	__u8 pad[3];
+	__u8 switched;		/* attach mode: it has switched frame chains
+				 * (greenlets, tracer.bpf.c: frame_exits) */
+	__u8 pad[2];
 	__u32 hide_depth;	/* frames open inside a bootstrap callback */
 	__u64 hide_top;		/* the frame of the last hidden call, 0 after an exit */
 	__u32 off_depth;	/* uretprobes armed before the switch, still pending
 				 * (bpf/tracer.bpf.c, off_window_call) */
 	__u32 pad2;
+	/* attach mode: the frame the thread runs as far as its events tell
+	 * (the last call's frame, the last exit's caller), 0 before its first
+	 * event; a call from, or an exit of, another frame follows a switch of
+	 * frame chains (tracer.bpf.c: frame_exits) */
+	__u64 top;
 };
 
 /* written by BPF only (task storage) */

@@ -139,21 +139,23 @@ static long walk_one(__u32 i, void *data)
 	return 0;
 }
 
-static __always_inline void first_seen(struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				       __u64 start)
+/* the thread's state in attach mode (walk_running), NULL otherwise */
+static __always_inline struct thread_state *first_seen(struct tr_proc_cfg *cfg, __u64 pid_tgid,
+						       __u64 start)
 {
 	struct walk_ctx w = { .pid_tgid = pid_tgid, .frame = start, .flags = TR_CALL_PREATTACH };
 	struct thread_state *ts;
 
 	if (!cfg->walk_running)
-		return;
+		return NULL;
 	ts = thread_state(true);
 	if (!ts || ts->seen)
-		return;
+		return ts;
 	ts->seen = 1;
 	if (cfg->strategy == TR_STRATEGY_EVAL)
 		w.flags |= TR_CALL_RET_UNPROBED;
 	bpf_loop(TR_PREATTACH_MAX, walk_one, &w, 0);
+	return ts;
 }
 
 /* FRAME (running CODE) starts or resumes, called from PARENT */
@@ -163,8 +165,15 @@ static __always_inline int emit_call(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 {
 	if (hidden_call(cfg, frame, !(flags & TR_CALL_RET_UNPROBED)))
 		return 0;
-	if (frame)
-		first_seen(cfg, pid_tgid, parent);
+	struct thread_state *ts = frame ? first_seen(cfg, pid_tgid, parent) : NULL;
+
+	if (ts) {
+		/* (a call of the frame on top: one call seen twice, a RESUME
+		 * run again: user/cpython/dispatch_sites.c) */
+		if (ts->top && parent != ts->top && frame != ts->top)
+			ts->switched = 1;
+		ts->top = frame;
+	}
 	emit_frame(cfg, pid_tgid, frame, code, parent, flags, gen_check);
 	return 0;
 }
@@ -224,7 +233,25 @@ static __always_inline int frame_exits(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 	 * since before attach: report it and its callers first. Its identity
 	 * is known then: sent by that walk or at its call (and a running
 	 * frame's code object is alive, so it is still that one). */
-	first_seen(cfg, pid_tgid, frame);
+	struct thread_state *ts = first_seen(cfg, pid_tgid, frame);
+
+	/* Greenlets: once a thread has switched frame chains (greenlet's
+	 * switch), the frames that exit on it may be frames suspended in
+	 * another greenlet since before the attach, never walked (the walk
+	 * above follows the running chain only), their identity never sent:
+	 * from then on make sure of each exiting frame's (cached: a lookup;
+	 * user/analysis/pystacks.c pairs the events per greenlet). Threads
+	 * that never switch pay nothing. */
+	if (ts) {
+		if (ts->top && ts->top != frame)
+			ts->switched = 1;
+		if (ts->switched) {
+			__s32 co_flags;
+
+			ensure_code(cfg, pid_tgid, code, &co_flags, NULL);
+		}
+		ts->top = skip_entry_frames(&cfg->layout, back);
+	}
 	return emit_return(pid_tgid, cfg->instance, frame, code);
 }
 

@@ -5,14 +5,15 @@
 # header; debuginfod, pypy3, man-db, zsh: the tests of those (pypy3: refused
 # clearly), of the man page and of the completion; golang-go: go tool pprof
 # reads the .pprof; libxml2-utils: xmllint checks the Cobertura XML against
-# its DTD).
+# its DTD; tmux: the terminal tests of top and the status line;
+# python3-gevent, python3-greenlet: the greenlet tests).
 # Run as root. Idempotent.
 set -eu
 PKGS="make gcc clang libclang-rt-14-dev llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev libcapstone-dev libzip-dev
       libdebuginfod1 libdebuginfod-dev debuginfod pypy3
       python3 python3-pytest gdb binutils bpftrace
       protobuf-compiler chromium lcov python3-coverage man-db groff-base zsh tmux
-      golang-go libxml2-utils"
+      golang-go libxml2-utils python3-gevent python3-greenlet"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

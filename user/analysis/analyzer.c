@@ -48,9 +48,7 @@ void analyzer__free_thread(void *p)
 {
 	struct thread_st *t = p;
 
-	free(t->stack);
-	free(t->active);
-	rt_slices__free(&t->rt);
+	pystacks__free(t);
 	free(t);
 }
 

@@ -110,8 +110,8 @@ static void emit_begin(struct analyzer *a, const struct call_rec *c)
 /* Give the frame at index I of T its stack, and its begin to the sinks. */
 static void begin_frame(struct analyzer *a, struct thread_st *t, size_t i)
 {
-	struct frame_ent *f = &t->stack[i];
-	uint32_t parent = i ? t->stack[i - 1].stack : 0;
+	struct frame_ent *f = &t->s.stack[i];
+	uint32_t parent = i ? t->s.stack[i - 1].stack : 0;
 
 	f->begun = true;
 	if (f->hidden) {
@@ -121,7 +121,7 @@ static void begin_frame(struct analyzer *a, struct thread_st *t, size_t i)
 	f->stack = call_stack_of(a, parent, f->func);
 	if (a->want_begin) {
 		struct call_rec c = {
-			.pid = t->pid, .tid = t->tid, .func = f->func, .depth = i,
+			.pid = t->pid, .tid = t->tid, .func = f->func, .depth = i, .track = t->s.track,
 			.stack = f->stack, .start_ns = f->start,
 			.flags = f->preattach ? CALL_BEGAN_BEFORE_ATTACH : 0,
 		};
@@ -133,11 +133,11 @@ static void begin_frame(struct analyzer *a, struct thread_st *t, size_t i)
  * at the bottom) once another event of the thread comes: begin them. */
 static void begin_running(struct analyzer *a, struct thread_st *t)
 {
-	if (!t->unbegun)
+	if (!t->s.unbegun)
 		return;
-	t->unbegun = false;
-	for (size_t i = 0; i < t->depth; i++)
-		if (!t->stack[i].begun)
+	t->s.unbegun = false;
+	for (size_t i = 0; i < t->s.depth; i++)
+		if (!t->s.stack[i].begun)
 			begin_frame(a, t, i);
 }
 
@@ -181,7 +181,7 @@ static void close_slice(struct analyzer *a, struct thread_st *t, uint64_t end, i
 {
 	struct runtime_rec r;
 
-	if (rt_slices__close_top(&t->rt, end, result, flags, &r))
+	if (rt_slices__close_top(&t->s.rt, end, result, flags, &r))
 		emit_runtime(a, t, &r);
 }
 
@@ -195,7 +195,7 @@ static void end_unprobed_gc(struct analyzer *a, struct thread_st *t, uint64_t ts
 {
 	const struct rt_slice *r;
 
-	while ((r = rt_slices__top(&t->rt)) && r->kind == TR_RT_GC &&
+	while ((r = rt_slices__top(&t->s.rt)) && r->kind == TR_RT_GC &&
 	       (r->flags & TR_RT_END_UNPROBED))
 		close_slice(a, t, ts - 1, -1, CALL_END_INFERRED);
 }
@@ -207,12 +207,13 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 	 * the latest (its end was lost, or not probed) */
 	const struct rt_slice *r;
 
-	while ((r = rt_slices__top(&t->rt)) && r->depth >= t->depth)
+	while ((r = rt_slices__top(&t->s.rt)) && r->depth >= t->s.depth)
 		close_slice(a, t, end - 1, -1, extra ? extra : CALL_END_INFERRED);
 
-	struct frame_ent *f = &t->stack[--t->depth];
+	struct frame_ent *f = &t->s.stack[--t->s.depth];
 	struct call_rec c = {
-		.pid = t->pid, .tid = t->tid, .func = f->func, .depth = t->depth,
+		.pid = t->pid, .tid = t->tid, .func = f->func, .depth = t->s.depth,
+		.track = t->s.track,
 	};
 	uint64_t dur;
 
@@ -226,12 +227,12 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 	c.child_ns = f->child;
 	c.stack = f->stack;
 	c.flags = extra | (f->preattach ? CALL_BEGAN_BEFORE_ATTACH : 0);
-	if (f->func < t->n_active && t->active[f->func]-- > 1)
+	if (f->func < t->s.n_active && t->s.active[f->func]-- > 1)
 		c.flags |= CALL_NESTED_SAME_FUNC;
-	if (t->depth)
-		t->stack[t->depth - 1].child += dur;
+	if (t->s.depth)
+		t->s.stack[t->s.depth - 1].child += dur;
 	else
-		t->bottom_child += dur;
+		t->s.bottom_child += dur;
 	emit_call(a, &c);
 }
 
@@ -247,35 +248,35 @@ static bool is_loader(const struct analyzer *a, uint32_t func)
 static int push(struct analyzer *a, struct thread_st *t, uint64_t frame, uint64_t ts,
 		uint32_t func, uint32_t flags, bool preattach, bool hidden)
 {
-	if (array__grow((void **)&t->stack, &t->cap, t->depth, sizeof(*t->stack)))
+	if (array__grow((void **)&t->s.stack, &t->s.cap, t->s.depth, sizeof(*t->s.stack)))
 		return -ENOMEM;
-	if (func >= t->n_active) {
+	if (func >= t->s.n_active) {
 		size_t n = (func + 1) * 2;
-		uint32_t *v = realloc(t->active, n * sizeof(*v));
+		uint32_t *v = realloc(t->s.active, n * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
-		memset(v + t->n_active, 0, (n - t->n_active) * sizeof(*v));
-		t->active = v;
-		t->n_active = n;
+		memset(v + t->s.n_active, 0, (n - t->s.n_active) * sizeof(*v));
+		t->s.active = v;
+		t->s.n_active = n;
 	}
 	if (!hidden)
-		t->active[func]++;
+		t->s.active[func]++;
 	struct frame_ent e = {
 		.frame = frame, .start = ts, .func = func, .flags = flags, .preattach = preattach,
 		.hidden = hidden,
 	};
 	if (preattach) {
-		memmove(t->stack + 1, t->stack, t->depth * sizeof(*t->stack));
-		t->stack[0] = e;
-		t->depth++;
-		t->unbegun = true;
-		rt_slices__shift(&t->rt, 1);
+		memmove(t->s.stack + 1, t->s.stack, t->s.depth * sizeof(*t->s.stack));
+		t->s.stack[0] = e;
+		t->s.depth++;
+		t->s.unbegun = true;
+		rt_slices__shift(&t->s.rt, 1);
 	} else {
-		if (t->rt.n && !hidden && is_loader(a, func))
-			rt_slices__loading(&t->rt);
-		t->stack[t->depth++] = e;
+		if (t->s.rt.n && !hidden && is_loader(a, func))
+			rt_slices__loading(&t->s.rt);
+		t->s.stack[t->s.depth++] = e;
 		if (a->stacks || a->want_begin)
-			begin_frame(a, t, t->depth - 1);
+			begin_frame(a, t, t->s.depth - 1);
 	}
 	return 0;
 }
@@ -298,22 +299,28 @@ int pairing__call(struct analyzer *a, const struct tr_ev_call *e)
 		begin_running(a, t);
 		end_unprobed_gc(a, t, e->hdr.ts);
 	}
+	/* DISPATCH: a RESUME that de-specializes passes two call sites; a
+	 * real call is never of the frame already on top (see
+	 * user/cpython/dispatch_sites.c) */
+	if (!preattach && t->s.depth && t->s.stack[t->s.depth - 1].frame == e->frame &&
+	    ps && ps->strategy == TR_STRATEGY_DISPATCH)
+		return 0;
+	/* a greenlet switch since the thread's previous event; not with
+	 * EVAL, whose returns carry no frame and whose callers are not
+	 * exact enough to tell frame chains apart (pystacks.c) */
+	if (!preattach && ps && ps->strategy != TR_STRATEGY_EVAL &&
+	    (err = pystacks__for_call(t, e->parent)))
+		return err;
 	if (!preattach && ps && ps->strategy == TR_STRATEGY_EVAL) {
 		/* (b) of the top comment: unprobed frames above the parent are
 		 * gone; when the parent is not on the stack at all, no frame of
 		 * the stack is an ancestor of the new one */
-		size_t i = t->depth;
-		while (i > 0 && t->stack[i - 1].frame != e->parent)
+		size_t i = t->s.depth;
+		while (i > 0 && t->s.stack[i - 1].frame != e->parent)
 			i--;
-		while (t->depth > i && (t->stack[t->depth - 1].flags & TR_CALL_RET_UNPROBED))
+		while (t->s.depth > i && (t->s.stack[t->s.depth - 1].flags & TR_CALL_RET_UNPROBED))
 			pop(a, t, e->hdr.ts, CALL_END_INFERRED);
 	}
-	/* DISPATCH: a RESUME that de-specializes passes two call sites; a
-	 * real call is never of the frame already on top (see
-	 * user/cpython/dispatch_sites.c) */
-	if (!preattach && t->depth && t->stack[t->depth - 1].frame == e->frame &&
-	    ps && ps->strategy == TR_STRATEGY_DISPATCH)
-		return 0;
 	err = analyzer__func_of(a, ps, e->code, &func);
 	if (err)
 		return err;
@@ -326,6 +333,7 @@ int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
 	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
 	struct thread_st *t = analyzer__thread_of(a, e->hdr.pid, e->hdr.tid);
 	size_t i;
+	int err;
 
 	if (!t)
 		return -ENOMEM;
@@ -333,46 +341,50 @@ int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
 	end_unprobed_gc(a, t, e->hdr.ts);
 	if (!e->frame) {
 		/* uretprobe: the innermost armed call returns (a) */
-		for (i = t->depth; i > 0; i--)
-			if (!(t->stack[i - 1].flags & TR_CALL_RET_UNPROBED))
+		for (i = t->s.depth; i > 0; i--)
+			if (!(t->s.stack[i - 1].flags & TR_CALL_RET_UNPROBED))
 				break;
 		if (!i) {
 			a->st.unmatched_returns++;
 			return 0;
 		}
-		while (t->depth > i)
+		while (t->s.depth > i)
 			pop(a, t, e->hdr.ts, CALL_END_INFERRED);
 		pop(a, t, e->hdr.ts, 0);
 		return 0;
 	}
-	for (i = t->depth; i > 0; i--)
-		if (t->stack[i - 1].frame == e->frame)
+	if ((err = pystacks__for_return(t, e->frame)))
+		return err;
+	for (i = t->s.depth; i > 0; i--)
+		if (t->s.stack[i - 1].frame == e->frame)
 			break;
 	if (i) {
 		/* frames above it missed their return: only after a loss */
-		if (t->depth > i)
-			a->st.unmatched_returns += t->depth - i;
-		while (t->depth > i)
+		if (t->s.depth > i)
+			a->st.unmatched_returns += t->s.depth - i;
+		while (t->s.depth > i)
 			pop(a, t, e->hdr.ts, CALL_END_INFERRED);
 		pop(a, t, e->hdr.ts, 0);
 		return 0;
 	}
-	if (t->depth) {
+	if (t->s.depth && !pystacks__for_unknown_return(t, e->frame, &err)) {
 		/* not ours, yet frames of ours are above it: something was lost */
+		if (err)
+			return err;
 		a->st.unmatched_returns++;
 		return 0;
 	}
 	/* a frame running since before the attach returns */
 	uint32_t func;
-	int err = analyzer__func_of(a, ps, e->code, &func);
+	err = analyzer__func_of(a, ps, e->code, &func);
 	if (err)
 		return err;
 	uint64_t start = ps ? ps->attach_ts : e->hdr.ts;
 	if (start > e->hdr.ts)
 		start = e->hdr.ts;
 	struct call_rec c = {
-		.pid = t->pid, .tid = t->tid, .func = func, .depth = 0,
-		.start_ns = start, .end_ns = e->hdr.ts, .child_ns = t->bottom_child,
+		.pid = t->pid, .tid = t->tid, .func = func, .depth = 0, .track = t->s.track,
+		.start_ns = start, .end_ns = e->hdr.ts, .child_ns = t->s.bottom_child,
 		.flags = CALL_BEGAN_BEFORE_ATTACH,
 	};
 	c.stack = pairing__stack_of(a, 0, func);
@@ -384,7 +396,7 @@ int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
 	if (c.child_ns > c.end_ns - c.start_ns)
 		c.child_ns = c.end_ns - c.start_ns;
 	/* it encloses everything traced on this thread so far */
-	t->bottom_child = c.end_ns - c.start_ns;
+	t->s.bottom_child = c.end_ns - c.start_ns;
 	emit_call(a, &c);
 	return 0;
 }
@@ -399,12 +411,12 @@ int pairing__runtime(struct analyzer *a, const struct tr_ev_runtime *e)
 		return -ENOMEM;
 	begin_running(a, t);
 	if (e->hdr.flags & TR_RT_GENERATION) {
-		rt_slices__generation(&t->rt, e->value);
+		rt_slices__generation(&t->s.rt, e->value);
 		return 0;
 	}
 	if (!(e->hdr.flags & TR_RT_END))
-		return rt_slices__open(&t->rt, e, t->depth);
-	i = rt_slices__find(&t->rt, e->kind);
+		return rt_slices__open(&t->s.rt, e, t->s.depth);
+	i = rt_slices__find(&t->s.rt, e->kind);
 	if (!i) {
 		/* running since before the attach: it began then, at the latest */
 		struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
@@ -420,12 +432,12 @@ int pairing__runtime(struct analyzer *a, const struct tr_ev_runtime *e)
 		return 0;
 	}
 	/* calls begun inside it have returned: unprobed returns, or lost ones */
-	while (t->depth > t->rt.v[i - 1].depth) {
-		if (!(t->stack[t->depth - 1].flags & TR_CALL_RET_UNPROBED))
+	while (t->s.depth > t->s.rt.v[i - 1].depth) {
+		if (!(t->s.stack[t->s.depth - 1].flags & TR_CALL_RET_UNPROBED))
 			a->st.unmatched_returns++;
 		pop(a, t, e->hdr.ts - 1, CALL_END_INFERRED);
 	}
-	while (t->rt.n > i)
+	while (t->s.rt.n > i)
 		close_slice(a, t, e->hdr.ts - 1, -1, CALL_END_INFERRED);
 	close_slice(a, t, e->hdr.ts, e->value, 0);
 	return 0;
@@ -434,9 +446,11 @@ int pairing__runtime(struct analyzer *a, const struct tr_ev_runtime *e)
 void pairing__close_thread(struct analyzer *a, struct thread_st *t, uint64_t end_ts,
 			   uint32_t flags)
 {
-	begin_running(a, t);
-	while (t->depth)
-		pop(a, t, end_ts, flags);
-	while (t->rt.n)
-		close_slice(a, t, end_ts, -1, flags);
+	do {
+		begin_running(a, t);
+		while (t->s.depth)
+			pop(a, t, end_ts, flags);
+		while (t->s.rt.n)
+			close_slice(a, t, end_ts, -1, flags);
+	} while (pystacks__next_parked(t));	/* greenlets' stacks */
 }

@@ -29,8 +29,12 @@ struct frame_ent {
 	uint32_t stack;		/* stack_node.id (a hidden frame: its caller's) */
 };
 
-struct thread_st {
-	uint32_t pid, tid;
+/*
+ * One Python stack of a thread: the thread's own, or a greenlet's (a stack
+ * the interpreter switches to and from under one OS thread: greenlet,
+ * gevent, eventlet; user/analysis/pystacks.c).
+ */
+struct pystack {
 	struct frame_ent *stack;
 	size_t depth, cap;
 	uint32_t *active;	/* active[func]: activations on the stack */
@@ -40,6 +44,22 @@ struct thread_st {
 	bool unbegun;		/* frames running since attach wait for their
 				 * begin: they arrive innermost first */
 	struct rt_slices rt;	/* GC collections and imports open */
+	uint64_t base;		/* the frame under its bottom frame, not on it
+				 * (running since before the attach), 0 if none
+				 * or unknown */
+	uint32_t track;		/* call_rec.track: 0 the thread's own stack */
+};
+
+struct thread_st {
+	uint32_t pid, tid;
+	struct pystack s;	/* the stack running now */
+	/* the other stacks (greenlets switched away from), and an index of
+	 * them by their top frame (their base when empty) -> index + 1 */
+	struct pystack *parked;
+	size_t n_parked, cap_parked;
+	struct hashmap *by_top;
+	uint8_t *tracks;	/* tracks[n]: track n is in use */
+	size_t n_tracks;
 };
 
 /* the process of a pid: its live instance, or the last one, ended (its
@@ -128,6 +148,20 @@ void pairing__close_thread(struct analyzer *a, struct thread_st *t, uint64_t end
 /* the stack of FUNC called from stack PARENT, told to the sinks if new (0
  * when no sink takes stacks) */
 uint32_t pairing__stack_of(struct analyzer *a, uint32_t parent, uint32_t func);
+
+/* user/analysis/pystacks.c: T's running stack becomes the one a call from
+ * PARENT, or a return of FRAME, belongs to (a greenlet switch happened
+ * since T's previous event); 0 or -ENOMEM */
+int pystacks__for_call(struct thread_st *t, uint64_t parent);
+int pystacks__for_return(struct thread_st *t, uint64_t frame);
+/* a return of FRAME, found on no stack of T: the frame, running since
+ * before the attach, is at the bottom of a greenlet's stack; true when T
+ * now runs that stack (a new one if need be) */
+bool pystacks__for_unknown_return(struct thread_st *t, uint64_t frame, int *err);
+/* at the end: the next parked stack becomes the running one (the running
+ * one, closed, is freed); false when none is left */
+bool pystacks__next_parked(struct thread_st *t);
+void pystacks__free(struct thread_st *t);
 
 /* user/analysis/samples.c */
 int samples__event(struct analyzer *a, const struct tr_ev_sample *e);

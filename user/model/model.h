@@ -138,7 +138,10 @@ struct call_rec {
 	uint32_t depth;		/* 0 = outermost traced frame of the thread */
 	uint32_t stack;		/* stack_node.id whose innermost frame is this
 				 * call (0 unless a sink has `stack`) */
-	uint32_t pad;
+	/* the thread's Python stack it ran on: 0 the thread's own, N > 0 a
+	 * greenlet's (numbered per thread from 1; a number is reused by a
+	 * later greenlet once its greenlet has ended) */
+	uint32_t track;
 	uint64_t start_ns;
 	uint64_t end_ns;
 	uint64_t child_ns;	/* time spent in traced callees (for self time) */

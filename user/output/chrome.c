@@ -64,6 +64,7 @@ struct chrome_sink {
 	size_t n_procs, cap_procs;
 	struct hashmap *latest;		/* pid -> index + 1 of its latest process */
 	struct hashmap *samples;	/* pid << 32 | tid -> chrome_thread */
+	struct hashmap *greenlets;	/* greenlet tracks named (chrome_track_tid) */
 };
 
 /* a process, and how it ended */
@@ -208,7 +209,7 @@ static void chrome_flags(struct json_writer *jw, uint32_t flags)
 /* an event PH of function FUNC at TS, up to its args' file and line
  * (the caller closes the args and the event) */
 static void chrome_func_event(struct chrome_sink *cs, uint32_t func, const char *cat,
-			      char ph, uint32_t pid, uint32_t tid, uint64_t ts)
+			      char ph, uint32_t pid, uint64_t tid, uint64_t ts)
 {
 	struct json_writer *jw = &cs->jw;
 	const struct func_info *cf = func_names__get(&cs->names, func);
@@ -223,12 +224,39 @@ static void chrome_func_event(struct chrome_sink *cs, uint32_t func, const char 
 		snprintf(unk, sizeof(unk), "<unknown function %u>", func);
 		json_writer__string(jw, unk);
 	}
-	json_writer__printf(jw, ",\"cat\":\"%s\",\"ph\":\"%c\",\"pid\":%u,\"tid\":%u,\"ts\":",
-			    cat, ph, pid, tid);
+	json_writer__printf(jw, ",\"cat\":\"%s\",\"ph\":\"%c\",\"pid\":%u,\"tid\":%llu,\"ts\":",
+			    cat, ph, pid, (unsigned long long)tid);
 	json_writer__usec(jw, ts);
 	if (ph == 'X')
 		return;	/* the caller writes dur first */
 	chrome_func_args(jw, cf);
+}
+
+/*
+ * The track of a call: its thread's, or for a greenlet's (call_rec.track N >
+ * 0) a tid-like track of its own, N << 22 | tid (tids are below 2^22: no
+ * thread has it; within 32 bits up to 1023 greenlets alive at once on a
+ * thread), named "greenlet N (thread TID)" on first use.
+ */
+static uint64_t chrome_track_tid(struct chrome_sink *cs, const struct call_rec *c)
+{
+	uint64_t tid = (uint64_t)c->track << 22 | c->tid;
+	uint64_t key = (uint64_t)c->track << 44 | (uint64_t)c->pid << 22 | c->tid;
+	char name[64];
+
+	if (!c->track)
+		return c->tid;
+	if (!cs->greenlets && !(cs->greenlets = hashmap__new()))
+		return tid;	/* unnamed, still apart */
+	if (hashmap__get(cs->greenlets, key) || hashmap__set(cs->greenlets, key, (void *)1))
+		return tid;
+	chrome_event_sep(cs);
+	json_writer__printf(&cs->jw, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,"
+			    "\"tid\":%llu,\"args\":{\"name\":", c->pid, (unsigned long long)tid);
+	snprintf(name, sizeof(name), "greenlet %u (thread %u)", c->track, c->tid);
+	json_writer__string(&cs->jw, name);
+	json_writer__raw(&cs->jw, "}}");
+	return tid;
 }
 
 static int chrome_call(struct sink *s, const struct call_rec *c)
@@ -236,8 +264,9 @@ static int chrome_call(struct sink *s, const struct call_rec *c)
 	struct chrome_sink *cs = (struct chrome_sink *)s;
 	struct json_writer *jw = &cs->jw;
 	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
+	uint64_t tid = chrome_track_tid(cs, c);
 
-	chrome_func_event(cs, c->func, "python", 'X', c->pid, c->tid, c->start_ns);
+	chrome_func_event(cs, c->func, "python", 'X', c->pid, tid, c->start_ns);
 	json_writer__raw(jw, ",\"dur\":");
 	json_writer__usec(jw, dur);
 	chrome_func_args(jw, func_names__get(&cs->names, c->func));
@@ -535,6 +564,7 @@ static void chrome_free(struct sink *s)
 	func_names__free(&cs->names);
 	hashmap__free(cs->samples, chrome_thread_free);
 	hashmap__free(cs->latest, NULL);
+	hashmap__free(cs->greenlets, NULL);
 	free(cs->procs);
 	free(cs->base.path);
 	free(cs);

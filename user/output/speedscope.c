@@ -238,10 +238,17 @@ static int ss_event(struct ss_sink *ss, struct ss_thread *t, uint64_t at, uint32
 	return t->n_buf == SS_BLOCK_EVENTS ? ss_flush_block(ss, t) : 0;
 }
 
+/* the timeline of C's stack: its thread's, or its greenlet's (call_rec.track
+ * N > 0: N << 22 | tid, tids being below 2^22; distinct for N < 1024) */
+static uint32_t ss_track_tid(const struct call_rec *c)
+{
+	return c->track ? c->track << 22 | c->tid : c->tid;
+}
+
 static int ss_begin(struct sink *s, const struct call_rec *c)
 {
 	struct ss_sink *ss = (struct ss_sink *)s;
-	struct ss_thread *t = ss_thread_of(ss, c->pid, c->tid);
+	struct ss_thread *t = ss_thread_of(ss, c->pid, ss_track_tid(c));
 
 	if (!t)
 		return -ENOMEM;
@@ -270,7 +277,7 @@ static int ss_begin(struct sink *s, const struct call_rec *c)
 static int ss_call(struct sink *s, const struct call_rec *c)
 {
 	struct ss_sink *ss = (struct ss_sink *)s;
-	struct ss_thread *t = ss_thread_of(ss, c->pid, c->tid);
+	struct ss_thread *t = ss_thread_of(ss, c->pid, ss_track_tid(c));
 	size_t i;
 	int err = 0;
 
@@ -351,7 +358,10 @@ static int ss_write_thread(struct ss_sink *ss, struct json_writer *jw, struct ss
 		start = t->prefix_at;
 	/* the loader names a thread by its tid when its comm was not readable */
 	snprintf(name, sizeof(name), "%u", t->tid);
-	if (t->name[0] && strncmp(t->name, name, sizeof(t->name)))
+	if (t->tid >> 22)
+		snprintf(name, sizeof(name), "greenlet %u (thread %u, pid %u)", t->tid >> 22,
+			 t->tid & ((1u << 22) - 1), t->pid);
+	else if (t->name[0] && strncmp(t->name, name, sizeof(t->name)))
 		snprintf(name, sizeof(name), "%.*s (tid %u, pid %u)",
 			 (int)strnlen(t->name, sizeof(t->name)), t->name, t->tid, t->pid);
 	else

@@ -142,11 +142,12 @@ static void fx_code(struct fixture *fx, uint32_t instance, uint64_t code, const 
 	CHECK_EQ(analyzer__event(fx->a, &e, sizeof(e)), 0);
 }
 
+/* FRAME called from PARENT (0: none, the first frame of its chain) */
 static void fx_call(struct fixture *fx, uint32_t instance, uint64_t ts, uint64_t frame,
-		    uint64_t code)
+		    uint64_t parent, uint64_t code)
 {
 	struct tr_ev_call e = { .hdr = hdr(TR_EV_CALL, sizeof(e), instance, ts), .frame = frame,
-				.code = code };
+				.parent = parent, .code = code };
 
 	CHECK_EQ(analyzer__event(fx->a, &e, sizeof(e)), 0);
 }
@@ -202,12 +203,12 @@ TEST(analyzer_exit_closes_calls_and_forgets_codes)
 	fx_process(&fx, 1, 1000);
 	fx_code(&fx, 1, 0xc0de, "f");
 	fx_code(&fx, 1, 0xc0df, "g");
-	fx_call(&fx, 1, 2000, 0xf1, 0xc0de);
-	fx_call(&fx, 1, 2500, 0xf2, 0xc0df);
+	fx_call(&fx, 1, 2000, 0xf1, 0, 0xc0de);
+	fx_call(&fx, 1, 2500, 0xf2, 0xf1, 0xc0df);
 	fx_gc_begin(&fx, 1, 2600);
 	fx_exit(&fx, PID, 1, 3000, TR_EXIT_EXEC);
 	fx_process(&fx, 2, 4000);
-	fx_call(&fx, 2, 5000, 0xf1, 0xc0de);
+	fx_call(&fx, 2, 5000, 0xf1, 0, 0xc0de);
 	fx_return(&fx, 2, 6000, 0xf1);
 	st = fx_end(&fx, 7000);
 
@@ -240,12 +241,12 @@ TEST(analyzer_lost_exit_ends_at_last_event)
 	fx_init(&fx);
 	fx_process(&fx, 1, 1000);
 	fx_code(&fx, 1, 0xc0de, "f");
-	fx_call(&fx, 1, 2000, 0xf1, 0xc0de);
-	fx_call(&fx, 1, 2500, 0xf2, 0xc0de);
+	fx_call(&fx, 1, 2000, 0xf1, 0, 0xc0de);
+	fx_call(&fx, 1, 2500, 0xf2, 0xf1, 0xc0de);
 	fx_return(&fx, 1, 2700, 0xf2);
 	fx_process(&fx, 2, 4000);
 	fx_code(&fx, 2, 0xc0de, "h");
-	fx_call(&fx, 2, 5000, 0xf9, 0xc0de);
+	fx_call(&fx, 2, 5000, 0xf9, 0, 0xc0de);
 	st = fx_end(&fx, 7000);
 
 	CHECK_STR(fx.cap.log,
@@ -290,7 +291,7 @@ TEST(analyzer_same_instance_described_again)
 	fx_code(&fx, 1, 0xc0de, "f");
 	fx_process(&fx, 1, 1000);
 	fx_process(&fx, 0, 1000);
-	fx_call(&fx, 1, 2000, 0xf1, 0xc0de);
+	fx_call(&fx, 1, 2000, 0xf1, 0, 0xc0de);
 	fx_return(&fx, 0, 2500, 0xf1);	/* instance unknown: the live one's */
 	st = fx_end(&fx, 7000);
 	CHECK_STR(fx.cap.log, "process 100/1\nprocess 100/1\nprocess 100/0\n"
@@ -311,9 +312,9 @@ TEST(analyzer_stale_events_and_exits)
 	fx_exit(&fx, 999, 1, 500, 0);		/* never described */
 	fx_process(&fx, 2, 1000);
 	fx_code(&fx, 2, 0xc0de, "f");
-	fx_call(&fx, 1, 2000, 0xf1, 0xc0de);	/* instance 1: not live */
+	fx_call(&fx, 1, 2000, 0xf1, 0, 0xc0de);	/* instance 1: not live */
 	fx_exit(&fx, PID, 1, 2100, 0);		/* likewise */
-	fx_call(&fx, 2, 2200, 0xf2, 0xc0de);
+	fx_call(&fx, 2, 2200, 0xf2, 0, 0xc0de);
 	fx_exit(&fx, PID, 2, 3000, 0);
 	fx_return(&fx, 2, 3100, 0xf2);		/* after its exit */
 	fx_exit(&fx, PID, 2, 3200, 0);		/* twice */
@@ -338,11 +339,71 @@ TEST(analyzer_unknown_instances_as_before)
 	fx_init(&fx);
 	fx_process(&fx, 0, 1000);
 	fx_code(&fx, 0, 0xc0de, "f");
-	fx_call(&fx, 0, 2000, 0xf1, 0xc0de);
+	fx_call(&fx, 0, 2000, 0xf1, 0, 0xc0de);
 	st = fx_end(&fx, 7000);
 	CHECK_STR(fx.cap.log, "process 100/0\ncall f 2000-7000 0x4\nfinish\n");
 	CHECK_EQ(st->processes, 1);
 	CHECK_EQ(st->exits + st->exits_unseen + st->events_stale + st->exits_ignored, 0);
+	analyzer__free(fx.a);
+}
+
+/*
+ * Greenlets (user/analysis/pystacks.c): two greenlets started from the main
+ * one (their first frames have no caller) interleave on one thread; each
+ * return pairs with its own greenlet's call, on its own track, none is
+ * unmatched. Then a greenlet suspended since before the attach resumes: a
+ * call from a frame on no stack, its return, then that frame's return (the
+ * stack's base): a track of its own, the frame begun before the attach.
+ */
+TEST(analyzer_greenlets_pair_per_stack)
+{
+	struct fixture fx;
+	const struct session_stats *st;
+
+	fx_init(&fx);
+	fx_process(&fx, 1, 1000);
+	fx_code(&fx, 1, 0xc0de, "m");
+	fx_code(&fx, 1, 0xc0df, "w");
+	fx_code(&fx, 1, 0xc0e0, "l");
+	fx_call(&fx, 1, 2000, 0xa1, 0, 0xc0de);		/* main greenlet */
+	fx_call(&fx, 1, 2100, 0xb1, 0, 0xc0df);		/* greenlet 1 starts */
+	fx_call(&fx, 1, 2200, 0xb2, 0xb1, 0xc0e0);
+	fx_return(&fx, 1, 2300, 0xb2);
+	fx_call(&fx, 1, 2400, 0xc1, 0, 0xc0df);		/* greenlet 2 starts */
+	fx_call(&fx, 1, 2500, 0xc2, 0xc1, 0xc0e0);
+	fx_return(&fx, 1, 2600, 0xc2);
+	fx_call(&fx, 1, 2700, 0xb2, 0xb1, 0xc0e0);	/* back in greenlet 1 */
+	fx_return(&fx, 1, 2800, 0xb2);
+	fx_return(&fx, 1, 2900, 0xb1);			/* greenlet 1 ends */
+	fx_return(&fx, 1, 3000, 0xc1);			/* greenlet 2 ends */
+	fx_call(&fx, 1, 3050, 0xd2, 0xd1, 0xc0e0);	/* suspended since before */
+	fx_return(&fx, 1, 3060, 0xd2);
+	fx_return(&fx, 1, 3070, 0xd1);
+	fx_return(&fx, 1, 3100, 0xa1);
+	st = fx_end(&fx, 7000);
+
+	CHECK_STR(fx.cap.log,
+		  "process 100/1\n"
+		  "call l 2200-2300 0x0\n"
+		  "call l 2500-2600 0x0\n"
+		  "call l 2700-2800 0x0\n"
+		  "call w 2100-2900 0x0\n"
+		  "call w 2400-3000 0x0\n"
+		  "call l 3050-3060 0x0\n"
+		  "call <unknown code 0x0> 1000-3070 0x1\n"
+		  "call m 2000-3100 0x0\n"
+		  "finish\n");
+	static const uint32_t tracks[] = { 1, 2, 1, 1, 2, 1, 1, 0 };
+	static const uint64_t child[] = { 0, 0, 0, 200, 100, 0, 10, 0 };
+	CHECK_EQ(fx.cap.n_calls, 8);
+	for (int i = 0; i < 8; i++) {
+		CHECK_EQ(fx.cap.calls[i].track, tracks[i]);
+		CHECK_EQ(fx.cap.calls[i].child_ns, child[i]);
+		CHECK_EQ(fx.cap.calls[i].depth, (uint32_t)(i < 3));	/* l under d1: at the bottom of what is known */
+	}
+	CHECK_EQ(st->unmatched_returns, 0);
+	CHECK_EQ(st->inferred_returns, 0);
+	CHECK_EQ(st->open_at_end, 0);
 	analyzer__free(fx.a);
 }
 

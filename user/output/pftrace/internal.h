@@ -57,6 +57,7 @@ struct pftrace_sink {
 	struct hashmap *threads;	/* pid << 32 | tid -> pf_thread */
 	struct pf_thread *last;	/* of the previous event */
 	struct hashmap *procs;	/* pid -> pf_proc: its track is described */
+	struct hashmap *greenlets;	/* greenlets' tracks (greenlet.c): pf_thread */
 	uint32_t next_seq;
 	uint64_t next_uuid;	/* of the next reused pid's track */
 	int err;		/* first write error */
@@ -86,6 +87,10 @@ int pf_process_end(struct sink *s, const struct proc_end_rec *e);
 uint64_t pf_proc_uuid(struct pftrace_sink *ps, uint32_t pid);
 uint64_t pf_thread_uuid(struct pftrace_sink *ps, uint32_t pid, uint32_t tid);
 void pf_thread_free(void *t);
+
+/* user/output/pftrace/greenlet.c: the track of C's stack, its thread's or
+ * its greenlet's (described when new); NULL on ENOMEM */
+struct pf_thread *pf_track_of(struct pftrace_sink *ps, const struct call_rec *c);
 
 /* user/output/pftrace/sample.c */
 int pf_sample(struct sink *s, const struct sample_rec *r);

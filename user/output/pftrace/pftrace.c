@@ -414,7 +414,7 @@ static void pf_event(struct pftrace_sink *ps, struct pf_thread *t, const struct 
 static int pf_begin(struct sink *s, const struct call_rec *c)
 {
 	struct pftrace_sink *ps = (struct pftrace_sink *)s;
-	struct pf_thread *t = pf_thread_get(ps, c->pid, c->tid, NULL, 0);
+	struct pf_thread *t = pf_track_of(ps, c);
 	size_t p;
 
 	if (!t)
@@ -435,7 +435,7 @@ static int pf_begin(struct sink *s, const struct call_rec *c)
 static int pf_call(struct sink *s, const struct call_rec *c)
 {
 	struct pftrace_sink *ps = (struct pftrace_sink *)s;
-	struct pf_thread *t = pf_thread_get(ps, c->pid, c->tid, NULL, 0);
+	struct pf_thread *t = pf_track_of(ps, c);
 	size_t p;
 
 	if (!t)
@@ -576,6 +576,7 @@ static void pf_free(struct sink *s)
 		return;
 	out_file__discard(&ps->file);
 	hashmap__free(ps->threads, pf_thread_free);
+	hashmap__free(ps->greenlets, pf_thread_free);
 	hashmap__free(ps->procs, free);
 	func_names__free(&ps->names);
 	pb_writer__free(&ps->pb);
