@@ -15,9 +15,9 @@
  *   1. USDT probes python:function__entry/__return (builds with SystemTap
  *      probes, up to 3.11: 3.12 removed them).
  *   2. DISPATCH (3.11+): uprobes in the eval loop's opcode handlers, chosen
- *      by user/cpython/dispatch_sites.c; needs .symtab and DWARF (pyenv and most
- *      source builds have them); on 3.12+ attached, the main interpreter
- *      must use its own GIL.
+ *      by user/cpython/dispatch_sites.c (exit_unwind from DWARF, else from
+ *      the code: user/cpython/unwind_site.c); on 3.12+ attached, the main
+ *      interpreter must use its own GIL.
  *   3. EVAL: uprobe on _PyEval_EvalFrameDefault. Every Python call enters
  *      it on 3.8-3.10; on 3.12+ only when a PEP 523 frame evaluator is
  *      installed, which the perf trampoline is (with --strategy=eval launch
@@ -173,6 +173,9 @@ static int use_dispatch(struct target *t, char *err, size_t errlen)
 		return ERR("%s", b->ds_why), b->ds_ret;
 	if (b->ds_slow[0])
 		warn(t, b->ds_slow);
+	if (b->plan.unwind_from && strcmp(b->plan.unwind_from, "DWARF"))
+		warn(t, "dispatch: no DWARF here: exit_unwind, where frames that exceptions leave "
+			"are seen, was found by code analysis of the eval function");
 	t->cfg.tstate_ptr_addr = t->load_bias + b->ds_tstate_vaddr;
 	if (b->ds_shim_vaddr)
 		t->cfg.shim_code = t->load_bias + b->ds_shim_vaddr;

@@ -26,6 +26,7 @@
 #include "cpython/binary.h"
 #include "os/elf_file.h"
 #include "cpython/py_opcodes.h"
+#include "cpython/init_shim.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
 
@@ -151,8 +152,14 @@ static int plan_dispatch(const struct binary_req *req, struct binary *b, struct 
 				used += snprintf(b->ds_slow + used, sizeof(b->ds_slow) - used, " %s",
 						 b->plan.sites[i].what);
 	}
-	if (!elf_file__find_symbol(ef, "_Py_InitCleanup", &shim, &shim_sz))
+	/* 3.13's __init__ shim: its symbol, or found in .data (init_shim.c) */
+	if (!elf_file__find_symbol(ef, "_Py_InitCleanup", &shim, &shim_sz) ||
+	    (minor == 13 && !init_shim__find(ef, &b->cfg.layout, ops.num[PY_OP_RESUME],
+					     ops.num[PY_OP_RETURN_VALUE], &shim)))
 		b->ds_shim_vaddr = shim;
+	else if (minor == 13)
+		return ERR("dispatch: %s: no _Py_InitCleanup (the __init__ shim of 3.13) found: "
+			   "its frames' exits could not be told from returns", req->name), -ENOTSUP;
 	return 0;
 }
 
