@@ -166,7 +166,7 @@ def test_report_not_a_recording(tracer, tmp_path):
 
 
 @pytest.mark.parametrize("ident,strategy,said", [
-    ("debian3.11", "eval", "those calls would be missed (use usdt, the default here)"),
+    ("debian3.11", "eval", "those calls would be missed (use dispatch, the default here, or usdt)"),
     ("pyenv3.11", "eval", "those calls would be missed (use dispatch)"),
     ("pyenv3.10", "dispatch", "on 3.10 eval (the default) is exact"),
 ])

@@ -119,3 +119,16 @@ def test_debian_dispatch(tracer, get_interp, wname, mode, tmp_path):
     run = run_launch if mode == "launch" else run_attach
     err, _ = run(tracer, interp, workload, truth, tmp_path, ["--strategy", "dispatch"])
     check_said(err, os.path.realpath(interp.python))
+
+
+@pytest.mark.parametrize("mode", ["launch", "attach"])
+def test_debian_usdt_still_exact(tracer, get_interp, mode, tmp_path):
+    """USDT (+ line), no longer the default on Debian's 3.11, stays exact
+    when forced (coverage takes it for its line events)"""
+    interp = get_interp("debian3.11")
+    interp.strategy = "usdt"
+    workload = WORKLOADS["exceptions"]
+    truth = truth_of(interp, workload, helpers.target_env(), "debian")
+    run = run_launch if mode == "launch" else run_attach
+    err, _ = run(tracer, interp, workload, truth, tmp_path, ["--strategy", "usdt"])
+    assert "strategy usdt" in err, err[-3000:]

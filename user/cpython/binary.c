@@ -183,7 +183,7 @@ static int plan_calls(const struct binary_req *req, struct binary *b, struct elf
 		ERR("--strategy=eval: CPython 3.11 runs a Python function called from Python "
 		    "inside its caller's evaluator and has no perf trampoline (3.12+) to make "
 		    "it call _PyEval_EvalFrameDefault: those calls would be missed (use %s)",
-		    b->usdt ? "usdt, the default here" : "dispatch");
+		    b->usdt ? "dispatch, the default here, or usdt" : "dispatch");
 		return -ENOTSUP;
 	}
 	if (force && !strcmp(force, "dispatch") && minor < 11) {
@@ -196,7 +196,9 @@ static int plan_calls(const struct binary_req *req, struct binary *b, struct elf
 		    req->name);
 		return -ENOTSUP;
 	}
-	use_usdt = force ? !strcmp(force, "usdt") : b->usdt;
+	use_usdt = force && !strcmp(force, "usdt");
+	/* not forced: dispatch is planned even where USDT is there, the
+	 * process's choice (user/capture/target.c) takes the faster */
 	if (!use_usdt && minor >= 11 && (!force || !strcmp(force, "dispatch"))) {
 		b->ds_tried = true;
 		b->ds_ret = plan_dispatch(req, b, ef);
