@@ -20,10 +20,11 @@ DEBIAN_PY = "/usr/bin/python3.11"
 # ---- interpreters ----------------------------------------------------------
 
 # the interpreters the tracer supports, as test ids
-# ("-eval": the eval strategy forced, the target started with -X perf)
+# ("-eval": the eval strategy forced, the target started with -X perf;
+#  "-usdt": the USDT strategy forced, no longer the default on Debian's 3.11)
 SUPPORTED = ["debian3.11", "pyenv3.8", "pyenv3.9", "pyenv3.10", "pyenv3.11",
              "pyenv3.12", "pyenv3.13", "pyenv3.14", "pyenv3.12-eval", "pyenv3.13-eval",
-             "pyenv3.14-eval"]
+             "pyenv3.14-eval", "debian3.11-usdt"]
 # interpreters the tracer must refuse, with why
 REFUSED = {"pyenv3.6": "unsupported version", "pyenv3.7": "unsupported version"}
 
@@ -36,16 +37,17 @@ class Interp(object):
         self.kind = kind		# "debian" | "pyenv"
         self.lib = lib			# the file holding the eval loop
         # the strategy the tracer picks by itself (or the forced one)
-        if kind == "debian":
+        if forced_eval == "usdt":
             self.strategy = "usdt"
         elif version >= (3, 11) and not forced_eval:
+            # Debian's 3.11 too: dispatch before USDT (the faster there)
             self.strategy = "dispatch"
         else:
             self.strategy = "eval"
         # options of the tracer for this interpreter
-        self.tracer_args = ["--strategy", "eval"] if forced_eval else []
+        self.tracer_args = ["--strategy", self.strategy] if forced_eval else []
         # eval on 3.12+ attaches only to a target with the perf trampoline
-        self.attach_args = ["-X", "perf"] if forced_eval else []
+        self.attach_args = ["-X", "perf"] if self.strategy == "eval" and forced_eval else []
 
     def __repr__(self):
         return "Interp(%s, %s)" % (self.id, self.python)
@@ -58,17 +60,18 @@ def _version_key(path):
 
 def find_interp(ident):
     """The Interp for a test id, or (None, reason)."""
-    m = re.match(r"^(debian|pyenv)(\d+)\.(\d+)(-eval)?$", ident)
+    m = re.match(r"^(debian|pyenv)(\d+)\.(\d+)(-eval|-usdt)?$", ident)
     if not m:
         return None, "bad interpreter id %s" % ident
     kind, major, minor = m.group(1), int(m.group(2)), int(m.group(3))
-    forced_eval = bool(m.group(4))
+    # the forced strategy: True for eval (kept a bool for callers), "usdt"
+    forced_eval = {"-eval": True, "-usdt": "usdt"}.get(m.group(4), False)
     ver = "%d.%d" % (major, minor)
     if kind == "debian":
         py = "/usr/bin/python%s" % ver
         if not os.access(py, os.X_OK):
             return None, "%s not found" % py
-        return Interp(ident, py, (major, minor), kind, os.path.realpath(py)), None
+        return Interp(ident, py, (major, minor), kind, os.path.realpath(py), forced_eval), None
     vroot = os.path.join(PYENV_ROOT, "versions")
     dirs = sorted((d for d in glob.glob(os.path.join(vroot, ver + ".*"))
                    if re.match(r"^\d+\.\d+\.\d+$", os.path.basename(d))),

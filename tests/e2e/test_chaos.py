@@ -24,7 +24,7 @@ import helpers
 from test_clean import assert_clean, probe_state, wait_clean
 
 TIMEOUT = 60
-INTERPS = ["debian3.11", "pyenv3.12"]	# USDT (semaphores), dispatch
+INTERPS = ["debian3.11-usdt", "debian3.11", "pyenv3.12"]	# USDT (semaphores), dispatch
 
 # a target: ready, then waits for files in its directory D before each step
 TARGET = r'''

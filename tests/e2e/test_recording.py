@@ -39,7 +39,7 @@ def test_report_summary(tracer, get_interp, tmp_path):
     rec, direct = record(tracer, it, helpers.WORKLOAD_BY_NAME["multifile"], tmp_path)
     p = helpers.run([tracer, "report", str(rec)], timeout=60)
     assert p.returncode == 0, helpers.describe(p)
-    assert "strategy: usdt" in p.stdout, helpers.describe(p)
+    assert "strategy: dispatch" in p.stdout, helpers.describe(p)
     assert "events:" in p.stdout
 
 

@@ -128,7 +128,30 @@ def render(found, skipped, stats, calls, repeat, machine, started, elapsed):
                  "the interpreter mode the tracer sets (see the perf trampoline table).")
     L.append("")
 
-    disp = [t for t in found if t.strategy == "dispatch"]
+    # Debian's 3.11 (stripped, no perf trampoline): dispatch against USDT
+    deb = [t for t in found if t.strategy == "dispatch" and " debian" in t.label]
+    if deb:
+        L.append("#### Debian 3.11: dispatch against USDT (+ line)\n")
+        L.append("The two exact strategies of Debian's python3.11 (PGO+LTO, stripped: the "
+                 "dispatch sites and exit_unwind found from the code), each forced, each "
+                 "from the same untraced baseline of this run. The faster is the default.")
+        L.append("")
+        L.append("| Interpreter | Untraced ms | dispatch ms | USDT + line ms | dispatch added "
+                 "ns/call | USDT + line added ns/call | dispatch / USDT | Lost |")
+        L.append("|---|---|---|---|---|---|---|---|")
+        for t in deb:
+            us = t.label.replace(" dispatch", "")
+            base, tr = stats[(t.label, "untraced")], stats[(t.label, "tracer")]
+            u = stats.get((us, "tracer"), {})
+            d_min, d_med = _added(tr, base, calls, "min"), _added(tr, base, calls, "med")
+            u_min, u_med = _added(u, base, calls, "min"), _added(u, base, calls, "med")
+            L.append("| %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s |" % (
+                t.label, _min_med(base), _min_med(tr), _min_med(u), _ns(d_min), _ns(d_med),
+                _ns(u_min), _ns(u_med), _fmt_ratio(_ratio(d_min, u_min)),
+                _fmt_ratio(_ratio(d_med, u_med)), tr.get("lost", "?")))
+        L.append("")
+
+    disp = [t for t in found if t.strategy == "dispatch" and t not in deb]
     if disp:
         L.append("#### Dispatch strategy (3.11+, target started with no flag)\n")
         L.append("Per-call cost of tracing an unflagged process with the dispatch probes, "

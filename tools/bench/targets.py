@@ -72,7 +72,13 @@ def discover():
         skipped.append(("debian 3.11", "%s has no USDT probes" % DEBIAN_PYTHON))
     else:
         v = _version(DEBIAN_PYTHON) or "3.11"
-        found.append(Target("%s debian" % v, DEBIAN_PYTHON, "usdt", DEBIAN_PYTHON, False))
+        # both exact strategies of this build, each forced: which one the
+        # tracer takes by itself is what they measure here
+        usdt = Target("%s debian" % v, DEBIAN_PYTHON, "usdt", DEBIAN_PYTHON, False)
+        usdt.tracer_args = ["--strategy", "usdt"]
+        disp = Target("%s debian dispatch" % v, DEBIAN_PYTHON, "dispatch", DEBIAN_PYTHON, False)
+        disp.tracer_args = ["--strategy", "dispatch"]
+        found += [usdt, disp]
 
     for major, minor in PYENV_MINORS:
         name = "pyenv %d.%d" % (major, minor)

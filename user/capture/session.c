@@ -61,8 +61,9 @@ static int launch_target(const struct session_opts *o, const struct cover_boot *
 	ret = launch__start(o->argv, env, l, err, errlen);
 
 	while (!ret) {
-		ret = target__inspect(NULL, launch__pid(*l), TARGET_LAUNCH, !o->sample_hz,
-				      o->strategy, t, err, errlen);
+		ret = target__inspect(NULL, launch__pid(*l), TARGET_LAUNCH,
+				      (o->sample_hz ? 0 : TARGET_PROBE_CALLS) |
+				      (boot ? TARGET_PROBE_LINES : 0), o->strategy, t, err, errlen);
 		if (ret != -ENOEXEC)
 			break;
 		ret = launch__next_exec(*l);
@@ -220,7 +221,9 @@ int session__run(const struct session_opts *o)
 	if (o->argv)
 		ret = launch_target(o, boot, &launch, &t, err, sizeof(err));
 	else
-		ret = target__inspect(NULL, o->pid, TARGET_ATTACH, !o->sample_hz, o->strategy, &t,
+		ret = target__inspect(NULL, o->pid, TARGET_ATTACH,
+				      (o->sample_hz ? 0 : TARGET_PROBE_CALLS) |
+				      (coverage ? TARGET_PROBE_LINES : 0), o->strategy, &t,
 				      err, sizeof(err));
 	if (ret)
 		goto fail;

@@ -149,8 +149,9 @@ static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
 
 	if (!sw_filter__wants(&s->filter, pid))
 		return CONSIDERED;
-	ret = target__inspect(s->cache, pid, TARGET_ATTACH, !s->o->sample_hz, NULL, &t, err,
-			      sizeof(err));
+	ret = target__inspect(s->cache, pid, TARGET_ATTACH,
+			      (s->o->sample_hz ? 0 : TARGET_PROBE_CALLS) |
+			      (s->feed.cover ? TARGET_PROBE_LINES : 0), NULL, &t, err, sizeof(err));
 	if (ret == -ENOEXEC)
 		return NOT_PYTHON;
 	if (ret == -ESRCH || (ret && target__exited(pid)))
@@ -173,7 +174,7 @@ static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
 	}
 	/* the file's strategy, with this process's own checks */
 	if (t.cfg.strategy != bin->tmpl.cfg.strategy) {
-		if (target__inspect(s->cache, pid, TARGET_ATTACH, true,
+		if (target__inspect(s->cache, pid, TARGET_ATTACH, TARGET_PROBE_CALLS,
 				    strategy__name(bin->tmpl.cfg.strategy), &t, err, sizeof(err))) {
 			untraceable(s, pid, err);
 			return CONSIDERED;

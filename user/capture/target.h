@@ -37,14 +37,19 @@ struct target {
 	char warnings[IN_MAX_WARNINGS][256];
 };
 
-/* Inspect PID. PROBE_CALLS: plan how its calls (and collections, imports)
- * are probed, with FORCE a strategy name the user asked for, or NULL; else
- * (--sample) the strategy stays none and no call probe caveat is said.
+/* what target__inspect plans */
+#define TARGET_PROBE_CALLS 1	/* how calls (and collections, imports) are probed */
+#define TARGET_PROBE_LINES 2	/* coverage wants line events: a strategy that has
+				 * them (USDT's line probe) is taken first */
+
+/* Inspect PID. PROBE (TARGET_PROBE_*): with TARGET_PROBE_CALLS, plan how its
+ * calls are probed, with FORCE a strategy name the user asked for, or NULL;
+ * without (--sample) the strategy stays none and no call probe caveat is said.
  * The interpreter's file is analysed through BINS when not NULL (shared
  * with other processes of the same file), else for PID alone. On error
  * returns -errno and writes a one-line reason to ERR. */
 int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
-		    bool probe_calls, const char *force, struct target *t, char *err, size_t errlen);
+		    unsigned probe, const char *force, struct target *t, char *err, size_t errlen);
 /* the template of T's file for the BPF `bins` map (-a, and a process
  * followed through exec): its configuration with ELF addresses (the load
  * bias taken off), and where the probed code's segment lies; bin_id ID */

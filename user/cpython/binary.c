@@ -27,6 +27,7 @@
 #include "cpython/build_kind.h"
 #include "os/elf_file.h"
 #include "cpython/py_opcodes.h"
+#include "cpython/init_shim.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
 
@@ -158,8 +159,14 @@ static int plan_dispatch(const struct binary_req *req, struct binary *b, struct 
 				used += snprintf(b->ds_slow + used, sizeof(b->ds_slow) - used, " %s",
 						 b->plan.sites[i].what);
 	}
-	if (!elf_file__find_symbol(ef, "_Py_InitCleanup", &shim, &shim_sz))
+	/* 3.13's __init__ shim: its symbol, or found in .data (init_shim.c) */
+	if (!elf_file__find_symbol(ef, "_Py_InitCleanup", &shim, &shim_sz) ||
+	    (minor == 13 && !init_shim__find(ef, &b->cfg.layout, ops.num[PY_OP_RESUME],
+					     ops.num[PY_OP_RETURN_VALUE], &shim)))
 		b->ds_shim_vaddr = shim;
+	else if (minor == 13)
+		return ERR("dispatch: %s: no _Py_InitCleanup (the __init__ shim of 3.13) found: "
+			   "its frames' exits could not be told from returns", req->name), -ENOTSUP;
 	return 0;
 }
 
@@ -183,7 +190,7 @@ static int plan_calls(const struct binary_req *req, struct binary *b, struct elf
 		ERR("--strategy=eval: CPython 3.11 runs a Python function called from Python "
 		    "inside its caller's evaluator and has no perf trampoline (3.12+) to make "
 		    "it call _PyEval_EvalFrameDefault: those calls would be missed (use %s)",
-		    b->usdt ? "usdt, the default here" : "dispatch");
+		    b->usdt ? "dispatch, the default here, or usdt" : "dispatch");
 		return -ENOTSUP;
 	}
 	if (force && !strcmp(force, "dispatch") && minor < 11) {
@@ -196,7 +203,9 @@ static int plan_calls(const struct binary_req *req, struct binary *b, struct elf
 		    req->name);
 		return -ENOTSUP;
 	}
-	use_usdt = force ? !strcmp(force, "usdt") : b->usdt;
+	use_usdt = force && !strcmp(force, "usdt");
+	/* not forced: dispatch is planned even where USDT is there, the
+	 * process's choice (user/capture/target.c) takes the faster */
 	if (!use_usdt && minor >= 11 && (!force || !strcmp(force, "dispatch"))) {
 		b->ds_tried = true;
 		b->ds_ret = plan_dispatch(req, b, ef);

@@ -29,11 +29,10 @@
  * through (user/cpython/opcode_table.c); handlers GCC moved into `.cold`
  * fragments are disassembled with the fragments' extents from the unwind
  * tables (user/os/eh_frame.c). exit_unwind is a C label, found in the DWARF
- * (user/os/dwarf_labels.c). In a build without .symtab the specialized
+ * (user/os/dwarf_labels.c), or without DWARF from the code
+ * (user/cpython/unwind_site.c). In a build without .symtab the specialized
  * forms come from the interpreter's own dis.deoptmap instead of
  * _PyOpcode_Deopt (user/cpython/py_opcodes.c; equal where both exist).
- * Without DWARF there is no exit_unwind, so no plan yet, and the caller
- * says so.
  *
  * Where in a handler to probe. A uprobe on an instruction the kernel must
  * single-step out of line costs ~10 µs on these VMs; on one it emulates
@@ -77,6 +76,7 @@
 #include <capstone/capstone.h>
 #include "cpython/dispatch_sites.h"
 #include "cpython/opcode_table.h"
+#include "cpython/unwind_site.h"
 #include "os/dwarf_labels.h"
 #include "os/eh_frame.h"
 
@@ -587,11 +587,15 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 		return ERR("%s has no _PyOpcode_Deopt table (a stripped build?) and its "
 			   "interpreter printed no dis.deoptmap", path);
 	}
-	ret = dwarf_labels__find(path, EVAL_FUNC, "exit_unwind", &unwind);
-	if (ret)
-		return ERR("%s: no DWARF label exit_unwind in %s (%s): frames that exceptions "
-			   "leave could not be seen", path, EVAL_FUNC,
-			   ret == -ENODATA ? "no debug information" : "not found");
+	/* exit_unwind: the DWARF label, else found from the code (unwind_site.c) */
+	plan->unwind_from = "DWARF";
+	if (dwarf_labels__find(path, EVAL_FUNC, "exit_unwind", &unwind)) {
+		char why[200];
+		plan->unwind_from = "code analysis";
+		if (unwind_site__find(ef, fv, fsz, handlers, frame_back, &unwind, why, sizeof(why)))
+			return ERR("%s: no DWARF label exit_unwind, and %s: frames that exceptions "
+				   "leave could not be seen", path, why);
+	}
 
 	/* the numbers must be distinct and be base instructions to the binary */
 	for (int a = 0; a < PY_OP__COUNT; a++)

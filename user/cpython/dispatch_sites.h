@@ -28,6 +28,7 @@ struct ds_plan {
 	struct ds_site sites[DS_MAX_SITES];
 	int n;
 	int n_slow;		/* sites on instructions the kernel single-steps */
+	const char *unwind_from;/* where exit_unwind came from: "DWARF", "code analysis" */
 };
 
 /* Choose the probe sites in the ELF file PATH (already open as EF) for the

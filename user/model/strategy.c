@@ -23,3 +23,8 @@ const char *strategy__probes(uint32_t s)
 	default: return NULL;
 	}
 }
+
+bool strategy__dispatch_before_usdt(uint32_t version_hex)
+{
+	return version_hex >> 24 == 3 && ((version_hex >> 16) & 0xff) >= 11;
+}
