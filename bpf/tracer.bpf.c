@@ -106,6 +106,26 @@ static __always_inline int emit_frame(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 }
 
 /*
+ * The Python caller of a frame whose f_back/previous is P: P past C-stack
+ * entry frames (skip_entry_frames) and, 3.13+, past the _Py_InitCleanup
+ * shim: an __init__ run by CALL_ALLOC_AND_ENTER_INIT is called from that
+ * shim frame, which is no call of its own (its exits are dropped), so its
+ * caller is the frame under the shim. Otherwise the greenlet pairing
+ * (user/analysis/pystacks.c) would take the shim, on no stack, for a
+ * greenlet resumed since the attach.
+ */
+static __always_inline __u64 python_caller(const struct tr_proc_cfg *cfg, __u64 p)
+{
+	__u64 code = 0, below = 0;
+
+	p = skip_entry_frames(&cfg->layout, p);
+	if (cfg->shim_code && p && !read_code_back(cfg, p, &code, &below) &&
+	    code == cfg->shim_code)
+		p = skip_entry_frames(&cfg->layout, below);
+	return p;
+}
+
+/*
  * Frames already running when a thread is first seen. The first event of a
  * thread (per task storage) walks the frame chain from START outwards and
  * sends each frame as a TR_CALL_PREATTACH call, innermost first; userspace
@@ -130,7 +150,7 @@ static long walk_one(__u32 i, void *data)
 	if (!cfg || !w->frame)
 		return 1;
 	read_code_back(cfg, w->frame, &code, &parent);
-	parent = skip_entry_frames(&cfg->layout, parent);
+	parent = python_caller(cfg, parent);
 	/* an unreadable frame ends the walk (counted by emit_frame) */
 	if (emit_frame(cfg, w->pid_tgid, w->frame, code, parent, w->flags, false) ||
 	    parent == w->frame)
@@ -214,7 +234,7 @@ static __always_inline int frame_starts(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 
 	read_code_back(cfg, frame, &code, &parent);
 	return emit_call(cfg, pid_tgid, frame, code,
-			 skip_entry_frames(&cfg->layout, parent), 0, false);
+			 python_caller(cfg, parent), 0, false);
 }
 
 /* FRAME returns, yields or unwinds (it is still the executing frame) */
@@ -250,7 +270,7 @@ static __always_inline int frame_exits(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 
 			ensure_code(cfg, pid_tgid, code, &co_flags, NULL);
 		}
-		ts->top = skip_entry_frames(&cfg->layout, back);
+		ts->top = python_caller(cfg, back);
 	}
 	return emit_return(pid_tgid, cfg->instance, frame, code);
 }
@@ -413,7 +433,7 @@ static __always_inline __u64 evaluator_caller(struct tr_proc_cfg *cfg, __u64 fra
 	read_code_back(cfg, frame, code, &parent);
 	if (L->frame_owner >= 0)
 		parent = frame_of_tstate(L, tstate, NULL);
-	return skip_entry_frames(L, parent);
+	return python_caller(cfg, parent);
 }
 
 SEC("uprobe")
