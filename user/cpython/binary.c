@@ -51,8 +51,9 @@ static int detect_version(struct elf_file *ef, uint32_t *hex)
 	return -ENOENT;
 }
 
-/* The structure layout: 3.13+ from the file's _Py_DebugOffsets (required
- * past the table's last version), else from the built-in table. */
+/* The structure layout: 3.13+ from the file's _Py_DebugOffsets, else from
+ * the built-in table (a version past the table's is refused before, by
+ * build_kind__version). */
 static int find_layout(struct binary *b, struct elf_file *ef, uint64_t rt_sz,
 		       char *err, size_t errlen)
 {
@@ -72,10 +73,6 @@ static int find_layout(struct binary *b, struct elf_file *ef, uint64_t rt_sz,
 				   "supported", major, minor), -ENOTSUP;
 		if (!ret)
 			ret = py_layout__from_debug_offsets(buf, len, &b->cfg.layout, &b->rt);
-		if (ret && minor > PY_LAYOUT_MAX_MINOR)
-			return ERR("CPython %u.%u is not supported (3.%d to 3.%d are): its "
-				   "_Py_DebugOffsets do not have 3.%d's layout", major, minor,
-				   PY_LAYOUT_MIN_MINOR, PY_LAYOUT_MAX_MINOR, PY_LAYOUT_MAX_MINOR), ret;
 		if (!ret)
 			return 0;
 	}
@@ -159,13 +156,13 @@ static int plan_dispatch(const struct binary_req *req, struct binary *b, struct 
 				used += snprintf(b->ds_slow + used, sizeof(b->ds_slow) - used, " %s",
 						 b->plan.sites[i].what);
 	}
-	/* 3.13's __init__ shim: its symbol, or found in .data (init_shim.c) */
+	/* 3.13+'s __init__ shim: its symbol, or found in .data (init_shim.c) */
 	if (!elf_file__find_symbol(ef, "_Py_InitCleanup", &shim, &shim_sz) ||
-	    (minor == 13 && !init_shim__find(ef, &b->cfg.layout, ops.num[PY_OP_RESUME],
+	    (minor >= 13 && !init_shim__find(ef, &b->cfg.layout, ops.num[PY_OP_RESUME],
 					     ops.num[PY_OP_RETURN_VALUE], &shim)))
 		b->ds_shim_vaddr = shim;
-	else if (minor == 13)
-		return ERR("dispatch: %s: no _Py_InitCleanup (the __init__ shim of 3.13) found: "
+	else if (minor >= 13)
+		return ERR("dispatch: %s: no _Py_InitCleanup (the __init__ shim of 3.13+) found: "
 			   "its frames' exits could not be told from returns", req->name), -ENOTSUP;
 	return 0;
 }
