@@ -2,7 +2,7 @@
 """Exact tracing with the dispatch strategy on builds without symbols or
 DWARF, where exit_unwind is found by code analysis
 (user/cpython/unwind_site.c):
-  - copies of each pyenv libpython 3.11-3.13 run through
+  - copies of each pyenv libpython 3.11-3.14 run through
     `strip --strip-all` and used through LD_LIBRARY_PATH (launch, attach);
   - Debian's /usr/bin/python3.11 (PGO+LTO, non-PIE, stripped).
 Call counts == sys.setprofile ground truth measured in a separate run of
@@ -20,7 +20,7 @@ from test_exact import TIMEOUT, check_trace, pid_from_stderr
 
 EXC = helpers.Workload("exceptions", ["exceptions.py"])
 WORKLOADS = {w.name: w for w in helpers.WORKLOAD_LIST + [EXC]}
-STRIPPED = ["pyenv3.11", "pyenv3.12", "pyenv3.13"]
+STRIPPED = ["pyenv3.11", "pyenv3.12", "pyenv3.13", "pyenv3.14"]
 NOTE = "exit_unwind, where frames that exceptions leave are seen, was found by code analysis"
 
 _copies = {}
