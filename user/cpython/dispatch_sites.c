@@ -79,6 +79,7 @@
 #include "cpython/unwind_site.h"
 #include "os/dwarf_labels.h"
 #include "os/eh_frame.h"
+#include "cpython/x86_code.h"
 
 #define EVAL_FUNC "_PyEval_EvalFrameDefault"
 #define PREFIX_MAX 64	/* instructions scanned for an emulated site */
@@ -93,11 +94,11 @@ struct ins {
 	bool emulated;
 };
 
+/* the eval function's instructions (x86_code.c); v and n are x.v and x.n */
 struct code {
 	struct ins *v;
-	size_t n, cap;
-	csh cs;
-	struct elf_file *ef;
+	size_t n;
+	struct x86_code x;
 };
 
 /* The kernel's x86_nops (arch/x86/kernel/alternative.c), which uprobes
@@ -146,8 +147,9 @@ bool dispatch_sites__kernel_emulates(const unsigned char *b, size_t len)
 	return b[i] == 0x0f && i + 1 < len && b[i + 1] >= 0x80 && b[i + 1] <= 0x8f;
 }
 
-static int classify(const cs_insn *in, struct ins *out)
+static void classify(csh cs, const cs_insn *in, void *rec)
 {
+	struct ins *out = rec;
 	const cs_x86 *x = &in->detail->x86;
 	bool imm = x->op_count == 1 && x->operands[0].type == X86_OP_IMM;
 
@@ -166,64 +168,22 @@ static int classify(const cs_insn *in, struct ins *out)
 		out->kind = imm ? K_JMP : K_JMP_IND;
 	else if (cs_insn_group(0, in, X86_GRP_JUMP))
 		out->kind = imm ? K_JCC : K_JMP_IND;
-	return 0;
+	(void)cs;
 }
 
 static int disassemble(struct code *c, uint64_t start, uint64_t size)
 {
-	unsigned char *buf;
-	cs_insn *in;
-	size_t cnt;
-	int ret = 0;
+	int ret = x86_code__read(&c->x, start, size);
 
-	buf = elf_file__copy(c->ef, start, size, &ret);
-	if (!buf)
-		return ret;
-	cnt = cs_disasm(c->cs, buf, size, start, 0, &in);
-	if (!cnt) {
-		free(buf);
-		return -EINVAL;
-	}
-	if (c->n + cnt > c->cap) {
-		struct ins *v = realloc(c->v, (c->n + cnt) * sizeof(*v));
-		if (!v) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		c->v = v;
-		c->cap = c->n + cnt;
-	}
-	for (size_t i = 0; i < cnt; i++)
-		classify(&in[i], &c->v[c->n++]);
-out:
-	cs_free(in, cnt);
-	free(buf);
+	c->v = c->x.v;
+	c->n = c->x.n;
 	return ret;
-}
-
-static int cmp_ins(const void *a, const void *b)
-{
-	const struct ins *x = a, *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
 /* index of the instruction starting at ADDR, or -1 */
 static long find_ins(const struct code *c, uint64_t addr)
 {
-	size_t lo = 0, hi = c->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->v[mid].addr == addr)
-			return (long)mid;
-		if (c->v[mid].addr < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return x86_code__find(&c->x, addr);
 }
 
 /* successors of instruction I: fall-through and/or direct target (-1: none) */
@@ -252,9 +212,9 @@ static bool switches_frame(const struct code *c, uint64_t from, uint64_t to, int
 
 	if (to <= from)
 		return false;
-	if (to - from > sizeof(buf) || elf_file__read_vaddr(c->ef, from, buf, to - from) < 0)
+	if (to - from > sizeof(buf) || elf_file__read_vaddr(c->x.ef, from, buf, to - from) < 0)
 		return true;	/* cannot tell: assume the worst */
-	cnt = cs_disasm(c->cs, buf, to - from, from, 0, &in);
+	cnt = cs_disasm(c->x.cs, buf, to - from, from, 0, &in);
 	for (size_t i = 0; i < cnt && !found; i++) {
 		const cs_x86 *x = &in[i].detail->x86;
 		const cs_x86_op *o = x->operands;
@@ -271,7 +231,7 @@ static bool switches_frame(const struct code *c, uint64_t from, uint64_t to, int
 		}
 		cs_regs rd, wr;
 		uint8_t nrd = 0, nwr = 0;
-		if (cs_regs_access(c->cs, &in[i], rd, &nrd, wr, &nwr) == CS_ERR_OK)
+		if (cs_regs_access(c->x.cs, &in[i], rd, &nrd, wr, &nwr) == CS_ERR_OK)
 			for (uint8_t k = 0; k < nwr; k++)
 				tainted[wr[k]] = false;
 	}
@@ -529,7 +489,7 @@ static int disassemble_fragments(struct code *c, uint64_t fv, uint64_t fsz,
 			seen |= starts[i] >= done[k][0] && starts[i] < done[k][1];
 		if (seen)
 			continue;
-		if (!n_done && eh_frame__from_elf(c->ef, &f))
+		if (!n_done && eh_frame__from_elf(c->x.ef, &f))
 			return -ENOENT;
 		if (eh_frame__extent(&f, starts[i], &s, &e) || n_done == 16)
 			return -ENOENT;
@@ -563,7 +523,7 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 				 { .kind = DS_UNWIND } };
 	uint64_t starts[258];
 	size_t n_starts = 0;
-	struct code c = { .ef = ef };
+	struct code c = { 0 };
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
@@ -642,9 +602,8 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 	starts[n_starts++] = fv;
 	starts[n_starts++] = unwind;
 
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &c.cs) != CS_ERR_OK)
+	if (x86_code__init(&c.x, ef, sizeof(struct ins), classify))
 		return ERR("capstone: cannot open an x86-64 disassembler");
-	cs_option(c.cs, CS_OPT_DETAIL, CS_OPT_ON);
 	ret = disassemble(&c, fv, fsz);
 	if (!ret && disassemble_fragments(&c, fv, fsz, starts, n_starts)) {
 		ret = ERR("%s: a handler of %s lies outside it, in code whose extent the unwind "
@@ -656,11 +615,10 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 			 strerror(-ret));
 		goto cleanup;
 	}
-	qsort(c.v, c.n, sizeof(*c.v), cmp_ins);
+	x86_code__sort(&c.x);
 	for (int k = 0; k < 3 && !ret; k++)
 		ret = plan_family(&c, &fam[k], starts, n_starts, frame_back, plan, err, errlen);
 cleanup:
-	free(c.v);
-	cs_close(&c.cs);
+	x86_code__free(&c.x);
 	return ret;
 }

@@ -68,6 +68,7 @@
 #include <capstone/capstone.h>
 #include "cpython/unwind_site.h"
 #include "os/eh_frame.h"
+#include "cpython/x86_code.h"
 
 #define MAX_RANGES 32
 #define WALK_MAX 64	/* instructions followed on a way */
@@ -85,13 +86,13 @@ struct uins {
 	int disp_load;		/* a load from memory: its displacement, else -1 */
 };
 
+/* the code read (x86_code.c; v and n are x.v and x.n) and its ranges */
 struct ucode {
 	struct uins *v;
-	size_t n, cap;
+	size_t n;
 	uint64_t ranges[MAX_RANGES][2];
 	int n_ranges;
-	csh cs;
-	struct elf_file *ef;
+	struct x86_code x;
 };
 
 /* general register R as 0..15 (rax..r15, any width), or -1 */
@@ -127,8 +128,9 @@ static int gpr_full(const cs_x86_op *o)
 	return o->type == X86_OP_REG && (o->size == 4 || o->size == 8) ? gpr(o->reg) : -1;
 }
 
-static void describe(csh cs, const cs_insn *in, struct uins *u)
+static void describe(csh cs, const cs_insn *in, void *rec)
 {
+	struct uins *u = rec;
 	const cs_x86 *x = &in->detail->x86;
 	const cs_x86_op *o = x->operands;
 	bool imm = x->op_count == 1 && o[0].type == X86_OP_IMM;
@@ -182,37 +184,15 @@ static bool covered(const struct ucode *c, uint64_t a)
 
 static int read_range(struct ucode *c, uint64_t start, uint64_t end)
 {
-	unsigned char *buf;
-	cs_insn *in;
-	size_t cnt;
-	int ret = 0;
+	int ret;
 
 	if (c->n_ranges == MAX_RANGES)
 		return -E2BIG;
 	c->ranges[c->n_ranges][0] = start;
 	c->ranges[c->n_ranges++][1] = end;
-	buf = elf_file__copy(c->ef, start, end - start, &ret);
-	if (!buf)
-		return ret;
-	cnt = cs_disasm(c->cs, buf, end - start, start, 0, &in);
-	if (!cnt) {
-		free(buf);
-		return -EINVAL;
-	}
-	if (c->n + cnt > c->cap) {
-		struct uins *v = realloc(c->v, (c->n + cnt) * sizeof(*v));
-		if (!v) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		c->v = v;
-		c->cap = c->n + cnt;
-	}
-	for (size_t i = 0; i < cnt; i++)
-		describe(c->cs, &in[i], &c->v[c->n++]);
-out:
-	cs_free(in, cnt);
-	free(buf);
+	ret = x86_code__read(&c->x, start, end - start);
+	c->v = c->x.v;
+	c->n = c->x.n;
 	return ret;
 }
 
@@ -220,7 +200,7 @@ out:
 static int read_function(struct ucode *c, uint64_t fv, uint64_t fsz, const uint64_t *handlers)
 {
 	struct eh_frame eh;
-	bool have_eh = !eh_frame__from_elf(c->ef, &eh);
+	bool have_eh = !eh_frame__from_elf(c->x.ef, &eh);
 	size_t done = 0;
 	int ret = read_range(c, fv, fv + fsz);
 
@@ -245,28 +225,9 @@ static int read_function(struct ucode *c, uint64_t fv, uint64_t fsz, const uint6
 	return ret;
 }
 
-static int cmp_uins(const void *a, const void *b)
-{
-	const struct uins *x = a, *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
 static long find_uins(const struct ucode *c, uint64_t addr)
 {
-	size_t lo = 0, hi = c->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->v[mid].addr == addr)
-			return (long)mid;
-		if (c->v[mid].addr < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return x86_code__find(&c->x, addr);
 }
 
 static bool runs_on(const struct ucode *c, size_t i)
@@ -342,21 +303,20 @@ static bool pops_frame(const struct ucode *c, long from, long j, long p, int bac
 int unwind_site__find(struct elf_file *ef, uint64_t fv, uint64_t fsz, const uint64_t handlers[256],
 		      int frame_back, uint64_t *label, char *err, size_t errlen)
 {
-	struct ucode c = { .ef = ef };
+	struct ucode c = { 0 };
 	uint64_t found[4];
 	int n_found = 0, ret;
 
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &c.cs) != CS_ERR_OK) {
+	if (x86_code__init(&c.x, ef, sizeof(struct uins), describe)) {
 		ERR("capstone: cannot open an x86-64 disassembler");
 		return -ENOTSUP;
 	}
-	cs_option(c.cs, CS_OPT_DETAIL, CS_OPT_ON);
 	ret = read_function(&c, fv, fsz, handlers);
 	if (ret) {
 		ERR("cannot read the eval function's code and fragments (%s)", strerror(-ret));
 		goto out;
 	}
-	qsort(c.v, c.n, sizeof(*c.v), cmp_uins);
+	x86_code__sort(&c.x);
 	for (size_t i = 0; i < c.n; i++) {
 		long t = (c.v[i].kind == I_JMP || c.v[i].kind == I_JCC) ?
 			 find_uins(&c, c.v[i].target) : -1;
@@ -403,7 +363,6 @@ int unwind_site__find(struct elf_file *ef, uint64_t fv, uint64_t fsz, const uint
 		    (unsigned long long)found[1], n_found > 2 ? ", ..." : "");
 	}
 out:
-	free(c.v);
-	cs_close(&c.cs);
+	x86_code__free(&c.x);
 	return ret;
 }
