@@ -160,15 +160,14 @@ static void classify(csh cs, const cs_insn *in, void *rec)
 	out->kind = K_OTHER;
 	if (in->id == X86_INS_UD2 || in->id == X86_INS_HLT || in->id == X86_INS_INT3)
 		out->kind = K_STOP;
-	else if (cs_insn_group(0, in, X86_GRP_RET))
+	else if (cs_insn_group(cs, in, X86_GRP_RET))
 		out->kind = K_RET;
-	else if (cs_insn_group(0, in, X86_GRP_CALL))
+	else if (cs_insn_group(cs, in, X86_GRP_CALL))
 		out->kind = imm ? K_CALL : K_OTHER;	/* an indirect call returns */
 	else if (in->id == X86_INS_JMP || in->id == X86_INS_LJMP)
 		out->kind = imm ? K_JMP : K_JMP_IND;
-	else if (cs_insn_group(0, in, X86_GRP_JUMP))
+	else if (cs_insn_group(cs, in, X86_GRP_JUMP))
 		out->kind = imm ? K_JCC : K_JMP_IND;
-	(void)cs;
 }
 
 static int disassemble(struct code *c, uint64_t start, uint64_t size)
