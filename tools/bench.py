@@ -71,6 +71,7 @@ def mode_list(t):
 def command_for(mode, t, tracer, calls, result, json_out):
     """argv and environment of one run of MODE on target T."""
     env = base_env()
+    env.update(t.env)
     work = [t.python, WORKLOAD, str(calls), result]
     if mode in ("untraced", "bpftrace", "bpftrace_noline") and t.perf:
         env["PYTHONPERFSUPPORT"] = "1"   # the interpreter mode the tracer sets
@@ -242,6 +243,9 @@ def main():
         if " " in t.python or " " in WORKLOAD:
             sys.exit("bench: paths with spaces do not survive bpftrace -c")
 
+    # the other sections run their own commands, without a target's env
+    # (the stripped copies are measured per call only)
+    plain = [t for t in found if not t.env]
     started = datetime.datetime.now()
     runs = {(t.label, m): [] for t in found for m, _ in mode_list(t)}
     with tempfile.TemporaryDirectory(prefix="tracer-bench-") as tmp:
@@ -267,18 +271,18 @@ def main():
         scale_text = ""
         if a.scale_calls > 0:
             # the fastest exact strategy at hand: the eval uprobes of 3.10
-            st = ([t for t in found if t.label.startswith("3.10")] or found)[0]
+            st = ([t for t in plain if t.label.startswith("3.10")] or plain)[0]
             res = scale.run(a.tracer, st.python, WORKLOAD, a.scale_calls, tmp, log)
             scale_text = scale.render(res, st.label, a.scale_calls)
         if not a.no_coverage:
-            cov = covbench.run(a.tracer, found, tmp, a.repeat, log)
+            cov = covbench.run(a.tracer, plain, tmp, a.repeat, log)
             scale_text += "\n" + covbench.render(cov, a.repeat)
         if not a.no_sampling:
-            smp = samplebench.run(a.tracer, found, tmp, a.repeat, log, a.sample_rounds,
+            smp = samplebench.run(a.tracer, plain, tmp, a.repeat, log, a.sample_rounds,
                                   a.sample_accuracy_seconds)
             scale_text += "\n" + samplebench.render(smp)
         if not a.no_all:
-            sw = allbench.run(a.tracer, found, tmp, a.repeat, log)
+            sw = allbench.run(a.tracer, plain, tmp, a.repeat, log)
             scale_text += "\n" + allbench.render(sw)
         if not a.no_start:
             rounds = 3
@@ -287,7 +291,7 @@ def main():
             tracers = [("this build", a.tracer)]
             if a.baseline:
                 tracers.append(("baseline", a.baseline))
-            st = startbench.run(tracers, found, a.repeat, log)
+            st = startbench.run(tracers, plain, a.repeat, log)
             scale_text += "\n" + startbench.render(rows, st, tracers, a.repeat, rounds)
     elapsed = (datetime.datetime.now() - started).total_seconds()
 

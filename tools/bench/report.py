@@ -151,7 +151,33 @@ def render(found, skipped, stats, calls, repeat, machine, started, elapsed):
                 _fmt_ratio(_ratio(d_med, u_med)), tr.get("lost", "?")))
         L.append("")
 
-    disp = [t for t in found if t.strategy == "dispatch" and t not in deb]
+    stripped = [t for t in found if t.label.endswith(" stripped")]
+    if stripped:
+        L.append("#### Dispatch on stripped copies\n")
+        L.append("Each pyenv libpython copied and run through `strip --strip-all`, found "
+                 "through LD_LIBRARY_PATH: the handler table, the specialized forms and "
+                 "exit_unwind come from the code, not the symbols and DWARF. Per-call cost "
+                 "against the unstripped library in the same run (same sites expected: "
+                 "ratio ~1).")
+        L.append("")
+        L.append("| Interpreter | Untraced ms | tracer ms | Added ns/call | unstripped added "
+                 "ns/call | Ratio | Lost |")
+        L.append("|---|---|---|---|---|---|---|")
+        for t in stripped:
+            full = t.label[:-len(" stripped")]
+            base, tr = stats[(t.label, "untraced")], stats[(t.label, "tracer")]
+            f_min = f_med = None
+            if (full, "tracer") in stats:
+                f_min = _added(stats[(full, "tracer")], stats[(full, "untraced")], calls, "min")
+                f_med = _added(stats[(full, "tracer")], stats[(full, "untraced")], calls, "med")
+            a_min, a_med = _added(tr, base, calls, "min"), _added(tr, base, calls, "med")
+            L.append("| %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s |" % (
+                t.label, _min_med(base), _min_med(tr), _ns(a_min), _ns(a_med),
+                _ns(f_min), _ns(f_med), _fmt_ratio(_ratio(a_min, f_min)),
+                _fmt_ratio(_ratio(a_med, f_med)), tr.get("lost", "?")))
+        L.append("")
+
+    disp = [t for t in found if t.strategy == "dispatch" and t not in deb and t not in stripped]
     if disp:
         L.append("#### Dispatch strategy (3.11+, target started with no flag)\n")
         L.append("Per-call cost of tracing an unflagged process with the dispatch probes, "

@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: MIT
 """The interpreters the benchmark measures, and the bpftrace programs that
 count the same probes build/tracer attaches to each."""
+import atexit
 import glob
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 
 DEBIAN_PYTHON = "/usr/bin/python3.11"
 PYENV_VERSIONS = os.path.join(os.environ.get("PYENV_ROOT", "/root/.pyenv"), "versions")
@@ -25,6 +28,7 @@ class Target:
         # bpftrace cannot put uprobes at raw addresses (dispatch sites)
         self.bpftrace = strategy != "dispatch"
         self.tracer_args = ["--strategy", "eval"] if perf else []
+        self.env = {}                 # added to every run's environment
 
     def probes(self):
         if self.strategy == "dispatch":
@@ -101,7 +105,29 @@ def discover():
                                     (major, minor) >= (3, 12)))
             if (major, minor) >= (3, 11):
                 found.append(Target("%s pyenv dispatch" % v, python, "dispatch", lib, False))
+                found.append(stripped_target(v, python, lib))
     return found, skipped
+
+
+_STRIP_DIR = []
+
+
+def stripped_target(v, python, lib):
+    """The dispatch strategy on a copy of LIB run through `strip --strip-all`
+    and found first through LD_LIBRARY_PATH (no .symtab, no DWARF: the
+    table, the specialized forms and exit_unwind found from the code), as
+    distro and container builds ship their libpython."""
+    if not _STRIP_DIR:
+        _STRIP_DIR.append(tempfile.mkdtemp(prefix="tracer-bench-strip-"))
+        atexit.register(shutil.rmtree, _STRIP_DIR[0], True)
+    d = os.path.join(_STRIP_DIR[0], v)
+    os.makedirs(d, exist_ok=True)
+    copy = os.path.join(d, os.path.basename(lib))
+    shutil.copyfile(lib, copy)
+    subprocess.run(["strip", "--strip-all", copy], check=True)
+    t = Target("%s pyenv dispatch stripped" % v, python, "dispatch", copy, False)
+    t.env = {"LD_LIBRARY_PATH": d}
+    return t
 
 
 def bpftrace_program(t, line=True):
