@@ -386,13 +386,22 @@ static __always_inline __u32 uretprobe_depth(void)
 	return ut ? ut->depth : 0;
 }
 
-/* an entry hit while the switch is off, whose return the kernel arms */
-static __always_inline void off_window_call(void)
+/* the switch now, read once: it only moves forward (off, on, stopped) */
+static __always_inline __u32 live_now(void)
+{
+	return *(volatile __u32 *)&live;
+}
+
+/* an entry hit while the switch is off, whose return the kernel arms. WAS
+ * is the switch read before the hit looked its process up: read after,
+ * a switch turned on in between would leave the call unsent and its return
+ * sent (an unmatched return) */
+static __always_inline void off_window_call(__u32 was)
 {
 	__u32 depth = uretprobe_depth();
 	struct thread_state *ts;
 
-	if (live != TR_LIVE_OFF || depth >= uretprobe_max_depth)
+	if (was != TR_LIVE_OFF || depth >= uretprobe_max_depth)
 		return;
 	ts = thread_state(true);
 	if (!ts)
@@ -439,6 +448,7 @@ static __always_inline __u64 evaluator_caller(struct tr_proc_cfg *cfg, __u64 fra
 SEC("uprobe")
 int eval_entry(struct pt_regs *ctx)
 {
+	__u32 was = live_now();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, UPROBE_COOKIE(ctx), PT_REGS_IP(ctx));
 	const struct tr_py_layout *L;
@@ -448,7 +458,7 @@ int eval_entry(struct pt_regs *ctx)
 	__u8 flags = 0;
 
 	if (!cfg) {
-		off_window_call();
+		off_window_call(was);
 		return 0;
 	}
 	L = &cfg->layout;
@@ -666,6 +676,7 @@ int BPF_USDT(usdt_import_done, __u64 modname, int found)
 SEC("uprobe")
 int runtime_entry(struct pt_regs *ctx)
 {
+	__u32 was = live_now();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, cookie, PT_REGS_IP(ctx));
@@ -678,7 +689,7 @@ int runtime_entry(struct pt_regs *ctx)
 
 	if (!cfg) {
 		if (kind != TR_RT_GC_GENERATION)	/* (no uretprobe there) */
-			off_window_call();
+			off_window_call(was);
 		return 0;
 	}
 	if (hidden_runtime(cfg))

@@ -71,21 +71,30 @@ def table(stdout):
 
 def test_summary_sort_and_top(tracer, tmp_path):
     """--sort calls/self/total orders the table by that column, --top N cuts
-    it at N rows (the rest said as '... K more functions')"""
+    it at N rows (the rest said as '... K more functions'): the live session
+    and `tracer report` of one recording, whose full table (--top 0) says
+    which rows the first N must be"""
     w = tmp_path / "w.py"
     w.write_text(SORT_WORKLOAD)
+    rec = tmp_path / "w.trace"
+    r = helpers.run([tracer, "--sort", "calls", "--top", "3", "-o", "-", "-o", str(rec), "--",
+                     helpers.DEBIAN_PY, str(w)], timeout=180)
+    assert r.returncode == 0, r.stderr
+    rows = table(r.stdout)
+    assert len(rows) == 3 and "more functions" in r.stdout, r.stdout
+    assert rows[0][3].startswith("often ("), r.stdout   # 500 calls, the most
     for key, col in (("calls", 0), ("total", 1), ("self", 2)):
-        r = helpers.run([tracer, "--sort", key, "--top", "3", "--", helpers.DEBIAN_PY, str(w)],
-                        timeout=180)
-        assert r.returncode == 0, r.stderr
-        rows = table(r.stdout)
-        assert len(rows) == 3, r.stdout
-        assert [x[col] for x in rows] == sorted((x[col] for x in rows), reverse=True), r.stdout
-        assert "more functions" in r.stdout
-        if key == "calls":
-            assert rows[0][3].startswith("often ("), r.stdout
-        else:
-            assert any(x[3].startswith("main (") or x[3].startswith("slow (") for x in rows)
+        full = helpers.run([tracer, "report", str(rec), "--sort", key, "--top", "0"],
+                           timeout=120)
+        top = helpers.run([tracer, "report", str(rec), "--sort", key, "--top", "3"],
+                          timeout=120)
+        assert full.returncode == 0 and top.returncode == 0, full.stderr + top.stderr
+        all_rows, rows = table(full.stdout), table(top.stdout)
+        assert len(rows) == 3, top.stdout
+        assert "more functions" in top.stdout and "more functions" not in full.stdout
+        assert [x[col] for x in all_rows] == sorted((x[col] for x in all_rows), reverse=True)
+        assert rows == all_rows[:3], (top.stdout, full.stdout)
+        assert any(x[3].startswith(("main (", "slow (", "often (")) for x in all_rows)
 
 
 def test_sampling_summary_prints_only_what_it_measured(tracer):

@@ -169,8 +169,10 @@ def _code(addr, name, file, line):
                 struct.pack("<QIIIBBH", addr, line, len(n), len(f), 0x81, 0x81, 0) + n + f)
 
 
-def _call(tid, ts, frame, code):
-    return _rec(3, _ev_hdr(1, 0, 48, tid, ts) + struct.pack("<QQQ", frame, 0, code))
+def _call(tid, ts, frame, code, parent=0):
+    """a call of CODE in FRAME from the frame PARENT (0: none known), as
+    the BPF side reports it"""
+    return _rec(3, _ev_hdr(1, 0, 48, tid, ts) + struct.pack("<QQQ", frame, parent, code))
 
 
 def _ret(tid, ts, frame, code):
@@ -191,11 +193,11 @@ def synthetic_recording(path):
     recs += [_rec(2, struct.pack("<II", PID, TID) + _str("main")),
              _rec(2, struct.pack("<II", PID, TID2) + _str("worker")),
              _call(TID2, 1500, 0xf0, codes["F"]), _ret(TID2, 1800, 0xf0, codes["F"]),
-             _call(TID, 2000, 0xb0, codes["B"]), _call(TID, 3000, 0xc0, codes["C"]),
+             _call(TID, 2000, 0xb0, codes["B"], 0xa0), _call(TID, 3000, 0xc0, codes["C"], 0xb0),
              _ret(TID, 3500, 0xc0, codes["C"]), _ret(TID, 4000, 0xb0, codes["B"]),
-             _call(TID, 5000, 0xd0, codes["D"]), _ret(TID, 5200, 0xd0, codes["D"]),
+             _call(TID, 5000, 0xd0, codes["D"], 0xa0), _ret(TID, 5200, 0xd0, codes["D"]),
              _ret(TID, 6000, 0xa0, codes["A"]), _ret(TID, 7000, 0xe0, codes["E"]),
-             _call(TID, 7500, 0xb1, codes["B"]), _ret(TID, 7600, 0xb1, codes["B"]),
+             _call(TID, 7500, 0xb1, codes["B"], 0x90), _ret(TID, 7600, 0xb1, codes["B"]),
              _rec(4, struct.pack("<QQIIH", 8000, 14, 0, 0, 4) + b"\0" * 32)]
     with open(str(path), "wb") as f:
         f.write(b"".join(recs))

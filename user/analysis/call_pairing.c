@@ -375,6 +375,7 @@ int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
 		return 0;
 	}
 	/* a frame running since before the attach returns */
+	pystacks__base_returned(t, e->frame);
 	uint32_t func;
 	err = analyzer__func_of(a, ps, e->code, &func);
 	if (err)

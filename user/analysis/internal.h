@@ -158,6 +158,10 @@ int pystacks__for_return(struct thread_st *t, uint64_t frame);
  * before the attach, is at the bottom of a greenlet's stack; true when T
  * now runs that stack (a new one if need be) */
 bool pystacks__for_unknown_return(struct thread_st *t, uint64_t frame, int *err);
+/* FRAME, running since before the attach, returned with T's running stack
+ * empty: when it was the stack's base, its caller (not known) is the base
+ * now, which the next call's caller becomes (not a new greenlet) */
+void pystacks__base_returned(struct thread_st *t, uint64_t frame);
 /* at the end: the next parked stack becomes the running one (the running
  * one, closed, is freed); false when none is left */
 bool pystacks__next_parked(struct thread_st *t);

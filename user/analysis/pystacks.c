@@ -230,6 +230,12 @@ bool pystacks__for_unknown_return(struct thread_st *t, uint64_t frame, int *err)
 	return !*err;
 }
 
+void pystacks__base_returned(struct thread_st *t, uint64_t frame)
+{
+	if (!t->s.depth && t->s.base == frame)
+		t->s.base = 0;
+}
+
 bool pystacks__next_parked(struct thread_st *t)
 {
 	if (!t->n_parked)
