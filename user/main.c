@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cmd/args.h"
 #include "cmd/commands.h"
 #include "capture/sampler.h"
 #include "capture/session.h"
@@ -202,10 +203,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->outputs[o->n_outputs++] = arg;
 		break;
 	case 'd':
-		errno = 0;
-		o->duration = strtod(arg, &end);
-		if (errno || *end || o->duration <= 0)
-			argp_error(state, "invalid duration: %s", arg);
+		o->duration = cmd_args__duration(state, arg);
 		break;
 	case 'b': {
 		long mib = strtol(arg, &end, 10);
@@ -239,19 +237,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->sample_lines = true;
 		break;
 	case 'r':
-	case OPT_SAMPLE: {
-		long hz = SAMPLER_DEFAULT_HZ;
-
-		if (arg) {
-			errno = 0;
-			hz = strtol(arg, &end, 10);
-			if (errno || *end || hz <= 0 || hz > SAMPLER_MAX_HZ)
-				argp_error(state, "invalid sampling frequency (1-%d Hz): %s",
-					   SAMPLER_MAX_HZ, arg);
-		}
-		o->sample_hz = hz;
+	case OPT_SAMPLE:
+		o->sample_hz = arg ? cmd_args__rate(state, arg) : SAMPLER_DEFAULT_HZ;
 		break;
-	}
 	case OPT_SORT:
 		if ((o->summary_sort = summary__parse_sort(arg)) < 0)
 			argp_error(state, "--sort: self, total or calls, not %s", arg);

@@ -43,28 +43,19 @@ static const struct argp_option top_options[] = {
 static error_t top_parse(int key, char *arg, struct argp_state *state)
 {
 	struct session_opts *o = state->input;
-	char *end;
-	long v;
 
 	switch (key) {
 	case 'p':
 		o->pid = cmd_args__pid(state, arg);
 		break;
 	case 'r':
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || *end || v <= 0 || v > SAMPLER_MAX_HZ)
-			argp_error(state, "invalid sampling rate (1-%d Hz): %s", SAMPLER_MAX_HZ, arg);
-		o->sample_hz = v;
+		o->sample_hz = cmd_args__rate(state, arg);
 		break;
 	case OPT_WALL:
 		o->wall = true;
 		break;
 	case 'd':
-		errno = 0;
-		o->duration = strtod(arg, &end);
-		if (errno || *end || o->duration <= 0)
-			argp_error(state, "invalid duration: %s", arg);
+		o->duration = cmd_args__duration(state, arg);
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument: %s", arg);
