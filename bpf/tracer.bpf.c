@@ -247,7 +247,17 @@ static __always_inline int frame_exits(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 		drop(TR_DROP_READ_FAIL);
 		return 0;
 	}
-	if (code == cfg->shim_code || hidden_exit(cfg))
+	if (code == cfg->shim_code) {
+		/* the shim under an __init__ exits (no event): the frame under
+		 * it runs next. Set here, on this rare exit, rather than by a
+		 * read of every exiting frame's caller */
+		struct thread_state *st = thread_state(false);
+
+		if (st && st->top == frame)
+			st->top = skip_entry_frames(&cfg->layout, back);
+		return 0;
+	}
+	if (hidden_exit(cfg))
 		return 0;
 	/* the first event of a thread may be the return of a frame running
 	 * since before attach: report it and its callers first. Its identity
@@ -270,7 +280,7 @@ static __always_inline int frame_exits(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 
 			ensure_code(cfg, pid_tgid, code, &co_flags, NULL);
 		}
-		ts->top = python_caller(cfg, back);
+		ts->top = skip_entry_frames(&cfg->layout, back);
 	}
 	return emit_return(pid_tgid, cfg->instance, frame, code);
 }
