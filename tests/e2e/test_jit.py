@@ -445,3 +445,22 @@ def test_jit_dump_through_planted_symlink_refused(tracer, get_interp, tmp_path):
     assert said.group(0) in p.stdout
     assert said.group(0) in helpers.load_chrome(js)["session"]["warnings"]
     assert _summary_count(p.stdout, "dump") == 0
+
+
+def test_jit_refusal_kept_by_recording(tracer, get_interp, tmp_path):
+    """a refusal found late lands in the recording's end record: `tracer
+    report` says it in its outputs as the live session did"""
+    it = get_interp("pyenv3.13")
+    rec, js = tmp_path / "r.trace", tmp_path / "r.json"
+    p = helpers.run([tracer, "-o", str(rec), "--", it.python, WORKLOAD, "spin-jitdump"],
+                    timeout=TIMEOUT,
+                    env=helpers.target_env({"JIT_DUMP_DIR": str(tmp_path),
+                                            "JIT_DUMP_SYMLINK": "1",
+                                            "JIT_DUMP_CHOWN": "65534"}))
+    assert p.returncode == 0, helpers.describe(p)
+    said = _refused(p.stderr)
+    assert said, p.stderr
+    r = helpers.run([tracer, "report", str(rec), "-o", "-", "-o", str(js)], timeout=60)
+    assert r.returncode == 0, helpers.describe(r)
+    assert said.group(0) in r.stdout, r.stdout[-2000:]
+    assert said.group(0) in helpers.load_chrome(js)["session"]["warnings"]

@@ -101,6 +101,30 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* the warnings of a recording's end record (a jitdump refused...), said by
+ * the outputs as a live session says them; the same line from several
+ * recordings once, and past IN_MAX_WARNINGS a last line says so */
+static void end_add_warnings(struct in_end *end, const struct in_end *rec)
+{
+	for (uint32_t i = 0; i < rec->n_warnings && i < IN_MAX_WARNINGS; i++) {
+		bool seen = false;
+
+		for (uint32_t j = 0; j < end->n_warnings && !seen; j++)
+			seen = !strcmp(end->warnings[j], rec->warnings[i]);
+		if (seen)
+			continue;
+		if (end->n_warnings == IN_MAX_WARNINGS - 1) {
+			snprintf(end->warnings[end->n_warnings++], sizeof(end->warnings[0]),
+				 "more warnings in the recordings than can be listed here");
+			return;
+		}
+		if (end->n_warnings >= IN_MAX_WARNINGS)
+			return;
+		snprintf(end->warnings[end->n_warnings++], sizeof(end->warnings[0]), "%s",
+			 rec->warnings[i]);
+	}
+}
+
 /*
  * Feed recording number NTH (from 1) to OUT; its end record is added to
  * *END. PIDS: pid -> the recording that has it. Returns 0, or 2 when it was
@@ -156,6 +180,7 @@ static int replay(const char *path, uintptr_t nth, struct rec_record *r, struct 
 			/* one machine's clocks: the first recording's offset */
 			if (!end->realtime_offset_ns)
 				end->realtime_offset_ns = r->end.realtime_offset_ns;
+			end_add_warnings(end, &r->end);
 			have_end = true;
 			break;
 		}
