@@ -55,7 +55,9 @@ $(OUT)/user/%.o: user/%.c $(HEADERS) $(SKELS)
 
 # the version and the commit built (tracer --version); rebuilt when HEAD moves
 $(OUT)/user/main.o: CFLAGS += -DTRACER_VERSION='"$(VERSION)"' -DTRACER_COMMIT='"$(COMMIT)"'
-$(OUT)/user/main.o: $(wildcard .git/HEAD .git/index)
+# (a git worktree's .git is a file: ask git where its HEAD and index are)
+GIT_DIR_ABS := $(shell git rev-parse --absolute-git-dir 2>/dev/null)
+$(OUT)/user/main.o: $(if $(GIT_DIR_ABS),$(wildcard $(GIT_DIR_ABS)/HEAD $(GIT_DIR_ABS)/index))
 
 # the Python programs the tracer runs (embedded with .incbin)
 $(OUT)/user/capture/py_sources.o: $(wildcard user/capture/py/*.py)
