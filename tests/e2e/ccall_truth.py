@@ -21,7 +21,6 @@ name for builtins (`sorted`, `len`), `module.name` for a module's function
 """
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -98,19 +97,9 @@ def profile_call(main, out):
 
 def c_truth(python, workload, tmpdir, timeout=120):
     """Run WORKLOAD with PYTHON under the profiler; return its document."""
+    from ground_truth import run_profiled
     out = os.path.join(str(tmpdir), "c-truth-%s.json" % os.path.basename(python))
-    e = dict(os.environ)
-    e["E2E_CCALL_TRUTH"] = out
-    e["PYTHONDONTWRITEBYTECODE"] = "1"
-    e.pop("E2E_TRIGGER", None)
-    p = subprocess.run([python, workload], env=e, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=timeout)
-    if p.returncode != 0:
-        raise RuntimeError("C-call ground truth of %s with %s failed (%d):\n%s"
-                           % (workload, python, p.returncode,
-                              p.stderr.decode(errors="replace")))
-    with open(out) as f:
-        return json.load(f)
+    return run_profiled(python, workload, "E2E_CCALL_TRUTH", out, timeout=timeout)[0]
 
 
 if __name__ == "__main__":
