@@ -131,7 +131,8 @@ static const char doc[] =
 
 /* long options only */
 enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES, OPT_WALL,
-       OPT_COMM, OPT_CGROUP, OPT_EXCLUDE_PID, OPT_FAIL_UNDER, OPT_SORT, OPT_TOP };
+       OPT_COMM, OPT_CGROUP, OPT_EXCLUDE_PID, OPT_FAIL_UNDER, OPT_SORT, OPT_TOP,
+       OPT_C_CALLS };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
@@ -153,6 +154,7 @@ static const struct argp_option options[] = {
 	{ "wall", OPT_WALL, "HZ", OPTION_ARG_OPTIONAL, "Sample every thread, running or not (wall-clock time); implies --sample (--wall=HZ: at HZ)", 0 },
 	{ "sort", OPT_SORT, "KEY", 0, "The summary's table by KEY: self, total or calls (default: total time of calls; self samples when sampling)", 0 },
 	{ "top", OPT_TOP, "N", 0, "The summary's table: N functions (default 50; 0: all)", 0 },
+	{ "c-calls", OPT_C_CALLS, NULL, 0, "Calls of C functions (sys.setprofile's c_call): not traced yet on any interpreter, refused (docs/c-calls.md)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
 	{},
 };
@@ -254,6 +256,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->summary_top = n;
 		break;
 	}
+	case OPT_C_CALLS:
+		/* issue 21: refused before anything runs, never partial data.
+		 * What it takes on each interpreter: docs/c-calls.md */
+		argp_error(state, "--c-calls: calls of C functions are not traced yet on any "
+			   "interpreter or strategy (supported: none; see docs/c-calls.md): "
+			   "nothing was traced");
+		break;
 	case OPT_WALL:
 		o->wall = true;
 		/* --wall=HZ: the rate, as --sample=HZ says it */

@@ -172,10 +172,17 @@ def ground_truth(python, workload, files, env=None, timeout=120, tmpdir=None):
     import tempfile
     d = tmpdir or tempfile.mkdtemp(prefix="e2e-gt-")
     out = os.path.join(str(d), "ground-truth-%s.json" % os.path.basename(workload))
+    doc, stdout = run_profiled(python, workload, "E2E_GROUND_TRUTH", out, env, timeout)
+    return GroundTruth(doc, files, stdout)
+
+
+def run_profiled(python, workload, var, out, env=None, timeout=120):
+    """Run WORKLOAD with PYTHON, VAR=OUT in its environment (the workload
+    then writes its profile to OUT); return (the JSON document, stdout)."""
     if os.path.exists(out):
         os.unlink(out)
     e = dict(env if env is not None else os.environ)
-    e["E2E_GROUND_TRUTH"] = out
+    e[var] = out
     e["PYTHONDONTWRITEBYTECODE"] = "1"
     e.pop("E2E_TRIGGER", None)
     p = subprocess.run([python, workload], env=e, stdout=subprocess.PIPE,
@@ -185,8 +192,7 @@ def ground_truth(python, workload, files, env=None, timeout=120, tmpdir=None):
                            % (workload, python, p.returncode,
                               p.stderr.decode(errors="replace")))
     with open(out) as f:
-        doc = json.load(f)
-    return GroundTruth(doc, files, p.stdout.decode())
+        return json.load(f), p.stdout.decode()
 
 
 if __name__ == "__main__":
