@@ -14,6 +14,7 @@
 #include "capture/cover_session.h"
 #include "capture/feed.h"
 #include "util/hashmap.h"
+#include "util/text_escape.h"
 #include "output/outputs.h"
 
 int feed__init(struct feed *f, struct outputs *out)
@@ -21,19 +22,22 @@ int feed__init(struct feed *f, struct outputs *out)
 	memset(f, 0, sizeof(*f));
 	f->out = out;
 	f->threads = hashmap__new();
-	return f->threads ? 0 : -ENOMEM;
+	f->py_names = hashmap__new();
+	return f->threads && f->py_names ? 0 : -ENOMEM;
 }
 
 void feed__free(struct feed *f)
 {
 	hashmap__free(f->threads, NULL);
-	f->threads = NULL;
+	hashmap__free(f->py_names, free);
+	f->threads = f->py_names = NULL;
 }
 
 static void describe_thread(struct feed *f, uint32_t pid, uint32_t tid)
 {
 	uint64_t key = (uint64_t)pid << 32 | tid;
 	struct in_thread t = { .pid = pid, .tid = tid };
+	const char *py_name;
 	char path[64];
 	FILE *fp;
 
@@ -43,6 +47,12 @@ static void describe_thread(struct feed *f, uint32_t pid, uint32_t tid)
 	if (hashmap__get(f->threads, key))
 		return;
 	hashmap__set(f->threads, key, (void *)1);
+	f->new_threads++;
+	if ((py_name = hashmap__get(f->py_names, key))) {
+		snprintf(t.name, sizeof(t.name), "%s", py_name);
+		outputs__thread(f->out, &t);
+		return;
+	}
 	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
 	fp = fopen(path, "re");
 	if (fp) {
@@ -71,9 +81,42 @@ int feed__event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/*
+ * A name from `threading` arrives after the thread's first event (a
+ * Thread enters threading._active in its own first Python calls) and may
+ * change (Thread.name = ...): a thread already described is described
+ * again with it (sinks take a repeated thread record as a rename); one not
+ * seen yet is described with it at its first event.
+ */
+int feed__thread_name(struct feed *f, uint32_t pid, uint32_t tid, const char *name)
+{
+	uint64_t key = (uint64_t)pid << 32 | tid;
+	struct in_thread t = { .pid = pid, .tid = tid };
+	char *old = hashmap__get(f->py_names, key), *copy;
+	/* as much of it as fits, cut between characters (the outputs escape
+	 * what is not UTF-8) */
+	memcpy(t.name, name, text_escape__utf8_prefix(name, strlen(name), sizeof(t.name) - 1));
+	if (old && !strcmp(old, t.name))
+		return 0;
+	if (!(copy = strdup(t.name)) || hashmap__set(f->py_names, key, copy)) {
+		free(copy);
+		return -ENOMEM;
+	}
+	free(old);
+	if (hashmap__get(f->threads, key))
+		outputs__thread(f->out, &t);
+	return 0;
+}
+
+static void free_name(void *ctx, void *value)
+{
+	free(value);
+}
+
 void feed__forget_pid(struct feed *f, uint32_t pid)
 {
 	hashmap__del_upper(f->threads, pid, NULL, NULL);
+	hashmap__del_upper(f->py_names, pid, free_name, NULL);
 	if (f->last_thread >> 32 == pid)
 		f->last_thread = 0;
 }

@@ -239,7 +239,9 @@ static void thread_os(const struct walk *w, struct py_thread *th)
 	fclose(f);
 }
 
-int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, size_t errlen)
+/* py_stacks__read, or without FRAMES: only the threads and their names */
+static int read_threads(const struct target *t, struct py_stacks *out, bool frames, char *err,
+			size_t errlen)
 {
 	struct walk w = {
 		.m = { .pid = t->pid, .minor = (t->bin.version_hex >> 16) & 0xff,
@@ -302,7 +304,7 @@ int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, si
 			break;
 		}
 		thread_os(&w, th);
-		if ((ret = walk_frames(&w, ts, th)))
+		if (frames && (ret = walk_frames(&w, ts, th)))
 			break;
 		if (py_mem__ptr(&w.m, ts + TSTATE_NEXT, &ts))
 			break;
@@ -317,6 +319,17 @@ cleanup:
 	if (ret)
 		py_stacks__free(out);
 	return ret;
+}
+
+int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, size_t errlen)
+{
+	return read_threads(t, out, true, err, errlen);
+}
+
+int py_stacks__read_names(const struct target *t, struct py_stacks *out, char *err,
+			  size_t errlen)
+{
+	return read_threads(t, out, false, err, errlen);
 }
 
 void py_stacks__free(struct py_stacks *s)
