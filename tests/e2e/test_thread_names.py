@@ -3,8 +3,8 @@
 each thread (threading.Thread.name, read from the process while it runs)
 names its track in the Chrome trace (`thread_name` metadata), the
 .pftrace (thread descriptors), the .speedscope.json (profile names) and a
-recording's report, instead of the OS thread name; the .svg still counts
-each thread once. Ground truth: the
+recording's report and pprof's `thread_name` label (go tool pprof -tags),
+instead of the OS thread name; the .svg still counts each thread once. Ground truth: the
 workload itself (workloads/thread_names.py) reports, in each thread at its
 end, threading.get_native_id() and threading.current_thread().name. Its
 threads include a name longer than an OS thread name, with quotes,
@@ -21,15 +21,17 @@ session each, checked by every assert. 3.14's Thread layout is not read
 stay)."""
 import collections
 import json
+import re
 
 import pytest
 
 import helpers
 from test_pftrace import Trace, one
+from test_pprof_go import pprof
 
 WORKLOAD = helpers.Workload("thread_names", ["thread_names.py"])
 CASES = [("debian3.11", "launch"), ("pyenv3.13", "attach")]
-OUTPUTS = ("t.json", "t.pftrace", "t.speedscope.json", "t.svg", "t.trace")
+OUTPUTS = ("t.json", "t.pftrace", "t.speedscope.json", "t.svg", "t.pprof", "t.trace")
 
 
 @pytest.fixture(scope="module", params=CASES, ids=["%s-%s" % c for c in CASES])
@@ -100,3 +102,18 @@ def test_svg_counts_each_thread_once(session):
     tmp, truth = session
     with open(str(tmp / "t.svg"), encoding="utf-8") as f:
         assert "summed over %d threads" % len(truth) in f.read()
+
+
+def test_pprof_thread_name_labels(session):
+    """go tool pprof -tags: the thread_name label's values are the Python
+    names (pprof prints them with blanks as it likes: compared word by word)"""
+    tmp, truth = session
+    tags, _ = pprof(["-tags"], tmp / "t.pprof")
+    block = tags.split("thread_name:", 1)[1]
+    got = set()
+    for line in block.splitlines()[1:]:
+        m = re.match(r"^\s+\S+ \(\s*[\d.]+%\): (.*)$", line)
+        if not m:
+            break
+        got.add(" ".join(m.group(1).split()))
+    assert got == {" ".join(n.split()) for n in truth.values()}, (got, tags[:2000])

@@ -13,11 +13,17 @@
  * is a few process_vm_readv calls (the thread states, sys.modules,
  * threading's globals, _active and each Thread's name: no frames).
  *
+ * A read is bounded (py_stacks.c, py_thread_names.c) but a process can
+ * make it long (a made-up thread list of 65536 entries): it runs in the
+ * poll loop, which must drain the ring buffer, so a read that takes over
+ * READ_BUDGET_NS ends the reading, said once on stderr.
+ *
  * Where the interpreter's objects cannot be walked (3.14: its layouts are
  * not in user/capture/py_thread_names.c) the reads stop at the first
  * failure of that kind, and the tracks keep the OS names.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "capture/feed.h"
 #include "capture/py_stacks.h"
@@ -28,6 +34,7 @@
 #define FAST_NS (300 * 1000000ull)
 #define FAST_EVERY_NS (15 * 1000000ull)
 #define SLOW_NS (1000 * 1000000ull)
+#define READ_BUDGET_NS (100 * 1000000ull)
 
 void thread_names__init(struct thread_names *n, const struct target *t, struct feed *f)
 {
@@ -55,6 +62,12 @@ int thread_names__tick(struct thread_names *n, bool force)
 	ret = py_stacks__read_names(n->t, &s, err, sizeof(err));
 	if (ret == -ENOTSUP)
 		n->off = true;
+	if (mono_clock__ns() - now > READ_BUDGET_NS) {
+		n->off = true;
+		fprintf(stderr, "tracer: PID %d: reading its Python thread names took %.0f ms: "
+			"not read again (tracks keep the names they have)\n", n->t->pid,
+			(mono_clock__ns() - now) / 1e6);
+	}
 	if (ret)	/* not running Python yet (launch), gone, or unreadable now */
 		return ret == -ENOMEM ? ret : 0;
 	for (size_t i = 0; i < s.n && !ret; i++) {
