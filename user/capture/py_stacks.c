@@ -38,7 +38,7 @@
  * PTHREAD_SPECIFIC_* constants; a wrong value shows as a tid that is not
  * a thread of the process (then 0: unknown) */
 #define PTHREAD_TID 720
-/* PyThreadState.next: the second pointer of every version 3.8-3.13 */
+/* PyThreadState.next: the second pointer of every version 3.8-3.14 */
 #define TSTATE_NEXT 8
 #define MAX_THREADS 65536
 /* frames read in all (a made-up process could list MAX_THREADS threads
@@ -49,9 +49,9 @@
 static int interp_threads_head(unsigned minor)
 {
 	static const short off[] = { [8] = 8, [9] = 8, [10] = 8, [11] = 16, [12] = 72,
-				     [13] = 7344 };
+				     [13] = 7344, [14] = 7344 };
 
-	return minor >= 8 && minor <= 13 ? off[minor] : -1;
+	return minor >= 8 && minor <= 14 ? off[minor] : -1;
 }
 
 struct walk {
@@ -182,6 +182,7 @@ static int walk_frames(struct walk *w, uint64_t tstate, struct py_thread *th)
 		if (py_mem__ptr(&w->m, frame + L->frame_code, &code) ||
 		    py_mem__ptr(&w->m, frame + L->frame_back, &back))
 			goto broken;
+		code &= ~(uint64_t)L->frame_code_tag;	/* 3.14: a tagged stack ref */
 		if (L->frame_owner >= 0) {
 			if (py_mem__read(&w->m, frame + L->frame_owner, &owner, 1))
 				goto broken;
@@ -257,7 +258,7 @@ static int read_threads(const struct target *t, struct py_stacks *out, bool fram
 	if ((t->bin.version_hex >> 24) != 3 || head < 0 ||
 	    t->bin.rt.runtime_interpreters_main < 0) {
 		snprintf(err, errlen, "CPython %u.%u: where its thread states are is not known "
-			 "(3.8-3.13 are)", t->bin.version_hex >> 24, w.m.minor);
+			 "(3.8-3.14 are)", t->bin.version_hex >> 24, w.m.minor);
 		return -ENOTSUP;
 	}
 	if (!(w.codes = hashmap__new()))

@@ -18,8 +18,8 @@
  * poll loop, which must drain the ring buffer, so a read that takes over
  * READ_BUDGET_NS ends the reading, said once on stderr.
  *
- * Where the interpreter's objects cannot be walked (3.14: its layouts are
- * not in user/capture/py_thread_names.c) the reads stop at the first
+ * Where the interpreter's objects cannot be walked (a version
+ * user/capture/py_stacks.c does not know) the reads stop at the first
  * failure of that kind, and the tracks keep the OS names.
  */
 #include <errno.h>
