@@ -18,8 +18,8 @@ struct hashmap;
 struct feed {
 	struct outputs *out;
 	struct cover_session *cover;	/* NULL without coverage */
-	struct hashmap *threads;	/* pid << 32 | tid of threads described */
-	struct hashmap *py_names;	/* pid << 32 | tid -> its Python name (malloc'ed) */
+	struct hashmap *threads;	/* pid << 32 | tid of a thread described -> its name */
+	struct hashmap *py_names;	/* ... of one not yet described -> its Python name */
 	uint64_t last_thread;		/* the key of the previous event's */
 	uint64_t new_threads;		/* threads described so far */
 	uint64_t events;
