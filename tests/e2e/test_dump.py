@@ -14,7 +14,7 @@ import helpers
 import hostile
 
 INTERPS = ["debian3.11", "pyenv3.8", "pyenv3.9", "pyenv3.10", "pyenv3.11", "pyenv3.12",
-           "pyenv3.13"]
+           "pyenv3.13", "pyenv3.14"]
 WORKLOAD = os.path.join(helpers.WORKLOADS, "parked_threads.py")
 
 

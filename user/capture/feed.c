@@ -14,6 +14,7 @@
 #include "capture/cover_session.h"
 #include "capture/feed.h"
 #include "util/hashmap.h"
+#include "util/text_escape.h"
 #include "output/outputs.h"
 
 int feed__init(struct feed *f, struct outputs *out)
@@ -21,20 +22,37 @@ int feed__init(struct feed *f, struct outputs *out)
 	memset(f, 0, sizeof(*f));
 	f->out = out;
 	f->threads = hashmap__new();
-	return f->threads ? 0 : -ENOMEM;
+	f->py_names = hashmap__new();
+	return f->threads && f->py_names ? 0 : -ENOMEM;
+}
+
+/* the name a thread was described with: malloc'ed, or this when there
+ * was no memory for a copy */
+static char name_unknown[1];
+
+static void free_name(void *ctx, void *value)
+{
+	if (value != name_unknown)
+		free(value);
+}
+
+static void free_name1(void *value)
+{
+	free_name(NULL, value);
 }
 
 void feed__free(struct feed *f)
 {
-	hashmap__free(f->threads, NULL);
-	f->threads = NULL;
+	hashmap__free(f->threads, free_name1);
+	hashmap__free(f->py_names, free);
+	f->threads = f->py_names = NULL;
 }
 
 static void describe_thread(struct feed *f, uint32_t pid, uint32_t tid)
 {
 	uint64_t key = (uint64_t)pid << 32 | tid;
 	struct in_thread t = { .pid = pid, .tid = tid };
-	char path[64];
+	char path[64], *py_name, *told;
 	FILE *fp;
 
 	if (key == f->last_thread)
@@ -42,16 +60,24 @@ static void describe_thread(struct feed *f, uint32_t pid, uint32_t tid)
 	f->last_thread = key;
 	if (hashmap__get(f->threads, key))
 		return;
-	hashmap__set(f->threads, key, (void *)1);
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
-	fp = fopen(path, "re");
-	if (fp) {
-		if (fgets(t.name, sizeof(t.name), fp))
-			t.name[strcspn(t.name, "\n")] = 0;
-		fclose(fp);
+	f->new_threads++;
+	if ((py_name = hashmap__del(f->py_names, key))) {
+		snprintf(t.name, sizeof(t.name), "%s", py_name);
+		free(py_name);
+	} else {
+		snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
+		fp = fopen(path, "re");
+		if (fp) {
+			if (fgets(t.name, sizeof(t.name), fp))
+				t.name[strcspn(t.name, "\n")] = 0;
+			fclose(fp);
+		}
+		if (!t.name[0])
+			snprintf(t.name, sizeof(t.name), "%u", tid);
 	}
-	if (!t.name[0])
-		snprintf(t.name, sizeof(t.name), "%u", tid);
+	told = strdup(t.name);
+	if (hashmap__set(f->threads, key, told ? told : name_unknown))
+		free(told);
 	outputs__thread(f->out, &t);
 }
 
@@ -71,9 +97,48 @@ int feed__event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/*
+ * A name from `threading` arrives after the thread's first event (a
+ * Thread enters threading._active in its own first Python calls) and may
+ * change (Thread.name = ...): a thread already described is described
+ * again with it when it differs from the name it has (sinks take a
+ * repeated thread record as a rename: on 3.14, whose OS names are
+ * Python's, often no rename at all); one not seen yet is described with
+ * it at its first event.
+ */
+int feed__thread_name(struct feed *f, uint32_t pid, uint32_t tid, const char *name)
+{
+	uint64_t key = (uint64_t)pid << 32 | tid;
+	struct in_thread t = { .pid = pid, .tid = tid };
+	char *told = hashmap__get(f->threads, key);
+	char *pending = hashmap__get(f->py_names, key);
+	const char *now = told ? told : pending;
+	char *copy;
+
+	/* as much of it as fits, cut between characters (the outputs escape
+	 * what is not UTF-8) */
+	memcpy(t.name, name, text_escape__utf8_prefix(name, strlen(name), sizeof(t.name) - 1));
+	if (now && !strcmp(now, t.name))
+		return 0;
+	if (!(copy = strdup(t.name)))
+		return -ENOMEM;
+	if (hashmap__set(told ? f->threads : f->py_names, key, copy)) {
+		free(copy);
+		return -ENOMEM;
+	}
+	if (!told) {
+		free(pending);
+		return 0;
+	}
+	free_name(NULL, told);
+	outputs__thread(f->out, &t);
+	return 0;
+}
+
 void feed__forget_pid(struct feed *f, uint32_t pid)
 {
-	hashmap__del_upper(f->threads, pid, NULL, NULL);
+	hashmap__del_upper(f->threads, pid, free_name, NULL);
+	hashmap__del_upper(f->py_names, pid, free_name, NULL);
 	if (f->last_thread >> 32 == pid)
 		f->last_thread = 0;
 }

@@ -18,8 +18,10 @@ struct hashmap;
 struct feed {
 	struct outputs *out;
 	struct cover_session *cover;	/* NULL without coverage */
-	struct hashmap *threads;	/* pid << 32 | tid of threads described */
+	struct hashmap *threads;	/* pid << 32 | tid of a thread described -> its name */
+	struct hashmap *py_names;	/* ... of one not yet described -> its Python name */
 	uint64_t last_thread;		/* the key of the previous event's */
+	uint64_t new_threads;		/* threads described so far */
 	uint64_t events;
 };
 
@@ -28,6 +30,10 @@ int feed__init(struct feed *f, struct outputs *out);
 void feed__free(struct feed *f);
 /* a ring buffer callback (CTX: the feed): hand the event over */
 int feed__event(void *ctx, void *data, size_t len);
+/* thread PID/TID's Python name (threading.Thread.name) is NAME: its tracks
+ * are named so from now on (a thread record again when it is already
+ * described and the name changed); 0 or -ENOMEM */
+int feed__thread_name(struct feed *f, uint32_t pid, uint32_t tid, const char *name);
 /* process PID has ended: its threads are described again if the PID comes
  * back (another process) */
 void feed__forget_pid(struct feed *f, uint32_t pid);

@@ -38,7 +38,7 @@
  * PTHREAD_SPECIFIC_* constants; a wrong value shows as a tid that is not
  * a thread of the process (then 0: unknown) */
 #define PTHREAD_TID 720
-/* PyThreadState.next: the second pointer of every version 3.8-3.13 */
+/* PyThreadState.next: the second pointer of every version 3.8-3.14 */
 #define TSTATE_NEXT 8
 #define MAX_THREADS 65536
 /* frames read in all (a made-up process could list MAX_THREADS threads
@@ -49,9 +49,9 @@
 static int interp_threads_head(unsigned minor)
 {
 	static const short off[] = { [8] = 8, [9] = 8, [10] = 8, [11] = 16, [12] = 72,
-				     [13] = 7344 };
+				     [13] = 7344, [14] = 7344 };
 
-	return minor >= 8 && minor <= 13 ? off[minor] : -1;
+	return minor >= 8 && minor <= 14 ? off[minor] : -1;
 }
 
 struct walk {
@@ -182,6 +182,7 @@ static int walk_frames(struct walk *w, uint64_t tstate, struct py_thread *th)
 		if (py_mem__ptr(&w->m, frame + L->frame_code, &code) ||
 		    py_mem__ptr(&w->m, frame + L->frame_back, &back))
 			goto broken;
+		code &= ~(uint64_t)L->frame_code_tag;	/* 3.14: a tagged stack ref */
 		if (L->frame_owner >= 0) {
 			if (py_mem__read(&w->m, frame + L->frame_owner, &owner, 1))
 				goto broken;
@@ -239,7 +240,9 @@ static void thread_os(const struct walk *w, struct py_thread *th)
 	fclose(f);
 }
 
-int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, size_t errlen)
+/* py_stacks__read, or without FRAMES: only the threads and their names */
+static int read_threads(const struct target *t, struct py_stacks *out, bool frames, char *err,
+			size_t errlen)
 {
 	struct walk w = {
 		.m = { .pid = t->pid, .minor = (t->bin.version_hex >> 16) & 0xff,
@@ -255,7 +258,7 @@ int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, si
 	if ((t->bin.version_hex >> 24) != 3 || head < 0 ||
 	    t->bin.rt.runtime_interpreters_main < 0) {
 		snprintf(err, errlen, "CPython %u.%u: where its thread states are is not known "
-			 "(3.8-3.13 are)", t->bin.version_hex >> 24, w.m.minor);
+			 "(3.8-3.14 are)", t->bin.version_hex >> 24, w.m.minor);
 		return -ENOTSUP;
 	}
 	if (!(w.codes = hashmap__new()))
@@ -302,7 +305,7 @@ int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, si
 			break;
 		}
 		thread_os(&w, th);
-		if ((ret = walk_frames(&w, ts, th)))
+		if (frames && (ret = walk_frames(&w, ts, th)))
 			break;
 		if (py_mem__ptr(&w.m, ts + TSTATE_NEXT, &ts))
 			break;
@@ -317,6 +320,17 @@ cleanup:
 	if (ret)
 		py_stacks__free(out);
 	return ret;
+}
+
+int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, size_t errlen)
+{
+	return read_threads(t, out, true, err, errlen);
+}
+
+int py_stacks__read_names(const struct target *t, struct py_stacks *out, char *err,
+			  size_t errlen)
+{
+	return read_threads(t, out, false, err, errlen);
 }
 
 void py_stacks__free(struct py_stacks *s)

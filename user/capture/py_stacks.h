@@ -45,5 +45,9 @@ struct py_stacks {
 /* Read every thread state of T's main interpreter and its frames. 0, or
  * -errno with a one-line reason in ERR (nothing to free then). */
 int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, size_t errlen);
+/* the same without the frames (py_thread.n 0): each thread's ident, tid,
+ * OS and Python names, a few reads (what a session names tracks with) */
+int py_stacks__read_names(const struct target *t, struct py_stacks *out, char *err,
+			  size_t errlen);
 void py_stacks__free(struct py_stacks *s);
 #endif

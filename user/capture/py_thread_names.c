@@ -16,7 +16,7 @@
  *             while none was made, a values array at obj - 32 indexed like
  *             the type's cached keys (PyHeapTypeObject.ht_cached_keys)
  *   3.12      one tagged word at obj - 24: a dict, or values - 1 (odd)
- *   3.13      Py_TPFLAGS_INLINE_VALUES: the values right after the object
+ *   3.13/14   Py_TPFLAGS_INLINE_VALUES: the values right after the object
  *             (tp_basicsize), an 8-byte header (its `valid` byte at 3)
  *             before the array; else the dict pointer at obj - 24
  * Keys objects: up to 3.10 {refcnt, size, lookup, usable, nentries,
@@ -25,7 +25,8 @@
  * kind, .., usable, nentries, indices}, entries {key, value} of unicode and
  * split keys, {hash, key, value} of general ones. Offsets below not in
  * the layout table: derived with gdb from the DWARF of the pyenv builds
- * (3.8.18 ... 3.13.0); PyTypeObject's, PyDictObject's and PyModuleObject's
+ * (3.8.18 ... 3.13.0, 3.14.7: its dict keys, values and object header as
+ * 3.13's, the interpreter's modules 32 bytes further); PyTypeObject's, PyDictObject's and PyModuleObject's
  * fields used are at the same place in every version.
  */
 #include <errno.h>
@@ -51,7 +52,7 @@ static const struct {
 	short ht_cached_keys;	/* PyHeapTypeObject.ht_cached_keys */
 } rows[] = {
 	[8] = { 56, 872 }, [9] = { 856, 864 }, [10] = { 856, 872 }, [11] = { 888, 872 },
-	[12] = { 944, 880 }, [13] = { 7656, 880 },
+	[12] = { 944, 880 }, [13] = { 7656, 880 }, [14] = { 7688, 880 },
 };
 
 /* called with each entry's key and value; nonzero stops the scan */
@@ -227,7 +228,7 @@ int py_thread_names__fill(const struct py_mem *m, uint64_t interp, struct py_sta
 	struct name_ctx c = { .s = s };
 	uint64_t modules = 0, module, globals = 0, active;
 
-	if (m->minor < 8 || m->minor > 13 ||
+	if (m->minor < 8 || m->minor > 14 ||
 	    py_mem__ptr(m, interp + rows[m->minor].interp_modules, &modules) || !modules)
 		return 0;
 	if (!(module = dict_find(m, modules, "threading")) ||

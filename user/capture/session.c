@@ -36,6 +36,7 @@
 #include "capture/status_line.h"
 #include "model/strategy.h"
 #include "capture/target.h"
+#include "capture/thread_names.h"
 #include "util/text_escape.h"
 #include "tracer.skel.h"
 #include "capture/wall.h"
@@ -122,7 +123,8 @@ static bool follows_exec(const struct session_opts *o, const struct target *t, b
  * say what became of an exec of the target (X). */
 static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 			     struct wall *wall, struct jit_dump_follow *jf,
-			     struct exec_follow *x, struct status_line *sl, bool *exited)
+			     struct exec_follow *x, struct status_line *sl,
+			     struct thread_names *names, bool *exited)
 {
 	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd, wall ? wall__fd(wall) : -1 };
 	int ep = feed__epoll(fds, 5);
@@ -146,6 +148,10 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 		ring_buffer__consume(rb);
 		exec_follow__check(x, false);
 		status_line__tick(sl);
+		if (thread_names__tick(names, false)) {
+			why = "out of memory";
+			break;
+		}
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.fd == sfd) {
 				struct signalfd_siginfo si;
@@ -352,8 +358,16 @@ int session__run(const struct session_opts *o)
 		struct status_line *sl = o->view ? NULL :
 			status_line__new(t.pid, &feed.events, skel->bss->drops);
 
-		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, sl, &exited);
+		struct thread_names names;
+
+		thread_names__init(&names, &t, &feed);
+		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, sl, &names, &exited);
 		status_line__end(sl);
+		/* the names as they are now, for the events still to come */
+		if (!exited && thread_names__tick(&names, true)) {
+			snprintf(err, sizeof(err), "out of memory");
+			goto fail;
+		}
 	} else {
 		why = "the target exited";
 		exited = true;

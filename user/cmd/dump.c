@@ -30,7 +30,7 @@ static const char dump_doc[] =
 "first (like py-spy dump). Nothing is attached: the process's memory is read\n"
 "(as root), its threads are not stopped. A thread running Python code while\n"
 "it is read may show a mix of two instants (or a cut stack, said); a waiting\n"
-"thread's stack is exact. CPython 3.8-3.13.\n"
+"thread's stack is exact. CPython 3.8-3.14.\n"
 "\n"
 "EXAMPLES:\n"
 "  sudo tracer dump -p 1234\n"

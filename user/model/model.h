@@ -49,7 +49,9 @@ struct in_process {
 struct in_thread {
 	uint32_t pid;
 	uint32_t tid;
-	char name[16];		/* /proc/PID/task/TID/comm */
+	/* its Python name (threading.Thread.name) when known, else its OS
+	 * name /proc/PID/task/TID/comm; told again when it changes */
+	char name[64];
 };
 
 /* The end of a session (always the last record). */

@@ -7,7 +7,7 @@
  * One Sample per distinct call stack and thread (the analyzer's interned
  * stacks, shared by all threads and processes, split by the thread that
  * spent the time: output/stack_threads.c), with the labels `pid`, `thread`
- * (its tid) and `thread_name` (its comm, when told), whose single value is the self time, in
+ * (its tid) and `thread_name` (its Python name, else its comm, when told), whose single value is the self time, in
  * nanoseconds, of all the calls completed with that stack on top, and a
  * second value, `calls` (count), how many they were (pprof -sample_index=calls:
  * a function's flat count is its number of calls). The sum

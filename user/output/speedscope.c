@@ -60,7 +60,7 @@ struct ss_block {
 
 struct ss_thread {
 	uint32_t pid, tid;
-	char name[16];
+	char name[sizeof(((struct in_thread *)0)->name)];
 	uint64_t n_events;	/* written or buffered, not counting prefix */
 	uint64_t first_at, last_at;
 	uint64_t first_block, last_block;	/* file offsets + 1, 0 = none */

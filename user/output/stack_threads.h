@@ -15,7 +15,7 @@
 
 struct st_thread {
 	uint32_t pid, tid;
-	char name[16];		/* in_thread.name; "" when not told */
+	char name[sizeof(((struct in_thread *)0)->name)];	/* in_thread.name; "" when not told */
 };
 
 struct st_cell {

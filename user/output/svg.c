@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/array.h"
+#include "util/hashmap.h"
 #include "model/func_names.h"
 #include "model/proc_label.h"
 #include "cpython/pyversion.h"
@@ -62,6 +63,7 @@ struct svg_sink {
 	struct stack_profile prof;	/* by stack id; [0]: the root, "all" */
 	struct svg_node *nodes;	/* layout, same ids (at finish) */
 	uint64_t threads;
+	struct hashmap *seen;	/* pid << 32 | tid of the threads counted */
 	struct in_process *procs;
 	size_t n_procs, cap_procs;
 	float y;		/* next header line */
@@ -175,8 +177,16 @@ static int svg_process(struct sink *s, const struct in_process *p)
 
 static int svg_thread(struct sink *s, const struct in_thread *t)
 {
-	((struct svg_sink *)s)->threads++;
-	return 0;
+	struct svg_sink *ss = (struct svg_sink *)s;
+	uint64_t key = (uint64_t)t->pid << 32 | t->tid;
+
+	/* a thread told again (renamed: its Python name) is counted once */
+	if (!ss->seen && !(ss->seen = hashmap__new()))
+		return -ENOMEM;
+	if (hashmap__get(ss->seen, key))
+		return 0;
+	ss->threads++;
+	return hashmap__set(ss->seen, key, (void *)1);
 }
 
 static int svg_func(struct sink *s, const struct func_info *f)
@@ -610,6 +620,7 @@ static void svg_free(struct sink *s)
 	stack_profile__free(&ss->prof);
 	free(ss->nodes);
 	free(ss->procs);
+	hashmap__free(ss->seen, NULL);
 	free(ss->base.path);
 	free(ss);
 }

@@ -44,6 +44,20 @@ bool text_escape__is_utf8(const char *s, size_t n)
 	return true;
 }
 
+size_t text_escape__utf8_prefix(const char *s, size_t n, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	size_t got = 0, len;
+
+	for (; p < end; p += len, got += len) {
+		len = text_escape__utf8_len(p, end);
+		len = len ? len : 1;
+		if (got + len > max)
+			break;
+	}
+	return got;
+}
+
 char *text_escape__utf8(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;

@@ -33,6 +33,10 @@ size_t text_escape__utf8_len(const unsigned char *p, const unsigned char *end);
 uint32_t text_escape__utf8_cp(const unsigned char *p, size_t len);
 /* are the N bytes at S well-formed UTF-8? */
 bool text_escape__is_utf8(const char *s, size_t n);
+/* the length of the longest start of the N bytes at S that is at most MAX
+ * bytes and does not cut a well-formed character (a malformed byte counts
+ * as one character) */
+size_t text_escape__utf8_prefix(const char *s, size_t n, size_t max);
 /* the N bytes at S with each byte that is not part of well-formed UTF-8
  * replaced by U+FFFD: a new NUL-terminated string; NULL: no memory */
 char *text_escape__utf8(const char *s, size_t n);

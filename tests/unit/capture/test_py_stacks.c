@@ -103,11 +103,21 @@ TEST(py_stacks_walks_a_made_up_311_image)
 	py_stacks__free(&s);
 	CHECK_EQ(s.n, 0);
 
+	/* the threads alone (a session's thread names): the same, no frame */
+	CHECK_EQ(py_stacks__read_names(&t, &s, err, sizeof(err)), 0);
+	CHECK_EQ(s.n, 2);
+	CHECK_EQ(s.v[0].ident, self);
+	CHECK_EQ(s.v[0].tid, gettid());
+	CHECK(s.v[0].os_name[0]);
+	CHECK(s.v[0].n == 0 && !s.v[0].frames && !s.v[1].n && !s.v[1].frames);
+	CHECK(!s.v[0].read_error && !s.v[0].truncated);
+	py_stacks__free(&s);
+
 	/* no interpreter yet */
 	put(runtime + 48, NULL);
 	CHECK_EQ(py_stacks__read(&t, &s, err, sizeof(err)), -ESRCH);
 	CHECK(strstr(err, "no Python interpreter"));
 	/* a version whose thread list is not known */
-	t.bin.version_hex = 0x030e0000;
+	t.bin.version_hex = 0x030f0000;	/* 3.15 */
 	CHECK_EQ(py_stacks__read(&t, &s, err, sizeof(err)), -ENOTSUP);
 }

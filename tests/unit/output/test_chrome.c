@@ -137,6 +137,50 @@ TEST(out_chrome_small_session)
 	unlink(path);
 }
 
+/*
+ * A thread told again (user/capture/feed.c: its Python name, read after its
+ * first event, or a rename) gets another thread_name event, the last one
+ * being what viewers show; its name, from the target, escaped: quotes,
+ * backslash, controls, U+2028, a byte that is not UTF-8 (U+FFFD), HTML.
+ */
+TEST(out_chrome_thread_renamed_escaped)
+{
+	const char *path = chrome_tmp();
+	struct sink *s = sink_chrome.open(path);
+	struct in_process p = { .pid = 100, .version_hex = 0x030b02f0,
+				.strategy = TR_STRATEGY_USDT, .exe = "/usr/bin/python3.11",
+				.lib = "/usr/bin/python3.11" };
+	struct in_thread t = { .pid = 100, .tid = 101, .name = "python3.11" };
+	struct in_thread py = { .pid = 100, .tid = 101,
+				.name = "w\xc3\xb6rker \"q\" \\ \x01\t\xe2\x80\xa8\xff</script>" };
+	struct session_stats st = { .first_ts = 1, .last_ts = 2 };
+	char cmd[2048], *out;
+
+	CHECK(s);
+	CHECK_EQ(s->ops->process(s, &p), 0);
+	CHECK_EQ(s->ops->thread(s, &t), 0);
+	CHECK_EQ(s->ops->thread(s, &py), 0);
+	CHECK_EQ(s->ops->finish(s, &st), 0);
+	sink_chrome.free(s);
+	out = chrome_slurp(path);
+	CHECK(strstr(out, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":100,\"tid\":101,"
+			  "\"args\":{\"name\":\"python3.11\"}}"));
+	/* nothing raw: no control byte, no U+2028, no malformed byte */
+	for (const unsigned char *c = (const unsigned char *)out; *c; c++)
+		CHECK(*c != 0x01 && *c != '\t' && *c != 0xff);
+	CHECK(!strstr(out, "\xe2\x80\xa8"));
+	snprintf(cmd, sizeof(cmd),
+		 "/usr/bin/python3 -c '\n"
+		 "import json, sys\n"
+		 "ev = json.load(open(sys.argv[1], encoding=\"utf-8\"))\n"
+		 "n = [e[\"args\"][\"name\"] for e in ev if e[\"name\"] == \"thread_name\"]\n"
+		 "want = \"w\\u00f6rker \\\"q\\\" \\\\ \\u0001\\t\\u2028\\ufffd</script>\"\n"
+		 "assert n == [\"python3.11\", want], n\n"
+		 "' %s", path);
+	CHECK_EQ(system(cmd), 0);
+	unlink(path);
+}
+
 TEST(out_chrome_empty_session_valid_json)
 {
 	const char *path = chrome_tmp();

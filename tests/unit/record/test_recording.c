@@ -98,7 +98,7 @@ TEST(recording_roundtrip_all_kinds)
 	struct rec_writer *w = rec_writer__open(path);
 	struct in_process p;
 	struct in_thread t = { .pid = 4242, .tid = 4243, .name = "worker-\xc3\xa9" };
-	struct in_thread t15;
+	struct in_thread t63;
 	struct tr_ev_call call;
 	struct tr_ev_return ret = { .hdr = { .type = TR_EV_RETURN, .size = sizeof(ret),
 					     .pid = 4242, .tid = 4243, .instance = 0, .ts = 200 },
@@ -118,15 +118,15 @@ TEST(recording_roundtrip_all_kinds)
 	rec_sample_call(&call, 100);
 	rec_sample_code(&code1, &src1, false);
 	rec_sample_code(&code2, &src2, true);
-	memset(&t15, 0, sizeof(t15));
-	t15.pid = 1;
-	t15.tid = 2;
-	memset(t15.name, 'x', 15);
+	memset(&t63, 0, sizeof(t63));
+	t63.pid = 1;
+	t63.tid = 2;
+	memset(t63.name, 'x', 63);	/* the longest name (version 9: Python's) */
 
 	CHECK(w);
 	CHECK_EQ(rec_writer__process(w, &p), 0);
 	CHECK_EQ(rec_writer__thread(w, &t), 0);
-	CHECK_EQ(rec_writer__thread(w, &t15), 0);
+	CHECK_EQ(rec_writer__thread(w, &t63), 0);
 	CHECK_EQ(rec_writer__event(w, &call, sizeof(call)), 0);
 	CHECK_EQ(rec_writer__event(w, &ret, sizeof(ret)), 0);
 	CHECK_EQ(rec_writer__event(w, &src1, sizeof(src1)), 0);
@@ -141,7 +141,7 @@ TEST(recording_roundtrip_all_kinds)
 		  4 + 4 + (2 + 25);
 	expect += 8 + 24;				/* EXIT: its header */
 	expect += 8 + 4 + 4 + 2 + 9;			/* "worker-é" is 9 bytes */
-	expect += 8 + 4 + 4 + 2 + 15;
+	expect += 8 + 4 + 4 + 2 + 63;
 	expect += 8 + 48 + 8 + 40;
 	expect += 8 + 48 + 6 + 5;			/* compact CODE */
 	expect += 8 + 48 + 256 + 1024;
@@ -158,7 +158,7 @@ TEST(recording_roundtrip_all_kinds)
 	CHECK_EQ(r.kind, REC_THREAD);
 	CHECK(!memcmp(&r.thread, &t, sizeof(t)));
 	CHECK_EQ(rec_reader__next(rd, &r), 1);
-	CHECK(!memcmp(&r.thread, &t15, sizeof(t15)));
+	CHECK(!memcmp(&r.thread, &t63, sizeof(t63)));
 	CHECK_EQ(rec_reader__next(rd, &r), 1);
 	CHECK_EQ(r.kind, REC_EVENT);
 	CHECK(!memcmp(&r.call, &call, sizeof(call)));

@@ -41,6 +41,22 @@ TEST(text_escape_utf8_validity)
 	CHECK_EQ(text_escape__utf8_cp((const unsigned char *)"\xe2\x80\xa8", 3), 0x2028);
 }
 
+TEST(text_escape_utf8_prefix)
+{
+	/* "caf\xc3\xa9" + the 4 bytes of U+1F600 */
+	static const char s[] = "caf\xc3\xa9\xf0\x9f\x98\x80";
+
+	CHECK_EQ(text_escape__utf8_prefix(s, 9, 100), 9);
+	CHECK_EQ(text_escape__utf8_prefix(s, 9, 9), 9);
+	CHECK_EQ(text_escape__utf8_prefix(s, 9, 8), 5);	/* not into the emoji */
+	CHECK_EQ(text_escape__utf8_prefix(s, 9, 4), 3);	/* nor into the \xc3\xa9 */
+	CHECK_EQ(text_escape__utf8_prefix(s, 9, 0), 0);
+	/* malformed bytes are one character each */
+	CHECK_EQ(text_escape__utf8_prefix("a\xff\xfe" "b", 4, 3), 3);
+	CHECK_EQ(text_escape__utf8_prefix("\xf0\x9f\x98", 3, 2), 2);	/* a cut sequence */
+	CHECK_EQ(text_escape__utf8_prefix("", 0, 5), 0);
+}
+
 TEST(text_escape_utf8_repair)
 {
 	char *s = text_escape__utf8("a\xff" "b\xed\xa0\x80" "c\xc3\xa9", 9);

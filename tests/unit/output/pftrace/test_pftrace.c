@@ -48,6 +48,21 @@ static bool pf_has(const char *text, const char *const *lines, int n)
 	}
 	return false;
 }
+/* a .pftrace sink on a new temporary file, pf_path */
+static struct sink *pf_open(void)
+{
+	struct sink *s;
+	int fd;
+
+	strcpy(pf_path, "/tmp/pftrace_test_XXXXXX");
+	fd = mkstemp(pf_path);
+	CHECK(fd >= 0);
+	close(fd);
+	s = sink_pftrace.open(pf_path);
+	CHECK(s);
+	return s;
+}
+
 #define HAS(text, ...) pf_has(text, (const char *const[]){ __VA_ARGS__ }, \
 			      sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *))
 
@@ -59,7 +74,6 @@ static bool pf_has(const char *text, const char *const *lines, int n)
 TEST(out_pftrace_reused_pid_gets_new_tracks)
 {
 	struct sink *s;
-	int fd;
 	struct in_process p1 = { .pid = 200, .instance = 1, .version_hex = 0x030b00f0,
 				 .strategy = TR_STRATEGY_USDT, .attach_ts = 1000,
 				 .exe = "/usr/bin/python3.11" };
@@ -75,12 +89,7 @@ TEST(out_pftrace_reused_pid_gets_new_tracks)
 				    .exits = 1, .open_at_exit = 1 };
 	char *out;
 
-	strcpy(pf_path, "/tmp/pftrace_test_XXXXXX");
-	fd = mkstemp(pf_path);
-	CHECK(fd >= 0);
-	close(fd);
-	s = sink_pftrace.open(pf_path);
-	CHECK(s);
+	s = pf_open();
 	CHECK_EQ(s->ops->process(s, &p1), 0);
 	CHECK_EQ(s->ops->thread(s, &t), 0);
 	CHECK_EQ(s->ops->func(s, &f), 0);
@@ -117,4 +126,39 @@ TEST(out_pftrace_reused_pid_gets_new_tracks)
 	/* each thread its own sequence (10: trusted_packet_sequence_id) */
 	CHECK(strstr(out, "10: 2\n"));
 	CHECK(strstr(out, "10: 3\n"));
+}
+
+/*
+ * A thread told again under its Python name (user/capture/feed.c: a
+ * rename) is described again, the same track (uuid), the new name; a name
+ * that is not UTF-8 is written repaired (U+FFFD for the malformed byte),
+ * so that the string field stays valid.
+ */
+TEST(out_pftrace_thread_renamed_name_repaired)
+{
+	struct sink *s;
+	struct in_process p = { .pid = 300, .instance = 1, .version_hex = 0x030d00f0,
+				.strategy = TR_STRATEGY_USDT, .attach_ts = 1000,
+				.exe = "/usr/bin/python3.13" };
+	struct in_thread t = { .pid = 300, .tid = 301, .name = "python3.13" };
+	struct in_thread py = { .pid = 300, .tid = 301,
+				.name = "w\xc3\xb6rker \"q\" \\ \xff\n</script>" };
+	struct session_stats st = { .first_ts = 1000, .last_ts = 9000, .processes = 1 };
+	char *out;
+
+	s = pf_open();
+	CHECK_EQ(s->ops->process(s, &p), 0);
+	CHECK_EQ(s->ops->thread(s, &t), 0);
+	CHECK_EQ(s->ops->thread(s, &py), 0);
+	CHECK_EQ(s->ops->finish(s, &st), 0);
+	sink_pftrace.free(s);
+	out = pf_decode(pf_path);
+	unlink(pf_path);
+
+	/* uuids: pid << 32 | ... as in the test above; protoc --decode_raw
+	 * prints the bytes C-escaped, in octal */
+	CHECK(HAS(out, "60 {", "1: 1288490189101", "5: 1288490188800", "4 {", "1: 300", "2: 301",
+		  "5: \"python3.13\""));
+	CHECK(HAS(out, "60 {", "1: 1288490189101", "5: 1288490188800", "4 {", "1: 300", "2: 301",
+		  "5: \"w\\303\\266rker \\\"q\\\" \\\\ \\357\\277\\275\\n</script>\""));
 }
