@@ -20,6 +20,7 @@ struct feed {
 	struct cover_session *cover;	/* NULL without coverage */
 	struct hashmap *threads;	/* pid << 32 | tid of threads described */
 	uint64_t last_thread;		/* the key of the previous event's */
+	struct hashmap *walk_rejected;	/* capture/attach_walk.h, NULL if none */
 	uint64_t events;
 };
 
