@@ -34,7 +34,10 @@
  * before the pop): the walk may read a frame whose call event comes after
  * the claim. That call is the thread's first event since (THREAD_SEEN_BY_WALK)
  * and of the frame on top (ts->top): emit_call drops it, as the frame is
- * reported already.
+ * reported already. Not with EVAL: its entry probe runs before the push,
+ * and its returns (uretprobes) are no first event, so a frame address
+ * reused by the next call (3.8-3.10's per-code "zombie" frame) would be
+ * taken for the walked one.
  * With the EVAL strategy (3.8-3.10) a frame returning between the switch
  * and the walk may have no event yet (the uretprobe runs after the frame
  * is popped); its frames' returns are not probed anyway (flagged
@@ -159,7 +162,8 @@ int attach_walk(struct bpf_iter__task *ctx)
 	 * check (if the claim fails, a stale top only makes the thread's
 	 * exits check their code identity: tracer.bpf.c, frame_exits) */
 	__sync_val_compare_and_swap(&ts->top, 0, frame);
-	if (__sync_val_compare_and_swap(&ts->seen, 0, THREAD_SEEN_BY_WALK)) {
+	if (__sync_val_compare_and_swap(&ts->seen, 0, cfg->strategy == TR_STRATEGY_EVAL ?
+					THREAD_SEEN : THREAD_SEEN_BY_WALK)) {
 		mark->hdr.flags = TR_WALK_REJECTED;
 		__sync_fetch_and_add(&attach_walk_ran_first, 1);
 	} else {
