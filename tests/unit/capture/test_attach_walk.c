@@ -9,16 +9,24 @@
 #include "util/hashmap.h"
 #include "unit.h"
 
+/* an event of SIZE bytes at EV, its header filled */
+static void fill(void *ev, uint8_t type, uint16_t size, uint8_t flags, uint32_t pid, uint32_t tid)
+{
+	struct tr_ev_hdr *h = ev;
+
+	memset(ev, 0, size);
+	h->type = type;
+	h->size = size;
+	h->flags = flags;
+	h->pid = pid;
+	h->tid = tid;
+}
+
 static struct tr_ev_attach_walk verdict(uint32_t pid, uint32_t tid, uint8_t flags)
 {
 	struct tr_ev_attach_walk v;
 
-	memset(&v, 0, sizeof(v));
-	v.hdr.type = TR_EV_ATTACH_WALK;
-	v.hdr.size = sizeof(v);
-	v.hdr.flags = flags;
-	v.hdr.pid = pid;
-	v.hdr.tid = tid;
+	fill(&v, TR_EV_ATTACH_WALK, sizeof(v), flags, pid, tid);
 	return v;
 }
 
@@ -28,12 +36,7 @@ static bool keep_call(struct hashmap **rej, uint32_t pid, uint32_t tid, uint8_t 
 	int err = 0;
 	bool kept;
 
-	memset(&c, 0, sizeof(c));
-	c.hdr.type = TR_EV_CALL;
-	c.hdr.size = sizeof(c);
-	c.hdr.flags = flags;
-	c.hdr.pid = pid;
-	c.hdr.tid = tid;
+	fill(&c, TR_EV_CALL, sizeof(c), flags, pid, tid);
 	kept = attach_walk__keep(rej, &c, sizeof(c), &err);
 	CHECK_EQ(err, 0);
 	return kept;
