@@ -52,11 +52,13 @@
 
 /* read by userspace after the walk (-v): threads whose frames the walk
  * sent, frames sent, threads that ran first (walked at their first event),
- * threads with no Python thread state */
+ * threads with no Python thread state, threads whose thread state the
+ * pthread key did not give (said as a warning) */
 __u64 attach_walk_threads;
 __u64 attach_walk_frames;
 __u64 attach_walk_ran_first;
 __u64 attach_walk_not_python;
+__u64 attach_walk_unreadable;
 
 struct attach_walk {
 	struct task_struct *task;	/* whose memory */
@@ -136,9 +138,13 @@ int attach_walk(struct bpf_iter__task *ctx)
 		__sync_fetch_and_add(&attach_walk_ran_first, 1);
 		return 0;	/* its first event walked its frames */
 	}
-	tstate = sampled_tstate(cfg, task->thread.fsbase, task);
-	if (tstate == ~0ULL)
-		return 0;	/* counted (TR_DROP_FOREIGN_TSTATE) */
+	tstate = thread_tstate(cfg, task->thread.fsbase, task);
+	if (tstate == ~0ULL) {
+		/* its frames cannot be read here (said by userspace); its
+		 * first event, if any, walks them */
+		__sync_fetch_and_add(&attach_walk_unreadable, 1);
+		return 0;
+	}
 	frame = walk_python_frame(cfg, frame_of_tstate(&cfg->layout, tstate, task), task);
 	if (!frame) {
 		/* not a Python thread, or one running no Python frame */

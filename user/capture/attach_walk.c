@@ -53,13 +53,22 @@ void attach_walk__run(struct tracer_bpf *skel, struct target *t, bool verbose)
 	if (!link || fd < 0 || n < 0) {
 		snprintf(why, sizeof(why), "the task iterator failed: %s", strerror(errno));
 		say(t, why);
-	} else if (verbose) {
+	} else if (skel->bss->attach_walk_unreadable) {
+		snprintf(why, sizeof(why), "the thread state of %llu thread%s was not found "
+			 "through its pthread key",
+			 (unsigned long long)skel->bss->attach_walk_unreadable,
+			 skel->bss->attach_walk_unreadable == 1 ? "" : "s");
+		say(t, why);
+	}
+	if (link && fd >= 0 && n >= 0 && verbose) {
 		fprintf(stderr, "tracer: attach walk: %llu threads' running frames (%llu frames); "
-			"%llu walked at their own first event; %llu running no Python\n",
+			"%llu walked at their own first event; %llu running no Python; "
+			"%llu unreadable\n",
 			(unsigned long long)skel->bss->attach_walk_threads,
 			(unsigned long long)skel->bss->attach_walk_frames,
 			(unsigned long long)skel->bss->attach_walk_ran_first,
-			(unsigned long long)skel->bss->attach_walk_not_python);
+			(unsigned long long)skel->bss->attach_walk_not_python,
+			(unsigned long long)skel->bss->attach_walk_unreadable);
 	}
 	if (fd >= 0)
 		close(fd);
