@@ -11,7 +11,7 @@ says of each thread's stack once every thread is in place, before the
 tracer attaches (the blocked ones stay exactly there).
 
 One session per interpreter, checked by several asserts. The matrix is one
-interpreter per way of finding frames: Debian's 3.11 (USDT probes, 3.11's
+interpreter per way of finding frames: Debian's 3.11 (stripped, 3.11's
 frames), pyenv 3.10 (eval strategy, frame objects), 3.12 (dispatch,
 C-stack entry frames), 3.14 (dispatch, 3.14's frames and _Py_DebugOffsets)."""
 import collections
