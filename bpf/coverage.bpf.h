@@ -21,12 +21,18 @@
 #define TRACER_COVERAGE_BPF_H
 
 /* per thread: see first_seen (tracer.bpf.c) and the comment above */
+#define THREAD_SEEN 1
+#define THREAD_SEEN_BY_WALK 2	/* by the attach walk, and no event of the thread
+				 * since (bpf/attach_walk.bpf.h) */
 struct thread_state {
-	__u8 seen;		/* running frames already reported */
+	__u32 seen;		/* THREAD_SEEN*: running frames already reported
+				 * (or being reported); claimed by compare-and-swap,
+				 * see tracer.bpf.c: first_seen */
 	__u8 switched;		/* attach mode: it has switched frame chains
 				 * (greenlets, tracer.bpf.c: frame_exits) */
-	__u8 pad[2];
+	__u8 pad[3];
 	__u32 hide_depth;	/* frames open inside a bootstrap callback */
+	__u32 pad1;
 	__u64 hide_top;		/* the frame of the last hidden call, 0 after an exit */
 	__u32 off_depth;	/* uretprobes armed before the switch, still pending
 				 * (bpf/tracer.bpf.c, off_window_call) */

@@ -248,7 +248,8 @@ static __always_inline int read_code_back(const struct tr_proc_cfg *cfg, __u64 f
 
 /* P, or the first frame from P outwards that is not a C-stack entry frame
  * (3.12+ link one between every two Python frames an evaluator runs) */
-static __always_inline __u64 skip_entry_frames(const struct tr_py_layout *L, __u64 p)
+static __always_inline __u64 skip_entry_frames_of(const struct tr_py_layout *L, __u64 p,
+						   struct task_struct *task)
 {
 	__u8 owner = 0;
 
@@ -256,14 +257,20 @@ static __always_inline __u64 skip_entry_frames(const struct tr_py_layout *L, __u
 		return p;
 #pragma unroll
 	for (int i = 0; i < 2; i++) {
-		if (!p || user_read(&owner, 1, p + L->frame_owner, NULL))
+		if (!p || user_read(&owner, 1, p + L->frame_owner, task))
 			return p;
 		if (owner < L->owner_cstack)
 			return p;
-		if (read_ptr(p + L->frame_back, &p, NULL))
+		if (read_ptr(p + L->frame_back, &p, task))
 			return 0;
 	}
 	return p;
+}
+
+/* (of the current task: the probes) */
+static __always_inline __u64 skip_entry_frames(const struct tr_py_layout *L, __u64 p)
+{
+	return skip_entry_frames_of(L, p, NULL);
 }
 
 /* TSTATE is the thread state of the thread whose FS base (pthread_self())

@@ -80,9 +80,11 @@ struct {
 	__type(value, struct sample_slot);
 } sample_slots SEC(".maps");
 
-/* the thread state bound to the running thread (FSBASE), 0 if none */
-static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64 fsbase,
-					    struct task_struct *task)
+/* the thread state bound to the thread whose FS base is FSBASE, 0 if none,
+ * ~0 if the one found is not that thread's (not counted: sampled_tstate,
+ * bpf/attach_walk.bpf.h) */
+static __always_inline __u64 thread_tstate(const struct tr_proc_cfg *cfg, __u64 fsbase,
+					   struct task_struct *task)
 {
 	__u64 word = 0, slot = 0, tstate = 0;
 	__u32 key;
@@ -104,10 +106,18 @@ static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64
 	}
 	if (read_ptr(slot, &tstate, task) || !tstate)
 		return 0;
-	if (!tstate_of_thread(&cfg->layout, tstate, fsbase, task)) {
+	return tstate_of_thread(&cfg->layout, tstate, fsbase, task) ? tstate : ~0ULL;
+}
+
+/* the thread state bound to the running thread (FSBASE), 0 if none, ~0
+ * (counted) if the one found is another's */
+static __always_inline __u64 sampled_tstate(const struct tr_proc_cfg *cfg, __u64 fsbase,
+					    struct task_struct *task)
+{
+	__u64 tstate = thread_tstate(cfg, fsbase, task);
+
+	if (tstate == ~0ULL)
 		drop(TR_DROP_FOREIGN_TSTATE);
-		return ~0ULL;
-	}
 	return tstate;
 }
 

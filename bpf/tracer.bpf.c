@@ -65,10 +65,12 @@ const volatile bool usdt_lines = false;
 #define USDT_COOKIE(ctx) (system_wide ? bpf_usdt_cookie(ctx) : 0)
 
 /* Send the call of FRAME. GEN_CHECK: flag it when it only creates a
- * generator (entries of the evaluator, not frames found by a walk). */
-static __always_inline int emit_frame(struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				      __u64 frame, __u64 code, __u64 parent, __u8 flags,
-				      bool gen_check)
+ * generator (entries of the evaluator, not frames found by a walk). TASK:
+ * whose memory (see user_read): NULL in the probes, the walked thread in
+ * the attach walk (bpf/attach_walk.bpf.h, PREATTACH frames only). */
+static __always_inline int emit_frame_of(struct tr_proc_cfg *cfg, __u64 pid_tgid,
+					 __u64 frame, __u64 code, __u64 parent, __u8 flags,
+					 bool gen_check, struct task_struct *task)
 {
 	struct tr_ev_call *e;
 	__s32 co_flags = 0;
@@ -77,13 +79,14 @@ static __always_inline int emit_frame(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 		drop(TR_DROP_READ_FAIL);
 		return -1;
 	}
-	if (ensure_code(cfg, pid_tgid, code, &co_flags, NULL) < 0)
+	if (ensure_code(cfg, pid_tgid, code, &co_flags, task) < 0)
 		return -1;
 	/* a function of the coverage bootstrap: hidden with all it calls */
 	if (co_flags & CO_TRACER_HIDDEN) {
-		struct thread_state *ts = thread_state(true);
+		struct thread_state *ts;
 
-		if (ts && !(flags & (TR_CALL_RET_UNPROBED | TR_CALL_PREATTACH))) {
+		if (!(flags & (TR_CALL_RET_UNPROBED | TR_CALL_PREATTACH)) &&
+		    (ts = thread_state(true))) {
 			ts->hide_depth = 1;
 			ts->hide_top = frame;
 		}
@@ -103,6 +106,13 @@ static __always_inline int emit_frame(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 	e->parent = parent;
 	submit(e, sizeof(*e));
 	return 0;
+}
+
+static __always_inline int emit_frame(struct tr_proc_cfg *cfg, __u64 pid_tgid,
+				      __u64 frame, __u64 code, __u64 parent, __u8 flags,
+				      bool gen_check)
+{
+	return emit_frame_of(cfg, pid_tgid, frame, code, parent, flags, gen_check, NULL);
 }
 
 /*
@@ -169,9 +179,10 @@ static __always_inline struct thread_state *first_seen(struct tr_proc_cfg *cfg, 
 	if (!cfg->walk_running)
 		return NULL;
 	ts = thread_state(true);
-	if (!ts || ts->seen)
+	/* claimed once, by the thread's first event or by the attach walk
+	 * (bpf/attach_walk.bpf.h), whichever comes first */
+	if (!ts || ts->seen || __sync_val_compare_and_swap(&ts->seen, 0, THREAD_SEEN))
 		return ts;
-	ts->seen = 1;
 	if (cfg->strategy == TR_STRATEGY_EVAL)
 		w.flags |= TR_CALL_RET_UNPROBED;
 	bpf_loop(TR_PREATTACH_MAX, walk_one, &w, 0);
@@ -187,6 +198,14 @@ static __always_inline int emit_call(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 		return 0;
 	struct thread_state *ts = frame ? first_seen(cfg, pid_tgid, parent) : NULL;
 
+	if (ts && ts->seen == THREAD_SEEN_BY_WALK) {
+		/* its first event since the attach walk sent its frames: the
+		 * frame on top (ts->top) may be one pushed just before the walk
+		 * read the chain, whose call this is (bpf/attach_walk.bpf.h) */
+		ts->seen = THREAD_SEEN;
+		if (frame == ts->top)
+			return 0;
+	}
 	if (ts) {
 		/* (a call of the frame on top: one call seen twice, a RESUME
 		 * run again: user/cpython/dispatch_sites.c) */
@@ -264,6 +283,9 @@ static __always_inline int frame_exits(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 	 * is known then: sent by that walk or at its call (and a running
 	 * frame's code object is alive, so it is still that one). */
 	struct thread_state *ts = first_seen(cfg, pid_tgid, frame);
+
+	if (ts && ts->seen == THREAD_SEEN_BY_WALK)
+		ts->seen = THREAD_SEEN;	/* (see emit_call) */
 
 	/* Greenlets: once a thread has switched frame chains (greenlet's
 	 * switch), the frames that exit on it may be frames suspended in
@@ -591,3 +613,6 @@ int eval_throw(struct pt_regs *ctx)
 
 /* ---- GC collections and imports: bpf/runtime.bpf.h ------------------- */
 #include "runtime.bpf.h"
+
+/* ---- every thread's running frames at attach: bpf/attach_walk.bpf.h -- */
+#include "attach_walk.bpf.h"

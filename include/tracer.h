@@ -174,6 +174,8 @@ enum tr_event_type {
 	TR_EV_PROC = 10,	/* -a: a process enters the session (its first probe hit) */
 	TR_EV_EXIT = 11,	/* -a: a traced process exits, or execs another image */
 	TR_EV_EXEC = 12,	/* -a: some process exec'd (is it Python? userspace looks) */
+	/* (numbers from 24 on: other kinds may be added below meanwhile) */
+	TR_EV_ATTACH_WALK = 24,	/* the attach walk's verdict on a thread (capture only) */
 };
 
 /* flags of TR_EV_CALL */
@@ -188,6 +190,9 @@ enum tr_event_type {
 				   * generator/coroutine (3.12+, RETURN_GENERATOR);
 				   * its return still comes, sys.setprofile reports
 				   * neither */
+#define TR_CALL_ATTACH_WALK  0x40 /* with PREATTACH: sent by the attach walk
+				   * (bpf/attach_walk.bpf.h), valid only if its
+				   * TR_EV_ATTACH_WALK says so */
 
 struct tr_ev_hdr {
 	tr_u8 type;		/* enum tr_event_type */
@@ -226,6 +231,21 @@ struct tr_ev_exit {
 struct tr_ev_exec {
 	struct tr_ev_hdr hdr;
 	tr_u64 start_ns;	/* the process's start (CLOCK_MONOTONIC ns) */
+};
+
+/*
+ * TR_EV_ATTACH_WALK: the attach walk (bpf/attach_walk.bpf.h) is about to
+ * send the running frames of thread hdr.tid, or has found the thread ran
+ * first. It comes before those frames in the stream (reserved before the
+ * walk, submitted after it). With TR_WALK_REJECTED, the thread's own first
+ * event walked its frames: every TR_CALL_ATTACH_WALK call of the thread is
+ * to be ignored. Read by user/capture/attach_walk.c, not passed on.
+ */
+#define TR_WALK_REJECTED 0x01
+struct tr_ev_attach_walk {
+	struct tr_ev_hdr hdr;
+	tr_u32 frames;		/* TR_CALL_ATTACH_WALK calls sent for the thread */
+	tr_u32 pad;
 };
 
 struct tr_ev_call {

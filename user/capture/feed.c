@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "capture/attach_walk.h"
 #include "capture/cover_session.h"
 #include "capture/feed.h"
 #include "util/hashmap.h"
@@ -46,6 +47,8 @@ void feed__free(struct feed *f)
 	hashmap__free(f->threads, free_name1);
 	hashmap__free(f->py_names, free);
 	f->threads = f->py_names = NULL;
+	hashmap__free(f->walk_rejected, NULL);
+	f->walk_rejected = NULL;
 }
 
 static void describe_thread(struct feed *f, uint32_t pid, uint32_t tid)
@@ -87,6 +90,12 @@ int feed__event(void *ctx, void *data, size_t len)
 	const struct tr_ev_hdr *h = data;
 
 	if (len < sizeof(*h))
+		return 0;
+	/* the attach walk's verdicts, and the frames of a rejected walk (a
+	 * map that cannot grow keeps them: frames seen twice, not lost) */
+	if ((h->type == TR_EV_ATTACH_WALK ||
+	     (h->type == TR_EV_CALL && (h->flags & TR_CALL_ATTACH_WALK))) &&
+	    !attach_walk__keep(&f->walk_rejected, data, len, &(int){ 0 }))
 		return 0;
 	f->events++;
 	if (h->type != TR_EV_CODE && h->type != TR_EV_EXIT)

@@ -22,6 +22,7 @@ struct feed {
 	struct hashmap *py_names;	/* ... of one not yet described -> its Python name */
 	uint64_t last_thread;		/* the key of the previous event's */
 	uint64_t new_threads;		/* threads described so far */
+	struct hashmap *walk_rejected;	/* capture/attach_walk.h, NULL if none */
 	uint64_t events;
 };
 

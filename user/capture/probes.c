@@ -228,6 +228,7 @@ static const struct { const char *prog; unsigned use; } prog_uses[] = {
 	{ "runtime_exit", PROBES_USE_RT_UPROBE },
 	{ "sample_cpu", PROBES_USE_SAMPLE_CPU },
 	{ "sample_wall", PROBES_USE_SAMPLE_WALL },
+	{ "attach_walk", PROBES_USE_ATTACH_WALK },
 };
 
 unsigned probes__uses(const struct target *t, bool calls)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "analysis/analyzer.h"
+#include "capture/attach_walk.h"
 #include "capture/cover_boot.h"
 #include "capture/cover_session.h"
 #include "capture/exec_follow.h"
@@ -196,7 +197,7 @@ int session__run(const struct session_opts *o)
 	char err[512] = "";
 	int sfd = -1, pfd = -1, tfd = -1, ret, exit_code = 1;
 	const char *why;
-	bool exited = false, coverage, follows;
+	bool exited = false, coverage, follows, walk;
 
 	if (feed__check_host(o->verbose))
 		return 1;
@@ -235,6 +236,8 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	if (o->sample_hz && sampler__plan(&t, err, sizeof(err)))
 		goto fail;
+	/* attached, tracing calls: every thread's running frames at once */
+	walk = !o->argv && !o->sample_hz && attach_walk__plan(&t);
 	if (coverage && cover_session__plan(feed.cover, &t, boot, true)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
@@ -266,7 +269,8 @@ int session__run(const struct session_opts *o)
 	}
 	/* only what this session attaches is loaded (and verified) */
 	ret = probes__load_only(skel->obj, probes__uses(&t, !o->sample_hz) |
-					   sampler__uses(o->sample_hz, o->wall));
+					   sampler__uses(o->sample_hz, o->wall) |
+					   (walk ? PROBES_USE_ATTACH_WALK : 0));
 	if (ret) {
 		snprintf(err, sizeof(err), "cannot choose the BPF programs: %s", strerror(-ret));
 		goto fail;
@@ -321,6 +325,9 @@ int session__run(const struct session_opts *o)
 	 * moment "began at attach": each thread's first event walks them. */
 	uint64_t attach_ts = mono_clock__ns();
 	skel->bss->live = TR_LIVE_ON;
+	/* and, at once, those of the threads that may make no call at all */
+	if (walk)
+		attach_walk__run(skel, &t, o->verbose);
 	progress__end(progress);
 	progress = NULL;
 	say_target(&t);
