@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Errors: one line on stderr, a non-zero exit (not a crash), nothing else
 harmed. And the launched command's exit status comes back."""
+import glob
 import os
 import signal
 import subprocess
@@ -196,12 +197,19 @@ OTHER_PYTHONS = [
      "Python 2 is not supported"),
     ("cpython3.6", os.path.join(helpers.PYENV_ROOT, "versions", "3.6.15", "bin", "python3"),
      "CPython 3.6 is not supported (3.8 to 3."),
+    # a free-threaded build (./configure --disable-gil), installed by hand
+    # like 3.14.7 (docs/testing.md): told by its _Py_DebugOffsets
+    ("cpython3.14t", (sorted(glob.glob(os.path.join(helpers.PYENV_ROOT, "versions", "3.14.*t",
+                                                    "bin", "python3.14")))
+                      or ["3.14t: no build under $PYENV_ROOT/versions/3.14.*t"])[-1],
+     "a free-threaded CPython build (Py_GIL_DISABLED, told by _Py_DebugOffsets.free_threaded)"
+     " is not supported"),
 ]
 
 
 def _other_python(path):
     if not os.access(path, os.X_OK):
-        why = "%s not installed (pypy3: tools/install-deps.sh)" % path
+        why = "%s not installed (pypy3: tools/install-deps.sh; the pyenv builds: by hand)" % path
         print("skipping: " + why)
         pytest.skip(why)
 
