@@ -13,6 +13,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "util/array.h"
+#include "capture/link_batch.h"
 #include "capture/probes.h"
 #include "tracer.skel.h"
 
@@ -362,19 +363,50 @@ size_t probes__count(const struct probes *p)
 	return p ? p->n : 0;
 }
 
-void probes__detach(struct probes *p)
+/* forget P's process, free P (its links destroyed) */
+static void probes_free(struct probes *p)
 {
-	__u32 pid;
+	__u32 pid = p->pid;
 
-	if (!p)
-		return;
-	pid = p->pid;
-	/* entry probes were attached last: detach them first, so every call
-	 * seen entering is seen returning until the very end */
-	while (p->n > 0)
-		bpf_link__destroy(p->links[--p->n]);
 	if (p->pid > 0)
 		bpf_map__delete_elem(p->skel->maps.procs, &pid, sizeof(pid), 0);
 	free(p->links);
 	free(p);
+}
+
+void probes__detach(struct probes *p)
+{
+	if (!p)
+		return;
+	link_batch__destroy(p->links, p->n);
+	probes_free(p);
+}
+
+void probes__detach_many(struct probes **ps, size_t n)
+{
+	struct bpf_link **all = NULL;
+	size_t total = 0, k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += ps[i] ? ps[i]->n : 0;
+	if (total)
+		all = malloc(total * sizeof(*all));
+	if (!all) {
+		/* (out of memory: one set after the other, still each at once) */
+		for (size_t i = 0; i < n; i++) {
+			probes__detach(ps[i]);
+			ps[i] = NULL;
+		}
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; ps[i] && j < ps[i]->n; j++)
+			all[k++] = ps[i]->links[j];
+	link_batch__destroy(all, k);
+	free(all);
+	for (size_t i = 0; i < n; i++) {
+		if (ps[i])
+			probes_free(ps[i]);
+		ps[i] = NULL;
+	}
 }

@@ -66,6 +66,11 @@ size_t probes__count(const struct probes *p);
  * -errno and ERR; L is detached with the others */
 int probes__add_link(struct probes *p, struct bpf_link *l, const char *what,
 		     char *err, size_t errlen);
-/* Detach everything (entry probes first) and forget the process. */
+/* Detach everything, all links at once (user/capture/link_batch.c: in no
+ * order, so the session's switch is stopped first unless the probes never
+ * went live), and forget the process. */
 void probes__detach(struct probes *p);
+/* probes__detach of the N sets of PS at once (NULLs skipped), each entry
+ * set to NULL */
+void probes__detach_many(struct probes **ps, size_t n);
 #endif
