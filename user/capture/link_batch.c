@@ -21,12 +21,17 @@
  * after which the programs do nothing, so no order is needed for
  * exactness (there used to be one: entries before returns).
  *
+ * Links made as uprobe_multi links (user/capture/uprobe_multi.c) have one
+ * such wait for all their sites, outside the mutex; they are closed here
+ * with the others.
+ *
  * A thread that cannot be made leaves its share to the others and to the
  * calling thread, which takes links too: the batch always completes.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "capture/link_batch.h"
 
@@ -35,8 +40,9 @@
 
 struct batch {
 	struct bpf_link **links;
-	size_t n;
-	atomic_size_t next;
+	int *fds;
+	size_t n, nfd;
+	atomic_size_t next;	/* links first, then fds */
 };
 
 static void *destroy_some(void *arg)
@@ -44,16 +50,21 @@ static void *destroy_some(void *arg)
 	struct batch *b = arg;
 	size_t i;
 
-	while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
-		bpf_link__destroy(b->links[i]);
-		b->links[i] = NULL;
+	while ((i = atomic_fetch_add(&b->next, 1)) < b->n + b->nfd) {
+		if (i < b->n) {
+			bpf_link__destroy(b->links[i]);
+			b->links[i] = NULL;
+		} else if (b->fds[i - b->n] >= 0) {
+			close(b->fds[i - b->n]);
+			b->fds[i - b->n] = -1;
+		}
 	}
 	return NULL;
 }
 
-void link_batch__destroy(struct bpf_link **links, size_t n)
+void link_batch__destroy(struct bpf_link **links, size_t n, int *fds, size_t nfd)
 {
-	struct batch b = { .links = links, .n = n };
+	struct batch b = { .links = links, .n = n, .fds = fds, .nfd = nfd };
 	pthread_t tids[THREADS_MAX];
 	pthread_attr_t attr;
 	bool small = !pthread_attr_init(&attr);
@@ -65,7 +76,7 @@ void link_batch__destroy(struct bpf_link **links, size_t n)
 		small = false;
 	}
 	/* the calling thread is one of them */
-	while (made + 1 < n && made < THREADS_MAX &&
+	while (made + 1 < n + nfd && made < THREADS_MAX &&
 	       !pthread_create(&tids[made], small ? &attr : NULL, destroy_some, &b))
 		made++;
 	destroy_some(&b);
