@@ -60,7 +60,7 @@ int probes__attach_file(struct tracer_bpf *skel, const struct target *t, uint32_
 /* links of no process or file (-a --sample's perf events), to add with
  * probes__add_link; NULL when out of memory */
 struct probes *probes__new(struct tracer_bpf *skel);
-/* the links attached */
+/* the probe sites attached (a uprobe_multi link holds several) */
 size_t probes__count(const struct probes *p);
 /* keep link L (NULL or an error: say WHAT could not be attached): 0 or
  * -errno and ERR; L is detached with the others */
