@@ -144,8 +144,8 @@ static __always_inline __u8 read_unicode(const struct tr_py_layout *L, __u64 obj
  * identity was known to userspace, 1 when it has just been sent (a new
  * identity), -1 when it could not be sent (counted).
  */
-static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				       __u64 code, __s32 *co_flags, struct task_struct *task)
+static __always_inline int ensure_code_of(struct tr_proc_cfg *cfg, __u64 pid_tgid,
+					  __u64 code, __s32 *co_flags, struct task_struct *task)
 {
 	const struct tr_py_layout *L = &cfg->layout;
 	struct code_key key = { .pid = pid_tgid >> 32, .instance = cfg->instance, .code = code };
@@ -215,6 +215,34 @@ static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 	if (bpf_map_update_elem(&code_cache, &key, &fp, BPF_ANY))
 		drop(TR_DROP_MAP_FULL);	/* not lost: it will be sent again */
 	return 1;
+}
+
+/*
+ * ensure_code of the current task's memory, as a global subprogram: the
+ * verifier checks a global (non-static, not inlined) function once per
+ * program, on its own, with its arguments unknown, rather than again at
+ * every call site and on every path that leads there. ensure_code's many
+ * branches (cache hit or not, two strings, each ASCII or not, truncated or
+ * not) were explored anew from each of the callers' paths: most of the
+ * instructions the verifier processed for each call/return program (make
+ * bench's load table). Its pointer arguments may be NULL to the verifier.
+ */
+__noinline int ensure_code_cur(struct tr_proc_cfg *cfg, __u64 pid_tgid, __u64 code,
+			       __s32 *co_flags)
+{
+	if (!cfg || !co_flags)
+		return -1;
+	return ensure_code_of(cfg, pid_tgid, code, co_flags, NULL);
+}
+
+/* ensure_code_of, global for the current task's memory (TASK: a constant
+ * at each call site, see user_read) */
+static __always_inline int ensure_code(struct tr_proc_cfg *cfg, __u64 pid_tgid, __u64 code,
+				       __s32 *co_flags, struct task_struct *task)
+{
+	if (!task)
+		return ensure_code_cur(cfg, pid_tgid, code, co_flags);
+	return ensure_code_of(cfg, pid_tgid, code, co_flags, task);
 }
 
 /* make the next ensure_code of CODE send its identity again */

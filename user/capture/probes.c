@@ -13,7 +13,9 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "util/array.h"
+#include "capture/link_batch.h"
 #include "capture/probes.h"
+#include "capture/uprobe_multi.h"
 #include "tracer.skel.h"
 
 struct probes {
@@ -22,6 +24,9 @@ struct probes {
 	uint32_t bin_id;	/* -a: the cookies' upper half */
 	size_t n, cap;
 	struct bpf_link **links;	/* in attach order */
+	size_t nfd, capfd;
+	int *fds;		/* uprobe_multi links (user/capture/uprobe_multi.c) */
+	size_t sites;		/* probe sites attached */
 };
 
 static int add_link(struct probes *p, struct bpf_link *l, const char *what,
@@ -37,6 +42,7 @@ static int add_link(struct probes *p, struct bpf_link *l, const char *what,
 		return ret ? ret : -EINVAL;
 	}
 	p->links[p->n++] = l;
+	p->sites++;
 	return 0;
 }
 
@@ -44,6 +50,12 @@ int probes__add_link(struct probes *p, struct bpf_link *l, const char *what,
 		     char *err, size_t errlen)
 {
 	return add_link(p, l, what, err, errlen);
+}
+
+/* is PROG loaded to attach through uprobe_multi links? (probes__load_only) */
+static bool multi(const struct bpf_program *prog)
+{
+	return bpf_program__expected_attach_type(prog) == UPROBE_MULTI_ATTACH_TYPE;
 }
 
 /* USDT probe NAME of T's file, to PROG */
@@ -63,6 +75,58 @@ static struct bpf_link *uprobe(struct probes *p, const struct target *t,
 		    .bpf_cookie = TR_BIN_COOKIE(p->bin_id, low));
 
 	return bpf_program__attach_uprobe_opts(prog, p->pid, t->open_path, offset, &o);
+}
+
+/*
+ * Uprobes (RET: uretprobes) of PROG at the N file offsets OFF of T's file,
+ * with cookies LOW (NULL: 0): one uprobe_multi link when PROG was loaded
+ * for it (GROUP says what in an error), else one perf link per site
+ * (WHAT[i] says which).
+ */
+static int uprobes(struct probes *p, const struct target *t, struct bpf_program *prog,
+		   bool ret, const uint64_t *off, const uint32_t *low, size_t n,
+		   const char *group, const char *const *what, char *err, size_t errlen)
+{
+	uint64_t *cookies;
+	int fd;
+
+	if (!multi(prog)) {
+		for (size_t i = 0; i < n; i++) {
+			int e = add_link(p, uprobe(p, t, prog, ret, off[i], low ? low[i] : 0),
+					 what[i], err, errlen);
+			if (e)
+				return e;
+		}
+		return 0;
+	}
+	if (!n)
+		return 0;
+	if (!(cookies = calloc(n, sizeof(*cookies))) ||
+	    array__grow((void **)&p->fds, &p->capfd, p->nfd, sizeof(*p->fds))) {
+		free(cookies);
+		snprintf(err, errlen, "cannot attach %s: %s", group, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		cookies[i] = TR_BIN_COOKIE(p->bin_id, low ? low[i] : 0);
+	fd = uprobe_multi__attach(bpf_program__fd(prog), t->open_path, off, cookies, n, ret,
+				  p->pid);
+	free(cookies);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot attach %s: %s", group, strerror(-fd));
+		return fd;
+	}
+	p->fds[p->nfd++] = fd;
+	p->sites += n;
+	return 0;
+}
+
+/* one uprobe (RET: uretprobe) of PROG at OFFSET of T's file, cookie LOW */
+static int uprobe1(struct probes *p, const struct target *t, struct bpf_program *prog,
+		   bool ret, uint64_t offset, uint32_t low, const char *what, char *err,
+		   size_t errlen)
+{
+	return uprobes(p, t, prog, ret, &offset, &low, 1, what, &what, err, errlen);
 }
 
 static int attach_usdt(struct probes *p, const struct target *t, char *err, size_t errlen)
@@ -91,11 +155,11 @@ static int attach_eval(struct probes *p, const struct target *t, char *err, size
 	struct tracer_bpf *s = p->skel;
 	int ret;
 
-	ret = add_link(p, uprobe(p, t, s->progs.eval_return, true, t->bin.eval_offset, 0),
-		       "uretprobe _PyEval_EvalFrameDefault", err, errlen);
+	ret = uprobe1(p, t, s->progs.eval_return, true, t->bin.eval_offset, 0,
+		      "uretprobe _PyEval_EvalFrameDefault", err, errlen);
 	if (!ret)
-		ret = add_link(p, uprobe(p, t, s->progs.eval_entry, false, t->bin.eval_offset, 0),
-			       "uprobe _PyEval_EvalFrameDefault", err, errlen);
+		ret = uprobe1(p, t, s->progs.eval_entry, false, t->bin.eval_offset, 0,
+			      "uprobe _PyEval_EvalFrameDefault", err, errlen);
 	return ret;
 }
 
@@ -103,27 +167,40 @@ static int attach_eval(struct probes *p, const struct target *t, char *err, size
 static int attach_dispatch(struct probes *p, const struct target *t, char *err, size_t errlen)
 {
 	struct tracer_bpf *s = p->skel;
-	char what[96];
-	int ret = 0;
+	int n_sites = t->bin.plan.n > 0 ? t->bin.plan.n : 0, ret = 0;
+	uint64_t *off = calloc(n_sites + 1, sizeof(*off));
+	char (*names)[96] = calloc(n_sites + 1, sizeof(*names));
+	const char **what = calloc(n_sites + 1, sizeof(*what));
 
-	for (int pass = 0; pass < 2 && !ret; pass++) {
-		for (int i = 0; i < t->bin.plan.n && !ret; i++) {
-			const struct ds_site *d = &t->bin.plan.sites[i];
-			bool call = d->kind == DS_CALL;
-
-			if (call != (pass == 1))
-				continue;
-			snprintf(what, sizeof(what), "uprobe at %s (0x%llx)", d->what,
-				 (unsigned long long)d->vaddr);
-			ret = add_link(p, uprobe(p, t, call ? s->progs.dispatch_call
-							     : s->progs.dispatch_return,
-						 false, t->bin.site_offset[i], 0),
-				       what, err, errlen);
-		}
-		if (pass == 0 && !ret)
-			ret = add_link(p, uprobe(p, t, s->progs.eval_throw, false, t->bin.eval_offset, 0),
-				       "uprobe _PyEval_EvalFrameDefault (generator throw)", err, errlen);
+	if (!off || !names || !what) {
+		snprintf(err, errlen, "cannot attach the dispatch sites: %s", strerror(ENOMEM));
+		ret = -ENOMEM;
+		goto out;
 	}
+	for (int pass = 0; pass < 2 && !ret; pass++) {
+		size_t n = 0;
+
+		for (int i = 0; i < n_sites; i++) {
+			const struct ds_site *d = &t->bin.plan.sites[i];
+
+			if ((d->kind == DS_CALL) != (pass == 1))
+				continue;
+			snprintf(names[n], sizeof(names[n]), "uprobe at %s (0x%llx)", d->what,
+				 (unsigned long long)d->vaddr);
+			what[n] = names[n];
+			off[n++] = t->bin.site_offset[i];
+		}
+		ret = uprobes(p, t, pass ? s->progs.dispatch_call : s->progs.dispatch_return, false,
+			      off, NULL, n, pass ? "the dispatch call sites" : "the dispatch exit sites",
+			      what, err, errlen);
+		if (pass == 0 && !ret)
+			ret = uprobe1(p, t, s->progs.eval_throw, false, t->bin.eval_offset, 0,
+				      "uprobe _PyEval_EvalFrameDefault (generator throw)", err, errlen);
+	}
+out:
+	free(off);
+	free(names);
+	free(what);
 	return ret;
 }
 
@@ -144,19 +221,29 @@ static int attach_runtime(struct probes *p, const struct target *t, char *err, s
 		snprintf(what, sizeof(what), "USDT python:%s", probes[i].probe);
 		ret = add_link(p, usdt(p, t, probes[i].prog, probes[i].probe), what, err, errlen);
 	}
+	int n_sites = t->bin.runtime.n > 0 && t->bin.runtime.n <= RT_MAX_SITES ? t->bin.runtime.n : 0;
+	uint64_t off[RT_MAX_SITES];
+	uint32_t low[RT_MAX_SITES];
+	char names[RT_MAX_SITES][96];
+	const char *whats[RT_MAX_SITES];
+
 	for (int pass = 0; pass < 2 && !ret; pass++) {
-		for (int i = 0; i < t->bin.runtime.n && !ret; i++) {
+		size_t n = 0;
+
+		for (int i = 0; i < n_sites; i++) {
 			const struct rt_site *site = &t->bin.runtime.sites[i];
-			uint32_t cookie = runtime_sites__cookie(&t->bin.runtime, site);
 
 			if (pass == 0 && site->kind == TR_RT_GC_GENERATION)
 				continue;	/* its entry only */
-			snprintf(what, sizeof(what), "%s %s", pass ? "uprobe" : "uretprobe", site->what);
-			ret = add_link(p, uprobe(p, t, pass ? s->progs.runtime_entry
-							     : s->progs.runtime_exit,
-						 pass == 0, site->offset, cookie),
-				       what, err, errlen);
+			snprintf(names[n], sizeof(names[n]), "%s %s", pass ? "uprobe" : "uretprobe",
+				 site->what);
+			whats[n] = names[n];
+			low[n] = runtime_sites__cookie(&t->bin.runtime, site);
+			off[n++] = site->offset;
 		}
+		ret = uprobes(p, t, pass ? s->progs.runtime_entry : s->progs.runtime_exit, pass == 0,
+			      off, low, n, pass ? "the GC/import entry uprobes"
+					       : "the GC/import uretprobes", whats, err, errlen);
 	}
 	return ret;
 }
@@ -169,11 +256,11 @@ static int attach_common(struct probes *p, const struct target *t, char *err, si
 	int ret = 0;
 
 	if (t->cfg.dealloc_probed && !t->calls_inside)
-		ret = add_link(p, uprobe(p, t, s->progs.code_freed, false, t->bin.dealloc_offset, 0),
-			       "uprobe code_dealloc", err, errlen);
+		ret = uprobe1(p, t, s->progs.code_freed, false, t->bin.dealloc_offset, 0,
+			      "uprobe code_dealloc", err, errlen);
 	if (!ret && t->bin.perfmap_offset)
-		ret = add_link(p, uprobe(p, t, s->progs.jit_register, false, t->bin.perfmap_offset, 0),
-			       "uprobe PyUnstable_WritePerfMapEntry", err, errlen);
+		ret = uprobe1(p, t, s->progs.jit_register, false, t->bin.perfmap_offset, 0,
+			      "uprobe PyUnstable_WritePerfMapEntry", err, errlen);
 	return ret;
 }
 
@@ -183,10 +270,9 @@ static int attach_calls(struct probes *p, const struct target *t, char *err, siz
 	int ret = 0;
 
 	if (t->cover_channel)
-		ret = add_link(p, uprobe(p, t, p->skel->progs.cover_channel, false,
-					 t->bin.getsizeof_offset, 0),
-			       "uprobe _PySys_GetSizeOf (the coverage bootstrap's hand-over)", err,
-			       errlen);
+		ret = uprobe1(p, t, p->skel->progs.cover_channel, false, t->bin.getsizeof_offset, 0,
+			      "uprobe _PySys_GetSizeOf (the coverage bootstrap's hand-over)", err,
+			      errlen);
 	/* calls counted inside the process: nothing else to see */
 	if (!ret && !t->calls_inside)
 		ret = attach_runtime(p, t, err, errlen);
@@ -263,10 +349,12 @@ unsigned probes__uses(const struct target *t, bool calls)
 
 int probes__load_only(struct bpf_object *obj, unsigned uses)
 {
+	bool multi_ok = uprobe_multi__supported();
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj) {
 		const char *name = bpf_program__name(prog);
+		const char *sec = bpf_program__section_name(prog);
 		bool load = true;
 		int ret;
 
@@ -274,6 +362,11 @@ int probes__load_only(struct bpf_object *obj, unsigned uses)
 			if (!strcmp(prog_uses[i].prog, name))
 				load = (prog_uses[i].use & uses) != 0;
 		ret = bpf_program__set_autoload(prog, load);
+		/* plain uprobes and uretprobes (not USDT: libbpf attaches those)
+		 * go through uprobe_multi links where the kernel has them
+		 * (user/capture/uprobe_multi.c: their removal is much faster) */
+		if (!ret && multi_ok && (!strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe")))
+			ret = bpf_program__set_expected_attach_type(prog, UPROBE_MULTI_ATTACH_TYPE);
 		if (ret)
 			return ret;
 	}
@@ -360,22 +453,63 @@ struct probes *probes__new(struct tracer_bpf *skel)
 
 size_t probes__count(const struct probes *p)
 {
-	return p ? p->n : 0;
+	return p ? p->sites : 0;
+}
+
+/* forget P's process, free P (its links destroyed) */
+static void probes_free(struct probes *p)
+{
+	__u32 pid = p->pid;
+
+	if (p->pid > 0)
+		bpf_map__delete_elem(p->skel->maps.procs, &pid, sizeof(pid), 0);
+	free(p->links);
+	free(p->fds);
+	free(p);
 }
 
 void probes__detach(struct probes *p)
 {
-	__u32 pid;
-
 	if (!p)
 		return;
-	pid = p->pid;
-	/* entry probes were attached last: detach them first, so every call
-	 * seen entering is seen returning until the very end */
-	while (p->n > 0)
-		bpf_link__destroy(p->links[--p->n]);
-	if (p->pid > 0)
-		bpf_map__delete_elem(p->skel->maps.procs, &pid, sizeof(pid), 0);
-	free(p->links);
-	free(p);
+	link_batch__destroy(p->links, p->n, p->fds, p->nfd);
+	probes_free(p);
+}
+
+void probes__detach_many(struct probes **ps, size_t n)
+{
+	struct bpf_link **all = NULL;
+	int *fds = NULL;
+	size_t total = 0, totalfd = 0, k = 0, kfd = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		total += ps[i] ? ps[i]->n : 0;
+		totalfd += ps[i] ? ps[i]->nfd : 0;
+	}
+	all = malloc((total + 1) * sizeof(*all));
+	fds = malloc((totalfd + 1) * sizeof(*fds));
+	if (!all || !fds) {
+		free(all);
+		free(fds);
+		/* (out of memory: one set after the other, still each at once) */
+		for (size_t i = 0; i < n; i++) {
+			probes__detach(ps[i]);
+			ps[i] = NULL;
+		}
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; ps[i] && j < ps[i]->n; j++)
+			all[k++] = ps[i]->links[j];
+		for (size_t j = 0; ps[i] && j < ps[i]->nfd; j++)
+			fds[kfd++] = ps[i]->fds[j];
+	}
+	link_batch__destroy(all, k, fds, kfd);
+	free(all);
+	free(fds);
+	for (size_t i = 0; i < n; i++) {
+		if (ps[i])
+			probes_free(ps[i]);
+		ps[i] = NULL;
+	}
 }

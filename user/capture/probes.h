@@ -61,12 +61,17 @@ int probes__attach_file(struct tracer_bpf *skel, const struct target *t, uint32_
 /* links of no process or file (-a --sample's perf events), to add with
  * probes__add_link; NULL when out of memory */
 struct probes *probes__new(struct tracer_bpf *skel);
-/* the links attached */
+/* the probe sites attached (a uprobe_multi link holds several) */
 size_t probes__count(const struct probes *p);
 /* keep link L (NULL or an error: say WHAT could not be attached): 0 or
  * -errno and ERR; L is detached with the others */
 int probes__add_link(struct probes *p, struct bpf_link *l, const char *what,
 		     char *err, size_t errlen);
-/* Detach everything (entry probes first) and forget the process. */
+/* Detach everything, all links at once (user/capture/link_batch.c: in no
+ * order, so the session's switch is stopped first unless the probes never
+ * went live), and forget the process. */
 void probes__detach(struct probes *p);
+/* probes__detach of the N sets of PS at once (NULLs skipped), each entry
+ * set to NULL */
+void probes__detach_many(struct probes **ps, size_t n);
 #endif

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * A live session: open outputs -> find/launch the target -> open, set
- * rodata, load the BPF object -> attach -> poll the ring buffer until the
+ * A live session: open outputs -> find/launch the target (meanwhile a
+ * thread opens, sets rodata for a guess and loads the BPF object:
+ * user/capture/bpf_load.c) -> take it, or load for what the target needs -> attach -> poll the ring buffer until the
  * target exits, -d expires or a signal arrives -> detach, drain, finish.
  *
  * Everything read from the ring buffer goes through the feed (user/capture/feed.c):
@@ -20,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include "analysis/analyzer.h"
 #include "capture/attach_walk.h"
+#include "capture/bpf_load.h"
 #include "capture/cover_boot.h"
 #include "capture/cover_session.h"
 #include "capture/exec_follow.h"
@@ -177,6 +179,8 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 int session__run(const struct session_opts *o)
 {
 	struct tracer_bpf *skel = NULL;
+	struct bpf_preload *preload = NULL;
+	struct bpf_load_cfg need;
 	struct ring_buffer *rb = NULL;
 	struct launch *launch = NULL;
 	struct probes *probes = NULL;
@@ -224,6 +228,16 @@ int session__run(const struct session_opts *o)
 	    cover_boot__open(&o->filter, outputs__only_coverage(out), &boot, err, sizeof(err)))
 		goto fail;
 
+	/* the programs load meanwhile, for a guess (user/capture/bpf_load.c) */
+	if (!coverage)
+		preload = bpf_preload__start(&(struct bpf_load_cfg){
+			.ringbuf_bytes = o->ringbuf_bytes, .follows = !o->sample_hz,
+			.sample_hz = o->sample_hz, .wall = o->wall, .sample_lines = o->sample_lines,
+			.uses = PROBES_USE_EXEC | PROBES_USE_DEALLOC | PROBES_USE_JIT |
+				(o->sample_hz ? sampler__uses(o->sample_hz, o->wall)
+					      : PROBES_USE_CALLS & ~PROBES_USE_COVER) |
+				/* attached, tracing calls: capture/attach_walk.c */
+				(!o->argv && !o->sample_hz ? PROBES_USE_ATTACH_WALK : 0) });
 	progress__phase(progress, "inspecting the target");
 	if (o->argv)
 		ret = launch_target(o, boot, &launch, &t, err, sizeof(err));
@@ -245,44 +259,19 @@ int session__run(const struct session_opts *o)
 	jit_session__plan(&t, o->sample_hz != 0);
 	progress__phase(progress, "loading the BPF programs");
 
-	skel = tracer_bpf__open();
-	if (!skel) {
-		snprintf(err, sizeof(err), "cannot open the BPF object: %s", strerror(errno));
-		goto fail;
-	}
-	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes);
-	/* each CPU wakes the consumer every 1/16 of the buffer at most */
-	if (skel->rodata->wakeup_bytes > o->ringbuf_bytes / 16)
-		skel->rodata->wakeup_bytes = o->ringbuf_bytes / 16;
-	skel->rodata->coverage_hooks = boot != NULL;
-	if (boot)
-		memcpy((void *)skel->rodata->cover_key, cover_boot__key(boot), TR_BLOB_KEY_LEN);
-	skel->rodata->usdt_lines = t.cfg.usdt_lines;
-	/* its 262144 LRU entries are preallocated: ~0.1 s of every load */
-	if (!t.cfg.usdt_lines)
-		bpf_map__set_max_entries(skel->maps.lines_seen, 1);
 	follows = follows_exec(o, &t, coverage);
-	skel->rodata->solo_follow = follows;
-	if (sampler__configure(skel, o->sample_hz, o->wall, o->sample_lines)) {
-		snprintf(err, sizeof(err), "cannot configure sampling: %s", strerror(errno));
+	need = (struct bpf_load_cfg){
+		.ringbuf_bytes = o->ringbuf_bytes, .cover_key = boot ? cover_boot__key(boot) : NULL,
+		.usdt_lines = t.cfg.usdt_lines, .follows = follows, .sample_hz = o->sample_hz,
+		.wall = o->wall, .sample_lines = o->sample_lines,
+		.uses = probes__uses(&t, !o->sample_hz) | sampler__uses(o->sample_hz, o->wall) |
+			(walk ? PROBES_USE_ATTACH_WALK : 0),
+	};
+	skel = bpf_preload__take(preload, &need);
+	bpf_preload__free(preload);
+	preload = NULL;
+	if (!skel && bpf_load__now(&need, &skel, err, sizeof(err)))
 		goto fail;
-	}
-	/* only what this session attaches is loaded (and verified) */
-	ret = probes__load_only(skel->obj, probes__uses(&t, !o->sample_hz) |
-					   sampler__uses(o->sample_hz, o->wall) |
-					   (walk ? PROBES_USE_ATTACH_WALK : 0));
-	if (ret) {
-		snprintf(err, sizeof(err), "cannot choose the BPF programs: %s", strerror(-ret));
-		goto fail;
-	}
-	ret = tracer_bpf__load(skel);
-	if (ret) {
-		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s%s", strerror(-ret),
-			 ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)" : " (run with -v for details)",
-			 o->wall ? "; --wall needs a sleepable task iterator and "
-				   "bpf_copy_from_user_task (Linux 6.1+)" : "");
-		goto fail;
-	}
 	if (follows && exec_follow__arm(skel, &t, err, sizeof(err)))
 		goto fail;
 	if (!(follow = exec_follow__new(&feed, &t, follows))) {
@@ -435,6 +424,7 @@ fail:
 	fprintf(stderr, "tracer: %s\n", err);
 	exit_code = 1;
 cleanup:
+	bpf_preload__free(preload);
 	wall__stop(wall);
 	probes__detach(probes);
 	bpf_link__destroy(exec_link);

@@ -167,10 +167,8 @@ size_t sw_bins__probed(const struct sw_bins *b, size_t *links)
 
 void sw_bins__detach(struct sw_bins *b)
 {
-	for (size_t i = 0; b && i < b->n; i++) {
-		probes__detach(b->probes[i]);
-		b->probes[i] = NULL;
-	}
+	if (b)
+		probes__detach_many(b->probes, b->n);
 }
 
 void sw_bins__free(struct sw_bins *b)
