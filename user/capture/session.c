@@ -27,6 +27,7 @@
 #include "capture/launch.h"
 #include "util/mono_clock.h"
 #include "output/outputs.h"
+#include "capture/probe_cost.h"
 #include "capture/probes.h"
 #include "capture/progress.h"
 #include "cpython/pyversion.h"
@@ -173,6 +174,7 @@ int session__run(const struct session_opts *o)
 	struct ring_buffer *rb = NULL;
 	struct launch *launch = NULL;
 	struct probes *probes = NULL;
+	struct probe_cost_meter *cost = NULL;
 	struct wall *wall = NULL;
 	struct outputs *out = NULL;
 	struct outputs_cfg ocfg = session_opts__outputs_cfg(o);
@@ -273,6 +275,9 @@ int session__run(const struct session_opts *o)
 				   "bpf_copy_from_user_task (Linux 6.1+)" : "");
 		goto fail;
 	}
+	/* what a probe hit costs: the programs' run time from now on */
+	if (!o->sample_hz)
+		cost = probe_cost__start(skel, &t);
 	if (follows && exec_follow__arm(skel, &t, err, sizeof(err)))
 		goto fail;
 	if (!(follow = exec_follow__new(&feed, &t, follows))) {
@@ -362,12 +367,16 @@ int session__run(const struct session_opts *o)
 	 * not recorded (and not lost); removing the probes takes a while */
 	skel->bss->live = TR_LIVE_STOPPED;
 	end.end_ts = mono_clock__ns();
+	probe_cost__read(cost);
 	if (wall)
 		end.wall = *wall__ticks(wall);
 	wall__stop(wall);
 	wall = NULL;
 	probes__detach(probes);
 	probes = NULL;
+	/* the traps, calibrated once the session's probes are gone */
+	probe_cost__finish(cost, &end.probe_cost);
+	cost = NULL;
 	/* the jitdump's last code loads before the last samples */
 	if (jit_session__follow_end(&jitdump, exited, &end)) {
 		snprintf(err, sizeof(err), "out of memory");
@@ -414,6 +423,7 @@ fail:
 	fprintf(stderr, "tracer: %s\n", err);
 	exit_code = 1;
 cleanup:
+	probe_cost__finish(cost, &end.probe_cost);
 	wall__stop(wall);
 	probes__detach(probes);
 	bpf_link__destroy(exec_link);
