@@ -15,10 +15,12 @@
  *   reads they take (tens of ns a run), the session's own included - which
  *   is in what they report.
  * - The trap is not seen by the statistics: it is calibrated here, in the
- *   tracer's own process once the session's probes are removed. A function
+ *   tracer's own process, in a thread of its own while the session's
+ *   programs load (off the start's critical path; removing a uprobe waits
+ *   for an RCU grace period, tens of ms, which that thread waits). A function
  *   of two instructions (a nop, which the kernel emulates as it does the
  *   USDT sites' nops and function entries' pushes, and a ret) is timed,
- *   best of a few rounds of a few hundred calls, with nothing attached,
+ *   best of five rounds of a hundred calls, with nothing attached,
  *   with a uprobe running an empty BPF program, and with a uretprobe
  *   added; the differences, less the empty program's own run time, are
  *   the traps. That is an estimate for the target's sites: the same
@@ -26,6 +28,7 @@
  *   single-steps (some of the dispatch strategy's) costs more and is said.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +42,7 @@
 #include "capture/probe_cost.h"
 #include "tracer.skel.h"
 
-#define CALIB_CALLS 300		/* calls timed per round */
+#define CALIB_CALLS 100		/* calls timed per round */
 #define CALIB_ROUNDS 5		/* the best round counts */
 
 struct prog_run {
@@ -54,7 +57,21 @@ struct probe_cost_meter {
 	struct bpf_program *entry, *ret, *line;
 	struct prog_run e, r, l;
 	bool read;
+	pthread_t thread;	/* calibrating */
+	bool thread_started;
+	struct probe_cost calib;	/* its result: the traps, or a note */
+	int calib_ret;		/* 0: calibrated */
 };
+
+static int calibrate(const struct probe_cost_meter *m, struct probe_cost *pc);
+
+static void *calibrate_thread(void *arg)
+{
+	struct probe_cost_meter *m = arg;
+
+	m->calib_ret = calibrate(m, &m->calib);
+	return NULL;
+}
 
 #if defined(__x86_64__)
 /* the calibration's probe site: a nop (emulated, as USDT sites are) and a
@@ -113,6 +130,8 @@ struct probe_cost_meter *probe_cost__start(struct tracer_bpf *skel, const struct
 	}
 	m->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	m->stats_on = m->stats_fd >= 0 || sysctl_stats_on();
+	/* (without a thread, calibrated at the end) */
+	m->thread_started = !pthread_create(&m->thread, NULL, calibrate_thread, m);
 	return m;
 }
 
@@ -274,20 +293,29 @@ void probe_cost__finish(struct probe_cost_meter *m, struct probe_cost *pc)
 	memset(pc, 0, sizeof(*pc));
 	if (!m)
 		return;
+	if (m->thread_started)
+		pthread_join(m->thread, NULL);
+	else
+		m->calib_ret = calibrate(m, &m->calib);
+	m->thread_started = false;
 	if (!m->read) {
 		snprintf(pc->note, sizeof(pc->note), "the BPF programs' run time could not be "
 			 "measured (BPF statistics: %s)", m->stats_on ? "unreadable" :
 			 "BPF_ENABLE_STATS refused (Linux 5.8+)");
-		goto out;
+		return;
 	}
+	if (m->calib_ret) {
+		memcpy(pc->note, m->calib.note, sizeof(pc->note));
+		return;
+	}
+	pc->trap_entry_ns = m->calib.trap_entry_ns;
+	pc->trap_return_ns = m->calib.trap_return_ns;
 	pc->bpf_entry_runs = m->e.cnt;
 	pc->bpf_return_runs = m->r.cnt;
 	pc->bpf_entry_ns = m->e.cnt ? (double)m->e.ns / m->e.cnt : 0;
 	pc->bpf_return_ns = m->r.cnt ? (double)m->r.ns / m->r.cnt : 0;
 	snprintf(pc->return_kind, sizeof(pc->return_kind), "%s",
 		 m->uretprobe ? "uretprobe" : "uprobe");
-	if (calibrate(m, pc))
-		goto out;
 	if (m->line) {
 		pc->line_runs = m->l.cnt;
 		pc->line_ns = pc->trap_entry_ns + (m->l.cnt ? (double)m->l.ns / m->l.cnt : 0);
@@ -296,7 +324,16 @@ void probe_cost__finish(struct probe_cost_meter *m, struct probe_cost *pc)
 		snprintf(pc->note, sizeof(pc->note), "%d probe sites are single-stepped by the "
 			 "kernel: their hits cost more than the emulated trap calibrated", m->n_slow);
 	pc->measured = true;
-out:
+}
+
+void probe_cost__free(struct probe_cost_meter *m)
+{
+	if (!m)
+		return;
+	if (m->thread_started)
+		pthread_join(m->thread, NULL);
+	/* turning the statistics off patches the kernel's code: not on the
+	 * way to the outputs */
 	if (m->stats_fd >= 0)
 		close(m->stats_fd);
 	free(m);

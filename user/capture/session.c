@@ -267,6 +267,10 @@ int session__run(const struct session_opts *o)
 		snprintf(err, sizeof(err), "cannot choose the BPF programs: %s", strerror(-ret));
 		goto fail;
 	}
+	/* what a probe hit costs: the programs' run time from now on, the
+	 * traps calibrated while they load */
+	if (!o->sample_hz)
+		cost = probe_cost__start(skel, &t);
 	ret = tracer_bpf__load(skel);
 	if (ret) {
 		snprintf(err, sizeof(err), "cannot load the BPF programs: %s%s%s", strerror(-ret),
@@ -275,9 +279,6 @@ int session__run(const struct session_opts *o)
 				   "bpf_copy_from_user_task (Linux 6.1+)" : "");
 		goto fail;
 	}
-	/* what a probe hit costs: the programs' run time from now on */
-	if (!o->sample_hz)
-		cost = probe_cost__start(skel, &t);
 	if (follows && exec_follow__arm(skel, &t, err, sizeof(err)))
 		goto fail;
 	if (!(follow = exec_follow__new(&feed, &t, follows))) {
@@ -374,9 +375,7 @@ int session__run(const struct session_opts *o)
 	wall = NULL;
 	probes__detach(probes);
 	probes = NULL;
-	/* the traps, calibrated once the session's probes are gone */
 	probe_cost__finish(cost, &end.probe_cost);
-	cost = NULL;
 	/* the jitdump's last code loads before the last samples */
 	if (jit_session__follow_end(&jitdump, exited, &end)) {
 		snprintf(err, sizeof(err), "out of memory");
@@ -423,7 +422,7 @@ fail:
 	fprintf(stderr, "tracer: %s\n", err);
 	exit_code = 1;
 cleanup:
-	probe_cost__finish(cost, &end.probe_cost);
+	probe_cost__free(cost);
 	wall__stop(wall);
 	probes__detach(probes);
 	bpf_link__destroy(exec_link);

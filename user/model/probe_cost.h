@@ -14,8 +14,8 @@ struct probe_cost {
 	/* false: nothing measured (sampling, -a, a recording, or the
 	 * measurement failed: NOTE says why when known) */
 	bool measured;
-	/* the traps, calibrated in the tracer's own process at the end of the
-	 * session (an estimate for the target's probe sites): an emulated
+	/* the traps, calibrated in the tracer's own process while the session
+	 * starts (an estimate for the target's probe sites): an emulated
 	 * uprobe at the entry, the entry's uprobe or uretprobe at the return */
 	double trap_entry_ns, trap_return_ns;
 	/* the session's own call programs, measured by the kernel (BPF
