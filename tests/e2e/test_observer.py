@@ -21,7 +21,8 @@ summary on stdout and a .json):
   the function's measured total, a wall-clock time, which on a loaded
   machine exceeds its CPU time (seen: 3.7x), so "high" is >= 10% and >= 20x
   `few`'s, whose only probe hits are its own entry and return (<= 2).
-- the probe hits per thread count the N calls, the summary says it all.
+- the probe hits per thread count the N calls, the summary says it all,
+  and a recording of the session keeps it all (`tracer report`).
 
 Interpreters: Debian's 3.11 (dispatch strategy: every entry and return a
 uprobe, a stripped distro build) and pyenv 3.10 (eval strategy: the return
@@ -59,9 +60,9 @@ def session(request, tracer, get_interp, tmp_path_factory):
         r = helpers.run([it.python, WORKLOAD, str(N), str(M)], env=env)
         assert r.returncode == 0, r.stderr
         untraced.append(workload_times(r.stdout))
-    out = tmp / "o.json"
-    r = helpers.run([tracer, "-o", "-", "-o", str(out), "--", it.python, WORKLOAD,
-                     str(N), str(M)], timeout=120, env=env)
+    out, rec = tmp / "o.json", tmp / "o.trace"
+    r = helpers.run([tracer, "-o", "-", "-o", str(out), "-o", str(rec), "--", it.python,
+                     WORKLOAD, str(N), str(M)], timeout=120, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     doc = helpers.load_chrome(out)
     return {
@@ -70,6 +71,8 @@ def session(request, tracer, get_interp, tmp_path_factory):
         "stdout": r.stdout,
         "obs": doc["session"].get("observer_effect"),
         "pid": [p["pid"] for p in doc["session"]["processes"]][0],
+        "rec": rec,
+        "tmp": tmp,
     }
 
 
@@ -128,3 +131,10 @@ def test_hits_per_thread_and_summary(session):
     row = [l for l in text.splitlines() if l.endswith(" many") and "%" in l]
     assert row and float(row[0].split("%")[0]) == pytest.approx(
         100 * func(obs, "many")["share"], abs=0.051), row
+
+
+def test_recording_keeps_it(session, tracer):
+    out = session["tmp"] / "r.json"
+    r = helpers.run([tracer, "report", str(session["rec"]), "-o", str(out)], timeout=60)
+    assert r.returncode == 0, helpers.describe(r)
+    assert helpers.load_chrome(out)["session"]["observer_effect"] == session["obs"]

@@ -46,23 +46,31 @@ void observer__print(FILE *f, const struct probe_share *ps, const struct probe_c
 	uint32_t *top;
 
 	if (!pc->measured) {
-		if (pc->note[0])
-			fprintf(f, "\nobserver effect: not measured: %s\n", pc->note);
+		if (pc->note[0]) {
+			fputs("\nobserver effect: not measured: ", f);
+			text_escape__term(f, pc->note);
+			fputc('\n', f);
+		}
 		return;
 	}
+	/* (the kind and the note may come from a recording: escaped) */
 	fprintf(f, "\nobserver effect (docs/observer-effect.md): a call's probes cost %.2f us: "
-		"entry %.2f us (trap %.2f calibrated + BPF %.2f measured), return %.2f us "
-		"(%s trap %.2f + BPF %.2f); BPF runs %llu entries, %llu returns\n",
+		"entry %.2f us (trap %.2f calibrated + BPF %.2f measured), return %.2f us (",
 		per_call_ns(pc) / 1e3, probe_cost__entry_ns(pc) / 1e3, pc->trap_entry_ns / 1e3,
-		pc->bpf_entry_ns / 1e3, probe_cost__return_ns(pc) / 1e3, pc->return_kind,
+		pc->bpf_entry_ns / 1e3, probe_cost__return_ns(pc) / 1e3);
+	text_escape__term(f, pc->return_kind);
+	fprintf(f, " trap %.2f + BPF %.2f); BPF runs %llu entries, %llu returns\n",
 		pc->trap_return_ns / 1e3, pc->bpf_return_ns / 1e3,
 		(unsigned long long)pc->bpf_entry_runs, (unsigned long long)pc->bpf_return_runs);
 	if (pc->line_runs)
 		fprintf(f, "  line probe: %llu hits, %.2f us each, %.1f ms in all (not in the "
 			"shares below: they are lower bounds)\n", (unsigned long long)pc->line_runs,
 			pc->line_ns / 1e3, pc->line_runs * pc->line_ns / 1e6);
-	if (pc->note[0])
-		fprintf(f, "  note: %s\n", pc->note);
+	if (pc->note[0]) {
+		fputs("  note: ", f);
+		text_escape__term(f, pc->note);
+		fputc('\n', f);
+	}
 	if (!probe_share__threads(ps, &th, &n_th)) {
 		for (size_t i = 0; i < n_th && i < OBSERVER_TOP_FUNCS; i++)
 			fprintf(f, "  PID %u TID %u: %llu probe hits (%llu entries, %llu returns), "
