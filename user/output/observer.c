@@ -45,12 +45,14 @@ void observer__print(FILE *f, const struct probe_share *ps, const struct probe_c
 	size_t n_th = 0, n;
 	uint32_t *top;
 
+	/* (-a, a recording older than format 9, or a failure: said) */
 	if (!pc->measured) {
+		fputs("\nobserver effect: not measured", f);
 		if (pc->note[0]) {
-			fputs("\nobserver effect: not measured: ", f);
+			fputs(": ", f);
 			text_escape__term(f, pc->note);
-			fputc('\n', f);
 		}
+		fputc('\n', f);
 		return;
 	}
 	/* (the kind and the note may come from a recording: escaped) */

@@ -16,7 +16,7 @@
 #define OBSERVER_TOP_FUNCS 10
 #define OBSERVER_TOP_FUNCS_JSON 50
 
-/* the summary's paragraph (nothing when the session measured no cost) */
+/* the summary's paragraph (one line when the session measured no cost) */
 void observer__print(FILE *f, const struct probe_share *ps, const struct probe_cost *pc,
 		     const struct func_names *names);
 /* "observer_effect":{...}, (with its comma; nothing when not measured) */
