@@ -387,6 +387,7 @@ int analyzer__end(struct analyzer *a, const struct in_end *e)
 			 "show them as one [truncated] frame under the %dth",
 			 (unsigned long long)a->st.calls_deeper, STACK_DEPTH_MAX, STACK_DEPTH_MAX);
 	a->st.wall = e->wall;
+	a->st.probe_cost = e->probe_cost;
 	if (e->wall.ticks)
 		a->st.sample_period_ns = e->wall.period_ns;	/* wanted, not a weight */
 	FOR_SINKS(a, s)

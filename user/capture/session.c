@@ -30,6 +30,7 @@
 #include "capture/launch.h"
 #include "util/mono_clock.h"
 #include "output/outputs.h"
+#include "capture/probe_cost.h"
 #include "capture/probes.h"
 #include "capture/progress.h"
 #include "cpython/pyversion.h"
@@ -184,6 +185,7 @@ int session__run(const struct session_opts *o)
 	struct ring_buffer *rb = NULL;
 	struct launch *launch = NULL;
 	struct probes *probes = NULL;
+	struct probe_cost_meter *cost = NULL;
 	struct wall *wall = NULL;
 	struct outputs *out = NULL;
 	struct outputs_cfg ocfg = session_opts__outputs_cfg(o);
@@ -272,6 +274,11 @@ int session__run(const struct session_opts *o)
 	preload = NULL;
 	if (!skel && bpf_load__now(&need, &skel, err, sizeof(err)))
 		goto fail;
+	/* what a probe hit costs: the programs' run time from now on (none
+	 * has run: nothing is attached yet), the traps calibrated in a
+	 * thread meanwhile */
+	if (!o->sample_hz)
+		cost = probe_cost__start(skel, &t);
 	if (follows && exec_follow__arm(skel, &t, err, sizeof(err)))
 		goto fail;
 	if (!(follow = exec_follow__new(&feed, &t, follows))) {
@@ -372,12 +379,14 @@ int session__run(const struct session_opts *o)
 	 * not recorded (and not lost); removing the probes takes a while */
 	skel->bss->live = TR_LIVE_STOPPED;
 	end.end_ts = mono_clock__ns();
+	probe_cost__read(cost);
 	if (wall)
 		end.wall = *wall__ticks(wall);
 	wall__stop(wall);
 	wall = NULL;
 	probes__detach(probes);
 	probes = NULL;
+	probe_cost__finish(cost, &end.probe_cost);
 	/* the jitdump's last code loads before the last samples */
 	if (jit_session__follow_end(&jitdump, exited, &end)) {
 		snprintf(err, sizeof(err), "out of memory");
@@ -425,6 +434,7 @@ fail:
 	exit_code = 1;
 cleanup:
 	bpf_preload__free(preload);
+	probe_cost__free(cost);
 	wall__stop(wall);
 	probes__detach(probes);
 	bpf_link__destroy(exec_link);

@@ -180,6 +180,10 @@ static int replay(const char *path, uintptr_t nth, struct rec_record *r, struct 
 			/* one machine's clocks: the first recording's offset */
 			if (!end->realtime_offset_ns)
 				end->realtime_offset_ns = r->end.realtime_offset_ns;
+			/* what a probe hit cost: the first recording's that
+			 * measured it (docs/observer-effect.md) */
+			if (!end->probe_cost.measured && r->end.probe_cost.measured)
+				end->probe_cost = r->end.probe_cost;
 			end_add_warnings(end, &r->end);
 			have_end = true;
 			break;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tracer.h"
+#include "model/probe_cost.h"
 #include "model/wall_ticks.h"
 
 /* ---- input records --------------------------------------------------- */
@@ -70,6 +71,9 @@ struct in_end {
 	/* --wall: the ticks run (ticks 0 otherwise; not in recordings, which
 	 * --sample does not write) */
 	struct wall_ticks wall;
+	/* what a probe hit cost in this session (measured: false when not, and
+	 * in recordings, which do not keep it) */
+	struct probe_cost probe_cost;
 	/* CLOCK_REALTIME - CLOCK_MONOTONIC (ns) when the session ended: the
 	 * wall-clock time of the events (0: unknown, a recording older than
 	 * format 8); set by the outputs of a live session */
@@ -318,6 +322,7 @@ struct session_stats {
 					 * --wall the wanted tick period */
 	bool samples_wall;		/* the samples are wall-clock (--wall) */
 	struct wall_ticks wall;		/* --wall: the ticks run (in_end.wall) */
+	struct probe_cost probe_cost;	/* in_end.probe_cost */
 	uint64_t samples_jit;		/* of them, in a known JIT code range */
 	uint64_t jit_live;		/* JIT registrations seen live */
 	uint64_t jit_perf_map;		/* ... read from perf maps at attach */

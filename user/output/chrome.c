@@ -50,6 +50,7 @@
 #include "model/strategy.h"
 #include "model/rec_labels.h"
 #include "output/sinks.h"
+#include "output/observer.h"
 
 #define CHROME_BIG_FILE (256ull << 20)	/* UIs struggle past this size */
 
@@ -65,6 +66,7 @@ struct chrome_sink {
 	struct hashmap *latest;		/* pid -> index + 1 of its latest process */
 	struct hashmap *samples;	/* pid << 32 | tid -> chrome_thread */
 	struct hashmap *greenlets;	/* greenlet tracks named (chrome_track_tid) */
+	struct probe_share probes;	/* the observer effect (output/observer.h) */
 };
 
 /* a process, and how it ended */
@@ -272,6 +274,8 @@ static int chrome_call(struct sink *s, const struct call_rec *c)
 	chrome_func_args(jw, func_names__get(&cs->names, c->func));
 	chrome_flags(jw, c->flags);
 	json_writer__raw(jw, "}}");
+	if (probe_share__call(&cs->probes, c))
+		return -ENOMEM;
 	return chrome_event_end(cs);
 }
 
@@ -441,6 +445,8 @@ static void chrome_session_event(struct chrome_sink *cs, const struct session_st
 		chrome_kv(jw, "sample_period_ns", st->sample_period_ns, true);
 		chrome_kv(jw, "no_python_samples", st->drops[TR_DROP_NO_PYTHON], true);
 	}
+	if (st->calls)
+		observer__json(jw, &cs->probes, &st->probe_cost, &cs->names);
 	chrome_kv(jw, "exit_code", st->exit_code, true);
 	json_writer__printf(jw, "\"recording_truncated\":%s,",
 			    st->end_flags & IN_END_RECORDING_TRUNCATED ? "true" : "false");
@@ -565,6 +571,7 @@ static void chrome_free(struct sink *s)
 	hashmap__free(cs->samples, chrome_thread_free);
 	hashmap__free(cs->latest, NULL);
 	hashmap__free(cs->greenlets, NULL);
+	probe_share__free(&cs->probes);
 	free(cs->procs);
 	free(cs->base.path);
 	free(cs);

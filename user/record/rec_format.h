@@ -33,9 +33,12 @@
 #define REC_THREAD_MAX (4 + 4 + REC_STR_MAX(((struct in_thread *)0)->name))
 #define REC_END_FIXED (8 + 8 + 4 + 4 + 2)
 /* later versions may count more drops; then the end's warnings (version 6),
- * then its realtime offset (version 8) */
+ * then its realtime offset (version 8), then the probe cost (version 9) */
+#define REC_PROBE_COST_MAX (4 + 8 * 8 + REC_STR_MAX(((struct probe_cost *)0)->return_kind) + \
+			    REC_STR_MAX(((struct probe_cost *)0)->note))
 #define REC_END_MAX (REC_END_FIXED + 64 * 8 + 2 + \
-		     IN_MAX_WARNINGS * REC_STR_MAX(((struct in_end *)0)->warnings[0]) + 8)
+		     IN_MAX_WARNINGS * REC_STR_MAX(((struct in_end *)0)->warnings[0]) + 8 + \
+		     REC_PROBE_COST_MAX)
 #define REC_BLOB_FIXED offsetof(struct tr_ev_blob, data)
 #define REC_EVENT_MAX sizeof(struct tr_ev_blob)	/* the largest event */
 #define REC_PAYLOAD_MAX (REC_EVENT_MAX > REC_PROCESS_MAX ? REC_EVENT_MAX : REC_PROCESS_MAX)
@@ -153,6 +156,24 @@ static inline void rec_get_warnings(struct rec_cursor *c, char (*w)[256], uint32
 	*n = count;
 	for (uint32_t i = 0; i < count; i++)
 		rec_get_str(c, w[i], sizeof(w[i]));
+}
+
+/* a double, as its IEEE 754 bits (u64) */
+static inline void rec_put_double(struct rec_cursor *c, double v)
+{
+	uint64_t u;
+
+	memcpy(&u, &v, sizeof(u));
+	rec_put_uint(c, u, 8);
+}
+
+static inline double rec_get_double(struct rec_cursor *c)
+{
+	uint64_t u = rec_get_uint(c, 8);
+	double v;
+
+	memcpy(&v, &u, sizeof(v));
+	return v;
 }
 
 /* bytes of a TR_EV_CODE string actually carried */

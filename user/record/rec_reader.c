@@ -183,6 +183,32 @@ static int rec_reader__event(struct rec_cursor *c, size_t len, struct rec_record
 	}
 }
 
+/* a probe cost whose numbers are not finite and >= 0 is refused: the
+ * outputs compute with them */
+static void rec_reader__probe_cost(struct rec_cursor *c, struct probe_cost *pc)
+{
+	uint32_t measured = rec_get_uint(c, 4);
+	double *v[] = { &pc->trap_entry_ns, &pc->trap_return_ns, &pc->bpf_entry_ns,
+			&pc->bpf_return_ns, &pc->line_ns };
+
+	pc->trap_entry_ns = rec_get_double(c);
+	pc->trap_return_ns = rec_get_double(c);
+	pc->bpf_entry_ns = rec_get_double(c);
+	pc->bpf_return_ns = rec_get_double(c);
+	pc->bpf_entry_runs = rec_get_uint(c, 8);
+	pc->bpf_return_runs = rec_get_uint(c, 8);
+	pc->line_runs = rec_get_uint(c, 8);
+	pc->line_ns = rec_get_double(c);
+	rec_get_str(c, pc->return_kind, sizeof(pc->return_kind));
+	rec_get_str(c, pc->note, sizeof(pc->note));
+	if (measured > 1)
+		c->bad = true;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (!(*v[i] >= 0 && *v[i] < 1e12))	/* (NaN fails too) */
+			c->bad = true;
+	pc->measured = measured == 1;
+}
+
 static int rec_reader__decode(struct rec_cursor *c, uint32_t version, enum rec_kind kind,
 			      size_t len, struct rec_record *r)
 {
@@ -238,6 +264,9 @@ static int rec_reader__decode(struct rec_cursor *c, uint32_t version, enum rec_k
 		/* version 8: CLOCK_REALTIME - CLOCK_MONOTONIC (0 before: unknown) */
 		if (version >= 8)
 			e->realtime_offset_ns = (int64_t)rec_get_uint(c, 8);
+		/* version 10: the probe cost (not measured before) */
+		if (version >= 10)
+			rec_reader__probe_cost(c, &e->probe_cost);
 		break;
 	}
 	/* the payload must be exactly what its fields say */

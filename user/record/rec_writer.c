@@ -303,6 +303,18 @@ int rec_writer__end(struct rec_writer *w, const struct in_end *e)
 		rec_put_uint(&c, e->drops[i], 8);
 	rec_put_warnings(&c, e->warnings, e->n_warnings);
 	rec_put_uint(&c, (uint64_t)e->realtime_offset_ns, 8);	/* version 8 */
+	/* version 10: what a probe hit cost (model/probe_cost.h) */
+	rec_put_uint(&c, e->probe_cost.measured, 4);
+	rec_put_double(&c, e->probe_cost.trap_entry_ns);
+	rec_put_double(&c, e->probe_cost.trap_return_ns);
+	rec_put_double(&c, e->probe_cost.bpf_entry_ns);
+	rec_put_double(&c, e->probe_cost.bpf_return_ns);
+	rec_put_uint(&c, e->probe_cost.bpf_entry_runs, 8);
+	rec_put_uint(&c, e->probe_cost.bpf_return_runs, 8);
+	rec_put_uint(&c, e->probe_cost.line_runs, 8);
+	rec_put_double(&c, e->probe_cost.line_ns);
+	rec_put_str(&c, e->probe_cost.return_kind, sizeof(e->probe_cost.return_kind));
+	rec_put_str(&c, e->probe_cost.note, sizeof(e->probe_cost.note));
 	return rec_writer__finish_rec(w, rec, &c, REC_END);
 }
 

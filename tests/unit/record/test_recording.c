@@ -110,7 +110,13 @@ TEST(recording_roundtrip_all_kinds)
 	struct in_end e = { .end_ts = 5000, .drops = { 1, 2, 3, 4 }, .ringbuf_events = 77,
 			    .exit_code = 3, .flags = IN_END_RECORDING_TRUNCATED,
 			    .n_warnings = 2, .warnings = { "first", "jit: second \xc3\xa9" },
-			    .realtime_offset_ns = -1234567890123LL };
+			    .realtime_offset_ns = -1234567890123LL,
+			    .probe_cost = { .measured = true, .trap_entry_ns = 6160.5,
+					    .trap_return_ns = 1430.25, .bpf_entry_ns = 770.125,
+					    .bpf_return_ns = 610, .bpf_entry_runs = 206717,
+					    .bpf_return_runs = 206729, .line_runs = 3,
+					    .line_ns = 7000.5, .return_kind = "uretprobe",
+					    .note = "2 sites" } };
 	struct rec_record r;
 	struct rec_reader *rd;
 
@@ -146,7 +152,8 @@ TEST(recording_roundtrip_all_kinds)
 	expect += 8 + 48 + 6 + 5;			/* compact CODE */
 	expect += 8 + 48 + 256 + 1024;
 	expect += 8 + 8 + 8 + 4 + 4 + 2 + TR_DROP__COUNT * 8 + 2 + (2 + 5) + (2 + 14) +
-		  8;					/* version 8: realtime offset */
+		  8 +					/* version 8: realtime offset */
+		  4 + 8 * 8 + (2 + 9) + (2 + 7);	/* version 10: probe cost */
 	CHECK_EQ(rec_file_size(path), expect);
 
 	rd = rec_reader__open(path);
@@ -556,7 +563,8 @@ TEST(recording_end_without_warnings_v5)
 	CHECK(w);
 	CHECK_EQ(rec_writer__end(w, &e), 0);
 	CHECK_EQ(rec_writer__close(w), 0);
-	CHECK_EQ(rec_file_size(path), end_at + 8 + len + 2 + 8);
+	/* + warnings (none), realtime offset, probe cost (nothing measured) */
+	CHECK_EQ(rec_file_size(path), end_at + 8 + len + 2 + 8 + 4 + 8 * 8 + 2 + 2);
 	CHECK(truncate(path, end_at + 8 + len) == 0);
 	rec_patch(path, end_at + 4, &len, 4);
 	rec_patch(path, 8, "\x05", 1);
@@ -690,6 +698,37 @@ TEST(recording_codemap_instance_v7)
 	CHECK_STR(r.codemap.note, "usdt");
 	CHECK_EQ(r.codemap.len, 3);
 	CHECK(!memcmp(r.codemap.text, "xyz", 3));
+	rec_reader__close(rd);
+	unlink(path);
+}
+
+/* version 10: the end's probe cost reads back; one that is not a finite
+ * number >= 0 makes the record invalid (the outputs compute with it) */
+TEST(recording_end_probe_cost_nan_einval)
+{
+	const char *path = rec_tmp();
+	struct rec_writer *w = rec_writer__open(path);
+	struct in_end e = { .end_ts = 5000, .probe_cost = { .measured = true,
+							    .trap_entry_ns = 5000 } };
+	/* file header, record header, the end's fields before the probe cost,
+	 * its `measured` */
+	long at = 16 + 8 + (8 + 8 + 4 + 4 + 2 + TR_DROP__COUNT * 8) + 2 + 8 + 4;
+	const uint64_t nan_bits = 0x7ff8000000000000ull;
+	struct rec_record r;
+	struct rec_reader *rd;
+
+	CHECK(w);
+	CHECK_EQ(rec_writer__end(w, &e), 0);
+	CHECK_EQ(rec_writer__close(w), 0);
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK(r.end.probe_cost.measured && r.end.probe_cost.trap_entry_ns == 5000);
+	rec_reader__close(rd);
+	rec_patch(path, at, &nan_bits, 8);
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), -EINVAL);
 	rec_reader__close(rd);
 	unlink(path);
 }
