@@ -427,20 +427,28 @@ def test_jit_dump_of_another_user_refused(tracer, get_interp, tmp_path):
     assert spin > 500 and jit == 0, (jit, spin)
 
 
-def test_jit_dump_through_planted_symlink_refused(tracer, get_interp, tmp_path):
-    """launched: the dump the process opened through a symlink at its name
-    is another user's file elsewhere: the file mapped is the one checked
-    (and named: not the symlink's path), found late, refused and said"""
+def _launch_planted_dump(tracer, get_interp, tmp_path, args):
+    """pyenv 3.13 launched with ARGS, its jitdump opened through a symlink
+    planted at its name to a file of uid 65534; -> (the run, the refusal said)"""
     it = get_interp("pyenv3.13")
-    js = tmp_path / "l.json"
-    p = helpers.run([tracer, "--sample=%d" % HZ, "-o", "-", "-o", str(js), "--", it.python,
-                     WORKLOAD, "spin-jitdump"], timeout=TIMEOUT,
+    p = helpers.run([tracer] + args + ["--", it.python, WORKLOAD, "spin-jitdump"],
+                    timeout=TIMEOUT,
                     env=helpers.target_env({"JIT_DUMP_DIR": str(tmp_path),
                                             "JIT_DUMP_SYMLINK": "1",
                                             "JIT_DUMP_CHOWN": "65534"}))
     assert p.returncode == 0, helpers.describe(p)
     said = _refused(p.stderr)
     assert said, p.stderr
+    return p, said
+
+
+def test_jit_dump_through_planted_symlink_refused(tracer, get_interp, tmp_path):
+    """launched: the dump the process opened through a symlink at its name
+    is another user's file elsewhere: the file mapped is the one checked
+    (and named: not the symlink's path), found late, refused and said"""
+    js = tmp_path / "l.json"
+    p, said = _launch_planted_dump(tracer, get_interp, tmp_path,
+                                   ["--sample=%d" % HZ, "-o", "-", "-o", str(js)])
     assert "/planted/jit-" in said.group(0)
     assert said.group(0) in p.stdout
     assert said.group(0) in helpers.load_chrome(js)["session"]["warnings"]
@@ -450,16 +458,8 @@ def test_jit_dump_through_planted_symlink_refused(tracer, get_interp, tmp_path):
 def test_jit_refusal_kept_by_recording(tracer, get_interp, tmp_path):
     """a refusal found late lands in the recording's end record: `tracer
     report` says it in its outputs as the live session did"""
-    it = get_interp("pyenv3.13")
     rec, js = tmp_path / "r.trace", tmp_path / "r.json"
-    p = helpers.run([tracer, "-o", str(rec), "--", it.python, WORKLOAD, "spin-jitdump"],
-                    timeout=TIMEOUT,
-                    env=helpers.target_env({"JIT_DUMP_DIR": str(tmp_path),
-                                            "JIT_DUMP_SYMLINK": "1",
-                                            "JIT_DUMP_CHOWN": "65534"}))
-    assert p.returncode == 0, helpers.describe(p)
-    said = _refused(p.stderr)
-    assert said, p.stderr
+    _, said = _launch_planted_dump(tracer, get_interp, tmp_path, ["-o", str(rec)])
     r = helpers.run([tracer, "report", str(rec), "-o", "-", "-o", str(js)], timeout=60)
     assert r.returncode == 0, helpers.describe(r)
     assert said.group(0) in r.stdout, r.stdout[-2000:]
