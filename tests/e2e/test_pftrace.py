@@ -11,8 +11,7 @@ import collections
 import os
 
 import helpers
-from test_pprof import chrome_ns, decode_raw_ok, one, parse_text, protoc, run_formats, \
-    unknown_fields
+from test_pprof import chrome_ns, decode_raw_ok, one, parse_text, protoc, unknown_fields
 
 TRACE_PROTO = """
 syntax = "proto2";
@@ -272,34 +271,36 @@ def check_trace(tr, doc, calls, interp, workload, truth):
         assert "%d warning" % len(p["warnings"]) in i["name"]
 
 
-def test_pftrace_launch(tracer, interp, workload, truth, tmp_path):
-    run_formats(tracer, interp, workload, tmp_path, ["t.json", "t.pftrace"])
-    tr = Trace(tmp_path / "t.pftrace", tmp_path)
-    doc, calls = chrome_ns(tmp_path / "t.json")
+def test_pftrace_launch(tracer, interp, workload, truth, formats_run, tmp_path):
+    """the .pftrace of the session every format's test reads
+    (formats_run.py), against the Chrome trace of that session"""
+    run = formats_run(tracer, interp, workload)
+    tr = Trace(run["pftrace"], tmp_path)
+    doc, calls = chrome_ns(run["json"])
     check_trace(tr, doc, calls, interp, workload, truth)
 
 
-def test_pftrace_attach(tracer, get_interp, get_truth, tmp_path):
+def test_pftrace_attach(tracer, get_interp, get_truth, formats_run, tmp_path):
     """frames running at the attach begin at the attach time"""
     it = get_interp("debian3.11")
     wl = helpers.WORKLOAD_BY_NAME["mixed"]
-    out, js = tmp_path / "t.pftrace", tmp_path / "t.json"
-    helpers.trace_attached(tracer, it, wl, tmp_path, [out, js])
-    tr = Trace(out, tmp_path)
-    doc, calls = chrome_ns(js)
+    run = formats_run(tracer, it, wl, "attach")
+    tr = Trace(run["pftrace"], tmp_path)
+    doc, calls = chrome_ns(run["json"])
     check_trace(tr, doc, calls, it, wl, get_truth(it, wl))
     assert any(s["args"].get("began_before_attach") for s in tr.slices)
 
 
-def test_pftrace_report_equals_direct(tracer, get_interp, tmp_path):
+def test_pftrace_report_equals_direct(tracer, get_interp, formats_run, tmp_path):
     it = get_interp("debian3.11")
     wl = helpers.WORKLOAD_BY_NAME["mixed"]
-    run_formats(tracer, it, wl, tmp_path, ["t.trace", "t.pftrace"])
-    p = helpers.run([tracer, "report", str(tmp_path / "t.trace"), "-o",
+    run = formats_run(tracer, it, wl)
+    p = helpers.run([tracer, "report", run["trace"], "-o",
                      str(tmp_path / "r.pftrace")], timeout=60)
     assert p.returncode == 0, helpers.describe(p)
-    a = (tmp_path / "t.pftrace").read_bytes()
-    assert len(Trace(tmp_path / "t.pftrace", tmp_path).slices) > 100
+    with open(run["pftrace"], "rb") as f:
+        a = f.read()
+    assert len(Trace(run["pftrace"], tmp_path).slices) > 100
     assert a == (tmp_path / "r.pftrace").read_bytes()
 
 
