@@ -27,8 +27,8 @@ FORMATS = {"json": "t.json", "folded": "t.folded", "speedscope": "t.speedscope.j
 def run_formats(tracer, interp, workload, d, mode):
     """trace WORKLOAD with every output at once; -> {format: path, "pid":
     pid, "stdout": the workload's stdout, "summary": the tracer's stdout
-    (launch: the workload's too, it shares the tracer's), "stderr":
-    (launch) the workload's and tracer's stderr, "began"/"ended":
+    (launch: the workload's too, it shares the tracer's), "tracer_stderr"
+    (launch: the workload's too), "began"/"ended":
     time.time() around the session}"""
     out = {k: os.path.join(str(d), v) for k, v in FORMATS.items()}
     # "-": the summary on the tracer's stdout (test_summary reads it)
@@ -44,13 +44,13 @@ def run_formats(tracer, interp, workload, d, mode):
         m = re.search(r"^workload: pid (\d+)$", p.stderr, re.M)
         assert m, "the workload did not print its pid:\n" + p.stderr[-2000:]
         out["pid"] = int(m.group(1))
-        out["stdout"], out["stderr"] = p.stdout, p.stderr
+        out["stdout"], out["tracer_stderr"] = p.stdout, p.stderr
         out["summary"] = p.stdout
     else:
         target, tr = helpers.trace_attached(tracer, interp, workload, d, paths, TIMEOUT)
         assert target.out.wait_for("result:", 5) is not None
         out["pid"] = target.pid
         out["stdout"] = target.out.text()
-        out["summary"] = tr.out.text()
+        out["summary"], out["tracer_stderr"] = tr.out.text(), tr.err.text()
     out["ended"] = time.time()
     return out
