@@ -101,7 +101,7 @@ unit-ubsan: $(UBSAN)/unit-tests
 	UBSAN_OPTIONS=print_stacktrace=1 $(UBSAN)/unit-tests $(UBSAN_TESTS)
 
 e2e: $(OUT)/tracer
-	cd tests/e2e && /usr/bin/python3 -m pytest -ra $(PYTEST_ARGS)
+	cd tests/e2e && /usr/bin/python3 -m pytest -ra --durations=25 $(PYTEST_ARGS)
 
 # the layer rule of user/ (user/README.md), and its own test
 check:

@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import helpers  # noqa: E402
 from ground_truth import ground_truth  # noqa: E402
+from formats_run import run_formats  # noqa: E402
 
 
 def _tracer_path():
@@ -89,3 +90,27 @@ def nobody_dir():
     d = hostile.make_nobody_dir()
     yield d
     hostile.remove_dir(d)
+
+
+@pytest.fixture(scope="session")
+def formats_run(tmp_path_factory):
+    """formats_run(tracer, interp, workload, mode) -> paths of one run
+    writing every format (formats_run.py), cached per session: test_exact,
+    test_folded, test_speedscope, test_pprof, test_pftrace and
+    test_recording read the same run"""
+    runs = {}
+
+    def get(tracer, interp, workload, mode="launch"):
+        key = (interp.id, workload.name, mode)
+        if key not in runs:
+            d = tmp_path_factory.mktemp("formats-%s-%s-%s" % key)
+            try:
+                runs[key] = run_formats(tracer, interp, workload, d, mode)
+            except AssertionError as e:
+                # a failed run fails every test that reads it (not run
+                # again: no second chance for a flaky session)
+                runs[key] = e
+        if isinstance(runs[key], AssertionError):
+            raise AssertionError("the shared %s run failed: %s" % (key, runs[key]))
+        return runs[key]
+    return get

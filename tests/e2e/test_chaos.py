@@ -245,13 +245,18 @@ def test_kill9_all(tracer, get_interp, target_dir, tmp_path):
 
 # ---- what a killed tracer's .json keeps ------------------------------------
 
-# a target calling tick() N times, about a millisecond each
+# a target calling tick() N times, each sleeping PAUSE seconds (0.001 when
+# traced; the ground truth's run counts the same calls with PAUSE 0: how
+# often tick() is called does not depend on how long it sleeps, and 30000
+# ticks of 1 ms under sys.setprofile took 33 s of the suite)
 TICKS = r"""
 import sys, time
 
 def tick(i):
-    time.sleep(0.001)
+    if PAUSE:
+        time.sleep(PAUSE)
 
+PAUSE = float(sys.argv[2]) if len(sys.argv) > 2 else 0.001
 sys.stderr.write("ticking\n")
 sys.stderr.flush()
 for i in range(int(sys.argv[1])):
@@ -269,7 +274,7 @@ def prof(frame, event, arg):
             and frame.f_code.co_filename == path:
         n += 1
 path = sys.argv[1]
-sys.argv = [path, sys.argv[2]]
+sys.argv = [path] + sys.argv[2:]
 sys.setprofile(prof)
 runpy.run_path(path, run_name="__main__")
 sys.setprofile(None)
@@ -319,7 +324,7 @@ def test_kill9_json_keeps_events(tracer, get_interp, tmp_path):
     assert not [e for e in events if e.get("name") == "tracer_session"]
     ticks = sorted((e for e in events if e.get("ph") == "X" and e["name"] == "tick"
                     and e["args"]["file"] == str(script)), key=lambda e: e["ts"])
-    p = subprocess.run([interp.python, "-c", COUNT_TICKS, str(script), str(N_TICKS)],
+    p = subprocess.run([interp.python, "-c", COUNT_TICKS, str(script), str(N_TICKS), "0"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT * 3)
     assert p.returncode == 0, p
     truth = int(p.stdout)

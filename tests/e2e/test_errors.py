@@ -235,14 +235,15 @@ def test_other_python_refused_attach(tracer, tmp_path, ident, python, said):
     """-p of a running one: refused with the reason, the target unharmed,
     nothing written"""
     _other_python(python)
-    s = subprocess.Popen([python, "-c", "import time\nfor i in range(600): time.sleep(0.1)"])
+    s = helpers.Spawned([python, "-c", "import sys, time\nsys.stdout.write('ready\\n')\n"
+                         "sys.stdout.flush()\nfor i in range(600): time.sleep(0.1)"])
     try:
-        time.sleep(1.0)		# past its start: its libraries mapped
+        # past its start (its libraries mapped): it runs Python code
+        assert s.out.wait_for("ready", 30), s.describe()
         p = helpers.run([tracer, "-p", str(s.pid), "-o", str(tmp_path / "x.json")],
                         timeout=60)
         assert_refused(p, said, "PID %d" % s.pid)
         _nothing_left(tmp_path, "x.json")
-        assert s.poll() is None, "the target was harmed"
+        assert s.proc.poll() is None, "the target was harmed"
     finally:
         s.kill()
-        s.wait()

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
 """Per-function call counts of the tracer == ground truth (sys.setprofile
-in a separate run of the same interpreter), launch and attach modes."""
-import os
+in a separate run of the same interpreter), launch and attach modes.
 
-import pytest
-
+The traced run is the session shared with the other formats' tests
+(formats_run.py: one session writing every output, the Chrome trace
+checked here): the same tracer options and target, more outputs written
+at the end, so nothing checked here is lost (a lost event or a miscount
+fails here and in every format's test)."""
 import helpers
 
 TIMEOUT = 120
@@ -71,20 +73,15 @@ def pid_from_stderr(text):
     raise AssertionError("the workload did not print its pid:\n" + text[-2000:])
 
 
-def test_launch(tracer, interp, workload, truth, tmp_path):
-    out = tmp_path / "t.json"
-    p = helpers.run([tracer, "-o", str(out)] + interp.tracer_args + ["--", interp.python, workload.path],
-                    timeout=TIMEOUT, env=helpers.target_env())
-    assert p.returncode == 0, helpers.describe(p)
-    assert truth.stdout in p.stdout, "workload output changed\n" + helpers.describe(p)
-    chrome = helpers.Chrome(out)
-    check_trace(chrome, interp, workload, truth, pid_from_stderr(p.stderr), "launch")
+def test_launch(tracer, interp, workload, truth, formats_run):
+    run = formats_run(tracer, interp, workload, "launch")
+    assert truth.stdout in run["stdout"], "workload output changed\n" + run["stdout"][-2000:]
+    chrome = helpers.Chrome(run["json"])
+    check_trace(chrome, interp, workload, truth, run["pid"], "launch")
     assert chrome.counter("unmatched_returns") == 0, chrome.other
 
 
-def test_attach(tracer, interp, workload, truth, tmp_path):
-    out = tmp_path / "t.json"
-    target, _ = helpers.trace_attached(tracer, interp, workload, tmp_path, [out], TIMEOUT)
-    assert target.out.wait_for("result:", 5) is not None
-    assert target.out.text() == truth.stdout.rstrip("\n")
-    check_trace(helpers.Chrome(out), interp, workload, truth, target.pid, "attach")
+def test_attach(tracer, interp, workload, truth, formats_run):
+    run = formats_run(tracer, interp, workload, "attach")
+    assert run["stdout"] == truth.stdout.rstrip("\n")
+    check_trace(helpers.Chrome(run["json"]), interp, workload, truth, run["pid"], "attach")

@@ -111,13 +111,30 @@ def test_stripped_pyenv(tracer, stripped, wname, mode, tmp_path):
 
 @pytest.mark.parametrize("mode", ["launch", "attach"])
 @pytest.mark.parametrize("wname", sorted(WORKLOADS))
-def test_debian_dispatch(tracer, get_interp, wname, mode, tmp_path):
+def test_debian_dispatch(tracer, get_interp, get_truth, formats_run, wname, mode, tmp_path):
+    """Debian's 3.11 takes dispatch by itself: on the usual workloads the
+    session shared with every format's test (formats_run.py, no --strategy:
+    Debian's default, checked to be dispatch) is checked here; the
+    exceptions workload, its own, with --strategy dispatch forced"""
     interp = get_interp("debian3.11")
     interp.strategy = "dispatch"
     workload = WORKLOADS[wname]
-    truth = truth_of(interp, workload, helpers.target_env(), "debian")
-    run = run_launch if mode == "launch" else run_attach
-    err, _ = run(tracer, interp, workload, truth, tmp_path, ["--strategy", "dispatch"])
+    if wname == EXC.name:
+        truth = truth_of(interp, workload, helpers.target_env(), "debian")
+        run = run_launch if mode == "launch" else run_attach
+        err, _ = run(tracer, interp, workload, truth, tmp_path, ["--strategy", "dispatch"])
+    else:
+        truth = get_truth(interp, workload)
+        r = formats_run(tracer, interp, workload, mode)
+        if mode == "launch":
+            assert truth.stdout in r["stdout"], "workload output changed\n" + r["stdout"][-2000:]
+        else:
+            assert r["stdout"] == truth.stdout.rstrip("\n")
+        chrome = helpers.Chrome(r["json"])
+        check_trace(chrome, interp, workload, truth, r["pid"], mode)
+        if mode == "launch":
+            assert chrome.counter("unmatched_returns") == 0, chrome.other
+        err = r["tracer_stderr"]
     check_said(err, os.path.realpath(interp.python))
 
 

@@ -5,63 +5,18 @@ same tracer run and the sys.setprofile ground truth: every line is
 every function of the workload that ran is in some stack, and
 `tracer report REC.trace -o X.folded` equals the direct -o X.folded.
 
-Also home of what test_speedscope.py shares: one tracer run per
-(interpreter, workload, mode) writing every format (run_formats), and the
-readers of the folded file and of the Chrome trace's times."""
+The run is the one traced session per (interpreter, workload, mode) that
+writes every format (fixture formats_run, formats_run.py). Also home of
+what test_speedscope.py shares: the readers of the folded file and of the
+Chrome trace's times."""
 import collections
-import os
 import re
-
-import pytest
 
 import helpers
 import nesting
 
-TIMEOUT = 120
-
 # qualname (file:line), as out_folded.c names a frame
 FRAME = re.compile(r"^(.*) \((.*):(\d+)\)$")
-
-
-# ---- one run, every format --------------------------------------------------
-
-FORMATS = {"json": "t.json", "folded": "t.folded", "speedscope": "t.speedscope.json",
-           "trace": "t.trace"}
-
-
-def _run_formats(tracer, interp, workload, d, mode):
-    """trace WORKLOAD with every output at once; -> {format: path, "pid": pid}"""
-    out = {k: os.path.join(str(d), v) for k, v in FORMATS.items()}
-    paths = [out[k] for k in ("json", "folded", "speedscope", "trace")]
-    if mode == "launch":
-        cmd = [tracer]
-        for p in paths:
-            cmd += ["-o", p]
-        p = helpers.run(cmd + interp.tracer_args + ["--", interp.python, workload.path],
-                        timeout=TIMEOUT, env=helpers.target_env())
-        assert p.returncode == 0, helpers.describe(p)
-        pid = int(re.search(r"^workload: pid (\d+)$", p.stderr, re.M).group(1))
-    else:
-        target, _ = helpers.trace_attached(tracer, interp, workload, d, paths, TIMEOUT)
-        pid = target.pid
-    out["pid"] = pid
-    return out
-
-
-@pytest.fixture(scope="session")
-def formats_run(tmp_path_factory):
-    """formats_run(tracer, interp, workload, mode) -> paths of one run
-    writing .json, .folded, .speedscope.json and .trace (cached per
-    session: test_folded and test_speedscope read the same run)"""
-    runs = {}
-
-    def get(tracer, interp, workload, mode="launch"):
-        key = (interp.id, workload.name, mode)
-        if key not in runs:
-            d = tmp_path_factory.mktemp("formats-%s-%s-%s" % key)
-            runs[key] = _run_formats(tracer, interp, workload, d, mode)
-        return runs[key]
-    return get
 
 
 # ---- readers --------------------------------------------------------------

@@ -17,14 +17,12 @@ import gzip
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 
 import helpers
 import nesting
 
-TIMEOUT = 120
 PROTOC = shutil.which("protoc") or "/usr/bin/protoc"
 
 PROFILE_PROTO = """
@@ -275,20 +273,12 @@ class Profile(object):
         return out
 
 
-def run_formats(tracer, interp, wl, tmp_path, outs):
-    args = [tracer]
-    for o in outs:
-        args += ["-o", str(tmp_path / o)]
-    p = helpers.run(args + interp.tracer_args + ["--", interp.python, wl.path],
-                    timeout=TIMEOUT, env=helpers.target_env())
-    assert p.returncode == 0, helpers.describe(p)
-    return p
-
-
-def test_pprof_launch(tracer, interp, workload, truth, tmp_path):
-    run_formats(tracer, interp, workload, tmp_path, ["t.json", "t.pprof"])
-    prof = Profile(tmp_path / "t.pprof", tmp_path)
-    doc, calls = chrome_ns(tmp_path / "t.json")
+def test_pprof_launch(tracer, interp, workload, truth, formats_run, tmp_path):
+    """the .pprof of the session every format's test reads (formats_run.py),
+    against the Chrome trace of that session"""
+    run = formats_run(tracer, interp, workload)
+    prof = Profile(run["pprof"], tmp_path)
+    doc, calls = chrome_ns(run["json"])
     other = doc["session"]
     # every workload function, by its identity
     funcs = set(prof.funcs.values())
@@ -300,8 +290,10 @@ def test_pprof_launch(tracer, interp, workload, truth, tmp_path):
     assert len(keyed) == len(set(keyed)), "two samples with the same stack and thread"
     tids = set((c["pid"], c["tid"]) for c in calls)
     assert set((p, t) for _, p, t in keyed) <= tids, "a thread the trace does not have"
-    # the wall-clock time of the first event: this run's
-    assert abs(prof.time_nanos / 1e9 - time.time()) < TIMEOUT, prof.time_nanos
+    # the wall-clock time of the first event: this run's (the session is
+    # shared, so bounded by its own start and end, not by the test's time)
+    assert run["began"] - 1 <= prof.time_nanos / 1e9 <= run["ended"] + 1, \
+        (prof.time_nanos, run["began"], run["ended"])
     # leaf first: main() runs under <module>, its callees above it
     below_main = [s for s in stacks if any(f[0] == "main" and f[1] in workload.files
                                              for f in s[1:])]
@@ -325,15 +317,16 @@ def test_pprof_launch(tracer, interp, workload, truth, tmp_path):
     assert "strategy %s" % interp.strategy in text, text
 
 
-def test_pprof_report_equals_direct(tracer, get_interp, tmp_path):
+def test_pprof_report_equals_direct(tracer, get_interp, formats_run, tmp_path):
     it = get_interp("debian3.11")
     wl = helpers.WORKLOAD_BY_NAME["mixed"]
-    run_formats(tracer, it, wl, tmp_path, ["t.trace", "t.pprof"])
-    p = helpers.run([tracer, "report", str(tmp_path / "t.trace"), "-o",
+    run = formats_run(tracer, it, wl)
+    p = helpers.run([tracer, "report", run["trace"], "-o",
                      str(tmp_path / "r.pprof")], timeout=60)
     assert p.returncode == 0, helpers.describe(p)
-    a, b = Profile(tmp_path / "t.pprof", tmp_path), Profile(tmp_path / "r.pprof", tmp_path)
+    a, b = Profile(run["pprof"], tmp_path), Profile(tmp_path / "r.pprof", tmp_path)
     assert a.samples, "an empty profile"
     # the same session gives the same bytes
     assert a.data == b.data
-    assert (tmp_path / "t.pprof").read_bytes() == (tmp_path / "r.pprof").read_bytes()
+    with open(run["pprof"], "rb") as f:
+        assert f.read() == (tmp_path / "r.pprof").read_bytes()

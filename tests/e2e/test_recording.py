@@ -2,28 +2,17 @@
 """The native recording: `tracer report REC.trace -o Y.json` gives the same
 events as the direct `-o Y.json` of the same run; damaged recordings are
 refused or read up to the damage, never crash the reader."""
-import os
-
-import pytest
-
 import helpers
 
 
-def record(tracer, interp, wl, tmp_path):
-    rec, direct = tmp_path / "t.trace", tmp_path / "t.json"
-    p = helpers.run([tracer, "-o", str(rec), "-o", str(direct)] + interp.tracer_args +
-                    ["--", interp.python, wl.path],
-                    timeout=120, env=helpers.target_env())
-    assert p.returncode == 0, helpers.describe(p)
-    return rec, direct
-
-
-def test_report_equals_direct(tracer, interp, workload, truth, tmp_path):
-    rec, direct = record(tracer, interp, workload, tmp_path)
+def test_report_equals_direct(tracer, interp, workload, truth, formats_run, tmp_path):
+    """the .trace and the .json of the session every format's test reads
+    (formats_run.py)"""
+    run = formats_run(tracer, interp, workload)
     out = tmp_path / "r.json"
-    p = helpers.run([tracer, "report", str(rec), "-o", str(out)], timeout=60)
+    p = helpers.run([tracer, "report", run["trace"], "-o", str(out)], timeout=60)
     assert p.returncode == 0, helpers.describe(p)
-    a, b = helpers.Chrome(direct), helpers.Chrome(out)
+    a, b = helpers.Chrome(run["json"]), helpers.Chrome(out)
     # not trivially equal: the workload's calls are there (their exact
     # counts are test_exact's business)
     assert set(helpers.count_calls(a.in_files(workload.files))) == set(truth.calls)
@@ -34,32 +23,32 @@ def test_report_equals_direct(tracer, interp, workload, truth, tmp_path):
         assert a.counter(c) == b.counter(c), c
 
 
-def test_report_summary(tracer, get_interp, tmp_path):
+def test_report_summary(tracer, get_interp, formats_run):
     it = get_interp("debian3.11")
-    rec, direct = record(tracer, it, helpers.WORKLOAD_BY_NAME["multifile"], tmp_path)
-    p = helpers.run([tracer, "report", str(rec)], timeout=60)
+    run = formats_run(tracer, it, helpers.WORKLOAD_BY_NAME["multifile"])
+    p = helpers.run([tracer, "report", run["trace"]], timeout=60)
     assert p.returncode == 0, helpers.describe(p)
     assert "strategy: dispatch" in p.stdout, helpers.describe(p)
     assert "events:" in p.stdout
 
 
-def test_attach_recording(tracer, get_interp, get_truth, tmp_path):
+def test_attach_recording(tracer, get_interp, get_truth, formats_run, tmp_path):
     it = get_interp("debian3.11")
     wl = helpers.WORKLOAD_BY_NAME["mixed"]
-    rec, direct = tmp_path / "t.trace", tmp_path / "t.json"
-    helpers.trace_attached(tracer, it, wl, tmp_path, [rec, direct])
+    run = formats_run(tracer, it, wl, "attach")
     out = tmp_path / "r.json"
-    p = helpers.run([tracer, "report", str(rec), "-o", str(out)], timeout=60)
+    p = helpers.run([tracer, "report", run["trace"], "-o", str(out)], timeout=60)
     assert p.returncode == 0, helpers.describe(p)
-    a, b = helpers.Chrome(direct), helpers.Chrome(out)
+    a, b = helpers.Chrome(run["json"]), helpers.Chrome(out)
     assert set(helpers.count_calls(a.in_files(wl.files))) == set(get_truth(it, wl).calls)
     assert helpers.sorted_events(a.events) == helpers.sorted_events(b.events)
 
 
-def test_damaged_recording(tracer, get_interp, tmp_path):
+def test_damaged_recording(tracer, get_interp, formats_run, tmp_path):
     it = get_interp("debian3.11")
-    rec, _ = record(tracer, it, helpers.WORKLOAD_BY_NAME["multifile"], tmp_path)
-    data = rec.read_bytes()
+    run = formats_run(tracer, it, helpers.WORKLOAD_BY_NAME["multifile"])
+    with open(run["trace"], "rb") as f:
+        data = f.read()
     assert len(data) > 64
     cases = {}
     for frac in (0.0, 0.1, 0.5, 0.9, 0.999):

@@ -86,14 +86,35 @@ def check_runtime(chrome, result, interp):
     assert not [w for w in warnings if "not on the timeline" in w], warnings
 
 
-def test_runtime_launch(tracer, interp, tmp_path):
-    out = tmp_path / "t.json"
-    p = helpers.run([tracer, "-o", str(out)] + interp.tracer_args + ["--", interp.python, WORKLOAD],
-                    timeout=120, env=helpers.target_env())
-    assert p.returncode == 0, helpers.describe(p)
-    result = result_of(p.stdout)
+@pytest.fixture(scope="module")
+def runtime_run(tmp_path_factory):
+    """runtime_run(tracer, interp) -> (outputs {json, pftrace, trace}, the
+    workload's stdout) of one launched session per interpreter (cached:
+    test_runtime_launch and test_runtime_pftrace_and_report read the same
+    session; a failed session fails both, it is not run again)"""
+    runs = {}
+
+    def get(tracer, interp):
+        if interp.id not in runs:
+            d = tmp_path_factory.mktemp("runtime-" + interp.id)
+            outs = {n: d / ("t." + n) for n in ("json", "pftrace", "trace")}
+            args = [tracer]
+            for o in outs.values():
+                args += ["-o", str(o)]
+            p = helpers.run(args + interp.tracer_args + ["--", interp.python, WORKLOAD],
+                            timeout=120, env=helpers.target_env())
+            runs[interp.id] = (outs, p)
+        outs, p = runs[interp.id]
+        assert p.returncode == 0, helpers.describe(p)
+        return outs, p.stdout
+    return get
+
+
+def test_runtime_launch(tracer, interp, runtime_run):
+    outs, stdout = runtime_run(tracer, interp)
+    result = result_of(stdout)
     assert result["value"] == 121
-    check_runtime(helpers.Chrome(out), result, interp)
+    check_runtime(helpers.Chrome(outs["json"]), result, interp)
 
 
 @pytest.mark.parametrize("ident", ["debian3.11", "pyenv3.8", "pyenv3.12", "pyenv3.14"])
@@ -117,15 +138,11 @@ def exact_runtime(path):
 
 
 @pytest.mark.parametrize("ident", ["debian3.11", "pyenv3.10"])
-def test_runtime_pftrace_and_report(tracer, get_interp, ident, tmp_path):
+def test_runtime_pftrace_and_report(tracer, get_interp, ident, runtime_run, tmp_path):
     """the same slices in .pftrace and in `tracer report` of a recording"""
     it = get_interp(ident)
-    outs = [tmp_path / n for n in ("t.json", "t.pftrace", "t.trace")]
-    args = [tracer]
-    for o in outs:
-        args += ["-o", str(o)]
-    p = helpers.run(args + ["--", it.python, WORKLOAD], timeout=120, env=helpers.target_env())
-    assert p.returncode == 0, helpers.describe(p)
+    o, _ = runtime_run(tracer, it)	# the session of test_runtime_launch
+    outs = [o["json"], o["pftrace"], o["trace"]]
     want = exact_runtime(outs[0])
     assert len(want) > 10, want
     tr = Trace(outs[1], tmp_path)

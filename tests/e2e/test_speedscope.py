@@ -21,8 +21,8 @@ import struct
 import pytest
 
 import helpers
-from test_folded import (chrome_intervals, formats_run, frame_key,  # noqa: F401
-                         outermost_total_ns, parse_folded, workload_keys)
+from test_folded import (chrome_intervals, frame_key, outermost_total_ns, parse_folded,
+                         workload_keys)
 
 SCHEMA = "https://www.speedscope.app/file-format-schema.json"
 NODE_DIR = os.path.join(helpers.HERE, "node")
@@ -336,28 +336,81 @@ def check_imports(run, workload, truth, res):
     assert abs(fo_tot[k] - ch_tot[k]) <= lines + 1, (fo_tot[k], ch_tot[k], lines)
 
 
-def test_speedscope_import(tracer, interp, get_truth, formats_run):
+def _selected(session, name):
+    """the items of test NAME this pytest session runs"""
+    return [i for i in session.items if getattr(i, "originalname", None) == name]
+
+
+@pytest.fixture(scope="module")
+def imported(request, tracer, formats_run, tmp_path_factory):
+    """speedscope's import of every file the import tests below read, done
+    in ONE headless Chromium: starting it takes ~15 s on the CI machine and
+    an import ~5 s, so one batch instead of one Chromium per test saves
+    minutes and changes nothing checked (each file is still imported alone,
+    by speedscope's own loader, in a page of its own; each test checks the
+    results of its files).
+
+    -> {"runs": {(interp id, mode): formats_run's run}, "synthetic": paths
+    or the exception, "res": {path: result}}. An interpreter whose session
+    fails is left out here; its test fails on its own formats_run call.
+    Only what the session's selected tests read is imported (-k)."""
     _consumer_or_skip()
-    wl = helpers.WORKLOAD_BY_NAME["mixed"]
+    session = request.session
+    runs = {}
+    for item in _selected(session, "test_speedscope_import"):
+        ident = item.callspec.params["interp"]
+        it, _ = helpers.find_interp(ident)
+        if it is None:
+            continue	# its test skips (or fails, for Debian's) by get_interp
+        try:
+            runs[(ident, "launch")] = formats_run(tracer, it, IMPORT_WL["launch"], "launch")
+        except AssertionError:
+            pass
+    it, _ = helpers.find_interp("debian3.11")
+    if it is not None and _selected(session, "test_speedscope_import_attach"):
+        try:
+            runs[("debian3.11", "attach")] = formats_run(tracer, it, IMPORT_WL["attach"], "attach")
+        except AssertionError:
+            pass
+    syn = None
+    try:
+        if _selected(session, "test_speedscope_import_synthetic"):
+            syn = synthetic_outputs(tracer, tmp_path_factory.mktemp("synthetic-import"))
+    except AssertionError as e:
+        syn = e
+    files = [r[k] for r in runs.values() for k in ("speedscope", "folded", "json")]
+    if isinstance(syn, dict):
+        files += [syn["speedscope"], syn["folded"], syn["json"]]
+    res = speedscope_import(files, timeout=120 + 30 * len(files))
+    return {"runs": runs, "synthetic": syn, "res": res}
+
+
+# the workload of the import tests, per mode
+IMPORT_WL = {"launch": helpers.WORKLOAD_BY_NAME["mixed"],
+             "attach": helpers.WORKLOAD_BY_NAME["multifile"]}
+
+
+def test_speedscope_import(tracer, interp, get_truth, formats_run, imported):
+    wl = IMPORT_WL["launch"]
     run = formats_run(tracer, interp, wl)
-    res = speedscope_import([run["speedscope"], run["folded"], run["json"]])
-    check_imports(run, wl, get_truth(interp, wl), res)
+    assert imported["runs"].get((interp.id, "launch")) is run
+    check_imports(run, wl, get_truth(interp, wl), imported["res"])
 
 
-def test_speedscope_import_attach(tracer, get_interp, get_truth, formats_run):
-    _consumer_or_skip()
+def test_speedscope_import_attach(tracer, get_interp, get_truth, formats_run, imported):
     it = get_interp("debian3.11")
-    wl = helpers.WORKLOAD_BY_NAME["multifile"]
+    wl = IMPORT_WL["attach"]
     run = formats_run(tracer, it, wl, "attach")
-    res = speedscope_import([run["speedscope"], run["folded"], run["json"]])
-    check_imports(run, wl, get_truth(it, wl), res)
+    assert imported["runs"].get(("debian3.11", "attach")) is run
+    check_imports(run, wl, get_truth(it, wl), imported["res"])
 
 
-def test_speedscope_import_synthetic(tracer, tmp_path):
+def test_speedscope_import_synthetic(imported):
     """the out-of-order begin and the odd names, through speedscope"""
-    _consumer_or_skip()
-    out = synthetic_outputs(tracer, tmp_path)
-    res = speedscope_import([out["speedscope"], out["folded"], out["json"]])
+    out = imported["synthetic"]
+    if not isinstance(out, dict):
+        raise out
+    res = imported["res"]
     ssp = _imported(res[out["speedscope"]], "speedscope json file")
     main = [p for p in ssp if p["name"].startswith("main ")]
     assert len(main) == 1

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""The summary printed without -o: process line, strategy, function table
-with the ground-truth call counts, counters with nothing lost."""
+"""The summary printed without -o (or with -o -): process line, strategy,
+function table with the ground-truth call counts, counters with nothing
+lost."""
 import re
 
 import helpers
@@ -50,9 +51,33 @@ def check_rows(text, wl, truth):
     assert not diffs, "\n".join(diffs) + "\n" + text
 
 
-def test_summary_attach(tracer, interp, get_truth, tmp_path):
+def test_summary_attach(tracer, interp, get_truth, formats_run):
     """attach mode: only main() runs while traced, the table is small
-    enough to list every workload function"""
+    enough to list every workload function (the summary, -o -, of the
+    session every format's test reads: formats_run.py)"""
+    wl = helpers.WORKLOAD_BY_NAME["multifile"]
+    truth = get_truth(interp, wl)
+    run = formats_run(tracer, interp, wl, "attach")
+    check_common(run["summary"], interp, run["pid"])
+    check_rows(run["summary"], wl, truth)
+
+
+def test_summary_launch(tracer, interp, get_truth, formats_run):
+    """(the summary, -o -, of the session every format's test reads)"""
+    wl = helpers.WORKLOAD_BY_NAME["multifile"]
+    truth = get_truth(interp, wl)
+    run = formats_run(tracer, interp, wl, "launch")
+    check_common(run["summary"], interp, run["pid"])
+    check_rows(run["summary"], wl, truth)
+
+
+# Without any -o the summary is the default output: that choice is made
+# once, whatever the interpreter, so it is checked on Debian's 3.11 (in
+# both modes); the summary of every interpreter is checked above through
+# -o - (the same writer).
+
+def test_summary_default_attach(tracer, get_interp, get_truth, tmp_path):
+    interp = get_interp("debian3.11")
     wl = helpers.WORKLOAD_BY_NAME["multifile"]
     truth = get_truth(interp, wl)
     target, tr = helpers.trace_attached(tracer, interp, wl, tmp_path, [])
@@ -61,7 +86,8 @@ def test_summary_attach(tracer, interp, get_truth, tmp_path):
     check_rows(text, wl, truth)
 
 
-def test_summary_launch(tracer, interp, get_truth, tmp_path):
+def test_summary_default_launch(tracer, get_interp, get_truth, tmp_path):
+    interp = get_interp("debian3.11")
     wl = helpers.WORKLOAD_BY_NAME["multifile"]
     truth = get_truth(interp, wl)
     p = helpers.run([tracer] + interp.tracer_args + ["--", interp.python, wl.path], timeout=120,
