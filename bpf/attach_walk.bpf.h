@@ -130,6 +130,10 @@ int attach_walk(struct bpf_iter__task *ctx)
 	w.task = task;
 	w.pid_tgid = (__u64)pid << 32 | (__u32)task->pid;
 	ts = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	/* created by the thread's own first event at the same instant: the
+	 * loser's creation fails (-EEXIST) and finds the winner's */
+	if (!ts)
+		ts = bpf_task_storage_get(&threads, task, 0, 0);
 	if (!ts) {
 		drop(TR_DROP_MAP_FULL);
 		return 0;

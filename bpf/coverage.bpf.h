@@ -73,8 +73,16 @@ struct {
 
 static __always_inline struct thread_state *thread_state(bool create)
 {
-	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct thread_state *ts;
+
+	if (!create)
+		return bpf_task_storage_get(&threads, task, 0, 0);
+	/* two creations of one task's storage at once (its own probe and the
+	 * attach walk, bpf/attach_walk.bpf.h): the loser's fails (-EEXIST)
+	 * and finds the winner's */
+	ts = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return ts ? ts : bpf_task_storage_get(&threads, task, 0, 0);
 }
 
 /* the thread's state when it is inside a bootstrap callback, else NULL */
