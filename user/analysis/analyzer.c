@@ -34,10 +34,13 @@ struct analyzer *analyzer__new(struct sink **sinks, int n)
 	for (int i = 0; i < n; i++) {
 		want_stacks |= sinks[i]->ops->stack != NULL;
 		a->want_begin |= sinks[i]->ops->begin != NULL;
+		if (sinks[i]->ops->wants_probe_share && !a->probe_share)
+			a->st.probe_share = a->probe_share = calloc(1, sizeof(*a->probe_share));
 	}
 	if (want_stacks)
 		a->stacks = stack_table__new();
-	if (!a->funcs || !a->procs || !a->threads || (want_stacks && !a->stacks)) {
+	if (!a->funcs || !a->procs || !a->threads || (want_stacks && !a->stacks) ||
+	    (a->st.probe_share && !a->probe_share)) {
 		analyzer__free(a);
 		return NULL;
 	}
@@ -58,6 +61,9 @@ void analyzer__free(struct analyzer *a)
 		return;
 	func_table__free(a->funcs);
 	stack_table__free(a->stacks);
+	if (a->probe_share)
+		probe_share__free(a->probe_share);
+	free(a->probe_share);
 	free(a->sample_funcs);
 	hashmap__free(a->procs, procs__free);
 	hashmap__free(a->threads, analyzer__free_thread);

@@ -152,6 +152,8 @@ static void emit_call(struct analyzer *a, const struct call_rec *c)
 		a->st.open_at_end++;
 	if (c->flags & CALL_END_AT_EXIT)
 		a->st.open_at_exit++;
+	if (a->probe_share)
+		note_err(a, probe_share__call(a->probe_share, c));
 	FOR_SINKS(a, s)
 		if (s->ops->call)
 			note_err(a, s->ops->call(s, c));

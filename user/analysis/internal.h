@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "analysis/probe_share.h"
 #include "analysis/analyzer.h"
 #include "util/hashmap.h"
 #include "analysis/jit_map.h"
@@ -105,6 +106,7 @@ struct analyzer {
 	bool by_line;			/* --lines: a frame is its function's line */
 	uint32_t truncated_func;	/* "[truncated]" + 1, 0 until used */
 	struct session_stats st;
+	struct probe_share *probe_share;	/* st.probe_share, when a sink wants it */
 };
 
 static inline void note_err(struct analyzer *a, int err)

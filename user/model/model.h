@@ -287,6 +287,8 @@ struct codemap {
 	const struct codemap_file *files;
 };
 
+struct probe_share;
+
 /* Counters of a whole session, handed to every sink at the end. */
 struct session_stats {
 	uint64_t first_ts, last_ts;	/* CLOCK_MONOTONIC ns */
@@ -323,6 +325,10 @@ struct session_stats {
 	bool samples_wall;		/* the samples are wall-clock (--wall) */
 	struct wall_ticks wall;		/* --wall: the ticks run (in_end.wall) */
 	struct probe_cost probe_cost;	/* in_end.probe_cost */
+	/* the probe events inside each function's calls, counted once by the
+	 * analyzer (analysis/probe_share.h) when a sink wants_probe_share,
+	 * else NULL */
+	const struct probe_share *probe_share;
 	uint64_t samples_jit;		/* of them, in a known JIT code range */
 	uint64_t jit_live;		/* JIT registrations seen live */
 	uint64_t jit_perf_map;		/* ... read from perf maps at attach */
@@ -350,6 +356,7 @@ struct sink_ops {
 	const char *suffix;	/* ".json" */
 	const char *help;	/* one line for --help */
 	bool coverage;		/* a coverage map: the session measures lines */
+	bool wants_probe_share;	/* reads session_stats.probe_share at the end */
 	/* open the output; on error return NULL and set errno */
 	struct sink *(*open)(const char *path);
 	/* a process: a new one, or the pid's latest one described again when

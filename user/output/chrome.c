@@ -66,7 +66,6 @@ struct chrome_sink {
 	struct hashmap *latest;		/* pid -> index + 1 of its latest process */
 	struct hashmap *samples;	/* pid << 32 | tid -> chrome_thread */
 	struct hashmap *greenlets;	/* greenlet tracks named (chrome_track_tid) */
-	struct probe_share probes;	/* the observer effect (output/observer.h) */
 };
 
 /* a process, and how it ended */
@@ -274,8 +273,6 @@ static int chrome_call(struct sink *s, const struct call_rec *c)
 	chrome_func_args(jw, func_names__get(&cs->names, c->func));
 	chrome_flags(jw, c->flags);
 	json_writer__raw(jw, "}}");
-	if (probe_share__call(&cs->probes, c))
-		return -ENOMEM;
 	return chrome_event_end(cs);
 }
 
@@ -445,8 +442,8 @@ static void chrome_session_event(struct chrome_sink *cs, const struct session_st
 		chrome_kv(jw, "sample_period_ns", st->sample_period_ns, true);
 		chrome_kv(jw, "no_python_samples", st->drops[TR_DROP_NO_PYTHON], true);
 	}
-	if (st->calls)
-		observer__json(jw, &cs->probes, &st->probe_cost, &cs->names);
+	if (st->calls && st->probe_share)
+		observer__json(jw, st->probe_share, &st->probe_cost, &cs->names);
 	chrome_kv(jw, "exit_code", st->exit_code, true);
 	json_writer__printf(jw, "\"recording_truncated\":%s,",
 			    st->end_flags & IN_END_RECORDING_TRUNCATED ? "true" : "false");
@@ -571,7 +568,6 @@ static void chrome_free(struct sink *s)
 	hashmap__free(cs->samples, chrome_thread_free);
 	hashmap__free(cs->latest, NULL);
 	hashmap__free(cs->greenlets, NULL);
-	probe_share__free(&cs->probes);
 	free(cs->procs);
 	free(cs->base.path);
 	free(cs);
@@ -579,6 +575,7 @@ static void chrome_free(struct sink *s)
 
 const struct sink_ops sink_chrome = {
 	.name = "chrome",
+	.wants_probe_share = true,
 	.suffix = ".json",
 	.help = "Chrome trace events (ui.perfetto.dev, chrome://tracing)",
 	.open = chrome_open,

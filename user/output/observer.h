@@ -3,13 +3,13 @@
  * The observer effect as the outputs say it (docs/observer-effect.md):
  * what a probe hit cost in the session, the hits per thread, and per hot
  * function the share of its total time that is probe cost
- * (user/output/probe_share.h).
+ * (user/analysis/probe_share.h).
  */
 #ifndef TRACER_OUTPUT_OBSERVER_H
 #define TRACER_OUTPUT_OBSERVER_H
 #include <stdio.h>
 #include "model/func_names.h"
-#include "output/probe_share.h"
+#include "analysis/probe_share.h"
 #include "util/json_writer.h"
 
 /* functions listed (by total time) */

@@ -46,7 +46,6 @@ struct summary_sink {
 	bool calls_probed;
 	char *coverage;			/* lines about each process's coverage */
 	size_t coverage_len;
-	struct probe_share probes;	/* the observer effect */
 };
 
 static struct sink *summary_open(const char *path)
@@ -127,8 +126,6 @@ static int summary_call(struct sink *s, const struct call_rec *c)
 	if (!(c->flags & CALL_NESTED_SAME_FUNC))
 		sf->total_ns += dur;
 	sf->self_ns += dur > c->child_ns ? dur - c->child_ns : 0;
-	if (probe_share__call(&ss->probes, c))
-		return -ENOMEM;
 	return summary_procs__call(&ss->procs, c, dur, dur > c->child_ns ? dur - c->child_ns : 0);
 }
 
@@ -430,7 +427,8 @@ static int summary_finish(struct sink *s, const struct session_stats *st)
 	summary_print_counters(ss->f, st, ss->calls_probed);
 	if (ss->calls_probed) {
 		summary_print_runtime(ss, st);
-		observer__print(ss->f, &ss->probes, &st->probe_cost, &ss->names);
+		if (st->probe_share)
+			observer__print(ss->f, st->probe_share, &st->probe_cost, &ss->names);
 	}
 	if (ss->own_file)
 		return sink__close_file(&ss->file, &ss->f, err);
@@ -452,7 +450,6 @@ static void summary_free(struct sink *s)
 	free(ss->funcs);
 	hot_funcs__free(&ss->hot);
 	summary_procs__free(&ss->procs);
-	probe_share__free(&ss->probes);
 	free(ss->coverage);
 	free(ss->base.path);
 	free(ss);
@@ -460,6 +457,7 @@ static void summary_free(struct sink *s)
 
 const struct sink_ops sink_summary = {
 	.name = "summary",
+	.wants_probe_share = true,
 	.suffix = NULL,
 	.help = "end-of-session summary (printed when there is no -o)",
 	.open = summary_open,

@@ -19,7 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "output/probe_share.h"
+#include "analysis/probe_share.h"
 #include "util/array.h"
 #include "util/hashmap.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 #include "unit.h"
-#include "output/probe_share.h"
+#include "analysis/probe_share.h"
 
 static int call(struct probe_share *ps, uint32_t tid, uint32_t func, uint32_t depth,
 		uint64_t start, uint64_t end, uint32_t flags)

@@ -7,8 +7,8 @@
  * clock), and per thread the probe hits. Fed with the call records as
  * they complete; the cost of an event is the session's struct probe_cost.
  */
-#ifndef TRACER_OUTPUT_PROBE_SHARE_H
-#define TRACER_OUTPUT_PROBE_SHARE_H
+#ifndef TRACER_ANALYSIS_PROBE_SHARE_H
+#define TRACER_ANALYSIS_PROBE_SHARE_H
 #include <stddef.h>
 #include <stdint.h>
 #include "model/model.h"
