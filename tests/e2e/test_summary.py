@@ -4,6 +4,8 @@ function table with the ground-truth call counts, counters with nothing
 lost."""
 import re
 
+import pytest
+
 import helpers
 
 ROW = re.compile(r"^\s*(\d+)\s+\S+\s+\S+\s+(.+) \((/.*):(\d+)\)$")
@@ -51,22 +53,14 @@ def check_rows(text, wl, truth):
     assert not diffs, "\n".join(diffs) + "\n" + text
 
 
-def test_summary_attach(tracer, interp, get_truth, formats_run):
-    """attach mode: only main() runs while traced, the table is small
-    enough to list every workload function (the summary, -o -, of the
-    session every format's test reads: formats_run.py)"""
+@pytest.mark.parametrize("mode", ["launch", "attach"])
+def test_summary(tracer, interp, get_truth, formats_run, mode):
+    """the summary (-o -) of the session every format's test reads
+    (formats_run.py); attached, only main() runs while traced, and the
+    table is small enough to list every workload function"""
     wl = helpers.WORKLOAD_BY_NAME["multifile"]
     truth = get_truth(interp, wl)
-    run = formats_run(tracer, interp, wl, "attach")
-    check_common(run["summary"], interp, run["pid"])
-    check_rows(run["summary"], wl, truth)
-
-
-def test_summary_launch(tracer, interp, get_truth, formats_run):
-    """(the summary, -o -, of the session every format's test reads)"""
-    wl = helpers.WORKLOAD_BY_NAME["multifile"]
-    truth = get_truth(interp, wl)
-    run = formats_run(tracer, interp, wl, "launch")
+    run = formats_run(tracer, interp, wl, mode)
     check_common(run["summary"], interp, run["pid"])
     check_rows(run["summary"], wl, truth)
 
