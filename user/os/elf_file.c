@@ -283,6 +283,23 @@ int elf_file__find_symbol_prefix(struct elf_file *ef, const char *name,
  * The whole range [VADDR, VADDR+LEN) must lie inside one PT_LOAD's memory
  * image (p_memsz); the part past p_filesz (.bss) reads as zeros.
  */
+/* pread until LEN bytes or the end of the file (-1 on an error) */
+static ssize_t pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : (ssize_t)got;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 ssize_t elf_file__read_vaddr(struct elf_file *ef, uint64_t vaddr, void *buf, size_t len)
 {
 	if (len > SSIZE_MAX)
@@ -299,9 +316,18 @@ ssize_t elf_file__read_vaddr(struct elf_file *ef, uint64_t vaddr, void *buf, siz
 		from_file = rel < ph->p_filesz ? ph->p_filesz - rel : 0;
 		if (from_file > len)
 			from_file = len;
-		/* p_offset + p_filesz <= raw_size was checked in load_phdrs */
-		if (from_file)
-			memcpy(buf, ef->raw + ph->p_offset + rel, from_file);
+		/*
+		 * From the file, not libelf's mapping of it: a uprobe writes its
+		 * int3 into every private mapping of the file that may execute
+		 * (the kernel's valid_vma wants VM_MAYEXEC, which a read-only
+		 * mapping on an exec-capable mount has), so the mapping shows
+		 * other sessions' probes (another tracer, bpftrace, our own -a)
+		 * as the file's code. The page cache itself is never written.
+		 * p_offset + p_filesz <= raw_size was checked in load_phdrs.
+		 */
+		if (from_file && pread_full(ef->fd, buf, from_file,
+					    ph->p_offset + rel) != (ssize_t)from_file)
+			return -EIO;
 		memset((char *)buf + from_file, 0, len - from_file);
 		return (ssize_t)len;
 	}

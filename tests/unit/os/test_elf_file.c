@@ -300,3 +300,67 @@ TEST(elf_file_usdt_prelink_adjustment)
 	CHECK_EQ(sema, 0xa84262);
 	elf_file__close(ef);
 }
+
+/*
+ * Another session's uprobe on the file must not show through. A uprobe
+ * writes its int3 into every mapping of the file the kernel calls
+ * "may execute" (valid_vma: VM_MAYEXEC without VM_MAYSHARE), and a
+ * read-only private mapping of a file on an exec-capable mount is one:
+ * libelf's ELF_C_READ_MMAP view of libpython showed 0xcc at every site
+ * that another tracer (or bpftrace, or our own -a session) probed, and
+ * the disassembly and the int3 checks read it as the file's code.
+ * Probe a copy of libpython3.10 at _PyEval_EvalFrameDefault while it is
+ * open: the read must still give the file's bytes.
+ */
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+TEST(elf_file_read_ignores_uprobe_breakpoints)
+{
+	static const uint8_t entry[4] = { 0x41, 0x57, 0x41, 0x56 };
+	char path[] = "/tmp/elf_file_uprobe_XXXXXX";
+	struct perf_event_attr attr;
+	struct elf_file *ef;
+	char buf[1 << 16];
+	uint8_t code[4];
+	int in, out, type, pfd;
+	FILE *f;
+	ssize_t n;
+
+	if (geteuid() != 0 || access(LIBPY310, R_OK)) {
+		printf("SKIP: needs root and %s\n", LIBPY310);
+		return;
+	}
+	f = fopen("/sys/bus/event_source/devices/uprobe/type", "r");
+	if (!f || fscanf(f, "%d", &type) != 1) {
+		printf("SKIP: no uprobe PMU\n");
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	in = open(LIBPY310, O_RDONLY | O_CLOEXEC);
+	out = mkstemp(path);
+	CHECK(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		CHECK_EQ(write(out, buf, n), n);
+	close(in);
+	close(out);
+
+	ef = elf_file__open(path);
+	CHECK(ef != NULL);
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = type;
+	attr.config1 = (uint64_t)(uintptr_t)path;	/* uprobe_path */
+	attr.config2 = 0x65540;				/* probe_offset */
+	pfd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	CHECK(pfd >= 0);
+	if (ef && pfd >= 0) {
+		CHECK_EQ(elf_file__read_vaddr(ef, 0x65540, code, 4), 4);
+		CHECK(!memcmp(code, entry, 4));
+	}
+	if (pfd >= 0)
+		close(pfd);
+	elf_file__close(ef);
+	unlink(path);
+}
