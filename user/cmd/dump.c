@@ -17,6 +17,7 @@
 #include "cmd/args.h"
 #include "cmd/commands.h"
 #include "cpython/pyversion.h"
+#include "model/path_norm.h"
 #include "util/json_writer.h"
 #include "util/text_escape.h"
 
@@ -171,6 +172,10 @@ int cmd_dump(int argc, char **argv)
 		fputc('\n', stderr);
 		goto cleanup;
 	}
+	/* file names as every output shows them (model/path_norm.c) */
+	for (size_t i = 0; i < s.n; i++)
+		for (size_t j = 0; j < s.v[i].n; j++)
+			path_norm__apply(s.v[i].frames[j].file);
 	if (o.json)
 		dump__json(t, &s, stdout);
 	else

@@ -23,6 +23,7 @@
 #include "util/array.h"
 #include "output/coverage.h"
 #include "util/hashmap.h"
+#include "model/path_norm.h"
 #include "output/sinks.h"
 #include "util/str_index.h"
 
@@ -345,8 +346,13 @@ static int settle(struct cov_sink *c, const struct codemap *m, const size_t *idx
 
 	for (uint32_t i = 0; !ret && i < m->n_files; i++) {
 		bool is_new;
-		long k = str_index__add(&names, m->files[i].file, &is_new);
+		/* named as the identities are (func_table: normalized), so
+		 * "/x/../w.py" finds the identities of "/w.py" */
+		char *name = strdup(m->files[i].file);
+		long k = name ? (path_norm__apply(name), str_index__add(&names, name, &is_new))
+			      : -ENOMEM;
 
+		free(name);
 		if (k < 0)
 			ret = -ENOMEM;
 		else if (is_new)
