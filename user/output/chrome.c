@@ -489,7 +489,18 @@ static void chrome_session_event(struct chrome_sink *cs, const struct session_st
 					    end->flags & PROC_END_UNSEEN ? "exit_not_seen" :
 					    end->flags & PROC_END_EXEC ? "exec" : "exit",
 					    (unsigned long long)end->ts);
-		else
+		/* the launched command's, reaped by the tracer: its code, or
+		 * the signal that killed it */
+		if (end && !(end->flags & (PROC_END_UNSEEN | PROC_END_EXEC)) &&
+		    st->launch.pid == p->pid && st->launch.how == LAUNCH_END_EXIT)
+			json_writer__printf(jw, "\"exit_code\":%u,", st->launch.value);
+		else if (end && !(end->flags & (PROC_END_UNSEEN | PROC_END_EXEC)) &&
+			 st->launch.pid == p->pid && st->launch.how == LAUNCH_END_SIGNAL)
+			json_writer__printf(jw, "\"exit_signal\":%u,\"exit_signal_name\":\"SIG%s\","
+					    "\"core_dumped\":%s,", st->launch.value,
+					    proc_label__signal(st->launch.value),
+					    st->launch.core ? "true" : "false");
+		if (!end)
 			json_writer__raw(jw, "\"end\":\"running\",");
 		json_writer__raw(jw, "\"exe\":");
 		json_writer__string_n(jw, p->exe, strnlen(p->exe, sizeof(p->exe)));
