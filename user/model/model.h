@@ -287,6 +287,9 @@ struct codemap_file {
 	const char *file;	/* co_filename, as the events carry it */
 	const char *abs;	/* measured: the absolute path read */
 	const char *error;	/* COV_ERROR: why */
+	const char *source;	/* measured, when asked for: its text as Python
+				 * decoded it, lines ended by \n (NULL: not read,
+				 * or empty) */
 	enum cov_status status;
 	uint32_t n_funcs;
 	const struct codemap_func *funcs;	/* every code object of the file */
@@ -372,6 +375,8 @@ struct sink_ops {
 	const char *suffix;	/* ".json" */
 	const char *help;	/* one line for --help */
 	bool coverage;		/* a coverage map: the session measures lines */
+	bool coverage_source;	/* ... showing the files' text: the code maps
+				 * carry it (read as the target's user) */
 	bool wants_probe_share;	/* reads session_stats.probe_share at the end */
 	/* open the output; on error return NULL and set errno */
 	struct sink *(*open)(const char *path);

@@ -42,6 +42,7 @@ struct file_ent {
 	uint8_t *state;		/* by line number: LINE_* */
 	size_t n_state;
 	uint32_t procs, line_procs;	/* processes that ran it, with lines */
+	char *source;		/* its text, from the first code map that had it */
 };
 
 /* a process (in_process, or a pid seen without one) */
@@ -279,6 +280,8 @@ static int add_files(struct cov_sink *c, const struct codemap *m, size_t *idx)
 		if (!f)
 			return -ENOMEM;
 		idx[i] = f - c->files + 1;
+		if (cf->source && !f->source && !(f->source = strdup(cf->source)))
+			return -ENOMEM;
 		f->procs++;
 		f->line_procs += m->lines;
 		for (uint32_t j = 0; j < cf->n_funcs; j++) {
@@ -489,6 +492,7 @@ static int build(struct cov_sink *c, struct cov_report *r)
 		struct cov_file *cf = &r->files[r->n_files++];
 
 		cf->path = f->path;
+		cf->source = f->source;
 		cf->lines_measured = f->line_procs > 0;
 		cf->lines_partial = f->line_procs && f->line_procs < f->procs;
 		cf->funcs = calloc(f->n_fns + 1, sizeof(*cf->funcs));
@@ -615,6 +619,7 @@ void coverage__free(struct sink *s)
 			free(c->files[i].fns[j].qualname);
 		free(c->files[i].fns);
 		free(c->files[i].state);
+		free(c->files[i].source);
 	}
 	free(c->files);
 	free(s->path);
