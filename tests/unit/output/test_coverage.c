@@ -356,3 +356,19 @@ TEST(cov_html_writer)
 	CHECK(out && !strstr(out, "<script"));
 	free(out);
 }
+
+/* functions only: each file says so, its marks are its functions' first
+ * lines (1, 2, 6, 9 called; 5 and 12 not), the rest of its text unmarked */
+TEST(cov_html_writer_functions_only)
+{
+	char *out = write_with(&sink_cov_html, ".html", 0);
+
+	CHECK(out && strstr(out, "data-path=\"/src/w.py\" data-measured=\"functions\" "
+			       "data-source=\"yes\""));
+	CHECK(out && strstr(out, "<p class=\"note\">" COV_FUNC_LINES_NOTE ".</p>"));
+	CHECK(out && strstr(out, "<tr class=\"hit\" id=\"f1-2\" data-line=\"2\">"));
+	CHECK(out && strstr(out, "<tr class=\"miss\" id=\"f1-5\" data-line=\"5\">"));
+	CHECK(out && strstr(out, "<tr class=\"\" id=\"f1-3\" data-line=\"3\">"));
+	CHECK(out && strstr(out, "<tr class=\"miss\" id=\"f1-12\" data-line=\"12\">"));
+	free(out);
+}
