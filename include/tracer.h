@@ -222,6 +222,9 @@ struct tr_ev_proc {
 /* TR_EV_EXIT: instance hdr.instance of process hdr.pid has ended; it comes
  * after every event of that instance. */
 #define TR_EXIT_EXEC 0x01	/* flag: it exec'd another image (pid lives on) */
+#define TR_EXIT_SEEN 0x02	/* flag, userspace's own (never the BPF side's): the
+				 * session saw the traced process end (-p, launch:
+				 * its pidfd; no probe tells) */
 struct tr_ev_exit {
 	struct tr_ev_hdr hdr;
 };

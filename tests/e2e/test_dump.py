@@ -166,3 +166,52 @@ def test_dump_cuts_a_deep_stack_and_says_so(tracer, nobody_dir):
     assert names[:3] == ["Condition.wait", "Event.wait", "down"], names[:3]
     assert set(names[2:]) == {"down"}
     assert "[truncated: deeper than 4096 frames]" in text.stdout
+
+
+# --locals: the frame layouts that differ: Debian's 3.11 (ints by ob_size,
+# co_nlocalsplus at 76), 3.12 (ints by lv_tag; 3.13 is laid out the same)
+# and 3.14 (_PyStackRef slots, tuples with a cached hash)
+@pytest.mark.parametrize("ident", ["debian3.11", "pyenv3.12", "pyenv3.14"])
+def test_dump_locals_match_the_interpreter(tracer, get_interp, nobody_dir, ident):
+    """every frame's variables as the target's own f_locals gives them
+    (workloads/parked_threads.py writes shown(value) for each), in --json
+    and in the text form, escaped there"""
+    interp = get_interp(ident)
+    target, truth = start_parked(interp, nobody_dir)
+    try:
+        r = helpers.run([tracer, "dump", "-p", str(target.pid), "--json", "--locals"],
+                        timeout=30)
+        text = helpers.run([tracer, "dump", "-p", str(target.pid), "--locals"], timeout=30)
+    finally:
+        target.kill()
+    assert r.returncode == 0 and text.returncode == 0, r.stderr + text.stderr
+    got = {th["ident"]: th for th in json.loads(r.stdout)["threads"]}
+    seen = set()
+    for th in truth["threads"]:
+        frames = got[th["ident"]]["frames"]
+        assert len(frames) == len(th["frames"])
+        for mine, want in zip(frames, reversed(th["frames"])):
+            assert mine["locals"] is not None, "%s: locals unreadable" % mine["name"]
+            assert {v["name"]: v["value"] for v in mine["locals"]} == want["locals"], \
+                mine["name"]
+            seen.update(want["locals"])
+    # the known functions' variables were among them
+    assert {"n", "big", "ratio", "flag", "nothing", "text", "items", "captured", "inner",
+            "long_text", "neg", "tiny", "huge", "mapping", "self", "zero", "off"} <= seen
+    lines = text.stdout.splitlines()
+    assert "        text = \"caf\u00e9 'q'\\n\\x1b[31m\"" in lines, text.stdout
+    assert "        big = %d" % (-(2 ** 70) + 5) in lines
+    assert "        long_text = '%s'..." % ("x" * 64) in lines
+    assert "\x1b" not in text.stdout
+
+
+def test_dump_locals_refused_before_3_11(tracer, get_interp, nobody_dir):
+    """3.8-3.10 frames are not read for locals: said, nothing printed"""
+    interp = get_interp("pyenv3.10")
+    target, _ = start_parked(interp, nobody_dir)
+    try:
+        r = helpers.run([tracer, "dump", "-p", str(target.pid), "--locals"], timeout=30)
+    finally:
+        target.kill()
+    assert r.returncode == 1 and r.stdout == ""
+    assert "--locals reads CPython 3.11-3.14 frames only" in r.stderr, r.stderr

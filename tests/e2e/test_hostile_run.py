@@ -259,12 +259,14 @@ def test_root_only_source_is_not_read(tracer, get_interp, nobody_dir):
         target.wait_ready()
         lcov = os.path.join(nobody_dir, "x.lcov")
         xml = os.path.join(nobody_dir, "x.xml")
+        html = os.path.join(nobody_dir, "x.html")     # shows the files' text
         try:
-            tr = _trace(tracer, target, ["-o", lcov, "-o", xml, "-o", "-"], trigger, True)
+            tr = _trace(tracer, target, ["-o", lcov, "-o", xml, "-o", html, "-o", "-"],
+                        trigger, True)
         finally:
             target.kill()
         outputs = {}
-        for path in (lcov, xml):
+        for path in (lcov, xml, html):
             with open(path) as f:
                 outputs[path] = f.read()
         outputs["summary"] = tr.out.text()

@@ -265,6 +265,12 @@ def check_trace(tr, doc, calls, interp, workload, truth):
     # each process: its strategy and warnings, on its process track
     procs = {p["pid"]: p for p in other["processes"]}
     inst = [i for i in tr.instants if i["cats"] == ["tracer"]]
+    # a process's end (exit, exec) is an instant of its own, as the .json says it
+    ends = [i for i in inst if i["name"].startswith(("tracer: exit", "tracer: exec"))]
+    inst = [i for i in inst if i not in ends]
+    assert sorted((one(one(tr.tracks[i["track"]], "process"), "pid"), i["name"][8:])
+                  for i in ends) == \
+        sorted((p["pid"], p["end"]) for p in other["processes"] if p["end"] != "running")
     assert {one(one(tr.tracks[i["track"]], "process"), "pid") for i in inst} == set(procs)
     for i in inst:
         p = procs[one(one(tr.tracks[i["track"]], "process"), "pid")]

@@ -10,7 +10,8 @@ own CPU times):
   path from its thread's outermost slice is a stack of the .folded file,
   and each slice's `samples` argument less its children's gives, summed
   per path, exactly the .folded counts;
-- Chrome .json: the same with its B/E events (file and line too), and
+- Chrome .json: the same with its B/E events (file and line on the B, the
+  E giving only its samples: catapult warns for an argument both give), and
   imported by the real speedscope ("Trace Event Format profile"): the same
   functions, each with a total time within 10% of its samples × period;
 - the session's counters: the samples, the period, the truncated stacks."""
@@ -97,7 +98,11 @@ def chrome_slices(doc):
             continue
         assert st, "an E without a B: %r" % e
         s = st.pop()
-        assert (s["name"], s["file"]) == (e["name"], e["args"]["file"]), (s, e)
+        assert s["name"] == e["name"], (s, e)
+        # catapult's importer warns for every argument both the B and the
+        # E give ("Both the B and E phases of ... provided values for
+        # argument ..."): the E adds "samples", nothing of its B's
+        assert set(e["args"]) == {"samples"}, e
         assert e["ts"] >= s["start"] and e["args"]["samples"] > 0, e
         s["samples"] = e["args"]["samples"]
         out.append(s)

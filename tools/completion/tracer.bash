@@ -55,7 +55,7 @@ _tracer()
 	fi
 	if [[ ${words[1]} == dump || ${words[1]} == top ]]; then
 		COMPREPLY=($(compgen -W "--pid= -p --help $([[ ${words[1]} == dump ]] &&
-			echo --json || echo "--rate= -r --wall --duration= -d")" -- "$cur"))
+			echo "--json -j --locals -l" || echo "--rate= -r --wall --duration= -d")" -- "$cur"))
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
 		return
 	fi

@@ -383,6 +383,7 @@ int analyzer__end(struct analyzer *a, const struct in_end *e)
 	if (e->end_ts > a->st.last_ts)
 		a->st.last_ts = e->end_ts;
 	a->st.exit_code = e->exit_code;
+	a->st.launch = e->launch;
 	a->st.end_flags = e->flags;
 	a->st.realtime_offset_ns = e->realtime_offset_ns;
 	a->st.n_warnings = e->n_warnings < IN_MAX_WARNINGS ? e->n_warnings : IN_MAX_WARNINGS;

@@ -99,6 +99,10 @@ int procs__exit(struct analyzer *a, const struct tr_ev_exit *e)
 {
 	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
 
+	/* the session's own notice of the end of a process no longer live
+	 * (it exec'd into a program not traced, whose end was that exec) */
+	if ((e->hdr.flags & TR_EXIT_SEEN) && (!ps || ps->ended))
+		return 0;
 	if (!ps || ps->ended || !same_instance(ps->instance, e->hdr.instance)) {
 		a->st.exits_ignored++;
 		return 0;

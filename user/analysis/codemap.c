@@ -199,6 +199,12 @@ static int on_line(struct parser *p, const char *s, size_t n)
 		f->abs = codemap__unescape(s + 4, n - 4);
 		return f->abs ? 0 : fail(p, "abs: bad path");
 	}
+	if (IS("source")) {
+		if (!f || f->status != COV_MEASURED || !f->abs || f->source)
+			return fail(p, "source outside a measured file");
+		f->source = codemap__unescape(s + 7, n - 7);
+		return f->source ? 0 : fail(p, "source: bad text");
+	}
 	if (IS("error")) {
 		if (!f || f->status != COV_ERROR || f->error)
 			return fail(p, "error outside a file in error");
@@ -269,6 +275,7 @@ void codemap__free(struct codemap *m)
 		free((char *)f->file);
 		free((char *)f->abs);
 		free((char *)f->error);
+		free((char *)f->source);
 	}
 	free((void *)m->files);
 	free((char *)m->note);

@@ -14,11 +14,11 @@
 #define COVER_MAP_TIMEOUT_MS 60000
 #define COVER_MAP_MAX_OUTPUT (256u << 20)
 
-/* argv: INTERP -I -S -c SOURCE OPTIMIZE CWD [--include G]... [--omit G]... */
+/* argv: INTERP -I -S -c SOURCE OPTIMIZE CWD [--include G]... [--omit G]... [--source] */
 static char **make_argv(const struct cover_map_req *req, char *src, char *opt)
 {
 	const struct cover_filter *f = req->filter;
-	int n = 0, max = 8 + 2 * (f ? f->n_include + f->n_omit : 0);
+	int n = 0, max = 9 + 2 * (f ? f->n_include + f->n_omit : 0);
 	char **argv = calloc(max, sizeof(*argv));
 
 	if (!argv)
@@ -38,6 +38,8 @@ static char **make_argv(const struct cover_map_req *req, char *src, char *opt)
 		argv[n++] = "--omit";
 		argv[n++] = (char *)f->omit[i];
 	}
+	if (req->source)
+		argv[n++] = "--source";
 	return argv;
 }
 

@@ -21,6 +21,7 @@ struct cover_map_req {
 	const struct cover_filter *filter;
 	const char *const *files;	/* co_filename values */
 	size_t n_files;
+	bool source;		/* the measured files' text too */
 };
 
 /* Run the program: 0 and the text (malloc'd) in *TEXT, *LEN; -errno and

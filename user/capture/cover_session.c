@@ -409,6 +409,7 @@ int cover_session__finish(struct cover_session *c, struct outputs *out)
 			.cwd = p->cwd[0] ? p->cwd : NULL,
 			.optimize = p->optimize,
 			.filter = c->filter,
+			.source = outputs__want_source(out),
 			.files = (const char *const *)p->files.strs,
 			.n_files = p->files.n,
 		};

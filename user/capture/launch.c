@@ -207,6 +207,11 @@ int launch__release(struct launch *l)
 
 int launch__wait(struct launch *l, int *exit_code)
 {
+	return launch__wait_status(l, exit_code, NULL);
+}
+
+int launch__wait_status(struct launch *l, int *exit_code, int *wstatus)
+{
 	int st = l->status;
 
 	if (!l->exited) {
@@ -218,6 +223,8 @@ int launch__wait(struct launch *l, int *exit_code)
 		}
 	}
 	*exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (wstatus)
+		*wstatus = st;
 	free(l);
 	return 0;
 }

@@ -28,6 +28,8 @@ int launch__release(struct launch *l);
 /* reap the child (blocking); fills the shell-style exit code
  * (128 + signal when killed). Frees L. */
 int launch__wait(struct launch *l, int *exit_code);
+/* the same, with its wait status in *WSTATUS (WIFEXITED, WTERMSIG...) */
+int launch__wait_status(struct launch *l, int *exit_code, int *wstatus);
 /* kill the child (SIGKILL), reap it, free L */
 void launch__abort(struct launch *l);
 #endif

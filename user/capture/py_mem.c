@@ -70,6 +70,38 @@ char *py_mem__str(const struct py_mem *m, uint64_t obj)
 	return s;
 }
 
+int py_mem__str_chars(const struct py_mem *m, uint64_t obj, uint32_t *cps, size_t max,
+		      size_t *n, int64_t *length)
+{
+	uint8_t raw[4 * 256];
+	uint32_t kind;
+	uint64_t data;
+	bool ascii;
+	size_t k;
+	int ret;
+
+	*n = 0;
+	if (!obj)
+		return -EFAULT;
+	if ((ret = str_head(m, obj, length, &kind, &ascii, &data)))
+		return ret;
+	k = (uint64_t)*length < max ? (size_t)*length : max;
+	if (k > sizeof(raw) / 4)
+		k = sizeof(raw) / 4;
+	if (k && (ret = py_mem__read(m, data, raw, k * kind)))
+		return ret;
+	for (size_t i = 0; i < k; i++) {
+		if (kind == 1)
+			cps[i] = raw[i];
+		else if (kind == 2)
+			cps[i] = raw[2 * i] | raw[2 * i + 1] << 8;
+		else
+			memcpy(&cps[i], raw + 4 * i, 4);
+	}
+	*n = k;
+	return 0;
+}
+
 bool py_mem__str_is(const struct py_mem *m, uint64_t obj, const char *s)
 {
 	size_t n = strlen(s);

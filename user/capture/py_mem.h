@@ -25,6 +25,11 @@ int py_mem__ptr(const struct py_mem *m, uint64_t addr, uint64_t *out);
 /* the compact str object OBJ as UTF-8 (malloc'ed; at most 4096 bytes of
  * it), "<unreadable>" when it is not one; NULL when out of memory */
 char *py_mem__str(const struct py_mem *m, uint64_t obj);
+/* the first MAX code points of the compact str object OBJ into CPS (*N of
+ * them) and its whole length in *LENGTH: 0, or -errno (-EINVAL: not a
+ * compact str) */
+int py_mem__str_chars(const struct py_mem *m, uint64_t obj, uint32_t *cps, size_t max,
+		      size_t *n, int64_t *length);
 /* is OBJ a compact ASCII str equal to S? */
 bool py_mem__str_is(const struct py_mem *m, uint64_t obj, const char *s);
 #endif

@@ -60,6 +60,7 @@ struct walk {
 	uint64_t shim_code;
 	struct hashmap *codes;	/* code address -> struct code_info */
 	uint64_t steps_left;	/* frames all threads may still read */
+	bool locals;		/* read each frame's variables too */
 };
 
 struct code_info {
@@ -211,8 +212,18 @@ static int walk_frames(struct walk *w, uint64_t tstate, struct py_thread *th)
 		f->file = strdup(ci->file);
 		f->firstlineno = ci->firstlineno;
 		f->line = frame_line(ci, frame_offset(w, frame, code));
+		f->locals = NULL;
+		f->n_locals = 0;
+		f->locals_unreadable = false;
 		if (!f->name || !f->file)
 			return -ENOMEM;
+		if (w->locals) {
+			int r = py_locals__read(&w->m, frame, code, &f->locals, &f->n_locals);
+
+			if (r == -ENOMEM)
+				return r;
+			f->locals_unreadable = r != 0;
+		}
 		frame = back == frame ? 0 : back;
 	}
 	return 0;
@@ -241,13 +252,14 @@ static void thread_os(const struct walk *w, struct py_thread *th)
 }
 
 /* py_stacks__read, or without FRAMES: only the threads and their names */
-static int read_threads(const struct target *t, struct py_stacks *out, bool frames, char *err,
-			size_t errlen)
+static int read_threads(const struct target *t, struct py_stacks *out, bool frames,
+			bool locals, char *err, size_t errlen)
 {
 	struct walk w = {
 		.m = { .pid = t->pid, .minor = (t->bin.version_hex >> 16) & 0xff,
 		       .L = &t->cfg.layout },
 		.L = &t->cfg.layout, .shim_code = t->cfg.shim_code, .steps_left = MAX_STEPS,
+		.locals = locals,
 	};
 	int head = interp_threads_head(w.m.minor), ret = 0;
 	uint64_t interp = 0, ts = 0;
@@ -324,13 +336,27 @@ cleanup:
 
 int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, size_t errlen)
 {
-	return read_threads(t, out, true, err, errlen);
+	return read_threads(t, out, true, false, err, errlen);
+}
+
+int py_stacks__read_locals(const struct target *t, struct py_stacks *out, char *err,
+			   size_t errlen)
+{
+	const char *why = py_locals__unsupported((t->bin.version_hex >> 16) & 0xff);
+
+	if (why) {
+		memset(out, 0, sizeof(*out));
+		snprintf(err, errlen, "%s (PID %d runs CPython %u.%u)", why, t->pid,
+			 t->bin.version_hex >> 24, (t->bin.version_hex >> 16) & 0xff);
+		return -ENOTSUP;
+	}
+	return read_threads(t, out, true, true, err, errlen);
 }
 
 int py_stacks__read_names(const struct target *t, struct py_stacks *out, char *err,
 			  size_t errlen)
 {
-	return read_threads(t, out, false, err, errlen);
+	return read_threads(t, out, false, false, err, errlen);
 }
 
 void py_stacks__free(struct py_stacks *s)
@@ -339,6 +365,7 @@ void py_stacks__free(struct py_stacks *s)
 		for (size_t j = 0; j < s->v[i].n; j++) {
 			free(s->v[i].frames[j].name);
 			free(s->v[i].frames[j].file);
+			py_locals__free(s->v[i].frames[j].locals, s->v[i].frames[j].n_locals);
 		}
 		free(s->v[i].frames);
 		free(s->v[i].py_name);

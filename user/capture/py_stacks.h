@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "capture/py_locals.h"
 
 struct target;
 
@@ -24,6 +25,11 @@ struct py_frame {
 	char *file;		/* co_filename, UTF-8 */
 	uint32_t firstlineno;
 	uint32_t line;		/* 0 when unknown */
+	/* py_stacks__read_locals: its bound variables (py_locals.h), or
+	 * locals_unreadable */
+	struct py_local *locals;
+	size_t n_locals;
+	bool locals_unreadable;
 };
 
 struct py_thread {
@@ -45,6 +51,10 @@ struct py_stacks {
 /* Read every thread state of T's main interpreter and its frames. 0, or
  * -errno with a one-line reason in ERR (nothing to free then). */
 int py_stacks__read(const struct target *t, struct py_stacks *out, char *err, size_t errlen);
+/* the same with each frame's local variables (CPython 3.11-3.14: -ENOTSUP
+ * and why in ERR for another) */
+int py_stacks__read_locals(const struct target *t, struct py_stacks *out, char *err,
+			   size_t errlen);
 /* the same without the frames (py_thread.n 0): each thread's ident, tid,
  * OS and Python names, a few reads (what a session names tracks with) */
 int py_stacks__read_names(const struct target *t, struct py_stacks *out, char *err,

@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "analysis/analyzer.h"
@@ -177,6 +178,26 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 	return why;
 }
 
+/*
+ * The traced process ended at about TS (its pidfd became readable then):
+ * said to the outputs as its exit. In a -p or launch session no probe
+ * reports a process's end (bpf/procs.bpf.h: sched_process_exit is the
+ * system-wide session's), so without this a process that exited would be
+ * "running" at the end, its open calls ended at the session's end rather
+ * than at its exit. Every event of it was read before (the ring buffer is
+ * drained first). Flagged TR_EXIT_SEEN: if it had exec'd into a program not
+ * traced, that exec was its end and this is dropped.
+ */
+static void say_exit(struct outputs *out, int pid, uint64_t ts)
+{
+	struct tr_ev_exit ev = {
+		.hdr = { .type = TR_EV_EXIT, .flags = TR_EXIT_SEEN, .size = sizeof(ev),
+			 .pid = pid, .tid = pid, .instance = 0, .ts = ts },
+	};
+
+	outputs__event(out, &ev, sizeof(ev));
+}
+
 int session__run(const struct session_opts *o)
 {
 	struct tracer_bpf *skel = NULL;
@@ -204,6 +225,7 @@ int session__run(const struct session_opts *o)
 	int sfd = -1, pfd = -1, tfd = -1, ret, exit_code = 1;
 	const char *why;
 	bool exited = false, coverage, follows, walk;
+	uint64_t exit_ts = 0;
 
 	if (feed__check_host(o->verbose))
 		return 1;
@@ -365,6 +387,7 @@ int session__run(const struct session_opts *o)
 
 		thread_names__init(&names, &t, &feed);
 		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, sl, &names, &exited);
+		exit_ts = exited ? mono_clock__ns() : 0;
 		status_line__end(sl);
 		/* the names as they are now, for the events still to come */
 		if (!exited && thread_names__tick(&names, true)) {
@@ -374,6 +397,7 @@ int session__run(const struct session_opts *o)
 	} else {
 		why = "the target exited";
 		exited = true;
+		exit_ts = mono_clock__ns();
 	}
 	/* the session ends now, for every probe at once: what comes later is
 	 * not recorded (and not lost); removing the probes takes a while */
@@ -398,6 +422,8 @@ int session__run(const struct session_opts *o)
 	exec_link = NULL;
 	exec_follow__check(follow, true);
 	exec_follow__end(follow, &end);
+	if (exited)
+		say_exit(out, t.pid, exit_ts);
 	if (feed.cover) {
 		fprintf(stderr, "tracer: coverage: reading the code of the files that ran\n");
 		cover_session__finish(feed.cover, out);
@@ -411,7 +437,16 @@ int session__run(const struct session_opts *o)
 
 	exit_code = 0;
 	if (launch && exited) {
-		launch__wait(launch, &exit_code);	/* already gone: get its status */
+		int st = 0;
+
+		/* already gone: its status, and how it ended */
+		if (!launch__wait_status(launch, &exit_code, &st))
+			end.launch = (struct launch_end){
+				.pid = t.pid,
+				.how = WIFEXITED(st) ? LAUNCH_END_EXIT : LAUNCH_END_SIGNAL,
+				.value = WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+				.core = WIFSIGNALED(st) && WCOREDUMP(st),
+			};
 		launch = NULL;
 	}
 	end.exit_code = exit_code;

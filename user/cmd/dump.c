@@ -4,7 +4,8 @@
  * dump). No BPF and no probe: the process's memory is read from outside
  * (user/capture/py_stacks.c), so it takes milliseconds and leaves nothing
  * behind. Text: one block per thread, innermost frame first, as py-spy
- * prints it; --json: the schema of docs/dump.md.
+ * prints it; --json: the schema of docs/dump.md. --locals: each frame's
+ * variables under it (user/capture/py_locals.c: what is shown of a value).
  */
 #include <argp.h>
 #include <errno.h>
@@ -17,12 +18,14 @@
 #include "cmd/args.h"
 #include "cmd/commands.h"
 #include "cpython/pyversion.h"
+#include "model/path_norm.h"
 #include "util/json_writer.h"
 #include "util/text_escape.h"
 
 struct dump_opts {
 	int pid;
 	bool json;
+	bool locals;
 };
 
 static const char dump_doc[] =
@@ -32,8 +35,13 @@ static const char dump_doc[] =
 "it is read may show a mix of two instants (or a cut stack, said); a waiting\n"
 "thread's stack is exact. CPython 3.8-3.14.\n"
 "\n"
+"--locals shows each frame's variables (CPython 3.11-3.14): None, bool, int,\n"
+"float and str values as Python's repr (a str cut to 64 characters), other\n"
+"objects as <TYPE at 0xADDRESS>; nothing of the process is run.\n"
+"\n"
 "EXAMPLES:\n"
 "  sudo tracer dump -p 1234\n"
+"  sudo tracer dump -p 1234 --locals\n"
 "  sudo tracer dump -p 1234 --json | jq '.threads[].frames[0]'\n"
 "\n"
 "OPTIONS:";
@@ -41,6 +49,7 @@ static const char dump_doc[] =
 static const struct argp_option dump_options[] = {
 	{ "pid", 'p', "PID", 0, "The process", 0 },
 	{ "json", 'j', NULL, 0, "JSON on stdout (schema: docs/dump.md)", 0 },
+	{ "locals", 'l', NULL, 0, "Each frame's local variables too (CPython 3.11-3.14)", 0 },
 	{},
 };
 
@@ -54,6 +63,9 @@ static error_t dump_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'j':
 		o->json = true;
+		break;
+	case 'l':
+		o->locals = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument: %s", arg);
@@ -101,6 +113,15 @@ static void dump__text(const struct target *t, const struct py_stacks *s, FILE *
 				fprintf(f, ":%u)\n", th->frames[j].line);
 			else
 				fputs(":?)\n", f);
+			if (th->frames[j].locals_unreadable)
+				fputs("        [locals unreadable]\n", f);
+			for (size_t k = 0; k < th->frames[j].n_locals; k++) {
+				fputs("        ", f);
+				text_escape__term(f, th->frames[j].locals[k].name);
+				fputs(" = ", f);
+				text_escape__term(f, th->frames[j].locals[k].value);
+				fputc('\n', f);
+			}
 		}
 		if (th->truncated)
 			fprintf(f, "    [truncated: deeper than %d frames]\n", PY_STACKS_MAX_FRAMES);
@@ -109,7 +130,26 @@ static void dump__text(const struct target *t, const struct py_stacks *s, FILE *
 	}
 }
 
-static void dump__json(const struct target *t, const struct py_stacks *s, FILE *f)
+/* ,"locals":[{"name":...,"value":...},...] (null: unreadable) */
+static void dump__json_locals(struct json_writer *jw, const struct py_frame *fr)
+{
+	json_writer__raw(jw, ",\"locals\":");
+	if (fr->locals_unreadable) {
+		json_writer__raw(jw, "null");
+		return;
+	}
+	json_writer__raw(jw, "[");
+	for (size_t k = 0; k < fr->n_locals; k++) {
+		json_writer__raw(jw, k ? ",{\"name\":" : "{\"name\":");
+		json_writer__string(jw, fr->locals[k].name);
+		json_writer__raw(jw, ",\"value\":");
+		json_writer__string(jw, fr->locals[k].value);
+		json_writer__raw(jw, "}");
+	}
+	json_writer__raw(jw, "]");
+}
+
+static void dump__json(const struct target *t, const struct py_stacks *s, bool locals, FILE *f)
 {
 	struct json_writer jw;
 	char ver[16];
@@ -139,8 +179,11 @@ static void dump__json(const struct target *t, const struct py_stacks *s, FILE *
 			json_writer__string(&jw, th->frames[j].name);
 			json_writer__raw(&jw, ",\"file\":");
 			json_writer__string(&jw, th->frames[j].file);
-			json_writer__printf(&jw, ",\"line\":%u,\"firstlineno\":%u}",
+			json_writer__printf(&jw, ",\"line\":%u,\"firstlineno\":%u",
 					    th->frames[j].line, th->frames[j].firstlineno);
+			if (locals)
+				dump__json_locals(&jw, &th->frames[j]);
+			json_writer__raw(&jw, "}");
 		}
 		json_writer__raw(&jw, "]}");
 	}
@@ -165,14 +208,19 @@ int cmd_dump(int argc, char **argv)
 		fprintf(stderr, "tracer dump: not root: reading PID %d's memory may be refused\n",
 			o.pid);
 	if (target__inspect(NULL, o.pid, TARGET_ATTACH, false, NULL, t, err, sizeof(err)) ||
-	    py_stacks__read(t, &s, err, sizeof(err))) {
+	    (o.locals ? py_stacks__read_locals(t, &s, err, sizeof(err))
+		      : py_stacks__read(t, &s, err, sizeof(err)))) {
 		fputs("tracer dump: ", stderr);
 		text_escape__term(stderr, err);
 		fputc('\n', stderr);
 		goto cleanup;
 	}
+	/* file names as every output shows them (model/path_norm.c) */
+	for (size_t i = 0; i < s.n; i++)
+		for (size_t j = 0; j < s.v[i].n; j++)
+			path_norm__apply(s.v[i].frames[j].file);
 	if (o.json)
-		dump__json(t, &s, stdout);
+		dump__json(t, &s, o.locals, stdout);
 	else
 		dump__text(t, &s, stdout);
 	ret = fflush(stdout) || ferror(stdout) ? 1 : 0;

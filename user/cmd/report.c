@@ -177,6 +177,11 @@ static int replay(const char *path, uintptr_t nth, struct rec_record *r, struct 
 			end->flags |= r->end.flags;
 			if (!end->exit_code)
 				end->exit_code = r->end.exit_code;
+			/* how a launched command ended: the first recording's
+			 * that knows (one per session end: of several
+			 * recordings, the others' are not said) */
+			if (!end->launch.how)
+				end->launch = r->end.launch;
 			/* one machine's clocks: the first recording's offset */
 			if (!end->realtime_offset_ns)
 				end->realtime_offset_ns = r->end.realtime_offset_ns;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/func_table.h"
+#include "model/path_norm.h"
 #include "util/hashmap.h"
 
 /* identities with the same hash are chained through `next` (an id + 1) */
@@ -56,7 +57,28 @@ void func_table__free(struct func_table *ft)
 	free(ft);
 }
 
+static const struct func_info *intern_norm(struct func_table *ft, const char *qualname,
+					   const char *file, uint32_t line, bool *is_new);
+
+/* FILE is kept as the outputs show it: lexically normalized (model/path_norm.c) */
 const struct func_info *func_table__intern(struct func_table *ft, const char *qualname,
+					   const char *file, uint32_t line, bool *is_new)
+{
+	char buf[512], *norm = strlen(file) < sizeof(buf) ? buf : strdup(file);
+	const struct func_info *r;
+
+	if (!norm)
+		return NULL;
+	if (norm == buf)
+		strcpy(buf, file);
+	path_norm__apply(norm);
+	r = intern_norm(ft, qualname, norm, line, is_new);
+	if (norm != buf)
+		free(norm);
+	return r;
+}
+
+static const struct func_info *intern_norm(struct func_table *ft, const char *qualname,
 					   const char *file, uint32_t line, bool *is_new)
 {
 	uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL ^ line, qualname), file);

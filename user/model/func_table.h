@@ -9,7 +9,8 @@ struct func_table;
 
 struct func_table *func_table__new(void);
 void func_table__free(struct func_table *ft);
-/* The identity for (QUALNAME, FILE, LINE), created if new (*IS_NEW set).
+/* The identity for (QUALNAME, FILE, LINE), created if new (*IS_NEW set);
+ * FILE is kept lexically normalized (model/path_norm.h).
  * The strings are copied. NULL when out of memory. */
 const struct func_info *func_table__intern(struct func_table *ft, const char *qualname,
 					   const char *file, uint32_t line, bool *is_new);

@@ -55,12 +55,27 @@ struct in_thread {
 	char name[64];
 };
 
+/*
+ * How the launched command ended, when it did during the session: the
+ * tracer is its parent and reaped it (its wait status). LAUNCH_END_NONE
+ * when attached (-p, -a: not our child) or when it was still running at
+ * the end of the session.
+ */
+enum { LAUNCH_END_NONE = 0, LAUNCH_END_EXIT = 1, LAUNCH_END_SIGNAL = 2 };
+struct launch_end {
+	uint32_t pid;		/* 0: nothing known */
+	uint32_t how;		/* LAUNCH_END_* */
+	uint32_t value;		/* its exit code, or the signal that killed it */
+	uint32_t core;		/* 1: the signal dumped a core */
+};
+
 /* The end of a session (always the last record). */
 struct in_end {
 	uint64_t end_ts;	/* CLOCK_MONOTONIC ns */
 	uint64_t drops[TR_DROP__COUNT];	/* BPF-side drop counters */
 	uint64_t ringbuf_events;	/* records read from the ring buffer */
 	uint32_t exit_code;	/* launched command's exit status, or 0 */
+	struct launch_end launch;	/* how the launched command ended */
 	uint32_t flags;		/* IN_END_* */
 	/* what the loader found wrong during the session, after the processes
 	 * were described (a jitdump found later and refused, or not read
@@ -272,6 +287,9 @@ struct codemap_file {
 	const char *file;	/* co_filename, as the events carry it */
 	const char *abs;	/* measured: the absolute path read */
 	const char *error;	/* COV_ERROR: why */
+	const char *source;	/* measured, when asked for: its text as Python
+				 * decoded it, lines ended by \n (NULL: not read,
+				 * or empty) */
 	enum cov_status status;
 	uint32_t n_funcs;
 	const struct codemap_func *funcs;	/* every code object of the file */
@@ -340,6 +358,7 @@ struct session_stats {
 					 * malformed (their frames have no line) */
 	bool sample_by_line;		/* --lines: frames split by line */
 	uint32_t exit_code;
+	struct launch_end launch;	/* in_end.launch */
 	uint32_t end_flags;		/* in_end.flags */
 	int64_t realtime_offset_ns;	/* in_end.realtime_offset_ns (0: unknown) */
 	uint32_t n_warnings;		/* in_end.warnings */
@@ -356,6 +375,8 @@ struct sink_ops {
 	const char *suffix;	/* ".json" */
 	const char *help;	/* one line for --help */
 	bool coverage;		/* a coverage map: the session measures lines */
+	bool coverage_source;	/* ... showing the files' text: the code maps
+				 * carry it (read as the target's user) */
 	bool wants_probe_share;	/* reads session_stats.probe_share at the end */
 	/* open the output; on error return NULL and set errno */
 	struct sink *(*open)(const char *path);

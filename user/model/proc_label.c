@@ -30,3 +30,22 @@ const char *proc_label__name(const struct in_process *p, char *buf, size_t len)
 		 p->pid, extra[0] ? ", " : "", extra);
 	return buf;
 }
+
+const char *proc_label__signal(uint32_t sig)
+{
+	const char *n = sig < 128 ? sigabbrev_np((int)sig) : NULL;
+
+	return n ? n : "?";
+}
+
+const char *proc_label__launch_end(const struct launch_end *l, char *buf, size_t len)
+{
+	if (l->how == LAUNCH_END_EXIT)
+		snprintf(buf, len, "exit code %u", l->value);
+	else if (l->how == LAUNCH_END_SIGNAL)
+		snprintf(buf, len, "killed by signal %u (SIG%s)%s", l->value,
+			 proc_label__signal(l->value), l->core ? ", core dumped" : "");
+	else
+		return NULL;
+	return buf;
+}

@@ -33,7 +33,10 @@
  * order of B events tells their nesting (complete events of equal times
  * would leave it to the reader). An end carries the samples its slice
  * stands for ("samples" in the E event's args, which readers merge into
- * the slice's).
+ * the slice's) and nothing else: catapult's importer warns once per
+ * argument a B and its E both give ("Both the B and E phases of f provided
+ * values for argument file"), thousands of times in a sampled file when
+ * the E repeated the B's file and line.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -207,8 +210,9 @@ static void chrome_flags(struct json_writer *jw, uint32_t flags)
 		json_writer__raw(jw, ",\"end_at_exit\":true");
 }
 
-/* an event PH of function FUNC at TS, up to its args' file and line
- * (the caller closes the args and the event) */
+/* an event PH of function FUNC at TS, up to its args' file and line (an
+ * E: up to the opening of its args, which carry no file and line) (the
+ * caller closes the args and the event) */
 static void chrome_func_event(struct chrome_sink *cs, uint32_t func, const char *cat,
 			      char ph, uint32_t pid, uint64_t tid, uint64_t ts)
 {
@@ -230,6 +234,10 @@ static void chrome_func_event(struct chrome_sink *cs, uint32_t func, const char 
 	json_writer__usec(jw, ts);
 	if (ph == 'X')
 		return;	/* the caller writes dur first */
+	if (ph == 'E') {	/* its B's args are the slice's already */
+		json_writer__raw(jw, ",\"args\":{");
+		return;
+	}
 	chrome_func_args(jw, cf);
 }
 
@@ -283,7 +291,7 @@ static int chrome_sample_slice(void *ctx, uint64_t at, const struct sample_frame
 
 	chrome_func_event(t->cs, f->func, "sample", open ? 'B' : 'E', t->pid, t->tid, at);
 	if (!open)
-		json_writer__printf(jw, ",\"samples\":%u", f->samples);
+		json_writer__printf(jw, "\"samples\":%u", f->samples);
 	json_writer__raw(jw, "}}");
 	return chrome_event_end(t->cs);
 }
@@ -481,7 +489,18 @@ static void chrome_session_event(struct chrome_sink *cs, const struct session_st
 					    end->flags & PROC_END_UNSEEN ? "exit_not_seen" :
 					    end->flags & PROC_END_EXEC ? "exec" : "exit",
 					    (unsigned long long)end->ts);
-		else
+		/* the launched command's, reaped by the tracer: its code, or
+		 * the signal that killed it */
+		if (end && !(end->flags & (PROC_END_UNSEEN | PROC_END_EXEC)) &&
+		    st->launch.pid == p->pid && st->launch.how == LAUNCH_END_EXIT)
+			json_writer__printf(jw, "\"exit_code\":%u,", st->launch.value);
+		else if (end && !(end->flags & (PROC_END_UNSEEN | PROC_END_EXEC)) &&
+			 st->launch.pid == p->pid && st->launch.how == LAUNCH_END_SIGNAL)
+			json_writer__printf(jw, "\"exit_signal\":%u,\"exit_signal_name\":\"SIG%s\","
+					    "\"core_dumped\":%s,", st->launch.value,
+					    proc_label__signal(st->launch.value),
+					    st->launch.core ? "true" : "false");
+		if (!end)
 			json_writer__raw(jw, "\"end\":\"running\",");
 		json_writer__raw(jw, "\"exe\":");
 		json_writer__string_n(jw, p->exe, strnlen(p->exe, sizeof(p->exe)));

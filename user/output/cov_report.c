@@ -28,9 +28,7 @@
 
 #define NAME_MIN 30
 
-/* coverage.py's display: PCT rounded, but 100 only when complete and 0
- * only when nothing ran */
-static int shown_percent(uint64_t hit, uint64_t all)
+int cov_report__shown_percent(uint64_t hit, uint64_t all)
 {
 	double pc = all ? 100.0 * hit / all : 100.0;
 
@@ -118,7 +116,7 @@ static int cov_report_write(FILE *f, const struct cov_report *r, const struct se
 		fprintf(f, "%s%*s", name, n < w ? (int)(w - n) : 0, "");
 		free(name);
 		fprintf(f, "  %7u %7u %5d%%", cf->n_lines, cf->n_lines - cf->lines_hit,
-			shown_percent(cf->lines_hit, cf->n_lines));
+			cov_report__shown_percent(cf->lines_hit, cf->n_lines));
 		if (cf->lines_hit < cf->n_lines)
 			fputs("   ", f);
 		put_missing(f, cf);
@@ -126,7 +124,7 @@ static int cov_report_write(FILE *f, const struct cov_report *r, const struct se
 	}
 	fprintf(f, "%.*s\n", (int)(w + 2 + 7 + 1 + 7 + 1 + 6 + 10), rule);
 	fprintf(f, "%-*s  %7" PRIu64 " %7" PRIu64 " %5d%%\n", (int)w, "TOTAL", r->lines,
-		r->lines - r->lines_hit, shown_percent(r->lines_hit, r->lines));
+		r->lines - r->lines_hit, cov_report__shown_percent(r->lines_hit, r->lines));
 	fprintf(f, "functions: %" PRIu64 " of %" PRIu64 " called\n", r->funcs_hit, r->funcs);
 	if (r->files_func_lines)
 		fprintf(f, "(*) %s\n", COV_FUNC_LINES_NOTE);

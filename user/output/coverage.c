@@ -23,6 +23,7 @@
 #include "util/array.h"
 #include "output/coverage.h"
 #include "util/hashmap.h"
+#include "model/path_norm.h"
 #include "output/sinks.h"
 #include "util/str_index.h"
 
@@ -41,6 +42,7 @@ struct file_ent {
 	uint8_t *state;		/* by line number: LINE_* */
 	size_t n_state;
 	uint32_t procs, line_procs;	/* processes that ran it, with lines */
+	char *source;		/* its text, from the first code map that had it */
 };
 
 /* a process (in_process, or a pid seen without one) */
@@ -278,6 +280,8 @@ static int add_files(struct cov_sink *c, const struct codemap *m, size_t *idx)
 		if (!f)
 			return -ENOMEM;
 		idx[i] = f - c->files + 1;
+		if (cf->source && !f->source && !(f->source = strdup(cf->source)))
+			return -ENOMEM;
 		f->procs++;
 		f->line_procs += m->lines;
 		for (uint32_t j = 0; j < cf->n_funcs; j++) {
@@ -345,8 +349,13 @@ static int settle(struct cov_sink *c, const struct codemap *m, const size_t *idx
 
 	for (uint32_t i = 0; !ret && i < m->n_files; i++) {
 		bool is_new;
-		long k = str_index__add(&names, m->files[i].file, &is_new);
+		/* named as the identities are (func_table: normalized), so
+		 * "/x/../w.py" finds the identities of "/w.py" */
+		char *name = strdup(m->files[i].file);
+		long k = name ? (path_norm__apply(name), str_index__add(&names, name, &is_new))
+			      : -ENOMEM;
 
+		free(name);
 		if (k < 0)
 			ret = -ENOMEM;
 		else if (is_new)
@@ -483,6 +492,7 @@ static int build(struct cov_sink *c, struct cov_report *r)
 		struct cov_file *cf = &r->files[r->n_files++];
 
 		cf->path = f->path;
+		cf->source = f->source;
 		cf->lines_measured = f->line_procs > 0;
 		cf->lines_partial = f->line_procs && f->line_procs < f->procs;
 		cf->funcs = calloc(f->n_fns + 1, sizeof(*cf->funcs));
@@ -609,6 +619,7 @@ void coverage__free(struct sink *s)
 			free(c->files[i].fns[j].qualname);
 		free(c->files[i].fns);
 		free(c->files[i].state);
+		free(c->files[i].source);
 	}
 	free(c->files);
 	free(s->path);

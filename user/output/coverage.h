@@ -21,6 +21,7 @@ struct cov_func {
 
 struct cov_file {
 	const char *path;	/* absolute */
+	const char *source;	/* its text (lines ended by \n), NULL: not read */
 	bool lines_measured;	/* some process measured its lines */
 	bool lines_partial;	/* ... and another process ran it without */
 	uint32_t n_funcs, funcs_hit;
@@ -51,6 +52,10 @@ struct cov_report {
  * statements, where lines were measured): HIT of ALL, percent (100 for an
  * empty report); the terminal report and --fail-under use it */
 double cov_report__percent(const struct cov_report *r);
+
+/* coverage.py's display of HIT of ALL lines: the percent rounded, but
+ * 100 only when complete and 0 only when nothing ran */
+int cov_report__shown_percent(uint64_t hit, uint64_t all);
 
 /* a format: writes REPORT to F (0 or -errno) */
 typedef int (*cov_write_fn)(FILE *f, const struct cov_report *r, const struct session_stats *st);

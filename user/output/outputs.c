@@ -129,7 +129,7 @@ int outputs__open_cfg(const char *const *paths, int n, const struct outputs_cfg 
 		ret = open_sink(o, &sink_summary, "-", err, errlen);
 	if (!ret && cfg->fail_under_set && !outputs__want_coverage(o)) {
 		snprintf(err, errlen, "--fail-under needs coverage: a coverage output (-o "
-			 "FILE.lcov, .info, .xml or .cov.txt) or --coverage with -o -");
+			 "FILE.lcov, .info, .xml, .cov.txt or .html) or --coverage with -o -");
 		ret = -EINVAL;
 	}
 	o->fail_under_set = cfg->fail_under_set;
@@ -262,6 +262,19 @@ bool outputs__want_coverage(const struct outputs *o)
 {
 	for (int i = 0; i < o->n_sinks; i++)
 		if (o->sinks[i]->ops->coverage)
+			return true;
+	return false;
+}
+
+bool outputs__want_source(const struct outputs *o)
+{
+	bool coverage = outputs__want_coverage(o);
+
+	/* a recording keeps them for a `tracer report -o cov.html` later */
+	if (o->rec && coverage)
+		return true;
+	for (int i = 0; i < o->n_sinks; i++)
+		if (o->sinks[i]->ops->coverage_source)
 			return true;
 	return false;
 }

@@ -60,6 +60,9 @@ void outputs__codemap(struct outputs *o, const struct in_codemap *m);
 /* PATH names a recording (.trace), not an output format */
 bool outputs__is_recording(const char *path);
 bool outputs__want_coverage(const struct outputs *o);
+/* do the code maps carry the measured files' text (an HTML coverage
+ * report, or a recording of a coverage session)? */
+bool outputs__want_source(const struct outputs *o);
 /* only coverage maps (and the summary) are written: no call needs to be
  * seen one by one */
 bool outputs__only_coverage(const struct outputs *o);

@@ -6,7 +6,7 @@
 
 static const struct sink_ops *const table[] = {
 	&sink_chrome, &sink_pftrace, &sink_folded, &sink_svg, &sink_speedscope, &sink_pprof,
-	&sink_lcov, &sink_lcov_info, &sink_cobertura, &sink_cov_report,
+	&sink_lcov, &sink_lcov_info, &sink_cobertura, &sink_cov_report, &sink_cov_html,
 };
 
 const struct sink_ops *sinks__at(size_t i)

@@ -44,4 +44,5 @@ extern const struct sink_ops sink_lcov;		/* .lcov */
 extern const struct sink_ops sink_lcov_info;	/* .info */
 extern const struct sink_ops sink_cobertura;	/* .xml */
 extern const struct sink_ops sink_cov_report;	/* .cov.txt, and stdout (-o -) */
+extern const struct sink_ops sink_cov_html;	/* .html */
 #endif

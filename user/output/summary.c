@@ -16,6 +16,7 @@
 #include "output/sinks.h"
 #include "util/array.h"
 #include "model/func_names.h"
+#include "model/path_norm.h"
 #include "output/hot_funcs.h"
 #include "output/observer.h"
 #include "output/summary_procs.h"
@@ -359,8 +360,13 @@ static int summary_codemap(struct sink *s, const struct codemap *m)
 	fputc('\n', f);
 	for (uint32_t i = 0; i < m->n_files; i++)
 		if (m->files[i].status == COV_ERROR) {
+			char *name = strdup(m->files[i].file);
+
 			fputs("  not measured: ", f);
-			text_escape__term(f, m->files[i].file);
+			if (name)
+				path_norm__apply(name);
+			text_escape__term(f, name ? name : m->files[i].file);
+			free(name);
 			fputs(": ", f);
 			text_escape__term(f, m->files[i].error);
 			fputc('\n', f);

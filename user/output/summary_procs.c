@@ -174,7 +174,7 @@ static void print_identity(const struct summary_proc *sp, const struct session_s
 	const char *probes = strategy__probes(p->strategy);
 	uint32_t nw = p->n_warnings < IN_MAX_WARNINGS ? p->n_warnings : IN_MAX_WARNINGS;
 	const uint64_t *n = sp->jit;
-	char ver[16], extra[300], t[32];
+	char ver[16], extra[300], t[32], how[80];
 
 	proc_label__extra(p, extra, sizeof(extra));
 	fprintf(f, "process %u: Python %s ", p->pid,
@@ -205,6 +205,9 @@ static void print_identity(const struct summary_proc *sp, const struct session_s
 	if (sp->ended && (sp->end.flags & PROC_END_UNSEEN))
 		fprintf(f, "  end: exit not seen (its pid was reused); last seen at %s s\n",
 			since(t, sizeof(t), sp->end.ts, st));
+	else if (sp->ended && !(sp->end.flags & PROC_END_EXEC) && st->launch.pid == p->pid &&
+		 proc_label__launch_end(&st->launch, how, sizeof(how)))
+		fprintf(f, "  end: exit at %s s: %s\n", since(t, sizeof(t), sp->end.ts, st), how);
 	else if (sp->ended)
 		fprintf(f, "  end: %s at %s s\n", sp->end.flags & PROC_END_EXEC ? "exec" : "exit",
 			since(t, sizeof(t), sp->end.ts, st));

@@ -33,12 +33,13 @@
 #define REC_THREAD_MAX (4 + 4 + REC_STR_MAX(((struct in_thread *)0)->name))
 #define REC_END_FIXED (8 + 8 + 4 + 4 + 2)
 /* later versions may count more drops; then the end's warnings (version 6),
- * then its realtime offset (version 8), then the probe cost (version 9) */
+ * then its realtime offset (version 8), then the probe cost (version 9), then
+ * how the launched command ended (version 11) */
 #define REC_PROBE_COST_MAX (4 + 8 * 8 + REC_STR_MAX(((struct probe_cost *)0)->return_kind) + \
 			    REC_STR_MAX(((struct probe_cost *)0)->note))
 #define REC_END_MAX (REC_END_FIXED + 64 * 8 + 2 + \
 		     IN_MAX_WARNINGS * REC_STR_MAX(((struct in_end *)0)->warnings[0]) + 8 + \
-		     REC_PROBE_COST_MAX)
+		     REC_PROBE_COST_MAX + 4 * 4)
 #define REC_BLOB_FIXED offsetof(struct tr_ev_blob, data)
 #define REC_EVENT_MAX sizeof(struct tr_ev_blob)	/* the largest event */
 #define REC_PAYLOAD_MAX (REC_EVENT_MAX > REC_PROCESS_MAX ? REC_EVENT_MAX : REC_PROCESS_MAX)

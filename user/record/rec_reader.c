@@ -267,6 +267,15 @@ static int rec_reader__decode(struct rec_cursor *c, uint32_t version, enum rec_k
 		/* version 10: the probe cost (not measured before) */
 		if (version >= 10)
 			rec_reader__probe_cost(c, &e->probe_cost);
+		/* version 11: how the launched command ended (unknown before) */
+		if (version >= 11) {
+			e->launch.pid = rec_get_uint(c, 4);
+			e->launch.how = rec_get_uint(c, 4);
+			e->launch.value = rec_get_uint(c, 4);
+			e->launch.core = rec_get_uint(c, 4);
+			if (e->launch.how > LAUNCH_END_SIGNAL)
+				e->launch.how = LAUNCH_END_NONE;	/* a later kind */
+		}
 		break;
 	}
 	/* the payload must be exactly what its fields say */

@@ -315,6 +315,11 @@ int rec_writer__end(struct rec_writer *w, const struct in_end *e)
 	rec_put_double(&c, e->probe_cost.line_ns);
 	rec_put_str(&c, e->probe_cost.return_kind, sizeof(e->probe_cost.return_kind));
 	rec_put_str(&c, e->probe_cost.note, sizeof(e->probe_cost.note));
+	/* version 11: how the launched command ended */
+	rec_put_uint(&c, e->launch.pid, 4);
+	rec_put_uint(&c, e->launch.how, 4);
+	rec_put_uint(&c, e->launch.value, 4);
+	rec_put_uint(&c, e->launch.core, 4);
 	return rec_writer__finish_rec(w, rec, &c, REC_END);
 }
 

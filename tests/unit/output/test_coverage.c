@@ -29,6 +29,9 @@ static const char CM_TEXT[] =
 	"func 9 9 <lambda>\n"
 	"func 9 9 <lambda>\n"	/* two on one line: one identity, one function */
 	"func 12 - <lambda>\n"
+	/* its text (the HTML report shows it), markup in it */
+	"source import os\\ndef f():\\n    x = \"<script>&'\"\\n    return x\\nclass K:\\n"
+	"    def m(self):\\n        pass\\n# comment\\ng = lambda: 1\\n\\n\\nh = lambda: 2\\n\n"
 	"file stdlib /usr/lib/python3.12/os.py\n"
 	"file no-source <frozen abc>\n"
 	"file error /src/bad\\nname.py\n"
@@ -62,6 +65,9 @@ TEST(codemap_parse)
 	CHECK_STR(m->files[3].file, "/src/bad\nname.py");
 	CHECK_STR(m->files[3].error, "SyntaxError: invalid syntax (line 3)");
 	CHECK_EQ(m->files[4].funcs[0].n_lines, 0);
+	CHECK(m->files[0].source && !strncmp(m->files[0].source,
+					      "import os\ndef f():\n    x = \"<script>&'\"\n", 40));
+	CHECK(!m->files[4].source);
 	codemap__free(m);
 }
 
@@ -81,6 +87,10 @@ TEST(codemap_rejects_malformed)
 		"tracer-codemap 1\nfile stdlib x.py\nabs /x.py\n",
 		"tracer-codemap 1\nfile stdlib x.py\nerror no\n",
 		"tracer-codemap 1\nwhat\n",
+		"tracer-codemap 1\nfile stdlib x.py\nsource a\n",	/* not measured */
+		"tracer-codemap 1\nfile measured x.py\nsource a\n",	/* before abs */
+		"tracer-codemap 1\nfile measured x.py\nabs /x.py\nsource a\nsource b\n",
+		"tracer-codemap 1\nfile measured x.py\nabs /x.py\nsource a\\q\n",
 	};
 	char err[128];
 
@@ -319,5 +329,46 @@ TEST(coverage_reused_pid_each_process_its_code_map)
 	unlink(path);
 	CHECK(out && strstr(out, "SF:/src/a.py\n# tracer: " COV_FUNC_LINES_NOTE "\nFN:1,f\nFNDA:2,f\n"));
 	CHECK(out && strstr(out, "SF:/src/b.py\n# tracer: " COV_FUNC_LINES_NOTE "\nFN:1,g\nFNDA:1,g\n"));
+	free(out);
+}
+
+/* the HTML report: the files table, each file's text escaped with its
+ * lines marked as the LCOV writer's DA lines say (1, 2, 3, 5, 7, 9 ran; 4
+ * and 6 missed; 8, a comment, unmarked), a file without text said so */
+TEST(cov_html_writer)
+{
+	char *out = write_with(&sink_cov_html, ".html", 1);
+
+	CHECK(out && strstr(out, "<title>Coverage: 75%</title>"));
+	CHECK(out && strstr(out, "<tr class=\"file\" data-path=\"/src/w.py\" data-stmts=\"8\" "
+			       "data-miss=\"2\"><td><a href=\"#f1\">/src/w.py</a></td><td>8</td>"
+			       "<td>2</td><td>75%</td></tr>"));
+	CHECK(out && strstr(out, "<tr class=\"hit\" id=\"f1-3\" data-line=\"3\"><td class=\"ln\">3"
+			       "</td><td class=\"t\">    x = &quot;&lt;script&gt;&amp;&#39;&quot;"
+			       "</td></tr>"));
+	CHECK(out && strstr(out, "<tr class=\"miss\" id=\"f1-4\" data-line=\"4\">"));
+	CHECK(out && strstr(out, "<tr class=\"\" id=\"f1-8\" data-line=\"8\"><td class=\"ln\">8"
+			       "</td><td class=\"t\"># comment</td></tr>"));
+	CHECK(out && strstr(out, "<tr class=\"\" id=\"f1-12\" data-line=\"12\">"));
+	CHECK(out && !strstr(out, "id=\"f1-13\""));
+	CHECK(out && strstr(out, "data-path=\"/src/pkg/sub/m.py\" data-measured=\"lines\" "
+			       "data-source=\"no\""));
+	CHECK(out && !strstr(out, "<script"));
+	free(out);
+}
+
+/* functions only: each file says so, its marks are its functions' first
+ * lines (1, 2, 6, 9 called; 5 and 12 not), the rest of its text unmarked */
+TEST(cov_html_writer_functions_only)
+{
+	char *out = write_with(&sink_cov_html, ".html", 0);
+
+	CHECK(out && strstr(out, "data-path=\"/src/w.py\" data-measured=\"functions\" "
+			       "data-source=\"yes\""));
+	CHECK(out && strstr(out, "<p class=\"note\">" COV_FUNC_LINES_NOTE ".</p>"));
+	CHECK(out && strstr(out, "<tr class=\"hit\" id=\"f1-2\" data-line=\"2\">"));
+	CHECK(out && strstr(out, "<tr class=\"miss\" id=\"f1-5\" data-line=\"5\">"));
+	CHECK(out && strstr(out, "<tr class=\"\" id=\"f1-3\" data-line=\"3\">"));
+	CHECK(out && strstr(out, "<tr class=\"miss\" id=\"f1-12\" data-line=\"12\">"));
 	free(out);
 }

@@ -109,6 +109,8 @@ TEST(recording_roundtrip_all_kinds)
 					  .instance = 7, .ts = 4000 } };
 	struct in_end e = { .end_ts = 5000, .drops = { 1, 2, 3, 4 }, .ringbuf_events = 77,
 			    .exit_code = 3, .flags = IN_END_RECORDING_TRUNCATED,
+			    .launch = { .pid = 4242, .how = LAUNCH_END_SIGNAL, .value = 9,
+					.core = 1 },
 			    .n_warnings = 2, .warnings = { "first", "jit: second \xc3\xa9" },
 			    .realtime_offset_ns = -1234567890123LL,
 			    .probe_cost = { .measured = true, .trap_entry_ns = 6160.5,
@@ -153,7 +155,8 @@ TEST(recording_roundtrip_all_kinds)
 	expect += 8 + 48 + 256 + 1024;
 	expect += 8 + 8 + 8 + 4 + 4 + 2 + TR_DROP__COUNT * 8 + 2 + (2 + 5) + (2 + 14) +
 		  8 +					/* version 8: realtime offset */
-		  4 + 8 * 8 + (2 + 9) + (2 + 7);	/* version 10: probe cost */
+		  4 + 8 * 8 + (2 + 9) + (2 + 7) +	/* version 10: probe cost */
+		  4 * 4;				/* version 11: the launch's end */
 	CHECK_EQ(rec_file_size(path), expect);
 
 	rd = rec_reader__open(path);
@@ -563,8 +566,9 @@ TEST(recording_end_without_warnings_v5)
 	CHECK(w);
 	CHECK_EQ(rec_writer__end(w, &e), 0);
 	CHECK_EQ(rec_writer__close(w), 0);
-	/* + warnings (none), realtime offset, probe cost (nothing measured) */
-	CHECK_EQ(rec_file_size(path), end_at + 8 + len + 2 + 8 + 4 + 8 * 8 + 2 + 2);
+	/* + warnings (none), realtime offset, probe cost (nothing measured),
+	 * the launch's end */
+	CHECK_EQ(rec_file_size(path), end_at + 8 + len + 2 + 8 + 4 + 8 * 8 + 2 + 2 + 16);
 	CHECK(truncate(path, end_at + 8 + len) == 0);
 	rec_patch(path, end_at + 4, &len, 4);
 	rec_patch(path, 8, "\x05", 1);
@@ -575,6 +579,41 @@ TEST(recording_end_without_warnings_v5)
 	CHECK(!memcmp(&r.end, &e, sizeof(e)));
 	CHECK_EQ(r.end.n_warnings, 0);
 	CHECK_EQ(rec_reader__next(rd, &r), 0);
+	rec_reader__close(rd);
+	unlink(path);
+}
+
+/* version 11: the launched command's end reads back; a version-10 end
+ * (without it) reads with it unknown */
+TEST(recording_end_launch_v11_and_v10)
+{
+	const char *path = rec_tmp();
+	struct rec_writer *w = rec_writer__open(path);
+	struct in_end e = { .end_ts = 5000, .exit_code = 3,
+			    .launch = { .pid = 77, .how = LAUNCH_END_EXIT, .value = 3 } };
+	long size;
+	uint32_t len;
+	struct rec_record r;
+	struct rec_reader *rd;
+
+	CHECK(w);
+	CHECK_EQ(rec_writer__end(w, &e), 0);
+	CHECK_EQ(rec_writer__close(w), 0);
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK(r.end.launch.pid == 77 && r.end.launch.how == LAUNCH_END_EXIT &&
+	      r.end.launch.value == 3 && !r.end.launch.core);
+	rec_reader__close(rd);
+	size = rec_file_size(path);
+	len = size - 16 - 8 - 16;
+	CHECK(truncate(path, size - 16) == 0);
+	rec_patch(path, 16 + 4, &len, 4);
+	rec_patch(path, 8, "\x0a", 1);
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK(r.end.exit_code == 3 && !r.end.launch.pid && r.end.launch.how == LAUNCH_END_NONE);
 	rec_reader__close(rd);
 	unlink(path);
 }

@@ -1,12 +1,16 @@
 # cover_map.py - line-coverage denominators ("code map") of source files, as THIS interpreter
 # compiles them (CPython 3.8 - 3.13).  Runs after cover_rules.py (same -c text):
 #   INTERP -I -S -c "<cover_rules.py + cover_map.py>" OPTIMIZE CWD [--include GLOB]... [--omit GLOB]...
+#          [--source]
 # stdin: co_filename values, one a line, escaped (\\ \n \r \t).  stdout (UTF-8):
 #   tracer-codemap 1
 #   python X.Y.Z
 #   file <status> <name>                 one per distinct input name, in input order
 #   abs <absolute path>                  after a "measured" file line
 #   func <firstlineno> <lines> <qualname>   after abs, one per code object (preorder walk)
+#   source <text>                        --source: after the funcs, the file's text as the compiler
+#                                        decoded it (coding cookie, BOM), newlines made \n; none for an
+#                                        empty file or one over 4 MiB
 #   error <message>                      instead of abs/func: status "error" (unreadable/uncompilable;
 #                                        a file this process's user may not read is one, never "no-source")
 # It runs with the traced process's credentials (user/os/run_as.c): what it reads, that process could.
@@ -94,12 +98,15 @@ def _tracer_denied(path):
 
 
 def _tracer_map_main(argv):
-    usage = "usage: -c CODE OPTIMIZE CWD [--include GLOB]... [--omit GLOB]..."
+    usage = "usage: -c CODE OPTIMIZE CWD [--include GLOB]... [--omit GLOB]... [--source]"
     if len(argv) < 2 or argv[0] not in ("-1", "0", "1", "2") or not os.path.isabs(argv[1]):
         sys.stderr.write(usage + "\n")
         return 2
     optimize, cwd, globs = int(argv[0]), argv[1], {"--include": [], "--omit": []}
     rest = argv[2:]
+    want_source = len(rest) % 2 == 1 and rest[-1] == "--source"   # last, alone: never a glob
+    if want_source:
+        rest = rest[:-1]
     while rest:
         if len(rest) < 2 or rest[0] not in globs:
             sys.stderr.write(usage + "\n")
@@ -134,6 +141,9 @@ def _tracer_map_main(argv):
                 code = compile(src, name, "exec", dont_inherit=True, optimize=optimize)
                 rec.append("abs %s\n" % _tracer_escape(ap))
                 _tracer_walk(code, None, False, rec)
+                if want_source and 0 < len(src) <= (4 << 20):
+                    import importlib.util             # newlines made \n, as the compiler counts lines
+                    rec.append("source %s\n" % _tracer_escape(importlib.util.decode_source(src)))
             except PermissionError as e:
                 status, rec = "error", ["error %s\n" % _tracer_escape(_tracer_denied_text(e))]
             except Exception as e:                     # SyntaxError, OSError, ValueError (NUL), ...
