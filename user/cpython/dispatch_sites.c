@@ -70,9 +70,9 @@
  * 3.12/3.14's YIELD_VALUE), and the BPF program reads the frame from that
  * register; else it falls back to the handler's first instruction, which is
  * before anything: exact, but single-stepped (3.13's YIELD_VALUE, whose
- * only branch is the indirect dispatch; exit_unwind without symbols: only
- * frames that exceptions leave pay it). The number of such slow sites is
- * reported.
+ * only branch is the indirect dispatch; a stripped 3.12's exit_unwind, whose
+ * callee has no name there: only frames that exceptions leave pay it). The
+ * number of such slow sites is reported.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -21,12 +21,14 @@
  *     that value at SITE is the answer (3.13 RETURN_VALUE: `mov %rbp,%rsi`
  *     before `mov 0x8(%rbp),%r12`; 3.14 YIELD_VALUE: %rbx).
  *  2. The ABI. SITE is a direct call of _PyEval_FrameClearAndPop (3.13+,
- *     exported) or _PyEvalFrameClearAndPop (3.12, static), found by symbol:
+ *     exported: through its PLT stub, whose GOT word's relocation names it,
+ *     which strip keeps) or _PyEvalFrameClearAndPop (3.12, static: by its
+ *     .symtab symbol):
  *     `(tstate, frame)`, the frame being popped in %rsi. A name without a
  *     GCC clone suffix (.isra, .constprop) keeps the standard calling
  *     convention. (3.12/3.13 exit_unwind: %rsi is set by the code that
- *     jumps to the label, out of sight of rule 1.) Without symbols rule 2
- *     cannot apply and the site stays single-stepped.
+ *     jumps to the label, out of sight of rule 1.) Stripped 3.12 has no
+ *     name for its static callee: there the site stays single-stepped.
  *  3. YIELD_VALUE clears the yielding frame's link (`gen_frame->previous =
  *     NULL`): a store of 0 to off(B) with off = FRAME_BACK, B not itself a
  *     link just read (the caller); a register still holding B's
@@ -173,18 +175,56 @@ static int holder(const struct vn *v, unsigned value)
 	return -1;
 }
 
-static bool calls_clear_and_pop(struct elf_file *ef, const cs_insn *site)
-{
-	static const char *const names[] = { "_PyEval_FrameClearAndPop",
+static const char *const clear_and_pop[] = { "_PyEval_FrameClearAndPop",
 					      "_PyEvalFrameClearAndPop" };
+
+/* the dynamic symbol a PLT stub at T jumps to (`[endbr64;] [bnd] jmp
+ * *slot(%rip)`, the GOT word bound by a relocation), or NULL */
+static const char *plt_symbol(struct elf_file *ef, csh cs, uint64_t t)
+{
+	unsigned char b[16];
+	const char *name = NULL;
+	cs_insn *in = NULL;
+	size_t cnt;
+
+	if (elf_file__read_vaddr(ef, t, b, sizeof(b)) != (ssize_t)sizeof(b))
+		return NULL;
+	cnt = cs_disasm(cs, b, sizeof(b), t, 2, &in);
+	for (size_t i = 0; i < cnt; i++) {
+		const cs_x86 *x = &in[i].detail->x86;
+
+		if (in[i].id == X86_INS_ENDBR64 && i == 0)
+			continue;
+		if (in[i].id == X86_INS_JMP && x->op_count == 1 &&
+		    x->operands[0].type == X86_OP_MEM && x->operands[0].mem.base == X86_REG_RIP &&
+		    x->operands[0].mem.index == X86_REG_INVALID &&
+		    elf_file__slot_symbol(ef, in[i].address + in[i].size +
+					  (uint64_t)x->operands[0].mem.disp, &name))
+			name = NULL;
+		break;
+	}
+	if (cnt)
+		cs_free(in, cnt);
+	return name;
+}
+
+/* is SITE a direct call of the frame-clearing function (by its symbol, or
+ * through its PLT stub)? */
+static bool calls_clear_and_pop(struct elf_file *ef, csh cs, const cs_insn *site)
+{
 	const cs_x86 *x = &site->detail->x86;
-	uint64_t a, sz;
+	const char *plt;
+	uint64_t a, sz, t;
 
 	if (site->id != X86_INS_CALL || x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
 		return false;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!elf_file__find_symbol(ef, names[i], &a, &sz) &&
-		    a == (uint64_t)x->operands[0].imm)
+	t = (uint64_t)x->operands[0].imm;
+	for (size_t i = 0; i < sizeof(clear_and_pop) / sizeof(clear_and_pop[0]); i++)
+		if (!elf_file__find_symbol(ef, clear_and_pop[i], &a, &sz) && a == t)
+			return true;
+	plt = plt_symbol(ef, cs, t);
+	for (size_t i = 0; plt && i < sizeof(clear_and_pop) / sizeof(clear_and_pop[0]); i++)
+		if (!strcmp(plt, clear_and_pop[i]))
 			return true;
 	return false;
 }
@@ -214,7 +254,7 @@ int exit_reg__find(struct elf_file *ef, csh cs, uint64_t entry, uint64_t site, i
 		out->rule = "value numbering";
 		out->cleared = v.cleared && v.cleared == v.dying;
 		ret = 0;
-	} else if (calls_clear_and_pop(ef, &in[i])) {
+	} else if (calls_clear_and_pop(ef, cs, &in[i])) {
 		out->reg = 6;	/* %rsi: the second argument */
 		out->rule = "the callee's arguments";
 		ret = 0;

@@ -7,8 +7,10 @@
  *          0x90c6f mov %rbp,%rsi; 0x90c7d mov %r12,%rbp;
  *          0x90c87 mov %r12,0x48(%rax) (the switch);
  *          0x90c8b call _PyEval_FrameClearAndPop@plt    -> %rsi, by rule 1
- *   3.13.0 exit_unwind 0x8bf03..: 0x8bf07 mov 0x8(%rbp),%rbp; 0x8bf15 call
- *          through the PLT, %rsi set before the label    -> not found
+ *   3.13.0 exit_unwind 0x8bf03..: 0x8bf07 mov 0x8(%rbp),%rbp; %rsi set
+ *          before the label; 0x8bf15 call 0x8ad80, the PLT stub `jmp
+ *          *0x462922(%rip)`, GOT word 0x4ed6a8, whose JUMP_SLOT
+ *          relocation names _PyEval_FrameClearAndPop  -> %rsi, by rule 2
  *   3.14.7 YIELD_VALUE 0x9ab38..: 0x9ab41 mov 0x8(%rbx),%rcx;
  *          0x9ab7f mov %rcx,0x48(%r14); 0x9ab83 movq $0x0,0x8(%rbx);
  *          0x9ab8f jne                                   -> %rbx, cleared
@@ -64,15 +66,26 @@ TEST(exit_reg_313_return_value_rsi_by_value_numbering)
 	CHECK_EQ(find(PY "3.13.0/lib/libpython3.13.so.1.0", 0x90c5c, 0x90c8c, &r), -ENOENT);
 }
 
-TEST(exit_reg_313_exit_unwind_through_plt_not_found)
+TEST(exit_reg_313_exit_unwind_through_the_plt)
 {
 	struct exit_reg r;
 	int ret = find(PY "3.13.0/lib/libpython3.13.so.1.0", 0x8bf03, 0x8bf15, &r);
+	struct elf_file *ef;
+	const char *name = NULL;
 
 	if (ret == 1)
 		return;
-	CHECK_EQ(ret, -ENOENT);
-	CHECK_EQ(r.reg, -1);
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(r.reg, 6);
+	CHECK(!strcmp(r.rule, "the callee's arguments"));
+	ef = elf_file__open(PY "3.13.0/lib/libpython3.13.so.1.0");
+	CHECK(ef != NULL);
+	if (!ef)
+		return;
+	CHECK_EQ(elf_file__slot_symbol(ef, 0x4ed6a8, &name), 0);
+	CHECK(name && !strcmp(name, "_PyEval_FrameClearAndPop"));
+	CHECK_EQ(elf_file__slot_symbol(ef, 0x4ed6a9, &name), -ENOENT);	/* no word there */
+	elf_file__close(ef);
 }
 
 TEST(exit_reg_314_yield_value_rbx_cleared)
