@@ -257,15 +257,10 @@ static __always_inline int frame_starts(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 }
 
 /* FRAME returns, yields or unwinds (it is still the executing frame) */
-static __always_inline int frame_exits(struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				       __u64 frame)
+/* FRAME, running CODE, exits; BACK is the frame it returns to */
+static __always_inline int frame_exits_to(struct tr_proc_cfg *cfg, __u64 pid_tgid,
+					  __u64 frame, __u64 code, __u64 back)
 {
-	__u64 code, back;
-
-	if (read_code_back(cfg, frame, &code, &back) || !code) {
-		drop(TR_DROP_READ_FAIL);
-		return 0;
-	}
 	if (code == cfg->shim_code) {
 		/* the shim under an __init__ exits (no event): the frame under
 		 * it runs next. Set here, on this rare exit, rather than by a
@@ -305,6 +300,18 @@ static __always_inline int frame_exits(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 		ts->top = skip_entry_frames(&cfg->layout, back);
 	}
 	return emit_return(pid_tgid, cfg->instance, frame, code);
+}
+
+static __always_inline int frame_exits(struct tr_proc_cfg *cfg, __u64 pid_tgid,
+				       __u64 frame)
+{
+	__u64 code, back;
+
+	if (read_code_back(cfg, frame, &code, &back) || !code) {
+		drop(TR_DROP_READ_FAIL);
+		return 0;
+	}
+	return frame_exits_to(cfg, pid_tgid, frame, code, back);
 }
 
 SEC("usdt")
@@ -582,10 +589,63 @@ int dispatch_call(struct pt_regs *ctx)
 	return dispatch_site(true, UPROBE_COOKIE(ctx), PT_REGS_IP(ctx));
 }
 
+/* register NUM (x86 encoding: rax 0 ... r15 15) at the probe. (Copied
+ * into an array: a switch of ctx loads becomes one load at a computed
+ * offset, which the verifier refuses.) */
+static __always_inline __u64 reg_of(const struct pt_regs *ctx, __u32 num)
+{
+	__u64 r[16] = { ctx->ax, ctx->cx, ctx->dx, ctx->bx, ctx->sp, ctx->bp, ctx->si, ctx->di,
+			ctx->r8, ctx->r9, ctx->r10, ctx->r11, ctx->r12, ctx->r13, ctx->r14,
+			ctx->r15 };
+
+	return r[num & 15];
+}
+
+/*
+ * An exit site after the handler made the caller current (its cookie says
+ * so, user/cpython/exit_reg.c): the exiting frame is in a register, and the
+ * thread state's current frame is the one it returns to. The analysis that
+ * chose the register is checked on every hit: the frame's link must be that
+ * current frame (or NULL where the yield cleared it already; or the frame
+ * itself is still current). A mismatch is an event lost, counted.
+ */
+static __always_inline int dispatch_exit_reg(struct pt_regs *ctx, __u64 cookie)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, system_wide ? cookie : 0, 0);
+	__u64 cur, frame, code, back;
+
+	if (!cfg)
+		return 0;
+	cur = running_frame(cfg);
+	if (!cur)
+		return 0;
+	frame = reg_of(ctx, cookie);
+	if (read_code_back(cfg, frame, &code, &back) || !code) {
+		drop(TR_DROP_READ_FAIL);
+		return 0;
+	}
+	if (cookie & TR_DS_LINK_CLEARED) {
+		if (back) {
+			drop(TR_DROP_READ_FAIL);
+			return 0;
+		}
+		back = cur;
+	} else if (back != cur && frame != cur) {
+		drop(TR_DROP_READ_FAIL);
+		return 0;
+	}
+	return frame_exits_to(cfg, pid_tgid, frame, code, back);
+}
+
 SEC("uprobe")
 int dispatch_return(struct pt_regs *ctx)
 {
-	return dispatch_site(false, UPROBE_COOKIE(ctx), 0);
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+
+	if (cookie & TR_DS_REG)
+		return dispatch_exit_reg(ctx, cookie);
+	return dispatch_site(false, system_wide ? cookie : 0, 0);
 }
 
 /*

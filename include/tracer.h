@@ -155,6 +155,12 @@ struct tr_bin_cfg {
 	tr_u64 text_delta;
 };
 #define TR_BIN_COOKIE(bin_id, low) ((tr_u64)(bin_id) << 32 | (tr_u32)(low))
+/* the low half of a dispatch exit site's cookie: where the exiting frame is
+ * (user/cpython/exit_reg.c). 0: the thread state's current frame; else
+ * TR_DS_REG | the register's x86 number (rax 0 ... r15 15), and
+ * TR_DS_LINK_CLEARED when the frame's `previous` is NULL there (a yield) */
+#define TR_DS_REG 0x100
+#define TR_DS_LINK_CLEARED 0x200
 #define TR_BINS_MAX 64
 
 #define TR_FR_WORDS_MAX 4

@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.join(HERE, "bench"))
 import allbench  # noqa: E402  (tools/bench/allbench.py)
 import bpfstats  # noqa: E402  (tools/bench/bpfstats.py)
 import covbench  # noqa: E402  (tools/bench/covbench.py)
+import genbench  # noqa: E402  (tools/bench/genbench.py)
 import parse    # noqa: E402  (tools/bench/parse.py)
 import report   # noqa: E402  (tools/bench/report.py)
 import samplebench  # noqa: E402  (tools/bench/samplebench.py)
@@ -211,6 +212,9 @@ def main():
     ap.add_argument("--no-coverage", action="store_true", help="skip the coverage runs")
     ap.add_argument("--no-sampling", action="store_true", help="skip the sampling runs")
     ap.add_argument("--no-all", action="store_true", help="skip the system-wide (-a) runs")
+    ap.add_argument("--generator-seconds", type=float, default=5.0,
+                    help="CPU seconds of each generator-pipeline run, exact and sampled, "
+                         "on 3.12+ unflagged (0: skip them)")
     ap.add_argument("--sample-rounds", type=int, default=1000,
                     help="rounds of work of each sampling overhead run (about 2 ms each)")
     ap.add_argument("--sample-accuracy-seconds", type=float, default=10.0,
@@ -281,6 +285,9 @@ def main():
             smp = samplebench.run(a.tracer, plain, tmp, a.repeat, log, a.sample_rounds,
                                   a.sample_accuracy_seconds)
             scale_text += "\n" + samplebench.render(smp)
+        if a.generator_seconds > 0:
+            gen = genbench.run(a.tracer, plain, tmp, log, a.generator_seconds)
+            scale_text += "\n" + genbench.render(gen)
         if not a.no_all:
             sw = allbench.run(a.tracer, plain, tmp, a.repeat, log)
             scale_text += "\n" + allbench.render(sw)

@@ -171,8 +171,9 @@ static int attach_dispatch(struct probes *p, const struct target *t, char *err, 
 	uint64_t *off = calloc(n_sites + 1, sizeof(*off));
 	char (*names)[96] = calloc(n_sites + 1, sizeof(*names));
 	const char **what = calloc(n_sites + 1, sizeof(*what));
+	uint32_t *low = calloc(n_sites + 1, sizeof(*low));
 
-	if (!off || !names || !what) {
+	if (!off || !names || !what || !low) {
 		snprintf(err, errlen, "cannot attach the dispatch sites: %s", strerror(ENOMEM));
 		ret = -ENOMEM;
 		goto out;
@@ -188,10 +189,13 @@ static int attach_dispatch(struct probes *p, const struct target *t, char *err, 
 			snprintf(names[n], sizeof(names[n]), "uprobe at %s (0x%llx)", d->what,
 				 (unsigned long long)d->vaddr);
 			what[n] = names[n];
+			/* where the exiting frame is (include/tracer.h) */
+			low[n] = d->frame_reg < 0 ? 0 : TR_DS_REG | (uint32_t)d->frame_reg |
+							  (d->link_cleared ? TR_DS_LINK_CLEARED : 0);
 			off[n++] = t->bin.site_offset[i];
 		}
 		ret = uprobes(p, t, pass ? s->progs.dispatch_call : s->progs.dispatch_return, false,
-			      off, NULL, n, pass ? "the dispatch call sites" : "the dispatch exit sites",
+			      off, low, n, pass ? "the dispatch call sites" : "the dispatch exit sites",
 			      what, err, errlen);
 		if (pass == 0 && !ret)
 			ret = uprobe1(p, t, s->progs.eval_throw, false, t->bin.eval_offset, 0,
@@ -201,6 +205,7 @@ out:
 	free(off);
 	free(names);
 	free(what);
+	free(low);
 	return ret;
 }
 

@@ -149,8 +149,9 @@ static int plan_dispatch(const struct binary_req *req, struct binary *b, struct 
 				   (unsigned long long)b->plan.sites[i].vaddr), -ENOTSUP;
 	if (b->plan.n_slow) {
 		size_t used = snprintf(b->ds_slow, sizeof(b->ds_slow), "dispatch: %d probe site(s) "
-				       "are on instructions the kernel single-steps (slower, ~10 us "
-				       "a hit):", b->plan.n_slow);
+				       "are on instructions the kernel single-steps (each hit ~13 us "
+				       "more than an emulated site's on a 2-vCPU VM):",
+				       b->plan.n_slow);
 		for (int i = 0; i < b->plan.n && used < sizeof(b->ds_slow); i++)
 			if (!b->plan.sites[i].emulated)
 				used += snprintf(b->ds_slow + used, sizeof(b->ds_slow) - used, " %s",

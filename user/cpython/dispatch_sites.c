@@ -64,10 +64,15 @@
  * handler makes the caller current (`frame = tstate->...current_frame =
  * frame->previous`). We check the straight-line prefix for a store of a
  * value loaded from `frame->previous` (a small taint analysis over capstone's
- * operands); where there is one, the site falls back to the handler's first
- * instruction, which is before anything: exact, but single-stepped (3.12's
- * exit_unwind: only frames that exceptions leave pay it). The number of
- * such slow sites is reported.
+ * operands); where there is one, the site stays the emulated instruction
+ * when a register provably holds the exiting frame there (exit_reg.c: the
+ * `call _PyEval_FrameClearAndPop` of 3.13's RETURN_VALUE, the jumps of
+ * 3.12/3.14's YIELD_VALUE), and the BPF program reads the frame from that
+ * register; else it falls back to the handler's first instruction, which is
+ * before anything: exact, but single-stepped (3.13's YIELD_VALUE, whose
+ * only branch is the indirect dispatch; a stripped 3.12's exit_unwind, whose
+ * callee has no name there: only frames that exceptions leave pay it). The
+ * number of such slow sites is reported.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -75,6 +80,7 @@
 #include <string.h>
 #include <capstone/capstone.h>
 #include "cpython/dispatch_sites.h"
+#include "cpython/exit_reg.h"
 #include "cpython/opcode_table.h"
 #include "cpython/unwind_site.h"
 #include "os/dwarf_labels.h"
@@ -388,6 +394,7 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 	ret = reach_outside(c, f, starts, n_starts, outside);
 	for (int i = 0; !ret && i < f->n; i++) {
 		long e = find_ins(c, f->entry[i]), s;
+		struct exit_reg reg;
 		bool emulated;
 		int k;
 
@@ -401,8 +408,11 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 			ret = ERR("dispatch: other code runs the handler of %s", f->name[i]);
 			break;
 		}
+		reg.reg = -1;
 		if (f->kind != DS_CALL && s != e &&
-		    switches_frame(c, c->v[e].addr, c->v[s].addr, frame_back)) {
+		    switches_frame(c, c->v[e].addr, c->v[s].addr, frame_back) &&
+		    exit_reg__find(c->x.ef, c->x.cs, c->v[e].addr, c->v[s].addr, frame_back,
+				   &reg)) {
 			s = e;	/* see "Which frame" in the top comment */
 			emulated = c->v[e].emulated;
 		}
@@ -421,6 +431,8 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 		d->entry = f->entry[i];
 		d->kind = f->kind;
 		d->emulated = emulated;
+		d->frame_reg = reg.reg;
+		d->link_cleared = reg.reg >= 0 && reg.cleared;
 		snprintf(d->what, sizeof(d->what), "%s", f->name[i]);
 		plan->n_slow += !emulated;
 	}

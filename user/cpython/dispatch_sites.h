@@ -19,6 +19,10 @@ struct ds_site {
 	uint64_t entry;		/* the handler or label it stands for */
 	uint8_t kind;		/* enum ds_kind */
 	bool emulated;		/* the kernel emulates the probed instruction */
+	int8_t frame_reg;	/* -1: the exiting frame is the thread state's current
+				 * one; else the register holding it (after the
+				 * switch: cpython/exit_reg.h) */
+	bool link_cleared;	/* its `previous` is NULL there (a yield) */
 	char what[40];		/* the instruction's or label's name */
 };
 

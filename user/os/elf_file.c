@@ -571,3 +571,43 @@ bool elf_file__has_usdt(struct elf_file *ef, const char *provider,
 		*sema = q.sema;
 	return true;
 }
+
+/* The name of the dynamic symbol whose address the loader writes into the
+ * GOT word at SLOT (an R_X86_64_JUMP_SLOT or GLOB_DAT relocation of
+ * .rela.plt/.rela.dyn): what a PLT stub `jmp *SLOT(%rip)` calls. Kept by
+ * strip (the loader needs it). 0 and NAME (valid until close), or -ENOENT. */
+int elf_file__slot_symbol(struct elf_file *ef, uint64_t slot, const char **name)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Data *d;
+		Elf_Scn *syms;
+		GElf_Shdr ssh;
+		size_t n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize ||
+		    !(d = elf_getdata(scn, NULL)) || !(syms = elf_getscn(ef->elf, sh.sh_link)) ||
+		    !gelf_getshdr(syms, &ssh) || ssh.sh_type != SHT_DYNSYM)
+			continue;
+		n = d->d_size / sh.sh_entsize;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Rela r;
+			GElf_Sym s;
+			Elf_Data *sd;
+			unsigned type;
+
+			if (!gelf_getrela(d, (int)i, &r) || r.r_offset != slot)
+				continue;
+			type = GELF_R_TYPE(r.r_info);
+			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) ||
+			    !(sd = elf_getdata(syms, NULL)) ||
+			    !gelf_getsym(sd, (int)GELF_R_SYM(r.r_info), &s) ||
+			    !(*name = elf_strptr(ef->elf, ssh.sh_link, s.st_name)))
+				return -ENOENT;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

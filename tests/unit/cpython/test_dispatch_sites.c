@@ -124,17 +124,32 @@ TEST(dispatch_plan_312)
 			CHECK(s->emulated && s->kind == DS_CALL);
 			found++;
 		} else if (s->entry == 0x10c432) {	/* exit_unwind: the caller is made
-							 * current before any emulated insn */
-			CHECK_EQ(s->vaddr, 0x10c432);
-			CHECK(!s->emulated && s->kind == DS_UNWIND);
+							 * current before any emulated insn;
+							 * the frame is _PyEvalFrameClearAndPop's
+							 * argument (%rsi) at its call */
+			CHECK_EQ(s->vaddr, 0x10c446);
+			CHECK(s->emulated && s->kind == DS_UNWIND);
+			CHECK_EQ(s->frame_reg, 6);
+			CHECK(!s->link_cleared);
 			found++;
 		} else if (!strcmp(s->what, "RETURN_VALUE")) {
 			CHECK_EQ(s->vaddr, 0x114761);
 			CHECK(s->emulated && s->kind == DS_RETURN);
+			CHECK_EQ(s->frame_reg, -1);	/* before the switch */
+			found++;
+		} else if (!strcmp(s->what, "YIELD_VALUE")) {
+			/* objdump: 0x10e15b movq $0x0,0x8(%rbp) (gen_frame->previous
+			 * = NULL), 0x10e17d jmp (the handler's only branch) */
+			CHECK_EQ(s->vaddr, 0x10e17d);
+			CHECK(s->emulated);
+			CHECK_EQ(s->frame_reg, 5);
+			CHECK(s->link_cleared);
 			found++;
 		}
+		CHECK(s->kind != DS_CALL || s->frame_reg == -1);
 	}
-	CHECK_EQ(found, 3);
+	CHECK_EQ(found, 4);
+	CHECK_EQ(p.n_slow, 0);
 	/* numbers that disagree with the binary's _PyOpcode_Deopt are refused */
 	o.num[PY_OP_RESUME] = 150;
 	CHECK(dispatch_sites__plan(ef, LIB312, &o, 8, &p, err, sizeof(err)) < 0);
