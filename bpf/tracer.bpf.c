@@ -59,6 +59,7 @@ const volatile bool usdt_lines = false;
 #include "sample.bpf.h"
 #include "procs.bpf.h"
 #include "jit.bpf.h"
+#include "asyncio.bpf.h"
 
 /* the BPF cookie of the attachment: its file under -a (bpf/procs.bpf.h) */
 #define UPROBE_COOKIE(ctx) (system_wide ? bpf_get_attach_cookie(ctx) : 0)
@@ -94,6 +95,9 @@ static __always_inline int emit_frame_of(struct tr_proc_cfg *cfg, __u64 pid_tgid
 	}
 	if (gen_check && creates_generator(&cfg->layout, frame, code, co_flags))
 		flags |= TR_CALL_GEN_CREATE;
+	/* --async-tasks: the Task that steps a coroutine, sent before it */
+	if (!task && !(flags & (TR_CALL_GEN_CREATE | TR_CALL_PREATTACH)))
+		async_task_of(cfg, pid_tgid, frame, co_flags);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		drop(TR_DROP_RINGBUF_FULL);

@@ -67,6 +67,7 @@ void analyzer__free(struct analyzer *a)
 	free(a->sample_funcs);
 	hashmap__free(a->procs, procs__free);
 	hashmap__free(a->threads, analyzer__free_thread);
+	tasks__free(a);
 	free(a);
 }
 
@@ -326,6 +327,10 @@ int analyzer__event(struct analyzer *a, const void *ev, size_t len)
 	case TR_EV_RETURN:
 		if (h->size >= sizeof(struct tr_ev_return))
 			err = pairing__return(a, ev);
+		break;
+	case TR_EV_TASK:
+		if (h->size >= sizeof(struct tr_ev_task))
+			err = tasks__event(a, ev);
 		break;
 	case TR_EV_CODE:
 		if (h->size >= sizeof(struct tr_ev_code))

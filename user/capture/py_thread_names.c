@@ -240,3 +240,16 @@ int py_thread_names__fill(const struct py_mem *m, uint64_t interp, struct py_sta
 	keys_each(m, modules, dict_values(m, active), active_fn, &c);
 	return c.err;
 }
+
+uint64_t py_thread_names__module_attr(const struct py_mem *m, uint64_t interp,
+				      const char *module, const char *name)
+{
+	uint64_t modules = 0, mod, globals = 0;
+
+	if (m->minor < 8 || m->minor > 14 ||
+	    py_mem__ptr(m, interp + rows[m->minor].interp_modules, &modules) || !modules ||
+	    !(mod = dict_find(m, modules, module)) ||
+	    py_mem__ptr(m, mod + MODULE_DICT, &globals))
+		return 0;
+	return dict_find(m, globals, name);
+}

@@ -15,4 +15,9 @@
  * threading, or whose objects cannot be read, leaves the names NULL.
  * 0, or -ENOMEM. */
 int py_thread_names__fill(const struct py_mem *m, uint64_t interp, struct py_stacks *s);
+/* the global NAME of module MODULE (sys.modules[MODULE].NAME) of interpreter
+ * INTERP, read the same way (user/capture/async_tasks.c): 0 when the module
+ * is not imported, has no such global, or cannot be read */
+uint64_t py_thread_names__module_attr(const struct py_mem *m, uint64_t interp,
+				      const char *module, const char *name);
 #endif

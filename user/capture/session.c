@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "analysis/analyzer.h"
+#include "capture/async_tasks.h"
 #include "capture/attach_walk.h"
 #include "capture/bpf_load.h"
 #include "capture/cover_boot.h"
@@ -128,7 +129,7 @@ static bool follows_exec(const struct session_opts *o, const struct target *t, b
 static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 			     struct wall *wall, struct jit_dump_follow *jf,
 			     struct exec_follow *x, struct status_line *sl,
-			     struct thread_names *names, bool *exited)
+			     struct thread_names *names, struct async_tasks *at, bool *exited)
 {
 	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd, wall ? wall__fd(wall) : -1 };
 	int ep = feed__epoll(fds, 5);
@@ -156,6 +157,7 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 			why = "out of memory";
 			break;
 		}
+		async_tasks__tick(at, false);
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.fd == sfd) {
 				struct signalfd_siginfo si;
@@ -200,6 +202,7 @@ int session__run(const struct session_opts *o)
 	struct target t = {};
 	struct in_process proc;
 	struct in_end end = {};
+	struct async_tasks at = {};
 	char err[512] = "";
 	int sfd = -1, pfd = -1, tfd = -1, ret, exit_code = 1;
 	const char *why;
@@ -251,6 +254,8 @@ int session__run(const struct session_opts *o)
 	if (ret)
 		goto fail;
 	if (o->sample_hz && sampler__plan(&t, err, sizeof(err)))
+		goto fail;
+	if (o->async_tasks && async_tasks__plan(&t, err, sizeof(err)))
 		goto fail;
 	/* attached, tracing calls: every thread's running frames at once */
 	walk = !o->argv && !o->sample_hz && attach_walk__plan(&t);
@@ -320,6 +325,9 @@ int session__run(const struct session_opts *o)
 	 * take effect now (include/tracer.h). Frames running before this
 	 * moment "began at attach": each thread's first event walks them. */
 	uint64_t attach_ts = mono_clock__ns();
+	/* attached: asyncio's table is there already, if imported */
+	if (o->async_tasks)
+		async_tasks__init(&at, &t, skel);
 	skel->bss->live = TR_LIVE_ON;
 	/* and, at once, those of the threads that may make no call at all */
 	if (walk)
@@ -364,7 +372,12 @@ int session__run(const struct session_opts *o)
 		struct thread_names names;
 
 		thread_names__init(&names, &t, &feed);
-		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, sl, &names, &exited);
+		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, sl, &names, &at,
+				&exited);
+		if (o->verbose && o->async_tasks)
+			fprintf(stderr, "tracer: asyncio's task table %s after %llu looks\n",
+				at.found ? "found" : "not found",
+				(unsigned long long)at.looks);
 		status_line__end(sl);
 		/* the names as they are now, for the events still to come */
 		if (!exited && thread_names__tick(&names, true)) {

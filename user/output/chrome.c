@@ -65,7 +65,7 @@ struct chrome_sink {
 	size_t n_procs, cap_procs;
 	struct hashmap *latest;		/* pid -> index + 1 of its latest process */
 	struct hashmap *samples;	/* pid << 32 | tid -> chrome_thread */
-	struct hashmap *greenlets;	/* greenlet tracks named (chrome_track_tid) */
+	struct hashmap *greenlets;	/* greenlet and task tracks named (chrome_track_tid) */
 };
 
 /* a process, and how it ended */
@@ -234,6 +234,31 @@ static void chrome_func_event(struct chrome_sink *cs, uint32_t func, const char 
 }
 
 /*
+ * --async-tasks: a call an asyncio Task runs (call_rec.task N > 0) goes on
+ * the task's track, tid 2^31 + N (above every thread's, 2^22, and every
+ * greenlet's track below number 512), named "task NAME" on first use.
+ */
+static uint64_t chrome_task_tid(struct chrome_sink *cs, const struct call_rec *c)
+{
+	uint64_t tid = 0x80000000ull + c->task;
+	uint64_t key = 1ull << 63 | (uint64_t)c->pid << 32 | c->task;
+	char name[320];	/* a name is at most 2 * TR_TASKNAME_MAX + 3 bytes of UTF-8 */
+
+	if (!cs->greenlets && !(cs->greenlets = hashmap__new()))
+		return tid;	/* unnamed, still apart */
+	if (hashmap__get(cs->greenlets, key) || hashmap__set(cs->greenlets, key, (void *)1))
+		return tid;
+	chrome_event_sep(cs);
+	json_writer__printf(&cs->jw, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,"
+			    "\"tid\":%llu,\"args\":{\"name\":", c->pid,
+			    (unsigned long long)tid);
+	snprintf(name, sizeof(name), "task %s", c->task_name ? c->task_name : "?");
+	json_writer__string(&cs->jw, name);
+	json_writer__raw(&cs->jw, "}}");
+	return tid;
+}
+
+/*
  * The track of a call: its thread's, or for a greenlet's (call_rec.track N >
  * 0) a tid-like track of its own, N << 22 | tid (tids are below 2^22: no
  * thread has it; within 32 bits up to 1023 greenlets alive at once on a
@@ -245,6 +270,8 @@ static uint64_t chrome_track_tid(struct chrome_sink *cs, const struct call_rec *
 	uint64_t key = (uint64_t)c->track << 44 | (uint64_t)c->pid << 22 | c->tid;
 	char name[64];
 
+	if (c->task)
+		return chrome_task_tid(cs, c);
 	if (!c->track)
 		return c->tid;
 	if (!cs->greenlets && !(cs->greenlets = hashmap__new()))
@@ -272,6 +299,10 @@ static int chrome_call(struct sink *s, const struct call_rec *c)
 	json_writer__usec(jw, dur);
 	chrome_func_args(jw, func_names__get(&cs->names, c->func));
 	chrome_flags(jw, c->flags);
+	if (c->task_name) {
+		json_writer__raw(jw, ",\"task\":");
+		json_writer__string(jw, c->task_name);
+	}
 	json_writer__raw(jw, "}}");
 	return chrome_event_end(cs);
 }

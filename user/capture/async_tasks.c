@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+/*
+ * --async-tasks: see async_tasks.h and bpf/asyncio.bpf.h.
+ *
+ * What the BPF side reads of the target's asyncio, per version (from the
+ * DWARF of the pyenv builds 3.11.7, 3.12.1, 3.13.0 with gdb: `ptype /o
+ * TaskObj` in _asyncio's module, offsetof(PyCoroObject, cr_iframe) in
+ * libpython; Debian's 3.11 is built from the same source for the same ABI):
+ *
+ *            task_coro  task_name  cr_iframe
+ *   3.11        136        144        80
+ *   3.12        136        144        72
+ *   3.13        120        128        72
+ *
+ * 3.14 keeps the running task in the thread state instead (what `python
+ * -m asyncio ps` reads through _Py_AsyncioDebug): not read yet, refused
+ * with the reason. Before 3.11 a frame is no part of its coroutine.
+ *
+ * The table, _asyncio's current_tasks dict, is the module's global
+ * `_current_tasks` (the very dict enter_task fills, 3.11-3.13), and the
+ * Task type its global `Task`: read from outside (process_vm_readv,
+ * user/capture/py_thread_names.c: sys.modules -> "_asyncio" -> its dict),
+ * every LOOK_EVERY_NS until found, then handed to the BPF side in the
+ * process's `procs` entry. A dict lives as long as its module: once found
+ * it stays valid. Coroutine resumptions before that (asyncio imported and
+ * a task stepped within a few ms) are sent as TR_TASK_NO_TABLE: counted
+ * and said, never guessed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "capture/async_tasks.h"
+#include "capture/py_mem.h"
+#include "capture/py_thread_names.h"
+#include "capture/target.h"
+#include "util/mono_clock.h"
+#include "tracer.skel.h"
+
+#define LOOK_EVERY_NS (2 * 1000000ull)
+
+static const struct {
+	uint16_t task_coro, task_name, gen_frame;
+} rows[] = {
+	[11] = { 136, 144, 80 }, [12] = { 136, 144, 72 }, [13] = { 120, 128, 72 },
+};
+
+int async_tasks__plan(struct target *t, char *err, size_t errlen)
+{
+	unsigned major = t->bin.version_hex >> 24, minor = (t->bin.version_hex >> 16) & 0xff;
+
+	if (major != 3 || minor < 11 || minor > 13 || t->bin.rt.runtime_interpreters_main < 0) {
+		snprintf(err, errlen, "--async-tasks: asyncio's tasks are read on CPython "
+			 "3.11-3.13, not on this %u.%u (3.14 keeps them elsewhere: not read "
+			 "yet); nothing was traced", major, minor);
+		return -ENOTSUP;
+	}
+	t->cfg.async_task_coro = rows[minor].task_coro;
+	t->cfg.async_task_name = rows[minor].task_name;
+	t->cfg.async_gen_frame = rows[minor].gen_frame;
+	return 0;
+}
+
+void async_tasks__init(struct async_tasks *a, const struct target *t, struct tracer_bpf *skel)
+{
+	*a = (struct async_tasks){ .t = t, .skel = skel };
+	async_tasks__tick(a, true);
+}
+
+void async_tasks__tick(struct async_tasks *a, bool force)
+{
+	const struct target *t = a->t;
+	struct py_mem m;
+	struct tr_proc_cfg cfg;
+	uint64_t now = mono_clock__ns(), interp = 0, dict, type;
+	__u32 pid;
+
+	if (!t || a->found || !t->cfg.async_task_coro ||
+	    (!force && now - a->last_ns < LOOK_EVERY_NS))
+		return;
+	a->last_ns = now;
+	a->looks++;
+	m = (struct py_mem){ .pid = t->pid, .minor = (t->bin.version_hex >> 16) & 0xff,
+			     .L = &t->cfg.layout };
+	if (py_mem__ptr(&m, t->runtime_addr + t->bin.rt.runtime_interpreters_main, &interp) ||
+	    !interp ||
+	    !(dict = py_thread_names__module_attr(&m, interp, "_asyncio", "_current_tasks")) ||
+	    !(type = py_thread_names__module_attr(&m, interp, "_asyncio", "Task")))
+		return;
+	pid = t->pid;
+	/* the entry as the BPF side has it (it writes hooks_seen) */
+	if (bpf_map__lookup_elem(a->skel->maps.procs, &pid, sizeof(pid), &cfg, sizeof(cfg), 0))
+		return;
+	cfg.async_current_tasks = dict;
+	cfg.async_task_type = type;
+	if (!bpf_map__update_elem(a->skel->maps.procs, &pid, sizeof(pid), &cfg, sizeof(cfg),
+				  BPF_EXIST))
+		a->found = true;
+}

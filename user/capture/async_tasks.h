@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --async-tasks in a session (-p, launch): the per-version offsets the BPF
+ * side needs (bpf/asyncio.bpf.h), and _asyncio's table of running tasks,
+ * looked for in the target while the session runs (asyncio is imported
+ * when the program gets to it) and handed to the BPF side once found.
+ */
+#ifndef TRACER_ASYNC_TASKS_H
+#define TRACER_ASYNC_TASKS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct target;
+struct tracer_bpf;
+
+struct async_tasks {
+	const struct target *t;
+	struct tracer_bpf *skel;
+	uint64_t last_ns;	/* the last look (CLOCK_MONOTONIC) */
+	uint64_t looks;		/* looks made (for -v) */
+	bool found;		/* the table is in the BPF side's hands */
+};
+
+/* Set T's configuration for --async-tasks: 0, or -ENOTSUP with the reason
+ * in ERR (an interpreter version whose tasks are not read) */
+int async_tasks__plan(struct target *t, char *err, size_t errlen);
+/* with T's `procs` entry in place: look for the table now and then */
+void async_tasks__init(struct async_tasks *a, const struct target *t, struct tracer_bpf *skel);
+/* look for the table when due (every few ms until found; FORCE: now) */
+void async_tasks__tick(struct async_tasks *a, bool force);
+#endif
