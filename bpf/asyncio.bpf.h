@@ -39,6 +39,9 @@
 #define PY_TPFLAGS_LONG (1ul << 24)
 #define PY_TPFLAGS_UNICODE (1ul << 28)
 
+/* forced wakeups sent for TR_TASK_NO_TABLE (a few: see async_task_of) */
+__u32 async_no_table_wakeups;
+
 struct async_scan {
 	__u64 entries;		/* the first entry */
 	__u64 coro;		/* the coroutine resumed */
@@ -153,6 +156,15 @@ static __always_inline void async_task_of(const struct tr_proc_cfg *cfg, __u64 p
 	e->pad[0] = e->pad[1] = e->pad[2] = 0;
 	if (s.task)
 		async_task_name(cfg, s.task, e);
+	/* the table not found yet: wake userspace, which looks for it at
+	 * once (user/capture/async_tasks.c); the first few times only, lest
+	 * a table never found wake it at every resumption */
+	if (flags == TR_TASK_NO_TABLE && async_no_table_wakeups < 16) {
+		async_no_table_wakeups++;
+		wakeup_flags(sizeof(*e));
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+		return;
+	}
 	submit(e, sizeof(*e));
 }
 

@@ -285,6 +285,9 @@ struct tr_ev_return {
 #define TR_TASK_UNREADABLE 0x04	/* the table could not be read (or too many loops) */
 #define TR_TASK_NAME_NUM   0x08	/* the name is "Task-<name_num>" (3.12+: formatted lazily) */
 #define TR_TASK_NAME_TRUNC 0x10
+#define TR_TASK_ABSENT     0x20	/* made by userspace (user/capture/async_tasks.c):
+				 * _asyncio was not imported at hdr.ts, so a
+				 * resumption before had no task (frame 0) */
 #define TR_TASKNAME_MAX 96
 struct tr_ev_task {
 	struct tr_ev_hdr hdr;	/* flags: TR_TASK_* */

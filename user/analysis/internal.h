@@ -113,8 +113,13 @@ struct analyzer {
 	struct session_stats st;
 	struct probe_share *probe_share;	/* st.probe_share, when a sink wants it */
 	struct hashmap *tasks;		/* Task address -> struct task_ent list (tasks.c) */
+	bool eval_greenlet;		/* greenlet imported in a process traced with eval */
 	char **task_names;		/* task_names[n - 1]: task n's name */
 	size_t n_tasks, cap_tasks;
+	uint64_t *unknown_ts;		/* times of resumptions of unknown task */
+	size_t n_unknown_ts, cap_unknown_ts;
+	uint64_t unknown_late;		/* ... beyond those kept */
+	uint64_t task_absent_until;	/* _asyncio not imported then (TR_TASK_ABSENT) */
 };
 
 static inline void note_err(struct analyzer *a, int err)
@@ -143,6 +148,8 @@ int tasks__event(struct analyzer *a, const struct tr_ev_task *e);
 /* the task of a call of FRAME about to be pushed on T: the one a
  * TR_EV_TASK gave it, else its caller's (inherited down the stack) */
 uint32_t tasks__of_call(struct thread_st *t, uint64_t frame);
+/* the session's end: st.async_unknown */
+void tasks__finish(struct analyzer *a);
 /* task N's name, NULL for 0 */
 const char *tasks__name(const struct analyzer *a, uint32_t n);
 void tasks__free(struct analyzer *a);

@@ -20,6 +20,12 @@
  * shares it (they never overlap in time). Names are UTF-8 (the
  * interpreter's str, cut at TR_TASKNAME_MAX bytes with "..."), or
  * "Task-N" for 3.12+'s lazily formatted default names.
+ *
+ * A resumption whose task could not be told (TR_TASK_NO_TABLE: asyncio's
+ * table not found yet; TR_TASK_UNREADABLE) runs for no task here, and is
+ * counted as unknown (st.async_unknown, said in a warning) unless a later
+ * look found _asyncio not imported at a time after it (TR_TASK_ABSENT,
+ * user/capture/async_tasks.c): then no Task could have stepped it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +34,10 @@
 #include "analysis/internal.h"
 #include "cpython/pystr.h"
 #include "util/array.h"
+
+/* unknown resumptions whose time is kept (for TR_TASK_ABSENT); beyond,
+ * counted as unknown whatever comes */
+#define UNKNOWN_TS_MAX (1u << 20)
 
 struct task_ent {
 	struct task_ent *next;	/* other tasks of the same address */
@@ -83,8 +93,21 @@ int tasks__event(struct analyzer *a, const struct tr_ev_task *e)
 
 	if (!t)
 		return -ENOMEM;
+	if (e->hdr.flags & TR_TASK_ABSENT) {
+		if (e->hdr.ts > a->task_absent_until)
+			a->task_absent_until = e->hdr.ts;
+		return 0;
+	}
 	if (!(e->hdr.flags & TR_TASK_FOUND) || !e->task) {
-		a->st.async_unknown++;
+		/* unknown, unless _asyncio turns out not imported then */
+		if (a->n_unknown_ts < UNKNOWN_TS_MAX) {
+			if (array__grow((void **)&a->unknown_ts, &a->cap_unknown_ts,
+					a->n_unknown_ts, sizeof(*a->unknown_ts)))
+				return -ENOMEM;
+			a->unknown_ts[a->n_unknown_ts++] = e->hdr.ts;
+		} else {
+			a->unknown_late++;
+		}
 	} else {
 		if ((err = task_number(a, e, &n)))
 			return err;
@@ -108,6 +131,14 @@ uint32_t tasks__of_call(struct thread_st *t, uint64_t frame)
 	return n;
 }
 
+void tasks__finish(struct analyzer *a)
+{
+	a->st.async_unknown = a->unknown_late;
+	for (size_t i = 0; i < a->n_unknown_ts; i++)
+		if (a->unknown_ts[i] > a->task_absent_until)
+			a->st.async_unknown++;
+}
+
 const char *tasks__name(const struct analyzer *a, uint32_t n)
 {
 	return n && n <= a->n_tasks ? a->task_names[n - 1] : NULL;
@@ -127,4 +158,5 @@ void tasks__free(struct analyzer *a)
 	for (size_t i = 0; i < a->n_tasks; i++)
 		free(a->task_names[i]);
 	free(a->task_names);
+	free(a->unknown_ts);
 }

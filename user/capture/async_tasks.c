@@ -22,14 +22,24 @@
  * user/capture/py_thread_names.c: sys.modules -> "_asyncio" -> its dict),
  * every LOOK_EVERY_NS until found, then handed to the BPF side in the
  * process's `procs` entry. A dict lives as long as its module: once found
- * it stays valid. Coroutine resumptions before that (asyncio imported and
- * a task stepped within a few ms) are sent as TR_TASK_NO_TABLE: counted
- * and said, never guessed.
+ * it stays valid. Coroutine resumptions before that are sent as
+ * TR_TASK_NO_TABLE, and the first few wake us to look at once. A look that
+ * finds no `_asyncio` in sys.modules (read whole) tells the analyzer so
+ * (a TR_EV_TASK with TR_TASK_ABSENT at the look's start): a resumption
+ * before that moment ran while no asyncio Task could exist (the interpreter
+ * runs a few coroutines at start-up, _collections_abc and types make one
+ * each to get their types), so it had no task. The others, between the
+ * last look without the module and the table handed over (a task stepped
+ * within a few ms of asyncio's import), are counted and said, never
+ * guessed. (A program that deletes _asyncio from sys.modules after
+ * importing it would never have its table found: every resumption
+ * unknown, but after such a look said to have no task.)
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "capture/async_tasks.h"
+#include "capture/feed.h"
 #include "capture/py_mem.h"
 #include "capture/py_thread_names.h"
 #include "capture/target.h"
@@ -60,9 +70,10 @@ int async_tasks__plan(struct target *t, char *err, size_t errlen)
 	return 0;
 }
 
-void async_tasks__init(struct async_tasks *a, const struct target *t, struct tracer_bpf *skel)
+void async_tasks__init(struct async_tasks *a, const struct target *t, struct tracer_bpf *skel,
+		       struct feed *feed)
 {
-	*a = (struct async_tasks){ .t = t, .skel = skel };
+	*a = (struct async_tasks){ .t = t, .skel = skel, .feed = feed };
 	async_tasks__tick(a, true);
 }
 
@@ -71,7 +82,8 @@ void async_tasks__tick(struct async_tasks *a, bool force)
 	const struct target *t = a->t;
 	struct py_mem m;
 	struct tr_proc_cfg cfg;
-	uint64_t now = mono_clock__ns(), interp = 0, dict, type;
+	uint64_t now = mono_clock__ns(), interp = 0, dict = 0, type;
+	bool absent = false;
 	__u32 pid;
 
 	if (!t || a->found || !t->cfg.async_task_coro ||
@@ -81,10 +93,20 @@ void async_tasks__tick(struct async_tasks *a, bool force)
 	a->looks++;
 	m = (struct py_mem){ .pid = t->pid, .minor = (t->bin.version_hex >> 16) & 0xff,
 			     .L = &t->cfg.layout };
-	if (py_mem__ptr(&m, t->runtime_addr + t->bin.rt.runtime_interpreters_main, &interp) ||
-	    !interp ||
-	    !(dict = py_thread_names__module_attr(&m, interp, "_asyncio", "_current_tasks")) ||
-	    !(type = py_thread_names__module_attr(&m, interp, "_asyncio", "Task")))
+	if (!py_mem__ptr(&m, t->runtime_addr + t->bin.rt.runtime_interpreters_main, &interp) &&
+	    interp)
+		dict = py_thread_names__module_attr(&m, interp, "_asyncio", "_current_tasks",
+						    &absent);
+	if (absent && a->feed) {
+		struct tr_ev_task ev = {
+			.hdr = { .type = TR_EV_TASK, .flags = TR_TASK_ABSENT, .size = sizeof(ev),
+				 .pid = t->pid, .tid = t->pid, .instance = t->cfg.instance,
+				 .ts = now },
+		};
+		feed__event(a->feed, &ev, sizeof(ev));
+	}
+	if (!dict || !(type = py_thread_names__module_attr(&m, interp, "_asyncio", "Task",
+							      &absent)))
 		return;
 	pid = t->pid;
 	/* the entry as the BPF side has it (it writes hooks_seen) */

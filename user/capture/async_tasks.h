@@ -13,10 +13,12 @@
 
 struct target;
 struct tracer_bpf;
+struct feed;
 
 struct async_tasks {
 	const struct target *t;
 	struct tracer_bpf *skel;
+	struct feed *feed;	/* told when _asyncio is not imported yet */
 	uint64_t last_ns;	/* the last look (CLOCK_MONOTONIC) */
 	uint64_t looks;		/* looks made (for -v) */
 	bool found;		/* the table is in the BPF side's hands */
@@ -26,7 +28,8 @@ struct async_tasks {
  * in ERR (an interpreter version whose tasks are not read) */
 int async_tasks__plan(struct target *t, char *err, size_t errlen);
 /* with T's `procs` entry in place: look for the table now and then */
-void async_tasks__init(struct async_tasks *a, const struct target *t, struct tracer_bpf *skel);
+void async_tasks__init(struct async_tasks *a, const struct target *t, struct tracer_bpf *skel,
+		       struct feed *feed);
 /* look for the table when due (every few ms until found; FORCE: now) */
 void async_tasks__tick(struct async_tasks *a, bool force);
 #endif

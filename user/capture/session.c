@@ -27,6 +27,7 @@
 #include "capture/cover_session.h"
 #include "capture/exec_follow.h"
 #include "capture/feed.h"
+#include "capture/greenlet_watch.h"
 #include "capture/jit_session.h"
 #include "capture/launch.h"
 #include "util/mono_clock.h"
@@ -257,6 +258,8 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	if (o->async_tasks && async_tasks__plan(&t, err, sizeof(err)))
 		goto fail;
+	/* attached with eval to a process that has greenlet: said now */
+	greenlet_watch__check(&t);
 	/* attached, tracing calls: every thread's running frames at once */
 	walk = !o->argv && !o->sample_hz && attach_walk__plan(&t);
 	if (coverage && cover_session__plan(feed.cover, &t, boot, true)) {
@@ -327,7 +330,7 @@ int session__run(const struct session_opts *o)
 	uint64_t attach_ts = mono_clock__ns();
 	/* attached: asyncio's table is there already, if imported */
 	if (o->async_tasks)
-		async_tasks__init(&at, &t, skel);
+		async_tasks__init(&at, &t, skel, &feed);
 	skel->bss->live = TR_LIVE_ON;
 	/* and, at once, those of the threads that may make no call at all */
 	if (walk)

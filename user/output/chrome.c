@@ -463,6 +463,11 @@ static void chrome_session_event(struct chrome_sink *cs, const struct session_st
 	chrome_kv(jw, "exits_ignored", st->exits_ignored, true);
 	chrome_kv(jw, "events_stale", st->events_stale, true);
 	chrome_kv(jw, "truncated_names", st->truncated_names, true);
+	if (st->async_tasks || st->async_unknown) {	/* --async-tasks */
+		chrome_kv(jw, "async_tasks", st->async_tasks, true);
+		chrome_kv(jw, "async_steps", st->async_steps, true);
+		chrome_kv(jw, "async_unknown", st->async_unknown, true);
+	}
 	chrome_kv(jw, "gc_collections", st->gc_collections, true);
 	chrome_kv(jw, "gc_ns", st->gc_ns, true);
 	chrome_kv(jw, "imports", st->imports, true);
