@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * --async-tasks: which asyncio Task a coroutine resumes for (3.11-3.13).
+ * --async-tasks: which asyncio Task a coroutine resumes for (3.11-3.14).
  *
  * asyncio's C Task steps its coroutine in task_step: enter_task(loop, task)
  * puts the task into _asyncio's current_tasks dict ({loop: task}, the dict
@@ -27,6 +27,14 @@
  * subclass (a Python-level task would have no task_coro at that offset).
  * Every read is a fault-safe user read; a failed one is counted the same
  * way. Only coroutine frames (CO_COROUTINE, CO_ITERABLE_COROUTINE) pay.
+ *
+ * 3.14 keeps the running task in the thread state instead
+ * (_PyThreadStateImpl.asyncio_running_task, what `python -m asyncio ps`
+ * and _Py_AsyncioDebug describe; enter_task sets it before the step): the
+ * thread's state is found as the sampler finds it (autoTSSkey, through the
+ * thread's FS base: bpf/sample.bpf.h), its running task read, and taken if
+ * it is a Task (its type, or its type's base, named "_asyncio.Task": no
+ * table to find first) whose task_coro is the resumed coroutine.
  */
 #ifndef TRACER_ASYNCIO_BPF_H
 #define TRACER_ASYNCIO_BPF_H
@@ -36,6 +44,7 @@
 #define PY_OB_TYPE 8
 #define PY_TYPE_FLAGS 0xa8
 #define PY_TYPE_BASE 0x100
+#define PY_TYPE_NAME 0x18
 #define PY_TPFLAGS_LONG (1ul << 24)
 #define PY_TPFLAGS_UNICODE (1ul << 28)
 
@@ -107,6 +116,42 @@ static __always_inline void async_task_name(const struct tr_proc_cfg *cfg, __u64
 	e->hdr.flags |= TR_TASK_NAME_NUM;
 }
 
+/* is TYPE named "_asyncio.Task" (the C Task's name)? */
+static __always_inline bool async_is_task_type(__u64 type)
+{
+	static const char want[16] = "_asyncio.Task";
+	char name[16] = {};
+	__u64 p = 0;
+
+	if (read_ptr(type + PY_TYPE_NAME, &p, NULL) || !p || user_read(name, 14, p, NULL))
+		return false;
+	for (int i = 0; i < 14; i++)
+		if (name[i] != want[i])
+			return false;
+	return true;
+}
+
+/* 3.14: the task the thread runs, if its coroutine is CORO; 0 if none,
+ * ~0 when the thread state cannot be read */
+static __always_inline __u64 async_running_task(const struct tr_proc_cfg *cfg, __u64 coro)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	__u64 tstate = thread_tstate(cfg, cur->thread.fsbase, NULL), task = 0, type = 0, base = 0;
+	__u64 c = 0;
+
+	if (!tstate || tstate == ~0ULL)
+		return ~0ULL;
+	if (read_ptr(tstate + cfg->async_running_task, &task, NULL))
+		return ~0ULL;
+	if (!task || read_ptr(task + PY_OB_TYPE, &type, NULL) ||
+	    read_ptr(task + cfg->async_task_coro, &c, NULL) || c != coro)
+		return 0;
+	if (!async_is_task_type(type) &&
+	    (read_ptr(type + PY_TYPE_BASE, &base, NULL) || !async_is_task_type(base)))
+		return 0;
+	return task;
+}
+
 /* FRAME, a frame of code with CO_FLAGS, is about to be sent as a call */
 static __always_inline void async_task_of(const struct tr_proc_cfg *cfg, __u64 pid_tgid,
 					  __u64 frame, __s32 co_flags)
@@ -123,7 +168,15 @@ static __always_inline void async_task_of(const struct tr_proc_cfg *cfg, __u64 p
 
 	if (!cfg->async_task_coro || !(co_flags & ASYNC_CO_FLAGS))
 		return;
-	if (!dict || !s.task_type) {
+	if (cfg->async_running_task) {
+		s.task = async_running_task(cfg, s.coro);
+		if (s.task == ~0ULL)
+			flags = TR_TASK_UNREADABLE, s.task = 0;
+		else if (s.task)
+			flags = TR_TASK_FOUND;
+		else
+			return;	/* no task steps it: its caller's task */
+	} else if (!dict || !s.task_type) {
 		flags = TR_TASK_NO_TABLE;
 	} else if (read_ptr(dict + 32, &keys, NULL) || !keys ||
 		   user_read(head, 2, keys + 9, NULL) ||	/* log2_index_bytes, kind */

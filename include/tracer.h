@@ -133,7 +133,7 @@ struct tr_proc_cfg {
 	 * instantiated this entry (their BPF cookie), and TR_PROC_* flags */
 	tr_u32 bin_id;
 	tr_u32 proc_flags;
-	/* --async-tasks, 3.11-3.13 (bpf/asyncio.bpf.h, user/capture/async_tasks.c):
+	/* --async-tasks, 3.11-3.14 (bpf/asyncio.bpf.h, user/capture/async_tasks.c):
 	 * _asyncio's current_tasks dict ({loop: the task it steps now}) and
 	 * Task type, 0 until found in the target; a TaskObj's task_coro and
 	 * task_name, and a coroutine frame's offset in its coroutine object
@@ -143,7 +143,9 @@ struct tr_proc_cfg {
 	tr_u16 async_task_coro;
 	tr_u16 async_task_name;
 	tr_u16 async_gen_frame;
-	tr_u16 async_pad;
+	/* 3.14: the thread state's asyncio_running_task (found through
+	 * tss_key_addr); 0: the dict of 3.11-3.13 */
+	tr_u16 async_running_task;
 };
 #define TR_SOLO_INSTANCE 1
 #define TR_FP_SPAN_MAX 128

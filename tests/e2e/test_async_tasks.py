@@ -19,8 +19,9 @@ before the first event: every resumption exact; launched, it is found a
 few ms after asyncio is imported: a resumption before that carries no
 task, and must be counted and said); pyenv 3.12 launched (3.12+ names a
 default task lazily: the Task holds an int until get_name(), read as
-"Task-N"; 3.13 has 3.12's reading with other offsets). 3.14 is refused with
-its reason, before anything is traced.
+"Task-N"; 3.13 has 3.12's reading with other offsets); pyenv 3.14 attached
+(the running task read from the thread state, not from _asyncio's table).
+3.10 is refused with its reason, before anything is traced.
 
 Greenlets and the eval strategy: no interpreter traced with eval here has
 greenlet (Debian's python3-greenlet is for 3.11, where eval is refused;
@@ -45,7 +46,8 @@ from test_pprof import one
 
 WORKLOAD = helpers.Workload("async_tasks", ["async_tasks.py"])
 COROS = {"amain", "job", "helper", "leaf", "child"}
-CASES = [("debian3.11", "launch"), ("debian3.11", "attach"), ("pyenv3.12", "launch")]
+CASES = [("debian3.11", "launch"), ("debian3.11", "attach"), ("pyenv3.12", "launch"),
+         ("pyenv3.14", "attach")]
 
 
 def interp_or_skip(ident):
@@ -158,9 +160,9 @@ def test_summary_counts_tasks(session):
 
 
 def test_refused_where_not_read(tracer, tmp_path):
-    """3.14 keeps the running task in the thread state (not read yet), 3.10
-    has no frame inside its coroutine: refused before tracing, no output"""
-    for ident in ("pyenv3.14", "pyenv3.10"):
+    """3.10 has no frame inside its coroutine: refused before tracing, no
+    output"""
+    for ident in ("pyenv3.10",):
         it, why = helpers.find_interp(ident)
         if it is None:
             print("skipping %s: %s" % (ident, why))
@@ -169,7 +171,7 @@ def test_refused_where_not_read(tracer, tmp_path):
         p = helpers.run([tracer, "--async-tasks", "-o", str(out), "--", it.python, "-c",
                          "print('ran')"], timeout=60)
         assert p.returncode == 1 and "ran" not in p.stdout, helpers.describe(p)
-        assert "--async-tasks: asyncio's tasks are read on CPython 3.11-3.13" in p.stderr
+        assert "--async-tasks: asyncio's tasks are read on CPython 3.11-3.14" in p.stderr
         assert not out.exists()
     p = helpers.run([tracer, "--async-tasks", "--sample", "-p", "1"])
     assert p.returncode != 0 and "--async-tasks" in p.stderr

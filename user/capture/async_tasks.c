@@ -12,9 +12,16 @@
  *   3.12        136        144        72
  *   3.13        120        128        72
  *
- * 3.14 keeps the running task in the thread state instead (what `python
- * -m asyncio ps` reads through _Py_AsyncioDebug): not read yet, refused
- * with the reason. Before 3.11 a frame is no part of its coroutine.
+ *   3.14        128        136        72   running task: thread state + 872
+ *
+ * 3.14 keeps the running task in the thread state (what `python -m asyncio
+ * ps` reads): its offsets are those its _asyncio module publishes in
+ * _Py_AsyncioDebug (3.14.7: task_coro 128, task_name 136,
+ * asyncio_running_task 872, the DWARF agrees), taken from this table, not
+ * read from the target's module (loaded only once asyncio is imported);
+ * the thread state is found through autoTSSkey (T->cfg.tss_key_addr). No
+ * table to look for there. Before 3.11 a frame is no part of its
+ * coroutine; a free-threaded build is refused by the tracer anyway.
  *
  * The table, _asyncio's current_tasks dict, is the module's global
  * `_current_tasks` (the very dict enter_task fills, 3.11-3.13), and the
@@ -49,21 +56,26 @@
 #define LOOK_EVERY_NS (2 * 1000000ull)
 
 static const struct {
-	uint16_t task_coro, task_name, gen_frame;
+	uint16_t task_coro, task_name, gen_frame, running_task;
 } rows[] = {
-	[11] = { 136, 144, 80 }, [12] = { 136, 144, 72 }, [13] = { 120, 128, 72 },
+	[11] = { 136, 144, 80, 0 }, [12] = { 136, 144, 72, 0 }, [13] = { 120, 128, 72, 0 },
+	[14] = { 128, 136, 72, 872 },
 };
 
 int async_tasks__plan(struct target *t, char *err, size_t errlen)
 {
 	unsigned major = t->bin.version_hex >> 24, minor = (t->bin.version_hex >> 16) & 0xff;
 
-	if (major != 3 || minor < 11 || minor > 13 || t->bin.rt.runtime_interpreters_main < 0) {
+	if (major != 3 || minor < 11 || minor > 14 || t->bin.rt.runtime_interpreters_main < 0 ||
+	    (minor == 14 && (t->bin.rt.runtime_tss_key <= 0 || !t->runtime_addr))) {
 		snprintf(err, errlen, "--async-tasks: asyncio's tasks are read on CPython "
-			 "3.11-3.13, not on this %u.%u (3.14 keeps them elsewhere: not read "
-			 "yet); nothing was traced", major, minor);
+			 "3.11-3.14, not on this %u.%u (before 3.11 a coroutine's frame is no "
+			 "part of it); nothing was traced", major, minor);
 		return -ENOTSUP;
 	}
+	if (minor == 14)
+		t->cfg.tss_key_addr = t->runtime_addr + t->bin.rt.runtime_tss_key;
+	t->cfg.async_running_task = rows[minor].running_task;
 	t->cfg.async_task_coro = rows[minor].task_coro;
 	t->cfg.async_task_name = rows[minor].task_name;
 	t->cfg.async_gen_frame = rows[minor].gen_frame;
@@ -86,7 +98,7 @@ void async_tasks__tick(struct async_tasks *a, bool force)
 	bool absent = false;
 	__u32 pid;
 
-	if (!t || a->found || !t->cfg.async_task_coro ||
+	if (!t || a->found || !t->cfg.async_task_coro || t->cfg.async_running_task ||
 	    (!force && now - a->last_ns < LOOK_EVERY_NS))
 		return;
 	a->last_ns = now;
