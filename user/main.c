@@ -156,7 +156,7 @@ static const struct argp_option options[] = {
 	{ "sort", OPT_SORT, "KEY", 0, "The summary's table by KEY: self, total or calls (default: total time of calls; self samples when sampling)", 0 },
 	{ "top", OPT_TOP, "N", 0, "The summary's table: N functions (default 50; 0: all)", 0 },
 	{ "c-calls", OPT_C_CALLS, NULL, 0, "Calls of C functions (sys.setprofile's c_call): not traced yet on any interpreter, refused (docs/c-calls.md)", 0 },
-	{ "async-tasks", OPT_ASYNC_TASKS, NULL, 0, "asyncio (3.11-3.13): the Task each coroutine runs for, as the calls' `task` argument and a track per task (.json, .pftrace)", 0 },
+	{ "async-tasks", OPT_ASYNC_TASKS, NULL, 0, "asyncio (3.11-3.14): the Task each call runs for, as the calls' `task` argument and a track per task (.json, .pftrace)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
 	{},
 };
