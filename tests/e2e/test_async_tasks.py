@@ -69,11 +69,12 @@ def session(request, tracer, tmp_path_factory):
                     env=helpers.target_env({"E2E_ASYNC_TRUTH": "1"}))
     assert p.returncode == 0, helpers.describe(p)
     truth = collections.Counter(helpers.json_truth(p.stderr))
-    out, pf = tmp / "t.json", tmp / "t.pftrace"
+    out, pf, rec = tmp / "t.json", tmp / "t.pftrace", tmp / "t.trace"
     err, summary = helpers.run_both_ways(tracer, interp, WORKLOAD, mode, tmp,
-                                         [out, pf, "-"], ["--async-tasks"])
+                                         [out, pf, rec, "-"], ["--async-tasks"])
     return {"mode": mode, "truth": truth, "chrome": helpers.Chrome(out),
-            "pf": Trace(pf, tmp), "summary": summary}
+            "pf": Trace(pf, tmp), "summary": summary, "err": err, "rec": rec, "tmp": tmp,
+            "tracer": tracer}
 
 
 def coroutine_calls(chrome):
@@ -157,6 +158,19 @@ def test_summary_counts_tasks(session):
     assert [int(x) for x in m.groups()] == [st["async_tasks"], st["async_steps"],
                                             st["async_unknown"]]
     assert st["async_steps"] >= 200 * 2
+
+
+def test_recording_says_it_keeps_no_tasks(session):
+    if session["mode"] != "launch":
+        pytest.skip("said by the tracer's stderr: checked launched")
+    assert ("tracer: warning: --async-tasks: a recording (.trace) does not keep the tasks"
+            in session["err"])
+    out = session["tmp"] / "r.json"
+    p = helpers.run([session["tracer"], "report", str(session["rec"]), "-o", str(out)])
+    assert p.returncode == 0, helpers.describe(p)
+    calls = coroutine_calls(helpers.Chrome(out))
+    assert len(calls) == len(coroutine_calls(session["chrome"]))
+    assert not any("task" in e["args"] for e in calls)
 
 
 def test_refused_where_not_read(tracer, tmp_path):

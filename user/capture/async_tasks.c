@@ -82,6 +82,19 @@ int async_tasks__plan(struct target *t, char *err, size_t errlen)
 	return 0;
 }
 
+void async_tasks__say_recordings(const char *const *outputs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(outputs[i]);
+
+		if (len >= 6 && !strcmp(outputs[i] + len - 6, ".trace")) {
+			fprintf(stderr, "tracer: warning: --async-tasks: a recording (.trace) does "
+				"not keep the tasks; the other outputs of this session have them\n");
+			return;
+		}
+	}
+}
+
 void async_tasks__init(struct async_tasks *a, const struct target *t, struct tracer_bpf *skel,
 		       struct feed *feed)
 {

@@ -27,6 +27,9 @@ struct async_tasks {
 /* Set T's configuration for --async-tasks: 0, or -ENOTSUP with the reason
  * in ERR (an interpreter version whose tasks are not read) */
 int async_tasks__plan(struct target *t, char *err, size_t errlen);
+/* a recording among the N OUTPUTS (-o names) does not keep the tasks:
+ * said on stderr */
+void async_tasks__say_recordings(const char *const *outputs, int n);
 /* with T's `procs` entry in place: look for the table now and then */
 void async_tasks__init(struct async_tasks *a, const struct target *t, struct tracer_bpf *skel,
 		       struct feed *feed);

@@ -258,6 +258,8 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	if (o->async_tasks && async_tasks__plan(&t, err, sizeof(err)))
 		goto fail;
+	if (o->async_tasks)
+		async_tasks__say_recordings(o->outputs, o->n_outputs);
 	/* attached with eval to a process that has greenlet: said now */
 	greenlet_watch__check(&t);
 	/* attached, tracing calls: every thread's running frames at once */

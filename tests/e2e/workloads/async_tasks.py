@@ -2,7 +2,8 @@
 """200 asyncio tasks on one loop (tests/e2e/test_async_tasks.py).
 
 Task I (from 0) is named "job-I" when I % 3 != 0, else left to asyncio's
-default name ("Task-N"). Each one awaits a helper coroutine (which awaits
+default name ("Task-N"); task 5's name has quotes, a newline and
+characters beyond ASCII and Latin-1 (escaped in every output). Each one awaits a helper coroutine (which awaits
 another) and sleeps a few times, so the tasks interleave on the loop's
 thread: every coroutine of a task is resumed several times, from the loop
 (the task's own coroutine) or from its awaiter (the helpers). One task
@@ -51,7 +52,9 @@ async def job(i):
 async def amain():
     tasks = []
     for i in range(N):
-        if i % 3:
+        if i == 5:
+            tasks.append(asyncio.create_task(job(i), name='j\u00f6b "5"\n\u2713'))
+        elif i % 3:
             tasks.append(asyncio.create_task(job(i), name="job-%d" % i))
         else:
             tasks.append(asyncio.create_task(job(i)))
