@@ -239,6 +239,7 @@ int session__run(const struct session_opts *o)
 		preload = bpf_preload__start(&(struct bpf_load_cfg){
 			.ringbuf_bytes = o->ringbuf_bytes, .follows = !o->sample_hz,
 			.sample_hz = o->sample_hz, .wall = o->wall, .sample_lines = o->sample_lines,
+			.async_tasks = o->async_tasks,
 			.uses = PROBES_USE_EXEC | PROBES_USE_DEALLOC | PROBES_USE_JIT |
 				(o->sample_hz ? sampler__uses(o->sample_hz, o->wall)
 					      : PROBES_USE_CALLS & ~PROBES_USE_COVER) |
@@ -275,7 +276,7 @@ int session__run(const struct session_opts *o)
 	need = (struct bpf_load_cfg){
 		.ringbuf_bytes = o->ringbuf_bytes, .cover_key = boot ? cover_boot__key(boot) : NULL,
 		.usdt_lines = t.cfg.usdt_lines, .follows = follows, .sample_hz = o->sample_hz,
-		.wall = o->wall, .sample_lines = o->sample_lines,
+		.wall = o->wall, .sample_lines = o->sample_lines, .async_tasks = o->async_tasks,
 		.uses = probes__uses(&t, !o->sample_hz) | sampler__uses(o->sample_hz, o->wall) |
 			(walk ? PROBES_USE_ATTACH_WALK : 0),
 	};
