@@ -50,20 +50,10 @@ CASES = [("debian3.11", "launch"), ("debian3.11", "attach"), ("pyenv3.12", "laun
          ("pyenv3.14", "attach")]
 
 
-def interp_or_skip(ident):
-    it, why = helpers.find_interp(ident)
-    if it is None:
-        if ident.startswith("debian"):
-            pytest.fail("Debian's interpreter is required: %s" % why)
-        print("skipping %s: %s" % (ident, why))
-        pytest.skip(why)
-    return it
-
-
 @pytest.fixture(scope="module", params=CASES, ids=["%s-%s" % c for c in CASES])
-def session(request, tracer, tmp_path_factory):
+def session(request, tracer, get_interp, tmp_path_factory):
     ident, mode = request.param
-    interp = interp_or_skip(ident)
+    interp = get_interp(ident)
     tmp = tmp_path_factory.mktemp("async-%s-%s" % (ident, mode))
     p = helpers.run([interp.python, WORKLOAD.path], timeout=120,
                     env=helpers.target_env({"E2E_ASYNC_TRUTH": "1"}))
@@ -242,8 +232,8 @@ def test_greenlet_under_eval_is_said(tracer, tmp_path):
     assert p.returncode == 0 and GREENLET_WARNING not in p.stdout + p.stderr
 
 
-def test_greenlet_under_dispatch_says_nothing(tracer):
-    it = interp_or_skip("debian3.11")
+def test_greenlet_under_dispatch_says_nothing(tracer, get_interp):
+    it = get_interp("debian3.11")
     p = helpers.run([it.python, "-c", "import greenlet"])
     if p.returncode:
         pytest.skip("Debian's python3-greenlet is not installed")
