@@ -87,17 +87,18 @@ static int task_number(struct analyzer *a, const struct tr_ev_task *e, uint32_t 
 
 int tasks__event(struct analyzer *a, const struct tr_ev_task *e)
 {
-	struct thread_st *t = analyzer__thread_of(a, e->hdr.pid, e->hdr.tid);
+	struct thread_st *t;
 	uint32_t n = 0;
 	int err;
 
-	if (!t)
-		return -ENOMEM;
 	if (e->hdr.flags & TR_TASK_ABSENT) {
+		a->st.events--;	/* made by userspace: no BPF event */
 		if (e->hdr.ts > a->task_absent_until)
 			a->task_absent_until = e->hdr.ts;
 		return 0;
 	}
+	if (!(t = analyzer__thread_of(a, e->hdr.pid, e->hdr.tid)))
+		return -ENOMEM;
 	if (!(e->hdr.flags & TR_TASK_FOUND) || !e->task) {
 		/* unknown, unless _asyncio turns out not imported then */
 		if (a->n_unknown_ts < UNKNOWN_TS_MAX) {

@@ -31,8 +31,9 @@
  * process's `procs` entry. A dict lives as long as its module: once found
  * it stays valid. Coroutine resumptions before that are sent as
  * TR_TASK_NO_TABLE, and the first few wake us to look at once. A look that
- * finds no `_asyncio` in sys.modules (read whole) tells the analyzer so
- * (a TR_EV_TASK with TR_TASK_ABSENT at the look's start): a resumption
+ * finds no `_asyncio` in sys.modules (read whole) is told to the analyzer
+ * when the table is found, or at the end (one TR_EV_TASK with
+ * TR_TASK_ABSENT at the last such look's start): a resumption
  * before that moment ran while no asyncio Task could exist (the interpreter
  * runs a few coroutines at start-up, _collections_abc and types make one
  * each to get their types), so it had no task. The others, between the
@@ -50,10 +51,12 @@
 #include "capture/py_mem.h"
 #include "capture/py_thread_names.h"
 #include "capture/target.h"
+#include "output/outputs.h"
 #include "util/mono_clock.h"
 #include "tracer.skel.h"
 
 #define LOOK_EVERY_NS (2 * 1000000ull)
+#define LOOK_MAX_NS (1000 * 1000000ull)
 
 static const struct {
 	uint16_t task_coro, task_name, gen_frame, running_task;
@@ -98,8 +101,24 @@ void async_tasks__say_recordings(const char *const *outputs, int n)
 void async_tasks__init(struct async_tasks *a, const struct target *t, struct tracer_bpf *skel,
 		       struct feed *feed)
 {
-	*a = (struct async_tasks){ .t = t, .skel = skel, .feed = feed };
+	*a = (struct async_tasks){ .t = t, .skel = skel, .feed = feed, .every_ns = LOOK_EVERY_NS };
 	async_tasks__tick(a, true);
+}
+
+/* tell the analyzer _asyncio was not imported at the look of A->absent_ns
+ * (straight to the outputs: not a BPF event, not counted as one) */
+static void tell_absent(struct async_tasks *a)
+{
+	const struct target *t = a->t;
+	struct tr_ev_task ev = {
+		.hdr = { .type = TR_EV_TASK, .flags = TR_TASK_ABSENT, .size = sizeof(ev),
+			 .pid = t->pid, .tid = t->pid, .instance = t->cfg.instance,
+			 .ts = a->absent_ns },
+	};
+
+	if (a->absent_ns && a->feed)
+		outputs__event(a->feed->out, &ev, sizeof(ev));
+	a->absent_ns = 0;
 }
 
 void async_tasks__tick(struct async_tasks *a, bool force)
@@ -107,12 +126,12 @@ void async_tasks__tick(struct async_tasks *a, bool force)
 	const struct target *t = a->t;
 	struct py_mem m;
 	struct tr_proc_cfg cfg;
-	uint64_t now = mono_clock__ns(), interp = 0, dict = 0, type;
+	uint64_t now = mono_clock__ns(), interp = 0, dict = 0, type, took;
 	bool absent = false;
 	__u32 pid;
 
 	if (!t || a->found || !t->cfg.async_task_coro || t->cfg.async_running_task ||
-	    (!force && now - a->last_ns < LOOK_EVERY_NS))
+	    (!force && now - a->last_ns < a->every_ns))
 		return;
 	a->last_ns = now;
 	a->looks++;
@@ -122,24 +141,34 @@ void async_tasks__tick(struct async_tasks *a, bool force)
 	    interp)
 		dict = py_thread_names__module_attr(&m, interp, "_asyncio", "_current_tasks",
 						    &absent);
-	if (absent && a->feed) {
-		struct tr_ev_task ev = {
-			.hdr = { .type = TR_EV_TASK, .flags = TR_TASK_ABSENT, .size = sizeof(ev),
-				 .pid = t->pid, .tid = t->pid, .instance = t->cfg.instance,
-				 .ts = now },
-		};
-		feed__event(a->feed, &ev, sizeof(ev));
+	if (absent)
+		a->absent_ns = now;	/* (the look's start: absent then too) */
+	if (dict && (type = py_thread_names__module_attr(&m, interp, "_asyncio", "Task",
+							 &absent))) {
+		pid = t->pid;
+		/* the entry as the BPF side has it (it writes hooks_seen) */
+		if (!bpf_map__lookup_elem(a->skel->maps.procs, &pid, sizeof(pid), &cfg,
+					  sizeof(cfg), 0)) {
+			cfg.async_current_tasks = dict;
+			cfg.async_task_type = type;
+			if (!bpf_map__update_elem(a->skel->maps.procs, &pid, sizeof(pid), &cfg,
+						  sizeof(cfg), BPF_EXIST)) {
+				a->found = true;
+				tell_absent(a);
+				return;
+			}
+		}
 	}
-	if (!dict || !(type = py_thread_names__module_attr(&m, interp, "_asyncio", "Task",
-							      &absent)))
-		return;
-	pid = t->pid;
-	/* the entry as the BPF side has it (it writes hooks_seen) */
-	if (bpf_map__lookup_elem(a->skel->maps.procs, &pid, sizeof(pid), &cfg, sizeof(cfg), 0))
-		return;
-	cfg.async_current_tasks = dict;
-	cfg.async_task_type = type;
-	if (!bpf_map__update_elem(a->skel->maps.procs, &pid, sizeof(pid), &cfg, sizeof(cfg),
-				  BPF_EXIST))
-		a->found = true;
+	/* a process that makes a look long (a sys.modules of thousands of
+	 * entries) is looked at less often: the poll loop must drain the
+	 * ring buffer */
+	took = mono_clock__ns() - now;
+	a->every_ns = took * 20 > LOOK_EVERY_NS ? (took * 20 < LOOK_MAX_NS ? took * 20 : LOOK_MAX_NS)
+						: LOOK_EVERY_NS;
+}
+
+void async_tasks__end(struct async_tasks *a)
+{
+	if (a->t && !a->found)
+		tell_absent(a);
 }

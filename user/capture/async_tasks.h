@@ -20,7 +20,10 @@ struct async_tasks {
 	struct tracer_bpf *skel;
 	struct feed *feed;	/* told when _asyncio is not imported yet */
 	uint64_t last_ns;	/* the last look (CLOCK_MONOTONIC) */
+	uint64_t every_ns;	/* between looks: 2 ms, more when a look is long */
 	uint64_t looks;		/* looks made (for -v) */
+	uint64_t absent_ns;	/* the last look that found no _asyncio, 0 if none
+				 * (not told yet) */
 	bool found;		/* the table is in the BPF side's hands */
 };
 
@@ -35,4 +38,7 @@ void async_tasks__init(struct async_tasks *a, const struct target *t, struct tra
 		       struct feed *feed);
 /* look for the table when due (every few ms until found; FORCE: now) */
 void async_tasks__tick(struct async_tasks *a, bool force);
+/* the session ends (before its last events are read): the table never
+ * found, say until when _asyncio was not imported */
+void async_tasks__end(struct async_tasks *a);
 #endif

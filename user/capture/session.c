@@ -385,6 +385,7 @@ int session__run(const struct session_opts *o)
 				at.found ? "found" : "not found",
 				(unsigned long long)at.looks);
 		status_line__end(sl);
+		async_tasks__end(&at);
 		/* the names as they are now, for the events still to come */
 		if (!exited && thread_names__tick(&names, true)) {
 			snprintf(err, sizeof(err), "out of memory");
