@@ -146,7 +146,10 @@ void async_tasks__tick(struct async_tasks *a, bool force)
 	if (dict && (type = py_thread_names__module_attr(&m, interp, "_asyncio", "Task",
 							 &absent))) {
 		pid = t->pid;
-		/* the entry as the BPF side has it (it writes hooks_seen) */
+		/* the entry as the BPF side has it (it writes hooks_seen: one
+		 * written between this lookup and the update would be lost, a
+		 * coverage session's first bootstrap call, long before any
+		 * asyncio import) */
 		if (!bpf_map__lookup_elem(a->skel->maps.procs, &pid, sizeof(pid), &cfg,
 					  sizeof(cfg), 0)) {
 			cfg.async_current_tasks = dict;
