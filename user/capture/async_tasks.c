@@ -29,7 +29,9 @@
  * user/capture/py_thread_names.c: sys.modules -> "_asyncio" -> its dict),
  * every LOOK_EVERY_NS until found, then handed to the BPF side in the
  * process's `procs` entry. A dict lives as long as its module: once found
- * it stays valid. Coroutine resumptions before that are sent as
+ * it stays valid, until the target execs: a new image of the same
+ * interpreter file, followed, gets an entry without it (checked every 20
+ * ms), and the table is looked for again. Coroutine resumptions before that are sent as
  * TR_TASK_NO_TABLE, and the first few wake us to look at once. A look that
  * finds no `_asyncio` in sys.modules (read whole) is told to the analyzer
  * when the table is found, or at the end (one TR_EV_TASK with
@@ -57,6 +59,7 @@
 
 #define LOOK_EVERY_NS (2 * 1000000ull)
 #define LOOK_MAX_NS (1000 * 1000000ull)
+#define RECHECK_NS (20 * 1000000ull)	/* found: is it still there (an exec)? */
 
 static const struct {
 	uint16_t task_coro, task_name, gen_frame, running_task;
@@ -101,7 +104,8 @@ void async_tasks__say_recordings(const char *const *outputs, int n)
 void async_tasks__init(struct async_tasks *a, const struct target *t, struct tracer_bpf *skel,
 		       struct feed *feed)
 {
-	*a = (struct async_tasks){ .t = t, .skel = skel, .feed = feed, .every_ns = LOOK_EVERY_NS };
+	*a = (struct async_tasks){ .t = t, .skel = skel, .feed = feed, .every_ns = LOOK_EVERY_NS,
+				   .instance = t->cfg.instance };
 	async_tasks__tick(a, true);
 }
 
@@ -112,7 +116,7 @@ static void tell_absent(struct async_tasks *a)
 	const struct target *t = a->t;
 	struct tr_ev_task ev = {
 		.hdr = { .type = TR_EV_TASK, .flags = TR_TASK_ABSENT, .size = sizeof(ev),
-			 .pid = t->pid, .tid = t->pid, .instance = t->cfg.instance,
+			 .pid = t->pid, .tid = t->pid, .instance = a->instance,
 			 .ts = a->absent_ns },
 	};
 
@@ -130,8 +134,22 @@ void async_tasks__tick(struct async_tasks *a, bool force)
 	bool absent = false;
 	__u32 pid;
 
-	if (!t || a->found || !t->cfg.async_task_coro || t->cfg.async_running_task ||
-	    (!force && now - a->last_ns < a->every_ns))
+	if (!t || !t->cfg.async_task_coro || t->cfg.async_running_task)
+		return;
+	pid = t->pid;
+	if (a->found) {
+		/* the target exec'd the same interpreter (followed): its new
+		 * image's entry, made from the template, has no table yet */
+		if (now - a->last_ns < RECHECK_NS)
+			return;
+		a->last_ns = now;
+		if (bpf_map__lookup_elem(a->skel->maps.procs, &pid, sizeof(pid), &cfg,
+					 sizeof(cfg), 0) || cfg.async_current_tasks)
+			return;
+		a->found = false;
+		a->instance = cfg.instance;
+	}
+	if (!force && now - a->last_ns < a->every_ns)
 		return;
 	a->last_ns = now;
 	a->looks++;
@@ -145,7 +163,6 @@ void async_tasks__tick(struct async_tasks *a, bool force)
 		a->absent_ns = now;	/* (the look's start: absent then too) */
 	if (dict && (type = py_thread_names__module_attr(&m, interp, "_asyncio", "Task",
 							 &absent))) {
-		pid = t->pid;
 		/* the entry as the BPF side has it (it writes hooks_seen: one
 		 * written between this lookup and the update would be lost, a
 		 * coverage session's first bootstrap call, long before any

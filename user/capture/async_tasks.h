@@ -25,6 +25,7 @@ struct async_tasks {
 	uint64_t absent_ns;	/* the last look that found no _asyncio, 0 if none
 				 * (not told yet) */
 	bool found;		/* the table is in the BPF side's hands */
+	uint32_t instance;	/* the target's instance looked at (an exec: a new one) */
 };
 
 /* Set T's configuration for --async-tasks: 0, or -ENOTSUP with the reason
