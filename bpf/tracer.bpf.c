@@ -49,6 +49,9 @@ const volatile __u32 uretprobe_max_depth = 64;
 /* a coverage bootstrap may run in the target (launch mode with coverage):
  * eval_return then checks for hidden frames (a `procs` lookup per return) */
 const volatile bool coverage_hooks = false;
+/* --async-tasks (bpf/asyncio.bpf.h): without it, its code is pruned by the
+ * verifier (nothing to verify, nothing run) */
+const volatile bool async_tasks = false;
 /* line coverage through the USDT `line` probe is wanted (else usdt_line,
  * attached on 3.11 for the entry probe's sake, returns at once) */
 const volatile bool usdt_lines = false;
@@ -59,6 +62,7 @@ const volatile bool usdt_lines = false;
 #include "sample.bpf.h"
 #include "procs.bpf.h"
 #include "jit.bpf.h"
+#include "asyncio.bpf.h"
 
 /* the BPF cookie of the attachment: its file under -a (bpf/procs.bpf.h) */
 #define UPROBE_COOKIE(ctx) (system_wide ? bpf_get_attach_cookie(ctx) : 0)
@@ -94,6 +98,9 @@ static __always_inline int emit_frame_of(struct tr_proc_cfg *cfg, __u64 pid_tgid
 	}
 	if (gen_check && creates_generator(&cfg->layout, frame, code, co_flags))
 		flags |= TR_CALL_GEN_CREATE;
+	/* --async-tasks: the Task that steps a coroutine, sent before it */
+	if (async_tasks && !task && !(flags & (TR_CALL_GEN_CREATE | TR_CALL_PREATTACH)))
+		async_task_of(cfg, pid_tgid, frame, co_flags);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		drop(TR_DROP_RINGBUF_FULL);

@@ -133,6 +133,19 @@ struct tr_proc_cfg {
 	 * instantiated this entry (their BPF cookie), and TR_PROC_* flags */
 	tr_u32 bin_id;
 	tr_u32 proc_flags;
+	/* --async-tasks, 3.11-3.14 (bpf/asyncio.bpf.h, user/capture/async_tasks.c):
+	 * _asyncio's current_tasks dict ({loop: the task it steps now}) and
+	 * Task type, 0 until found in the target; a TaskObj's task_coro and
+	 * task_name, and a coroutine frame's offset in its coroutine object
+	 * (gi_iframe); async_task_coro 0: not wanted */
+	tr_u64 async_current_tasks;
+	tr_u64 async_task_type;
+	tr_u16 async_task_coro;
+	tr_u16 async_task_name;
+	tr_u16 async_gen_frame;
+	/* 3.14: the thread state's asyncio_running_task (found through
+	 * tss_key_addr); 0: the dict of 3.11-3.13 */
+	tr_u16 async_running_task;
 };
 #define TR_SOLO_INSTANCE 1
 #define TR_FP_SPAN_MAX 128
@@ -180,6 +193,7 @@ enum tr_event_type {
 	TR_EV_PROC = 10,	/* -a: a process enters the session (its first probe hit) */
 	TR_EV_EXIT = 11,	/* -a: a traced process exits, or execs another image */
 	TR_EV_EXEC = 12,	/* -a: some process exec'd (is it Python? userspace looks) */
+	TR_EV_TASK = 20,	/* --async-tasks: the asyncio Task a coroutine resumes for */
 	/* (numbers from 24 on: other kinds may be added below meanwhile) */
 	TR_EV_ATTACH_WALK = 24,	/* the attach walk's verdict on a thread (capture only) */
 };
@@ -268,6 +282,33 @@ struct tr_ev_return {
 	struct tr_ev_hdr hdr;
 	tr_u64 frame;		/* returning frame, 0 when unknown (uretprobe) */
 	tr_u64 code;		/* its code object, 0 when unknown */
+};
+
+/*
+ * TR_EV_TASK (--async-tasks, bpf/asyncio.bpf.h): sent just before the call
+ * event of coroutine frame FRAME (same thread) when FRAME is the coroutine of
+ * the asyncio Task that steps now (TR_TASK_FOUND), or when that could not be
+ * told (TR_TASK_NO_TABLE, TR_TASK_UNREADABLE: counted, said). Not sent for a
+ * coroutine no Task steps (one awaited by another: it runs for its caller's).
+ */
+#define TR_TASK_FOUND      0x01
+#define TR_TASK_NO_TABLE   0x02	/* _asyncio's table was not found yet */
+#define TR_TASK_UNREADABLE 0x04	/* the table could not be read (or too many loops) */
+#define TR_TASK_NAME_NUM   0x08	/* the name is "Task-<name_num>" (3.12+: formatted lazily) */
+#define TR_TASK_NAME_TRUNC 0x10
+#define TR_TASK_ABSENT     0x20	/* made by userspace (user/capture/async_tasks.c):
+				 * _asyncio was not imported at hdr.ts, so a
+				 * resumption before had no task (frame 0) */
+#define TR_TASKNAME_MAX 96
+struct tr_ev_task {
+	struct tr_ev_hdr hdr;	/* flags: TR_TASK_* */
+	tr_u64 frame;
+	tr_u64 task;		/* the Task object */
+	tr_u64 name_num;
+	tr_u32 name_len;	/* characters in the str object */
+	tr_u8 name_enc;		/* kind | TR_STR_ASCII, 0 unreadable */
+	tr_u8 pad[3];
+	char name[TR_TASKNAME_MAX];
 };
 
 #define TR_NAME_MAX 256		/* bytes of a qualified name carried in TR_EV_CODE */

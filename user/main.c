@@ -64,6 +64,7 @@ static const char doc[] =
 "  sudo tracer -a --comm gunicorn --exclude-pid 1234 -d 10\n"
 "  sudo tracer -a --cgroup /sys/fs/cgroup/system.slice/app.service -o app.json\n""  sudo tracer -a --sample -d 10 -o host.svg    # what every Python process runs\n"
 "  sudo tracer -a --comm pytest -o host.lcov     # coverage of every pytest run\n"
+"  sudo tracer --async-tasks -o tasks.json -- python3 server.py  # asyncio tasks\n"
 "\n"
 "COVERAGE (-o NAME.lcov, .info, .xml, .cov.txt, .html; or --coverage for a\n"
 "recording):\n"
@@ -135,7 +136,7 @@ static const char doc[] =
 /* long options only */
 enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES, OPT_WALL,
        OPT_COMM, OPT_CGROUP, OPT_EXCLUDE_PID, OPT_FAIL_UNDER, OPT_SORT, OPT_TOP,
-       OPT_C_CALLS };
+       OPT_C_CALLS, OPT_ASYNC_TASKS };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
@@ -158,6 +159,7 @@ static const struct argp_option options[] = {
 	{ "sort", OPT_SORT, "KEY", 0, "The summary's table by KEY: self, total or calls (default: total time of calls; self samples when sampling)", 0 },
 	{ "top", OPT_TOP, "N", 0, "The summary's table: N functions (default 50; 0: all)", 0 },
 	{ "c-calls", OPT_C_CALLS, NULL, 0, "Calls of C functions (sys.setprofile's c_call): not traced yet on any interpreter, refused (docs/c-calls.md)", 0 },
+	{ "async-tasks", OPT_ASYNC_TASKS, NULL, 0, "asyncio (3.11-3.14): the Task each call runs for, as the calls' `task` argument and a track per task (.json, .pftrace)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
 	{},
 };
@@ -266,6 +268,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			   "interpreter or strategy (supported: none; see docs/c-calls.md): "
 			   "nothing was traced");
 		break;
+	case OPT_ASYNC_TASKS:
+		o->async_tasks = true;
+		break;
 	case OPT_WALL:
 		o->wall = true;
 		/* --wall=HZ: the rate, as --sample=HZ says it */
@@ -291,6 +296,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--sort calls: sampling counts no calls (self or total samples)");
 		if (o->strategy && o->sample_hz)
 			argp_error(state, "--strategy picks how calls are probed: --sample probes none");
+		if (o->async_tasks && (o->sample_hz || o->all))
+			argp_error(state, "--async-tasks tags traced calls of one process (-p or "
+				   "launch): not with --sample or -a");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

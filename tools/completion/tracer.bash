@@ -63,7 +63,7 @@ _tracer()
 		COMPREPLY=($(compgen -f -X '!*.trace' -- "$cur") $(compgen -d -- "$cur"))
 		return
 	fi
-	COMPREPLY=($(compgen -W "--all --buffer-size= --c-calls --cgroup= --comm= --coverage
+	COMPREPLY=($(compgen -W "--all --async-tasks --buffer-size= --c-calls --cgroup= --comm= --coverage
 		--duration= --exclude-pid= --fail-under= --include= --lines --omit= --output= --pid=
 		--rate= --sample --sample= --sort= --strategy= --top= --verbose --wall --wall=
 		--help --usage --version -a -b -d -o -p -r -s -v -V --" -- "$cur"))

@@ -18,6 +18,7 @@
 #include "cpython/pystr.h"
 #include "analysis/sample_lines.h"
 #include "model/stack_table.h"
+#include "model/strategy.h"
 
 struct analyzer *analyzer__new(struct sink **sinks, int n)
 {
@@ -67,6 +68,7 @@ void analyzer__free(struct analyzer *a)
 	free(a->sample_funcs);
 	hashmap__free(a->procs, procs__free);
 	hashmap__free(a->threads, analyzer__free_thread);
+	tasks__free(a);
 	free(a);
 }
 
@@ -159,6 +161,12 @@ static int on_code(struct analyzer *a, const struct tr_ev_code *e)
 	}
 	if (tn || tf || !e->name_enc || !e->file_enc)
 		a->st.truncated_names++;
+	/* greenlet imported (its package's module runs) where the eval
+	 * strategy traces: it cannot tell greenlets apart, said at the end
+	 * (one loaded before the attach: user/capture/greenlet_watch.c) */
+	if (ps->strategy == TR_STRATEGY_EVAL && !strcmp(name, "<module>") &&
+	    strlen(file) >= 21 && !strcmp(file + strlen(file) - 21, "/greenlet/__init__.py"))
+		a->eval_greenlet = true;
 	err = intern(a, name, file, e->firstlineno, &id);
 	free(name);
 	free(file);
@@ -327,6 +335,10 @@ int analyzer__event(struct analyzer *a, const void *ev, size_t len)
 		if (h->size >= sizeof(struct tr_ev_return))
 			err = pairing__return(a, ev);
 		break;
+	case TR_EV_TASK:
+		if (h->size >= sizeof(struct tr_ev_task))
+			err = tasks__event(a, ev);
+		break;
 	case TR_EV_CODE:
 		if (h->size >= sizeof(struct tr_ev_code))
 			err = on_code(a, ev);
@@ -388,6 +400,16 @@ int analyzer__end(struct analyzer *a, const struct in_end *e)
 	a->st.realtime_offset_ns = e->realtime_offset_ns;
 	a->st.n_warnings = e->n_warnings < IN_MAX_WARNINGS ? e->n_warnings : IN_MAX_WARNINGS;
 	memcpy(a->st.warnings, e->warnings, sizeof(a->st.warnings));
+	if (a->eval_greenlet && a->st.n_warnings < IN_MAX_WARNINGS)
+		snprintf(a->st.warnings[a->st.n_warnings++], sizeof(a->st.warnings[0]), "%s",
+			 strategy__eval_greenlet_warning);
+	tasks__finish(a);
+	if (a->st.async_unknown && a->st.n_warnings < IN_MAX_WARNINGS)
+		snprintf(a->st.warnings[a->st.n_warnings++], sizeof(a->st.warnings[0]),
+			 "--async-tasks: %llu coroutine resumptions ran before asyncio's task table "
+			 "was found (a few ms after asyncio is imported) or while it could not be "
+			 "read: their calls carry no task",
+			 (unsigned long long)a->st.async_unknown);
 	if (a->st.calls_deeper && a->st.n_warnings < IN_MAX_WARNINGS)
 		snprintf(a->st.warnings[a->st.n_warnings++], sizeof(a->st.warnings[0]),
 			 "%llu calls were deeper than %d frames: flame graphs and profiles "

@@ -124,6 +124,7 @@ static void begin_frame(struct analyzer *a, struct thread_st *t, size_t i)
 			.pid = t->pid, .tid = t->tid, .func = f->func, .depth = i, .track = t->s.track,
 			.stack = f->stack, .start_ns = f->start,
 			.flags = f->preattach ? CALL_BEGAN_BEFORE_ATTACH : 0,
+			.task = f->task, .task_name = tasks__name(a, f->task),
 		};
 		emit_begin(a, &c);
 	}
@@ -229,6 +230,8 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 	c.child_ns = f->child;
 	c.stack = f->stack;
 	c.flags = extra | (f->preattach ? CALL_BEGAN_BEFORE_ATTACH : 0);
+	c.task = f->task;
+	c.task_name = tasks__name(a, f->task);
 	if (f->func < t->s.n_active && t->s.active[f->func]-- > 1)
 		c.flags |= CALL_NESTED_SAME_FUNC;
 	if (t->s.depth)
@@ -276,6 +279,7 @@ static int push(struct analyzer *a, struct thread_st *t, uint64_t frame, uint64_
 	} else {
 		if (t->s.rt.n && !hidden && is_loader(a, func))
 			rt_slices__loading(&t->s.rt);
+		e.task = tasks__of_call(t, frame);
 		t->s.stack[t->s.depth++] = e;
 		if (a->stacks || a->want_begin)
 			begin_frame(a, t, t->s.depth - 1);

@@ -28,6 +28,7 @@ struct frame_ent {
 				 * paired with its return, never reported */
 	bool begun;		/* its begin was told to the sinks */
 	uint32_t stack;		/* stack_node.id (a hidden frame: its caller's) */
+	uint32_t task;		/* call_rec.task (tasks.c) */
 };
 
 /*
@@ -61,6 +62,10 @@ struct thread_st {
 	struct hashmap *by_top;
 	uint8_t *tracks;	/* tracks[n]: track n is in use */
 	size_t n_tracks;
+	/* --async-tasks: the task of the next call of frame task_frame
+	 * (a TR_EV_TASK precedes it), 0 when none is pending */
+	uint64_t task_frame;
+	uint32_t task_pending;
 };
 
 /* the process of a pid: its live instance, or the last one, ended (its
@@ -107,6 +112,14 @@ struct analyzer {
 	uint32_t truncated_func;	/* "[truncated]" + 1, 0 until used */
 	struct session_stats st;
 	struct probe_share *probe_share;	/* st.probe_share, when a sink wants it */
+	struct hashmap *tasks;		/* Task address -> struct task_ent list (tasks.c) */
+	bool eval_greenlet;		/* greenlet imported in a process traced with eval */
+	char **task_names;		/* task_names[n - 1]: task n's name */
+	size_t n_tasks, cap_tasks;
+	uint64_t *unknown_ts;		/* times of resumptions of unknown task */
+	size_t n_unknown_ts, cap_unknown_ts;
+	uint64_t unknown_late;		/* ... beyond those kept */
+	uint64_t task_absent_until;	/* _asyncio not imported then (TR_TASK_ABSENT) */
 };
 
 static inline void note_err(struct analyzer *a, int err)
@@ -128,6 +141,18 @@ int analyzer__func_of(struct analyzer *a, struct proc_st *ps, uint64_t code, uin
 int analyzer__pseudo_func(struct analyzer *a, const char *name, uint32_t *id);
 /* --lines: the frame of line LINE (0: unknown) of function FUNC */
 int analyzer__line_func(struct analyzer *a, uint32_t func, uint32_t line, uint32_t *id);
+
+/* user/analysis/tasks.c */
+/* TR_EV_TASK: the task of the next call of its frame: 0 or -ENOMEM */
+int tasks__event(struct analyzer *a, const struct tr_ev_task *e);
+/* the task of a call of FRAME about to be pushed on T: the one a
+ * TR_EV_TASK gave it, else its caller's (inherited down the stack) */
+uint32_t tasks__of_call(struct thread_st *t, uint64_t frame);
+/* the session's end: st.async_unknown */
+void tasks__finish(struct analyzer *a);
+/* task N's name, NULL for 0 */
+const char *tasks__name(const struct analyzer *a, uint32_t n);
+void tasks__free(struct analyzer *a);
 
 /* user/analysis/analyzer_procs.c */
 /* the state of process PID (entries are never removed), NULL if unknown */

@@ -61,6 +61,7 @@ int bpf_load__now(const struct bpf_load_cfg *c, struct tracer_bpf **out, char *e
 	if (c->cover_key)
 		memcpy((void *)skel->rodata->cover_key, c->cover_key, TR_BLOB_KEY_LEN);
 	skel->rodata->usdt_lines = c->usdt_lines;
+	skel->rodata->async_tasks = c->async_tasks;
 	/* its 262144 LRU entries are preallocated: ~0.1 s of every load */
 	if (!c->usdt_lines)
 		bpf_map__set_max_entries(skel->maps.lines_seen, 1);
@@ -139,7 +140,8 @@ struct tracer_bpf *bpf_preload__take(struct bpf_preload *p, const struct bpf_loa
 	    (g->cover_key && memcmp(g->cover_key, need->cover_key, TR_BLOB_KEY_LEN)) ||
 	    g->usdt_lines != need->usdt_lines || g->follows != need->follows ||
 	    g->sample_hz != need->sample_hz || g->wall != need->wall ||
-	    g->sample_lines != need->sample_lines || (need->uses & ~g->uses))
+	    g->sample_lines != need->sample_lines || g->async_tasks != need->async_tasks ||
+	    (need->uses & ~g->uses))
 		return NULL;
 	skel = p->skel;
 	p->skel = NULL;

@@ -20,6 +20,7 @@ struct bpf_load_cfg {
 	bool follows;			/* follow the target through exec (solo_follow) */
 	unsigned sample_hz;		/* --sample (0: calls) */
 	bool wall, sample_lines;
+	bool async_tasks;		/* --async-tasks (bpf/asyncio.bpf.h) */
 	unsigned uses;			/* PROBES_USE_* (user/capture/probes.h) */
 };
 

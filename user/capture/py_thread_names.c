@@ -59,7 +59,8 @@ static const struct {
 typedef int (*entry_fn)(const struct py_mem *m, uint64_t key, uint64_t value, void *ctx);
 
 /* the entries of keys object KEYS, values from VALUES (an array, split
- * tables) or the entries themselves (VALUES 0): FN's last result, or 0 */
+ * tables) or the entries themselves (VALUES 0): FN's last result, or 0;
+ * -EFAULT when they cannot be read, -ENOMEM */
 static int keys_each(const struct py_mem *m, uint64_t keys, uint64_t values, entry_fn fn,
 		     void *ctx)
 {
@@ -71,21 +72,24 @@ static int keys_each(const struct py_mem *m, uint64_t keys, uint64_t values, ent
 	if (m->minor <= 10) {
 		if (py_mem__ptr(m, keys + 8, &size) || py_mem__ptr(m, keys + 32, &n) ||
 		    size > (1u << 30))
-			return 0;
+			return -EFAULT;
 		entries = keys + 40 + size * (size <= 0xff ? 1 : size <= 0xffff ? 2 : 4);
 		esz = 24, key_off = 8, val_off = 16;
 	} else {
 		if (py_mem__read(m, keys + 8, head, 3) || py_mem__ptr(m, keys + 24, &n) ||
 		    head[1] > 40)
-			return 0;
+			return -EFAULT;
 		entries = keys + 32 + (1ull << head[1]);
 		esz = head[2] == 0 ? 24 : 16;
 		key_off = head[2] == 0 ? 8 : 0;
 		val_off = key_off + 8;
 	}
-	if (n > MAX_ENTRIES || !(buf = malloc(n * esz + 1)))
-		return 0;
-	if (!py_mem__read(m, entries, buf, n * esz)) {
+	if (n > MAX_ENTRIES)
+		return -EFAULT;
+	if (!(buf = malloc(n * esz + 1)))
+		return -ENOMEM;
+	ret = py_mem__read(m, entries, buf, n * esz) ? -EFAULT : 0;
+	if (!ret) {
 		for (uint64_t i = 0; i < n && !ret; i++) {
 			uint64_t key, value;
 
@@ -237,6 +241,27 @@ int py_thread_names__fill(const struct py_mem *m, uint64_t interp, struct py_sta
 		return 0;
 	if (py_mem__ptr(m, active + DICT_KEYS, &modules) || !modules)
 		return 0;
-	keys_each(m, modules, dict_values(m, active), active_fn, &c);
+	keys_each(m, modules, dict_values(m, active), active_fn, &c);	/* (best effort) */
 	return c.err;
+}
+
+uint64_t py_thread_names__module_attr(const struct py_mem *m, uint64_t interp,
+				      const char *module, const char *name, bool *absent)
+{
+	uint64_t modules = 0, keys = 0, globals = 0;
+	struct find f = { .name = module };
+
+	*absent = false;
+	if (m->minor < 8 || m->minor > 14 ||
+	    py_mem__ptr(m, interp + rows[m->minor].interp_modules, &modules) || !modules ||
+	    py_mem__ptr(m, modules + DICT_KEYS, &keys) || !keys ||
+	    keys_each(m, keys, dict_values(m, modules), find_fn, &f) < 0)
+		return 0;
+	if (!f.value) {
+		*absent = true;		/* sys.modules read whole: no such module */
+		return 0;
+	}
+	if (py_mem__ptr(m, f.value + MODULE_DICT, &globals))
+		return 0;
+	return dict_find(m, globals, name);
 }

@@ -21,12 +21,14 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "analysis/analyzer.h"
+#include "capture/async_tasks.h"
 #include "capture/attach_walk.h"
 #include "capture/bpf_load.h"
 #include "capture/cover_boot.h"
 #include "capture/cover_session.h"
 #include "capture/exec_follow.h"
 #include "capture/feed.h"
+#include "capture/greenlet_watch.h"
 #include "capture/jit_session.h"
 #include "capture/launch.h"
 #include "util/mono_clock.h"
@@ -129,7 +131,7 @@ static bool follows_exec(const struct session_opts *o, const struct target *t, b
 static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 			     struct wall *wall, struct jit_dump_follow *jf,
 			     struct exec_follow *x, struct status_line *sl,
-			     struct thread_names *names, bool *exited)
+			     struct thread_names *names, struct async_tasks *at, bool *exited)
 {
 	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd, wall ? wall__fd(wall) : -1 };
 	int ep = feed__epoll(fds, 5);
@@ -157,6 +159,7 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 			why = "out of memory";
 			break;
 		}
+		async_tasks__tick(at, false);
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.fd == sfd) {
 				struct signalfd_siginfo si;
@@ -221,6 +224,7 @@ int session__run(const struct session_opts *o)
 	struct target t = {};
 	struct in_process proc;
 	struct in_end end = {};
+	struct async_tasks at = {};
 	char err[512] = "";
 	int sfd = -1, pfd = -1, tfd = -1, ret, exit_code = 1;
 	const char *why;
@@ -257,6 +261,7 @@ int session__run(const struct session_opts *o)
 		preload = bpf_preload__start(&(struct bpf_load_cfg){
 			.ringbuf_bytes = o->ringbuf_bytes, .follows = !o->sample_hz,
 			.sample_hz = o->sample_hz, .wall = o->wall, .sample_lines = o->sample_lines,
+			.async_tasks = o->async_tasks,
 			.uses = PROBES_USE_EXEC | PROBES_USE_DEALLOC | PROBES_USE_JIT |
 				(o->sample_hz ? sampler__uses(o->sample_hz, o->wall)
 					      : PROBES_USE_CALLS & ~PROBES_USE_COVER) |
@@ -274,6 +279,12 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	if (o->sample_hz && sampler__plan(&t, err, sizeof(err)))
 		goto fail;
+	if (o->async_tasks && async_tasks__plan(&t, err, sizeof(err)))
+		goto fail;
+	if (o->async_tasks)
+		async_tasks__say_recordings(o->outputs, o->n_outputs);
+	/* attached with eval to a process that has greenlet: said now */
+	greenlet_watch__check(&t);
 	/* attached, tracing calls: every thread's running frames at once */
 	walk = !o->argv && !o->sample_hz && attach_walk__plan(&t);
 	if (coverage && cover_session__plan(feed.cover, &t, boot, true)) {
@@ -287,7 +298,7 @@ int session__run(const struct session_opts *o)
 	need = (struct bpf_load_cfg){
 		.ringbuf_bytes = o->ringbuf_bytes, .cover_key = boot ? cover_boot__key(boot) : NULL,
 		.usdt_lines = t.cfg.usdt_lines, .follows = follows, .sample_hz = o->sample_hz,
-		.wall = o->wall, .sample_lines = o->sample_lines,
+		.wall = o->wall, .sample_lines = o->sample_lines, .async_tasks = o->async_tasks,
 		.uses = probes__uses(&t, !o->sample_hz) | sampler__uses(o->sample_hz, o->wall) |
 			(walk ? PROBES_USE_ATTACH_WALK : 0),
 	};
@@ -342,6 +353,9 @@ int session__run(const struct session_opts *o)
 	 * take effect now (include/tracer.h). Frames running before this
 	 * moment "began at attach": each thread's first event walks them. */
 	uint64_t attach_ts = mono_clock__ns();
+	/* attached: asyncio's table is there already, if imported */
+	if (o->async_tasks)
+		async_tasks__init(&at, &t, skel, &feed);
 	skel->bss->live = TR_LIVE_ON;
 	/* and, at once, those of the threads that may make no call at all */
 	if (walk)
@@ -386,9 +400,15 @@ int session__run(const struct session_opts *o)
 		struct thread_names names;
 
 		thread_names__init(&names, &t, &feed);
-		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, sl, &names, &exited);
+		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, sl, &names, &at,
+				&exited);
 		exit_ts = exited ? mono_clock__ns() : 0;
+		if (o->verbose && o->async_tasks)
+			fprintf(stderr, "tracer: asyncio's task table %s after %llu looks\n",
+				at.found ? "found" : "not found",
+				(unsigned long long)at.looks);
 		status_line__end(sl);
+		async_tasks__end(&at);
 		/* the names as they are now, for the events still to come */
 		if (!exited && thread_names__tick(&names, true)) {
 			snprintf(err, sizeof(err), "out of memory");

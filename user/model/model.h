@@ -167,6 +167,11 @@ struct call_rec {
 	uint64_t end_ns;
 	uint64_t child_ns;	/* time spent in traced callees (for self time) */
 	uint32_t flags;
+	/* --async-tasks: the asyncio Task it ran for (user/analysis/tasks.c),
+	 * numbered per session from 1, and its name (UTF-8, the analyzer's,
+	 * valid for the session); 0 and NULL: none (or not known) */
+	uint32_t task;
+	const char *task_name;
 };
 
 /*
@@ -363,6 +368,10 @@ struct session_stats {
 	int64_t realtime_offset_ns;	/* in_end.realtime_offset_ns (0: unknown) */
 	uint32_t n_warnings;		/* in_end.warnings */
 	char warnings[IN_MAX_WARNINGS][256];
+	/* --async-tasks (user/analysis/tasks.c): tasks seen, coroutine steps
+	 * told a task, coroutine resumptions whose task could not be told
+	 * (asyncio's table not found yet, or unreadable); all 0 without it */
+	uint64_t async_tasks, async_steps, async_unknown;
 };
 
 /* ---- output sinks ---------------------------------------------------- */

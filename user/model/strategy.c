@@ -28,3 +28,8 @@ bool strategy__dispatch_before_usdt(uint32_t version_hex)
 {
 	return version_hex >> 24 == 3 && ((version_hex >> 16) & 0xff) >= 11;
 }
+
+const char strategy__eval_greenlet_warning[] =
+	"eval: greenlet is loaded, and this strategy cannot tell greenlets apart (its returns "
+	"carry no frame): a thread's greenlets share one stack, their calls nest in each "
+	"other's, returns may show unmatched or inferred (docs/greenlets.md)";

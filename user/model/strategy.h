@@ -15,4 +15,8 @@ bool strategy__dispatch_before_usdt(uint32_t version_hex);
 /* what the strategy probes, e.g. "uprobe + uretprobe on _PyEval_EvalFrameDefault",
  * or NULL for an unknown strategy */
 const char *strategy__probes(uint32_t s);
+/* said when the eval strategy traces a process that has greenlet loaded
+ * (user/capture/greenlet_watch.c at the start, user/analysis/analyzer.c
+ * when greenlet is imported during the session): < 256 bytes */
+extern const char strategy__eval_greenlet_warning[];
 #endif

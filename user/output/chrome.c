@@ -68,7 +68,7 @@ struct chrome_sink {
 	size_t n_procs, cap_procs;
 	struct hashmap *latest;		/* pid -> index + 1 of its latest process */
 	struct hashmap *samples;	/* pid << 32 | tid -> chrome_thread */
-	struct hashmap *greenlets;	/* greenlet tracks named (chrome_track_tid) */
+	struct hashmap *greenlets;	/* greenlet and task tracks named (chrome_track_tid) */
 };
 
 /* a process, and how it ended */
@@ -241,30 +241,49 @@ static void chrome_func_event(struct chrome_sink *cs, uint32_t func, const char 
 	chrome_func_args(jw, cf);
 }
 
+/* name track TID of PID (KEY: a key no other track has) on its first use;
+ * a track left unnamed for want of memory still stands apart */
+static void chrome_name_track(struct chrome_sink *cs, uint64_t key, uint32_t pid, uint64_t tid,
+			      const char *name)
+{
+	if (!cs->greenlets && !(cs->greenlets = hashmap__new()))
+		return;
+	if (hashmap__get(cs->greenlets, key) || hashmap__set(cs->greenlets, key, (void *)1))
+		return;
+	chrome_event_sep(cs);
+	json_writer__printf(&cs->jw, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,"
+			    "\"tid\":%llu,\"args\":{\"name\":", pid, (unsigned long long)tid);
+	json_writer__string(&cs->jw, name);
+	json_writer__raw(&cs->jw, "}}");
+}
+
 /*
- * The track of a call: its thread's, or for a greenlet's (call_rec.track N >
+ * The track of a call: its thread's; for a greenlet's (call_rec.track N >
  * 0) a tid-like track of its own, N << 22 | tid (tids are below 2^22: no
  * thread has it; within 32 bits up to 1023 greenlets alive at once on a
- * thread), named "greenlet N (thread TID)" on first use.
+ * thread), named "greenlet N (thread TID)" on first use; with
+ * --async-tasks, for a call an asyncio Task runs (call_rec.task N > 0), the
+ * task's track, tid 2^31 + N (above every thread's, and every greenlet's
+ * track below number 512), named "task NAME".
  */
 static uint64_t chrome_track_tid(struct chrome_sink *cs, const struct call_rec *c)
 {
-	uint64_t tid = (uint64_t)c->track << 22 | c->tid;
-	uint64_t key = (uint64_t)c->track << 44 | (uint64_t)c->pid << 22 | c->tid;
-	char name[64];
+	char name[320];	/* a task's name is at most 2 * TR_TASKNAME_MAX + 3 bytes */
+	uint64_t tid;
 
+	if (c->task) {
+		tid = 0x80000000ull + c->task;
+		snprintf(name, sizeof(name), "task %s", c->task_name ? c->task_name : "?");
+		chrome_name_track(cs, 1ull << 63 | (uint64_t)c->pid << 32 | c->task, c->pid, tid,
+				  name);
+		return tid;
+	}
 	if (!c->track)
 		return c->tid;
-	if (!cs->greenlets && !(cs->greenlets = hashmap__new()))
-		return tid;	/* unnamed, still apart */
-	if (hashmap__get(cs->greenlets, key) || hashmap__set(cs->greenlets, key, (void *)1))
-		return tid;
-	chrome_event_sep(cs);
-	json_writer__printf(&cs->jw, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,"
-			    "\"tid\":%llu,\"args\":{\"name\":", c->pid, (unsigned long long)tid);
+	tid = (uint64_t)c->track << 22 | c->tid;
 	snprintf(name, sizeof(name), "greenlet %u (thread %u)", c->track, c->tid);
-	json_writer__string(&cs->jw, name);
-	json_writer__raw(&cs->jw, "}}");
+	chrome_name_track(cs, (uint64_t)c->track << 44 | (uint64_t)c->pid << 22 | c->tid, c->pid,
+			  tid, name);
 	return tid;
 }
 
@@ -280,6 +299,10 @@ static int chrome_call(struct sink *s, const struct call_rec *c)
 	json_writer__usec(jw, dur);
 	chrome_func_args(jw, func_names__get(&cs->names, c->func));
 	chrome_flags(jw, c->flags);
+	if (c->task_name) {
+		json_writer__raw(jw, ",\"task\":");
+		json_writer__string(jw, c->task_name);
+	}
 	json_writer__raw(jw, "}}");
 	return chrome_event_end(cs);
 }
@@ -440,6 +463,11 @@ static void chrome_session_event(struct chrome_sink *cs, const struct session_st
 	chrome_kv(jw, "exits_ignored", st->exits_ignored, true);
 	chrome_kv(jw, "events_stale", st->events_stale, true);
 	chrome_kv(jw, "truncated_names", st->truncated_names, true);
+	if (st->async_tasks || st->async_unknown) {	/* --async-tasks */
+		chrome_kv(jw, "async_tasks", st->async_tasks, true);
+		chrome_kv(jw, "async_steps", st->async_steps, true);
+		chrome_kv(jw, "async_unknown", st->async_unknown, true);
+	}
 	chrome_kv(jw, "gc_collections", st->gc_collections, true);
 	chrome_kv(jw, "gc_ns", st->gc_ns, true);
 	chrome_kv(jw, "imports", st->imports, true);

@@ -316,6 +316,11 @@ static void summary_print_counters(FILE *f, const struct session_stats *st, bool
 			"traced one by one: only coverage maps were asked for)\n",
 			(unsigned long long)st->counted_calls);
 	fprintf(f, "truncated names: %llu\n", (unsigned long long)st->truncated_names);
+	if (st->async_tasks || st->async_unknown)
+		fprintf(f, "asyncio (--async-tasks): %llu tasks, %llu steps of a task's coroutine, "
+			"%llu coroutine resumptions whose task is unknown\n",
+			(unsigned long long)st->async_tasks, (unsigned long long)st->async_steps,
+			(unsigned long long)st->async_unknown);
 	fprintf(f, "jit: %llu registrations seen, %llu read from perf maps at attach, %llu "
 		"code loads read from jitdumps, %llu names cut", (unsigned long long)st->jit_live,
 		(unsigned long long)st->jit_perf_map, (unsigned long long)st->jit_jitdump,

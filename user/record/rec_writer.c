@@ -255,6 +255,10 @@ int rec_writer__event(struct rec_writer *w, const void *ev, size_t len)
 			return -EINVAL;
 		rec_put_bytes(&c, ev, sizeof(struct tr_ev_exit));
 		break;
+	case TR_EV_TASK:
+		/* --async-tasks: not kept (said when the session starts,
+		 * user/capture/async_tasks.c; docs/async-tasks.md) */
+		return 0;
 	default:	/* TR_EV_PROC and TR_EV_EXEC are the session's own */
 		return -EINVAL;
 	}

@@ -407,6 +407,9 @@ static void pf_event(struct pftrace_sink *ps, struct pf_thread *t, const struct 
 	if (begin) {
 		pb__uint(pb, TE_CATEGORY_IIDS, CATEGORY_IID);
 		pb__uint(pb, TE_NAME_IID, c->func + 1);
+		/* --async-tasks: the asyncio Task it runs for */
+		if (c->task_name)
+			pf_arg_str(pb, "task", c->task_name, strlen(c->task_name));
 	}
 	pb__end(pb, m);
 }
@@ -536,6 +539,11 @@ static void pf_session(struct pftrace_sink *ps, const struct session_stats *st)
 	pf_arg_uint(pb, "exits_ignored", st->exits_ignored);
 	pf_arg_uint(pb, "events_stale", st->events_stale);
 	pf_arg_uint(pb, "truncated_names", st->truncated_names);
+	if (st->async_tasks || st->async_unknown) {	/* --async-tasks */
+		pf_arg_uint(pb, "async_tasks", st->async_tasks);
+		pf_arg_uint(pb, "async_steps", st->async_steps);
+		pf_arg_uint(pb, "async_unknown", st->async_unknown);
+	}
 	if (st->sample_period_ns) {	/* --sample */
 		pf_arg_uint(pb, "samples", st->samples);
 		pf_arg_uint(pb, "samples_truncated", st->samples_truncated);
