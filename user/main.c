@@ -137,6 +137,7 @@ enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES, OPT_W
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
 	{ "all", 'a', NULL, 0, "Trace every Python process of the host, running or started later", 0 },
+	{ "subprocesses", 'f', NULL, 0, "With -p or a command: follow its child processes too (fork, exec, multiprocessing, subprocess), each a process of its own in the outputs", 0 },
 	{ "comm", OPT_COMM, "NAME", 0, "With -a: only processes named NAME (repeatable)", 0 },
 	{ "cgroup", OPT_CGROUP, "DIR", 0, "With -a: only processes in the cgroup v2 directory DIR or below", 0 },
 	{ "exclude-pid", OPT_EXCLUDE_PID, "PID", 0, "With -a: not process PID (repeatable)", 0 },
@@ -173,6 +174,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'a':
 		o->all = true;
+		break;
+	case 'f':
+		o->subprocesses = true;
 		break;
 	case OPT_FAIL_UNDER:
 		if (outputs__parse_fail_under(arg, &o->fail_under))
@@ -277,6 +281,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if ((o->pid != 0) + (o->argv != NULL) + o->all != 1)
 			argp_error(state, "give one of -p PID, -a or -- CMD [ARG...]");
+		if (o->subprocesses && o->all)
+			argp_error(state, "--subprocesses follows the process tree of -p PID or a "
+				   "command; -a follows every process already");
 		if (!o->all && (o->n_comm || o->cgroup || o->n_exclude))
 			argp_error(state, "--comm, --cgroup and --exclude-pid choose processes for -a");
 		/* --wall alone: sampling at the default rate */
@@ -343,5 +350,5 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
-	return o.all ? session_all__run(&o) : session__run(&o);
+	return o.all || o.subprocesses ? session_all__run(&o) : session__run(&o);
 }

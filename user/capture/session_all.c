@@ -22,6 +22,19 @@
  *    time from its exec.
  * A process ends with TR_EV_EXIT (its last thread exits, or it execs), read
  * after all its events: the analyzer closes what it left open.
+ *
+ * --subprocesses (-f) with -p PID or -- CMD runs the same session for the
+ * target's process tree only (user/capture/sw_tree.h): the target, launched
+ * (stopped at its Python image's entry, as a launch session does) or
+ * attached, is inspected, its file probed and the process registered
+ * before it runs on; its descendants running at attach are found in /proc;
+ * a process it or a descendant forks later joins the tree before it runs,
+ * and so is traced from its first call after the fork (the probes of the
+ * file are in its copy of the address space: its frames open at the fork
+ * are walked at its first event, as frames running at attach); one that
+ * execs an interpreter file already probed, from its first call too. The
+ * session ends when the target and every traced process of its tree have
+ * exited (or -d, Ctrl-C, SIGTERM).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,12 +44,14 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "util/array.h"
 #include "cpython/binary_cache.h"
 #include "capture/cover_session.h"
 #include "capture/feed.h"
+#include "capture/launch.h"
 #include "util/hashmap.h"
 #include "util/mono_clock.h"
 #include "output/outputs.h"
@@ -47,6 +62,7 @@
 #include "model/strategy.h"
 #include "capture/sw_bins.h"
 #include "capture/sw_filter.h"
+#include "capture/sw_tree.h"
 #include "capture/target.h"
 #include "util/text_escape.h"
 #include "tracer.skel.h"
@@ -80,6 +96,10 @@ struct sw {
 	size_t n_pending, cap_pending;
 	struct in_end end;
 	uint64_t traced, exited, untraceable, execs;
+	/* --subprocesses: the tree's root (the target), launched or not */
+	int root, root_pfd;
+	bool root_exited;
+	struct launch *launch;
 };
 
 static uint32_t draw_instance(struct sw *s)
@@ -147,7 +167,9 @@ static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
 	char err[512];
 	int ret;
 
-	if (!sw_filter__wants(&s->filter, pid))
+	/* (--subprocesses: the target, registered before the scan) */
+	if (!sw_filter__wants(&s->filter, pid) ||
+	    (s->o->subprocesses && (!sw_tree__has(s->skel, pid) || hashmap__get(s->live, pid))))
 		return CONSIDERED;
 	ret = target__inspect(s->cache, pid, TARGET_ATTACH,
 			      (s->o->sample_hz ? 0 : TARGET_PROBE_CALLS) |
@@ -363,14 +385,14 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 	int tfd = s->o->duration > 0 ? feed__timer_fd(s->o->duration, false) : -1;
 	int status = isatty(STDERR_FILENO) ? feed__timer_fd(1, true) : -1;
 	int fds[] = { ring_buffer__epoll_fd(rb), sfd, tfd, status,
-		      s->wall ? wall__fd(s->wall) : -1 };
-	int ep = feed__epoll(fds, 5);
-	struct epoll_event ev[5];
+		      s->wall ? wall__fd(s->wall) : -1, s->root_pfd };
+	int ep = feed__epoll(fds, 6);
+	struct epoll_event ev[6];
 	uint64_t last_events = 0, ticks;
 	const char *why = NULL;
 
 	while (!why) {
-		int n = epoll_wait(ep, ev, 5, s->n_pending ? 5 : 20);
+		int n = epoll_wait(ep, ev, 6, s->n_pending ? 5 : 20);
 
 		if (n < 0 && errno != EINTR) {
 			why = "epoll error";
@@ -393,8 +415,20 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 				/* a failed read is counted in its ticks */
 				wall__tick(s->wall);
 				ring_buffer__consume(rb);
+			} else if (fd == s->root_pfd && !s->root_exited) {
+				s->root_exited = true;
+				/* (a level-triggered fd: not watched again) */
+				epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+				ring_buffer__consume(rb);
+				if (hashmap__size(s->live) > 0)
+					fprintf(stderr, "%stracer: PID %d exited; waiting for the %zu "
+						"traced processes of its tree (Ctrl-C to stop)\n",
+						status >= 0 ? "\r\033[K" : "", s->root,
+						hashmap__size(s->live));
 			}
 		}
+		if (s->root_exited && !hashmap__size(s->live) && !s->n_pending)
+			why = "the target and its traced child processes exited";
 	}
 	if (status >= 0) {
 		fprintf(stderr, "\r\033[K");	/* the status line goes */
@@ -404,6 +438,41 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 		close(tfd);
 	close(ep);
 	return why;
+}
+
+/*
+ * --subprocesses: the target (launched: stopped at its Python image's
+ * entry) and its descendants running now, in the tree; the target's file
+ * probed and the target registered, else the session fails with why.
+ */
+static int tree_start(struct sw *s, char *err, size_t errlen)
+{
+	const struct session_opts *o = s->o;
+	uint64_t refused = s->untraceable;
+	int ret;
+
+	if (o->argv) {
+		if ((ret = sw_tree__launch(s->skel, o->argv, &s->launch, err, errlen)))
+			return ret;
+		s->root = launch__pid(s->launch);
+	} else {
+		s->root = o->pid;
+		if ((ret = sw_tree__add_running(s->skel, o->pid, NULL, NULL)) < 0)
+			return snprintf(err, errlen, "cannot follow the process tree of PID %d: %s",
+					o->pid, strerror(-ret)), ret;
+	}
+	s->root_pfd = syscall(SYS_pidfd_open, s->root, 0);
+	if (s->root_pfd < 0)
+		return snprintf(err, errlen, "PID %d: %s", s->root, strerror(errno)), -errno;
+	if (consider(s, s->root, 0) == NOT_PYTHON)
+		return snprintf(err, errlen, "PID %d runs no CPython interpreter", s->root),
+		       -ENOEXEC;
+	if (!hashmap__get(s->live, s->root) &&
+	    bpf_map__lookup_elem(s->skel->maps.procs, &(__u32){ s->root }, sizeof(__u32),
+				 &(struct tr_proc_cfg){}, sizeof(struct tr_proc_cfg), 0))
+		return snprintf(err, errlen, "PID %d cannot be traced%s", s->root,
+				s->untraceable > refused ? " (said above)" : ""), -ESRCH;
+	return 0;
 }
 
 /* what -a does not do (yet), refused before any output is made */
@@ -417,17 +486,26 @@ static int unsupported(const struct session_opts *o, struct outputs *out, char *
 	if (o->wall && (ret = wall__check_kernel(err, errlen)))
 		return ret;
 	if (o->strategy)
-		return snprintf(err, errlen, "-a picks the best exact strategy per interpreter "
-				"file: --strategy is not supported with it"), -ENOTSUP;
+		return snprintf(err, errlen, "%s picks the best exact strategy per interpreter "
+				"file: --strategy is not supported with it",
+				o->subprocesses ? "--subprocesses" : "-a"), -ENOTSUP;
+	/* (each process under -a gets its sampling entry at the scan or its
+	 * exec: a forked child, neither, would be left out) */
+	if (o->subprocesses && o->sample_hz)
+		return snprintf(err, errlen, "--subprocesses traces calls: sampling child "
+				"processes is not supported yet"), -ENOTSUP;
+	if (o->subprocesses && (o->coverage || outputs__want_coverage(out)))
+		return snprintf(err, errlen, "--subprocesses: coverage of child processes is not "
+				"supported yet"), -ENOTSUP;
 	return 0;
 }
 
 int session_all__run(const struct session_opts *o)
 {
-	struct sw s = { .o = o };
+	struct sw s = { .o = o, .root_pfd = -1 };
 	struct outputs_cfg ocfg = session_opts__outputs_cfg(o);
 	struct ring_buffer *rb = NULL;
-	struct bpf_link *exec_link = NULL, *exit_link = NULL;
+	struct bpf_link *exec_link = NULL, *exit_link = NULL, *fork_link = NULL;
 	char err[512] = "", filters[256];
 	int sfd = -1, ret, exit_code = 1;
 	size_t links, files;
@@ -470,7 +548,9 @@ int session_all__run(const struct session_opts *o)
 	}
 	/* the files to probe, and so their strategies, are found later: every
 	 * call program is loaded when calls are traced */
+	s.skel->rodata->tree_filter = o->subprocesses;
 	ret = probes__load_only(s.skel->obj, PROBES_USE_EXEC | PROBES_USE_EXIT |
+					     (o->subprocesses ? PROBES_USE_FORK : 0) |
 					     PROBES_USE_DEALLOC | PROBES_USE_JIT |
 					     (o->sample_hz ? 0 : PROBES_USE_CALLS) |
 					     sampler__uses(o->sample_hz, o->wall));
@@ -498,6 +578,10 @@ int session_all__run(const struct session_opts *o)
 	/* before the scan: a process that starts or ends meanwhile is seen */
 	exec_link = bpf_program__attach(s.skel->progs.proc_exec);
 	exit_link = bpf_program__attach(s.skel->progs.proc_exit);
+	/* and before the tree is read: a fork meanwhile joins it */
+	if (o->subprocesses && exec_link && exit_link &&
+	    !(fork_link = bpf_program__attach(s.skel->progs.proc_fork)))
+		exit_link = (bpf_link__destroy(exit_link), NULL);
 	if (!exec_link || !exit_link) {
 		snprintf(err, sizeof(err), "cannot attach the exec/exit tracepoints: %s",
 			 strerror(errno));
@@ -520,9 +604,25 @@ int session_all__run(const struct session_opts *o)
 		goto fail;
 	}
 	sw_filter__describe(&s.filter, filters, sizeof(filters));
-	fprintf(stderr, "tracer: looking for Python processes%s\n", filters);
-	scan(&s);
-	if (o->sample_hz)
+	if (o->subprocesses) {
+		if (tree_start(&s, err, sizeof(err)))
+			goto fail;
+		/* its descendants running now (attached) */
+		scan(&s);
+		fprintf(stderr, "tracer: tracing PID %d and its child processes (%llu traced now); "
+			"Ctrl-C to stop\n", s.root, (unsigned long long)s.traced);
+		if (s.launch && launch__release(s.launch) && !target__exited(s.root)) {
+			snprintf(err, sizeof(err), "cannot release PID %d: %s", s.root,
+				 strerror(errno));
+			goto fail;
+		}
+	} else {
+		fprintf(stderr, "tracer: looking for Python processes%s\n", filters);
+		scan(&s);
+	}
+	if (o->subprocesses)
+		;	/* said above */
+	else if (o->sample_hz)
 		fprintf(stderr, "tracer: tracing %llu Python processes%s, and those started from "
 			"now on: sampling %s at %u Hz; Ctrl-C to stop\n",
 			(unsigned long long)s.traced, filters,
@@ -547,6 +647,8 @@ int session_all__run(const struct session_opts *o)
 			files);
 	bpf_link__destroy(exec_link);
 	exec_link = NULL;
+	bpf_link__destroy(fork_link);
+	fork_link = NULL;
 	/* the table outlives the probes: events still in the ring buffer
 	 * (a process's first hit, TR_EV_PROC) name their file by its id */
 	sw_bins__detach(s.bins);
@@ -564,13 +666,33 @@ int session_all__run(const struct session_opts *o)
 	s.end.ringbuf_events = s.feed.events;
 	fprintf(stderr, "tracer: stopped: %s\n", why);
 	fprintf(stderr, "tracer: %llu processes traced (%llu exited during the session), %llu "
-		"Python processes not traced, %llu left out by the filters\n",
+		"Python processes not traced, %llu %s\n",
 		(unsigned long long)s.traced, (unsigned long long)s.exited,
 		(unsigned long long)s.untraceable,
-		(unsigned long long)s.skel->bss->procs_ignored);
-	exit_code = outputs__status(outputs__end(s.out, &s.end));
+		(unsigned long long)s.skel->bss->procs_ignored,
+		o->subprocesses ? "other processes of the probed interpreter files left out "
+				  "(not of the tree)" : "left out by the filters");
+	if (s.skel->bss->tree_full && s.end.n_warnings < IN_MAX_WARNINGS)
+		snprintf(s.end.warnings[s.end.n_warnings++], sizeof(s.end.warnings[0]),
+			 "%llu child processes not followed: the table of the process tree was "
+			 "full", (unsigned long long)s.skel->bss->tree_full);
+	/* the command's failure first, then 1 (an output not written) */
+	if (s.launch && s.root_exited) {
+		launch__wait(s.launch, &exit_code);	/* gone: its status */
+		s.launch = NULL;
+	} else {
+		exit_code = 0;
+	}
+	s.end.exit_code = exit_code;
+	ret = outputs__status(outputs__end(s.out, &s.end));
+	exit_code = exit_code ? exit_code : ret;
 	outputs__free(s.out);
 	s.out = NULL;
+	if (s.launch) {
+		fprintf(stderr, "tracer: waiting for PID %d to exit\n", s.root);
+		launch__wait(s.launch, &exit_code);
+		s.launch = NULL;
+	}
 	goto cleanup;
 fail:
 	fprintf(stderr, "tracer: %s\n", err);
@@ -579,8 +701,12 @@ cleanup:
 	wall__stop(s.wall);
 	probes__detach(s.sampling);
 	bpf_link__destroy(exec_link);
+	bpf_link__destroy(fork_link);
 	sw_bins__free(s.bins);
 	bpf_link__destroy(exit_link);
+	launch__abort(s.launch);
+	if (s.root_pfd >= 0)
+		close(s.root_pfd);
 	ring_buffer__free(rb);
 	tracer_bpf__destroy(s.skel);
 	outputs__free(s.out);

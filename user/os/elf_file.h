@@ -43,6 +43,8 @@ int elf_file__vaddr_to_offset(struct elf_file *ef, uint64_t vaddr, uint64_t *off
  * bytes (valid until close), size and virtual address. 0 or -ENOENT. */
 int elf_file__section(struct elf_file *ef, const char *name, const uint8_t **data,
 		      size_t *size, uint64_t *vaddr);
+/* Does the file need (DT_NEEDED) a library whose name starts with PREFIX? */
+bool elf_file__needs_prefix(struct elf_file *ef, const char *prefix);
 /* DT_SONAME, or NULL. Valid until close. */
 const char *elf_file__soname(struct elf_file *ef);
 /* Does the file have a SystemTap SDT note PROVIDER:NAME (.note.stapsdt)?

@@ -169,6 +169,45 @@ int proc_status__ns_pid(int pid, uint32_t *ns_pid)
 	return ret;
 }
 
+int proc_status__parse_ppid(const char *line, int *ppid)
+{
+	const char *p = line + strlen("PPid:");
+	unsigned long v = 0;
+	char *end;
+
+	if (strncmp(line, "PPid:", 5))
+		return -EINVAL;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(p, &end, 10);
+	if (errno || v > 0x7fffffff || (*end && *end != '\n'))
+		return -EINVAL;
+	*ppid = v;
+	return 0;
+}
+
+int proc_status__ppid(int pid, int *ppid)
+{
+	char path[64], line[256];
+	int ret = -EINVAL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "PPid:", 5)) {
+			ret = proc_status__parse_ppid(line, ppid);
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
 int proc_status__parse_cgroup2(const char *text, size_t len, char *buf, size_t n)
 {
 	const char *p = text, *end = text + len;
