@@ -422,9 +422,10 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 				ring_buffer__consume(rb);
 				if (hashmap__size(s->live) > 0)
 					fprintf(stderr, "%stracer: PID %d exited; waiting for the %zu "
-						"traced processes of its tree (Ctrl-C to stop)\n",
+						"traced process%s of its tree (Ctrl-C to stop)\n",
 						status >= 0 ? "\r\033[K" : "", s->root,
-						hashmap__size(s->live));
+						hashmap__size(s->live),
+						hashmap__size(s->live) == 1 ? "" : "es");
 			}
 		}
 		if (s->root_exited && !hashmap__size(s->live) && !s->n_pending)
@@ -587,6 +588,12 @@ int session_all__run(const struct session_opts *o)
 			 strerror(errno));
 		goto fail;
 	}
+	/* --subprocesses: the target first (a command launched before the
+	 * signals are blocked for the signal fd: a mask is inherited across
+	 * fork and exec, and a blocked SIGTERM would keep multiprocessing's
+	 * Pool.terminate() from ending its workers) */
+	if (o->subprocesses && tree_start(&s, err, sizeof(err)))
+		goto fail;
 	if ((sfd = feed__signal_fd()) < 0) {
 		snprintf(err, sizeof(err), "cannot set up signals: %s", strerror(errno));
 		goto fail;
@@ -605,8 +612,6 @@ int session_all__run(const struct session_opts *o)
 	}
 	sw_filter__describe(&s.filter, filters, sizeof(filters));
 	if (o->subprocesses) {
-		if (tree_start(&s, err, sizeof(err)))
-			goto fail;
 		/* its descendants running now (attached) */
 		scan(&s);
 		fprintf(stderr, "tracer: tracing PID %d and its child processes (%llu traced now); "

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Workload of test_subprocesses.py: main() runs some work itself, then
-starts, one after the other, a multiprocessing.Pool of 2 workers (fork
-start method; a barrier makes each worker take one task), a child by
+starts, one after the other, a multiprocessing.Pool of 2 workers (start
+method E2E_MP_START, default fork; a barrier makes each worker take one
+task), a child by
 subprocess.run([sys.executable, this file, "child"]) (fork + exec) and an
 os.fork() child; and `true`, not a Python process. Each child's work runs through _children.run_child, which
 under ground truth profiles it on its own and writes its counts to
@@ -51,7 +52,7 @@ def fork_work():
 
 def main():
     total = parent_work()
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context(os.environ.get("E2E_MP_START", "fork"))
     with ctx.Pool(2, initializer=_children.pool_init, initargs=(ctx.Barrier(2),)) as pool:
         total += sum(pool.map(functools.partial(_children.pool_task, pool_work), [9, 9],
                               chunksize=1))
