@@ -48,6 +48,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "util/array.h"
+#include "capture/attach_walk.h"
 #include "cpython/binary_cache.h"
 #include "capture/cover_session.h"
 #include "capture/feed.h"
@@ -96,6 +97,7 @@ struct sw {
 	size_t n_pending, cap_pending;
 	struct in_end end;
 	uint64_t traced, exited, untraceable, execs;
+	bool walk_loaded;		/* the attach walk's program (Linux 6.1+) */
 	/* --subprocesses: the tree's root (the target), launched or not */
 	int root, root_pfd;
 	bool root_exited;
@@ -203,11 +205,16 @@ static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
 		}
 		cover_lines_knob(s, &t);
 	}
+	/* every thread's running frames once it is registered, as -p does:
+	 * a thread blocked all along shows too (a warning says when not) */
+	bool walk = !s->o->sample_hz && s->walk_loaded && attach_walk__plan(&t);
 	t.cfg.instance = draw_instance(s);
 	t.cfg.bin_id = bin->id;
 	t.cfg.walk_running = 1;
 	/* its first probe hit may have made its entry already: then its
-	 * TR_EV_PROC describes it */
+	 * TR_EV_PROC describes it. Traced from now: frames running now (its
+	 * first events and the walk find them) began before this time */
+	uint64_t reg_ts = mono_clock__ns();
 	if (bpf_map__update_elem(s->skel->maps.procs, &t.pid, sizeof(__u32), &t.cfg,
 				 sizeof(t.cfg), BPF_NOEXIST))
 		return CONSIDERED;
@@ -225,8 +232,10 @@ static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
 	}
 	if (s->feed.cover && cover_session__plan(s->feed.cover, &t, NULL, false))
 		return untraceable(s, pid, "out of memory"), CONSIDERED;
+	if (walk)
+		attach_walk__run(s->skel, &t, s->o->verbose);
 	uint64_t now = mono_clock__ns();
-	target__describe(&t, now, &p);
+	target__describe(&t, reg_ts, &p);
 	if (exec_ts && now > exec_ts && s->o->sample_hz)
 		add_warning(&p, "found %.1f ms after its exec: not sampled before",
 			    (now - exec_ts) / 1e6);
@@ -550,7 +559,11 @@ int session_all__run(const struct session_opts *o)
 	/* the files to probe, and so their strategies, are found later: every
 	 * call program is loaded when calls are traced */
 	s.skel->rodata->tree_filter = o->subprocesses;
+	/* (a sleepable task iterator: not loaded where the kernel has none) */
+	s.walk_loaded = !o->sample_hz && !wall__check_kernel(err, sizeof(err));
+	err[0] = 0;
 	ret = probes__load_only(s.skel->obj, PROBES_USE_EXEC | PROBES_USE_EXIT |
+					     (s.walk_loaded ? PROBES_USE_ATTACH_WALK : 0) |
 					     (o->subprocesses ? PROBES_USE_FORK : 0) |
 					     PROBES_USE_DEALLOC | PROBES_USE_JIT |
 					     (o->sample_hz ? 0 : PROBES_USE_CALLS) |
