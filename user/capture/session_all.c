@@ -251,8 +251,12 @@ int session_all__run(const struct session_opts *o)
 	/* the files to probe, and so their strategies, are found later: every
 	 * call program is loaded when calls are traced */
 	s.skel->rodata->tree_filter = o->subprocesses;
-	/* (a sleepable task iterator: not loaded where the kernel has none) */
-	s.walk_loaded = !o->sample_hz && !wall__check_kernel(err, sizeof(err));
+	/* (a sleepable task iterator: not loaded where the kernel has none,
+	 * nor for a launched tree: its processes are found before they run,
+	 * or after an exec, with the one thread that walks its own frames;
+	 * its verification is a large part of a start, user/capture/bpf_load.c) */
+	s.walk_loaded = !o->sample_hz && !(o->subprocesses && o->argv) &&
+			!wall__check_kernel(err, sizeof(err));
 	err[0] = 0;
 	ret = probes__load_only(s.skel->obj, PROBES_USE_EXEC | PROBES_USE_EXIT |
 					     (s.walk_loaded ? PROBES_USE_ATTACH_WALK : 0) |
