@@ -54,6 +54,21 @@ const volatile bool solo_follow = false;
 const volatile __u32 comm_filters = 0;	/* --comm given: how many names */
 const volatile char comm_filter[COMM_FILTERS_MAX][16] = {};
 const volatile bool cgroup_filter_on = false;	/* --cgroup */
+/*
+ * The session's process tree (-p or launch):
+ *  - tree_filter (--subprocesses): the -a machinery, with proc_wanted()
+ *    true only for processes of the tree: the root (the launched or
+ *    attached process) and every process forked from one of the tree, as
+ *    proc_fork adds them (before the child runs: its first probe hit finds
+ *    it there);
+ *  - tree_watch (without --subprocesses): the tree is kept the same way, and
+ *    its forks and execs told to userspace (TR_EV_FORK, TR_EV_EXEC), which
+ *    counts the Python child processes left untraced
+ *    (user/capture/children.c).
+ * A process leaves the tree when it exits.
+ */
+const volatile bool tree_filter = false;
+const volatile bool tree_watch = false;
 
 /* --cgroup: the cgroup v2 directory (index 0) processes must be under */
 /* writer: user/capture/sw_filter.c, before attach */
@@ -72,6 +87,16 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } excluded_pids SEC(".maps");
+
+/* the session's process tree (host tgids), see tree_filter */
+/* writers: user/capture/sw_tree.c (the root, and the descendants running at
+ * attach), proc_fork and proc_exit below */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} tree_pids SEC(".maps");
 
 /* per interpreter file, by bin_id */
 /* writer: user/capture/sw_bins.c, before the file's probes are attached */
@@ -94,8 +119,9 @@ struct {
 /* the last instance id drawn; userspace draws its own from the same
  * counter (an atomic add on the mmapped .bss) */
 __u32 last_instance;
-/* processes a filter left out, execs noticed */
-__u64 procs_ignored, execs_seen;
+/* processes a filter left out, execs noticed; forks into the tree the
+ * full tree_pids could not hold (said: children not followed) */
+__u64 procs_ignored, execs_seen, tree_full;
 /* -p and launch: the traced process exec'd (its entry ended then); a
  * later hit without an entry is no loss to count */
 __u32 solo_execd;
@@ -126,6 +152,8 @@ static __always_inline bool proc_wanted(struct task_struct *task, __u32 pid)
 	bool match;
 
 	if (bpf_map_lookup_elem(&excluded_pids, &pid))
+		return false;
+	if (tree_filter && !bpf_map_lookup_elem(&tree_pids, &pid))
 		return false;
 	if (cgroup_filter_on && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return false;
@@ -298,24 +326,23 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 
 	/* -p, launch: only the traced process has an entry (its children
 	 * have none); its instance ends, a hit in the new image makes the
-	 * next one if the session follows (proc_cfg_at) */
-	if (!system_wide) {
-		if (!bpf_map_lookup_elem(&procs, &pid))
-			return 0;
+	 * next one if the session follows (proc_cfg_at). A child of the
+	 * tree is only told (tree_watch). */
+	if (system_wide || bpf_map_lookup_elem(&procs, &pid)) {
 		end_instance(pid, tid, TR_EXIT_EXEC);
-		solo_execd = 1;
-	} else {
-		end_instance(pid, tid, TR_EXIT_EXEC);
+		if (!system_wide)
+			solo_execd = 1;
+		/* the task (and its storage) lives on into the new image */
+		ts = bpf_task_storage_get(&threads, p, 0, 0);
+		if (ts) {
+			ts->seen = 0;
+			ts->hide_depth = 0;
+			ts->hide_top = 0;
+		}
+		__sync_fetch_and_add(&execs_seen, 1);
 	}
-	/* the task (and its storage) lives on into the new image */
-	ts = bpf_task_storage_get(&threads, p, 0, 0);
-	if (ts) {
-		ts->seen = 0;
-		ts->hide_depth = 0;
-		ts->hide_top = 0;
-	}
-	__sync_fetch_and_add(&execs_seen, 1);
-	if (!system_wide || !proc_wanted(p, pid))
+	if (tree_watch ? !bpf_map_lookup_elem(&tree_pids, &pid)
+		       : !system_wide || !proc_wanted(p, pid))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -324,6 +351,8 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	}
 	fill_hdr(&e->hdr, TR_EV_EXEC, sizeof(*e), (__u64)pid << 32 | tid, 0);
 	e->start_ns = p->group_leader->start_time;
+	if (bpf_probe_read_kernel_str(e->file, sizeof(e->file), BPF_CORE_READ(bprm, filename)) < 0)
+		e->file[0] = 0;
 	submit(e, sizeof(*e));
 	return 0;
 }
@@ -331,8 +360,48 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(proc_exit, struct task_struct *p, bool group_dead)
 {
+	__u32 pid = p->tgid;
+
 	if (system_wide && group_dead)
-		end_instance(p->tgid, p->pid, 0);
+		end_instance(pid, p->pid, 0);
+	if ((tree_filter || tree_watch) && group_dead)
+		bpf_map_delete_elem(&tree_pids, &pid);
+	return 0;
+}
+
+/*
+ * A new process forked by one of the session's tree (tree_filter,
+ * tree_watch) joins the tree, before it runs: under --subprocesses its
+ * first probe hit (the probes of its parent's file are in its copy of the
+ * address space) makes its entry, traced from its first call after the
+ * fork. A new thread (same tgid) is no new process.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ppid = parent->tgid, pid = child->tgid;
+	struct tr_ev_fork *e;
+	__u8 one = 1;
+
+	if (pid == ppid || !bpf_map_lookup_elem(&tree_pids, &ppid))
+		return 0;
+	if (bpf_map_update_elem(&tree_pids, &pid, &one, BPF_ANY)) {
+		__sync_fetch_and_add(&tree_full, 1);
+		return 0;
+	}
+	if (!tree_watch)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop(TR_DROP_RINGBUF_FULL);
+		return 0;
+	}
+	fill_hdr(&e->hdr, TR_EV_FORK, sizeof(*e), (__u64)pid << 32 | child->pid, 0);
+	if (child->mm == parent->mm)
+		e->hdr.flags = TR_FORK_SHARED_VM;
+	e->ppid = ppid;
+	e->pad = 0;
+	submit(e, sizeof(*e));
 	return 0;
 }
 

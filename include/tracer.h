@@ -193,6 +193,7 @@ enum tr_event_type {
 	TR_EV_PROC = 10,	/* -a: a process enters the session (its first probe hit) */
 	TR_EV_EXIT = 11,	/* -a: a traced process exits, or execs another image */
 	TR_EV_EXEC = 12,	/* -a: some process exec'd (is it Python? userspace looks) */
+	TR_EV_FORK = 13,	/* -p, launch: the session's tree forked a process (capture only) */
 	TR_EV_TASK = 20,	/* --async-tasks: the asyncio Task a coroutine resumes for */
 	/* (numbers from 24 on: other kinds may be added below meanwhile) */
 	TR_EV_ATTACH_WALK = 24,	/* the attach walk's verdict on a thread (capture only) */
@@ -251,9 +252,26 @@ struct tr_ev_exit {
 
 /* TR_EV_EXEC: process hdr.pid exec'd (instance 0): userspace checks whether
  * the new image is a Python interpreter it has not probed yet */
+#define TR_EXEC_FILE_MAX 160
 struct tr_ev_exec {
 	struct tr_ev_hdr hdr;
 	tr_u64 start_ns;	/* the process's start (CLOCK_MONOTONIC ns) */
+	/* the file exec'd, as execve was given it (in the process's mount
+	 * namespace, maybe relative; cut to fit, NUL-terminated): what is
+	 * known of a process that exits before userspace looks at it */
+	char file[TR_EXEC_FILE_MAX];
+};
+
+/* TR_EV_FORK: process hdr.pid was forked by process PPID of the session's
+ * tree (instance 0; bpf/procs.bpf.h, tree_watch). Read by
+ * user/capture/children.c, not passed on. */
+#define TR_FORK_SHARED_VM 0x01	/* flag: it shares its parent's memory (vfork,
+				 * posix_spawn): it runs no code of its own
+				 * until it execs */
+struct tr_ev_fork {
+	struct tr_ev_hdr hdr;
+	tr_u32 ppid;
+	tr_u32 pad;
 };
 
 /*

@@ -60,6 +60,8 @@ static const char doc[] =
 "  sudo tracer -o cov.html -- python3 -m pytest  # page: source, hit/missed\n"
 "  sudo tracer -p 1234 -d 60 -o cov.lcov --include '/srv/app/*'\n"
 "  tracer report a.trace b.trace -o merged.lcov  # coverage of two recordings\n"
+"  sudo tracer -f -o app.json -- python3 app.py  # and its child processes\n"
+"  sudo tracer -f -p 1234 -d 10 -o srv.json     # a server and its workers\n"
 "  sudo tracer -a -d 30 -o host.pftrace        # every Python process, 30 s\n"
 "  sudo tracer -a --comm gunicorn --exclude-pid 1234 -d 10\n"
 "  sudo tracer -a --cgroup /sys/fs/cgroup/system.slice/app.service -o app.json\n""  sudo tracer -a --sample -d 10 -o host.svg    # what every Python process runs\n"
@@ -125,6 +127,17 @@ static const char doc[] =
 "  (lines where the build has USDT probes, functions elsewhere). No\n"
 "  --strategy with -a.\n"
 "\n"
+"CHILD PROCESSES (-f, --subprocesses):\n"
+"  With -p PID or a command, every descendant process that runs Python is\n"
+"  traced too (fork, fork+exec, multiprocessing, subprocess), exact from its\n"
+"  first call, each a process group of its own in one set of outputs: the\n"
+"  -a machinery, for the target's process tree only (each interpreter file\n"
+"  is probed for every process mapping it; others return at once). A forked\n"
+"  child's frames open at the fork show as running from its first call. The\n"
+"  session ends when the target and its traced children have exited.\n"
+"  Without -f, the Python child processes left untraced are counted and\n"
+"  said at the end (stderr, summary, the outputs' warnings).\n"
+"\n"
 "PROBE STRATEGIES (chosen per process; the summary names the one used):\n"
 "  usdt      builds with USDT probes (Debian/Ubuntu python3 <= 3.11)\n"
 "  dispatch  3.11-3.13 with symbols and DWARF (pyenv, source builds):\n"
@@ -141,6 +154,7 @@ enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES, OPT_W
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
 	{ "all", 'a', NULL, 0, "Trace every Python process of the host, running or started later", 0 },
+	{ "subprocesses", 'f', NULL, 0, "With -p or a command: follow its child processes too (fork, exec, multiprocessing, subprocess), each a process of its own in the outputs", 0 },
 	{ "comm", OPT_COMM, "NAME", 0, "With -a: only processes named NAME (repeatable)", 0 },
 	{ "cgroup", OPT_CGROUP, "DIR", 0, "With -a: only processes in the cgroup v2 directory DIR or below", 0 },
 	{ "exclude-pid", OPT_EXCLUDE_PID, "PID", 0, "With -a: not process PID (repeatable)", 0 },
@@ -178,6 +192,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'a':
 		o->all = true;
+		break;
+	case 'f':
+		o->subprocesses = true;
 		break;
 	case OPT_FAIL_UNDER:
 		if (outputs__parse_fail_under(arg, &o->fail_under))
@@ -285,6 +302,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if ((o->pid != 0) + (o->argv != NULL) + o->all != 1)
 			argp_error(state, "give one of -p PID, -a or -- CMD [ARG...]");
+		if (o->subprocesses && o->all)
+			argp_error(state, "--subprocesses follows the process tree of -p PID or a "
+				   "command; -a follows every process already");
 		if (!o->all && (o->n_comm || o->cgroup || o->n_exclude))
 			argp_error(state, "--comm, --cgroup and --exclude-pid choose processes for -a");
 		/* --wall alone: sampling at the default rate */
@@ -354,5 +374,5 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &o);
-	return o.all ? session_all__run(&o) : session__run(&o);
+	return o.all || o.subprocesses ? session_all__run(&o) : session__run(&o);
 }

@@ -13,7 +13,11 @@ tracer attaches (the blocked ones stay exactly there).
 One session per interpreter, checked by several asserts. The matrix is one
 interpreter per way of finding frames: Debian's 3.11 (stripped, 3.11's
 frames), pyenv 3.10 (eval strategy, frame objects), 3.12 (dispatch,
-C-stack entry frames), 3.14 (dispatch, 3.14's frames and _Py_DebugOffsets)."""
+C-stack entry frames), 3.14 (dispatch, 3.14's frames and _Py_DebugOffsets).
+System-wide (-a), each process found running is walked the same way when
+it is registered: Debian's 3.11 and pyenv 3.12 (the target run through a
+symlink whose name is its comm, given to --comm: no other process of the
+host is traced)."""
 import collections
 import json
 import os
@@ -31,19 +35,32 @@ def key(f):
     return (f["name"], f["file"], f["line"])
 
 
-@pytest.mark.parametrize("ident", ["debian3.11", "pyenv3.10", "pyenv3.12", "pyenv3.14"])
-def test_blocked_threads_show_their_frames(tracer, get_interp, ident, tmp_path):
+CASES = [("debian3.11", "-p"), ("pyenv3.10", "-p"), ("pyenv3.12", "-p"), ("pyenv3.14", "-p"),
+         ("debian3.11", "-a"), ("pyenv3.12", "-a")]
+
+
+@pytest.mark.parametrize("ident,mode", CASES, ids=["%s%s" % c for c in CASES])
+def test_blocked_threads_show_their_frames(tracer, get_interp, ident, mode, tmp_path):
     interp = get_interp(ident)
     truth_path, trigger = tmp_path / "truth.json", tmp_path / "trigger"
     out = tmp_path / "t.json"
-    target = helpers.Spawned([interp.python] + interp.attach_args +
+    python, comm = interp.python, "e2e-bt-%d" % os.getpid()
+    if mode == "-a":
+        python = str(tmp_path / comm)
+        os.symlink(interp.python, python)
+    target = helpers.Spawned([python] + interp.attach_args +
                              [WORKLOAD, str(truth_path), str(trigger)],
                              env=helpers.target_env())
     tr = None
     try:
         assert target.err.wait_for("ready", 60) is not None, target.describe()
-        tr = helpers.start_tracer_attached(tracer, target.pid, [out, "-"],
-                                           ["-d", "1.5"] + interp.tracer_args)
+        if mode == "-p":
+            tr = helpers.start_tracer_attached(tracer, target.pid, [out, "-"],
+                                               ["-d", "1.5"] + interp.tracer_args)
+        else:
+            tr = helpers.Spawned([tracer, "-a", "--comm", comm, "-d", "1.5", "-o", str(out),
+                                  "-o", "-"])
+            assert tr.err.wait_for("tracer: tracing", 60) is not None, tr.describe()
         open(str(trigger), "w").close()
         assert target.err.wait_for("returned [1]", 20) is not None, target.describe()
         assert tr.wait(60) == 0, tr.describe()

@@ -65,8 +65,8 @@ _tracer()
 	fi
 	COMPREPLY=($(compgen -W "--all --async-tasks --buffer-size= --c-calls --cgroup= --comm= --coverage
 		--duration= --exclude-pid= --fail-under= --include= --lines --omit= --output= --pid=
-		--rate= --sample --sample= --sort= --strategy= --top= --verbose --wall --wall=
-		--help --usage --version -a -b -d -o -p -r -s -v -V --" -- "$cur"))
+		--rate= --sample --sample= --sort= --strategy= --subprocesses --top= --verbose --wall
+		--wall= --help --usage --version -a -b -d -f -o -p -r -s -v -V --" -- "$cur"))
 	[[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
 }
 complete -F _tracer tracer

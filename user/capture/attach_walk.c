@@ -41,6 +41,8 @@ void attach_walk__run(struct tracer_bpf *skel, struct target *t, bool verbose)
 	DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, io, .link_info = &li,
 			    .link_info_len = sizeof(li));
 	struct bpf_link *link = bpf_program__attach_iter(skel->progs.attach_walk, &io);
+	/* (the counters are the session's: -a walks each process found) */
+	uint64_t unreadable = skel->bss->attach_walk_unreadable;
 	char buf[64], why[96];
 	ssize_t n = 0;
 	int fd = -1;
@@ -53,17 +55,16 @@ void attach_walk__run(struct tracer_bpf *skel, struct target *t, bool verbose)
 	if (!link || fd < 0 || n < 0) {
 		snprintf(why, sizeof(why), "the task iterator failed: %s", strerror(errno));
 		say(t, why);
-	} else if (skel->bss->attach_walk_unreadable) {
+	} else if ((unreadable = skel->bss->attach_walk_unreadable - unreadable)) {
 		snprintf(why, sizeof(why), "the thread state of %llu thread%s was not found "
-			 "through its pthread key",
-			 (unsigned long long)skel->bss->attach_walk_unreadable,
-			 skel->bss->attach_walk_unreadable == 1 ? "" : "s");
+			 "through its pthread key", (unsigned long long)unreadable,
+			 unreadable == 1 ? "" : "s");
 		say(t, why);
 	}
 	if (link && fd >= 0 && n >= 0 && verbose) {
-		fprintf(stderr, "tracer: attach walk: %llu threads' running frames (%llu frames); "
+		fprintf(stderr, "tracer: attach walk of PID %d: %llu threads' running frames (%llu frames); "
 			"%llu walked at their own first event; %llu running no Python; "
-			"%llu unreadable\n",
+			"%llu unreadable (the session's, so far)\n", t->pid,
 			(unsigned long long)skel->bss->attach_walk_threads,
 			(unsigned long long)skel->bss->attach_walk_frames,
 			(unsigned long long)skel->bss->attach_walk_ran_first,

@@ -22,7 +22,8 @@ struct hashmap;
  * warning of T says what the user does not see. Before T is registered. */
 bool attach_walk__plan(struct target *t);
 /* Run the walk once, over the threads of T (registered, the session's
- * switch on). A failure is a warning of T (before it is described). With
+ * switch on): once per process (-a: each one found running or after its
+ * exec). A failure is a warning of T (before it is described). With
  * VERBOSE, say what it found. */
 void attach_walk__run(struct tracer_bpf *skel, struct target *t, bool verbose);
 /* The feed's filter: false when the event DATA (LEN bytes) is not to be

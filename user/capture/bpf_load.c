@@ -66,6 +66,7 @@ int bpf_load__now(const struct bpf_load_cfg *c, struct tracer_bpf **out, char *e
 	if (!c->usdt_lines)
 		bpf_map__set_max_entries(skel->maps.lines_seen, 1);
 	skel->rodata->solo_follow = c->follows;
+	skel->rodata->tree_watch = c->watch_tree;
 	if (sampler__configure(skel, c->sample_hz, c->wall, c->sample_lines)) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot configure sampling: %s", strerror(errno));
@@ -139,6 +140,7 @@ struct tracer_bpf *bpf_preload__take(struct bpf_preload *p, const struct bpf_loa
 	    !g->cover_key != !need->cover_key ||
 	    (g->cover_key && memcmp(g->cover_key, need->cover_key, TR_BLOB_KEY_LEN)) ||
 	    g->usdt_lines != need->usdt_lines || g->follows != need->follows ||
+	    g->watch_tree != need->watch_tree ||
 	    g->sample_hz != need->sample_hz || g->wall != need->wall ||
 	    g->sample_lines != need->sample_lines || g->async_tasks != need->async_tasks ||
 	    (need->uses & ~g->uses))

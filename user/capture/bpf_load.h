@@ -18,6 +18,7 @@ struct bpf_load_cfg {
 	const unsigned char *cover_key;	/* the coverage bootstrap's key, or NULL */
 	bool usdt_lines;		/* line events through the USDT line probe */
 	bool follows;			/* follow the target through exec (solo_follow) */
+	bool watch_tree;		/* count the untraced children (tree_watch) */
 	unsigned sample_hz;		/* --sample (0: calls) */
 	bool wall, sample_lines;
 	bool async_tasks;		/* --async-tasks (bpf/asyncio.bpf.h) */

@@ -300,6 +300,7 @@ static int attach_calls(struct probes *p, const struct target *t, char *err, siz
 static const struct { const char *prog; unsigned use; } prog_uses[] = {
 	{ "proc_exec", PROBES_USE_EXEC },
 	{ "proc_exit", PROBES_USE_EXIT },
+	{ "proc_fork", PROBES_USE_FORK },
 	{ "code_freed", PROBES_USE_DEALLOC },
 	{ "jit_register", PROBES_USE_JIT },
 	{ "cover_channel", PROBES_USE_COVER },

@@ -24,6 +24,7 @@
 #include "capture/async_tasks.h"
 #include "capture/attach_walk.h"
 #include "capture/bpf_load.h"
+#include "capture/children.h"
 #include "capture/cover_boot.h"
 #include "capture/cover_session.h"
 #include "capture/exec_follow.h"
@@ -41,6 +42,7 @@
 #include "capture/sampler.h"
 #include "capture/session.h"
 #include "capture/status_line.h"
+#include "capture/sw_tree.h"
 #include "model/strategy.h"
 #include "capture/target.h"
 #include "capture/thread_names.h"
@@ -125,13 +127,55 @@ static bool follows_exec(const struct session_opts *o, const struct target *t, b
 	       !(t->cfg.strategy == TR_STRATEGY_EVAL && !t->bin.eval_sees_every_call);
 }
 
+/* the ring buffer's records: the tree's forks and execs are counted
+ * (user/capture/children.h), the rest goes on through the exec follower */
+struct records {
+	struct children *children;
+	struct exec_follow *follow;
+};
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct records *r = ctx;
+
+	if (len >= sizeof(struct tr_ev_hdr) && r->children &&
+	    children__event(r->children, data, len))
+		return 0;
+	return exec_follow__event(r->follow, data, len);
+}
+
+/*
+ * Without --subprocesses (user/capture/children.h): the target's process
+ * tree, its root the target and, attached, its descendants running now
+ * (after the fork tracepoint: a fork meanwhile joins the tree), and the
+ * tracepoints that keep it. 0 or -errno with ERR.
+ */
+static int watch_tree(struct tracer_bpf *skel, const struct target *t, bool attached,
+		      struct children *ch, struct bpf_link **links, char *err, size_t errlen)
+{
+	int ret;
+
+	links[0] = bpf_program__attach(skel->progs.proc_fork);
+	links[1] = links[0] ? bpf_program__attach(skel->progs.proc_exit) : NULL;
+	if (!links[1])
+		return snprintf(err, errlen, "cannot attach the fork/exit tracepoints: %s",
+				strerror(errno)), -errno;
+	ret = attached ? sw_tree__add_running(skel, t->pid, children__running, ch)
+		       : sw_tree__add(skel, t->pid);
+	if (ret < 0)
+		return snprintf(err, errlen, "cannot follow the process tree of PID %d: %s",
+				t->pid, strerror(-ret)), ret;
+	return 0;
+}
+
 /* Poll until the target exits, the timer fires or a signal comes; run the
  * ticks of WALL (--wall) as they fall due; follow the target's jitdump;
  * say what became of an exec of the target (X). */
 static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 			     struct wall *wall, struct jit_dump_follow *jf,
 			     struct exec_follow *x, struct status_line *sl,
-			     struct thread_names *names, struct async_tasks *at, bool *exited)
+			     struct thread_names *names, struct async_tasks *at,
+			     struct children *ch, bool *exited)
 {
 	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd, wall ? wall__fd(wall) : -1 };
 	int ep = feed__epoll(fds, 5);
@@ -154,6 +198,7 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 		}
 		ring_buffer__consume(rb);
 		exec_follow__check(x, false);
+		children__tick(ch);
 		status_line__tick(sl);
 		if (thread_names__tick(names, false)) {
 			why = "out of memory";
@@ -216,7 +261,9 @@ int session__run(const struct session_opts *o)
 	int end_status;
 	struct cover_boot *boot = NULL;
 	struct exec_follow *follow = NULL;
-	struct bpf_link *exec_link = NULL;
+	struct bpf_link *exec_link = NULL, *tree_links[2] = {};
+	struct children *children = NULL;
+	struct records records = {};
 	struct perf_map perf_map = {};
 	struct progress *progress = NULL;
 	struct jit_dump_follow jitdump = {};
@@ -260,9 +307,11 @@ int session__run(const struct session_opts *o)
 	if (!coverage)
 		preload = bpf_preload__start(&(struct bpf_load_cfg){
 			.ringbuf_bytes = o->ringbuf_bytes, .follows = !o->sample_hz,
+			.watch_tree = !o->view,
 			.sample_hz = o->sample_hz, .wall = o->wall, .sample_lines = o->sample_lines,
 			.async_tasks = o->async_tasks,
 			.uses = PROBES_USE_EXEC | PROBES_USE_DEALLOC | PROBES_USE_JIT |
+				(o->view ? 0 : PROBES_USE_FORK | PROBES_USE_EXIT) |
 				(o->sample_hz ? sampler__uses(o->sample_hz, o->wall)
 					      : PROBES_USE_CALLS & ~PROBES_USE_COVER) |
 				/* attached, tracing calls: capture/attach_walk.c */
@@ -298,9 +347,11 @@ int session__run(const struct session_opts *o)
 	need = (struct bpf_load_cfg){
 		.ringbuf_bytes = o->ringbuf_bytes, .cover_key = boot ? cover_boot__key(boot) : NULL,
 		.usdt_lines = t.cfg.usdt_lines, .follows = follows, .sample_hz = o->sample_hz,
+		.watch_tree = !o->view,
 		.wall = o->wall, .sample_lines = o->sample_lines, .async_tasks = o->async_tasks,
 		.uses = probes__uses(&t, !o->sample_hz) | sampler__uses(o->sample_hz, o->wall) |
-			(walk ? PROBES_USE_ATTACH_WALK : 0),
+			(walk ? PROBES_USE_ATTACH_WALK : 0) |
+			(o->view ? 0 : PROBES_USE_FORK | PROBES_USE_EXIT),
 	};
 	skel = bpf_preload__take(preload, &need);
 	bpf_preload__free(preload);
@@ -318,7 +369,14 @@ int session__run(const struct session_opts *o)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), exec_follow__event, follow, NULL);
+	if (!o->view && (!(children = children__new(t.pid)) ||
+			 watch_tree(skel, &t, !o->argv, children, tree_links, err, sizeof(err)))) {
+		if (!children)
+			snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	records = (struct records){ .children = children, .follow = follow };
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &records, NULL);
 	if (!rb) {
 		snprintf(err, sizeof(err), "cannot open the ring buffer: %s", strerror(errno));
 		goto fail;
@@ -401,7 +459,7 @@ int session__run(const struct session_opts *o)
 
 		thread_names__init(&names, &t, &feed);
 		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, sl, &names, &at,
-				&exited);
+				children, &exited);
 		exit_ts = exited ? mono_clock__ns() : 0;
 		if (o->verbose && o->async_tasks)
 			fprintf(stderr, "tracer: asyncio's task table %s after %llu looks\n",
@@ -442,6 +500,10 @@ int session__run(const struct session_opts *o)
 	exec_link = NULL;
 	exec_follow__check(follow, true);
 	exec_follow__end(follow, &end);
+	bpf_link__destroy(tree_links[0]);
+	bpf_link__destroy(tree_links[1]);
+	tree_links[0] = tree_links[1] = NULL;
+	children__end(children, &end);
 	if (exited)
 		say_exit(out, t.pid, exit_ts);
 	if (feed.cover) {
@@ -493,6 +555,9 @@ cleanup:
 	wall__stop(wall);
 	probes__detach(probes);
 	bpf_link__destroy(exec_link);
+	bpf_link__destroy(tree_links[0]);
+	bpf_link__destroy(tree_links[1]);
+	children__free(children);
 	exec_follow__free(follow);
 	ring_buffer__free(rb);
 	tracer_bpf__destroy(skel);

@@ -14,6 +14,7 @@
 struct session_opts {
 	int pid;			/* -p, or 0 */
 	bool all;			/* -a: every Python process of the host */
+	bool subprocesses;		/* -f: -p or launch, with the target's process tree */
 	const char *comm[SESSION_MAX_COMMS];	/* -a --comm */
 	int n_comm;
 	const char *cgroup;		/* -a --cgroup: a cgroup v2 directory */
@@ -53,6 +54,8 @@ static inline struct outputs_cfg session_opts__outputs_cfg(const struct session_
 /* Run a session. Returns the process exit code: the command's in launch
  * mode, else 0; 1 on a tracer error (already printed). */
 int session__run(const struct session_opts *o);
-/* Run a system-wide session (-a, user/capture/session_all.c): 0, or 1 on error */
+/* Run a system-wide session (-a, user/capture/session_all.c), or one of a
+ * target's process tree (--subprocesses): 0 (launched: the command's exit
+ * code), or 1 on error */
 int session_all__run(const struct session_opts *o);
 #endif

@@ -22,8 +22,20 @@
  *    time from its exec.
  * A process ends with TR_EV_EXIT (its last thread exits, or it execs), read
  * after all its events: the analyzer closes what it left open.
+ *
+ * --subprocesses (-f) with -p PID or -- CMD runs the same session for the
+ * target's process tree only (user/capture/sw_tree.h): the target, launched
+ * (stopped at its Python image's entry, as a launch session does) or
+ * attached, is inspected, its file probed and the process registered
+ * before it runs on; its descendants running at attach are found in /proc;
+ * a process it or a descendant forks later joins the tree before it runs,
+ * and so is traced from its first call after the fork (the probes of the
+ * file are in its copy of the address space: its frames open at the fork
+ * are walked at its first event, as frames running at attach); one that
+ * execs an interpreter file already probed, from its first call too. The
+ * session ends when the target and every traced process of its tree have
+ * exited (or -d, Ctrl-C, SIGTERM).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,316 +43,27 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "util/array.h"
 #include "cpython/binary_cache.h"
 #include "capture/cover_session.h"
 #include "capture/feed.h"
+#include "capture/launch.h"
 #include "util/hashmap.h"
 #include "util/mono_clock.h"
 #include "output/outputs.h"
-#include "os/proc_status.h"
 #include "capture/probes.h"
 #include "capture/sampler.h"
 #include "capture/session.h"
-#include "model/strategy.h"
 #include "capture/sw_bins.h"
 #include "capture/sw_filter.h"
+#include "capture/sw_tree.h"
 #include "capture/target.h"
-#include "util/text_escape.h"
 #include "tracer.skel.h"
 #include "capture/wall.h"
 
-#define MS 1000000ull
-
-/* an exec not yet known to be of Python: looked at again after these
- * delays from the exec (ld.so maps libpython within a few ms) */
-static const uint64_t pending_after[] = { 5 * MS, 25 * MS, 100 * MS, 500 * MS };
-#define PENDING_TRIES (sizeof(pending_after) / sizeof(pending_after[0]))
-
-struct pending_exec {
-	uint32_t pid;
-	uint32_t tries;
-	uint64_t exec_ts;	/* CLOCK_MONOTONIC ns of the exec */
-};
-
-struct sw {
-	const struct session_opts *o;
-	struct tracer_bpf *skel;
-	struct outputs *out;
-	struct feed feed;
-	struct sw_filter filter;
-	struct binary_cache *cache;
-	struct sw_bins *bins;
-	struct probes *sampling;	/* --sample: the perf events of every CPU */
-	struct wall *wall;		/* --sample --wall: the ticker */
-	struct hashmap *live;		/* pid -> instance of a traced process */
-	struct pending_exec *pending;
-	size_t n_pending, cap_pending;
-	struct in_end end;
-	uint64_t traced, exited, untraceable, execs;
-};
-
-static uint32_t draw_instance(struct sw *s)
-{
-	return __atomic_add_fetch(&s->skel->bss->last_instance, 1, __ATOMIC_SEQ_CST);
-}
-
-/* a Python process that cannot be traced: said now, and in the outputs'
- * end warnings (the first IN_MAX_WARNINGS) */
-static void untraceable(struct sw *s, int pid, const char *why)
-{
-	fprintf(stderr, "tracer: PID %d not traced: ", pid);
-	text_escape__term(stderr, why);	/* may name its files */
-	fputc('\n', stderr);
-	s->untraceable++;
-	if (s->end.n_warnings < IN_MAX_WARNINGS)
-		snprintf(s->end.warnings[s->end.n_warnings++], sizeof(s->end.warnings[0]),
-			 "PID %d not traced: %.220s", pid, why);
-}
-
-static void add_warning(struct in_process *p, const char *fmt, double ms)
-{
-	if (p->n_warnings < IN_MAX_WARNINGS)
-		snprintf(p->warnings[p->n_warnings++], sizeof(p->warnings[0]), fmt, ms);
-}
-
-/* the identity of process P->pid beyond its target's (its exe): its pid
- * in its namespace and its cgroup as they are now (it may be gone: then
- * what is known stays) */
-static void identify(struct in_process *p)
-{
-	if (!p->ns_pid)
-		proc_status__ns_pid(p->pid, &p->ns_pid);
-	proc_status__cgroup2(p->pid, p->cgroup, sizeof(p->cgroup));
-}
-
-/* coverage (-o .lcov/.xml, --coverage): lines from the USDT line probe,
- * set in the file's template and each process's entry before its probes
- * can hit */
-static void cover_lines_knob(const struct sw *s, struct target *t)
-{
-	if (s->feed.cover && cover_session__usdt_lines(t))
-		t->cfg.usdt_lines = 1;
-}
-
-static void describe(struct sw *s, struct in_process *p)
-{
-	identify(p);
-	outputs__process(s->out, p);
-	hashmap__set(s->live, p->pid, (void *)(uintptr_t)p->instance);
-	s->traced++;
-}
-
-enum consider { CONSIDERED, NOT_PYTHON };
-
-/*
- * Process PID, found running or exec'd at EXEC_TS (0: found by the scan):
- * probe its file if new, register and describe it unless the BPF side did.
- */
-static enum consider consider(struct sw *s, int pid, uint64_t exec_ts)
-{
-	const struct sw_bin *bin;
-	struct target t;
-	struct in_process p;
-	char err[512];
-	int ret;
-
-	if (!sw_filter__wants(&s->filter, pid))
-		return CONSIDERED;
-	ret = target__inspect(s->cache, pid, TARGET_ATTACH,
-			      (s->o->sample_hz ? 0 : TARGET_PROBE_CALLS) |
-			      (s->feed.cover ? TARGET_PROBE_LINES : 0), NULL, &t, err, sizeof(err));
-	if (ret == -ENOEXEC)
-		return NOT_PYTHON;
-	if (ret == -ESRCH || (ret && target__exited(pid)))
-		return CONSIDERED;	/* gone */
-	if (!ret && s->o->sample_hz)
-		ret = sampler__plan(&t, err, sizeof(err));
-	if (ret) {
-		untraceable(s, pid, err);
-		return CONSIDERED;
-	}
-	cover_lines_knob(s, &t);
-	bin = sw_bins__of(s->bins, &t);
-	if (!bin && errno == ENOMEM)
-		return untraceable(s, pid, "out of memory"), CONSIDERED;
-	if (!bin)
-		return CONSIDERED;	/* gone */
-	if (bin->refused[0]) {
-		untraceable(s, pid, bin->refused);
-		return CONSIDERED;
-	}
-	/* the file's strategy, with this process's own checks */
-	if (t.cfg.strategy != bin->tmpl.cfg.strategy) {
-		if (target__inspect(s->cache, pid, TARGET_ATTACH, TARGET_PROBE_CALLS,
-				    strategy__name(bin->tmpl.cfg.strategy), &t, err, sizeof(err))) {
-			untraceable(s, pid, err);
-			return CONSIDERED;
-		}
-		cover_lines_knob(s, &t);
-	}
-	t.cfg.instance = draw_instance(s);
-	t.cfg.bin_id = bin->id;
-	t.cfg.walk_running = 1;
-	/* its first probe hit may have made its entry already: then its
-	 * TR_EV_PROC describes it */
-	if (bpf_map__update_elem(s->skel->maps.procs, &t.pid, sizeof(__u32), &t.cfg,
-				 sizeof(t.cfg), BPF_NOEXIST))
-		return CONSIDERED;
-	/* an exit before the entry was made sent no TR_EV_EXIT: said here */
-	if (target__exited(pid)) {
-		bpf_map__delete_elem(s->skel->maps.procs, &t.pid, sizeof(__u32), 0);
-		if (exec_ts)
-			snprintf(err, sizeof(err), "exited %.1f ms after its exec, before it could be "
-				 "traced (its interpreter file was being probed)",
-				 (mono_clock__ns() - exec_ts) / 1e6);
-		else
-			snprintf(err, sizeof(err), "exited before it could be traced");
-		untraceable(s, pid, err);
-		return CONSIDERED;
-	}
-	if (s->feed.cover && cover_session__plan(s->feed.cover, &t, NULL, false))
-		return untraceable(s, pid, "out of memory"), CONSIDERED;
-	uint64_t now = mono_clock__ns();
-	target__describe(&t, now, &p);
-	if (exec_ts && now > exec_ts && s->o->sample_hz)
-		add_warning(&p, "found %.1f ms after its exec: not sampled before",
-			    (now - exec_ts) / 1e6);
-	else if (exec_ts && bin->attach_ts > exec_ts)
-		/* only when the file's probes came after the exec: a file probed
-		 * before sees the process's first call (the soak's 6704 processes
-		 * were told otherwise) */
-		add_warning(&p, "started %.1f ms before its interpreter file was probed (a file "
-			    "this session had not seen): its calls before are not traced, frames "
-			    "running then begin at that time", (bin->attach_ts - exec_ts) / 1e6);
-	describe(s, &p);
-	return CONSIDERED;
-}
-
-static void scan(struct sw *s)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-
-		if (*end || pid <= 0 || pid == getpid())
-			continue;
-		consider(s, pid, 0);
-	}
-	closedir(d);
-}
-
-/* TR_EV_PROC: the BPF side made the entry of a process at its first hit */
-static void on_proc(struct sw *s, const struct tr_ev_proc *e)
-{
-	const struct sw_bin *bin = sw_bins__by_id(s->bins, e->bin_id);
-	struct in_process p;
-	struct target t;
-	char link[64];
-	ssize_t n;
-
-	if (!bin)
-		return;		/* cannot be: the cookie came from here */
-	/* the file's template, made this process's */
-	t = bin->tmpl;
-	t.pid = e->hdr.pid;
-	t.cfg.instance = e->hdr.instance;
-	snprintf(link, sizeof(link), "/proc/%u/exe", t.pid);
-	if ((n = readlink(link, t.exe, sizeof(t.exe) - 1)) > 0)
-		t.exe[n] = 0;
-	if (s->feed.cover && cover_session__plan(s->feed.cover, &t, NULL, false))
-		return untraceable(s, t.pid, "out of memory");
-	target__describe(&t, e->hdr.ts, &p);
-	p.ns_pid = e->ns_pid;
-	/* sampled once its entry is made: at its first hit of the file's
-	 * probes (code freed, JIT entries) or when found after its exec */
-	if (s->o->sample_hz && e->hdr.ts > e->start_ns)
-		add_warning(&p, "sampled from its first probe hit, %.1f ms after its start",
-			    (e->hdr.ts - e->start_ns) / 1e6);
-	else if (e->start_ns < bin->attach_ts)
-		add_warning(&p, "started before its interpreter file was probed: traced from its "
-			    "first call after (%.1f ms after its start); frames running then begin "
-			    "at that time", (e->hdr.ts - e->start_ns) / 1e6);
-	describe(s, &p);
-}
-
-static void on_exit_ev(struct sw *s, void *data, size_t len)
-{
-	const struct tr_ev_hdr *h = data;
-
-	feed__event(&s->feed, data, len);
-	feed__forget_pid(&s->feed, h->pid);
-	if (hashmap__del(s->live, h->pid))
-		s->exited++;
-}
-
-static void on_exec(struct sw *s, const struct tr_ev_exec *e)
-{
-	s->execs++;
-	if (array__grow((void **)&s->pending, &s->cap_pending, s->n_pending, sizeof(*s->pending)))
-		return;
-	s->pending[s->n_pending++] = (struct pending_exec){
-		.pid = e->hdr.pid, .exec_ts = e->hdr.ts,
-	};
-}
-
-static int on_event(void *ctx, void *data, size_t len)
-{
-	struct sw *s = ctx;
-	const struct tr_ev_hdr *h = data;
-
-	if (len < sizeof(*h))
-		return 0;
-	switch (h->type) {
-	case TR_EV_PROC:
-		if (len >= sizeof(struct tr_ev_proc))
-			on_proc(s, data);
-		return 0;
-	case TR_EV_EXEC:
-		if (len >= sizeof(struct tr_ev_exec))
-			on_exec(s, data);
-		return 0;
-	case TR_EV_EXIT:
-		on_exit_ev(s, data, len);
-		return 0;
-	default:
-		return feed__event(&s->feed, data, len);
-	}
-}
-
-/* look at the execs whose time has come */
-static void check_pending(struct sw *s)
-{
-	uint64_t now = mono_clock__ns();
-	size_t kept = 0;
-
-	for (size_t i = 0; i < s->n_pending; i++) {
-		struct pending_exec *pe = &s->pending[i];
-		__u32 pid = pe->pid;
-		struct tr_proc_cfg cfg;
-		bool done = true;
-
-		if (now < pe->exec_ts + pending_after[pe->tries]) {
-			s->pending[kept++] = *pe;
-			continue;
-		}
-		/* an entry already: its file was probed, the BPF side has it */
-		if (bpf_map__lookup_elem(s->skel->maps.procs, &pid, sizeof(pid), &cfg,
-					 sizeof(cfg), 0) &&
-		    consider(s, pid, pe->exec_ts) == NOT_PYTHON)
-			done = ++pe->tries == PENDING_TRIES;
-		if (!done)
-			s->pending[kept++] = *pe;
-	}
-	s->n_pending = kept;
-}
+#include "capture/sw_internal.h"
 
 /* a status line on a terminal, once a second */
 static void status_line(struct sw *s, uint64_t *last_events)
@@ -363,21 +86,21 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 	int tfd = s->o->duration > 0 ? feed__timer_fd(s->o->duration, false) : -1;
 	int status = isatty(STDERR_FILENO) ? feed__timer_fd(1, true) : -1;
 	int fds[] = { ring_buffer__epoll_fd(rb), sfd, tfd, status,
-		      s->wall ? wall__fd(s->wall) : -1 };
-	int ep = feed__epoll(fds, 5);
-	struct epoll_event ev[5];
+		      s->wall ? wall__fd(s->wall) : -1, s->root_pfd };
+	int ep = feed__epoll(fds, 6);
+	struct epoll_event ev[6];
 	uint64_t last_events = 0, ticks;
 	const char *why = NULL;
 
 	while (!why) {
-		int n = epoll_wait(ep, ev, 5, s->n_pending ? 5 : 20);
+		int n = epoll_wait(ep, ev, 6, s->n_pending ? 5 : 20);
 
 		if (n < 0 && errno != EINTR) {
 			why = "epoll error";
 			break;
 		}
 		ring_buffer__consume(rb);
-		check_pending(s);
+		sw__check_pending(s);
 		for (int i = 0; i < n; i++) {
 			int fd = ev[i].data.fd;
 
@@ -393,8 +116,21 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 				/* a failed read is counted in its ticks */
 				wall__tick(s->wall);
 				ring_buffer__consume(rb);
+			} else if (fd == s->root_pfd && !s->root_exited) {
+				s->root_exited = true;
+				/* (a level-triggered fd: not watched again) */
+				epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+				ring_buffer__consume(rb);
+				if (hashmap__size(s->live) > 0)
+					fprintf(stderr, "%stracer: PID %d exited; waiting for the %zu "
+						"traced process%s of its tree (Ctrl-C to stop)\n",
+						status >= 0 ? "\r\033[K" : "", s->root,
+						hashmap__size(s->live),
+						hashmap__size(s->live) == 1 ? "" : "es");
 			}
 		}
+		if (s->root_exited && !hashmap__size(s->live) && !s->n_pending)
+			why = "the target and its traced child processes exited";
 	}
 	if (status >= 0) {
 		fprintf(stderr, "\r\033[K");	/* the status line goes */
@@ -404,6 +140,41 @@ static const char *poll_loop(struct sw *s, struct ring_buffer *rb, int sfd)
 		close(tfd);
 	close(ep);
 	return why;
+}
+
+/*
+ * --subprocesses: the target (launched: stopped at its Python image's
+ * entry) and its descendants running now, in the tree; the target's file
+ * probed and the target registered, else the session fails with why.
+ */
+static int tree_start(struct sw *s, char *err, size_t errlen)
+{
+	const struct session_opts *o = s->o;
+	uint64_t refused = s->untraceable;
+	int ret;
+
+	if (o->argv) {
+		if ((ret = sw_tree__launch(s->skel, o->argv, &s->launch, err, errlen)))
+			return ret;
+		s->root = launch__pid(s->launch);
+	} else {
+		s->root = o->pid;
+		if ((ret = sw_tree__add_running(s->skel, o->pid, NULL, NULL)) < 0)
+			return snprintf(err, errlen, "cannot follow the process tree of PID %d: %s",
+					o->pid, strerror(-ret)), ret;
+	}
+	s->root_pfd = syscall(SYS_pidfd_open, s->root, 0);
+	if (s->root_pfd < 0)
+		return snprintf(err, errlen, "PID %d: %s", s->root, strerror(errno)), -errno;
+	if (sw__consider(s, s->root, 0) == NOT_PYTHON)
+		return snprintf(err, errlen, "PID %d runs no CPython interpreter", s->root),
+		       -ENOEXEC;
+	if (!hashmap__get(s->live, s->root) &&
+	    bpf_map__lookup_elem(s->skel->maps.procs, &(__u32){ s->root }, sizeof(__u32),
+				 &(struct tr_proc_cfg){}, sizeof(struct tr_proc_cfg), 0))
+		return snprintf(err, errlen, "PID %d cannot be traced%s", s->root,
+				s->untraceable > refused ? " (said above)" : ""), -ESRCH;
+	return 0;
 }
 
 /* what -a does not do (yet), refused before any output is made */
@@ -417,17 +188,26 @@ static int unsupported(const struct session_opts *o, struct outputs *out, char *
 	if (o->wall && (ret = wall__check_kernel(err, errlen)))
 		return ret;
 	if (o->strategy)
-		return snprintf(err, errlen, "-a picks the best exact strategy per interpreter "
-				"file: --strategy is not supported with it"), -ENOTSUP;
+		return snprintf(err, errlen, "%s picks the best exact strategy per interpreter "
+				"file: --strategy is not supported with it",
+				o->subprocesses ? "--subprocesses" : "-a"), -ENOTSUP;
+	/* (each process under -a gets its sampling entry at the scan or its
+	 * exec: a forked child, neither, would be left out) */
+	if (o->subprocesses && o->sample_hz)
+		return snprintf(err, errlen, "--subprocesses traces calls: sampling child "
+				"processes is not supported yet"), -ENOTSUP;
+	if (o->subprocesses && (o->coverage || outputs__want_coverage(out)))
+		return snprintf(err, errlen, "--subprocesses: coverage of child processes is not "
+				"supported yet"), -ENOTSUP;
 	return 0;
 }
 
 int session_all__run(const struct session_opts *o)
 {
-	struct sw s = { .o = o };
+	struct sw s = { .o = o, .root_pfd = -1 };
 	struct outputs_cfg ocfg = session_opts__outputs_cfg(o);
 	struct ring_buffer *rb = NULL;
-	struct bpf_link *exec_link = NULL, *exit_link = NULL;
+	struct bpf_link *exec_link = NULL, *exit_link = NULL, *fork_link = NULL;
 	char err[512] = "", filters[256];
 	int sfd = -1, ret, exit_code = 1;
 	size_t links, files;
@@ -470,7 +250,17 @@ int session_all__run(const struct session_opts *o)
 	}
 	/* the files to probe, and so their strategies, are found later: every
 	 * call program is loaded when calls are traced */
+	s.skel->rodata->tree_filter = o->subprocesses;
+	/* (a sleepable task iterator: not loaded where the kernel has none,
+	 * nor for a launched tree: its processes are found before they run,
+	 * or after an exec, with the one thread that walks its own frames;
+	 * its verification is a large part of a start, user/capture/bpf_load.c) */
+	s.walk_loaded = !o->sample_hz && !(o->subprocesses && o->argv) &&
+			!wall__check_kernel(err, sizeof(err));
+	err[0] = 0;
 	ret = probes__load_only(s.skel->obj, PROBES_USE_EXEC | PROBES_USE_EXIT |
+					     (s.walk_loaded ? PROBES_USE_ATTACH_WALK : 0) |
+					     (o->subprocesses ? PROBES_USE_FORK : 0) |
 					     PROBES_USE_DEALLOC | PROBES_USE_JIT |
 					     (o->sample_hz ? 0 : PROBES_USE_CALLS) |
 					     sampler__uses(o->sample_hz, o->wall));
@@ -491,18 +281,28 @@ int session_all__run(const struct session_opts *o)
 		goto fail;
 	}
 	if (!(s.bins = sw_bins__new(s.skel, !o->sample_hz)) ||
-	    !(rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), on_event, &s, NULL))) {
+	    !(rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), sw__on_event, &s, NULL))) {
 		snprintf(err, sizeof(err), "cannot open the ring buffer: %s", strerror(errno));
 		goto fail;
 	}
 	/* before the scan: a process that starts or ends meanwhile is seen */
 	exec_link = bpf_program__attach(s.skel->progs.proc_exec);
 	exit_link = bpf_program__attach(s.skel->progs.proc_exit);
+	/* and before the tree is read: a fork meanwhile joins it */
+	if (o->subprocesses && exec_link && exit_link &&
+	    !(fork_link = bpf_program__attach(s.skel->progs.proc_fork)))
+		exit_link = (bpf_link__destroy(exit_link), NULL);
 	if (!exec_link || !exit_link) {
 		snprintf(err, sizeof(err), "cannot attach the exec/exit tracepoints: %s",
 			 strerror(errno));
 		goto fail;
 	}
+	/* --subprocesses: the target first (a command launched before the
+	 * signals are blocked for the signal fd: a mask is inherited across
+	 * fork and exec, and a blocked SIGTERM would keep multiprocessing's
+	 * Pool.terminate() from ending its workers) */
+	if (o->subprocesses && tree_start(&s, err, sizeof(err)))
+		goto fail;
 	if ((sfd = feed__signal_fd()) < 0) {
 		snprintf(err, sizeof(err), "cannot set up signals: %s", strerror(errno));
 		goto fail;
@@ -520,9 +320,23 @@ int session_all__run(const struct session_opts *o)
 		goto fail;
 	}
 	sw_filter__describe(&s.filter, filters, sizeof(filters));
-	fprintf(stderr, "tracer: looking for Python processes%s\n", filters);
-	scan(&s);
-	if (o->sample_hz)
+	if (o->subprocesses) {
+		/* its descendants running now (attached) */
+		sw__scan(&s);
+		fprintf(stderr, "tracer: tracing PID %d and its child processes (%llu traced now); "
+			"Ctrl-C to stop\n", s.root, (unsigned long long)s.traced);
+		if (s.launch && launch__release(s.launch) && !target__exited(s.root)) {
+			snprintf(err, sizeof(err), "cannot release PID %d: %s", s.root,
+				 strerror(errno));
+			goto fail;
+		}
+	} else {
+		fprintf(stderr, "tracer: looking for Python processes%s\n", filters);
+		sw__scan(&s);
+	}
+	if (o->subprocesses)
+		;	/* said above */
+	else if (o->sample_hz)
 		fprintf(stderr, "tracer: tracing %llu Python processes%s, and those started from "
 			"now on: sampling %s at %u Hz; Ctrl-C to stop\n",
 			(unsigned long long)s.traced, filters,
@@ -547,6 +361,8 @@ int session_all__run(const struct session_opts *o)
 			files);
 	bpf_link__destroy(exec_link);
 	exec_link = NULL;
+	bpf_link__destroy(fork_link);
+	fork_link = NULL;
 	/* the table outlives the probes: events still in the ring buffer
 	 * (a process's first hit, TR_EV_PROC) name their file by its id */
 	sw_bins__detach(s.bins);
@@ -564,13 +380,33 @@ int session_all__run(const struct session_opts *o)
 	s.end.ringbuf_events = s.feed.events;
 	fprintf(stderr, "tracer: stopped: %s\n", why);
 	fprintf(stderr, "tracer: %llu processes traced (%llu exited during the session), %llu "
-		"Python processes not traced, %llu left out by the filters\n",
+		"Python processes not traced, %llu %s\n",
 		(unsigned long long)s.traced, (unsigned long long)s.exited,
 		(unsigned long long)s.untraceable,
-		(unsigned long long)s.skel->bss->procs_ignored);
-	exit_code = outputs__status(outputs__end(s.out, &s.end));
+		(unsigned long long)s.skel->bss->procs_ignored,
+		o->subprocesses ? "other processes of the probed interpreter files left out "
+				  "(not of the tree)" : "left out by the filters");
+	if (s.skel->bss->tree_full && s.end.n_warnings < IN_MAX_WARNINGS)
+		snprintf(s.end.warnings[s.end.n_warnings++], sizeof(s.end.warnings[0]),
+			 "%llu child processes not followed: the table of the process tree was "
+			 "full", (unsigned long long)s.skel->bss->tree_full);
+	/* the command's failure first, then 1 (an output not written) */
+	if (s.launch && s.root_exited) {
+		launch__wait(s.launch, &exit_code);	/* gone: its status */
+		s.launch = NULL;
+	} else {
+		exit_code = 0;
+	}
+	s.end.exit_code = exit_code;
+	ret = outputs__status(outputs__end(s.out, &s.end));
+	exit_code = exit_code ? exit_code : ret;
 	outputs__free(s.out);
 	s.out = NULL;
+	if (s.launch) {
+		fprintf(stderr, "tracer: waiting for PID %d to exit\n", s.root);
+		launch__wait(s.launch, &exit_code);
+		s.launch = NULL;
+	}
 	goto cleanup;
 fail:
 	fprintf(stderr, "tracer: %s\n", err);
@@ -579,8 +415,12 @@ cleanup:
 	wall__stop(s.wall);
 	probes__detach(s.sampling);
 	bpf_link__destroy(exec_link);
+	bpf_link__destroy(fork_link);
 	sw_bins__free(s.bins);
 	bpf_link__destroy(exit_link);
+	launch__abort(s.launch);
+	if (s.root_pfd >= 0)
+		close(s.root_pfd);
 	ring_buffer__free(rb);
 	tracer_bpf__destroy(s.skel);
 	outputs__free(s.out);

@@ -135,6 +135,33 @@ static int find_interpreter(struct target *t, const struct proc_maps *maps)
 	return -ENOEXEC;
 }
 
+int target__is_python(int pid)
+{
+	struct target t = { .pid = pid };
+	struct proc_maps maps;
+	int ret = proc_maps__read(pid, &maps);
+
+	if (ret)
+		return ret;
+	ret = find_interpreter(&t, &maps);
+	proc_maps__free(&maps);
+	return !ret ? 1 : ret == -ENOEXEC ? 0 : ret;
+}
+
+bool target__file_is_python(const char *path)
+{
+	struct elf_file *ef;
+	bool yes;
+
+	if (has_interpreter(path))
+		return true;
+	if (!(ef = elf_file__open(path)))
+		return false;
+	yes = elf_file__needs_prefix(ef, "libpython3.");
+	elf_file__close(ef);
+	return yes;
+}
+
 /* No CPython 3.8+ in T: is it a Python we refuse (PyPy, Python 2, an older
  * CPython), told by its executable or a libpython/libpypy it maps? Then
  * -ENOTSUP with the sentence in ERR; else 0. */

@@ -50,6 +50,12 @@ struct target {
  * returns -errno and writes a one-line reason to ERR. */
 int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 		    unsigned probe, const char *force, struct target *t, char *err, size_t errlen);
+/* Does process PID map a CPython interpreter (as target__inspect finds
+ * one, nothing analysed)? 1, 0, or -errno (gone) */
+int target__is_python(int pid);
+/* Does the ELF file at PATH hold a CPython interpreter, or need a
+ * libpython3 (a program that exec'd it runs one)? */
+bool target__file_is_python(const char *path);
 /* the template of T's file for the BPF `bins` map (-a, and a process
  * followed through exec): its configuration with ELF addresses (the load
  * bias taken off), and where the probed code's segment lies; bin_id ID */

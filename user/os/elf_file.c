@@ -125,6 +125,34 @@ static void load_dynamic(struct elf_file *ef)
 	}
 }
 
+bool elf_file__needs_prefix(struct elf_file *ef, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		size_t esz = gelf_fsize(ef->elf, ELF_T_DYN, 1, EV_CURRENT);
+
+		for (size_t i = 0; d && esz && i < d->d_size / esz; i++) {
+			GElf_Dyn dyn;
+			const char *name;
+
+			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+				break;
+			/* elf_strptr checks the offset against the string table */
+			if (dyn.d_tag == DT_NEEDED &&
+			    (name = elf_strptr(ef->elf, sh.sh_link, dyn.d_un.d_val)) &&
+			    !strncmp(name, prefix, plen))
+				return true;
+		}
+	}
+	return false;
+}
+
 struct elf_file *elf_file__open(const char *path)
 {
 	struct elf_file *ef;

@@ -46,6 +46,8 @@ int elf_file__section(struct elf_file *ef, const char *name, const uint8_t **dat
 /* The dynamic symbol a GOT word at SLOT is bound to (JUMP_SLOT/GLOB_DAT
  * relocation): 0 and its NAME (valid until close), or -ENOENT. */
 int elf_file__slot_symbol(struct elf_file *ef, uint64_t slot, const char **name);
+/* Does the file need (DT_NEEDED) a library whose name starts with PREFIX? */
+bool elf_file__needs_prefix(struct elf_file *ef, const char *prefix);
 /* DT_SONAME, or NULL. Valid until close. */
 const char *elf_file__soname(struct elf_file *ef);
 /* Does the file have a SystemTap SDT note PROVIDER:NAME (.note.stapsdt)?

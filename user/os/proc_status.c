@@ -150,9 +150,11 @@ int proc_status__parse_nspid(const char *line, uint32_t *ns_pid)
 	return 0;
 }
 
-int proc_status__ns_pid(int pid, uint32_t *ns_pid)
+/* the first line of /proc/PID/status starting with PREFIX into LINE (N
+ * bytes): 0, -errno, or -EINVAL when there is none */
+static int status_line(int pid, const char *prefix, char *line, size_t n)
 {
-	char path[64], line[256];
+	char path[64];
 	int ret = -EINVAL;
 	FILE *f;
 
@@ -160,13 +162,49 @@ int proc_status__ns_pid(int pid, uint32_t *ns_pid)
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "NSpid:", 6)) {
-			ret = proc_status__parse_nspid(line, ns_pid);
+	while (fgets(line, n, f))
+		if (!strncmp(line, prefix, strlen(prefix))) {
+			ret = 0;
 			break;
 		}
 	fclose(f);
 	return ret;
+}
+
+int proc_status__ns_pid(int pid, uint32_t *ns_pid)
+{
+	char line[256];
+	int ret = status_line(pid, "NSpid:", line, sizeof(line));
+
+	return ret ? ret : proc_status__parse_nspid(line, ns_pid);
+}
+
+int proc_status__parse_ppid(const char *line, int *ppid)
+{
+	const char *p = line + strlen("PPid:");
+	unsigned long v = 0;
+	char *end;
+
+	if (strncmp(line, "PPid:", 5))
+		return -EINVAL;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(p, &end, 10);
+	if (errno || v > 0x7fffffff || (*end && *end != '\n'))
+		return -EINVAL;
+	*ppid = v;
+	return 0;
+}
+
+int proc_status__ppid(int pid, int *ppid)
+{
+	char line[256];
+	int ret = status_line(pid, "PPid:", line, sizeof(line));
+
+	return ret ? ret : proc_status__parse_ppid(line, ppid);
 }
 
 int proc_status__parse_cgroup2(const char *text, size_t len, char *buf, size_t n)

@@ -45,4 +45,8 @@ int proc_status__ns_pid(int pid, uint32_t *ns_pid);
  * longer than BUF). */
 int proc_status__parse_cgroup2(const char *text, size_t len, char *buf, size_t n);
 int proc_status__cgroup2(int pid, char *buf, size_t n);
+/* The parent pid of a "PPid:" LINE of /proc/PID/status: 0 or -EINVAL */
+int proc_status__parse_ppid(const char *line, int *ppid);
+/* that of process PID: 0 or -errno (-EINVAL: no such line) */
+int proc_status__ppid(int pid, int *ppid);
 #endif

@@ -150,6 +150,10 @@ TEST(elf_file_python311_dynamic_symbols)
 		return;
 	CHECK(!elf_file__has_symtab(ef));	/* Debian strips .symtab */
 	CHECK(elf_file__soname(ef) == NULL);	/* an executable */
+	/* readelf -d: NEEDED libm.so.6, libz.so.1, libexpat.so.1, libc.so.6 */
+	CHECK(elf_file__needs_prefix(ef, "libc.so."));
+	CHECK(elf_file__needs_prefix(ef, "libz.so"));
+	CHECK(!elf_file__needs_prefix(ef, "libpython3."));	/* linked in */
 	/* readelf --dyn-syms: Py_Initialize 0x42216a size 7, PyFloat_Type 0x950900 size 408 */
 	CHECK_EQ(elf_file__find_symbol(ef, "Py_Initialize", &v, &s), 0);
 	CHECK_EQ(v, 0x42216a);
@@ -172,6 +176,8 @@ TEST(elf_file_libpython310_symbols)
 		return;
 	CHECK(elf_file__has_symtab(ef));
 	CHECK_STR(elf_file__soname(ef), "libpython3.10.so.1.0");
+	CHECK(!elf_file__needs_prefix(ef, "libpython3."));	/* its own SONAME is no NEEDED */
+	CHECK(elf_file__needs_prefix(ef, "libc.so."));
 	/* nm -S: 0000000000065540 00000000000094a3 T _PyEval_EvalFrameDefault */
 	CHECK_EQ(elf_file__find_symbol(ef, "_PyEval_EvalFrameDefault", &v, &s), 0);
 	CHECK_EQ(v, 0x65540);

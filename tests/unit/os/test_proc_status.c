@@ -125,3 +125,22 @@ TEST(proc_status_creds_parsed)
 	n += snprintf(big + n, sizeof(big) - n, "\n");
 	CHECK_EQ(proc_status__parse_creds(big, n, &c), -E2BIG);
 }
+
+/* the PPid: line, and this process's parent */
+TEST(proc_status_ppid)
+{
+	int ppid = -1;
+
+	CHECK_EQ(proc_status__parse_ppid("PPid:\t4242\n", &ppid), 0);
+	CHECK_EQ(ppid, 4242);
+	CHECK_EQ(proc_status__parse_ppid("PPid:\t0", &ppid), 0);
+	CHECK_EQ(ppid, 0);
+	CHECK_EQ(proc_status__parse_ppid("PPid:\t\n", &ppid), -EINVAL);
+	CHECK_EQ(proc_status__parse_ppid("PPid:\t-1\n", &ppid), -EINVAL);
+	CHECK_EQ(proc_status__parse_ppid("PPid:\t12x\n", &ppid), -EINVAL);
+	CHECK_EQ(proc_status__parse_ppid("PPid:\t99999999999\n", &ppid), -EINVAL);
+	CHECK_EQ(proc_status__parse_ppid("Pid:\t1\n", &ppid), -EINVAL);
+	CHECK_EQ(proc_status__ppid(getpid(), &ppid), 0);
+	CHECK_EQ(ppid, getppid());
+	CHECK_EQ(proc_status__ppid(1 << 23, &ppid), -ENOENT);
+}
