@@ -190,6 +190,10 @@ enum tr_event_type {
 				   * generator/coroutine (3.12+, RETURN_GENERATOR);
 				   * its return still comes, sys.setprofile reports
 				   * neither */
+#define TR_CALL_C            0x08 /* --c-calls: a call of a C function made by the
+				   * Python frame PARENT (sys.setprofile's c_call):
+				   * FRAME is PARENT | 1, CODE the PyMethodDef | 1
+				   * (bpf/ccalls.bpf.h); its return carries the same */
 #define TR_CALL_ATTACH_WALK  0x40 /* with PREATTACH: sent by the attach walk
 				   * (bpf/attach_walk.bpf.h), valid only if its
 				   * TR_EV_ATTACH_WALK says so */
@@ -271,6 +275,11 @@ struct tr_ev_return {
 /* flags of TR_EV_CODE */
 #define TR_CODE_NAME_TRUNC 0x01
 #define TR_CODE_FILE_TRUNC 0x02
+/* --c-calls: the identity of a C function (CODE: its PyMethodDef | 1).
+ * NAME is its ml_name, FILE its owner: a module's name (a str), or with
+ * TR_CODE_C_TYPE a type's tp_name (UTF-8); both may be empty */
+#define TR_CODE_C_FUNC 0x04
+#define TR_CODE_C_TYPE 0x08
 
 struct tr_ev_code {
 	struct tr_ev_hdr hdr;
@@ -475,6 +484,34 @@ struct tr_ev_linetable {
 	tr_u8 data[TR_LINETABLE_CHUNK];
 };
 #define TR_LINETABLE_HDR_SIZE (sizeof(struct tr_ev_hdr) + 24)
+
+/*
+ * --c-calls (bpf/ccalls.bpf.h), per traced process (map `ccall_cfgs`, keyed
+ * by host tgid; written by userspace only when the option is given): where
+ * the call sites find the value stack, and the addresses of the types that
+ * make a callable a C function to sys.setprofile.
+ */
+enum tr_reg {	/* a general register of x86-64, as struct pt_regs names it */
+	TR_REG_NONE = 0, TR_REG_RBX, TR_REG_RBP, TR_REG_R12, TR_REG_R13, TR_REG_R14,
+	TR_REG_R15,
+};
+
+struct tr_ccall_cfg {
+	tr_u64 cfunction_type;	/* &PyCFunction_Type (absolute) */
+	tr_u64 cmethod_type;	/* &PyCMethod_Type */
+	tr_u64 method_descr_type;	/* &PyMethodDescr_Type */
+	tr_u64 method_type;	/* &PyMethod_Type (3.12+: a bound method of a C function) */
+	tr_u64 module_type;	/* &PyModule_Type */
+	tr_u64 list_append;	/* list.append's C function (list_append) */
+	tr_u8 sp_reg;		/* enum tr_reg: the value stack pointer at every call site */
+	tr_u8 op_call_ex;	/* CALL_FUNCTION_EX */
+	tr_u8 op_call_ex_instr;	/* INSTRUMENTED_CALL_FUNCTION_EX (0: none) */
+	tr_u8 op_extended_arg;	/* EXTENDED_ARG */
+	tr_u32 pad;
+};
+/* the BPF cookie of a C-call start site: the handler of a specialized
+ * instruction that calls nothing when the callable is list.append */
+#define TR_CCALL_SITE_LIST_APPEND 0x1
 
 /* ---- the session's switch (global `live`, .bss) ----------------------- */
 /*

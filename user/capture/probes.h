@@ -29,6 +29,7 @@ enum {
 	PROBES_USE_SAMPLE_CPU = 1 << 11,	/* --sample */
 	PROBES_USE_SAMPLE_WALL = 1 << 12,	/* --sample --wall */
 	PROBES_USE_ATTACH_WALK = 1 << 13,	/* running frames at attach (capture/attach_walk.h) */
+	PROBES_USE_CCALLS = 1 << 14,	/* --c-calls (capture/ccalls.h); not in PROBES_USE_CALLS */
 	PROBES_USE_CALLS = PROBES_USE_COVER | PROBES_USE_USDT | PROBES_USE_USDT_LINE |
 			   PROBES_USE_EVAL | PROBES_USE_DISPATCH | PROBES_USE_RT_USDT |
 			   PROBES_USE_RT_UPROBE,

@@ -37,6 +37,7 @@
 #include "record/recording.h"
 #include "capture/sampler.h"
 #include "capture/session.h"
+#include "capture/ccalls.h"
 #include "capture/status_line.h"
 #include "model/strategy.h"
 #include "capture/target.h"
@@ -118,7 +119,8 @@ static int make_fds(int pid, double duration, int *sfd, int *pfd, int *tfd)
  */
 static bool follows_exec(const struct session_opts *o, const struct target *t, bool coverage)
 {
-	return !o->sample_hz && !coverage && !t->calls_inside &&
+	/* (--c-calls: its addresses are of this image: not followed) */
+	return !o->sample_hz && !coverage && !t->calls_inside && !t->ccalls &&
 	       !(t->cfg.strategy == TR_STRATEGY_EVAL && !t->bin.eval_sees_every_call);
 }
 
@@ -222,6 +224,11 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	}
 	coverage = o->coverage || outputs__want_coverage(out);
+	if (o->c_calls && coverage) {
+		snprintf(err, sizeof(err), "--c-calls: not with a coverage output (supported: %s): "
+			 "nothing was traced", CCALLS_SUPPORTED);
+		goto fail;
+	}
 	if (coverage && !(feed.cover = cover_session__new(&o->filter))) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
@@ -249,6 +256,9 @@ int session__run(const struct session_opts *o)
 				      (coverage ? TARGET_PROBE_LINES : 0), o->strategy, &t,
 				      err, sizeof(err));
 	if (ret)
+		goto fail;
+	/* --c-calls: refused here, before anything runs, where not supported */
+	if (o->c_calls && (ret = ccalls__plan(&t, err, sizeof(err))))
 		goto fail;
 	if (o->sample_hz && sampler__plan(&t, err, sizeof(err)))
 		goto fail;
@@ -327,6 +337,7 @@ int session__run(const struct session_opts *o)
 	progress__end(progress);
 	progress = NULL;
 	say_target(&t);
+	ccalls__say(&t);
 	/* after the registration uprobe: what registered before (a registration
 	 * made in between is in both: the analyzer counts it once) */
 	if (jit_session__read_perf_map(&t, &perf_map)) {
@@ -398,6 +409,7 @@ int session__run(const struct session_opts *o)
 	exec_link = NULL;
 	exec_follow__check(follow, true);
 	exec_follow__end(follow, &end);
+	ccalls__end(&t, skel, &end);
 	if (feed.cover) {
 		fprintf(stderr, "tracer: coverage: reading the code of the files that ran\n");
 		cover_session__finish(feed.cover, out);
@@ -448,6 +460,7 @@ cleanup:
 	cover_boot__close(boot);
 	perf_map__free(&perf_map);
 	jit_session__follow_free(&jitdump);
+	ccalls__free(&t);
 	/* the perf trampoline we turned on wrote /tmp/perf-PID.map (one the
 	 * program turned on itself is its own) */
 	if (o->argv && t.pid && t.bin.has_perf_trampoline && perf_support_set(o))

@@ -31,6 +31,13 @@ static const char *const names[PY_OP__COUNT] = {
 	[PY_OP_INSTRUMENTED_RETURN_VALUE] = "INSTRUMENTED_RETURN_VALUE",
 	[PY_OP_INSTRUMENTED_RETURN_CONST] = "INSTRUMENTED_RETURN_CONST",
 	[PY_OP_INSTRUMENTED_YIELD_VALUE] = "INSTRUMENTED_YIELD_VALUE",
+	[PY_OP_CALL] = "CALL",
+	[PY_OP_CALL_FUNCTION_EX] = "CALL_FUNCTION_EX",
+	[PY_OP_INSTRUMENTED_CALL] = "INSTRUMENTED_CALL",
+	[PY_OP_INSTRUMENTED_CALL_FUNCTION_EX] = "INSTRUMENTED_CALL_FUNCTION_EX",
+	[PY_OP_EXTENDED_ARG] = "EXTENDED_ARG",
+	[PY_OP_POP_TOP] = "POP_TOP",
+	[PY_OP_CALL_NO_KW_LIST_APPEND] = "CALL_NO_KW_LIST_APPEND",
 };
 
 /* opmap, then each specialized instruction's number and its base's
@@ -44,6 +51,8 @@ static const char *const names[PY_OP__COUNT] = {
 	"    m = dis._all_opmap\n" \
 	"    for s, b in sorted(dis.deoptmap.items()):\n" \
 	"        print('deopt', m[s], m[b])\n" \
+	"    if 'CALL_NO_KW_LIST_APPEND' in m:\n" \
+	"        print('CALL_NO_KW_LIST_APPEND', m['CALL_NO_KW_LIST_APPEND'])\n" \
 	"except (ImportError, AttributeError, KeyError):\n" \
 	"    pass\n"
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <limits.h>
+#include <stdio.h>
 #include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,6 +363,41 @@ int elf_file__read_pointers(struct elf_file *ef, uint64_t vaddr, uint64_t *out, 
 		}
 	}
 	return 0;
+}
+
+int elf_file__slot_name(struct elf_file *ef, uint64_t slot, char *name, size_t len)
+{
+	Elf_Scn *scn = NULL;
+
+	/* the symbol of an R_X86_64_JUMP_SLOT / GLOB_DAT relocation of SLOT */
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		GElf_Shdr sh, symsh;
+		Elf_Scn *symscn;
+		Elf_Data *d, *syms;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize ||
+		    !(d = elf_getdata(scn, NULL)) || !(symscn = elf_getscn(ef->elf, sh.sh_link)) ||
+		    !gelf_getshdr(symscn, &symsh) || !(syms = elf_getdata(symscn, NULL)))
+			continue;
+		size_t cnt = d->d_size / sh.sh_entsize;
+		for (size_t i = 0; i < cnt; i++) {
+			GElf_Rela r;
+			GElf_Sym sym;
+			const char *sn;
+
+			if (!gelf_getrela(d, (int)i, &r))
+				break;
+			if (r.r_offset != slot || (GELF_R_TYPE(r.r_info) != R_X86_64_JUMP_SLOT &&
+						   GELF_R_TYPE(r.r_info) != R_X86_64_GLOB_DAT))
+				continue;
+			if (!gelf_getsym(syms, (int)GELF_R_SYM(r.r_info), &sym) ||
+			    !(sn = elf_strptr(ef->elf, symsh.sh_link, sym.st_name)))
+				return -ENOENT;
+			snprintf(name, len, "%s", sn);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 bool elf_file__vaddr_is_exec(struct elf_file *ef, uint64_t vaddr)

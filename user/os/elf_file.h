@@ -35,6 +35,9 @@ unsigned char *elf_file__copy(struct elf_file *ef, uint64_t vaddr, uint64_t size
  * independent code) supply their addends. 0 or -errno. */
 int elf_file__read_pointers(struct elf_file *ef, uint64_t vaddr, uint64_t *out, size_t n);
 /* Is VADDR inside an executable PT_LOAD segment's file contents? */
+/* the name of the symbol whose address the dynamic linker writes into the
+ * GOT slot SLOT (a PLT stub's target): 0, or -ENOENT */
+int elf_file__slot_name(struct elf_file *ef, uint64_t slot, char *name, size_t len);
 bool elf_file__vaddr_is_exec(struct elf_file *ef, uint64_t vaddr);
 /* File offset of a virtual address inside a PT_LOAD segment: 0 or -ENOENT. */
 int elf_file__vaddr_to_offset(struct elf_file *ef, uint64_t vaddr, uint64_t *off);
