@@ -39,7 +39,10 @@
  * (an upper bound) and counted in ccall_ends_lost, never silently.
  * LIST_APPEND's fast path calls nothing: its site (cookie
  * TR_CCALL_SITE_LIST_APPEND) sends the call and its return at once when the
- * guards it passes hold (the callable is list.append, self a list).
+ * guards it passes hold (the callable is list.append, self a list); and
+ * when the call is already open for the same instruction (CALL's adaptive
+ * form specialized itself into LIST_APPEND and dispatched that at once),
+ * it ends it there.
  */
 #ifndef TRACER_CCALLS_BPF_H
 #define TRACER_CCALLS_BPF_H
@@ -64,6 +67,7 @@
 /* per traced process (host tgid): written by userspace (user/capture/ccalls.c) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 64);
 	__type(key, __u32);
 	__type(value, struct tr_ccall_cfg);
@@ -80,9 +84,11 @@ struct ccall_val {
 	__u64 def;		/* the PyMethodDef */
 };
 
-/* the open C call of each Python frame; written by BPF only */
+/* the open C call of each Python frame; written by BPF only. (No map of
+ * this file is preallocated: a session without --c-calls pays nothing.) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 16384);
 	__type(key, struct ccall_key);
 	__type(value, struct ccall_val);
@@ -94,9 +100,11 @@ struct ccall_def_key {
 	__u64 def;
 };
 
-/* PyMethodDefs whose TR_EV_CODE was sent; written by BPF only */
+/* PyMethodDefs whose TR_EV_CODE was sent; written by BPF only (full: the
+ * identity is sent again, counted as map_full, never lost) */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 16384);
 	__type(key, struct ccall_def_key);
 	__type(value, __u8);
@@ -291,11 +299,13 @@ static __always_inline int ensure_cfunc(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 static __always_inline void ccall_event(__u8 type, __u64 pid_tgid, __u32 instance, __u64 frame,
 					__u64 def)
 {
+	struct tr_ev_call *e;
+
 	if (type == TR_EV_RETURN) {
 		emit_return(pid_tgid, instance, frame | 1, def | 1);
 		return;
 	}
-	struct tr_ev_call *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
 		drop(TR_DROP_RINGBUF_FULL);
@@ -320,7 +330,7 @@ int ccall_start(struct pt_regs *ctx)
 	struct ccall_val *open, val = {};
 	struct thread_state *ts;
 	__u64 frame, instr = 0, sp;
-	bool append_fast;
+	bool append_fast, lappend;
 
 	if (!cfg || !(cc = bpf_map_lookup_elem(&ccall_cfgs, &pid)))
 		return 0;
@@ -331,24 +341,44 @@ int ccall_start(struct pt_regs *ctx)
 	struct ccall_key key = { .frame = frame, .pid = pid, .instance = cfg->instance };
 
 	open = bpf_map_lookup_elem(&ccall_open, &key);
-	if (open && open->instr == instr)
+	lappend = bpf_get_attach_cookie(ctx) & TR_CCALL_SITE_LIST_APPEND;
+	if (open && open->instr == instr && !lappend)
 		return 0;	/* the same instruction going on (top comment) */
 	sp = ccall_reg(ctx, cc->sp_reg);
 	if (!ccall_decide(cc, instr, sp, &id, &append_fast))
 		return 0;
+	if (open && open->instr == instr) {
+		/* CALL specialized itself into LIST_APPEND and runs that now
+		 * (the same instruction): its fast path ends the call here */
+		if (append_fast) {
+			ccall_event(TR_EV_RETURN, pid_tgid, cfg->instance, frame, open->def);
+			bpf_map_delete_elem(&ccall_open, &key);
+		}
+		return 0;
+	}
 	/* its frames since before the attach first (tracer.bpf.c) */
 	ts = first_seen(cfg, pid_tgid, frame);
 	if (ts && ts->seen == THREAD_SEEN_BY_WALK)
 		ts->seen = THREAD_SEEN;
 	if (open) {
 		/* another instruction of F: the open call's end was missed */
+		struct tr_ev_return *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
 		__sync_fetch_and_add(&ccall_ends_lost, 1);
-		ccall_event(TR_EV_RETURN, pid_tgid, cfg->instance, frame, open->def);
+		if (r) {
+			fill_hdr(&r->hdr, TR_EV_RETURN, sizeof(*r), pid_tgid, cfg->instance);
+			r->hdr.flags = TR_RET_END_INFERRED;
+			r->frame = frame | 1;
+			r->code = open->def | 1;
+			submit(r, sizeof(*r));
+		} else {
+			drop(TR_DROP_RINGBUF_FULL);
+		}
 		bpf_map_delete_elem(&ccall_open, &key);
 	}
 	if (ensure_cfunc(cfg, pid_tgid, &id) < 0)
 		return 0;
-	if (append_fast && (bpf_get_attach_cookie(ctx) & TR_CCALL_SITE_LIST_APPEND)) {
+	if (append_fast && lappend) {
 		ccall_event(TR_EV_CALL, pid_tgid, cfg->instance, frame, id.def);
 		ccall_event(TR_EV_RETURN, pid_tgid, cfg->instance, frame, id.def);
 		return 0;

@@ -259,6 +259,11 @@ struct tr_ev_call {
 	tr_u64 code;		/* address of its code object */
 };
 
+/* flags of TR_EV_RETURN */
+#define TR_RET_END_INFERRED 0x01 /* --c-calls: the C call's end was not seen; it
+				  * ended before this time (the next call
+				  * instruction of its frame, bpf/ccalls.bpf.h) */
+
 struct tr_ev_return {
 	struct tr_ev_hdr hdr;
 	tr_u64 frame;		/* returning frame, 0 when unknown (uretprobe) */

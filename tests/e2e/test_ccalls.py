@@ -14,7 +14,9 @@ it must report each C function the workload calls, including those 3.11+
 specializes into instructions that never call them, with the counts the
 workload's loops imply, and the PyTorch-profiler check must hold in it.
 """
+import collections
 import os
+import re
 
 import pytest
 
@@ -77,3 +79,116 @@ def test_ground_truth_fit(ident, tmp_path):
     assert len(keys) == N_ITEMS, s
     assert all(k["dur"] >= KEY_SLEEP for k in keys), s
     assert s["dur"] >= sum(k["dur"] for k in keys) >= N_ITEMS * KEY_SLEEP, s
+
+
+# ---- traced: CPython 3.12, dispatch strategy (the one supported today) -----
+
+CCALLS_WORKLOAD = helpers.Workload("ccalls", ["ccalls.py"])
+
+
+def _c_calls_by_caller_file(events):
+    """the c_function events of a .json, each with the file of its Python
+    caller (the innermost enclosing python event of its thread), None for
+    the module's own code (which runs before main(), unprofiled by the
+    ground truth: the class statement's __build_class__)"""
+    out = []
+    by_thread = collections.defaultdict(list)
+    for e in events:
+        if isinstance(e, dict) and e.get("ph") == "X" and e.get("cat") in ("python",
+                                                                           "c_function"):
+            by_thread[(e["pid"], e["tid"])].append(e)
+    for evs in by_thread.values():
+        # (start, longer first; a C call of no time after a call that
+        # ends at its instant is not inside it)
+        evs.sort(key=lambda e: (e["ts"], -e["dur"]))
+        stack = []
+        for e in evs:
+            while stack and stack[-1]["ts"] + stack[-1]["dur"] < e["ts"] + 1e-6 and \
+                    not (stack[-1]["ts"] + stack[-1]["dur"] >= e["ts"] + e["dur"] and
+                         e["dur"] == 0 and stack[-1]["ts"] < e["ts"]):
+                stack.pop()
+            if e["cat"] == "c_function":
+                py = [s for s in stack if s["cat"] == "python"]
+                out.append((e, py[-1]["args"]["file"] if py and py[-1]["name"] != "<module>"
+                            else None))
+            stack.append(e)
+    return out
+
+
+@pytest.fixture(scope="module", params=["launch", "attach"])
+def traced_312(request, tracer, tmp_path_factory):
+    """one traced run of the workload per mode, on pyenv 3.12 (the only
+    interpreter --c-calls supports: one code path), with its ground truth"""
+    interp = _interp("pyenv3.12")
+    d = tmp_path_factory.mktemp("ccalls-" + request.param)
+    outs = [d / "t.json", d / "t.pftrace", d / "t.folded"]
+    err, _ = helpers.run_both_ways(tracer, interp, CCALLS_WORKLOAD, request.param, d, outs,
+                                   ["--c-calls"])
+    truth = ccall_truth.c_truth(interp.python, WORKLOAD, d)
+    return {"mode": request.param, "dir": d, "truth": truth, "json": d / "t.json",
+            "pftrace": d / "t.pftrace", "folded": d / "t.folded"}
+
+
+def test_c_call_counts_equal_setprofile(traced_312):
+    """every C call the workload's own code makes, per name, as many times
+    as sys.setprofile reports it (c_call), nothing lost, no end missed"""
+    doc = helpers.load_chrome(traced_312["json"])
+    mine = collections.Counter()
+    for e, caller in _c_calls_by_caller_file(doc["traceEvents"]):
+        assert e["args"].get("c_function") is True, e
+        if caller == WORKLOAD:
+            mine[e["name"]] += 1
+    want = {n: c["calls"] for n, c in traced_312["truth"]["counts"].items()}
+    assert dict(mine) == want, (traced_312["mode"], sorted(set(mine.items()) ^
+                                                            set(want.items())))
+    sess = doc["session"]
+    assert not any("--c-calls" in w for w in sess.get("warnings", [])), sess
+    lost = sess["lost"]["total"] if isinstance(sess["lost"], dict) else sess["lost"]
+    assert int(lost) == 0, sess
+    assert mine["time.sleep"] == N_ITEMS and mine["sorted"] == 1
+    # module of a module's function, where known
+    sleeps = [e for e, _ in _c_calls_by_caller_file(doc["traceEvents"])
+              if e["name"] == "time.sleep"]
+    assert all(e["args"].get("module") == "time" for e in sleeps), sleeps[:2]
+
+
+def test_sorted_encloses_its_key_calls_json(traced_312):
+    """the PyTorch-profiler check in the .json: one `sorted` event lasting at
+    least the key's sleeps, the 5 slow_key calls inside it"""
+    evs = [e for e in helpers.load_chrome(traced_312["json"])["traceEvents"]
+           if isinstance(e, dict) and e.get("ph") == "X"]
+    s = [e for e in evs if e["name"] == "sorted" and e["cat"] == "c_function"]
+    s = [e for e in s if any(k["name"] == "slow_key" and e["tid"] == k["tid"] and
+                             e["ts"] <= k["ts"] <= e["ts"] + e["dur"] for k in evs)]
+    assert len(s) == 1, s
+    s = s[0]
+    keys = [k for k in evs if k["name"] == "slow_key" and k["cat"] == "python"]
+    assert len(keys) == N_ITEMS, keys
+    for k in keys:
+        assert k["tid"] == s["tid"] and s["ts"] <= k["ts"] and \
+            k["ts"] + k["dur"] <= s["ts"] + s["dur"] + 0.001, (s, k)
+        assert k["dur"] >= KEY_SLEEP * 1e6, k
+    assert s["dur"] >= sum(k["dur"] for k in keys) >= N_ITEMS * KEY_SLEEP * 1e6, s
+
+
+def test_sorted_encloses_its_key_calls_pftrace(traced_312, tmp_path):
+    """the same check in the .pftrace: the slow_key slices are children of
+    the one `sorted` slice on the thread's track"""
+    from test_pftrace import Trace
+    tr = Trace(traced_312["pftrace"], tmp_path)
+    keys = [e for e in tr.slices if e["name"] == "slow_key"]
+    assert len(keys) == N_ITEMS, keys
+    parents = {id(k["parent"]) for k in keys}
+    assert len(parents) == 1, keys
+    s = keys[0]["parent"]
+    assert s is not None and s["name"] == "sorted", s
+    span = s["end"] - s["start"]
+    assert span >= sum(k["end"] - k["start"] for k in keys) >= N_ITEMS * KEY_SLEEP * 1e9, s
+
+
+def test_c_calls_marked_in_folded(traced_312):
+    """flame graphs: C functions are frames of their own, marked [C], the
+    key calls under sorted"""
+    text = traced_312["folded"].read_text()
+    assert re.search(r"\[C\] sorted \(builtins\);slow_key \(", text), text[:2000]
+    assert "[C] time.sleep (time)" in text

@@ -31,10 +31,12 @@
  *
  * End sites. A C call ends when the call instruction of its handler that
  * may call the C function returns: register-indirect calls (the
- * `cfunc(self, args)` of the specialized forms) and calls, through the PLT,
+ * `cfunc(self, args)` of the specialized forms), calls through a
+ * PyMethodDef's ml_meth (`call *0x8(%reg)`, the same where GCC kept the
+ * def in a register) and calls, through the PLT,
  * of PyObject_Vectorcall (CALL), PyObject_Call (CALL_FUNCTION_EX),
  * PyObject_Size (LEN), PyObject_IsInstance (ISINSTANCE), _PyObject_MakeTpCall;
- * never memory-indirect calls (the tp_dealloc of an inlined Py_DECREF) nor
+ * never other memory-indirect calls (the tp_dealloc of an inlined Py_DECREF) nor
  * the specializer or error helpers. Only such calls in code that only the
  * family reaches count; the site is the first emulated instruction of the
  * straight line after the call, which no other instruction's code joins:
@@ -71,6 +73,7 @@
 #include "tracer.h"
 
 #define EVAL_FUNC "_PyEval_EvalFrameDefault"
+#define ML_METH 8	/* PyMethodDef.ml_meth */
 #define ERR(fmt, ...) (snprintf(err, errlen, fmt, ##__VA_ARGS__), -ENOTSUP)
 
 /* the functions whose return ends a C call (see the top comment) */
@@ -191,6 +194,8 @@ static bool ends_ccall(const struct code *c, size_t i)
 
 	if (o->type == X86_OP_REG)
 		yes = true;	/* cfunc(...) */
+	else if (o->type == X86_OP_MEM && o->mem.disp == ML_METH && o->mem.index == X86_REG_INVALID)
+		yes = true;	/* def->ml_meth(...) */
 	else if (o->type == X86_OP_IMM && plt_name(c, (uint64_t)o->imm, name, sizeof(name)))
 		for (size_t e = 0; e < sizeof(end_callees) / sizeof(end_callees[0]); e++)
 			yes |= !strcmp(name, end_callees[e]);
