@@ -121,12 +121,12 @@ def traced_312(request, tracer, tmp_path_factory):
     interpreter --c-calls supports: one code path), with its ground truth"""
     interp = _interp("pyenv3.12")
     d = tmp_path_factory.mktemp("ccalls-" + request.param)
-    outs = [d / "t.json", d / "t.pftrace", d / "t.folded"]
+    outs = [d / "t.json", d / "t.pftrace", d / "t.folded", d / "t.trace"]
     err, _ = helpers.run_both_ways(tracer, interp, CCALLS_WORKLOAD, request.param, d, outs,
                                    ["--c-calls"])
     truth = ccall_truth.c_truth(interp.python, WORKLOAD, d)
     return {"mode": request.param, "dir": d, "truth": truth, "json": d / "t.json",
-            "pftrace": d / "t.pftrace", "folded": d / "t.folded"}
+            "pftrace": d / "t.pftrace", "folded": d / "t.folded", "trace": d / "t.trace"}
 
 
 def test_c_call_counts_equal_setprofile(traced_312):
@@ -192,3 +192,17 @@ def test_c_calls_marked_in_folded(traced_312):
     text = traced_312["folded"].read_text()
     assert re.search(r"\[C\] sorted \(builtins\);slow_key \(", text), text[:2000]
     assert "[C] time.sleep (time)" in text
+
+
+def test_c_calls_survive_a_recording(tracer, traced_312, tmp_path):
+    """`tracer report` of the session's recording gives the same C calls
+    (their names are UTF-8 strings in the recorded identities)"""
+    out = tmp_path / "r.json"
+    p = helpers.run([tracer, "report", str(traced_312["trace"]), "-o", str(out)], timeout=60)
+    assert p.returncode == 0, helpers.describe(p)
+
+    def names(path):
+        return collections.Counter(e["name"] for e in helpers.load_chrome(path)["traceEvents"]
+                                   if isinstance(e, dict) and e.get("cat") == "c_function")
+    direct = names(traced_312["json"])
+    assert direct["sorted"] >= 1 and names(out) == direct
