@@ -1,18 +1,26 @@
 # SPDX-License-Identifier: MIT
 """--c-calls (issue 21): calls of C functions, as sys.setprofile's c_call.
 
-Not traced yet on any interpreter (docs/c-calls.md says what it takes), so
-the tool must refuse the option before anything runs, never produce partial
-data: checked on Debian's 3.11 (the default interpreter; the refusal does
-not depend on the interpreter: it comes from the command line).
+Traced on CPython 3.12 with the dispatch strategy, the one interpreter and
+code path supported (docs/c-calls.md): one traced session per mode (launch,
+attach) of workloads/ccalls.py on pyenv 3.12, read by several tests: the
+tracer's C calls made by the workload's own functions, per name, equal the
+ground truth's (sys.setprofile in a separate run, ccall_truth.py), with no
+end missed and nothing lost; the PyTorch-profiler check (one `sorted`
+lasting at least its key calls' sleeps, the key calls nested in it) in the
+.json and the .pftrace; [C] frames in .folded and rows in the summary; the
+recording's report gives the same C calls.
 
-The ground truth the exactness test will compare against (setprofile's
-c_call counts per function in a separate run, ccall_truth.py) is checked
-here to be fit for it on the two code paths of the issue: Debian's 3.11
-(PRECALL_* specializations) and one pyenv 3.12+ build (CALL_NO_KW_*):
-it must report each C function the workload calls, including those 3.11+
-specializes into instructions that never call them, with the counts the
-workload's loops imply, and the PyTorch-profiler check must hold in it.
+Elsewhere the option is refused before anything runs (checked on Debian's
+3.11, whose default strategy is dispatch on a 3.11 evaluator: no file left,
+the command not run).
+
+The ground truth itself is checked to be fit on the two code paths of the
+issue: Debian's 3.11 (PRECALL_* specializations) and pyenv 3.12
+(CALL_NO_KW_*): it must report each C function the workload calls,
+including those 3.11+ specializes into instructions that never call them,
+with the counts the workload's loops imply, and the PyTorch-profiler check
+must hold in it.
 """
 import collections
 import os
@@ -121,12 +129,13 @@ def traced_312(request, tracer, tmp_path_factory):
     interpreter --c-calls supports: one code path), with its ground truth"""
     interp = _interp("pyenv3.12")
     d = tmp_path_factory.mktemp("ccalls-" + request.param)
-    outs = [d / "t.json", d / "t.pftrace", d / "t.folded", d / "t.trace"]
-    err, _ = helpers.run_both_ways(tracer, interp, CCALLS_WORKLOAD, request.param, d, outs,
+    outs = [d / "t.json", d / "t.pftrace", d / "t.folded", d / "t.trace", "-"]
+    err, summary = helpers.run_both_ways(tracer, interp, CCALLS_WORKLOAD, request.param, d, outs,
                                    ["--c-calls"])
     truth = ccall_truth.c_truth(interp.python, WORKLOAD, d)
     return {"mode": request.param, "dir": d, "truth": truth, "json": d / "t.json",
-            "pftrace": d / "t.pftrace", "folded": d / "t.folded", "trace": d / "t.trace"}
+            "pftrace": d / "t.pftrace", "folded": d / "t.folded", "trace": d / "t.trace",
+            "summary": summary}
 
 
 def test_c_call_counts_equal_setprofile(traced_312):
@@ -192,6 +201,18 @@ def test_c_calls_marked_in_folded(traced_312):
     text = traced_312["folded"].read_text()
     assert re.search(r"\[C\] sorted \(builtins\);slow_key \(", text), text[:2000]
     assert "[C] time.sleep (time)" in text
+
+
+def test_c_calls_rows_in_summary(traced_312):
+    """the summary's table has rows of C functions, marked [C], with their
+    calls: time.sleep's as many as the .json's events (the key's 5, and in
+    attach mode the harness's own waiting)"""
+    rows = [l for l in traced_312["summary"].splitlines() if "[C] time.sleep (time)" in l]
+    assert len(rows) == 1, traced_312["summary"][-3000:]
+    n = sum(1 for e in helpers.load_chrome(traced_312["json"])["traceEvents"]
+            if isinstance(e, dict) and e.get("name") == "time.sleep" and
+            e.get("cat") == "c_function")
+    assert n >= N_ITEMS and rows[0].split()[0] == str(n), (n, rows)
 
 
 def test_c_calls_survive_a_recording(tracer, traced_312, tmp_path):
