@@ -2,8 +2,8 @@
 /*
  * --c-calls: calls of C functions made by Python code, exactly those
  * sys.setprofile reports as c_call, each ended where its c_return or
- * c_exception would be. Dispatch strategy, CPython 3.12 (the sites, and why
- * each call is seen once: user/cpython/ccall_sites.c).
+ * c_exception would be. Dispatch strategy, CPython 3.12 and 3.13 (the sites,
+ * and why each call is seen once: user/cpython/ccall_sites.c).
  *
  * ccall_start runs at a site in the handler of every instruction of the
  * CALL family (CALL, its specialized forms, CALL_FUNCTION_EX and the
@@ -11,7 +11,7 @@
  * frame is the thread's executing frame, its prev_instr is the instruction
  * (opcode and oparg), the value stack pointer is in a register userspace
  * found from the code (tr_ccall_cfg.sp_reg). It reads the callable where
- * the instruction takes it and decides as CPython 3.12's profiler does
+ * the instruction takes it and decides as CPython 3.12's and 3.13's profiler does
  * (Python/legacy_tracing.c, sys_profile_call_or_return, given the callable
  * and the first argument by the instrumented CALL):
  *   - a PyCFunction (PyCFunction_Type or its subclass PyCMethod_Type);
@@ -182,9 +182,9 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 					 struct ccall_id *id, bool *append_fast)
 {
 	__u8 code[4] = {};
-	__u64 callable = 0, method = 0, self = 0, t, flags = 0;
+	__u64 callable = 0, self = 0, t, flags = 0;
 	__u32 oparg;
-	bool ex;
+	bool ex, kw;
 
 	*append_fast = false;
 	if (!sp || user_read(code, sizeof(code), instr - 2, NULL))
@@ -193,28 +193,39 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 	if (code[0] == cc->op_extended_arg)
 		oparg |= (__u32)code[1] << 8;	/* (more than 65535 arguments: no) */
 	ex = code[2] == cc->op_call_ex || (cc->op_call_ex_instr && code[2] == cc->op_call_ex_instr);
+	kw = cc->op_call_kw && (code[2] == cc->op_call_kw || code[2] == cc->op_call_kw_instr);
 	if (ex) {
-		/* (unused, func, callargs, kwargs if oparg & 1) */
-		__u64 at = sp - 8 * (2 + (oparg & 1)), args = 0, n = 0;
+		/* 3.12 (unused, func, callargs, kwargs if oparg & 1); 3.13+
+		 * (func, unused, callargs, kwargs if oparg & 1) */
+		__u64 at = sp - 8 * (3 + (oparg & 1)), args = 0, n = 0;
 
-		if (read_ptr(at, &callable, NULL) || read_ptr(at + 8, &args, NULL))
+		if (read_ptr(at + (cc->self_after ? 0 : 8), &callable, NULL) ||
+		    read_ptr(at + 16, &args, NULL))
 			return false;
 		if (args && !read_ptr(args + TUPLE_SIZE, &n, NULL) && (__s64)n > 0)
 			read_ptr(args + TUPLE_ITEM, &self, NULL);
 		else
 			self = 1;	/* Py_None: an argument all the same */
 	} else {
-		/* (method or NULL, callable or self, args[oparg]) */
-		__u64 at = sp - 8 * (2 + (__u64)oparg);
+		/* 3.12 (method or NULL, callable or self, args[oparg]); 3.13+
+		 * (callable, self or NULL, args[oparg]), CALL_KW with kwnames
+		 * above */
+		__u64 top = sp - (kw ? 8 : 0), at = top - 8 * (2 + (__u64)oparg), lo = 0, hi = 0;
+		bool has_self;
 		__u32 total;
 
-		if (oparg > 0xffff || read_ptr(at, &method, NULL) || read_ptr(at + 8, &callable, NULL))
+		if (oparg > 0xffff || read_ptr(at, &lo, NULL) || read_ptr(at + 8, &hi, NULL))
 			return false;
-		total = oparg + (method ? 1 : 0);
-		if (method)
-			callable = method;
+		if (cc->self_after) {
+			callable = lo;
+			has_self = hi != 0;
+		} else {
+			callable = lo ? lo : hi;
+			has_self = lo != 0;
+		}
+		total = oparg + (has_self ? 1 : 0);
 		if (total)
-			read_ptr(sp - 8 * (__u64)total, &self, NULL);
+			read_ptr(top - 8 * (__u64)total, &self, NULL);
 	}
 	t = ob_type(callable);
 	if (!t)

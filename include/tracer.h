@@ -512,7 +512,13 @@ struct tr_ccall_cfg {
 	tr_u8 op_call_ex;	/* CALL_FUNCTION_EX */
 	tr_u8 op_call_ex_instr;	/* INSTRUMENTED_CALL_FUNCTION_EX (0: none) */
 	tr_u8 op_extended_arg;	/* EXTENDED_ARG */
-	tr_u32 pad;
+	tr_u8 op_call_kw;	/* 3.13+: CALL_KW (0: none) */
+	tr_u8 op_call_kw_instr;	/* INSTRUMENTED_CALL_KW (0: none) */
+	/* the value stack under a call: 3.12 (method or NULL, callable or
+	 * self, args), 3.13+ with SELF_AFTER (callable, self or NULL, args);
+	 * CALL_FUNCTION_EX's func likewise below or above its unused slot */
+	tr_u8 self_after;
+	tr_u8 pad;
 };
 /* the BPF cookie of a C-call start site: the handler of a specialized
  * instruction that calls nothing when the callable is list.append */

@@ -52,7 +52,7 @@ def test_c_calls_refused_before_tracing(tracer, tmp_path):
                      "open(%r, 'w').close()" % str(marker)], timeout=60)
     assert 0 < p.returncode < 128, helpers.describe(p)
     first = p.stderr.splitlines()[0] if p.stderr else ""
-    assert "--c-calls" in first and "supported: the dispatch strategy on CPython 3.12" in first, \
+    assert "--c-calls" in first and "supported: the dispatch strategy on CPython 3.12 and 3.13" in first, \
         helpers.describe(p)
     assert not marker.exists(), "the command ran although --c-calls was refused"
     assert not out.exists(), "a refused session left an output file"
@@ -123,14 +123,17 @@ def _c_calls_by_caller_file(events):
     return out
 
 
-@pytest.fixture(scope="module", params=["launch", "attach"])
+@pytest.fixture(scope="module", params=["pyenv3.12-launch", "pyenv3.12-attach",
+                                        "pyenv3.13-launch", "pyenv3.13-attach"])
 def traced_312(request, tracer, tmp_path_factory):
-    """one traced run of the workload per mode, on pyenv 3.12 (the only
-    interpreter --c-calls supports: one code path), with its ground truth"""
-    interp = _interp("pyenv3.12")
+    """one traced run of the workload per mode, on pyenv 3.12 and 3.13 (the
+    interpreters --c-calls supports: their value stacks under a call differ),
+    with its ground truth"""
+    ident, mode = request.param.split("-")
+    interp = _interp(ident)
     d = tmp_path_factory.mktemp("ccalls-" + request.param)
     outs = [d / "t.json", d / "t.pftrace", d / "t.folded", d / "t.trace", "-"]
-    err, summary = helpers.run_both_ways(tracer, interp, CCALLS_WORKLOAD, request.param, d, outs,
+    err, summary = helpers.run_both_ways(tracer, interp, CCALLS_WORKLOAD, mode, d, outs,
                                    ["--c-calls"])
     truth = ccall_truth.c_truth(interp.python, WORKLOAD, d)
     return {"mode": request.param, "dir": d, "truth": truth, "json": d / "t.json",

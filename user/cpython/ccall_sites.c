@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The probe sites of --c-calls in CPython 3.12's eval loop: which sites see
- * which calls, and why none is counted twice.
+ * The probe sites of --c-calls in CPython 3.12's and 3.13's eval loop:
+ * which sites see which calls, and why none is counted twice. (3.13: the
+ * same, with CALL_KW a base instruction of the family too, and the frame's
+ * instr_ptr stored where 3.12 stores prev_instr.)
  *
  * What is to be seen: exactly the calls sys.setprofile reports as c_call.
  * In 3.12 the profiler is fed by sys.monitoring's CALL event, which only
@@ -362,9 +364,10 @@ out:
 int ccall_sites__plan(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
 		      int prev_instr, struct cc_plan *plan, char *err, size_t errlen)
 {
-	static const enum py_op bases[] = { PY_OP_CALL, PY_OP_CALL_FUNCTION_EX };
+	static const enum py_op bases[] = { PY_OP_CALL, PY_OP_CALL_FUNCTION_EX, PY_OP_CALL_KW };
 	static const enum py_op instrumented[] = { PY_OP_INSTRUMENTED_CALL,
-						   PY_OP_INSTRUMENTED_CALL_FUNCTION_EX };
+						   PY_OP_INSTRUMENTED_CALL_FUNCTION_EX,
+						   PY_OP_INSTRUMENTED_CALL_KW };
 	uint64_t handlers[256], fv, fsz, starts[257];
 	unsigned char deopt[256];
 	struct family fam = { .kind = 0 };
@@ -386,12 +389,14 @@ int ccall_sites__plan(struct elf_file *ef, const char *path, const struct py_opc
 	if (ret)
 		return ret;
 	for (int op = 0; op < 256; op++)
-		for (size_t b = 0; b < 2; b++)
-			if (deopt[op] == ops->num[bases[b]]) {
+		for (size_t b = 0; b < 3; b++)
+			if (ops->num[bases[b]] >= 0 && deopt[op] == ops->num[bases[b]]) {
 				char name[40];
 
-				if (op == ops->num[PY_OP_CALL_NO_KW_LIST_APPEND])
-					snprintf(name, sizeof(name), "CALL_NO_KW_LIST_APPEND");
+				if (op == ops->num[PY_OP_CALL_NO_KW_LIST_APPEND] ||
+				    op == ops->num[PY_OP_CALL_LIST_APPEND])
+					snprintf(name, sizeof(name), "%s (LIST_APPEND)",
+						 py_opcodes__name(bases[b]));
 				else if (op == ops->num[bases[b]])
 					snprintf(name, sizeof(name), "%s", py_opcodes__name(bases[b]));
 				else
@@ -400,7 +405,7 @@ int ccall_sites__plan(struct elf_file *ef, const char *path, const struct py_opc
 				family_add(&fam, handlers[op], name);
 				ours[op] = true;
 			}
-	for (size_t b = 0; b < 2; b++) {
+	for (size_t b = 0; b < 3; b++) {
 		int op = ops->num[instrumented[b]];
 		if (op >= 0) {
 			family_add(&fam, handlers[op], py_opcodes__name(instrumented[b]));

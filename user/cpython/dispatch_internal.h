@@ -31,11 +31,12 @@ struct code {
 	struct x86_code x;
 };
 
+#define FAMILY_MAX 40
 struct family {
 	uint8_t kind;
 	int n;
-	uint64_t entry[24];
-	char name[24][40];
+	uint64_t entry[FAMILY_MAX];
+	char name[FAMILY_MAX][40];
 };
 
 

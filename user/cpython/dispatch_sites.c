@@ -357,7 +357,7 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 		       char *err, size_t errlen)
 {
 	uint8_t *outside = malloc(c->n);
-	long sites[24];
+	long sites[FAMILY_MAX];
 	int n_sites = 0, ret = 0;
 
 	if (!outside)

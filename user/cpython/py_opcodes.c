@@ -38,6 +38,9 @@ static const char *const names[PY_OP__COUNT] = {
 	[PY_OP_EXTENDED_ARG] = "EXTENDED_ARG",
 	[PY_OP_POP_TOP] = "POP_TOP",
 	[PY_OP_CALL_NO_KW_LIST_APPEND] = "CALL_NO_KW_LIST_APPEND",
+	[PY_OP_CALL_LIST_APPEND] = "CALL_LIST_APPEND",
+	[PY_OP_CALL_KW] = "CALL_KW",
+	[PY_OP_INSTRUMENTED_CALL_KW] = "INSTRUMENTED_CALL_KW",
 };
 
 /* opmap, then each specialized instruction's number and its base's
@@ -51,8 +54,9 @@ static const char *const names[PY_OP__COUNT] = {
 	"    m = dis._all_opmap\n" \
 	"    for s, b in sorted(dis.deoptmap.items()):\n" \
 	"        print('deopt', m[s], m[b])\n" \
-	"    if 'CALL_NO_KW_LIST_APPEND' in m:\n" \
-	"        print('CALL_NO_KW_LIST_APPEND', m['CALL_NO_KW_LIST_APPEND'])\n" \
+	"    for k in ('CALL_NO_KW_LIST_APPEND', 'CALL_LIST_APPEND'):\n" \
+	"        if k in m:\n" \
+	"            print(k, m[k])\n" \
 	"except (ImportError, AttributeError, KeyError):\n" \
 	"    pass\n"
 

@@ -65,3 +65,46 @@ TEST(ccall_sites_312)
 	elf_file__close(ef);
 	free(p);
 }
+
+#define LIB313 "/root/.pyenv/versions/3.13.0/lib/libpython3.13.so.1.0"
+
+TEST(ccall_sites_313)
+{
+	struct elf_file *ef;
+	struct py_opcodes o;
+	struct cc_plan *p = calloc(1, sizeof(*p));
+	char err[256] = "";
+	int append = 0;
+
+	if (access(LIB313, R_OK) || !(ef = elf_file__open(LIB313))) {
+		fprintf(stderr, "  (skipped: no %s)\n", LIB313);
+		free(p);
+		return;
+	}
+	/* 3.13.0's numbers (dis._all_opmap) */
+	CHECK_EQ(py_opcodes__parse("RESUME 149\nRETURN_VALUE 36\nYIELD_VALUE 118\n"
+				   "CALL 53\nCALL_FUNCTION_EX 54\nCALL_KW 57\nINSTRUMENTED_CALL 244\n"
+				   "INSTRUMENTED_CALL_KW 245\nINSTRUMENTED_CALL_FUNCTION_EX 246\n"
+				   "EXTENDED_ARG 71\nPOP_TOP 32\nCALL_LIST_APPEND 171\n", &o), 0);
+	int r = ccall_sites__plan(ef, LIB313, &o, 0x38, p, err, sizeof(err));
+	if (r)
+		fprintf(stderr, "  %s\n", err);
+	CHECK_EQ(r, 0);
+	if (getenv("CCALL_SITES_DUMP")) {
+		fprintf(stderr, "sp %d, %d starts, %d ends, %d slow\n", p->sp_reg, p->n_starts,
+			p->n_ends, p->n_slow);
+		for (int i = 0; i < p->n_starts; i++)
+			fprintf(stderr, "  start 0x%llx %d %d %s\n",
+				(unsigned long long)p->starts[i].vaddr, p->starts[i].emulated,
+				p->starts[i].list_append, p->starts[i].what);
+		for (int i = 0; i < p->n_ends; i++)
+			fprintf(stderr, "  end 0x%llx %d %s\n", (unsigned long long)p->ends[i].vaddr,
+				p->ends[i].emulated, p->ends[i].what);
+	}
+	for (int i = 0; i < p->n_starts; i++)
+		append += p->starts[i].list_append;
+	CHECK_EQ(append, 1);
+	CHECK(p->sp_reg != 0 && p->n_ends > 0);
+	elf_file__close(ef);
+	free(p);
+}
