@@ -2,7 +2,7 @@
 /*
  * --c-calls: calls of C functions made by Python code, exactly those
  * sys.setprofile reports as c_call, each ended where its c_return or
- * c_exception would be. Dispatch strategy, CPython 3.12 and 3.13 (the sites,
+ * c_exception would be. Dispatch strategy, CPython 3.12 to 3.14 (the sites,
  * and why each call is seen once: user/cpython/ccall_sites.c).
  *
  * ccall_start runs at a site in the handler of every instruction of the
@@ -11,7 +11,7 @@
  * frame is the thread's executing frame, its prev_instr is the instruction
  * (opcode and oparg), the value stack pointer is in a register userspace
  * found from the code (tr_ccall_cfg.sp_reg). It reads the callable where
- * the instruction takes it and decides as CPython 3.12's and 3.13's profiler does
+ * the instruction takes it and decides as CPython 3.12-3.14's profiler does
  * (Python/legacy_tracing.c, sys_profile_call_or_return, given the callable
  * and the first argument by the instrumented CALL):
  *   - a PyCFunction (PyCFunction_Type or its subclass PyCMethod_Type);
@@ -197,11 +197,13 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 	if (ex) {
 		/* 3.12 (unused, func, callargs, kwargs if oparg & 1); 3.13+
 		 * (func, unused, callargs, kwargs if oparg & 1) */
-		__u64 at = sp - 8 * (3 + (oparg & 1)), args = 0, n = 0;
+		__u64 at = sp - 8 * (3 + (cc->ex_kwargs_slot ? 1 : (oparg & 1))), args = 0, n = 0;
 
 		if (read_ptr(at + (cc->self_after ? 0 : 8), &callable, NULL) ||
 		    read_ptr(at + 16, &args, NULL))
 			return false;
+		callable &= ~(__u64)cc->ref_tag_bits;
+		args &= ~(__u64)cc->ref_tag_bits;
 		if (args && !read_ptr(args + TUPLE_SIZE, &n, NULL) && (__s64)n > 0)
 			read_ptr(args + TUPLE_ITEM, &self, NULL);
 		else
@@ -216,6 +218,8 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 
 		if (oparg > 0xffff || read_ptr(at, &lo, NULL) || read_ptr(at + 8, &hi, NULL))
 			return false;
+		lo &= ~(__u64)cc->ref_tag_bits;
+		hi &= ~(__u64)cc->ref_tag_bits;
 		if (cc->self_after) {
 			callable = lo;
 			has_self = hi != 0;
@@ -226,6 +230,7 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 		total = oparg + (has_self ? 1 : 0);
 		if (total)
 			read_ptr(top - 8 * (__u64)total, &self, NULL);
+		self &= ~(__u64)cc->ref_tag_bits;
 	}
 	t = ob_type(callable);
 	if (!t)

@@ -518,7 +518,11 @@ struct tr_ccall_cfg {
 	 * self, args), 3.13+ with SELF_AFTER (callable, self or NULL, args);
 	 * CALL_FUNCTION_EX's func likewise below or above its unused slot */
 	tr_u8 self_after;
-	tr_u8 pad;
+	/* 3.14+: CALL_FUNCTION_EX always has its kwargs slot (NULL if none) */
+	tr_u8 ex_kwargs_slot;
+	/* 3.14+: the value stack holds _PyStackRefs, their low bits tags */
+	tr_u8 ref_tag_bits;
+	tr_u8 pad[6];
 };
 /* the BPF cookie of a C-call start site: the handler of a specialized
  * instruction that calls nothing when the callable is list.append */

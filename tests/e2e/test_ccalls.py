@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 """--c-calls (issue 21): calls of C functions, as sys.setprofile's c_call.
 
-Traced on CPython 3.12 with the dispatch strategy, the one interpreter and
-code path supported (docs/c-calls.md): one traced session per mode (launch,
-attach) of workloads/ccalls.py on pyenv 3.12, read by several tests: the
+Traced on CPython 3.12 to 3.14 with the dispatch strategy (docs/c-calls.md):
+one traced session per interpreter and mode (launch, attach) of
+workloads/ccalls.py on pyenv 3.12, 3.13 and 3.14 (each lays the value stack
+under a call out differently), read by several tests: the
 tracer's C calls made by the workload's own functions, per name, equal the
 ground truth's (sys.setprofile in a separate run, ccall_truth.py), with no
 end missed and nothing lost; the PyTorch-profiler check (one `sorted`
@@ -52,7 +53,7 @@ def test_c_calls_refused_before_tracing(tracer, tmp_path):
                      "open(%r, 'w').close()" % str(marker)], timeout=60)
     assert 0 < p.returncode < 128, helpers.describe(p)
     first = p.stderr.splitlines()[0] if p.stderr else ""
-    assert "--c-calls" in first and "supported: the dispatch strategy on CPython 3.12 and 3.13" in first, \
+    assert "--c-calls" in first and "supported: the dispatch strategy on CPython 3.12 to 3.14" in first, \
         helpers.describe(p)
     assert not marker.exists(), "the command ran although --c-calls was refused"
     assert not out.exists(), "a refused session left an output file"
@@ -124,11 +125,12 @@ def _c_calls_by_caller_file(events):
 
 
 @pytest.fixture(scope="module", params=["pyenv3.12-launch", "pyenv3.12-attach",
-                                        "pyenv3.13-launch", "pyenv3.13-attach"])
+                                        "pyenv3.13-launch", "pyenv3.13-attach",
+                                        "pyenv3.14-launch", "pyenv3.14-attach"])
 def traced_312(request, tracer, tmp_path_factory):
-    """one traced run of the workload per mode, on pyenv 3.12 and 3.13 (the
-    interpreters --c-calls supports: their value stacks under a call differ),
-    with its ground truth"""
+    """one traced run of the workload per mode, on pyenv 3.12, 3.13 and 3.14
+    (the interpreters --c-calls supports: their value stacks under a call
+    differ), with its ground truth"""
     ident, mode = request.param.split("-")
     interp = _interp(ident)
     d = tmp_path_factory.mktemp("ccalls-" + request.param)

@@ -41,7 +41,7 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 	tr_u64 *addr[6];
 	int ret;
 
-	if (t->cfg.strategy != TR_STRATEGY_DISPATCH || minor < 12 || minor > 13 || t->calls_inside)
+	if (t->cfg.strategy != TR_STRATEGY_DISPATCH || minor < 12 || minor > 14 || t->calls_inside)
 		return ERR("--c-calls: PID %d runs CPython 3.%u with the %s strategy, where calls "
 			   "of C functions are not traced (supported: %s): nothing was traced",
 			   t->pid, minor, t->cfg.strategy == TR_STRATEGY_USDT ? "usdt"
@@ -94,6 +94,8 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 	cc->cfg.op_call_kw_instr = ops.num[PY_OP_INSTRUMENTED_CALL_KW] > 0
 				   ? ops.num[PY_OP_INSTRUMENTED_CALL_KW] : 0;
 	cc->cfg.self_after = minor >= 13;
+	cc->cfg.ex_kwargs_slot = minor >= 14;
+	cc->cfg.ref_tag_bits = minor >= 14 ? 3 : 0;
 	t->ccalls = cc;
 	return 0;
 }

@@ -20,7 +20,7 @@ struct ccalls {
 };
 
 /* what --c-calls supports, for the messages that refuse it */
-#define CCALLS_SUPPORTED "the dispatch strategy on CPython 3.12 and 3.13 builds with symbols " \
+#define CCALLS_SUPPORTED "the dispatch strategy on CPython 3.12 to 3.14 builds with symbols " \
 			 "(e.g. pyenv's), with -p PID or -- CMD"
 
 /* Plan --c-calls for T (inspected, with a call strategy): T->ccalls, or

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The probe sites of --c-calls in CPython 3.12's and 3.13's eval loop:
+ * The probe sites of --c-calls in CPython 3.12's to 3.14's eval loop:
  * which sites see which calls, and why none is counted twice. (3.13: the
  * same, with CALL_KW a base instruction of the family too, and the frame's
- * instr_ptr stored where 3.12 stores prev_instr.)
+ * instr_ptr stored where 3.12 stores prev_instr; 3.14 likewise.)
  *
  * What is to be seen: exactly the calls sys.setprofile reports as c_call.
  * In 3.12 the profiler is fed by sys.monitoring's CALL event, which only
