@@ -127,7 +127,7 @@ def _c_calls_by_caller_file(events):
 @pytest.fixture(scope="module", params=["pyenv3.12-launch", "pyenv3.12-attach",
                                         "pyenv3.13-launch", "pyenv3.13-attach",
                                         "pyenv3.14-launch", "pyenv3.14-attach"])
-def traced_312(request, tracer, tmp_path_factory):
+def traced(request, tracer, tmp_path_factory):
     """one traced run of the workload per mode, on pyenv 3.12, 3.13 and 3.14
     (the interpreters --c-calls supports: their value stacks under a call
     differ), with its ground truth"""
@@ -143,17 +143,17 @@ def traced_312(request, tracer, tmp_path_factory):
             "summary": summary}
 
 
-def test_c_call_counts_equal_setprofile(traced_312):
+def test_c_call_counts_equal_setprofile(traced):
     """every C call the workload's own code makes, per name, as many times
     as sys.setprofile reports it (c_call), nothing lost, no end missed"""
-    doc = helpers.load_chrome(traced_312["json"])
+    doc = helpers.load_chrome(traced["json"])
     mine = collections.Counter()
     for e, caller in _c_calls_by_caller_file(doc["traceEvents"]):
         assert e["args"].get("c_function") is True, e
         if caller == WORKLOAD:
             mine[e["name"]] += 1
-    want = {n: c["calls"] for n, c in traced_312["truth"]["counts"].items()}
-    assert dict(mine) == want, (traced_312["mode"], sorted(set(mine.items()) ^
+    want = {n: c["calls"] for n, c in traced["truth"]["counts"].items()}
+    assert dict(mine) == want, (traced["mode"], sorted(set(mine.items()) ^
                                                             set(want.items())))
     sess = doc["session"]
     assert not any("--c-calls" in w for w in sess.get("warnings", [])), sess
@@ -166,10 +166,10 @@ def test_c_call_counts_equal_setprofile(traced_312):
     assert all(e["args"].get("module") == "time" for e in sleeps), sleeps[:2]
 
 
-def test_sorted_encloses_its_key_calls_json(traced_312):
+def test_sorted_encloses_its_key_calls_json(traced):
     """the PyTorch-profiler check in the .json: one `sorted` event lasting at
     least the key's sleeps, the 5 slow_key calls inside it"""
-    evs = [e for e in helpers.load_chrome(traced_312["json"])["traceEvents"]
+    evs = [e for e in helpers.load_chrome(traced["json"])["traceEvents"]
            if isinstance(e, dict) and e.get("ph") == "X"]
     s = [e for e in evs if e["name"] == "sorted" and e["cat"] == "c_function"]
     s = [e for e in s if any(k["name"] == "slow_key" and e["tid"] == k["tid"] and
@@ -185,11 +185,11 @@ def test_sorted_encloses_its_key_calls_json(traced_312):
     assert s["dur"] >= sum(k["dur"] for k in keys) >= N_ITEMS * KEY_SLEEP * 1e6, s
 
 
-def test_sorted_encloses_its_key_calls_pftrace(traced_312, tmp_path):
+def test_sorted_encloses_its_key_calls_pftrace(traced, tmp_path):
     """the same check in the .pftrace: the slow_key slices are children of
     the one `sorted` slice on the thread's track"""
     from test_pftrace import Trace
-    tr = Trace(traced_312["pftrace"], tmp_path)
+    tr = Trace(traced["pftrace"], tmp_path)
     keys = [e for e in tr.slices if e["name"] == "slow_key"]
     assert len(keys) == N_ITEMS, keys
     parents = {id(k["parent"]) for k in keys}
@@ -200,35 +200,35 @@ def test_sorted_encloses_its_key_calls_pftrace(traced_312, tmp_path):
     assert span >= sum(k["end"] - k["start"] for k in keys) >= N_ITEMS * KEY_SLEEP * 1e9, s
 
 
-def test_c_calls_marked_in_folded(traced_312):
+def test_c_calls_marked_in_folded(traced):
     """flame graphs: C functions are frames of their own, marked [C], the
     key calls under sorted"""
-    text = traced_312["folded"].read_text()
+    text = traced["folded"].read_text()
     assert re.search(r"\[C\] sorted \(builtins\);slow_key \(", text), text[:2000]
     assert "[C] time.sleep (time)" in text
 
 
-def test_c_calls_rows_in_summary(traced_312):
+def test_c_calls_rows_in_summary(traced):
     """the summary's table has rows of C functions, marked [C], with their
     calls: time.sleep's as many as the .json's events (the key's 5, and in
     attach mode the harness's own waiting)"""
-    rows = [l for l in traced_312["summary"].splitlines() if "[C] time.sleep (time)" in l]
-    assert len(rows) == 1, traced_312["summary"][-3000:]
-    n = sum(1 for e in helpers.load_chrome(traced_312["json"])["traceEvents"]
+    rows = [l for l in traced["summary"].splitlines() if "[C] time.sleep (time)" in l]
+    assert len(rows) == 1, traced["summary"][-3000:]
+    n = sum(1 for e in helpers.load_chrome(traced["json"])["traceEvents"]
             if isinstance(e, dict) and e.get("name") == "time.sleep" and
             e.get("cat") == "c_function")
     assert n >= N_ITEMS and rows[0].split()[0] == str(n), (n, rows)
 
 
-def test_c_calls_survive_a_recording(tracer, traced_312, tmp_path):
+def test_c_calls_survive_a_recording(tracer, traced, tmp_path):
     """`tracer report` of the session's recording gives the same C calls
     (their names are UTF-8 strings in the recorded identities)"""
     out = tmp_path / "r.json"
-    p = helpers.run([tracer, "report", str(traced_312["trace"]), "-o", str(out)], timeout=60)
+    p = helpers.run([tracer, "report", str(traced["trace"]), "-o", str(out)], timeout=60)
     assert p.returncode == 0, helpers.describe(p)
 
     def names(path):
         return collections.Counter(e["name"] for e in helpers.load_chrome(path)["traceEvents"]
                                    if isinstance(e, dict) and e.get("cat") == "c_function")
-    direct = names(traced_312["json"])
+    direct = names(traced["json"])
     assert direct["sorted"] >= 1 and names(out) == direct
