@@ -683,3 +683,6 @@ int eval_throw(struct pt_regs *ctx)
 
 /* ---- every thread's running frames at attach: bpf/attach_walk.bpf.h -- */
 #include "attach_walk.bpf.h"
+
+/* ---- --c-calls: calls of C functions, bpf/ccalls.bpf.h ---------------- */
+#include "ccalls.bpf.h"

@@ -211,6 +211,10 @@ enum tr_event_type {
 				   * generator/coroutine (3.12+, RETURN_GENERATOR);
 				   * its return still comes, sys.setprofile reports
 				   * neither */
+#define TR_CALL_C            0x08 /* --c-calls: a call of a C function made by the
+				   * Python frame PARENT (sys.setprofile's c_call):
+				   * FRAME is PARENT | 1, CODE the PyMethodDef | 1
+				   * (bpf/ccalls.bpf.h); its return carries the same */
 #define TR_CALL_ATTACH_WALK  0x40 /* with PREATTACH: sent by the attach walk
 				   * (bpf/attach_walk.bpf.h), valid only if its
 				   * TR_EV_ATTACH_WALK says so */
@@ -296,6 +300,11 @@ struct tr_ev_call {
 	tr_u64 code;		/* address of its code object */
 };
 
+/* flags of TR_EV_RETURN */
+#define TR_RET_END_INFERRED 0x01 /* --c-calls: the C call's end was not seen; it
+				  * ended before this time (the next call
+				  * instruction of its frame, bpf/ccalls.bpf.h) */
+
 struct tr_ev_return {
 	struct tr_ev_hdr hdr;
 	tr_u64 frame;		/* returning frame, 0 when unknown (uretprobe) */
@@ -339,6 +348,11 @@ struct tr_ev_task {
 /* flags of TR_EV_CODE */
 #define TR_CODE_NAME_TRUNC 0x01
 #define TR_CODE_FILE_TRUNC 0x02
+/* --c-calls: the identity of a C function (CODE: its PyMethodDef | 1).
+ * NAME is its ml_name, FILE its owner: a module's name (a str), or with
+ * TR_CODE_C_TYPE a type's tp_name (UTF-8); both may be empty */
+#define TR_CODE_C_FUNC 0x04
+#define TR_CODE_C_TYPE 0x08
 
 struct tr_ev_code {
 	struct tr_ev_hdr hdr;
@@ -543,6 +557,44 @@ struct tr_ev_linetable {
 	tr_u8 data[TR_LINETABLE_CHUNK];
 };
 #define TR_LINETABLE_HDR_SIZE (sizeof(struct tr_ev_hdr) + 24)
+
+/*
+ * --c-calls (bpf/ccalls.bpf.h), per traced process (map `ccall_cfgs`, keyed
+ * by host tgid; written by userspace only when the option is given): where
+ * the call sites find the value stack, and the addresses of the types that
+ * make a callable a C function to sys.setprofile.
+ */
+enum tr_reg {	/* a general register of x86-64, as struct pt_regs names it */
+	TR_REG_NONE = 0, TR_REG_RBX, TR_REG_RBP, TR_REG_R12, TR_REG_R13, TR_REG_R14,
+	TR_REG_R15,
+};
+
+struct tr_ccall_cfg {
+	tr_u64 cfunction_type;	/* &PyCFunction_Type (absolute) */
+	tr_u64 cmethod_type;	/* &PyCMethod_Type */
+	tr_u64 method_descr_type;	/* &PyMethodDescr_Type */
+	tr_u64 method_type;	/* &PyMethod_Type (3.12+: a bound method of a C function) */
+	tr_u64 module_type;	/* &PyModule_Type */
+	tr_u64 list_append;	/* list.append's C function (list_append) */
+	tr_u8 sp_reg;		/* enum tr_reg: the value stack pointer at every call site */
+	tr_u8 op_call_ex;	/* CALL_FUNCTION_EX */
+	tr_u8 op_call_ex_instr;	/* INSTRUMENTED_CALL_FUNCTION_EX (0: none) */
+	tr_u8 op_extended_arg;	/* EXTENDED_ARG */
+	tr_u8 op_call_kw;	/* 3.13+: CALL_KW (0: none) */
+	tr_u8 op_call_kw_instr;	/* INSTRUMENTED_CALL_KW (0: none) */
+	/* the value stack under a call: 3.12 (method or NULL, callable or
+	 * self, args), 3.13+ with SELF_AFTER (callable, self or NULL, args);
+	 * CALL_FUNCTION_EX's func likewise below or above its unused slot */
+	tr_u8 self_after;
+	/* 3.14+: CALL_FUNCTION_EX always has its kwargs slot (NULL if none) */
+	tr_u8 ex_kwargs_slot;
+	/* 3.14+: the value stack holds _PyStackRefs, their low bits tags */
+	tr_u8 ref_tag_bits;
+	tr_u8 pad[6];
+};
+/* the BPF cookie of a C-call start site: the handler of a specialized
+ * instruction that calls nothing when the callable is list.append */
+#define TR_CCALL_SITE_LIST_APPEND 0x1
 
 /* ---- the session's switch (global `live`, .bss) ----------------------- */
 /*

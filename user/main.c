@@ -8,6 +8,7 @@
 #include "cmd/args.h"
 #include "cmd/commands.h"
 #include "capture/sampler.h"
+#include "capture/ccalls.h"
 #include "capture/session.h"
 #include "output/sinks.h"
 
@@ -172,7 +173,7 @@ static const struct argp_option options[] = {
 	{ "wall", OPT_WALL, "HZ", OPTION_ARG_OPTIONAL, "Sample every thread, running or not (wall-clock time); implies --sample (--wall=HZ: at HZ)", 0 },
 	{ "sort", OPT_SORT, "KEY", 0, "The summary's table by KEY: self, total or calls (default: total time of calls; self samples when sampling)", 0 },
 	{ "top", OPT_TOP, "N", 0, "The summary's table: N functions (default 50; 0: all)", 0 },
-	{ "c-calls", OPT_C_CALLS, NULL, 0, "Calls of C functions (sys.setprofile's c_call): not traced yet on any interpreter, refused (docs/c-calls.md)", 0 },
+	{ "c-calls", OPT_C_CALLS, NULL, 0, "Calls of C functions too (sys.setprofile's c_call: sorted, len, list.append, time.sleep...), with the Python calls they make inside: CPython 3.12 to 3.14 with the dispatch strategy (docs/c-calls.md); refused elsewhere", 0 },
 	{ "async-tasks", OPT_ASYNC_TASKS, NULL, 0, "asyncio (3.11-3.14): the Task each call runs for, as the calls' `task` argument and a track per task (.json, .pftrace)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
 	{},
@@ -279,11 +280,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case OPT_C_CALLS:
-		/* issue 21: refused before anything runs, never partial data.
-		 * What it takes on each interpreter: docs/c-calls.md */
-		argp_error(state, "--c-calls: calls of C functions are not traced yet on any "
-			   "interpreter or strategy (supported: none; see docs/c-calls.md): "
-			   "nothing was traced");
+		/* issue 21: where it is not supported it is refused before
+		 * anything runs (here, or once the interpreter is known:
+		 * user/capture/ccalls.c), never partial data */
+		o->c_calls = true;
 		break;
 	case OPT_ASYNC_TASKS:
 		o->async_tasks = true;
@@ -316,9 +316,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--sort calls: sampling counts no calls (self or total samples)");
 		if (o->strategy && o->sample_hz)
 			argp_error(state, "--strategy picks how calls are probed: --sample probes none");
-		if (o->async_tasks && (o->sample_hz || o->all))
+		if (o->async_tasks && (o->sample_hz || o->all || o->subprocesses))
 			argp_error(state, "--async-tasks tags traced calls of one process (-p or "
-				   "launch): not with --sample or -a");
+				   "launch): not with --sample, -a or --subprocesses");
+		if (o->c_calls && (o->all || o->subprocesses || o->sample_hz || o->coverage))
+			argp_error(state, "--c-calls: not with -a, --subprocesses, --sample or --coverage (supported: "
+				   "%s): nothing was traced", CCALLS_SUPPORTED);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -142,6 +142,44 @@ static int intern(struct analyzer *a, const char *name, const char *file, uint32
 	return 0;
 }
 
+/*
+ * --c-calls: the identity of a C function (bpf/ccalls.bpf.h), named as
+ * tests/e2e/ccall_truth.py's c_name: a type's method as Type.name (the
+ * type's tp_name, "module.Type" for a static type, gives both), a module's
+ * function as module.name, a builtin by its bare name.
+ */
+static int intern_c(struct analyzer *a, const char *name, const char *owner, bool of_type,
+		    uint32_t *id)
+{
+	const char *dot = of_type ? strrchr(owner, '.') : NULL;
+	char *q = NULL, *module = NULL;
+	const struct func_info *f;
+	bool is_new;
+	int n;
+
+	if (of_type) {
+		module = dot ? strndup(owner, dot - owner) : strdup("builtins");
+		n = asprintf(&q, "%s.%s", dot ? dot + 1 : owner, name);
+	} else {
+		module = strdup(owner);
+		n = !owner[0] || !strcmp(owner, "builtins") ? asprintf(&q, "%s", name)
+							   : asprintf(&q, "%s.%s", owner, name);
+	}
+	if (n < 0 || !module) {
+		free(module);
+		return -ENOMEM;
+	}
+	f = func_table__intern_c(a->funcs, q, module, &is_new);
+	free(q);
+	free(module);
+	if (!f)
+		return -ENOMEM;
+	if (is_new)
+		emit_func(a, f);
+	*id = f->id;
+	return 0;
+}
+
 static int on_code(struct analyzer *a, const struct tr_ev_code *e)
 {
 	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
@@ -167,7 +205,10 @@ static int on_code(struct analyzer *a, const struct tr_ev_code *e)
 	if (ps->strategy == TR_STRATEGY_EVAL && !strcmp(name, "<module>") &&
 	    strlen(file) >= 21 && !strcmp(file + strlen(file) - 21, "/greenlet/__init__.py"))
 		a->eval_greenlet = true;
-	err = intern(a, name, file, e->firstlineno, &id);
+	if (e->hdr.flags & TR_CODE_C_FUNC)
+		err = intern_c(a, name, file, e->hdr.flags & TR_CODE_C_TYPE, &id);
+	else
+		err = intern(a, name, file, e->firstlineno, &id);
 	free(name);
 	free(file);
 	if (!err)

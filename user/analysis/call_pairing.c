@@ -370,7 +370,8 @@ int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
 			a->st.unmatched_returns += t->s.depth - i;
 		while (t->s.depth > i)
 			pop(a, t, e->hdr.ts, CALL_END_INFERRED);
-		pop(a, t, e->hdr.ts, 0);
+		/* (--c-calls: a C call whose end was not seen) */
+		pop(a, t, e->hdr.ts, e->hdr.flags & TR_RET_END_INFERRED ? CALL_END_INFERRED : 0);
 		return 0;
 	}
 	if (t->s.depth && !pystacks__for_unknown_return(t, e->frame, &err)) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "util/array.h"
+#include "capture/ccalls.h"
 #include "capture/link_batch.h"
 #include "capture/probes.h"
 #include "capture/uprobe_multi.h"
@@ -209,6 +210,37 @@ out:
 	return ret;
 }
 
+/* --c-calls (user/capture/ccalls.c): its configuration, then the end
+ * sites, then the starts: a C call seen starting is seen ending */
+static int attach_ccalls(struct probes *p, const struct target *t, char *err, size_t errlen)
+{
+	const struct ccalls *cc = t->ccalls;
+	const char *what[CC_MAX_STARTS > CC_MAX_ENDS ? CC_MAX_STARTS : CC_MAX_ENDS];
+	uint32_t low[CC_MAX_STARTS];
+	__u32 pid = t->pid;
+	int ret;
+
+	ret = bpf_map__update_elem(p->skel->maps.ccall_cfgs, &pid, sizeof(pid), &cc->cfg,
+				   sizeof(cc->cfg), BPF_ANY);
+	if (ret) {
+		snprintf(err, errlen, "--c-calls: cannot register PID %d: %s", t->pid,
+			 strerror(-ret));
+		return ret;
+	}
+	for (int i = 0; i < cc->plan.n_ends; i++)
+		what[i] = cc->plan.ends[i].what;
+	ret = uprobes(p, t, p->skel->progs.ccall_end, false, cc->end_off, NULL, cc->plan.n_ends,
+		      "the C-call end sites", what, err, errlen);
+	for (int i = 0; i < cc->plan.n_starts; i++) {
+		what[i] = cc->plan.starts[i].what;
+		low[i] = cc->plan.starts[i].list_append ? TR_CCALL_SITE_LIST_APPEND : 0;
+	}
+	if (!ret)
+		ret = uprobes(p, t, p->skel->progs.ccall_start, false, cc->start_off, low,
+			      cc->plan.n_starts, "the C-call start sites", what, err, errlen);
+	return ret;
+}
+
 /* GC collections and imports: ends first, then beginnings */
 static int attach_runtime(struct probes *p, const struct target *t, char *err, size_t errlen)
 {
@@ -285,6 +317,8 @@ static int attach_calls(struct probes *p, const struct target *t, char *err, siz
 		ret = t->cfg.strategy == TR_STRATEGY_USDT     ? attach_usdt(p, t, err, errlen)
 		    : t->cfg.strategy == TR_STRATEGY_DISPATCH ? attach_dispatch(p, t, err, errlen)
 							      : attach_eval(p, t, err, errlen);
+	if (!ret && !t->calls_inside && t->ccalls && p->pid > 0)
+		ret = attach_ccalls(p, t, err, errlen);
 	return ret;
 }
 
@@ -321,6 +355,8 @@ static const struct { const char *prog; unsigned use; } prog_uses[] = {
 	{ "sample_cpu", PROBES_USE_SAMPLE_CPU },
 	{ "sample_wall", PROBES_USE_SAMPLE_WALL },
 	{ "attach_walk", PROBES_USE_ATTACH_WALK },
+	{ "ccall_start", PROBES_USE_CCALLS },
+	{ "ccall_end", PROBES_USE_CCALLS },
 };
 
 unsigned probes__uses(const struct target *t, bool calls)
@@ -347,7 +383,7 @@ unsigned probes__uses(const struct target *t, bool calls)
 		u |= PROBES_USE_USDT |
 		     (t->bin.usdt_entry_needs_line || t->cfg.usdt_lines ? PROBES_USE_USDT_LINE : 0);
 	else if (t->cfg.strategy == TR_STRATEGY_DISPATCH)
-		u |= PROBES_USE_DISPATCH;
+		u |= PROBES_USE_DISPATCH | (t->ccalls ? PROBES_USE_CCALLS : 0);
 	else
 		u |= PROBES_USE_EVAL;
 	return u;
@@ -467,8 +503,10 @@ static void probes_free(struct probes *p)
 {
 	__u32 pid = p->pid;
 
-	if (p->pid > 0)
+	if (p->pid > 0) {
 		bpf_map__delete_elem(p->skel->maps.procs, &pid, sizeof(pid), 0);
+		bpf_map__delete_elem(p->skel->maps.ccall_cfgs, &pid, sizeof(pid), 0);
+	}
 	free(p->links);
 	free(p->fds);
 	free(p);

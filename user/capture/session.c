@@ -41,6 +41,7 @@
 #include "record/recording.h"
 #include "capture/sampler.h"
 #include "capture/session.h"
+#include "capture/ccalls.h"
 #include "capture/status_line.h"
 #include "capture/sw_tree.h"
 #include "model/strategy.h"
@@ -123,7 +124,8 @@ static int make_fds(int pid, double duration, int *sfd, int *pfd, int *tfd)
  */
 static bool follows_exec(const struct session_opts *o, const struct target *t, bool coverage)
 {
-	return !o->sample_hz && !coverage && !t->calls_inside &&
+	/* (--c-calls: its addresses are of this image: not followed) */
+	return !o->sample_hz && !coverage && !t->calls_inside && !t->ccalls &&
 	       !(t->cfg.strategy == TR_STRATEGY_EVAL && !t->bin.eval_sees_every_call);
 }
 
@@ -295,6 +297,11 @@ int session__run(const struct session_opts *o)
 		goto fail;
 	}
 	coverage = o->coverage || outputs__want_coverage(out);
+	if (o->c_calls && coverage) {
+		snprintf(err, sizeof(err), "--c-calls: not with a coverage output (supported: %s): "
+			 "nothing was traced", CCALLS_SUPPORTED);
+		goto fail;
+	}
 	if (coverage && !(feed.cover = cover_session__new(&o->filter))) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
@@ -325,6 +332,9 @@ int session__run(const struct session_opts *o)
 				      (coverage ? TARGET_PROBE_LINES : 0), o->strategy, &t,
 				      err, sizeof(err));
 	if (ret)
+		goto fail;
+	/* --c-calls: refused here, before anything runs, where not supported */
+	if (o->c_calls && (ret = ccalls__plan(&t, err, sizeof(err))))
 		goto fail;
 	if (o->sample_hz && sampler__plan(&t, err, sizeof(err)))
 		goto fail;
@@ -421,6 +431,7 @@ int session__run(const struct session_opts *o)
 	progress__end(progress);
 	progress = NULL;
 	say_target(&t);
+	ccalls__say(&t);
 	/* after the registration uprobe: what registered before (a registration
 	 * made in between is in both: the analyzer counts it once) */
 	if (jit_session__read_perf_map(&t, &perf_map)) {
@@ -500,6 +511,7 @@ int session__run(const struct session_opts *o)
 	exec_link = NULL;
 	exec_follow__check(follow, true);
 	exec_follow__end(follow, &end);
+	ccalls__end(&t, skel, &end);
 	bpf_link__destroy(tree_links[0]);
 	bpf_link__destroy(tree_links[1]);
 	tree_links[0] = tree_links[1] = NULL;
@@ -568,6 +580,7 @@ cleanup:
 	cover_boot__close(boot);
 	perf_map__free(&perf_map);
 	jit_session__follow_free(&jitdump);
+	ccalls__free(&t);
 	/* the perf trampoline we turned on wrote /tmp/perf-PID.map (one the
 	 * program turned on itself is its own) */
 	if (o->argv && t.pid && t.bin.has_perf_trampoline && perf_support_set(o))

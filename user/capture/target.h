@@ -33,6 +33,8 @@ struct target {
 	/* set by the session: probe the bootstrap's hand-over; and only that
 	 * (its calls are counted inside the process: no call probes) */
 	bool cover_channel, calls_inside;
+	/* --c-calls: its sites and configuration (user/capture/ccalls.h), NULL without */
+	struct ccalls *ccalls;
 	uint32_t n_warnings;
 	char warnings[IN_MAX_WARNINGS][256];
 };

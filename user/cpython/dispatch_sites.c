@@ -80,6 +80,7 @@
 #include <string.h>
 #include <capstone/capstone.h>
 #include "cpython/dispatch_sites.h"
+#include "cpython/dispatch_internal.h"
 #include "cpython/exit_reg.h"
 #include "cpython/opcode_table.h"
 #include "cpython/unwind_site.h"
@@ -89,23 +90,6 @@
 
 #define EVAL_FUNC "_PyEval_EvalFrameDefault"
 #define PREFIX_MAX 64	/* instructions scanned for an emulated site */
-
-enum ins_kind { K_OTHER, K_JMP, K_JCC, K_CALL, K_JMP_IND, K_RET, K_STOP };
-
-struct ins {
-	uint64_t addr;
-	uint64_t target;	/* direct jump/call target */
-	uint8_t size;
-	uint8_t kind;
-	bool emulated;
-};
-
-/* the eval function's instructions (x86_code.c); v and n are x.v and x.n */
-struct code {
-	struct ins *v;
-	size_t n;
-	struct x86_code x;
-};
 
 /* The kernel's x86_nops (arch/x86/kernel/alternative.c), which uprobes
  * emulate (arch/x86/kernel/uprobes.c, branch_setup_xol_ops). */
@@ -153,7 +137,7 @@ bool dispatch_sites__kernel_emulates(const unsigned char *b, size_t len)
 	return b[i] == 0x0f && i + 1 < len && b[i + 1] >= 0x80 && b[i + 1] <= 0x8f;
 }
 
-static void classify(csh cs, const cs_insn *in, void *rec)
+void classify(csh cs, const cs_insn *in, void *rec)
 {
 	struct ins *out = rec;
 	const cs_x86 *x = &in->detail->x86;
@@ -176,7 +160,7 @@ static void classify(csh cs, const cs_insn *in, void *rec)
 		out->kind = imm ? K_JCC : K_JMP_IND;
 }
 
-static int disassemble(struct code *c, uint64_t start, uint64_t size)
+int disassemble(struct code *c, uint64_t start, uint64_t size)
 {
 	int ret = x86_code__read(&c->x, start, size);
 
@@ -186,13 +170,13 @@ static int disassemble(struct code *c, uint64_t start, uint64_t size)
 }
 
 /* index of the instruction starting at ADDR, or -1 */
-static long find_ins(const struct code *c, uint64_t addr)
+long find_ins(const struct code *c, uint64_t addr)
 {
 	return x86_code__find(&c->x, addr);
 }
 
 /* successors of instruction I: fall-through and/or direct target (-1: none) */
-static void successors(const struct code *c, size_t i, long *fall, long *jump)
+void successors(const struct code *c, size_t i, long *fall, long *jump)
 {
 	const struct ins *in = &c->v[i];
 
@@ -245,14 +229,7 @@ static bool switches_frame(const struct code *c, uint64_t from, uint64_t to, int
 	return found;
 }
 
-struct family {
-	uint8_t kind;
-	int n;
-	uint64_t entry[24];
-	char name[24][40];
-};
-
-static void family_add(struct family *f, uint64_t addr, const char *name)
+void family_add(struct family *f, uint64_t addr, const char *name)
 {
 	for (int i = 0; i < f->n; i++)
 		if (f->entry[i] == addr)
@@ -264,7 +241,7 @@ static void family_add(struct family *f, uint64_t addr, const char *name)
 	}
 }
 
-static bool in_family(const struct family *f, uint64_t addr)
+bool in_family(const struct family *f, uint64_t addr)
 {
 	for (int i = 0; i < f->n; i++)
 		if (f->entry[i] == addr)
@@ -274,7 +251,7 @@ static bool in_family(const struct family *f, uint64_t addr)
 
 /* MARK every instruction that code outside family F reaches (from STARTS,
  * following fall-through and direct jumps, not going through F's entries) */
-static int reach_outside(const struct code *c, const struct family *f, const uint64_t *starts,
+int reach_outside(const struct code *c, const struct family *f, const uint64_t *starts,
 			 size_t n_starts, uint8_t *mark)
 {
 	long *stack = malloc(c->n * sizeof(*stack));
@@ -309,7 +286,7 @@ static int reach_outside(const struct code *c, const struct family *f, const uin
 /* The site of the handler at index E: the first emulated instruction of its
  * straight-line path, or the handler's first instruction (slow) when there
  * is none that only F reaches, or -1 when even that is reached by others. */
-static long entry_site(const struct code *c, const uint8_t *outside, long e, bool *emulated)
+long entry_site(const struct code *c, const uint8_t *outside, long e, bool *emulated)
 {
 	long i = e;
 
@@ -386,7 +363,7 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 		       char *err, size_t errlen)
 {
 	uint8_t *outside = malloc(c->n);
-	long sites[24];
+	long sites[FAMILY_MAX];
 	int n_sites = 0, ret = 0;
 
 	if (!outside)
@@ -449,7 +426,7 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 
 /* the handlers of the computed-goto table: its symbol's words, or the
  * table found from the code in a build without .symtab (opcode_table.c) */
-static int find_table(struct elf_file *ef, const char *path, uint64_t fv, uint64_t fsz,
+int find_table(struct elf_file *ef, const char *path, uint64_t fv, uint64_t fsz,
 		      uint64_t handlers[256], char *err, size_t errlen)
 {
 	uint64_t tab, tab_sz;
@@ -483,7 +460,7 @@ static int find_table(struct elf_file *ef, const char *path, uint64_t fv, uint64
  * the unwind tables (os/eh_frame.c), which a stripped build keeps and which
  * equal the symbols where there are symbols.
  */
-static int disassemble_fragments(struct code *c, uint64_t fv, uint64_t fsz,
+int disassemble_fragments(struct code *c, uint64_t fv, uint64_t fsz,
 				 const uint64_t *starts, size_t n_starts)
 {
 	uint64_t done[16][2];
@@ -511,6 +488,28 @@ static int disassemble_fragments(struct code *c, uint64_t fv, uint64_t fsz,
 	return ret;
 }
 
+/* the base of each specialized instruction: the binary's table, or the
+ * interpreter's dis.deoptmap (the same data, checked equal where both exist) */
+int deopt_table(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
+		unsigned char deopt[256], char *err, size_t errlen)
+{
+	uint64_t deopt_v, deopt_sz;
+
+	if (!elf_file__find_symbol(ef, "_PyOpcode_Deopt", &deopt_v, &deopt_sz) &&
+	    deopt_sz == 256 && elf_file__read_vaddr(ef, deopt_v, deopt, 256) == 256) {
+		for (int op = 0; ops->n_deopt && op < 256; op++)
+			if (ops->deopt[op] != op && deopt[op] != ops->deopt[op])
+				return ERR("%s: _PyOpcode_Deopt and the interpreter's dis.deoptmap "
+					   "disagree on opcode %d", path, op);
+	} else if (ops->n_deopt) {
+		memcpy(deopt, ops->deopt, 256);
+	} else {
+		return ERR("%s has no _PyOpcode_Deopt table (a stripped build?) and its "
+			   "interpreter printed no dis.deoptmap", path);
+	}
+	return 0;
+}
+
 int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
 			 int frame_back, struct ds_plan *plan, char *err, size_t errlen)
 {
@@ -528,7 +527,7 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 		{ PY_OP_INSTRUMENTED_YIELD_VALUE, 1 },
 	};
 	bool ours[256] = { false };	/* opcodes in a family */
-	uint64_t handlers[256], fv, fsz, deopt_v, deopt_sz, unwind;
+	uint64_t handlers[256], fv, fsz, unwind;
 	unsigned char deopt[256];
 	struct family fam[3] = { { .kind = DS_CALL }, { .kind = DS_RETURN },
 				 { .kind = DS_UNWIND } };
@@ -543,21 +542,9 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 	ret = find_table(ef, path, fv, fsz, handlers, err, errlen);
 	if (ret)
 		return ret;
-	/* the base of each specialized instruction: the binary's table, or
-	 * the interpreter's dis.deoptmap (the same data, checked equal where
-	 * both exist) */
-	if (!elf_file__find_symbol(ef, "_PyOpcode_Deopt", &deopt_v, &deopt_sz) &&
-	    deopt_sz == 256 && elf_file__read_vaddr(ef, deopt_v, deopt, 256) == 256) {
-		for (int op = 0; ops->n_deopt && op < 256; op++)
-			if (ops->deopt[op] != op && deopt[op] != ops->deopt[op])
-				return ERR("%s: _PyOpcode_Deopt and the interpreter's dis.deoptmap "
-					   "disagree on opcode %d", path, op);
-	} else if (ops->n_deopt) {
-		memcpy(deopt, ops->deopt, sizeof(deopt));
-	} else {
-		return ERR("%s has no _PyOpcode_Deopt table (a stripped build?) and its "
-			   "interpreter printed no dis.deoptmap", path);
-	}
+	ret = deopt_table(ef, path, ops, deopt, err, errlen);
+	if (ret)
+		return ret;
 	/* exit_unwind: the DWARF label, else found from the code (unwind_site.c) */
 	plan->unwind_from = "DWARF";
 	if (dwarf_labels__find(path, EVAL_FUNC, "exit_unwind", &unwind)) {

@@ -31,6 +31,16 @@ static const char *const names[PY_OP__COUNT] = {
 	[PY_OP_INSTRUMENTED_RETURN_VALUE] = "INSTRUMENTED_RETURN_VALUE",
 	[PY_OP_INSTRUMENTED_RETURN_CONST] = "INSTRUMENTED_RETURN_CONST",
 	[PY_OP_INSTRUMENTED_YIELD_VALUE] = "INSTRUMENTED_YIELD_VALUE",
+	[PY_OP_CALL] = "CALL",
+	[PY_OP_CALL_FUNCTION_EX] = "CALL_FUNCTION_EX",
+	[PY_OP_INSTRUMENTED_CALL] = "INSTRUMENTED_CALL",
+	[PY_OP_INSTRUMENTED_CALL_FUNCTION_EX] = "INSTRUMENTED_CALL_FUNCTION_EX",
+	[PY_OP_EXTENDED_ARG] = "EXTENDED_ARG",
+	[PY_OP_POP_TOP] = "POP_TOP",
+	[PY_OP_CALL_NO_KW_LIST_APPEND] = "CALL_NO_KW_LIST_APPEND",
+	[PY_OP_CALL_LIST_APPEND] = "CALL_LIST_APPEND",
+	[PY_OP_CALL_KW] = "CALL_KW",
+	[PY_OP_INSTRUMENTED_CALL_KW] = "INSTRUMENTED_CALL_KW",
 };
 
 /* opmap, then each specialized instruction's number and its base's
@@ -44,6 +54,9 @@ static const char *const names[PY_OP__COUNT] = {
 	"    m = dis._all_opmap\n" \
 	"    for s, b in sorted(dis.deoptmap.items()):\n" \
 	"        print('deopt', m[s], m[b])\n" \
+	"    for k in ('CALL_NO_KW_LIST_APPEND', 'CALL_LIST_APPEND'):\n" \
+	"        if k in m:\n" \
+	"            print(k, m[k])\n" \
 	"except (ImportError, AttributeError, KeyError):\n" \
 	"    pass\n"
 

@@ -22,7 +22,7 @@ int func_names__set(struct func_names *fn, const struct func_info *f)
 	free((char *)e->qualname);
 	free((char *)e->file);
 	*e = (struct func_info){ .id = f->id, .qualname = q, .file = file, .line = f->line,
-				 .base = f->base, .at_line = f->at_line };
+				 .base = f->base, .at_line = f->at_line, .c_func = f->c_func };
 	if (f->id >= fn->n)
 		fn->n = f->id + 1;
 	return 0;

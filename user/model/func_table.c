@@ -57,38 +57,19 @@ void func_table__free(struct func_table *ft)
 	free(ft);
 }
 
-static const struct func_info *intern_norm(struct func_table *ft, const char *qualname,
-					   const char *file, uint32_t line, bool *is_new);
-
-/* FILE is kept as the outputs show it: lexically normalized (model/path_norm.c) */
-const struct func_info *func_table__intern(struct func_table *ft, const char *qualname,
-					   const char *file, uint32_t line, bool *is_new)
+static const struct func_info *intern(struct func_table *ft, const char *qualname,
+				      const char *file, uint32_t line, bool c_func, bool *is_new)
 {
-	char buf[512], *norm = strlen(file) < sizeof(buf) ? buf : strdup(file);
-	const struct func_info *r;
-
-	if (!norm)
-		return NULL;
-	if (norm == buf)
-		strcpy(buf, file);
-	path_norm__apply(norm);
-	r = intern_norm(ft, qualname, norm, line, is_new);
-	if (norm != buf)
-		free(norm);
-	return r;
-}
-
-static const struct func_info *intern_norm(struct func_table *ft, const char *qualname,
-					   const char *file, uint32_t line, bool *is_new)
-{
-	uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL ^ line, qualname), file);
+	uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL ^ line ^ ((uint64_t)c_func << 40),
+				 qualname), file);
 	uintptr_t first = (uintptr_t)hashmap__get(ft->by_hash, h);
 	struct func_ent *e;
 
 	*is_new = false;
 	for (uint32_t id1 = first; id1; id1 = ft->v[id1 - 1].next) {
 		e = &ft->v[id1 - 1];
-		if (e->info.line == line && !strcmp(e->info.qualname, qualname) &&
+		if (e->info.line == line && e->info.c_func == c_func &&
+		    !strcmp(e->info.qualname, qualname) &&
 		    !strcmp(e->info.file, file))
 			return &e->info;
 	}
@@ -107,6 +88,7 @@ static const struct func_info *intern_norm(struct func_table *ft, const char *qu
 	e->info.line = line;
 	e->info.base = 0;
 	e->info.at_line = 0;
+	e->info.c_func = c_func;
 	e->next = first;
 	if (!e->info.qualname || !e->info.file ||
 	    hashmap__set(ft->by_hash, h, (void *)(uintptr_t)(ft->n + 1))) {
@@ -117,6 +99,30 @@ static const struct func_info *intern_norm(struct func_table *ft, const char *qu
 	ft->n++;
 	*is_new = true;
 	return &e->info;
+}
+
+/* FILE is kept as the outputs show it: lexically normalized (model/path_norm.c) */
+const struct func_info *func_table__intern(struct func_table *ft, const char *qualname,
+					   const char *file, uint32_t line, bool *is_new)
+{
+	char buf[512], *norm = strlen(file) < sizeof(buf) ? buf : strdup(file);
+	const struct func_info *r;
+
+	if (!norm)
+		return NULL;
+	if (norm == buf)
+		strcpy(buf, file);
+	path_norm__apply(norm);
+	r = intern(ft, qualname, norm, line, false, is_new);
+	if (norm != buf)
+		free(norm);
+	return r;
+}
+
+const struct func_info *func_table__intern_c(struct func_table *ft, const char *qualname,
+					     const char *module, bool *is_new)
+{
+	return intern(ft, qualname, module, 0, true, is_new);
 }
 
 const struct func_info *func_table__intern_line(struct func_table *ft, uint32_t base,

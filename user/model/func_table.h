@@ -14,6 +14,10 @@ void func_table__free(struct func_table *ft);
  * The strings are copied. NULL when out of memory. */
 const struct func_info *func_table__intern(struct func_table *ft, const char *qualname,
 					   const char *file, uint32_t line, bool *is_new);
+/* The identity of the C function QUALNAME of MODULE (--c-calls: c_func),
+ * created if new (*IS_NEW set). NULL when out of memory. */
+const struct func_info *func_table__intern_c(struct func_table *ft, const char *qualname,
+					     const char *module, bool *is_new);
 /* The identity of line AT_LINE (0: unknown) of function BASE (--lines):
  * named "qualname:AT_LINE" or "qualname:?", created if new. NULL when out
  * of memory or BASE is not known. */

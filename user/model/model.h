@@ -123,7 +123,18 @@ struct func_info {
 	 * function */
 	uint32_t base;
 	uint32_t at_line;
+	/* --c-calls: a C function (sys.setprofile's c_call): QUALNAME is its
+	 * qualified name (sorted, time.sleep, list.append), FILE its module
+	 * (builtins, time; "" when unknown), LINE 0 */
+	bool c_func;
 };
+
+/* what flame graphs, profiles and tables put before a function's name:
+ * "[C] " for a C function (--c-calls), else "" */
+static inline const char *func_info__mark(const struct func_info *f)
+{
+	return f && f->c_func ? "[C] " : "";
+}
 
 /* flags of call_rec */
 #define CALL_BEGAN_BEFORE_ATTACH 0x01	/* start_ns is the attach time */

@@ -189,9 +189,18 @@ static int chrome_func(struct sink *s, const struct func_info *f)
 	return func_names__set(&((struct chrome_sink *)s)->names, f);
 }
 
-/* ,"args":{"file":...,"line":N of function CF (NULL: unknown) */
+/* ,"args":{"file":...,"line":N of function CF (NULL: unknown); of a C
+ * function (--c-calls) ,"args":{"module":... where known */
 static void chrome_func_args(struct json_writer *jw, const struct func_info *cf)
 {
+	if (cf && cf->c_func) {
+		json_writer__raw(jw, ",\"args\":{\"c_function\":true");
+		if (cf->file[0]) {
+			json_writer__raw(jw, ",\"module\":");
+			json_writer__string(jw, cf->file);
+		}
+		return;
+	}
 	json_writer__raw(jw, ",\"args\":{\"file\":");
 	json_writer__string(jw, cf ? cf->file : "");
 	json_writer__printf(jw, ",\"line\":%u", cf ? cf->line : 0);
@@ -293,11 +302,15 @@ static int chrome_call(struct sink *s, const struct call_rec *c)
 	struct json_writer *jw = &cs->jw;
 	uint64_t dur = c->end_ns > c->start_ns ? c->end_ns - c->start_ns : 0;
 	uint64_t tid = chrome_track_tid(cs, c);
+	const struct func_info *cf = func_names__get(&cs->names, c->func);
 
-	chrome_func_event(cs, c->func, "python", 'X', c->pid, tid, c->start_ns);
+	/* (a C function, --c-calls: the category the PyTorch profiler's
+	 * users know it by) */
+	chrome_func_event(cs, c->func, cf && cf->c_func ? "c_function" : "python", 'X', c->pid,
+			  tid, c->start_ns);
 	json_writer__raw(jw, ",\"dur\":");
 	json_writer__usec(jw, dur);
-	chrome_func_args(jw, func_names__get(&cs->names, c->func));
+	chrome_func_args(jw, cf);
 	chrome_flags(jw, c->flags);
 	if (c->task_name) {
 		json_writer__raw(jw, ",\"task\":");

@@ -105,6 +105,8 @@ static char *folded_label(const struct func_info *fi, uint32_t func)
 
 	if (fi && !fi->file[0])	/* a placeholder: "[truncated]" */
 		n = asprintf(&s, "%s", fi->qualname);
+	else if (fi && fi->c_func)	/* "[C] name (module)" */
+		n = asprintf(&s, "%s%s (%s)", func_info__mark(fi), fi->qualname, fi->file);
 	else if (fi)
 		n = asprintf(&s, "%s (%s:%u)", fi->qualname, fi->file, fi->line);
 	else

@@ -93,8 +93,9 @@ static void print_rows(const struct hot_funcs *h, const struct func_names *names
 			continue;
 		}
 		/* the traced program's text, on a terminal */
+		fputs(func_info__mark(fi), f);
 		text_escape__term(f, fi->qualname);
-		if (fi->file[0]) {
+		if (fi->file[0] && !fi->c_func) {
 			fputs(" (", f);
 			text_escape__term(f, fi->file);
 			fprintf(f, ":%u)", fi->line);

@@ -212,7 +212,16 @@ static int pprof_func(struct sink *s, const struct func_info *f)
 	if (array__grow((void **)&ps->funcs, &ps->cap_funcs, f->id, sizeof(*ps->funcs)))
 		return ps->err = -ENOMEM;
 	pf = &ps->funcs[f->id];
-	pf->name = pprof_str(ps, f->qualname);
+	if (f->c_func) {	/* "[C] name" (--c-calls), in its module */
+		char *name = NULL;
+
+		if (asprintf(&name, "%s%s", func_info__mark(f), f->qualname) < 0)
+			return ps->err = -ENOMEM;
+		pf->name = pprof_str(ps, name);
+		free(name);
+	} else {
+		pf->name = pprof_str(ps, f->qualname);
+	}
 	pf->file = pprof_str(ps, f->file);
 	pf->line = f->line;
 	pf->base = f->base;

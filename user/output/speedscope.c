@@ -407,7 +407,17 @@ static void ss_write_frames(struct ss_sink *ss, struct json_writer *jw)
 		const struct func_info *fi = func_names__get(&ss->names, id);
 
 		json_writer__raw(jw, id ? ",\n{\"name\":" : "\n{\"name\":");
-		if (fi) {
+		if (fi && fi->c_func) {
+			char *name = NULL;
+
+			if (asprintf(&name, "%s%s", func_info__mark(fi), fi->qualname) < 0)
+				name = NULL;
+			json_writer__string(jw, name ? name : fi->qualname);
+			free(name);
+			json_writer__raw(jw, ",\"file\":");
+			json_writer__string(jw, fi->file);
+			json_writer__raw(jw, "}");
+		} else if (fi) {
 			json_writer__string(jw, fi->qualname);
 			json_writer__raw(jw, ",\"file\":");
 			json_writer__string(jw, fi->file);

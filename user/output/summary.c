@@ -226,10 +226,14 @@ static int summary_print_table(struct summary_sink *ss)
 		if (fi) {
 			fprintf(ss->f, "%10llu %14s %14s  ", (unsigned long long)sf->calls,
 				tot, self);
+			fputs(func_info__mark(fi), ss->f);
 			text_escape__term(ss->f, fi->qualname);
 			fputs(" (", ss->f);
 			text_escape__term(ss->f, fi->file);
-			fprintf(ss->f, ":%u)\n", fi->line);
+			if (fi->c_func)
+				fputs(")\n", ss->f);	/* a C function's module */
+			else
+				fprintf(ss->f, ":%u)\n", fi->line);
 		} else
 			fprintf(ss->f, "%10llu %14s %14s  <unknown function %u>\n",
 				(unsigned long long)sf->calls, tot, self, order[i]);

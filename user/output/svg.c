@@ -489,6 +489,7 @@ static void svg_rect(struct svg_sink *ss, const struct svg_layout *lo, int func,
 	}
 	svg_puts(ss, "><title>");
 	if (fi) {
+		svg_puts(ss, func_info__mark(fi));
 		svg_esc(ss, fi->qualname, SIZE_MAX);
 		svg_puts(ss, " (");
 		svg_esc(ss, fi->file, SIZE_MAX);
@@ -519,7 +520,7 @@ static void svg_frame(struct svg_sink *ss, uint32_t id, const struct svg_layout 
 	char lbl[1200], t[32];
 
 	if (fi)
-		snprintf(lbl, sizeof(lbl), "%s (%s:%u)", fi->qualname,
+		snprintf(lbl, sizeof(lbl), "%s%s (%s:%u)", func_info__mark(fi), fi->qualname,
 			 svg_basename(fi->file), fi->line);
 	else if (id)
 		snprintf(lbl, sizeof(lbl), "<unknown function %u>", sc->func);

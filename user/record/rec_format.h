@@ -177,10 +177,11 @@ static inline double rec_get_double(struct rec_cursor *c)
 	return v;
 }
 
-/* bytes of a TR_EV_CODE string actually carried */
+/* bytes of a TR_EV_CODE string actually carried (UTF-8: a C function's
+ * names, --c-calls) */
 static inline size_t rec_code_str_bytes(uint32_t len, uint8_t enc, size_t max)
 {
-	uint64_t n = (uint64_t)len * (enc & TR_STR_KIND_MASK);
+	uint64_t n = enc == TR_STR_UTF8 ? len : (uint64_t)len * (enc & TR_STR_KIND_MASK);
 
 	return n < max ? n : max;
 }
@@ -188,8 +189,6 @@ static inline size_t rec_code_str_bytes(uint32_t len, uint8_t enc, size_t max)
 /* bytes of a TR_EV_RUNTIME name actually carried */
 static inline size_t rec_runtime_name_bytes(const struct tr_ev_runtime *e)
 {
-	if (e->name_enc == TR_STR_UTF8)
-		return e->name_len < TR_MODNAME_MAX ? e->name_len : TR_MODNAME_MAX;
 	return rec_code_str_bytes(e->name_len, e->name_enc, TR_MODNAME_MAX);
 }
 #endif

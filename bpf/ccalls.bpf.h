@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * --c-calls: calls of C functions made by Python code, exactly those
+ * sys.setprofile reports as c_call, each ended where its c_return or
+ * c_exception would be. Dispatch strategy, CPython 3.12 to 3.14 (the sites,
+ * and why each call is seen once: user/cpython/ccall_sites.c).
+ *
+ * ccall_start runs at a site in the handler of every instruction of the
+ * CALL family (CALL, its specialized forms, CALL_FUNCTION_EX and the
+ * instrumented forms), before the handler has touched the value stack: the
+ * frame is the thread's executing frame, its prev_instr is the instruction
+ * (opcode and oparg), the value stack pointer is in a register userspace
+ * found from the code (tr_ccall_cfg.sp_reg). It reads the callable where
+ * the instruction takes it and decides as CPython 3.12-3.14's profiler does
+ * (Python/legacy_tracing.c, sys_profile_call_or_return, given the callable
+ * and the first argument by the instrumented CALL):
+ *   - a PyCFunction (PyCFunction_Type or its subclass PyCMethod_Type);
+ *   - a method descriptor (PyMethodDescr_Type) with a first argument
+ *     (self); with none it reports nothing;
+ *   - a bound method (PyMethod_Type) whose function is a PyCFunction
+ *     (CALL only: CALL_FUNCTION_EX reports no bound method at all);
+ *   - nothing else (types, Python functions, objects with __call__).
+ * A C call is sent as TR_EV_CALL flagged TR_CALL_C, FRAME = F | 1 (F the
+ * Python frame, 8-aligned: a frame has one C call running at most), PARENT
+ * = F, CODE = the PyMethodDef | 1, described once by a TR_EV_CODE flagged
+ * TR_CODE_C_FUNC. The call is kept open in `ccall_open` under (process, F)
+ * with the instruction's address.
+ *
+ * ccall_end runs at the sites right after the handlers' calls that may be
+ * the C function (user/cpython/ccall_sites.c); a hit in a frame with an
+ * open C call ends it (TR_EV_RETURN of F | 1); a hit with none (a type, an
+ * object with __call__ was called) is nothing.
+ *
+ * Once, not twice: a specialized handler whose guard fails jumps into its
+ * base instruction's handler, which may pass the base's own start site: a
+ * start in F for the same instruction while F's call of it is open is that
+ * instruction going on, not a call. A start in F for another instruction
+ * while one is open means the open one's end was missed: it is ended there
+ * (an upper bound) and counted in ccall_ends_lost, never silently.
+ * LIST_APPEND's fast path calls nothing: its site (cookie
+ * TR_CCALL_SITE_LIST_APPEND) sends the call and its return at once when the
+ * guards it passes hold (the callable is list.append, self a list); and
+ * when the call is already open for the same instruction (CALL's adaptive
+ * form specialized itself into LIST_APPEND and dispatched that at once),
+ * it ends it there.
+ */
+#ifndef TRACER_CCALLS_BPF_H
+#define TRACER_CCALLS_BPF_H
+
+/* CPython object layouts (GIL builds, 3.8-3.14: unchanged) */
+#define OB_TYPE 8		/* PyObject.ob_type */
+#define TP_NAME 24		/* PyTypeObject.tp_name */
+#define TP_FLAGS 168		/* PyTypeObject.tp_flags */
+#define CF_ML 16		/* PyCFunctionObject.m_ml */
+#define CF_SELF 24		/* .m_self */
+#define CF_MODULE 32		/* .m_module */
+#define MD_TYPE 16		/* PyMethodDescrObject.d_common.d_type */
+#define MD_METHOD 40		/* .d_method */
+#define ML_NAME 0		/* PyMethodDef.ml_name */
+#define ML_METH 8		/* .ml_meth */
+#define PM_FUNC 16		/* PyMethodObject.im_func */
+#define TUPLE_SIZE 16		/* PyTupleObject.ob_size */
+#define TUPLE_ITEM 24		/* .ob_item */
+#define TPFLAGS_LIST_SUBCLASS (1UL << 25)
+#define TPFLAGS_TYPE_SUBCLASS (1UL << 31)
+
+/* per traced process (host tgid): written by userspace (user/capture/ccalls.c) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct tr_ccall_cfg);
+} ccall_cfgs SEC(".maps");
+
+struct ccall_key {
+	__u64 frame;
+	__u32 pid;
+	__u32 instance;
+};
+
+struct ccall_val {
+	__u64 instr;		/* the call instruction's address */
+	__u64 def;		/* the PyMethodDef */
+};
+
+/* the open C call of each Python frame; written by BPF only. (No map of
+ * this file is preallocated: a session without --c-calls pays nothing.) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, struct ccall_key);
+	__type(value, struct ccall_val);
+} ccall_open SEC(".maps");
+
+struct ccall_def_key {
+	__u32 pid;
+	__u32 instance;
+	__u64 def;
+};
+
+/* PyMethodDefs whose TR_EV_CODE was sent; written by BPF only (full: the
+ * identity is sent again, counted as map_full, never lost) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, struct ccall_def_key);
+	__type(value, __u8);
+} ccall_defs SEC(".maps");
+
+/* C calls whose end was not seen, ended at the next start in their frame */
+__u64 ccall_ends_lost;
+
+/* register REG of CTX: all read at constant offsets (the verifier wants
+ * them so), then one chosen */
+static __always_inline __u64 ccall_reg(struct pt_regs *ctx, __u8 reg)
+{
+	__u64 bx = ctx->bx, bp = ctx->bp, r12 = ctx->r12, r13 = ctx->r13, r14 = ctx->r14,
+	      r15 = ctx->r15;
+
+	barrier_var(bx);
+	barrier_var(bp);
+	barrier_var(r12);
+	barrier_var(r13);
+	barrier_var(r14);
+	barrier_var(r15);
+	return reg == TR_REG_RBX ? bx : reg == TR_REG_RBP ? bp : reg == TR_REG_R12 ? r12 :
+	       reg == TR_REG_R13 ? r13 : reg == TR_REG_R14 ? r14 : reg == TR_REG_R15 ? r15 : 0;
+}
+
+static __always_inline __u64 ob_type(__u64 obj)
+{
+	__u64 t = 0;
+
+	if (obj)
+		read_ptr(obj + OB_TYPE, &t, NULL);
+	return t;
+}
+
+/* a C function's identity, read while the callable is certainly alive */
+struct ccall_id {
+	__u64 def;
+	__u64 owner;		/* a type object, or a module's name (a str), or 0 */
+	bool owner_is_type;
+};
+
+/* a PyCFunction object's identity: its method def, and whose it is (the
+ * type of m_self, m_self itself if it is a type, else the module's name) */
+static __always_inline bool cfunction_id(const struct tr_ccall_cfg *cc, __u64 f,
+					 struct ccall_id *id)
+{
+	__u64 self = 0, st, flags = 0;
+
+	if (read_ptr(f + CF_ML, &id->def, NULL) || !id->def)
+		return false;
+	read_ptr(f + CF_SELF, &self, NULL);
+	st = ob_type(self);
+	if (!self || st == cc->module_type) {
+		read_ptr(f + CF_MODULE, &id->owner, NULL);
+		id->owner_is_type = false;
+		return true;
+	}
+	read_ptr(st + TP_FLAGS, &flags, NULL);
+	id->owner = (flags & TPFLAGS_TYPE_SUBCLASS) ? self : st;
+	id->owner_is_type = true;
+	return true;
+}
+
+static __always_inline bool is_cfunction(const struct tr_ccall_cfg *cc, __u64 t)
+{
+	return t && (t == cc->cfunction_type || t == cc->cmethod_type);
+}
+
+/*
+ * Is the instruction at INSTR, with the value stack at SP, a C call to
+ * sys.setprofile? Fills ID, and *APPEND_FAST when the callable is
+ * list.append called on a list (the guards of LIST_APPEND's fast path).
+ */
+static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 instr, __u64 sp,
+					 struct ccall_id *id, bool *append_fast)
+{
+	__u8 code[4] = {};
+	__u64 callable = 0, self = 0, t, flags = 0;
+	__u32 oparg;
+	bool ex, kw;
+
+	*append_fast = false;
+	if (!sp || user_read(code, sizeof(code), instr - 2, NULL))
+		return false;
+	oparg = code[3];
+	if (code[0] == cc->op_extended_arg)
+		oparg |= (__u32)code[1] << 8;	/* (more than 65535 arguments: no) */
+	ex = code[2] == cc->op_call_ex || (cc->op_call_ex_instr && code[2] == cc->op_call_ex_instr);
+	kw = cc->op_call_kw && (code[2] == cc->op_call_kw || code[2] == cc->op_call_kw_instr);
+	if (ex) {
+		/* 3.12 (unused, func, callargs, kwargs if oparg & 1); 3.13+
+		 * (func, unused, callargs, kwargs if oparg & 1) */
+		__u64 at = sp - 8 * (3 + (cc->ex_kwargs_slot ? 1 : (oparg & 1))), args = 0, n = 0;
+
+		if (read_ptr(at + (cc->self_after ? 0 : 8), &callable, NULL) ||
+		    read_ptr(at + 16, &args, NULL))
+			return false;
+		callable &= ~(__u64)cc->ref_tag_bits;
+		args &= ~(__u64)cc->ref_tag_bits;
+		if (args && !read_ptr(args + TUPLE_SIZE, &n, NULL) && (__s64)n > 0)
+			read_ptr(args + TUPLE_ITEM, &self, NULL);
+		else
+			self = 1;	/* Py_None: an argument all the same */
+	} else {
+		/* 3.12 (method or NULL, callable or self, args[oparg]); 3.13+
+		 * (callable, self or NULL, args[oparg]), CALL_KW with kwnames
+		 * above */
+		__u64 top = sp - (kw ? 8 : 0), at = top - 8 * (2 + (__u64)oparg), lo = 0, hi = 0;
+		bool has_self;
+		__u32 total;
+
+		if (oparg > 0xffff || read_ptr(at, &lo, NULL) || read_ptr(at + 8, &hi, NULL))
+			return false;
+		lo &= ~(__u64)cc->ref_tag_bits;
+		hi &= ~(__u64)cc->ref_tag_bits;
+		if (cc->self_after) {
+			callable = lo;
+			has_self = hi != 0;
+		} else {
+			callable = lo ? lo : hi;
+			has_self = lo != 0;
+		}
+		total = oparg + (has_self ? 1 : 0);
+		if (total)
+			read_ptr(top - 8 * (__u64)total, &self, NULL);
+		self &= ~(__u64)cc->ref_tag_bits;
+	}
+	t = ob_type(callable);
+	if (!t)
+		return false;
+	if (is_cfunction(cc, t))
+		return cfunction_id(cc, callable, id);
+	if (t == cc->method_descr_type) {
+		__u64 meth = 0;
+
+		if (!self || read_ptr(callable + MD_METHOD, &id->def, NULL) || !id->def ||
+		    read_ptr(callable + MD_TYPE, &id->owner, NULL))
+			return false;
+		id->owner_is_type = true;
+		if (!ex && cc->list_append && !read_ptr(id->def + ML_METH, &meth, NULL) &&
+		    meth == cc->list_append) {
+			read_ptr(ob_type(self) + TP_FLAGS, &flags, NULL);
+			*append_fast = flags & TPFLAGS_LIST_SUBCLASS;
+		}
+		return true;
+	}
+	if (t == cc->method_type && !ex) {
+		__u64 func = 0;
+
+		if (read_ptr(callable + PM_FUNC, &func, NULL) || !is_cfunction(cc, ob_type(func)))
+			return false;
+		return cfunction_id(cc, func, id);
+	}
+	return false;
+}
+
+/* send the identity of ID's function once per process instance */
+static __always_inline int ensure_cfunc(struct tr_proc_cfg *cfg, __u64 pid_tgid,
+					const struct ccall_id *id)
+{
+	struct ccall_def_key key = { .pid = pid_tgid >> 32, .instance = cfg->instance,
+				     .def = id->def };
+	struct tr_ev_code *e;
+	__u64 name = 0, tp_name = 0;
+	int trunc = 0;
+	long n;
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&ccall_defs, &key))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop(TR_DROP_RINGBUF_FULL);
+		return -1;
+	}
+	fill_hdr(&e->hdr, TR_EV_CODE, sizeof(*e), pid_tgid, cfg->instance);
+	e->hdr.flags = TR_CODE_C_FUNC;
+	e->code = id->def | 1;
+	e->firstlineno = 0;
+	e->pad = 0;
+	e->name_len = e->file_len = 0;
+	e->name_enc = e->file_enc = TR_STR_UTF8;
+	read_ptr(id->def + ML_NAME, &name, NULL);
+	n = name ? bpf_probe_read_user_str(e->name, TR_NAME_MAX, (const void *)name) : 0;
+	e->name_len = n > 0 ? n - 1 : 0;
+	if (n < 0)
+		drop(TR_DROP_READ_FAIL);
+	if (id->owner_is_type) {
+		e->hdr.flags |= TR_CODE_C_TYPE;
+		read_ptr(id->owner + TP_NAME, &tp_name, NULL);
+		n = tp_name ? bpf_probe_read_user_str(e->file, TR_FILE_MAX, (const void *)tp_name)
+			    : 0;
+		e->file_len = n > 0 ? n - 1 : 0;
+	} else if (id->owner) {
+		e->file_enc = read_unicode(&cfg->layout, id->owner, e->file, TR_FILE_MAX,
+					   &e->file_len, &trunc, NULL);
+		if (!e->file_enc) {
+			e->file_enc = TR_STR_UTF8;
+			e->file_len = 0;
+		}
+	}
+	submit(e, sizeof(*e));
+	if (bpf_map_update_elem(&ccall_defs, &key, &one, BPF_ANY))
+		drop(TR_DROP_MAP_FULL);	/* not lost: sent again */
+	return 0;
+}
+
+static __always_inline void ccall_event(__u8 type, __u64 pid_tgid, __u32 instance, __u64 frame,
+					__u64 def)
+{
+	struct tr_ev_call *e;
+
+	if (type == TR_EV_RETURN) {
+		emit_return(pid_tgid, instance, frame | 1, def | 1);
+		return;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		drop(TR_DROP_RINGBUF_FULL);
+		return;
+	}
+	fill_hdr(&e->hdr, TR_EV_CALL, sizeof(*e), pid_tgid, instance);
+	e->hdr.flags = TR_CALL_C;
+	e->frame = frame | 1;
+	e->parent = frame;
+	e->code = def | 1;
+	submit(e, sizeof(*e));
+}
+
+SEC("uprobe")
+int ccall_start(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, 0, PT_REGS_IP(ctx));
+	__u32 pid = pid_tgid >> 32;
+	struct tr_ccall_cfg *cc;
+	struct ccall_id id = {};
+	struct ccall_val *open, val = {};
+	struct thread_state *ts;
+	__u64 frame, instr = 0, sp;
+	bool append_fast, lappend;
+
+	if (!cfg || !(cc = bpf_map_lookup_elem(&ccall_cfgs, &pid)))
+		return 0;
+	frame = running_frame(cfg);
+	if (!frame || cfg->layout.frame_instr < 0 ||
+	    read_ptr(frame + cfg->layout.frame_instr, &instr, NULL) || !instr)
+		return 0;
+	struct ccall_key key = { .frame = frame, .pid = pid, .instance = cfg->instance };
+
+	open = bpf_map_lookup_elem(&ccall_open, &key);
+	lappend = bpf_get_attach_cookie(ctx) & TR_CCALL_SITE_LIST_APPEND;
+	if (open && open->instr == instr && !lappend)
+		return 0;	/* the same instruction going on (top comment) */
+	sp = ccall_reg(ctx, cc->sp_reg);
+	if (!ccall_decide(cc, instr, sp, &id, &append_fast))
+		return 0;
+	if (open && open->instr == instr) {
+		/* CALL specialized itself into LIST_APPEND and runs that now
+		 * (the same instruction): its fast path ends the call here */
+		if (append_fast) {
+			ccall_event(TR_EV_RETURN, pid_tgid, cfg->instance, frame, open->def);
+			bpf_map_delete_elem(&ccall_open, &key);
+		}
+		return 0;
+	}
+	/* its frames since before the attach first (tracer.bpf.c) */
+	ts = first_seen(cfg, pid_tgid, frame);
+	if (ts && ts->seen == THREAD_SEEN_BY_WALK)
+		ts->seen = THREAD_SEEN;
+	if (open) {
+		/* another instruction of F: the open call's end was missed */
+		struct tr_ev_return *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+		__sync_fetch_and_add(&ccall_ends_lost, 1);
+		if (r) {
+			fill_hdr(&r->hdr, TR_EV_RETURN, sizeof(*r), pid_tgid, cfg->instance);
+			r->hdr.flags = TR_RET_END_INFERRED;
+			r->frame = frame | 1;
+			r->code = open->def | 1;
+			submit(r, sizeof(*r));
+		} else {
+			drop(TR_DROP_RINGBUF_FULL);
+		}
+		bpf_map_delete_elem(&ccall_open, &key);
+	}
+	if (ensure_cfunc(cfg, pid_tgid, &id) < 0)
+		return 0;
+	if (append_fast && lappend) {
+		ccall_event(TR_EV_CALL, pid_tgid, cfg->instance, frame, id.def);
+		ccall_event(TR_EV_RETURN, pid_tgid, cfg->instance, frame, id.def);
+		return 0;
+	}
+	val.instr = instr;
+	val.def = id.def;
+	if (bpf_map_update_elem(&ccall_open, &key, &val, BPF_ANY)) {
+		drop(TR_DROP_MAP_FULL);	/* its end could not be matched: not sent */
+		return 0;
+	}
+	ccall_event(TR_EV_CALL, pid_tgid, cfg->instance, frame, id.def);
+	return 0;
+}
+
+SEC("uprobe")
+int ccall_end(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, 0, 0);
+	struct ccall_val *open;
+	__u64 frame, def;
+
+	if (!cfg)
+		return 0;
+	frame = running_frame(cfg);
+	if (!frame)
+		return 0;
+	struct ccall_key key = { .frame = frame, .pid = pid_tgid >> 32,
+				 .instance = cfg->instance };
+
+	open = bpf_map_lookup_elem(&ccall_open, &key);
+	if (!open)
+		return 0;	/* not a C call (a type, an object with __call__) */
+	def = open->def;
+	bpf_map_delete_elem(&ccall_open, &key);
+	ccall_event(TR_EV_RETURN, pid_tgid, cfg->instance, frame, def);
+	return 0;
+}
+
+#endif /* TRACER_CCALLS_BPF_H */

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/*
+ * --c-calls for one target (-p, launch): whether its interpreter and
+ * strategy can have them, the sites (user/cpython/ccall_sites.c), the BPF
+ * side's configuration (addresses of the types that make a callable a C
+ * function to sys.setprofile, in the process: ELF vaddr + load bias).
+ * The programs (bpf/ccalls.bpf.h) are loaded and attached only with the
+ * option (user/capture/probes.c): without it nothing changes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "capture/ccalls.h"
+#include "capture/target.h"
+#include "cpython/py_opcodes.h"
+#include "os/elf_file.h"
+#include "tracer.skel.h"
+
+#define ERR(fmt, ...) (snprintf(err, errlen, fmt, ##__VA_ARGS__), -ENOTSUP)
+
+static int sym(struct elf_file *ef, const struct target *t, const char *name, tr_u64 *out)
+{
+	uint64_t v, sz;
+
+	if (elf_file__find_symbol(ef, name, &v, &sz))
+		return -ENOENT;
+	*out = v + t->load_bias;
+	return 0;
+}
+
+int ccalls__plan(struct target *t, char *err, size_t errlen)
+{
+	static const char *const types[] = { "PyCFunction_Type", "PyCMethod_Type",
+					     "PyMethodDescr_Type", "PyMethod_Type",
+					     "PyModule_Type", "list_append" };
+	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
+	struct ccalls *cc;
+	struct elf_file *ef;
+	struct py_opcodes ops;
+	tr_u64 *addr[6];
+	int ret;
+
+	if (t->cfg.strategy != TR_STRATEGY_DISPATCH || minor < 12 || minor > 14 || t->calls_inside)
+		return ERR("--c-calls: PID %d runs CPython 3.%u with the %s strategy, where calls "
+			   "of C functions are not traced (supported: %s): nothing was traced",
+			   t->pid, minor, t->cfg.strategy == TR_STRATEGY_USDT ? "usdt"
+					  : t->cfg.strategy == TR_STRATEGY_EVAL ? "eval" : "dispatch",
+			   CCALLS_SUPPORTED);
+	if (!t->creds_known)
+		return ERR("--c-calls: the credentials of PID %d are unknown: its interpreter "
+			   "cannot be asked for its opcode numbers", t->pid);
+	cc = calloc(1, sizeof(*cc));
+	if (!cc)
+		return -ENOMEM;
+	ef = elf_file__open(t->open_path);
+	if (!ef) {
+		free(cc);
+		return ERR("--c-calls: cannot open %s", t->file);
+	}
+	ret = py_opcodes__query(t->pid, &t->creds, &ops, err, errlen);
+	if (!ret)
+		ret = ccall_sites__plan(ef, t->file, &ops, t->cfg.layout.frame_instr, &cc->plan,
+					err, errlen);
+	addr[0] = &cc->cfg.cfunction_type;
+	addr[1] = &cc->cfg.cmethod_type;
+	addr[2] = &cc->cfg.method_descr_type;
+	addr[3] = &cc->cfg.method_type;
+	addr[4] = &cc->cfg.module_type;
+	addr[5] = &cc->cfg.list_append;
+	for (int i = 0; !ret && i < 6; i++)
+		if (sym(ef, t, types[i], addr[i]))
+			ret = ERR("--c-calls: %s has no symbol %s (supported: %s)", t->file, types[i],
+				  CCALLS_SUPPORTED);
+	for (int i = 0; !ret && i < cc->plan.n_starts; i++)
+		if (elf_file__vaddr_to_offset(ef, cc->plan.starts[i].vaddr, &cc->start_off[i]))
+			ret = ERR("--c-calls: site 0x%llx is not in the file",
+				  (unsigned long long)cc->plan.starts[i].vaddr);
+	for (int i = 0; !ret && i < cc->plan.n_ends; i++)
+		if (elf_file__vaddr_to_offset(ef, cc->plan.ends[i].vaddr, &cc->end_off[i]))
+			ret = ERR("--c-calls: site 0x%llx is not in the file",
+				  (unsigned long long)cc->plan.ends[i].vaddr);
+	elf_file__close(ef);
+	if (ret) {
+		free(cc);
+		return ret;
+	}
+	cc->cfg.sp_reg = cc->plan.sp_reg;
+	cc->cfg.op_call_ex = ops.num[PY_OP_CALL_FUNCTION_EX];
+	cc->cfg.op_call_ex_instr = ops.num[PY_OP_INSTRUMENTED_CALL_FUNCTION_EX] > 0
+				   ? ops.num[PY_OP_INSTRUMENTED_CALL_FUNCTION_EX] : 0;
+	cc->cfg.op_extended_arg = ops.num[PY_OP_EXTENDED_ARG];
+	cc->cfg.op_call_kw = ops.num[PY_OP_CALL_KW] > 0 ? ops.num[PY_OP_CALL_KW] : 0;
+	cc->cfg.op_call_kw_instr = ops.num[PY_OP_INSTRUMENTED_CALL_KW] > 0
+				   ? ops.num[PY_OP_INSTRUMENTED_CALL_KW] : 0;
+	cc->cfg.self_after = minor >= 13;
+	cc->cfg.ex_kwargs_slot = minor >= 14;
+	cc->cfg.ref_tag_bits = minor >= 14 ? 3 : 0;
+	t->ccalls = cc;
+	return 0;
+}
+
+void ccalls__free(struct target *t)
+{
+	free(t->ccalls);
+	t->ccalls = NULL;
+}
+
+void ccalls__say(const struct target *t)
+{
+	const struct cc_plan *p = t->ccalls ? &t->ccalls->plan : NULL;
+
+	if (!p)
+		return;
+	fprintf(stderr, "tracer: --c-calls: %d call-instruction sites, %d C-call end sites (%d "
+		"single-stepped): every call instruction run costs one more probe hit, every C "
+		"call two\n", p->n_starts, p->n_ends, p->n_slow);
+}
+
+void ccalls__end(const struct target *t, struct tracer_bpf *skel, struct in_end *end)
+{
+	uint64_t lost = skel->bss->ccall_ends_lost;
+
+	if (!t->ccalls || !lost || end->n_warnings >= IN_MAX_WARNINGS)
+		return;
+	snprintf(end->warnings[end->n_warnings++], sizeof(end->warnings[0]),
+		 "--c-calls: the end of %llu C call(s) was not seen: each was ended at the next "
+		 "call instruction of its frame (a later time than its real end)",
+		 (unsigned long long)lost);
+}

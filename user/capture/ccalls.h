@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* --c-calls in a -p / launch session: planned for a target, attached with
+ * its call probes (user/capture/probes.c), its lost ends read at the end. */
+#ifndef TRACER_CAPTURE_CCALLS_H
+#define TRACER_CAPTURE_CCALLS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "cpython/ccall_sites.h"
+#include "model/model.h"
+#include "tracer.h"
+
+struct target;
+struct tracer_bpf;
+
+struct ccalls {
+	struct cc_plan plan;
+	uint64_t start_off[CC_MAX_STARTS];	/* file offsets of the sites */
+	uint64_t end_off[CC_MAX_ENDS];
+	struct tr_ccall_cfg cfg;		/* for the BPF map ccall_cfgs */
+};
+
+/* what --c-calls supports, for the messages that refuse it */
+#define CCALLS_SUPPORTED "the dispatch strategy on CPython 3.12 to 3.14 builds with symbols " \
+			 "(e.g. pyenv's), with -p PID or -- CMD"
+
+/* Plan --c-calls for T (inspected, with a call strategy): T->ccalls, or
+ * -ENOTSUP and the reason in ERR when T's interpreter or strategy is not
+ * supported (nothing has been traced then). */
+int ccalls__plan(struct target *t, char *err, size_t errlen);
+void ccalls__free(struct target *t);
+/* one line for the user before tracing: the sites and their cost */
+void ccalls__say(const struct target *t);
+/* after the stop: C calls whose end was not seen, as a warning into END */
+void ccalls__end(const struct target *t, struct tracer_bpf *skel, struct in_end *end);
+#endif

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The probe sites of --c-calls in CPython 3.12's to 3.14's eval loop:
+ * which sites see which calls, and why none is counted twice. (3.13: the
+ * same, with CALL_KW a base instruction of the family too, and the frame's
+ * instr_ptr stored where 3.12 stores prev_instr; 3.14 likewise.)
+ *
+ * What is to be seen: exactly the calls sys.setprofile reports as c_call.
+ * In 3.12 the profiler is fed by sys.monitoring's CALL event, which only
+ * the call instructions raise (INSTRUMENTED_CALL, INSTRUMENTED_CALL_FUNCTION_EX):
+ * a C function called from C (map(len, xs), a C library's callback) is no
+ * c_call. So the starts are the instructions of the CALL family: CALL and
+ * every opcode the binary's _PyOpcode_Deopt maps to it (CALL_NO_KW_BUILTIN_O,
+ * _LEN, _ISINSTANCE, _LIST_APPEND, _METHOD_DESCRIPTOR_*, *_PY_*, ...),
+ * CALL_FUNCTION_EX, and the two instrumented forms. Profiling turns the
+ * specialized forms off in the profiled process; from outside they run, and
+ * some never call the C function (LEN calls PyObject_Size, LIST_APPEND
+ * appends inline): they are reported all the same, from the callable on the
+ * value stack, which is what the profiler would have been given.
+ *
+ * Start sites. The site of a handler is chosen as for the dispatch
+ * strategy (dispatch_sites.c): the first instruction the kernel emulates on
+ * its straight-line path, reached by no other instruction's code. There the
+ * BPF side (bpf/ccalls.bpf.h) needs the frame (from the thread state), the
+ * instruction (frame->prev_instr, which INSTRUCTION_START stores first:
+ * checked here on each handler's path to its site) and the value stack
+ * pointer, a local of _PyEval_EvalFrameDefault that DWARF gives no location
+ * for at these addresses. GCC keeps it in one callee-saved register at
+ * every computed-goto target (measured: pyenv 3.12.1, r15): it is found
+ * from POP_TOP's handler (its first load is from -8(SP)), and each start
+ * site is checked to be reached with that register not written and no
+ * store through it since the handler's entry; else refused.
+ *
+ * End sites. A C call ends when the call instruction of its handler that
+ * may call the C function returns: register-indirect calls (the
+ * `cfunc(self, args)` of the specialized forms), calls through a
+ * PyMethodDef's ml_meth (`call *0x8(%reg)`, the same where GCC kept the
+ * def in a register) and calls, through the PLT,
+ * of PyObject_Vectorcall (CALL), PyObject_Call (CALL_FUNCTION_EX),
+ * PyObject_Size (LEN), PyObject_IsInstance (ISINSTANCE), _PyObject_MakeTpCall;
+ * never other memory-indirect calls (the tp_dealloc of an inlined Py_DECREF) nor
+ * the specializer or error helpers. Only such calls in code that only the
+ * family reaches count; the site is the first emulated instruction of the
+ * straight line after the call, which no other instruction's code joins:
+ * hit each time that call returns, whether it returned a result or NULL
+ * (c_exception): the line runs before the handler tests the result. The
+ * family's own code may join that line, after a call of its own (3.12's
+ * CALL_FUNCTION_EX: the instrumented path joins the plain one after both
+ * have called PyObject_Call): a second end in a frame whose C call has
+ * already ended is nothing (below). What must never reach an end site is
+ * a path from a start site that has not called the C function yet.
+ *
+ * Nothing counted twice, nothing ended early. A start site also runs for
+ * instructions that call no C function (a Python function, a type): the BPF
+ * side reads the callable and decides as the profiler does; an end site hit
+ * in a frame with no open C call is nothing. A specialized handler whose
+ * guard fails jumps into CALL's handler, possibly before CALL's own start
+ * site: the same instruction seen twice; the BPF side keeps each frame's
+ * open C call with its instruction's address and ignores a second start of
+ * it. A real second run of that instruction in that frame (a loop) comes
+ * only after the first call's end (a frame runs nothing while its C call
+ * runs; a generator's frame cannot be resumed while it executes). Between a
+ * start and the C function's call, the handlers call only the specializer
+ * (then dispatch the same instruction again: a second start, ignored),
+ * __tls_get_addr and error paths, none of them end sites. Python code a C
+ * function calls runs in other frames, whose own C calls are kept apart by
+ * their frame.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cpython/ccall_sites.h"
+#include "cpython/dispatch_internal.h"
+#include "tracer.h"
+
+#define EVAL_FUNC "_PyEval_EvalFrameDefault"
+#define ML_METH 8	/* PyMethodDef.ml_meth */
+#define ERR(fmt, ...) (snprintf(err, errlen, fmt, ##__VA_ARGS__), -ENOTSUP)
+
+/* the functions whose return ends a C call (see the top comment) */
+static const char *const end_callees[] = {
+	"PyObject_Vectorcall", "PyObject_Call", "PyObject_Size", "PyObject_Length",
+	"PyObject_IsInstance", "_PyObject_MakeTpCall",
+};
+
+/* the 64-bit register R (or a part of it) as enum tr_reg, 0 if none of ours */
+static int tr_reg_of(x86_reg r)
+{
+	switch (r) {
+	case X86_REG_RBX: case X86_REG_EBX: case X86_REG_BX: case X86_REG_BL: return TR_REG_RBX;
+	case X86_REG_RBP: case X86_REG_EBP: case X86_REG_BP: case X86_REG_BPL: return TR_REG_RBP;
+	case X86_REG_R12: case X86_REG_R12D: case X86_REG_R12W: case X86_REG_R12B: return TR_REG_R12;
+	case X86_REG_R13: case X86_REG_R13D: case X86_REG_R13W: case X86_REG_R13B: return TR_REG_R13;
+	case X86_REG_R14: case X86_REG_R14D: case X86_REG_R14W: case X86_REG_R14B: return TR_REG_R14;
+	case X86_REG_R15: case X86_REG_R15D: case X86_REG_R15W: case X86_REG_R15B: return TR_REG_R15;
+	default: return 0;
+	}
+}
+
+/* disassemble up to MAX instructions at ADDR (caller frees with cs_free) */
+static size_t disasm_at(const struct code *c, uint64_t addr, size_t len, cs_insn **in)
+{
+	unsigned char buf[1024];
+
+	if (len > sizeof(buf) || elf_file__read_vaddr(c->x.ef, addr, buf, len) < 0)
+		return 0;
+	return cs_disasm(c->x.cs, buf, len, addr, 0, in);
+}
+
+/* the value stack pointer: the base of POP_TOP's first load from -8(reg) */
+static int stack_reg(const struct code *c, uint64_t pop_top)
+{
+	cs_insn *in;
+	size_t n = disasm_at(c, pop_top, 64, &in);
+	int reg = 0;
+
+	for (size_t i = 0; i < n && !reg; i++) {
+		const cs_x86 *x = &in[i].detail->x86;
+
+		if (in[i].id != X86_INS_MOV || x->op_count != 2)
+			continue;
+		if (x->operands[1].type == X86_OP_MEM && x->operands[1].mem.disp == -8 &&
+		    x->operands[1].mem.index == X86_REG_INVALID)
+			reg = tr_reg_of(x->operands[1].mem.base);
+		if (cs_insn_group(c->x.cs, &in[i], X86_GRP_JUMP))
+			break;
+	}
+	if (n)
+		cs_free(in, n);
+	return reg;
+}
+
+/* On [FROM, TO): is prev_instr stored, and SP neither written nor written through? */
+static bool start_path_ok(const struct code *c, uint64_t from, uint64_t to, int sp,
+			  int prev_instr)
+{
+	bool stored = false, ok = true;
+	cs_insn *in;
+	size_t n;
+
+	if (to <= from)
+		return false;
+	n = disasm_at(c, from, to - from, &in);
+	for (size_t i = 0; i < n && ok; i++) {
+		const cs_x86 *x = &in[i].detail->x86;
+		cs_regs rd, wr;
+		uint8_t nrd = 0, nwr = 0;
+
+		if (in[i].id == X86_INS_MOV && x->op_count == 2 && x->operands[0].type == X86_OP_MEM) {
+			stored |= x->operands[0].mem.disp == prev_instr &&
+				  x->operands[1].type == X86_OP_REG;
+			ok = tr_reg_of(x->operands[0].mem.base) != sp;
+		}
+		if (cs_regs_access(c->x.cs, &in[i], rd, &nrd, wr, &nwr) != CS_ERR_OK)
+			ok = false;
+		for (uint8_t k = 0; k < nwr; k++)
+			ok &= tr_reg_of(wr[k]) != sp;
+	}
+	if (n)
+		cs_free(in, n);
+	return ok && stored && n > 0;
+}
+
+/* the function a direct call of TARGET, a PLT stub ([endbr64] [bnd] jmp
+ * *slot(%rip)), reaches: its name into NAME, else false */
+static bool plt_name(const struct code *c, uint64_t t, char *name, size_t len)
+{
+	unsigned char b[16];
+	const char *sym;
+	int32_t disp;
+	int k = 0;
+
+	if (elf_file__read_vaddr(c->x.ef, t, b, sizeof(b)) < 0)
+		return false;
+	if (!memcmp(b, "\xf3\x0f\x1e\xfa", 4))
+		k = 4;
+	if (b[k] == 0xf2)
+		k++;
+	if (b[k] != 0xff || b[k + 1] != 0x25)
+		return false;
+	memcpy(&disp, b + k + 2, 4);
+	if (elf_file__slot_symbol(c->x.ef, t + k + 6 + (int64_t)disp, &sym))
+		return false;
+	snprintf(name, len, "%s", sym);
+	return true;
+}
+
+/* Is the call at index I one whose return ends a C call? */
+static bool ends_ccall(const struct code *c, size_t i)
+{
+	cs_insn *in;
+	size_t n = disasm_at(c, c->v[i].addr, c->v[i].size, &in);
+	bool yes = false;
+	char name[128];
+
+	if (n != 1 || !cs_insn_group(c->x.cs, in, X86_GRP_CALL))
+		goto out;
+	const cs_x86_op *o = &in->detail->x86.operands[0];
+
+	if (o->type == X86_OP_REG)
+		yes = true;	/* cfunc(...) */
+	else if (o->type == X86_OP_MEM && o->mem.disp == ML_METH && o->mem.index == X86_REG_INVALID)
+		yes = true;	/* def->ml_meth(...) */
+	else if (o->type == X86_OP_IMM && plt_name(c, (uint64_t)o->imm, name, sizeof(name)))
+		for (size_t e = 0; e < sizeof(end_callees) / sizeof(end_callees[0]); e++)
+			yes |= !strcmp(name, end_callees[e]);
+out:
+	if (n)
+		cs_free(in, n);
+	return yes;
+}
+
+/*
+ * The start site of the handler at E: entry_site's walk (dispatch_sites.c),
+ * which also goes on through a call of __tls_get_addr (the interpreter
+ * state of LIST_APPEND's guard; single-stepped, 0x66-prefixed): it returns
+ * to the next instruction and keeps the callee-saved registers.
+ */
+static long start_site(const struct code *c, const uint8_t *outside, long e, bool *emulated)
+{
+	long s = e;
+	char name[64];
+
+	for (int hops = 0; hops < 4; hops++) {
+		long t = entry_site(c, outside, s, emulated), k = s;
+
+		if (t >= 0 && *emulated)
+			return t;
+		/* where the walk stopped: a call of __tls_get_addr? then on
+		 * from the instruction after it */
+		while (k < (long)c->n && c->v[k].kind == K_OTHER && !c->v[k].emulated &&
+		       (k == s || !outside[k]))
+			k++;
+		if (k + 1 >= (long)c->n || c->v[k].kind != K_CALL || (k > s && outside[k]) ||
+		    c->v[k + 1].addr != c->v[k].addr + c->v[k].size || outside[k + 1] ||
+		    !plt_name(c, c->v[k].target, name, sizeof(name)) ||
+		    strcmp(name, "__tls_get_addr"))
+			break;
+		s = k + 1;
+	}
+	*emulated = c->v[e].emulated;
+	return outside[e] ? -1 : e;
+}
+
+/* the end site after the call at I: the straight line's first emulated
+ * instruction that no other instruction's code joins; -1 if none. The
+ * family's own code may join it: from after another call (the instrumented
+ * form's), which is harmless (see the top comment) */
+static long end_site(const struct code *c, const uint8_t *outside, size_t i, bool *emulated)
+{
+	long s;
+
+	if (i + 1 >= c->n || c->v[i + 1].addr != c->v[i].addr + c->v[i].size || outside[i + 1])
+		return -1;
+	s = entry_site(c, outside, (long)i + 1, emulated);
+	return s;
+}
+
+/* mark what the family's entries reach through code only it reaches */
+static void reach_family(const struct code *c, const struct family *f, const uint8_t *outside,
+			 uint8_t *mark, long *stack)
+{
+	size_t sp = 0;
+
+	for (int i = 0; i < f->n; i++) {
+		long k = find_ins(c, f->entry[i]);
+		if (k >= 0 && !mark[k]) {
+			mark[k] = 1;
+			stack[sp++] = k;
+		}
+	}
+	while (sp) {
+		long i = stack[--sp], next[2];
+
+		successors(c, (size_t)i, &next[0], &next[1]);
+		for (int j = 0; j < 2; j++)
+			if (next[j] >= 0 && !mark[next[j]] && !outside[next[j]]) {
+				mark[next[j]] = 1;
+				stack[sp++] = next[j];
+			}
+	}
+}
+
+static int add_site(struct cc_site *v, int *n, int max, const struct code *c, long s,
+		    bool emulated, const char *what, int *n_slow)
+{
+	for (int k = 0; k < *n; k++)
+		if (v[k].vaddr == c->v[s].addr)
+			return 0;	/* two paths meet before their site */
+	if (*n >= max)
+		return -ENOSPC;
+	v[*n].vaddr = c->v[s].addr;
+	v[*n].emulated = emulated;
+	v[*n].list_append = false;
+	snprintf(v[*n].what, sizeof(v[*n].what), "%s", what);
+	*n_slow += !emulated;
+	(*n)++;
+	return 0;
+}
+
+static int plan_sites(struct code *c, const struct family *f, const unsigned char *deopt_of,
+		      const uint64_t *starts, size_t n_starts, int prev_instr, struct cc_plan *plan,
+		      char *err, size_t errlen)
+{
+	uint8_t *outside = malloc(c->n), *mine = calloc(c->n, 1);
+	long *stack = malloc(c->n * sizeof(*stack));
+	int ret = 0;
+
+	(void)deopt_of;
+	if (!outside || !mine || !stack) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = reach_outside(c, f, starts, n_starts, outside);
+	for (int i = 0; !ret && i < f->n; i++) {
+		long e = find_ins(c, f->entry[i]), s;
+		bool emulated;
+
+		if (e < 0 || (s = start_site(c, outside, e, &emulated)) < 0) {
+			ret = ERR("--c-calls: no probe site in the handler of %s", f->name[i]);
+			break;
+		}
+		if (!start_path_ok(c, c->v[e].addr, c->v[s].addr, plan->sp_reg, prev_instr)) {
+			ret = ERR("--c-calls: in the handler of %s, the value stack pointer or the "
+				  "instruction cannot be read at the probe site (0x%llx)", f->name[i],
+				  (unsigned long long)c->v[s].addr);
+			break;
+		}
+		int before = plan->n_starts;
+		if (add_site(plan->starts, &plan->n_starts, CC_MAX_STARTS, c, s, emulated,
+			     f->name[i], &plan->n_slow))
+			ret = ERR("--c-calls: more than %d start sites", CC_MAX_STARTS);
+		else if (plan->n_starts > before && strstr(f->name[i], "LIST_APPEND"))
+			plan->starts[before].list_append = true;
+	}
+	if (ret)
+		goto out;
+	reach_family(c, f, outside, mine, stack);
+	for (size_t i = 0; i < c->n && !ret; i++) {
+		long s;
+		bool emulated;
+		char what[48];
+
+		if (!mine[i] || !ends_ccall(c, i))
+			continue;
+		s = end_site(c, outside, i, &emulated);
+		if (s < 0) {
+			ret = ERR("--c-calls: no probe site after the call at 0x%llx",
+				  (unsigned long long)c->v[i].addr);
+			break;
+		}
+		snprintf(what, sizeof(what), "after the call at 0x%llx",
+			 (unsigned long long)c->v[i].addr);
+		if (add_site(plan->ends, &plan->n_ends, CC_MAX_ENDS, c, s, emulated, what,
+			     &plan->n_slow))
+			ret = ERR("--c-calls: more than %d end sites", CC_MAX_ENDS);
+	}
+	if (!ret && !plan->n_ends)
+		ret = ERR("--c-calls: no call of a C function found in the call instructions' code");
+out:
+	free(outside);
+	free(mine);
+	free(stack);
+	return ret;
+}
+
+int ccall_sites__plan(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
+		      int prev_instr, struct cc_plan *plan, char *err, size_t errlen)
+{
+	static const enum py_op bases[] = { PY_OP_CALL, PY_OP_CALL_FUNCTION_EX, PY_OP_CALL_KW };
+	static const enum py_op instrumented[] = { PY_OP_INSTRUMENTED_CALL,
+						   PY_OP_INSTRUMENTED_CALL_FUNCTION_EX,
+						   PY_OP_INSTRUMENTED_CALL_KW };
+	uint64_t handlers[256], fv, fsz, starts[257];
+	unsigned char deopt[256];
+	struct family fam = { .kind = 0 };
+	bool ours[256] = { false };
+	struct code c = { 0 };
+	size_t n_starts = 0;
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	if (ops->num[PY_OP_CALL] < 0 || ops->num[PY_OP_CALL_FUNCTION_EX] < 0 ||
+	    ops->num[PY_OP_EXTENDED_ARG] < 0 || ops->num[PY_OP_POP_TOP] < 0)
+		return ERR("%s: the interpreter did not give the numbers of its call instructions",
+			   path);
+	if (elf_file__find_symbol(ef, EVAL_FUNC, &fv, &fsz) || !fsz)
+		return ERR("%s: no %s", path, EVAL_FUNC);
+	ret = find_table(ef, path, fv, fsz, handlers, err, errlen);
+	if (!ret)
+		ret = deopt_table(ef, path, ops, deopt, err, errlen);
+	if (ret)
+		return ret;
+	for (int op = 0; op < 256; op++)
+		for (size_t b = 0; b < 3; b++)
+			if (ops->num[bases[b]] >= 0 && deopt[op] == ops->num[bases[b]]) {
+				char name[40];
+
+				if (op == ops->num[PY_OP_CALL_NO_KW_LIST_APPEND] ||
+				    op == ops->num[PY_OP_CALL_LIST_APPEND])
+					snprintf(name, sizeof(name), "%s (LIST_APPEND)",
+						 py_opcodes__name(bases[b]));
+				else if (op == ops->num[bases[b]])
+					snprintf(name, sizeof(name), "%s", py_opcodes__name(bases[b]));
+				else
+					snprintf(name, sizeof(name), "%s (specialized %d)",
+						 py_opcodes__name(bases[b]), op);
+				family_add(&fam, handlers[op], name);
+				ours[op] = true;
+			}
+	for (size_t b = 0; b < 3; b++) {
+		int op = ops->num[instrumented[b]];
+		if (op >= 0) {
+			family_add(&fam, handlers[op], py_opcodes__name(instrumented[b]));
+			ours[op] = true;
+		}
+	}
+	for (int op = 0; op < 256; op++) {
+		if (ours[op] && !in_family(&fam, handlers[op]))
+			return ERR("%s: too many call instructions", path);
+		if (!ours[op] && in_family(&fam, handlers[op]))
+			return ERR("%s: opcode %d shares a handler with a call instruction", path, op);
+		starts[n_starts++] = handlers[op];
+	}
+	starts[n_starts++] = fv;
+	if (x86_code__init(&c.x, ef, sizeof(struct ins), classify))
+		return ERR("capstone: cannot open an x86-64 disassembler");
+	ret = disassemble(&c, fv, fsz);
+	if (!ret && disassemble_fragments(&c, fv, fsz, starts, n_starts))
+		ret = ERR("%s: a handler of %s lies outside it, in code whose extent the unwind "
+			  "tables do not give", path, EVAL_FUNC);
+	if (ret)
+		goto out;
+	x86_code__sort(&c.x);
+	plan->sp_reg = stack_reg(&c, handlers[ops->num[PY_OP_POP_TOP]]);
+	if (!plan->sp_reg) {
+		ret = ERR("--c-calls: %s: the register holding the value stack pointer in %s "
+			  "was not found", path, EVAL_FUNC);
+		goto out;
+	}
+	ret = plan_sites(&c, &fam, deopt, starts, n_starts, prev_instr, plan, err, errlen);
+out:
+	x86_code__free(&c.x);
+	return ret;
+}
