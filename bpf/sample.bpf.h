@@ -61,7 +61,7 @@ struct sample_new_code {
 	__u32 flags;		/* TR_LINETABLE_* of its first chunk */
 };
 
-/* 32 + 2048 * 16 + 136 + 64 * 24 bytes: a plain array's value may be up to
+/* 32 + 2048 * 16 + 136 + 64 * 24 + 2048 * 8 bytes: a plain array's value may be up to
  * KMALLOC_MAX_SIZE (a per-CPU array's only 32 KiB) */
 struct sample_slot {
 	struct tr_ev_sample ev;
@@ -69,6 +69,8 @@ struct sample_slot {
 	 * offset below TR_SAMPLE_FRAME_SPAN can be loaded */
 	__u8 frame[TR_SAMPLE_FRAME_SPAN + 8];
 	struct sample_new_code new_codes[SAMPLE_NEW_CODES_MAX];
+	/* --wall: the address of each frame recorded (wall_walk) */
+	__u64 addrs[TR_SAMPLE_FRAMES_MAX];
 };
 
 /* one slot per CPU (max_entries set by userspace to the number of CPUs) */
@@ -132,6 +134,14 @@ struct sample_walk {
 	__u32 span;		/* bytes of a frame to read */
 	__u32 n_new;		/* new identities met (slot->new_codes) */
 	int err;		/* a TR_DROP_* reason: the sample is lost */
+	/* --wall (wall_walk): the hash of the frames walked (frame_hash), and
+	 * P to the power of their number; the second walk's: the first's
+	 * frames recorded (n1), 1 or 2 once it met the first's top or second
+	 * frame (0 before), the frames it compared */
+	__u64 hash, pow;
+	__u32 n1;
+	__u32 joined;
+	__u32 m;
 };
 
 /* the field at OFF (< TR_SAMPLE_FRAME_SPAN) of the frame just read */
@@ -183,8 +193,77 @@ static __always_inline void note_new_code(struct sample_walk *w, struct sample_s
 	w->n_new = k + 1;
 }
 
-/* one frame of the walk; TASK: see user_read */
-static __always_inline long sample_step_of(struct sample_walk *w, struct task_struct *task)
+/*
+ * A hash of a walk's frames that the second walk of --wall can compare
+ * with the first's from its top or from its second frame: the sum of
+ * frame i's (address, code) mixed, times P^i, mod 2^64. P is odd, so the
+ * first's from its second frame is (hash - its top's term) / P, and that
+ * division is a product by P's inverse (no branch in the walk: the
+ * verifier's work on it grows with every branch).
+ */
+#define FRAME_HASH_P 0x100000001b3ULL
+#define FRAME_HASH_P_INV 0xce965057aff6957bULL
+
+static __always_inline __u64 frame_term(__u64 frame, __u64 code)
+{
+	return (frame ^ (code << 1)) * FRAME_HASH_P;
+}
+
+static __always_inline void frame_hash(struct sample_walk *w, __u64 code)
+{
+	w->hash += frame_term(w->frame, code) * w->pow;
+	w->pow *= FRAME_HASH_P;
+}
+
+/*
+ * A frame (code CODE, caller BACK) of --wall's second walk (wall_walk):
+ * frames above the first walk's are the thread's new calls; from the
+ * first walk's top frame (or its second: the top returned), the frames
+ * are hashed as the first walk's were, to the end.
+ */
+static __always_inline long verify_step(struct sample_walk *w, const struct sample_slot *slot,
+					__u64 code, __u64 back)
+{
+	__u32 k;
+
+	if (!w->joined) {
+		/* the first walk's top two frames (its first is there); above
+		 * them, a frame being pushed may have no code yet: passed */
+		if (!code) {
+			w->n++;
+			w->frame = back;
+			return 0;
+		}
+		if (w->frame == slot->addrs[0] && code == slot->ev.frames[0].code)
+			w->joined = 1;
+		else if (w->n1 > 1 && w->frame == slot->addrs[1] &&
+			 code == slot->ev.frames[1].code)
+			w->joined = 2;
+		else {
+			w->n++;		/* new calls: bounds the walk */
+			w->frame = back;
+			return 0;
+		}
+	}
+	if (!code) {
+		w->err = TR_DROP_READ_FAIL;
+		return 1;
+	}
+	frame_hash(w, code);
+	w->m++;
+	w->frame = back;
+	/* to the chain's end, through the frames not recorded after the last
+	 * (3.12+'s entry frames): it must end where the first walk's did; or
+	 * as deep as a first walk that was cut */
+	k = w->m + w->joined - 1;
+	return k > w->n1 || (k == w->n1 && w->n1 >= TR_SAMPLE_FRAMES_MAX);
+}
+
+/* one frame of the walk; TASK: see user_read. VERIFY (a constant): the
+ * --wall walk that checks the first (wall_walk, verify_step): nothing
+ * recorded, no identity sent */
+static __always_inline long sample_step_of(struct sample_walk *w, struct task_struct *task,
+					   bool verify)
 {
 	__u32 pid = w->pid_tgid >> 32, span = w->span, n = w->n;
 	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
@@ -212,6 +291,13 @@ static __always_inline long sample_step_of(struct sample_walk *w, struct task_st
 		w->err = TR_DROP_READ_FAIL;
 		return 1;
 	}
+	/* up to 3.10 a frame is an object: one that returned under a --wall
+	 * walk has a reference count of 0 and its f_back relinked to the
+	 * frame free list (see wall_walk) */
+	if (task && L->version_hex < 0x030b0000 && !FRAME_WORD(slot, 0)) {
+		w->err = TR_DROP_READ_FAIL;
+		return 1;
+	}
 	code = FRAME_WORD(slot, L->frame_code) & ~(__u64)L->frame_code_tag;
 	back = FRAME_WORD(slot, L->frame_back);
 	if (back == w->frame)
@@ -223,6 +309,8 @@ static __always_inline long sample_step_of(struct sample_walk *w, struct task_st
 		w->frame = back;
 		return 0;
 	}
+	if (verify)
+		return verify_step(w, slot, code, back);
 	if (!code) {
 		w->err = TR_DROP_READ_FAIL;
 		return 1;
@@ -240,6 +328,11 @@ static __always_inline long sample_step_of(struct sample_walk *w, struct task_st
 	f->code = code;
 	f->offset = frame_offset(L, slot, code);
 	f->pad = 0;
+	if (task) {
+		/* for --wall's second walk (wall_walk) */
+		frame_hash(w, code);
+		slot->addrs[n & (TR_SAMPLE_FRAMES_MAX - 1)] = w->frame;
+	}
 	w->n = n + 1;
 	w->frame = back;
 	return 0;
@@ -250,14 +343,95 @@ static __always_inline long sample_step_of(struct sample_walk *w, struct task_st
  * first; see user_read) */
 static long sample_step(__u32 i, void *data)
 {
-	return sample_step_of(data, NULL);
+	return sample_step_of(data, NULL, false);
 }
 
 static long sample_step_task(__u32 i, void *data)
 {
 	struct sample_walk *w = data;
 
-	return sample_step_of(w, w->task);
+	return sample_step_of(w, w->task, false);
+}
+
+static long sample_verify_task(__u32 i, void *data)
+{
+	struct sample_walk *w = data;
+
+	return sample_step_of(w, w->task, true);
+}
+
+/*
+ * --wall reads a thread's frames from another CPU while the thread may run:
+ * a frame popped and its memory reused during the walk leads it into
+ * another stack. On 3.10 and older a freed frame's f_back is relinked to the
+ * interpreter's free list, so the walk went on through freed frames and
+ * ended early at the list's end, or through a frame reused at another depth
+ * into the live stack: measured on a 600-deep stack built and unwound over
+ * and over (3.10, 199 Hz, 3 s), 3 of 584 samples came out 205, 868 and 886
+ * frames deep, unmarked. (3.11+'s frames live on a per-thread stack whose
+ * popped frames keep their links: a torn walk there mostly fails its read.)
+ * Up to 3.10, a frame met with a reference count of 0 has returned: the
+ * walk fails, counted as a read failure (two walks of a stack unwinding
+ * can agree on the free list, measured).
+ *
+ * A walk is steady when the thread did not run during it: off every CPU
+ * (task->on_cpu 0) before and after, and no context switch in between (a
+ * thread that ran in between was switched out again, which counts one:
+ * nvcsw + nivcsw). When it may have run, the frames are walked a second
+ * time from the thread's top frame then, recording nothing (verify_step):
+ * the first walk is taken when the second meets the first's top frame, or
+ * its second (the top has returned since), after any number of new calls,
+ * and from there the same frames (addresses and codes) in the same order
+ * to the same end. A thread that calls and returns at its top while its
+ * stack below holds still (a loop calling a function) passes; a stack
+ * unwound or rebuilt under the read does not. Otherwise the sample is
+ * flagged TR_SAMPLE_UNSTEADY (userspace marks and counts it), never sent
+ * as if whole. (Walking again until two walks agree would lose fewer, but
+ * the verifier's work on the walk, 441k instructions for sample_wall
+ * already, went past its limit of 1M with a loop of walks; with the second
+ * walk it is 702k.) The cpu-clock program needs none of this: the thread
+ * it samples is the one it interrupted.
+ */
+static __always_inline __u64 task_switches(struct task_struct *task)
+{
+	return *(volatile unsigned long *)&task->nvcsw +
+	       *(volatile unsigned long *)&task->nivcsw;
+}
+
+static __always_inline bool task_on_cpu(struct task_struct *task)
+{
+	return *(volatile int *)&task->on_cpu;
+}
+
+/* walk TASK's frames into W and SLOT (the sample's), from thread state TSTATE;
+ * true when they changed during the walk (see above) */
+static __always_inline bool wall_walk(struct sample_walk *w, const struct sample_slot *slot,
+				      const struct tr_py_layout *L, struct task_struct *task,
+				      __u64 tstate)
+{
+	struct sample_walk v = {
+		.pid_tgid = w->pid_tgid, .instance = w->instance, .cpu = w->cpu,
+		.task = task, .span = w->span, .pow = 1,
+	};
+	__u64 sw = task_switches(task);
+	bool on = task_on_cpu(task);
+
+	w->pow = 1;
+	w->frame = frame_of_tstate(L, tstate, task);
+	if (!w->frame)
+		return false;
+	bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step_task, w, 0);
+	if (w->err || !w->n || (!on && !task_on_cpu(task) && task_switches(task) == sw))
+		return false;
+	v.n1 = w->n;
+	v.frame = frame_of_tstate(L, tstate, task);
+	if (v.frame)
+		bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_verify_task, &v, 0);
+	if (v.err || !v.joined || v.m + v.joined - 1 != w->n || v.frame != w->frame)
+		return true;
+	return v.hash != (v.joined == 1 ? w->hash :
+			  (w->hash - frame_term(slot->addrs[0], slot->ev.frames[0].code)) *
+			  FRAME_HASH_P_INV);
 }
 
 /* the user-mode instruction pointer of a task that is not running: the
@@ -378,6 +552,7 @@ static long linetable_step_task(__u32 i, void *data)
 	return linetable_step_of(i, ls, ls->task);
 }
 
+
 /*
  * Sample thread TASK (PID_TGID) of the traced process CFG and send its
  * stack, weighted PERIOD_NS, with FLAGS (TR_SAMPLE_WALL) and its user-mode
@@ -405,16 +580,16 @@ static __always_inline int sample_task(struct tr_proc_cfg *cfg, struct task_stru
 	tstate = sampled_tstate(cfg, task->thread.fsbase, reader);
 	if (tstate == ~0ULL)
 		return 0;	/* counted */
-	w.frame = frame_of_tstate(&cfg->layout, tstate, reader);
-	if (!w.frame) {
-		drop(TR_DROP_NO_PYTHON);
-		return 0;
-	}
 	w.span = cfg->sample_span;
-	if (reader)
-		bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step_task, &w, 0);
-	else
-		bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step, &w, 0);
+	if (reader) {
+		if (wall_walk(&w, slot, &cfg->layout, task, tstate))
+			flags |= TR_SAMPLE_UNSTEADY;
+	} else {
+		/* the thread is stopped on this CPU: its stack holds still */
+		w.frame = frame_of_tstate(&cfg->layout, tstate, NULL);
+		if (w.frame)
+			bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step, &w, 0);
+	}
 	if (w.n_new) {
 		/* the tables go before the sample, which needs them */
 		struct linetable_send ls = {

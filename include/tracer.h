@@ -473,6 +473,10 @@ struct tr_ev_blob {
 					 * thread was sampled running or not, and
 					 * period_ns is the real time since the
 					 * previous tick */
+#define TR_SAMPLE_UNSTEADY  0x04	/* flag (--wall): the thread ran while
+					 * its frames were read and a second walk
+					 * met other frames: the stack may mix two
+					 * instants (bpf/sample.bpf.h, wall_walk) */
 
 #define TR_SAMPLE_NO_OFFSET 0xffffffffu	/* a frame's offset is not known */
 #define TR_SAMPLE_NOT_STARTED 0xfffffffeu /* offset: the frame has not run its

@@ -17,7 +17,9 @@ With --wall:
   rate the ticker reached);
 - every thread is sampled (the speedscope profiles are the workload's
   threads, by native id);
-- every sample of the thread sleeping 600 frames deep has the whole stack;
+- every sample of the thread sleeping 600 frames deep has the whole stack
+  (or is marked "[changed while read]": read while the thread ran and
+  changed it, counted, few);
 - the outputs say wall-clock, and the summary gives the rate reached.
 
 Without --wall (CPU samples), the sleeping and blocked functions get
@@ -154,10 +156,14 @@ def test_sample_wall(tracer, get_interp, ident, mode, tmp_path):
     print("spinner: samples stand for %.3f s, it spun %.3f s" % (spun, truth["spinner"]["spin"]))
     assert abs(spun / truth["spinner"]["spin"] - 1) <= 0.05, (spun, truth["spinner"])
 
-    # every sample of the deep sleeping stack is whole
-    deep_rows = 0
+    # every sample of the deep sleeping stack is whole, or marked as read
+    # while its thread changed it (counted in the summary, checked below)
+    deep_rows = marked = 0
     for names, n in folded:
         assert "[truncated]" not in [x for x, _ in names]
+        if names[0][0] == "[changed while read]":
+            marked += n
+            continue
         if _wl("deep_nap") in names:
             deep_rows += n
             depth = names.index(_wl("deep_nap")) + 1
@@ -177,6 +183,10 @@ def test_sample_wall(tracer, get_interp, ident, mode, tmp_path):
     m = re.search(r"^samples: (\d+) wall-clock.*\(199\.0 Hz\): (\d+) run, ([\d.]+)/s reached, "
                   r"(\d+) missed, \d+ late, 0 failed;.*; 0 truncated", summary, re.M)
     assert m and int(m.group(1)) == sum(n for _, n in rows), summary[-2000:]
+    unsteady = re.search(r"^samples: .*, (\d+) changed while read \(", summary, re.M)
+    assert unsteady and int(unsteady.group(1)) == marked, summary[-2000:]
+    # the threads' stacks hold still or change only at their top: few marked
+    assert marked <= 0.02 * int(m.group(1)), (marked, m.group(1))
     print("ticks: %s run, %s/s reached, %s missed" % m.group(2, 3, 4))
     # a running thread's stack is read while it runs (not stopped, as the
     # cpu-clock program stops it): a walk that meets a frame being pushed
@@ -229,3 +239,52 @@ def test_wall_alone_means_sample_wall(tracer, tmp_path):
     assert "(99.0 Hz)" in p.stdout, p.stdout[-2000:]
     m = re.search(r"^\s*[\d.]+\s+[\d.]+\s+(\d+)\s+\d+  nap \(<string>:2\)$", p.stdout, re.M)
     assert m and int(m.group(1)) >= 60, p.stdout[-3000:]
+
+
+CHURN = helpers.Workload("wall_churn", ["wall_churn.py"])
+
+
+@pytest.mark.parametrize("ident", ["pyenv3.10", "pyenv3.14"])
+def test_wall_stack_changing_under_the_read(tracer, get_interp, ident, tmp_path):
+    """--wall walks a thread's frames from another CPU while the thread may
+    run: a stack unwound under the walk once gave a sample cut short (229
+    of 606 frames) and unmarked. Here a 600-deep stack is built and unwound
+    over and over (workloads/wall_churn.py); every sample is either a whole
+    stack as the interpreter has it (<module>, run, main, churn_main, churn x k,
+    churn_nap at the truth's depth) or marked "[changed while read]" and
+    counted in the summary. Before the fix, 3.10 gave such samples 205, 868
+    and 886 frames deep, unmarked, in 1 run of 3 s out of 1. 3.10 (frames on
+    the heap, relinked to a free list when they return) and 3.14 (frames on
+    a per-thread stack) are the two ways frames are kept."""
+    interp = get_interp(ident)
+    folded = os.path.join(str(tmp_path), "c.folded")
+    err, summary = helpers.run_both_ways(tracer, interp, CHURN, "launch", tmp_path,
+                                         [folded, "-"], ["--sample=499", "--wall"],
+                                         env={"E2E_CHURN_SECONDS": "2.5"}, timeout=TIMEOUT)
+    truth = helpers.json_truth(err)
+    marked = whole = 0
+    for frames, n in parse_folded(folded):
+        names = [x for x, _ in _names(frames)]
+        if names and names[0] == "[changed while read]":
+            marked += n
+            continue
+        assert "[truncated]" not in names, names[:3]
+        if "churn" not in names and "churn_nap" not in names:
+            continue
+        if names[-2:] == ["churn_nap", "stack_depth"]:
+            names.pop()	# the first round counts its frames
+        k = names.count("churn")
+        want = ["<module>", "run", "main", "churn_main"] + ["churn"] * k
+        if names[-1] == "churn_nap":
+            want.append("churn_nap")
+            assert len(names) == truth["depth"], (len(names), truth["depth"], names[:4])
+            whole += n
+        assert names == want and k <= 601, "a stack that looks whole is not one: %d frames, " \
+            "%d churn, %s ... %s" % (len(names), k, names[:4], names[-3:])
+    m = re.search(r"^samples: (\d+) wall-clock.*, (\d+) changed while read \(", summary, re.M)
+    assert m and int(m.group(2)) == marked, summary[-2000:]
+    print("%s: %s samples, %d whole at churn_nap, %d marked changed while read"
+          % (ident, m.group(1), whole, marked))
+    assert whole >= 300, whole
+    # the stack holds still most of the time (naps): few marked
+    assert marked <= 0.1 * int(m.group(1)), (marked, m.group(1))

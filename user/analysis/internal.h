@@ -110,6 +110,7 @@ struct analyzer {
 	size_t cap_sample_funcs;
 	bool by_line;			/* --lines: a frame is its function's line */
 	uint32_t truncated_func;	/* "[truncated]" + 1, 0 until used */
+	uint32_t unsteady_func;		/* "[changed while read]" + 1, 0 until used */
 	struct session_stats st;
 	struct probe_share *probe_share;	/* st.probe_share, when a sink wants it */
 	struct hashmap *tasks;		/* Task address -> struct task_ent list (tasks.c) */

@@ -5,7 +5,10 @@
  * TR_EV_CODE sent before, so a code object freed since, or its address
  * reused, keeps its name); the stack is interned outermost first like the
  * stacks of calls, so the flame graph and profile formats share them; a
- * stack cut by the BPF walk gets "[truncated]" as its outermost frame.
+ * stack cut by the BPF walk gets "[truncated]" as its outermost frame, and
+ * a --wall stack read while its thread changed it (TR_SAMPLE_UNSTEADY:
+ * bpf/sample.bpf.h, wall_walk) "[changed while read]", so that neither
+ * looks whole.
  *
  * JIT code: the frame chain only has Python frames. When the sampled
  * thread's user-mode instruction pointer lies in code a JIT registered
@@ -28,6 +31,7 @@
 #include "analysis/sample_lines.h"
 
 #define TRUNCATED_NAME "[truncated]"
+#define UNSTEADY_NAME "[changed while read]"
 #define JIT_PREFIX "[jit] "
 
 /* the function "[jit] NAME" of range R (cached in it) */
@@ -99,17 +103,24 @@ int samples__jit(struct analyzer *a, const struct tr_ev_jit *e)
 	return 0;
 }
 
-int samples__truncated_func(struct analyzer *a, uint32_t *id)
+/* the pseudo-function NAME, its id cached in *CACHE (+1, 0 until made) */
+static int pseudo_func_cached(struct analyzer *a, const char *name, uint32_t *cache,
+			      uint32_t *id)
 {
-	if (!a->truncated_func) {
-		int err = analyzer__pseudo_func(a, TRUNCATED_NAME, &a->truncated_func);
+	if (!*cache) {
+		int err = analyzer__pseudo_func(a, name, cache);
 
 		if (err)
 			return err;
-		a->truncated_func++;
+		++*cache;
 	}
-	*id = a->truncated_func - 1;
+	*id = *cache - 1;
 	return 0;
+}
+
+int samples__truncated_func(struct analyzer *a, uint32_t *id)
+{
+	return pseudo_func_cached(a, TRUNCATED_NAME, &a->truncated_func, id);
 }
 
 int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
@@ -134,8 +145,8 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 		n = TR_SAMPLE_FRAMES_MAX;
 	if (!n)
 		return 0;
-	/* room for a JIT frame and "[truncated]" */
-	if (array__grow((void **)&a->sample_funcs, &a->cap_sample_funcs, n + 2, sizeof(uint32_t)))
+	/* room for a JIT frame, "[truncated]" and "[changed while read]" */
+	if (array__grow((void **)&a->sample_funcs, &a->cap_sample_funcs, n + 3, sizeof(uint32_t)))
 		return -ENOMEM;
 	jit = e->user_ip ? jit_map__find(&ps->jit, e->user_ip) : NULL;
 	if (jit) {
@@ -169,6 +180,13 @@ int samples__event(struct analyzer *a, const struct tr_ev_sample *e)
 			return err;
 		r.flags |= SAMPLE_TRUNCATED;
 		a->st.samples_truncated++;
+	}
+	if (e->hdr.flags & TR_SAMPLE_UNSTEADY) {
+		err = pseudo_func_cached(a, UNSTEADY_NAME, &a->unsteady_func, &a->sample_funcs[n++]);
+		if (err)
+			return err;
+		r.flags |= SAMPLE_UNSTEADY;
+		a->st.samples_unsteady++;
 	}
 	for (uint32_t i = n; i-- > 0 && a->stacks;)
 		stack = pairing__stack_of(a, stack, a->sample_funcs[i]);

@@ -236,6 +236,9 @@ struct proc_end_rec {
 #define SAMPLE_WALL      0x02	/* a wall-clock sample (--wall): the thread ran
 				 * or not; period_ns is the real time since the
 				 * previous tick */
+#define SAMPLE_UNSTEADY  0x04	/* --wall: the thread changed its stack while
+				 * it was read; outermost function
+				 * "[changed while read]" */
 
 struct sample_rec {
 	uint32_t pid;
@@ -354,6 +357,8 @@ struct session_stats {
 	uint64_t counted_calls;		/* calls counted by a bootstrap (blob records) */
 	uint64_t samples;		/* CPU samples (--sample): 0 when tracing calls */
 	uint64_t samples_truncated;	/* of them, stacks cut at the walk's limit */
+	uint64_t samples_unsteady;	/* of them, --wall stacks that changed while
+					 * read (SAMPLE_UNSTEADY) */
 	uint64_t sample_period_ns;	/* CPU time one sample stands for; with
 					 * --wall the wanted tick period */
 	bool samples_wall;		/* the samples are wall-clock (--wall) */

@@ -407,8 +407,12 @@ static int summary_print_samples(struct summary_sink *ss, const struct session_s
 		fprintf(ss->f, "samples: %llu of %llu ns of CPU each", (unsigned long long)st->samples,
 			(unsigned long long)st->sample_period_ns);
 	fprintf(ss->f, "; %llu truncated (stack deeper than %d frames), %llu without a Python "
-		"stack\n", (unsigned long long)st->samples_truncated, TR_SAMPLE_FRAMES_MAX,
+		"stack", (unsigned long long)st->samples_truncated, TR_SAMPLE_FRAMES_MAX,
 		(unsigned long long)st->drops[TR_DROP_NO_PYTHON]);
+	if (st->samples_wall)
+		fprintf(ss->f, ", %llu changed while read (the thread ran and a second "
+			"read met other frames; marked [changed while read])", (unsigned long long)st->samples_unsteady);
+	fputc('\n', ss->f);
 	if (st->sample_by_line)
 		fprintf(ss->f, "lines: %llu of %llu sampled frames have no known line, shown as "
 			"qualname:? (%llu line tables too long, unreadable or malformed); rows "
