@@ -334,6 +334,9 @@ int session_all__run(const struct session_opts *o)
 		fprintf(stderr, "tracer: looking for Python processes%s\n", filters);
 		sw__scan(&s);
 	}
+	/* the processes whose first hit made their entry during the scan are
+	 * described by their TR_EV_PROC: read them, so the count says them */
+	ring_buffer__consume(rb);
 	if (o->subprocesses)
 		;	/* said above */
 	else if (o->sample_hz)

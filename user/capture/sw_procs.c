@@ -117,6 +117,13 @@ enum consider sw__consider(struct sw *s, int pid, uint64_t exec_ts)
 		return CONSIDERED;
 	}
 	cover_lines_knob(s, &t);
+	/* every thread's running frames once it is registered, as -p does:
+	 * a thread blocked all along shows too (a warning says when not).
+	 * Planned before the file's template is made from T: a process
+	 * whose first hit comes before its registration has its entry made
+	 * by the BPF side from the template, and the walk needs its
+	 * thread-state key there (tss_key_addr) */
+	bool walk = !s->o->sample_hz && s->walk_loaded && attach_walk__plan(&t);
 	bin = sw_bins__of(s->bins, &t);
 	if (!bin && errno == ENOMEM)
 		return untraceable(s, pid, "out of memory"), CONSIDERED;
@@ -134,10 +141,8 @@ enum consider sw__consider(struct sw *s, int pid, uint64_t exec_ts)
 			return CONSIDERED;
 		}
 		cover_lines_knob(s, &t);
+		walk = walk && attach_walk__plan(&t);
 	}
-	/* every thread's running frames once it is registered, as -p does:
-	 * a thread blocked all along shows too (a warning says when not) */
-	bool walk = !s->o->sample_hz && s->walk_loaded && attach_walk__plan(&t);
 	t.cfg.instance = draw_instance(s);
 	t.cfg.bin_id = bin->id;
 	t.cfg.walk_running = 1;
@@ -145,9 +150,21 @@ enum consider sw__consider(struct sw *s, int pid, uint64_t exec_ts)
 	 * TR_EV_PROC describes it. Traced from now: frames running now (its
 	 * first events and the walk find them) began before this time */
 	uint64_t reg_ts = mono_clock__ns();
-	if (bpf_map__update_elem(s->skel->maps.procs, &t.pid, sizeof(__u32), &t.cfg,
-				 sizeof(t.cfg), BPF_NOEXIST))
+	ret = bpf_map__update_elem(s->skel->maps.procs, &t.pid, sizeof(__u32), &t.cfg,
+				   sizeof(t.cfg), BPF_NOEXIST);
+	if (ret) {
+		/* a busy process's first hit came first (its TR_EV_PROC
+		 * describes it): its threads that make no call must still be
+		 * walked, or a thread blocked all along would not show */
+		uint32_t before = t.n_warnings;
+
+		if (walk && ret == -EEXIST) {
+			attach_walk__run(s->skel, &t, s->o->verbose);
+			for (uint32_t i = before; i < t.n_warnings; i++)
+				fprintf(stderr, "tracer: PID %d: warning: %s\n", pid, t.warnings[i]);
+		}
 		return CONSIDERED;
+	}
 	/* an exit before the entry was made sent no TR_EV_EXIT: said here */
 	if (target__exited(pid)) {
 		bpf_map__delete_elem(s->skel->maps.procs, &t.pid, sizeof(__u32), 0);
