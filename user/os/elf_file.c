@@ -10,6 +10,7 @@
 #include <gelf.h>
 #include <limits.h>
 #include <libelf.h>
+#include <elfutils/libdwelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -123,6 +124,24 @@ static void load_dynamic(struct elf_file *ef)
 			}
 		}
 	}
+}
+
+int elf_file__build_id_of_fd(int fd, unsigned char *out, size_t max)
+{
+	const void *id = NULL;
+	ssize_t n;
+	Elf *elf;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOSYS;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	n = elf ? dwelf_elf_gnu_build_id(elf, &id) : -1;
+	if (n > 0 && (size_t)n <= max)
+		memcpy(out, id, n);
+	else
+		n = -ENOENT;
+	elf_end(elf);
+	return (int)n;
 }
 
 struct elf_file *elf_file__open(const char *path)

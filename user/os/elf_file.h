@@ -43,6 +43,9 @@ int elf_file__vaddr_to_offset(struct elf_file *ef, uint64_t vaddr, uint64_t *off
  * bytes (valid until close), size and virtual address. 0 or -ENOENT. */
 int elf_file__section(struct elf_file *ef, const char *name, const uint8_t **data,
 		      size_t *size, uint64_t *vaddr);
+/* The GNU build-id of the ELF file open as FD, into OUT (at most MAX
+ * bytes): its length, or -ENOENT when it has none (or is no ELF file). */
+int elf_file__build_id_of_fd(int fd, unsigned char *out, size_t max);
 /* DT_SONAME, or NULL. Valid until close. */
 const char *elf_file__soname(struct elf_file *ef);
 /* Does the file have a SystemTap SDT note PROVIDER:NAME (.note.stapsdt)?
