@@ -25,8 +25,6 @@
 #include <unistd.h>
 #include "util/array.h"
 #include "cpython/binary_cache.h"
-#include "cpython/binary_store.h"
-#include "os/root_cache.h"
 
 struct bin_entry {
 	struct stat st;		/* the key: dev, ino (and size, mtime) */
@@ -40,17 +38,11 @@ struct binary_cache {
 	struct bin_entry **v;	/* pointers: an analysis never moves */
 	size_t n, cap;
 	size_t analyses;
-	struct root_cache *disk;	/* root's (cpython/binary_store.h), NULL: none */
 };
 
 struct binary_cache *binary_cache__new(void)
 {
-	struct binary_cache *c = calloc(1, sizeof(struct binary_cache));
-
-	/* (a cache that cannot be used: none) */
-	if (c)
-		root_cache__open(NULL, &c->disk);
-	return c;
+	return calloc(1, sizeof(struct binary_cache));
 }
 
 void binary_cache__free(struct binary_cache *c)
@@ -63,7 +55,6 @@ void binary_cache__free(struct binary_cache *c)
 		free(c->v[i]);
 	}
 	free(c->v);
-	root_cache__close(c->disk);
 	free(c);
 }
 
@@ -115,8 +106,7 @@ int binary_cache__get(struct binary_cache *c, const struct binary_req *req,
 		goto fail;
 	}
 	c->analyses++;
-	bool hit;
-	ret = binary_store__analyse(c->disk, req, &e->b, &hit, err, errlen);
+	ret = binary__analyse(req, &e->b, err, errlen);
 	if (ret)
 		goto fail;
 	if (stat(req->path, &now) || !same_file(&st, &now)) {

@@ -5,8 +5,7 @@
  * the process's root, with its size and mtime (a file rewritten in place is
  * analysed again), and the request (probe_calls, force). The cache keeps
  * each file open: its inode cannot be reused for another file while an
- * entry names it. Behind it, root's cache on disk (cpython/binary_store.h):
- * a file analysed by an earlier session is not analysed again.
+ * entry names it.
  */
 #ifndef TRACER_BINARY_CACHE_H
 #define TRACER_BINARY_CACHE_H
@@ -21,7 +20,6 @@ void binary_cache__free(struct binary_cache *c);
  * 0, or -errno with a one-line reason in ERR. */
 int binary_cache__get(struct binary_cache *c, const struct binary_req *req,
 		      const struct binary **out, char *err, size_t errlen);
-/* how many analyses the cache asked for (its hits ask none; one may come
- * from root's cache on disk) */
+/* how many analyses the cache ran (hits run none) */
 size_t binary_cache__analyses(const struct binary_cache *c);
 #endif
