@@ -171,7 +171,14 @@ struct elf_file *elf_file__open(const char *path)
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size == 0)
 		goto fail;	/* ENOEXEC */
-	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
+	/* read, not mapped: a uprobe another session places without a
+	 * process filter (tracer -a, bpftrace) is written into every
+	 * mapping of the file the kernel deems executable, and a private
+	 * read-only mapping is one (VM_MAYEXEC): our view of the code would
+	 * hold its int3 bytes (seen: the disassembly, the exit_unwind
+	 * analysis and tests/unit/os/test_elf_file.c failing while a -a
+	 * session ran), and an analysis kept in root's cache with them */
+	ef->elf = elf_begin(ef->fd, ELF_C_READ, NULL);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF)
 		goto fail;
 	if (gelf_getclass(ef->elf) != ELFCLASS64 || !gelf_getehdr(ef->elf, &eh))
