@@ -50,6 +50,7 @@
 #include "util/text_escape.h"
 #include "tracer.skel.h"
 #include "capture/wall.h"
+#include "os/root_cache.h"
 
 /* launch mode turns the perf trampoline on (PYTHONPERFSUPPORT=1) */
 static bool perf_support_set(const struct session_opts *o)
@@ -432,6 +433,10 @@ int session__run(const struct session_opts *o)
 	progress = NULL;
 	say_target(&t);
 	ccalls__say(&t);
+	if (o->verbose && t.bin_cached)
+		fprintf(stderr, "tracer: the analysis of the interpreter file came from root's "
+			"cache (%s)\n", getenv("TRACER_CACHE_DIR") ? getenv("TRACER_CACHE_DIR")
+								 : ROOT_CACHE_DIR);
 	/* after the registration uprobe: what registered before (a registration
 	 * made in between is in both: the analyzer counts it once) */
 	if (jit_session__read_perf_map(&t, &perf_map)) {

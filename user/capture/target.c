@@ -39,6 +39,8 @@
 #include <unistd.h>
 #include "os/elf_file.h"
 #include "os/proc_maps.h"
+#include "os/root_cache.h"
+#include "cpython/binary_store.h"
 #include "capture/target.h"
 #include "cpython/build_kind.h"
 #include "cpython/pyversion.h"
@@ -334,8 +336,16 @@ static int analyse_file(struct binary_cache *bins, struct target *t, bool probe_
 	const struct binary *b;
 	int ret;
 
-	if (!bins)
-		return binary__analyse(&req, &t->bin, err, errlen);
+	if (!bins) {
+		/* root's cache of analyses (cpython/binary_store.h); none when
+		 * it cannot be used */
+		struct root_cache *disk = NULL;
+
+		root_cache__open(NULL, &disk);
+		ret = binary_store__analyse(disk, &req, &t->bin, &t->bin_cached, err, errlen);
+		root_cache__close(disk);
+		return ret;
+	}
 	ret = binary_cache__get(bins, &req, &b, err, errlen);
 	if (!ret)
 		t->bin = *b;

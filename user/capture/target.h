@@ -23,6 +23,7 @@ struct target {
 	char file[512];		/* the file with the interpreter, as mapped in the process */
 	char open_path[600];	/* the same, reachable from here: /proc/PID/root/FILE */
 	struct binary bin;	/* FILE's analysis (vaddrs, file offsets) */
+	bool bin_cached;	/* taken from root's cache (cpython/binary_store.h) */
 	/* whose rights what runs on its behalf takes (user/os/run_as.h), read
 	 * when it was found; creds_known false: nothing is run for it */
 	bool creds_known;

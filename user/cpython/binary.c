@@ -21,6 +21,7 @@
  * A strategy the user forces that the file cannot have is refused here.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include "cpython/binary.h"
@@ -116,17 +117,46 @@ static int set_identity_span(struct tr_proc_cfg *c)
 	return 0;
 }
 
-/* The file's part of the dispatch strategy: the way to the thread state,
+/* the opcode query, run in a thread of its own */
+struct ops_query {
+	const struct binary_req *req;
+	struct py_opcodes ops;
+	char err[384];
+	int ret;
+};
+
+static void *ops_query(void *arg)
+{
+	struct ops_query *q = arg;
+
+	q->ret = py_opcodes__query(q->req->runner_pid, q->req->runner_creds, &q->ops, q->err,
+				   sizeof(q->err));
+	return NULL;
+}
+
+/*
+ * The file's part of the dispatch strategy: the way to the thread state,
  * then the probe sites. A failure is kept in B (ds_ret, ds_why): whether
- * it ends in an error or another strategy is the process's choice. */
+ * it ends in an error or another strategy is the process's choice.
+ *
+ * The opcode numbers come from the interpreter run in a process of its own
+ * (50-250 ms, mostly its start); what the sites need besides (the
+ * handlers' table, exit_unwind, the eval function disassembled: 0.1-0.3 s)
+ * does not depend on them, so the query runs in a thread meanwhile. Its
+ * failure is said first, as when the two ran one after the other.
+ */
 static int plan_dispatch(const struct binary_req *req, struct binary *b, struct elf_file *ef)
 {
 	unsigned minor = (b->version_hex >> 16) & 0xff;
 	char *err = b->ds_why;
 	size_t errlen = sizeof(b->ds_why);
-	struct py_opcodes ops;
+	struct ops_query q = { .req = req };
+	struct ds_prep *prep = NULL;
+	char prep_err[384] = "";
 	uint64_t shim, shim_sz;
-	int ret;
+	pthread_t tid;
+	bool threaded;
+	int ret, prep_ret;
 
 	if (minor < 11)
 		return ERR("dispatch: only for CPython 3.11+"), -ENOTSUP;
@@ -136,17 +166,33 @@ static int plan_dispatch(const struct binary_req *req, struct binary *b, struct 
 		b->ds_tstate_vaddr = b->runtime_vaddr + b->rt.runtime_gil_holder;
 	else
 		return ERR("dispatch: no way to the running thread state on 3.%u", minor), -ENOTSUP;
-	ret = py_opcodes__query(req->runner_pid, req->runner_creds, &ops, err, errlen);
+	threaded = !pthread_create(&tid, NULL, ops_query, &q);
+	prep_ret = dispatch_sites__prepare(ef, req->path, b->cfg.layout.frame_back, &prep,
+					   prep_err, sizeof(prep_err));
+	if (threaded)
+		pthread_join(tid, NULL);
+	else
+		ops_query(&q);
+	ret = q.ret;
+	if (ret) {
+		snprintf(err, errlen, "%s", q.err);
+		goto out;
+	}
+	ret = prep_ret;
+	if (ret) {
+		snprintf(err, errlen, "%s", prep_err);
+		goto out;
+	}
+	ret = dispatch_sites__plan_prepared(prep, &q.ops, &b->plan, err, errlen);
 	if (ret)
-		return ret;
-	ret = dispatch_sites__plan(ef, req->path, &ops, b->cfg.layout.frame_back, &b->plan,
-				   err, errlen);
-	if (ret)
-		return ret;
+		goto out;
 	for (int i = 0; i < b->plan.n; i++)
-		if (elf_file__vaddr_to_offset(ef, b->plan.sites[i].vaddr, &b->site_offset[i]))
-			return ERR("dispatch: probe site 0x%llx is not in the file",
-				   (unsigned long long)b->plan.sites[i].vaddr), -ENOTSUP;
+		if (elf_file__vaddr_to_offset(ef, b->plan.sites[i].vaddr, &b->site_offset[i])) {
+			ERR("dispatch: probe site 0x%llx is not in the file",
+			    (unsigned long long)b->plan.sites[i].vaddr);
+			ret = -ENOTSUP;
+			goto out;
+		}
 	if (b->plan.n_slow) {
 		size_t used = snprintf(b->ds_slow, sizeof(b->ds_slow), "dispatch: %d probe site(s) "
 				       "are on instructions the kernel single-steps (each hit ~13 us "
@@ -159,13 +205,20 @@ static int plan_dispatch(const struct binary_req *req, struct binary *b, struct 
 	}
 	/* 3.13+'s __init__ shim: its symbol, or found in .data (init_shim.c) */
 	if (!elf_file__find_symbol(ef, "_Py_InitCleanup", &shim, &shim_sz) ||
-	    (minor >= 13 && !init_shim__find(ef, &b->cfg.layout, ops.num[PY_OP_RESUME],
-					     ops.num[PY_OP_RETURN_VALUE], &shim)))
+	    (minor >= 13 && !init_shim__find(ef, &b->cfg.layout, q.ops.num[PY_OP_RESUME],
+					     q.ops.num[PY_OP_RETURN_VALUE], &shim)))
 		b->ds_shim_vaddr = shim;
-	else if (minor >= 13)
-		return ERR("dispatch: %s: no _Py_InitCleanup (the __init__ shim of 3.13+) found: "
-			   "its frames' exits could not be told from returns", req->name), -ENOTSUP;
-	return 0;
+	else if (minor >= 13) {
+		ERR("dispatch: %s: no _Py_InitCleanup (the __init__ shim of 3.13+) found: "
+		    "its frames' exits could not be told from returns", req->name);
+		ret = -ENOTSUP;
+		goto out;
+	}
+	b->ops = q.ops;
+	b->ops_asked = true;
+out:
+	dispatch_sites__prep_free(prep);
+	return ret;
 }
 
 /* Check the strategy the user forces, and prepare the candidates. */

@@ -76,6 +76,10 @@ struct binary {
 	uint64_t ds_tstate_vaddr;
 	uint64_t ds_shim_vaddr;	/* _Py_InitCleanup (3.13), 0 if none */
 	struct ds_plan plan;	/* the probe sites */
+	/* the opcode numbers the sites were planned for (ops_asked: the
+	 * interpreter was asked, and the plan succeeded) */
+	bool ops_asked;
+	struct py_opcodes ops;
 	uint64_t site_offset[DS_MAX_SITES]; /* their file offsets */
 	char ds_slow[256];	/* the warning about single-stepped sites, "" if none */
 	/* GC collections and imports: USDT probes, or the uprobe sites */

@@ -510,8 +510,93 @@ int deopt_table(struct elf_file *ef, const char *path, const struct py_opcodes *
 	return 0;
 }
 
-int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
-			 int frame_back, struct ds_plan *plan, char *err, size_t errlen)
+/*
+ * What does not depend on the opcode numbers (which the interpreter prints,
+ * in a process of its own: user/cpython/binary.c asks for them meanwhile):
+ * the computed-goto table, exit_unwind, and the eval function's code with
+ * its fragments, disassembled once.
+ */
+struct ds_prep {
+	struct elf_file *ef;
+	const char *path;
+	int frame_back;
+	uint64_t handlers[256], fv, fsz, unwind;
+	const char *unwind_from;
+	uint64_t starts[258];
+	size_t n_starts;
+	struct code c;
+};
+
+int dispatch_sites__prepare(struct elf_file *ef, const char *path, int frame_back,
+			    struct ds_prep **out, char *err, size_t errlen)
+{
+	struct ds_prep *p = calloc(1, sizeof(*p));
+	int ret;
+
+	*out = NULL;
+	if (!p) {
+		snprintf(err, errlen, "dispatch: out of memory");
+		return -ENOMEM;
+	}
+	p->ef = ef;
+	p->path = path;
+	p->frame_back = frame_back;
+	if (elf_file__find_symbol(ef, EVAL_FUNC, &p->fv, &p->fsz) || !p->fsz) {
+		ret = ERR("%s: no %s", path, EVAL_FUNC);
+		goto fail;
+	}
+	ret = find_table(ef, path, p->fv, p->fsz, p->handlers, err, errlen);
+	if (ret)
+		goto fail;
+	/* exit_unwind: the DWARF label, else found from the code (unwind_site.c) */
+	p->unwind_from = "DWARF";
+	if (dwarf_labels__find(path, EVAL_FUNC, "exit_unwind", &p->unwind)) {
+		char why[200];
+		p->unwind_from = "code analysis";
+		if (unwind_site__find(ef, p->fv, p->fsz, p->handlers, frame_back, &p->unwind, why,
+				      sizeof(why))) {
+			ret = ERR("%s: no DWARF label exit_unwind, and %s: frames that exceptions "
+				  "leave could not be seen", path, why);
+			goto fail;
+		}
+	}
+	for (int op = 0; op < 256; op++)
+		p->starts[p->n_starts++] = p->handlers[op];
+	p->starts[p->n_starts++] = p->fv;
+	p->starts[p->n_starts++] = p->unwind;
+	if (x86_code__init(&p->c.x, ef, sizeof(struct ins), classify)) {
+		ret = ERR("capstone: cannot open an x86-64 disassembler");
+		goto fail;
+	}
+	ret = disassemble(&p->c, p->fv, p->fsz);
+	if (!ret && disassemble_fragments(&p->c, p->fv, p->fsz, p->starts, p->n_starts)) {
+		ret = ERR("%s: a handler of %s lies outside it, in code whose extent the unwind "
+			  "tables do not give", path, EVAL_FUNC);
+		goto fail;
+	}
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot disassemble %s: %s", path, EVAL_FUNC,
+			 strerror(-ret));
+		goto fail;
+	}
+	x86_code__sort(&p->c.x);
+	*out = p;
+	return 0;
+fail:
+	dispatch_sites__prep_free(p);
+	return ret;
+}
+
+void dispatch_sites__prep_free(struct ds_prep *p)
+{
+	if (!p)
+		return;
+	x86_code__free(&p->c.x);
+	free(p);
+}
+
+int dispatch_sites__plan_prepared(struct ds_prep *p, const struct py_opcodes *ops,
+				  struct ds_plan *plan, char *err, size_t errlen)
 {
 	/* base instructions and their family (index into fam[] below) */
 	static const struct { enum py_op op; int fam; const char *specialized; } base_ops[] = {
@@ -527,33 +612,19 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 		{ PY_OP_INSTRUMENTED_YIELD_VALUE, 1 },
 	};
 	bool ours[256] = { false };	/* opcodes in a family */
-	uint64_t handlers[256], fv, fsz, unwind;
+	const uint64_t *handlers = p->handlers;
+	const char *path = p->path;
+	uint64_t unwind = p->unwind;
 	unsigned char deopt[256];
 	struct family fam[3] = { { .kind = DS_CALL }, { .kind = DS_RETURN },
 				 { .kind = DS_UNWIND } };
-	uint64_t starts[258];
-	size_t n_starts = 0;
-	struct code c = { 0 };
-	int ret;
+	int ret = 0;
 
 	memset(plan, 0, sizeof(*plan));
-	if (elf_file__find_symbol(ef, EVAL_FUNC, &fv, &fsz) || !fsz)
-		return ERR("%s: no %s", path, EVAL_FUNC);
-	ret = find_table(ef, path, fv, fsz, handlers, err, errlen);
+	plan->unwind_from = p->unwind_from;
+	ret = deopt_table(p->ef, path, ops, deopt, err, errlen);
 	if (ret)
 		return ret;
-	ret = deopt_table(ef, path, ops, deopt, err, errlen);
-	if (ret)
-		return ret;
-	/* exit_unwind: the DWARF label, else found from the code (unwind_site.c) */
-	plan->unwind_from = "DWARF";
-	if (dwarf_labels__find(path, EVAL_FUNC, "exit_unwind", &unwind)) {
-		char why[200];
-		plan->unwind_from = "code analysis";
-		if (unwind_site__find(ef, fv, fsz, handlers, frame_back, &unwind, why, sizeof(why)))
-			return ERR("%s: no DWARF label exit_unwind, and %s: frames that exceptions "
-				   "leave could not be seen", path, why);
-	}
 
 	/* the numbers must be distinct and be base instructions to the binary */
 	for (int a = 0; a < PY_OP__COUNT; a++)
@@ -592,31 +663,25 @@ int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_
 			return ERR("%s: the opcode numbers given make one handler both a call and "
 				   "a return", path);
 	/* no other opcode may share a handler with ours */
-	for (int op = 0; op < 256; op++) {
+	for (int op = 0; op < 256; op++)
 		if (!ours[op] && (in_family(&fam[0], handlers[op]) || in_family(&fam[1], handlers[op])))
 			return ERR("%s: opcode %d shares a handler with a probed instruction", path, op);
-		starts[n_starts++] = handlers[op];
-	}
-	starts[n_starts++] = fv;
-	starts[n_starts++] = unwind;
-
-	if (x86_code__init(&c.x, ef, sizeof(struct ins), classify))
-		return ERR("capstone: cannot open an x86-64 disassembler");
-	ret = disassemble(&c, fv, fsz);
-	if (!ret && disassemble_fragments(&c, fv, fsz, starts, n_starts)) {
-		ret = ERR("%s: a handler of %s lies outside it, in code whose extent the unwind "
-			  "tables do not give", path, EVAL_FUNC);
-		goto cleanup;
-	}
-	if (ret) {
-		snprintf(err, errlen, "%s: cannot disassemble %s: %s", path, EVAL_FUNC,
-			 strerror(-ret));
-		goto cleanup;
-	}
-	x86_code__sort(&c.x);
 	for (int k = 0; k < 3 && !ret; k++)
-		ret = plan_family(&c, &fam[k], starts, n_starts, frame_back, plan, err, errlen);
-cleanup:
-	x86_code__free(&c.x);
+		ret = plan_family(&p->c, &fam[k], p->starts, p->n_starts, p->frame_back, plan, err,
+				  errlen);
+	return ret;
+}
+
+int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
+			 int frame_back, struct ds_plan *plan, char *err, size_t errlen)
+{
+	struct ds_prep *p;
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	ret = dispatch_sites__prepare(ef, path, frame_back, &p, err, errlen);
+	if (!ret)
+		ret = dispatch_sites__plan_prepared(p, ops, plan, err, errlen);
+	dispatch_sites__prep_free(p);
 	return ret;
 }

@@ -41,6 +41,18 @@ struct ds_plan {
 int dispatch_sites__plan(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
 			 int frame_back, struct ds_plan *plan, char *err, size_t errlen);
 
+/* The same in two steps, so that the opcode numbers can be asked for
+ * meanwhile: what does not depend on them (the handlers' table,
+ * exit_unwind, the eval function's code disassembled), into *OUT (EF must
+ * stay open while it lives); then the sites for OPS. Each: 0, or -errno
+ * with a one-line reason in ERR. */
+struct ds_prep;
+int dispatch_sites__prepare(struct elf_file *ef, const char *path, int frame_back,
+			    struct ds_prep **out, char *err, size_t errlen);
+int dispatch_sites__plan_prepared(struct ds_prep *p, const struct py_opcodes *ops,
+				  struct ds_plan *plan, char *err, size_t errlen);
+void dispatch_sites__prep_free(struct ds_prep *p);
+
 const char *dispatch_sites__kind_name(uint8_t kind);
 
 /* Does a uprobe on the x86-64 instruction B[0..LEN) get emulated by the

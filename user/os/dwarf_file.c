@@ -64,6 +64,14 @@ static int dwarf_file__debuginfod(const unsigned char *bits, int len)
  * root's own cache, and no name is given for it (the source then says
  * "debuginfod"). Else libdwfl uses the file's own DWARF, if any.
  */
+/* debug files refused in this process (written here only) */
+static unsigned long refusals;
+
+unsigned long dwarf_file__refusals(void)
+{
+	return __atomic_load_n(&refusals, __ATOMIC_RELAXED);
+}
+
 static int dwarf_file__find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
 				      Dwarf_Addr base, const char *file_name,
 				      const char *debuglink_file, GElf_Word debuglink_crc,
@@ -84,6 +92,7 @@ static int dwarf_file__find_debuginfo(Dwfl_Module *mod, void **userdata, const c
 		/* once: each DWARF query of the file opens it again */
 		static char said[sizeof(f->refused)];
 
+		__atomic_add_fetch(&refusals, 1, __ATOMIC_RELAXED);
 		if (strcmp(said, f->refused))
 			fprintf(stderr, "tracer: warning: separate debug information not "
 				"used: %s\n", f->refused);

@@ -23,6 +23,9 @@ struct dwarf_file;
 int dwarf_file__open(const char *path, struct dwarf_file **out);
 /* why a separate debug file found was passed over ("" if none was) */
 const char *dwarf_file__refused(const struct dwarf_file *f);
+/* how many separate debug files were refused so far in this process (a
+ * result that depends on such a refusal is not kept: it would not say it) */
+unsigned long dwarf_file__refusals(void);
 Dwarf *dwarf_file__dwarf(struct dwarf_file *f);
 /* Where the DWARF came from: "" when the file itself has it, else the
  * debug file's path, or "debuginfod (URLS)". */

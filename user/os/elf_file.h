@@ -48,6 +48,9 @@ int elf_file__section(struct elf_file *ef, const char *name, const uint8_t **dat
 int elf_file__slot_symbol(struct elf_file *ef, uint64_t slot, const char **name);
 /* Does the file need (DT_NEEDED) a library whose name starts with PREFIX? */
 bool elf_file__needs_prefix(struct elf_file *ef, const char *prefix);
+/* The GNU build-id of the ELF file open as FD, into OUT (at most MAX
+ * bytes): its length, or -ENOENT when it has none (or is no ELF file). */
+int elf_file__build_id_of_fd(int fd, unsigned char *out, size_t max);
 /* DT_SONAME, or NULL. Valid until close. */
 const char *elf_file__soname(struct elf_file *ef);
 /* Does the file have a SystemTap SDT note PROVIDER:NAME (.note.stapsdt)?

@@ -239,6 +239,8 @@ TEST(binary_pyenv_libpython)
 		CHECK_EQ(b.ds_tried, minor >= 11);
 		if (minor >= 11) {
 			uint64_t rt = readelf_symbol(lib, "_PyRuntime");
+			if (b.ds_ret)
+				printf("  %s: %s\n", ver, b.ds_why);
 			CHECK_EQ(b.ds_ret, 0);
 			CHECK(b.plan.n > 0);
 			for (int s = 0; s < b.plan.n; s++)

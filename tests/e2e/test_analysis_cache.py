@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: MIT
+"""Root's cache of interpreter file analyses (user/cpython/binary_store.c,
+user/os/root_cache.c): a second session on the same file takes the analysis
+from the cache and traces the same calls as the first; a cache directory
+another user controls is not used, and nothing is written into it.
+
+Debian's python3.11 only: its analysis is the longest (stripped: the
+table, exit_unwind and the sites all from the code) and it is the one
+interpreter always present; the cache does not differ by version. Each
+test uses a directory of its own (TRACER_CACHE_DIR), never root's real
+cache."""
+import os
+import re
+import stat
+import tempfile
+
+import helpers
+import hostile
+
+PROGRAM = "def f(n):\n    return n and f(n - 1)\nf(5)\n"
+HIT = "came from root's cache"
+
+
+def _session(tracer, interp, cache, out):
+    p = helpers.run([tracer, "-v", "-o", str(out), "--", interp.python, "-c", PROGRAM],
+                    timeout=120, env=dict(os.environ, TRACER_CACHE_DIR=cache))
+    assert p.returncode == 0, helpers.describe(p)
+    return p
+
+
+def _said(p):
+    """what the session said of its target, the pid taken out"""
+    return [re.sub(r"PID \d+", "PID N", l) for l in p.stderr.splitlines()
+            if l.startswith(("tracer: PID", "tracer: warning"))]
+
+
+def _calls(path):
+    """(name, file, line) -> calls, of a complete trace"""
+    return helpers.count_calls(helpers.Chrome(path).calls)
+
+
+def test_second_session_takes_the_cache(tracer, get_interp, tmp_path):
+    interp = get_interp("debian3.11")
+    cache = tempfile.mkdtemp(prefix="tracer-e2e-cache-", dir="/tmp")
+    try:
+        first = _session(tracer, interp, cache, tmp_path / "a.json")
+        assert HIT not in first.stderr, helpers.describe(first)
+        entries = os.listdir(cache)
+        assert len(entries) == 1, entries
+        st = os.lstat(os.path.join(cache, entries[0]))
+        assert stat.S_ISREG(st.st_mode) and st.st_uid == 0 and \
+            stat.S_IMODE(st.st_mode) == 0o600, st
+        second = _session(tracer, interp, cache, tmp_path / "b.json")
+        assert HIT in second.stderr, helpers.describe(second)
+        # the same strategy and warnings, the same calls
+        assert _said(second) == _said(first), (helpers.describe(first), helpers.describe(second))
+        a, b = _calls(tmp_path / "a.json"), _calls(tmp_path / "b.json")
+        assert not helpers.compare_counts(a, b), helpers.compare_counts(a, b)
+        assert sum(n for k, n in a.items() if k[0] == "f") == 6, a
+        assert os.listdir(cache) == entries
+    finally:
+        hostile.remove_dir(cache)
+
+
+def test_cache_another_user_controls_is_not_used(tracer, get_interp, tmp_path):
+    interp = get_interp("debian3.11")
+    cache = hostile.make_nobody_dir(prefix="tracer-e2e-cache-theirs-")
+    try:
+        os.chmod(cache, 0o700)
+        for name in ("a.json", "b.json"):
+            p = _session(tracer, interp, cache, tmp_path / name)
+            assert HIT not in p.stderr, helpers.describe(p)
+        assert os.listdir(cache) == []
+        # a directory of theirs on the way to root's own is refused too
+        below = os.path.join(cache, "c")
+        os.mkdir(below, 0o700)
+        for name in ("c.json", "d.json"):
+            p = _session(tracer, interp, below, tmp_path / name)
+            assert HIT not in p.stderr, helpers.describe(p)
+        assert os.listdir(below) == []
+    finally:
+        hostile.remove_dir(cache)
