@@ -38,11 +38,11 @@ def load_table(tool, rounds, log):
     return rows
 
 
-def _session(tracer, pid, extra, out):
+def _session(tracer, pid, extra, out, env):
     """(seconds to `tracer: tracing`, seconds to exit), or (None, None)"""
     t0 = time.perf_counter()
     p = subprocess.Popen([tracer, "-p", str(pid), "-d", "1", "-o", out] + extra,
-                         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+                         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
     live = None
     for raw in p.stderr:
         if raw.startswith(b"tracer: tracing") and live is None:
@@ -52,9 +52,9 @@ def _session(tracer, pid, extra, out):
     return (live, total) if rc == 0 else (None, None)
 
 
-def _launch(tracer, python, out):
+def _launch(tracer, python, out, env):
     t0 = time.perf_counter()
-    rc = subprocess.run([tracer, "-o", out, "--", python, "-c", "pass"],
+    rc = subprocess.run([tracer, "-o", out, "--", python, "-c", "pass"], env=env,
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120).returncode
     return time.perf_counter() - t0 if rc == 0 else None
 
@@ -65,10 +65,26 @@ def _untraced(python):
     return time.perf_counter() - t0
 
 
+def variants(tracers, cache):
+    """each tracer twice: with root's analysis cache off (TRACER_CACHE_DIR
+    empty: what a first session on an interpreter file costs) and with a
+    cache of this run's own (CACHE, filled by the first round: what a
+    later session on the same file costs)"""
+    out = []
+    for name, path in tracers:
+        for label, value in (("cache off", ""), ("cached", cache)):
+            env = dict(os.environ)
+            env["TRACER_CACHE_DIR"] = value
+            out.append(("%s, %s" % (name, label), path, env))
+    return out
+
+
 def run(tracers, found, repeat, log):
     """TRACERS: [(name, path)]; FOUND: bench targets (tools/bench/targets.py)"""
     res = {}
     with tempfile.TemporaryDirectory(prefix="tracer-startbench-") as tmp:
+        os.chmod(tmp, 0o700)
+        cache = os.path.join(tmp, "cache")
         loop = os.path.join(tmp, "loop.py")
         with open(loop, "w") as f:
             f.write(LOOP)
@@ -79,17 +95,17 @@ def run(tracers, found, repeat, log):
             try:
                 target.stdout.readline()
                 for rep in range(repeat):
-                    for name, path in tracers:
+                    for name, path, env in variants(tracers, cache):
                         for mode, extra, out in (("exact", [], "x.json"),
                                                  ("sample", ["--sample=99"], "x.folded")):
                             live, total = _session(path, target.pid, extra,
-                                                   os.path.join(tmp, out))
+                                                   os.path.join(tmp, out), env)
                             r = res.setdefault((t.label, name, mode), {})
                             r.setdefault("live", []).append(live)
                             r.setdefault("d1", []).append(total)
                         r = res.setdefault((t.label, name, "launch"), {})
                         r.setdefault("launch", []).append(
-                            _launch(path, t.python, os.path.join(tmp, "l.json")))
+                            _launch(path, t.python, os.path.join(tmp, "l.json"), env))
                         r.setdefault("untraced", []).append(_untraced(t.python))
                     log("start %d/%d %s" % (rep + 1, repeat, t.label))
             finally:
@@ -116,17 +132,21 @@ def render(rows, res, tracers, repeat, rounds):
     for name, insns, verified, ms in rows:
         lines.append("| %s | %d | %d | %.1f |" % (name, insns, verified, ms))
     lines += ["", "A session on a running recursive loop (`-p PID -d 1`) and a launch of "
-              "`python -c pass`, best of %d, interleaved%s. Seconds." % (
+              "`python -c pass`, best of %d, interleaved%s; each with root's analysis cache off "
+              "(a first session on the interpreter file) and with a cache the first round "
+              "filled (a later one). Seconds." % (
                   repeat, " with " + " and ".join(n for n, _ in tracers) if len(tracers) > 1
                   else ""), "",
               "| Interpreter | Tracer | Attach, exact | Attach, --sample | `-d 1` exact | "
               "`-d 1` --sample | Launch minus untraced |", "|---|---|---|---|---|---|---|"]
-    labels = []
+    labels, names = [], []
     for key in res:
         if key[0] not in labels:
             labels.append(key[0])
+        if key[1] not in names:
+            names.append(key[1])
     for label in labels:
-        for name, _ in tracers:
+        for name in names:
             ex = res.get((label, name, "exact"), {})
             sm = res.get((label, name, "sample"), {})
             la = res.get((label, name, "launch"), {})
