@@ -33,12 +33,12 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "capture/py_locals.h"
+#include "cpython/pystr.h"
 
 #define MAX_LOCALS 4096		/* variables of one code object read at most */
 #define STR_SHOW 64		/* characters of a str shown */
@@ -89,53 +89,15 @@ void py_locals__free(struct py_local *v, size_t n)
 
 /* ---- reprs ---------------------------------------------------------------- */
 
-struct buf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
+/* A repr is written to a memstream F; done() closes it: the text, or NULL
+ * when memory ran out. */
+static char *done(FILE *f, char **text)
 {
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = (b->n + n + 1) * 2;
-		char *p = realloc(b->p, cap);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = 0;
-}
-
-static void putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct buf *b, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-static char *done(struct buf *b)
-{
-	if (b->oom) {
-		free(b->p);
+	if (fclose(f)) {
+		free(*text);
 		return NULL;
 	}
-	return b->p ? b->p : strdup("");
+	return *text;
 }
 
 /* a code point Python's repr escapes */
@@ -145,76 +107,51 @@ static bool escaped(uint32_t c)
 	       (c >= 0xd800 && c <= 0xdfff) || c == 0x2028 || c == 0x2029 || c > 0x10ffff;
 }
 
-static void put_utf8(struct buf *b, uint32_t c)
-{
-	char u[4];
-
-	if (c < 0x80) {
-		u[0] = c;
-		put(b, u, 1);
-	} else if (c < 0x800) {
-		u[0] = 0xc0 | c >> 6;
-		u[1] = 0x80 | (c & 0x3f);
-		put(b, u, 2);
-	} else if (c < 0x10000) {
-		u[0] = 0xe0 | c >> 12;
-		u[1] = 0x80 | ((c >> 6) & 0x3f);
-		u[2] = 0x80 | (c & 0x3f);
-		put(b, u, 3);
-	} else {
-		u[0] = 0xf0 | c >> 18;
-		u[1] = 0x80 | ((c >> 12) & 0x3f);
-		u[2] = 0x80 | ((c >> 6) & 0x3f);
-		u[3] = 0x80 | (c & 0x3f);
-		put(b, u, 4);
-	}
-}
-
-static void repr_str(struct buf *b, const uint32_t *cps, size_t n, bool cut)
+static void repr_str(FILE *b, const uint32_t *cps, size_t n, bool cut)
 {
 	bool sq = false, dq = false;
-	char q;
+	char q, u[4];
 
 	for (size_t i = 0; i < n; i++) {
 		sq |= cps[i] == '\'';
 		dq |= cps[i] == '"';
 	}
 	q = sq && !dq ? '"' : '\'';
-	put(b, &q, 1);
+	fwrite(&q, 1, 1, b);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t c = cps[i];
 
 		if (c == '\\' || c == (uint32_t)q)
-			putf(b, "\\%c", (char)c);
+			fprintf(b, "\\%c", (char)c);
 		else if (c == '\n')
-			put(b, "\\n", 2);
+			fputs("\\n", b);
 		else if (c == '\r')
-			put(b, "\\r", 2);
+			fputs("\\r", b);
 		else if (c == '\t')
-			put(b, "\\t", 2);
+			fputs("\\t", b);
 		else if (escaped(c))
-			putf(b, c < 0x100 ? "\\x%02x" : c < 0x10000 ? "\\u%04x" : "\\U%08x", c);
+			fprintf(b, c < 0x100 ? "\\x%02x" : c < 0x10000 ? "\\u%04x" : "\\U%08x", c);
 		else
-			put_utf8(b, c);
+			fwrite(u, 1, pystr__put_utf8(u, c), b);
 	}
-	put(b, &q, 1);
+	fwrite(&q, 1, 1, b);
 	if (cut)
-		put(b, "...", 3);
+		fputs("...", b);
 }
 
 /* Python's repr of X: the shortest digits that read back as X, in fixed
  * notation for exponents -4..15, else as d.ddde+XX */
-static void repr_float(struct buf *b, double x)
+static void repr_float(FILE *b, double x)
 {
 	char s[64];
 	int p, e;
 
 	if (isnan(x)) {
-		put(b, "nan", 3);
+		fputs("nan", b);
 		return;
 	}
 	if (isinf(x)) {
-		put(b, x < 0 ? "-inf" : "inf", x < 0 ? 4 : 3);
+		fputs(x < 0 ? "-inf" : "inf", b);
 		return;
 	}
 	for (p = 1; p < 17; p++) {
@@ -226,21 +163,21 @@ static void repr_float(struct buf *b, double x)
 	e = atoi(strchr(s, 'e') + 1);
 	if (e >= -4 && e < 16) {
 		snprintf(s, sizeof(s), "%.*f", p - 1 - e > 0 ? p - 1 - e : 0, x);
-		put(b, s, strlen(s));
+		fputs(s, b);
 		if (!strchr(s, '.'))
-			put(b, ".0", 2);
+			fputs(".0", b);
 		return;
 	}
-	put(b, s, strlen(s));
+	fputs(s, b);
 }
 
-static void repr_other(struct buf *b, const char *type, uint64_t obj)
+static void repr_other(FILE *b, const char *type, uint64_t obj)
 {
-	putf(b, "<%s at 0x%llx>", type, (unsigned long long)obj);
+	fprintf(b, "<%s at 0x%llx>", type, (unsigned long long)obj);
 }
 
 /* an int object: its digits up to 120 bits (4 digits of 30 bits) */
-static void repr_int(const struct py_mem *m, const struct locals_layout *ly, struct buf *b,
+static void repr_int(const struct py_mem *m, const struct locals_layout *ly, FILE *b,
 		     uint64_t obj, bool as_bool)
 {
 	uint64_t tag;
@@ -266,7 +203,7 @@ static void repr_int(const struct py_mem *m, const struct locals_layout *ly, str
 		nd = neg ? -(uint64_t)size : (uint64_t)size;
 	}
 	if (nd > 4) {
-		putf(b, "<int of %zu digits of 30 bits at 0x%llx>", nd, (unsigned long long)obj);
+		fprintf(b, "<int of %zu digits of 30 bits at 0x%llx>", nd, (unsigned long long)obj);
 		return;
 	}
 	if (nd && py_mem__read(m, obj + LONG_DIGITS, d, nd * sizeof(d[0]))) {
@@ -281,7 +218,7 @@ static void repr_int(const struct py_mem *m, const struct locals_layout *ly, str
 		v = v << 30 | d[i];
 	}
 	if (as_bool) {
-		put(b, v ? "True" : "False", v ? 4 : 5);
+		fputs(v ? "True" : "False", b);
 		return;
 	}
 	s[--k] = 0;
@@ -291,11 +228,11 @@ static void repr_int(const struct py_mem *m, const struct locals_layout *ly, str
 	} while (v);
 	if (neg)
 		s[--k] = '-';
-	put(b, s + k, sizeof(s) - 1 - k);
+	fwrite(s + k, 1, sizeof(s) - 1 - k, b);
 }
 
 /* the repr of OBJ into B; DEPTH: cells followed so far */
-static void repr_obj(const struct py_mem *m, const struct locals_layout *ly, struct buf *b,
+static void repr_obj(const struct py_mem *m, const struct locals_layout *ly, FILE *b,
 		     uint64_t obj, int depth)
 {
 	char type[64] = "";
@@ -312,13 +249,13 @@ static void repr_obj(const struct py_mem *m, const struct locals_layout *ly, str
 			if (py_mem__read(m, tp_name, type, len))
 				memset(type, 0, sizeof(type));
 		if (!type[0]) {
-			putf(b, "<unreadable object at 0x%llx>", (unsigned long long)obj);
+			fprintf(b, "<unreadable object at 0x%llx>", (unsigned long long)obj);
 			return;
 		}
 	}
 	type[strnlen(type, sizeof(type) - 1)] = 0;
 	if (!strcmp(type, "NoneType")) {
-		put(b, "None", 4);
+		fputs("None", b);
 	} else if (!strcmp(type, "bool") || !strcmp(type, "int")) {
 		repr_int(m, ly, b, obj, type[0] == 'b');
 	} else if (!strcmp(type, "float") &&
@@ -332,7 +269,7 @@ static void repr_obj(const struct py_mem *m, const struct locals_layout *ly, str
 		if (ref)
 			repr_obj(m, ly, b, ref, depth + 1);
 		else
-			put(b, "<empty cell>", 12);
+			fputs("<empty cell>", b);
 	} else {
 		repr_other(b, type, obj);
 	}
@@ -341,12 +278,16 @@ static void repr_obj(const struct py_mem *m, const struct locals_layout *ly, str
 char *py_locals__repr(const struct py_mem *m, uint64_t obj)
 {
 	const struct locals_layout *ly = layout_of(m->minor);
-	struct buf b = {};
+	char *text = NULL;
+	size_t len;
+	FILE *f;
 
 	if (!ly)
 		return strdup("?");
-	repr_obj(m, ly, &b, obj, 0);
-	return done(&b);
+	if (!(f = open_memstream(&text, &len)))
+		return NULL;
+	repr_obj(m, ly, f, obj, 0);
+	return done(f, &text);
 }
 
 /* ---- a frame's variables ---------------------------------------------------- */
@@ -401,25 +342,31 @@ int py_locals__read(const struct py_mem *m, uint64_t frame, uint64_t code,
 		goto out;
 	for (int32_t i = 0; i < n; i++) {
 		uint64_t s = slots[i];
-		struct buf b = {};
+		bool tagged = false;
+		char *text = NULL;
+		size_t len;
+		FILE *f;
 
 		if (kinds[i] & CO_FAST_HIDDEN)
 			continue;
 		if (ly->stackref) {
 			if (s == 1)
 				continue;			/* PyStackRef_NULL */
-			if ((s & 3) == 3) {			/* a tagged int */
-				putf(&b, "%lld", (long long)((int64_t)s >> 2));
-				s = 0;
-			} else {
+			tagged = (s & 3) == 3;			/* a tagged int */
+			if (!tagged)
 				s &= ~(uint64_t)1;
-			}
 		}
-		if (s)
-			repr_obj(m, ly, &b, s, (kinds[i] & (CO_FAST_CELL | CO_FAST_FREE)) ? 0 : 1);
-		else if (!b.p)
+		if (!s)
 			continue;				/* unbound */
-		v[k].value = done(&b);
+		if (!(f = open_memstream(&text, &len))) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (tagged)
+			fprintf(f, "%lld", (long long)((int64_t)s >> 2));
+		else
+			repr_obj(m, ly, f, s, (kinds[i] & (CO_FAST_CELL | CO_FAST_FREE)) ? 0 : 1);
+		v[k].value = done(f, &text);
 		v[k].name = py_mem__str(m, names[i]);
 		if (!v[k].value || !v[k].name) {
 			free(v[k].value);

@@ -4,7 +4,7 @@
 #include "cpython/pystr.h"
 #include "tracer.h"
 
-static size_t put_utf8(char *o, uint32_t cp)
+size_t pystr__put_utf8(char *o, uint32_t cp)
 {
 	if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 		cp = 0xfffd;
@@ -70,7 +70,7 @@ char *pystr__to_utf8(const void *raw, size_t cap, uint32_t len_chars, uint8_t en
 		else
 			cp = p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
 			     (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
-		o += put_utf8(out + o, cp);
+		o += pystr__put_utf8(out + o, cp);
 	}
 	if (*truncated) {
 		memcpy(out + o, "...", 3);

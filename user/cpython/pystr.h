@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Code point CP as UTF-8 into O (up to 4 bytes): its length. Lone
+ * surrogates and code points past U+10FFFF become U+FFFD. */
+size_t pystr__put_utf8(char *o, uint32_t cp);
 /* RAW holds min(len_chars * kind, cap) bytes of a str of LEN_CHARS
  * characters in encoding ENC (kind | TR_STR_ASCII, see tracer.h). Returns a
  * malloc'ed NUL-terminated UTF-8 string; a string cut by CAP ends with
