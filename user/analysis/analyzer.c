@@ -19,6 +19,7 @@
 #include "analysis/sample_lines.h"
 #include "model/stack_table.h"
 #include "model/strategy.h"
+#include "model/warnings.h"
 
 struct analyzer *analyzer__new(struct sink **sinks, int n)
 {
@@ -441,21 +442,21 @@ int analyzer__end(struct analyzer *a, const struct in_end *e)
 	a->st.realtime_offset_ns = e->realtime_offset_ns;
 	a->st.n_warnings = e->n_warnings < IN_MAX_WARNINGS ? e->n_warnings : IN_MAX_WARNINGS;
 	memcpy(a->st.warnings, e->warnings, sizeof(a->st.warnings));
-	if (a->eval_greenlet && a->st.n_warnings < IN_MAX_WARNINGS)
-		snprintf(a->st.warnings[a->st.n_warnings++], sizeof(a->st.warnings[0]), "%s",
-			 strategy__eval_greenlet_warning);
+	if (a->eval_greenlet)
+		warnings__add(a->st.warnings, &a->st.n_warnings, "%s",
+			      strategy__eval_greenlet_warning);
 	tasks__finish(a);
-	if (a->st.async_unknown && a->st.n_warnings < IN_MAX_WARNINGS)
-		snprintf(a->st.warnings[a->st.n_warnings++], sizeof(a->st.warnings[0]),
-			 "--async-tasks: %llu coroutine resumptions ran before asyncio's task table "
-			 "was found (a few ms after asyncio is imported) or while it could not be "
-			 "read: their calls carry no task",
-			 (unsigned long long)a->st.async_unknown);
-	if (a->st.calls_deeper && a->st.n_warnings < IN_MAX_WARNINGS)
-		snprintf(a->st.warnings[a->st.n_warnings++], sizeof(a->st.warnings[0]),
-			 "%llu calls were deeper than %d frames: flame graphs and profiles "
-			 "show them as one [truncated] frame under the %dth",
-			 (unsigned long long)a->st.calls_deeper, STACK_DEPTH_MAX, STACK_DEPTH_MAX);
+	if (a->st.async_unknown)
+		warnings__add(a->st.warnings, &a->st.n_warnings,
+			      "--async-tasks: %llu coroutine resumptions ran before asyncio's task "
+			      "table was found (a few ms after asyncio is imported) or while it "
+			      "could not be read: their calls carry no task",
+			      (unsigned long long)a->st.async_unknown);
+	if (a->st.calls_deeper)
+		warnings__add(a->st.warnings, &a->st.n_warnings,
+			      "%llu calls were deeper than %d frames: flame graphs and profiles "
+			      "show them as one [truncated] frame under the %dth",
+			      (unsigned long long)a->st.calls_deeper, STACK_DEPTH_MAX, STACK_DEPTH_MAX);
 	a->st.wall = e->wall;
 	a->st.probe_cost = e->probe_cost;
 	if (e->wall.ticks)

@@ -9,13 +9,13 @@
 #include "capture/wall.h"
 #include "util/hashmap.h"
 #include "tracer.skel.h"
+#include "model/warnings.h"
 
 static void say(struct target *t, const char *why)
 {
-	if (t->n_warnings < IN_MAX_WARNINGS)
-		snprintf(t->warnings[t->n_warnings++], sizeof(t->warnings[0]),
-			 "threads that make no call during the session are not shown (their "
-			 "running frames cannot be read at the attach: %s)", why);
+	warnings__add(t->warnings, &t->n_warnings,
+		      "threads that make no call during the session are not shown (their "
+		      "running frames cannot be read at the attach: %s)", why);
 }
 
 bool attach_walk__plan(struct target *t)

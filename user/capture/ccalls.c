@@ -16,6 +16,7 @@
 #include "cpython/py_opcodes.h"
 #include "os/elf_file.h"
 #include "tracer.skel.h"
+#include "model/warnings.h"
 
 #define ERR(fmt, ...) (snprintf(err, errlen, fmt, ##__VA_ARGS__), -ENOTSUP)
 
@@ -121,10 +122,9 @@ void ccalls__end(const struct target *t, struct tracer_bpf *skel, struct in_end 
 {
 	uint64_t lost = skel->bss->ccall_ends_lost;
 
-	if (!t->ccalls || !lost || end->n_warnings >= IN_MAX_WARNINGS)
-		return;
-	snprintf(end->warnings[end->n_warnings++], sizeof(end->warnings[0]),
-		 "--c-calls: the end of %llu C call(s) was not seen: each was ended at the next "
-		 "call instruction of its frame (a later time than its real end)",
-		 (unsigned long long)lost);
+	if (t->ccalls && lost)
+		warnings__add(end->warnings, &end->n_warnings,
+			      "--c-calls: the end of %llu C call(s) was not seen: each was ended at "
+			      "the next call instruction of its frame (a later time than its real "
+			      "end)", (unsigned long long)lost);
 }

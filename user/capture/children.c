@@ -9,6 +9,7 @@
 #include "util/hashmap.h"
 #include "util/mono_clock.h"
 #include "tracer.h"
+#include "model/warnings.h"
 
 #define MS 1000000ull
 /* an exec looked at again after these delays from it */
@@ -174,8 +175,7 @@ void children__end(struct children *c, struct in_end *end)
 		 "--subprocesses (-f) traces them too", (unsigned long long)python,
 		 python == 1 ? "" : "es", c->root, more);
 	fprintf(stderr, "tracer: %s\n", msg);
-	if (end->n_warnings < IN_MAX_WARNINGS)
-		snprintf(end->warnings[end->n_warnings++], sizeof(end->warnings[0]), "%s", msg);
+	warnings__add(end->warnings, &end->n_warnings, "%s", msg);
 }
 
 void children__free(struct children *c)

@@ -23,6 +23,7 @@
 #include "capture/target.h"
 #include "model/strategy.h"
 #include "os/proc_maps.h"
+#include "model/warnings.h"
 
 static bool is_greenlet_so(const char *path)
 {
@@ -50,9 +51,6 @@ bool greenlet_watch__mapped(int pid)
 
 void greenlet_watch__check(struct target *t)
 {
-	if (t->cfg.strategy != TR_STRATEGY_EVAL || !greenlet_watch__mapped(t->pid) ||
-	    t->n_warnings >= IN_MAX_WARNINGS)
-		return;
-	snprintf(t->warnings[t->n_warnings++], sizeof(t->warnings[0]), "%s",
-		 strategy__eval_greenlet_warning);
+	if (t->cfg.strategy == TR_STRATEGY_EVAL && greenlet_watch__mapped(t->pid))
+		warnings__add(t->warnings, &t->n_warnings, "%s", strategy__eval_greenlet_warning);
 }

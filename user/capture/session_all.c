@@ -64,6 +64,7 @@
 #include "capture/wall.h"
 
 #include "capture/sw_internal.h"
+#include "model/warnings.h"
 
 /* a status line on a terminal, once a second */
 static void status_line(struct sw *s, uint64_t *last_events)
@@ -389,10 +390,10 @@ int session_all__run(const struct session_opts *o)
 		(unsigned long long)s.skel->bss->procs_ignored,
 		o->subprocesses ? "other processes of the probed interpreter files left out "
 				  "(not of the tree)" : "left out by the filters");
-	if (s.skel->bss->tree_full && s.end.n_warnings < IN_MAX_WARNINGS)
-		snprintf(s.end.warnings[s.end.n_warnings++], sizeof(s.end.warnings[0]),
-			 "%llu child processes not followed: the table of the process tree was "
-			 "full", (unsigned long long)s.skel->bss->tree_full);
+	if (s.skel->bss->tree_full)
+		warnings__add(s.end.warnings, &s.end.n_warnings,
+			      "%llu child processes not followed: the table of the process tree was "
+			      "full", (unsigned long long)s.skel->bss->tree_full);
 	/* the command's failure first, then 1 (an output not written) */
 	if (s.launch && s.root_exited) {
 		launch__wait(s.launch, &exit_code);	/* gone: its status */

@@ -28,6 +28,7 @@
 #include "tracer.skel.h"
 
 #include "capture/sw_internal.h"
+#include "model/warnings.h"
 
 #define MS 1000000ull
 
@@ -49,15 +50,12 @@ static void untraceable(struct sw *s, int pid, const char *why)
 	text_escape__term(stderr, why);	/* may name its files */
 	fputc('\n', stderr);
 	s->untraceable++;
-	if (s->end.n_warnings < IN_MAX_WARNINGS)
-		snprintf(s->end.warnings[s->end.n_warnings++], sizeof(s->end.warnings[0]),
-			 "PID %d not traced: %.220s", pid, why);
+	warnings__add(s->end.warnings, &s->end.n_warnings, "PID %d not traced: %.220s", pid, why);
 }
 
 static void add_warning(struct in_process *p, const char *fmt, double ms)
 {
-	if (p->n_warnings < IN_MAX_WARNINGS)
-		snprintf(p->warnings[p->n_warnings++], sizeof(p->warnings[0]), fmt, ms);
+	warnings__add(p->warnings, &p->n_warnings, fmt, ms);
 }
 
 /* the identity of process P->pid beyond its target's (its exe): its pid

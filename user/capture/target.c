@@ -45,6 +45,7 @@
 #include "cpython/build_kind.h"
 #include "cpython/pyversion.h"
 #include "model/strategy.h"
+#include "model/warnings.h"
 
 #define ERR(fmt, ...) snprintf(err, errlen, fmt, ##__VA_ARGS__)
 
@@ -67,8 +68,7 @@ int target__read_mem(int pid, uint64_t addr, void *buf, size_t len)
 
 static void warn(struct target *t, const char *msg)
 {
-	if (t->n_warnings < IN_MAX_WARNINGS)
-		snprintf(t->warnings[t->n_warnings++], sizeof(t->warnings[0]), "%s", msg);
+	warnings__add(t->warnings, &t->n_warnings, "%s", msg);
 }
 
 /* Does the file at OPEN_PATH hold a CPython interpreter? */
