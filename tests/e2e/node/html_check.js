@@ -16,19 +16,13 @@
  */
 'use strict';
 const fs = require('fs');
-const { chromium } = require('playwright-core');
+const { launch } = require('./chromium');
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-	'--no-first-run', '--disable-background-networking',
-	'--disable-component-update', '--disable-sync'];
 
 async function main() {
 	const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 	const res = { errors: [], dialogs: 0 };
-	const ctx = await chromium.launchPersistentContext(spec.profile, {
-		executablePath: spec.chromium, headless: true, args: ARGS,
-		viewport: { width: 1280, height: 900 },
-	});
+	const ctx = await launch(spec.chromium, spec.profile, { width: 1280, height: 900 });
 	try {
 		const page = ctx.pages()[0] || await ctx.newPage();
 		page.on('console', (m) => {

@@ -38,10 +38,6 @@ const HOOK_FROM = 'this.props.setProfileGroup(a)';
 const HOOK_TO = '(window.__tracerProfiles=a,this.props.setProfileGroup(a))';
 const LOAD_TIMEOUT_MS = 90000;
 
-const CHROMIUM_ARGS = [
-	'--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	'--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 function die(msg) {
 	process.stderr.write('speedscope_check: ' + msg + '\n');
@@ -227,7 +223,7 @@ async function main() {
 		die('speedscope is not installed in ' + APP_DIR + ' (npm ci in ' + __dirname + ')');
 	let pw;
 	try {
-		pw = require('playwright-core');
+		pw = require('./chromium');
 	} catch (e) {
 		die('playwright-core is not installed (npm ci in ' + __dirname + ')');
 	}
@@ -240,12 +236,8 @@ async function main() {
 	let browser;
 	const results = [];
 	try {
-		// a persistent context is how Playwright takes a --user-data-dir
-		// (here a fresh, empty one)
-		browser = await pw.chromium.launchPersistentContext(profileDir, {
-			executablePath: chromium, headless: true, args: CHROMIUM_ARGS,
-			viewport: { width: 1400, height: 1000 },
-		});
+		// (a fresh, empty profile)
+		browser = await pw.launch(chromium, profileDir, { width: 1400, height: 1000 });
 		for (let i = 0; i < files.length; i++)
 			results.push(await check(browser, base, i, files[i]));
 	} finally {

@@ -17,11 +17,8 @@
  */
 'use strict';
 const fs = require('fs');
-const { chromium } = require('playwright-core');
+const { launch } = require('./chromium');
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-	'--no-first-run', '--disable-background-networking',
-	'--disable-component-update', '--disable-sync'];
 
 /* every frame: what the DOM says now */
 function frames(page) {
@@ -89,10 +86,7 @@ function text(page, sel) {
 async function main() {
 	const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 	const res = { console: [], errors: [] };
-	const ctx = await chromium.launchPersistentContext(spec.profile, {
-		executablePath: spec.chromium, headless: true, args: ARGS,
-		viewport: { width: 1280, height: 900 },
-	});
+	const ctx = await launch(spec.chromium, spec.profile, { width: 1280, height: 900 });
 	try {
 		const page = ctx.pages()[0] || await ctx.newPage();
 		page.on('console', (m) => {
