@@ -6,8 +6,9 @@ filters.
 
 The test's processes are told from any other Python of the machine (the
 test runner itself is Debian's python3.11) by their names: each runs its
-interpreter through a symlink named e2e-sw-*, so its comm is that name, and
-the tracer is given --comm for each. A process started later of a file the
+interpreter through a symlink named NNNN-sw-* (NNNN from the test run's
+PID, so that two runs at once cannot select each other's processes), so its
+comm is that name, and the tracer is given --comm for each. A process started later of a file the
 session already probes is traced from its first call: its whole run is
 compared with the ground truth."""
 import copy
@@ -27,6 +28,8 @@ from test_folded import FRAME, parse_folded
 from test_sample import HZ as SAMPLE_HZ, _truth as sample_truth
 
 TIMEOUT = 120
+# the comm prefix of this run's targets (comm: at most 15 characters)
+TAG = "%04d-" % (os.getpid() % 10000)
 
 
 def named(interp, tmp_path, name):
@@ -119,7 +122,7 @@ def test_all_exact(tracer, get_interp, get_truth, tmp_path):
     specs = [("debian3.11", []), ("pyenv3.10", []), ("pyenv3.12", ["-X", "perf"])]
     specs += [(i, []) for i in optional("pyenv3.14")]
     interps = [get_interp(i) for i, _ in specs]
-    names = ["e2e-sw-%d" % i for i in range(len(specs))] + ["e2e-sw-ns"]
+    names = [TAG + "sw-%d" % i for i in range(len(specs))] + [TAG + "sw-ns"]
     out = tmp_path / "all.json"
     comm_args = []
     for n in names:
@@ -169,10 +172,10 @@ def test_filters(tracer, get_interp, tmp_path):
     it = get_interp("debian3.11")
     wl = helpers.WORKLOAD_BY_NAME["mixed"]
     out = tmp_path / "f.json"
-    args = ["--comm", "e2e-sw-in", "--exclude-pid"]
+    args = ["--comm", TAG + "sw-in", "--exclude-pid"]
     targets, _ = trace_targets(
         tracer, wl, tmp_path,
-        [(it, name, []) for name in ("e2e-sw-in", "e2e-sw-out", "e2e-sw-in")], args, out,
+        [(it, name, []) for name in (TAG + "sw-in", TAG + "sw-out", TAG + "sw-in")], args, out,
         before=lambda targets: args.append(str(targets[2].pid)))
     chrome = helpers.Chrome(out)
     pids = {c["pid"] for c in chrome.in_files(wl.files)}
@@ -202,8 +205,8 @@ def test_cgroup_filter(tracer, get_interp, tmp_path):
             f.write(str(targets[1].pid))
 
     try:
-        targets, _ = trace_targets(tracer, wl, tmp_path, [(it, "e2e-sw-cg", [])] * 2,
-                                   ["--comm", "e2e-sw-cg", "--cgroup", cg], out,
+        targets, _ = trace_targets(tracer, wl, tmp_path, [(it, TAG + "sw-cg", [])] * 2,
+                                   ["--comm", TAG + "sw-cg", "--cgroup", cg], out,
                                    before=move_second)
     finally:
         os.rmdir(cg)
@@ -233,7 +236,7 @@ def test_sample_all(tracer, get_interp, tmp_path):
     ratio within 15%, as in test_sample"""
     specs = ["debian3.11", "pyenv3.10", "pyenv3.12"] + optional("pyenv3.14")
     interps = [get_interp(i) for i in specs]
-    names = ["e2e-sws-%d" % k for k in range(len(specs))] + ["e2e-sws-ns"]
+    names = [TAG + "sws-%d" % k for k in range(len(specs))] + [TAG + "sws-ns"]
     env = {"E2E_SAMPLE_SECONDS": "3", "E2E_DEEP_SECONDS": "0.3"}
     scripts = []
     for k in range(len(names)):
@@ -297,7 +300,7 @@ def test_coverage_all(tracer, get_interp, get_cov_truth, tmp_path):
     ta, tb = get_cov_truth(deb, cov.MAIN, ["a"]), get_cov_truth(deb, cov.MAIN, ["b"])
     tb_old = get_cov_truth(old, cov.MAIN, ["b"])
     lcov, xml = tmp_path / "all.lcov", tmp_path / "all.xml"
-    names = ["e2e-swc-w0", "e2e-swc-w1", "e2e-swc-a", "e2e-swc-b", "e2e-swc-ns"]
+    names = [TAG + "swc-w0", TAG + "swc-w1", TAG + "swc-a", TAG + "swc-b", TAG + "swc-ns"]
     args = ["-o", str(xml), "-o", "-"]
     for n in names:
         args += ["--comm", n]
@@ -366,12 +369,12 @@ def test_coverage_chroot(tracer, get_interp, get_cov_truth, tmp_path):
         pytest.skip("cannot mount an overlay of / to chroot into: " + p.stderr.strip())
     lcov, tr, warm = tmp_path / "c.lcov", None, None
     try:
-        os.symlink(deb.python, str(root / "tmp" / "e2e-swc-chroot"))
-        py = ["chroot", str(root), "/tmp/e2e-swc-chroot"]
+        os.symlink(deb.python, str(root / "tmp" / (TAG + "swc-chroot")))
+        py = ["chroot", str(root), "/tmp/" + TAG + "swc-chroot"]
         warm = helpers.Spawned(py + ["-c", "import sys, time; sys.stderr.write('ready\\n'); "
                                      "sys.stderr.flush(); time.sleep(300)"])
         assert warm.err.wait_for("ready", 30) is not None, warm.describe()
-        tr = start_all(tracer, [lcov], ["--comm", "e2e-swc-chroot"])
+        tr = start_all(tracer, [lcov], ["--comm", TAG + "swc-chroot"])
         run = helpers.run(py + [cov.MAIN, "a"], timeout=TIMEOUT, env=helpers.target_env())
         assert run.returncode == 0, helpers.describe(run)
         stop(tr)
@@ -430,7 +433,7 @@ def test_churn(tracer, tmp_path):
     short_procs = []
     try:
         for k, it in enumerate(longs):
-            names.append("e2e-churn-L%d" % k)
+            names.append(TAG + "churn-L%d" % k)
             t = helpers.Spawned([named(it, tmp_path, names[-1]).python, wl, "0", trigger,
                                  stopfile], env=helpers.target_env())
             running.append(t)
@@ -438,7 +441,7 @@ def test_churn(tracer, tmp_path):
             assert t.err.wait_for("churn: ready", 30) is not None, t.describe()
         short_py = []
         for k, it in enumerate(shorts):
-            names.append("e2e-churn-S%d" % k)
+            names.append(TAG + "churn-S%d" % k)
             short_py.append(named(it, tmp_path, names[-1]).python)
         args = []
         for n in names:
