@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* A directory only root writes (see root_cache.h for the checks and why). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 
 struct root_cache {
 	int dfd;
+	unsigned max_entries;	/* ROOT_CACHE_MAX_ENTRIES, or a test's */
 };
 
 /* a directory on the way: root's, writable by no one else unless sticky */
@@ -102,6 +104,7 @@ int root_cache__open(const char *dir, struct root_cache **out)
 		goto fail;
 	}
 	c->dfd = fd;
+	c->max_entries = ROOT_CACHE_MAX_ENTRIES;
 	*out = c;
 	return 0;
 fail:
@@ -176,9 +179,81 @@ int root_cache__get(struct root_cache *c, const char *name, void **data, size_t 
 	}
 	*data = buf;
 	*len = got;
+	/* used now: the last to go when the cache is pruned */
+	futimens(fd, NULL);
 out:
 	close(fd);
 	return ret;
+}
+
+struct aged {
+	char name[256];
+	struct timespec used;
+};
+
+static int by_use(const void *a, const void *b)
+{
+	const struct timespec *x = &((const struct aged *)a)->used;
+	const struct timespec *y = &((const struct aged *)b)->used;
+
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec < y->tv_sec ? -1 : 1;
+	return x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec;
+}
+
+/*
+ * Keep the cache bounded: at most max_entries entries, those used last
+ * (an entry's mtime is set at each use); and a temporary file left by a
+ * writer that died (a name starting with '.') goes after an hour. Names
+ * that are neither are not ours to remove. Two sessions pruning at once
+ * may both remove a name: the second finds it gone, which is fine.
+ */
+static void prune(struct root_cache *c)
+{
+	struct aged *all = NULL, *grown;
+	size_t n = 0, cap = 0;
+	struct dirent *d;
+	struct stat st;
+	time_t now = time(NULL);
+	DIR *dir;
+	int fd = openat(c->dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return;
+	}
+	while ((d = readdir(dir))) {
+		bool tmp = d->d_name[0] == '.' && strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
+
+		if ((!tmp && !good_name(d->d_name)) ||
+		    fstatat(c->dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+			continue;
+		if (tmp) {
+			if (st.st_mtime + 3600 < now)
+				unlinkat(c->dfd, d->d_name, 0);
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			grown = realloc(all, cap * sizeof(*all));
+			if (!grown)
+				goto out;
+			all = grown;
+		}
+		snprintf(all[n].name, sizeof(all[n].name), "%s", d->d_name);
+		all[n++].used = st.st_mtim;
+	}
+	if (n > c->max_entries) {
+		qsort(all, n, sizeof(*all), by_use);
+		for (size_t i = 0; i < n - c->max_entries; i++)
+			unlinkat(c->dfd, all[i].name, 0);
+	}
+out:
+	free(all);
+	closedir(dir);
 }
 
 int root_cache__put(struct root_cache *c, const char *name, const void *data, size_t len)
@@ -213,5 +288,13 @@ int root_cache__put(struct root_cache *c, const char *name, const void *data, si
 		ret = -errno;
 	if (ret)
 		unlinkat(c->dfd, tmp, 0);
+	else
+		prune(c);
 	return ret;
+}
+
+void root_cache__set_max_entries(struct root_cache *c, unsigned max)
+{
+	if (c)
+		c->max_entries = max;
 }

@@ -17,7 +17,9 @@
  *     0600, of a bounded size; it is written under a temporary name
  *     (O_CREAT | O_EXCL | O_NOFOLLOW, 0600) and renamed into place whole.
  *
- * Entry names are made of [0-9a-z._-] only. A cache that cannot be used is
+ * Entry names are made of [0-9a-z._-] only. The cache keeps at most
+ * ROOT_CACHE_MAX_ENTRIES entries, those used last (a write removes the
+ * rest, and temporary files older than an hour that a writer left). A cache that cannot be used is
  * no error: its user goes on without it.
  */
 #ifndef TRACER_ROOT_CACHE_H
@@ -25,6 +27,7 @@
 #include <stddef.h>
 
 #define ROOT_CACHE_DIR "/var/cache/tracer"
+#define ROOT_CACHE_MAX_ENTRIES 64
 
 struct root_cache;
 
@@ -42,4 +45,6 @@ int root_cache__get(struct root_cache *c, const char *name, void **data, size_t 
 		    size_t max);
 /* Write entry NAME (replacing it whole): 0 or -errno. */
 int root_cache__put(struct root_cache *c, const char *name, const void *data, size_t len);
+/* Keep at most MAX entries from the next write on (tests). */
+void root_cache__set_max_entries(struct root_cache *c, unsigned max);
 #endif

@@ -182,3 +182,68 @@ TEST(root_cache_refuses_planted_entries)
 	root_cache__close(c);
 	rm_rf(dir);
 }
+
+static void set_mtime(const char *dir, const char *name, time_t t)
+{
+	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+	char p[300];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	CHECK_EQ(utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char p[300];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return !lstat(p, &st);
+}
+
+/* bounded: a write keeps the entries used last, removes a temporary file
+ * a writer left an hour ago, leaves names that are not entries alone */
+TEST(root_cache_pruned_to_those_used_last)
+{
+	char dir[64], sub[128], p[300];
+	struct root_cache *c;
+	void *data;
+	size_t len;
+
+	if (!as_root())
+		return;
+	fresh_dir(dir, sizeof(dir));
+	snprintf(sub, sizeof(sub), "%s/c", dir);
+	CHECK_EQ(root_cache__open(sub, &c), 0);
+	root_cache__set_max_entries(c, 3);
+	CHECK_EQ(root_cache__put(c, "e1", "1", 1), 0);
+	CHECK_EQ(root_cache__put(c, "e2", "2", 1), 0);
+	CHECK_EQ(root_cache__put(c, "e3", "3", 1), 0);
+	set_mtime(sub, "e1", 1000);
+	set_mtime(sub, "e2", 2000);
+	set_mtime(sub, "e3", 3000);
+	snprintf(p, sizeof(p), "%s/.e9.1.2", sub);
+	write_file(p, "x", 0600);
+	set_mtime(sub, ".e9.1.2", 1000);
+	snprintf(p, sizeof(p), "%s/.e8.1.2", sub);
+	write_file(p, "x", 0600);	/* a writer at work now */
+	snprintf(p, sizeof(p), "%s/README", sub);
+	write_file(p, "x", 0600);
+	/* e1, the oldest, used now */
+	CHECK_EQ(root_cache__get(c, "e1", &data, &len, 10), 0);
+	free(data);
+	CHECK_EQ(root_cache__put(c, "e4", "4", 1), 0);
+	CHECK(exists(sub, "e1"));
+	CHECK(!exists(sub, "e2"));
+	CHECK(exists(sub, "e3"));
+	CHECK(exists(sub, "e4"));
+	CHECK(!exists(sub, ".e9.1.2"));
+	CHECK(exists(sub, ".e8.1.2"));
+	CHECK(exists(sub, "README"));
+	/* the default bound */
+	root_cache__set_max_entries(c, ROOT_CACHE_MAX_ENTRIES);
+	CHECK_EQ(root_cache__put(c, "e5", "5", 1), 0);
+	CHECK(exists(sub, "e3"));
+	root_cache__close(c);
+	rm_rf(dir);
+}
