@@ -154,3 +154,21 @@ def test_runtime_pftrace_and_report(tracer, get_interp, ident, runtime_run, tmp_
     assert p.returncode == 0, helpers.describe(p)
     assert helpers.sorted_events(helpers.Chrome(rep).events) == \
         helpers.sorted_events(helpers.Chrome(outs[0]).events)
+
+
+@pytest.mark.parametrize("ident", ["pyenv3.12", "pyenv3.14"])
+def test_runtime_stripped(tracer, get_interp, ident, tmp_path_factory, monkeypatch, tmp_path):
+    """a stripped copy of the libpython (LD_LIBRARY_PATH): the collector is
+    found from the code (no gc_collect_main symbol), every collection on the
+    timeline with its generation; 3.12 and 3.14 for the two collectors
+    (generational, incremental) of the versions this applies to (3.10+)"""
+    from test_exact_stripped import stripped_lib
+    it = get_interp(ident)
+    libdir, lib = stripped_lib(it, tmp_path_factory)
+    monkeypatch.setenv("LD_LIBRARY_PATH", libdir)
+    out = tmp_path / "t.json"
+    p = helpers.run([tracer, "-o", str(out)] + it.tracer_args + ["--", it.python, WORKLOAD],
+                    timeout=120, env=helpers.target_env())
+    assert p.returncode == 0, helpers.describe(p)
+    assert "(%s)" % lib in p.stderr, p.stderr[-3000:]
+    check_runtime(helpers.Chrome(out), result_of(p.stdout), it)

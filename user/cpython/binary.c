@@ -277,7 +277,7 @@ static void plan_runtime(const struct binary_req *req, struct binary *b, struct 
 		b->runtime_usdt &= elf_file__has_usdt(ef, "python", probes[i], NULL);
 	if (b->runtime_usdt)
 		return;
-	runtime_sites__find(ef, req->path, &b->runtime, missing, sizeof(missing));
+	runtime_sites__find(ef, req->path, b->version_hex, &b->runtime, missing, sizeof(missing));
 	if (missing[0])
 		snprintf(b->runtime_missing, sizeof(b->runtime_missing), "not on the timeline: %s",
 			 missing);

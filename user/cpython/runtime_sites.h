@@ -26,8 +26,16 @@ struct rt_plan {
 
 /* Fill PLAN from the symbols of EF and the DWARF of the same file at PATH.
  * A kind found nowhere is named in MISSING (empty when both are found). */
-void runtime_sites__find(struct elf_file *ef, const char *path, struct rt_plan *plan,
-			 char *missing, size_t len);
+void runtime_sites__find(struct elf_file *ef, const char *path, uint32_t version_hex,
+			 struct rt_plan *plan, char *missing, size_t len);
+/* The collector (gc_collect_main) of a build of 3.10-3.14 found from the
+ * code, without symbols: 0 and *VADDR, or -ENOENT. */
+int runtime_sites__collector_from_code(struct elf_file *ef, uint64_t *vaddr);
+/* 3.13+: the function the collector at COLLECTOR tells the generation it
+ * picked (invoke_gc_callback), found from the code, and where its entry
+ * has it (TR_RT_GEN_ARG): 0, or -ENOENT / -EINVAL. */
+int runtime_sites__generation_from_code(struct elf_file *ef, uint64_t collector,
+					 uint64_t *callee, uint8_t *gen);
 
 /* the BPF cookie of a site's attachment */
 uint64_t runtime_sites__cookie(const struct rt_plan *plan, const struct rt_site *s);
