@@ -28,7 +28,9 @@
  *     GCC clone suffix (.isra, .constprop) keeps the standard calling
  *     convention. (3.12/3.13 exit_unwind: %rsi is set by the code that
  *     jumps to the label, out of sight of rule 1.) Stripped 3.12 has no
- *     name for its static callee: there the site stays single-stepped.
+ *     name for its static callee: there exit_preds.c follows every way
+ *     into the label back and gives rule 1 the registers equal at ENTRY
+ *     (exit_reg__find_eq: `mov %rbx,%rsi` before each jump to it).
  *  3. YIELD_VALUE clears the yielding frame's link (`gen_frame->previous =
  *     NULL`): a store of 0 to off(B) with off = FRAME_BACK, B not itself a
  *     link just read (the caller); a register still holding B's
