@@ -79,14 +79,13 @@
  * is that indirect jump, to the consumer's next instruction (after its
  * FOR_ITER or SEND; INTERPRETER_EXIT when the consumer is C code): any
  * handler, so no single later site exists either. Two ways around the
- * single-step were measured on this project's VM (Linux 6.18) and fail:
- * a uprobe program that emulates the first instruction itself (writing
- * the registers and ip, so that the kernel need not step it) is
- * refused by the verifier ("invalid bpf_context access" on a pt_regs
- * store), and a hardware execution breakpoint (perf_event_open
- * PERF_TYPE_BREAKPOINT, HW_BREAKPOINT_X; no step: the resume flag) is
- * accepted but never fires in the VM (`perf stat -e mem:ADDR:x` counts 0
- * over 200,000 calls of the function).
+ * single-step were tried on this project's VM (Linux 6.18) and fail: a
+ * uprobe program that emulates the first instruction itself (writing the
+ * registers and ip, so that the kernel need not step it) is refused by the
+ * verifier ("invalid bpf_context access" on a pt_regs store), and a
+ * hardware execution breakpoint (a perf breakpoint event; no step: the
+ * resume flag) is accepted but never fires in the VM (`perf stat -e
+ * mem:ADDR:x` counts 0 over 200,000 calls of the function).
  */
 #include <errno.h>
 #include <stdio.h>
