@@ -68,11 +68,24 @@
  * when a register provably holds the exiting frame there (exit_reg.c: the
  * `call _PyEval_FrameClearAndPop` of 3.13's RETURN_VALUE, the jumps of
  * 3.12/3.14's YIELD_VALUE), and the BPF program reads the frame from that
- * register; else it falls back to the handler's first instruction, which is
- * before anything: exact, but single-stepped (3.13's YIELD_VALUE, whose
- * only branch is the indirect dispatch; a stripped 3.12's exit_unwind, whose
- * callee has no name there: only frames that exceptions leave pay it). The
- * number of such slow sites is reported.
+ * register (in a stripped 3.12's exit_unwind, whose callee has no name,
+ * from the code that jumps to the label: exit_preds.c); else it falls back
+ * to the handler's first instruction, which is before anything: exact, but
+ * single-stepped. The number of such slow sites is reported.
+ *
+ * The one left is 3.13's YIELD_VALUE (pyenv 3.13.0: 0x91c75-0x91cfb, 33
+ * instructions, movs, leas, an add, ending in the dispatch `jmp *%rax`):
+ * no instruction of it is one the kernel emulates, and every way out of it
+ * is that indirect jump, to the consumer's next instruction (after its
+ * FOR_ITER or SEND; INTERPRETER_EXIT when the consumer is C code): any
+ * handler, so no single later site exists either. Two ways around the
+ * single-step were tried on this project's VM (Linux 6.18) and fail: a
+ * uprobe program that emulates the first instruction itself (writing the
+ * registers and ip, so that the kernel need not step it) is refused by the
+ * verifier ("invalid bpf_context access" on a pt_regs store), and a
+ * hardware execution breakpoint (a perf breakpoint event; no step: the
+ * resume flag) is accepted but never fires in the VM (`perf stat -e
+ * mem:ADDR:x` counts 0 over 200,000 calls of the function).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -81,6 +94,7 @@
 #include <capstone/capstone.h>
 #include "cpython/dispatch_sites.h"
 #include "cpython/dispatch_internal.h"
+#include "cpython/exit_preds.h"
 #include "cpython/exit_reg.h"
 #include "cpython/opcode_table.h"
 #include "cpython/unwind_site.h"
@@ -357,9 +371,10 @@ const char *dispatch_sites__kind_name(uint8_t kind)
 
 #define ERR(fmt, ...) (snprintf(err, errlen, fmt, ##__VA_ARGS__), -ENOTSUP)
 
-/* Sites of family F into PLAN. STARTS: every place other code begins. */
+/* Sites of family F into PLAN. STARTS: every place other code begins, its
+ * first N_INDIRECT the targets of indirect jumps (handlers, entry). */
 static int plan_family(struct code *c, const struct family *f, const uint64_t *starts,
-		       size_t n_starts, int frame_back, struct ds_plan *plan,
+		       size_t n_starts, size_t n_indirect, int frame_back, struct ds_plan *plan,
 		       char *err, size_t errlen)
 {
 	uint8_t *outside = malloc(c->n);
@@ -389,7 +404,9 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 		if (f->kind != DS_CALL && s != e &&
 		    switches_frame(c, c->v[e].addr, c->v[s].addr, frame_back) &&
 		    exit_reg__find(c->x.ef, c->x.cs, c->v[e].addr, c->v[s].addr, frame_back,
-				   &reg)) {
+				   &reg) &&
+		    exit_preds__find(c, starts, n_indirect, c->v[e].addr, c->v[s].addr,
+				     frame_back, &reg)) {
 			s = e;	/* see "Which frame" in the top comment */
 			emulated = c->v[e].emulated;
 		}
@@ -563,7 +580,7 @@ int dispatch_sites__prepare(struct elf_file *ef, const char *path, int frame_bac
 	for (int op = 0; op < 256; op++)
 		p->starts[p->n_starts++] = p->handlers[op];
 	p->starts[p->n_starts++] = p->fv;
-	p->starts[p->n_starts++] = p->unwind;
+	p->starts[p->n_starts++] = p->unwind;	/* last: not an indirect target */
 	if (x86_code__init(&p->c.x, ef, sizeof(struct ins), classify)) {
 		ret = ERR("capstone: cannot open an x86-64 disassembler");
 		goto fail;
@@ -667,8 +684,8 @@ int dispatch_sites__plan_prepared(struct ds_prep *p, const struct py_opcodes *op
 		if (!ours[op] && (in_family(&fam[0], handlers[op]) || in_family(&fam[1], handlers[op])))
 			return ERR("%s: opcode %d shares a handler with a probed instruction", path, op);
 	for (int k = 0; k < 3 && !ret; k++)
-		ret = plan_family(&p->c, &fam[k], p->starts, p->n_starts, p->frame_back, plan, err,
-				  errlen);
+		ret = plan_family(&p->c, &fam[k], p->starts, p->n_starts, p->n_starts - 1,
+				  p->frame_back, plan, err, errlen);
 	return ret;
 }
 

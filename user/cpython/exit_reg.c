@@ -28,7 +28,9 @@
  *     GCC clone suffix (.isra, .constprop) keeps the standard calling
  *     convention. (3.12/3.13 exit_unwind: %rsi is set by the code that
  *     jumps to the label, out of sight of rule 1.) Stripped 3.12 has no
- *     name for its static callee: there the site stays single-stepped.
+ *     name for its static callee: there exit_preds.c follows every way
+ *     into the label back and gives rule 1 the registers equal at ENTRY
+ *     (exit_reg__find_eq: `mov %rbx,%rsi` before each jump to it).
  *  3. YIELD_VALUE clears the yielding frame's link (`gen_frame->previous =
  *     NULL`): a store of 0 to off(B) with off = FRAME_BACK, B not itself a
  *     link just read (the caller); a register still holding B's
@@ -154,6 +156,12 @@ static void vn_step(struct vn *v, csh cs, const cs_insn *in, int back)
 			return;
 		}
 	}
+	if (in->id == X86_INS_CALL) {
+		/* the callee may change every caller-saved register (SysV ABI) */
+		static const int clobbered[] = { 0, 1, 2, 6, 7, 8, 9, 10, 11 };
+		for (size_t k = 0; k < sizeof(clobbered) / sizeof(clobbered[0]); k++)
+			vn_write(v, clobbered[k]);
+	}
 	cs_regs rd, wr;
 	uint8_t nrd = 0, nwr = 0;
 	if (cs_regs_access(cs, in, rd, &nrd, wr, &nwr) == CS_ERR_OK)
@@ -229,8 +237,58 @@ static bool calls_clear_and_pop(struct elf_file *ef, csh cs, const cs_insn *site
 	return false;
 }
 
+void exit_reg__eq_none(struct exit_reg_eq *eq)
+{
+	for (int g = 0; g < 16; g++)
+		eq->same[g] = (int8_t)g;
+}
+
+int exit_reg__eq_meet(struct elf_file *ef, csh cs, uint64_t from, uint64_t to,
+		      struct exit_reg_eq *eq, bool first)
+{
+	unsigned char buf[SPAN_MAX];
+	struct vn v = { .next = 17 };
+	cs_insn *in = NULL;
+	size_t cnt, i;
+	uint64_t end = from;
+
+	if (to < from || to - from > SPAN_MAX ||
+	    (to > from && elf_file__read_vaddr(ef, from, buf, to - from) != (ssize_t)(to - from)))
+		return -ENOENT;
+	for (int g = 0; g < 16; g++)
+		v.val[g] = g + 1;
+	cnt = to > from ? cs_disasm(cs, buf, to - from, from, 0, &in) : 0;
+	for (i = 0; i < cnt; i++) {
+		vn_step(&v, cs, &in[i], 0);
+		end = in[i].address + in[i].size;
+	}
+	if (cnt)
+		cs_free(in, cnt);
+	if (end != to)
+		return -ENOENT;	/* not one straight run of instructions */
+	/* register g's class: the lowest register equal to it here and, unless
+	 * FIRST, in every block met before */
+	for (int g = 0; g < 16; g++) {
+		int same = g;
+
+		for (int h = 0; h < g; h++)
+			if (v.val[h] == v.val[g] && (first || eq->same[h] == eq->same[g])) {
+				same = h;
+				break;
+			}
+		eq->same[g] = (int8_t)same;
+	}
+	return 0;
+}
+
 int exit_reg__find(struct elf_file *ef, csh cs, uint64_t entry, uint64_t site, int back,
 		   struct exit_reg *out)
+{
+	return exit_reg__find_eq(ef, cs, entry, site, back, NULL, out);
+}
+
+int exit_reg__find_eq(struct elf_file *ef, csh cs, uint64_t entry, uint64_t site, int back,
+		      const struct exit_reg_eq *eq, struct exit_reg *out)
 {
 	unsigned char buf[SPAN_MAX + 16];
 	struct vn v = { .next = 17 };
@@ -243,15 +301,16 @@ int exit_reg__find(struct elf_file *ef, csh cs, uint64_t entry, uint64_t site, i
 	if (site < entry || site - entry > SPAN_MAX ||
 	    elf_file__read_vaddr(ef, entry, buf, site - entry + 16) != (ssize_t)(site - entry + 16))
 		return -ENOENT;
-	for (int g = 0; g < 16; g++)
-		v.val[g] = g + 1;
+	for (int g = 0; g < 16; g++)	/* (registers equal at ENTRY: one value) */
+		v.val[g] = (eq ? (unsigned)eq->same[g] : (unsigned)g) + 1;
 	cnt = cs_disasm(cs, buf, site - entry + 16, entry, 0, &in);
 	for (i = 0; i < cnt && in[i].address < site; i++)
 		vn_step(&v, cs, &in[i], back);
 	if (i == cnt || in[i].address != site)
 		goto out;	/* not one straight run of instructions */
 	if ((out->reg = holder(&v, v.dying)) >= 0) {
-		out->rule = "value numbering";
+		out->rule = eq ? "value numbering through every jump to the label"
+			       : "value numbering";
 		out->cleared = v.cleared && v.cleared == v.dying;
 		ret = 0;
 	} else if (calls_clear_and_pop(ef, cs, &in[i])) {

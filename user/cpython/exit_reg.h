@@ -21,4 +21,22 @@ struct exit_reg {
  * a capstone handle with details on. */
 int exit_reg__find(struct elf_file *ef, csh cs, uint64_t entry, uint64_t site, int frame_back,
 		   struct exit_reg *out);
+
+/* Registers known to hold one value on entry to a place: same[g] is the
+ * lowest-numbered register equal to register g there (g: none known). */
+struct exit_reg_eq {
+	int8_t same[16];
+};
+
+void exit_reg__eq_none(struct exit_reg_eq *eq);
+/* Meet EQ with the equalities at the end of the straight-line code
+ * [FROM, TO) (FIRST: EQ holds nothing yet): on every path seen so far,
+ * which registers are equal. 0, or -ENOENT when [FROM, TO) is not one run
+ * of instructions (or too long). */
+int exit_reg__eq_meet(struct elf_file *ef, csh cs, uint64_t from, uint64_t to,
+		      struct exit_reg_eq *eq, bool first);
+/* exit_reg__find, knowing that the registers EQ says are equal at ENTRY
+ * (NULL: none) */
+int exit_reg__find_eq(struct elf_file *ef, csh cs, uint64_t entry, uint64_t site, int frame_back,
+		      const struct exit_reg_eq *eq, struct exit_reg *out);
 #endif
