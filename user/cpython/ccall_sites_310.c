@@ -35,8 +35,8 @@
  * before jumping to a handler: it points at the instruction, or at the
  * first of its EXTENDED_ARG prefixes, whose handler does not store it) and
  * the value stack pointer, a local of _PyEval_EvalFrameDefault kept in a
- * callee-saved register at every computed-goto target (measured: r12 in
- * pyenv 3.8.18, 3.9.18 and 3.10.13): it is found from POP_TOP's handler
+ * callee-saved register at every computed-goto target (measured: r14 in
+ * pyenv 3.8.18 and 3.9.18, r12 in 3.10.13): it is found from POP_TOP's handler
  * (its first load is from -8(SP)). Before a site GCC may reuse that
  * register (3.9/3.10's CALL_FUNCTION_KW pops the names into another and
  * computes the callable's address into it): the straight line from the
