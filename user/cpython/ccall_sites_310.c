@@ -375,6 +375,12 @@ int ccall_sites_310__plan(struct elf_file *ef, const char *path, bool units,
 
 	memset(plan, 0, sizeof(*plan));
 	*n_rets = 0;
+	/* without .symtab, calls of call_function (3.8) and trace_call_function
+	 * cannot be told from others: their C calls would end late */
+	if (!elf_file__has_symtab(ef))
+		return ERR("--c-calls: %s is stripped (no .symtab): on CPython 3.8 to 3.10 the calls "
+			   "that end C calls are told by their local symbols (supported: builds with "
+			   "symbols, e.g. pyenv's)", path);
 	if (elf_file__find_symbol(ef, EVAL_FUNC, &fv, &fsz) || !fsz)
 		return ERR("%s: no %s", path, EVAL_FUNC);
 	ret = find_table(ef, path, fv, fsz, handlers, err, errlen);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "unit.h"
+#include "strip_copy.h"
 #include "cpython/ccall_sites_310.h"
 #include "os/elf_file.h"
 #include "tracer.h"
@@ -122,4 +123,30 @@ TEST(ccall_sites_38_39)
 		CHECK_EQ(n_rets, l == 0 ? 0 : 1);
 		free(p);
 	}
+}
+
+/* a stripped copy (strip --strip-all): refused, saying why */
+TEST(ccall_sites_310_stripped)
+{
+	uint64_t kinds[CC_MAX_STARTS], rets[CC310_MAX_RETS];
+	struct cc_plan *p = calloc(1, sizeof(*p));
+	char copy[64], err[256] = "";
+	struct elf_file *ef;
+	int n_rets;
+
+	if (access(LIB310, R_OK) || strip_copy(LIB310, copy, sizeof(copy))) {
+		fprintf(stderr, "  (skipped: no %s or no strip)\n", LIB310);
+		free(p);
+		return;
+	}
+	ef = elf_file__open(copy);
+	CHECK(ef != NULL);
+	if (ef) {
+		CHECK(ccall_sites_310__plan(ef, copy, true, p, kinds, rets, &n_rets, err,
+					    sizeof(err)) < 0);
+		CHECK(strstr(err, "stripped") != NULL);
+		elf_file__close(ef);
+	}
+	unlink(copy);
+	free(p);
 }
