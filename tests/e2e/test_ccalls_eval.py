@@ -19,13 +19,20 @@ vectorcall inlined into each handler, trace_call_function apart;
 CALL_FUNCTION_KW's value stack register reused before its site) and 3.10
 (the same, with f_lasti in code units). Attached: 3.8 and 3.10, the two
 ends of that range (attaching adds nothing version-specific to --c-calls:
-the running thread's state is read the same way on the three).
+the running thread's state is read the same way on the three). And 3.10
+launched while it profiles itself (the ground truth's own run, traced): the
+path through trace_call_function, whose calls end at a uretprobe (3.9 has
+the same path).
 """
+import collections
+import json
+
 import pytest
 
 import ccall_truth
 import helpers
 from test_ccalls import (CCALLS_WORKLOAD, WORKLOAD, _interp,  # noqa: F401
+                         _c_calls_by_caller_file,
                          test_c_call_counts_equal_setprofile,
                          test_sorted_encloses_its_key_calls_json,
                          test_sorted_encloses_its_key_calls_pftrace,
@@ -78,3 +85,35 @@ def test_ground_truth_fit_38(tmp_path):
     for name, n in (("sorted", 1), ("time.sleep", 5), ("str.join", 1), ("repr", 3),
                     ("math.pow", 1), ("int.from_bytes", 1), ("isinstance", 60)):
         assert calls.get(name) == n, (name, calls)
+
+
+def test_c_calls_while_the_target_profiles_itself(tracer, tmp_path):
+    """3.10 launched with its own sys.setprofile on (the ground truth's run,
+    traced): every call then goes through trace_call_function, whose C
+    calls end at its uretprobe (not at a site, user/cpython/ccall_sites_310.c).
+    The tracer's C calls from the workload's file equal what that same run's
+    profiler reported, the sorted call encloses its key calls, no end missed."""
+    interp = _interp("pyenv3.10")
+    truth_path = tmp_path / "truth.json"
+    out = tmp_path / "t.json"
+    p = helpers.run([tracer, "--c-calls", "-o", str(out), "--", interp.python, WORKLOAD],
+                    timeout=120, env=helpers.target_env({"E2E_CCALL_TRUTH": str(truth_path)}))
+    assert p.returncode == 0, helpers.describe(p)
+    assert "uretprobe on trace_call_function" in p.stderr, p.stderr[-2000:]
+    truth = json.loads(truth_path.read_text())
+    doc = helpers.load_chrome(out)
+    mine = collections.Counter(e["name"] for e, caller in
+                               _c_calls_by_caller_file(doc["traceEvents"]) if caller == WORKLOAD)
+    want = {n: c["calls"] for n, c in truth["counts"].items()}
+    assert dict(mine) == want, sorted(set(mine.items()) ^ set(want.items()))
+    sess = doc["session"]
+    assert not any("--c-calls" in w for w in sess.get("warnings", [])), sess
+    evs = [e for e in doc["traceEvents"] if isinstance(e, dict) and e.get("ph") == "X"]
+    s = [e for e in evs if e["name"] == "sorted" and e["cat"] == "c_function" and
+         any(k["name"] == "slow_key" and k["tid"] == e["tid"] and
+             e["ts"] <= k["ts"] <= e["ts"] + e["dur"] for k in evs)]
+    assert len(s) == 1, s
+    keys = [k for k in evs if k["name"] == "slow_key" and k["cat"] == "python"]
+    assert len(keys) == 5 and all(s[0]["ts"] <= k["ts"] and k["ts"] + k["dur"] <=
+                                  s[0]["ts"] + s[0]["dur"] + 0.001 for k in keys), (s, keys)
+    assert s[0]["dur"] >= sum(k["dur"] for k in keys) >= 5 * 0.02 * 1e6, s
