@@ -31,6 +31,21 @@ static int sym(struct elf_file *ef, const struct target *t, const char *name, tr
 	return 0;
 }
 
+int ccalls__site_offsets(struct elf_file *ef, struct ccalls *cc, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	for (int i = 0; !ret && i < cc->plan.n_starts; i++)
+		if (elf_file__vaddr_to_offset(ef, cc->plan.starts[i].vaddr, &cc->start_off[i]))
+			ret = ERR("--c-calls: site 0x%llx is not in the file",
+				  (unsigned long long)cc->plan.starts[i].vaddr);
+	for (int i = 0; !ret && i < cc->plan.n_ends; i++)
+		if (elf_file__vaddr_to_offset(ef, cc->plan.ends[i].vaddr, &cc->end_off[i]))
+			ret = ERR("--c-calls: site 0x%llx is not in the file",
+				  (unsigned long long)cc->plan.ends[i].vaddr);
+	return ret;
+}
+
 int ccalls__plan(struct target *t, char *err, size_t errlen)
 {
 	static const char *const types[] = { "PyCFunction_Type", "PyCMethod_Type",
@@ -78,14 +93,8 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 		if (sym(ef, t, types[i], addr[i]))
 			ret = ERR("--c-calls: %s has no symbol %s (supported: %s)", t->file, types[i],
 				  CCALLS_SUPPORTED);
-	for (int i = 0; !ret && i < cc->plan.n_starts; i++)
-		if (elf_file__vaddr_to_offset(ef, cc->plan.starts[i].vaddr, &cc->start_off[i]))
-			ret = ERR("--c-calls: site 0x%llx is not in the file",
-				  (unsigned long long)cc->plan.starts[i].vaddr);
-	for (int i = 0; !ret && i < cc->plan.n_ends; i++)
-		if (elf_file__vaddr_to_offset(ef, cc->plan.ends[i].vaddr, &cc->end_off[i]))
-			ret = ERR("--c-calls: site 0x%llx is not in the file",
-				  (unsigned long long)cc->plan.ends[i].vaddr);
+	if (!ret)
+		ret = ccalls__site_offsets(ef, cc, err, errlen);
 	elf_file__close(ef);
 	if (ret) {
 		free(cc);

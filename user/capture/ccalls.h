@@ -38,6 +38,10 @@ struct ccalls {
  * supported (nothing has been traced then). */
 int ccalls__plan(struct target *t, char *err, size_t errlen);
 void ccalls__free(struct target *t);
+/* the file offsets of CC's planned sites (ELF: its file), into CC: 0, or
+ * -ENOTSUP with the reason in ERR */
+struct elf_file;
+int ccalls__site_offsets(struct elf_file *ef, struct ccalls *cc, char *err, size_t errlen);
 /* one line for the user before tracing: the sites and their cost */
 void ccalls__say(const struct target *t);
 /* after the stop: C calls whose end was not seen, as a warning into END */

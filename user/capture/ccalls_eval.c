@@ -59,18 +59,12 @@ int ccalls__plan_eval(struct target *t, char *err, size_t errlen)
 			ret = ERR("--c-calls: %s has no symbol %s (supported: %s)", t->file,
 				  types[i], CCALLS_SUPPORTED);
 	}
-	for (int i = 0; !ret && i < cc->plan.n_starts; i++)
-		if (elf_file__vaddr_to_offset(ef, cc->plan.starts[i].vaddr, &cc->start_off[i]))
-			ret = ERR("--c-calls: site 0x%llx is not in the file",
-				  (unsigned long long)cc->plan.starts[i].vaddr);
+	if (!ret)
+		ret = ccalls__site_offsets(ef, cc, err, errlen);
 	for (int i = 0; !ret && i < cc->n_rets; i++)
 		if (elf_file__vaddr_to_offset(ef, rets[i], &cc->ret_off[i]))
 			ret = ERR("--c-calls: function 0x%llx is not in the file",
 				  (unsigned long long)rets[i]);
-	for (int i = 0; !ret && i < cc->plan.n_ends; i++)
-		if (elf_file__vaddr_to_offset(ef, cc->plan.ends[i].vaddr, &cc->end_off[i]))
-			ret = ERR("--c-calls: site 0x%llx is not in the file",
-				  (unsigned long long)cc->plan.ends[i].vaddr);
 	elf_file__close(ef);
 	if (ret) {
 		free(cc);
