@@ -28,13 +28,15 @@
  * 3.9.x and 3.10.x: Lib/opcode.py). The site of a handler is chosen as for
  * the dispatch strategy (dispatch_sites.c): the first instruction the
  * kernel emulates on its straight-line path (a conditional jump: the test
- * of use_tracing, or of the callable's type), reached by no other
+ * of use_tracing; in 3.8 the `call call_function` itself, the uprobe
+ * running before the call), reached by no other
  * instruction's code. There the BPF side (bpf/ccalls_eval.bpf.h) needs the
  * frame (the thread state's frame: tstate->frame is the frame this
  * evaluator runs), the instruction (f_lasti, which the dispatch stores
  * before jumping to a handler: it points at the instruction, or at the
- * first of its EXTENDED_ARG prefixes, whose handler does not store it) and
- * the value stack pointer, a local of _PyEval_EvalFrameDefault kept in a
+ * first of its EXTENDED_ARG prefixes, whose handler does not store it;
+ * with computed gotos PREDICT is `if (0)`: no handler is entered but by
+ * the dispatch) and the value stack pointer, a local of _PyEval_EvalFrameDefault kept in a
  * callee-saved register at every computed-goto target (measured: r14 in
  * pyenv 3.8.18 and 3.9.18, r12 in 3.10.13): it is found from POP_TOP's handler
  * (its first load is from -8(SP)). Before a site GCC may reuse that
