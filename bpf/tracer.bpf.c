@@ -686,3 +686,5 @@ int eval_throw(struct pt_regs *ctx)
 
 /* ---- --c-calls: calls of C functions, bpf/ccalls.bpf.h ---------------- */
 #include "ccalls.bpf.h"
+/* ... on 3.8-3.10 (the eval strategy): bpf/ccalls_eval.bpf.h */
+#include "ccalls_eval.bpf.h"

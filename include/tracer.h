@@ -600,6 +600,25 @@ struct tr_ccall_cfg {
  * instruction that calls nothing when the callable is list.append */
 #define TR_CCALL_SITE_LIST_APPEND 0x1
 
+/* 3.8-3.10 (bpf/ccalls_eval.bpf.h): the BPF cookie of a C-call start
+ * site is its instruction (TR_CCALL_EVAL_*), TR_CCALL_EVAL_UNITS where
+ * f_lasti counts code units (3.10) rather than bytes, the register (enum
+ * tr_reg) that holds the value stack pointer plus DELTA there, and DELTA / 8
+ * (a signed byte) */
+enum {
+	TR_CCALL_EVAL_FUNCTION = 1,	/* CALL_FUNCTION */
+	TR_CCALL_EVAL_KW,		/* CALL_FUNCTION_KW */
+	TR_CCALL_EVAL_METHOD,		/* CALL_METHOD */
+	TR_CCALL_EVAL_EX,		/* CALL_FUNCTION_EX */
+};
+#define TR_CCALL_EVAL_UNITS 0x10
+#define TR_CCALL_EVAL_COOKIE(kind, units, reg, delta) \
+	((tr_u64)(kind) | ((units) ? TR_CCALL_EVAL_UNITS : 0) | ((tr_u64)(reg) << 8) | \
+	 ((tr_u64)(tr_u8)(signed char)((delta) / 8) << 16))
+#define TR_CCALL_EVAL_KIND(cookie) ((cookie) & 0xf)
+#define TR_CCALL_EVAL_REG(cookie) (((cookie) >> 8) & 0xf)
+#define TR_CCALL_EVAL_DELTA(cookie) ((tr_s64)(signed char)(((cookie) >> 16) & 0xff) * 8)
+
 /* ---- the session's switch (global `live`, .bss) ----------------------- */
 /*
  * A session's probes are attached with the switch off: they do nothing.

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "capture/ccalls.h"
+#include "capture/ccalls_eval.h"
 #include "capture/target.h"
 #include "cpython/py_opcodes.h"
 #include "os/elf_file.h"
@@ -30,18 +31,37 @@ static int sym(struct elf_file *ef, const struct target *t, const char *name, tr
 	return 0;
 }
 
+int ccalls__site_offsets(struct elf_file *ef, struct ccalls *cc, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	for (int i = 0; !ret && i < cc->plan.n_starts; i++)
+		if (elf_file__vaddr_to_offset(ef, cc->plan.starts[i].vaddr, &cc->start_off[i]))
+			ret = ERR("--c-calls: site 0x%llx is not in the file",
+				  (unsigned long long)cc->plan.starts[i].vaddr);
+	for (int i = 0; !ret && i < cc->plan.n_ends; i++)
+		if (elf_file__vaddr_to_offset(ef, cc->plan.ends[i].vaddr, &cc->end_off[i]))
+			ret = ERR("--c-calls: site 0x%llx is not in the file",
+				  (unsigned long long)cc->plan.ends[i].vaddr);
+	return ret;
+}
+
 int ccalls__plan(struct target *t, char *err, size_t errlen)
 {
 	static const char *const types[] = { "PyCFunction_Type", "PyCMethod_Type",
 					     "PyMethodDescr_Type", "PyMethod_Type",
 					     "PyModule_Type", "list_append" };
 	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
+	/* 3.8-3.10: user/cpython/ccall_sites_310.c */
+	bool eval = t->cfg.strategy == TR_STRATEGY_EVAL && minor >= 8 && minor <= 10;
 	struct ccalls *cc;
 	struct elf_file *ef;
 	struct py_opcodes ops;
 	tr_u64 *addr[6];
 	int ret;
 
+	if (eval && !t->calls_inside)
+		return ccalls__plan_eval(t, err, errlen);
 	if (t->cfg.strategy != TR_STRATEGY_DISPATCH || minor < 12 || minor > 14 || t->calls_inside)
 		return ERR("--c-calls: PID %d runs CPython 3.%u with the %s strategy, where calls "
 			   "of C functions are not traced (supported: %s): nothing was traced",
@@ -73,14 +93,8 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 		if (sym(ef, t, types[i], addr[i]))
 			ret = ERR("--c-calls: %s has no symbol %s (supported: %s)", t->file, types[i],
 				  CCALLS_SUPPORTED);
-	for (int i = 0; !ret && i < cc->plan.n_starts; i++)
-		if (elf_file__vaddr_to_offset(ef, cc->plan.starts[i].vaddr, &cc->start_off[i]))
-			ret = ERR("--c-calls: site 0x%llx is not in the file",
-				  (unsigned long long)cc->plan.starts[i].vaddr);
-	for (int i = 0; !ret && i < cc->plan.n_ends; i++)
-		if (elf_file__vaddr_to_offset(ef, cc->plan.ends[i].vaddr, &cc->end_off[i]))
-			ret = ERR("--c-calls: site 0x%llx is not in the file",
-				  (unsigned long long)cc->plan.ends[i].vaddr);
+	if (!ret)
+		ret = ccalls__site_offsets(ef, cc, err, errlen);
 	elf_file__close(ef);
 	if (ret) {
 		free(cc);
@@ -113,6 +127,10 @@ void ccalls__say(const struct target *t)
 
 	if (!p)
 		return;
+	if (t->ccalls->eval) {
+		ccalls__say_eval(t);
+		return;
+	}
 	fprintf(stderr, "tracer: --c-calls: %d call-instruction sites, %d C-call end sites (%d "
 		"single-stepped): every call instruction run costs one more probe hit, every C "
 		"call two\n", p->n_starts, p->n_ends, p->n_slow);

@@ -231,12 +231,20 @@ static int attach_ccalls(struct probes *p, const struct target *t, char *err, si
 		what[i] = cc->plan.ends[i].what;
 	ret = uprobes(p, t, p->skel->progs.ccall_end, false, cc->end_off, NULL, cc->plan.n_ends,
 		      "the C-call end sites", what, err, errlen);
+	for (int i = 0; i < cc->n_rets; i++)	/* 3.8-3.10 */
+		what[i] = "a C-call end uretprobe";
+	if (!ret && cc->eval)
+		ret = uprobes(p, t, p->skel->progs.ccall_eval_ret, true, cc->ret_off, NULL, cc->n_rets,
+			      "the C-call end uretprobes", what, err, errlen);
 	for (int i = 0; i < cc->plan.n_starts; i++) {
 		what[i] = cc->plan.starts[i].what;
 		low[i] = cc->plan.starts[i].list_append ? TR_CCALL_SITE_LIST_APPEND : 0;
+		if (cc->eval)
+			low[i] = (uint32_t)cc->start_cookie[i];	/* 3.8-3.10 */
 	}
 	if (!ret)
-		ret = uprobes(p, t, p->skel->progs.ccall_start, false, cc->start_off, low,
+		ret = uprobes(p, t, cc->eval ? p->skel->progs.ccall_eval_start
+					     : p->skel->progs.ccall_start, false, cc->start_off, low,
 			      cc->plan.n_starts, "the C-call start sites", what, err, errlen);
 	return ret;
 }
@@ -356,7 +364,9 @@ static const struct { const char *prog; unsigned use; } prog_uses[] = {
 	{ "sample_wall", PROBES_USE_SAMPLE_WALL },
 	{ "attach_walk", PROBES_USE_ATTACH_WALK },
 	{ "ccall_start", PROBES_USE_CCALLS },
-	{ "ccall_end", PROBES_USE_CCALLS },
+	{ "ccall_end", PROBES_USE_CCALLS | PROBES_USE_CCALLS_EVAL },
+	{ "ccall_eval_start", PROBES_USE_CCALLS_EVAL },
+	{ "ccall_eval_ret", PROBES_USE_CCALLS_EVAL },
 };
 
 unsigned probes__uses(const struct target *t, bool calls)
@@ -385,7 +395,7 @@ unsigned probes__uses(const struct target *t, bool calls)
 	else if (t->cfg.strategy == TR_STRATEGY_DISPATCH)
 		u |= PROBES_USE_DISPATCH | (t->ccalls ? PROBES_USE_CCALLS : 0);
 	else
-		u |= PROBES_USE_EVAL;
+		u |= PROBES_USE_EVAL | (t->ccalls ? PROBES_USE_CCALLS_EVAL : 0);
 	return u;
 }
 

@@ -31,6 +31,7 @@ enum {
 	PROBES_USE_ATTACH_WALK = 1 << 13,	/* running frames at attach (capture/attach_walk.h) */
 	PROBES_USE_FORK = 1 << 14,	/* the session's process tree (capture/sw_tree.h) */
 	PROBES_USE_CCALLS = 1 << 15,	/* --c-calls (capture/ccalls.h); not in PROBES_USE_CALLS */
+	PROBES_USE_CCALLS_EVAL = 1 << 16,	/* --c-calls on 3.8-3.10; not in PROBES_USE_CALLS */
 	PROBES_USE_CALLS = PROBES_USE_COVER | PROBES_USE_USDT | PROBES_USE_USDT_LINE |
 			   PROBES_USE_EVAL | PROBES_USE_DISPATCH | PROBES_USE_RT_USDT |
 			   PROBES_USE_RT_UPROBE,

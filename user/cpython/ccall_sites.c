@@ -71,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cpython/ccall_sites.h"
+#include "cpython/ccall_internal.h"
 #include "cpython/dispatch_internal.h"
 #include "tracer.h"
 
@@ -85,7 +86,7 @@ static const char *const end_callees[] = {
 };
 
 /* the 64-bit register R (or a part of it) as enum tr_reg, 0 if none of ours */
-static int tr_reg_of(x86_reg r)
+int tr_reg_of(x86_reg r)
 {
 	switch (r) {
 	case X86_REG_RBX: case X86_REG_EBX: case X86_REG_BX: case X86_REG_BL: return TR_REG_RBX;
@@ -99,7 +100,7 @@ static int tr_reg_of(x86_reg r)
 }
 
 /* disassemble up to MAX instructions at ADDR (caller frees with cs_free) */
-static size_t disasm_at(const struct code *c, uint64_t addr, size_t len, cs_insn **in)
+size_t disasm_at(const struct code *c, uint64_t addr, size_t len, cs_insn **in)
 {
 	unsigned char buf[1024];
 
@@ -109,7 +110,7 @@ static size_t disasm_at(const struct code *c, uint64_t addr, size_t len, cs_insn
 }
 
 /* the value stack pointer: the base of POP_TOP's first load from -8(reg) */
-static int stack_reg(const struct code *c, uint64_t pop_top)
+int stack_reg(const struct code *c, uint64_t pop_top)
 {
 	cs_insn *in;
 	size_t n = disasm_at(c, pop_top, 64, &in);
@@ -164,7 +165,7 @@ static bool start_path_ok(const struct code *c, uint64_t from, uint64_t to, int 
 
 /* the function a direct call of TARGET, a PLT stub ([endbr64] [bnd] jmp
  * *slot(%rip)), reaches: its name into NAME, else false */
-static bool plt_name(const struct code *c, uint64_t t, char *name, size_t len)
+bool plt_name(const struct code *c, uint64_t t, char *name, size_t len)
 {
 	unsigned char b[16];
 	const char *sym;
@@ -247,7 +248,7 @@ static long start_site(const struct code *c, const uint8_t *outside, long e, boo
  * instruction that no other instruction's code joins; -1 if none. The
  * family's own code may join it: from after another call (the instrumented
  * form's), which is harmless (see the top comment) */
-static long end_site(const struct code *c, const uint8_t *outside, size_t i, bool *emulated)
+long end_site(const struct code *c, const uint8_t *outside, size_t i, bool *emulated)
 {
 	long s;
 
@@ -258,7 +259,7 @@ static long end_site(const struct code *c, const uint8_t *outside, size_t i, boo
 }
 
 /* mark what the family's entries reach through code only it reaches */
-static void reach_family(const struct code *c, const struct family *f, const uint8_t *outside,
+void reach_family(const struct code *c, const struct family *f, const uint8_t *outside,
 			 uint8_t *mark, long *stack)
 {
 	size_t sp = 0;
@@ -282,7 +283,7 @@ static void reach_family(const struct code *c, const struct family *f, const uin
 	}
 }
 
-static int add_site(struct cc_site *v, int *n, int max, const struct code *c, long s,
+int add_site(struct cc_site *v, int *n, int max, const struct code *c, long s,
 		    bool emulated, const char *what, int *n_slow)
 {
 	for (int k = 0; k < *n; k++)

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the C-call site planners shared by ccall_sites.c (3.12-3.14)
+ * and ccall_sites_310.c (3.8-3.10): disassembly, the value stack register,
+ * PLT names, the end site after a call, the family's own code.
+ */
+#ifndef TRACER_CPYTHON_CCALL_INTERNAL_H
+#define TRACER_CPYTHON_CCALL_INTERNAL_H
+#include "cpython/ccall_sites.h"
+#include "cpython/dispatch_internal.h"
+
+/* the 64-bit register R (or a part of it) as enum tr_reg, 0 if none of ours */
+int tr_reg_of(x86_reg r);
+/* disassemble the LEN bytes at ADDR into *IN (caller frees with cs_free) */
+size_t disasm_at(const struct code *c, uint64_t addr, size_t len, cs_insn **in);
+/* the value stack pointer's register (enum tr_reg) from POP_TOP's handler, 0 */
+int stack_reg(const struct code *c, uint64_t pop_top);
+/* the function a direct call of T, a PLT stub, reaches: its name */
+bool plt_name(const struct code *c, uint64_t t, char *name, size_t len);
+/* the end site after the call at I, -1 if none */
+long end_site(const struct code *c, const uint8_t *outside, size_t i, bool *emulated);
+/* MARK what the family's entries reach through code only it reaches */
+void reach_family(const struct code *c, const struct family *f, const uint8_t *outside,
+		  uint8_t *mark, long *stack);
+/* add the site at instruction S to V (once per address) */
+int add_site(struct cc_site *v, int *n, int max, const struct code *c, long s, bool emulated,
+	     const char *what, int *n_slow);
+#endif
