@@ -190,7 +190,8 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 	if (!sp || user_read(code, sizeof(code), instr - 2, NULL))
 		return false;
 	oparg = code[3];
-	if (code[0] == cc->op_extended_arg)
+	if (code[0] == cc->op_extended_arg ||
+	    (cc->op_extended_arg_quick && code[0] == cc->op_extended_arg_quick))
 		oparg |= (__u32)code[1] << 8;	/* (more than 65535 arguments: no) */
 	ex = code[2] == cc->op_call_ex || (cc->op_call_ex_instr && code[2] == cc->op_call_ex_instr);
 	kw = cc->op_call_kw && (code[2] == cc->op_call_kw || code[2] == cc->op_call_kw_instr);
@@ -207,7 +208,10 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 		if (args && !read_ptr(args + TUPLE_SIZE, &n, NULL) && (__s64)n > 0)
 			read_ptr(args + TUPLE_ITEM, &self, NULL);
 		else
-			self = 1;	/* Py_None: an argument all the same */
+			/* 3.12+: Py_None, an argument all the same; 3.11's
+			 * do_call_core wants a first argument (the size of a
+			 * tuple, or of the list f(*xs) turns into one) */
+			self = cc->ceval_profile ? 0 : 1;
 	} else {
 		/* 3.12 (method or NULL, callable or self, args[oparg]); 3.13+
 		 * (callable, self or NULL, args[oparg]), CALL_KW with kwnames
@@ -252,11 +256,21 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 		return true;
 	}
 	if (t == cc->method_type && !ex) {
-		__u64 func = 0;
+		__u64 func = 0, ft;
 
-		if (read_ptr(callable + PM_FUNC, &func, NULL) || !is_cfunction(cc, ob_type(func)))
+		if (read_ptr(callable + PM_FUNC, &func, NULL))
 			return false;
-		return cfunction_id(cc, func, id);
+		ft = ob_type(func);
+		if (is_cfunction(cc, ft))
+			return cfunction_id(cc, func, id);
+		/* 3.11: PRECALL takes the method's function and self apart,
+		 * CALL's profiler sees a method descriptor with its self */
+		if (!cc->ceval_profile || ft != cc->method_descr_type ||
+		    read_ptr(func + MD_METHOD, &id->def, NULL) || !id->def ||
+		    read_ptr(func + MD_TYPE, &id->owner, NULL))
+			return false;
+		id->owner_is_type = true;
+		return true;
 	}
 	return false;
 }
@@ -355,15 +369,19 @@ int ccall_start(struct pt_regs *ctx)
 	    read_ptr(frame + cfg->layout.frame_instr, &instr, NULL) || !instr)
 		return 0;
 	struct ccall_key key = { .frame = frame, .pid = pid, .instance = cfg->instance };
+	__u64 cookie = bpf_get_attach_cookie(ctx), call_at = instr;
 
+	/* 3.11: PRECALL and its CALL are one call (keyed at the CALL) */
+	if (cookie & TR_CCALL_SITE_PRECALL)
+		call_at = instr + TR_CCALL_PRECALL_TO_CALL;
 	open = bpf_map_lookup_elem(&ccall_open, &key);
-	lappend = bpf_get_attach_cookie(ctx) & TR_CCALL_SITE_LIST_APPEND;
-	if (open && open->instr == instr && !lappend)
+	lappend = cookie & TR_CCALL_SITE_LIST_APPEND;
+	if (open && open->instr == call_at && !lappend)
 		return 0;	/* the same instruction going on (top comment) */
 	sp = ccall_reg(ctx, cc->sp_reg);
 	if (!ccall_decide(cc, instr, sp, &id, &append_fast))
 		return 0;
-	if (open && open->instr == instr) {
+	if (open && open->instr == call_at) {
 		/* CALL specialized itself into LIST_APPEND and runs that now
 		 * (the same instruction): its fast path ends the call here */
 		if (append_fast) {
@@ -399,7 +417,7 @@ int ccall_start(struct pt_regs *ctx)
 		ccall_event(TR_EV_RETURN, pid_tgid, cfg->instance, frame, id.def);
 		return 0;
 	}
-	val.instr = instr;
+	val.instr = call_at;
 	val.def = id.def;
 	if (bpf_map_update_elem(&ccall_open, &key, &val, BPF_ANY)) {
 		drop(TR_DROP_MAP_FULL);	/* its end could not be matched: not sent */

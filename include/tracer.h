@@ -594,8 +594,17 @@ struct tr_ccall_cfg {
 	tr_u8 ex_kwargs_slot;
 	/* 3.14+: the value stack holds _PyStackRefs, their low bits tags */
 	tr_u8 ref_tag_bits;
-	tr_u8 pad[6];
+	/* 3.11: ceval.c's own profiler decides (trace_call_function,
+	 * do_call_core), and EXTENDED_ARG has a quickened form */
+	tr_u8 ceval_profile;
+	tr_u8 op_extended_arg_quick;	/* 3.11: EXTENDED_ARG_QUICK (0: none) */
+	tr_u8 pad[4];
 };
+/* the BPF cookie of a 3.11 C-call start site in the handler of PRECALL or
+ * of a specialized form of it: the call is keyed at the CALL that follows
+ * (PRECALL and its one cache entry: 4 bytes on) */
+#define TR_CCALL_SITE_PRECALL 0x2
+#define TR_CCALL_PRECALL_TO_CALL 4
 /* the BPF cookie of a C-call start site: the handler of a specialized
  * instruction that calls nothing when the callable is list.append */
 #define TR_CCALL_SITE_LIST_APPEND 0x1

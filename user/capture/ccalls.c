@@ -13,6 +13,7 @@
 #include <string.h>
 #include "capture/ccalls.h"
 #include "capture/target.h"
+#include "cpython/ccall_syms.h"
 #include "cpython/py_opcodes.h"
 #include "os/elf_file.h"
 #include "tracer.skel.h"
@@ -34,15 +35,16 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 {
 	static const char *const types[] = { "PyCFunction_Type", "PyCMethod_Type",
 					     "PyMethodDescr_Type", "PyMethod_Type",
-					     "PyModule_Type", "list_append" };
+					     "PyModule_Type" };
 	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
 	struct ccalls *cc;
 	struct elf_file *ef;
 	struct py_opcodes ops;
-	tr_u64 *addr[6];
+	tr_u64 *addr[5];
+	uint64_t append;
 	int ret;
 
-	if (t->cfg.strategy != TR_STRATEGY_DISPATCH || minor < 12 || minor > 14 || t->calls_inside)
+	if (t->cfg.strategy != TR_STRATEGY_DISPATCH || minor < 11 || minor > 14 || t->calls_inside)
 		return ERR("--c-calls: PID %d runs CPython 3.%u with the %s strategy, where calls "
 			   "of C functions are not traced (supported: %s): nothing was traced",
 			   t->pid, minor, t->cfg.strategy == TR_STRATEGY_USDT ? "usdt"
@@ -68,11 +70,15 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 	addr[2] = &cc->cfg.method_descr_type;
 	addr[3] = &cc->cfg.method_type;
 	addr[4] = &cc->cfg.module_type;
-	addr[5] = &cc->cfg.list_append;
-	for (int i = 0; !ret && i < 6; i++)
+	for (int i = 0; !ret && i < 5; i++)
 		if (sym(ef, t, types[i], addr[i]))
 			ret = ERR("--c-calls: %s has no symbol %s (supported: %s)", t->file, types[i],
 				  CCALLS_SUPPORTED);
+	/* (a local symbol: from PyList_Type's methods, stripped or not) */
+	if (!ret && ccall_syms__list_append(ef, &append))
+		ret = ERR("--c-calls: list.append's C function was not found in PyList_Type's "
+			  "methods in %s", t->file);
+	cc->cfg.list_append = append + t->load_bias;
 	for (int i = 0; !ret && i < cc->plan.n_starts; i++)
 		if (elf_file__vaddr_to_offset(ef, cc->plan.starts[i].vaddr, &cc->start_off[i]))
 			ret = ERR("--c-calls: site 0x%llx is not in the file",
@@ -97,6 +103,9 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 	cc->cfg.self_after = minor >= 13;
 	cc->cfg.ex_kwargs_slot = minor >= 14;
 	cc->cfg.ref_tag_bits = minor >= 14 ? 3 : 0;
+	cc->cfg.ceval_profile = minor == 11;
+	cc->cfg.op_extended_arg_quick = ops.num[PY_OP_EXTENDED_ARG_QUICK] > 0
+					? ops.num[PY_OP_EXTENDED_ARG_QUICK] : 0;
 	t->ccalls = cc;
 	return 0;
 }

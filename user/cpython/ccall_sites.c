@@ -81,7 +81,7 @@
 /* the functions whose return ends a C call (see the top comment) */
 static const char *const end_callees[] = {
 	"PyObject_Vectorcall", "PyObject_Call", "PyObject_Size", "PyObject_Length",
-	"PyObject_IsInstance", "_PyObject_MakeTpCall",
+	"PyObject_IsInstance", "_PyObject_MakeTpCall", "PyMapping_Size",
 };
 
 /* the 64-bit register R (or a part of it) as enum tr_reg, 0 if none of ours */
@@ -186,8 +186,24 @@ static bool plt_name(const struct code *c, uint64_t t, char *name, size_t len)
 	return true;
 }
 
-/* Is the call at index I one whose return ends a C call? */
-static bool ends_ccall(const struct code *c, size_t i)
+#define N_END_CALLEES (sizeof(end_callees) / sizeof(end_callees[0]))
+
+/* where end_callees are defined in the file itself (0: not there): a
+ * non-PIE executable (Debian's python3.11) calls them directly, no PLT */
+static void end_callee_addrs(struct elf_file *ef, uint64_t *addr)
+{
+	for (size_t e = 0; e < N_END_CALLEES; e++) {
+		uint64_t sz;
+
+		if (elf_file__find_symbol(ef, end_callees[e], &addr[e], &sz) ||
+		    !elf_file__vaddr_is_exec(ef, addr[e]))
+			addr[e] = 0;
+	}
+}
+
+/* Is the call at index I one whose return ends a C call? (DIRECT: the
+ * end callees' own addresses) */
+static bool ends_ccall(const struct code *c, size_t i, const uint64_t *direct)
 {
 	cs_insn *in;
 	size_t n = disasm_at(c, c->v[i].addr, c->v[i].size, &in);
@@ -205,6 +221,9 @@ static bool ends_ccall(const struct code *c, size_t i)
 	else if (o->type == X86_OP_IMM && plt_name(c, (uint64_t)o->imm, name, sizeof(name)))
 		for (size_t e = 0; e < sizeof(end_callees) / sizeof(end_callees[0]); e++)
 			yes |= !strcmp(name, end_callees[e]);
+	else if (o->type == X86_OP_IMM)
+		for (size_t e = 0; e < N_END_CALLEES; e++)
+			yes |= direct[e] && (uint64_t)o->imm == direct[e];
 out:
 	if (n)
 		cs_free(in, n);
@@ -299,12 +318,31 @@ static int add_site(struct cc_site *v, int *n, int max, const struct code *c, lo
 	return 0;
 }
 
+/* 3.11: mark the start site at ADDR of the handler NAME (added at index
+ * BEFORE if new) as PRECALL's; -1 when a site of PRECALL's family and one of
+ * CALL's are the same (the call key could not be told there) */
+static int ccall_sites_precall_mark(struct cc_plan *plan, uint64_t addr, int before,
+				    const char *name)
+{
+	bool pre = !strncmp(name, "PRECALL", 7);
+
+	for (int k = 0; k < plan->n_starts; k++)
+		if (plan->starts[k].vaddr == addr) {
+			if (k == before)
+				plan->starts[k].precall = pre;
+			else if (plan->starts[k].precall != pre)
+				return -1;
+		}
+	return 0;
+}
+
 static int plan_sites(struct code *c, const struct family *f, const unsigned char *deopt_of,
 		      const uint64_t *starts, size_t n_starts, int prev_instr, struct cc_plan *plan,
 		      char *err, size_t errlen)
 {
 	uint8_t *outside = malloc(c->n), *mine = calloc(c->n, 1);
 	long *stack = malloc(c->n * sizeof(*stack));
+	uint64_t direct[N_END_CALLEES];
 	int ret = 0;
 
 	(void)deopt_of;
@@ -333,16 +371,20 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 			ret = ERR("--c-calls: more than %d start sites", CC_MAX_STARTS);
 		else if (plan->n_starts > before && strstr(f->name[i], "LIST_APPEND"))
 			plan->starts[before].list_append = true;
+		if (!ret && ccall_sites_precall_mark(plan, c->v[s].addr, before, f->name[i]))
+			ret = ERR("--c-calls: the handlers of PRECALL and CALL share the probe site "
+				  "0x%llx", (unsigned long long)c->v[s].addr);
 	}
 	if (ret)
 		goto out;
 	reach_family(c, f, outside, mine, stack);
+	end_callee_addrs(c->x.ef, direct);
 	for (size_t i = 0; i < c->n && !ret; i++) {
 		long s;
 		bool emulated;
 		char what[48];
 
-		if (!mine[i] || !ends_ccall(c, i))
+		if (!mine[i] || !ends_ccall(c, i, direct))
 			continue;
 		s = end_site(c, outside, i, &emulated);
 		if (s < 0) {
@@ -368,7 +410,8 @@ out:
 int ccall_sites__plan(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
 		      int prev_instr, struct cc_plan *plan, char *err, size_t errlen)
 {
-	static const enum py_op bases[] = { PY_OP_CALL, PY_OP_CALL_FUNCTION_EX, PY_OP_CALL_KW };
+	static const enum py_op bases[] = { PY_OP_CALL, PY_OP_CALL_FUNCTION_EX, PY_OP_CALL_KW,
+					    PY_OP_PRECALL };
 	static const enum py_op instrumented[] = { PY_OP_INSTRUMENTED_CALL,
 						   PY_OP_INSTRUMENTED_CALL_FUNCTION_EX,
 						   PY_OP_INSTRUMENTED_CALL_KW };
@@ -393,12 +436,13 @@ int ccall_sites__plan(struct elf_file *ef, const char *path, const struct py_opc
 	if (ret)
 		return ret;
 	for (int op = 0; op < 256; op++)
-		for (size_t b = 0; b < 3; b++)
+		for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++)
 			if (ops->num[bases[b]] >= 0 && deopt[op] == ops->num[bases[b]]) {
 				char name[40];
 
 				if (op == ops->num[PY_OP_CALL_NO_KW_LIST_APPEND] ||
-				    op == ops->num[PY_OP_CALL_LIST_APPEND])
+				    op == ops->num[PY_OP_CALL_LIST_APPEND] ||
+				    op == ops->num[PY_OP_PRECALL_NO_KW_LIST_APPEND])
 					snprintf(name, sizeof(name), "%s (LIST_APPEND)",
 						 py_opcodes__name(bases[b]));
 				else if (op == ops->num[bases[b]])

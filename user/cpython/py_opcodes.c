@@ -39,6 +39,9 @@ static const char *const names[PY_OP__COUNT] = {
 	[PY_OP_POP_TOP] = "POP_TOP",
 	[PY_OP_CALL_NO_KW_LIST_APPEND] = "CALL_NO_KW_LIST_APPEND",
 	[PY_OP_CALL_LIST_APPEND] = "CALL_LIST_APPEND",
+	[PY_OP_PRECALL] = "PRECALL",
+	[PY_OP_PRECALL_NO_KW_LIST_APPEND] = "PRECALL_NO_KW_LIST_APPEND",
+	[PY_OP_EXTENDED_ARG_QUICK] = "EXTENDED_ARG_QUICK",
 	[PY_OP_CALL_KW] = "CALL_KW",
 	[PY_OP_INSTRUMENTED_CALL_KW] = "INSTRUMENTED_CALL_KW",
 };
@@ -54,7 +57,8 @@ static const char *const names[PY_OP__COUNT] = {
 	"    m = dis._all_opmap\n" \
 	"    for s, b in sorted(dis.deoptmap.items()):\n" \
 	"        print('deopt', m[s], m[b])\n" \
-	"    for k in ('CALL_NO_KW_LIST_APPEND', 'CALL_LIST_APPEND'):\n" \
+	"    for k in ('CALL_NO_KW_LIST_APPEND', 'CALL_LIST_APPEND',\n" \
+	"              'PRECALL_NO_KW_LIST_APPEND', 'EXTENDED_ARG_QUICK'):\n" \
 	"        if k in m:\n" \
 	"            print(k, m[k])\n" \
 	"except (ImportError, AttributeError, KeyError):\n" \

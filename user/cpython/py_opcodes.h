@@ -23,6 +23,9 @@ enum py_op {
 	PY_OP_POP_TOP,
 	PY_OP_CALL_NO_KW_LIST_APPEND,	/* 3.12's name (a specialized form) */
 	PY_OP_CALL_LIST_APPEND,		/* 3.13+'s */
+	PY_OP_PRECALL,			/* 3.11 only: the call family's first half */
+	PY_OP_PRECALL_NO_KW_LIST_APPEND,	/* 3.11's LIST_APPEND */
+	PY_OP_EXTENDED_ARG_QUICK,	/* 3.11's quickened EXTENDED_ARG */
 	PY_OP_CALL_KW,			/* 3.13+ */
 	PY_OP_INSTRUMENTED_CALL_KW,
 	PY_OP__COUNT,
