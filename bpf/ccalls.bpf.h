@@ -179,7 +179,7 @@ static __always_inline bool is_cfunction(const struct tr_ccall_cfg *cc, __u64 t)
  * list.append called on a list (the guards of LIST_APPEND's fast path).
  */
 static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 instr, __u64 sp,
-					 struct ccall_id *id, bool *append_fast)
+					 bool kw_site, struct ccall_id *id, bool *append_fast)
 {
 	__u8 code[4] = {};
 	__u64 callable = 0, self = 0, t, flags = 0;
@@ -194,7 +194,8 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 	    (cc->op_extended_arg_quick && code[0] == cc->op_extended_arg_quick))
 		oparg |= (__u32)code[1] << 8;	/* (more than 65535 arguments: no) */
 	ex = code[2] == cc->op_call_ex || (cc->op_call_ex_instr && code[2] == cc->op_call_ex_instr);
-	kw = cc->op_call_kw && (code[2] == cc->op_call_kw || code[2] == cc->op_call_kw_instr);
+	kw = kw_site ||
+	     (cc->op_call_kw && (code[2] == cc->op_call_kw || code[2] == cc->op_call_kw_instr));
 	if (ex) {
 		/* 3.12 (unused, func, callargs, kwargs if oparg & 1); 3.13+
 		 * (func, unused, callargs, kwargs if oparg & 1) */
@@ -208,10 +209,12 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 		if (args && !read_ptr(args + TUPLE_SIZE, &n, NULL) && (__s64)n > 0)
 			read_ptr(args + TUPLE_ITEM, &self, NULL);
 		else
-			/* 3.12+: Py_None, an argument all the same; 3.11's
-			 * do_call_core wants a first argument (the size of a
-			 * tuple, or of the list f(*xs) turns into one) */
-			self = cc->ceval_profile ? 0 : 1;
+			/* none: no c_call of a method descriptor (3.11's
+			 * do_call_core wants a first argument; 3.12+ give the
+			 * profiler Py_None, whose binding to the descriptor
+			 * fails). (The size of a tuple, or of the list that
+			 * f(*xs) turns into one.) */
+			self = 0;
 	} else {
 		/* 3.12 (method or NULL, callable or self, args[oparg]); 3.13+
 		 * (callable, self or NULL, args[oparg]), CALL_KW with kwnames
@@ -379,7 +382,7 @@ int ccall_start(struct pt_regs *ctx)
 	if (open && open->instr == call_at && !lappend)
 		return 0;	/* the same instruction going on (top comment) */
 	sp = ccall_reg(ctx, cc->sp_reg);
-	if (!ccall_decide(cc, instr, sp, &id, &append_fast))
+	if (!ccall_decide(cc, instr, sp, cookie & TR_CCALL_SITE_KW, &id, &append_fast))
 		return 0;
 	if (open && open->instr == call_at) {
 		/* CALL specialized itself into LIST_APPEND and runs that now

@@ -605,6 +605,9 @@ struct tr_ccall_cfg {
  * (PRECALL and its one cache entry: 4 bytes on) */
 #define TR_CCALL_SITE_PRECALL 0x2
 #define TR_CCALL_PRECALL_TO_CALL 4
+/* ... of CALL_KW or a form of it (3.13+: kwnames on top of the stack;
+ * 3.14 specializes CALL_KW, so its opcode does not say so) */
+#define TR_CCALL_SITE_KW 0x4
 /* the BPF cookie of a C-call start site: the handler of a specialized
  * instruction that calls nothing when the callable is list.append */
 #define TR_CCALL_SITE_LIST_APPEND 0x1

@@ -234,7 +234,8 @@ static int attach_ccalls(struct probes *p, const struct target *t, char *err, si
 	for (int i = 0; i < cc->plan.n_starts; i++) {
 		what[i] = cc->plan.starts[i].what;
 		low[i] = (cc->plan.starts[i].list_append ? TR_CCALL_SITE_LIST_APPEND : 0) |
-			 (cc->plan.starts[i].precall ? TR_CCALL_SITE_PRECALL : 0);
+			 (cc->plan.starts[i].precall ? TR_CCALL_SITE_PRECALL : 0) |
+			 (cc->plan.starts[i].kw ? TR_CCALL_SITE_KW : 0);
 	}
 	if (!ret)
 		ret = uprobes(p, t, p->skel->progs.ccall_start, false, cc->start_off, low,

@@ -318,20 +318,23 @@ static int add_site(struct cc_site *v, int *n, int max, const struct code *c, lo
 	return 0;
 }
 
-/* 3.11: mark the start site at ADDR of the handler NAME (added at index
- * BEFORE if new) as PRECALL's; -1 when a site of PRECALL's family and one of
- * CALL's are the same (the call key could not be told there) */
+/* Mark the start site at ADDR of the handler NAME (added at index BEFORE
+ * if new) as PRECALL's (3.11) or CALL_KW's (3.13+); -1 when sites of two
+ * of the families are the same (the stack or the key could not be told) */
 static int ccall_sites_precall_mark(struct cc_plan *plan, uint64_t addr, int before,
 				    const char *name)
 {
 	bool pre = !strncmp(name, "PRECALL", 7);
+	bool kw = !strncmp(name, "CALL_KW", 7) || !strcmp(name, "INSTRUMENTED_CALL_KW");
 
 	for (int k = 0; k < plan->n_starts; k++)
 		if (plan->starts[k].vaddr == addr) {
-			if (k == before)
+			if (k == before) {
 				plan->starts[k].precall = pre;
-			else if (plan->starts[k].precall != pre)
+				plan->starts[k].kw = kw;
+			} else if (plan->starts[k].precall != pre || plan->starts[k].kw != kw) {
 				return -1;
+			}
 		}
 	return 0;
 }
@@ -372,7 +375,7 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 		else if (plan->n_starts > before && strstr(f->name[i], "LIST_APPEND"))
 			plan->starts[before].list_append = true;
 		if (!ret && ccall_sites_precall_mark(plan, c->v[s].addr, before, f->name[i]))
-			ret = ERR("--c-calls: the handlers of PRECALL and CALL share the probe site "
+			ret = ERR("--c-calls: call instructions of two kinds share the probe site "
 				  "0x%llx", (unsigned long long)c->v[s].addr);
 	}
 	if (ret)

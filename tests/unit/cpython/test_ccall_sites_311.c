@@ -86,3 +86,24 @@ TEST(ccall_sites_311_debian)
 	elf_file__close(ef);
 	free(p);
 }
+
+/* (temporary) 3.14.7's plan, dumped */
+TEST(ccall_sites_314_dump)
+{
+	struct elf_file *ef;
+	struct py_opcodes o;
+	struct cc_plan *p = calloc(1, sizeof(*p));
+	char err[256] = "";
+	const char *lib = "/root/.pyenv/versions/3.14.7/lib/libpython3.14.so.1.0";
+
+	if (access(lib, R_OK) || !(ef = elf_file__open(lib))) { free(p); return; }
+	CHECK_EQ(py_opcodes__parse("RESUME 128\nRETURN_VALUE 35\nYIELD_VALUE 120\nCALL 52\n"
+				   "CALL_FUNCTION_EX 4\nCALL_KW 55\nINSTRUMENTED_CALL 250\n"
+				   "INSTRUMENTED_CALL_KW 251\nINSTRUMENTED_CALL_FUNCTION_EX 252\n"
+				   "EXTENDED_ARG 69\nPOP_TOP 31\nCALL_LIST_APPEND 155\n", &o), 0);
+	int r = ccall_sites__plan(ef, lib, &o, 0x38, p, err, sizeof(err));
+	if (r) fprintf(stderr, "%s\n", err);
+	dump(p);
+	elf_file__close(ef);
+	free(p);
+}
