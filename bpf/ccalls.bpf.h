@@ -17,8 +17,9 @@
  *   - a PyCFunction (PyCFunction_Type or its subclass PyCMethod_Type);
  *   - a method descriptor (PyMethodDescr_Type) with a first argument
  *     (self); with none it reports nothing;
- *   - a bound method (PyMethod_Type) whose function is a PyCFunction
- *     (CALL only: CALL_FUNCTION_EX reports no bound method at all);
+ *   - a bound method (PyMethod_Type) whose function is a PyCFunction or
+ *     a method descriptor, by CALL or CALL_FUNCTION_EX, as far as the
+ *     interpreter said its profiler reports them (bound_reported);
  *   - nothing else (types, Python functions, objects with __call__).
  * A C call is sent as TR_EV_CALL flagged TR_CALL_C, FRAME = F | 1 (F the
  * Python frame, 8-aligned: a frame has one C call running at most), PARENT
@@ -43,6 +44,13 @@
  * when the call is already open for the same instruction (CALL's adaptive
  * form specialized itself into LIST_APPEND and dispatched that at once),
  * it ends it there.
+ *
+ * CPython 3.11 (the same sites, user/cpython/ccall_sites.c): a call is
+ * PRECALL then CALL; a start site of PRECALL's family (cookie
+ * TR_CCALL_SITE_PRECALL) keys its call at the CALL that follows, so the two
+ * are one instruction here. A bound method counts as the interpreter's
+ * profiler said it does (tr_ccall_cfg.bound_reported: asked of it, it
+ * differs between 3.11, 3.12 releases, 3.13 and 3.14).
  */
 #ifndef TRACER_CCALLS_BPF_H
 #define TRACER_CCALLS_BPF_H
@@ -258,17 +266,20 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 		}
 		return true;
 	}
-	if (t == cc->method_type && !ex) {
+	if (t == cc->method_type) {
+		/* as the interpreter's profiler said it reports them: a
+		 * method's function, when a builtin function or a method
+		 * descriptor (then with the method's self), by CALL or by
+		 * CALL_FUNCTION_EX (tr_ccall_cfg.bound_reported) */
+		__u8 want = ex ? cc->bound_reported >> 2 : cc->bound_reported;
 		__u64 func = 0, ft;
 
-		if (read_ptr(callable + PM_FUNC, &func, NULL))
+		if (!(want & 3) || read_ptr(callable + PM_FUNC, &func, NULL))
 			return false;
 		ft = ob_type(func);
-		if (is_cfunction(cc, ft))
+		if ((want & 1) && is_cfunction(cc, ft))
 			return cfunction_id(cc, func, id);
-		/* 3.11: PRECALL takes the method's function and self apart,
-		 * CALL's profiler sees a method descriptor with its self */
-		if (!cc->ceval_profile || ft != cc->method_descr_type ||
+		if (!(want & 2) || ft != cc->method_descr_type ||
 		    read_ptr(func + MD_METHOD, &id->def, NULL) || !id->def ||
 		    read_ptr(func + MD_TYPE, &id->owner, NULL))
 			return false;

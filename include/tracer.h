@@ -594,9 +594,12 @@ struct tr_ccall_cfg {
 	tr_u8 ex_kwargs_slot;
 	/* 3.14+: the value stack holds _PyStackRefs, their low bits tags */
 	tr_u8 ref_tag_bits;
-	/* 3.11: ceval.c's own profiler decides (trace_call_function,
-	 * do_call_core), and EXTENDED_ARG has a quickened form */
-	tr_u8 ceval_profile;
+	/* which calls of a bound method (PyMethod_Type) the interpreter's own
+	 * profiler reports (asked of it: PY_PROFILE_BOUND_* of
+	 * user/cpython/py_opcodes.h): bit 0 of a builtin function, bit 1 of a
+	 * method descriptor, by CALL (3.11's PRECALL); bits 2, 3 the same by
+	 * CALL_FUNCTION_EX */
+	tr_u8 bound_reported;
 	tr_u8 op_extended_arg_quick;	/* 3.11: EXTENDED_ARG_QUICK (0: none) */
 	tr_u8 pad[4];
 };

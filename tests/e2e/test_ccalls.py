@@ -19,10 +19,13 @@ recording's report gives the same C calls.
 Elsewhere the option is refused before anything runs (checked on Debian's
 3.11 with the usdt strategy: no file left, the command not run).
 
-The call forms where 3.11's profiler decides otherwise than 3.12's
-(workloads/ccalls_forms.py: a bound method of a method descriptor, a
-descriptor called through f(*[]), len() of a mapping through Debian's
-inlined PyObject_Size, ...) are checked on the two 3.11 builds, launched.
+The call forms where the versions' profilers decide differently
+(workloads/ccalls_forms.py: bound methods of builtins and of method
+descriptors, which 3.11, 3.12.1, 3.13.0 and 3.14 report differently and the
+tracer asks the interpreter about; a descriptor called through f(*[]);
+len() of a mapping through Debian's inlined PyObject_Size; 3.14's
+specialized CALL_KW) are checked on Debian's 3.11 and on pyenv 3.12, 3.13
+and 3.14, launched (attach probes the same sites).
 
 The ground truth itself is checked to be fit on the two code paths of the
 issue: Debian's 3.11 (PRECALL_* specializations) and pyenv 3.12
@@ -278,17 +281,18 @@ def test_c_calls_survive_a_recording(tracer, traced, tmp_path):
     assert direct["sorted"] >= 1 and names(out) == direct
 
 
-# ---- 3.11's profiler: the call forms it decides otherwise ------------------
+# ---- the call forms the versions' profilers decide differently -------------
 
 FORMS = os.path.join(helpers.WORKLOADS, "ccalls_forms.py")
 FORMS_WORKLOAD = helpers.Workload("ccalls_forms", ["ccalls_forms.py"])
 
 
-@pytest.fixture(scope="module", params=["debian3.11", "pyenv3.11"])
+@pytest.fixture(scope="module", params=["debian3.11", "pyenv3.12", "pyenv3.13", "pyenv3.14"])
 def forms(request, tracer, tmp_path_factory):
-    """workloads/ccalls_forms.py launched on the two 3.11 builds (pyenv's
-    calls through the PLT, Debian's LTO build directly, with PyObject_Size
-    inlined), with its ground truth"""
+    """workloads/ccalls_forms.py launched on Debian's 3.11 (3.11's profiler;
+    the LTO build calls directly and inlines PyObject_Size: pyenv's 3.11
+    has the main workload's sessions) and on 3.12, 3.13 and 3.14 (each
+    reports bound methods its own way), with its ground truth"""
     interp = _interp(request.param)
     d = tmp_path_factory.mktemp("ccall-forms-" + request.param)
     helpers.run_both_ways(tracer, interp, FORMS_WORKLOAD, "launch", d, [d / "t.json"],
@@ -298,8 +302,9 @@ def forms(request, tracer, tmp_path_factory):
 
 
 def test_c_call_forms_equal_setprofile(forms):
-    """per name, the C calls of ccalls_forms.py's own code equal 3.11's
-    setprofile's: a bound method of str.upper is str.upper's c_call,
+    """per name, the C calls of ccalls_forms.py's own code equal the
+    interpreter's setprofile's: a bound method of str.upper is str.upper's
+    c_call on 3.11 and 3.14 only, one of len len's except on 3.12.1,
     str.upper(*[]) none, len() of a dict and of an int (raising) are len's,
     partial(len) and objects with __call__ are none; no end missed"""
     doc = helpers.load_chrome(forms["json"])
@@ -307,8 +312,9 @@ def test_c_call_forms_equal_setprofile(forms):
                                _c_calls_by_caller_file(doc["traceEvents"]) if caller == FORMS)
     want = {n: c["calls"] for n, c in forms["truth"]["counts"].items()}
     assert dict(mine) == want, (forms["ident"], sorted(set(mine.items()) ^ set(want.items())))
-    # the truth itself shows the forms: 40 in the loop, 3 bound, 2 through *args
-    assert want.get("str.upper") == 45 and want.get("max") == 1, want
+    # the truth itself shows the loop's 40 (and the bound and *args forms)
+    assert want.get("str.upper", 0) >= 42 and want.get("round") == 40 and \
+        want.get("max") == 1, want
     sess = doc["session"]
     assert not any("--c-calls" in w for w in sess.get("warnings", [])), sess
     lost = sess["lost"]["total"] if isinstance(sess["lost"], dict) else sess["lost"]

@@ -62,6 +62,9 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 		return ERR("--c-calls: cannot open %s", t->file);
 	}
 	ret = py_opcodes__query(t->pid, &t->creds, &ops, err, errlen);
+	if (!ret && ops.profile_bound < 0)
+		ret = ERR("--c-calls: %s did not say which calls of bound methods its profiler "
+			  "reports (asked with -I -S)", t->file);
 	if (!ret)
 		ret = ccall_sites__plan(ef, t->file, &ops, t->cfg.layout.frame_instr, &cc->plan,
 					err, errlen);
@@ -103,7 +106,7 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 	cc->cfg.self_after = minor >= 13;
 	cc->cfg.ex_kwargs_slot = minor >= 14;
 	cc->cfg.ref_tag_bits = minor >= 14 ? 3 : 0;
-	cc->cfg.ceval_profile = minor == 11;
+	cc->cfg.bound_reported = (tr_u8)ops.profile_bound;
 	cc->cfg.op_extended_arg_quick = ops.num[PY_OP_EXTENDED_ARG_QUICK] > 0
 					? ops.num[PY_OP_EXTENDED_ARG_QUICK] : 0;
 	t->ccalls = cc;

@@ -65,6 +65,55 @@
  * __tls_get_addr and error paths, none of them end sites. Python code a C
  * function calls runs in other frames, whose own C calls are kept apart by
  * their frame.
+ *
+ * CPython 3.11. A call is two instructions, PRECALL (one cache entry) then
+ * CALL, and the profiler is ceval.c's own: CALL's trace_call_function
+ * reports a PyCFunction (or PyCMethod) and a method descriptor with a first
+ * positional argument (bound to it, as 3.12 does); CALL_FUNCTION_EX's
+ * do_call_core the same with the tuple's first item. Profiling turns every
+ * specialized form back into PRECALL + CALL, where PRECALL takes a bound
+ * method apart (its function and self into the two slots) and CALL calls.
+ * From outside the specialized forms run: the ones of PRECALL that call a C
+ * function themselves (NO_KW_BUILTIN_O, _FAST, BUILTIN_FAST_WITH_KEYWORDS,
+ * the METHOD_DESCRIPTOR_* forms), compute len or isinstance (NO_KW_LEN,
+ * NO_KW_ISINSTANCE) or append (NO_KW_LIST_APPEND), then skip CALL; the
+ * others (PYFUNC, BOUND_METHOD, the type forms, ADAPTIVE) and every form of
+ * CALL (ADAPTIVE, PY_EXACT_ARGS, PY_WITH_DEFAULTS) call no C function or
+ * get to CALL's code. So the family is PRECALL's and CALL's handlers
+ * together, with CALL_FUNCTION_EX; the value stack under both is 3.12's
+ * (method or NULL, callable or self, args; kwnames are not on it). The two
+ * instructions of one call are one call: a start site of PRECALL's family
+ * keys its call at the CALL that follows (4 bytes on, cookie
+ * TR_CCALL_SITE_PRECALL), CALL's at itself, so a specialized PRECALL whose
+ * guard fails (it re-dispatches as PRECALL, then CALL runs) opens the call
+ * once, and its CALL's start is that instruction going on. A PRECALL form
+ * that calls the C function ends it at its own end site and never runs
+ * CALL. Debian's python3.11 (PGO+LTO, non-PIE, stripped) calls
+ * PyObject_Vectorcall and the others directly, not through the PLT: a
+ * direct call of an end callee's own address is one too (.dynsym names
+ * them); LTO inlines PyObject_Size into NO_KW_LEN: the length slot's
+ * `call *%rax` and PyMapping_Size (its fallback) end it. The value stack
+ * register is found as in 3.12 (Debian: r13; pyenv 3.11.7: rbx).
+ *
+ * What the profilers disagree on is asked of the interpreter, not assumed
+ * per version (py_opcodes.c): which calls of a bound method (a
+ * types.MethodType of a builtin or of a method descriptor, by CALL or by
+ * CALL_FUNCTION_EX) give a c_call. 3.11 reports both by CALL, 3.12.1 none,
+ * 3.13.0 a builtin's by both (as do 3.12 releases with the fix of CPython
+ * gh-122029), 3.14 both by CALL (it takes the method apart before the
+ * event). A descriptor given no argument is no
+ * c_call anywhere (3.12+ bind it to None, which fails). 3.14 specializes
+ * CALL_KW too (CALL_KW_PY, _NON_PY, _BOUND_METHOD), whose opcode then does
+ * not say that kwnames lie on top of the stack: sites of CALL_KW's family
+ * say so (cookie TR_CCALL_SITE_KW). Not the same as the profiler: a method
+ * descriptor called with only keyword arguments (3.11 reports none, we one)
+ * or with a first argument of another type (no binding, no c_call; we
+ * report one): calls that always raise TypeError.
+ *
+ * Builds without .symtab or DWARF (strip --strip-all, Debian's): nothing
+ * above needs them but list.append's C function (a local symbol), taken
+ * from the exported PyList_Type's method table (ccall_syms.c); the handler
+ * table and exit analysis are the dispatch strategy's (found from code).
  */
 #include <errno.h>
 #include <stdio.h>

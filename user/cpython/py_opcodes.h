@@ -38,7 +38,15 @@ struct py_opcodes {
 	 * for builds without its symbol; n_deopt = 0: not printed */
 	unsigned char deopt[256];
 	int n_deopt;
+	/* --c-calls: which calls of a bound method (types.MethodType) the
+	 * interpreter's own profiler reports as c_call (PY_PROFILE_BOUND_*; it
+	 * changed within 3.12 and again in 3.14); -1: not printed */
+	int profile_bound;
 };
+#define PY_PROFILE_BOUND_CFUNC 0x1	/* of a builtin function, by CALL */
+#define PY_PROFILE_BOUND_DESCR 0x2	/* of a method descriptor, by CALL */
+#define PY_PROFILE_BOUND_CFUNC_EX 0x4	/* ... by CALL_FUNCTION_EX (f(*args)) */
+#define PY_PROFILE_BOUND_DESCR_EX 0x8
 
 const char *py_opcodes__name(enum py_op op);
 
