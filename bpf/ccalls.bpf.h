@@ -2,7 +2,7 @@
 /*
  * --c-calls: calls of C functions made by Python code, exactly those
  * sys.setprofile reports as c_call, each ended where its c_return or
- * c_exception would be. Dispatch strategy, CPython 3.12 to 3.14 (the sites,
+ * c_exception would be. Dispatch strategy, CPython 3.11 to 3.14 (the sites,
  * and why each call is seen once: user/cpython/ccall_sites.c).
  *
  * ccall_start runs at a site in the handler of every instruction of the
@@ -11,9 +11,9 @@
  * frame is the thread's executing frame, its prev_instr is the instruction
  * (opcode and oparg), the value stack pointer is in a register userspace
  * found from the code (tr_ccall_cfg.sp_reg). It reads the callable where
- * the instruction takes it and decides as CPython 3.12-3.14's profiler does
- * (Python/legacy_tracing.c, sys_profile_call_or_return, given the callable
- * and the first argument by the instrumented CALL):
+ * the instruction takes it and decides as the profiler does (3.12-3.14:
+ * Python/legacy_tracing.c, sys_profile_call_or_return, given the callable
+ * and the first argument by the instrumented CALL; 3.11: below):
  *   - a PyCFunction (PyCFunction_Type or its subclass PyCMethod_Type);
  *   - a method descriptor (PyMethodDescr_Type) with a first argument
  *     (self); with none it reports nothing;
