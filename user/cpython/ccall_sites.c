@@ -79,7 +79,9 @@
  * NO_KW_ISINSTANCE) or append (NO_KW_LIST_APPEND), then skip CALL; the
  * others (PYFUNC, BOUND_METHOD, the type forms, ADAPTIVE) and every form of
  * CALL (ADAPTIVE, PY_EXACT_ARGS, PY_WITH_DEFAULTS) call no C function or
- * get to CALL's code. So the family is PRECALL's and CALL's handlers
+ * get to CALL's code: their sites are dropped (ccall_prune.c: a handler
+ * keeps its site only if it may reach a C call past no other kept site; in
+ * every version, so that a Python-to-Python call costs no probe hit). So the family is PRECALL's and CALL's handlers
  * together, with CALL_FUNCTION_EX; the value stack under both is 3.12's
  * (method or NULL, callable or self, args; kwnames are not on it). The two
  * instructions of one call are one call: a start site of PRECALL's family
@@ -119,6 +121,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cpython/ccall_prune.h"
 #include "cpython/ccall_sites.h"
 #include "cpython/dispatch_internal.h"
 #include "tracer.h"
@@ -395,10 +398,12 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 	uint8_t *outside = malloc(c->n), *mine = calloc(c->n, 1);
 	long *stack = malloc(c->n * sizeof(*stack));
 	uint64_t direct[N_END_CALLEES];
+	long site_of[FAMILY_MAX];
+	uint8_t *is_end = calloc(c->n, 1);
 	int ret = 0;
 
 	(void)deopt_of;
-	if (!outside || !mine || !stack) {
+	if (!outside || !mine || !stack || !is_end) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -418,6 +423,7 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 			break;
 		}
 		int before = plan->n_starts;
+		site_of[i] = s;
 		if (add_site(plan->starts, &plan->n_starts, CC_MAX_STARTS, c, s, emulated,
 			     f->name[i], &plan->n_slow))
 			ret = ERR("--c-calls: more than %d start sites", CC_MAX_STARTS);
@@ -438,6 +444,7 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 
 		if (!mine[i] || !ends_ccall(c, i, direct))
 			continue;
+		is_end[i] = 1;
 		s = end_site(c, outside, i, &emulated);
 		if (s < 0) {
 			ret = ERR("--c-calls: no probe site after the call at 0x%llx",
@@ -452,7 +459,11 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 	}
 	if (!ret && !plan->n_ends)
 		ret = ERR("--c-calls: no call of a C function found in the call instructions' code");
+	/* only the handlers that may call a C function (ccall_prune.c) */
+	if (!ret)
+		ret = ccall_prune__starts(c, f, outside, is_end, site_of, plan);
 out:
+	free(is_end);
 	free(outside);
 	free(mine);
 	free(stack);
