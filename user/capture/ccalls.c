@@ -126,8 +126,8 @@ void ccalls__say(const struct target *t)
 	if (!p)
 		return;
 	fprintf(stderr, "tracer: --c-calls: %d call-instruction sites, %d C-call end sites (%d "
-		"single-stepped): every call instruction run costs one more probe hit, every C "
-		"call two\n", p->n_starts, p->n_ends, p->n_slow);
+		"single-stepped): every call instruction run that may call a C function costs "
+		"one more probe hit, every C call two\n", p->n_starts, p->n_ends, p->n_slow);
 }
 
 void ccalls__end(const struct target *t, struct tracer_bpf *skel, struct in_end *end)
