@@ -18,8 +18,8 @@
  * reachable without first passing the kept site of another handler, which
  * would start the call for it (it reads the same frame, instruction and
  * value stack). A site of another kind (PRECALL's family against CALL's,
- * CALL_KW's against CALL's: keyed or read differently) does not count as
- * such. Code other instructions reach (OUTSIDE) has no end calls. Dropping
+ * CALL_KW's against CALL's: keyed or read differently; LIST_APPEND's) does
+ * not count as such. Code other instructions reach (OUTSIDE) has no end calls. Dropping
  * one site may make another handler's way past it unguarded: dropped sites
  * are checked again against the kept ones until nothing changes (a site
  * only ever comes back, so this ends), and only then removed.
@@ -44,7 +44,7 @@ struct prune {
 
 static bool same_kind(const struct cc_site *a, const struct cc_site *b)
 {
-	return a->precall == b->precall && a->kw == b->kw;
+	return a->precall == b->precall && a->kw == b->kw && a->list_append == b->list_append;
 }
 
 /* Does handler member M reach an end call unguarded by a kept site? */
