@@ -90,7 +90,10 @@
  * guard fails (it re-dispatches as PRECALL, then CALL runs) opens the call
  * once, and its CALL's start is that instruction going on. A PRECALL form
  * that calls the C function ends it at its own end site and never runs
- * CALL. Debian's python3.11 (PGO+LTO, non-PIE, stripped) calls
+ * CALL. (CALL is PRECALL's next code unit but one: the compiler never puts
+ * an EXTENDED_ARG before it, past 30 arguments it emits CALL_FUNCTION_EX.
+ * Hand-made bytecode that did would have such a call's end counted as
+ * missed, and said.) Debian's python3.11 (PGO+LTO, non-PIE, stripped) calls
  * PyObject_Vectorcall and the others directly, not through the PLT: a
  * direct call of an end callee's own address is one too (.dynsym names
  * them); LTO inlines PyObject_Size into NO_KW_LEN: the length slot's
