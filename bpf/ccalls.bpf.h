@@ -2,7 +2,7 @@
 /*
  * --c-calls: calls of C functions made by Python code, exactly those
  * sys.setprofile reports as c_call, each ended where its c_return or
- * c_exception would be. Dispatch strategy, CPython 3.12 to 3.14 (the sites,
+ * c_exception would be. Dispatch strategy, CPython 3.11 to 3.14 (the sites,
  * and why each call is seen once: user/cpython/ccall_sites.c).
  *
  * ccall_start runs at a site in the handler of every instruction of the
@@ -11,14 +11,15 @@
  * frame is the thread's executing frame, its prev_instr is the instruction
  * (opcode and oparg), the value stack pointer is in a register userspace
  * found from the code (tr_ccall_cfg.sp_reg). It reads the callable where
- * the instruction takes it and decides as CPython 3.12-3.14's profiler does
- * (Python/legacy_tracing.c, sys_profile_call_or_return, given the callable
- * and the first argument by the instrumented CALL):
+ * the instruction takes it and decides as the profiler does (3.12-3.14:
+ * Python/legacy_tracing.c, sys_profile_call_or_return, given the callable
+ * and the first argument by the instrumented CALL; 3.11: below):
  *   - a PyCFunction (PyCFunction_Type or its subclass PyCMethod_Type);
  *   - a method descriptor (PyMethodDescr_Type) with a first argument
  *     (self); with none it reports nothing;
- *   - a bound method (PyMethod_Type) whose function is a PyCFunction
- *     (CALL only: CALL_FUNCTION_EX reports no bound method at all);
+ *   - a bound method (PyMethod_Type) whose function is a PyCFunction or
+ *     a method descriptor, by CALL or CALL_FUNCTION_EX, as far as the
+ *     interpreter said its profiler reports them (bound_reported);
  *   - nothing else (types, Python functions, objects with __call__).
  * A C call is sent as TR_EV_CALL flagged TR_CALL_C, FRAME = F | 1 (F the
  * Python frame, 8-aligned: a frame has one C call running at most), PARENT
@@ -43,6 +44,13 @@
  * when the call is already open for the same instruction (CALL's adaptive
  * form specialized itself into LIST_APPEND and dispatched that at once),
  * it ends it there.
+ *
+ * CPython 3.11 (the same sites, user/cpython/ccall_sites.c): a call is
+ * PRECALL then CALL; a start site of PRECALL's family (cookie
+ * TR_CCALL_SITE_PRECALL) keys its call at the CALL that follows, so the two
+ * are one instruction here. A bound method counts as the interpreter's
+ * profiler said it does (tr_ccall_cfg.bound_reported: asked of it, it
+ * differs between 3.11, 3.12 releases, 3.13 and 3.14).
  */
 #ifndef TRACER_CCALLS_BPF_H
 #define TRACER_CCALLS_BPF_H
@@ -179,7 +187,7 @@ static __always_inline bool is_cfunction(const struct tr_ccall_cfg *cc, __u64 t)
  * list.append called on a list (the guards of LIST_APPEND's fast path).
  */
 static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 instr, __u64 sp,
-					 struct ccall_id *id, bool *append_fast)
+					 bool kw_site, struct ccall_id *id, bool *append_fast)
 {
 	__u8 code[4] = {};
 	__u64 callable = 0, self = 0, t, flags = 0;
@@ -190,10 +198,12 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 	if (!sp || user_read(code, sizeof(code), instr - 2, NULL))
 		return false;
 	oparg = code[3];
-	if (code[0] == cc->op_extended_arg)
+	if (code[0] == cc->op_extended_arg ||
+	    (cc->op_extended_arg_quick && code[0] == cc->op_extended_arg_quick))
 		oparg |= (__u32)code[1] << 8;	/* (more than 65535 arguments: no) */
 	ex = code[2] == cc->op_call_ex || (cc->op_call_ex_instr && code[2] == cc->op_call_ex_instr);
-	kw = cc->op_call_kw && (code[2] == cc->op_call_kw || code[2] == cc->op_call_kw_instr);
+	kw = kw_site ||
+	     (cc->op_call_kw && (code[2] == cc->op_call_kw || code[2] == cc->op_call_kw_instr));
 	if (ex) {
 		/* 3.12 (unused, func, callargs, kwargs if oparg & 1); 3.13+
 		 * (func, unused, callargs, kwargs if oparg & 1) */
@@ -207,7 +217,12 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 		if (args && !read_ptr(args + TUPLE_SIZE, &n, NULL) && (__s64)n > 0)
 			read_ptr(args + TUPLE_ITEM, &self, NULL);
 		else
-			self = 1;	/* Py_None: an argument all the same */
+			/* none: no c_call of a method descriptor (3.11's
+			 * do_call_core wants a first argument; 3.12+ give the
+			 * profiler Py_None, whose binding to the descriptor
+			 * fails). (The size of a tuple, or of the list that
+			 * f(*xs) turns into one.) */
+			self = 0;
 	} else {
 		/* 3.12 (method or NULL, callable or self, args[oparg]); 3.13+
 		 * (callable, self or NULL, args[oparg]), CALL_KW with kwnames
@@ -251,12 +266,25 @@ static __always_inline bool ccall_decide(const struct tr_ccall_cfg *cc, __u64 in
 		}
 		return true;
 	}
-	if (t == cc->method_type && !ex) {
-		__u64 func = 0;
+	if (t == cc->method_type) {
+		/* as the interpreter's profiler said it reports them: a
+		 * method's function, when a builtin function or a method
+		 * descriptor (then with the method's self), by CALL or by
+		 * CALL_FUNCTION_EX (tr_ccall_cfg.bound_reported) */
+		__u8 want = ex ? cc->bound_reported >> 2 : cc->bound_reported;
+		__u64 func = 0, ft;
 
-		if (read_ptr(callable + PM_FUNC, &func, NULL) || !is_cfunction(cc, ob_type(func)))
+		if (!(want & 3) || read_ptr(callable + PM_FUNC, &func, NULL))
 			return false;
-		return cfunction_id(cc, func, id);
+		ft = ob_type(func);
+		if ((want & 1) && is_cfunction(cc, ft))
+			return cfunction_id(cc, func, id);
+		if (!(want & 2) || ft != cc->method_descr_type ||
+		    read_ptr(func + MD_METHOD, &id->def, NULL) || !id->def ||
+		    read_ptr(func + MD_TYPE, &id->owner, NULL))
+			return false;
+		id->owner_is_type = true;
+		return true;
 	}
 	return false;
 }
@@ -355,15 +383,19 @@ int ccall_start(struct pt_regs *ctx)
 	    read_ptr(frame + cfg->layout.frame_instr, &instr, NULL) || !instr)
 		return 0;
 	struct ccall_key key = { .frame = frame, .pid = pid, .instance = cfg->instance };
+	__u64 cookie = bpf_get_attach_cookie(ctx), call_at = instr;
 
+	/* 3.11: PRECALL and its CALL are one call (keyed at the CALL) */
+	if (cookie & TR_CCALL_SITE_PRECALL)
+		call_at = instr + TR_CCALL_PRECALL_TO_CALL;
 	open = bpf_map_lookup_elem(&ccall_open, &key);
-	lappend = bpf_get_attach_cookie(ctx) & TR_CCALL_SITE_LIST_APPEND;
-	if (open && open->instr == instr && !lappend)
+	lappend = cookie & TR_CCALL_SITE_LIST_APPEND;
+	if (open && open->instr == call_at && !lappend)
 		return 0;	/* the same instruction going on (top comment) */
 	sp = ccall_reg(ctx, cc->sp_reg);
-	if (!ccall_decide(cc, instr, sp, &id, &append_fast))
+	if (!ccall_decide(cc, instr, sp, cookie & TR_CCALL_SITE_KW, &id, &append_fast))
 		return 0;
-	if (open && open->instr == instr) {
+	if (open && open->instr == call_at) {
 		/* CALL specialized itself into LIST_APPEND and runs that now
 		 * (the same instruction): its fast path ends the call here */
 		if (append_fast) {
@@ -399,7 +431,7 @@ int ccall_start(struct pt_regs *ctx)
 		ccall_event(TR_EV_RETURN, pid_tgid, cfg->instance, frame, id.def);
 		return 0;
 	}
-	val.instr = instr;
+	val.instr = call_at;
 	val.def = id.def;
 	if (bpf_map_update_elem(&ccall_open, &key, &val, BPF_ANY)) {
 		drop(TR_DROP_MAP_FULL);	/* its end could not be matched: not sent */

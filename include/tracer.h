@@ -594,8 +594,23 @@ struct tr_ccall_cfg {
 	tr_u8 ex_kwargs_slot;
 	/* 3.14+: the value stack holds _PyStackRefs, their low bits tags */
 	tr_u8 ref_tag_bits;
-	tr_u8 pad[6];
+	/* which calls of a bound method (PyMethod_Type) the interpreter's own
+	 * profiler reports (asked of it: PY_PROFILE_BOUND_* of
+	 * user/cpython/py_opcodes.h): bit 0 of a builtin function, bit 1 of a
+	 * method descriptor, by CALL (3.11's PRECALL); bits 2, 3 the same by
+	 * CALL_FUNCTION_EX */
+	tr_u8 bound_reported;
+	tr_u8 op_extended_arg_quick;	/* 3.11: EXTENDED_ARG_QUICK (0: none) */
+	tr_u8 pad[4];
 };
+/* the BPF cookie of a 3.11 C-call start site in the handler of PRECALL or
+ * of a specialized form of it: the call is keyed at the CALL that follows
+ * (PRECALL and its one cache entry: 4 bytes on) */
+#define TR_CCALL_SITE_PRECALL 0x2
+#define TR_CCALL_PRECALL_TO_CALL 4
+/* ... of CALL_KW or a form of it (3.13+: kwnames on top of the stack;
+ * 3.14 specializes CALL_KW, so its opcode does not say so) */
+#define TR_CCALL_SITE_KW 0x4
 /* the BPF cookie of a C-call start site: the handler of a specialized
  * instruction that calls nothing when the callable is list.append */
 #define TR_CCALL_SITE_LIST_APPEND 0x1

@@ -95,11 +95,13 @@ def profile_call(main, out):
     return result
 
 
-def c_truth(python, workload, tmpdir, timeout=120):
-    """Run WORKLOAD with PYTHON under the profiler; return its document."""
+def c_truth(python, workload, tmpdir, timeout=120, env=None):
+    """Run WORKLOAD with PYTHON (in ENV: the default's) under the profiler;
+    return its document."""
     from ground_truth import run_profiled
     out = os.path.join(str(tmpdir), "c-truth-%s.json" % os.path.basename(python))
-    return run_profiled(python, workload, "E2E_CCALL_TRUTH", out, timeout=timeout)[0]
+    return run_profiled(python, workload, "E2E_CCALL_TRUTH", out, env=env,
+                        timeout=timeout)[0]
 
 
 if __name__ == "__main__":

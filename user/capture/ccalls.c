@@ -14,6 +14,7 @@
 #include "capture/ccalls.h"
 #include "capture/ccalls_eval.h"
 #include "capture/target.h"
+#include "cpython/ccall_syms.h"
 #include "cpython/py_opcodes.h"
 #include "os/elf_file.h"
 #include "tracer.skel.h"
@@ -50,19 +51,20 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 {
 	static const char *const types[] = { "PyCFunction_Type", "PyCMethod_Type",
 					     "PyMethodDescr_Type", "PyMethod_Type",
-					     "PyModule_Type", "list_append" };
+					     "PyModule_Type" };
 	unsigned minor = (t->bin.version_hex >> 16) & 0xff;
 	/* 3.8-3.10: user/cpython/ccall_sites_310.c */
 	bool eval = t->cfg.strategy == TR_STRATEGY_EVAL && minor >= 8 && minor <= 10;
 	struct ccalls *cc;
 	struct elf_file *ef;
 	struct py_opcodes ops;
-	tr_u64 *addr[6];
+	tr_u64 *addr[5];
+	uint64_t append = 0;
 	int ret;
 
 	if (eval && !t->calls_inside)
 		return ccalls__plan_eval(t, err, errlen);
-	if (t->cfg.strategy != TR_STRATEGY_DISPATCH || minor < 12 || minor > 14 || t->calls_inside)
+	if (t->cfg.strategy != TR_STRATEGY_DISPATCH || minor < 11 || minor > 14 || t->calls_inside)
 		return ERR("--c-calls: PID %d runs CPython 3.%u with the %s strategy, where calls "
 			   "of C functions are not traced (supported: %s): nothing was traced",
 			   t->pid, minor, t->cfg.strategy == TR_STRATEGY_USDT ? "usdt"
@@ -80,6 +82,9 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 		return ERR("--c-calls: cannot open %s", t->file);
 	}
 	ret = py_opcodes__query(t->pid, &t->creds, &ops, err, errlen);
+	if (!ret && ops.profile_bound < 0)
+		ret = ERR("--c-calls: %s did not say which calls of bound methods its profiler "
+			  "reports (asked with -I -S)", t->file);
 	if (!ret)
 		ret = ccall_sites__plan(ef, t->file, &ops, t->cfg.layout.frame_instr, &cc->plan,
 					err, errlen);
@@ -88,11 +93,15 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 	addr[2] = &cc->cfg.method_descr_type;
 	addr[3] = &cc->cfg.method_type;
 	addr[4] = &cc->cfg.module_type;
-	addr[5] = &cc->cfg.list_append;
-	for (int i = 0; !ret && i < 6; i++)
+	for (int i = 0; !ret && i < 5; i++)
 		if (sym(ef, t, types[i], addr[i]))
 			ret = ERR("--c-calls: %s has no symbol %s (supported: %s)", t->file, types[i],
 				  CCALLS_SUPPORTED);
+	/* (a local symbol: from PyList_Type's methods, stripped or not) */
+	if (!ret && ccall_syms__list_append(ef, &append))
+		ret = ERR("--c-calls: list.append's C function was not found in PyList_Type's "
+			  "methods in %s", t->file);
+	cc->cfg.list_append = append + t->load_bias;
 	if (!ret)
 		ret = ccalls__site_offsets(ef, cc, err, errlen);
 	elf_file__close(ef);
@@ -111,6 +120,9 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 	cc->cfg.self_after = minor >= 13;
 	cc->cfg.ex_kwargs_slot = minor >= 14;
 	cc->cfg.ref_tag_bits = minor >= 14 ? 3 : 0;
+	cc->cfg.bound_reported = (tr_u8)ops.profile_bound;
+	cc->cfg.op_extended_arg_quick = ops.num[PY_OP_EXTENDED_ARG_QUICK] > 0
+					? ops.num[PY_OP_EXTENDED_ARG_QUICK] : 0;
 	t->ccalls = cc;
 	return 0;
 }
@@ -132,8 +144,8 @@ void ccalls__say(const struct target *t)
 		return;
 	}
 	fprintf(stderr, "tracer: --c-calls: %d call-instruction sites, %d C-call end sites (%d "
-		"single-stepped): every call instruction run costs one more probe hit, every C "
-		"call two\n", p->n_starts, p->n_ends, p->n_slow);
+		"single-stepped): every call instruction run that may call a C function costs "
+		"one more probe hit, every C call two\n", p->n_starts, p->n_ends, p->n_slow);
 }
 
 void ccalls__end(const struct target *t, struct tracer_bpf *skel, struct in_end *end)

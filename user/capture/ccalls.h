@@ -30,8 +30,8 @@ struct ccalls {
 };
 
 /* what --c-calls supports, for the messages that refuse it */
-#define CCALLS_SUPPORTED "the dispatch strategy on CPython 3.12 to 3.14 builds with symbols " \
-			 "(e.g. pyenv's), the eval strategy on 3.8 to 3.10, with -p PID or -- CMD"
+#define CCALLS_SUPPORTED "the dispatch strategy on CPython 3.11 to 3.14 (stripped builds " \
+			 "too), the eval strategy on 3.8 to 3.10 (with symbols), with -p PID or -- CMD"
 
 /* Plan --c-calls for T (inspected, with a call strategy): T->ccalls, or
  * -ENOTSUP and the reason in ERR when T's interpreter or strategy is not

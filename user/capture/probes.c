@@ -238,7 +238,9 @@ static int attach_ccalls(struct probes *p, const struct target *t, char *err, si
 			      "the C-call end uretprobes", what, err, errlen);
 	for (int i = 0; i < cc->plan.n_starts; i++) {
 		what[i] = cc->plan.starts[i].what;
-		low[i] = cc->plan.starts[i].list_append ? TR_CCALL_SITE_LIST_APPEND : 0;
+		low[i] = (cc->plan.starts[i].list_append ? TR_CCALL_SITE_LIST_APPEND : 0) |
+			 (cc->plan.starts[i].precall ? TR_CCALL_SITE_PRECALL : 0) |
+			 (cc->plan.starts[i].kw ? TR_CCALL_SITE_KW : 0);
 		if (cc->eval)
 			low[i] = (uint32_t)cc->start_cookie[i];	/* 3.8-3.10 */
 	}

@@ -65,11 +65,66 @@
  * __tls_get_addr and error paths, none of them end sites. Python code a C
  * function calls runs in other frames, whose own C calls are kept apart by
  * their frame.
+ *
+ * CPython 3.11. A call is two instructions, PRECALL (one cache entry) then
+ * CALL, and the profiler is ceval.c's own: CALL's trace_call_function
+ * reports a PyCFunction (or PyCMethod) and a method descriptor with a first
+ * positional argument (bound to it, as 3.12 does); CALL_FUNCTION_EX's
+ * do_call_core the same with the tuple's first item. Profiling turns every
+ * specialized form back into PRECALL + CALL, where PRECALL takes a bound
+ * method apart (its function and self into the two slots) and CALL calls.
+ * From outside the specialized forms run: the ones of PRECALL that call a C
+ * function themselves (NO_KW_BUILTIN_O, _FAST, BUILTIN_FAST_WITH_KEYWORDS,
+ * the METHOD_DESCRIPTOR_* forms), compute len or isinstance (NO_KW_LEN,
+ * NO_KW_ISINSTANCE) or append (NO_KW_LIST_APPEND), then skip CALL; the
+ * others (PYFUNC, BOUND_METHOD, the type forms, ADAPTIVE) and every form of
+ * CALL (ADAPTIVE, PY_EXACT_ARGS, PY_WITH_DEFAULTS) call no C function or
+ * get to CALL's code: their sites are dropped (ccall_prune.c: a handler
+ * keeps its site only if it may reach a C call past no other kept site; in
+ * every version, so that a Python-to-Python call costs no probe hit). So the family is PRECALL's and CALL's handlers
+ * together, with CALL_FUNCTION_EX; the value stack under both is 3.12's
+ * (method or NULL, callable or self, args; kwnames are not on it). The two
+ * instructions of one call are one call: a start site of PRECALL's family
+ * keys its call at the CALL that follows (4 bytes on, cookie
+ * TR_CCALL_SITE_PRECALL), CALL's at itself, so a specialized PRECALL whose
+ * guard fails (it re-dispatches as PRECALL, then CALL runs) opens the call
+ * once, and its CALL's start is that instruction going on. A PRECALL form
+ * that calls the C function ends it at its own end site and never runs
+ * CALL. (CALL is PRECALL's next code unit but one: the compiler never puts
+ * an EXTENDED_ARG before it, past 30 arguments it emits CALL_FUNCTION_EX.
+ * Hand-made bytecode that did would have such a call's end counted as
+ * missed, and said.) Debian's python3.11 (PGO+LTO, non-PIE, stripped) calls
+ * PyObject_Vectorcall and the others directly, not through the PLT: a
+ * direct call of an end callee's own address is one too (.dynsym names
+ * them); LTO inlines PyObject_Size into NO_KW_LEN: the length slot's
+ * `call *%rax` and PyMapping_Size (its fallback) end it. The value stack
+ * register is found as in 3.12 (Debian: r13; pyenv 3.11.7: rbx).
+ *
+ * What the profilers disagree on is asked of the interpreter, not assumed
+ * per version (py_opcodes.c): which calls of a bound method (a
+ * types.MethodType of a builtin or of a method descriptor, by CALL or by
+ * CALL_FUNCTION_EX) give a c_call. 3.11 reports both by CALL, 3.12.1 none,
+ * 3.13.0 a builtin's by both (as do 3.12 releases with the fix of CPython
+ * gh-122029), 3.14 both by CALL (it takes the method apart before the
+ * event). A descriptor given no argument is no
+ * c_call anywhere (3.12+ bind it to None, which fails). 3.14 specializes
+ * CALL_KW too (CALL_KW_PY, _NON_PY, _BOUND_METHOD), whose opcode then does
+ * not say that kwnames lie on top of the stack: sites of CALL_KW's family
+ * say so (cookie TR_CCALL_SITE_KW). Not the same as the profiler: a method
+ * descriptor called with only keyword arguments (3.11 reports none, we one)
+ * or with a first argument of another type (no binding, no c_call; we
+ * report one): calls that always raise TypeError.
+ *
+ * Builds without .symtab or DWARF (strip --strip-all, Debian's): nothing
+ * above needs them but list.append's C function (a local symbol), taken
+ * from the exported PyList_Type's method table (ccall_syms.c); the handler
+ * table and exit analysis are the dispatch strategy's (found from code).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cpython/ccall_prune.h"
 #include "cpython/ccall_sites.h"
 #include "cpython/ccall_internal.h"
 #include "cpython/dispatch_internal.h"
@@ -82,7 +137,7 @@
 /* the functions whose return ends a C call (see the top comment) */
 static const char *const end_callees[] = {
 	"PyObject_Vectorcall", "PyObject_Call", "PyObject_Size", "PyObject_Length",
-	"PyObject_IsInstance", "_PyObject_MakeTpCall",
+	"PyObject_IsInstance", "_PyObject_MakeTpCall", "PyMapping_Size",
 };
 
 /* the 64-bit register R (or a part of it) as enum tr_reg, 0 if none of ours */
@@ -187,8 +242,24 @@ bool plt_name(const struct code *c, uint64_t t, char *name, size_t len)
 	return true;
 }
 
-/* Is the call at index I one whose return ends a C call? */
-static bool ends_ccall(const struct code *c, size_t i)
+#define N_END_CALLEES (sizeof(end_callees) / sizeof(end_callees[0]))
+
+/* where end_callees are defined in the file itself (0: not there): a
+ * non-PIE executable (Debian's python3.11) calls them directly, no PLT */
+static void end_callee_addrs(struct elf_file *ef, uint64_t *addr)
+{
+	for (size_t e = 0; e < N_END_CALLEES; e++) {
+		uint64_t sz;
+
+		if (elf_file__find_symbol(ef, end_callees[e], &addr[e], &sz) ||
+		    !elf_file__vaddr_is_exec(ef, addr[e]))
+			addr[e] = 0;
+	}
+}
+
+/* Is the call at index I one whose return ends a C call? (DIRECT: the
+ * end callees' own addresses) */
+static bool ends_ccall(const struct code *c, size_t i, const uint64_t *direct)
 {
 	cs_insn *in;
 	size_t n = disasm_at(c, c->v[i].addr, c->v[i].size, &in);
@@ -206,6 +277,9 @@ static bool ends_ccall(const struct code *c, size_t i)
 	else if (o->type == X86_OP_IMM && plt_name(c, (uint64_t)o->imm, name, sizeof(name)))
 		for (size_t e = 0; e < sizeof(end_callees) / sizeof(end_callees[0]); e++)
 			yes |= !strcmp(name, end_callees[e]);
+	else if (o->type == X86_OP_IMM)
+		for (size_t e = 0; e < N_END_CALLEES; e++)
+			yes |= direct[e] && (uint64_t)o->imm == direct[e];
 out:
 	if (n)
 		cs_free(in, n);
@@ -300,16 +374,40 @@ int add_site(struct cc_site *v, int *n, int max, const struct code *c, long s,
 	return 0;
 }
 
+/* Mark the start site at ADDR of the handler NAME (added at index BEFORE
+ * if new) as PRECALL's (3.11) or CALL_KW's (3.13+); -1 when sites of two
+ * of the families are the same (the stack or the key could not be told) */
+static int ccall_sites_precall_mark(struct cc_plan *plan, uint64_t addr, int before,
+				    const char *name)
+{
+	bool pre = !strncmp(name, "PRECALL", 7);
+	bool kw = !strncmp(name, "CALL_KW", 7) || !strcmp(name, "INSTRUMENTED_CALL_KW");
+
+	for (int k = 0; k < plan->n_starts; k++)
+		if (plan->starts[k].vaddr == addr) {
+			if (k == before) {
+				plan->starts[k].precall = pre;
+				plan->starts[k].kw = kw;
+			} else if (plan->starts[k].precall != pre || plan->starts[k].kw != kw) {
+				return -1;
+			}
+		}
+	return 0;
+}
+
 static int plan_sites(struct code *c, const struct family *f, const unsigned char *deopt_of,
 		      const uint64_t *starts, size_t n_starts, int prev_instr, struct cc_plan *plan,
 		      char *err, size_t errlen)
 {
 	uint8_t *outside = malloc(c->n), *mine = calloc(c->n, 1);
 	long *stack = malloc(c->n * sizeof(*stack));
+	uint64_t direct[N_END_CALLEES];
+	long site_of[FAMILY_MAX];
+	uint8_t *is_end = calloc(c->n, 1);
 	int ret = 0;
 
 	(void)deopt_of;
-	if (!outside || !mine || !stack) {
+	if (!outside || !mine || !stack || !is_end) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -329,22 +427,28 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 			break;
 		}
 		int before = plan->n_starts;
+		site_of[i] = s;
 		if (add_site(plan->starts, &plan->n_starts, CC_MAX_STARTS, c, s, emulated,
 			     f->name[i], &plan->n_slow))
 			ret = ERR("--c-calls: more than %d start sites", CC_MAX_STARTS);
 		else if (plan->n_starts > before && strstr(f->name[i], "LIST_APPEND"))
 			plan->starts[before].list_append = true;
+		if (!ret && ccall_sites_precall_mark(plan, c->v[s].addr, before, f->name[i]))
+			ret = ERR("--c-calls: call instructions of two kinds share the probe site "
+				  "0x%llx", (unsigned long long)c->v[s].addr);
 	}
 	if (ret)
 		goto out;
 	reach_family(c, f, outside, mine, stack);
+	end_callee_addrs(c->x.ef, direct);
 	for (size_t i = 0; i < c->n && !ret; i++) {
 		long s;
 		bool emulated;
 		char what[48];
 
-		if (!mine[i] || !ends_ccall(c, i))
+		if (!mine[i] || !ends_ccall(c, i, direct))
 			continue;
+		is_end[i] = 1;
 		s = end_site(c, outside, i, &emulated);
 		if (s < 0) {
 			ret = ERR("--c-calls: no probe site after the call at 0x%llx",
@@ -359,7 +463,11 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 	}
 	if (!ret && !plan->n_ends)
 		ret = ERR("--c-calls: no call of a C function found in the call instructions' code");
+	/* only the handlers that may call a C function (ccall_prune.c) */
+	if (!ret)
+		ret = ccall_prune__starts(c, f, outside, is_end, site_of, plan);
 out:
+	free(is_end);
 	free(outside);
 	free(mine);
 	free(stack);
@@ -369,7 +477,8 @@ out:
 int ccall_sites__plan(struct elf_file *ef, const char *path, const struct py_opcodes *ops,
 		      int prev_instr, struct cc_plan *plan, char *err, size_t errlen)
 {
-	static const enum py_op bases[] = { PY_OP_CALL, PY_OP_CALL_FUNCTION_EX, PY_OP_CALL_KW };
+	static const enum py_op bases[] = { PY_OP_CALL, PY_OP_CALL_FUNCTION_EX, PY_OP_CALL_KW,
+					    PY_OP_PRECALL };
 	static const enum py_op instrumented[] = { PY_OP_INSTRUMENTED_CALL,
 						   PY_OP_INSTRUMENTED_CALL_FUNCTION_EX,
 						   PY_OP_INSTRUMENTED_CALL_KW };
@@ -394,12 +503,13 @@ int ccall_sites__plan(struct elf_file *ef, const char *path, const struct py_opc
 	if (ret)
 		return ret;
 	for (int op = 0; op < 256; op++)
-		for (size_t b = 0; b < 3; b++)
+		for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++)
 			if (ops->num[bases[b]] >= 0 && deopt[op] == ops->num[bases[b]]) {
 				char name[40];
 
 				if (op == ops->num[PY_OP_CALL_NO_KW_LIST_APPEND] ||
-				    op == ops->num[PY_OP_CALL_LIST_APPEND])
+				    op == ops->num[PY_OP_CALL_LIST_APPEND] ||
+				    op == ops->num[PY_OP_PRECALL_NO_KW_LIST_APPEND])
 					snprintf(name, sizeof(name), "%s (LIST_APPEND)",
 						 py_opcodes__name(bases[b]));
 				else if (op == ops->num[bases[b]])

@@ -15,6 +15,8 @@ struct cc_site {
 	uint64_t vaddr;		/* where the uprobe goes */
 	bool emulated;		/* the kernel emulates the probed instruction */
 	bool list_append;	/* a start site of LIST_APPEND (TR_CCALL_SITE_LIST_APPEND) */
+	bool precall;		/* 3.11: a start site of PRECALL's family (TR_CCALL_SITE_PRECALL) */
+	bool kw;		/* 3.13+: a start site of CALL_KW's family (TR_CCALL_SITE_KW) */
 	char what[48];
 };
 

@@ -39,6 +39,9 @@ static const char *const names[PY_OP__COUNT] = {
 	[PY_OP_POP_TOP] = "POP_TOP",
 	[PY_OP_CALL_NO_KW_LIST_APPEND] = "CALL_NO_KW_LIST_APPEND",
 	[PY_OP_CALL_LIST_APPEND] = "CALL_LIST_APPEND",
+	[PY_OP_PRECALL] = "PRECALL",
+	[PY_OP_PRECALL_NO_KW_LIST_APPEND] = "PRECALL_NO_KW_LIST_APPEND",
+	[PY_OP_EXTENDED_ARG_QUICK] = "EXTENDED_ARG_QUICK",
 	[PY_OP_CALL_KW] = "CALL_KW",
 	[PY_OP_INSTRUMENTED_CALL_KW] = "INSTRUMENTED_CALL_KW",
 };
@@ -54,10 +57,34 @@ static const char *const names[PY_OP__COUNT] = {
 	"    m = dis._all_opmap\n" \
 	"    for s, b in sorted(dis.deoptmap.items()):\n" \
 	"        print('deopt', m[s], m[b])\n" \
-	"    for k in ('CALL_NO_KW_LIST_APPEND', 'CALL_LIST_APPEND'):\n" \
+	"    for k in ('CALL_NO_KW_LIST_APPEND', 'CALL_LIST_APPEND',\n" \
+	"              'PRECALL_NO_KW_LIST_APPEND', 'EXTENDED_ARG_QUICK'):\n" \
 	"        if k in m:\n" \
 	"            print(k, m[k])\n" \
 	"except (ImportError, AttributeError, KeyError):\n" \
+	"    pass\n" \
+	PROFILE_SCRIPT
+
+/* the c_call events of the interpreter's own profiler for a bound method of
+ * a builtin function and of a method descriptor, called by CALL and by
+ * CALL_FUNCTION_EX: PY_PROFILE_BOUND_* */
+#define PROFILE_SCRIPT \
+	"try:\n" \
+	"    import sys, types\n" \
+	"    seen = set()\n" \
+	"    def prof(f, e, a):\n" \
+	"        if e == 'c_call':\n" \
+	"            seen.add(getattr(a, '__name__', ''))\n" \
+	"    b = [types.MethodType(len, ()), types.MethodType(str.upper, 'x'),\n" \
+	"         types.MethodType(abs, 1), types.MethodType(str.lower, 'x')]\n" \
+	"    def t():\n" \
+	"        b[0](); b[1](); b[2](*()); b[3](*())\n" \
+	"    sys.setprofile(prof)\n" \
+	"    t()\n" \
+	"    sys.setprofile(None)\n" \
+	"    print('profile_bound', sum(1 << i for i, n in\n" \
+	"          enumerate(('len', 'upper', 'abs', 'lower')) if n in seen))\n" \
+	"except Exception:\n" \
 	"    pass\n"
 
 const char *py_opcodes__name(enum py_op op)
@@ -74,6 +101,7 @@ int py_opcodes__parse(const char *text, struct py_opcodes *out)
 	for (int i = 0; i < 256; i++)
 		out->deopt[i] = (unsigned char)i;
 	out->n_deopt = 0;
+	out->profile_bound = -1;
 	while (*p) {
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
@@ -100,6 +128,12 @@ int py_opcodes__parse(const char *text, struct py_opcodes *out)
 		}
 		if (sscanf(line, "%63s %d%n", name, &num, &used) != 2 || used != (int)len)
 			return -EINVAL;
+		if (!strcmp(name, "profile_bound")) {
+			if (num < 0 || num > 15)
+				return -EINVAL;
+			out->profile_bound = num;
+			continue;
+		}
 		/* pseudo-instructions (3.12+) are numbered from 256: never ours */
 		for (int i = 0; i < PY_OP__COUNT; i++)
 			if (!strcmp(name, names[i])) {

@@ -23,6 +23,9 @@ enum py_op {
 	PY_OP_POP_TOP,
 	PY_OP_CALL_NO_KW_LIST_APPEND,	/* 3.12's name (a specialized form) */
 	PY_OP_CALL_LIST_APPEND,		/* 3.13+'s */
+	PY_OP_PRECALL,			/* 3.11 only: the call family's first half */
+	PY_OP_PRECALL_NO_KW_LIST_APPEND,	/* 3.11's LIST_APPEND */
+	PY_OP_EXTENDED_ARG_QUICK,	/* 3.11's quickened EXTENDED_ARG */
 	PY_OP_CALL_KW,			/* 3.13+ */
 	PY_OP_INSTRUMENTED_CALL_KW,
 	PY_OP__COUNT,
@@ -35,7 +38,15 @@ struct py_opcodes {
 	 * for builds without its symbol; n_deopt = 0: not printed */
 	unsigned char deopt[256];
 	int n_deopt;
+	/* --c-calls: which calls of a bound method (types.MethodType) the
+	 * interpreter's own profiler reports as c_call (PY_PROFILE_BOUND_*; it
+	 * changed within 3.12 and again in 3.14); -1: not printed */
+	int profile_bound;
 };
+#define PY_PROFILE_BOUND_CFUNC 0x1	/* of a builtin function, by CALL */
+#define PY_PROFILE_BOUND_DESCR 0x2	/* of a method descriptor, by CALL */
+#define PY_PROFILE_BOUND_CFUNC_EX 0x4	/* ... by CALL_FUNCTION_EX (f(*args)) */
+#define PY_PROFILE_BOUND_DESCR_EX 0x8
 
 const char *py_opcodes__name(enum py_op op);
 

@@ -30,6 +30,12 @@ TEST(py_opcodes_parse_deopt_lines)
 	CHECK_EQ(o.deopt[152], 151);
 	CHECK_EQ(o.deopt[9], 0);
 	CHECK_EQ(o.deopt[151], 151);	/* a base is its own */
+	CHECK_EQ(o.profile_bound, -1);	/* not printed */
+	CHECK_EQ(py_opcodes__parse("RESUME 151\nRETURN_VALUE 83\nYIELD_VALUE 150\n"
+				   "profile_bound 5\n", &o), 0);
+	CHECK_EQ(o.profile_bound, PY_PROFILE_BOUND_CFUNC | PY_PROFILE_BOUND_CFUNC_EX);
+	CHECK_EQ(py_opcodes__parse("RESUME 151\nRETURN_VALUE 83\nYIELD_VALUE 150\n"
+				   "profile_bound 16\n", &o), -EINVAL);
 	CHECK_EQ(py_opcodes__parse("RESUME 151\nRETURN_VALUE 83\nYIELD_VALUE 150\n"
 				   "deopt 300 151\n", &o), -EINVAL);
 	CHECK_EQ(py_opcodes__parse("RESUME 151\nRETURN_VALUE 83\nYIELD_VALUE 150\n"
@@ -81,6 +87,9 @@ TEST(py_opcodes_deopt_equals_the_binary_table)
 		CHECK_EQ(py_opcodes__query(pid, &creds, &o, err, sizeof(err)), 0);
 		stop_sleeper(pid);
 		CHECK(o.n_deopt > 30);
+		/* how its profiler reports bound methods: said (--c-calls) */
+		printf("  3.%u: profile_bound %d\n", minor, o.profile_bound);
+		CHECK(o.profile_bound >= 0);
 		for (int op = 0; op < 256; op++) {
 			if (o.deopt[op] == op)
 				continue;
