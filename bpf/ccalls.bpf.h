@@ -409,13 +409,38 @@ int ccall_start(struct pt_regs *ctx)
 	return 0;
 }
 
+/* general-purpose register N (x86 numbering: rax 0 ... r15 15) of CTX:
+ * all read at constant offsets (the verifier wants them so), one chosen */
+static __always_inline __u64 ccall_gpr(struct pt_regs *ctx, __u32 n)
+{
+	__u64 v[16] = { ctx->ax, ctx->cx, ctx->dx, ctx->bx, ctx->sp, ctx->bp, ctx->si, ctx->di,
+			ctx->r8, ctx->r9, ctx->r10, ctx->r11, ctx->r12, ctx->r13, ctx->r14,
+			ctx->r15 };
+
+	barrier_var(n);
+	return v[n & TR_CCALL_RES_REG];
+}
+
+/* C calls ended at a site where whether they raised cannot be told (its
+ * cookie lacks TR_CCALL_RES_KNOWN: user/cpython/ccall_result.c); said */
+__u64 ccall_exc_unknown;
+
+/*
+ * The end of a C call: the site's cookie says where the callee's result is
+ * (the site runs before the handler tests it): NULL, or < 0 for
+ * PyObject_Size's and PyObject_IsInstance's, is sys.setprofile's
+ * c_exception, sent as TR_RET_C_EXCEPTION.
+ */
 SEC("uprobe")
 int ccall_end(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, 0, 0);
+	__u32 res = (__u32)bpf_get_attach_cookie(ctx);
+	struct tr_ev_return *r;
 	struct ccall_val *open;
-	__u64 frame, def;
+	__u64 frame, def, v;
+	bool raised = false;
 
 	if (!cfg)
 		return 0;
@@ -430,7 +455,26 @@ int ccall_end(struct pt_regs *ctx)
 		return 0;	/* not a C call (a type, an object with __call__) */
 	def = open->def;
 	bpf_map_delete_elem(&ccall_open, &key);
-	ccall_event(TR_EV_RETURN, pid_tgid, cfg->instance, frame, def);
+	v = ccall_gpr(ctx, res);
+	/* (a spill slot on the stack, unreadable: not known either) */
+	if ((res & TR_CCALL_RES_MEM) && read_ptr(v + (__s64)TR_CCALL_RES_DISP(res), &v, NULL))
+		res = 0;
+	if (res & TR_CCALL_RES_KNOWN) {
+		raised = res & TR_CCALL_RES_INT ? (__s32)v < 0 :
+			 res & TR_CCALL_RES_SSIZE ? (__s64)v < 0 : !v;
+	} else {
+		__sync_fetch_and_add(&ccall_exc_unknown, 1);
+	}
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		drop(TR_DROP_RINGBUF_FULL);
+		return 0;
+	}
+	fill_hdr(&r->hdr, TR_EV_RETURN, sizeof(*r), pid_tgid, cfg->instance);
+	r->hdr.flags = raised ? TR_RET_C_EXCEPTION : 0;
+	r->frame = frame | 1;
+	r->code = def | 1;
+	submit(r, sizeof(*r));
 	return 0;
 }
 

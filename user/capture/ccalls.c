@@ -120,11 +120,15 @@ void ccalls__say(const struct target *t)
 
 void ccalls__end(const struct target *t, struct tracer_bpf *skel, struct in_end *end)
 {
-	uint64_t lost = skel->bss->ccall_ends_lost;
+	uint64_t lost = skel->bss->ccall_ends_lost, unknown = skel->bss->ccall_exc_unknown;
 
 	if (t->ccalls && lost)
 		warnings__add(end->warnings, &end->n_warnings,
 			      "--c-calls: the end of %llu C call(s) was not seen: each was ended at "
 			      "the next call instruction of its frame (a later time than its real "
 			      "end)", (unsigned long long)lost);
+	if (t->ccalls && unknown)
+		warnings__add(end->warnings, &end->n_warnings,
+			      "--c-calls: %llu C call(s) ended where whether they raised cannot be "
+			      "told: none of them is flagged c_exception", (unsigned long long)unknown);
 }

@@ -71,7 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cpython/ccall_sites.h"
-#include "cpython/dispatch_internal.h"
+#include "cpython/ccall_internal.h"
 #include "tracer.h"
 
 #define EVAL_FUNC "_PyEval_EvalFrameDefault"
@@ -99,7 +99,7 @@ static int tr_reg_of(x86_reg r)
 }
 
 /* disassemble up to MAX instructions at ADDR (caller frees with cs_free) */
-static size_t disasm_at(const struct code *c, uint64_t addr, size_t len, cs_insn **in)
+size_t disasm_at(const struct code *c, uint64_t addr, size_t len, cs_insn **in)
 {
 	unsigned char buf[1024];
 
@@ -164,7 +164,7 @@ static bool start_path_ok(const struct code *c, uint64_t from, uint64_t to, int 
 
 /* the function a direct call of TARGET, a PLT stub ([endbr64] [bnd] jmp
  * *slot(%rip)), reaches: its name into NAME, else false */
-static bool plt_name(const struct code *c, uint64_t t, char *name, size_t len)
+bool plt_name(const struct code *c, uint64_t t, char *name, size_t len)
 {
 	unsigned char b[16];
 	const char *sym;
@@ -355,6 +355,9 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 		if (add_site(plan->ends, &plan->n_ends, CC_MAX_ENDS, c, s, emulated, what,
 			     &plan->n_slow))
 			ret = ERR("--c-calls: more than %d end sites", CC_MAX_ENDS);
+		for (int k = 0; !ret && k < plan->n_ends; k++)	/* (c_exception) */
+			if (plan->ends[k].vaddr == c->v[s].addr)
+				ccall_result__merge(c, i, (size_t)s, &plan->ends[k]);
 	}
 	if (!ret && !plan->n_ends)
 		ret = ERR("--c-calls: no call of a C function found in the call instructions' code");

@@ -16,6 +16,10 @@ struct cc_site {
 	bool emulated;		/* the kernel emulates the probed instruction */
 	bool list_append;	/* a start site of LIST_APPEND (TR_CCALL_SITE_LIST_APPEND) */
 	char what[48];
+	/* an end site: where the call's result is there (TR_CCALL_RES_*, its
+	 * BPF cookie; 0 unknown), user/cpython/ccall_result.c */
+	uint32_t result;
+	bool result_set;
 };
 
 struct cc_plan {
