@@ -113,9 +113,12 @@ void ccalls__say(const struct target *t)
 
 	if (!p)
 		return;
+	/* (measured by `make bench`, tools/bench/ccallbench.py: per C call
+	 * against a traced Python call in the same runs) */
 	fprintf(stderr, "tracer: --c-calls: %d call-instruction sites, %d C-call end sites (%d "
-		"single-stepped): every call instruction run costs one more probe hit, every C "
-		"call two\n", p->n_starts, p->n_ends, p->n_slow);
+		"single-stepped): each C call costs two probe hits, about what a traced Python "
+		"call costs; every other call instruction run one\n", p->n_starts, p->n_ends,
+		p->n_slow);
 }
 
 void ccalls__end(const struct target *t, struct tracer_bpf *skel, struct in_end *end)
