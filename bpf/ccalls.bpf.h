@@ -73,6 +73,14 @@ struct {
 	__type(value, struct tr_ccall_cfg);
 } ccall_cfgs SEC(".maps");
 
+/* ccall_cfg_of's copy being moved (per CPU: off the BPF stack) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tr_ccall_cfg);
+} ccall_cfg_scratch SEC(".maps");
+
 struct ccall_key {
 	__u64 frame;
 	__u32 pid;
@@ -85,7 +93,8 @@ struct ccall_val {
 };
 
 /* the open C call of each Python frame; written by BPF only. (No map of
- * this file is preallocated: a session without --c-calls pays nothing.) */
+ * this file is preallocated but the one-entry scratch above: a session
+ * without --c-calls pays nothing.) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -335,6 +344,52 @@ static __always_inline void ccall_event(__u8 type, __u64 pid_tgid, __u32 instanc
 	submit(e, sizeof(*e));
 }
 
+/*
+ * The C-call configuration of process PID, whose instance CFG is, for a
+ * start site at IP. After the process exec'd a new image of the same
+ * interpreter file (followed: user/capture/exec_follow.h) its addresses are
+ * the old image's: moved here, at the new instance's first start-site hit,
+ * by the new load bias, found as proc_instantiate finds it (the mapping of
+ * IP, bins[0]'s text_delta). The opcodes and sites are the file's: the same.
+ */
+static __always_inline struct tr_ccall_cfg *ccall_cfg_of(struct tr_proc_cfg *cfg, __u32 pid,
+							 __u64 ip)
+{
+	struct tr_ccall_cfg *cc = bpf_map_lookup_elem(&ccall_cfgs, &pid), *moved;
+	struct vma_base vb = {};
+	struct tr_bin_cfg *bin;
+	__u32 zero = 0;
+	__u64 delta;
+
+	if (!cc || cc->instance == cfg->instance)
+		return cc;
+	bin = bpf_map_lookup_elem(&bins, &zero);
+	if (!solo_follow || !bin ||
+	    bpf_find_vma(bpf_get_current_task_btf(), ip, vma_base_of, &vb, 0) || !vb.found) {
+		drop(TR_DROP_NO_CONFIG);
+		return NULL;
+	}
+	moved = bpf_map_lookup_elem(&ccall_cfg_scratch, &zero);
+	if (!moved)
+		return NULL;
+	__builtin_memcpy(moved, cc, sizeof(*moved));
+	delta = vb.base - bin->text_delta - moved->bias;
+	moved->cfunction_type += delta;
+	moved->cmethod_type += delta;
+	moved->method_descr_type += delta;
+	moved->method_type += delta;
+	moved->module_type += delta;
+	moved->list_append += delta;
+	moved->bias += delta;
+	moved->instance = cfg->instance;
+	/* (one update: a thread of the process racing here writes the same) */
+	if (bpf_map_update_elem(&ccall_cfgs, &pid, moved, BPF_ANY)) {
+		drop(TR_DROP_MAP_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&ccall_cfgs, &pid);
+}
+
 SEC("uprobe")
 int ccall_start(struct pt_regs *ctx)
 {
@@ -348,7 +403,7 @@ int ccall_start(struct pt_regs *ctx)
 	__u64 frame, instr = 0, sp;
 	bool append_fast, lappend;
 
-	if (!cfg || !(cc = bpf_map_lookup_elem(&ccall_cfgs, &pid)))
+	if (!cfg || !(cc = ccall_cfg_of(cfg, pid, PT_REGS_IP(ctx))))
 		return 0;
 	frame = running_frame(cfg);
 	if (!frame || cfg->layout.frame_instr < 0 ||

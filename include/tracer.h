@@ -599,6 +599,13 @@ struct tr_ccall_cfg {
 	/* 3.14+: the value stack holds _PyStackRefs, their low bits tags */
 	tr_u8 ref_tag_bits;
 	tr_u8 pad[6];
+	/* the addresses above are of process instance INSTANCE, whose load
+	 * bias for the file is BIAS: after an exec into a new image of the
+	 * same file (followed: user/capture/exec_follow.h) the BPF side moves
+	 * them by the new image's bias (bpf/ccalls.bpf.h, ccall_cfg_of) */
+	tr_u64 bias;
+	tr_u32 instance;
+	tr_u32 pad2;
 };
 /* the BPF cookie of a C-call start site: the handler of a specialized
  * instruction that calls nothing when the callable is list.append */

@@ -286,3 +286,30 @@ def test_c_exception_flagged_everywhere(tracer, traced, tmp_path):
                                 if isinstance(e, dict) and e.get("cat") == "c_function" and
                                 e.get("args", {}).get("c_exception") is True)
     assert again == everywhere, (again, everywhere)
+
+
+def test_c_calls_follow_an_exec(tracer, tmp_path):
+    """--c-calls on a launched process that execs a new image of the same
+    interpreter (exec_ccalls.py -> ccalls.py): the new image's C calls, at
+    its new load bias (the BPF side moves the type addresses), per name,
+    equal sys.setprofile's for ccalls.py, nothing lost, no end missed. One
+    interpreter (pyenv 3.12): the move is the same on every version."""
+    interp = _interp("pyenv3.12")
+    out = tmp_path / "t.json"
+    p = helpers.run([tracer, "--c-calls", "-o", str(out), "--", interp.python,
+                     os.path.join(helpers.WORKLOADS, "exec_ccalls.py")], timeout=120,
+                    env=helpers.target_env(None))
+    assert p.returncode == 0, helpers.describe(p)
+    assert "(the same interpreter file)" in p.stderr and "traced on" in p.stderr, \
+        helpers.describe(p)
+    doc = helpers.load_chrome(out)
+    mine = collections.Counter(e["name"] for e, caller in
+                               _c_calls_by_caller_file(doc["traceEvents"])
+                               if caller == WORKLOAD)
+    truth = ccall_truth.c_truth(interp.python, WORKLOAD, tmp_path)
+    want = {n: c["calls"] for n, c in truth["counts"].items()}
+    assert dict(mine) == want, sorted(set(mine.items()) ^ set(want.items()))
+    sess = doc["session"]
+    assert not any("--c-calls" in w for w in sess.get("warnings", [])), sess
+    lost = sess["lost"]["total"] if isinstance(sess["lost"], dict) else sess["lost"]
+    assert int(lost) == 0, sess

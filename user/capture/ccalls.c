@@ -97,6 +97,8 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 	cc->cfg.self_after = minor >= 13;
 	cc->cfg.ex_kwargs_slot = minor >= 14;
 	cc->cfg.ref_tag_bits = minor >= 14 ? 3 : 0;
+	cc->cfg.bias = t->load_bias;	/* (an exec followed moves them: ccall_cfg_of) */
+	cc->cfg.instance = t->cfg.instance;
 	t->ccalls = cc;
 	return 0;
 }
