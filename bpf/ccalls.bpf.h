@@ -122,6 +122,34 @@ struct {
 /* C calls whose end was not seen, ended at the next start in their frame */
 __u64 ccall_ends_lost;
 
+/* threads the attach walk found running a call instruction (said) */
+__u64 ccall_walk_in_call;
+
+/*
+ * The attach walk (bpf/attach_walk.bpf.h) found thread TASK of process PID
+ * with FRAME its innermost Python frame: with --c-calls, is FRAME running
+ * an instruction of the call family (a thread blocked in time.sleep,
+ * select, a socket's recv: what a user attaches to)? Then a C call may be
+ * running since before the attach, which is not shown (the callable is not
+ * read here: 3.12 and 3.13 keep the value stack pointer in a register of
+ * the blocked eval loop only), only counted and said
+ * (user/capture/ccalls.c). Its end, if it comes, finds no open call.
+ */
+static __always_inline void ccall_walk_check(const struct tr_proc_cfg *cfg, __u32 pid,
+					     __u64 frame, struct task_struct *task)
+{
+	struct tr_ccall_cfg *cc = bpf_map_lookup_elem(&ccall_cfgs, &pid);
+	__u64 instr = 0;
+	__u8 op = 0;
+
+	if (!cc || cfg->layout.frame_instr < 0 ||
+	    read_ptr(frame + cfg->layout.frame_instr, &instr, task) || !instr ||
+	    user_read(&op, 1, instr, task))
+		return;
+	if (cc->call_ops[(op >> 3) & 31] & (1u << (op & 7)))
+		__sync_fetch_and_add(&ccall_walk_in_call, 1);
+}
+
 /* register REG of CTX: all read at constant offsets (the verifier wants
  * them so), then one chosen */
 static __always_inline __u64 ccall_reg(struct pt_regs *ctx, __u8 reg)

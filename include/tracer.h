@@ -606,6 +606,9 @@ struct tr_ccall_cfg {
 	tr_u64 bias;
 	tr_u32 instance;
 	tr_u32 pad2;
+	/* bitmap of the call family's opcodes (the attach walk: a thread
+	 * inside one at the attach may be in a C call begun before it) */
+	tr_u8 call_ops[32];
 };
 /* the BPF cookie of a C-call start site: the handler of a specialized
  * instruction that calls nothing when the callable is list.append */

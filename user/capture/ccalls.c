@@ -97,6 +97,7 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 	cc->cfg.self_after = minor >= 13;
 	cc->cfg.ex_kwargs_slot = minor >= 14;
 	cc->cfg.ref_tag_bits = minor >= 14 ? 3 : 0;
+	memcpy(cc->cfg.call_ops, cc->plan.call_ops, sizeof(cc->cfg.call_ops));
 	cc->cfg.bias = t->load_bias;	/* (an exec followed moves them: ccall_cfg_of) */
 	cc->cfg.instance = t->cfg.instance;
 	t->ccalls = cc;
@@ -126,12 +127,19 @@ void ccalls__say(const struct target *t)
 void ccalls__end(const struct target *t, struct tracer_bpf *skel, struct in_end *end)
 {
 	uint64_t lost = skel->bss->ccall_ends_lost, unknown = skel->bss->ccall_exc_unknown;
+	uint64_t in_call = skel->bss->ccall_walk_in_call;
 
 	if (t->ccalls && lost)
 		warnings__add(end->warnings, &end->n_warnings,
 			      "--c-calls: the end of %llu C call(s) was not seen: each was ended at "
 			      "the next call instruction of its frame (a later time than its real "
 			      "end)", (unsigned long long)lost);
+	if (t->ccalls && in_call)
+		warnings__add(end->warnings, &end->n_warnings,
+			      "--c-calls: %llu thread(s) were running a call instruction when the "
+			      "tracer attached (blocked in time.sleep, select, a socket's recv...): a C "
+			      "call begun before the attach is not shown (not read at the attach), its "
+			      "time stays its caller's", (unsigned long long)in_call);
 	if (t->ccalls && unknown)
 		warnings__add(end->warnings, &end->n_warnings,
 			      "--c-calls: %llu C call(s) ended where whether they raised cannot be "

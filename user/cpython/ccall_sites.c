@@ -427,6 +427,9 @@ int ccall_sites__plan(struct elf_file *ef, const char *path, const struct py_opc
 		starts[n_starts++] = handlers[op];
 	}
 	starts[n_starts++] = fv;
+	for (int op = 0; op < 256; op++)	/* (the attach walk: bpf/ccalls.bpf.h) */
+		if (ours[op])
+			plan->call_ops[op >> 3] |= 1u << (op & 7);
 	if (x86_code__init(&c.x, ef, sizeof(struct ins), classify))
 		return ERR("capstone: cannot open an x86-64 disassembler");
 	ret = disassemble(&c, fv, fsz);

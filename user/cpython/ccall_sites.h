@@ -29,6 +29,7 @@ struct cc_plan {
 	int n_ends;
 	int sp_reg;		/* enum tr_reg: the value stack pointer */
 	int n_slow;		/* sites the kernel single-steps */
+	uint8_t call_ops[32];	/* bitmap: the opcodes of the call family */
 };
 
 /* Plan the C-call sites of the ELF file PATH (open as EF) for opcodes OPS;
