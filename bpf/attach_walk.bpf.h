@@ -179,6 +179,8 @@ int attach_walk(struct bpf_iter__task *ctx)
 	} else {
 		__sync_fetch_and_add(&attach_walk_threads, 1);
 		__sync_fetch_and_add(&attach_walk_frames, w.n);
+		/* --c-calls: inside a C call begun before? (said) */
+		ccall_walk_check(cfg, pid, frame, task);
 	}
 	submit(mark, sizeof(*mark));
 	return 0;

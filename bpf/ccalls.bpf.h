@@ -81,6 +81,14 @@ struct {
 	__type(value, struct tr_ccall_cfg);
 } ccall_cfgs SEC(".maps");
 
+/* ccall_cfg_of's copy being moved (per CPU: off the BPF stack) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tr_ccall_cfg);
+} ccall_cfg_scratch SEC(".maps");
+
 struct ccall_key {
 	__u64 frame;
 	__u32 pid;
@@ -93,7 +101,8 @@ struct ccall_val {
 };
 
 /* the open C call of each Python frame; written by BPF only. (No map of
- * this file is preallocated: a session without --c-calls pays nothing.) */
+ * this file is preallocated but the one-entry scratch above: a session
+ * without --c-calls pays nothing.) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -120,6 +129,34 @@ struct {
 
 /* C calls whose end was not seen, ended at the next start in their frame */
 __u64 ccall_ends_lost;
+
+/* threads the attach walk found running a call instruction (said) */
+__u64 ccall_walk_in_call;
+
+/*
+ * The attach walk (bpf/attach_walk.bpf.h) found thread TASK of process PID
+ * with FRAME its innermost Python frame: with --c-calls, is FRAME running
+ * an instruction of the call family (a thread blocked in time.sleep,
+ * select, a socket's recv: what a user attaches to)? Then a C call may be
+ * running since before the attach, which is not shown (the callable is not
+ * read here: 3.12 and 3.13 keep the value stack pointer in a register of
+ * the blocked eval loop only), only counted and said
+ * (user/capture/ccalls.c). Its end, if it comes, finds no open call.
+ */
+static __always_inline void ccall_walk_check(const struct tr_proc_cfg *cfg, __u32 pid,
+					     __u64 frame, struct task_struct *task)
+{
+	struct tr_ccall_cfg *cc = bpf_map_lookup_elem(&ccall_cfgs, &pid);
+	__u64 instr = 0;
+	__u8 op = 0;
+
+	if (!cc || cfg->layout.frame_instr < 0 ||
+	    read_ptr(frame + cfg->layout.frame_instr, &instr, task) || !instr ||
+	    user_read(&op, 1, instr, task))
+		return;
+	if (cc->call_ops[(op >> 3) & 31] & (1u << (op & 7)))
+		__sync_fetch_and_add(&ccall_walk_in_call, 1);
+}
 
 /* register REG of CTX: all read at constant offsets (the verifier wants
  * them so), then one chosen */
@@ -363,6 +400,52 @@ static __always_inline void ccall_event(__u8 type, __u64 pid_tgid, __u32 instanc
 	submit(e, sizeof(*e));
 }
 
+/*
+ * The C-call configuration of process PID, whose instance CFG is, for a
+ * start site at IP. After the process exec'd a new image of the same
+ * interpreter file (followed: user/capture/exec_follow.h) its addresses are
+ * the old image's: moved here, at the new instance's first start-site hit,
+ * by the new load bias, found as proc_instantiate finds it (the mapping of
+ * IP, bins[0]'s text_delta). The opcodes and sites are the file's: the same.
+ */
+static __always_inline struct tr_ccall_cfg *ccall_cfg_of(struct tr_proc_cfg *cfg, __u32 pid,
+							 __u64 ip)
+{
+	struct tr_ccall_cfg *cc = bpf_map_lookup_elem(&ccall_cfgs, &pid), *moved;
+	struct vma_base vb = {};
+	struct tr_bin_cfg *bin;
+	__u32 zero = 0;
+	__u64 delta;
+
+	if (!cc || cc->instance == cfg->instance)
+		return cc;
+	bin = bpf_map_lookup_elem(&bins, &zero);
+	if (!solo_follow || !bin ||
+	    bpf_find_vma(bpf_get_current_task_btf(), ip, vma_base_of, &vb, 0) || !vb.found) {
+		drop(TR_DROP_NO_CONFIG);
+		return NULL;
+	}
+	moved = bpf_map_lookup_elem(&ccall_cfg_scratch, &zero);
+	if (!moved)
+		return NULL;
+	__builtin_memcpy(moved, cc, sizeof(*moved));
+	delta = vb.base - bin->text_delta - moved->bias;
+	moved->cfunction_type += delta;
+	moved->cmethod_type += delta;
+	moved->method_descr_type += delta;
+	moved->method_type += delta;
+	moved->module_type += delta;
+	moved->list_append += delta;
+	moved->bias += delta;
+	moved->instance = cfg->instance;
+	/* (one update: a thread of the process racing here writes the same) */
+	if (bpf_map_update_elem(&ccall_cfgs, &pid, moved, BPF_ANY)) {
+		drop(TR_DROP_MAP_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&ccall_cfgs, &pid);
+}
+
 SEC("uprobe")
 int ccall_start(struct pt_regs *ctx)
 {
@@ -376,7 +459,7 @@ int ccall_start(struct pt_regs *ctx)
 	__u64 frame, instr = 0, sp;
 	bool append_fast, lappend;
 
-	if (!cfg || !(cc = bpf_map_lookup_elem(&ccall_cfgs, &pid)))
+	if (!cfg || !(cc = ccall_cfg_of(cfg, pid, PT_REGS_IP(ctx))))
 		return 0;
 	frame = running_frame(cfg);
 	if (!frame || cfg->layout.frame_instr < 0 ||
@@ -441,13 +524,38 @@ int ccall_start(struct pt_regs *ctx)
 	return 0;
 }
 
+/* general-purpose register N (x86 numbering: rax 0 ... r15 15) of CTX:
+ * all read at constant offsets (the verifier wants them so), one chosen */
+static __always_inline __u64 ccall_gpr(struct pt_regs *ctx, __u32 n)
+{
+	__u64 v[16] = { ctx->ax, ctx->cx, ctx->dx, ctx->bx, ctx->sp, ctx->bp, ctx->si, ctx->di,
+			ctx->r8, ctx->r9, ctx->r10, ctx->r11, ctx->r12, ctx->r13, ctx->r14,
+			ctx->r15 };
+
+	barrier_var(n);
+	return v[n & TR_CCALL_RES_REG];
+}
+
+/* C calls ended at a site where whether they raised cannot be told (its
+ * cookie lacks TR_CCALL_RES_KNOWN: user/cpython/ccall_result.c); said */
+__u64 ccall_exc_unknown;
+
+/*
+ * The end of a C call: the site's cookie says where the callee's result is
+ * (the site runs before the handler tests it): NULL, or < 0 for
+ * PyObject_Size's and PyObject_IsInstance's, is sys.setprofile's
+ * c_exception, sent as TR_RET_C_EXCEPTION.
+ */
 SEC("uprobe")
 int ccall_end(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, 0, 0);
+	__u32 res = (__u32)bpf_get_attach_cookie(ctx);
+	struct tr_ev_return *r;
 	struct ccall_val *open;
-	__u64 frame, def;
+	__u64 frame, def, v;
+	bool raised = false;
 
 	if (!cfg)
 		return 0;
@@ -462,7 +570,26 @@ int ccall_end(struct pt_regs *ctx)
 		return 0;	/* not a C call (a type, an object with __call__) */
 	def = open->def;
 	bpf_map_delete_elem(&ccall_open, &key);
-	ccall_event(TR_EV_RETURN, pid_tgid, cfg->instance, frame, def);
+	v = ccall_gpr(ctx, res);
+	/* (a spill slot on the stack, unreadable: not known either) */
+	if ((res & TR_CCALL_RES_MEM) && read_ptr(v + (__s64)TR_CCALL_RES_DISP(res), &v, NULL))
+		res = 0;
+	if (res & TR_CCALL_RES_KNOWN) {
+		raised = res & TR_CCALL_RES_INT ? (__s32)v < 0 :
+			 res & TR_CCALL_RES_SSIZE ? (__s64)v < 0 : !v;
+	} else {
+		__sync_fetch_and_add(&ccall_exc_unknown, 1);
+	}
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		drop(TR_DROP_RINGBUF_FULL);
+		return 0;
+	}
+	fill_hdr(&r->hdr, TR_EV_RETURN, sizeof(*r), pid_tgid, cfg->instance);
+	r->hdr.flags = raised ? TR_RET_C_EXCEPTION : 0;
+	r->frame = frame | 1;
+	r->code = def | 1;
+	submit(r, sizeof(*r));
 	return 0;
 }
 

@@ -681,10 +681,10 @@ int eval_throw(struct pt_regs *ctx)
 /* ---- GC collections and imports: bpf/runtime.bpf.h ------------------- */
 #include "runtime.bpf.h"
 
-/* ---- every thread's running frames at attach: bpf/attach_walk.bpf.h -- */
-#include "attach_walk.bpf.h"
-
 /* ---- --c-calls: calls of C functions, bpf/ccalls.bpf.h ---------------- */
 #include "ccalls.bpf.h"
 /* ... on 3.8-3.10 (the eval strategy): bpf/ccalls_eval.bpf.h */
 #include "ccalls_eval.bpf.h"
+
+/* ---- every thread's running frames at attach: bpf/attach_walk.bpf.h -- */
+#include "attach_walk.bpf.h"

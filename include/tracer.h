@@ -304,6 +304,10 @@ struct tr_ev_call {
 #define TR_RET_END_INFERRED 0x01 /* --c-calls: the C call's end was not seen; it
 				  * ended before this time (the next call
 				  * instruction of its frame, bpf/ccalls.bpf.h) */
+#define TR_RET_C_EXCEPTION  0x02 /* --c-calls: the C call raised (its result was
+				  * NULL, or < 0 for len's PyObject_Size and
+				  * isinstance's PyObject_IsInstance):
+				  * sys.setprofile's c_exception */
 
 struct tr_ev_return {
 	struct tr_ev_hdr hdr;
@@ -602,6 +606,16 @@ struct tr_ccall_cfg {
 	tr_u8 bound_reported;
 	tr_u8 op_extended_arg_quick;	/* 3.11: EXTENDED_ARG_QUICK (0: none) */
 	tr_u8 pad[4];
+	/* the addresses above are of process instance INSTANCE, whose load
+	 * bias for the file is BIAS: after an exec into a new image of the
+	 * same file (followed: user/capture/exec_follow.h) the BPF side moves
+	 * them by the new image's bias (bpf/ccalls.bpf.h, ccall_cfg_of) */
+	tr_u64 bias;
+	tr_u32 instance;
+	tr_u32 pad2;
+	/* bitmap of the call family's opcodes (the attach walk: a thread
+	 * inside one at the attach may be in a C call begun before it) */
+	tr_u8 call_ops[32];
 };
 /* the BPF cookie of a 3.11 C-call start site in the handler of PRECALL or
  * of a specialized form of it: the call is keyed at the CALL that follows
@@ -614,6 +628,21 @@ struct tr_ccall_cfg {
 /* the BPF cookie of a C-call start site: the handler of a specialized
  * instruction that calls nothing when the callable is list.append */
 #define TR_CCALL_SITE_LIST_APPEND 0x1
+/* the BPF cookie of a C-call end site (user/cpython/ccall_result.c): where
+ * the called function's result is there: TR_CCALL_RES_KNOWN | its kind |
+ * the x86 number of the register holding it (rax 0 ... r15 15). Without
+ * TR_CCALL_RES_KNOWN whether the call raised cannot be told there (counted:
+ * ccall_exc_unknown, said). Kinds: a PyObject * (NULL: raised), a
+ * Py_ssize_t or an int (< 0: raised) */
+#define TR_CCALL_RES_KNOWN 0x100
+#define TR_CCALL_RES_SSIZE 0x200
+#define TR_CCALL_RES_INT   0x400
+#define TR_CCALL_RES_REG   0x0f
+/* with TR_CCALL_RES_MEM the result is in memory, at the register's value
+ * plus the signed 16-bit displacement in the cookie's bits 16-31 (a spill
+ * to the stack: pyenv 3.14.7, `mov %rax,-0x248(%rbp)`) */
+#define TR_CCALL_RES_MEM   0x800
+#define TR_CCALL_RES_DISP(c) ((__s16)((c) >> 16))
 
 /* 3.8-3.10 (bpf/ccalls_eval.bpf.h): the BPF cookie of a C-call start
  * site is its instruction (TR_CCALL_EVAL_*), TR_CCALL_EVAL_UNITS where

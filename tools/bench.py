@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.join(HERE, "bench"))
 
 import allbench  # noqa: E402  (tools/bench/allbench.py)
 import bpfstats  # noqa: E402  (tools/bench/bpfstats.py)
+import ccallbench  # noqa: E402  (tools/bench/ccallbench.py)
 import covbench  # noqa: E402  (tools/bench/covbench.py)
 import genbench  # noqa: E402  (tools/bench/genbench.py)
 import parse    # noqa: E402  (tools/bench/parse.py)
@@ -215,6 +216,8 @@ def main():
     ap.add_argument("--generator-seconds", type=float, default=5.0,
                     help="CPU seconds of each generator-pipeline run, exact and sampled, "
                          "on 3.12+ unflagged (0: skip them)")
+    ap.add_argument("--no-ccalls", action="store_true",
+                    help="skip the --c-calls runs (cost per C call, a real program)")
     ap.add_argument("--sample-rounds", type=int, default=1000,
                     help="rounds of work of each sampling overhead run (about 2 ms each)")
     ap.add_argument("--sample-accuracy-seconds", type=float, default=10.0,
@@ -288,6 +291,9 @@ def main():
         if a.generator_seconds > 0:
             gen = genbench.run(a.tracer, plain, tmp, log, a.generator_seconds)
             scale_text += "\n" + genbench.render(gen)
+        if not a.no_ccalls:
+            cc = ccallbench.run(a.tracer, plain, tmp, min(a.repeat, 3), log)
+            scale_text += "\n" + ccallbench.render(cc)
         if not a.no_all:
             sw = allbench.run(a.tracer, plain, tmp, a.repeat, log)
             scale_text += "\n" + allbench.render(sw)

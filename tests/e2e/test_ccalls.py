@@ -77,13 +77,15 @@ def test_ground_truth_fit(ident, tmp_path):
     counts = doc["counts"]
     calls = {name: c["calls"] for name, c in counts.items()}
     # specialized on 3.11+ (LEN, ISINSTANCE, LIST_APPEND): reported all the same
-    assert calls.get("isinstance") == LOOP, calls
-    # LOOP in main, 2 x 40 in the threads, 2 in main's last line
-    assert calls.get("len") == LOOP + 80 + 2, calls
+    assert calls.get("isinstance") == LOOP + LOOP, calls
+    # LOOP in main and in raisers, 2 x 40 in the threads, 2 in main's last line
+    assert calls.get("len") == LOOP + LOOP + 80 + 2, calls
     assert calls.get("list.append") == LOOP + 80, calls
     # LOOP, the raising one, 10 in the generator resumed from sum()
     assert calls.get("math.sqrt") == LOOP + 1 + 10, calls
-    assert counts["math.sqrt"]["exceptions"] == 1, counts
+    # one raising each (c_exception)
+    for name in ("math.sqrt", "len", "isinstance"):
+        assert counts[name]["exceptions"] == 1, (name, counts)
     for name, n in (("sorted", 1), ("time.sleep", N_ITEMS), ("str.join", 1), ("repr", 3),
                     ("sum", 2), ("math.pow", 1), ("int.from_bytes", 1)):
         assert calls.get(name) == n, (name, calls)
@@ -177,6 +179,14 @@ def traced(request, tracer, tmp_path_factory):
             "summary": summary}
 
 
+def _exc_untold_314(traced, warning):
+    """pyenv 3.14.7: three end sites (after an inlined Py_DECREF's ref-tracer
+    call: 0xa160b, 0xa1fb0, 0xa2b0a, test_ccall_sites.c) end C calls where
+    their result is not known: said"""
+    return traced["mode"].startswith("pyenv3.14") and "whether they raised cannot be told" \
+        in warning
+
+
 def test_c_call_counts_equal_setprofile(traced):
     """every C call the workload's own code makes, per name, as many times
     as sys.setprofile reports it (c_call), nothing lost, no end missed"""
@@ -190,7 +200,12 @@ def test_c_call_counts_equal_setprofile(traced):
     assert dict(mine) == want, (traced["mode"], sorted(set(mine.items()) ^
                                                             set(want.items())))
     sess = doc["session"]
-    assert not any("--c-calls" in w for w in sess.get("warnings", [])), sess
+    # (attached: the harness waits for its trigger in time.sleep, a C call
+    # begun before the attach: said, test_c_call_running_at_attach_is_said)
+    assert not any("--c-calls" in w and not _exc_untold_314(traced, w) and
+                   not (traced["mode"].endswith("attach") and
+                        "running a call instruction" in w)
+                   for w in sess.get("warnings", [])), sess
     lost = sess["lost"]["total"] if isinstance(sess["lost"], dict) else sess["lost"]
     assert int(lost) == 0, sess
     assert mine["time.sleep"] == N_ITEMS and mine["sorted"] == 1
@@ -319,3 +334,102 @@ def test_c_call_forms_equal_setprofile(forms):
     assert not any("--c-calls" in w for w in sess.get("warnings", [])), sess
     lost = sess["lost"]["total"] if isinstance(sess["lost"], dict) else sess["lost"]
     assert int(lost) == 0, sess
+
+
+def test_c_exception_flagged_everywhere(tracer, traced, tmp_path):
+    """a C call that raised is flagged c_exception, as sys.setprofile reports
+    it (math.sqrt(-1) through BUILTIN_O, and len / isinstance raising in
+    their specialized LEN / ISINSTANCE forms: a NULL result, or -1 from
+    PyObject_Size / PyObject_IsInstance): per name, the workload's own
+    flagged calls in the .json equal setprofile's c_exception counts; the
+    .pftrace's slices, the summary's rows ("N raised") and the recording's
+    report flag the same calls"""
+    doc = helpers.load_chrome(traced["json"])
+    mine, everywhere = collections.Counter(), collections.Counter()
+    for e, caller in _c_calls_by_caller_file(doc["traceEvents"]):
+        if e["args"].get("c_exception") is True:
+            everywhere[e["name"]] += 1
+            if caller == WORKLOAD:
+                mine[e["name"]] += 1
+    want = {n: c["exceptions"] for n, c in traced["truth"]["counts"].items()
+            if c["exceptions"]}
+    assert want == {"math.sqrt": 1, "len": 1, "isinstance": 1}, want
+    assert dict(mine) == want, (traced["mode"], dict(mine))
+    from test_pftrace import Trace
+    tr = Trace(traced["pftrace"], tmp_path)
+    flagged = collections.Counter(s["name"] for s in tr.slices
+                                  if s["args"].get("c_exception"))
+    assert flagged == everywhere, (flagged, everywhere)
+    # the summary's rows (its top functions): "N raised" as in the .json
+    seen = 0
+    for l in traced["summary"].splitlines():
+        m = re.search(r"\[C\] (\S+) \(.*\)(?:, (\d+) raised)?$", l)
+        if m:
+            assert int(m.group(2) or 0) == everywhere.get(m.group(1), 0), (l, everywhere)
+            seen += bool(m.group(2))
+    # (launched, the interpreter's start fills the top rows: attached, the
+    # workload's raising len / isinstance are among them)
+    assert seen >= 1 or traced["mode"].endswith("launch"), traced["summary"][-3000:]
+    out = tmp_path / "r.json"
+    p = helpers.run([tracer, "report", str(traced["trace"]), "-o", str(out)], timeout=60)
+    assert p.returncode == 0, helpers.describe(p)
+    again = collections.Counter(e["name"] for e in helpers.load_chrome(out)["traceEvents"]
+                                if isinstance(e, dict) and e.get("cat") == "c_function" and
+                                e.get("args", {}).get("c_exception") is True)
+    assert again == everywhere, (again, everywhere)
+
+
+def test_c_calls_follow_an_exec(tracer, tmp_path):
+    """--c-calls on a launched process that execs a new image of the same
+    interpreter (exec_ccalls.py -> ccalls.py): the new image's C calls, at
+    its new load bias (the BPF side moves the type addresses), per name,
+    equal sys.setprofile's for ccalls.py, nothing lost, no end missed. One
+    interpreter (pyenv 3.12): the move is the same on every version."""
+    interp = _interp("pyenv3.12")
+    out = tmp_path / "t.json"
+    p = helpers.run([tracer, "--c-calls", "-o", str(out), "--", interp.python,
+                     os.path.join(helpers.WORKLOADS, "exec_ccalls.py")], timeout=120,
+                    env=helpers.target_env(None))
+    assert p.returncode == 0, helpers.describe(p)
+    assert "(the same interpreter file)" in p.stderr and "traced on" in p.stderr, \
+        helpers.describe(p)
+    doc = helpers.load_chrome(out)
+    mine = collections.Counter(e["name"] for e, caller in
+                               _c_calls_by_caller_file(doc["traceEvents"])
+                               if caller == WORKLOAD)
+    truth = ccall_truth.c_truth(interp.python, WORKLOAD, tmp_path)
+    want = {n: c["calls"] for n, c in truth["counts"].items()}
+    assert dict(mine) == want, sorted(set(mine.items()) ^ set(want.items()))
+    sess = doc["session"]
+    assert not any("--c-calls" in w for w in sess.get("warnings", [])), sess
+    lost = sess["lost"]["total"] if isinstance(sess["lost"], dict) else sess["lost"]
+    assert int(lost) == 0, sess
+
+
+@pytest.mark.parametrize("ident", ["pyenv3.12", "pyenv3.14"])
+def test_c_call_running_at_attach_is_said(tracer, tmp_path, ident):
+    """attached to a process blocked in time.sleep (a C call begun before
+    the attach, the common case of a service waiting in select or recv),
+    the C call is not shown but said: the session's warning counts the
+    thread running a call instruction; a process spinning in a loop that
+    calls nothing gets no such warning. (3.12: prev_instr; 3.14: instr_ptr
+    and another opcode numbering.)"""
+    interp = _interp(ident)
+    progs = {"blocked": "import sys, time\nprint('ready', flush=True)\ntime.sleep(60)\n",
+             "spinning": "print('ready', flush=True)\nx = 0\nwhile True:\n    x += 1\n"}
+    said = {}
+    for name, prog in progs.items():
+        target = helpers.Spawned([interp.python, "-c", prog])
+        try:
+            assert target.out.wait_for("ready", 30) is not None, target.describe()
+            out = tmp_path / ("%s.json" % name)
+            p = helpers.run([tracer, "--c-calls", "-p", str(target.pid), "-d", "1",
+                             "-o", str(out)], timeout=60)
+            assert p.returncode == 0, helpers.describe(p)
+            ws = helpers.load_chrome(out)["session"].get("warnings", [])
+            said[name] = [w for w in ws if "running a call instruction" in w]
+        finally:
+            target.kill()
+    assert len(said["blocked"]) == 1 and said["blocked"][0].startswith(
+        "--c-calls: 1 thread(s) were running a call instruction"), said
+    assert said["spinning"] == [], said

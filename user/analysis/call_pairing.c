@@ -211,7 +211,8 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 	const struct rt_slice *r;
 
 	while ((r = rt_slices__top(&t->s.rt)) && r->depth >= t->s.depth)
-		close_slice(a, t, end - 1, -1, extra ? extra : CALL_END_INFERRED);
+		close_slice(a, t, end - 1, -1, (extra & ~CALL_C_EXCEPTION) ? extra & ~CALL_C_EXCEPTION
+								    : CALL_END_INFERRED);
 
 	struct frame_ent *f = &t->s.stack[--t->s.depth];
 	struct call_rec c = {
@@ -371,7 +372,8 @@ int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
 		while (t->s.depth > i)
 			pop(a, t, e->hdr.ts, CALL_END_INFERRED);
 		/* (--c-calls: a C call whose end was not seen) */
-		pop(a, t, e->hdr.ts, e->hdr.flags & TR_RET_END_INFERRED ? CALL_END_INFERRED : 0);
+		pop(a, t, e->hdr.ts, (e->hdr.flags & TR_RET_END_INFERRED ? CALL_END_INFERRED : 0) |
+				     (e->hdr.flags & TR_RET_C_EXCEPTION ? CALL_C_EXCEPTION : 0));
 		return 0;
 	}
 	if (t->s.depth && !pystacks__for_unknown_return(t, e->frame, &err)) {

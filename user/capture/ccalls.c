@@ -123,6 +123,9 @@ int ccalls__plan(struct target *t, char *err, size_t errlen)
 	cc->cfg.bound_reported = (tr_u8)ops.profile_bound;
 	cc->cfg.op_extended_arg_quick = ops.num[PY_OP_EXTENDED_ARG_QUICK] > 0
 					? ops.num[PY_OP_EXTENDED_ARG_QUICK] : 0;
+	memcpy(cc->cfg.call_ops, cc->plan.call_ops, sizeof(cc->cfg.call_ops));
+	cc->cfg.bias = t->load_bias;	/* (an exec followed moves them: ccall_cfg_of) */
+	cc->cfg.instance = t->cfg.instance;
 	t->ccalls = cc;
 	return 0;
 }
@@ -143,18 +146,32 @@ void ccalls__say(const struct target *t)
 		ccalls__say_eval(t);
 		return;
 	}
+	/* (measured by `make bench`, tools/bench/ccallbench.py: per C call
+	 * against a traced Python call in the same runs) */
 	fprintf(stderr, "tracer: --c-calls: %d call-instruction sites, %d C-call end sites (%d "
-		"single-stepped): every call instruction run that may call a C function costs "
-		"one more probe hit, every C call two\n", p->n_starts, p->n_ends, p->n_slow);
+		"single-stepped): each C call costs two probe hits, about what a traced Python "
+		"call costs; every other call instruction run one\n", p->n_starts, p->n_ends,
+		p->n_slow);
 }
 
 void ccalls__end(const struct target *t, struct tracer_bpf *skel, struct in_end *end)
 {
-	uint64_t lost = skel->bss->ccall_ends_lost;
+	uint64_t lost = skel->bss->ccall_ends_lost, unknown = skel->bss->ccall_exc_unknown;
+	uint64_t in_call = skel->bss->ccall_walk_in_call;
 
 	if (t->ccalls && lost)
 		warnings__add(end->warnings, &end->n_warnings,
 			      "--c-calls: the end of %llu C call(s) was not seen: each was ended at "
 			      "the next call instruction of its frame (a later time than its real "
 			      "end)", (unsigned long long)lost);
+	if (t->ccalls && in_call)
+		warnings__add(end->warnings, &end->n_warnings,
+			      "--c-calls: %llu thread(s) were running a call instruction when the "
+			      "tracer attached (blocked in time.sleep, select, a socket's recv...): a C "
+			      "call begun before the attach is not shown (not read at the attach), its "
+			      "time stays its caller's", (unsigned long long)in_call);
+	if (t->ccalls && unknown)
+		warnings__add(end->warnings, &end->n_warnings,
+			      "--c-calls: %llu C call(s) ended where whether they raised cannot be "
+			      "told: none of them is flagged c_exception", (unsigned long long)unknown);
 }

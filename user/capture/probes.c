@@ -216,7 +216,7 @@ static int attach_ccalls(struct probes *p, const struct target *t, char *err, si
 {
 	const struct ccalls *cc = t->ccalls;
 	const char *what[CC_MAX_STARTS > CC_MAX_ENDS ? CC_MAX_STARTS : CC_MAX_ENDS];
-	uint32_t low[CC_MAX_STARTS];
+	uint32_t low[CC_MAX_STARTS > CC_MAX_ENDS ? CC_MAX_STARTS : CC_MAX_ENDS];
 	__u32 pid = t->pid;
 	int ret;
 
@@ -227,9 +227,11 @@ static int attach_ccalls(struct probes *p, const struct target *t, char *err, si
 			 strerror(-ret));
 		return ret;
 	}
-	for (int i = 0; i < cc->plan.n_ends; i++)
+	for (int i = 0; i < cc->plan.n_ends; i++) {
 		what[i] = cc->plan.ends[i].what;
-	ret = uprobes(p, t, p->skel->progs.ccall_end, false, cc->end_off, NULL, cc->plan.n_ends,
+		low[i] = cc->plan.ends[i].result;	/* c_exception: where the result is */
+	}
+	ret = uprobes(p, t, p->skel->progs.ccall_end, false, cc->end_off, low, cc->plan.n_ends,
 		      "the C-call end sites", what, err, errlen);
 	for (int i = 0; i < cc->n_rets; i++)	/* 3.8-3.10 */
 		what[i] = "a C-call end uretprobe";

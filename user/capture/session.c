@@ -125,8 +125,8 @@ static int make_fds(int pid, double duration, int *sfd, int *pfd, int *tfd)
  */
 static bool follows_exec(const struct session_opts *o, const struct target *t, bool coverage)
 {
-	/* (--c-calls: its addresses are of this image: not followed) */
-	return !o->sample_hz && !coverage && !t->calls_inside && !t->ccalls &&
+	/* (--c-calls: followed, its addresses moved by the BPF side) */
+	return !o->sample_hz && !coverage && !t->calls_inside &&
 	       !(t->cfg.strategy == TR_STRATEGY_EVAL && !t->bin.eval_sees_every_call);
 }
 

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals of the C-call site planners shared by ccall_sites.c (3.12-3.14)
+ * Internals of the C-call site planners shared by ccall_sites.c (3.11-3.14)
  * and ccall_sites_310.c (3.8-3.10): disassembly, the value stack register,
- * PLT names, the end site after a call, the family's own code.
+ * PLT names, the end site after a call, the family's own code; and by the
+ * finder of a C call's result at its end sites (ccall_result.c).
  */
 #ifndef TRACER_CPYTHON_CCALL_INTERNAL_H
 #define TRACER_CPYTHON_CCALL_INTERNAL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include "cpython/ccall_sites.h"
 #include "cpython/dispatch_internal.h"
 
@@ -25,4 +29,8 @@ void reach_family(const struct code *c, const struct family *f, const uint8_t *o
 /* add the site at instruction S to V (once per address) */
 int add_site(struct cc_site *v, int *n, int max, const struct code *c, long s, bool emulated,
 	     const char *what, int *n_slow);
+/* the end site SITE (an index of C) after the call at index CALL: where the
+ * callee's result is there, as its BPF cookie (include/tracer.h,
+ * TR_CCALL_RES_*), merged into END's (0 when two paths to it disagree) */
+void ccall_result__merge(const struct code *c, size_t call, size_t site, struct cc_site *end);
 #endif

@@ -460,6 +460,9 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 		if (add_site(plan->ends, &plan->n_ends, CC_MAX_ENDS, c, s, emulated, what,
 			     &plan->n_slow))
 			ret = ERR("--c-calls: more than %d end sites", CC_MAX_ENDS);
+		for (int k = 0; !ret && k < plan->n_ends; k++)	/* (c_exception) */
+			if (plan->ends[k].vaddr == c->v[s].addr)
+				ccall_result__merge(c, i, (size_t)s, &plan->ends[k]);
 	}
 	if (!ret && !plan->n_ends)
 		ret = ERR("--c-calls: no call of a C function found in the call instructions' code");
@@ -535,6 +538,9 @@ int ccall_sites__plan(struct elf_file *ef, const char *path, const struct py_opc
 		starts[n_starts++] = handlers[op];
 	}
 	starts[n_starts++] = fv;
+	for (int op = 0; op < 256; op++)	/* (the attach walk: bpf/ccalls.bpf.h) */
+		if (ours[op])
+			plan->call_ops[op >> 3] |= 1u << (op & 7);
 	if (x86_code__init(&c.x, ef, sizeof(struct ins), classify))
 		return ERR("capstone: cannot open an x86-64 disassembler");
 	ret = disassemble(&c, fv, fsz);

@@ -18,6 +18,10 @@ struct cc_site {
 	bool precall;		/* 3.11: a start site of PRECALL's family (TR_CCALL_SITE_PRECALL) */
 	bool kw;		/* 3.13+: a start site of CALL_KW's family (TR_CCALL_SITE_KW) */
 	char what[48];
+	/* an end site: where the call's result is there (TR_CCALL_RES_*, its
+	 * BPF cookie; 0 unknown), user/cpython/ccall_result.c */
+	uint32_t result;
+	bool result_set;
 };
 
 struct cc_plan {
@@ -27,6 +31,7 @@ struct cc_plan {
 	int n_ends;
 	int sp_reg;		/* enum tr_reg: the value stack pointer */
 	int n_slow;		/* sites the kernel single-steps */
+	uint8_t call_ops[32];	/* bitmap: the opcodes of the call family */
 };
 
 /* Plan the C-call sites of the ELF file PATH (open as EF) for opcodes OPS;

@@ -143,6 +143,8 @@ static inline const char *func_info__mark(const struct func_info *f)
 #define CALL_END_AT_SESSION_END 0x04	/* still running when tracing ended */
 #define CALL_END_AT_EXIT 0x10		/* still running when its process exited
 					 * (or exec'd): end_ns is that time */
+#define CALL_C_EXCEPTION 0x20		/* --c-calls: the C function raised
+					 * (sys.setprofile's c_exception) */
 #define CALL_NESTED_SAME_FUNC 0x08	/* runs inside another active call of the
 					 * same function on the same thread
 					 * (recursion): its time is already in

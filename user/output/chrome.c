@@ -217,6 +217,8 @@ static void chrome_flags(struct json_writer *jw, uint32_t flags)
 		json_writer__raw(jw, ",\"end_at_session_end\":true");
 	if (flags & CALL_END_AT_EXIT)
 		json_writer__raw(jw, ",\"end_at_exit\":true");
+	if (flags & CALL_C_EXCEPTION)	/* --c-calls: sys.setprofile's c_exception */
+		json_writer__raw(jw, ",\"c_exception\":true");
 }
 
 /* an event PH of function FUNC at TS, up to its args' file and line (an

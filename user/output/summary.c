@@ -124,6 +124,7 @@ static int summary_call(struct sink *s, const struct call_rec *c)
 		ss->n_funcs = c->func + 1;
 	sf = &ss->funcs[c->func];
 	sf->calls++;
+	sf->raised += !!(c->flags & CALL_C_EXCEPTION);
 	if (!(c->flags & CALL_NESTED_SAME_FUNC))
 		sf->total_ns += dur;
 	sf->self_ns += dur > c->child_ns ? dur - c->child_ns : 0;
@@ -230,7 +231,9 @@ static int summary_print_table(struct summary_sink *ss)
 			text_escape__term(ss->f, fi->qualname);
 			fputs(" (", ss->f);
 			text_escape__term(ss->f, fi->file);
-			if (fi->c_func)
+			if (fi->c_func && sf->raised)	/* sys.setprofile's c_exception */
+				fprintf(ss->f, "), %llu raised\n", (unsigned long long)sf->raised);
+			else if (fi->c_func)
 				fputs(")\n", ss->f);	/* a C function's module */
 			else
 				fprintf(ss->f, ":%u)\n", fi->line);

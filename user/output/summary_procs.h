@@ -25,6 +25,7 @@ struct summary_func {
 	uint64_t calls;
 	uint64_t total_ns;	/* outermost calls only (recursion counted once) */
 	uint64_t self_ns;	/* every call: duration - time in callees */
+	uint64_t raised;	/* --c-calls: calls that raised (c_exception) */
 };
 
 struct summary_proc {

@@ -9,7 +9,9 @@ sys.setprofile reports as c_call / c_return / c_exception.
   LEN / ISINSTANCE / LIST_APPEND never call the C function, setprofile
   still reports them), sum, str.join, repr through a Python classmethod,
   a C classmethod (int.from_bytes), C calls through f(*args);
-- a C call that raises (math.sqrt(-1): c_exception);
+- a C call that raises (math.sqrt(-1): c_exception), and len and
+  isinstance raising at the end of loops that have specialized them (3.12+
+  LEN / ISINSTANCE: PyObject_Size / PyObject_IsInstance return -1);
 - C calls in a generator (resumed from C by sum) and in two threads.
 
 Types (range, list, str, int) are called too: setprofile reports no
@@ -50,6 +52,21 @@ def worker(n, out):
         out.append(len(str(i)))
 
 
+def raisers():
+    n = 0
+    for x in ["ab"] * (LOOP - 1) + [5]:
+        try:
+            n += len(x)
+        except TypeError:
+            n += 1
+    for c in [int] * (LOOP - 1) + [5]:
+        try:
+            n += isinstance(n, c)
+        except TypeError:
+            n += 1
+    return n
+
+
 def main():
     ordered = sorted(ITEMS, key=slow_key)
     acc = []
@@ -70,13 +87,14 @@ def main():
     p = math.pow(*args)
     b = int.from_bytes(b"\x01\x02", "big")
     g = sum(roots(10))
+    r = raisers()
     outs = [[], []]
     ts = [threading.Thread(target=worker, args=(40, outs[k])) for k in range(2)]
     for t in ts:
         t.start()
     for t in ts:
         t.join()
-    return (ordered, sum(acc), n_int, joined, raised, p, b, round(g, 3),
+    return (ordered, sum(acc), n_int, joined, raised, r, p, b, round(g, 3),
             [len(o) for o in outs])
 
 

@@ -18,7 +18,7 @@
 /* interned debug annotation names: the flags of a call (flag_names[] in
  * out_pftrace.c), the samples a sampled slice stands for */
 enum { DA_BEGAN_BEFORE_ATTACH = 1, DA_END_INFERRED = 2, DA_END_AT_SESSION_END = 3,
-       DA_SAMPLES = 4, DA_END_AT_EXIT = 5 };
+       DA_SAMPLES = 4, DA_END_AT_EXIT = 5, DA_C_EXCEPTION = 6 };
 
 /*
  * Track uuids: the tracer's own track 1; a process pid << 32, its threads

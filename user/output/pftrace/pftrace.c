@@ -68,6 +68,7 @@ static const struct {
 	{ CALL_END_INFERRED, DA_END_INFERRED, "end_inferred" },
 	{ CALL_END_AT_SESSION_END, DA_END_AT_SESSION_END, "end_at_session_end" },
 	{ CALL_END_AT_EXIT, DA_END_AT_EXIT, "end_at_exit" },
+	{ CALL_C_EXCEPTION, DA_C_EXCEPTION, "c_exception" },
 };
 #define N_CALL_FLAGS (sizeof(call_flags) / sizeof(call_flags[0]))
 
@@ -374,7 +375,7 @@ static void pf_event(struct pftrace_sink *ps, struct pf_thread *t, const struct 
 	struct pb_writer *pb = &ps->pb;
 	uint32_t flags = c->flags & (begin ? CALL_BEGAN_BEFORE_ATTACH
 					   : CALL_END_INFERRED | CALL_END_AT_SESSION_END |
-					     CALL_END_AT_EXIT);
+					     CALL_END_AT_EXIT | CALL_C_EXCEPTION);
 	uint32_t want[N_CALL_FLAGS], n = 0;
 	size_t m = 0, e;
 	bool open = false;

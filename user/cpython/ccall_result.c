@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Where a C call's result is at its end site (--c-calls' c_exception).
+ *
+ * sys.setprofile reports a C function that raised as c_exception: in 3.12+
+ * the instrumented CALL raises C_RAISE when the call's result is NULL. The
+ * end site (ccall_sites.c) is the first instruction the kernel emulates on
+ * the straight line after the call, before the handler tests the result,
+ * so the result is still in a register there, but not always in rax: GCC
+ * moves it away to reload rax (measured, pyenv 3.12.1: after `call *%rcx`
+ * the line runs `mov %rax,%rbp; mov 0x8(%rsp),%rax; ... test %eax,%eax;
+ * js`, the result then in rbp). So the line from the call to the site is
+ * followed here, one instruction at a time, keeping the set of registers
+ * that hold the result: a register-to-register move of a holder of the
+ * full width adds its destination; any other write of a register takes it
+ * out. At the site, rax if it still holds it, else the lowest-numbered
+ * holder. A store of a full holder to memory at a register plus a
+ * displacement (a spill: pyenv 3.14.7 stores one result to -0x248(%rbp))
+ * keeps that slot too, until the slot is stored to again or its base
+ * register written; used when no register holds it. None left: the
+ * site's cookie says unknown, the BPF side counts
+ * the C calls ended there (ccall_exc_unknown) and the user is told.
+ *
+ * What "raised" is depends on the callee: NULL for a PyObject * (the C
+ * function through a register or ml_meth, PyObject_Vectorcall,
+ * PyObject_Call, _PyObject_MakeTpCall), < 0 for len's PyObject_Size (a
+ * Py_ssize_t) and isinstance's PyObject_IsInstance (an int: its low 32
+ * bits). Two calls may share one end site (3.12's CALL_FUNCTION_EX, plain
+ * and instrumented): their findings must agree, else unknown.
+ */
+#include <string.h>
+#include "cpython/ccall_internal.h"
+#include "tracer.h"
+
+/* x86 number (rax 0 ... r15 15) of the 64-bit register R is part of, its
+ * width in *BITS; -1 if not a general-purpose register */
+static int gpr_of(x86_reg r, int *bits)
+{
+	static const x86_reg q[16] = { X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX,
+				       X86_REG_RSP, X86_REG_RBP, X86_REG_RSI, X86_REG_RDI,
+				       X86_REG_R8,  X86_REG_R9,  X86_REG_R10, X86_REG_R11,
+				       X86_REG_R12, X86_REG_R13, X86_REG_R14, X86_REG_R15 };
+	static const x86_reg d[16] = { X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX,
+				       X86_REG_ESP, X86_REG_EBP, X86_REG_ESI, X86_REG_EDI,
+				       X86_REG_R8D, X86_REG_R9D, X86_REG_R10D, X86_REG_R11D,
+				       X86_REG_R12D, X86_REG_R13D, X86_REG_R14D, X86_REG_R15D };
+	static const x86_reg w[16] = { X86_REG_AX,  X86_REG_CX,  X86_REG_DX,  X86_REG_BX,
+				       X86_REG_SP,  X86_REG_BP,  X86_REG_SI,  X86_REG_DI,
+				       X86_REG_R8W, X86_REG_R9W, X86_REG_R10W, X86_REG_R11W,
+				       X86_REG_R12W, X86_REG_R13W, X86_REG_R14W, X86_REG_R15W };
+	static const x86_reg b[16] = { X86_REG_AL,  X86_REG_CL,  X86_REG_DL,  X86_REG_BL,
+				       X86_REG_SPL, X86_REG_BPL, X86_REG_SIL, X86_REG_DIL,
+				       X86_REG_R8B, X86_REG_R9B, X86_REG_R10B, X86_REG_R11B,
+				       X86_REG_R12B, X86_REG_R13B, X86_REG_R14B, X86_REG_R15B };
+
+	for (int k = 0; k < 16; k++) {
+		if (r == q[k] || r == d[k] || r == w[k] || r == b[k] ||
+		    (k < 4 && r == (k == 0 ? X86_REG_AH : k == 1 ? X86_REG_CH :
+				    k == 2 ? X86_REG_DH : X86_REG_BH))) {
+			*bits = r == q[k] ? 64 : r == d[k] ? 32 : 16;
+			return k;
+		}
+	}
+	return -1;
+}
+
+/* the kind of result of the call at I (TR_CCALL_RES_SSIZE, _INT or 0: a
+ * PyObject *) */
+static uint32_t result_kind(const struct code *c, size_t i)
+{
+	cs_insn *in;
+	size_t n = disasm_at(c, c->v[i].addr, c->v[i].size, &in);
+	uint32_t kind = 0;
+	char name[128];
+
+	if (n == 1 && in->detail->x86.op_count == 1 && in->detail->x86.operands[0].type ==
+	    X86_OP_IMM && plt_name(c, (uint64_t)in->detail->x86.operands[0].imm, name,
+				   sizeof(name))) {
+		if (!strcmp(name, "PyObject_Size") || !strcmp(name, "PyObject_Length"))
+			kind = TR_CCALL_RES_SSIZE;
+		else if (!strcmp(name, "PyObject_IsInstance"))
+			kind = TR_CCALL_RES_INT;
+	}
+	if (n)
+		cs_free(in, n);
+	return kind;
+}
+
+/* the cookie of SITE after the call at CALL (0: unknown) */
+static uint32_t result_at(const struct code *c, size_t call, size_t site)
+{
+	uint32_t kind = result_kind(c, call);
+	/* the width the result needs: an int's 32 bits, else 64 */
+	int need = kind == TR_CCALL_RES_INT ? 32 : 64;
+	uint16_t holds = 1;	/* rax */
+	int slot_base = -1;	/* a spill slot holding it: base register */
+	int64_t slot_disp = 0;
+	uint64_t from = c->v[call].addr + c->v[call].size, to = c->v[site].addr;
+	cs_insn *in = NULL;
+	size_t n = 0;
+
+	if (to < from || to - from > 256)
+		return 0;
+	if (to > from && !(n = disasm_at(c, from, to - from, &in)))
+		return 0;
+	for (size_t i = 0; i < n && (holds || slot_base >= 0); i++) {
+		const cs_x86 *x = &in[i].detail->x86;
+		cs_regs rd, wr;
+		uint8_t nrd = 0, nwr = 0;
+		int src = -1, dst = -1, sb = 0, db = 0;
+
+		if (in[i].id == X86_INS_MOV && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_REG && x->operands[1].type == X86_OP_REG) {
+			dst = gpr_of(x->operands[0].reg, &db);
+			src = gpr_of(x->operands[1].reg, &sb);
+		}
+		/* a store to memory: a spill of a holder, or over the slot */
+		if (in[i].id == X86_INS_MOV && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_MEM) {
+			const x86_op_mem *m = &x->operands[0].mem;
+			int b, base = gpr_of(m->base, &b);
+
+			if (base == slot_base && m->disp == slot_disp)
+				slot_base = -1;
+			if (x->operands[1].type == X86_OP_REG && base >= 0 &&
+			    m->index == X86_REG_INVALID && m->disp >= INT16_MIN && m->disp <= INT16_MAX &&
+			    (src = gpr_of(x->operands[1].reg, &sb)) >= 0 && sb >= need &&
+			    sb == 64 && (holds & (1u << src)) && !(holds & (1u << base))) {
+				slot_base = base;
+				slot_disp = m->disp;
+			}
+			src = -1;
+		}
+		/* a full copy of a holder (read before the write below) */
+		bool copy = src >= 0 && dst >= 0 && src != dst && sb >= need && db == sb &&
+			    (holds & (1u << src));
+
+		if (cs_regs_access(c->x.cs, &in[i], rd, &nrd, wr, &nwr) != CS_ERR_OK) {
+			holds = 0;
+			slot_base = -1;
+			break;
+		}
+		for (uint8_t k = 0; k < nwr; k++) {
+			int b, r = gpr_of(wr[k], &b);
+
+			if (r >= 0)
+				holds &= ~(1u << r);
+			if (r >= 0 && r == slot_base)
+				slot_base = -1;
+		}
+		if (copy)
+			holds |= 1u << dst;
+	}
+	if (n)
+		cs_free(in, n);
+	if (!holds && slot_base >= 0)
+		return TR_CCALL_RES_KNOWN | TR_CCALL_RES_MEM | kind | (uint32_t)slot_base |
+		       (uint32_t)(uint16_t)(int16_t)slot_disp << 16;
+	if (!holds)
+		return 0;
+	int reg = holds & 1 ? 0 : __builtin_ctz(holds);
+	return TR_CCALL_RES_KNOWN | kind | (uint32_t)reg;
+}
+
+void ccall_result__merge(const struct code *c, size_t call, size_t site, struct cc_site *end)
+{
+	uint32_t r = result_at(c, call, site);
+
+	if (!end->result_set) {
+		end->result = r;
+		end->result_set = true;
+	} else if (end->result != r) {
+		end->result = 0;
+	}
+}
