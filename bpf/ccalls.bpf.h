@@ -540,6 +540,24 @@ static __always_inline __u64 ccall_gpr(struct pt_regs *ctx, __u32 n)
  * cookie lacks TR_CCALL_RES_KNOWN: user/cpython/ccall_result.c); said */
 __u64 ccall_exc_unknown;
 
+/* the end of the C call of FRAME (DEF: its function's PyMethodDef),
+ * RAISED: sys.setprofile's c_exception (TR_RET_C_EXCEPTION) */
+static __always_inline void ccall_return(__u64 pid_tgid, __u32 instance, __u64 frame, __u64 def,
+					 bool raised)
+{
+	struct tr_ev_return *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r) {
+		drop(TR_DROP_RINGBUF_FULL);
+		return;
+	}
+	fill_hdr(&r->hdr, TR_EV_RETURN, sizeof(*r), pid_tgid, instance);
+	r->hdr.flags = raised ? TR_RET_C_EXCEPTION : 0;
+	r->frame = frame | 1;
+	r->code = def | 1;
+	submit(r, sizeof(*r));
+}
+
 /*
  * The end of a C call: the site's cookie says where the callee's result is
  * (the site runs before the handler tests it): NULL, or < 0 for
@@ -552,7 +570,6 @@ int ccall_end(struct pt_regs *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, 0, 0);
 	__u32 res = (__u32)bpf_get_attach_cookie(ctx);
-	struct tr_ev_return *r;
 	struct ccall_val *open;
 	__u64 frame, def, v;
 	bool raised = false;
@@ -580,16 +597,7 @@ int ccall_end(struct pt_regs *ctx)
 	} else {
 		__sync_fetch_and_add(&ccall_exc_unknown, 1);
 	}
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		drop(TR_DROP_RINGBUF_FULL);
-		return 0;
-	}
-	fill_hdr(&r->hdr, TR_EV_RETURN, sizeof(*r), pid_tgid, cfg->instance);
-	r->hdr.flags = raised ? TR_RET_C_EXCEPTION : 0;
-	r->frame = frame | 1;
-	r->code = def | 1;
-	submit(r, sizeof(*r));
+	ccall_return(pid_tgid, cfg->instance, frame, def, raised);
 	return 0;
 }
 

@@ -216,7 +216,8 @@ int ccall_eval_ret(struct pt_regs *ctx)
 		return 0;
 	def = open->def;
 	bpf_map_delete_elem(&ccall_open, &key);
-	ccall_event(TR_EV_RETURN, pid_tgid, cfg->instance, frame, def);
+	/* trace_call_function's result: NULL, the call raised */
+	ccall_return(pid_tgid, cfg->instance, frame, def, !PT_REGS_RC(ctx));
 	return 0;
 }
 

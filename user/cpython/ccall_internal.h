@@ -29,8 +29,19 @@ void reach_family(const struct code *c, const struct family *f, const uint8_t *o
 /* add the site at instruction S to V (once per address) */
 int add_site(struct cc_site *v, int *n, int max, const struct code *c, long s, bool emulated,
 	     const char *what, int *n_slow);
+/* the end callees defined in the file itself (a non-PIE executable calls
+ * them directly): name and address (0: not there) */
+#define CC_MAX_CALLEES 8
+struct cc_callees {
+	int n;
+	const char *name[CC_MAX_CALLEES];
+	uint64_t addr[CC_MAX_CALLEES];
+};
 /* the end site SITE (an index of C) after the call at index CALL: where the
  * callee's result is there, as its BPF cookie (include/tracer.h,
- * TR_CCALL_RES_*), merged into END's (0 when two paths to it disagree) */
-void ccall_result__merge(const struct code *c, size_t call, size_t site, struct cc_site *end);
+ * TR_CCALL_RES_*), merged into END's (0 when two paths to it disagree).
+ * The result's kind is the callee's where DIRECT or the PLT names it, else
+ * REGION_KIND (TR_CCALL_RES_SSIZE, _INT, 0, or -1: unknown) */
+void ccall_result__merge(const struct code *c, size_t call, size_t site, int64_t region_kind,
+			 const struct cc_callees *direct, struct cc_site *end);
 #endif

@@ -23,9 +23,15 @@
  *
  * What "raised" is depends on the callee: NULL for a PyObject * (the C
  * function through a register or ml_meth, PyObject_Vectorcall,
- * PyObject_Call, _PyObject_MakeTpCall), < 0 for len's PyObject_Size (a
- * Py_ssize_t) and isinstance's PyObject_IsInstance (an int: its low 32
- * bits). Two calls may share one end site (3.12's CALL_FUNCTION_EX, plain
+ * PyObject_Call, _PyObject_MakeTpCall), < 0 for len's PyObject_Size and
+ * PyMapping_Size (a Py_ssize_t) and isinstance's PyObject_IsInstance (an
+ * int: its low 32 bits), named by the PLT or, in a non-PIE executable, by
+ * their own addresses. A register-indirect call has no name: where LTO
+ * inlined PyObject_Size into the LEN form (Debian's 3.11), `call *%rax` is
+ * the length slot, a Py_ssize_t. Such a call's kind is that of the family
+ * members whose code reaches it (ccall_sites.c, region_kinds): the
+ * LEN forms' own code, ISINSTANCE's, or the others'; reached by two kinds,
+ * unknown. Two calls may share one end site (3.12's CALL_FUNCTION_EX, plain
  * and instrumented): their findings must agree, else unknown.
  */
 #include <string.h>
@@ -64,32 +70,38 @@ static int gpr_of(x86_reg r, int *bits)
 	return -1;
 }
 
-/* the kind of result of the call at I (TR_CCALL_RES_SSIZE, _INT or 0: a
- * PyObject *) */
-static uint32_t result_kind(const struct code *c, size_t i)
+/* the kind of result of the call at I by the function it calls, when a
+ * name or a known address says (TR_CCALL_RES_SSIZE, _INT, 0: a PyObject *;
+ * DIRECT: the end callees' own addresses, ccall_sites.c), else -1 */
+static int64_t result_kind(const struct code *c, size_t i, const struct cc_callees *direct)
 {
 	cs_insn *in;
 	size_t n = disasm_at(c, c->v[i].addr, c->v[i].size, &in);
-	uint32_t kind = 0;
-	char name[128];
+	int64_t kind = -1;
+	char name[128] = "";
 
-	if (n == 1 && in->detail->x86.op_count == 1 && in->detail->x86.operands[0].type ==
-	    X86_OP_IMM && plt_name(c, (uint64_t)in->detail->x86.operands[0].imm, name,
-				   sizeof(name))) {
-		if (!strcmp(name, "PyObject_Size") || !strcmp(name, "PyObject_Length"))
-			kind = TR_CCALL_RES_SSIZE;
-		else if (!strcmp(name, "PyObject_IsInstance"))
-			kind = TR_CCALL_RES_INT;
+	if (n == 1 && in->detail->x86.op_count == 1 &&
+	    in->detail->x86.operands[0].type == X86_OP_IMM) {
+		uint64_t t = (uint64_t)in->detail->x86.operands[0].imm;
+
+		if (!plt_name(c, t, name, sizeof(name)))
+			for (int e = 0; e < direct->n; e++)
+				if (direct->addr[e] && direct->addr[e] == t)
+					snprintf(name, sizeof(name), "%s", direct->name[e]);
+		if (name[0])
+			kind = !strcmp(name, "PyObject_Size") || !strcmp(name, "PyObject_Length") ||
+				       !strcmp(name, "PyMapping_Size") ? TR_CCALL_RES_SSIZE :
+			       !strcmp(name, "PyObject_IsInstance") ? TR_CCALL_RES_INT : 0;
 	}
 	if (n)
 		cs_free(in, n);
 	return kind;
 }
 
-/* the cookie of SITE after the call at CALL (0: unknown) */
-static uint32_t result_at(const struct code *c, size_t call, size_t site)
+/* the cookie of SITE after the call at CALL (0: unknown), the result of
+ * kind KIND */
+static uint32_t result_at(const struct code *c, size_t call, size_t site, uint32_t kind)
 {
-	uint32_t kind = result_kind(c, call);
 	/* the width the result needs: an int's 32 bits, else 64 */
 	int need = kind == TR_CCALL_RES_INT ? 32 : 64;
 	uint16_t holds = 1;	/* rax */
@@ -162,9 +174,15 @@ static uint32_t result_at(const struct code *c, size_t call, size_t site)
 	return TR_CCALL_RES_KNOWN | kind | (uint32_t)reg;
 }
 
-void ccall_result__merge(const struct code *c, size_t call, size_t site, struct cc_site *end)
+void ccall_result__merge(const struct code *c, size_t call, size_t site, int64_t region_kind,
+			 const struct cc_callees *direct, struct cc_site *end)
 {
-	uint32_t r = result_at(c, call, site);
+	int64_t kind = result_kind(c, call, direct);
+	uint32_t r;
+
+	if (kind < 0)
+		kind = region_kind;	/* a register-indirect call: by who reaches it */
+	r = kind < 0 ? 0 : result_at(c, call, site, (uint32_t)kind);
 
 	if (!end->result_set) {
 		end->result = r;

@@ -246,20 +246,105 @@ bool plt_name(const struct code *c, uint64_t t, char *name, size_t len)
 
 /* where end_callees are defined in the file itself (0: not there): a
  * non-PIE executable (Debian's python3.11) calls them directly, no PLT */
-static void end_callee_addrs(struct elf_file *ef, uint64_t *addr)
+static void end_callee_addrs(struct elf_file *ef, struct cc_callees *d)
 {
+	d->n = N_END_CALLEES;
 	for (size_t e = 0; e < N_END_CALLEES; e++) {
 		uint64_t sz;
 
-		if (elf_file__find_symbol(ef, end_callees[e], &addr[e], &sz) ||
-		    !elf_file__vaddr_is_exec(ef, addr[e]))
-			addr[e] = 0;
+		d->name[e] = end_callees[e];
+		if (elf_file__find_symbol(ef, end_callees[e], &d->addr[e], &sz) ||
+		    !elf_file__vaddr_is_exec(ef, d->addr[e]))
+			d->addr[e] = 0;
 	}
+}
+
+/*
+ * The kind of result of a register-indirect end call, by who reaches it
+ * (ccall_result.c says why): the LEN forms' own code calls a length slot
+ * (a Py_ssize_t), the ISINSTANCE forms' an int-returning function, every
+ * other member's a C function (a PyObject *). A form's own code is what
+ * its entry reaches without entering code the other members reach (its
+ * guard's failure jumps into CALL's code: a call there is CALL's). Where a
+ * form's own code has no end call at all, its call may be one GCC merged
+ * with another member's: a call the form reaches at all is then unknown.
+ */
+enum { KIND_OBJ = 1, KIND_SSIZE = 2, KIND_INT = 4 };
+
+static int member_kind(const char *name)
+{
+	return strstr(name, "_LEN") ? KIND_SSIZE : strstr(name, "ISINSTANCE") ? KIND_INT
+									    : KIND_OBJ;
+}
+
+/* MARK |= BIT on what the entries of F's members of kind KIND reach in the
+ * family's code, not entering STOP's marks (NULL: none) */
+static void reach_kind(const struct code *c, const struct family *f, int kind,
+		       const uint8_t *outside, const uint8_t *stop, uint8_t *mark, uint8_t bit,
+		       long *stack)
+{
+	size_t sp = 0;
+
+	for (int i = 0; i < f->n; i++) {
+		long k = find_ins(c, f->entry[i]);
+
+		if (k >= 0 && member_kind(f->name[i]) == kind && !(mark[k] & bit)) {
+			mark[k] |= bit;
+			stack[sp++] = k;
+		}
+	}
+	while (sp) {
+		long i = stack[--sp], next[2];
+
+		successors(c, (size_t)i, &next[0], &next[1]);
+		for (int j = 0; j < 2; j++)
+			if (next[j] >= 0 && !(mark[next[j]] & bit) && !outside[next[j]] &&
+			    !(stop && (stop[next[j]] & KIND_OBJ))) {
+				mark[next[j]] |= bit;
+				stack[sp++] = next[j];
+			}
+	}
+}
+
+/* KINDS[i]: KIND_* bits of the members whose own code reaches instruction
+ * i (KIND_OBJ: any other member's code), and bit 0x10 | KIND << 4 where a
+ * form without an end call of its own reaches it at all */
+static void region_kinds(const struct code *c, const struct family *f, const uint8_t *outside,
+			 const uint8_t *is_end, uint8_t *kinds, long *stack)
+{
+	static const int forms[] = { KIND_SSIZE, KIND_INT };
+
+	reach_kind(c, f, KIND_OBJ, outside, NULL, kinds, KIND_OBJ, stack);
+	for (int k = 0; k < 2; k++) {
+		bool own_end = false;
+
+		reach_kind(c, f, forms[k], outside, kinds, kinds, (uint8_t)forms[k], stack);
+		for (size_t i = 0; i < c->n && !own_end; i++)
+			own_end = is_end[i] && (kinds[i] & forms[k]) && !(kinds[i] & KIND_OBJ);
+		if (!own_end)	/* (bits 4-6: reached at all) */
+			reach_kind(c, f, forms[k], outside, NULL, kinds, (uint8_t)(forms[k] << 4),
+				   stack);
+	}
+}
+
+/* the result kind REGION_KINDS say for a register-indirect call at I, as
+ * ccall_result__merge takes it */
+static int64_t region_kind(const uint8_t *kinds, size_t i)
+{
+	uint8_t k = kinds[i];
+
+	if (k & 0x70)
+		return -1;	/* a form whose call was not found in its own code */
+	if (k == KIND_SSIZE)
+		return TR_CCALL_RES_SSIZE;
+	if (k == KIND_INT)
+		return TR_CCALL_RES_INT;
+	return k == KIND_OBJ ? 0 : -1;
 }
 
 /* Is the call at index I one whose return ends a C call? (DIRECT: the
  * end callees' own addresses) */
-static bool ends_ccall(const struct code *c, size_t i, const uint64_t *direct)
+static bool ends_ccall(const struct code *c, size_t i, const struct cc_callees *direct)
 {
 	cs_insn *in;
 	size_t n = disasm_at(c, c->v[i].addr, c->v[i].size, &in);
@@ -278,8 +363,8 @@ static bool ends_ccall(const struct code *c, size_t i, const uint64_t *direct)
 		for (size_t e = 0; e < sizeof(end_callees) / sizeof(end_callees[0]); e++)
 			yes |= !strcmp(name, end_callees[e]);
 	else if (o->type == X86_OP_IMM)
-		for (size_t e = 0; e < N_END_CALLEES; e++)
-			yes |= direct[e] && (uint64_t)o->imm == direct[e];
+		for (int e = 0; e < direct->n; e++)
+			yes |= direct->addr[e] && (uint64_t)o->imm == direct->addr[e];
 out:
 	if (n)
 		cs_free(in, n);
@@ -401,13 +486,13 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 {
 	uint8_t *outside = malloc(c->n), *mine = calloc(c->n, 1);
 	long *stack = malloc(c->n * sizeof(*stack));
-	uint64_t direct[N_END_CALLEES];
+	struct cc_callees direct;
 	long site_of[FAMILY_MAX];
-	uint8_t *is_end = calloc(c->n, 1);
+	uint8_t *is_end = calloc(c->n, 1), *kinds = calloc(c->n, 1);
 	int ret = 0;
 
 	(void)deopt_of;
-	if (!outside || !mine || !stack || !is_end) {
+	if (!outside || !mine || !stack || !is_end || !kinds) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -440,15 +525,17 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 	if (ret)
 		goto out;
 	reach_family(c, f, outside, mine, stack);
-	end_callee_addrs(c->x.ef, direct);
+	end_callee_addrs(c->x.ef, &direct);
+	for (size_t i = 0; i < c->n; i++)
+		is_end[i] = mine[i] && ends_ccall(c, i, &direct);
+	region_kinds(c, f, outside, is_end, kinds, stack);
 	for (size_t i = 0; i < c->n && !ret; i++) {
 		long s;
 		bool emulated;
 		char what[48];
 
-		if (!mine[i] || !ends_ccall(c, i, direct))
+		if (!is_end[i])
 			continue;
-		is_end[i] = 1;
 		s = end_site(c, outside, i, &emulated);
 		if (s < 0) {
 			ret = ERR("--c-calls: no probe site after the call at 0x%llx",
@@ -462,7 +549,8 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 			ret = ERR("--c-calls: more than %d end sites", CC_MAX_ENDS);
 		for (int k = 0; !ret && k < plan->n_ends; k++)	/* (c_exception) */
 			if (plan->ends[k].vaddr == c->v[s].addr)
-				ccall_result__merge(c, i, (size_t)s, &plan->ends[k]);
+				ccall_result__merge(c, i, (size_t)s, region_kind(kinds, i), &direct,
+						    &plan->ends[k]);
 	}
 	if (!ret && !plan->n_ends)
 		ret = ERR("--c-calls: no call of a C function found in the call instructions' code");
@@ -471,6 +559,7 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 		ret = ccall_prune__starts(c, f, outside, is_end, site_of, plan);
 out:
 	free(is_end);
+	free(kinds);
 	free(outside);
 	free(mine);
 	free(stack);

@@ -323,6 +323,8 @@ static int plan_sites(struct code *c, const struct family *f, const uint64_t *st
 			if (next[j] >= 0 && preds[next[j]] < 2)
 				preds[next[j]]++;
 	}
+	static const struct cc_callees no_callees;
+
 	for (size_t i = 0; i < c->n && !ret; i++) {
 		long s;
 		bool emulated, dup = false;
@@ -353,6 +355,11 @@ static int plan_sites(struct code *c, const struct family *f, const uint64_t *st
 		if (add_site(plan->ends, &plan->n_ends, CC_MAX_ENDS, c, s, emulated, what,
 			     &plan->n_slow))
 			ret = ERR("--c-calls: more than %d end sites", CC_MAX_ENDS);
+		/* where the result is (c_exception): every callee here returns
+		 * a PyObject * (NULL: raised) */
+		for (int k = 0; !ret && k < plan->n_ends; k++)
+			if (plan->ends[k].vaddr == c->v[s].addr)
+				ccall_result__merge(c, i, (size_t)s, 0, &no_callees, &plan->ends[k]);
 	}
 	if (!ret && !plan->n_ends && !*n_rets)
 		ret = ERR("--c-calls: no call of a C function found in the call instructions' code");
