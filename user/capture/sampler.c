@@ -14,10 +14,15 @@
 #include "cpython/pyversion.h"
 #include "tracer.skel.h"
 
-int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines)
+int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines,
+			bool free_threaded)
 {
 	int ncpus;
 
+	/* a free-threaded build's strings and thread-local bytecode (their
+	 * layout: tracer.h); load-time constants, see bpf/pyobj.bpf.h */
+	skel->rodata->unicode_kind_shift = free_threaded ? 8 : 2;
+	skel->rodata->sample_tlbc = free_threaded;
 	/* which sampling program loads: probes__load_only (sampler__uses) */
 	if (!hz)
 		return 0;
@@ -54,10 +59,12 @@ int sampler__plan(struct target *t, char *err, size_t errlen)
 	char ver[32];
 
 	/* the walk reads the bytes of a frame holding its code, caller,
-	 * owner and instruction at once */
+	 * owner and instruction (and a free-threaded build's tlbc_index:
+	 * which copy of the bytecode the instruction is in) at once */
 	if (!span_covers(&span, L->frame_code, 8) || !span_covers(&span, L->frame_back, 8) ||
 	    !span_covers(&span, L->frame_owner, 1) || !span_covers(&span, L->frame_lasti, 4) ||
-	    !span_covers(&span, L->frame_instr, 8)) {
+	    !span_covers(&span, L->frame_instr, 8) ||
+	    !span_covers(&span, L->frame_tlbc_index, 4)) {
 		snprintf(err, errlen, "sampling: CPython %s's frame fields lie more than %d bytes "
 			 "apart", pyversion__format(t->bin.version_hex, ver, sizeof(ver)),
 			 TR_SAMPLE_FRAME_SPAN);
