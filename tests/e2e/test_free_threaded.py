@@ -32,7 +32,7 @@ from test_folded import FRAME, parse_folded
 
 TIMEOUT = 180
 WORKLOAD = helpers.Workload("free_threaded", ["free_threaded.py"])
-SECONDS = "1.5"
+SECONDS = "1.0"
 
 
 def _ft_interp():

@@ -47,6 +47,26 @@ static bool span_covers(uint32_t *span, int off, uint32_t size)
 	return true;
 }
 
+bool sampler__guess_free_threaded(int pid)
+{
+	char path[64], line[512];
+	const char *p;
+	unsigned minor;
+	char t;
+	bool ft = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!ft && fgets(line, sizeof(line), f))
+		ft = (p = strstr(line, "/libpython3.")) &&
+		     sscanf(p, "/libpython3.%u%c", &minor, &t) == 2 && t == 't';
+	fclose(f);
+	return ft;
+}
+
 unsigned sampler__uses(unsigned hz, bool wall)
 {
 	return !hz ? 0 : wall ? PROBES_USE_SAMPLE_WALL : PROBES_USE_SAMPLE_CPU;

@@ -21,6 +21,11 @@ struct tracer_bpf;
  * sampling. */
 int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines,
 			bool free_threaded);
+/* a guess, before the target is inspected, of whether PID runs a
+ * free-threaded build (a libpython3.Xt mapped): the BPF object loaded
+ * meanwhile (capture/bpf_load.c) is then built for one; a wrong guess
+ * costs a second load, never behaviour */
+bool sampler__guess_free_threaded(int pid);
 /* the program uses (capture/probes.h) of sampling at HZ (0: none) */
 unsigned sampler__uses(unsigned hz, bool wall);
 /* What the walk needs of T: where its thread-state key lives

@@ -318,6 +318,8 @@ int session__run(const struct session_opts *o)
 			.watch_tree = !o->view,
 			.sample_hz = o->sample_hz, .wall = o->wall, .sample_lines = o->sample_lines,
 			.async_tasks = o->async_tasks,
+			.free_threaded = o->sample_hz && !o->argv &&
+					 sampler__guess_free_threaded(o->pid),
 			.uses = PROBES_USE_EXEC | PROBES_USE_DEALLOC | PROBES_USE_JIT |
 				(o->view ? 0 : PROBES_USE_FORK | PROBES_USE_EXIT) |
 				(o->sample_hz ? sampler__uses(o->sample_hz, o->wall)
