@@ -4,7 +4,9 @@ not in helpers.WORKLOAD_LIST).
 
 Two threads start together, each recursing to its own depth and spinning
 there in its own leaf: `alpha` for E2E_FT_SECONDS * 2 of its CPU time,
-`beta` for E2E_FT_SECONDS. Each thread measures itself, and the ground
+`beta` for E2E_FT_SECONDS. The leaves' names are not ASCII (spin_álpha
+one byte a character, spin_β two): a free-threaded build's str header and
+state bits differ from a GIL build's. Each thread measures itself, and the ground
 truth goes to stderr as `truth: ...` lines:
   - its CPU time (time.thread_time) and wall time (time.monotonic) spent
     spinning: the sampled shares of the two leaves;
@@ -23,7 +25,7 @@ import sys
 import threading
 import time
 
-SECONDS = float(os.environ.get("E2E_FT_SECONDS", "2"))
+SECONDS = float(os.environ.get("E2E_FT_SECONDS", "1"))
 DEPTHS = {"alpha": 40, "beta": 90}
 
 
@@ -36,7 +38,7 @@ def stack_truth():
     return frames[::-1]
 
 
-def spin_alpha(seconds, out):
+def spin_álpha(seconds, out):
     out["stack"] = stack_truth()
     t0, w0 = time.thread_time(), time.monotonic()
     end = t0 + seconds
@@ -48,7 +50,7 @@ def spin_alpha(seconds, out):
     return s
 
 
-def spin_beta(seconds, out):
+def spin_β(seconds, out):
     out["stack"] = stack_truth()
     t0, w0 = time.thread_time(), time.monotonic()
     end = t0 + seconds
@@ -62,13 +64,13 @@ def spin_beta(seconds, out):
 
 def descend_alpha(n, out):
     if n == 0:
-        return spin_alpha(2 * SECONDS, out)
+        return spin_álpha(2 * SECONDS, out)
     return descend_alpha(n - 1, out)
 
 
 def descend_beta(n, out):
     if n == 0:
-        return spin_beta(SECONDS, out)
+        return spin_β(SECONDS, out)
     return descend_beta(n - 1, out)
 
 
@@ -109,9 +111,9 @@ def main():
         sys.stderr.write("truth: %s cpu=%.6f wall=%.6f\n" % (name, out["cpu"], out["wall"]))
         sys.stderr.write("truth: %s stack=%s\n" % (
             name, ";".join("%s:%d" % f for f in out["stack"])))
-    for fn in (spin_alpha, spin_beta):
+    for name, fn in (("alpha", spin_álpha), ("beta", spin_β)):
         sys.stderr.write("truth: %s lines=%s\n" % (
-            fn.__name__, ",".join(str(x) for x in loop_lines(fn))))
+            name, ",".join(str(x) for x in loop_lines(fn))))
     sys.stderr.flush()
     return sum(len(o["stack"]) for o in outs.values())
 
