@@ -8,6 +8,17 @@
 #ifndef TRACER_PYOBJ_BPF_H
 #define TRACER_PYOBJ_BPF_H
 
+/*
+ * The bit a str's 3-bit kind starts at in its `state` (compact 3 above,
+ * ascii 4): the layout's unicode_kind_shift, 2 in a GIL build, 8 in a
+ * free-threaded one. A load-time constant of the session (set by
+ * user/capture/bpf_load.c from its one target; -a sessions keep 2 and
+ * leave free-threaded processes out) rather than read from the layout:
+ * a shift by a value the verifier does not know cost sample_wall 51k more
+ * instructions to verify (753k against 702k), whose limit is 1M.
+ */
+const volatile __u8 unicode_kind_shift = 2;
+
 /* per traced process (host tgid): layout and strategy */
 /* writers: user/capture/probes.c (-p, launch) or user/capture/session_all.c and procs.bpf.h (-a), never both kinds in one session */
 struct {
@@ -116,11 +127,13 @@ static __always_inline __u8 read_unicode(const struct tr_py_layout *L, __u64 obj
 	if (user_read(&length, sizeof(length), obj + L->unicode_length, task) ||
 	    user_read(&state, sizeof(state), obj + L->unicode_state, task))
 		return 0;
-	kind = (state >> 2) & 7;
-	if (!((state >> 5) & 1) || (kind != 1 && kind != 2 && kind != 4) ||
+	/* kind, compact, ascii: bits unicode_kind_shift.. +4 */
+	state >>= unicode_kind_shift & 15;
+	kind = state & 7;
+	if (!((state >> 3) & 1) || (kind != 1 && kind != 2 && kind != 4) ||
 	    length < 0 || length > 0x7fffffff)
 		return 0;	/* not a compact string: not a code object's name */
-	if ((state >> 6) & 1)
+	if ((state >> 4) & 1)
 		data = obj + L->unicode_ascii_size;
 	else
 		data = obj + L->unicode_compact_size;
@@ -135,7 +148,7 @@ static __always_inline __u8 read_unicode(const struct tr_py_layout *L, __u64 obj
 		return 0;
 	if (user_read(dst, n, data, task))
 		return 0;
-	return kind | (((state >> 6) & 1) ? TR_STR_ASCII : 0);
+	return kind | (((state >> 4) & 1) ? TR_STR_ASCII : 0);
 }
 
 /*

@@ -42,6 +42,11 @@
 const volatile __u32 sample_period_ns = 0;
 /* --lines: send the line tables of the code objects sampled (TR_EV_LINETABLE) */
 const volatile bool sample_linetables = false;
+/* the target is a free-threaded build (3.14t): a frame's instruction is in
+ * its thread's copy of the bytecode (tlbc_bytecode). A load-time constant,
+ * as unicode_kind_shift (bpf/pyobj.bpf.h): a GIL build's session verifies
+ * none of it */
+const volatile bool sample_tlbc = false;
 /* glibc's offsetof(struct pthread, specific_1stblock) and (.., specific),
  * x86-64 glibc 2.26 and later (constants: not calibrated per target, see
  * docs/sampling.md; a wrong value fails the thread_id check, counted) */
@@ -69,7 +74,8 @@ struct sample_slot {
 	 * offset below TR_SAMPLE_FRAME_SPAN can be loaded */
 	__u8 frame[TR_SAMPLE_FRAME_SPAN + 8];
 	struct sample_new_code new_codes[SAMPLE_NEW_CODES_MAX];
-	/* --wall: the address of each frame recorded (wall_walk) */
+	/* --wall, and sample_tlbc: the address of each frame recorded
+	 * (wall_walk, tlbc_fix_of) */
 	__u64 addrs[TR_SAMPLE_FRAMES_MAX];
 };
 
@@ -149,7 +155,9 @@ struct sample_walk {
 	(*(type *)((slot)->frame + ((off) & (TR_SAMPLE_FRAME_SPAN - 1))))
 #define FRAME_WORD(slot, off) FRAME_FIELD(slot, __u64, off)
 
-/* the instruction offset (bytes) of the frame just read, running CODE */
+/* the instruction offset (bytes) of the frame just read, running CODE
+ * (a free-threaded build's: in entry 0 of its bytecode copies; the others
+ * are fixed after the walk, see tlbc_fix_of) */
 static __always_inline __u32 frame_offset(const struct tr_py_layout *L,
 					  const struct sample_slot *slot, __u64 code)
 {
@@ -328,10 +336,13 @@ static __always_inline long sample_step_of(struct sample_walk *w, struct task_st
 	f->code = code;
 	f->offset = frame_offset(L, slot, code);
 	f->pad = 0;
+
 	if (task) {
-		/* for --wall's second walk (wall_walk) */
+		/* for --wall's second walk (wall_walk), and tlbc_fix_of */
 		frame_hash(w, code);
 		slot->addrs[n & (TR_SAMPLE_FRAMES_MAX - 1)] = w->frame;
+	} else if (sample_tlbc) {
+		slot->addrs[n & (TR_SAMPLE_FRAMES_MAX - 1)] = w->frame;	/* for tlbc_fix_of */
 	}
 	w->n = n + 1;
 	w->frame = back;
@@ -465,6 +476,8 @@ struct linetable_send {
 	__u32 cpu;
 	__u32 n_new;
 	__s16 linetable;	/* layout: the code's line table field */
+	__s16 bytes_size;	/* layout: a bytes object's ob_size, ob_sval */
+	__s16 bytes_sval;
 };
 
 /*
@@ -490,7 +503,7 @@ static __always_inline long linetable_step_of(__u32 i, struct linetable_send *ls
 		nc->total = 0;
 		if (ls->linetable < 0 ||
 		    read_ptr(nc->code + ls->linetable, &nc->table, task) || !nc->table ||
-		    read_ptr(nc->table + TR_BYTES_SIZE, &size, task))
+		    read_ptr(nc->table + ls->bytes_size, &size, task))
 			nc->flags = TR_LINETABLE_UNREADABLE;
 		else if (size > TR_LINETABLE_MAX)
 			nc->flags = TR_LINETABLE_TOO_LONG;
@@ -524,7 +537,7 @@ static __always_inline long linetable_step_of(__u32 i, struct linetable_send *ls
 	barrier_var(n);
 	n = (n & (TR_LINETABLE_CHUNK - 1)) + 1;
 	if (len > TR_LINETABLE_CHUNK ||
-	    (len && user_read(e->data, n, nc->table + TR_BYTES_SVAL + off, task))) {
+	    (len && user_read(e->data, n, nc->table + ls->bytes_sval + off, task))) {
 		/* the table cannot be had whole now (a page not in memory can be
 		 * later): its lines are unknown, and its identity is forgotten
 		 * so that a later sample sends it again */
@@ -552,6 +565,71 @@ static long linetable_step_task(__u32 i, void *data)
 	return linetable_step_of(i, ls, ls->task);
 }
 
+
+/*
+ * A free-threaded build's frame (3.14t) runs its thread's copy of its
+ * code's bytecode: co_tlbc->entries[tlbc_index] of the code object
+ * (_PyFrame_GetBytecode). Entry 0 is co_code_adaptive itself, which the
+ * walk's frame_offset measures from; the others are made for each thread
+ * that specializes (every thread but the first, by default). This loop,
+ * after the walk, reads each recorded frame's tlbc_index and instruction
+ * pointer again (the walk keeps the frames' addresses) and measures a frame
+ * in another copy from that copy. Not in the walk itself: its bpf_loop
+ * callback is explored again for each of its branches, and there these
+ * reads (even two stores) pushed sample_wall's verification from 713k
+ * instructions to 951k, past its limit of 1M with the reads. For --wall the
+ * thread may have moved on in between: its instruction is read a moment
+ * after its frame was walked, as the walk's own reads of a running thread
+ * are (see wall_walk).
+ */
+struct tlbc_fix {
+	struct task_struct *task;	/* whose memory: see user_read */
+	__u32 cpu;
+	__u32 n;		/* frames recorded */
+	__s16 code_tlbc;	/* layout: co_tlbc, the frame's tlbc_index and instr_ptr */
+	__s16 frame_tlbc_index;
+	__s16 frame_instr;
+};
+
+static __always_inline long tlbc_fix_of(__u32 i, struct tlbc_fix *x, struct task_struct *task)
+{
+	struct sample_slot *slot = bpf_map_lookup_elem(&sample_slots, &x->cpu);
+	struct tr_sample_frame *f;
+	__u64 arr = 0, size = 0, first = 0, instr = 0, frame;
+	__u32 k = i & (TR_SAMPLE_FRAMES_MAX - 1), idx = 0;
+
+	if (!slot || i >= x->n)
+		return 1;
+	f = &slot->ev.frames[k];
+	frame = slot->addrs[k];
+	if (user_read(&idx, sizeof(idx), frame + x->frame_tlbc_index, task)) {
+		f->offset = TR_SAMPLE_NO_OFFSET;
+		return 0;
+	}
+	if (!idx)
+		return 0;	/* entry 0: measured by the walk */
+	if (idx >= 0x10000 || read_ptr(frame + x->frame_instr, &instr, task) || read_ptr(f->code + x->code_tlbc, &arr, task) || !arr ||
+	    read_ptr(arr, &size, task) || idx >= size ||
+	    read_ptr(arr + 8 + (__u64)idx * 8, &first, task) || !first ||
+	    instr < first || instr - first >= (1 << 28))
+		f->offset = TR_SAMPLE_NO_OFFSET;
+	else
+		f->offset = instr - first;
+	return 0;
+}
+
+/* its bpf_loop callbacks, as sample_step's */
+static long tlbc_fix(__u32 i, void *data)
+{
+	return tlbc_fix_of(i, data, NULL);
+}
+
+static long tlbc_fix_task(__u32 i, void *data)
+{
+	struct tlbc_fix *x = data;
+
+	return tlbc_fix_of(i, x, x->task);
+}
 
 /*
  * Sample thread TASK (PID_TGID) of the traced process CFG and send its
@@ -590,12 +668,27 @@ static __always_inline int sample_task(struct tr_proc_cfg *cfg, struct task_stru
 		if (w.frame)
 			bpf_loop(2 * TR_SAMPLE_FRAMES_MAX, sample_step, &w, 0);
 	}
+	if (sample_tlbc && w.n && !w.err) {
+		struct tlbc_fix x = {
+			.task = reader, .cpu = w.cpu, .n = w.n,
+			.code_tlbc = cfg->layout.code_tlbc,
+			.frame_tlbc_index = cfg->layout.frame_tlbc_index,
+			.frame_instr = cfg->layout.frame_instr,
+		};
+
+		if (reader)
+			bpf_loop(TR_SAMPLE_FRAMES_MAX, tlbc_fix_task, &x, 0);
+		else
+			bpf_loop(TR_SAMPLE_FRAMES_MAX, tlbc_fix, &x, 0);
+	}
 	if (w.n_new) {
 		/* the tables go before the sample, which needs them */
 		struct linetable_send ls = {
 			.task = reader, .pid_tgid = pid_tgid, .instance = cfg->instance,
 			.cpu = w.cpu, .n_new = w.n_new,
 			.linetable = cfg->layout.code_linetable,
+			.bytes_size = cfg->layout.bytes_size,
+			.bytes_sval = cfg->layout.bytes_sval,
 		};
 
 		if (reader)

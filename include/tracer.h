@@ -78,6 +78,22 @@ struct tr_py_layout {
 	 * table, a bytes object: co_lnotab (<=3.9) or co_linetable */
 	tr_s16 frame_lasti;
 	tr_s16 code_linetable;
+	/* a bytes object's ob_size and ob_sval (the line table's length and
+	 * bytes): 16 and 32 under a GIL build's 16-byte object header, 32 and
+	 * 48 under a free-threaded build's 32-byte one */
+	tr_s16 bytes_size;
+	tr_s16 bytes_sval;
+	/* free-threaded builds (Py_GIL_DISABLED, 3.14t): the frame's
+	 * tlbc_index (int32) and the code object's co_tlbc (_PyCodeArray *:
+	 * {Py_ssize_t size; char *entries[];}), the thread-local copy of the
+	 * bytecode the frame's instr_ptr points into; -1 in a GIL build */
+	tr_s16 frame_tlbc_index;
+	tr_s16 code_tlbc;
+	/* the bit of a str's `state` where its 3-bit kind starts; compact is
+	 * 3 bits above, ascii 4: 2 in a GIL build (interned:2 first), 8 in a
+	 * free-threaded one (interned is a whole byte there) */
+	tr_u8 unicode_kind_shift;
+	tr_u8 free_threaded;	/* Py_GIL_DISABLED (1) or not (0) */
 };
 
 /* Per traced process, stored in the BPF map `procs` keyed by host tgid. */
@@ -453,7 +469,8 @@ struct tr_ev_line {
 #define TR_BLOB_MAGIC "TRCOVv1"	/* 8 bytes with its NUL */
 #define TR_BLOB_KEY_LEN 16	/* magic + key */
 #define TR_BLOB_MAX 4096	/* bytes of a blob, at most */
-/* the offsets in a PyBytesObject (3.8-3.13) of ob_size and ob_sval */
+/* the offsets in a PyBytesObject of a GIL build (3.8-3.14) of ob_size and
+ * ob_sval (the layout's bytes_size/bytes_sval say them per build) */
 #define TR_BYTES_SIZE 16
 #define TR_BYTES_SVAL 32
 

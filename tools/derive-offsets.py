@@ -3,7 +3,8 @@
 """Derive the CPython structure offsets of user/cpython/py_layout.c from DWARF.
 
 For each pyenv build 3.8-3.14 under $PYENV_ROOT/versions (default
-/root/.pyenv/versions), ask gdb (batch mode, no init files) about the types in
+/root/.pyenv/versions), and each free-threaded one (3.X.Yt, Py_GIL_DISABLED,
+lib/libpython3.Xt.so.1.0; its row is "3.Xt"), ask gdb (batch mode, no init files) about the types in
 lib/libpython3.X.so.1.0 and print every field of struct tr_py_layout
 (include/tracer.h) and struct py_runtime_layout (user/cpython/py_layout.h).
 
@@ -37,6 +38,8 @@ PY_FIELDS = [
     "unicode_ascii_size", "unicode_compact_size", "code_flags",
     "code_code_adaptive", "frame_instr", "frame_instr_start",
     "tstate_thread_id", "frame_lasti", "code_linetable", "frame_code_tag",
+    "bytes_size", "bytes_sval", "frame_tlbc_index", "code_tlbc",
+    "unicode_kind_shift", "free_threaded",
 ]
 RT_FIELDS = ["runtime_tstate_current", "runtime_interpreters_main",
              "interp_eval_frame", "runtime_gil_holder", "runtime_gil_ptr",
@@ -48,10 +51,11 @@ def off(typ, member):
     return "(long)&((%s *)0)->%s" % (typ, member)
 
 
-def queries(minor):
+def queries(minor, ft=False):
     """field -> gdb expression, or None when the field does not exist in
-    3.MINOR (value -1, or 0 for ABSENT_ZERO fields). frame_instr and
-    frame_instr_start are not here: see instr_fields()."""
+    3.MINOR (FT: its free-threaded build) (value -1, or 0 for ABSENT_ZERO
+    fields). frame_instr, frame_instr_start, unicode_kind_shift and
+    free_threaded are not here: see derive()."""
     q = {}
     if minor <= 10:
         q["tstate_frame"] = off("PyThreadState", "frame")
@@ -91,6 +95,13 @@ def queries(minor):
     q["tstate_thread_id"] = off("PyThreadState", "thread_id")
     q["frame_lasti"] = off("PyFrameObject", "f_lasti") if minor <= 10 else None
     q["code_linetable"] = off("PyCodeObject", "co_lnotab" if minor <= 9 else "co_linetable")
+    q["bytes_size"] = off("PyBytesObject", "ob_base.ob_size")
+    q["bytes_sval"] = off("PyBytesObject", "ob_sval")
+    # free-threaded 3.14+: thread-local bytecode (the frame's instr_ptr
+    # points into co_tlbc->entries[tlbc_index])
+    q["frame_tlbc_index"] = (off("_PyInterpreterFrame", "tlbc_index")
+                             if ft and minor >= 14 else None)
+    q["code_tlbc"] = off("PyCodeObject", "co_tlbc") if ft and minor >= 14 else None
     # 3.12+: the main interpreter is a member of _PyRuntime and has its own
     # GIL, whose last_holder is the thread state running Python code (the
     # dispatch strategy's way to the current thread state)
@@ -108,8 +119,12 @@ def queries(minor):
 
 
 # Members that must NOT exist where the field is -1 (catches a wrong rule).
-def absent_checks(minor):
+def absent_checks(minor, ft=False):
     a = []
+    if not ft or minor < 14:
+        a.append(off("PyCodeObject", "co_tlbc"))
+        if minor >= 11:
+            a.append(off("_PyInterpreterFrame", "tlbc_index"))
     if minor <= 10:
         a.append(off("PyCodeObject", "co_qualname"))
     if minor != 11:
@@ -124,7 +139,7 @@ def absent_checks(minor):
 
 
 # fields whose value is 0 (not -1) where they do not exist
-ABSENT_ZERO = ("owner_cstack", "frame_instr_start")
+ABSENT_ZERO = ("owner_cstack", "frame_instr_start", "free_threaded")
 
 # The frame's instruction pointer: whichever of these _PyInterpreterFrame
 # members exists (3.11+; exactly one must).
@@ -251,8 +266,10 @@ def code_tag(minor, res):
     (Py_TAG_BITS = Py_TAG_REFCNT = 1, Include/internal/pycore_stackref.h;
     macros are not in the DWARF) marks a deferred reference. Other
     versions: a plain PyObject * (3.13) or PyCodeObject *, no tag. A
-    stackref of another shape (a free-threaded or debug build's) is
-    refused: the rule would need re-reading CPython."""
+    free-threaded 3.14t's has the same shape, and its Py_TAG_BITS (the
+    Py_GIL_DISABLED branch of the same header) is 1 as well: Py_TAG_DEFERRED.
+    A stackref of another shape (a debug build's) is refused: the rule
+    would need re-reading CPython."""
     t = res.get("exectype", "")
     if minor <= 12:
         return 0
@@ -267,11 +284,13 @@ def code_tag(minor, res):
     raise GdbError("3.%d: f_executable is %r" % (minor, t.strip()))
 
 
-def derive(lib, minor):
-    """Return ({field: value}, [warnings]) for one libpython."""
-    q = queries(minor)
+def derive(lib, minor, ft=False):
+    """Return ({field: value}, [warnings]) for one libpython (FT: a
+    free-threaded build's)."""
+    q = queries(minor, ft)
     cmds = [(f, "print " + e) for f, e in q.items() if e]
-    cmds += [("absent%d" % i, "print " + e) for i, e in enumerate(absent_checks(minor))]
+    cmds += [("absent%d" % i, "print " + e) for i, e in enumerate(absent_checks(minor, ft))]
+    cmds += [("ftflag", "print (long)_PyRuntime.debug_offsets.free_threaded")]
     cmds += [("tstate_current%d" % i, "print " + e) for i, e in enumerate(TSTATE_CURRENT)]
     cmds += instr_queries()
     cmds += [("flagsize", "print (long)sizeof(((PyCodeObject *)0)->co_flags)")]
@@ -289,7 +308,7 @@ def derive(lib, minor):
         if v is None:
             raise GdbError("3.%d: %s: %s" % (minor, e, res.get(f, "").strip()))
         vals[f] = v
-    for i, e in enumerate(absent_checks(minor)):
+    for i, e in enumerate(absent_checks(minor, ft)):
         if print_value(res.get("absent%d" % i, "")) is not None:
             raise GdbError("3.%d: %s exists but the table says -1" % (minor, e))
     vals["frame_instr"], vals["frame_instr_start"] = instr_fields(minor, res)
@@ -302,40 +321,72 @@ def derive(lib, minor):
         v = print_value(res.get("tstate_current%d" % i, ""))
         if v is not None:
             vals["runtime_tstate_current"] = v
-            notes.append("3.%d: current tstate via %s" % (minor, e))
+            notes.append("%s: current tstate via %s" % (label(minor, ft), e))
             break
     else:
-        notes.append("3.%d: no current-tstate field in _PyRuntimeState" % minor)
+        notes.append("%s: no current-tstate field in _PyRuntimeState" % label(minor, ft))
     vals["eval_frame_arg"] = frame_arg_index(res.get("evalproto", ""))
-    # compact-string state bits: kind 2-4, compact 5, ascii 6 of `state`
+    # compact-string state bits: kind K..K+2, compact K+3, ascii K+4 of
+    # `state` (a 32-bit word, little-endian): K = 2 after `interned : 2`
+    # in a GIL build, 8 after the whole byte `unsigned char interned` of a
+    # free-threaded one (gdb shows those as byte 49 bit 0, etc.)
     bits = state_bits(res.get("ascii", ""))
-    want = {"kind": (2, 3), "compact": (5, 1), "ascii": (6, 1)}
-    for name, (pos, width) in want.items():
+    kind = bits.get("kind")
+    shift = (kind[0] - vals["unicode_state"]) * 8 + kind[1] if kind else None
+    want = {"kind": (0, 3), "compact": (3, 1), "ascii": (4, 1)}
+    for name, (rel, width) in want.items():
         got = bits.get(name)
-        if got is None or got[1:] != (pos, width) or got[0] != vals["unicode_state"]:
-            raise GdbError("3.%d: state.%s is %r, expected byte %d bit %d width %d"
-                           % (minor, name, got, vals["unicode_state"], pos, width))
-    notes.append("3.%d: state bits kind 2-4, compact 5, ascii 6: ok" % minor)
+        pos = None if got is None else (got[0] - vals["unicode_state"]) * 8 + got[1]
+        if (shift not in (2, 8) or got is None or got[2] != width or pos != shift + rel
+                or pos + width > 32):
+            raise GdbError("3.%d: state.%s is %r, expected bit %s+%d width %d of byte %d"
+                           % (minor, name, got, shift, rel, width, vals["unicode_state"]))
+    vals["unicode_kind_shift"] = shift
+    notes.append("%s: state bits kind %d-%d, compact %d, ascii %d: ok"
+                 % (label(minor, ft), shift, shift + 2, shift + 3, shift + 4))
+    # the build's own word for it (3.13+: _Py_DebugOffsets.free_threaded;
+    # Py_GIL_DISABLED is a macro, not in the DWARF): must be what its
+    # directory's name says
+    flag = print_value(res.get("ftflag", "")) if minor >= 13 else 0
+    if flag is None or bool(flag) != ft:
+        raise GdbError("%s: _Py_DebugOffsets.free_threaded is %s"
+                       % (label(minor, ft), res.get("ftflag", "").strip()))
+    vals["free_threaded"] = int(ft)
+    if ft and minor < 14:
+        raise GdbError("%s: free-threaded builds before 3.14 have no thread-local "
+                       "bytecode fields here: not derived" % label(minor, ft))
     return vals, notes
 
 
+def label(minor, ft):
+    return "3.%d%s" % (minor, "t" if ft else "")
+
+
 def find_builds(root):
-    """{minor: (version dir name, libpython path)}, the newest patch of each."""
+    """{(minor, ft): (version dir name, libpython path)}, the newest patch of
+    each; free-threaded builds (3.X.Yt) from 3.14, where the table has rows
+    for them"""
     builds = {}
     for minor in MINORS:
-        dirs = [d for d in glob.glob(os.path.join(root, "3.%d.*" % minor))
-                if re.match(r"^3\.%d\.\d+$" % minor, os.path.basename(d))]
-        dirs.sort(key=lambda d: int(os.path.basename(d).split(".")[2]))
-        if not dirs:
-            builds[minor] = (None, "no %s/3.%d.* build" % (root, minor))
-            continue
-        lib = os.path.join(dirs[-1], "lib", "libpython3.%d.so.1.0" % minor)
-        if not os.path.isfile(lib):
-            builds[minor] = (None, "%s is missing" % lib)
-            continue
-        builds[minor] = (os.path.basename(dirs[-1]), lib)
+        for ft in (False, True) if minor >= 14 else (False,):
+            t = "t" if ft else ""
+            dirs = [d for d in glob.glob(os.path.join(root, "3.%d.*" % minor))
+                    if re.match(r"^3\.%d\.\d+%s$" % (minor, t), os.path.basename(d))]
+            dirs.sort(key=lambda d: int(os.path.basename(d).rstrip("t").split(".")[2]))
+            if not dirs:
+                builds[minor, ft] = (None, "no %s/3.%d.*%s build" % (root, minor, t))
+                continue
+            lib = os.path.join(dirs[-1], "lib", "libpython3.%d%s.so.1.0" % (minor, t))
+            if not os.path.isfile(lib):
+                builds[minor, ft] = (None, "%s is missing" % lib)
+                continue
+            builds[minor, ft] = (os.path.basename(dirs[-1]), lib)
     # builds of versions past the table: said, never silently ignored
     for d in sorted(glob.glob(os.path.join(root, "3.*"))):
+        m = re.match(r"^3\.(\d+)\.\d+t$", os.path.basename(d))
+        if m and int(m.group(1)) < 14:
+            print("# skip %s: a free-threaded build before 3.14 (no row: the tracer "
+                  "refuses it)" % os.path.basename(d), file=sys.stderr)
         m = re.match(r"^3\.(\d+)\.\d+$", os.path.basename(d))
         if m and int(m.group(1)) > max(MINORS):
             print("# skip %s: past the versions this tool derives (3.%d-3.%d)"
@@ -343,19 +394,19 @@ def find_builds(root):
     return builds
 
 
-def c_row(minor, name, v):
+def c_row(minor, ft, name, v):
     def fmt(f):
         return ("0x%08x" % v[f]) if f == "version_hex" else str(v[f])
     py = ", ".join(".%s = %s" % (f, fmt(f)) for f in PY_FIELDS)
     rt = ", ".join(".%s = %s" % (f, fmt(f)) for f in RT_FIELDS)
-    return ("\t/* 3.%d (from %s) */\n\t{ .py = { %s },\n\t  .rt = { %s } },"
-            % (minor, name, py, rt))
+    return ("\t/* %s (from %s) */\n\t{ .py = { %s },\n\t  .rt = { %s } },"
+            % (label(minor, ft), name, py, rt))
 
 
-def tracer_layout(tracer, minor, from_binary=None):
+def tracer_layout(tracer, what, from_binary=None):
     """`tracer layout 3.X` (the built-in table), or with FROM_BINARY the
     layout the tracer reads from that file's _Py_DebugOffsets"""
-    args = ["layout", "--from-binary", from_binary] if from_binary else ["layout", "3.%d" % minor]
+    args = ["layout", "--from-binary", from_binary] if from_binary else ["layout", what]
     p = subprocess.run([tracer] + args, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
     if p.returncode != 0:
@@ -399,37 +450,37 @@ def main():
     if args.version:
         keep = set()
         for s in args.version:
-            m = re.match(r"^3\.(\d+)$", s)
+            m = re.match(r"^3\.(\d+)(t?)$", s)
             if not m or int(m.group(1)) not in MINORS:
                 ap.error("unsupported version %s" % s)
-            keep.add(int(m.group(1)))
+            keep.add((int(m.group(1)), m.group(2) == "t"))
         builds = {k: v for k, v in builds.items() if k in keep}
 
     results, failed, checked = {}, False, 0
-    for minor, (name, lib) in sorted(builds.items()):
+    for (minor, ft), (name, lib) in sorted(builds.items()):
         if name is None:
-            print("# skip 3.%d: %s" % (minor, lib), file=sys.stderr)
+            print("# skip %s: %s" % (label(minor, ft), lib), file=sys.stderr)
             continue
         try:
-            vals, notes = derive(lib, minor)
+            vals, notes = derive(lib, minor, ft)
         except GdbError as e:
             print("error: %s" % e, file=sys.stderr)
             failed = True
             continue
         for n in notes:
             print("# " + n, file=sys.stderr)
-        results[minor] = (name, vals)
+        results[minor, ft] = (name, vals)
         if args.check:
             # the built-in table's row and, 3.13+, the layout read from the
             # build's own _Py_DebugOffsets (its fields, the rest from the
             # table): each must be DWARF's
-            sources = [("3.%d" % minor, None,
+            sources = [(label(minor, ft), None,
                         "%d fields match DWARF of %s" % (len(ALL_FIELDS), name))]
             if minor >= 13:
-                sources.append(("3.%d _Py_DebugOffsets" % minor, lib,
+                sources.append(("%s _Py_DebugOffsets" % label(minor, ft), lib,
                                 "_Py_DebugOffsets of %s agree with DWARF" % name))
             for what, from_binary, ok in sources:
-                got, err = tracer_layout(args.tracer, minor, from_binary)
+                got, err = tracer_layout(args.tracer, label(minor, ft), from_binary)
                 if got:
                     got["version_hex"] &= 0xffff0000	# the table has major.minor only
                 diffs = [err] if err else compare(vals, got)
@@ -441,13 +492,13 @@ def main():
                     print("%s: ok (%s)" % (what, ok))
 
     if args.json:
-        json.dump({"3.%d" % m: dict(v, build=n) for m, (n, v) in results.items()},
+        json.dump({label(m, ft): dict(v, build=n) for (m, ft), (n, v) in results.items()},
                   sys.stdout, indent=1, sort_keys=True)
         print()
     elif not args.check:
         print("\t/* BEGIN generated by tools/derive-offsets.py */")
-        for minor, (name, vals) in sorted(results.items()):
-            print(c_row(minor, name, vals))
+        for (minor, ft), (name, vals) in sorted(results.items()):
+            print(c_row(minor, ft, name, vals))
         print("\t/* END generated by tools/derive-offsets.py */")
     if args.check and checked == 0:
         print("nothing checked", file=sys.stderr)

@@ -198,12 +198,13 @@ OTHER_PYTHONS = [
     ("cpython3.6", os.path.join(helpers.PYENV_ROOT, "versions", "3.6.15", "bin", "python3"),
      "CPython 3.6 is not supported (3.8 to 3."),
     # a free-threaded build (./configure --disable-gil), installed by hand
-    # like 3.14.7 (docs/testing.md): told by its _Py_DebugOffsets
+    # like 3.14.7 (docs/testing.md): told by its _Py_DebugOffsets; exact
+    # tracing refused (sampling it: test_free_threaded.py)
     ("cpython3.14t", (sorted(glob.glob(os.path.join(helpers.PYENV_ROOT, "versions", "3.14.*t",
                                                     "bin", "python3.14")))
                       or ["3.14t: no build under $PYENV_ROOT/versions/3.14.*t"])[-1],
-     "a free-threaded CPython build (Py_GIL_DISABLED, told by _Py_DebugOffsets.free_threaded)"
-     " is not supported"),
+     "a free-threaded CPython build (Py_GIL_DISABLED, told by _Py_DebugOffsets.free_threaded):"
+     " exact tracing is not supported there"),
 ]
 
 

@@ -67,7 +67,7 @@ int bpf_load__now(const struct bpf_load_cfg *c, struct tracer_bpf **out, char *e
 		bpf_map__set_max_entries(skel->maps.lines_seen, 1);
 	skel->rodata->solo_follow = c->follows;
 	skel->rodata->tree_watch = c->watch_tree;
-	if (sampler__configure(skel, c->sample_hz, c->wall, c->sample_lines)) {
+	if (sampler__configure(skel, c->sample_hz, c->wall, c->sample_lines, c->free_threaded)) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot configure sampling: %s", strerror(errno));
 		goto fail;
@@ -143,6 +143,7 @@ struct tracer_bpf *bpf_preload__take(struct bpf_preload *p, const struct bpf_loa
 	    g->watch_tree != need->watch_tree ||
 	    g->sample_hz != need->sample_hz || g->wall != need->wall ||
 	    g->sample_lines != need->sample_lines || g->async_tasks != need->async_tasks ||
+	    g->free_threaded != need->free_threaded ||
 	    (need->uses & ~g->uses))
 		return NULL;
 	skel = p->skel;

@@ -22,6 +22,7 @@ struct bpf_load_cfg {
 	unsigned sample_hz;		/* --sample (0: calls) */
 	bool wall, sample_lines;
 	bool async_tasks;		/* --async-tasks (bpf/asyncio.bpf.h) */
+	bool free_threaded;		/* the target is a free-threaded build (3.14t) */
 	unsigned uses;			/* PROBES_USE_* (user/capture/probes.h) */
 };
 

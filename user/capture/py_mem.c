@@ -39,9 +39,11 @@ static int str_head(const struct py_mem *m, uint64_t obj, int64_t *length, uint3
 	if (py_mem__read(m, obj + L->unicode_length, length, sizeof(*length)) ||
 	    py_mem__read(m, obj + L->unicode_state, &state, sizeof(state)))
 		return -EFAULT;
-	*kind = (state >> 2) & 7;
-	*ascii = (state >> 6) & 1;
-	if (!((state >> 5) & 1) || (*kind != 1 && *kind != 2 && *kind != 4) || *length < 0 ||
+	/* kind, compact, ascii: from bit unicode_kind_shift on (see tracer.h) */
+	state >>= L->unicode_kind_shift & 15;
+	*kind = state & 7;
+	*ascii = (state >> 4) & 1;
+	if (!((state >> 3) & 1) || (*kind != 1 && *kind != 2 && *kind != 4) || *length < 0 ||
 	    *length > 0x7fffffff)
 		return -EINVAL;
 	*data = obj + (*ascii ? L->unicode_ascii_size : L->unicode_compact_size);

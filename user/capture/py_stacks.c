@@ -102,9 +102,9 @@ static struct code_info *code_info(struct walk *w, uint64_t code)
 	ci->file = py_mem__str(&w->m, file);
 	/* the line table: a bytes object (ob_size, then the bytes) */
 	if (L->code_linetable >= 0 && !py_mem__ptr(&w->m, code + L->code_linetable, &table) && table &&
-	    !py_mem__read(&w->m, table + TR_BYTES_SIZE, &size, sizeof(size)) && size >= 0 &&
+	    !py_mem__read(&w->m, table + w->L->bytes_size, &size, sizeof(size)) && size >= 0 &&
 	    size <= (1 << 20) && (buf = malloc(size ? size : 1))) {
-		ci->has_lines = !py_mem__read(&w->m, table + TR_BYTES_SVAL, buf, size) &&
+		ci->has_lines = !py_mem__read(&w->m, table + w->L->bytes_sval, buf, size) &&
 				!line_table__decode(&ci->lines, w->m.minor, buf, size,
 						    (int32_t)ci->firstlineno);
 		free(buf);
@@ -121,8 +121,8 @@ static struct code_info *code_info(struct walk *w, uint64_t code)
 static uint32_t frame_offset(const struct walk *w, uint64_t frame, uint64_t code)
 {
 	const struct tr_py_layout *L = w->L;
-	uint64_t instr = 0, first;
-	int32_t lasti = 0;
+	uint64_t instr = 0, first, arr = 0, size = 0;
+	int32_t lasti = 0, idx = 0;
 
 	if (L->frame_lasti >= 0) {
 		if (py_mem__read(&w->m, frame + L->frame_lasti, &lasti, sizeof(lasti)))
@@ -137,6 +137,16 @@ static uint32_t frame_offset(const struct walk *w, uint64_t frame, uint64_t code
 	    py_mem__ptr(&w->m, frame + L->frame_instr, &instr))
 		return TR_SAMPLE_NO_OFFSET;
 	first = code + L->code_code_adaptive;
+	/* a free-threaded build's thread-local copy of the bytecode,
+	 * co_tlbc->entries[tlbc_index] (bpf/sample.bpf.h's tlbc_bytecode) */
+	if (L->frame_tlbc_index >= 0 && L->code_tlbc >= 0) {
+		if (py_mem__read(&w->m, frame + L->frame_tlbc_index, &idx, sizeof(idx)))
+			return TR_SAMPLE_NO_OFFSET;
+		if (idx && (idx < 0 || py_mem__ptr(&w->m, code + L->code_tlbc, &arr) || !arr ||
+			    py_mem__ptr(&w->m, arr, &size) || (uint64_t)idx >= size ||
+			    py_mem__ptr(&w->m, arr + 8 + (uint64_t)idx * 8, &first)))
+			return TR_SAMPLE_NO_OFFSET;
+	}
 	if (instr == first + L->frame_instr_start && L->frame_instr_start < 0)
 		return TR_SAMPLE_NOT_STARTED;
 	if (instr < first || instr - first >= (1 << 28))

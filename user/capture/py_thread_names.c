@@ -232,7 +232,10 @@ int py_thread_names__fill(const struct py_mem *m, uint64_t interp, struct py_sta
 	struct name_ctx c = { .s = s };
 	uint64_t modules = 0, module, globals = 0, active;
 
-	if (m->minor < 8 || m->minor > 14 ||
+	/* a free-threaded build's dicts, objects and interpreter are laid
+	 * out otherwise, and the offsets here are a GIL build's: no names
+	 * (the threads keep their kernel names) */
+	if (m->minor < 8 || m->minor > 14 || m->L->free_threaded ||
 	    py_mem__ptr(m, interp + rows[m->minor].interp_modules, &modules) || !modules)
 		return 0;
 	if (!(module = dict_find(m, modules, "threading")) ||
@@ -252,7 +255,7 @@ uint64_t py_thread_names__module_attr(const struct py_mem *m, uint64_t interp,
 	struct find f = { .name = module };
 
 	*absent = false;
-	if (m->minor < 8 || m->minor > 14 ||
+	if (m->minor < 8 || m->minor > 14 || m->L->free_threaded ||
 	    py_mem__ptr(m, interp + rows[m->minor].interp_modules, &modules) || !modules ||
 	    py_mem__ptr(m, modules + DICT_KEYS, &keys) || !keys ||
 	    keys_each(m, keys, dict_values(m, modules), find_fn, &f) < 0)

@@ -14,10 +14,15 @@
 #include "cpython/pyversion.h"
 #include "tracer.skel.h"
 
-int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines)
+int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines,
+			bool free_threaded)
 {
 	int ncpus;
 
+	/* a free-threaded build's strings and thread-local bytecode (their
+	 * layout: tracer.h); load-time constants, see bpf/pyobj.bpf.h */
+	skel->rodata->unicode_kind_shift = free_threaded ? 8 : 2;
+	skel->rodata->sample_tlbc = free_threaded;
 	/* which sampling program loads: probes__load_only (sampler__uses) */
 	if (!hz)
 		return 0;
@@ -42,6 +47,26 @@ static bool span_covers(uint32_t *span, int off, uint32_t size)
 	return true;
 }
 
+bool sampler__guess_free_threaded(int pid)
+{
+	char path[64], line[512];
+	const char *p;
+	unsigned minor;
+	char t;
+	bool ft = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!ft && fgets(line, sizeof(line), f))
+		ft = (p = strstr(line, "/libpython3.")) &&
+		     sscanf(p, "/libpython3.%u%c", &minor, &t) == 2 && t == 't';
+	fclose(f);
+	return ft;
+}
+
 unsigned sampler__uses(unsigned hz, bool wall)
 {
 	return !hz ? 0 : wall ? PROBES_USE_SAMPLE_WALL : PROBES_USE_SAMPLE_CPU;
@@ -54,10 +79,12 @@ int sampler__plan(struct target *t, char *err, size_t errlen)
 	char ver[32];
 
 	/* the walk reads the bytes of a frame holding its code, caller,
-	 * owner and instruction at once */
+	 * owner and instruction (and a free-threaded build's tlbc_index:
+	 * which copy of the bytecode the instruction is in) at once */
 	if (!span_covers(&span, L->frame_code, 8) || !span_covers(&span, L->frame_back, 8) ||
 	    !span_covers(&span, L->frame_owner, 1) || !span_covers(&span, L->frame_lasti, 4) ||
-	    !span_covers(&span, L->frame_instr, 8)) {
+	    !span_covers(&span, L->frame_instr, 8) ||
+	    !span_covers(&span, L->frame_tlbc_index, 4)) {
 		snprintf(err, errlen, "sampling: CPython %s's frame fields lie more than %d bytes "
 			 "apart", pyversion__format(t->bin.version_hex, ver, sizeof(ver)),
 			 TR_SAMPLE_FRAME_SPAN);

@@ -19,7 +19,13 @@ struct tracer_bpf;
 /* Before the BPF object is loaded: HZ samples per second per CPU (WALL:
  * per thread, by the iterator of user/capture/wall.c), or 0 for a session without
  * sampling. */
-int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines);
+int sampler__configure(struct tracer_bpf *skel, unsigned hz, bool wall, bool lines,
+			bool free_threaded);
+/* a guess, before the target is inspected, of whether PID runs a
+ * free-threaded build (a libpython3.Xt mapped): the BPF object loaded
+ * meanwhile (capture/bpf_load.c) is then built for one; a wrong guess
+ * costs a second load, never behaviour */
+bool sampler__guess_free_threaded(int pid);
 /* the program uses (capture/probes.h) of sampling at HZ (0: none) */
 unsigned sampler__uses(unsigned hz, bool wall);
 /* What the walk needs of T: where its thread-state key lives

@@ -318,6 +318,8 @@ int session__run(const struct session_opts *o)
 			.watch_tree = !o->view,
 			.sample_hz = o->sample_hz, .wall = o->wall, .sample_lines = o->sample_lines,
 			.async_tasks = o->async_tasks,
+			.free_threaded = o->sample_hz && !o->argv &&
+					 sampler__guess_free_threaded(o->pid),
 			.uses = PROBES_USE_EXEC | PROBES_USE_DEALLOC | PROBES_USE_JIT |
 				(o->view ? 0 : PROBES_USE_FORK | PROBES_USE_EXIT) |
 				(o->sample_hz ? sampler__uses(o->sample_hz, o->wall)
@@ -360,6 +362,8 @@ int session__run(const struct session_opts *o)
 		.usdt_lines = t.cfg.usdt_lines, .follows = follows, .sample_hz = o->sample_hz,
 		.watch_tree = !o->view,
 		.wall = o->wall, .sample_lines = o->sample_lines, .async_tasks = o->async_tasks,
+		/* 3.14t (sampled only: build_kind.c refuses the rest) */
+		.free_threaded = t.cfg.layout.free_threaded,
 		.uses = probes__uses(&t, !o->sample_hz) | sampler__uses(o->sample_hz, o->wall) |
 			(walk ? PROBES_USE_ATTACH_WALK : 0) |
 			(o->view ? 0 : PROBES_USE_FORK | PROBES_USE_EXIT),

@@ -245,7 +245,8 @@ int session_all__run(const struct session_opts *o)
 	/* its 262144 LRU entries are preallocated: ~0.1 s of every load */
 	if (!s.feed.cover)
 		bpf_map__set_max_entries(s.skel->maps.lines_seen, 1);
-	if (sampler__configure(s.skel, o->sample_hz, o->wall, o->sample_lines)) {
+	/* free-threaded processes are left out (sw_bins.c) */
+	if (sampler__configure(s.skel, o->sample_hz, o->wall, o->sample_lines, false)) {
 		snprintf(err, sizeof(err), "cannot configure sampling: %s", strerror(errno));
 		goto fail;
 	}

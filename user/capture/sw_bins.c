@@ -38,6 +38,10 @@ struct sw_bins *sw_bins__new(struct tracer_bpf *skel, bool calls)
 /* Why T's file cannot be traced exactly under -a, or NULL */
 static const char *refusal(const struct target *t)
 {
+	if (t->cfg.layout.free_threaded)
+		return "a free-threaded build (3.14t): -a loads its programs for GIL builds' "
+		       "strings and bytecode, load-time constants of the session (bpf/pyobj.bpf.h); "
+		       "sample it with -p PID";
 	if (t->cfg.strategy == TR_STRATEGY_EVAL && !t->bin.eval_sees_every_call)
 		return "eval on 3.12+ depends on each process's perf trampoline, which a "
 		       "process started later may not have; -a needs dispatch (symbols and DWARF)";

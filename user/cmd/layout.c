@@ -48,6 +48,12 @@ static void layout__print(FILE *f, const struct tr_py_layout *l,
 	fprintf(f, "frame_lasti=%d\n", l->frame_lasti);
 	fprintf(f, "code_linetable=%d\n", l->code_linetable);
 	fprintf(f, "frame_code_tag=%u\n", l->frame_code_tag);
+	fprintf(f, "bytes_size=%d\n", l->bytes_size);
+	fprintf(f, "bytes_sval=%d\n", l->bytes_sval);
+	fprintf(f, "frame_tlbc_index=%d\n", l->frame_tlbc_index);
+	fprintf(f, "code_tlbc=%d\n", l->code_tlbc);
+	fprintf(f, "unicode_kind_shift=%u\n", l->unicode_kind_shift);
+	fprintf(f, "free_threaded=%u\n", l->free_threaded);
 	fprintf(f, "runtime_tstate_current=%d\n", rt->runtime_tstate_current);
 	fprintf(f, "runtime_interpreters_main=%d\n", rt->runtime_interpreters_main);
 	fprintf(f, "interp_eval_frame=%d\n", rt->interp_eval_frame);
@@ -57,8 +63,9 @@ static void layout__print(FILE *f, const struct tr_py_layout *l,
 	fprintf(f, "runtime_tss_key=%d\n", rt->runtime_tss_key);
 }
 
-/* "3.X" with X a decimal number: 0, or -EINVAL */
-static int layout__parse_version(const char *s, unsigned *major, unsigned *minor)
+/* "3.X" with X a decimal number, or "3.Xt" (a free-threaded build:
+ * *FT): 0, or -EINVAL */
+static int layout__parse_version(const char *s, unsigned *major, unsigned *minor, bool *ft)
 {
 	char *end;
 	unsigned long ma, mi;
@@ -69,6 +76,9 @@ static int layout__parse_version(const char *s, unsigned *major, unsigned *minor
 	if (*end != '.' || end[1] < '0' || end[1] > '9')
 		return -EINVAL;
 	mi = strtoul(end + 1, &end, 10);
+	*ft = *end == 't';
+	if (*ft)
+		end++;
 	if (*end || ma > 255 || mi > 255)
 		return -EINVAL;
 	*major = ma;
@@ -123,7 +133,7 @@ out:
 
 static void layout__usage(void)
 {
-	fprintf(stderr, "usage: tracer layout 3.X\n"
+	fprintf(stderr, "usage: tracer layout 3.X|3.Xt\n"
 			"       tracer layout --from-binary LIBPYTHON_OR_PYTHON\n"
 			"Print the CPython structure offsets the tracer uses (3.%d-3.%d built in).\n",
 		PY_LAYOUT_MIN_MINOR, PY_LAYOUT_MAX_MINOR);
@@ -134,6 +144,7 @@ int cmd_layout(int argc, char **argv)
 	struct tr_py_layout l;
 	struct py_runtime_layout rt;
 	unsigned major, minor;
+	bool ft;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		layout__usage();
@@ -143,13 +154,14 @@ int cmd_layout(int argc, char **argv)
 		if (layout__from_binary(argv[2], &l, &rt))
 			return 1;
 	} else if (argc == 2) {
-		if (layout__parse_version(argv[1], &major, &minor)) {
-			fprintf(stderr, "layout: bad version '%s' (expected 3.X)\n", argv[1]);
+		if (layout__parse_version(argv[1], &major, &minor, &ft)) {
+			fprintf(stderr, "layout: bad version '%s' (expected 3.X or 3.Xt)\n", argv[1]);
 			return 1;
 		}
-		if (py_layout__for_version(major, minor, &l, &rt)) {
-			fprintf(stderr, "layout: no built-in layout for Python %u.%u (supported: 3.%d-3.%d)\n",
-				major, minor, PY_LAYOUT_MIN_MINOR, PY_LAYOUT_MAX_MINOR);
+		if (py_layout__for_build(major, minor, ft, &l, &rt)) {
+			fprintf(stderr, "layout: no built-in layout for Python %u.%u%s (supported: "
+				"3.%d-3.%d, and free-threaded 3.14t)\n", major, minor, ft ? "t" : "",
+				PY_LAYOUT_MIN_MINOR, PY_LAYOUT_MAX_MINOR);
 			return 1;
 		}
 	} else {

@@ -67,15 +67,19 @@ static int find_layout(struct binary *b, struct elf_file *ef, uint64_t rt_sz,
 	if (minor >= 13) {
 		n = elf_file__read_vaddr(ef, b->runtime_vaddr, buf, len);
 		ret = n < 0 ? (int)n : (size_t)n == len ? 0 : -EFAULT;
-		/* a Py_GIL_DISABLED build has another object header and frame,
-		 * which no row of the table describes */
-		if (!ret && build_kind__free_threaded_offsets(buf, len) == 1)
-			return ERR("CPython %u.%u: a free-threaded build (Py_GIL_DISABLED) is not "
-				   "supported", major, minor), -ENOTSUP;
 		if (!ret)
 			ret = py_layout__from_debug_offsets(buf, len, &b->cfg.layout, &b->rt);
 		if (!ret)
 			return 0;
+		/* a Py_GIL_DISABLED build has another object header and frame:
+		 * the GIL build's row would be wrong, never a fallback. Only
+		 * 3.14t's has a row (derived from such a build's DWARF) */
+		if (build_kind__free_threaded_offsets(buf, len) == 1)
+			return ERR("CPython %u.%u: a free-threaded build (Py_GIL_DISABLED): %s",
+				   major, minor, minor == 14 ?
+				   "its _Py_DebugOffsets fail the layout checks" :
+				   "only 3.14t's layout is known (derived from and checked against a "
+				   "3.14t build's DWARF; none of 3.13t was)"), -ENOTSUP;
 	}
 	ret = py_layout__for_version(major, minor, &b->cfg.layout, &b->rt);
 	if (ret)

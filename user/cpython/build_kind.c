@@ -14,8 +14,11 @@
  * _PyRuntime from 3.13, says it (its third field, free_threaded); the
  * library name says it too (libpython3.13t.so: the ABI flag "t"). Objects,
  * frames and thread states differ there (per-object locks, biased
- * reference counts, no GIL to find the running thread by), and neither
- * strategy nor the sampler was checked against such a build: refused.
+ * reference counts, thread-local bytecode, no GIL to find the running
+ * thread by). Sampling reads what _Py_DebugOffsets describes (plus the
+ * "3.14t" row of user/cpython/py_layout.c): allowed here, and refused later
+ * by the layout where that falls short (3.13t). Exact tracing was checked
+ * against no such build: refused.
  *
  * Tail-calling interpreter (3.14+, clang 19+, e.g. uv's standalone builds):
  * each instruction is a function _TAIL_CALL_<op> reached through a table of
@@ -132,10 +135,12 @@ int build_kind__of_file(const char *path, struct build_kind *k)
 
 int build_kind__check(const struct build_kind *k, bool exact, char *why, size_t n)
 {
-	if (k->free_threaded)
-		return ERR("a free-threaded CPython build (Py_GIL_DISABLED, told by %s) is not "
-			   "supported: neither tracing nor sampling was checked against its "
-			   "objects, frames and thread states", k->how);
+	if (k->free_threaded && exact)
+		return ERR("a free-threaded CPython build (Py_GIL_DISABLED, told by %s): exact "
+			   "tracing is not supported there (its strategies find the running "
+			   "thread state through the GIL, which this build runs without, and "
+			   "none was checked against its frames); sampling is: --sample, on "
+			   "3.14t", k->how);
 	if (k->tail_calls && exact)
 		return ERR("a CPython built with the tail-calling interpreter (told by %s): its "
 			   "instructions are _TAIL_CALL_* functions, not the computed-goto labels "

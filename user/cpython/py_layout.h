@@ -2,6 +2,7 @@
 /* CPython structure layouts, per interpreter version. */
 #ifndef TRACER_PY_LAYOUT_H
 #define TRACER_PY_LAYOUT_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "tracer.h"
@@ -30,9 +31,15 @@ struct py_runtime_layout {
 int py_layout__for_version(unsigned major, unsigned minor,
 			   struct tr_py_layout *out, struct py_runtime_layout *rt);
 
+/* The same for a free-threaded build (FREE_THREADED) or not: only 3.14t
+ * has a row of the former. */
+int py_layout__for_build(unsigned major, unsigned minor, bool free_threaded,
+			 struct tr_py_layout *out, struct py_runtime_layout *rt);
+
 /* 3.13+: fill the layout from the bytes of _Py_DebugOffsets (the start of
  * _PyRuntime, read from the process or the binary). Checks the "xdebugpy"
- * cookie and the version. 0, -EINVAL (not debug offsets) or -ENOTSUP. */
+ * cookie and the version. 0, -EINVAL (not debug offsets) or -ENOTSUP
+ * (also: a free-threaded build other than 3.14t's). */
 int py_layout__from_debug_offsets(const void *buf, size_t len,
 				  struct tr_py_layout *out, struct py_runtime_layout *rt);
 

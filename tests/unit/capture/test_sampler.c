@@ -42,3 +42,22 @@ TEST(sampler_frame_span_too_wide)
 	CHECK_EQ(sampler__plan(&t, err, sizeof(err)), -ENOTSUP);
 	CHECK(strstr(err, "frame fields") != NULL);
 }
+
+/* 3.14t: the frame's tlbc_index (which thread's copy of the bytecode the
+ * instruction is in) is read with the rest; past the one read: refused */
+TEST(sampler_frame_span_free_threaded)
+{
+	static struct target t;
+	char err[256];
+
+	memset(&t, 0, sizeof(t));
+	CHECK_EQ(py_layout__for_build(3, 14, true, &t.cfg.layout, &t.bin.rt), 0);
+	t.bin.version_hex = 0x030e0000;
+	t.runtime_addr = 0x10000;
+	CHECK_EQ(sampler__plan(&t, err, sizeof(err)), 0);
+	CHECK_EQ(t.cfg.sample_span, 79);	/* owner (a byte) at 78, tlbc_index at 72 */
+	CHECK_EQ(t.cfg.tss_key_addr, 0x10000 + 2336);
+	t.cfg.layout.frame_tlbc_index = TR_SAMPLE_FRAME_SPAN - 2;	/* 4 bytes from there */
+	CHECK_EQ(sampler__plan(&t, err, sizeof(err)), -ENOTSUP);
+	CHECK(strstr(err, "frame fields") != NULL);
+}

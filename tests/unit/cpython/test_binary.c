@@ -425,10 +425,9 @@ TEST(binary_cache_keeps_no_failure)
  * (N pairs: byte AT[i] of _PyRuntime's initial value, 8 bytes VALUE[i]):
  * and Py_Version set to PY_VERSION (0: kept): analysed for sampling, the
  * error and its message */
-static int analyse_patched_314(uint32_t py_version, int n, const size_t *at,
-			       const uint64_t *value, char *err, size_t errlen)
+static int analyse_patched(const char *lib, uint32_t py_version, int n, const size_t *at,
+			   const uint64_t *value, char *err, size_t errlen)
 {
-	const char *lib = "/root/.pyenv/versions/3.14.7/lib/libpython3.14.so.1.0";
 	char copy[] = "/tmp/unit-py314-patched-XXXXXX", cmd[512];
 	struct binary_req req = { .path = copy, .name = copy };
 	static struct binary b;
@@ -458,6 +457,47 @@ static int analyse_patched_314(uint32_t py_version, int n, const size_t *at,
 	return ret;
 }
 
+static int analyse_patched_314(uint32_t py_version, int n, const size_t *at,
+			       const uint64_t *value, char *err, size_t errlen)
+{
+	return analyse_patched("/root/.pyenv/versions/3.14.7/lib/libpython3.14.so.1.0",
+			       py_version, n, at, value, err, errlen);
+}
+
+/* 3.13's debug offsets flagged free-threaded (a 3.13t): no layout of such a
+ * build is known, sampling included; said, and never read with the GIL
+ * row. And the real 3.14t (built by hand with --disable-gil, when
+ * present): analysed for sampling with its free-threaded layout. */
+TEST(binary_free_threaded_313_refused_314t_analysed)
+{
+	static const size_t ft_at[] = { 16 };
+	static const uint64_t ft[] = { 1 };
+	const char *lib313 = "/root/.pyenv/versions/3.13.0/lib/libpython3.13.so.1.0";
+	const char *lib314t = "/root/.pyenv/versions/3.14.7t/lib/libpython3.14t.so.1.0";
+	struct binary_req req = { .path = lib314t, .name = lib314t };
+	static struct binary b;
+	char err[256] = "";
+
+	if (!have(lib313)) {
+		printf("SKIP: no pyenv 3.13.0\n");
+	} else {
+		CHECK_EQ(analyse_patched(lib313, 0, 1, ft_at, ft, err, sizeof(err)), -ENOTSUP);
+		printf("  %s\n", err);
+		CHECK(strstr(err, "CPython 3.13: a free-threaded build (Py_GIL_DISABLED): only "
+				  "3.14t's layout is known"));
+	}
+	if (!have(lib314t)) {
+		printf("SKIP: no 3.14.7t\n");
+		return;
+	}
+	CHECK_EQ(binary__analyse(&req, &b, err, sizeof(err)), 0);
+	CHECK_EQ(b.cfg.layout.free_threaded, 1);
+	CHECK_EQ(b.cfg.layout.frame_tlbc_index, 72);
+	CHECK_EQ(b.cfg.layout.code_tlbc, 224);
+	CHECK_EQ(b.cfg.layout.code_name, 136);	/* 3.14's 120 + 16 */
+	CHECK_EQ(b.rt.runtime_tss_key, 2336);
+}
+
 /* 3.14's free-threaded build, and a version past 3.14 whose debug offsets
  * are not 3.14's: refused with what they are, before anything is traced */
 TEST(binary_314_refusals)
@@ -472,7 +512,10 @@ TEST(binary_314_refusals)
 	}
 	CHECK_EQ(analyse_patched_314(0, 1, ft_at, ft, err, sizeof(err)), -ENOTSUP);
 	printf("  %s\n", err);
-	CHECK(strstr(err, "CPython 3.14: a free-threaded build (Py_GIL_DISABLED) is not supported"));
+	/* a GIL build's offsets (no tlbc_index, no co_tlbc) flagged
+	 * free-threaded: not read with either row */
+	CHECK(strstr(err, "CPython 3.14: a free-threaded build (Py_GIL_DISABLED): its "
+			  "_Py_DebugOffsets fail the layout checks"));
 	/* "3.15", even with 3.14's debug offsets: refused by its version
 	 * (cpython/build_kind.c), before its layout is read */
 	CHECK_EQ(analyse_patched_314(0x030f00f0, 1, v_at, v315, err, sizeof(err)), -ENOTSUP);

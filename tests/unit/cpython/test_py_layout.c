@@ -11,6 +11,7 @@
 
 #define PY313_LIB "/root/.pyenv/versions/3.13.0/lib/libpython3.13.so.1.0"
 #define PY314_LIB "/root/.pyenv/versions/3.14.7/lib/libpython3.14.so.1.0"
+#define PY314T_LIB "/root/.pyenv/versions/3.14.7t/lib/libpython3.14t.so.1.0"
 
 /* ---- table ----------------------------------------------------------- */
 
@@ -150,6 +151,7 @@ static void dbg_fill(uint64_t *s, uint64_t version)
 	s[35] = 104; s[36] = 112; s[37] = 136; s[38] = 144; s[39] = 60;
 	s[40] = 64; s[41] = 152; s[42] = 160; s[43] = 176;	/* argcount .. co_code_adaptive */
 	s[61] = 32; s[62] = 16; s[63] = 24;	/* long_object: size lv_tag ob_digit */
+	s[64] = 40; s[65] = 24; s[66] = 32;	/* bytes_object: size ob_size ob_sval */
 	s[67] = 72;			/* unicode_object: size */
 	s[68] = 40; s[69] = 24; s[70] = 48;	/* state length asciiobject_size */
 }
@@ -164,6 +166,12 @@ TEST(py_layout_dbg_synthetic_313)
 	CHECK_EQ(py_layout__for_version(3, 13, &row, &rowrt), 0);
 	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), 0);
 	CHECK_EQ(l.version_hex, 0x030d02f0);
+	CHECK_EQ(l.bytes_size, 24);
+	CHECK_EQ(l.bytes_sval, 32);
+	CHECK_EQ(l.frame_tlbc_index, -1);
+	CHECK_EQ(l.code_tlbc, -1);
+	CHECK_EQ(l.unicode_kind_shift, 2);	/* the row's */
+	CHECK_EQ(l.free_threaded, 0);
 	CHECK_EQ(l.tstate_frame, 88);
 	CHECK_EQ(l.tstate_thread_id, 96);
 	CHECK_EQ(l.cframe_current_frame, -1);
@@ -415,7 +423,7 @@ static int read_symbol_bytes(const char *path, const char *name, void *buf, size
 	return ret;
 }
 
-static void check_real(const char *lib, unsigned minor, int instr, int adaptive)
+static void check_real_build(const char *lib, unsigned minor, bool ft, int instr, int adaptive)
 {
 	unsigned char buf[4096];
 	struct tr_py_layout l, row;
@@ -432,8 +440,14 @@ static void check_real(const char *lib, unsigned minor, int instr, int adaptive)
 	CHECK_EQ(py_layout__from_debug_offsets(buf, sizeof(buf), &l, &rt), 0);
 	/* the debug offsets (CPython's own offsetof) agree with the DWARF
 	 * derived table row, field by field */
-	CHECK_EQ(py_layout__for_version(3, minor, &row, &rowrt), 0);
+	CHECK_EQ(py_layout__for_build(3, minor, ft, &row, &rowrt), 0);
 	CHECK_EQ(l.version_hex, version);
+	CHECK_EQ(l.free_threaded, ft);
+	CHECK_EQ(l.bytes_size, row.bytes_size);
+	CHECK_EQ(l.bytes_sval, row.bytes_sval);
+	CHECK_EQ(l.frame_tlbc_index, row.frame_tlbc_index);
+	CHECK_EQ(l.code_tlbc, row.code_tlbc);
+	CHECK_EQ(l.unicode_kind_shift, row.unicode_kind_shift);
 	CHECK_EQ(l.tstate_frame, row.tstate_frame);
 	CHECK_EQ(l.cframe_current_frame, row.cframe_current_frame);
 	CHECK_EQ(l.frame_code, row.frame_code);
@@ -463,6 +477,11 @@ static void check_real(const char *lib, unsigned minor, int instr, int adaptive)
 	CHECK_EQ(rt.runtime_interpreters_main, rowrt.runtime_interpreters_main);
 }
 
+static void check_real(const char *lib, unsigned minor, int instr, int adaptive)
+{
+	check_real_build(lib, minor, false, instr, adaptive);
+}
+
 TEST(py_layout_dbg_real_313)
 {
 	check_real(PY313_LIB, 13, 56, 200);
@@ -472,4 +491,61 @@ TEST(py_layout_dbg_real_313)
 TEST(py_layout_dbg_real_314)
 {
 	check_real(PY314_LIB, 14, 56, 208);
+}
+
+/* 3.14t (built by hand with --disable-gil, when present): its debug
+ * offsets read with the "3.14t" row; the values measured with gdb on it
+ * (co_code_adaptive 24 bytes further than 3.14's: the 32-byte object
+ * header, and co_tlbc before it) */
+TEST(py_layout_dbg_real_314t)
+{
+	struct tr_py_layout l;
+
+	check_real_build(PY314T_LIB, 14, true, 56, 232);
+	if (access(PY314T_LIB, R_OK))
+		return;
+	CHECK_EQ(py_layout__for_build(3, 14, true, &l, NULL), 0);
+	CHECK_EQ(l.frame_tlbc_index, 72);
+	CHECK_EQ(l.code_tlbc, 224);
+	CHECK_EQ(l.unicode_kind_shift, 8);
+	CHECK_EQ(l.bytes_sval, 48);
+}
+
+/* a synthetic 3.14t: 3.14's synthetic struct flagged free-threaded, with
+ * its tlbc_index and co_tlbc set; fields it does not carry from the 3.14t
+ * row, never the GIL build's */
+TEST(py_layout_dbg_synthetic_314t)
+{
+	uint64_t s[DBG14_SLOTS];
+	struct tr_py_layout l, ftrow, row;
+	struct py_runtime_layout rt;
+
+	CHECK_EQ(py_layout__for_build(3, 14, true, &ftrow, NULL), 0);
+	CHECK_EQ(py_layout__for_version(3, 14, &row, NULL), 0);
+	CHECK(ftrow.code_flags != row.code_flags);
+	dbg_fill_314(s, 0x030e07f0);
+	s[2] = 1;			/* free_threaded */
+	s[38] = 76;			/* tlbc_index */
+	s[49] = 168;			/* co_tlbc, before co_code_adaptive (176) */
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), 0);
+	CHECK_EQ(l.free_threaded, 1);
+	CHECK_EQ(l.frame_tlbc_index, 76);
+	CHECK_EQ(l.code_tlbc, 168);
+	CHECK_EQ(l.code_code_adaptive, 176);
+	CHECK_EQ(l.bytes_size, 24);
+	CHECK_EQ(l.unicode_kind_shift, 8);
+	CHECK_EQ(l.code_flags, ftrow.code_flags);
+	CHECK_EQ(l.unicode_compact_size, ftrow.unicode_compact_size);
+	/* a GIL build's struct flagged free-threaded (no tlbc fields) */
+	s[38] = 0;
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	s[38] = 76;
+	s[49] = 0;
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	/* co_tlbc at co_code_adaptive, tlbc_index on the owner */
+	s[49] = 176;
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
+	s[49] = 168;
+	s[38] = s[36];
+	CHECK_EQ(py_layout__from_debug_offsets(s, sizeof(s), &l, &rt), -EINVAL);
 }
