@@ -13,6 +13,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "util/array.h"
+#include "capture/attach_walk.h"
 #include "capture/ccalls.h"
 #include "capture/link_batch.h"
 #include "capture/probes.h"
@@ -354,7 +355,8 @@ static const struct { const char *prog; unsigned use; } prog_uses[] = {
 	{ "runtime_exit", PROBES_USE_RT_UPROBE },
 	{ "sample_cpu", PROBES_USE_SAMPLE_CPU },
 	{ "sample_wall", PROBES_USE_SAMPLE_WALL },
-	{ "attach_walk", PROBES_USE_ATTACH_WALK },
+	{ "attach_walk", PROBES_USE_ATTACH_WALK },	/* (one of the two: */
+	{ "attach_walk_61", PROBES_USE_ATTACH_WALK },	/* attach_walk__loads) */
 	{ "ccall_start", PROBES_USE_CCALLS },
 	{ "ccall_end", PROBES_USE_CCALLS },
 };
@@ -403,6 +405,7 @@ int probes__load_only(struct bpf_object *obj, unsigned uses)
 		for (size_t i = 0; i < sizeof(prog_uses) / sizeof(prog_uses[0]); i++)
 			if (!strcmp(prog_uses[i].prog, name))
 				load = (prog_uses[i].use & uses) != 0;
+		load = load && attach_walk__loads(name);
 		ret = bpf_program__set_autoload(prog, load);
 		/* plain uprobes and uretprobes (not USDT: libbpf attaches those)
 		 * go through uprobe_multi links where the kernel has them

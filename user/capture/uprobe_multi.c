@@ -28,9 +28,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <linux/bpf.h>
 #include "capture/uprobe_multi.h"
+#include "os/kernel_version.h"
 
 /* BPF_F_UPROBE_MULTI_RETURN */
 #define MULTI_RETURN 1u
@@ -53,12 +53,9 @@ struct link_create_uprobe_multi {
 bool uprobe_multi__supported(void)
 {
 	static int known = -1;	/* (one answer per run) */
-	struct utsname u;
-	unsigned major = 0, minor = 0;
 
 	if (known < 0)
-		known = !uname(&u) && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
-			(major > 6 || (major == 6 && minor >= 6));
+		known = kernel_version__at_least(6, 6);
 	return known;
 }
 
