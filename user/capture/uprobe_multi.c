@@ -60,7 +60,8 @@ bool uprobe_multi__supported(void)
 }
 
 int uprobe_multi__attach(int prog_fd, const char *path, const uint64_t *offsets,
-			 const uint64_t *cookies, size_t n, bool ret, int pid)
+			 const uint64_t *ref_ctr_offsets, const uint64_t *cookies, size_t n,
+			 bool ret, int pid)
 {
 	struct link_create_uprobe_multi a;
 	long fd;
@@ -72,6 +73,7 @@ int uprobe_multi__attach(int prog_fd, const char *path, const uint64_t *offsets,
 	a.attach_type = UPROBE_MULTI_ATTACH_TYPE;
 	a.path = (uint64_t)(uintptr_t)path;
 	a.offsets = (uint64_t)(uintptr_t)offsets;
+	a.ref_ctr_offsets = (uint64_t)(uintptr_t)ref_ctr_offsets;
 	a.cookies = (uint64_t)(uintptr_t)cookies;
 	a.cnt = n;
 	a.multi_flags = ret ? MULTI_RETURN : 0;
