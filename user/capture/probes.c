@@ -57,6 +57,20 @@ int probes__add_link(struct probes *p, struct bpf_link *l, const char *what,
 	return add_link(p, l, what, err, errlen);
 }
 
+/* keep FD, a uprobe_multi link of SITES sites (room made in P->fds), or
+ * say why it failed (-errno; WHAT says which) */
+static int add_fd(struct probes *p, int fd, size_t sites, const char *what, char *err,
+		  size_t errlen)
+{
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot attach %s: %s", what, strerror(-fd));
+		return fd;
+	}
+	p->fds[p->nfd++] = fd;
+	p->sites += sites;
+	return 0;
+}
+
 /* is PROG loaded to attach through uprobe_multi links? (probes__load_only) */
 static bool multi(const struct bpf_program *prog)
 {
@@ -84,13 +98,7 @@ static int usdt(struct probes *p, const struct target *t, struct bpf_program *pr
 	fd = usdt_multi__attach(prog, p->skel->maps.__bpf_usdt_specs, t->open_path, "python", name,
 				o.usdt_cookie, p->pid, &sites, &p->spec_ids, &p->n_ids,
 				&p->cap_ids);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot attach %s: %s", what, strerror(-fd));
-		return fd;
-	}
-	p->fds[p->nfd++] = fd;
-	p->sites += sites;
-	return 0;
+	return add_fd(p, fd, sites, what, err, errlen);
 }
 
 /* a uprobe (RET: uretprobe) at OFFSET of T's file, to PROG, cookie LOW */
@@ -138,13 +146,7 @@ static int uprobes(struct probes *p, const struct target *t, struct bpf_program 
 	fd = uprobe_multi__attach(bpf_program__fd(prog), t->open_path, off, NULL, cookies, n, ret,
 				  p->pid);
 	free(cookies);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot attach %s: %s", group, strerror(-fd));
-		return fd;
-	}
-	p->fds[p->nfd++] = fd;
-	p->sites += n;
-	return 0;
+	return add_fd(p, fd, n, group, err, errlen);
 }
 
 /* one uprobe (RET: uretprobe) of PROG at OFFSET of T's file, cookie LOW */
