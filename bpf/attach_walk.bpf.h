@@ -84,9 +84,9 @@ static __always_inline __u64 walk_python_frame(const struct tr_proc_cfg *cfg, __
 	return p;
 }
 
-static long attach_walk_step(__u32 i, void *data)
+/* one frame of the walk; TASK_GLOBAL: see emit_frame_of */
+static __always_inline long attach_walk_step_of(struct attach_walk *w, bool task_global)
 {
-	struct attach_walk *w = data;
 	__u32 pid = w->pid_tgid >> 32;
 	struct tr_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &pid);
 	__u64 code = 0, back = 0;
@@ -101,7 +101,8 @@ static long attach_walk_step(__u32 i, void *data)
 	code &= ~(__u64)cfg->layout.frame_code_tag;
 	back = walk_python_frame(cfg, back, w->task);
 	/* an unreadable frame ends the walk (counted by emit_frame_of) */
-	if (emit_frame_of(cfg, w->pid_tgid, w->frame, code, back, w->flags, false, w->task))
+	if (emit_frame_of(cfg, w->pid_tgid, w->frame, code, back, w->flags, false, w->task,
+			  task_global))
 		return 1;
 	w->n++;
 	if (back == w->frame)
@@ -110,10 +111,21 @@ static long attach_walk_step(__u32 i, void *data)
 	return 0;
 }
 
-SEC("iter.s/task")
-int attach_walk(struct bpf_iter__task *ctx)
+/* the bpf_loop callbacks of the two programs below */
+static long attach_walk_step(__u32 i, void *data)
 {
-	struct task_struct *task = ctx->task;
+	return attach_walk_step_of(data, true);
+}
+
+static long attach_walk_step_61(__u32 i, void *data)
+{
+	return attach_walk_step_of(data, false);
+}
+
+/* the walk of the thread TASK, frame by frame with STEP */
+static __always_inline int attach_walk_of(struct task_struct *task,
+					  long (*step)(__u32 i, void *data))
+{
 	struct attach_walk w = {};
 	struct tr_ev_attach_walk *mark;
 	struct thread_state *ts;
@@ -163,7 +175,7 @@ int attach_walk(struct bpf_iter__task *ctx)
 	w.frame = frame;
 	w.flags = TR_CALL_PREATTACH | TR_CALL_ATTACH_WALK |
 		  (cfg->strategy == TR_STRATEGY_EVAL ? TR_CALL_RET_UNPROBED : 0);
-	bpf_loop(TR_PREATTACH_MAX, attach_walk_step, &w, 0);
+	bpf_loop(TR_PREATTACH_MAX, step, &w, 0);
 	fill_hdr(&mark->hdr, TR_EV_ATTACH_WALK, sizeof(*mark), w.pid_tgid, cfg->instance);
 	mark->frames = w.n;
 	mark->pad = 0;
@@ -184,6 +196,25 @@ int attach_walk(struct bpf_iter__task *ctx)
 	}
 	submit(mark, sizeof(*mark));
 	return 0;
+}
+
+/*
+ * Two programs, one walk: userspace loads one (user/capture/attach_walk.c).
+ * attach_walk reads code identities through the global ensure_code_task,
+ * verified once (~3,500 instructions in all); its task argument needs
+ * Linux 6.8. attach_walk_61, for Linux 6.1-6.7, inlines them into the
+ * callback (~116,000 instructions, ~0.2-0.3 s to verify).
+ */
+SEC("iter.s/task")
+int attach_walk(struct bpf_iter__task *ctx)
+{
+	return attach_walk_of(ctx->task, attach_walk_step);
+}
+
+SEC("iter.s/task")
+int attach_walk_61(struct bpf_iter__task *ctx)
+{
+	return attach_walk_of(ctx->task, attach_walk_step_61);
 }
 
 #endif /* TRACER_ATTACH_WALK_BPF_H */

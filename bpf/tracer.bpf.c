@@ -71,19 +71,27 @@ const volatile bool usdt_lines = false;
 /* Send the call of FRAME. GEN_CHECK: flag it when it only creates a
  * generator (entries of the evaluator, not frames found by a walk). TASK:
  * whose memory (see user_read): NULL in the probes, the walked thread in
- * the attach walk (bpf/attach_walk.bpf.h, PREATTACH frames only). */
+ * the attach walk (bpf/attach_walk.bpf.h, PREATTACH frames only); then
+ * TASK_GLOBAL: its code identities through the global ensure_code_task
+ * (Linux 6.8+), else inlined. */
 static __always_inline int emit_frame_of(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 					 __u64 frame, __u64 code, __u64 parent, __u8 flags,
-					 bool gen_check, struct task_struct *task)
+					 bool gen_check, struct task_struct *task,
+					 bool task_global)
 {
 	struct tr_ev_call *e;
 	__s32 co_flags = 0;
+	int known;
 
 	if (!frame || !code) {
 		drop(TR_DROP_READ_FAIL);
 		return -1;
 	}
-	if (ensure_code(cfg, pid_tgid, code, &co_flags, task) < 0)
+	if (task && task_global)
+		known = ensure_code_task(cfg, pid_tgid, code, &co_flags, task);
+	else
+		known = ensure_code(cfg, pid_tgid, code, &co_flags, task);
+	if (known < 0)
 		return -1;
 	/* a function of the coverage bootstrap: hidden with all it calls */
 	if (co_flags & CO_TRACER_HIDDEN) {
@@ -119,7 +127,8 @@ static __always_inline int emit_frame(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 				      __u64 frame, __u64 code, __u64 parent, __u8 flags,
 				      bool gen_check)
 {
-	return emit_frame_of(cfg, pid_tgid, frame, code, parent, flags, gen_check, NULL);
+	return emit_frame_of(cfg, pid_tgid, frame, code, parent, flags, gen_check, NULL,
+			     false);
 }
 
 /*

@@ -26,6 +26,11 @@ bool attach_walk__plan(struct target *t);
  * exec). A failure is a warning of T (before it is described). With
  * VERBOSE, say what it found. */
 void attach_walk__run(struct tracer_bpf *skel, struct target *t, bool verbose);
+/* Whether the program NAME of the object is to be loaded for the walk:
+ * false for the walk's program that is not this kernel's (attach_walk
+ * needs Linux 6.8, attach_walk_61 serves 6.1-6.7: bpf/attach_walk.bpf.h),
+ * true for any other name. */
+bool attach_walk__loads(const char *name);
 /* The feed's filter: false when the event DATA (LEN bytes) is not to be
  * passed on (a verdict, or a frame of a rejected walk). *REJECTED: the
  * threads whose walk was rejected (made on the first). -ENOMEM in *ERR. */

@@ -13,10 +13,12 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "util/array.h"
+#include "capture/attach_walk.h"
 #include "capture/ccalls.h"
 #include "capture/link_batch.h"
 #include "capture/probes.h"
 #include "capture/uprobe_multi.h"
+#include "capture/usdt_multi.h"
 #include "tracer.skel.h"
 
 struct probes {
@@ -28,6 +30,8 @@ struct probes {
 	size_t nfd, capfd;
 	int *fds;		/* uprobe_multi links (user/capture/uprobe_multi.c) */
 	size_t sites;		/* probe sites attached */
+	size_t n_ids, cap_ids;
+	int *spec_ids;		/* USDT spec ids of those links (capture/usdt_multi.h) */
 };
 
 static int add_link(struct probes *p, struct bpf_link *l, const char *what,
@@ -53,19 +57,48 @@ int probes__add_link(struct probes *p, struct bpf_link *l, const char *what,
 	return add_link(p, l, what, err, errlen);
 }
 
+/* keep FD, a uprobe_multi link of SITES sites (room made in P->fds), or
+ * say why it failed (-errno; WHAT says which) */
+static int add_fd(struct probes *p, int fd, size_t sites, const char *what, char *err,
+		  size_t errlen)
+{
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot attach %s: %s", what, strerror(-fd));
+		return fd;
+	}
+	p->fds[p->nfd++] = fd;
+	p->sites += sites;
+	return 0;
+}
+
 /* is PROG loaded to attach through uprobe_multi links? (probes__load_only) */
 static bool multi(const struct bpf_program *prog)
 {
 	return bpf_program__expected_attach_type(prog) == UPROBE_MULTI_ATTACH_TYPE;
 }
 
-/* USDT probe NAME of T's file, to PROG */
-static struct bpf_link *usdt(struct probes *p, const struct target *t, struct bpf_program *prog,
-			     const char *name)
+/* USDT probe python:NAME of T's file, to PROG (WHAT says which in an
+ * error): one uprobe_multi link when PROG was loaded for it (probes__load_only),
+ * else libbpf's perf link per site */
+static int usdt(struct probes *p, const struct target *t, struct bpf_program *prog,
+		const char *name, const char *what, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_usdt_opts, o, .usdt_cookie = TR_BIN_COOKIE(p->bin_id, 0));
+	size_t sites = 0;
+	int fd;
 
-	return bpf_program__attach_usdt(prog, p->pid, t->open_path, "python", name, &o);
+	if (!multi(prog))
+		return add_link(p, bpf_program__attach_usdt(prog, p->pid, t->open_path, "python",
+							    name, &o),
+				what, err, errlen);
+	if (array__grow((void **)&p->fds, &p->capfd, p->nfd, sizeof(*p->fds))) {
+		snprintf(err, errlen, "cannot attach %s: %s", what, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	fd = usdt_multi__attach(prog, p->skel->maps.__bpf_usdt_specs, t->open_path, "python", name,
+				o.usdt_cookie, p->pid, &sites, &p->spec_ids, &p->n_ids,
+				&p->cap_ids);
+	return add_fd(p, fd, sites, what, err, errlen);
 }
 
 /* a uprobe (RET: uretprobe) at OFFSET of T's file, to PROG, cookie LOW */
@@ -110,16 +143,10 @@ static int uprobes(struct probes *p, const struct target *t, struct bpf_program 
 	}
 	for (size_t i = 0; i < n; i++)
 		cookies[i] = TR_BIN_COOKIE(p->bin_id, low ? low[i] : 0);
-	fd = uprobe_multi__attach(bpf_program__fd(prog), t->open_path, off, cookies, n, ret,
+	fd = uprobe_multi__attach(bpf_program__fd(prog), t->open_path, off, NULL, cookies, n, ret,
 				  p->pid);
 	free(cookies);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot attach %s: %s", group, strerror(-fd));
-		return fd;
-	}
-	p->fds[p->nfd++] = fd;
-	p->sites += n;
-	return 0;
+	return add_fd(p, fd, n, group, err, errlen);
 }
 
 /* one uprobe (RET: uretprobe) of PROG at OFFSET of T's file, cookie LOW */
@@ -140,14 +167,13 @@ static int attach_usdt(struct probes *p, const struct target *t, char *err, size
 	 * for lines); then returns, then entries: a call seen entering is
 	 * always seen returning */
 	if (t->bin.usdt_entry_needs_line || t->cfg.usdt_lines)
-		ret = add_link(p, usdt(p, t, s->progs.usdt_line, "line"), "USDT python:line", err,
-			       errlen);
+		ret = usdt(p, t, s->progs.usdt_line, "line", "USDT python:line", err, errlen);
 	if (!ret)
-		ret = add_link(p, usdt(p, t, s->progs.usdt_return, "function__return"),
-			       "USDT python:function__return", err, errlen);
+		ret = usdt(p, t, s->progs.usdt_return, "function__return",
+			   "USDT python:function__return", err, errlen);
 	if (!ret)
-		ret = add_link(p, usdt(p, t, s->progs.usdt_entry, "function__entry"),
-			       "USDT python:function__entry", err, errlen);
+		ret = usdt(p, t, s->progs.usdt_entry, "function__entry",
+			   "USDT python:function__entry", err, errlen);
 	return ret;
 }
 
@@ -268,7 +294,7 @@ static int attach_runtime(struct probes *p, const struct target *t, char *err, s
 
 	for (int i = 0; i < 4 && t->bin.runtime_usdt && !ret; i++) {
 		snprintf(what, sizeof(what), "USDT python:%s", probes[i].probe);
-		ret = add_link(p, usdt(p, t, probes[i].prog, probes[i].probe), what, err, errlen);
+		ret = usdt(p, t, probes[i].prog, probes[i].probe, what, err, errlen);
 	}
 	int n_sites = t->bin.runtime.n > 0 && t->bin.runtime.n <= RT_MAX_SITES ? t->bin.runtime.n : 0;
 	uint64_t off[RT_MAX_SITES];
@@ -366,7 +392,8 @@ static const struct { const char *prog; unsigned use; } prog_uses[] = {
 	{ "runtime_exit", PROBES_USE_RT_UPROBE },
 	{ "sample_cpu", PROBES_USE_SAMPLE_CPU },
 	{ "sample_wall", PROBES_USE_SAMPLE_WALL },
-	{ "attach_walk", PROBES_USE_ATTACH_WALK },
+	{ "attach_walk", PROBES_USE_ATTACH_WALK },	/* (one of the two: */
+	{ "attach_walk_61", PROBES_USE_ATTACH_WALK },	/* attach_walk__loads) */
 	{ "ccall_start", PROBES_USE_CCALLS },
 	{ "ccall_end", PROBES_USE_CCALLS | PROBES_USE_CCALLS_EVAL },
 	{ "ccall_eval_start", PROBES_USE_CCALLS_EVAL },
@@ -417,11 +444,13 @@ int probes__load_only(struct bpf_object *obj, unsigned uses)
 		for (size_t i = 0; i < sizeof(prog_uses) / sizeof(prog_uses[0]); i++)
 			if (!strcmp(prog_uses[i].prog, name))
 				load = (prog_uses[i].use & uses) != 0;
+		load = load && attach_walk__loads(name);
 		ret = bpf_program__set_autoload(prog, load);
-		/* plain uprobes and uretprobes (not USDT: libbpf attaches those)
-		 * go through uprobe_multi links where the kernel has them
-		 * (user/capture/uprobe_multi.c: their removal is much faster) */
-		if (!ret && multi_ok && (!strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe")))
+		/* uprobes, uretprobes and USDT probes go through uprobe_multi
+		 * links where the kernel has them (user/capture/uprobe_multi.c,
+		 * usdt_multi.c: their removal is much faster) */
+		if (!ret && multi_ok && (!strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe") ||
+					 !strcmp(sec, "usdt")))
 			ret = bpf_program__set_expected_attach_type(prog, UPROBE_MULTI_ATTACH_TYPE);
 		if (ret)
 			return ret;
@@ -523,6 +552,7 @@ static void probes_free(struct probes *p)
 	}
 	free(p->links);
 	free(p->fds);
+	free(p->spec_ids);
 	free(p);
 }
 
@@ -531,6 +561,7 @@ void probes__detach(struct probes *p)
 	if (!p)
 		return;
 	link_batch__destroy(p->links, p->n, p->fds, p->nfd);
+	usdt_multi__release(p->spec_ids, p->n_ids);
 	probes_free(p);
 }
 
@@ -566,8 +597,10 @@ void probes__detach_many(struct probes **ps, size_t n)
 	free(all);
 	free(fds);
 	for (size_t i = 0; i < n; i++) {
-		if (ps[i])
+		if (ps[i]) {
+			usdt_multi__release(ps[i]->spec_ids, ps[i]->n_ids);
 			probes_free(ps[i]);
+		}
 		ps[i] = NULL;
 	}
 }

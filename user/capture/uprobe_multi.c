@@ -28,9 +28,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <linux/bpf.h>
 #include "capture/uprobe_multi.h"
+#include "os/kernel_version.h"
 
 /* BPF_F_UPROBE_MULTI_RETURN */
 #define MULTI_RETURN 1u
@@ -53,17 +53,15 @@ struct link_create_uprobe_multi {
 bool uprobe_multi__supported(void)
 {
 	static int known = -1;	/* (one answer per run) */
-	struct utsname u;
-	unsigned major = 0, minor = 0;
 
 	if (known < 0)
-		known = !uname(&u) && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
-			(major > 6 || (major == 6 && minor >= 6));
+		known = kernel_version__at_least(6, 6);
 	return known;
 }
 
 int uprobe_multi__attach(int prog_fd, const char *path, const uint64_t *offsets,
-			 const uint64_t *cookies, size_t n, bool ret, int pid)
+			 const uint64_t *ref_ctr_offsets, const uint64_t *cookies, size_t n,
+			 bool ret, int pid)
 {
 	struct link_create_uprobe_multi a;
 	long fd;
@@ -75,6 +73,7 @@ int uprobe_multi__attach(int prog_fd, const char *path, const uint64_t *offsets,
 	a.attach_type = UPROBE_MULTI_ATTACH_TYPE;
 	a.path = (uint64_t)(uintptr_t)path;
 	a.offsets = (uint64_t)(uintptr_t)offsets;
+	a.ref_ctr_offsets = (uint64_t)(uintptr_t)ref_ctr_offsets;
 	a.cookies = (uint64_t)(uintptr_t)cookies;
 	a.cnt = n;
 	a.multi_flags = ret ? MULTI_RETURN : 0;

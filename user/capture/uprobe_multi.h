@@ -18,7 +18,11 @@
 bool uprobe_multi__supported(void);
 /* Attach PROG_FD (loaded with UPROBE_MULTI_ATTACH_TYPE) at the N file
  * OFFSETS of PATH, with the BPF cookies COOKIES, as return probes when
- * RET; only in process PID (-1: every process). The link's fd, or -errno. */
+ * RET; only in process PID (-1: every process). REF_CTR_OFFSETS (NULL:
+ * none; 0: none for that site): the file offset of each site's SDT
+ * semaphore, which the kernel raises while the link lives. The link's fd,
+ * or -errno. */
 int uprobe_multi__attach(int prog_fd, const char *path, const uint64_t *offsets,
-			 const uint64_t *cookies, size_t n, bool ret, int pid);
+			 const uint64_t *ref_ctr_offsets, const uint64_t *cookies, size_t n,
+			 bool ret, int pid);
 #endif

@@ -579,9 +579,51 @@ int usdt_notes__parse(const void *data, size_t len,
 	return cb ? walk_notes(data, len, cb, ctx) : 0;
 }
 
+/* elf_file__each_usdt's pass: each note's addresses corrected */
+struct usdt_each {
+	int (*cb)(const struct usdt_note *n, void *ctx);
+	void *ctx;
+	uint64_t base_addr;	/* .stapsdt.base's address, 0 if none */
+};
+
+static int usdt_correct(const struct usdt_note *n, void *ctx)
+{
+	struct usdt_each *e = ctx;
+	struct usdt_note c = *n;
+
+	/*
+	 * SystemTap's rule: when the file was prelinked, the note's
+	 * addresses are off by (address of .stapsdt.base - recorded base).
+	 */
+	if (c.base && e->base_addr && e->base_addr != c.base) {
+		c.pc += e->base_addr - c.base;
+		if (c.sema)
+			c.sema += e->base_addr - c.base;
+	}
+	return e->cb(&c, e->ctx);
+}
+
+int elf_file__each_usdt(struct elf_file *ef, int (*cb)(const struct usdt_note *n, void *ctx),
+			void *ctx)
+{
+	struct usdt_each e = { .cb = cb, .ctx = ctx };
+	GElf_Shdr sh, base_sh;
+	Elf_Scn *scn = find_section(ef, ".note.stapsdt", &sh);
+	Elf_Data *d;
+
+	if (!scn || sh.sh_type != SHT_NOTE)
+		return -ENOENT;
+	d = elf_rawdata(scn, NULL);
+	if (!d || !d->d_buf)
+		return -ENOENT;
+	if (find_section(ef, ".stapsdt.base", &base_sh))
+		e.base_addr = base_sh.sh_addr;
+	return usdt_notes__parse(d->d_buf, d->d_size, usdt_correct, &e);
+}
+
 struct usdt_query {
 	const char *provider, *name;
-	uint64_t sema, base;
+	uint64_t sema;
 	bool found;
 };
 
@@ -593,7 +635,6 @@ static int usdt_match(const struct usdt_note *n, void *ctx)
 		return 0;
 	q->found = true;
 	q->sema = n->sema;
-	q->base = n->base;
 	return 1;
 }
 
@@ -601,27 +642,9 @@ bool elf_file__has_usdt(struct elf_file *ef, const char *provider,
 			const char *name, uint64_t *sema)
 {
 	struct usdt_query q = { .provider = provider, .name = name };
-	GElf_Shdr sh, base_sh;
-	Elf_Scn *scn;
-	Elf_Data *d;
 
-	if (!provider || !name)
+	if (!provider || !name || elf_file__each_usdt(ef, usdt_match, &q) != 1 || !q.found)
 		return false;
-	scn = find_section(ef, ".note.stapsdt", &sh);
-	if (!scn || sh.sh_type != SHT_NOTE)
-		return false;
-	d = elf_rawdata(scn, NULL);
-	if (!d || !d->d_buf)
-		return false;
-	if (usdt_notes__parse(d->d_buf, d->d_size, usdt_match, &q) != 1 || !q.found)
-		return false;
-	/*
-	 * SystemTap's rule: when the file was prelinked, the note's
-	 * addresses are off by (address of .stapsdt.base - recorded base).
-	 */
-	if (q.sema && q.base && find_section(ef, ".stapsdt.base", &base_sh) &&
-	    base_sh.sh_addr != q.base)
-		q.sema += base_sh.sh_addr - q.base;
 	if (sema)
 		*sema = q.sema;
 	return true;

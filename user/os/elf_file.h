@@ -67,4 +67,9 @@ struct usdt_note {
 };
 int usdt_notes__parse(const void *data, size_t len,
 		      int (*cb)(const struct usdt_note *n, void *ctx), void *ctx);
+/* usdt_notes__parse on the file's .note.stapsdt, each note's PC and SEMA
+ * corrected for prelinking (their virtual addresses in this file): CB's
+ * first non-zero return, 0, or -ENOENT (no notes) / -EINVAL. */
+int elf_file__each_usdt(struct elf_file *ef, int (*cb)(const struct usdt_note *n, void *ctx),
+			void *ctx);
 #endif

@@ -42,6 +42,6 @@ TEST(uprobe_multi_refuses_nothing_to_attach)
 {
 	uint64_t off = 0x1000;
 
-	CHECK_EQ(uprobe_multi__attach(3, "/nonexistent", &off, NULL, 0, false, -1), -EINVAL);
-	CHECK_EQ(uprobe_multi__attach(-1, "/nonexistent", &off, NULL, 1, false, -1), -EINVAL);
+	CHECK_EQ(uprobe_multi__attach(3, "/nonexistent", &off, NULL, NULL, 0, false, -1), -EINVAL);
+	CHECK_EQ(uprobe_multi__attach(-1, "/nonexistent", &off, NULL, NULL, 1, false, -1), -EINVAL);
 }
