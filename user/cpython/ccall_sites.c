@@ -342,6 +342,29 @@ static int64_t region_kind(const uint8_t *kinds, size_t i)
 	return k == KIND_OBJ ? 0 : -1;
 }
 
+/*
+ * A hook, not a C function: an inlined Py_DECREF (3.14) calls the
+ * runtime's reference tracer through a register, `if (tracer) tracer(op,
+ * ...)`: a branch just before the call jumps over it, to the line after
+ * it, so the end site there is hit on every deallocation, called or not,
+ * and would end an open C call before its function ran (measured on pyenv
+ * 3.14.7: 917 C calls of one run ended early there). A C function's call
+ * is never skipped into the line its result is read on. So a call at I
+ * that a branch among the few instructions before it jumps over, landing
+ * between it and its end site S, is no end.
+ */
+static bool skipped_over(const struct code *c, size_t i, long s)
+{
+	for (size_t k = i; k-- > 0 && i - k <= 12;) {
+		const struct ins *b = &c->v[k];
+
+		if ((b->kind == K_JCC || b->kind == K_JMP) && b->target > c->v[i].addr &&
+		    s >= 0 && b->target <= c->v[s].addr)
+			return true;
+	}
+	return false;
+}
+
 /* Is the call at index I one whose return ends a C call? (DIRECT: the
  * end callees' own addresses) */
 static bool ends_ccall(const struct code *c, size_t i, const struct cc_callees *direct)
@@ -526,8 +549,12 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 		goto out;
 	reach_family(c, f, outside, mine, stack);
 	end_callee_addrs(c->x.ef, &direct);
-	for (size_t i = 0; i < c->n; i++)
-		is_end[i] = mine[i] && ends_ccall(c, i, &direct);
+	for (size_t i = 0; i < c->n; i++) {
+		bool em;
+
+		is_end[i] = mine[i] && ends_ccall(c, i, &direct) &&
+			    !skipped_over(c, i, end_site(c, outside, i, &em));
+	}
 	region_kinds(c, f, outside, is_end, kinds, stack);
 	for (size_t i = 0; i < c->n && !ret; i++) {
 		long s;
