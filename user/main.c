@@ -68,6 +68,7 @@ static const char doc[] =
 "  sudo tracer -a --cgroup /sys/fs/cgroup/system.slice/app.service -o app.json\n""  sudo tracer -a --sample -d 10 -o host.svg    # what every Python process runs\n"
 "  sudo tracer -a --comm pytest -o host.lcov     # coverage of every pytest run\n"
 "  sudo tracer --async-tasks -o tasks.json -- python3 server.py  # asyncio tasks\n"
+"  sudo tracer --c-calls -o t.json -- python3 app.py  # C calls (len...) too\n"
 "\n"
 "COVERAGE (-o NAME.lcov, .info, .xml, .cov.txt, .html; or --coverage for a\n"
 "recording):\n"
@@ -173,7 +174,7 @@ static const struct argp_option options[] = {
 	{ "wall", OPT_WALL, "HZ", OPTION_ARG_OPTIONAL, "Sample every thread, running or not (wall-clock time); implies --sample (--wall=HZ: at HZ)", 0 },
 	{ "sort", OPT_SORT, "KEY", 0, "The summary's table by KEY: self, total or calls (default: total time of calls; self samples when sampling)", 0 },
 	{ "top", OPT_TOP, "N", 0, "The summary's table: N functions (default 50; 0: all)", 0 },
-	{ "c-calls", OPT_C_CALLS, NULL, 0, "Calls of C functions too (sys.setprofile's c_call: sorted, len, list.append, time.sleep...), with the Python calls they make inside: CPython 3.11 to 3.14 with the dispatch strategy, stripped builds too (docs/c-calls.md); refused elsewhere", 0 },
+	{ "c-calls", OPT_C_CALLS, NULL, 0, "Calls of C functions too (sys.setprofile's c_call: sorted, len, list.append, time.sleep...), with the Python calls they make inside: CPython 3.11 to 3.14 with the dispatch strategy, stripped builds too, and 3.8 to 3.10 with the eval strategy (docs/c-calls.md); refused elsewhere", 0 },
 	{ "async-tasks", OPT_ASYNC_TASKS, NULL, 0, "asyncio (3.11-3.14): the Task each call runs for, as the calls' `task` argument and a track per task (.json, .pftrace)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
 	{},
