@@ -400,6 +400,25 @@ static __always_inline void ccall_event(__u8 type, __u64 pid_tgid, __u32 instanc
 	submit(e, sizeof(*e));
 }
 
+/* the end of the C call of FRAME (DEF: its function's PyMethodDef), with
+ * FLAGS: TR_RET_C_EXCEPTION (sys.setprofile's c_exception), or
+ * TR_RET_END_INFERRED (its end was missed: ended where seen next) */
+static __always_inline void ccall_return(__u64 pid_tgid, __u32 instance, __u64 frame, __u64 def,
+					 __u8 flags)
+{
+	struct tr_ev_return *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r) {
+		drop(TR_DROP_RINGBUF_FULL);
+		return;
+	}
+	fill_hdr(&r->hdr, TR_EV_RETURN, sizeof(*r), pid_tgid, instance);
+	r->hdr.flags = flags;
+	r->frame = frame | 1;
+	r->code = def | 1;
+	submit(r, sizeof(*r));
+}
+
 /*
  * The C-call configuration of process PID, whose instance CFG is, for a
  * start site at IP. After the process exec'd a new image of the same
@@ -493,18 +512,8 @@ int ccall_start(struct pt_regs *ctx)
 		ts->seen = THREAD_SEEN;
 	if (open) {
 		/* another instruction of F: the open call's end was missed */
-		struct tr_ev_return *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-
 		__sync_fetch_and_add(&ccall_ends_lost, 1);
-		if (r) {
-			fill_hdr(&r->hdr, TR_EV_RETURN, sizeof(*r), pid_tgid, cfg->instance);
-			r->hdr.flags = TR_RET_END_INFERRED;
-			r->frame = frame | 1;
-			r->code = open->def | 1;
-			submit(r, sizeof(*r));
-		} else {
-			drop(TR_DROP_RINGBUF_FULL);
-		}
+		ccall_return(pid_tgid, cfg->instance, frame, open->def, TR_RET_END_INFERRED);
 		bpf_map_delete_elem(&ccall_open, &key);
 	}
 	if (ensure_cfunc(cfg, pid_tgid, &id) < 0)
@@ -540,23 +549,6 @@ static __always_inline __u64 ccall_gpr(struct pt_regs *ctx, __u32 n)
  * cookie lacks TR_CCALL_RES_KNOWN: user/cpython/ccall_result.c); said */
 __u64 ccall_exc_unknown;
 
-/* the end of the C call of FRAME (DEF: its function's PyMethodDef),
- * RAISED: sys.setprofile's c_exception (TR_RET_C_EXCEPTION) */
-static __always_inline void ccall_return(__u64 pid_tgid, __u32 instance, __u64 frame, __u64 def,
-					 bool raised)
-{
-	struct tr_ev_return *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-
-	if (!r) {
-		drop(TR_DROP_RINGBUF_FULL);
-		return;
-	}
-	fill_hdr(&r->hdr, TR_EV_RETURN, sizeof(*r), pid_tgid, instance);
-	r->hdr.flags = raised ? TR_RET_C_EXCEPTION : 0;
-	r->frame = frame | 1;
-	r->code = def | 1;
-	submit(r, sizeof(*r));
-}
 
 /*
  * The end of a C call: the site's cookie says where the callee's result is
@@ -597,7 +589,7 @@ int ccall_end(struct pt_regs *ctx)
 	} else {
 		__sync_fetch_and_add(&ccall_exc_unknown, 1);
 	}
-	ccall_return(pid_tgid, cfg->instance, frame, def, raised);
+	ccall_return(pid_tgid, cfg->instance, frame, def, raised ? TR_RET_C_EXCEPTION : 0);
 	return 0;
 }
 

@@ -162,18 +162,8 @@ int ccall_eval_start(struct pt_regs *ctx)
 	if (open) {
 		/* a frame runs nothing while its C call runs: the open call's
 		 * end was missed. Ended here, an upper bound, counted */
-		struct tr_ev_return *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-
 		__sync_fetch_and_add(&ccall_ends_lost, 1);
-		if (r) {
-			fill_hdr(&r->hdr, TR_EV_RETURN, sizeof(*r), pid_tgid, cfg->instance);
-			r->hdr.flags = TR_RET_END_INFERRED;
-			r->frame = frame | 1;
-			r->code = open->def | 1;
-			submit(r, sizeof(*r));
-		} else {
-			drop(TR_DROP_RINGBUF_FULL);
-		}
+		ccall_return(pid_tgid, cfg->instance, frame, open->def, TR_RET_END_INFERRED);
 		bpf_map_delete_elem(&ccall_open, &key);
 	}
 	if (ensure_cfunc(cfg, pid_tgid, &id) < 0)
@@ -217,7 +207,8 @@ int ccall_eval_ret(struct pt_regs *ctx)
 	def = open->def;
 	bpf_map_delete_elem(&ccall_open, &key);
 	/* trace_call_function's result: NULL, the call raised */
-	ccall_return(pid_tgid, cfg->instance, frame, def, !PT_REGS_RC(ctx));
+	ccall_return(pid_tgid, cfg->instance, frame, def,
+		     !PT_REGS_RC(ctx) ? TR_RET_C_EXCEPTION : 0);
 	return 0;
 }
 

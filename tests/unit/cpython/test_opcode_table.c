@@ -6,7 +6,6 @@
  * table). Debian's python3.11 has no symbol: the table must be found, once.
  */
 #include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "unit.h"
 #include "cpython/opcode_table.h"
 #include "os/elf_file.h"
+#include "pyenv_builds.h"
 #include "strip_copy.h"
 
 static int find(const char *path, struct opcode_table *t, char *err, size_t n)
@@ -51,7 +51,7 @@ static int by_symbol(const char *path, struct opcode_table *t)
 	return ret;
 }
 
-static void check_build(const char *lib)
+static void check_build(const char *lib, unsigned minor)
 {
 	static struct opcode_table want, got, stripped;
 	char err[256] = "", copy[64];
@@ -78,28 +78,8 @@ static void check_build(const char *lib)
 
 TEST(opcode_table_pyenv_builds_and_stripped_copies)
 {
-	const char *root = getenv("PYENV_ROOT") ? getenv("PYENV_ROOT") : "/root/.pyenv";
-	char pat[512];
-	glob_t g;
-	int n = 0;
-
-	snprintf(pat, sizeof(pat), "%s/versions/3.*/lib/libpython3.*.so.1.0", root);
-	if (glob(pat, 0, NULL, &g)) {
-		printf("SKIP: no pyenv libpython under %s\n", root);
-		return;
-	}
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		int minor = 0;
-		const char *v = strstr(g.gl_pathv[i], "/versions/3.");
-
-		if (!v || sscanf(v, "/versions/3.%d", &minor) != 1 || minor < 8)
-			continue;	/* 3.6/3.7: not supported */
-		check_build(g.gl_pathv[i]);
-		n++;
-	}
-	globfree(&g);
-	printf("  %d builds\n", n);
-	CHECK(n > 0);
+	/* 3.6/3.7: not supported */
+	pyenv_builds__each(8, 99, true, check_build);
 }
 
 TEST(opcode_table_debian_non_pie)

@@ -8,7 +8,6 @@
  * shapes) stripped: GC is said missing, never guessed.
  */
 #include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "unit.h"
 #include "cpython/runtime_sites.h"
 #include "os/elf_file.h"
+#include "pyenv_builds.h"
 #include "strip_copy.h"
 #include "tracer.h"
 
@@ -29,7 +29,7 @@ static const struct rt_site *site_of(const struct rt_plan *p, uint8_t kind)
 
 #define gc_site(p) site_of(p, TR_RT_GC)
 
-static void check_build(const char *lib, int minor)
+static void check_build(const char *lib, unsigned minor)
 {
 	struct elf_file *ef = elf_file__open(lib), *sf = NULL;
 	uint64_t want, sz, got = 0, off;
@@ -111,28 +111,6 @@ static void check_build(const char *lib, int minor)
 
 TEST(runtime_sites_collector_of_stripped_builds)
 {
-	const char *root = getenv("PYENV_ROOT") ? getenv("PYENV_ROOT") : "/root/.pyenv";
-	char pat[512];
-	glob_t g;
-	int n = 0;
-
-	snprintf(pat, sizeof(pat), "%s/versions/3.*/lib/libpython3.*.so.1.0", root);
-	if (glob(pat, 0, NULL, &g)) {
-		printf("SKIP: no pyenv libpython under %s\n", root);
-		return;
-	}
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		int minor = 0;
-		const char *v = strstr(g.gl_pathv[i], "/versions/3.");
-
-		/* 3.6/3.7: not supported; free-threaded builds: refused */
-		if (!v || sscanf(v, "/versions/3.%d", &minor) != 1 || minor < 8 ||
-		    strstr(g.gl_pathv[i], "t/lib/"))
-			continue;
-		check_build(g.gl_pathv[i], minor);
-		n++;
-	}
-	globfree(&g);
-	printf("  %d builds\n", n);
-	CHECK(n > 0);
+	/* 3.6/3.7: not supported; free-threaded builds: refused */
+	pyenv_builds__each(8, 99, false, check_build);
 }

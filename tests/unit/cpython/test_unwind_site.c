@@ -7,7 +7,6 @@
  * must not be one of the handlers.
  */
 #include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "cpython/unwind_site.h"
 #include "os/dwarf_labels.h"
 #include "os/elf_file.h"
+#include "pyenv_builds.h"
 #include "strip_copy.h"
 
 /* the label found from the code of PATH (3.MINOR) */
@@ -71,30 +71,8 @@ static void check_build(const char *lib, unsigned minor)
 
 TEST(unwind_site_pyenv_builds_and_stripped_copies)
 {
-	const char *root = getenv("PYENV_ROOT") ? getenv("PYENV_ROOT") : "/root/.pyenv";
-	char pat[512];
-	glob_t g;
-	int n = 0;
-
-	snprintf(pat, sizeof(pat), "%s/versions/3.*/lib/libpython3.*.so.1.0", root);
-	if (glob(pat, 0, NULL, &g)) {
-		printf("SKIP: no pyenv libpython under %s\n", root);
-		return;
-	}
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		unsigned minor = 0;
-		const char *v = strstr(g.gl_pathv[i], "/versions/3.");
-
-		/* 3.11+ have exit_unwind */
-		if (!v || sscanf(v, "/versions/3.%u", &minor) != 1 || minor < 11 || minor > PY_LAYOUT_MAX_MINOR)
-			continue;
-		check_build(g.gl_pathv[i], minor);
-		n++;
-	}
-	globfree(&g);
-	printf("  %d builds\n", n);
-	if (!n)
-		printf("SKIP: no pyenv build 3.11+ under %s\n", root);
+	/* 3.11+ have exit_unwind */
+	pyenv_builds__each(11, PY_LAYOUT_MAX_MINOR, true, check_build);
 }
 
 TEST(unwind_site_debian_python311)
