@@ -154,6 +154,20 @@ def test_bad_usage(tracer, args):
     assert p.stderr.strip(), helpers.describe(p)
 
 
+def test_wall_lines_refused_before_anything_runs(tracer, tmp_path):
+    """--wall --lines: the wall sampler with line tables is more than the
+    verifier takes; refused at once with what to use instead, nothing run,
+    no output left (not a verifier log)"""
+    out = tmp_path / "w.folded"
+    p = helpers.run([tracer, "--wall", "--lines", "-o", str(out), "--", "/bin/sh", "-c",
+                     "touch %s" % (tmp_path / "ran")], timeout=30)
+    assert p.returncode > 0 and p.returncode < 128, helpers.describe(p)
+    assert "--lines with --wall" in p.stderr and "--sample --lines" in p.stderr, \
+        helpers.describe(p)
+    assert "PROG LOAD LOG" not in p.stderr, helpers.describe(p)
+    assert not out.exists() and not (tmp_path / "ran").exists()
+
+
 def test_report_missing_file(tracer, tmp_path):
     p = helpers.run([tracer, "report", str(tmp_path / "none.trace")], timeout=30)
     assert_refused(p)

@@ -17,8 +17,8 @@ each spinning at its own depth in its own leaf for a measured time.
 
 Three sessions, each checked by all that applies: CPU samples launched and
 attached (with --lines), wall-clock samples attached (--wall with --lines
-does not load on this kernel for any build: sample_wall's verification goes
-past 1M instructions, see the report of issue 19). Exact modes are refused
+is refused on every build: sample_wall's verification goes past 1M
+instructions, test_errors.py). Exact modes are refused
 on 3.14t: test_errors.py. 3.13t is not tested: no such build is here (the
 tracer refuses it: no layout was derived for it)."""
 import collections
