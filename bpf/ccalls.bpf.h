@@ -550,6 +550,28 @@ static __always_inline __u64 ccall_gpr(struct pt_regs *ctx, __u32 n)
 __u64 ccall_exc_unknown;
 
 
+/* the C call open in the running frame of CFG's thread PID_TGID, taken
+ * out of ccall_open: its *FRAME and *DEF; false when none is open there
+ * (a type or an object with __call__ was called, or the end was seen) */
+static __always_inline bool ccall_take(struct tr_proc_cfg *cfg, __u64 pid_tgid, __u64 *frame,
+				       __u64 *def)
+{
+	struct ccall_val *open;
+
+	*frame = running_frame(cfg);
+	if (!*frame)
+		return false;
+	struct ccall_key key = { .frame = *frame, .pid = pid_tgid >> 32,
+				 .instance = cfg->instance };
+
+	open = bpf_map_lookup_elem(&ccall_open, &key);
+	if (!open)
+		return false;
+	*def = open->def;
+	bpf_map_delete_elem(&ccall_open, &key);
+	return true;
+}
+
 /*
  * The end of a C call: the site's cookie says where the callee's result is
  * (the site runs before the handler tests it): NULL, or < 0 for
@@ -562,23 +584,11 @@ int ccall_end(struct pt_regs *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, 0, 0);
 	__u32 res = (__u32)bpf_get_attach_cookie(ctx);
-	struct ccall_val *open;
 	__u64 frame, def, v;
 	bool raised = false;
 
-	if (!cfg)
+	if (!cfg || !ccall_take(cfg, pid_tgid, &frame, &def))
 		return 0;
-	frame = running_frame(cfg);
-	if (!frame)
-		return 0;
-	struct ccall_key key = { .frame = frame, .pid = pid_tgid >> 32,
-				 .instance = cfg->instance };
-
-	open = bpf_map_lookup_elem(&ccall_open, &key);
-	if (!open)
-		return 0;	/* not a C call (a type, an object with __call__) */
-	def = open->def;
-	bpf_map_delete_elem(&ccall_open, &key);
 	v = ccall_gpr(ctx, res);
 	/* (a spill slot on the stack, unreadable: not known either) */
 	if ((res & TR_CCALL_RES_MEM) && read_ptr(v + (__s64)TR_CCALL_RES_DISP(res), &v, NULL))

@@ -190,22 +190,11 @@ int ccall_eval_ret(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tr_proc_cfg *cfg;
-	struct ccall_val *open;
 	__u64 frame, def;
 
-	if (off_window_return() || !session_live() || !(cfg = proc_cfg_at(pid_tgid, 0, 0)))
+	if (off_window_return() || !session_live() || !(cfg = proc_cfg_at(pid_tgid, 0, 0)) ||
+	    !ccall_take(cfg, pid_tgid, &frame, &def))
 		return 0;
-	frame = running_frame(cfg);
-	if (!frame)
-		return 0;
-	struct ccall_key key = { .frame = frame, .pid = pid_tgid >> 32,
-				 .instance = cfg->instance };
-
-	open = bpf_map_lookup_elem(&ccall_open, &key);
-	if (!open)
-		return 0;
-	def = open->def;
-	bpf_map_delete_elem(&ccall_open, &key);
 	/* trace_call_function's result: NULL, the call raised */
 	ccall_return(pid_tgid, cfg->instance, frame, def,
 		     !PT_REGS_RC(ctx) ? TR_RET_C_EXCEPTION : 0);
