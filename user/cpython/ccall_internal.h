@@ -44,4 +44,10 @@ struct cc_callees {
  * REGION_KIND (TR_CCALL_RES_SSIZE, _INT, 0, or -1: unknown) */
 void ccall_result__merge(const struct code *c, size_t call, size_t site, int64_t region_kind,
 			 const struct cc_callees *direct, struct cc_site *end);
+/* add the end site S (an index of C; -1: none, an error) after the call at
+ * CALL to PLAN, with where its result is (ccall_result__merge): 0, or
+ * -ENOTSUP with the reason in ERR */
+int add_end_site(struct cc_plan *plan, const struct code *c, size_t call, long s,
+		 bool emulated, int64_t region_kind, const struct cc_callees *direct, char *err,
+		 size_t errlen);
 #endif

@@ -482,6 +482,25 @@ int add_site(struct cc_site *v, int *n, int max, const struct code *c, long s,
 	return 0;
 }
 
+int add_end_site(struct cc_plan *plan, const struct code *c, size_t call, long s,
+		 bool emulated, int64_t region_kind, const struct cc_callees *direct, char *err,
+		 size_t errlen)
+{
+	char what[48];
+
+	if (s < 0)
+		return ERR("--c-calls: no probe site after the call at 0x%llx",
+			   (unsigned long long)c->v[call].addr);
+	snprintf(what, sizeof(what), "after the call at 0x%llx",
+		 (unsigned long long)c->v[call].addr);
+	if (add_site(plan->ends, &plan->n_ends, CC_MAX_ENDS, c, s, emulated, what, &plan->n_slow))
+		return ERR("--c-calls: more than %d end sites", CC_MAX_ENDS);
+	for (int k = 0; k < plan->n_ends; k++)	/* (c_exception) */
+		if (plan->ends[k].vaddr == c->v[s].addr)
+			ccall_result__merge(c, call, (size_t)s, region_kind, direct, &plan->ends[k]);
+	return 0;
+}
+
 /* Mark the start site at ADDR of the handler NAME (added at index BEFORE
  * if new) as PRECALL's (3.11) or CALL_KW's (3.13+); -1 when sites of two
  * of the families are the same (the stack or the key could not be told) */
@@ -557,27 +576,11 @@ static int plan_sites(struct code *c, const struct family *f, const unsigned cha
 	}
 	region_kinds(c, f, outside, is_end, kinds, stack);
 	for (size_t i = 0; i < c->n && !ret; i++) {
-		long s;
 		bool emulated;
-		char what[48];
 
-		if (!is_end[i])
-			continue;
-		s = end_site(c, outside, i, &emulated);
-		if (s < 0) {
-			ret = ERR("--c-calls: no probe site after the call at 0x%llx",
-				  (unsigned long long)c->v[i].addr);
-			break;
-		}
-		snprintf(what, sizeof(what), "after the call at 0x%llx",
-			 (unsigned long long)c->v[i].addr);
-		if (add_site(plan->ends, &plan->n_ends, CC_MAX_ENDS, c, s, emulated, what,
-			     &plan->n_slow))
-			ret = ERR("--c-calls: more than %d end sites", CC_MAX_ENDS);
-		for (int k = 0; !ret && k < plan->n_ends; k++)	/* (c_exception) */
-			if (plan->ends[k].vaddr == c->v[s].addr)
-				ccall_result__merge(c, i, (size_t)s, region_kind(kinds, i), &direct,
-						    &plan->ends[k]);
+		if (is_end[i])
+			ret = add_end_site(plan, c, i, end_site(c, outside, i, &emulated), emulated,
+					   region_kind(kinds, i), &direct, err, errlen);
 	}
 	if (!ret && !plan->n_ends)
 		ret = ERR("--c-calls: no call of a C function found in the call instructions' code");

@@ -328,7 +328,6 @@ static int plan_sites(struct code *c, const struct family *f, const uint64_t *st
 	for (size_t i = 0; i < c->n && !ret; i++) {
 		long s;
 		bool emulated, dup = false;
-		char what[48];
 		uint64_t local;
 
 		if (!mine[i] || !ends_ccall(c, i, addrs, &local))
@@ -345,21 +344,9 @@ static int plan_sites(struct code *c, const struct family *f, const uint64_t *st
 				rets[(*n_rets)++] = local;
 			continue;
 		}
-		if (s < 0) {
-			ret = ERR("--c-calls: no probe site after the call at 0x%llx",
-				  (unsigned long long)c->v[i].addr);
-			break;
-		}
-		snprintf(what, sizeof(what), "after the call at 0x%llx",
-			 (unsigned long long)c->v[i].addr);
-		if (add_site(plan->ends, &plan->n_ends, CC_MAX_ENDS, c, s, emulated, what,
-			     &plan->n_slow))
-			ret = ERR("--c-calls: more than %d end sites", CC_MAX_ENDS);
-		/* where the result is (c_exception): every callee here returns
-		 * a PyObject * (NULL: raised) */
-		for (int k = 0; !ret && k < plan->n_ends; k++)
-			if (plan->ends[k].vaddr == c->v[s].addr)
-				ccall_result__merge(c, i, (size_t)s, 0, &no_callees, &plan->ends[k]);
+		/* (c_exception: every callee here returns a PyObject *, NULL
+		 * when it raised) */
+		ret = add_end_site(plan, c, i, s, emulated, 0, &no_callees, err, errlen);
 	}
 	if (!ret && !plan->n_ends && !*n_rets)
 		ret = ERR("--c-calls: no call of a C function found in the call instructions' code");
