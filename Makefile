@@ -43,7 +43,7 @@ $(OUT)/vmlinux.h:
 	@mkdir -p $(OUT)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h include/tracer.h $(wildcard bpf/*.h)
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h $(wildcard include/*.h) $(wildcard bpf/*.h)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
