@@ -60,13 +60,13 @@ def _truth(err):
         m = re.search(r"^truth: %s cpu=([\d.]+) wall=([\d.]+)$" % name, err, re.M)
         s = re.search(r"^truth: %s stack=(.*)$" % name, err, re.M)
         ln = re.search(r"^truth: %s lines=([\d,]+)$" % name, err, re.M)
-        after = re.search(r"^truth: %s after=([\d,]+)$" % name, err, re.M)
-        assert m and s and ln and after, err[-3000:]
+        once = re.search(r"^truth: %s once=([\d,]+)$" % name, err, re.M)
+        assert m and s and ln and once, err[-3000:]
         frames = [f.rsplit(":", 1) for f in s.group(1).split(";")]
         t[name] = {"cpu": float(m.group(1)), "wall": float(m.group(2)),
                    "stack": [(n, int(line)) for n, line in frames],
                    "lines": set(int(x) for x in ln.group(1).split(",")),
-                   "after": set(int(x) for x in after.group(1).split(","))}
+                   "once": set(int(x) for x in once.group(1).split(","))}
     return t
 
 
@@ -150,12 +150,12 @@ def test_stacks_are_whole_and_exact(session):
                 assert fs[:-1] == want, "%s: callers' lines %r, Python's %r" % (
                     name, [f for f, w in zip(fs, want) if f != w][:3],
                     [w for f, w in zip(fs, want) if f != w][:3])
-                assert fs[-1][1] in truth[name]["lines"] | truth[name]["after"], \
-                    "%s's leaf at line %s, its loop is %s, then %s" % (
+                assert fs[-1][1] in truth[name]["lines"] | truth[name]["once"], \
+                    "%s's leaf at line %s, its loop is %s, its other lines %s" % (
                         name, fs[-1][1], sorted(truth[name]["lines"]),
-                        sorted(truth[name]["after"]))
+                        sorted(truth[name]["once"]))
         if lines:
-            # the spin is its loop: the lines after it run once
+            # the spin is its loop: the lines before and after it run once
             in_loop = sum(n for fs, n in got[name] if fs[-1][1] in truth[name]["lines"])
             assert in_loop >= 0.95 * sum(n for _, n in got[name]), (name, got[name][:3])
     # marked samples: --wall only (its walks read threads that run), few

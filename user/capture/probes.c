@@ -298,9 +298,9 @@ static int attach_runtime(struct probes *p, const struct target *t, char *err, s
 	}
 	int n_sites = t->bin.runtime.n > 0 && t->bin.runtime.n <= RT_MAX_SITES ? t->bin.runtime.n : 0;
 	uint64_t off[RT_MAX_SITES];
-	uint32_t low[RT_MAX_SITES];
+	uint32_t low[RT_MAX_SITES] = { 0 };
 	char names[RT_MAX_SITES][96];
-	const char *whats[RT_MAX_SITES];
+	const char *whats[RT_MAX_SITES] = { 0 };
 
 	for (int pass = 0; pass < 2 && !ret; pass++) {
 		size_t n = 0;

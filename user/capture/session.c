@@ -465,7 +465,7 @@ int session__run(const struct session_opts *o)
 	else
 		fprintf(stderr, "tracer: tracing PID %d; Ctrl-C to stop\n", t.pid);
 	/* (a target killed meanwhile is not released: its end is seen next) */
-	if (launch && launch__release(launch) && !target__exited(t.pid)) {
+	if (launch && launch__release(launch) && !target__exited(t.pid, TARGET_EXIT_GRACE_MS)) {
 		snprintf(err, sizeof(err), "cannot release PID %d: %s", t.pid, strerror(errno));
 		goto fail;
 	}

@@ -327,7 +327,7 @@ int session_all__run(const struct session_opts *o)
 		sw__scan(&s);
 		fprintf(stderr, "tracer: tracing PID %d and its child processes (%llu traced now); "
 			"Ctrl-C to stop\n", s.root, (unsigned long long)s.traced);
-		if (s.launch && launch__release(s.launch) && !target__exited(s.root)) {
+		if (s.launch && launch__release(s.launch) && !target__exited(s.root, TARGET_EXIT_GRACE_MS)) {
 			snprintf(err, sizeof(err), "cannot release PID %d: %s", s.root,
 				 strerror(errno));
 			goto fail;

@@ -106,7 +106,7 @@ enum consider sw__consider(struct sw *s, int pid, uint64_t exec_ts)
 			      (s->feed.cover ? TARGET_PROBE_LINES : 0), NULL, &t, err, sizeof(err));
 	if (ret == -ENOEXEC)
 		return NOT_PYTHON;
-	if (ret == -ESRCH || (ret && target__exited(pid)))
+	if (ret == -ESRCH || (ret && target__exited(pid, TARGET_EXIT_GRACE_MS)))
 		return CONSIDERED;	/* gone */
 	if (!ret && s->o->sample_hz)
 		ret = sampler__plan(&t, err, sizeof(err));
@@ -164,7 +164,7 @@ enum consider sw__consider(struct sw *s, int pid, uint64_t exec_ts)
 		return CONSIDERED;
 	}
 	/* an exit before the entry was made sent no TR_EV_EXIT: said here */
-	if (target__exited(pid)) {
+	if (target__exited(pid, 0)) {
 		bpf_map__delete_elem(s->skel->maps.procs, &t.pid, sizeof(__u32), 0);
 		if (exec_ts)
 			snprintf(err, sizeof(err), "exited %.1f ms after its exec, before it could be "

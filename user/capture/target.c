@@ -375,7 +375,7 @@ int target__inspect(struct binary_cache *bins, int pid, enum target_mode mode,
 		snprintf(link, sizeof(link), "/proc/%d", pid);
 		if (ret == -ENOENT && access(link, F_OK))
 			ERR("no process with PID %d", pid);
-		else if (ret == -ENOENT && target__exited(pid))
+		else if (ret == -ENOENT && target__exited(pid, TARGET_EXIT_GRACE_MS))
 			ERR("PID %d has exited (not reaped by its parent yet)", pid);
 		else if (ret == -ENOENT)
 			ERR("PID %d runs no program (a kernel thread): not a Python process", pid);
@@ -426,17 +426,17 @@ cleanup:
 	proc_maps__free(&maps);
 	/* whatever failed on the way (maps, memory, the file through
 	 * /proc/PID/root), a process that is gone is said to be */
-	if (ret && target__exited(pid)) {
+	if (ret && target__exited(pid, TARGET_EXIT_GRACE_MS)) {
 		ERR("PID %d exited before it could be inspected", pid);
 		ret = -ESRCH;
 	}
 	return ret;
 }
 
-bool target__exited(int pid)
+bool target__exited(int pid, int grace_ms)
 {
 	struct pollfd pf = { .fd = syscall(SYS_pidfd_open, pid, 0), .events = POLLIN };
-	bool gone = pf.fd < 0 ? errno == ESRCH : poll(&pf, 1, 0) > 0;
+	bool gone = pf.fd < 0 ? errno == ESRCH : poll(&pf, 1, grace_ms) > 0;
 
 	if (pf.fd >= 0)
 		close(pf.fd);
@@ -459,7 +459,8 @@ int target__recheck(const struct target *t, const char *when, char *err, size_t 
 	if (!ret)
 		ret = proc_maps__addr_of_offset(&maps, t->file, t->bin.eval_offset, &eval_addr);
 	proc_maps__free(&maps);
-	if (target__exited(t->pid)) {
+	if (target__exited(t->pid, ret || n <= 0 || eval_addr - t->bin.eval_vaddr != t->load_bias ?
+				   TARGET_EXIT_GRACE_MS : 0)) {
 		ERR("PID %d exited %s", t->pid, when);
 		return -ESRCH;
 	}

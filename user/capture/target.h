@@ -65,9 +65,15 @@ bool target__file_is_python(const char *path);
 void target__template(const struct target *t, struct tr_bin_cfg *bc, uint32_t id);
 /* Fill the in_process record that describes T. */
 void target__describe(const struct target *t, uint64_t attach_ts, struct in_process *p);
-/* PID has exited (a zombie, or reaped): checked through a pidfd, so a
- * zombie, which kill(PID, 0) still finds, counts as gone */
-bool target__exited(int pid);
+/*
+ * PID has exited (a zombie, or reaped): checked through a pidfd, so a
+ * zombie, which kill(PID, 0) still finds, counts as gone. A process being
+ * killed loses its files and root (/proc/PID/root fails) a moment before
+ * it becomes a zombie: where something failed, waiting up to GRACE_MS
+ * tells that from a real failure.
+ */
+#define TARGET_EXIT_GRACE_MS 250
+bool target__exited(int pid, int grace_ms);
 /*
  * After T's probes are attached: is the process still the image inspected?
  * 0; or -ESRCH when it exited, -ESTALE when it exec'd another image (or

@@ -15,9 +15,9 @@ truth goes to stderr as `truth: ...` lines:
     sample of the leaf must show exactly (its depth, and with --lines its
     callers' lines);
   - the lines of the leaf's loop (co_lines of its code), and those of its
-    code after the loop (the line that reads the clocks when the spin ends,
-    and the return): a sampled leaf line must be one of either, most of
-    them the loop's;
+    code outside the loop (the lines that read the clocks before and after
+    the spin, the return): a sampled leaf line must be one of either, most
+    of them the loop's;
   - the process's CPU time over the wall time while both threads ran
     (os.times), above 1 only when they ran in parallel, and whether the GIL
     was enabled (sys._is_gil_enabled)."""
@@ -88,10 +88,12 @@ def loop_lines(fn):
     return sorted(loop)
 
 
-def after_lines(fn):
-    """the lines of FN's code after its loop (co_lines)"""
-    last = max(loop_lines(fn))
-    return sorted(line for _, _, line in fn.__code__.co_lines() if line and line > last)
+def once_lines(fn):
+    """the lines of FN's code outside its loop (co_lines): those before it and
+    after it, each run once"""
+    loop = loop_lines(fn)
+    return sorted({line for _, _, line in fn.__code__.co_lines()
+                   if line and line not in loop})
 
 
 def main():
@@ -122,8 +124,8 @@ def main():
     for name, fn in (("alpha", spin_álpha), ("beta", spin_β)):
         sys.stderr.write("truth: %s lines=%s\n" % (
             name, ",".join(str(x) for x in loop_lines(fn))))
-        sys.stderr.write("truth: %s after=%s\n" % (
-            name, ",".join(str(x) for x in after_lines(fn))))
+        sys.stderr.write("truth: %s once=%s\n" % (
+            name, ",".join(str(x) for x in once_lines(fn))))
     sys.stderr.flush()
     return sum(len(o["stack"]) for o in outs.values())
 
