@@ -42,6 +42,7 @@
 #include <string.h>
 #include <capstone/capstone.h>
 #include "cpython/opcode_table.h"
+#include "cpython/x86_code.h"
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 #define MAX_CANDIDATES 4096
@@ -60,12 +61,29 @@ static void add_candidate(struct candidates *c, uint64_t vaddr)
 		c->v[c->n++] = vaddr;
 }
 
+static int collect_insn(csh cs, const cs_insn *in, void *ctx)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	for (int k = 0; k < x->op_count; k++) {
+		const cs_x86_op *o = &x->operands[k];
+
+		if (o->type != X86_OP_MEM)
+			continue;
+		if (in->id == X86_INS_LEA && o->mem.base == X86_REG_RIP &&
+		    o->mem.index == X86_REG_INVALID)
+			add_candidate(ctx, in->address + in->size + (int64_t)o->mem.disp);
+		else if (o->mem.base == X86_REG_INVALID && o->mem.index != X86_REG_INVALID &&
+			 o->mem.scale == 8 && o->mem.disp > 0)
+			add_candidate(ctx, (uint64_t)o->mem.disp);
+	}
+	return 0;
+}
+
 /* the addresses the function's instructions name that could be the table */
 static int collect(struct elf_file *ef, uint64_t start, uint64_t size, struct candidates *c)
 {
 	unsigned char *buf;
-	cs_insn *in = NULL;
-	size_t cnt = 0;
 	csh cs;
 	int ret = 0;
 
@@ -77,27 +95,8 @@ static int collect(struct elf_file *ef, uint64_t start, uint64_t size, struct ca
 		return -ENOSYS;
 	}
 	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	cnt = cs_disasm(cs, buf, size, start, 0, &in);
-	if (!cnt)
+	if (!x86_code__each(cs, buf, size, start, collect_insn, c))
 		ret = -EINVAL;
-	for (size_t i = 0; i < cnt; i++) {
-		const cs_x86 *x = &in[i].detail->x86;
-
-		for (int k = 0; k < x->op_count; k++) {
-			const cs_x86_op *o = &x->operands[k];
-
-			if (o->type != X86_OP_MEM)
-				continue;
-			if (in[i].id == X86_INS_LEA && o->mem.base == X86_REG_RIP &&
-			    o->mem.index == X86_REG_INVALID)
-				add_candidate(c, in[i].address + in[i].size + (int64_t)o->mem.disp);
-			else if (o->mem.base == X86_REG_INVALID && o->mem.index != X86_REG_INVALID &&
-				 o->mem.scale == 8 && o->mem.disp > 0)
-				add_candidate(c, (uint64_t)o->mem.disp);
-		}
-	}
-	if (cnt)
-		cs_free(in, cnt);
 	cs_close(&cs);
 	free(buf);
 	return ret;

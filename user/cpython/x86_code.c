@@ -28,41 +28,61 @@ static uint64_t addr_at(const struct x86_code *c, size_t i)
 	return a;
 }
 
+size_t x86_code__each(csh cs, const unsigned char *buf, size_t size, uint64_t addr,
+		      x86_code_visit visit, void *ctx)
+{
+	cs_insn *in = cs_malloc(cs);
+	const uint8_t *code = buf;
+	size_t n = 0;
+
+	/* one instruction record reused: cs_disasm over a whole function
+	 * allocates a detailed record per instruction (~1.7 KB each; tens
+	 * of MB for an eval loop) */
+	if (!in)
+		return 0;
+	while (size && cs_disasm_iter(cs, &code, &size, &addr, in)) {
+		n++;
+		if (visit(cs, in, ctx))
+			break;
+	}
+	cs_free(in, 1);
+	return n;
+}
+
+static int append_record(csh cs, const cs_insn *in, void *ctx)
+{
+	struct x86_code *c = ctx;
+	void *rec;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 1024;
+		void *v = realloc(c->v, cap * c->elem);
+
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	rec = (char *)c->v + c->n++ * c->elem;
+	memset(rec, 0, c->elem);
+	c->describe(cs, in, rec);
+	return 0;
+}
+
 int x86_code__read(struct x86_code *c, uint64_t start, uint64_t size)
 {
 	unsigned char *buf;
-	cs_insn *in;
-	size_t cnt;
+	size_t before = c->n, cnt;
 	int ret = 0;
 
 	buf = elf_file__copy(c->ef, start, size, &ret);
 	if (!buf)
 		return ret;
-	cnt = cs_disasm(c->cs, buf, size, start, 0, &in);
-	if (!cnt) {
-		free(buf);
-		return -EINVAL;
-	}
-	if (c->n + cnt > c->cap) {
-		void *v = realloc(c->v, (c->n + cnt) * c->elem);
-
-		if (!v) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		c->v = v;
-		c->cap = c->n + cnt;
-	}
-	for (size_t i = 0; i < cnt; i++) {
-		void *rec = (char *)c->v + c->n++ * c->elem;
-
-		memset(rec, 0, c->elem);
-		c->describe(c->cs, &in[i], rec);
-	}
-out:
-	cs_free(in, cnt);
+	cnt = x86_code__each(c->cs, buf, size, start, append_record, c);
 	free(buf);
-	return ret;
+	if (!cnt)
+		return -EINVAL;
+	return c->n - before == cnt ? 0 : -ENOMEM;
 }
 
 static int cmp_addr(const void *a, const void *b)

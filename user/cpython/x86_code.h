@@ -25,6 +25,14 @@ struct x86_code {
 	x86_code_describe describe;
 };
 
+/* called for each instruction in turn; nonzero stops */
+typedef int (*x86_code_visit)(csh cs, const cs_insn *in, void *ctx);
+/* disassemble SIZE bytes of BUF, the code at ADDR, one instruction at a time
+ * (capstone's iterator: one record reused) until one does not decode or
+ * VISIT says stop: the number visited */
+size_t x86_code__each(csh cs, const unsigned char *buf, size_t size, uint64_t addr,
+		      x86_code_visit visit, void *ctx);
+
 /* ready to read EF's code into records of ELEM bytes (ELEM >= 8) */
 int x86_code__init(struct x86_code *c, struct elf_file *ef, size_t elem,
 		   x86_code_describe describe);
