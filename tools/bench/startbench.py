@@ -12,9 +12,14 @@ Start and stop, per interpreter, best of N, interleaved with the tracer of
              printed once every probe is attached and switched on (the
              target is busy: its first event follows at once)
   -d 1       the same session's whole run, start to exit (1 s of tracing)
-  launch     `tracer -o x.json -- python -c pass` minus `python -c pass`
+  launch     `tracer -o x.json -- python -c pass` minus `python -c pass`, with
+             the calls it traced (the interpreter's start-up: its site
+             packages' .pth files run at every start), and the same with
+             `python -S` (no site module: what is left is the tracer's own
+             start and stop)
 Exact (calls) and --sample sessions both."""
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -52,16 +57,19 @@ def _session(tracer, pid, extra, out, env):
     return (live, total) if rc == 0 else (None, None)
 
 
-def _launch(tracer, python, out, env):
+def _launch(tracer, python, flags, out, env):
+    """(seconds, calls traced), or (None, None)"""
     t0 = time.perf_counter()
-    rc = subprocess.run([tracer, "-o", out, "--", python, "-c", "pass"], env=env,
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120).returncode
-    return time.perf_counter() - t0 if rc == 0 else None
+    p = subprocess.run([tracer, "-o", out, "--", python] + flags + ["-c", "pass"], env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+    took = time.perf_counter() - t0
+    m = re.search(rb"; (\d+) calls", p.stderr)
+    return (took, int(m.group(1)) if m else None) if p.returncode == 0 else (None, None)
 
 
-def _untraced(python):
+def _untraced(python, flags):
     t0 = time.perf_counter()
-    subprocess.run([python, "-c", "pass"], check=True)
+    subprocess.run([python] + flags + ["-c", "pass"], check=True)
     return time.perf_counter() - t0
 
 
@@ -104,9 +112,12 @@ def run(tracers, found, repeat, log):
                             r.setdefault("live", []).append(live)
                             r.setdefault("d1", []).append(total)
                         r = res.setdefault((t.label, name, "launch"), {})
-                        r.setdefault("launch", []).append(
-                            _launch(path, t.python, os.path.join(tmp, "l.json"), env))
-                        r.setdefault("untraced", []).append(_untraced(t.python))
+                        for key, flags in (("", []), ("S", ["-S"])):
+                            took, calls = _launch(path, t.python, flags,
+                                                  os.path.join(tmp, "l.json"), env)
+                            r.setdefault("launch" + key, []).append(took)
+                            r.setdefault("calls" + key, []).append(calls)
+                            r.setdefault("untraced" + key, []).append(_untraced(t.python, flags))
                     log("start %d/%d %s" % (rep + 1, repeat, t.label))
             finally:
                 target.kill()
@@ -134,11 +145,15 @@ def render(rows, res, tracers, repeat, rounds):
     lines += ["", "A session on a running recursive loop (`-p PID -d 1`) and a launch of "
               "`python -c pass`, best of %d, interleaved%s; each with root's analysis cache off "
               "(a first session on the interpreter file) and with a cache the first round "
-              "filled (a later one). Seconds." % (
+              "filled (a later one). Seconds. The launch traces the interpreter's start-up "
+              "(calls: its site packages' `.pth` files run at every start; one of this "
+              "machine's imports `certifi` where it is installed, as in pyenv 3.11); with `python -S` (no site "
+              "module) what is left is the tracer's own start and stop." % (
                   repeat, " with " + " and ".join(n for n, _ in tracers) if len(tracers) > 1
                   else ""), "",
               "| Interpreter | Tracer | Attach, exact | Attach, --sample | `-d 1` exact | "
-              "`-d 1` --sample | Launch minus untraced |", "|---|---|---|---|---|---|---|"]
+              "`-d 1` --sample | Launch minus untraced (calls) | Launch `-S` minus untraced "
+              "`-S` (calls) |", "|---|---|---|---|---|---|---|---|"]
     labels, names = [], []
     for key in res:
         if key[0] not in labels:
@@ -150,12 +165,17 @@ def render(rows, res, tracers, repeat, rounds):
             ex = res.get((label, name, "exact"), {})
             sm = res.get((label, name, "sample"), {})
             la = res.get((label, name, "launch"), {})
-            launch = _best(la.get("launch", []))
-            untraced = _best(la.get("untraced", []))
-            lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            launches = []
+            for key in ("", "S"):
+                launch = _best(la.get("launch" + key, []))
+                untraced = _best(la.get("untraced" + key, []))
+                calls = [c for c in la.get("calls" + key, []) if c is not None]
+                launches.append("%s (%s)" % (
+                    _fmt(launch - untraced if launch is not None and untraced is not None
+                         else None), max(calls) if calls else "?"))
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 label, name, _fmt(_best(ex.get("live", []))), _fmt(_best(sm.get("live", []))),
-                _fmt(_best(ex.get("d1", []))), _fmt(_best(sm.get("d1", []))),
-                _fmt(launch - untraced if launch is not None and untraced is not None else None)))
+                _fmt(_best(ex.get("d1", []))), _fmt(_best(sm.get("d1", []))), *launches))
     return "\n".join(lines) + "\n"
 
 
