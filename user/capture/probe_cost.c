@@ -26,6 +26,14 @@
  *   the traps. That is an estimate for the target's sites: the same
  *   kernel and machine, another process and instruction. A site the kernel
  *   single-steps (some of the dispatch strategy's) costs more and is said.
+ * - For --subtract-probe-cost (user/analysis/probe_subtract.c) the same
+ *   thread also calibrates where the event's timestamp falls inside the
+ *   trap (a uprobe whose program stores bpf_ktime_get_ns() in a mapped
+ *   array, read between two clock reads around each call: the medians of
+ *   the two sides), and what a single-stepped site costs more (a uprobe on
+ *   a `mov`, an instruction the kernel does not emulate, against the nop).
+ *   The session waits for the calibration before its probes go live: the
+ *   analysis subtracts as the events come.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -36,14 +44,17 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "capture/probe_cost.h"
+#include "cpython/dispatch_sites.h"
 #include "tracer.skel.h"
 
 #define CALIB_CALLS 100		/* calls timed per round */
 #define CALIB_ROUNDS 5		/* the best round counts */
+#define SPLIT_CALLS 201		/* calls timed one by one for the split */
 
 struct prog_run {
 	uint64_t ns, cnt;
@@ -54,6 +65,8 @@ struct probe_cost_meter {
 	bool stats_on;		/* ours, or the sysctl's */
 	bool uretprobe;		/* returns are uretprobes (eval) */
 	int n_slow;		/* single-stepped sites (dispatch) */
+	bool split;		/* --subtract-probe-cost: calibrate the split */
+	bool calibrated;	/* calib and calib_ret are done */
 	struct bpf_program *entry, *ret, *line;
 	struct prog_run e, r, l;
 	bool read;
@@ -64,6 +77,7 @@ struct probe_cost_meter {
 };
 
 static int calibrate(const struct probe_cost_meter *m, struct probe_cost *pc);
+static void fill_traps(const struct probe_cost_meter *m, struct probe_cost *pc);
 
 static void *calibrate_thread(void *arg)
 {
@@ -83,8 +97,17 @@ __asm__(".pushsection .text\n"
 	"\tnop\n"
 	"\tret\n"
 	".size tr_probe_cost_site, .-tr_probe_cost_site\n"
+	".globl tr_probe_cost_slow_site\n"
+	".type tr_probe_cost_slow_site, @function\n"
+	"tr_probe_cost_slow_site:\n"
+	"\tmov %rdi, %rax\n"
+	"\tret\n"
+	".size tr_probe_cost_slow_site, .-tr_probe_cost_slow_site\n"
 	".popsection\n");
 void tr_probe_cost_site(void);
+/* the same with a mov, which the kernel single-steps */
+void tr_probe_cost_slow_site(void);
+static const unsigned char slow_insn[] = { 0x48, 0x89, 0xf8 };
 #define HAVE_SITE 1
 #endif
 
@@ -101,7 +124,8 @@ static bool sysctl_stats_on(void)
 	return v == 1;
 }
 
-struct probe_cost_meter *probe_cost__start(struct tracer_bpf *skel, const struct target *t)
+struct probe_cost_meter *probe_cost__start(struct tracer_bpf *skel, const struct target *t,
+					   bool subtract)
 {
 	struct probe_cost_meter *m;
 
@@ -110,6 +134,7 @@ struct probe_cost_meter *probe_cost__start(struct tracer_bpf *skel, const struct
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
+	m->split = subtract;
 	switch (t->cfg.strategy) {
 	case TR_STRATEGY_USDT:
 		m->entry = skel->progs.usdt_entry;
@@ -157,9 +182,9 @@ void probe_cost__read(struct probe_cost_meter *m)
 }
 
 #ifdef HAVE_SITE
-static double calls_ns(void)
+static double calls_ns(void (*site)(void))
 {
-	void (*volatile fn)(void) = tr_probe_cost_site;
+	void (*volatile fn)(void) = site;
 	double best = 0;
 
 	fn();	/* the page in, the breakpoint installed */
@@ -191,10 +216,10 @@ static long read_long(const char *path, const char *fmt)
 	return v;
 }
 
-/* the file offset of the calibration site in our executable */
-static long site_offset(void)
+/* the file offset of calibration site SITE in our executable */
+static long site_offset(void (*site)(void))
 {
-	uintptr_t want = (uintptr_t)tr_probe_cost_site;
+	uintptr_t want = (uintptr_t)site;
 	FILE *f = fopen("/proc/self/maps", "r");
 	unsigned long lo, hi, off;
 	char line[512];
@@ -235,6 +260,126 @@ static int site_probe(int prog, long offset, bool ret)
 	return fd;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+/*
+ * Where the timestamp falls in a hit of the uprobe on the emulated site:
+ * its program stores bpf_ktime_get_ns() (CLOCK_MONOTONIC, as ours) in the
+ * array whose value is mapped at TS. Each call is timed alone; the medians
+ * of (program's clock - before) and (after - program's clock). 0, or -1.
+ */
+static int split_ns(volatile uint64_t *ts, double *before, double *after)
+{
+	void (*volatile fn)(void) = tr_probe_cost_site;
+	static double b[SPLIT_CALLS], a[SPLIT_CALLS];
+	int n = 0;
+
+	fn();
+	for (int i = 0; i < SPLIT_CALLS; i++) {
+		uint64_t t0, t1, p;
+
+		*ts = 0;
+		t0 = now_ns();
+		fn();
+		t1 = now_ns();
+		p = *ts;
+		if (p < t0 || p > t1)
+			continue;	/* (not ours: never expected) */
+		b[n] = (double)(p - t0);
+		a[n++] = (double)(t1 - p);
+	}
+	if (n < SPLIT_CALLS / 2)
+		return -1;
+	qsort(b, n, sizeof(*b), cmp_double);
+	qsort(a, n, sizeof(*a), cmp_double);
+	*before = b[n / 2];
+	*after = a[n / 2];
+	return 0;
+}
+
+/* a program storing bpf_ktime_get_ns() in the array MAP's value */
+static int clock_prog(int map)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_ktime_get_ns },
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1,
+		  .src_reg = BPF_PSEUDO_MAP_VALUE, .imm = map },
+		{ .imm = 0 },	/* (the value's offset) */
+		{ .code = BPF_STX | BPF_DW | BPF_MEM, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_KPROBE, "tr_probe_split", "GPL", insns,
+			     sizeof(insns) / sizeof(insns[0]), NULL);
+}
+
+/*
+ * For --subtract-probe-cost: the fraction of the emulated trap before the
+ * timestamp (PC->trap_*_before_ns), and the single-step's extra cost
+ * (PC->slow_extra_ns, -1 if not calibrated). The empty program PROG's hits
+ * cost EMULATED_NS on the emulated site.
+ */
+static void calibrate_split(int prog, double emulated_ns, struct probe_cost *pc)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
+	long slow_off = site_offset(tr_probe_cost_slow_site);
+	long offset = site_offset(tr_probe_cost_site);
+	double before = 0, after = 0, frac = 0.5;
+	int map = -1, cprog = -1, up = -1;
+	void *mem = MAP_FAILED;
+
+	pc->slow_extra_ns = -1;
+	/* the split: on failure, half and half (said by the note) */
+	map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "tr_probe_split", 4, 8, 1, &mo);
+	if (map >= 0)
+		mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, map, 0);
+	if (mem != MAP_FAILED && (cprog = clock_prog(map)) >= 0 &&
+	    (up = site_probe(cprog, offset, false)) >= 0 &&
+	    !split_ns(mem, &before, &after) && before + after > 0)
+		frac = before / (before + after);
+	else
+		snprintf(pc->note, sizeof(pc->note), "where the timestamp falls in a trap was "
+			 "not calibrated: half of it is taken as before (%s)", strerror(errno));
+	pc->trap_entry_before_ns = frac * pc->trap_entry_ns;
+	pc->trap_return_before_ns = frac * pc->trap_return_ns;
+	if (up >= 0)
+		close(up);
+	up = -1;
+	/* the single-step: the empty program on the mov */
+	if (slow_off >= 0 && !dispatch_sites__kernel_emulates(slow_insn, sizeof(slow_insn))) {
+		double none = calls_ns(tr_probe_cost_slow_site), with;
+
+		if ((up = site_probe(prog, slow_off, false)) >= 0) {
+			with = calls_ns(tr_probe_cost_slow_site);
+			pc->slow_extra_ns = with - none - emulated_ns;
+			if (pc->slow_extra_ns < 0)
+				pc->slow_extra_ns = 0;
+		}
+	}
+	if (up >= 0)
+		close(up);
+	if (cprog >= 0)
+		close(cprog);
+	if (mem != MAP_FAILED)
+		munmap(mem, 4096);
+	if (map >= 0)
+		close(map);
+}
+
 /* the traps: 0, or -1 with PC->note saying why not */
 static int calibrate(const struct probe_cost_meter *m, struct probe_cost *pc)
 {
@@ -243,19 +388,19 @@ static int calibrate(const struct probe_cost_meter *m, struct probe_cost *pc)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	long offset = site_offset();
+	long offset = site_offset(tr_probe_cost_site);
 	int prog = -1, up = -1, uret = -1, ret = -1;
 	double none, with_up = 0, with_both = 0, run_ns = 0;
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
 
-	none = calls_ns();
+	none = calls_ns(tr_probe_cost_site);
 	if (offset >= 0)
 		prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "tr_probe_cost", "GPL", empty, 2, NULL);
 	if (prog >= 0 && (up = site_probe(prog, offset, false)) >= 0)
-		with_up = calls_ns();
+		with_up = calls_ns(tr_probe_cost_site);
 	if (up >= 0 && m->uretprobe && (uret = site_probe(prog, offset, true)) >= 0)
-		with_both = calls_ns();
+		with_both = calls_ns(tr_probe_cost_site);
 	if (up < 0 || (m->uretprobe && uret < 0)) {
 		snprintf(pc->note, sizeof(pc->note), "the trap could not be calibrated "
 			 "(a uprobe on the tracer itself: %s)", strerror(errno));
@@ -276,6 +421,9 @@ out:
 		close(uret);
 	if (up >= 0)
 		close(up);
+	/* (alone on the site: each hit runs every program attached there) */
+	if (!ret && m->split)
+		calibrate_split(prog, with_up - none, pc);
 	if (prog >= 0)
 		close(prog);
 	return ret;
@@ -295,9 +443,10 @@ void probe_cost__finish(struct probe_cost_meter *m, struct probe_cost *pc)
 		return;
 	if (m->thread_started)
 		pthread_join(m->thread, NULL);
-	else
+	else if (!m->calibrated)
 		m->calib_ret = calibrate(m, &m->calib);
 	m->thread_started = false;
+	m->calibrated = true;
 	if (!m->read) {
 		snprintf(pc->note, sizeof(pc->note), "the BPF programs' run time could not be "
 			 "measured (BPF statistics: %s)", m->stats_on ? "unreadable" :
@@ -308,8 +457,8 @@ void probe_cost__finish(struct probe_cost_meter *m, struct probe_cost *pc)
 		memcpy(pc->note, m->calib.note, sizeof(pc->note));
 		return;
 	}
-	pc->trap_entry_ns = m->calib.trap_entry_ns;
-	pc->trap_return_ns = m->calib.trap_return_ns;
+	fill_traps(m, pc);
+	pc->subtracted = m->split;
 	pc->bpf_entry_runs = m->e.cnt;
 	pc->bpf_return_runs = m->r.cnt;
 	pc->bpf_entry_ns = m->e.cnt ? (double)m->e.ns / m->e.cnt : 0;
@@ -320,10 +469,68 @@ void probe_cost__finish(struct probe_cost_meter *m, struct probe_cost *pc)
 		pc->line_runs = m->l.cnt;
 		pc->line_ns = pc->trap_entry_ns + (m->l.cnt ? (double)m->l.ns / m->l.cnt : 0);
 	}
-	if (m->n_slow)
+	if (m->n_slow && !m->split)
 		snprintf(pc->note, sizeof(pc->note), "%d probe sites are single-stepped by the "
 			 "kernel: their hits cost more than the emulated trap calibrated", m->n_slow);
+	else if (m->n_slow && pc->slow_extra_ns < 0)
+		snprintf(pc->note, sizeof(pc->note), "%d probe sites are single-stepped by the "
+			 "kernel: their extra cost could not be calibrated, not subtracted",
+			 m->n_slow);
 	pc->measured = true;
+}
+
+/* the calibrated parts of M into PC */
+static void fill_traps(const struct probe_cost_meter *m, struct probe_cost *pc)
+{
+	pc->trap_entry_ns = m->calib.trap_entry_ns;
+	pc->trap_return_ns = m->calib.trap_return_ns;
+	pc->trap_entry_before_ns = m->calib.trap_entry_before_ns;
+	pc->trap_return_before_ns = m->calib.trap_return_before_ns;
+	pc->slow_extra_ns = m->split ? m->calib.slow_extra_ns : -1;
+	pc->slow_sites = m->n_slow;
+	if (m->calib.note[0] && !pc->note[0])
+		memcpy(pc->note, m->calib.note, sizeof(pc->note));
+}
+
+int probe_cost__calibrated(struct probe_cost_meter *m, struct probe_cost *pc, char *err,
+			   size_t errlen)
+{
+	memset(pc, 0, sizeof(*pc));
+	if (!m) {
+		snprintf(err, errlen, "--subtract-probe-cost: the probe cost is not measured in "
+			 "this session");
+		return -1;
+	}
+	if (m->thread_started)
+		pthread_join(m->thread, NULL);
+	else if (!m->calibrated)
+		m->calib_ret = calibrate(m, &m->calib);
+	m->thread_started = false;
+	m->calibrated = true;
+	if (m->calib_ret || !m->stats_on) {
+		snprintf(err, errlen, "--subtract-probe-cost: %s", m->calib_ret ? m->calib.note :
+			 "the BPF programs' run time cannot be measured (BPF_ENABLE_STATS "
+			 "refused: Linux 5.8+)");
+		return -1;
+	}
+	fill_traps(m, pc);
+	snprintf(pc->return_kind, sizeof(pc->return_kind), "%s",
+		 m->uretprobe ? "uretprobe" : "uprobe");
+	pc->subtracted = true;
+	pc->measured = true;
+	return 0;
+}
+
+void probe_cost__refresh(struct probe_cost_meter *m, struct probe_cost *pc)
+{
+	struct prog_run e, r;
+
+	if (!m || !pc->subtracted || prog_run(m->entry, &e) || prog_run(m->ret, &r))
+		return;
+	pc->bpf_entry_runs = e.cnt;
+	pc->bpf_return_runs = r.cnt;
+	pc->bpf_entry_ns = e.cnt ? (double)e.ns / e.cnt : 0;
+	pc->bpf_return_ns = r.cnt ? (double)r.ns / r.cnt : 0;
 }
 
 void probe_cost__free(struct probe_cost_meter *m)
