@@ -67,8 +67,8 @@ struct probe_cost_meter {
 	int n_slow;		/* single-stepped sites (dispatch) */
 	bool split;		/* --subtract-probe-cost: calibrate the split */
 	bool calibrated;	/* calib and calib_ret are done */
-	struct bpf_program *entry, *ret, *line;
-	struct prog_run e, r, l;
+	struct bpf_program *entry, *ret, *line, *silent;
+	struct prog_run e, r, l, s;
 	bool read;
 	pthread_t thread;	/* calibrating */
 	bool thread_started;
@@ -145,6 +145,7 @@ struct probe_cost_meter *probe_cost__start(struct tracer_bpf *skel, const struct
 	case TR_STRATEGY_DISPATCH:
 		m->entry = skel->progs.dispatch_call;
 		m->ret = skel->progs.dispatch_return;
+		m->silent = skel->progs.eval_throw;
 		m->n_slow = t->bin.plan.n_slow;
 		break;
 	default:
@@ -179,6 +180,8 @@ void probe_cost__read(struct probe_cost_meter *m)
 		return;
 	m->read = !prog_run(m->entry, &m->e) && !prog_run(m->ret, &m->r) &&
 		  (!m->line || !prog_run(m->line, &m->l));
+	if (m->read && m->silent && prog_run(m->silent, &m->s))
+		m->s = (struct prog_run){};
 }
 
 #ifdef HAVE_SITE
@@ -465,6 +468,10 @@ void probe_cost__finish(struct probe_cost_meter *m, struct probe_cost *pc)
 	pc->bpf_return_ns = m->r.cnt ? (double)m->r.ns / m->r.cnt : 0;
 	snprintf(pc->return_kind, sizeof(pc->return_kind), "%s",
 		 m->uretprobe ? "uretprobe" : "uprobe");
+	if (m->s.cnt) {
+		pc->silent_hits = m->s.cnt;
+		pc->silent_ns = pc->trap_entry_ns + (double)m->s.ns / m->s.cnt;
+	}
 	if (m->line) {
 		pc->line_runs = m->l.cnt;
 		pc->line_ns = pc->trap_entry_ns + (m->l.cnt ? (double)m->l.ns / m->l.cnt : 0);

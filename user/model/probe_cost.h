@@ -41,6 +41,13 @@ struct probe_cost {
 	bool subtracted;
 	uint64_t slow_hits;	/* returns from single-stepped sites (counted
 				 * by the analysis when subtracted) */
+	/* hits that make no event, so that no function can be charged: the
+	 * dispatch strategy's uprobe on the evaluator's entry (gen.throw()),
+	 * hit at every entry of _PyEval_EvalFrameDefault (C calling Python;
+	 * on 3.11 every generator resumption), and their cost each (trap +
+	 * BPF): not subtracted, said (not in recordings) */
+	uint64_t silent_hits;
+	double silent_ns;
 	char return_kind[16];	/* "uprobe", "uretprobe" */
 	/* what the numbers leave out (single-stepped sites...), "" none */
 	char note[256];

@@ -81,6 +81,13 @@ void observer__print(FILE *f, const struct probe_share *ps, const struct probe_c
 			probe_cost__return_after_ns(pc, false) / 1e3,
 			(probe_cost__return_after_ns(pc, true) - probe_cost__return_after_ns(pc, false)) /
 			1e3, (unsigned long long)pc->slow_hits, pc->slow_sites);
+	if (pc->silent_hits)
+		fprintf(f, "  evaluator entry probe (gen.throw): %llu hits, %.2f us each, %.1f ms in "
+			"all, make no event: in no function's probe share%s\n",
+			(unsigned long long)pc->silent_hits, pc->silent_ns / 1e3,
+			pc->silent_hits * pc->silent_ns / 1e6,
+			pc->subtracted ? ", NOT subtracted (each falls on the function calling "
+					 "into the evaluator from C: on 3.11 a generator's consumer)" : "");
 	if (pc->note[0]) {
 		fputs("  note: ", f);
 		text_escape__term(f, pc->note);
@@ -161,8 +168,10 @@ void observer__json(struct json_writer *jw, const struct probe_share *ps,
 	kv_num(jw, "entry_before_ns", probe_cost__entry_before_ns(pc));
 	kv_num(jw, "return_before_ns", probe_cost__return_before_ns(pc));
 	kv_num(jw, "slow_extra_ns", pc->slow_extra_ns);
-	json_writer__printf(jw, "\"slow_sites\":%d,\"slow_hits\":%llu", pc->slow_sites,
-			    (unsigned long long)pc->slow_hits);
+	json_writer__printf(jw, "\"slow_sites\":%d,\"slow_hits\":%llu,\"silent_hits\":%llu,",
+			    pc->slow_sites, (unsigned long long)pc->slow_hits,
+			    (unsigned long long)pc->silent_hits);
+	json_writer__printf(jw, "\"silent_ns\":%.1f", pc->silent_ns);
 	json_writer__raw(jw, ",\"threads\":[");
 	if (!probe_share__threads(ps, &th, &n_th))
 		for (size_t i = 0; i < n_th; i++)
