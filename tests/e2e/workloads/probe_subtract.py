@@ -12,7 +12,7 @@ time is, the few statements around the spins aside (the loop, the sums:
 well under a microsecond an iteration). Wall-clock sums of the same spins
 (time.perf_counter_ns) come too, for a loaded machine's preemption.
 
-- outer() makes N calls of leaf(), spinning 30 us before each; leaf()
+- outer() makes N calls of leaf(), spinning 20 us before each; leaf()
   spins 15 us: every probe event of leaf lands next to outer's own time.
 - a generator pipeline: source() spins 20 us and yields, stage() spins
   20 us per item it takes and yields it on, drain() spins 20 us per item:
@@ -45,7 +45,7 @@ def outer(n):
     for _ in range(n):
         w0 = wall()
         t0 = tt()
-        while tt() - t0 < 30000:
+        while tt() - t0 < 20000:
             pass
         t1 = tt()
         r[0] += t1 - t0
