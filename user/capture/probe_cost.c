@@ -55,6 +55,7 @@
 #define CALIB_CALLS 100		/* calls timed per round */
 #define CALIB_ROUNDS 5		/* the best round counts */
 #define SPLIT_CALLS 201		/* calls timed one by one for the split */
+#define SLOW_TURNS 3		/* turns of the emulated and single-stepped sites */
 
 struct prog_run {
 	uint64_t ns, cnt;
@@ -263,6 +264,11 @@ static int site_probe(int prog, long offset, bool ret)
 	return fd;
 }
 
+static double min_d(double a, double b)
+{
+	return a < b ? a : b;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -362,17 +368,31 @@ static void calibrate_split(int prog, double emulated_ns, struct probe_cost *pc)
 	if (up >= 0)
 		close(up);
 	up = -1;
-	/* the single-step: the empty program on the mov */
+	/* the single-step: the empty program on the mov against the same on
+	 * the nop, timed in turns (a busy machine moves both alike), the best
+	 * of SLOW_TURNS x CALIB_ROUNDS rounds each */
 	if (slow_off >= 0 && !dispatch_sites__kernel_emulates(slow_insn, sizeof(slow_insn))) {
-		double none = calls_ns(tr_probe_cost_slow_site), with;
+		double none_e = 1e18, none_s = 1e18, with_e = 1e18, with_s = 1e18;
+		int up_s = -1;
 
-		if ((up = site_probe(prog, slow_off, false)) >= 0) {
-			with = calls_ns(tr_probe_cost_slow_site);
-			pc->slow_extra_ns = with - none - emulated_ns;
+		for (int i = 0; i < SLOW_TURNS; i++) {
+			none_e = min_d(none_e, calls_ns(tr_probe_cost_site));
+			none_s = min_d(none_s, calls_ns(tr_probe_cost_slow_site));
+		}
+		if ((up = site_probe(prog, offset, false)) >= 0 &&
+		    (up_s = site_probe(prog, slow_off, false)) >= 0) {
+			for (int i = 0; i < SLOW_TURNS; i++) {
+				with_e = min_d(with_e, calls_ns(tr_probe_cost_site));
+				with_s = min_d(with_s, calls_ns(tr_probe_cost_slow_site));
+			}
+			pc->slow_extra_ns = (with_s - none_s) - (with_e - none_e);
 			if (pc->slow_extra_ns < 0)
 				pc->slow_extra_ns = 0;
 		}
+		if (up_s >= 0)
+			close(up_s);
 	}
+	(void)emulated_ns;
 	if (up >= 0)
 		close(up);
 	if (cprog >= 0)
