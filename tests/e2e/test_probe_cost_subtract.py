@@ -28,7 +28,10 @@ clock the tracer's timestamps use): the spins run for a fixed thread CPU
 time, but on this shared 2-CPU VM a spin's wall time was 1.09-1.35x its
 CPU time (other work preempts it, the hypervisor steals), and the tracer
 measures wall-clock time. The probes' own preemption is not in the truth:
-on a loaded machine the corrected times stay some % above it. Measured
+on a loaded machine the corrected times stay some % above it (seen:
++40% with another tracer session sampling meanwhile, the spins' wall
+time 1.5x their CPU time), so a session whose spins took more than BUSY
+x their CPU time is run again (twice at most) and the least busy checked. Measured
 here (2026-12-07, shared machine, 3 runs each): corrected -1.9% to +3.4%
 of the truth on both interpreters (up to +12.8% in a run under load,
 with outer spinning 30 us), measured +25% to +107%.
@@ -52,6 +55,7 @@ import helpers
 N = 2000
 TOL = 0.15
 OFF = 0.15
+BUSY = 1.2
 WORKLOAD = os.path.join(helpers.WORKLOADS, "probe_subtract.py")
 FUNCS = ("outer", "leaf", "source", "stage", "drain")
 _FRAME = re.compile(r"^(.*) \((.*):(\d+)\)$")
@@ -91,20 +95,38 @@ def timeline_self(calls):
     return out
 
 
+def busy(truth):
+    """how much longer than their CPU time the spins took (1.0: not
+    preempted at all)"""
+    return sum(t["wall_ns"] for t in truth.values()) / \
+        max(1, sum(t["thread_ns"] for t in truth.values()))
+
+
 @pytest.fixture(scope="module", params=["pyenv3.13", "pyenv3.12"])
 def session(request, tracer, get_interp, tmp_path_factory):
     it = get_interp(request.param)
     tmp = tmp_path_factory.mktemp("subtract-" + request.param)
     folded, timeline = tmp / "s.folded", tmp / "s.json"
-    r = helpers.run([tracer, "--subtract-probe-cost", "-o", "-", "-o", str(folded),
-                     "-o", str(timeline), "--", it.python, WORKLOAD, str(N)],
-                    timeout=120, env=helpers.target_env())
-    assert r.returncode == 0, r.stderr[-3000:]
-    chrome = helpers.Chrome(timeline)
+    # the probes' own preemption is not in the truth: on a busy machine
+    # (the spins' wall time over BUSY x their CPU time) the session is run
+    # again, twice at most, and the least busy run is checked
+    best = None
+    for _ in range(3):
+        r = helpers.run([tracer, "--subtract-probe-cost", "-o", "-", "-o", str(folded),
+                         "-o", str(timeline), "--", it.python, WORKLOAD, str(N)],
+                        timeout=120, env=helpers.target_env())
+        assert r.returncode == 0, r.stderr[-3000:]
+        b = busy(helpers.json_truth(r.stderr))
+        if best is None or b < best[0]:
+            best = (b, r, folded_self(folded), helpers.Chrome(timeline))
+        if b <= BUSY:
+            break
+    b, r, corrected, chrome = best
+    print("\n%s: spins' wall / CPU time %.2f" % (it.id, b))
     return {
         "it": it,
         "truth": helpers.json_truth(r.stderr),
-        "corrected": folded_self(folded),
+        "corrected": corrected,
         "measured": timeline_self(chrome.calls),
         "obs": chrome.other["observer_effect"],
         "stdout": r.stdout,
