@@ -33,6 +33,21 @@ static size_t top_funcs(const struct probe_share *ps, size_t n, uint32_t **out)
 	return k;
 }
 
+void observer__subtracted(const struct probe_cost *pc, char *buf, size_t len)
+{
+	if (!len)
+		return;
+	buf[0] = 0;
+	if (!pc->subtracted)
+		return;
+	snprintf(buf, len, "--subtract-probe-cost: times corrected: each probe hit's calibrated "
+		 "cost taken out, %.2f us an entry, %.2f us a return, %.2f us more a return from "
+		 "a single-stepped site (%llu such hits) (docs/observer-effect.md)",
+		 probe_cost__entry_ns(pc) / 1e3, probe_cost__return_ns(pc) / 1e3,
+		 (probe_cost__return_after_ns(pc, true) - probe_cost__return_after_ns(pc, false)) /
+		 1e3, (unsigned long long)pc->slow_hits);
+}
+
 static double per_call_ns(const struct probe_cost *pc)
 {
 	return probe_cost__entry_ns(pc) + probe_cost__return_ns(pc);
