@@ -153,6 +153,13 @@ static void begin_running(struct analyzer *a, struct thread_st *t)
 			begin_frame(a, t, i);
 }
 
+/* --subtract-probe-cost: time TS of thread T corrected (probe_subtract.h),
+ * never before its previous corrected time */
+static uint64_t corr_time(struct thread_st *t, uint64_t ts)
+{
+	return t->last_c = probe_subtract__time(ts, t->pshift, t->last_c);
+}
+
 static void emit_call(struct analyzer *a, const struct call_rec *c, const struct call_rec *cc)
 {
 	struct sink *s;
@@ -237,7 +244,9 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 	if (end < f->start)
 		end = f->start;
 	dur = end - f->start;
-	end_c = probe_subtract__time(end, t->pshift, f->start_c);
+	end_c = corr_time(t, end);
+	if (end_c < f->start_c)
+		end_c = f->start_c;
 	dur_c = end_c - f->start_c;
 	c.start_ns = f->start;
 	c.end_ns = end;
@@ -291,8 +300,9 @@ static int push(struct analyzer *a, struct thread_st *t, uint64_t frame, uint64_
 		.frame = frame, .start = ts, .func = func, .flags = flags, .preattach = preattach,
 		.hidden = hidden,
 		/* (a frame running since the attach: no probe ran before) */
-		.start_c = preattach ? ts : probe_subtract__time(ts, t->pshift, 0),
 	};
+
+	e.start_c = preattach ? ts : corr_time(t, ts);
 	if (preattach) {
 		memmove(t->s.stack + 1, t->s.stack, t->s.depth * sizeof(*t->s.stack));
 		t->s.stack[0] = e;
@@ -468,7 +478,9 @@ static int return_event(struct analyzer *a, struct thread_st *t, const struct tr
 	/* (corrected: it began at the attach, before any probe ran) */
 	struct call_rec cc = c;
 
-	cc.end_ns = probe_subtract__time(c.end_ns, t->pshift, c.start_ns);
+	cc.end_ns = corr_time(t, c.end_ns);
+	if (cc.end_ns < cc.start_ns)
+		cc.end_ns = cc.start_ns;
 	cc.child_ns = t->s.bottom_child_c < cc.end_ns - cc.start_ns ? t->s.bottom_child_c
 								     : cc.end_ns - cc.start_ns;
 	/* it encloses everything traced on this thread so far */

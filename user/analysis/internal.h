@@ -61,6 +61,9 @@ struct thread_st {
 	/* --subtract-probe-cost: the probe cost the thread paid so far (ns,
 	 * its events in order: user/analysis/probe_subtract.h) */
 	double pshift;
+	uint64_t last_c;	/* its latest corrected time: the next is not
+				 * earlier (a cost calibrated above what a hit
+				 * took would turn time back) */
 	struct pystack s;	/* the stack running now */
 	/* the other stacks (greenlets switched away from), and an index of
 	 * them by their top frame (their base when empty) -> index + 1 */

@@ -158,3 +158,37 @@ TEST(probe_subtract_calibration_sites)
 	CHECK(!dispatch_sites__kernel_emulates(mov, sizeof(mov)));
 	CHECK(dispatch_sites__kernel_emulates(nop, sizeof(nop)));
 }
+
+/* costs calibrated above what the hits took: corrected times never go
+ * back (a callee starts no earlier than its caller, durations >= 0) */
+TEST(probe_subtract_never_turns_time_back)
+{
+	struct rec_sink agg = { .base.ops = &agg_ops };
+	struct sink *sinks[] = { &agg.base };
+	struct probe_cost pc = {
+		.measured = true, .subtracted = true,
+		.trap_entry_ns = 700, .trap_entry_before_ns = 500, .bpf_entry_ns = 500,
+		.trap_return_ns = 700, .trap_return_before_ns = 500, .bpf_return_ns = 500,
+		.slow_extra_ns = -1,
+	};
+	struct in_process p = { .pid = PID, .instance = 1, .version_hex = 0x030d00f0,
+				.strategy = TR_STRATEGY_DISPATCH, .attach_ts = 500 };
+	struct in_end end = { .end_ts = 20000, .probe_cost = pc };
+	struct analyzer *a = analyzer__new(sinks, 1);
+
+	CHECK(a);
+	analyzer__set_probe_cost(a, &pc);
+	CHECK_EQ(analyzer__process(a, &p), 0);
+	code(a, 0xc0de, "f");
+	code(a, 0xc0df, "g");
+	call(a, 10000, 0xf1, 0, 0xc0de);	/* sum 1000: f at 9000, 1200 */
+	call(a, 10100, 0xf2, 0xf1, 0xc0df);	/* 2200: 7900 -> 9000, 2400 */
+	ret(a, 10200, 0xf2, 0);			/* 3400: 6800 -> 9000 */
+	ret(a, 10300, 0xf1, 0);
+	CHECK_EQ(analyzer__end(a, &end), 0);
+	CHECK_EQ(agg.n, 2);
+	CHECK(agg.calls[0].start_ns == 9000 && agg.calls[0].end_ns == 9000);
+	CHECK(agg.calls[1].start_ns == 9000 && agg.calls[1].end_ns == 9000);
+	CHECK_EQ(agg.calls[1].child_ns, 0);
+	analyzer__free(a);
+}
