@@ -181,30 +181,8 @@ struct subtract {
 
 static void subtract__refresh(struct subtract *sb)
 {
-	if (!sb->cost.subtracted)
-		return;
-	probe_cost__refresh(sb->meter, &sb->cost);
-	outputs__set_probe_cost(sb->out, &sb->cost);
-}
-
-/* said before tracing: the calibrated parts (the BPF part comes as measured) */
-static void subtract__say(const struct subtract *sb)
-{
-	const struct probe_cost *c = &sb->cost;
-
-	fprintf(stderr, "tracer: --subtract-probe-cost: calibrated traps: entry %.2f us (%.2f "
-		"before the timestamp), return (%s) %.2f us (%.2f before)", c->trap_entry_ns / 1e3,
-		c->trap_entry_before_ns / 1e3, c->return_kind, c->trap_return_ns / 1e3,
-		c->trap_return_before_ns / 1e3);
-	if (c->slow_sites && c->slow_extra_ns >= 0)
-		fprintf(stderr, "; %d single-stepped site(s): %.2f us more per hit, after it",
-			c->slow_sites, c->slow_extra_ns / 1e3);
-	else if (c->slow_sites)
-		fprintf(stderr, "; %d single-stepped site(s): their extra cost could not be "
-			"calibrated and is NOT subtracted", c->slow_sites);
-	fprintf(stderr, "; plus the BPF programs' measured run time: subtracted from self and "
-		"total times of the summary, .folded, .svg, .pprof and .speedscope.json, not the "
-		".json/.pftrace timelines (docs/observer-effect.md)\n");
+	if (sb->cost.subtracted)
+		probe_cost__refresh(sb->meter, &sb->cost, sb->out);
 }
 
 /* Poll until the target exits, the timer fires or a signal comes; run the
@@ -489,7 +467,7 @@ int session__run(const struct session_opts *o)
 	say_target(&t);
 	ccalls__say(&t);
 	if (sub.cost.subtracted)
-		subtract__say(&sub);
+		probe_cost__say_subtract(&sub.cost);
 	if (o->verbose && t.bin_cached)
 		fprintf(stderr, "tracer: the analysis of the interpreter file came from root's "
 			"cache (%s)\n", getenv("TRACER_CACHE_DIR") ? getenv("TRACER_CACHE_DIR")
