@@ -383,7 +383,7 @@ static __always_inline void ccall_event(__u8 type, __u64 pid_tgid, __u32 instanc
 	struct tr_ev_call *e;
 
 	if (type == TR_EV_RETURN) {
-		emit_return(pid_tgid, instance, frame | 1, def | 1);
+		emit_return(pid_tgid, instance, frame | 1, def | 1, 0);
 		return;
 	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

@@ -233,7 +233,9 @@ static __always_inline int emit_call(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 	return 0;
 }
 
-static __always_inline int emit_return(__u64 pid_tgid, __u32 instance, __u64 frame, __u64 code)
+/* FLAGS: TR_RET_SLOW_SITE (include/tracer.h), or 0 */
+static __always_inline int emit_return(__u64 pid_tgid, __u32 instance, __u64 frame, __u64 code,
+				       __u8 flags)
 {
 	struct tr_ev_return *e;
 
@@ -243,6 +245,7 @@ static __always_inline int emit_return(__u64 pid_tgid, __u32 instance, __u64 fra
 		return 0;
 	}
 	fill_hdr(&e->hdr, TR_EV_RETURN, sizeof(*e), pid_tgid, instance);
+	e->hdr.flags = flags;
 	e->frame = frame;
 	e->code = code;
 	submit(e, sizeof(*e));
@@ -275,7 +278,7 @@ static __always_inline int frame_starts(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 /* FRAME returns, yields or unwinds (it is still the executing frame) */
 /* FRAME, running CODE, exits; BACK is the frame it returns to */
 static __always_inline int frame_exits_to(struct tr_proc_cfg *cfg, __u64 pid_tgid,
-					  __u64 frame, __u64 code, __u64 back)
+					  __u64 frame, __u64 code, __u64 back, __u8 flags)
 {
 	if (code == cfg->shim_code) {
 		/* the shim under an __init__ exits (no event): the frame under
@@ -315,11 +318,11 @@ static __always_inline int frame_exits_to(struct tr_proc_cfg *cfg, __u64 pid_tgi
 		}
 		ts->top = skip_entry_frames(&cfg->layout, back);
 	}
-	return emit_return(pid_tgid, cfg->instance, frame, code);
+	return emit_return(pid_tgid, cfg->instance, frame, code, flags);
 }
 
 static __always_inline int frame_exits(struct tr_proc_cfg *cfg, __u64 pid_tgid,
-				       __u64 frame)
+				       __u64 frame, __u8 flags)
 {
 	__u64 code, back;
 
@@ -327,7 +330,7 @@ static __always_inline int frame_exits(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 		drop(TR_DROP_READ_FAIL);
 		return 0;
 	}
-	return frame_exits_to(cfg, pid_tgid, frame, code, back);
+	return frame_exits_to(cfg, pid_tgid, frame, code, back, flags);
 }
 
 SEC("usdt")
@@ -349,7 +352,7 @@ int BPF_USDT(usdt_return, __u64 filename, __u64 funcname, int lineno)
 
 	if (!cfg)
 		return 0;
-	return frame_exits(cfg, pid_tgid, current_frame(cfg));
+	return frame_exits(cfg, pid_tgid, current_frame(cfg), 0);
 }
 
 /*
@@ -552,7 +555,7 @@ int eval_return(struct pt_regs *ctx)
 		if (cfg && hidden_exit(cfg))
 			return 0;
 	}
-	return emit_return(pid_tgid, cfg ? cfg->instance : TR_SOLO_INSTANCE, 0, 0);
+	return emit_return(pid_tgid, cfg ? cfg->instance : TR_SOLO_INSTANCE, 0, 0, 0);
 }
 
 /* ---- DISPATCH strategy ----------------------------------------------- */
@@ -584,8 +587,9 @@ static __always_inline __u64 running_frame(struct tr_proc_cfg *cfg)
 	return frame_of_tstate(L, tstate, NULL);
 }
 
-/* a probe site: the executing frame starts (STARTS) or exits */
-static __always_inline int dispatch_site(bool starts, __u64 cookie, __u64 ip)
+/* a probe site: the executing frame starts (STARTS) or exits (its return
+ * event flagged RFLAGS) */
+static __always_inline int dispatch_site(bool starts, __u64 cookie, __u64 ip, __u8 rflags)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, cookie, starts ? ip : 0);
@@ -596,13 +600,13 @@ static __always_inline int dispatch_site(bool starts, __u64 cookie, __u64 ip)
 	frame = running_frame(cfg);
 	if (!frame)
 		return 0;
-	return starts ? frame_starts(cfg, pid_tgid, frame) : frame_exits(cfg, pid_tgid, frame);
+	return starts ? frame_starts(cfg, pid_tgid, frame) : frame_exits(cfg, pid_tgid, frame, rflags);
 }
 
 SEC("uprobe")
 int dispatch_call(struct pt_regs *ctx)
 {
-	return dispatch_site(true, UPROBE_COOKIE(ctx), PT_REGS_IP(ctx));
+	return dispatch_site(true, UPROBE_COOKIE(ctx), PT_REGS_IP(ctx), 0);
 }
 
 /* register NUM (x86 encoding: rax 0 ... r15 15) at the probe. (Copied
@@ -625,7 +629,7 @@ static __always_inline __u64 reg_of(const struct pt_regs *ctx, __u32 num)
  * current frame (or NULL where the yield cleared it already; or the frame
  * itself is still current). A mismatch is an event lost, counted.
  */
-static __always_inline int dispatch_exit_reg(struct pt_regs *ctx, __u64 cookie)
+static __always_inline int dispatch_exit_reg(struct pt_regs *ctx, __u64 cookie, __u8 rflags)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, system_wide ? cookie : 0, 0);
@@ -651,17 +655,19 @@ static __always_inline int dispatch_exit_reg(struct pt_regs *ctx, __u64 cookie)
 		drop(TR_DROP_READ_FAIL);
 		return 0;
 	}
-	return frame_exits_to(cfg, pid_tgid, frame, code, back);
+	return frame_exits_to(cfg, pid_tgid, frame, code, back, rflags);
 }
 
 SEC("uprobe")
 int dispatch_return(struct pt_regs *ctx)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx);
+	/* a site the kernel single-steps: said, for its cost (user/analysis/probe_subtract.c) */
+	__u8 rflags = cookie & TR_DS_SLOW ? TR_RET_SLOW_SITE : 0;
 
 	if (cookie & TR_DS_REG)
-		return dispatch_exit_reg(ctx, cookie);
-	return dispatch_site(false, system_wide ? cookie : 0, 0);
+		return dispatch_exit_reg(ctx, cookie, rflags);
+	return dispatch_site(false, system_wide ? cookie : 0, 0, rflags);
 }
 
 /*

@@ -190,6 +190,9 @@ struct tr_bin_cfg {
  * TR_DS_LINK_CLEARED when the frame's `previous` is NULL there (a yield) */
 #define TR_DS_REG 0x100
 #define TR_DS_LINK_CLEARED 0x200
+/* ... and TR_DS_SLOW when the kernel single-steps the site's instruction:
+ * its return events carry TR_RET_SLOW_SITE (the hit costs more) */
+#define TR_DS_SLOW 0x400
 #define TR_BINS_MAX 64
 
 #define TR_FR_WORDS_MAX 4
@@ -324,6 +327,9 @@ struct tr_ev_call {
 				  * NULL, or < 0 for len's PyObject_Size and
 				  * isinstance's PyObject_IsInstance):
 				  * sys.setprofile's c_exception */
+#define TR_RET_SLOW_SITE    0x04 /* from a probe site the kernel single-steps
+				  * (TR_DS_SLOW): the hit cost more, after the
+				  * timestamp (user/analysis/probe_subtract.c) */
 
 struct tr_ev_return {
 	struct tr_ev_hdr hdr;

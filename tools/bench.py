@@ -214,8 +214,8 @@ def main():
     ap.add_argument("--no-sampling", action="store_true", help="skip the sampling runs")
     ap.add_argument("--no-all", action="store_true", help="skip the system-wide (-a) runs")
     ap.add_argument("--generator-seconds", type=float, default=5.0,
-                    help="CPU seconds of each generator-pipeline run, exact and sampled, "
-                         "on 3.12+ unflagged (0: skip them)")
+                    help="CPU seconds of each generator-pipeline run, exact, sampled and "
+                         "exact with --subtract-probe-cost, on 3.12+ unflagged (0: skip them)")
     ap.add_argument("--no-ccalls", action="store_true",
                     help="skip the --c-calls runs (cost per C call, a real program)")
     ap.add_argument("--sample-rounds", type=int, default=1000,

@@ -151,7 +151,7 @@ static const char doc[] =
 /* long options only */
 enum { OPT_INCLUDE = 0x100, OPT_OMIT, OPT_COVERAGE, OPT_SAMPLE, OPT_LINES, OPT_WALL,
        OPT_COMM, OPT_CGROUP, OPT_EXCLUDE_PID, OPT_FAIL_UNDER, OPT_SORT, OPT_TOP,
-       OPT_C_CALLS, OPT_ASYNC_TASKS };
+       OPT_C_CALLS, OPT_ASYNC_TASKS, OPT_SUBTRACT };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID", 0 },
@@ -175,6 +175,7 @@ static const struct argp_option options[] = {
 	{ "sort", OPT_SORT, "KEY", 0, "The summary's table by KEY: self, total or calls (default: total time of calls; self samples when sampling)", 0 },
 	{ "top", OPT_TOP, "N", 0, "The summary's table: N functions (default 50; 0: all)", 0 },
 	{ "c-calls", OPT_C_CALLS, NULL, 0, "Calls of C functions too (sys.setprofile's c_call: sorted, len, list.append, time.sleep...), with the Python calls they make inside: CPython 3.11 to 3.14 with the dispatch strategy, stripped builds too, and 3.8 to 3.10 with the eval strategy (docs/c-calls.md); refused elsewhere", 0 },
+	{ "subtract-probe-cost", OPT_SUBTRACT, NULL, 0, "Take the probes' own cost out of self and total times (summary, .folded, .svg, .pprof, .speedscope.json; not the .json/.pftrace timelines): each probe hit's trap and BPF program, calibrated in the session, single-stepped sites included, split around the hit's timestamp; said in the outputs, by how much per hit (docs/observer-effect.md). -p or a command, calls traced", 0 },
 	{ "async-tasks", OPT_ASYNC_TASKS, NULL, 0, "asyncio (3.11-3.14): the Task each call runs for, as the calls' `task` argument and a track per task (.json, .pftrace)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
 	{},
@@ -289,6 +290,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_ASYNC_TASKS:
 		o->async_tasks = true;
 		break;
+	case OPT_SUBTRACT:
+		o->subtract_probe_cost = true;
+		break;
 	case OPT_WALL:
 		o->wall = true;
 		/* --wall=HZ: the rate, as --sample=HZ says it */
@@ -329,6 +333,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (o->async_tasks && (o->sample_hz || o->all || o->subprocesses))
 			argp_error(state, "--async-tasks tags traced calls of one process (-p or "
 				   "launch): not with --sample, -a or --subprocesses");
+		/* (the cost is calibrated for one process's call probes) */
+		if (o->subtract_probe_cost && (o->all || o->subprocesses || o->sample_hz ||
+					       o->coverage || o->c_calls))
+			argp_error(state, "--subtract-probe-cost: the cost of the call probes of one "
+				   "process (-p or a command); not with -a, --subprocesses, --sample, "
+				   "--coverage or --c-calls: nothing was traced");
 		if (o->c_calls && (o->all || o->subprocesses || o->sample_hz || o->coverage))
 			argp_error(state, "--c-calls: not with -a, --subprocesses, --sample or --coverage (supported: "
 				   "%s): nothing was traced", CCALLS_SUPPORTED);

@@ -73,6 +73,11 @@ void analyzer__free(struct analyzer *a)
 	free(a);
 }
 
+void analyzer__set_probe_cost(struct analyzer *a, const struct probe_cost *pc)
+{
+	probe_subtract__set(&a->psplit, pc);
+}
+
 void analyzer__set_lines(struct analyzer *a, bool by_line)
 {
 	a->by_line = by_line;
@@ -459,6 +464,7 @@ int analyzer__end(struct analyzer *a, const struct in_end *e)
 			      (unsigned long long)a->st.calls_deeper, STACK_DEPTH_MAX, STACK_DEPTH_MAX);
 	a->st.wall = e->wall;
 	a->st.probe_cost = e->probe_cost;
+	a->st.probe_cost.slow_hits = a->slow_hits;
 	if (e->wall.ticks)
 		a->st.sample_period_ns = e->wall.period_ns;	/* wanted, not a weight */
 	FOR_SINKS(a, s)

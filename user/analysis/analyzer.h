@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "model/model.h"
+#include "model/probe_cost.h"
 
 struct analyzer;
 
@@ -19,6 +20,10 @@ void analyzer__free(struct analyzer *a);
 
 /* --lines: CPU samples' frames are their function's lines */
 void analyzer__set_lines(struct analyzer *a, bool by_line);
+/* --subtract-probe-cost: the costs PC (PC->subtracted) taken out of the
+ * times the aggregate sinks get, from the next event on (the live session
+ * refreshes them as the BPF statistics grow: user/analysis/probe_subtract.h) */
+void analyzer__set_probe_cost(struct analyzer *a, const struct probe_cost *pc);
 
 /* Each returns 0, or the first -errno of a sink (processing continues for
  * the other sinks). */

@@ -98,13 +98,21 @@ static uint32_t call_stack_of(struct analyzer *a, uint32_t parent, uint32_t func
 	return stack_told(a, id, is_new, &n);
 }
 
-static void emit_begin(struct analyzer *a, const struct call_rec *c)
+/* the record a sink gets: RAW, or with --subtract-probe-cost CORR unless
+ * it is a timeline (user/analysis/probe_subtract.h) */
+static const struct call_rec *rec_for(const struct analyzer *a, const struct sink *s,
+				      const struct call_rec *raw, const struct call_rec *corr)
+{
+	return a->psplit.on && !s->ops->timeline ? corr : raw;
+}
+
+static void emit_begin(struct analyzer *a, const struct call_rec *c, const struct call_rec *cc)
 {
 	struct sink *s;
 
 	FOR_SINKS(a, s)
 		if (s->ops->begin)
-			note_err(a, s->ops->begin(s, c));
+			note_err(a, s->ops->begin(s, rec_for(a, s, c, cc)));
 }
 
 /* Give the frame at index I of T its stack, and its begin to the sinks. */
@@ -126,7 +134,10 @@ static void begin_frame(struct analyzer *a, struct thread_st *t, size_t i)
 			.flags = f->preattach ? CALL_BEGAN_BEFORE_ATTACH : 0,
 			.task = f->task, .task_name = tasks__name(a, f->task),
 		};
-		emit_begin(a, &c);
+		struct call_rec cc = c;
+
+		cc.start_ns = f->start_c;
+		emit_begin(a, &c, &cc);
 	}
 }
 
@@ -142,7 +153,14 @@ static void begin_running(struct analyzer *a, struct thread_st *t)
 			begin_frame(a, t, i);
 }
 
-static void emit_call(struct analyzer *a, const struct call_rec *c)
+/* --subtract-probe-cost: time TS of thread T corrected (probe_subtract.h),
+ * never before its previous corrected time */
+static uint64_t corr_time(struct thread_st *t, uint64_t ts)
+{
+	return t->last_c = probe_subtract__time(ts, t->pshift, t->last_c);
+}
+
+static void emit_call(struct analyzer *a, const struct call_rec *c, const struct call_rec *cc)
 {
 	struct sink *s;
 
@@ -157,7 +175,7 @@ static void emit_call(struct analyzer *a, const struct call_rec *c)
 		note_err(a, probe_share__call(a->probe_share, c));
 	FOR_SINKS(a, s)
 		if (s->ops->call)
-			note_err(a, s->ops->call(s, c));
+			note_err(a, s->ops->call(s, rec_for(a, s, c, cc)));
 }
 
 static void emit_runtime(struct analyzer *a, struct thread_st *t, struct runtime_rec *r)
@@ -218,14 +236,18 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 	struct call_rec c = {
 		.pid = t->pid, .tid = t->tid, .func = f->func, .depth = t->s.depth,
 		.track = t->s.track,
-	};
-	uint64_t dur;
+	}, cc;
+	uint64_t dur, end_c, dur_c;
 
 	if (f->hidden)
 		return;	/* its time stays the caller's own, as for sys.setprofile */
 	if (end < f->start)
 		end = f->start;
 	dur = end - f->start;
+	end_c = corr_time(t, end);
+	if (end_c < f->start_c)
+		end_c = f->start_c;
+	dur_c = end_c - f->start_c;
 	c.start_ns = f->start;
 	c.end_ns = end;
 	c.child_ns = f->child;
@@ -235,11 +257,18 @@ static void pop(struct analyzer *a, struct thread_st *t, uint64_t end, uint32_t 
 	c.task_name = tasks__name(a, f->task);
 	if (f->func < t->s.n_active && t->s.active[f->func]-- > 1)
 		c.flags |= CALL_NESTED_SAME_FUNC;
-	if (t->s.depth)
+	if (t->s.depth) {
 		t->s.stack[t->s.depth - 1].child += dur;
-	else
+		t->s.stack[t->s.depth - 1].child_c += dur_c;
+	} else {
 		t->s.bottom_child += dur;
-	emit_call(a, &c);
+		t->s.bottom_child_c += dur_c;
+	}
+	cc = c;
+	cc.start_ns = f->start_c;
+	cc.end_ns = end_c;
+	cc.child_ns = f->child_c < dur_c ? f->child_c : dur_c;
+	emit_call(a, &c, &cc);
 }
 
 static bool is_loader(const struct analyzer *a, uint32_t func)
@@ -270,7 +299,10 @@ static int push(struct analyzer *a, struct thread_st *t, uint64_t frame, uint64_
 	struct frame_ent e = {
 		.frame = frame, .start = ts, .func = func, .flags = flags, .preattach = preattach,
 		.hidden = hidden,
+		/* (a frame running since the attach: no probe ran before) */
 	};
+
+	e.start_c = preattach ? ts : corr_time(t, ts);
 	if (preattach) {
 		memmove(t->s.stack + 1, t->s.stack, t->s.depth * sizeof(*t->s.stack));
 		t->s.stack[0] = e;
@@ -288,18 +320,59 @@ static int push(struct analyzer *a, struct thread_st *t, uint64_t frame, uint64_
 	return 0;
 }
 
+static int call_event(struct analyzer *a, struct thread_st *t, const struct tr_ev_call *e);
+static int return_event(struct analyzer *a, struct thread_st *t, const struct tr_ev_return *e);
+
+/*
+ * --subtract-probe-cost: every call and return event is a probe hit on its
+ * thread, whatever the pairing makes of it (a RESUME seen twice, a return
+ * unmatched): its cost before the timestamp is added to the thread's sum
+ * before its time is corrected, the rest after (probe_subtract.h). The
+ * frames of the attach walk are no hits of their own.
+ */
 int pairing__call(struct analyzer *a, const struct tr_ev_call *e)
 {
-	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
 	struct thread_st *t = analyzer__thread_of(a, e->hdr.pid, e->hdr.tid);
+	bool hit = a->psplit.on && !(e->hdr.flags & TR_CALL_PREATTACH);
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	if (hit)
+		t->pshift += a->psplit.entry_before;
+	err = call_event(a, t, e);
+	if (hit)
+		t->pshift += a->psplit.entry_after;
+	return err;
+}
+
+int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
+{
+	struct thread_st *t = analyzer__thread_of(a, e->hdr.pid, e->hdr.tid);
+	bool slow = e->hdr.flags & TR_RET_SLOW_SITE;
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	if (slow)
+		a->slow_hits++;
+	if (a->psplit.on)
+		t->pshift += a->psplit.return_before;
+	err = return_event(a, t, e);
+	if (a->psplit.on)
+		t->pshift += a->psplit.return_after + (slow ? a->psplit.slow_after : 0);
+	return err;
+}
+
+static int call_event(struct analyzer *a, struct thread_st *t, const struct tr_ev_call *e)
+{
+	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
 	uint32_t func;
 	int err;
 
 	bool preattach = e->hdr.flags & TR_CALL_PREATTACH;
 	uint64_t start = e->hdr.ts;
 
-	if (!t)
-		return -ENOMEM;
 	if (preattach && ps && ps->attach_ts < start)
 		start = ps->attach_ts;
 	if (!preattach) {
@@ -335,15 +408,12 @@ int pairing__call(struct analyzer *a, const struct tr_ev_call *e)
 		    e->hdr.flags & TR_CALL_GEN_CREATE);
 }
 
-int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
+static int return_event(struct analyzer *a, struct thread_st *t, const struct tr_ev_return *e)
 {
 	struct proc_st *ps = analyzer__proc(a, e->hdr.pid);
-	struct thread_st *t = analyzer__thread_of(a, e->hdr.pid, e->hdr.tid);
 	size_t i;
 	int err;
 
-	if (!t)
-		return -ENOMEM;
 	begin_running(a, t);
 	end_unprobed_gc(a, t, e->hdr.ts);
 	if (!e->frame) {
@@ -401,13 +471,22 @@ int pairing__return(struct analyzer *a, const struct tr_ev_return *e)
 	if (a->want_begin) {
 		struct call_rec b = c;
 		b.end_ns = b.child_ns = 0;
-		emit_begin(a, &b);
+		emit_begin(a, &b, &b);
 	}
 	if (c.child_ns > c.end_ns - c.start_ns)
 		c.child_ns = c.end_ns - c.start_ns;
+	/* (corrected: it began at the attach, before any probe ran) */
+	struct call_rec cc = c;
+
+	cc.end_ns = corr_time(t, c.end_ns);
+	if (cc.end_ns < cc.start_ns)
+		cc.end_ns = cc.start_ns;
+	cc.child_ns = t->s.bottom_child_c < cc.end_ns - cc.start_ns ? t->s.bottom_child_c
+								     : cc.end_ns - cc.start_ns;
 	/* it encloses everything traced on this thread so far */
 	t->s.bottom_child = c.end_ns - c.start_ns;
-	emit_call(a, &c);
+	t->s.bottom_child_c = cc.end_ns - cc.start_ns;
+	emit_call(a, &c, &cc);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "analysis/probe_share.h"
+#include "analysis/probe_subtract.h"
 #include "analysis/analyzer.h"
 #include "util/hashmap.h"
 #include "analysis/jit_map.h"
@@ -29,6 +30,8 @@ struct frame_ent {
 	bool begun;		/* its begin was told to the sinks */
 	uint32_t stack;		/* stack_node.id (a hidden frame: its caller's) */
 	uint32_t task;		/* call_rec.task (tasks.c) */
+	/* --subtract-probe-cost: start and child corrected (probe_subtract.h) */
+	uint64_t start_c, child_c;
 };
 
 /*
@@ -43,6 +46,7 @@ struct pystack {
 	size_t n_active;
 	uint64_t bottom_child;	/* time of calls completed at depth 0 not yet
 				 * attributed to a frame running since attach */
+	uint64_t bottom_child_c;	/* ... corrected (probe_subtract.h) */
 	bool unbegun;		/* frames running since attach wait for their
 				 * begin: they arrive innermost first */
 	struct rt_slices rt;	/* GC collections and imports open */
@@ -54,6 +58,12 @@ struct pystack {
 
 struct thread_st {
 	uint32_t pid, tid;
+	/* --subtract-probe-cost: the probe cost the thread paid so far (ns,
+	 * its events in order: user/analysis/probe_subtract.h) */
+	double pshift;
+	uint64_t last_c;	/* its latest corrected time: the next is not
+				 * earlier (a cost calibrated above what a hit
+				 * took would turn time back) */
 	struct pystack s;	/* the stack running now */
 	/* the other stacks (greenlets switched away from), and an index of
 	 * them by their top frame (their base when empty) -> index + 1 */
@@ -113,6 +123,8 @@ struct analyzer {
 	uint32_t unsteady_func;		/* "[changed while read]" + 1, 0 until used */
 	struct session_stats st;
 	struct probe_share *probe_share;	/* st.probe_share, when a sink wants it */
+	struct probe_split psplit;	/* --subtract-probe-cost (.on) */
+	uint64_t slow_hits;		/* returns from single-stepped sites */
 	struct hashmap *tasks;		/* Task address -> struct task_ent list (tasks.c) */
 	bool eval_greenlet;		/* greenlet imported in a process traced with eval */
 	char **task_names;		/* task_names[n - 1]: task n's name */

@@ -14,8 +14,8 @@
  *   the session's time every BPF program of the machine pays the two clock
  *   reads they take (tens of ns a run), the session's own included - which
  *   is in what they report.
- * - The trap is not seen by the statistics: it is calibrated here, in the
- *   tracer's own process, in a thread of its own while the session's
+ * - The trap is not seen by the statistics: it is calibrated
+ *   (user/capture/probe_calib.c) in the tracer's own process, in a thread of its own while the session's
  *   programs load (off the start's critical path; removing a uprobe waits
  *   for an RCU grace period, tens of ms, which that thread waits). A function
  *   of two instructions (a nop, which the kernel emulates as it does the
@@ -26,6 +26,14 @@
  *   the traps. That is an estimate for the target's sites: the same
  *   kernel and machine, another process and instruction. A site the kernel
  *   single-steps (some of the dispatch strategy's) costs more and is said.
+ * - For --subtract-probe-cost (user/analysis/probe_subtract.c) the same
+ *   thread also calibrates where the event's timestamp falls inside the
+ *   trap (a uprobe whose program stores bpf_ktime_get_ns() in a mapped
+ *   array, read between two clock reads around each call: the medians of
+ *   the two sides), and what a single-stepped site costs more (a uprobe on
+ *   a `mov`, an instruction the kernel does not emulate, against the nop).
+ *   The session waits for the calibration before its probes go live: the
+ *   analysis subtracts as the events come.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -36,14 +44,15 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "capture/probe_calib.h"
 #include "capture/probe_cost.h"
+#include "output/outputs.h"
 #include "tracer.skel.h"
 
-#define CALIB_CALLS 100		/* calls timed per round */
-#define CALIB_ROUNDS 5		/* the best round counts */
 
 struct prog_run {
 	uint64_t ns, cnt;
@@ -54,8 +63,10 @@ struct probe_cost_meter {
 	bool stats_on;		/* ours, or the sysctl's */
 	bool uretprobe;		/* returns are uretprobes (eval) */
 	int n_slow;		/* single-stepped sites (dispatch) */
-	struct bpf_program *entry, *ret, *line;
-	struct prog_run e, r, l;
+	bool split;		/* --subtract-probe-cost: calibrate the split */
+	bool calibrated;	/* calib and calib_ret are done */
+	struct bpf_program *entry, *ret, *line, *silent;
+	struct prog_run e, r, l, s;
 	bool read;
 	pthread_t thread;	/* calibrating */
 	bool thread_started;
@@ -63,7 +74,12 @@ struct probe_cost_meter {
 	int calib_ret;		/* 0: calibrated */
 };
 
-static int calibrate(const struct probe_cost_meter *m, struct probe_cost *pc);
+static void fill_traps(const struct probe_cost_meter *m, struct probe_cost *pc);
+
+static int calibrate(const struct probe_cost_meter *m, struct probe_cost *pc)
+{
+	return probe_calib__traps(m->uretprobe, m->split, m->stats_on, pc);
+}
 
 static void *calibrate_thread(void *arg)
 {
@@ -73,20 +89,6 @@ static void *calibrate_thread(void *arg)
 	return NULL;
 }
 
-#if defined(__x86_64__)
-/* the calibration's probe site: a nop (emulated, as USDT sites are) and a
- * ret, out of reach of the compiler's inlining */
-__asm__(".pushsection .text\n"
-	".globl tr_probe_cost_site\n"
-	".type tr_probe_cost_site, @function\n"
-	"tr_probe_cost_site:\n"
-	"\tnop\n"
-	"\tret\n"
-	".size tr_probe_cost_site, .-tr_probe_cost_site\n"
-	".popsection\n");
-void tr_probe_cost_site(void);
-#define HAVE_SITE 1
-#endif
 
 static bool sysctl_stats_on(void)
 {
@@ -101,7 +103,8 @@ static bool sysctl_stats_on(void)
 	return v == 1;
 }
 
-struct probe_cost_meter *probe_cost__start(struct tracer_bpf *skel, const struct target *t)
+struct probe_cost_meter *probe_cost__start(struct tracer_bpf *skel, const struct target *t,
+					   bool subtract)
 {
 	struct probe_cost_meter *m;
 
@@ -110,6 +113,7 @@ struct probe_cost_meter *probe_cost__start(struct tracer_bpf *skel, const struct
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
+	m->split = subtract;
 	switch (t->cfg.strategy) {
 	case TR_STRATEGY_USDT:
 		m->entry = skel->progs.usdt_entry;
@@ -120,6 +124,7 @@ struct probe_cost_meter *probe_cost__start(struct tracer_bpf *skel, const struct
 	case TR_STRATEGY_DISPATCH:
 		m->entry = skel->progs.dispatch_call;
 		m->ret = skel->progs.dispatch_return;
+		m->silent = skel->progs.eval_throw;
 		m->n_slow = t->bin.plan.n_slow;
 		break;
 	default:
@@ -154,139 +159,10 @@ void probe_cost__read(struct probe_cost_meter *m)
 		return;
 	m->read = !prog_run(m->entry, &m->e) && !prog_run(m->ret, &m->r) &&
 		  (!m->line || !prog_run(m->line, &m->l));
+	if (m->read && m->silent && prog_run(m->silent, &m->s))
+		m->s = (struct prog_run){};
 }
 
-#ifdef HAVE_SITE
-static double calls_ns(void)
-{
-	void (*volatile fn)(void) = tr_probe_cost_site;
-	double best = 0;
-
-	fn();	/* the page in, the breakpoint installed */
-	for (int r = 0; r < CALIB_ROUNDS; r++) {
-		struct timespec a, b;
-		double ns;
-
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		for (int i = 0; i < CALIB_CALLS; i++)
-			fn();
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		ns = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / CALIB_CALLS;
-		if (!r || ns < best)
-			best = ns;
-	}
-	return best;
-}
-
-static long read_long(const char *path, const char *fmt)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, fmt, &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-/* the file offset of the calibration site in our executable */
-static long site_offset(void)
-{
-	uintptr_t want = (uintptr_t)tr_probe_cost_site;
-	FILE *f = fopen("/proc/self/maps", "r");
-	unsigned long lo, hi, off;
-	char line[512];
-	long ret = -1;
-
-	if (!f)
-		return -1;
-	while (ret < 0 && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) == 3 && want >= lo && want < hi)
-			ret = (long)(want - lo + off);
-	fclose(f);
-	return ret;
-}
-
-/* a uprobe (RET: uretprobe) on the site for this thread, running PROG */
-static int site_probe(int prog, long offset, bool ret)
-{
-	static const char path[] = "/proc/self/exe";
-	long type = read_long("/sys/bus/event_source/devices/uprobe/type", "%ld");
-	long bit = read_long("/sys/bus/event_source/devices/uprobe/format/retprobe", "config:%ld");
-	struct perf_event_attr a = {
-		.size = sizeof(a),
-		.type = (__u32)type,
-		.config = ret ? 1ull << bit : 0,
-		.config1 = (__u64)(uintptr_t)path,
-		.config2 = (__u64)offset,
-	};
-	int fd;
-
-	if (type < 0 || (ret && (bit < 0 || bit > 63)))
-		return -1;
-	fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	if (fd >= 0 && (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog) ||
-			ioctl(fd, PERF_EVENT_IOC_ENABLE, 0))) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-/* the traps: 0, or -1 with PC->note saying why not */
-static int calibrate(const struct probe_cost_meter *m, struct probe_cost *pc)
-{
-	/* r0 = 0; exit */
-	const struct bpf_insn empty[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	long offset = site_offset();
-	int prog = -1, up = -1, uret = -1, ret = -1;
-	double none, with_up = 0, with_both = 0, run_ns = 0;
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	none = calls_ns();
-	if (offset >= 0)
-		prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "tr_probe_cost", "GPL", empty, 2, NULL);
-	if (prog >= 0 && (up = site_probe(prog, offset, false)) >= 0)
-		with_up = calls_ns();
-	if (up >= 0 && m->uretprobe && (uret = site_probe(prog, offset, true)) >= 0)
-		with_both = calls_ns();
-	if (up < 0 || (m->uretprobe && uret < 0)) {
-		snprintf(pc->note, sizeof(pc->note), "the trap could not be calibrated "
-			 "(a uprobe on the tracer itself: %s)", strerror(errno));
-		goto out;
-	}
-	/* the empty program's own runs are not the trap's (their mean) */
-	if (m->stats_on && !bpf_obj_get_info_by_fd(prog, &info, &len) && info.run_cnt)
-		run_ns = (double)info.run_time_ns / info.run_cnt;
-	pc->trap_entry_ns = with_up - none - run_ns;
-	pc->trap_return_ns = m->uretprobe ? with_both - with_up - run_ns : pc->trap_entry_ns;
-	if (pc->trap_entry_ns < 0)
-		pc->trap_entry_ns = 0;
-	if (pc->trap_return_ns < 0)
-		pc->trap_return_ns = 0;
-	ret = 0;
-out:
-	if (uret >= 0)
-		close(uret);
-	if (up >= 0)
-		close(up);
-	if (prog >= 0)
-		close(prog);
-	return ret;
-}
-#else
-static int calibrate(const struct probe_cost_meter *m, struct probe_cost *pc)
-{
-	snprintf(pc->note, sizeof(pc->note), "the trap is calibrated on x86-64 only");
-	return -1;
-}
-#endif
 
 void probe_cost__finish(struct probe_cost_meter *m, struct probe_cost *pc)
 {
@@ -295,9 +171,10 @@ void probe_cost__finish(struct probe_cost_meter *m, struct probe_cost *pc)
 		return;
 	if (m->thread_started)
 		pthread_join(m->thread, NULL);
-	else
+	else if (!m->calibrated)
 		m->calib_ret = calibrate(m, &m->calib);
 	m->thread_started = false;
+	m->calibrated = true;
 	if (!m->read) {
 		snprintf(pc->note, sizeof(pc->note), "the BPF programs' run time could not be "
 			 "measured (BPF statistics: %s)", m->stats_on ? "unreadable" :
@@ -308,23 +185,106 @@ void probe_cost__finish(struct probe_cost_meter *m, struct probe_cost *pc)
 		memcpy(pc->note, m->calib.note, sizeof(pc->note));
 		return;
 	}
-	pc->trap_entry_ns = m->calib.trap_entry_ns;
-	pc->trap_return_ns = m->calib.trap_return_ns;
+	fill_traps(m, pc);
+	pc->subtracted = m->split;
 	pc->bpf_entry_runs = m->e.cnt;
 	pc->bpf_return_runs = m->r.cnt;
 	pc->bpf_entry_ns = m->e.cnt ? (double)m->e.ns / m->e.cnt : 0;
 	pc->bpf_return_ns = m->r.cnt ? (double)m->r.ns / m->r.cnt : 0;
 	snprintf(pc->return_kind, sizeof(pc->return_kind), "%s",
 		 m->uretprobe ? "uretprobe" : "uprobe");
+	if (m->s.cnt) {
+		pc->silent_hits = m->s.cnt;
+		pc->silent_ns = pc->trap_entry_ns + (double)m->s.ns / m->s.cnt;
+	}
 	if (m->line) {
 		pc->line_runs = m->l.cnt;
 		pc->line_ns = pc->trap_entry_ns + (m->l.cnt ? (double)m->l.ns / m->l.cnt : 0);
 	}
-	if (m->n_slow)
+	if (m->n_slow && !m->split)
 		snprintf(pc->note, sizeof(pc->note), "%d probe sites are single-stepped by the "
 			 "kernel: their hits cost more than the emulated trap calibrated", m->n_slow);
+	else if (m->n_slow && pc->slow_extra_ns < 0)
+		snprintf(pc->note, sizeof(pc->note), "%d probe sites are single-stepped by the "
+			 "kernel: their extra cost could not be calibrated, not subtracted",
+			 m->n_slow);
 	pc->measured = true;
 }
+
+/* the calibrated parts of M into PC */
+static void fill_traps(const struct probe_cost_meter *m, struct probe_cost *pc)
+{
+	pc->trap_entry_ns = m->calib.trap_entry_ns;
+	pc->trap_return_ns = m->calib.trap_return_ns;
+	pc->trap_entry_before_ns = m->calib.trap_entry_before_ns;
+	pc->trap_return_before_ns = m->calib.trap_return_before_ns;
+	pc->slow_extra_ns = m->split ? m->calib.slow_extra_ns : -1;
+	pc->slow_sites = m->n_slow;
+	if (m->calib.note[0] && !pc->note[0])
+		memcpy(pc->note, m->calib.note, sizeof(pc->note));
+}
+
+int probe_cost__calibrated(struct probe_cost_meter *m, struct probe_cost *pc, char *err,
+			   size_t errlen)
+{
+	memset(pc, 0, sizeof(*pc));
+	if (!m) {
+		snprintf(err, errlen, "--subtract-probe-cost: the probe cost is not measured in "
+			 "this session");
+		return -1;
+	}
+	if (m->thread_started)
+		pthread_join(m->thread, NULL);
+	else if (!m->calibrated)
+		m->calib_ret = calibrate(m, &m->calib);
+	m->thread_started = false;
+	m->calibrated = true;
+	if (m->calib_ret || !m->stats_on) {
+		snprintf(err, errlen, "--subtract-probe-cost: %s", m->calib_ret ? m->calib.note :
+			 "the BPF programs' run time cannot be measured (BPF_ENABLE_STATS "
+			 "refused: Linux 5.8+)");
+		return -1;
+	}
+	fill_traps(m, pc);
+	snprintf(pc->return_kind, sizeof(pc->return_kind), "%s",
+		 m->uretprobe ? "uretprobe" : "uprobe");
+	pc->subtracted = true;
+	pc->measured = true;
+	return 0;
+}
+
+void probe_cost__refresh(struct probe_cost_meter *m, struct probe_cost *pc, struct outputs *out)
+{
+	struct prog_run e, r;
+
+	if (!m || !pc->subtracted || prog_run(m->entry, &e) || prog_run(m->ret, &r))
+		return;
+	pc->bpf_entry_runs = e.cnt;
+	pc->bpf_return_runs = r.cnt;
+	pc->bpf_entry_ns = e.cnt ? (double)e.ns / e.cnt : 0;
+	pc->bpf_return_ns = r.cnt ? (double)r.ns / r.cnt : 0;
+	outputs__set_probe_cost(out, pc);
+}
+
+/* said before tracing: the calibrated parts (the BPF part comes as measured) */
+void probe_cost__say_subtract(const struct probe_cost *c)
+{
+
+	fprintf(stderr, "tracer: --subtract-probe-cost: calibrated traps: entry %.2f us (%.2f "
+		"before the timestamp), return (%s) %.2f us (%.2f before)", c->trap_entry_ns / 1e3,
+		c->trap_entry_before_ns / 1e3, c->return_kind, c->trap_return_ns / 1e3,
+		c->trap_return_before_ns / 1e3);
+	if (c->slow_sites && c->slow_extra_ns >= 0)
+		fprintf(stderr, "; %d single-stepped site(s): %.2f us more per hit, after it",
+			c->slow_sites, c->slow_extra_ns / 1e3);
+	else if (c->slow_sites)
+		fprintf(stderr, "; %d single-stepped site(s): their extra cost could not be "
+			"calibrated and is NOT subtracted", c->slow_sites);
+	fprintf(stderr, "; plus the BPF programs' measured run time: subtracted from self and "
+		"total times of the summary, .folded, .svg, .pprof and .speedscope.json, not the "
+		".json/.pftrace timelines (docs/observer-effect.md)\n");
+}
+
 
 void probe_cost__free(struct probe_cost_meter *m)
 {

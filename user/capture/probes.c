@@ -219,6 +219,9 @@ static int attach_dispatch(struct probes *p, const struct target *t, char *err, 
 			/* where the exiting frame is (include/tracer.h) */
 			low[n] = d->frame_reg < 0 ? 0 : TR_DS_REG | (uint32_t)d->frame_reg |
 							  (d->link_cleared ? TR_DS_LINK_CLEARED : 0);
+			/* a single-stepped exit: its events say so (the cost) */
+			if (d->kind != DS_CALL && !d->emulated)
+				low[n] |= TR_DS_SLOW;
 			off[n++] = t->bin.site_offset[i];
 		}
 		ret = uprobes(p, t, pass ? s->progs.dispatch_call : s->progs.dispatch_return, false,

@@ -171,6 +171,20 @@ static int watch_tree(struct tracer_bpf *skel, const struct target *t, bool atta
 	return 0;
 }
 
+/* --subtract-probe-cost: what is subtracted from the events about to be
+ * read, the BPF programs' means so far (user/analysis/probe_subtract.h) */
+struct subtract {
+	struct probe_cost_meter *meter;
+	struct probe_cost cost;		/* .subtracted: on */
+	struct outputs *out;
+};
+
+static void subtract__refresh(struct subtract *sb)
+{
+	if (sb->cost.subtracted)
+		probe_cost__refresh(sb->meter, &sb->cost, sb->out);
+}
+
 /* Poll until the target exits, the timer fires or a signal comes; run the
  * ticks of WALL (--wall) as they fall due; follow the target's jitdump;
  * say what became of an exec of the target (X). */
@@ -178,7 +192,7 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 			     struct wall *wall, struct jit_dump_follow *jf,
 			     struct exec_follow *x, struct status_line *sl,
 			     struct thread_names *names, struct async_tasks *at,
-			     struct children *ch, bool *exited)
+			     struct children *ch, struct subtract *sb, bool *exited)
 {
 	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd, wall ? wall__fd(wall) : -1 };
 	int ep = feed__epoll(fds, 5);
@@ -199,6 +213,7 @@ static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
 			why = "out of memory";
 			break;
 		}
+		subtract__refresh(sb);
 		ring_buffer__consume(rb);
 		exec_follow__check(x, false);
 		children__tick(ch);
@@ -258,6 +273,7 @@ int session__run(const struct session_opts *o)
 	struct launch *launch = NULL;
 	struct probes *probes = NULL;
 	struct probe_cost_meter *cost = NULL;
+	struct subtract sub = {};
 	struct wall *wall = NULL;
 	struct outputs *out = NULL;
 	struct outputs_cfg ocfg = session_opts__outputs_cfg(o);
@@ -377,7 +393,12 @@ int session__run(const struct session_opts *o)
 	 * has run: nothing is attached yet), the traps calibrated in a
 	 * thread meanwhile */
 	if (!o->sample_hz)
-		cost = probe_cost__start(skel, &t);
+		cost = probe_cost__start(skel, &t, o->subtract_probe_cost);
+	if (o->subtract_probe_cost && coverage) {
+		snprintf(err, sizeof(err), "--subtract-probe-cost: not with a coverage output: "
+			 "nothing was traced");
+		goto fail;
+	}
 	if (follows && exec_follow__arm(skel, &t, err, sizeof(err)))
 		goto fail;
 	if (!(follow = exec_follow__new(&feed, &t, follows))) {
@@ -425,6 +446,14 @@ int session__run(const struct session_opts *o)
 	/* Every probe is in place, doing nothing: the switch makes them all
 	 * take effect now (include/tracer.h). Frames running before this
 	 * moment "began at attach": each thread's first event walks them. */
+	/* --subtract-probe-cost: the calibration done, before the first event */
+	if (o->subtract_probe_cost) {
+		if (probe_cost__calibrated(cost, &sub.cost, err, sizeof(err)))
+			goto fail;
+		sub.meter = cost;
+		sub.out = out;
+		subtract__refresh(&sub);
+	}
 	uint64_t attach_ts = mono_clock__ns();
 	/* attached: asyncio's table is there already, if imported */
 	if (o->async_tasks)
@@ -437,6 +466,8 @@ int session__run(const struct session_opts *o)
 	progress = NULL;
 	say_target(&t);
 	ccalls__say(&t);
+	if (sub.cost.subtracted)
+		probe_cost__say_subtract(&sub.cost);
 	if (o->verbose && t.bin_cached)
 		fprintf(stderr, "tracer: the analysis of the interpreter file came from root's "
 			"cache (%s)\n", getenv("TRACER_CACHE_DIR") ? getenv("TRACER_CACHE_DIR")
@@ -479,7 +510,7 @@ int session__run(const struct session_opts *o)
 
 		thread_names__init(&names, &t, &feed);
 		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, sl, &names, &at,
-				children, &exited);
+				children, &sub, &exited);
 		exit_ts = exited ? mono_clock__ns() : 0;
 		if (o->verbose && o->async_tasks)
 			fprintf(stderr, "tracer: asyncio's task table %s after %llu looks\n",
@@ -509,6 +540,9 @@ int session__run(const struct session_opts *o)
 	probes__detach(probes);
 	probes = NULL;
 	probe_cost__finish(cost, &end.probe_cost);
+	/* the events still to read: the session's final means */
+	if (sub.cost.subtracted)
+		outputs__set_probe_cost(out, &end.probe_cost);
 	/* the jitdump's last code loads before the last samples */
 	if (jit_session__follow_end(&jitdump, exited, &end)) {
 		snprintf(err, sizeof(err), "out of memory");

@@ -34,6 +34,7 @@ struct session_opts {
 	bool wall;			/* --wall: sample every thread, running or not */
 	bool async_tasks;		/* --async-tasks: asyncio Task of each call */
 	bool c_calls;			/* --c-calls: calls of C functions (capture/ccalls.h) */
+	bool subtract_probe_cost;	/* --subtract-probe-cost (analysis/probe_subtract.h) */
 	bool fail_under_set;		/* --fail-under=PCT (output/outputs.h) */
 	double fail_under;
 	const struct sink_ops *view;	/* tracer top: this live view, not outputs */

@@ -405,6 +405,9 @@ struct sink_ops {
 	bool coverage_source;	/* ... showing the files' text: the code maps
 				 * carry it (read as the target's user) */
 	bool wants_probe_share;	/* reads session_stats.probe_share at the end */
+	/* a timeline: gets the measured times of calls, never those
+	 * --subtract-probe-cost corrects (user/analysis/probe_subtract.h) */
+	bool timeline;
 	/* open the output; on error return NULL and set errno */
 	struct sink *(*open)(const char *path);
 	/* a process: a new one, or the pid's latest one described again when

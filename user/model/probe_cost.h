@@ -26,6 +26,28 @@ struct probe_cost {
 	 * (not attributed to functions) and the cost of one (trap + BPF) */
 	uint64_t line_runs;
 	double line_ns;
+	/* of each trap, the part before the BPF program reads the clock (the
+	 * event's timestamp): calibrated with a program that reads it; the
+	 * rest of the trap comes after the timestamp */
+	double trap_entry_before_ns, trap_return_before_ns;
+	/* a hit of a site the kernel single-steps (the dispatch strategy's
+	 * slow sites, TR_RET_SLOW_SITE) costs this much more than an emulated
+	 * one's, all after the timestamp: calibrated on a non-emulated
+	 * instruction; < 0 not calibrated */
+	double slow_extra_ns;
+	int slow_sites;		/* the session's single-stepped sites */
+	/* --subtract-probe-cost: the aggregate outputs' times had these costs
+	 * subtracted (user/analysis/probe_subtract.c) */
+	bool subtracted;
+	uint64_t slow_hits;	/* returns from single-stepped sites (counted
+				 * by the analysis when subtracted) */
+	/* hits that make no event, so that no function can be charged: the
+	 * dispatch strategy's uprobe on the evaluator's entry (gen.throw()),
+	 * hit at every entry of _PyEval_EvalFrameDefault (C calling Python;
+	 * on 3.11 every generator resumption), and their cost each (trap +
+	 * BPF): not subtracted, said (not in recordings) */
+	uint64_t silent_hits;
+	double silent_ns;
 	char return_kind[16];	/* "uprobe", "uretprobe" */
 	/* what the numbers leave out (single-stepped sites...), "" none */
 	char note[256];
@@ -39,5 +61,34 @@ static inline double probe_cost__entry_ns(const struct probe_cost *c)
 static inline double probe_cost__return_ns(const struct probe_cost *c)
 {
 	return c->trap_return_ns + c->bpf_return_ns;
+}
+
+/*
+ * The split of an event's cost around its timestamp (docs/observer-effect.md):
+ * the trap's part before the BPF program reads the clock, and the program
+ * (the event's clock is read when it is filled, after the program's reads),
+ * fall before it, on the function running before the event; the trap's
+ * return to user space, and a single-step, after it.
+ */
+static inline double probe_cost__entry_before_ns(const struct probe_cost *c)
+{
+	return c->trap_entry_before_ns + c->bpf_entry_ns;
+}
+
+static inline double probe_cost__entry_after_ns(const struct probe_cost *c)
+{
+	return c->trap_entry_ns - c->trap_entry_before_ns;
+}
+
+static inline double probe_cost__return_before_ns(const struct probe_cost *c)
+{
+	return c->trap_return_before_ns + c->bpf_return_ns;
+}
+
+/* SLOW: from a single-stepped site */
+static inline double probe_cost__return_after_ns(const struct probe_cost *c, bool slow)
+{
+	return c->trap_return_ns - c->trap_return_before_ns +
+	       (slow && c->slow_extra_ns > 0 ? c->slow_extra_ns : 0);
 }
 #endif

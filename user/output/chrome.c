@@ -638,6 +638,7 @@ static void chrome_free(struct sink *s)
 const struct sink_ops sink_chrome = {
 	.name = "chrome",
 	.wants_probe_share = true,
+	.timeline = true,
 	.suffix = ".json",
 	.help = "Chrome trace events (ui.perfetto.dev, chrome://tracing)",
 	.open = chrome_open,

@@ -33,6 +33,21 @@ static size_t top_funcs(const struct probe_share *ps, size_t n, uint32_t **out)
 	return k;
 }
 
+void observer__subtracted(const struct probe_cost *pc, char *buf, size_t len)
+{
+	if (!len)
+		return;
+	buf[0] = 0;
+	if (!pc->subtracted)
+		return;
+	snprintf(buf, len, "--subtract-probe-cost: times corrected: each probe hit's calibrated "
+		 "cost taken out, %.2f us an entry, %.2f us a return, %.2f us more a return from "
+		 "a single-stepped site (%llu such hits) (docs/observer-effect.md)",
+		 probe_cost__entry_ns(pc) / 1e3, probe_cost__return_ns(pc) / 1e3,
+		 (probe_cost__return_after_ns(pc, true) - probe_cost__return_after_ns(pc, false)) /
+		 1e3, (unsigned long long)pc->slow_hits);
+}
+
 static double per_call_ns(const struct probe_cost *pc)
 {
 	return probe_cost__entry_ns(pc) + probe_cost__return_ns(pc);
@@ -68,6 +83,26 @@ void observer__print(FILE *f, const struct probe_share *ps, const struct probe_c
 		fprintf(f, "  line probe: %llu hits, %.2f us each, %.1f ms in all (not in the "
 			"shares below: they are lower bounds)\n", (unsigned long long)pc->line_runs,
 			pc->line_ns / 1e3, pc->line_runs * pc->line_ns / 1e6);
+	if (pc->subtracted)
+		fprintf(f, "  SUBTRACTED (--subtract-probe-cost): the self and total times of the "
+			"summary, .folded, .svg, .pprof and .speedscope.json are corrected: each "
+			"entry %.2f us (%.2f before its timestamp, %.2f after), each return %.2f us "
+			"(%.2f before, %.2f after), a return from a single-stepped site %.2f us more, "
+			"after (%llu such hits, %d site(s)); not the .json/.pftrace timelines; the "
+			"probe columns below are of the measured times\n",
+			probe_cost__entry_ns(pc) / 1e3, probe_cost__entry_before_ns(pc) / 1e3,
+			probe_cost__entry_after_ns(pc) / 1e3, probe_cost__return_ns(pc) / 1e3,
+			probe_cost__return_before_ns(pc) / 1e3,
+			probe_cost__return_after_ns(pc, false) / 1e3,
+			(probe_cost__return_after_ns(pc, true) - probe_cost__return_after_ns(pc, false)) /
+			1e3, (unsigned long long)pc->slow_hits, pc->slow_sites);
+	if (pc->silent_hits)
+		fprintf(f, "  evaluator entry probe (gen.throw): %llu hits, %.2f us each, %.1f ms in "
+			"all, make no event: in no function's probe share%s\n",
+			(unsigned long long)pc->silent_hits, pc->silent_ns / 1e3,
+			pc->silent_hits * pc->silent_ns / 1e6,
+			pc->subtracted ? ", NOT subtracted (each falls on the function calling "
+					 "into the evaluator from C: on 3.11 a generator's consumer)" : "");
 	if (pc->note[0]) {
 		fputs("  note: ", f);
 		text_escape__term(f, pc->note);
@@ -141,6 +176,17 @@ void observer__json(struct json_writer *jw, const struct probe_share *ps,
 	kv_num(jw, "line_ns", pc->line_ns);
 	json_writer__key(jw, "return_probe");
 	json_writer__string(jw, pc->return_kind);
+	/* --subtract-probe-cost corrects the aggregate outputs, never this
+	 * timeline (user/analysis/probe_subtract.h) */
+	json_writer__printf(jw, ",\"subtracted_from_aggregates\":%s,\"timeline_corrected\":false,",
+			    pc->subtracted ? "true" : "false");
+	kv_num(jw, "entry_before_ns", probe_cost__entry_before_ns(pc));
+	kv_num(jw, "return_before_ns", probe_cost__return_before_ns(pc));
+	kv_num(jw, "slow_extra_ns", pc->slow_extra_ns);
+	json_writer__printf(jw, "\"slow_sites\":%d,\"slow_hits\":%llu,\"silent_hits\":%llu,",
+			    pc->slow_sites, (unsigned long long)pc->slow_hits,
+			    (unsigned long long)pc->silent_hits);
+	json_writer__printf(jw, "\"silent_ns\":%.1f", pc->silent_ns);
 	json_writer__raw(jw, ",\"threads\":[");
 	if (!probe_share__threads(ps, &th, &n_th))
 		for (size_t i = 0; i < n_th; i++)

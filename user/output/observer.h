@@ -19,6 +19,9 @@
 /* the summary's paragraph (one line when the session measured no cost) */
 void observer__print(FILE *f, const struct probe_share *ps, const struct probe_cost *pc,
 		     const struct func_names *names);
+/* --subtract-probe-cost: one line saying the times are corrected and by
+ * how much per hit, into BUF (LEN bytes); "" when PC was not subtracted */
+void observer__subtracted(const struct probe_cost *pc, char *buf, size_t len);
 /* "observer_effect":{...}, (with its comma; nothing when not measured) */
 void observer__json(struct json_writer *jw, const struct probe_share *ps,
 		    const struct probe_cost *pc, const struct func_names *names);

@@ -219,6 +219,11 @@ void outputs__set_lines(struct outputs *o, bool by_line)
 	analyzer__set_lines(o->an, by_line);
 }
 
+void outputs__set_probe_cost(struct outputs *o, const struct probe_cost *pc)
+{
+	analyzer__set_probe_cost(o->an, pc);
+}
+
 void outputs__process(struct outputs *o, const struct in_process *p)
 {
 	/* after a kill -9, the outputs stay where they are written */

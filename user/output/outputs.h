@@ -70,6 +70,9 @@ bool outputs__only_coverage(const struct outputs *o);
  * (said on stderr), or OUTPUTS_BELOW_FAIL_UNDER */
 /* --lines: CPU samples' frames are their functions' lines */
 void outputs__set_lines(struct outputs *o, bool by_line);
+/* --subtract-probe-cost: the aggregate outputs' times lose the costs PC
+ * from the next event on (user/analysis/probe_subtract.h) */
+void outputs__set_probe_cost(struct outputs *o, const struct probe_cost *pc);
 /* --sort, --top: the summary's table (output/sinks.h summary__configure) */
 void outputs__set_summary(struct outputs *o, int sort, int limit);
 int outputs__end(struct outputs *o, const struct in_end *e);

@@ -62,6 +62,7 @@
 #include "model/proc_label.h"
 #include "cpython/pyversion.h"
 #include "model/strategy.h"
+#include "output/observer.h"
 #include "output/sinks.h"
 #include "util/str_index.h"
 #include "output/stack_threads.h"
@@ -542,6 +543,13 @@ static int pprof_finish(struct sink *s, const struct session_stats *st)
 	bool sampled = st->samples > 0;
 
 	pprof_session_comments(ps, st);
+	{
+		char sub[300];
+
+		observer__subtracted(&st->probe_cost, sub, sizeof(sub));
+		if (sub[0])
+			pprof_comment(ps, "tracer: %s", sub);
+	}
 	/* the main type: wall time of calls or of wall-clock samples, or CPU
 	 * time of samples */
 	wall = pprof_str(ps, sampled && !st->samples_wall ? "cpu" : "wall");

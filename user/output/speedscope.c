@@ -40,6 +40,7 @@
 #include "model/func_names.h"
 #include "util/hashmap.h"
 #include "util/json_writer.h"
+#include "output/observer.h"
 #include "output/sample_stack.h"
 #include "output/sinks.h"
 
@@ -333,6 +334,14 @@ static void ss_write_head(struct ss_sink *ss, struct json_writer *jw,
 			 ss->n_procs - 1, what);
 	else
 		snprintf(name, sizeof(name), "%s%s", ss->n_procs ? ss->title : "tracer", what);
+	/* (the name is what speedscope shows of the file: said there) */
+	if (st->probe_cost.subtracted) {
+		char sub[300];
+		size_t n = strlen(name);
+
+		observer__subtracted(&st->probe_cost, sub, sizeof(sub));
+		snprintf(name + n, sizeof(name) - n, " [%s]", sub);
+	}
 	json_writer__string(jw, name);
 	json_writer__raw(jw, ",\"activeProfileIndex\":0,\"profiles\":[");
 }

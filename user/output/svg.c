@@ -30,6 +30,7 @@
 #include "model/proc_label.h"
 #include "cpython/pyversion.h"
 #include "model/strategy.h"
+#include "output/observer.h"
 #include "output/sinks.h"
 #include "util/xml_text.h"
 #include "output/stack_profile.h"
@@ -366,6 +367,9 @@ static void svg_header(struct svg_sink *ss, const struct session_stats *st,
 	}
 	if (ss->n_procs > 4)
 		svg_line(ss, "info", "and %zu more processes", ss->n_procs - 4);
+	observer__subtracted(&st->probe_cost, extra, sizeof(extra));
+	if (extra[0])
+		svg_line(ss, "info", "%s", extra);
 	if (st->exits || st->exits_unseen)
 		svg_line(ss, "info", "processes: %llu traced, %llu exited, %llu exits not seen",
 			 (unsigned long long)st->processes, (unsigned long long)st->exits,

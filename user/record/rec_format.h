@@ -39,7 +39,7 @@
 			    REC_STR_MAX(((struct probe_cost *)0)->note))
 #define REC_END_MAX (REC_END_FIXED + 64 * 8 + 2 + \
 		     IN_MAX_WARNINGS * REC_STR_MAX(((struct in_end *)0)->warnings[0]) + 8 + \
-		     REC_PROBE_COST_MAX + 4 * 4)
+		     REC_PROBE_COST_MAX + 4 * 4 + 8 * 3 + 4 + 8 + 8)
 #define REC_BLOB_FIXED offsetof(struct tr_ev_blob, data)
 #define REC_EVENT_MAX sizeof(struct tr_ev_blob)	/* the largest event */
 #define REC_PAYLOAD_MAX (REC_EVENT_MAX > REC_PROCESS_MAX ? REC_EVENT_MAX : REC_PROCESS_MAX)

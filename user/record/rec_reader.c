@@ -209,6 +209,24 @@ static void rec_reader__probe_cost(struct rec_cursor *c, struct probe_cost *pc)
 	pc->measured = measured == 1;
 }
 
+/* (slow_extra_ns: -1 when not calibrated) */
+static void rec_reader__probe_cost_v12(struct rec_cursor *c, struct probe_cost *pc)
+{
+	pc->trap_entry_before_ns = rec_get_double(c);
+	pc->trap_return_before_ns = rec_get_double(c);
+	pc->slow_extra_ns = rec_get_double(c);
+	pc->slow_sites = (int)rec_get_uint(c, 4);
+	pc->silent_hits = rec_get_uint(c, 8);
+	pc->silent_ns = rec_get_double(c);
+	if (!(pc->trap_entry_before_ns >= 0 && pc->trap_entry_before_ns <= pc->trap_entry_ns) ||
+	    !(pc->trap_return_before_ns >= 0 &&
+	      pc->trap_return_before_ns <= pc->trap_return_ns) ||
+	    !(pc->slow_extra_ns >= -1 && pc->slow_extra_ns < 1e12) ||
+	    pc->slow_sites < 0 || pc->slow_sites > 64 ||
+	    !(pc->silent_ns >= 0 && pc->silent_ns < 1e12))
+		c->bad = true;
+}
+
 static int rec_reader__decode(struct rec_cursor *c, uint32_t version, enum rec_kind kind,
 			      size_t len, struct rec_record *r)
 {
@@ -276,6 +294,9 @@ static int rec_reader__decode(struct rec_cursor *c, uint32_t version, enum rec_k
 			if (e->launch.how > LAUNCH_END_SIGNAL)
 				e->launch.how = LAUNCH_END_NONE;	/* a later kind */
 		}
+		/* version 12: the probe cost's split, single-step, silent hits */
+		if (version >= 12)
+			rec_reader__probe_cost_v12(c, &e->probe_cost);
 		break;
 	}
 	/* the payload must be exactly what its fields say */

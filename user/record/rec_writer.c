@@ -324,6 +324,13 @@ int rec_writer__end(struct rec_writer *w, const struct in_end *e)
 	rec_put_uint(&c, e->launch.how, 4);
 	rec_put_uint(&c, e->launch.value, 4);
 	rec_put_uint(&c, e->launch.core, 4);
+	/* version 12: the probe cost's split, single-step and silent hits */
+	rec_put_double(&c, e->probe_cost.trap_entry_before_ns);
+	rec_put_double(&c, e->probe_cost.trap_return_before_ns);
+	rec_put_double(&c, e->probe_cost.slow_extra_ns);
+	rec_put_uint(&c, (uint32_t)e->probe_cost.slow_sites, 4);
+	rec_put_uint(&c, e->probe_cost.silent_hits, 8);
+	rec_put_double(&c, e->probe_cost.silent_ns);
 	return rec_writer__finish_rec(w, rec, &c, REC_END);
 }
 

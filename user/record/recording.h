@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include "model/model.h"
 
-#define REC_FORMAT_VERSION 11	/* 2: TR_EV_RUNTIME events; 3: TR_EV_LINE, code maps;
+#define REC_FORMAT_VERSION 12	/* 2: TR_EV_RUNTIME events; 3: TR_EV_LINE, code maps;
 				 * 4: TR_EV_BLOB; 5: TR_EV_JIT; 6: the end's
 				 * warnings; 7: process instances (in_process
 				 * instance, ns_pid, cgroup; in_codemap
@@ -17,7 +17,8 @@
 				 * realtime offset; 9: thread names up to 63
 				 * bytes (Python's), a thread told again when
 				 * renamed; 10: the end's probe cost; 11: how
-				 * the launched command ended */
+				 * the launched command ended; 12: the probe
+				 * cost's split, single-step and silent hits */
 
 enum rec_kind {
 	REC_PROCESS = 1,	/* struct in_process */

@@ -156,7 +156,8 @@ TEST(recording_roundtrip_all_kinds)
 	expect += 8 + 8 + 8 + 4 + 4 + 2 + TR_DROP__COUNT * 8 + 2 + (2 + 5) + (2 + 14) +
 		  8 +					/* version 8: realtime offset */
 		  4 + 8 * 8 + (2 + 9) + (2 + 7) +	/* version 10: probe cost */
-		  4 * 4;				/* version 11: the launch's end */
+		  4 * 4 +				/* version 11: the launch's end */
+		  8 * 3 + 4 + 8 + 8;			/* version 12: probe cost's rest */
 	CHECK_EQ(rec_file_size(path), expect);
 
 	rd = rec_reader__open(path);
@@ -567,8 +568,8 @@ TEST(recording_end_without_warnings_v5)
 	CHECK_EQ(rec_writer__end(w, &e), 0);
 	CHECK_EQ(rec_writer__close(w), 0);
 	/* + warnings (none), realtime offset, probe cost (nothing measured),
-	 * the launch's end */
-	CHECK_EQ(rec_file_size(path), end_at + 8 + len + 2 + 8 + 4 + 8 * 8 + 2 + 2 + 16);
+	 * the launch's end, the probe cost's rest (version 12) */
+	CHECK_EQ(rec_file_size(path), end_at + 8 + len + 2 + 8 + 4 + 8 * 8 + 2 + 2 + 16 + 44);
 	CHECK(truncate(path, end_at + 8 + len) == 0);
 	rec_patch(path, end_at + 4, &len, 4);
 	rec_patch(path, 8, "\x05", 1);
@@ -606,8 +607,8 @@ TEST(recording_end_launch_v11_and_v10)
 	      r.end.launch.value == 3 && !r.end.launch.core);
 	rec_reader__close(rd);
 	size = rec_file_size(path);
-	len = size - 16 - 8 - 16;
-	CHECK(truncate(path, size - 16) == 0);
+	len = size - 16 - 8 - 16 - 44;
+	CHECK(truncate(path, size - 16 - 44) == 0);
 	rec_patch(path, 16 + 4, &len, 4);
 	rec_patch(path, 8, "\x0a", 1);
 	rd = rec_reader__open(path);
@@ -768,6 +769,45 @@ TEST(recording_end_probe_cost_nan_einval)
 	rd = rec_reader__open(path);
 	CHECK(rd);
 	CHECK_EQ(rec_reader__next(rd, &r), -EINVAL);
+	rec_reader__close(rd);
+	unlink(path);
+}
+
+/* version 12: the probe cost's split, single-step and silent hits read
+ * back; a split larger than its trap is corrupt */
+TEST(recording_end_probe_cost_v12)
+{
+	const char *path = rec_tmp();
+	struct rec_writer *w = rec_writer__open(path);
+	struct in_end e = { .end_ts = 5000, .probe_cost = {
+		.measured = true, .trap_entry_ns = 6000, .trap_return_ns = 6500,
+		.trap_entry_before_ns = 5100, .trap_return_before_ns = 5500,
+		.slow_extra_ns = 17000, .slow_sites = 1, .silent_hits = 42, .silent_ns = 6100,
+	} };
+	struct rec_record r;
+	struct rec_reader *rd;
+
+	CHECK(w);
+	CHECK_EQ(rec_writer__end(w, &e), 0);
+	CHECK_EQ(rec_writer__close(w), 0);
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK(r.end.probe_cost.trap_entry_before_ns == 5100 &&
+	      r.end.probe_cost.trap_return_before_ns == 5500 &&
+	      r.end.probe_cost.slow_extra_ns == 17000 && r.end.probe_cost.slow_sites == 1 &&
+	      r.end.probe_cost.silent_hits == 42 && r.end.probe_cost.silent_ns == 6100);
+	rec_reader__close(rd);
+	unlink(path);
+
+	e.probe_cost.trap_entry_before_ns = 7000;
+	w = rec_writer__open(path);
+	CHECK(w);
+	CHECK_EQ(rec_writer__end(w, &e), 0);
+	CHECK_EQ(rec_writer__close(w), 0);
+	rd = rec_reader__open(path);
+	CHECK(rd);
+	CHECK(rec_reader__next(rd, &r) < 0);
 	rec_reader__close(rd);
 	unlink(path);
 }

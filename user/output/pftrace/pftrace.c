@@ -602,6 +602,7 @@ const struct sink_ops sink_pftrace = {
 	.process_end = pf_process_end,
 	.thread = pf_thread,
 	.func = pf_func,
+	.timeline = true,
 	.begin = pf_begin,
 	.call = pf_call,
 	.runtime = pf_runtime,
