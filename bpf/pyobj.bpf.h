@@ -55,10 +55,15 @@ struct {
 	__type(value, struct code_fp);
 } code_cache SEC(".maps");
 
-/* scratch space for the identity span of a code object */
+/* scratch space for the identity span of a code object, a frame's code
+ * and link words, and a span of a thread state or frame (frame_of_own_tstate,
+ * read_frame_head: 128 bytes more on the stack of the global functions
+ * running them exceed the 512 bytes a probe and its calls may have) */
+#define SPAN_WORDS 16
 struct fp_scratch {
 	__u8 buf[2 * TR_FP_SPAN_MAX];
 	__u64 words[2 * TR_FR_WORDS_MAX];
+	__u64 span[SPAN_WORDS];
 };
 
 /* written by BPF only (per-CPU scratch) */
@@ -330,6 +335,46 @@ static __always_inline __u64 skip_entry_frames_of(const struct tr_py_layout *L, 
 	return p;
 }
 
+/*
+ * 3.12+: a frame's code, previous and owner lie in its first 72-80 bytes
+ * (code 0, previous 8, owner 70/74/78): read at once by python_caller, where
+ * skip_entry_frames and the shim check read the owner, then the code (see
+ * frame_of_own_tstate on why one read of more bytes is cheaper). Whether
+ * the layout allows it (the words 8-byte aligned, all in SPAN_WORDS).
+ */
+static __always_inline bool frame_head_fits(const struct tr_py_layout *L)
+{
+	return L->frame_owner >= 0 && L->frame_owner < 8 * SPAN_WORDS &&
+	       L->frame_code >= 0 && L->frame_code <= 8 * (SPAN_WORDS - 1) &&
+	       L->frame_back >= 0 && L->frame_back <= 8 * (SPAN_WORDS - 1) &&
+	       !((L->frame_code | L->frame_back) & 7);
+}
+
+/* FRAME's code (its tag bits off), previous and owner, in one read of the
+ * current task's memory (frame_head_fits(L) said it may) */
+static __always_inline int read_frame_head(const struct tr_py_layout *L, __u64 frame,
+					   __u64 *code, __u64 *back, __u8 *owner)
+{
+	__u32 zero = 0, n = L->frame_owner + 1;
+	struct fp_scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+
+	*code = *back = 0;
+	*owner = 0;
+	if (!sc)
+		return -1;
+	if (n < L->frame_code + 8)
+		n = L->frame_code + 8;
+	if (n < L->frame_back + 8)
+		n = L->frame_back + 8;
+	barrier_var(n);
+	if (n > sizeof(sc->span) || user_read(sc->span, n, frame, NULL))
+		return -1;
+	*code = sc->span[(L->frame_code >> 3) & (SPAN_WORDS - 1)] & ~(__u64)L->frame_code_tag;
+	*back = sc->span[(L->frame_back >> 3) & (SPAN_WORDS - 1)];
+	*owner = ((__u8 *)sc->span)[L->frame_owner & (8 * SPAN_WORDS - 1)];
+	return 0;
+}
+
 /* (of the current task: the probes) */
 static __always_inline __u64 skip_entry_frames(const struct tr_py_layout *L, __u64 p)
 {
@@ -357,6 +402,53 @@ static __always_inline __u64 frame_of_tstate(const struct tr_py_layout *L, __u64
 	if (!tstate || read_ptr(tstate + L->tstate_frame, &p, task) || !p)
 		return 0;
 	if (L->cframe_current_frame >= 0 && read_ptr(p + L->cframe_current_frame, &p, task))
+		return 0;
+	return p;
+}
+
+/*
+ * The frame the current thread executes, if TSTATE is its thread state
+ * (its thread_id is FSBASE): tstate_of_thread then frame_of_tstate, with
+ * the two fields read at once. They lie within 88-104 bytes of each other
+ * (3.11-3.14: the frame or cframe pointer at 56/72, thread_id at
+ * 136/152), and a read of the target's memory costs about the same for 8
+ * bytes as for 128: its fixed cost (the helper call, the fault-disabled
+ * user access) is most of it: ~70-100 ns per read on a 2-vCPU VM. The
+ * dispatch probes do this on every hit. A layout whose fields lie farther
+ * apart (none known) takes the two reads. *FOREIGN: TSTATE is not the
+ * thread's (or unreadable: tstate_of_thread's answer); 0 then.
+ */
+static __always_inline __u64 frame_of_own_tstate(const struct tr_py_layout *L, __u64 tstate,
+						 __u64 fsbase, bool *foreign)
+{
+	int f = L->tstate_frame, t = L->tstate_thread_id;
+	int lo = f < t ? f : t;
+	__u32 zero = 0, n = (f > t ? f : t) + 8 - lo;
+	struct fp_scratch *sc;
+	__u64 *w, p;
+
+	*foreign = false;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	w = sc->span;
+	if (t < 0 || f < 0 || ((f | t) & 7) || n > sizeof(sc->span)) {
+		if (!tstate_of_thread(L, tstate, fsbase, NULL)) {
+			*foreign = true;
+			return 0;
+		}
+		return frame_of_tstate(L, tstate, NULL);
+	}
+	barrier_var(n);
+	if (n > sizeof(sc->span) || user_read(w, n, tstate + lo, NULL) ||
+	    w[((t - lo) >> 3) & (SPAN_WORDS - 1)] != fsbase) {
+		*foreign = true;
+		return 0;
+	}
+	p = w[((f - lo) >> 3) & (SPAN_WORDS - 1)];
+	if (!p)
+		return 0;
+	if (L->cframe_current_frame >= 0 && read_ptr(p + L->cframe_current_frame, &p, NULL))
 		return 0;
 	return p;
 }

@@ -140,14 +140,36 @@ static __always_inline int emit_frame(struct tr_proc_cfg *cfg, __u64 pid_tgid,
  * (user/analysis/pystacks.c) would take the shim, on no stack, for a
  * greenlet resumed since the attach.
  */
-static __always_inline __u64 python_caller(const struct tr_proc_cfg *cfg, __u64 p)
+__noinline __u64 python_caller(const struct tr_proc_cfg *cfg, __u64 p)
 {
+	const struct tr_py_layout *L;
 	__u64 code = 0, below = 0;
+	__u8 owner;
 
-	p = skip_entry_frames(&cfg->layout, p);
-	if (cfg->shim_code && p && !read_code_back(cfg, p, &code, &below) &&
-	    code == cfg->shim_code)
-		p = skip_entry_frames(&cfg->layout, below);
+	if (!cfg)
+		return 0;
+	L = &cfg->layout;
+	if (!frame_head_fits(L)) {
+		p = skip_entry_frames(L, p);
+		if (cfg->shim_code && p && !read_code_back(cfg, p, &code, &below) &&
+		    code == cfg->shim_code)
+			p = skip_entry_frames(L, below);
+		return p;
+	}
+	/* the same, with one read of each frame looked at instead of two
+	 * (its owner, then its code for the shim check): as
+	 * skip_entry_frames, at most two entry frames are skipped, and the
+	 * frame then reached is taken as it is */
+#pragma unroll
+	for (int i = 0; i < 3; i++) {
+		if (!p || read_frame_head(L, p, &code, &below, &owner))
+			return p;
+		if (i == 2 || owner < L->owner_cstack)
+			break;
+		p = below;
+	}
+	if (cfg->shim_code && code == cfg->shim_code)
+		p = skip_entry_frames(L, below);
 	return p;
 }
 
@@ -571,20 +593,24 @@ int eval_return(struct pt_regs *ctx)
  * (pthread_self(), the FS base on x86-64) is checked against the task's, so
  * another interpreter's thread is counted, never mistaken for this one.
  */
-static __always_inline __u64 running_frame(struct tr_proc_cfg *cfg)
+__noinline __u64 running_frame(struct tr_proc_cfg *cfg)
 {
-	const struct tr_py_layout *L = &cfg->layout;
-	__u64 tstate = 0;
+	const struct tr_py_layout *L;
+	__u64 tstate = 0, frame;
+	bool foreign;
 
+	if (!cfg)
+		return 0;
+	L = &cfg->layout;
 	if (!cfg->tstate_ptr_addr || read_ptr(cfg->tstate_ptr_addr, &tstate, NULL) || !tstate) {
 		drop(TR_DROP_READ_FAIL);
 		return 0;
 	}
-	if (!tstate_of_thread(L, tstate, bpf_get_current_task_btf()->thread.fsbase, NULL)) {
+	frame = frame_of_own_tstate(L, tstate, bpf_get_current_task_btf()->thread.fsbase,
+				    &foreign);
+	if (foreign)
 		drop(TR_DROP_FOREIGN_TSTATE);
-		return 0;
-	}
-	return frame_of_tstate(L, tstate, NULL);
+	return frame;
 }
 
 /* a probe site: the executing frame starts (STARTS) or exits (its return
