@@ -41,6 +41,7 @@
 #include "record/recording.h"
 #include "capture/sampler.h"
 #include "capture/session.h"
+#include "capture/session_poll.h"
 #include "capture/ccalls.h"
 #include "capture/status_line.h"
 #include "capture/sw_tree.h"
@@ -171,79 +172,6 @@ static int watch_tree(struct tracer_bpf *skel, const struct target *t, bool atta
 	return 0;
 }
 
-/* --subtract-probe-cost: what is subtracted from the events about to be
- * read, the BPF programs' means so far (user/analysis/probe_subtract.h) */
-struct subtract {
-	struct probe_cost_meter *meter;
-	struct probe_cost cost;		/* .subtracted: on */
-	struct outputs *out;
-};
-
-static void subtract__refresh(struct subtract *sb)
-{
-	if (sb->cost.subtracted)
-		probe_cost__refresh(sb->meter, &sb->cost, sb->out);
-}
-
-/* Poll until the target exits, the timer fires or a signal comes; run the
- * ticks of WALL (--wall) as they fall due; follow the target's jitdump;
- * say what became of an exec of the target (X). */
-static const char *poll_loop(struct ring_buffer *rb, int sfd, int pfd, int tfd,
-			     struct wall *wall, struct jit_dump_follow *jf,
-			     struct exec_follow *x, struct status_line *sl,
-			     struct thread_names *names, struct async_tasks *at,
-			     struct children *ch, struct subtract *sb, bool *exited)
-{
-	int fds[] = { ring_buffer__epoll_fd(rb), sfd, pfd, tfd, wall ? wall__fd(wall) : -1 };
-	int ep = feed__epoll(fds, 5);
-	struct epoll_event ev[5];
-	const char *why = NULL;
-
-	while (!why) {
-		/* the BPF side wakes us only when much is pending: a short
-		 * timeout picks up the rest */
-		int n = epoll_wait(ep, ev, 5, 20);
-		if (n < 0 && errno != EINTR) {
-			why = "epoll error";
-			break;
-		}
-		/* the code loads appended to the jitdump before the samples
-		 * taken since: they may be in that code */
-		if (jit_session__follow(jf)) {
-			why = "out of memory";
-			break;
-		}
-		subtract__refresh(sb);
-		ring_buffer__consume(rb);
-		exec_follow__check(x, false);
-		children__tick(ch);
-		status_line__tick(sl);
-		if (thread_names__tick(names, false)) {
-			why = "out of memory";
-			break;
-		}
-		async_tasks__tick(at, false);
-		for (int i = 0; i < n; i++) {
-			if (ev[i].data.fd == sfd) {
-				struct signalfd_siginfo si;
-				if (read(sfd, &si, sizeof(si)) == sizeof(si))
-					why = strsignal(si.ssi_signo);
-			} else if (ev[i].data.fd == pfd) {
-				why = "the target exited";
-				*exited = true;
-			} else if (ev[i].data.fd == tfd) {
-				why = "the duration (-d) expired";
-			} else if (wall && ev[i].data.fd == wall__fd(wall)) {
-				/* a failed read is counted in its ticks */
-				wall__tick(wall);
-				ring_buffer__consume(rb);
-			}
-		}
-	}
-	close(ep);
-	return why;
-}
-
 /*
  * The traced process ended at about TS (its pidfd became readable then):
  * said to the outputs as its exit. In a -p or launch session no probe
@@ -273,7 +201,7 @@ int session__run(const struct session_opts *o)
 	struct launch *launch = NULL;
 	struct probes *probes = NULL;
 	struct probe_cost_meter *cost = NULL;
-	struct subtract sub = {};
+	struct session_subtract sub = {};
 	struct wall *wall = NULL;
 	struct outputs *out = NULL;
 	struct outputs_cfg ocfg = session_opts__outputs_cfg(o);
@@ -452,7 +380,7 @@ int session__run(const struct session_opts *o)
 			goto fail;
 		sub.meter = cost;
 		sub.out = out;
-		subtract__refresh(&sub);
+		session_subtract__refresh(&sub);
 	}
 	uint64_t attach_ts = mono_clock__ns();
 	/* attached: asyncio's table is there already, if imported */
@@ -509,7 +437,7 @@ int session__run(const struct session_opts *o)
 		struct thread_names names;
 
 		thread_names__init(&names, &t, &feed);
-		why = poll_loop(rb, sfd, pfd, tfd, wall, &jitdump, follow, sl, &names, &at,
+		why = session__poll(rb, sfd, pfd, tfd, wall, &jitdump, follow, sl, &names, &at,
 				children, &sub, &exited);
 		exit_ts = exited ? mono_clock__ns() : 0;
 		if (o->verbose && o->async_tasks)
