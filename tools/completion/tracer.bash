@@ -65,7 +65,7 @@ _tracer()
 	fi
 	COMPREPLY=($(compgen -W "--all --async-tasks --buffer-size= --c-calls --cgroup= --comm= --coverage
 		--duration= --exclude-pid= --fail-under= --include= --lines --omit= --output= --pid=
-		--rate= --sample --sample= --sort= --strategy= --subprocesses --top= --verbose --wall
+		--rate= --sample --sample= --sort= --strategy= --subtract-probe-cost --subprocesses --top= --verbose --wall
 		--wall= --help --usage --version -a -b -d -f -o -p -r -s -v -V --" -- "$cur"))
 	[[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
 }

@@ -164,17 +164,24 @@ void probe_cost__read(struct probe_cost_meter *m)
 }
 
 
-void probe_cost__finish(struct probe_cost_meter *m, struct probe_cost *pc)
+/* the calibration thread's result, or the calibration run here when no
+ * thread ran it */
+static void calibration_done(struct probe_cost_meter *m)
 {
-	memset(pc, 0, sizeof(*pc));
-	if (!m)
-		return;
 	if (m->thread_started)
 		pthread_join(m->thread, NULL);
 	else if (!m->calibrated)
 		m->calib_ret = calibrate(m, &m->calib);
 	m->thread_started = false;
 	m->calibrated = true;
+}
+
+void probe_cost__finish(struct probe_cost_meter *m, struct probe_cost *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	if (!m)
+		return;
+	calibration_done(m);
 	if (!m->read) {
 		snprintf(pc->note, sizeof(pc->note), "the BPF programs' run time could not be "
 			 "measured (BPF statistics: %s)", m->stats_on ? "unreadable" :
@@ -233,12 +240,7 @@ int probe_cost__calibrated(struct probe_cost_meter *m, struct probe_cost *pc, ch
 			 "this session");
 		return -1;
 	}
-	if (m->thread_started)
-		pthread_join(m->thread, NULL);
-	else if (!m->calibrated)
-		m->calib_ret = calibrate(m, &m->calib);
-	m->thread_started = false;
-	m->calibrated = true;
+	calibration_done(m);
 	if (m->calib_ret || !m->stats_on) {
 		snprintf(err, errlen, "--subtract-probe-cost: %s", m->calib_ret ? m->calib.note :
 			 "the BPF programs' run time cannot be measured (BPF_ENABLE_STATS "

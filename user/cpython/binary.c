@@ -199,8 +199,10 @@ static int plan_dispatch(const struct binary_req *req, struct binary *b, struct 
 		}
 	if (b->plan.n_slow) {
 		size_t used = snprintf(b->ds_slow, sizeof(b->ds_slow), "dispatch: %d probe site(s) "
-				       "are on instructions the kernel single-steps (each hit ~13 us "
-				       "more than an emulated site's on a 2-vCPU VM):",
+				       "are on instructions the kernel single-steps (each hit 13-18 us "
+				       "more than an emulated site's on a 2-vCPU VM; "
+				       "--subtract-probe-cost measures it and takes it out of self "
+				       "times):",
 				       b->plan.n_slow);
 		for (int i = 0; i < b->plan.n && used < sizeof(b->ds_slow); i++)
 			if (!b->plan.sites[i].emulated)

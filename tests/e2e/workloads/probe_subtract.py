@@ -10,7 +10,9 @@ by a fixed amount; the spin measures itself, and the sums per function are
 printed at the end as `truth: {json}` on stderr: what each function's self
 time is, the few statements around the spins aside (the loop, the sums:
 well under a microsecond an iteration). Wall-clock sums of the same spins
-(time.perf_counter_ns) come too, for a loaded machine's preemption.
+(time.perf_counter_ns) come too, for a loaded machine's preemption. The
+spin is written out in each function, not called: a helper would be a
+Python call of its own, its time no longer the function's self time.
 
 - outer() makes N calls of leaf(), spinning 20 us before each; leaf()
   spins 15 us: every probe event of leaf lands next to outer's own time.
