@@ -26,7 +26,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "capture/probe_calib.h"
-#include "cpython/dispatch_sites.h"
+#include "cpython/x86_code.h"
 
 #define CALIB_CALLS 100		/* calls timed per round */
 #define CALIB_ROUNDS 5		/* the best round counts */
@@ -243,7 +243,7 @@ static void calibrate_split(int prog, double emulated_ns, struct probe_cost *pc)
 	/* the single-step: the empty program on the mov against the same on
 	 * the nop, timed in turns (a busy machine moves both alike), the best
 	 * of SLOW_TURNS x CALIB_ROUNDS rounds each */
-	if (slow_off >= 0 && !dispatch_sites__kernel_emulates(slow_insn, sizeof(slow_insn))) {
+	if (slow_off >= 0 && !x86_code__kernel_emulates(slow_insn, sizeof(slow_insn))) {
 		double none_e = 1e18, none_s = 1e18, with_e = 1e18, with_s = 1e18;
 		int up_s = -1;
 

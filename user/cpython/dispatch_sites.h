@@ -55,7 +55,4 @@ void dispatch_sites__prep_free(struct ds_prep *p);
 
 const char *dispatch_sites__kind_name(uint8_t kind);
 
-/* Does a uprobe on the x86-64 instruction B[0..LEN) get emulated by the
- * kernel (no single-step)? */
-bool dispatch_sites__kernel_emulates(const unsigned char *b, size_t len);
 #endif

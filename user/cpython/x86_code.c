@@ -5,6 +5,52 @@
 #include "cpython/x86_code.h"
 #include "os/elf_file.h"
 
+/* The kernel's x86_nops (arch/x86/kernel/alternative.c), which uprobes
+ * emulate (arch/x86/kernel/uprobes.c, branch_setup_xol_ops). */
+static const unsigned char nops[][9] = {
+	{ 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 }, { 0x0f, 0x1f, 0x40, 0x00 },
+	{ 0x0f, 0x1f, 0x44, 0x00, 0x00 }, { 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+	{ 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
+	{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+	{ 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+};
+
+/*
+ * Does the kernel emulate this instruction instead of single-stepping it?
+ * The rules of arch/x86/kernel/uprobes.c: branch_setup_xol_ops (call rel32,
+ * jmp rel8/rel32, jcc rel8/rel32 without a 0x66 prefix; prefix* + 0x90;
+ * the x86_nops) and push_setup_xol_ops (push r64, alone or with REX 0x41).
+ */
+bool x86_code__kernel_emulates(const unsigned char *b, size_t len)
+{
+	size_t i = 0;
+	bool p66 = false, rex = false;
+
+	if (len >= 1 && len <= 9 && !memcmp(b, nops[len - 1], len))
+		return true;
+	while (i < len && (b[i] == 0xf0 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0x2e ||
+			   b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x26 || b[i] == 0x64 ||
+			   b[i] == 0x65 || b[i] == 0x66 || b[i] == 0x67)) {
+		p66 |= b[i] == 0x66;
+		i++;
+	}
+	if (i < len && (b[i] & 0xf0) == 0x40) {
+		rex = true;
+		i++;
+	}
+	if (i >= len)
+		return false;
+	if (b[i] == 0x90 && !rex)
+		return true;
+	if (b[i] >= 0x50 && b[i] <= 0x57)
+		return len == 1 || (len == 2 && b[0] == 0x41);
+	if (p66)
+		return false;
+	if (b[i] == 0xe8 || b[i] == 0xe9 || b[i] == 0xeb || (b[i] >= 0x70 && b[i] <= 0x7f))
+		return true;
+	return b[i] == 0x0f && i + 1 < len && b[i + 1] >= 0x80 && b[i + 1] <= 0x8f;
+}
+
 int x86_code__init(struct x86_code *c, struct elf_file *ef, size_t elem,
 		   x86_code_describe describe)
 {

@@ -8,6 +8,7 @@
  */
 #ifndef TRACER_CPYTHON_X86_CODE_H
 #define TRACER_CPYTHON_X86_CODE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <capstone/capstone.h>
@@ -43,4 +44,7 @@ void x86_code__sort(struct x86_code *c);
 /* index of the record of the instruction at ADDR (sorted), or -1 */
 long x86_code__find(const struct x86_code *c, uint64_t addr);
 void x86_code__free(struct x86_code *c);
+/* Does a uprobe on the x86-64 instruction B[0..LEN) get emulated by the
+ * kernel (no single-step)? */
+bool x86_code__kernel_emulates(const unsigned char *b, size_t len);
 #endif

@@ -7,7 +7,7 @@
  */
 #include "unit.h"
 #include "analysis/analyzer.h"
-#include "cpython/dispatch_sites.h"
+#include "cpython/x86_code.h"
 
 #define PID 100
 
@@ -155,8 +155,8 @@ TEST(probe_subtract_calibration_sites)
 {
 	static const unsigned char mov[] = { 0x48, 0x89, 0xf8 }, nop[] = { 0x90 };
 
-	CHECK(!dispatch_sites__kernel_emulates(mov, sizeof(mov)));
-	CHECK(dispatch_sites__kernel_emulates(nop, sizeof(nop)));
+	CHECK(!x86_code__kernel_emulates(mov, sizeof(mov)));
+	CHECK(x86_code__kernel_emulates(nop, sizeof(nop)));
 }
 
 /* costs calibrated above what the hits took: corrected times never go

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "unit.h"
 #include "cpython/dispatch_sites.h"
+#include "cpython/x86_code.h"
 #include "os/dwarf_labels.h"
 #include "os/elf_file.h"
 #include "cpython/py_opcodes.h"
@@ -22,7 +23,7 @@
 #define LIB312 "/root/.pyenv/versions/3.12.1/lib/libpython3.12.so.1.0"
 
 #define EMU(...) ({ const unsigned char b_[] = { __VA_ARGS__ }; \
-		    dispatch_sites__kernel_emulates(b_, sizeof(b_)); })
+		    x86_code__kernel_emulates(b_, sizeof(b_)); })
 
 TEST(dispatch_kernel_emulation_rules)
 {
