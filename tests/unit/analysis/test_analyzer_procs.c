@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include "unit.h"
 #include "analysis/analyzer.h"
+#include "analyzer_events.h"
 #include "util/hashmap.h"
 
 #define PID 100
@@ -120,44 +121,25 @@ static void fx_process(struct fixture *fx, uint32_t instance, uint64_t attach_ts
 
 static struct tr_ev_hdr hdr(uint8_t type, uint16_t size, uint32_t instance, uint64_t ts)
 {
-	return (struct tr_ev_hdr){ .type = type, .size = size, .pid = PID, .tid = PID,
-				   .instance = instance, .ts = ts };
+	return ev_hdr(type, size, PID, instance, ts);
 }
 
 /* code object CODE is NAME (ASCII) in /a.py */
 static void fx_code(struct fixture *fx, uint32_t instance, uint64_t code, const char *name)
 {
-	static struct tr_ev_code e;
-
-	memset(&e, 0, sizeof(e));
-	e.hdr = hdr(TR_EV_CODE, sizeof(e), instance, 10);
-	e.code = code;
-	e.firstlineno = 1;
-	e.name_len = strlen(name);
-	e.name_enc = 1 | TR_STR_ASCII;
-	memcpy(e.name, name, e.name_len);
-	e.file_len = 5;
-	e.file_enc = 1 | TR_STR_ASCII;
-	memcpy(e.file, "/a.py", 5);
-	CHECK_EQ(analyzer__event(fx->a, &e, sizeof(e)), 0);
+	CHECK_EQ(ev_code(fx->a, PID, instance, 10, code, name), 0);
 }
 
 /* FRAME called from PARENT (0: none, the first frame of its chain) */
 static void fx_call(struct fixture *fx, uint32_t instance, uint64_t ts, uint64_t frame,
 		    uint64_t parent, uint64_t code)
 {
-	struct tr_ev_call e = { .hdr = hdr(TR_EV_CALL, sizeof(e), instance, ts), .frame = frame,
-				.parent = parent, .code = code };
-
-	CHECK_EQ(analyzer__event(fx->a, &e, sizeof(e)), 0);
+	CHECK_EQ(ev_call(fx->a, PID, instance, ts, frame, parent, code), 0);
 }
 
 static void fx_return(struct fixture *fx, uint32_t instance, uint64_t ts, uint64_t frame)
 {
-	struct tr_ev_return e = { .hdr = hdr(TR_EV_RETURN, sizeof(e), instance, ts),
-				  .frame = frame };
-
-	CHECK_EQ(analyzer__event(fx->a, &e, sizeof(e)), 0);
+	CHECK_EQ(ev_return(fx->a, PID, instance, ts, frame, 0), 0);
 }
 
 static void fx_gc_begin(struct fixture *fx, uint32_t instance, uint64_t ts)

@@ -7,6 +7,7 @@
  */
 #include "unit.h"
 #include "analysis/analyzer.h"
+#include "analyzer_events.h"
 #include "cpython/x86_code.h"
 
 #define PID 100
@@ -36,43 +37,19 @@ static const struct sink_ops agg_ops = { .name = "agg", .call = rec_call,
 static const struct sink_ops line_ops = { .name = "line", .call = rec_call,
 					  .finish = rec_finish, .timeline = true };
 
-static struct tr_ev_hdr hdr(uint8_t type, uint16_t size, uint64_t ts)
-{
-	return (struct tr_ev_hdr){ .type = type, .size = size, .pid = PID, .tid = PID,
-				   .instance = 1, .ts = ts };
-}
-
 static void code(struct analyzer *a, uint64_t addr, const char *name)
 {
-	static struct tr_ev_code e;
-
-	memset(&e, 0, sizeof(e));
-	e.hdr = hdr(TR_EV_CODE, sizeof(e), 10);
-	e.code = addr;
-	e.firstlineno = 1;
-	e.name_len = strlen(name);
-	e.name_enc = 1 | TR_STR_ASCII;
-	memcpy(e.name, name, e.name_len);
-	e.file_len = 5;
-	e.file_enc = 1 | TR_STR_ASCII;
-	memcpy(e.file, "/a.py", 5);
-	CHECK_EQ(analyzer__event(a, &e, sizeof(e)), 0);
+	CHECK_EQ(ev_code(a, PID, 1, 10, addr, name), 0);
 }
 
 static void call(struct analyzer *a, uint64_t ts, uint64_t frame, uint64_t parent, uint64_t co)
 {
-	struct tr_ev_call e = { .hdr = hdr(TR_EV_CALL, sizeof(e), ts), .frame = frame,
-				.parent = parent, .code = co };
-
-	CHECK_EQ(analyzer__event(a, &e, sizeof(e)), 0);
+	CHECK_EQ(ev_call(a, PID, 1, ts, frame, parent, co), 0);
 }
 
 static void ret(struct analyzer *a, uint64_t ts, uint64_t frame, uint8_t flags)
 {
-	struct tr_ev_return e = { .hdr = hdr(TR_EV_RETURN, sizeof(e), ts), .frame = frame };
-
-	e.hdr.flags = flags;
-	CHECK_EQ(analyzer__event(a, &e, sizeof(e)), 0);
+	CHECK_EQ(ev_return(a, PID, 1, ts, frame, flags), 0);
 }
 
 /*

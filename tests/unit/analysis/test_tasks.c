@@ -8,6 +8,7 @@
  */
 #include "unit.h"
 #include "analysis/analyzer.h"
+#include "analyzer_events.h"
 
 #define PID 200
 
@@ -40,40 +41,22 @@ static const struct sink_ops task_ops = { .name = "tasks", .func = ts_func, .cal
 
 static struct tr_ev_hdr thdr(uint8_t type, uint16_t size, uint64_t ts)
 {
-	return (struct tr_ev_hdr){ .type = type, .size = size, .pid = PID, .tid = PID,
-				   .instance = 1, .ts = ts };
+	return ev_hdr(type, size, PID, 1, ts);
 }
 
 static void code(struct analyzer *a, uint64_t addr, const char *name)
 {
-	static struct tr_ev_code e;
-
-	memset(&e, 0, sizeof(e));
-	e.hdr = thdr(TR_EV_CODE, sizeof(e), 1);
-	e.code = addr;
-	e.firstlineno = 1;
-	e.name_len = strlen(name);
-	e.name_enc = 1 | TR_STR_ASCII;
-	memcpy(e.name, name, e.name_len);
-	e.file_len = 5;
-	e.file_enc = 1 | TR_STR_ASCII;
-	memcpy(e.file, "/t.py", 5);
-	CHECK_EQ(analyzer__event(a, &e, sizeof(e)), 0);
+	CHECK_EQ(ev_code(a, PID, 1, 1, addr, name), 0);
 }
 
 static void call(struct analyzer *a, uint64_t ts, uint64_t frame, uint64_t parent, uint64_t c)
 {
-	struct tr_ev_call e = { .hdr = thdr(TR_EV_CALL, sizeof(e), ts), .frame = frame,
-				.parent = parent, .code = c };
-
-	CHECK_EQ(analyzer__event(a, &e, sizeof(e)), 0);
+	CHECK_EQ(ev_call(a, PID, 1, ts, frame, parent, c), 0);
 }
 
 static void ret(struct analyzer *a, uint64_t ts, uint64_t frame)
 {
-	struct tr_ev_return e = { .hdr = thdr(TR_EV_RETURN, sizeof(e), ts), .frame = frame };
-
-	CHECK_EQ(analyzer__event(a, &e, sizeof(e)), 0);
+	CHECK_EQ(ev_return(a, PID, 1, ts, frame, 0), 0);
 }
 
 /* a TR_EV_TASK: FLAGS, of FRAME, Task TASK named NAME (NULL: "Task-NUM") */
