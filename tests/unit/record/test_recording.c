@@ -584,38 +584,50 @@ TEST(recording_end_without_warnings_v5)
 	unlink(path);
 }
 
+/* PATH: a recording of the end record E alone */
+static void end_written(const char *path, const struct in_end *e)
+{
+	struct rec_writer *w = rec_writer__open(path);
+
+	CHECK(w);
+	CHECK_EQ(rec_writer__end(w, e), 0);
+	CHECK_EQ(rec_writer__close(w), 0);
+}
+
+/* the first record of the recording PATH, in R: rec_reader__next's result */
+static int first_record(const char *path, struct rec_record *r)
+{
+	struct rec_reader *rd = rec_reader__open(path);
+	int ret;
+
+	CHECK(rd);
+	ret = rec_reader__next(rd, r);
+	rec_reader__close(rd);
+	return ret;
+}
+
 /* version 11: the launched command's end reads back; a version-10 end
  * (without it) reads with it unknown */
 TEST(recording_end_launch_v11_and_v10)
 {
 	const char *path = rec_tmp();
-	struct rec_writer *w = rec_writer__open(path);
 	struct in_end e = { .end_ts = 5000, .exit_code = 3,
 			    .launch = { .pid = 77, .how = LAUNCH_END_EXIT, .value = 3 } };
 	long size;
 	uint32_t len;
 	struct rec_record r;
-	struct rec_reader *rd;
 
-	CHECK(w);
-	CHECK_EQ(rec_writer__end(w, &e), 0);
-	CHECK_EQ(rec_writer__close(w), 0);
-	rd = rec_reader__open(path);
-	CHECK(rd);
-	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	end_written(path, &e);
+	CHECK_EQ(first_record(path, &r), 1);
 	CHECK(r.end.launch.pid == 77 && r.end.launch.how == LAUNCH_END_EXIT &&
 	      r.end.launch.value == 3 && !r.end.launch.core);
-	rec_reader__close(rd);
 	size = rec_file_size(path);
 	len = size - 16 - 8 - 16 - 44;
 	CHECK(truncate(path, size - 16 - 44) == 0);
 	rec_patch(path, 16 + 4, &len, 4);
 	rec_patch(path, 8, "\x0a", 1);
-	rd = rec_reader__open(path);
-	CHECK(rd);
-	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	CHECK_EQ(first_record(path, &r), 1);
 	CHECK(r.end.exit_code == 3 && !r.end.launch.pid && r.end.launch.how == LAUNCH_END_NONE);
-	rec_reader__close(rd);
 	unlink(path);
 }
 
@@ -747,7 +759,6 @@ TEST(recording_codemap_instance_v7)
 TEST(recording_end_probe_cost_nan_einval)
 {
 	const char *path = rec_tmp();
-	struct rec_writer *w = rec_writer__open(path);
 	struct in_end e = { .end_ts = 5000, .probe_cost = { .measured = true,
 							    .trap_entry_ns = 5000 } };
 	/* file header, record header, the end's fields before the probe cost,
@@ -755,21 +766,12 @@ TEST(recording_end_probe_cost_nan_einval)
 	long at = 16 + 8 + (8 + 8 + 4 + 4 + 2 + TR_DROP__COUNT * 8) + 2 + 8 + 4;
 	const uint64_t nan_bits = 0x7ff8000000000000ull;
 	struct rec_record r;
-	struct rec_reader *rd;
 
-	CHECK(w);
-	CHECK_EQ(rec_writer__end(w, &e), 0);
-	CHECK_EQ(rec_writer__close(w), 0);
-	rd = rec_reader__open(path);
-	CHECK(rd);
-	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	end_written(path, &e);
+	CHECK_EQ(first_record(path, &r), 1);
 	CHECK(r.end.probe_cost.measured && r.end.probe_cost.trap_entry_ns == 5000);
-	rec_reader__close(rd);
 	rec_patch(path, at, &nan_bits, 8);
-	rd = rec_reader__open(path);
-	CHECK(rd);
-	CHECK_EQ(rec_reader__next(rd, &r), -EINVAL);
-	rec_reader__close(rd);
+	CHECK_EQ(first_record(path, &r), -EINVAL);
 	unlink(path);
 }
 
@@ -778,36 +780,23 @@ TEST(recording_end_probe_cost_nan_einval)
 TEST(recording_end_probe_cost_v12)
 {
 	const char *path = rec_tmp();
-	struct rec_writer *w = rec_writer__open(path);
 	struct in_end e = { .end_ts = 5000, .probe_cost = {
 		.measured = true, .trap_entry_ns = 6000, .trap_return_ns = 6500,
 		.trap_entry_before_ns = 5100, .trap_return_before_ns = 5500,
 		.slow_extra_ns = 17000, .slow_sites = 1, .silent_hits = 42, .silent_ns = 6100,
 	} };
 	struct rec_record r;
-	struct rec_reader *rd;
 
-	CHECK(w);
-	CHECK_EQ(rec_writer__end(w, &e), 0);
-	CHECK_EQ(rec_writer__close(w), 0);
-	rd = rec_reader__open(path);
-	CHECK(rd);
-	CHECK_EQ(rec_reader__next(rd, &r), 1);
+	end_written(path, &e);
+	CHECK_EQ(first_record(path, &r), 1);
 	CHECK(r.end.probe_cost.trap_entry_before_ns == 5100 &&
 	      r.end.probe_cost.trap_return_before_ns == 5500 &&
 	      r.end.probe_cost.slow_extra_ns == 17000 && r.end.probe_cost.slow_sites == 1 &&
 	      r.end.probe_cost.silent_hits == 42 && r.end.probe_cost.silent_ns == 6100);
-	rec_reader__close(rd);
 	unlink(path);
 
 	e.probe_cost.trap_entry_before_ns = 7000;
-	w = rec_writer__open(path);
-	CHECK(w);
-	CHECK_EQ(rec_writer__end(w, &e), 0);
-	CHECK_EQ(rec_writer__close(w), 0);
-	rd = rec_reader__open(path);
-	CHECK(rd);
-	CHECK(rec_reader__next(rd, &r) < 0);
-	rec_reader__close(rd);
+	end_written(path, &e);
+	CHECK(first_record(path, &r) < 0);
 	unlink(path);
 }
