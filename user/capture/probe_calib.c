@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 #include "capture/probe_calib.h"
 #include "cpython/x86_code.h"
+#include "os/proc_maps.h"
 
 #define CALIB_CALLS 100		/* calls timed per round */
 #define CALIB_ROUNDS 5		/* the best round counts */
@@ -95,18 +96,16 @@ static long read_long(const char *path, const char *fmt)
 /* the file offset of calibration site SITE in our executable */
 static long site_offset(void (*site)(void))
 {
-	uintptr_t want = (uintptr_t)site;
-	FILE *f = fopen("/proc/self/maps", "r");
-	unsigned long lo, hi, off;
-	char line[512];
+	uint64_t want = (uintptr_t)site;
+	struct proc_maps maps;
 	long ret = -1;
 
-	if (!f)
+	if (proc_maps__read(getpid(), &maps))
 		return -1;
-	while (ret < 0 && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) == 3 && want >= lo && want < hi)
-			ret = (long)(want - lo + off);
-	fclose(f);
+	for (size_t i = 0; i < maps.n && ret < 0; i++)
+		if (want >= maps.v[i].start && want < maps.v[i].end)
+			ret = (long)(want - maps.v[i].start + maps.v[i].offset);
+	proc_maps__free(&maps);
 	return ret;
 }
 
