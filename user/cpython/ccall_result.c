@@ -38,38 +38,6 @@
 #include "cpython/ccall_internal.h"
 #include "tracer.h"
 
-/* x86 number (rax 0 ... r15 15) of the 64-bit register R is part of, its
- * width in *BITS; -1 if not a general-purpose register */
-static int gpr_of(x86_reg r, int *bits)
-{
-	static const x86_reg q[16] = { X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX,
-				       X86_REG_RSP, X86_REG_RBP, X86_REG_RSI, X86_REG_RDI,
-				       X86_REG_R8,  X86_REG_R9,  X86_REG_R10, X86_REG_R11,
-				       X86_REG_R12, X86_REG_R13, X86_REG_R14, X86_REG_R15 };
-	static const x86_reg d[16] = { X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX,
-				       X86_REG_ESP, X86_REG_EBP, X86_REG_ESI, X86_REG_EDI,
-				       X86_REG_R8D, X86_REG_R9D, X86_REG_R10D, X86_REG_R11D,
-				       X86_REG_R12D, X86_REG_R13D, X86_REG_R14D, X86_REG_R15D };
-	static const x86_reg w[16] = { X86_REG_AX,  X86_REG_CX,  X86_REG_DX,  X86_REG_BX,
-				       X86_REG_SP,  X86_REG_BP,  X86_REG_SI,  X86_REG_DI,
-				       X86_REG_R8W, X86_REG_R9W, X86_REG_R10W, X86_REG_R11W,
-				       X86_REG_R12W, X86_REG_R13W, X86_REG_R14W, X86_REG_R15W };
-	static const x86_reg b[16] = { X86_REG_AL,  X86_REG_CL,  X86_REG_DL,  X86_REG_BL,
-				       X86_REG_SPL, X86_REG_BPL, X86_REG_SIL, X86_REG_DIL,
-				       X86_REG_R8B, X86_REG_R9B, X86_REG_R10B, X86_REG_R11B,
-				       X86_REG_R12B, X86_REG_R13B, X86_REG_R14B, X86_REG_R15B };
-
-	for (int k = 0; k < 16; k++) {
-		if (r == q[k] || r == d[k] || r == w[k] || r == b[k] ||
-		    (k < 4 && r == (k == 0 ? X86_REG_AH : k == 1 ? X86_REG_CH :
-				    k == 2 ? X86_REG_DH : X86_REG_BH))) {
-			*bits = r == q[k] ? 64 : r == d[k] ? 32 : 16;
-			return k;
-		}
-	}
-	return -1;
-}
-
 /* the kind of result of the call at I by the function it calls, when a
  * name or a known address says (TR_CCALL_RES_SSIZE, _INT, 0: a PyObject *;
  * DIRECT: the end callees' own addresses, ccall_sites.c), else -1 */
@@ -123,20 +91,20 @@ static uint32_t result_at(const struct code *c, size_t call, size_t site, uint32
 
 		if (in[i].id == X86_INS_MOV && x->op_count == 2 &&
 		    x->operands[0].type == X86_OP_REG && x->operands[1].type == X86_OP_REG) {
-			dst = gpr_of(x->operands[0].reg, &db);
-			src = gpr_of(x->operands[1].reg, &sb);
+			dst = x86_code__gpr(x->operands[0].reg, &db);
+			src = x86_code__gpr(x->operands[1].reg, &sb);
 		}
 		/* a store to memory: a spill of a holder, or over the slot */
 		if (in[i].id == X86_INS_MOV && x->op_count == 2 &&
 		    x->operands[0].type == X86_OP_MEM) {
 			const x86_op_mem *m = &x->operands[0].mem;
-			int b, base = gpr_of(m->base, &b);
+			int b, base = x86_code__gpr(m->base, &b);
 
 			if (base == slot_base && m->disp == slot_disp)
 				slot_base = -1;
 			if (x->operands[1].type == X86_OP_REG && base >= 0 &&
 			    m->index == X86_REG_INVALID && m->disp >= INT16_MIN && m->disp <= INT16_MAX &&
-			    (src = gpr_of(x->operands[1].reg, &sb)) >= 0 && sb >= need &&
+			    (src = x86_code__gpr(x->operands[1].reg, &sb)) >= 0 && sb >= need &&
 			    sb == 64 && (holds & (1u << src)) && !(holds & (1u << base))) {
 				slot_base = base;
 				slot_disp = m->disp;
@@ -153,7 +121,7 @@ static uint32_t result_at(const struct code *c, size_t call, size_t site, uint32
 			break;
 		}
 		for (uint8_t k = 0; k < nwr; k++) {
-			int b, r = gpr_of(wr[k], &b);
+			int b, r = x86_code__gpr(wr[k], &b);
 
 			if (r >= 0)
 				holds &= ~(1u << r);

@@ -47,4 +47,9 @@ void x86_code__free(struct x86_code *c);
 /* Does a uprobe on the x86-64 instruction B[0..LEN) get emulated by the
  * kernel (no single-step)? */
 bool x86_code__kernel_emulates(const unsigned char *b, size_t len);
+
+/* capstone's register R -> the number of the 64-bit register it is part of
+ * in the x86 encoding (rax 0 ... r15 15), its width in *BITS (64, 32, 16,
+ * 8; BITS may be NULL); -1 for anything else */
+int x86_code__gpr(x86_reg r, int *bits);
 #endif
