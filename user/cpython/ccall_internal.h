@@ -15,8 +15,6 @@
 
 /* the 64-bit register R (or a part of it) as enum tr_reg, 0 if none of ours */
 int tr_reg_of(x86_reg r);
-/* disassemble the LEN bytes at ADDR into *IN (caller frees with cs_free) */
-size_t disasm_at(const struct code *c, uint64_t addr, size_t len, cs_insn **in);
 /* the value stack pointer's register (enum tr_reg) from POP_TOP's handler, 0 */
 int stack_reg(const struct code *c, uint64_t pop_top);
 /* the function a direct call of T, a PLT stub, reaches: its name */

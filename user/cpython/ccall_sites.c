@@ -154,16 +154,6 @@ int tr_reg_of(x86_reg r)
 	}
 }
 
-/* disassemble up to MAX instructions at ADDR (caller frees with cs_free) */
-size_t disasm_at(const struct code *c, uint64_t addr, size_t len, cs_insn **in)
-{
-	unsigned char buf[1024];
-
-	if (len > sizeof(buf) || elf_file__read_vaddr(c->x.ef, addr, buf, len) < 0)
-		return 0;
-	return cs_disasm(c->x.cs, buf, len, addr, 0, in);
-}
-
 /* the value stack pointer: the base of POP_TOP's first load from -8(reg) */
 int stack_reg(const struct code *c, uint64_t pop_top)
 {

@@ -46,6 +46,9 @@ void classify(csh cs, const cs_insn *in, void *rec);
 int disassemble(struct code *c, uint64_t start, uint64_t size);
 /* index of the instruction starting at ADDR, or -1 */
 long find_ins(const struct code *c, uint64_t addr);
+/* disassemble the LEN bytes at ADDR (at most 1024) into *IN (caller frees
+ * with cs_free); 0 if they cannot be read */
+size_t disasm_at(const struct code *c, uint64_t addr, size_t len, cs_insn **in);
 /* successors of instruction I: fall-through and/or direct target (-1: none) */
 void successors(const struct code *c, size_t i, long *fall, long *jump);
 void family_add(struct family *f, uint64_t addr, const char *name);
@@ -59,6 +62,9 @@ long entry_site(const struct code *c, const uint8_t *outside, long e, bool *emul
 /* the computed-goto table's 256 handlers */
 int find_table(struct elf_file *ef, const char *path, uint64_t fv, uint64_t fsz,
 	       uint64_t handlers[256], char *err, size_t errlen);
+/* the first instruction of the branch only gen.throw() takes, from the
+ * eval function's entry FV (throw_site.c); -ENOENT when not found */
+int throw_site__find(const struct code *c, uint64_t fv, uint64_t *target);
 /* disassemble the .cold fragments STARTS lie in */
 int disassemble_fragments(struct code *c, uint64_t fv, uint64_t fsz, const uint64_t *starts,
 			  size_t n_starts);

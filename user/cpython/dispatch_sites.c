@@ -14,8 +14,12 @@
  *     yield/await when it resumes: a 'call'. (A frame that only creates a
  *     generator runs RETURN_GENERATOR before its RESUME: no event, as in
  *     sys.setprofile.) Resuming with gen.throw() skips RESUME; that one
- *     re-enters _PyEval_EvalFrameDefault with throwflag set, where a uprobe
- *     on the function's entry reports it (bpf/tracer.bpf.c, eval_throw).
+ *     re-enters _PyEval_EvalFrameDefault with throwflag set, and the branch
+ *     that tests it, found in the code (user/cpython/throw_site.c), is a
+ *     site of its own (DS_THROW; bpf/dispatch.bpf.h, dispatch_throw).
+ *     Where that branch is not found, a uprobe on the function's entry
+ *     reports the throw (eval_throw), at the price of a trap on every entry
+ *     of the evaluator (each call from C, each 3.11 generator resumption).
  *   - RETURN_VALUE, RETURN_CONST (3.12+), YIELD_VALUE and their instrumented
  *     forms: a 'return'.
  *   - the exit_unwind label, where every frame that an exception leaves
@@ -141,6 +145,15 @@ int disassemble(struct code *c, uint64_t start, uint64_t size)
 long find_ins(const struct code *c, uint64_t addr)
 {
 	return x86_code__find(&c->x, addr);
+}
+
+size_t disasm_at(const struct code *c, uint64_t addr, size_t len, cs_insn **in)
+{
+	unsigned char buf[1024];
+
+	if (len > sizeof(buf) || elf_file__read_vaddr(c->x.ef, addr, buf, len) < 0)
+		return 0;
+	return cs_disasm(c->x.cs, buf, len, addr, 0, in);
 }
 
 /* successors of instruction I: fall-through and/or direct target (-1: none) */
@@ -319,6 +332,7 @@ const char *dispatch_sites__kind_name(uint8_t kind)
 	case DS_CALL: return "call";
 	case DS_RETURN: return "return";
 	case DS_UNWIND: return "unwind";
+	case DS_THROW: return "throw";
 	default: return "?";
 	}
 }
@@ -332,6 +346,7 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 		       char *err, size_t errlen)
 {
 	uint8_t *outside = malloc(c->n);
+	bool exits = f->kind == DS_RETURN || f->kind == DS_UNWIND;
 	long sites[FAMILY_MAX];
 	int n_sites = 0, ret = 0;
 
@@ -355,7 +370,7 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 			break;
 		}
 		reg.reg = -1;
-		if (f->kind != DS_CALL && s != e &&
+		if (exits && s != e &&
 		    switches_frame(c, c->v[e].addr, c->v[s].addr, frame_back) &&
 		    exit_reg__find(c->x.ef, c->x.cs, c->v[e].addr, c->v[s].addr, frame_back,
 				   &reg) &&
@@ -386,7 +401,7 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 	}
 	/* a return must not be counted twice; a call seen twice in a row is
 	 * dropped by the analyzer (see the top comment) */
-	for (int k = 0; !ret && f->kind != DS_CALL && k < n_sites; k++)
+	for (int k = 0; !ret && exits && k < n_sites; k++)
 		if (reaches_other_site(c, outside, sites[k], sites, n_sites))
 			ret = ERR("dispatch: one %s instruction could pass two probe sites (0x%llx)",
 				  dispatch_sites__kind_name(f->kind),
@@ -566,6 +581,29 @@ void dispatch_sites__prep_free(struct ds_prep *p)
 	free(p);
 }
 
+/*
+ * The gen.throw() branch (throw_site.c), as one more family: its site is
+ * the first emulated instruction only that branch reaches. Where there is
+ * none, or no branch was found, the plan has no DS_THROW site and the
+ * caller probes the eval function's entry instead (exact, a trap more per
+ * entry): nothing here is an error.
+ */
+static void plan_throw(struct ds_prep *p, struct ds_plan *plan)
+{
+	struct family f = { .kind = DS_THROW };
+	struct ds_plan try = *plan;
+	uint64_t target;
+	char why[200];
+
+	if (throw_site__find(&p->c, p->fv, &target))
+		return;
+	family_add(&f, target, "gen.throw() entry");
+	if (plan_family(&p->c, &f, p->starts, p->n_starts, p->n_starts - 1, p->frame_back, &try,
+			why, sizeof(why)) || try.n != plan->n + 1 || !try.sites[plan->n].emulated)
+		return;
+	*plan = try;
+}
+
 int dispatch_sites__plan_prepared(struct ds_prep *p, const struct py_opcodes *ops,
 				  struct ds_plan *plan, char *err, size_t errlen)
 {
@@ -640,6 +678,8 @@ int dispatch_sites__plan_prepared(struct ds_prep *p, const struct py_opcodes *op
 	for (int k = 0; k < 3 && !ret; k++)
 		ret = plan_family(&p->c, &fam[k], p->starts, p->n_starts, p->n_starts - 1,
 				  p->frame_back, plan, err, errlen);
+	if (!ret)
+		plan_throw(p, plan);
 	return ret;
 }
 

@@ -12,7 +12,14 @@ enum ds_kind {
 	DS_CALL = 1,	/* a frame starts or resumes (RESUME and its forms) */
 	DS_RETURN = 2,	/* a frame returns or yields */
 	DS_UNWIND = 3,	/* a frame exits by an exception (the exit_unwind label) */
+	DS_THROW = 4,	/* a frame resumes by gen.throw() (throw_site.c) */
 };
+
+/* a site where a frame starts or resumes (the others: where one exits) */
+static inline bool ds_kind_starts(uint8_t kind)
+{
+	return kind == DS_CALL || kind == DS_THROW;
+}
 
 struct ds_site {
 	uint64_t vaddr;		/* where the uprobe goes (virtual address in the file) */
