@@ -35,9 +35,9 @@ __noinline __u64 running_frame(struct tr_proc_cfg *cfg)
 	return frame;
 }
 
-/* a probe site: the executing frame starts (STARTS) or exits (its return
- * event flagged RFLAGS) */
-static __always_inline int dispatch_site(bool starts, __u64 cookie, __u64 ip, __u8 rflags)
+/* a probe site: the executing frame starts (STARTS; its call event flagged
+ * FLAGS) or exits (its return event flagged FLAGS) */
+static __always_inline int dispatch_site(bool starts, __u64 cookie, __u64 ip, __u8 flags)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tr_proc_cfg *cfg = proc_cfg_at(pid_tgid, cookie, starts ? ip : 0);
@@ -48,13 +48,23 @@ static __always_inline int dispatch_site(bool starts, __u64 cookie, __u64 ip, __
 	frame = running_frame(cfg);
 	if (!frame)
 		return 0;
-	return starts ? frame_starts(cfg, pid_tgid, frame) : frame_exits(cfg, pid_tgid, frame, rflags);
+	return starts ? frame_starts(cfg, pid_tgid, frame, flags)
+		      : frame_exits(cfg, pid_tgid, frame, flags);
 }
 
 SEC("uprobe")
 int dispatch_call(struct pt_regs *ctx)
 {
 	return dispatch_site(true, UPROBE_COOKIE(ctx), PT_REGS_IP(ctx), 0);
+}
+
+/* the branch of the evaluator only gen.throw()/close() take
+ * (user/cpython/throw_site.c): the frame is pushed, so it is the current
+ * one, as at a RESUME */
+SEC("uprobe")
+int dispatch_throw(struct pt_regs *ctx)
+{
+	return dispatch_site(true, UPROBE_COOKIE(ctx), PT_REGS_IP(ctx), TR_CALL_THROW);
 }
 
 /* register NUM (x86 encoding: rax 0 ... r15 15) at the probe. (Copied
@@ -121,7 +131,8 @@ int dispatch_return(struct pt_regs *ctx)
 /*
  * gen.throw()/close() resume a generator without running its RESUME: the
  * evaluator is entered with throwflag set and goes straight to the
- * exception handling (sys.setprofile reports a call there). A uprobe on
+ * exception handling (sys.setprofile reports a call there). Where the
+ * branch that tests throwflag was not found (dispatch_throw), a uprobe on
  * the function's entry sees the arguments where the ABI puts them.
  */
 SEC("uprobe")
@@ -138,6 +149,6 @@ int eval_throw(struct pt_regs *ctx)
 	if (!cfg)
 		return 0;
 	parent = evaluator_caller(cfg, frame, tstate, &code);
-	return emit_call(cfg, pid_tgid, frame, code, parent, 0, false);
+	return emit_call(cfg, pid_tgid, frame, code, parent, TR_CALL_THROW, false);
 }
 #endif

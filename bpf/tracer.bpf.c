@@ -246,8 +246,9 @@ static __always_inline int emit_call(struct tr_proc_cfg *cfg, __u64 pid_tgid,
 	}
 	if (ts) {
 		/* (a call of the frame on top: one call seen twice, a RESUME
-		 * run again: user/cpython/dispatch_sites.c) */
-		if (ts->top && parent != ts->top && frame != ts->top)
+		 * run again: user/cpython/dispatch_sites.c; a throw's parent
+		 * may be a generator that never ran: TR_CALL_THROW) */
+		if (ts->top && parent != ts->top && frame != ts->top && !(flags & TR_CALL_THROW))
 			ts->switched = 1;
 		ts->top = frame;
 	}
@@ -286,15 +287,16 @@ static __always_inline __u64 current_frame(struct tr_proc_cfg *cfg)
 	return frame_of_tstate(&cfg->layout, tstate, NULL);
 }
 
-/* FRAME starts or resumes (it is the frame the thread is executing) */
+/* FRAME starts or resumes (it is the frame the thread is executing);
+ * FLAGS: TR_CALL_THROW or 0 */
 static __always_inline int frame_starts(struct tr_proc_cfg *cfg, __u64 pid_tgid,
-					__u64 frame)
+					__u64 frame, __u8 flags)
 {
 	__u64 code, parent;
 
 	read_code_back(cfg, frame, &code, &parent);
 	return emit_call(cfg, pid_tgid, frame, code,
-			 python_caller(cfg, parent), 0, false);
+			 python_caller(cfg, parent), flags, false);
 }
 
 /* FRAME returns, yields or unwinds (it is still the executing frame) */
@@ -363,7 +365,7 @@ int BPF_USDT(usdt_entry, __u64 filename, __u64 funcname, int lineno)
 
 	if (!cfg)
 		return 0;
-	return frame_starts(cfg, pid_tgid, current_frame(cfg));
+	return frame_starts(cfg, pid_tgid, current_frame(cfg), 0);
 }
 
 SEC("usdt")

@@ -234,6 +234,12 @@ enum tr_event_type {
 				   * Python frame PARENT (sys.setprofile's c_call):
 				   * FRAME is PARENT | 1, CODE the PyMethodDef | 1
 				   * (bpf/ccalls.bpf.h); its return carries the same */
+#define TR_CALL_THROW        0x10 /* the frame resumes by gen.throw()/close(),
+				   * not its RESUME: PARENT may be a generator
+				   * that CPython made current only to hand the
+				   * throw on to the one it delegates to
+				   * (`yield from`, await), without running it and
+				   * without an event (user/analysis/pystacks.c) */
 #define TR_CALL_ATTACH_WALK  0x40 /* with PREATTACH: sent by the attach walk
 				   * (bpf/attach_walk.bpf.h), valid only if its
 				   * TR_EV_ATTACH_WALK says so */

@@ -389,7 +389,7 @@ static int call_event(struct analyzer *a, struct thread_st *t, const struct tr_e
 	 * EVAL, whose returns carry no frame and whose callers are not
 	 * exact enough to tell frame chains apart (pystacks.c) */
 	if (!preattach && ps && ps->strategy != TR_STRATEGY_EVAL &&
-	    (err = pystacks__for_call(t, e->parent)))
+	    (err = pystacks__for_call(t, e->parent, e->hdr.flags & TR_CALL_THROW)))
 		return err;
 	if (!preattach && ps && ps->strategy == TR_STRATEGY_EVAL) {
 		/* (b) of the top comment: unprobed frames above the parent are

@@ -190,9 +190,10 @@ void pairing__close_thread(struct analyzer *a, struct thread_st *t, uint64_t end
 uint32_t pairing__stack_of(struct analyzer *a, uint32_t parent, uint32_t func);
 
 /* user/analysis/pystacks.c: T's running stack becomes the one a call from
- * PARENT, or a return of FRAME, belongs to (a greenlet switch happened
- * since T's previous event); 0 or -ENOMEM */
-int pystacks__for_call(struct thread_st *t, uint64_t parent);
+ * PARENT (THROW: a frame resumed by gen.throw(), TR_CALL_THROW), or a
+ * return of FRAME, belongs to (a greenlet switch happened since T's
+ * previous event); 0 or -ENOMEM */
+int pystacks__for_call(struct thread_st *t, uint64_t parent, bool throw);
 int pystacks__for_return(struct thread_st *t, uint64_t frame);
 /* a return of FRAME, found on no stack of T: the frame, running since
  * before the attach, is at the bottom of a greenlet's stack; true when T

@@ -25,7 +25,9 @@
  *      or lost: the pairing handles it). PARENT nowhere: a greenlet
  *      suspended since before the attach resumed (its frames were not on
  *      the chain the BPF side walked at the thread's first event): a new
- *      stack whose base is PARENT.
+ *      stack whose base is PARENT. Unless the call is a gen.throw()
+ *      (TR_CALL_THROW), whose PARENT can be a delegating generator that
+ *      never ran (see pystacks__for_call): on the running stack.
  *  return of FRAME:   on the running stack's top, or deeper: no switch. On
  *      a parked stack's top: switch to it. Nowhere: when it is a stack's
  *      base, that stack (its greenlet's frame running since before the
@@ -179,7 +181,7 @@ static bool on_running(const struct thread_st *t, uint64_t frame)
 	return false;
 }
 
-int pystacks__for_call(struct thread_st *t, uint64_t parent)
+int pystacks__for_call(struct thread_st *t, uint64_t parent, bool throw)
 {
 	int err = 0;
 
@@ -199,7 +201,13 @@ int pystacks__for_call(struct thread_st *t, uint64_t parent)
 		t->s.base = parent;
 		return 0;
 	}
-	if (on_running(t, parent))
+	/* a throw is made by the running frame (a C call of its): where its
+	 * PARENT is on no stack, CPython made a generator current only to
+	 * hand the throw on to the one it delegates to, without running it
+	 * (_gen_throw, `yield from`/await), and no event started it: the
+	 * call belongs on the running stack, as sys.setprofile's nesting
+	 * of events has it */
+	if (throw || on_running(t, parent))
 		return 0;
 	return start_new(t, parent);
 }

@@ -190,10 +190,22 @@ static int attach_eval(struct probes *p, const struct target *t, char *err, size
 	return ret;
 }
 
-/* returns (and unwinds) first, then calls: a call seen is seen returning */
+/* the dispatch sites of pass PASS of attach_dispatch: exits, throws, calls */
+static bool in_pass(const struct ds_site *d, int pass)
+{
+	return pass == 0 ? !ds_kind_starts(d->kind) : pass == 1 ? d->kind == DS_THROW
+							       : d->kind == DS_CALL;
+}
+
+/* returns (and unwinds) first, then the throw site, then calls: a call
+ * seen is seen returning */
 static int attach_dispatch(struct probes *p, const struct target *t, char *err, size_t errlen)
 {
+	static const char *const pass_what[3] = { "the dispatch exit sites",
+						  "the gen.throw() site", "the dispatch call sites" };
 	struct tracer_bpf *s = p->skel;
+	struct bpf_program *prog[3] = { s->progs.dispatch_return, s->progs.dispatch_throw,
+					s->progs.dispatch_call };
 	int n_sites = t->bin.plan.n > 0 ? t->bin.plan.n : 0, ret = 0;
 	uint64_t *off = calloc(n_sites + 1, sizeof(*off));
 	char (*names)[96] = calloc(n_sites + 1, sizeof(*names));
@@ -205,13 +217,13 @@ static int attach_dispatch(struct probes *p, const struct target *t, char *err, 
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (int pass = 0; pass < 2 && !ret; pass++) {
+	for (int pass = 0; pass < 3 && !ret; pass++) {
 		size_t n = 0;
 
 		for (int i = 0; i < n_sites; i++) {
 			const struct ds_site *d = &t->bin.plan.sites[i];
 
-			if ((d->kind == DS_CALL) != (pass == 1))
+			if (!in_pass(d, pass))
 				continue;
 			snprintf(names[n], sizeof(names[n]), "uprobe at %s (0x%llx)", d->what,
 				 (unsigned long long)d->vaddr);
@@ -220,14 +232,16 @@ static int attach_dispatch(struct probes *p, const struct target *t, char *err, 
 			low[n] = d->frame_reg < 0 ? 0 : TR_DS_REG | (uint32_t)d->frame_reg |
 							  (d->link_cleared ? TR_DS_LINK_CLEARED : 0);
 			/* a single-stepped exit: its events say so (the cost) */
-			if (d->kind != DS_CALL && !d->emulated)
+			if (!ds_kind_starts(d->kind) && !d->emulated)
 				low[n] |= TR_DS_SLOW;
 			off[n++] = t->bin.site_offset[i];
 		}
-		ret = uprobes(p, t, pass ? s->progs.dispatch_call : s->progs.dispatch_return, false,
-			      off, low, n, pass ? "the dispatch call sites" : "the dispatch exit sites",
-			      what, err, errlen);
-		if (pass == 0 && !ret)
+		if (n)
+			ret = uprobes(p, t, prog[pass], false, off, low, n, pass_what[pass], what, err,
+				      errlen);
+		/* gen.throw() without a site of its own: the entry (exact, a
+		 * trap on every entry of the evaluator) */
+		else if (pass == 1)
 			ret = uprobe1(p, t, s->progs.eval_throw, false, t->bin.eval_offset, 0,
 				      "uprobe _PyEval_EvalFrameDefault (generator throw)", err, errlen);
 	}
@@ -386,6 +400,7 @@ static const struct { const char *prog; unsigned use; } prog_uses[] = {
 	{ "eval_return", PROBES_USE_EVAL },
 	{ "dispatch_call", PROBES_USE_DISPATCH },
 	{ "dispatch_return", PROBES_USE_DISPATCH },
+	{ "dispatch_throw", PROBES_USE_DISPATCH },
 	{ "eval_throw", PROBES_USE_DISPATCH },
 	{ "usdt_gc_start", PROBES_USE_RT_USDT },
 	{ "usdt_gc_done", PROBES_USE_RT_USDT },

@@ -35,14 +35,22 @@ static inline int ev_code(struct analyzer *a, uint32_t pid, uint32_t instance, u
 	return analyzer__event(a, &e, sizeof(e));
 }
 
-/* FRAME (code object CODE) called from PARENT (0: none) */
-static inline int ev_call(struct analyzer *a, uint32_t pid, uint32_t instance, uint64_t ts,
-			  uint64_t frame, uint64_t parent, uint64_t code)
+/* FRAME (code object CODE) called from PARENT (0: none); FLAGS: TR_CALL_* */
+static inline int ev_call_flagged(struct analyzer *a, uint32_t pid, uint32_t instance,
+				  uint64_t ts, uint64_t frame, uint64_t parent, uint64_t code,
+				  uint8_t flags)
 {
 	struct tr_ev_call e = { .hdr = ev_hdr(TR_EV_CALL, sizeof(e), pid, instance, ts),
 				.frame = frame, .parent = parent, .code = code };
 
+	e.hdr.flags = flags;
 	return analyzer__event(a, &e, sizeof(e));
+}
+
+static inline int ev_call(struct analyzer *a, uint32_t pid, uint32_t instance, uint64_t ts,
+			  uint64_t frame, uint64_t parent, uint64_t code)
+{
+	return ev_call_flagged(a, pid, instance, ts, frame, parent, code, 0);
 }
 
 /* FRAME returns; FLAGS: TR_RET_* */

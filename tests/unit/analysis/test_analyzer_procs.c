@@ -389,6 +389,44 @@ TEST(analyzer_greenlets_pair_per_stack)
 	analyzer__free(fx.a);
 }
 
+/*
+ * gen.throw() into a generator that delegates (`yield from`, await):
+ * CPython makes the delegating generator's frame current without running it
+ * (no event), then resumes the inner one with the throw, whose call's
+ * PARENT is that frame, on no stack. Flagged TR_CALL_THROW, the call stays
+ * on the running stack, nested in the frame that threw, as sys.setprofile's
+ * events nest; the same events unflagged read as a greenlet suspended since
+ * before the attach resuming (a track of its own).
+ */
+TEST(analyzer_throw_through_a_delegator_stays_on_the_stack)
+{
+	for (int flagged = 1; flagged >= 0; flagged--) {
+		struct fixture fx;
+		const struct session_stats *st;
+
+		fx_init(&fx);
+		fx_process(&fx, 1, 1000);
+		fx_code(&fx, 1, 0xc0de, "throws");
+		fx_code(&fx, 1, 0xc0df, "inner");
+		fx_call(&fx, 1, 2000, 0xa1, 0, 0xc0de);
+		CHECK_EQ(ev_call_flagged(fx.a, PID, 1, 2100, 0xb2, 0xb1, 0xc0df,
+					 flagged ? TR_CALL_THROW : 0), 0);
+		fx_return(&fx, 1, 2200, 0xb2);			/* it yields */
+		fx_return(&fx, 1, 3000, 0xa1);
+		st = fx_end(&fx, 7000);
+		CHECK_STR(fx.cap.log, "process 100/1\n"
+				      "call inner 2100-2200 0x0\n"
+				      "call throws 2000-3000 0x0\n"
+				      "finish\n");
+		CHECK_EQ(fx.cap.n_calls, 2);
+		CHECK_EQ(fx.cap.calls[0].track, flagged ? 0u : 1u);
+		CHECK_EQ(fx.cap.calls[0].depth, flagged ? 1u : 0u);
+		CHECK_EQ(fx.cap.calls[1].child_ns, flagged ? 100u : 0u);
+		CHECK_EQ(st->unmatched_returns, 0);
+		analyzer__free(fx.a);
+	}
+}
+
 /* removing a process's entries (keys pid << 32 | x) keeps the others
  * findable, also across clusters that wrap around the table's end */
 TEST(hashmap_del_upper_keeps_the_rest)
