@@ -7,7 +7,10 @@ DWARF, where exit_unwind is found by code analysis
   - Debian's /usr/bin/python3.11 (PGO+LTO, non-PIE, stripped).
 Call counts == sys.setprofile ground truth measured in a separate run of
 the same interpreter with the same library, on the usual workloads and an
-exceptions-heavy one (frames left through exit_unwind); on the copies, every
+exceptions-heavy one (frames left through exit_unwind) and one of
+gen.throw()s through `yield from`/await delegates (throws.py: seen at the
+branch of the evaluator only a throw takes, user/cpython/throw_site.c, and
+nested where sys.setprofile nests them); on the copies, every
 dispatch site emulated but 3.13's YIELD_VALUE, which the tracer names before
 tracing (a stripped 3.12's exit_unwind is found from the jumps into it:
 user/cpython/exit_preds.c)."""
@@ -22,7 +25,8 @@ from ground_truth import ground_truth
 from test_exact import TIMEOUT, check_trace, pid_from_stderr
 
 EXC = helpers.Workload("exceptions", ["exceptions.py"])
-WORKLOADS = {w.name: w for w in helpers.WORKLOAD_LIST + [EXC]}
+THROWS = helpers.Workload("throws", ["throws.py"])
+WORKLOADS = {w.name: w for w in helpers.WORKLOAD_LIST + [EXC, THROWS]}
 STRIPPED = ["pyenv3.11", "pyenv3.12", "pyenv3.13", "pyenv3.14"]
 NOTE = "exit_unwind, where frames that exceptions leave are seen, was found by code analysis"
 

@@ -76,6 +76,52 @@ def generators():
     return n
 
 
+def gen_catches():
+    while True:
+        try:
+            yield 1
+        except Failure:
+            yield 2
+
+
+def gen_cleans():
+    try:
+        yield 1
+    finally:
+        finally_path(0)
+
+
+async def coro_waits():
+    try:
+        await asyncio.sleep(0)
+    except Failure:
+        return 3
+    return 0
+
+
+def throws():
+    """gen.throw()/close() entering frames without their RESUME: caught
+    and resumed, a finally run by close(), a coroutine thrown into (each a
+    call in sys.setprofile). (Through a `yield from` delegate: throws.py)"""
+    n = 0
+    g = gen_catches()
+    next(g)
+    n += g.throw(Failure("caught"))
+    g = gen_cleans()
+    next(g)
+    try:
+        g.close()
+    except Failure:
+        n += 1
+    c = coro_waits()
+    c.send(None)
+    try:
+        c.throw(Failure("coro"))
+    except StopIteration as stop:
+        n += stop.value
+    return n
+
+
 async def coro_fails(n):
     await asyncio.sleep(0)
     raiser(n)
@@ -136,7 +182,7 @@ def main():
             reraiser(i % 4)
         except ValueError:
             total[2] += 1
-        total[3] += generators()
+        total[3] += generators() + throws()
         total[5] += swallowed(Swallow, i % 2)
     for _ in range(20):
         total[4] += init_failures(Boom)
