@@ -171,7 +171,8 @@ class Events:
                 en = os.path.join(INSTANCE, "events", GROUP, name, "enable")
                 _write(en, "1")
                 self._enabled.append(en)
-        except OSError:
+        except BaseException:
+            # (Ctrl-C too: nothing of ours stays behind)
             self._remove()
             raise
         return self
