@@ -108,7 +108,7 @@ def available():
                             universal_newlines=True)
         if cp.returncode != 0 or not os.path.exists(ev):
             return "no tracefs uprobe_events (mount -t tracefs: %s)" % (
-                cp.stdout.strip() or "exit %d" % cp.returncode)
+                " ".join(cp.stdout.split()) or "exit %d" % cp.returncode)
     if not os.path.isdir(os.path.join(TRACEFS, "instances")):
         return "tracefs has no instances directory"
     _remove_stale()
