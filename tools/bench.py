@@ -6,6 +6,8 @@ For each interpreter present, one run interleaves, best-of-N:
   untraced   the workload (CALLS calls of a tiny function) run directly
   bpftrace   the same process under bpftrace counting the same probes
   tracer     the same process under `build/tracer` (summary output)
+  bare_*     (dispatch table) the kernel's uprobes alone, as tracefs events,
+             on the sites `tracer -v` lists (tools/bench/bareprobes.py)
 and reports the loop time measured inside the workload, the time each
 adds per call, and the ratio tracer_added / bpftrace_added (goal <= 1.3,
 0 events lost).  A missed goal is reported, never an error: this is a
@@ -27,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "bench"))
 
 import allbench  # noqa: E402  (tools/bench/allbench.py)
+import bareprobes  # noqa: E402  (tools/bench/bareprobes.py)
 import bpfstats  # noqa: E402  (tools/bench/bpfstats.py)
 import ccallbench  # noqa: E402  (tools/bench/ccallbench.py)
 import covbench  # noqa: E402  (tools/bench/covbench.py)
@@ -67,6 +70,8 @@ def mode_list(t):
         modes.append(("bpftrace_noline",
                       "bpftrace counting entry+return only (no line probe)"))
     modes.append(("tracer", "build/tracer, summary"))
+    if t.bare:
+        modes.append(("bare_" + t.strategy, "tracefs uprobe events on the tracer's sites"))
     return modes
 
 
@@ -75,9 +80,10 @@ def command_for(mode, t, tracer, calls, result, json_out):
     env = base_env()
     env.update(t.env)
     work = [t.python, WORKLOAD, str(calls), result]
-    if mode in ("untraced", "bpftrace", "bpftrace_noline") and t.perf:
+    if mode in ("untraced", "bpftrace", "bpftrace_noline", "bare_eval") and t.perf:
         env["PYTHONPERFSUPPORT"] = "1"   # the interpreter mode the tracer sets
-    if mode in ("untraced", "untraced_plain"):
+    if mode in ("untraced", "untraced_plain", "bare_dispatch", "bare_eval"):
+        # (the bare probes are put in place around the run: run_one)
         return work, env
     if mode in ("bpftrace", "bpftrace_noline"):
         prog = targets.bpftrace_program(t, line=(mode == "bpftrace"))
@@ -99,6 +105,12 @@ def run_one(mode, t, tracer, calls, tmp):
             os.unlink(p)
     argv, env = command_for(mode, t, tracer, calls, result, json_out)
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    bare = bareprobes.Events(t.bare) if mode.startswith("bare_") else None
+    if bare:
+        try:
+            bare.__enter__()
+        except OSError as e:
+            return {"ok": False, "error": "cannot place the bare probes: %s" % e}
     t0 = time.monotonic()
     try:
         cp = subprocess.run(argv, env=env, stdout=subprocess.PIPE,
@@ -106,6 +118,10 @@ def run_one(mode, t, tracer, calls, tmp):
                             universal_newlines=True)
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": "timed out after %d s" % RUN_TIMEOUT}
+    finally:
+        # (removed whatever happens; the hits read first)
+        if bare:
+            bare.__exit__(None, None, None)
     wall = time.monotonic() - t0
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     # CPU of the whole run (tool + target: each run is the only child reaped)
@@ -133,6 +149,14 @@ def run_one(mode, t, tracer, calls, tmp):
             if counts.get(k, 0) < calls:
                 problems.append("bpftrace @%s = %d < %d calls: probe did not fire"
                                 % (k, counts.get(k, 0), calls))
+    elif bare:
+        # fired on every call and return (other processes of the same file
+        # may add hits: the events are the file's)
+        r["counts"] = dict(bare.hits)
+        for k in ("call", "return"):
+            if bare.hits.get(k, 0) < calls:
+                problems.append("bare probes: %d %s hits < %d calls"
+                                % (bare.hits.get(k, 0), k, calls))
     elif mode == "tracer":
         try:
             r.update(parse.tracer_summary(cp.stdout))
@@ -176,6 +200,38 @@ def bpf_stats_pass(found, tracer, calls, tmp, runs):
                 log("bpf stats %-14s %-9s %s" % (t.label, m, ", ".join(
                     "%s %d runs %.0f ns" % (n, c, ns / c if c else 0)
                     for n, (c, ns) in sorted(progs.items()))))
+
+
+def plan_bare(found, tracer):
+    """The bare kernel probes of the dispatch table (tools/bench/bareprobes.py):
+    on each unflagged dispatch target (not the Debian and stripped rows), the
+    sites `tracer -v` lists for it; on its perf-trampoline eval counterpart,
+    the evaluator's entry and return.  Sets each target's .bare; returns
+    [(label, reason)] of those left without, said and never fatal."""
+    disp = [t for t in found if t.strategy == "dispatch" and " pyenv dispatch" in t.label
+            and not t.env]
+    if not disp:
+        return []
+    why = bareprobes.available()
+    if why:
+        log("no bare probes: %s" % why)
+        return [(t.label, why) for t in disp]
+    skipped = []
+    for t in disp:
+        env = base_env()
+        env.update(t.env)
+        try:
+            f, sites, eval_off = bareprobes.tracer_sites(tracer, t, env)
+        except ValueError as e:
+            log("no bare probes for %s: %s" % (t.label, e))
+            skipped.append((t.label, str(e)))
+            continue
+        t.bare = bareprobes.dispatch_plan(t.probe_path, sites)
+        log("bare probes %s: %s" % (t.label, t.bare.what))
+        ev = [e for e in found if e.label == t.label.replace(" dispatch", "") and e.perf]
+        for e in ev:
+            e.bare = bareprobes.eval_plan(e.probe_path, eval_off)
+    return skipped
 
 
 def summarize(runs):
@@ -253,6 +309,7 @@ def main():
     # the other sections run their own commands, without a target's env
     # (the stripped copies are measured per call only)
     plain = [t for t in found if not t.env]
+    bare_skipped = plan_bare(found, a.tracer)
     started = datetime.datetime.now()
     runs = {(t.label, m): [] for t in found for m, _ in mode_list(t)}
     with tempfile.TemporaryDirectory(prefix="tracer-bench-") as tmp:
@@ -311,7 +368,8 @@ def main():
     stats = {k: summarize(v) if not k[1].startswith("bpfstats_") else v[0]
              for k, v in runs.items()}
     text = report.render(found, skipped, stats, a.calls, a.repeat,
-                         report.machine_info(a.tracer, BPFTRACE), started, elapsed)
+                         report.machine_info(a.tracer, BPFTRACE), started, elapsed,
+                         bare_skipped)
     if scale_text:
         text += "\n" + scale_text
     sys.stdout.write(text)

@@ -177,7 +177,7 @@ static const struct argp_option options[] = {
 	{ "c-calls", OPT_C_CALLS, NULL, 0, "Calls of C functions too (sys.setprofile's c_call: sorted, len, list.append, time.sleep...), with the Python calls they make inside: CPython 3.11 to 3.14 with the dispatch strategy, stripped builds too, and 3.8 to 3.10 with the eval strategy (docs/c-calls.md); refused elsewhere", 0 },
 	{ "subtract-probe-cost", OPT_SUBTRACT, NULL, 0, "Take the probes' own cost out of self and total times (summary, .folded, .svg, .pprof, .speedscope.json; not the .json/.pftrace timelines): each probe hit's trap and BPF program, calibrated in the session, single-stepped sites included, split around the hit's timestamp; said in the outputs, by how much per hit (docs/observer-effect.md). -p or a command, calls traced", 0 },
 	{ "async-tasks", OPT_ASYNC_TASKS, NULL, 0, "asyncio (3.11-3.14): the Task each call runs for, as the calls' `task` argument and a track per task (.json, .pftrace)", 0 },
-	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages", 0 },
+	{ "verbose", 'v', NULL, 0, "Print libbpf's debug messages, the start's phases and the dispatch probe sites", 0 },
 	{},
 };
 

@@ -36,6 +36,22 @@ def _said(p):
             if l.startswith(("tracer: PID", "tracer: warning"))]
 
 
+def _sites(p):
+    """-v's listing of the dispatch probe sites (user/capture/dispatch_say.c):
+    its lines, after checking the header's count of sites against them"""
+    lines = p.stderr.splitlines()
+    head = [i for i, l in enumerate(lines) if l.startswith("tracer: dispatch probe sites in ")]
+    assert len(head) == 1, helpers.describe(p)
+    n = int(re.search(r" \((\d+) sites?[,)]", lines[head[0]]).group(1))
+    body = lines[head[0] + 1:head[0] + 2 + n]
+    site = re.compile(r"tracer:   (call|return|unwind) \S.* at 0x[0-9a-f]+ "
+                      r"\(file offset 0x[0-9a-f]+\), (emulated|single-stepped)")
+    assert all(site.match(l) for l in body[:n]), body
+    assert {site.match(l).group(1) for l in body[:n]} == {"call", "return", "unwind"}, body
+    assert body[n].startswith("tracer:   evaluator entry "), body
+    return body
+
+
 def test_second_session_takes_the_cache(tracer, get_interp, tmp_path):
     interp = get_interp("debian3.11")
     truth = ground_truth(interp.python, WORKLOAD.path, WORKLOAD.files, env=helpers.target_env(),
@@ -54,6 +70,8 @@ def test_second_session_takes_the_cache(tracer, get_interp, tmp_path):
         # the same strategy and warnings; each session exact against the
         # interpreter's own count (sys.setprofile, a separate run)
         assert _said(second) == _said(first), (helpers.describe(first), helpers.describe(second))
+        # -v lists every probe site of the plan, the same from the cache
+        assert _sites(second) == _sites(first)
         for p, out in ((first, "a.json"), (second, "b.json")):
             check_trace(helpers.Chrome(tmp_path / out), interp, WORKLOAD, truth,
                         pid_from_stderr(p.stderr), "launch")

@@ -90,7 +90,7 @@ def _goal(stats, label, calls):
     return r_min, r_med, lost, met
 
 
-def render(found, skipped, stats, calls, repeat, machine, started, elapsed):
+def render(found, skipped, stats, calls, repeat, machine, started, elapsed, bare_skipped=()):
     L = []
     L.append("### Run of %s\n" % started.strftime("%Y-%m-%d %H:%M"))
     L.append("- Machine: %s × %s, %s RAM, kernel %s" % (
@@ -185,24 +185,54 @@ def render(found, skipped, stats, calls, repeat, machine, started, elapsed):
                  "strategy, `-X perf` / PYTHONPERFSUPPORT=1), each from its own untraced "
                  "baseline measured in this run. Goal on 3.12: ratio ≤ 1.5 (1.2 hoped).")
         L.append("")
+        L.append("The *bare* columns are the kernel's floor under each strategy, measured "
+                 "in the same run, interleaved and best-of-N like the rest: tracefs uprobe "
+                 "events (no BPF program, nothing recorded: the trap and the kernel's "
+                 "handling only) on exactly the sites `tracer -v` lists for the "
+                 "interpreter. *Bare dispatch*: a uprobe on every dispatch site (the "
+                 "RESUME forms, the RETURN/YIELD forms, exit_unwind), unflagged run; *bare "
+                 "eval*: `p:` + `r:` (uprobe + uretprobe) on _PyEval_EvalFrameDefault, "
+                 "PYTHONPERFSUPPORT=1 run. *Bare ratio* = bare dispatch ÷ bare eval: what "
+                 "the ratio would be if the BPF programs cost nothing. *tracer ÷ bare "
+                 "dispatch* = the dispatch tracer's added ÷ its bare probes' added. Each "
+                 "bare run checks its probes fired at least once per call and return.")
+        L.append("")
         L.append("| Interpreter | Untraced ms | tracer ms | Added ns/call | "
-                 "eval (-X perf) added ns/call | Ratio | Lost |")
-        L.append("|---|---|---|---|---|---|---|")
+                 "eval (-X perf) added ns/call | Ratio | bare dispatch added ns/call | "
+                 "bare eval added ns/call | bare ratio | tracer ÷ bare dispatch | Lost |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|")
         for t in disp:
             base, tr = stats[(t.label, "untraced")], stats[(t.label, "tracer")]
             ev = t.label.replace(" dispatch", "")
-            ev_add = ev_med = None
+            ev_add = ev_med = be_add = be_med = None
             if (ev, "tracer") in stats:
                 ev_add = _added(stats[(ev, "tracer")], stats[(ev, "untraced")], calls, "min")
                 ev_med = _added(stats[(ev, "tracer")], stats[(ev, "untraced")], calls, "med")
-            L.append("| %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s |" % (
-                t.label, _min_med(base), _min_med(tr),
-                _ns(_added(tr, base, calls, "min")), _ns(_added(tr, base, calls, "med")),
-                _ns(ev_add), _ns(ev_med),
-                _fmt_ratio(_ratio(_added(tr, base, calls, "min"), ev_add)),
-                _fmt_ratio(_ratio(_added(tr, base, calls, "med"), ev_med)),
-                tr.get("lost", "?")))
+            if (ev, "bare_eval") in stats:
+                be_add = _added(stats[(ev, "bare_eval")], stats[(ev, "untraced")], calls, "min")
+                be_med = _added(stats[(ev, "bare_eval")], stats[(ev, "untraced")], calls, "med")
+            bd = stats.get((t.label, "bare_dispatch"), {})
+            bd_add, bd_med = _added(bd, base, calls, "min"), _added(bd, base, calls, "med")
+            tr_add, tr_med = _added(tr, base, calls, "min"), _added(tr, base, calls, "med")
+            L.append("| %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s (%s) | %s (%s) "
+                     "| %s (%s) | %s (%s) | %s |" % (
+                         t.label, _min_med(base), _min_med(tr), _ns(tr_add), _ns(tr_med),
+                         _ns(ev_add), _ns(ev_med),
+                         _fmt_ratio(_ratio(tr_add, ev_add)), _fmt_ratio(_ratio(tr_med, ev_med)),
+                         _ns(bd_add), _ns(bd_med), _ns(be_add), _ns(be_med),
+                         _fmt_ratio(_ratio(bd_add, be_add)), _fmt_ratio(_ratio(bd_med, be_med)),
+                         _fmt_ratio(_ratio(tr_add, bd_add)), _fmt_ratio(_ratio(tr_med, bd_med)),
+                         tr.get("lost", "?")))
         L.append("")
+        sites = [t for t in disp if t.bare]
+        if sites:
+            L.append("Bare dispatch probes: " + "; ".join(
+                "%s, %s" % (t.label, t.bare.what) for t in sites) + ".")
+            L.append("")
+        if bare_skipped:
+            L.append("Bare probes not measured: " + "; ".join(
+                "%s (%s)" % s for s in bare_skipped) + ".")
+            L.append("")
 
     usdt = [t for t in found if t.strategy == "usdt"]
     if usdt:

@@ -29,6 +29,9 @@ class Target:
         self.bpftrace = strategy != "dispatch"
         self.tracer_args = ["--strategy", "eval"] if perf else []
         self.env = {}                 # added to every run's environment
+        # the bare kernel probes on this target's sites (bareprobes.Plan),
+        # None: not measured
+        self.bare = None
 
     def probes(self):
         if self.strategy == "dispatch":

@@ -27,6 +27,7 @@
 #include "capture/children.h"
 #include "capture/cover_boot.h"
 #include "capture/cover_session.h"
+#include "capture/dispatch_say.h"
 #include "capture/exec_follow.h"
 #include "capture/feed.h"
 #include "capture/greenlet_watch.h"
@@ -400,6 +401,9 @@ int session__run(const struct session_opts *o)
 		fprintf(stderr, "tracer: the analysis of the interpreter file came from root's "
 			"cache (%s)\n", getenv("TRACER_CACHE_DIR") ? getenv("TRACER_CACHE_DIR")
 								 : ROOT_CACHE_DIR);
+	/* where the dispatch strategy's traps are (tools/bench.py reads it) */
+	if (o->verbose)
+		dispatch_say__sites(stderr, &t);
 	/* after the registration uprobe: what registered before (a registration
 	 * made in between is in both: the analyzer counts it once) */
 	if (jit_session__read_perf_map(&t, &perf_map)) {

@@ -282,7 +282,7 @@ int session_all__run(const struct session_opts *o)
 		snprintf(err, sizeof(err), "cannot set the filters: %s", strerror(-ret));
 		goto fail;
 	}
-	if (!(s.bins = sw_bins__new(s.skel, !o->sample_hz)) ||
+	if (!(s.bins = sw_bins__new(s.skel, !o->sample_hz, o->verbose)) ||
 	    !(rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), sw__on_event, &s, NULL))) {
 		snprintf(err, sizeof(err), "cannot open the ring buffer: %s", strerror(errno));
 		goto fail;

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "util/array.h"
 #include "util/mono_clock.h"
+#include "capture/dispatch_say.h"
 #include "capture/probes.h"
 #include "cpython/pyversion.h"
 #include "model/strategy.h"
@@ -21,16 +22,17 @@ struct sw_bins {
 	struct sw_bin **v;
 	struct probes **probes;	/* per entry, NULL when refused */
 	size_t n, cap, cap_probes;
-	bool calls;
+	bool calls, verbose;
 };
 
-struct sw_bins *sw_bins__new(struct tracer_bpf *skel, bool calls)
+struct sw_bins *sw_bins__new(struct tracer_bpf *skel, bool calls, bool verbose)
 {
 	struct sw_bins *b = calloc(1, sizeof(*b));
 
 	if (b) {
 		b->skel = skel;
 		b->calls = calls;
+		b->verbose = verbose;
 	}
 	return b;
 }
@@ -73,7 +75,7 @@ static int attach(struct sw_bins *b, struct sw_bin *e, struct probes **p)
 	return 0;
 }
 
-static void say(const struct sw_bin *e, bool calls)
+static void say(const struct sw_bin *e, bool calls, bool verbose)
 {
 	char ver[16];
 
@@ -102,6 +104,8 @@ static void say(const struct sw_bin *e, bool calls)
 		text_escape__term(stderr, e->tmpl.warnings[i]);
 		fputc('\n', stderr);
 	}
+	if (calls && verbose)
+		dispatch_say__sites(stderr, &e->tmpl);
 }
 
 const struct sw_bin *sw_bins__of(struct sw_bins *b, const struct target *t)
@@ -147,7 +151,7 @@ const struct sw_bin *sw_bins__of(struct sw_bins *b, const struct target *t)
 		attach(b, e, &p);
 	b->v[b->n] = e;
 	b->probes[b->n++] = p;
-	say(e, b->calls);
+	say(e, b->calls, b->verbose);
 	return e;
 }
 

@@ -31,8 +31,9 @@ struct sw_bin {
 };
 
 /* CALLS: the files' call probes too; else (--sample) only what every
- * session needs (probes__attach_file) */
-struct sw_bins *sw_bins__new(struct tracer_bpf *skel, bool calls);
+ * session needs (probes__attach_file); VERBOSE (-v): each file's dispatch
+ * probe sites listed when it is probed */
+struct sw_bins *sw_bins__new(struct tracer_bpf *skel, bool calls, bool verbose);
 /* The file of process T (inspected, with its strategy chosen): the known
  * entry, or a new one, analysed and attached now (said on stderr). NULL
  * with errno ESRCH when the file cannot be opened (the process is gone),
