@@ -23,9 +23,9 @@ GROUP = "tracer_bench%d" % os.getpid()
 INSTANCE = os.path.join(TRACEFS, "instances", GROUP)
 
 _HEAD = re.compile(r"^tracer: dispatch probe sites in (.*) \((\d+) sites?[,)]")
-_SITE = re.compile(r"^tracer:   (call|return|unwind) (.*) at 0x[0-9a-f]+ "
+_SITE = re.compile(r"^tracer:   (call|return|unwind|throw) (.*) at 0x[0-9a-f]+ "
                    r"\(file offset (0x[0-9a-f]+)\), (emulated|single-stepped)")
-_EVAL = re.compile(r"^tracer:   evaluator entry .* \(file offset (0x[0-9a-f]+)\)$")
+_EVAL = re.compile(r"^tracer:   evaluator entry .* \(file offset (0x[0-9a-f]+)\)")
 
 
 class Plan:

@@ -6,7 +6,9 @@
  *   tracer: dispatch probe sites in FILE (N sites, exit_unwind from DWARF):
  *   tracer:   call RESUME at 0x190a5e (file offset 0x90a5e), emulated
  *   tracer:   return RETURN_VALUE at 0x190c8b (file offset 0x90c8b), emulated, frame in rdi
- *   tracer:   evaluator entry _PyEval_EvalFrameDefault at 0x18b8e0 (file offset 0x8b8e0)
+ *   tracer:   throw gen.throw() entry at 0x18b98a (file offset 0x8b98a), emulated
+ *   tracer:   evaluator entry _PyEval_EvalFrameDefault at 0x18b8e0 (file offset 0x8b8e0), not
+ *             probed: gen.throw() has a site of its own
  *
  * A user sees which instructions carry a trap per call and which of them
  * the kernel single-steps (the slow ones); tools/bench.py puts its bare
@@ -30,6 +32,7 @@ void dispatch_say__sites(FILE *f, const struct target *t)
 {
 	const struct ds_plan *plan = &t->bin.plan;
 	int n = plan->n < 0 ? 0 : plan->n > DS_MAX_SITES ? DS_MAX_SITES : plan->n;
+	bool has_throw = false;
 
 	if (t->cfg.strategy != TR_STRATEGY_DISPATCH)
 		return;
@@ -42,18 +45,23 @@ void dispatch_say__sites(FILE *f, const struct target *t)
 	for (int i = 0; i < n; i++) {
 		const struct ds_site *s = &plan->sites[i];
 
+		has_throw |= s->kind == DS_THROW;
 		fprintf(f, "tracer:   %s ", dispatch_sites__kind_name(s->kind));
 		text_escape__visible(f, s->what, strnlen(s->what, sizeof(s->what)), NULL);
 		fprintf(f, " at 0x%llx (file offset 0x%llx), %s", (unsigned long long)s->vaddr,
 			(unsigned long long)t->bin.site_offset[i],
 			s->emulated ? "emulated" : "single-stepped");
-		if (s->kind != DS_CALL && s->frame_reg >= 0)
+		if (!ds_kind_starts(s->kind) && s->frame_reg >= 0)
 			fprintf(f, ", frame in %s", s->frame_reg < 16 ? reg_names[s->frame_reg] : "?");
-		if (s->kind != DS_CALL && s->link_cleared)
+		if (!ds_kind_starts(s->kind) && s->link_cleared)
 			fputs(", its link cleared", f);
 		fputc('\n', f);
 	}
+	/* probed only where gen.throw()'s branch has no site (probes.c) */
 	fprintf(f, "tracer:   evaluator entry _PyEval_EvalFrameDefault at 0x%llx "
-		"(file offset 0x%llx)\n", (unsigned long long)t->bin.eval_vaddr,
-		(unsigned long long)t->bin.eval_offset);
+		"(file offset 0x%llx), %s\n", (unsigned long long)t->bin.eval_vaddr,
+		(unsigned long long)t->bin.eval_offset,
+		has_throw ? "not probed: gen.throw() has a site of its own"
+			  : "probed for gen.throw() (no site of its own found): a trap on every "
+			    "entry");
 }

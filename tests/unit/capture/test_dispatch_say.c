@@ -64,7 +64,19 @@ TEST(dispatch_say_lists_every_site)
 		  "tracer:   unwind exit_unwind_exit_unwind_exit_unwind_exiX at 0x18bf15 "
 		  "(file offset 0x8bf15), emulated, frame in r15, its link cleared\n"
 		  "tracer:   evaluator entry _PyEval_EvalFrameDefault at 0x18b8e0 "
-		  "(file offset 0x8b8e0)\n");
+		  "(file offset 0x8b8e0), probed for gen.throw() (no site of its own found): "
+		  "a trap on every entry\n");
+	free(text);
+
+	/* gen.throw()'s branch has a site: the entry is not probed */
+	site(&t, DS_THROW, "gen.throw() entry", 0x18b98a, 0x8b98a, true, -1);
+	text = said(&t);
+	CHECK(strstr(text, "(5 sites, exit_unwind from DWARF):\n") != NULL);
+	CHECK(strstr(text, "tracer:   throw gen.throw() entry at 0x18b98a (file offset 0x8b98a), "
+			   "emulated\n"
+			   "tracer:   evaluator entry _PyEval_EvalFrameDefault at 0x18b8e0 "
+			   "(file offset 0x8b8e0), not probed: gen.throw() has a site of its "
+			   "own\n") != NULL);
 	free(text);
 
 	t.cfg.strategy = TR_STRATEGY_EVAL;
