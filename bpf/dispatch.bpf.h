@@ -48,7 +48,7 @@ static __always_inline int dispatch_site(bool starts, __u64 cookie, __u64 ip, __
 	frame = running_frame(cfg);
 	if (!frame)
 		return 0;
-	return starts ? frame_starts(cfg, pid_tgid, frame, flags)
+	return starts ? frame_starts(cfg, pid_tgid, frame, flags, 0)
 		      : frame_exits(cfg, pid_tgid, frame, flags);
 }
 

@@ -287,14 +287,32 @@ static __always_inline __u64 current_frame(struct tr_proc_cfg *cfg)
 	return frame_of_tstate(&cfg->layout, tstate, NULL);
 }
 
+/* Does frame P rest at a yield (its instruction is YIELD_VALUE, OP)? A
+ * caller that does is a generator suspended there, made current only to
+ * hand a gen.throw() on to the one it delegates to (3.11's _gen_throw) */
+static __always_inline bool rests_at_yield(const struct tr_proc_cfg *cfg, __u64 p, __u8 op)
+{
+	__u64 instr = 0;
+	__u8 at = 0;
+
+	if (!p || cfg->layout.frame_instr < 0 ||
+	    read_ptr(p + cfg->layout.frame_instr, &instr, NULL) || !instr ||
+	    user_read(&at, 1, instr, NULL))
+		return false;
+	return at == op;
+}
+
 /* FRAME starts or resumes (it is the frame the thread is executing);
- * FLAGS: TR_CALL_THROW or 0 */
+ * FLAGS: TR_CALL_THROW or 0; YIELD_OP: a caller resting at this opcode
+ * makes it TR_CALL_THROW (0: not checked) */
 static __always_inline int frame_starts(struct tr_proc_cfg *cfg, __u64 pid_tgid,
-					__u64 frame, __u8 flags)
+					__u64 frame, __u8 flags, __u8 yield_op)
 {
 	__u64 code, parent;
 
 	read_code_back(cfg, frame, &code, &parent);
+	if (yield_op && rests_at_yield(cfg, parent, yield_op))
+		flags |= TR_CALL_THROW;
 	return emit_call(cfg, pid_tgid, frame, code,
 			 python_caller(cfg, parent), flags, false);
 }
@@ -365,7 +383,7 @@ int BPF_USDT(usdt_entry, __u64 filename, __u64 funcname, int lineno)
 
 	if (!cfg)
 		return 0;
-	return frame_starts(cfg, pid_tgid, current_frame(cfg), 0);
+	return frame_starts(cfg, pid_tgid, current_frame(cfg), 0, cfg->usdt_yield_op);
 }
 
 SEC("usdt")

@@ -131,6 +131,11 @@ struct tr_proc_cfg {
 	/* coverage: send a TR_EV_LINE for each line the USDT `line` probe
 	 * reports the first time (per code object) */
 	tr_u8 usdt_lines;
+	/* USDT on 3.11: YIELD_VALUE's opcode, 0 elsewhere. A call whose caller
+	 * rests at a yield (frame_instr) comes from gen.throw() through a
+	 * generator CPython made current only to hand the throw on (`yield
+	 * from`, await): flagged TR_CALL_THROW (bpf usdt_entry) */
+	tr_u8 usdt_yield_op;
 	/* a code object whose frames are not Python calls, 0 if none: 3.13's
 	 * _Py_InitCleanup, the shim frame under an __init__ that a specialized
 	 * CALL_ALLOC_AND_ENTER_INIT runs (it returns without ever resuming) */

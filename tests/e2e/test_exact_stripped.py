@@ -152,13 +152,16 @@ def test_debian_dispatch(tracer, get_interp, get_truth, formats_run, wname, mode
     check_said(err, os.path.realpath(interp.python))
 
 
+@pytest.mark.parametrize("wname", ["exceptions", "throws"])
 @pytest.mark.parametrize("mode", ["launch", "attach"])
-def test_debian_usdt_still_exact(tracer, get_interp, mode, tmp_path):
+def test_debian_usdt_still_exact(tracer, get_interp, mode, wname, tmp_path):
     """USDT (+ line), no longer the default on Debian's 3.11, stays exact
-    when forced (coverage takes it for its line events)"""
+    when forced (coverage takes it for its line events); gen.throw()
+    through a delegate nests as sys.setprofile has it (usdt_yield_op in
+    include/tracer.h)"""
     interp = get_interp("debian3.11")
     interp.strategy = "usdt"
-    workload = WORKLOADS["exceptions"]
+    workload = WORKLOADS[wname]
     truth = truth_of(interp, workload, helpers.target_env(), "debian")
     run = run_launch if mode == "launch" else run_attach
     err, _ = run(tracer, interp, workload, truth, tmp_path, ["--strategy", "usdt"])

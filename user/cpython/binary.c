@@ -326,6 +326,10 @@ int binary__analyse(const struct binary_req *req, struct binary *b, char *err, s
 		goto cleanup;
 	b->eval_sees_every_call = minor <= 10;
 	b->usdt_entry_needs_line = minor == 11;
+	/* 3.11's YIELD_VALUE (Lib/opcode.py, the whole 3.11 series): see
+	 * usdt_yield_op in include/tracer.h. (3.12 has no function probes;
+	 * up to 3.10 the delegate is not made current.) */
+	b->cfg.usdt_yield_op = minor == 11 ? 86 : 0;
 	b->has_perf_trampoline = minor >= 12;
 	b->has_monitoring = minor >= 12;
 	b->has_own_gil = minor >= 12;
