@@ -39,6 +39,7 @@ import report   # noqa: E402  (tools/bench/report.py)
 import samplebench  # noqa: E402  (tools/bench/samplebench.py)
 import scale    # noqa: E402  (tools/bench/scale.py)
 import startbench  # noqa: E402  (tools/bench/startbench.py)
+import callbackbench  # noqa: E402  (tools/bench/callbackbench.py)
 import targets  # noqa: E402  (tools/bench/targets.py)
 
 ROOT = os.path.dirname(HERE)
@@ -280,9 +281,13 @@ def main():
                     help="CPU seconds of each sampling accuracy run")
     ap.add_argument("--no-start", action="store_true",
                     help="skip the start/stop runs and the BPF load table")
+    ap.add_argument("--no-callbacks", action="store_true",
+                    help="skip the Python-entered-from-C runs (dispatch strategy)")
+    ap.add_argument("--callback-calls", type=int, default=100000,
+                    help="calls in the Python-entered-from-C loops")
     ap.add_argument("--baseline", metavar="TRACER",
                     help="another build of the tracer (e.g. before a change) whose start and "
-                         "stop are measured in the same run")
+                         "stop, and Python entered from C, are measured in the same run")
     ap.add_argument("--tracer", default=os.path.join(ROOT, "build", "tracer"))
     ap.add_argument("--write", action="store_true",
                     help="replace the results section of BENCHMARKS.md")
@@ -354,6 +359,13 @@ def main():
         if not a.no_all:
             sw = allbench.run(a.tracer, plain, tmp, a.repeat, log)
             scale_text += "\n" + allbench.render(sw)
+        if not a.no_callbacks:
+            tracers = [("this build", a.tracer)]
+            if a.baseline:
+                tracers.append(("baseline", a.baseline))
+            cb = callbackbench.run(tracers, plain, min(a.repeat, 5), a.callback_calls, log)
+            scale_text += "\n" + callbackbench.render(cb, tracers, min(a.repeat, 5),
+                                                      a.callback_calls)
         if not a.no_start:
             rounds = 3
             rows = startbench.load_table(os.path.join(ROOT, "build", "bench-load-times"),
