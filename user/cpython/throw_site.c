@@ -135,6 +135,7 @@ int throw_site__find(const struct code *c, uint64_t fv, uint64_t *target)
 	size_t sp = 0, steps = 0;
 	uint64_t found = 0;
 	int ret = -ENOENT;
+
 	if (!stack || !seen) {
 		ret = -ENOMEM;
 		goto out;
