@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internals of the dispatch-site planner (dispatch_sites.c), shared with
- * the planner of the C-call sites (ccall_sites.c): the eval function's
- * instructions, families of handlers, reachability, the emulated-site walk.
+ * the finder of gen.throw()'s branch (throw_site.c) and the planner of the
+ * C-call sites (ccall_sites.c): the eval function's instructions, families
+ * of handlers, reachability, the emulated-site walk (dispatch_code.c).
  */
 #ifndef TRACER_CPYTHON_DISPATCH_INTERNAL_H
 #define TRACER_CPYTHON_DISPATCH_INTERNAL_H
@@ -31,6 +32,8 @@ struct code {
 	struct x86_code x;
 };
 
+/* instructions scanned for a handler's emulated site (its straight line) */
+#define PREFIX_MAX 64
 #define FAMILY_MAX 40
 struct family {
 	uint8_t kind;
@@ -63,8 +66,10 @@ long entry_site(const struct code *c, const uint8_t *outside, long e, bool *emul
 int find_table(struct elf_file *ef, const char *path, uint64_t fv, uint64_t fsz,
 	       uint64_t handlers[256], char *err, size_t errlen);
 /* the first instruction of the branch only gen.throw() takes, from the
- * eval function's entry FV (throw_site.c); -ENOENT when not found */
-int throw_site__find(const struct code *c, uint64_t fv, uint64_t *target);
+ * eval function's entry FV (throw_site.c); STARTS: the targets of indirect
+ * jumps; -ENOENT when not found */
+int throw_site__find(const struct code *c, uint64_t fv, const uint64_t *starts,
+		     size_t n_starts, uint64_t *target);
 /* disassemble the .cold fragments STARTS lie in */
 int disassemble_fragments(struct code *c, uint64_t fv, uint64_t fsz, const uint64_t *starts,
 			  size_t n_starts);

@@ -7,7 +7,7 @@
  * _PyEval_EvalFrameDefault(tstate, frame, throwflag) is entered with
  * throwflag set, pushes the frame (from then on the thread state's current
  * frame is FRAME), and, in every version 3.11-3.14, then tests it:
- *     if (throwflag) { ...; goto resume_with_error; }
+ *     if (throwflag) { ...; goto resume_with_error; }   (3.14: goto error)
  * A probe on the function's entry sees the throw too, but it costs a trap
  * on every entry of the evaluator (every call from C into Python, and on
  * 3.11 every generator resumption) to report a rare event. So we look for
@@ -24,7 +24,12 @@
  * outside the function. Every such test found must name one and the same
  * branch; a copy stored to memory, another kind of jump on those flags, or
  * a walk too long, and the answer is "not found": the caller keeps the
- * entry probe, exact at the cost of its trap.
+ * entry probe, exact at the cost of its trap. And only a throw may get
+ * there: no instruction but those jumps may lead to the branch's first
+ * instruction, and none but its straight-line predecessor to any
+ * instruction from the test to its jump (other code could arrive there
+ * with other flags); none of them may be the target of an indirect jump
+ * (a handler, STARTS). Else "not found" too.
  *
  * The observed code: pyenv 3.11.7 `test %edx,%edx; jne` (throw: the
  * target); 3.12.1 `mov %edx,%ebp ... test %ebp,%ebp; jne`; 3.13.0 `mov
@@ -43,8 +48,11 @@
 /* the registers a call may change (System V): rax rcx rdx rsi rdi r8-r11 */
 #define CALLER_SAVED (0x0fc7u)
 
+#define TESTS_MAX 4	/* tests of throwflag found (all jumping one way) */
+
 struct walk_state {
 	long i;			/* instruction index */
+	long test;		/* the test the flags come from (when TESTED) */
 	uint16_t copies;	/* registers holding throwflag (bit = x86 number) */
 	bool tested;		/* the flags say whether throwflag is zero */
 };
@@ -127,8 +135,55 @@ static int copies_after(csh cs, const cs_insn *in, uint16_t copies)
 	return copies;
 }
 
-int throw_site__find(const struct code *c, uint64_t fv, uint64_t *target)
+/* Do only the jumps JCC[0..N) lead to the instruction at T, and does only
+ * straight-line code lead from each test TEST[k] to its jump? Of the code
+ * that runs at all (what STARTS, the targets of indirect jumps, reach:
+ * not the alignment padding after a `jmp *`), and none of them one of
+ * STARTS. */
+static bool only_a_throw_gets_there(const struct code *c, long t, const long *test,
+				    const long *jcc, int n, const uint64_t *starts,
+				    size_t n_starts)
 {
+	struct family none = { .n = 0 };
+	uint8_t *runs = malloc(c->n);
+	bool ok = t >= 0 && runs && !reach_outside(c, &none, starts, n_starts, runs);
+
+	for (size_t i = 0; ok && i < c->n; i++) {
+		long next[2];
+
+		if (!runs[i])
+			continue;
+		successors(c, i, &next[0], &next[1]);
+		for (int j = 0; ok && j < 2; j++) {
+			if (next[j] < 0)
+				continue;
+			if (next[j] == t) {
+				ok = false;
+				for (int k = 0; k < n; k++)
+					ok |= (long)i == jcc[k];
+			}
+			for (int k = 0; k < n; k++)
+				if (next[j] > test[k] && next[j] <= jcc[k])
+					ok = ok && next[j] == (long)i + 1;
+		}
+	}
+	for (size_t i = 0; ok && i < n_starts; i++) {
+		long s = find_ins(c, starts[i]);
+
+		ok = s != t;
+		for (int k = 0; k < n; k++)
+			if (s > test[k] && s <= jcc[k])
+				ok = false;
+	}
+	free(runs);
+	return ok;
+}
+
+int throw_site__find(const struct code *c, uint64_t fv, const uint64_t *starts,
+		     size_t n_starts, uint64_t *target)
+{
+	long test_at[TESTS_MAX], jcc_at[TESTS_MAX];
+	int n_tests = 0;
 	struct walk_state *stack = malloc(WALK_MAX * sizeof(*stack));
 	uint32_t *seen = calloc(c->n, sizeof(*seen));
 	long entry = find_ins(c, fv);
@@ -148,7 +203,7 @@ int throw_site__find(const struct code *c, uint64_t fv, uint64_t *target)
 		uint32_t key = (uint32_t)s.copies << 1 | s.tested;
 		long fall, jump;
 		cs_insn *one;
-		int after;
+		int after, k;
 
 		if (seen[s.i] == key + 1)
 			continue;
@@ -172,6 +227,17 @@ int throw_site__find(const struct code *c, uint64_t fv, uint64_t *target)
 				goto fail;
 			}
 			found = thr;
+			for (k = 0; k < n_tests; k++)
+				if (test_at[k] == s.test && jcc_at[k] == s.i)
+					break;
+			if (k == n_tests) {
+				if (n_tests == TESTS_MAX) {
+					cs_free(one, 1);
+					goto fail;
+				}
+				test_at[n_tests] = s.test;
+				jcc_at[n_tests++] = s.i;
+			}
 			/* go on along the other side only */
 			if (jne)
 				jump = -1;
@@ -184,6 +250,8 @@ int throw_site__find(const struct code *c, uint64_t fv, uint64_t *target)
 
 			after = copies_after(c->x.cs, one, s.copies);
 			s.tested = test || (s.tested && keeps_flags(one->id));
+			if (test)
+				s.test = s.i;
 		}
 		cs_free(one, 1);
 		if (after < 0)
@@ -197,11 +265,13 @@ int throw_site__find(const struct code *c, uint64_t fv, uint64_t *target)
 				continue;
 			if (sp == WALK_MAX)
 				goto fail;
-			stack[sp++] = (struct walk_state){ .i = next, .copies = (uint16_t)after,
+			stack[sp++] = (struct walk_state){ .i = next, .test = s.test,
+							   .copies = (uint16_t)after,
 							   .tested = s.tested };
 		}
 	}
-	if (found) {
+	if (found && only_a_throw_gets_there(c, find_ins(c, found), test_at, jcc_at, n_tests,
+					     starts, n_starts)) {
 		*target = found;
 		ret = 0;
 	}
