@@ -42,10 +42,11 @@ struct probe_cost {
 	uint64_t slow_hits;	/* returns from single-stepped sites (counted
 				 * by the analysis when subtracted) */
 	/* hits that make no event, so that no function can be charged: the
-	 * dispatch strategy's uprobe on the evaluator's entry (gen.throw()),
-	 * hit at every entry of _PyEval_EvalFrameDefault (C calling Python;
-	 * on 3.11 every generator resumption), and their cost each (trap +
-	 * BPF): not subtracted, said (not in recordings) */
+	 * dispatch strategy's uprobe on the evaluator's entry, there only
+	 * where gen.throw()'s branch has no site of its own
+	 * (cpython/throw_site.c), hit at every entry of
+	 * _PyEval_EvalFrameDefault (C calling Python; on 3.11 every generator
+	 * resumption), and their cost each (trap + BPF): not subtracted, said */
 	uint64_t silent_hits;
 	double silent_ns;
 	char return_kind[16];	/* "uprobe", "uretprobe" */
