@@ -56,6 +56,10 @@ def parse_sites(text):
         e = _EVAL.match(lines[i + 1 + n]) if len(lines) > i + 1 + n else None
         if len(sites) != n or not e:
             raise ValueError("the listing of %d sites is cut short" % n)
+        if "not probed" not in lines[i + 1 + n]:
+            # gen.throw() without a site of its own: the tracer probes the
+            # evaluator's entry too
+            sites.append(("call", "evaluator entry", int(e.group(1), 16)))
         return m.group(1), sites, int(e.group(1), 16)
     raise ValueError("no `dispatch probe sites` listing in tracer -v's output")
 
