@@ -114,16 +114,17 @@
 static bool switches_frame(const struct code *c, uint64_t from, uint64_t to, int back)
 {
 	bool tainted[X86_REG_ENDING] = { false };
-	unsigned char buf[PREFIX_MAX * 16];
 	bool found = false;
 	cs_insn *in;
 	size_t cnt;
 
 	if (to <= from)
 		return false;
-	if (to - from > sizeof(buf) || elf_file__read_vaddr(c->x.ef, from, buf, to - from) < 0)
+	/* (code the planner decoded already: none only when it is unreadable
+	 * or longer than disasm_at reads) */
+	cnt = disasm_at(c, from, to - from, &in);
+	if (!cnt)
 		return true;	/* cannot tell: assume the worst */
-	cnt = cs_disasm(c->x.cs, buf, to - from, from, 0, &in);
 	for (size_t i = 0; i < cnt && !found; i++) {
 		const cs_x86 *x = &in[i].detail->x86;
 		const cs_x86_op *o = x->operands;
@@ -144,8 +145,7 @@ static bool switches_frame(const struct code *c, uint64_t from, uint64_t to, int
 			for (uint8_t k = 0; k < nwr; k++)
 				tainted[wr[k]] = false;
 	}
-	if (cnt)
-		cs_free(in, cnt);
+	cs_free(in, cnt);
 	return found;
 }
 
@@ -203,7 +203,7 @@ static int plan_family(struct code *c, const struct family *f, const uint64_t *s
 		       char *err, size_t errlen)
 {
 	uint8_t *outside = malloc(c->n);
-	bool exits = f->kind == DS_RETURN || f->kind == DS_UNWIND;
+	bool exits = !ds_kind_starts(f->kind);
 	long sites[FAMILY_MAX];
 	int n_sites = 0, ret = 0;
 
