@@ -143,13 +143,13 @@ static const char *const end_callees[] = {
 /* the 64-bit register R (or a part of it) as enum tr_reg, 0 if none of ours */
 int tr_reg_of(x86_reg r)
 {
-	switch (r) {
-	case X86_REG_RBX: case X86_REG_EBX: case X86_REG_BX: case X86_REG_BL: return TR_REG_RBX;
-	case X86_REG_RBP: case X86_REG_EBP: case X86_REG_BP: case X86_REG_BPL: return TR_REG_RBP;
-	case X86_REG_R12: case X86_REG_R12D: case X86_REG_R12W: case X86_REG_R12B: return TR_REG_R12;
-	case X86_REG_R13: case X86_REG_R13D: case X86_REG_R13W: case X86_REG_R13B: return TR_REG_R13;
-	case X86_REG_R14: case X86_REG_R14D: case X86_REG_R14W: case X86_REG_R14B: return TR_REG_R14;
-	case X86_REG_R15: case X86_REG_R15D: case X86_REG_R15W: case X86_REG_R15B: return TR_REG_R15;
+	switch (x86_code__gpr(r, NULL)) {
+	case 3: return TR_REG_RBX;
+	case 5: return TR_REG_RBP;
+	case 12: return TR_REG_R12;
+	case 13: return TR_REG_R13;
+	case 14: return TR_REG_R14;
+	case 15: return TR_REG_R15;
 	default: return 0;
 	}
 }
