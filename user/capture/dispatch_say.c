@@ -51,9 +51,10 @@ void dispatch_say__sites(FILE *f, const struct target *t)
 		fprintf(f, " at 0x%llx (file offset 0x%llx), %s", (unsigned long long)s->vaddr,
 			(unsigned long long)t->bin.site_offset[i],
 			s->emulated ? "emulated" : "single-stepped");
-		if (!ds_kind_starts(s->kind) && s->frame_reg >= 0)
+		/* (exit sites only: the planner sets neither for a start) */
+		if (s->frame_reg >= 0)
 			fprintf(f, ", frame in %s", s->frame_reg < 16 ? reg_names[s->frame_reg] : "?");
-		if (!ds_kind_starts(s->kind) && s->link_cleared)
+		if (s->link_cleared)
 			fputs(", its link cleared", f);
 		fputc('\n', f);
 	}
