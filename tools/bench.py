@@ -359,10 +359,10 @@ def main():
         if not a.no_all:
             sw = allbench.run(a.tracer, plain, tmp, a.repeat, log)
             scale_text += "\n" + allbench.render(sw)
+        # the builds compared in the same run (start/stop, Python from C)
+        tracers = [("this build", a.tracer)] + ([("baseline", a.baseline)] if a.baseline
+                                                else [])
         if not a.no_callbacks:
-            tracers = [("this build", a.tracer)]
-            if a.baseline:
-                tracers.append(("baseline", a.baseline))
             cb = callbackbench.run(tracers, plain, min(a.repeat, 5), a.callback_calls, log)
             scale_text += "\n" + callbackbench.render(cb, tracers, min(a.repeat, 5),
                                                       a.callback_calls)
@@ -370,9 +370,6 @@ def main():
             rounds = 3
             rows = startbench.load_table(os.path.join(ROOT, "build", "bench-load-times"),
                                          rounds, log)
-            tracers = [("this build", a.tracer)]
-            if a.baseline:
-                tracers.append(("baseline", a.baseline))
             st = startbench.run(tracers, plain, a.repeat, log)
             scale_text += "\n" + startbench.render(rows, st, tracers, a.repeat, rounds)
     elapsed = (datetime.datetime.now() - started).total_seconds()
